@@ -1,0 +1,12 @@
+/**
+ * src/bgp/messages: the BGP wire codec. Standalone: imports nothing from fsm, rib or
+ * observability.
+ *
+ * DOC: a TCP byte stream is cut into messages by the framer (RFC 4271 4.1 header checks),
+ * each message is decoded (syntax only) into a typed value; UPDATE attribute errors are
+ * collected per RFC 7606 rather than thrown. Decoding that depends on the session (4-octet
+ * AS, ADD-PATH, extended messages) reads one immutable CodecContext made from the two OPENs.
+ * Encoders produce byte-exact messages; the UPDATE builder packs prefixes per attribute set.
+ */
+export * from './errors';
+export * from './types';

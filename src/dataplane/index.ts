@@ -1,0 +1,4 @@
+/**
+ * src/dataplane: workload interfaces, routes and ACLs (Felix's job). Not built yet.
+ */
+export {};

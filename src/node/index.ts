@@ -1,0 +1,5 @@
+/**
+ * src/node: the node agent (peers from the datastore, local block advertisement, FIB
+ * programming). Not built yet.
+ */
+export {};
