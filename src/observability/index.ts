@@ -1,4 +1,7 @@
 /**
- * src/observability: the pino logger, the prom-client registry and the HTTP status API.
+ * src/observability: the pino logger, the prom-client registry (every metric declared in
+ * metrics.ts) and the HTTP status API of contract 3 (/status, /routes, /metrics).
  */
-export {};
+export * from './logger';
+export * from './metrics';
+export * from './http-api';

@@ -1,0 +1,29 @@
+// `vroute routes`: a running daemon's Loc-RIB as a table.
+import type { Command } from 'commander';
+import { apiAddress, apiGet } from '../api-client';
+import { formatTable } from '../table';
+import type { RouteEntry } from '../../observability/http-api';
+import { runCli } from '../run';
+
+function cell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return v.map(cell).join(' ');
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+export function register(program: Command): void {
+  program
+    .command('routes')
+    .description("show a running daemon's routes")
+    .option('--api <host:port>', 'the daemon API address (default 127.0.0.1:8179 or $VROUTE_API)')
+    .option('--family <family>', 'ipv4-unicast or ipv6-unicast', 'ipv4-unicast')
+    .option('--prefix <prefix>', 'only this prefix')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .action((opts: { api?: string; family: string; prefix?: string; output: string }) => runCli(async () => {
+      const q = `/routes?family=${encodeURIComponent(opts.family)}` + (opts.prefix ? `&prefix=${encodeURIComponent(opts.prefix)}` : '');
+      const routes = (await apiGet(apiAddress(opts.api), q)) as RouteEntry[];
+      if (opts.output === 'json') return void process.stdout.write(JSON.stringify(routes, null, 2) + '\n');
+      const cols = ['prefix', 'nextHop', 'asPath', 'localPref', 'med', 'origin', 'from', 'best'];
+      process.stdout.write(formatTable(cols.map((c) => c.toUpperCase()), routes.map((r) => cols.map((c) => cell(r[c])))));
+    }));
+}

@@ -1,0 +1,35 @@
+// Every metric vroute exports is declared here, in one place (STYLE.md).
+import { Registry, Counter, Gauge, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** FSM transitions, by peer, from-state and to-state. */
+  readonly fsmTransitions: Counter<'peer' | 'from' | 'to'>;
+  /** 1 for the state a session is in, 0 for the others. */
+  readonly sessionState: Gauge<'peer' | 'state'>;
+  readonly messagesReceived: Counter<'peer' | 'type'>;
+  readonly messagesSent: Counter<'peer' | 'type'>;
+  readonly notificationsSent: Counter<'peer' | 'code' | 'subcode'>;
+  readonly notificationsReceived: Counter<'peer' | 'code' | 'subcode'>;
+  readonly prefixesReceived: Gauge<'peer' | 'family'>;
+  readonly prefixesAdvertised: Gauge<'peer' | 'family'>;
+  readonly locRibPrefixes: Gauge<'family'>;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'vroute_' });
+  const r = [registry];
+  return {
+    registry,
+    fsmTransitions: new Counter({ name: 'vroute_bgp_fsm_transitions_total', help: 'BGP FSM state transitions', labelNames: ['peer', 'from', 'to'], registers: r }),
+    sessionState: new Gauge({ name: 'vroute_bgp_session_state', help: 'BGP session state (1 for the current state)', labelNames: ['peer', 'state'], registers: r }),
+    messagesReceived: new Counter({ name: 'vroute_bgp_messages_received_total', help: 'BGP messages received', labelNames: ['peer', 'type'], registers: r }),
+    messagesSent: new Counter({ name: 'vroute_bgp_messages_sent_total', help: 'BGP messages sent', labelNames: ['peer', 'type'], registers: r }),
+    notificationsSent: new Counter({ name: 'vroute_bgp_notifications_sent_total', help: 'NOTIFICATIONs sent', labelNames: ['peer', 'code', 'subcode'], registers: r }),
+    notificationsReceived: new Counter({ name: 'vroute_bgp_notifications_received_total', help: 'NOTIFICATIONs received', labelNames: ['peer', 'code', 'subcode'], registers: r }),
+    prefixesReceived: new Gauge({ name: 'vroute_bgp_prefixes_received', help: 'Prefixes in the Adj-RIB-In', labelNames: ['peer', 'family'], registers: r }),
+    prefixesAdvertised: new Gauge({ name: 'vroute_bgp_prefixes_advertised', help: 'Prefixes advertised', labelNames: ['peer', 'family'], registers: r }),
+    locRibPrefixes: new Gauge({ name: 'vroute_rib_loc_rib_prefixes', help: 'Prefixes in the Loc-RIB', labelNames: ['family'], registers: r }),
+  };
+}
