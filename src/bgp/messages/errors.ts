@@ -21,6 +21,7 @@ export const enum HeaderSubcode {
 
 /** RFC 4271 6.2, RFC 5492 (7), RFC 9234 (11 role mismatch, unused here). */
 export const enum OpenSubcode {
+  Unspecific = 0, // RFC 4271 6.2: a recognized optional parameter is malformed
   UnsupportedVersionNumber = 1,
   BadPeerAs = 2,
   BadBgpIdentifier = 3,

@@ -10,3 +10,13 @@
  */
 export * from './errors';
 export * from './types';
+export * from './header';
+export * from './framer';
+export * from './capabilities';
+export * from './open';
+export * from './negotiate';
+export * from './notification';
+export * from './keepalive';
+export * from './route-refresh';
+export * from './message';
+export * from './update';
