@@ -1,0 +1,158 @@
+// Capture frames -> NDJSON lines of contract 1 (`vroute decode`). Frames are dissected to
+// TCP segments, reassembled per direction, cut into BGP messages and decoded. Each TCP
+// connection's two OPENs are kept so that later messages of each direction decode with
+// the negotiated context (4-octet AS: RFC 6793; ADD-PATH: RFC 7911; extended messages:
+// RFC 8654); until both are seen, the RFC 4271 defaults apply.
+import { BgpError } from '../errors';
+import { decodeMessage, messageToJson } from '../message';
+import { codecContextFor } from '../negotiate';
+import type { OpenMessage } from '../open';
+import { DEFAULT_CONTEXT, MessageType, type CodecContext } from '../types';
+import { BgpStreamSplitter } from './bgp-stream';
+import { dissect } from './dissect';
+import type { SkipReason } from './ipv4';
+import type { CapturedPacket } from './packet';
+import { TcpReassembler, type Direction } from './tcp-reassembly';
+
+export interface DecodeCounters {
+  packets: number;
+  messages: number;
+  /** Error lines printed (malformed messages, bad headers, gaps). */
+  errors: number;
+  gaps: number;
+  skipped: Record<SkipReason, number>;
+}
+
+export interface DecoderOptions {
+  /** Out-of-order bytes held per direction before a gap is given up (default 4 MiB). */
+  readonly maxHeldBytes?: number;
+}
+
+class DirectionDecoder {
+  open: OpenMessage | undefined;
+  ctx: CodecContext | undefined; // cached once both OPENs are known
+  readonly splitter: BgpStreamSplitter;
+  readonly reverseKey: string;
+  constructor(readonly dir: Direction, owner: CaptureDecoder) {
+    this.reverseKey = `${dir.dst}>${dir.src}`;
+    this.splitter = new BgpStreamSplitter({
+      frame: (f) => owner.onFrame(this, f),
+      badHeader: (h, why) => owner.errorLine(this.dir, `${why}; the rest of this direction is skipped`, h),
+    });
+  }
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof BgpError) return e.message;
+  // A codec bug must not end the decode: report it on the message's line like any error.
+  return `internal decoder error: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+export class CaptureDecoder {
+  readonly counters: DecodeCounters = {
+    packets: 0,
+    messages: 0,
+    errors: 0,
+    gaps: 0,
+    skipped: { 'link-type': 0, 'not-ip': 0, malformed: 0, fragment: 0, 'not-tcp': 0 },
+  };
+  private readonly dirs = new Map<string, DirectionDecoder>();
+  private readonly tcp: TcpReassembler;
+
+  /** `emit` receives one JSON text per message, without a newline. */
+  constructor(private readonly emit: (line: string) => void, opts: DecoderOptions = {}) {
+    this.tcp = new TcpReassembler(
+      {
+        onData: (dir, bytes) => this.decoderFor(dir).splitter.push(bytes),
+        onGap: (dir, missing) => {
+          this.counters.gaps++;
+          const d = this.decoderFor(dir);
+          if (d.splitter.dead) return;
+          d.splitter.gap();
+          this.errorLine(dir, `TCP gap: ${missing} octets missing from the capture; resynchronising on the next marker`, new Uint8Array(0));
+        },
+        onRestart: (dir) => this.restart(dir),
+      },
+      { maxHeldBytes: opts.maxHeldBytes },
+    );
+  }
+
+  packet(p: CapturedPacket): void {
+    this.counters.packets++;
+    const seg = dissect(p.linkType, p.data);
+    if (typeof seg === 'string') {
+      this.counters.skipped[seg]++;
+      return;
+    }
+    this.tcp.segment(seg);
+  }
+
+  /** End of capture: held out-of-order data is decoded past its gaps. */
+  finish(): void {
+    this.tcp.finish();
+  }
+
+  private decoderFor(dir: Direction): DirectionDecoder {
+    let d = this.dirs.get(dir.key);
+    if (!d) {
+      d = new DirectionDecoder(dir, this);
+      this.dirs.set(dir.key, d);
+    }
+    return d;
+  }
+
+  private restart(dir: Direction): void {
+    const d = this.decoderFor(dir);
+    d.splitter.reset();
+    d.open = undefined;
+    d.ctx = undefined;
+    const rev = this.dirs.get(d.reverseKey);
+    if (rev) rev.ctx = undefined;
+  }
+
+  /** The context for messages sent in direction `d` (sender = d's source). */
+  private contextFor(d: DirectionDecoder): CodecContext {
+    if (d.ctx) return d.ctx;
+    const rev = this.dirs.get(d.reverseKey);
+    if (!d.open || !rev?.open) return DEFAULT_CONTEXT;
+    try {
+      d.ctx = codecContextFor(d.open, rev.open);
+    } catch {
+      d.ctx = DEFAULT_CONTEXT;
+    }
+    return d.ctx;
+  }
+
+  /** @internal called by the splitter of `d` for each whole message. */
+  onFrame(d: DirectionDecoder, frame: Uint8Array): void {
+    const isOpen = frame[18] === MessageType.Open;
+    // An OPEN is kept for the connection's lifetime: copy it off the capture buffer.
+    const bytes = isOpen ? frame.slice() : frame;
+    let json: Record<string, unknown>;
+    try {
+      const msg = decodeMessage(bytes, this.contextFor(d));
+      json = messageToJson(msg);
+      if (msg.type === MessageType.Open) {
+        d.open = msg as OpenMessage;
+        d.ctx = undefined;
+        const rev = this.dirs.get(d.reverseKey);
+        if (rev) rev.ctx = undefined;
+      }
+    } catch (e) {
+      this.errorLine(d.dir, errorText(e), frame);
+      return;
+    }
+    this.counters.messages++;
+    this.emit(JSON.stringify({ src: d.dir.src, dst: d.dir.dst, ...json }));
+  }
+
+  /** @internal one `{"src","dst","error","hex"}` line (contract 1). */
+  errorLine(dir: Direction, error: string, bytes: Uint8Array): void {
+    this.counters.errors++;
+    this.emit(JSON.stringify({ src: dir.src, dst: dir.dst, error, hex: hex(bytes) }));
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * src/bgp/messages/pcap: reading captures for `vroute decode` (contract 1).
+ *
+ * DOC: bytes of a pcap (both byte orders, micro/nanosecond) or pcapng file (any byte order,
+ * several sections and interfaces) -> frames (capture.ts) -> TCP segments over Ethernet,
+ * Linux SLL/SLL2, raw IP or BSD loopback, IPv4 or IPv6 (dissect.ts) -> one ordered byte
+ * stream per TCP direction (tcp-reassembly.ts) -> BGP messages (bgp-stream.ts) decoded with
+ * the context of the connection's two OPENs (decode-stream.ts) -> NDJSON lines.
+ * decode-capture.ts drives it all from a chunked byte source with back-pressure.
+ */
+export { formatEndpoint, formatIp, formatIpv4, formatIpv6 } from './addr';
+export { CaptureReader, readCapture, type CaptureFormat } from './capture';
+export { CaptureError, type CaptureErrorKind, type CapturedPacket } from './packet';
+export { dissect, type TcpSegment } from './dissect';
+export type { SkipReason } from './ipv4';
+export { TcpReassembler, type Direction, type ReassemblyEvents, type ReassemblyOptions } from './tcp-reassembly';
+export { BgpStreamSplitter, type FrameSink } from './bgp-stream';
+export { CaptureDecoder, type DecodeCounters, type DecoderOptions } from './decode-stream';
+export { decodeCapture, type DecodeResult, type LineWriter } from './decode-capture';
