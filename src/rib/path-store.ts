@@ -1,0 +1,103 @@
+// Paths (one peer's route to one prefix, one path ID) as slots in typed arrays, each prefix's
+// paths chained through `next`. A full table from several peers costs a few flat arrays,
+// not an object per path (DESIGN.md "Performance shape").
+
+export const NONE = -1;
+export const FLAG_STALE = 1; // RFC 4724 4.2: kept while the peer restarts
+
+export class PathStore {
+  prefix = new Int32Array(0);
+  peer = new Int32Array(0);
+  /** The path identifier the peer sent (RFC 7911 3), 0 without ADD-PATH. */
+  rxId = new Uint32Array(0);
+  attr = new Int32Array(0);
+  next = new Int32Array(0);
+  flags = new Uint8Array(0);
+  /** First path slot of each prefix id, NONE when the prefix has no path. */
+  head = new Int32Array(0);
+  private freeHead = NONE;
+  private used = 0;
+  private live = 0;
+
+  constructor(initialPaths = 1024, initialPrefixes = 1024) {
+    this.growPaths(initialPaths);
+    this.growPrefixes(initialPrefixes);
+  }
+
+  get size(): number {
+    return this.live;
+  }
+  get bytes(): number {
+    return this.prefix.length * 17 + this.head.byteLength;
+  }
+
+  ensurePrefix(id: number): void {
+    if (id >= this.head.length) this.growPrefixes(Math.max(id + 1, this.head.length * 2));
+  }
+
+  /** Allocates a slot and links it at the head of its prefix's chain. */
+  add(prefix: number, peer: number, rxId: number, attr: number): number {
+    let s = this.freeHead;
+    if (s !== NONE) this.freeHead = this.next[s];
+    else {
+      if (this.used === this.prefix.length) this.growPaths(this.prefix.length * 2);
+      s = this.used++;
+    }
+    this.ensurePrefix(prefix);
+    this.prefix[s] = prefix;
+    this.peer[s] = peer;
+    this.rxId[s] = rxId;
+    this.attr[s] = attr;
+    this.flags[s] = 0;
+    this.next[s] = this.head[prefix];
+    this.head[prefix] = s;
+    this.live++;
+    return s;
+  }
+
+  /** Unlinks a slot from its prefix's chain and frees it. */
+  remove(s: number): void {
+    const p = this.prefix[s];
+    let cur = this.head[p];
+    let prev = NONE;
+    while (cur !== NONE && cur !== s) {
+      prev = cur;
+      cur = this.next[cur];
+    }
+    if (cur === NONE) return;
+    if (prev === NONE) this.head[p] = this.next[s];
+    else this.next[prev] = this.next[s];
+    this.next[s] = this.freeHead;
+    this.freeHead = s;
+    this.prefix[s] = NONE;
+    this.live--;
+  }
+
+  /** The path slots of one prefix. */
+  slotsOf(prefix: number): number[] {
+    const out: number[] = [];
+    if (prefix >= this.head.length) return out;
+    for (let s = this.head[prefix]; s !== NONE; s = this.next[s]) out.push(s);
+    return out;
+  }
+
+  private growPaths(n: number): void {
+    const g = <T extends Int32Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.prefix = g(this.prefix, (k) => new Int32Array(k));
+    this.peer = g(this.peer, (k) => new Int32Array(k));
+    this.rxId = g(this.rxId, (k) => new Uint32Array(k));
+    this.attr = g(this.attr, (k) => new Int32Array(k));
+    this.next = g(this.next, (k) => new Int32Array(k));
+    this.flags = g(this.flags, (k) => new Uint8Array(k));
+  }
+
+  private growPrefixes(n: number): void {
+    const h = new Int32Array(n).fill(NONE);
+    h.set(this.head);
+    this.head = h;
+  }
+}

@@ -1,0 +1,220 @@
+// Prefixes as small dense integer ids. Each family has one PrefixIndex: the prefix key
+// (IPv4: address word + length; IPv6: four address words + length) maps to an id through an
+// IntTable, and every other RIB structure is keyed by that id (typed arrays indexed by id,
+// or IntTables over (id, pathId)). No JS object per prefix.
+import { AFI_IPV4, Family, familyAfi } from '../bgp/messages/types';
+import { IntTable } from './int-table';
+
+export type PrefixId = number;
+
+/** A prefix in parsed form, for APIs at the edge (config, tests, the HTTP API). */
+export interface PrefixValue {
+  readonly family: Family;
+  /** Address words, big-endian order: 1 word for IPv4, 4 for IPv6; host bits zero. */
+  readonly words: readonly number[];
+  readonly len: number;
+}
+
+export class PrefixIndex {
+  readonly family: Family;
+  /** Address words per prefix: 1 (IPv4) or 4 (IPv6). */
+  readonly addrWords: number;
+  private readonly table: IntTable;
+  private words: Uint32Array; // addrWords + 1 (len) per id
+  private refs: Int32Array;
+  private free: number[] = [];
+  private next = 0;
+
+  constructor(family: Family, initialCapacity = 1024) {
+    this.family = family;
+    this.addrWords = familyAfi(family) === AFI_IPV4 ? 1 : 4;
+    this.table = new IntTable(this.addrWords + 1, initialCapacity);
+    this.words = new Uint32Array(initialCapacity * (this.addrWords + 1));
+    this.refs = new Int32Array(initialCapacity);
+  }
+
+  /** Number of live prefixes. */
+  get size(): number {
+    return this.table.size;
+  }
+  /** One past the highest id ever handed out (size for id-indexed arrays). */
+  get capacity(): number {
+    return this.next;
+  }
+  get bytes(): number {
+    return this.table.bytes + this.words.byteLength + this.refs.byteLength;
+  }
+
+  /** Id of an IPv4 prefix (addr as uint32), creating it with refcount 0 when new. */
+  intern4(addr: number, len: number): PrefixId {
+    const k = this.table.key;
+    k[0] = addr;
+    k[1] = len;
+    return this.internKey();
+  }
+
+  /** Id of a prefix given its address words (1 or 4) and length. */
+  intern(words: ArrayLike<number>, len: number): PrefixId {
+    const k = this.table.key;
+    for (let i = 0; i < this.addrWords; i++) k[i] = words[i];
+    k[this.addrWords] = len;
+    return this.internKey();
+  }
+
+  /** Id of an existing IPv4 prefix, or -1. */
+  find4(addr: number, len: number): PrefixId {
+    const k = this.table.key;
+    k[0] = addr;
+    k[1] = len;
+    return this.table.get();
+  }
+
+  find(words: ArrayLike<number>, len: number): PrefixId {
+    const k = this.table.key;
+    for (let i = 0; i < this.addrWords; i++) k[i] = words[i];
+    k[this.addrWords] = len;
+    return this.table.get();
+  }
+
+  ref(id: PrefixId): void {
+    this.refs[id]++;
+  }
+
+  /** Drops one reference; the id is recycled when none remain. */
+  unref(id: PrefixId): void {
+    if (--this.refs[id] > 0) return;
+    const w = this.addrWords + 1;
+    this.table.key.set(this.words.subarray(id * w, id * w + w));
+    this.table.delete();
+    this.refs[id] = 0;
+    this.free.push(id);
+  }
+
+  /** Recycles an id that was interned but never referenced (e.g. the route was filtered). */
+  dropIfUnused(id: PrefixId): void {
+    if (this.refs[id] === 0) {
+      this.refs[id] = 1;
+      this.unref(id);
+    }
+  }
+
+  len(id: PrefixId): number {
+    return this.words[id * (this.addrWords + 1) + this.addrWords];
+  }
+  /** Address word i (0 for IPv4). */
+  word(id: PrefixId, i: number): number {
+    return this.words[id * (this.addrWords + 1) + i];
+  }
+  isLive(id: PrefixId): boolean {
+    return id >= 0 && id < this.next && this.refs[id] > 0;
+  }
+
+  value(id: PrefixId): PrefixValue {
+    const w = this.addrWords + 1;
+    return { family: this.family, words: Array.from(this.words.subarray(id * w, id * w + this.addrWords)), len: this.len(id) };
+  }
+
+  format(id: PrefixId): string {
+    return formatPrefix(this.value(id));
+  }
+
+  private internKey(): PrefixId {
+    const found = this.table.get();
+    if (found >= 0) return found;
+    const id = this.free.length > 0 ? (this.free.pop() as number) : this.next++;
+    this.ensure(id + 1);
+    const w = this.addrWords + 1;
+    this.words.set(this.table.key, id * w);
+    this.refs[id] = 0;
+    this.table.set(id);
+    return id;
+  }
+
+  private ensure(n: number): void {
+    if (n <= this.refs.length) return;
+    let cap = this.refs.length * 2 || 1024;
+    while (cap < n) cap *= 2;
+    const words = new Uint32Array(cap * (this.addrWords + 1));
+    words.set(this.words);
+    this.words = words;
+    const refs = new Int32Array(cap);
+    refs.set(this.refs);
+    this.refs = refs;
+  }
+}
+
+/** Parses "10.0.0.0/24" or "2001:db8::/32"; undefined when malformed. Host bits are cleared. */
+export function parsePrefix(text: string, family: Family): PrefixValue | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const len = Number(text.slice(slash + 1));
+  const v4 = familyAfi(family) === AFI_IPV4;
+  if (!Number.isInteger(len) || len < 0 || len > (v4 ? 32 : 128)) return undefined;
+  const words = v4 ? parseV4(text.slice(0, slash)) : parseV6(text.slice(0, slash));
+  if (!words) return undefined;
+  for (let i = 0; i < words.length; i++) {
+    const keep = Math.max(0, Math.min(32, len - 32 * i));
+    words[i] = keep === 0 ? 0 : keep === 32 ? words[i] : (words[i] & (0xffffffff << (32 - keep))) >>> 0;
+  }
+  return { family, words, len };
+}
+
+export function parseV4(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let a = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
+    a = a * 256 + Number(p);
+  }
+  return [a];
+}
+
+function parseV6(text: string): number[] | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if (missing < 0 || (halves.length === 1 && missing !== 0)) return undefined;
+  const groups = [...head, ...new Array<string>(missing).fill('0'), ...tail];
+  const words: number[] = [];
+  for (let i = 0; i < 8; i += 2) {
+    if (!/^[0-9a-f]{1,4}$/i.test(groups[i]) || !/^[0-9a-f]{1,4}$/i.test(groups[i + 1])) return undefined;
+    words.push(parseInt(groups[i], 16) * 65536 + parseInt(groups[i + 1], 16));
+  }
+  return words;
+}
+
+export function formatV4(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+/** RFC 5952 4: lowercase, leading zeros dropped, the longest run (>= 2) of zero groups as '::'. */
+export function formatV6(words: readonly number[]): string {
+  const g: number[] = [];
+  for (const w of words) g.push(w >>> 16, w & 0xffff);
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
+  if (bestAt < 0) return hex(g);
+  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+}
+
+export function formatPrefix(p: PrefixValue): string {
+  const addr = familyAfi(p.family) === AFI_IPV4 ? formatV4(p.words[0]) : formatV6(p.words);
+  return `${addr}/${p.len}`;
+}

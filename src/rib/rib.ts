@@ -1,0 +1,345 @@
+// One address family's Adj-RIBs-In and Loc-RIB (RFC 4271 3.2) with the incremental decision
+// process. Sans-IO: no timers (the graceful-restart timer belongs to the session shell,
+// which calls endOfRib/staleExpired), no sockets. Changes mark prefixes dirty; decide()
+// re-runs 9.1.2 only on those and returns Loc-RIB change events in bounded batches.
+import { BgpError, CeaseSubcode } from '../bgp/messages/errors';
+import { Family, familyAfi, familySafi } from '../bgp/messages/types';
+import type { AttrSet, AttrStore } from './attrs';
+import { BestReason, Candidate, decide, DecisionOptions } from './decision';
+import { IntTable } from './int-table';
+import { FLAG_STALE, NONE, PathStore } from './path-store';
+import type { PeerInfo, PeerTable } from './peer';
+import { PrefixId, PrefixIndex } from './prefix-index';
+
+/** One path as handed out (transient: built for events and queries, not stored). */
+export interface Route extends Candidate {
+  readonly slot: number;
+  readonly prefix: PrefixId;
+  readonly pathId: number;
+  readonly stale: boolean;
+}
+
+/** A Loc-RIB change: a new best (or its attributes changed), or `best` undefined: gone. */
+export interface LocRibChange {
+  readonly prefix: PrefixId;
+  readonly best?: Route;
+  readonly reason?: BestReason;
+  readonly multipath?: readonly Route[];
+  /** False when only a non-best path changed (ADD-PATH groups still care). */
+  readonly bestChanged: boolean;
+}
+
+/**
+ * Import hook run on every received path before it enters the Adj-RIB-In (RFC 4271 9.1.1,
+ * RFC 4456 8 loop checks, policy). Returns the (possibly new, interned) set or undefined to
+ * drop the path; a dropped announcement still implicitly withdraws the previous one.
+ */
+export type ImportFilter = (peer: PeerInfo, prefixes: PrefixIndex, prefix: PrefixId, attrs: AttrSet) => AttrSet | undefined;
+
+export interface RibOptions extends DecisionOptions {
+  readonly family: Family;
+  readonly peers: PeerTable;
+  readonly attrs: AttrStore;
+  readonly importFilter?: ImportFilter;
+  /** 9.1.2.2 (e): IGP cost to a next hop, undefined when unknown. */
+  readonly igpCost?: (nextHop: string) => number | undefined;
+  readonly initialPrefixes?: number;
+}
+
+export class Rib {
+  readonly family: Family;
+  readonly prefixes: PrefixIndex;
+  readonly paths: PathStore;
+  private readonly opts: RibOptions;
+  /** Per peer index: (prefixId, rxPathId) -> path slot. */
+  private readonly adjIn: (IntTable | undefined)[] = [];
+  private best = new Int32Array(0);
+  private bestAttr = new Int32Array(0);
+  private dirtyFlag = new Uint8Array(0);
+  private dirty: number[] = [];
+  private dirtyAt = 0;
+  private deferredUnref: number[] = [];
+  private locSize = 0;
+
+  constructor(opts: RibOptions) {
+    this.opts = opts;
+    this.family = opts.family;
+    const n = opts.initialPrefixes ?? 1024;
+    this.prefixes = new PrefixIndex(opts.family, n);
+    this.paths = new PathStore(n, n);
+    this.growPrefixArrays(n);
+  }
+
+  /** Prefixes with a best path. */
+  get locRibSize(): number {
+    return this.locSize;
+  }
+  get pendingDecisions(): number {
+    return this.dirty.length - this.dirtyAt;
+  }
+  /** Paths accepted from one peer in this family (what max-prefix counts). */
+  received(peer: number): number {
+    return this.adjIn[peer]?.size ?? 0;
+  }
+
+  /** IPv4 fast path of announce(): addr is the address as uint32. */
+  announce4(peer: number, addr: number, len: number, pathId: number, attrs: AttrSet): BgpError | undefined {
+    return this.announceId(peer, this.prefixes.intern4(addr, len), pathId, attrs);
+  }
+
+  /**
+   * A path received in an UPDATE. A path already held under the same (prefix, path ID) is
+   * replaced: RFC 4271 3.1 implicit withdrawal. Returns a Cease (RFC 4486 subcode 1) when
+   * the peer's max-prefix limit would be exceeded; the path is then not stored.
+   */
+  announce(peer: number, words: ArrayLike<number>, len: number, pathId: number, attrs: AttrSet): BgpError | undefined {
+    return this.announceId(peer, this.prefixes.intern(words, len), pathId, attrs);
+  }
+
+  announceId(peer: number, prefix: PrefixId, pathId: number, attrs: AttrSet): BgpError | undefined {
+    const info = this.opts.peers.get(peer);
+    const accepted = this.opts.importFilter ? this.opts.importFilter(info, this.prefixes, prefix, attrs) : attrs;
+    const table = this.adjTable(peer);
+    table.key[0] = prefix;
+    table.key[1] = pathId;
+    const slot = table.get();
+    const store = this.opts.attrs;
+    if (accepted === undefined) {
+      if (slot !== NONE) this.removePath(table, slot);
+      else this.prefixes.dropIfUnused(prefix);
+      return undefined;
+    }
+    if (slot !== NONE) {
+      const old = this.paths.attr[slot];
+      const wasStale = this.paths.flags[slot] & FLAG_STALE;
+      this.paths.flags[slot] = 0; // RFC 4724 4.2: a re-announced path is no longer stale
+      if (old === accepted.id && !wasStale) return undefined;
+      store.ref(accepted);
+      this.paths.attr[slot] = accepted.id;
+      store.unref(store.get(old));
+      this.markDirty(prefix);
+      return undefined;
+    }
+    const max = info.maxPrefixes;
+    if (max !== undefined && table.size >= max) {
+      this.prefixes.dropIfUnused(prefix);
+      return maxPrefixCease(this.family, max);
+    }
+    store.ref(accepted);
+    this.prefixes.ref(prefix);
+    this.growPrefixArrays(prefix + 1);
+    table.set(this.paths.add(prefix, peer, pathId, accepted.id));
+    this.markDirty(prefix);
+    return undefined;
+  }
+
+  withdraw4(peer: number, addr: number, len: number, pathId: number): void {
+    const id = this.prefixes.find4(addr, len);
+    if (id >= 0) this.withdrawId(peer, id, pathId);
+  }
+
+  withdraw(peer: number, words: ArrayLike<number>, len: number, pathId: number): void {
+    const id = this.prefixes.find(words, len);
+    if (id >= 0) this.withdrawId(peer, id, pathId);
+  }
+
+  /** RFC 4271 3.1: the peer withdrew the path; unknown paths are ignored. */
+  withdrawId(peer: number, prefix: PrefixId, pathId: number): void {
+    const table = this.adjIn[peer];
+    if (!table) return;
+    table.key[0] = prefix;
+    table.key[1] = pathId;
+    const slot = table.get();
+    if (slot !== NONE) this.removePath(table, slot);
+  }
+
+  /**
+   * The session went down. Without graceful restart every path of the peer goes (RFC 4271
+   * 9.1.3 as routes become unavailable); with it (RFC 4724 4.2, helper) they are kept and
+   * marked stale until endOfRib() or staleExpired().
+   */
+  peerDown(peer: number, gracefulRestart = false): void {
+    const table = this.adjIn[peer];
+    if (!table) return;
+    if (gracefulRestart) {
+      this.markStale(peer);
+      return;
+    }
+    for (const slot of this.slotsOf(table)) this.removePath(table, slot);
+    this.adjIn[peer] = undefined;
+  }
+
+  /** Marks every path of the peer stale: GR session loss, or RFC 7313 4 BoRR. */
+  markStale(peer: number): void {
+    const table = this.adjIn[peer];
+    if (!table) return;
+    for (const slot of this.slotsOf(table)) this.paths.flags[slot] |= FLAG_STALE;
+  }
+
+  /** RFC 4724 4.2 End-of-RIB (or RFC 7313 EoRR): paths still stale are withdrawn. */
+  endOfRib(peer: number): number {
+    return this.dropStale(peer);
+  }
+
+  /** RFC 4724 4.2: the restart (or stale-path) timer fired: drop what is still stale. */
+  staleExpired(peer: number): number {
+    return this.dropStale(peer);
+  }
+
+  /** Re-runs the decision on up to `limit` dirty prefixes; returns the Loc-RIB changes. */
+  decide(limit = 4096): LocRibChange[] {
+    for (const id of this.deferredUnref) this.prefixes.unref(id);
+    this.deferredUnref = [];
+    const out: LocRibChange[] = [];
+    while (this.dirtyAt < this.dirty.length && out.length < limit) {
+      const prefix = this.dirty[this.dirtyAt++];
+      this.dirtyFlag[prefix] = 0;
+      const ch = this.decideOne(prefix);
+      if (ch) out.push(ch);
+      this.prefixes.unref(prefix); // the dirty list's reference
+    }
+    if (this.dirtyAt === this.dirty.length) {
+      this.dirty = [];
+      this.dirtyAt = 0;
+    }
+    return out;
+  }
+
+  /** The best path of a prefix, if any. */
+  bestOf(prefix: PrefixId): Route | undefined {
+    const s = prefix < this.best.length ? this.best[prefix] : NONE;
+    return s < 0 ? undefined : this.route(s);
+  }
+
+  /** Every path of a prefix (all peers, all path IDs). */
+  routesOf(prefix: PrefixId): Route[] {
+    return this.paths.slotsOf(prefix).map((s) => this.route(s));
+  }
+
+  /** Up to n paths of a prefix, best first (the decision re-run without the winner). */
+  rankedOf(prefix: PrefixId, n: number): Route[] {
+    let rest = this.routesOf(prefix);
+    const out: Route[] = [];
+    while (rest.length > 0 && out.length < n) {
+      const { best } = decide(rest, this.opts);
+      out.push(best);
+      rest = rest.filter((r) => r !== best);
+    }
+    return out;
+  }
+
+  /** Calls fn for every prefix in the Loc-RIB (e.g. to feed a new peer). */
+  forEachBest(fn: (prefix: PrefixId, best: Route) => void): void {
+    for (let p = 0; p < this.best.length; p++) if (this.best[p] >= 0) fn(p, this.route(this.best[p]));
+  }
+
+  route(slot: number): Route {
+    const attrs = this.opts.attrs.get(this.paths.attr[slot]);
+    return {
+      slot,
+      prefix: this.paths.prefix[slot],
+      pathId: this.paths.rxId[slot],
+      peer: this.opts.peers.get(this.paths.peer[slot]),
+      attrs,
+      stale: (this.paths.flags[slot] & FLAG_STALE) !== 0,
+      igpCost: this.opts.igpCost?.(attrs.nextHop),
+    };
+  }
+
+  private decideOne(prefix: PrefixId): LocRibChange | undefined {
+    const oldSlot = this.best[prefix];
+    const oldAttr = this.bestAttr[prefix];
+    const routes = this.routesOf(prefix);
+    if (routes.length === 0) {
+      if (oldSlot === NONE) return undefined;
+      this.best[prefix] = NONE;
+      this.bestAttr[prefix] = NONE;
+      this.locSize--;
+      this.deferredUnref.push(prefix); // keep the id valid while consumers read this batch
+      return { prefix, bestChanged: true };
+    }
+    const d = decide(routes, this.opts);
+    if (oldSlot === NONE) {
+      this.locSize++;
+      this.prefixes.ref(prefix); // the Loc-RIB's reference
+    }
+    this.best[prefix] = d.best.slot;
+    this.bestAttr[prefix] = d.best.attrs.id;
+    const bestChanged = oldSlot !== d.best.slot || oldAttr !== d.best.attrs.id;
+    return { prefix, best: d.best, reason: d.reason, multipath: d.multipath, bestChanged };
+  }
+
+  private removePath(table: IntTable, slot: number): void {
+    const prefix = this.paths.prefix[slot];
+    table.key[0] = prefix;
+    table.key[1] = this.paths.rxId[slot];
+    table.delete();
+    const store = this.opts.attrs;
+    store.unref(store.get(this.paths.attr[slot]));
+    this.markDirty(prefix);
+    if (this.best[prefix] === slot) this.best[prefix] = -2; // slot freed: force a change
+    this.paths.remove(slot);
+    this.prefixes.unref(prefix);
+  }
+
+  private dropStale(peer: number): number {
+    const table = this.adjIn[peer];
+    if (!table) return 0;
+    let n = 0;
+    for (const slot of this.slotsOf(table)) {
+      if (this.paths.flags[slot] & FLAG_STALE) {
+        this.removePath(table, slot);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private slotsOf(table: IntTable): number[] {
+    const out: number[] = [];
+    table.forEach((_k, _o, v) => out.push(v));
+    return out;
+  }
+
+  private markDirty(prefix: PrefixId): void {
+    if (this.dirtyFlag[prefix]) return;
+    this.dirtyFlag[prefix] = 1;
+    this.prefixes.ref(prefix);
+    this.dirty.push(prefix);
+  }
+
+  private adjTable(peer: number): IntTable {
+    let t = this.adjIn[peer];
+    if (!t) {
+      t = new IntTable(2, 64);
+      this.adjIn[peer] = t;
+    }
+    return t;
+  }
+
+  private growPrefixArrays(n: number): void {
+    if (n <= this.best.length) return;
+    let cap = Math.max(1024, this.best.length);
+    while (cap < n) cap *= 2;
+    const best = new Int32Array(cap).fill(NONE);
+    best.set(this.best);
+    const attr = new Int32Array(cap).fill(NONE);
+    attr.set(this.bestAttr);
+    const flag = new Uint8Array(cap);
+    flag.set(this.dirtyFlag);
+    this.best = best;
+    this.bestAttr = attr;
+    this.dirtyFlag = flag;
+    this.paths.ensurePrefix(cap - 1);
+  }
+}
+
+/** RFC 4486 4: Cease subcode 1 data is AFI (2), SAFI (1), the prefix upper bound (4). */
+export function maxPrefixCease(family: Family, max: number): BgpError {
+  const data = new Uint8Array(7);
+  const v = new DataView(data.buffer);
+  v.setUint16(0, familyAfi(family));
+  v.setUint8(2, familySafi(family));
+  v.setUint32(3, max >>> 0);
+  return BgpError.cease(CeaseSubcode.MaxPrefixesReached, `maximum number of prefixes (${max}) reached`, data);
+}

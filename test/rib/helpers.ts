@@ -1,0 +1,32 @@
+// Small builders for RIB tests.
+import { AttrStore, RouteAttrs, SegmentType } from '../../src/rib/attrs';
+import { PeerConfig, PeerTable } from '../../src/rib/peer';
+import { parseV4 } from '../../src/rib/prefix-index';
+
+export const LOCAL_AS = 65000;
+
+export function ip(a: string): number {
+  const w = parseV4(a);
+  if (!w) throw new Error(`bad address ${a}`);
+  return w[0];
+}
+
+export function attrs(over: Partial<RouteAttrs> = {}): RouteAttrs {
+  return { origin: 0, asPath: [], nextHop: '192.0.2.1', ...over };
+}
+
+export function seq(...asns: number[]) {
+  return [{ type: SegmentType.AsSequence, asns }];
+}
+
+export function ibgp(address: string, extra: Partial<PeerConfig> = {}): PeerConfig {
+  return { address, asn: LOCAL_AS, localAsn: LOCAL_AS, routerId: ip(address), ...extra };
+}
+
+export function ebgp(address: string, asn: number, extra: Partial<PeerConfig> = {}): PeerConfig {
+  return { address, asn, localAsn: LOCAL_AS, routerId: ip(address), ...extra };
+}
+
+export function setup() {
+  return { store: new AttrStore(), peers: new PeerTable() };
+}
