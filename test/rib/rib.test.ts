@@ -1,0 +1,224 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/bgp/messages/types';
+import { ErrorCode, CeaseSubcode } from '../../src/bgp/messages/errors';
+import { Rib, RibOptions } from '../../src/rib/rib';
+import { parsePrefix } from '../../src/rib/prefix-index';
+import { attrs, ebgp, ibgp, ip, seq, setup } from './helpers';
+
+function make(extra: Partial<RibOptions> = {}) {
+  const { store, peers } = setup();
+  const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, ...extra });
+  return { rib, store, peers };
+}
+const NET = ip('10.1.0.0');
+
+test('announce then decide: one change with the best path', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  const set = store.intern(attrs({ localPref: 150 }));
+  assert.equal(rib.announce4(a.index, NET, 24, 0, set), undefined);
+  const ch = rib.decide();
+  assert.equal(ch.length, 1);
+  assert.equal(rib.prefixes.format(ch[0].prefix), '10.1.0.0/24');
+  assert.equal(ch[0].best?.attrs, set);
+  assert.equal(ch[0].bestChanged, true);
+  assert.equal(rib.locRibSize, 1);
+  assert.equal(store.refCount(set), 1);
+  assert.deepEqual(rib.decide(), [], 'nothing dirty: nothing re-decided');
+});
+
+test('implicit withdraw (RFC 4271 3.1) replaces the path; same attrs is no change', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  const s1 = store.intern(attrs({ med: 1 }));
+  const s2 = store.intern(attrs({ med: 2 }));
+  rib.announce4(a.index, NET, 24, 0, s1);
+  rib.decide();
+  rib.announce4(a.index, NET, 24, 0, s1);
+  assert.deepEqual(rib.decide(), []);
+  rib.announce4(a.index, NET, 24, 0, s2);
+  const ch = rib.decide();
+  assert.equal(ch.length, 1);
+  assert.equal(ch[0].best?.attrs, s2);
+  assert.equal(rib.received(a.index), 1);
+  assert.equal(store.refCount(s1), 0);
+  assert.equal(store.size, 1, 'the unused set was forgotten');
+});
+
+test('withdraw: the next best takes over, then the prefix goes', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  const b = peers.add(ibgp('10.0.0.3'));
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ localPref: 200 })));
+  rib.announce4(b.index, NET, 24, 0, store.intern(attrs({ localPref: 100 })));
+  assert.equal(rib.decide()[0].best?.peer, a);
+  rib.withdraw4(a.index, NET, 24, 0);
+  const ch = rib.decide();
+  assert.equal(ch[0].best?.peer, b);
+  assert.equal(ch[0].reason, 'only-path');
+  rib.withdraw4(b.index, NET, 24, 0);
+  rib.withdraw4(b.index, NET, 24, 0); // unknown: ignored
+  const gone = rib.decide();
+  assert.equal(gone.length, 1);
+  assert.equal(gone[0].best, undefined);
+  assert.equal(rib.locRibSize, 0);
+  rib.decide();
+  assert.equal(rib.prefixes.size, 0, 'prefix ids recycled');
+  assert.equal(store.size, 0);
+});
+
+test('a non-best change reports bestChanged=false', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  const b = peers.add(ibgp('10.0.0.3'));
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ localPref: 200 })));
+  rib.decide();
+  rib.announce4(b.index, NET, 24, 0, store.intern(attrs({ localPref: 100 })));
+  const ch = rib.decide();
+  assert.equal(ch[0].best?.peer, a);
+  assert.equal(ch[0].bestChanged, false);
+});
+
+test('session down without GR: every path of the peer goes, prefixes re-decided', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  const b = peers.add(ibgp('10.0.0.3'));
+  const s = store.intern(attrs());
+  for (let i = 0; i < 100; i++) rib.announce4(a.index, NET + i * 256, 24, 0, s);
+  rib.announce4(b.index, NET, 24, 0, s);
+  rib.decide();
+  rib.peerDown(a.index);
+  const ch = rib.decide();
+  assert.equal(ch.length, 100);
+  assert.equal(ch.filter((c) => c.best === undefined).length, 99);
+  assert.equal(ch.find((c) => c.best)?.best?.peer, b);
+  assert.equal(rib.received(a.index), 0);
+});
+
+test('GR helper (RFC 4724 4.2): stale kept, re-announced refreshed, EoR drops the rest', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  const s = store.intern(attrs());
+  for (let i = 0; i < 3; i++) rib.announce4(a.index, NET + i * 256, 24, 0, s);
+  rib.decide();
+  rib.peerDown(a.index, true);
+  assert.deepEqual(rib.decide(), [], 'stale paths stay in use');
+  assert.equal(rib.routesOf(rib.prefixes.find4(NET, 24))[0].stale, true);
+  rib.announce4(a.index, NET, 24, 0, s); // the restarted peer re-sends one
+  assert.equal(rib.routesOf(rib.prefixes.find4(NET, 24))[0].stale, false);
+  assert.equal(rib.endOfRib(a.index), 2);
+  const ch = rib.decide();
+  assert.equal(ch.filter((c) => c.best === undefined).length, 2);
+  assert.equal(rib.locRibSize, 1);
+});
+
+test('GR restart timer expiry drops stale paths', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs()));
+  rib.decide();
+  rib.peerDown(a.index, true);
+  assert.equal(rib.staleExpired(a.index), 1);
+  assert.equal(rib.decide()[0].best, undefined);
+});
+
+test('route refresh in (RFC 7313): markStale + re-announce + endOfRib', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  const s1 = store.intern(attrs({ med: 1 }));
+  const s2 = store.intern(attrs({ med: 5 }));
+  rib.announce4(a.index, NET, 24, 0, s1);
+  rib.announce4(a.index, NET + 256, 24, 0, s1);
+  rib.decide();
+  rib.markStale(a.index);
+  rib.announce4(a.index, NET, 24, 0, s2);
+  rib.endOfRib(a.index);
+  const ch = rib.decide();
+  assert.equal(ch.length, 2);
+  assert.equal(ch.find((c) => c.best)?.best?.attrs, s2);
+});
+
+test('max-prefix: RFC 4486 Cease subcode 1 with AFI/SAFI/limit, path not stored', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ebgp('10.0.0.9', 64512, { maxPrefixes: 2 }));
+  const s = store.intern(attrs());
+  assert.equal(rib.announce4(a.index, NET, 24, 0, s), undefined);
+  assert.equal(rib.announce4(a.index, NET + 256, 24, 0, s), undefined);
+  assert.equal(rib.announce4(a.index, NET, 24, 0, s), undefined, 'replacing does not count');
+  const err = rib.announce4(a.index, NET + 512, 24, 0, s);
+  assert.ok(err);
+  assert.equal(err.code, ErrorCode.Cease);
+  assert.equal(err.subcode, CeaseSubcode.MaxPrefixesReached);
+  assert.deepEqual(Array.from(err.data), [0, 1, 1, 0, 0, 0, 2]);
+  assert.equal(rib.received(a.index), 2);
+  assert.equal(rib.prefixes.size, 2);
+});
+
+test('ADD-PATH receive: one peer, two path ids, both kept; rankedOf orders them', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  rib.announce4(a.index, NET, 24, 1, store.intern(attrs({ localPref: 100 })));
+  rib.announce4(a.index, NET, 24, 2, store.intern(attrs({ localPref: 300 })));
+  const ch = rib.decide();
+  assert.equal(ch[0].best?.pathId, 2);
+  const id = rib.prefixes.find4(NET, 24);
+  assert.deepEqual(rib.rankedOf(id, 5).map((r) => r.pathId), [2, 1]);
+  rib.withdraw4(a.index, NET, 24, 2);
+  assert.equal(rib.decide()[0].best?.pathId, 1);
+});
+
+test('import filter: a dropped announcement implicitly withdraws the old path', () => {
+  const { store, peers } = make();
+  const rib = new Rib({
+    family: IPV4_UNICAST, peers, attrs: store,
+    importFilter: (_p, _ix, _id, a) => (a.med === 666 ? undefined : a),
+  });
+  const a = peers.add(ibgp('10.0.0.2'));
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs()));
+  rib.decide();
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ med: 666 })));
+  assert.equal(rib.decide()[0].best, undefined);
+  rib.announce4(a.index, NET + 256, 24, 0, store.intern(attrs({ med: 666 })));
+  rib.decide();
+  assert.equal(rib.prefixes.size, 0);
+});
+
+test('decide() in bounded batches; igp resolver feeds 9.1.2.2 (e)', () => {
+  const { store, peers } = make();
+  const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, igpCost: (nh) => (nh === '192.0.2.9' ? 1 : 10) });
+  const a = peers.add(ibgp('10.0.0.2'));
+  const b = peers.add(ibgp('10.0.0.3'));
+  for (let i = 0; i < 10; i++) {
+    rib.announce4(a.index, NET + i * 256, 24, 0, store.intern(attrs()));
+    rib.announce4(b.index, NET + i * 256, 24, 0, store.intern(attrs({ nextHop: '192.0.2.9' })));
+  }
+  assert.equal(rib.decide(4).length, 4);
+  assert.equal(rib.pendingDecisions, 6);
+  const rest = rib.decide(100);
+  assert.equal(rest.length, 6);
+  assert.ok(rest.every((c) => c.best?.peer === b && c.reason === 'igp-cost'));
+});
+
+test('IPv6 family', () => {
+  const { store, peers } = setup();
+  const rib = new Rib({ family: IPV6_UNICAST, peers, attrs: store });
+  const a = peers.add(ibgp('10.0.0.2'));
+  const p = parsePrefix('2001:db8:1::/48', IPV6_UNICAST)!;
+  rib.announce(a.index, p.words, p.len, 0, store.intern(attrs({ nextHop: '2001:db8::1' })));
+  const ch = rib.decide();
+  assert.equal(rib.prefixes.format(ch[0].prefix), '2001:db8:1::/48');
+  rib.withdraw(a.index, p.words, p.len, 0);
+  assert.equal(rib.decide()[0].best, undefined);
+});
+
+test('eBGP path preferred over iBGP copy of the same route (AS path equal)', () => {
+  const { rib, store, peers } = make();
+  const i = peers.add(ibgp('10.0.0.2'));
+  const e = peers.add(ebgp('10.0.0.9', 64512));
+  rib.announce4(i.index, NET, 24, 0, store.intern(attrs({ asPath: seq(64512) })));
+  rib.announce4(e.index, NET, 24, 0, store.intern(attrs({ asPath: seq(64512) })));
+  const ch = rib.decide();
+  assert.equal(ch[0].best?.peer, e);
+  assert.equal(ch[0].reason, 'ebgp-over-ibgp');
+});
