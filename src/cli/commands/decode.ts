@@ -1,0 +1,91 @@
+// `vroute decode FILE|-`: a pcap/pcapng capture's BGP messages as NDJSON (contract 1).
+// Printing only: the work is in src/bgp/messages/pcap. Output is batched into large
+// writes and the reader waits for stdout, so memory stays bounded on huge captures.
+import type { Command } from 'commander';
+import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
+import { decodeCapture, type LineWriter } from '../../bgp/messages/pcap';
+
+const BATCH = 64 * 1024; // characters gathered before one write
+const READ_CHUNK = 256 * 1024;
+
+/** Raised by the writer when the reader of stdout went away (e.g. `| head`). */
+class OutputClosed extends Error {}
+
+class BatchedLines implements LineWriter {
+  private parts: string[] = [];
+  private size = 0;
+  private blocked = false;
+  private closed = false;
+
+  constructor(private readonly out: NodeJS.WritableStream) {
+    out.on('error', () => {
+      this.closed = true; // EPIPE and friends: stop quietly
+    });
+  }
+
+  line(text: string): void {
+    if (this.closed) return;
+    this.parts.push(text);
+    this.size += text.length + 1;
+    if (this.size >= BATCH) this.flush();
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0 || this.closed) return;
+    const text = this.parts.join('\n') + '\n';
+    this.parts = [];
+    this.size = 0;
+    if (!this.out.write(text)) this.blocked = true;
+  }
+
+  async drain(): Promise<void> {
+    this.flush();
+    if (this.blocked && !this.closed) {
+      await Promise.race([once(this.out, 'drain'), once(this.out, 'error'), once(this.out, 'close')]);
+      this.blocked = false;
+    }
+    if (this.closed) throw new OutputClosed();
+  }
+}
+
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory, not a capture';
+  if (code === 'EACCES') return 'permission denied';
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs the decode; returns the exit code. Never throws. */
+export async function runDecode(file: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const name = file === '-' ? 'stdin' : file;
+  const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: READ_CHUNK });
+  const writer = new BatchedLines(out);
+  try {
+    const result = await decodeCapture(input, writer);
+    if (result.error) {
+      err.write(`vroute decode: ${name}: ${result.error.message}\n`);
+      return 1;
+    }
+    const frags = result.counters.skipped.fragment;
+    if (frags > 0) err.write(`vroute decode: note: ${frags} IP fragments skipped (not reassembled)\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof OutputClosed) return 0;
+    err.write(`vroute decode: ${name}: ${reason(e)}\n`);
+    return 1;
+  } finally {
+    if (input !== process.stdin) (input as { destroy?: () => void }).destroy?.();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('decode')
+    .description('print the BGP messages of a pcap or pcapng capture as NDJSON (one object per message)')
+    .argument('<file>', 'capture file, or - for stdin')
+    .action(async (file: string) => {
+      process.exitCode = await runDecode(file, process.stdout, process.stderr);
+    });
+}
