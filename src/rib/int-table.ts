@@ -50,6 +50,32 @@ export class IntTable {
     return this.keys.byteLength + this.vals.byteLength;
   }
 
+  /**
+   * Probes for `this.key`: a slot >= 0 when present (read it with valueAt), else a negative
+   * token for insertAt. Saves the second probe of get-then-set on the hot path.
+   */
+  probe(): number {
+    return this.slotOf();
+  }
+
+  valueAt(slot: number): number {
+    return this.vals[slot];
+  }
+
+  /** Inserts `this.key` -> value at the token probe() returned (the key must be absent). */
+  insertAt(token: number, value: number): void {
+    let i = ~token;
+    if (this.count + 1 > this.cap * MAX_LOAD) {
+      this.grow();
+      i = ~this.slotOf();
+    }
+    const w = this.width;
+    const base = i * w;
+    for (let j = 0; j < w; j++) this.keys[base + j] = this.key[j];
+    this.vals[i] = value;
+    this.count++;
+  }
+
   private slotOf(): number {
     const w = this.width;
     const k = this.key;
@@ -77,20 +103,13 @@ export class IntTable {
 
   /** Stores `value` (>= 0) under `this.key`; returns the previous value or -1. */
   set(value: number): number {
-    let s = this.slotOf();
+    const s = this.slotOf();
     if (s >= 0) {
       const old = this.vals[s];
       this.vals[s] = value;
       return old;
     }
-    if ((this.count + 1) > this.cap * MAX_LOAD) {
-      this.grow();
-      s = this.slotOf();
-    }
-    const i = ~s;
-    this.keys.set(this.key, i * this.width);
-    this.vals[i] = value;
-    this.count++;
+    this.insertAt(s, value);
     return EMPTY;
   }
 
@@ -128,7 +147,7 @@ export class IntTable {
       const home = hashWords(this.keys, j * w, w) & this.mask;
       const inRange = i <= j ? i < home && home <= j : i < home || home <= j;
       if (inRange) continue;
-      this.keys.copyWithin(i * w, j * w, j * w + w);
+      for (let k = 0; k < w; k++) this.keys[i * w + k] = this.keys[j * w + k];
       this.vals[i] = this.vals[j];
       i = j;
     }
@@ -149,7 +168,7 @@ export class IntTable {
       if (v === EMPTY) continue;
       let i = hashWords(oldKeys, s * w, w) & this.mask;
       while (this.vals[i] !== EMPTY) i = (i + 1) & this.mask;
-      this.keys.set(oldKeys.subarray(s * w, s * w + w), i * w);
+      for (let j = 0; j < w; j++) this.keys[i * w + j] = oldKeys[s * w + j];
       this.vals[i] = v;
     }
   }

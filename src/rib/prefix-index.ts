@@ -119,14 +119,15 @@ export class PrefixIndex {
   }
 
   private internKey(): PrefixId {
-    const found = this.table.get();
-    if (found >= 0) return found;
+    const slot = this.table.probe();
+    if (slot >= 0) return this.table.valueAt(slot);
     const id = this.free.length > 0 ? (this.free.pop() as number) : this.next++;
     this.ensure(id + 1);
     const w = this.addrWords + 1;
-    this.words.set(this.table.key, id * w);
+    const k = this.table.key;
+    for (let j = 0; j < w; j++) this.words[id * w + j] = k[j];
     this.refs[id] = 0;
-    this.table.set(id);
+    this.table.insertAt(slot, id);
     return id;
   }
 

@@ -102,7 +102,8 @@ export class Rib {
     const table = this.adjTable(peer);
     table.key[0] = prefix;
     table.key[1] = pathId;
-    const slot = table.get();
+    const probe = table.probe();
+    const slot = probe >= 0 ? table.valueAt(probe) : NONE;
     const store = this.opts.attrs;
     if (accepted === undefined) {
       if (slot !== NONE) this.removePath(table, slot);
@@ -128,7 +129,7 @@ export class Rib {
     store.ref(accepted);
     this.prefixes.ref(prefix);
     this.growPrefixArrays(prefix + 1);
-    table.set(this.paths.add(prefix, peer, pathId, accepted.id));
+    table.insertAt(probe, this.paths.add(prefix, peer, pathId, accepted.id));
     this.markDirty(prefix);
     return undefined;
   }
