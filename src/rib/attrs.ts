@@ -141,6 +141,11 @@ export class AttrStore {
     this.free.push(set.id);
   }
 
+  /** True while `set` is the interned set for its key (not forgotten, id not reused). */
+  isLive(set: AttrSet): boolean {
+    return this.byId[set.id] === set;
+  }
+
   refCount(set: AttrSet): number {
     return this.refs[set.id] ?? 0;
   }
