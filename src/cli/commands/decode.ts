@@ -3,7 +3,6 @@
 // writes and the reader waits for stdout, so memory stays bounded on huge captures.
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
-import { once } from 'node:events';
 import { decodeCapture, type LineWriter } from '../../bgp/messages/pcap';
 
 const BATCH = 64 * 1024; // characters gathered before one write
@@ -42,7 +41,18 @@ class BatchedLines implements LineWriter {
   async drain(): Promise<void> {
     this.flush();
     if (this.blocked && !this.closed) {
-      await Promise.race([once(this.out, 'drain'), once(this.out, 'error'), once(this.out, 'close')]);
+      await new Promise<void>((resolve) => {
+        // Listeners removed on the first event, so thousands of waits leave none behind.
+        const done = (): void => {
+          this.out.off('drain', done);
+          this.out.off('error', done);
+          this.out.off('close', done);
+          resolve();
+        };
+        this.out.on('drain', done);
+        this.out.on('error', done);
+        this.out.on('close', done);
+      });
       this.blocked = false;
     }
     if (this.closed) throw new OutputClosed();
