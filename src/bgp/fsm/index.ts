@@ -1,5 +1,24 @@
 /**
  * src/bgp/fsm: the RFC 4271 section 8 state machine (pure: events in, actions out, timers
  * as actions), and the session that binds it to a TCP socket.
+ *
+ * DOC: one FsmState per connection (8.2.1: "Each FSM corresponds to exactly one TCP
+ * connection"). The shell turns socket and codec happenings into the 28 events of 8.1,
+ * calls `step(state, event, now)`, keeps the returned state and performs the returned
+ * actions in order: write OPEN/KEEPALIVE/NOTIFICATION, arm or stop timers (on the shared
+ * TimerWheel, jittered when the action says so, whose expiries come back as the timer
+ * events), connect, listen, drop the socket, hand UPDATEs to the RIB. When an OPEN arrives
+ * while another connection to the same peer is past Active, `resolveCollision` says which
+ * connection receives OpenCollisionDump (RFC 4271 6.8).
+ *
+ * RFCs: 4271 (section 8 FSM, 6.8 collisions, 10 timers and jitter), 6608 (FSM error
+ * subcodes), 4486 (Cease subcodes).
  */
-export {};
+export * from './state';
+export * from './events';
+export * from './actions';
+export { step, run } from './fsm';
+export type { StepResult } from './common';
+export { fsmErrorNotification } from './common';
+export * from './collision';
+export * from './timers';
