@@ -49,6 +49,14 @@ export class BgpStreamSplitter {
     if (this.mode !== 'dead') this.mode = 'hunt';
   }
 
+  /**
+   * The stream may not start on a message boundary (the capture began mid-connection):
+   * skip to the first marker instead of calling the first bytes a bad header.
+   */
+  huntFirst(): void {
+    if (this.mode === 'sync' && this.rest.length === 0) this.mode = 'hunt';
+  }
+
   /** Frames are passed to the sink during the call, as views valid only until it returns. */
   push(bytes: Uint8Array): void {
     if (this.mode === 'dead' || bytes.length === 0) return;

@@ -100,6 +100,8 @@ export class CaptureDecoder {
     let d = this.dirs.get(dir.key);
     if (!d) {
       d = new DirectionDecoder(dir, this);
+      // Without its SYN, the first captured byte may be inside a message.
+      if (!this.tcp.sawSyn(dir.key)) d.splitter.huntFirst();
       this.dirs.set(dir.key, d);
     }
     return d;

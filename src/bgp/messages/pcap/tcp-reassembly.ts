@@ -59,6 +59,11 @@ export class TcpReassembler {
     this.maxHeld = opts.maxHeldBytes ?? 4 * 1024 * 1024;
   }
 
+  /** True when the direction's SYN was seen, so its data starts on a message boundary. */
+  sawSyn(key: string): boolean {
+    return this.dirs.get(key)?.isn !== undefined;
+  }
+
   /** Number of directions seen. */
   get size(): number {
     return this.dirs.size;

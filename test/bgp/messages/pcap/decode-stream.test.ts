@@ -159,3 +159,13 @@ test('no crash and no out-of-range reads on random stream bytes', () => {
     assert.ok(out.every((o) => o.src === C && (o.type !== undefined || typeof o.error === 'string')));
   }
 });
+
+test('a capture that starts mid-connection, inside a message, decodes from the next marker', () => {
+  const f = new TcpFlow(C, S);
+  f.handshake(); // not captured
+  const partial = f.send(true, concat(notification(30).subarray(25), keepalive()));
+  const next = f.send(true, open(65001, []));
+  const other = f.send(false, keepalive());
+  assert.deepEqual(decode([partial, next, other]).map((o) => `${o.src} ${o.type}`), [
+    `${C} KEEPALIVE`, `${C} OPEN`, `${S} KEEPALIVE`]);
+});
