@@ -6,6 +6,9 @@
 // their tick; each tick visits one bucket. add and cancel are O(1) (a Set per bucket);
 // refresh to a later deadline (the HoldTimer on every UPDATE) only rewrites the deadline,
 // and the timer moves when its old bucket comes round. A timer never fires early.
+import type { FsmAction } from './actions';
+import { TIMER_EVENT, type FsmEventType } from './events';
+import type { TimerName } from './state';
 
 /** The clock and interval the wheel runs on; tests inject a fake one. */
 export interface Clock {
@@ -178,4 +181,58 @@ export class TimerWheel {
 export function jitter(ms: number, rng: () => number = Math.random, low = 0.75): number {
   const r = Math.min(Math.max(rng(), 0), 1);
   return Math.floor(ms * (low + (1 - low) * r));
+}
+
+/**
+ * The five FSM timers of one session on a shared wheel: performs startTimer / stopTimer
+ * actions (jittered as the action says) and reports expiries as FSM events.
+ */
+export class SessionTimers {
+  private readonly handles = new Map<TimerName, WheelTimer>();
+
+  constructor(
+    private readonly wheel: TimerWheel,
+    private readonly onExpire: (event: FsmEventType) => void,
+    private readonly rng: () => number = Math.random,
+  ) {}
+
+  /** Perform the action if it is a timer action; returns whether it was one. */
+  apply(a: FsmAction): boolean {
+    if (a.type === 'startTimer') {
+      this.start(a.timer, a.jitter ? jitter(a.ms, this.rng) : a.ms);
+      return true;
+    }
+    if (a.type === 'stopTimer') {
+      this.stop(a.timer);
+      return true;
+    }
+    return false;
+  }
+
+  start(timer: TimerName, ms: number): void {
+    const h = this.handles.get(timer);
+    if (h) {
+      this.wheel.refresh(h, ms);
+      return;
+    }
+    this.handles.set(timer, this.wheel.add(ms, () => this.expired(timer)));
+  }
+
+  stop(timer: TimerName): void {
+    const h = this.handles.get(timer);
+    if (h) this.wheel.cancel(h);
+  }
+
+  /** Stop all five (the session is being disposed). */
+  stopAll(): void {
+    for (const h of this.handles.values()) this.wheel.cancel(h);
+  }
+
+  running(timer: TimerName): boolean {
+    return this.handles.get(timer)?.active ?? false;
+  }
+
+  private expired(timer: TimerName): void {
+    this.onExpire(TIMER_EVENT[timer]);
+  }
 }
