@@ -1,0 +1,362 @@
+// Update groups: peers with the same export signature share one Adj-RIB-Out computation and
+// the same encoded UPDATE Buffers (DESIGN.md "Update groups"; STYLE.md "Outbound buckets
+// pulled by the socket").
+//
+// Flow: Loc-RIB changes -> apply() -> export rules -> AdjRibOut (state + buckets). Nothing is
+// encoded until a member pulls: the first member to reach the end of the group's log builds
+// the next UPDATE(s) from the buckets (withdrawals first) and appends them; every member reads
+// the same Buffers from its own position. The log is bounded: a member that falls behind it
+// leaves the log and catches up from the Adj-RIB-Out state of the prefixes it missed (and a
+// new member catches up from the whole table), so a slow peer neither blocks the others nor
+// makes the group buffer without bound. No timers, no sockets: the session shell pulls when
+// its socket drains.
+import type { CodecContext, Family } from '../bgp/messages/types';
+import { AdjRibOut, NO_PEER } from '../rib/adj-rib-out';
+import type { AttrSet, AttrStore } from '../rib/attrs';
+import type { PeerInfo } from '../rib/peer';
+import type { LocRibChange, Rib, Route } from '../rib/rib';
+import type { UpdatePacker } from '../rib/wire-encode';
+import { Exporter, ExportTarget } from './export';
+import { LocalIdentity, roleOf } from './rules';
+
+/** ADD-PATH send mode (RFC 7911): best path only, every path, or the best N. */
+export type AddPathSend = 'none' | 'all' | number;
+
+/** Everything that makes two peers' UPDATE streams identical. */
+export interface ExportSignature {
+  readonly family: Family;
+  readonly target: ExportTarget;
+  readonly addPath: AddPathSend;
+  /** The send direction's codec context (4-octet AS, extended messages, ADD-PATH tx). */
+  readonly ctx: CodecContext;
+}
+
+export function signatureKey(s: ExportSignature): string {
+  const t = s.target;
+  return [s.family, t.role, t.asn, t.localAddress ?? '', t.localAddressV6 ?? '', s.addPath,
+    s.ctx.fourOctetAs ? 4 : 2, s.ctx.extendedMessage ? 'x' : '', [...s.ctx.addPath].sort().join(',')].join('|');
+}
+
+export interface GroupOptions {
+  /** Log entries kept for slow members before they fall back to catch-up (default 1024). */
+  readonly maxLog?: number;
+  /** (prefix, path) pairs taken from a bucket or catch-up queue per build (default 1024). */
+  readonly batch?: number;
+}
+
+interface Entry {
+  readonly buf: Buffer;
+  /** Only this member reads it (a targeted withdraw), or NO_PEER. */
+  readonly only: number;
+  /** Every member but this one reads it (the route's source), or NO_PEER. */
+  readonly except: number;
+  /** (prefix, tx) pairs carried; each holds a prefix reference until trimmed. */
+  readonly pairs: number[];
+}
+
+interface Member {
+  readonly peer: number;
+  /** Next log sequence number to read, while live. */
+  next: number;
+  /** (prefix, tx) pairs to resend from state, while catching up; holds prefix references. */
+  queue?: number[];
+  qAt: number;
+  needEor: boolean;
+}
+
+export class UpdateGroup {
+  readonly key: string;
+  readonly out: AdjRibOut;
+  private readonly exporter: Exporter;
+  private readonly members = new Map<number, Member>();
+  private readonly log: Entry[] = [];
+  private logStart = 0; // sequence number of log[0]
+  private readonly txByPrefix = new Map<number, number[]>(); // ADD-PATH only
+  private readonly maxLog: number;
+  private readonly batch: number;
+
+  constructor(
+    readonly sig: ExportSignature,
+    private readonly rib: Rib,
+    store: AttrStore,
+    local: LocalIdentity,
+    private readonly packer: UpdatePacker,
+    opts: GroupOptions = {},
+  ) {
+    this.key = signatureKey(sig);
+    this.out = new AdjRibOut(rib.prefixes, store);
+    this.exporter = new Exporter(store, local, sig.target);
+    this.maxLog = opts.maxLog ?? 1024;
+    this.batch = opts.batch ?? 1024;
+  }
+
+  get memberCount(): number {
+    return this.members.size;
+  }
+  get logLength(): number {
+    return this.log.length;
+  }
+  private get head(): number {
+    return this.logStart + this.log.length;
+  }
+  isCatchingUp(peer: number): boolean {
+    return this.members.get(peer)?.queue !== undefined;
+  }
+
+  /** A new member: it catches up from the whole Adj-RIB-Out, then End-of-RIB, then live. */
+  join(peer: number): void {
+    if (this.members.has(peer)) return;
+    const m: Member = { peer, next: this.head, queue: [], qAt: 0, needEor: true };
+    this.out.forEach((p, tx) => this.enqueue(m, p, tx));
+    this.members.set(peer, m);
+  }
+
+  leave(peer: number): void {
+    const m = this.members.get(peer);
+    if (!m) return;
+    this.dropQueue(m);
+    this.members.delete(peer);
+    this.trim();
+  }
+
+  /** Feeds Loc-RIB changes (from Rib.decide(), before the next decide()) through export. */
+  apply(changes: readonly LocRibChange[]): void {
+    const mode = this.sig.addPath;
+    for (const ch of changes) {
+      if (mode === 'none') {
+        if (!ch.bestChanged) continue;
+        const r = ch.best;
+        this.out.set(ch.prefix, 0, r ? this.exported(r) : undefined, r ? this.exclusion(r) : NO_PEER);
+        continue;
+      }
+      // RFC 7911: every path (or the best N) with its own path ID: the path slot + 1.
+      const routes = mode === 'all' ? this.rib.routesOf(ch.prefix) : this.rib.rankedOf(ch.prefix, mode);
+      const now: number[] = [];
+      for (const r of routes) {
+        const a = this.exported(r);
+        if (!a) continue;
+        this.out.set(ch.prefix, r.slot + 1, a, this.exclusion(r));
+        now.push(r.slot + 1);
+      }
+      for (const tx of this.txByPrefix.get(ch.prefix) ?? []) {
+        if (!now.includes(tx)) this.out.set(ch.prefix, tx, undefined);
+      }
+      if (now.length > 0) this.txByPrefix.set(ch.prefix, now);
+      else this.txByPrefix.delete(ch.prefix);
+    }
+  }
+
+  /**
+   * Up to `max` UPDATE messages for `peer` to write now (empty: nothing to send). Live
+   * members get the group's shared Buffers. Work per call is bounded by `max` and `batch`.
+   */
+  pull(peer: number, max = 16): Buffer[] {
+    const m = this.members.get(peer);
+    const res: Buffer[] = [];
+    if (!m) return res;
+    if (m.queue) {
+      this.catchUp(m, max, res);
+      if (m.queue) return res;
+    }
+    let steps = max * 4; // bound skipped entries too
+    while (res.length < max && steps-- > 0) {
+      if (m.next === this.head && !this.build()) break;
+      const e = this.log[m.next - this.logStart];
+      m.next++;
+      if ((e.only !== NO_PEER && e.only !== peer) || e.except === peer) continue;
+      res.push(e.buf);
+    }
+    this.trim();
+    return res;
+  }
+
+  private exported(r: Route): AttrSet | undefined {
+    return this.exporter.export(r.peer, r.attrs);
+  }
+
+  /**
+   * Never send a route back to the peer it came from. The source is recorded whenever it
+   * could be a member (its role and AS match the group's), so a later join is covered too.
+   */
+  private exclusion(r: Route): number {
+    const t = this.sig.target;
+    const role = roleOf(r.peer);
+    return role === t.role && (role !== 'ebgp' || r.peer.asn === t.asn) ? r.peer.index : NO_PEER;
+  }
+
+  /** Builds the next UPDATE(s) from the buckets into the log; false when nothing is pending. */
+  private build(): boolean {
+    const b = this.out.nextBucket();
+    if (!b) return false;
+    const pairs: number[] = [];
+    this.out.take(b, this.batch, pairs);
+    const ix = this.rib.prefixes;
+    const ctx = this.sig.ctx;
+    for (let at = 0; at < pairs.length; ) {
+      const p = b.attrs ? this.packer.announce(ix, b.attrs, pairs, at, ctx) : this.packer.withdraw(ix, pairs, at, ctx);
+      if (p.next === at) break; // cannot happen with sane sizes; never loop forever
+      const carried = pairs.slice(at, p.next);
+      this.append({ buf: p.buf, only: NO_PEER, except: b.excl, pairs: carried });
+      // The source member gets a withdraw instead: the group no longer sends it its old route.
+      if (b.excl !== NO_PEER && this.members.has(b.excl)) {
+        for (let w = 0; w < carried.length; ) {
+          const wp = this.packer.withdraw(ix, carried, w, ctx);
+          if (wp.next === w) break;
+          this.append({ buf: wp.buf, only: b.excl, except: NO_PEER, pairs: carried.slice(w, wp.next) });
+          w = wp.next;
+        }
+      }
+      at = p.next;
+    }
+    this.out.releasePairs(pairs);
+    return true;
+  }
+
+  private append(e: Entry): void {
+    const ix = this.rib.prefixes;
+    for (let i = 0; i < e.pairs.length; i += 2) ix.ref(e.pairs[i]);
+    this.log.push(e);
+    // Members catching up read state, not the log: what changes meanwhile joins their queue.
+    for (const m of this.members.values()) {
+      if (m.queue) for (let i = 0; i < e.pairs.length; i += 2) this.enqueue(m, e.pairs[i], e.pairs[i + 1]);
+    }
+  }
+
+  /** Drops log entries every live member has read; pushes members too far behind out. */
+  private trim(): void {
+    if (this.log.length > this.maxLog) {
+      const cut = this.head - this.maxLog;
+      for (const m of this.members.values()) {
+        if (m.queue || m.next >= cut) continue;
+        m.queue = [];
+        m.qAt = 0;
+        for (let s = m.next; s < this.head; s++) {
+          const e = this.log[s - this.logStart];
+          if ((e.only !== NO_PEER && e.only !== m.peer) || e.except === m.peer) continue;
+          for (let i = 0; i < e.pairs.length; i += 2) this.enqueue(m, e.pairs[i], e.pairs[i + 1]);
+        }
+      }
+    }
+    let min = this.head;
+    for (const m of this.members.values()) if (!m.queue && m.next < min) min = m.next;
+    const ix = this.rib.prefixes;
+    while (this.logStart < min) {
+      const e = this.log.shift() as Entry;
+      for (let i = 0; i < e.pairs.length; i += 2) ix.unref(e.pairs[i]);
+      this.logStart++;
+    }
+  }
+
+  private enqueue(m: Member, prefix: number, tx: number): void {
+    this.rib.prefixes.ref(prefix);
+    (m.queue as number[]).push(prefix, tx);
+  }
+
+  private dropQueue(m: Member): void {
+    const q = m.queue;
+    if (!q) return;
+    for (let i = m.qAt; i < q.length; i += 2) this.rib.prefixes.unref(q[i]);
+    m.queue = undefined;
+  }
+
+  /** Sends current state for queued pairs in private Buffers; goes live when drained. */
+  private catchUp(m: Member, max: number, res: Buffer[]): void {
+    const q = m.queue as number[];
+    const ix = this.rib.prefixes;
+    const ctx = this.sig.ctx;
+    while (res.length < max && m.qAt < q.length) {
+      const end = Math.min(q.length, m.qAt + this.batch * 2);
+      const withdraw: number[] = [];
+      const announce = new Map<AttrSet, number[]>();
+      for (let i = m.qAt; i < end; i += 2) {
+        const a = this.out.lookup(q[i], q[i + 1]);
+        const own = a !== undefined && this.out.exclusionOf(q[i], q[i + 1]) === m.peer;
+        if (own && m.needEor) continue; // a new member never had it: nothing to withdraw
+        if (!a || own) withdraw.push(q[i], q[i + 1]);
+        else {
+          let l = announce.get(a);
+          if (!l) announce.set(a, (l = []));
+          l.push(q[i], q[i + 1]);
+        }
+      }
+      for (let at = 0; at < withdraw.length; ) {
+        const p = this.packer.withdraw(ix, withdraw, at, ctx);
+        res.push(p.buf);
+        at = p.next;
+      }
+      for (const [a, l] of announce) {
+        for (let at = 0; at < l.length; ) {
+          const p = this.packer.announce(ix, a, l, at, ctx);
+          res.push(p.buf);
+          at = p.next;
+        }
+      }
+      for (let i = m.qAt; i < end; i += 2) ix.unref(q[i]);
+      m.qAt = end;
+    }
+    if (m.qAt < q.length) return;
+    m.queue = undefined;
+    m.qAt = 0;
+    m.next = this.head;
+    if (m.needEor) {
+      m.needEor = false;
+      res.push(this.packer.endOfRib(this.sig.family)); // RFC 4724 2: initial table sent
+    }
+  }
+}
+
+/** The update groups of one family's RIB: peers join by signature, changes fan out. */
+export class UpdateGroups {
+  private readonly groups = new Map<string, UpdateGroup>();
+  private readonly byPeer = new Map<number, UpdateGroup>();
+
+  constructor(
+    private readonly rib: Rib,
+    private readonly store: AttrStore,
+    private readonly local: LocalIdentity,
+    private readonly packer: UpdatePacker,
+    private readonly opts: GroupOptions = {},
+  ) {}
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Puts the peer in the group for `sig` (made on first use); it gets the full table. */
+  join(peer: PeerInfo, sig: ExportSignature): UpdateGroup {
+    this.leave(peer.index);
+    const key = signatureKey(sig);
+    let g = this.groups.get(key);
+    if (!g) {
+      g = new UpdateGroup(sig, this.rib, this.store, this.local, this.packer, this.opts);
+      // A new group starts from the current Loc-RIB.
+      const seed: LocRibChange[] = [];
+      this.rib.forEachBest((prefix, best) => seed.push({ prefix, best, bestChanged: true }));
+      g.apply(seed);
+      this.groups.set(key, g);
+    }
+    g.join(peer.index);
+    this.byPeer.set(peer.index, g);
+    return g;
+  }
+
+  leave(peer: number): void {
+    const g = this.byPeer.get(peer);
+    if (!g) return;
+    g.leave(peer);
+    this.byPeer.delete(peer);
+    if (g.memberCount === 0) this.groups.delete(g.key);
+  }
+
+  groupOf(peer: number): UpdateGroup | undefined {
+    return this.byPeer.get(peer);
+  }
+
+  apply(changes: readonly LocRibChange[]): void {
+    for (const g of this.groups.values()) g.apply(changes);
+  }
+
+  pull(peer: number, max?: number): Buffer[] {
+    return this.byPeer.get(peer)?.pull(peer, max) ?? [];
+  }
+}

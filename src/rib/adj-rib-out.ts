@@ -1,0 +1,224 @@
+// One update group's Adj-RIB-Out for one family (RFC 4271 3.2): what we advertise, keyed by
+// (prefix id, tx path id), plus the outbound buckets of STYLE.md (BIRD's bgp_bucket): pending
+// changes grouped by attribute set, one withdraw bucket, a newer change to a (prefix, path)
+// replacing its queued older one. All in typed arrays and IntTables; a bucket is a chain.
+//
+// `excl` names a member peer the entry must not reach (the route came from it: never send
+// a route back to its source); NO_PEER when none.
+import type { AttrSet, AttrStore } from './attrs';
+import { IntTable } from './int-table';
+import type { PrefixIndex } from './prefix-index';
+
+export const NO_PEER = -1;
+const NIL = -1;
+const WITHDRAW = -1;
+
+export interface Bucket {
+  /** The attribute set to announce, or undefined for the withdraw bucket. */
+  readonly attrs: AttrSet | undefined;
+  readonly excl: number;
+  head: number;
+  size: number;
+}
+
+export class AdjRibOut {
+  /** (prefix, tx) -> attribute set id currently advertised (desired state). */
+  readonly state = new IntTable(2, 64);
+  private readonly excl = new IntTable(2, 16);
+  private readonly pend = new IntTable(2, 64);
+  private pPrefix = new Int32Array(64);
+  private pTx = new Uint32Array(64);
+  private pAttr = new Int32Array(64);
+  private pExcl = new Int32Array(64);
+  private pNext = new Int32Array(64);
+  private pPrev = new Int32Array(64);
+  private pBucket: (Bucket | undefined)[] = [];
+  private freeSlot = NIL;
+  private usedSlots = 0;
+  private readonly buckets = new Map<number, Bucket>();
+  private readonly withdrawals: Bucket = { attrs: undefined, excl: NO_PEER, head: NIL, size: 0 };
+
+  constructor(
+    readonly prefixes: PrefixIndex,
+    private readonly store: AttrStore,
+  ) {}
+
+  get size(): number {
+    return this.state.size;
+  }
+  get pending(): number {
+    return this.pend.size;
+  }
+
+  /** The advertised set for (prefix, tx), or undefined. */
+  lookup(prefix: number, tx: number): AttrSet | undefined {
+    this.state.key[0] = prefix;
+    this.state.key[1] = tx;
+    const a = this.state.get();
+    return a < 0 ? undefined : this.store.get(a);
+  }
+
+  exclusionOf(prefix: number, tx: number): number {
+    this.excl.key[0] = prefix;
+    this.excl.key[1] = tx;
+    return this.excl.get();
+  }
+
+  /**
+   * Sets what (prefix, tx) should carry (undefined: withdrawn) and queues the change.
+   * Returns false when nothing changed.
+   */
+  set(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number = NO_PEER): boolean {
+    const st = this.state;
+    st.key[0] = prefix;
+    st.key[1] = tx;
+    const old = st.get();
+    const oldExcl = this.exclusionOf(prefix, tx);
+    if (attrs === undefined) {
+      if (old < 0) return false;
+      st.key[0] = prefix;
+      st.key[1] = tx;
+      st.delete();
+      this.store.unref(this.store.get(old));
+      this.setExcl(prefix, tx, NO_PEER);
+      this.prefixes.unref(prefix);
+    } else {
+      if (old === attrs.id && oldExcl === excl) return false;
+      st.key[0] = prefix;
+      st.key[1] = tx;
+      st.set(attrs.id);
+      this.store.ref(attrs);
+      if (old >= 0) this.store.unref(this.store.get(old));
+      else this.prefixes.ref(prefix);
+      this.setExcl(prefix, tx, excl);
+    }
+    this.enqueue(prefix, tx, attrs, excl);
+    return true;
+  }
+
+  /** The withdraw bucket when it has entries, else the first non-empty announce bucket. */
+  nextBucket(): Bucket | undefined {
+    if (this.withdrawals.size > 0) return this.withdrawals;
+    for (const b of this.buckets.values()) return b;
+    return undefined;
+  }
+
+  /**
+   * Moves up to `max` entries out of bucket `b` into `out` as (prefix, tx) pairs; pending
+   * references on the prefixes pass to the caller (release with releasePairs).
+   */
+  take(b: Bucket, max: number, out: number[]): number {
+    let n = 0;
+    while (b.head !== NIL && n < max) {
+      const s = b.head;
+      out.push(this.pPrefix[s], this.pTx[s]);
+      this.unlink(s);
+      this.pend.key[0] = this.pPrefix[s];
+      this.pend.key[1] = this.pTx[s];
+      this.pend.delete();
+      this.freeSlotAt(s);
+      n++;
+    }
+    return n;
+  }
+
+  /** Drops the prefix references `take` handed over. */
+  releasePairs(pairs: readonly number[]): void {
+    for (let i = 0; i < pairs.length; i += 2) this.prefixes.unref(pairs[i]);
+  }
+
+  /** Calls fn(prefix, tx) for every advertised entry. */
+  forEach(fn: (prefix: number, tx: number) => void): void {
+    this.state.forEach((k, o) => fn(k[o], k[o + 1]));
+  }
+
+  private setExcl(prefix: number, tx: number, excl: number): void {
+    this.excl.key[0] = prefix;
+    this.excl.key[1] = tx;
+    if (excl === NO_PEER) this.excl.delete();
+    else this.excl.set(excl);
+  }
+
+  private enqueue(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number): void {
+    const p = this.pend;
+    p.key[0] = prefix;
+    p.key[1] = tx;
+    let s = p.get();
+    if (s >= 0) this.unlink(s); // a newer change replaces the queued one
+    else {
+      s = this.allocSlot();
+      this.pPrefix[s] = prefix;
+      this.pTx[s] = tx;
+      this.prefixes.ref(prefix); // the pending entry's reference
+      p.key[0] = prefix;
+      p.key[1] = tx;
+      p.set(s);
+    }
+    this.pAttr[s] = attrs ? attrs.id : WITHDRAW;
+    this.pExcl[s] = excl;
+    this.link(s, this.bucketFor(attrs, excl));
+  }
+
+  private bucketFor(attrs: AttrSet | undefined, excl: number): Bucket {
+    if (!attrs) return this.withdrawals;
+    const key = attrs.id * 2097152 + (excl + 1);
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = { attrs, excl, head: NIL, size: 0 };
+      this.buckets.set(key, b);
+    }
+    return b;
+  }
+
+  private link(s: number, b: Bucket): void {
+    this.pPrev[s] = NIL;
+    this.pNext[s] = b.head;
+    if (b.head !== NIL) this.pPrev[b.head] = s;
+    b.head = s;
+    b.size++;
+    this.pBucket[s] = b;
+  }
+
+  private unlink(s: number): void {
+    const b = this.pBucket[s] as Bucket;
+    const prev = this.pPrev[s];
+    const next = this.pNext[s];
+    if (prev !== NIL) this.pNext[prev] = next;
+    else b.head = next;
+    if (next !== NIL) this.pPrev[next] = prev;
+    b.size--;
+    this.pBucket[s] = undefined;
+    if (b.size === 0 && b !== this.withdrawals) {
+      this.buckets.delete((b.attrs as AttrSet).id * 2097152 + (b.excl + 1));
+    }
+  }
+
+  private allocSlot(): number {
+    if (this.freeSlot !== NIL) {
+      const s = this.freeSlot;
+      this.freeSlot = this.pNext[s];
+      return s;
+    }
+    if (this.usedSlots === this.pPrefix.length) this.grow();
+    return this.usedSlots++;
+  }
+
+  private freeSlotAt(s: number): void {
+    this.pNext[s] = this.freeSlot;
+    this.freeSlot = s;
+  }
+
+  private grow(): void {
+    const n = this.pPrefix.length * 2;
+    const g = <T extends Int32Array | Uint32Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    this.pPrefix = g(this.pPrefix, new Int32Array(n));
+    this.pTx = g(this.pTx, new Uint32Array(n));
+    this.pAttr = g(this.pAttr, new Int32Array(n));
+    this.pExcl = g(this.pExcl, new Int32Array(n));
+    this.pNext = g(this.pNext, new Int32Array(n));
+    this.pPrev = g(this.pPrev, new Int32Array(n));
+  }
+}

@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IPV4_UNICAST } from '../../src/bgp/messages/types';
+import { AdjRibOut, NO_PEER } from '../../src/rib/adj-rib-out';
+import { PrefixIndex } from '../../src/rib/prefix-index';
+import { attrs, setup } from './helpers';
+
+function make() {
+  const { store } = setup();
+  const ix = new PrefixIndex(IPV4_UNICAST);
+  return { store, ix, out: new AdjRibOut(ix, store) };
+}
+
+test('bucket per attribute set; withdrawals come first', () => {
+  const { store, ix, out } = make();
+  const a = store.intern(attrs({ med: 1 }));
+  const b = store.intern(attrs({ med: 2 }));
+  const p = [0, 1, 2].map((i) => ix.intern4(0x0a000000 + i * 256, 24));
+  out.set(p[0], 0, a);
+  out.set(p[1], 0, a);
+  out.set(p[2], 0, b);
+  let bucket = out.nextBucket()!;
+  assert.equal(bucket.attrs, a);
+  assert.equal(bucket.size, 2);
+  out.set(p[1], 0, undefined);
+  bucket = out.nextBucket()!;
+  assert.equal(bucket.attrs, undefined, 'withdraw bucket first');
+  const pairs: number[] = [];
+  out.take(bucket, 10, pairs);
+  assert.deepEqual(pairs, [p[1], 0]);
+  out.releasePairs(pairs);
+  assert.equal(out.pending, 2);
+});
+
+test('a newer change replaces the queued older one', () => {
+  const { store, ix, out } = make();
+  const a = store.intern(attrs({ med: 1 }));
+  const b = store.intern(attrs({ med: 2 }));
+  const p = ix.intern4(0x0a000000, 24);
+  out.set(p, 0, a);
+  out.set(p, 0, b);
+  assert.equal(out.pending, 1);
+  const bucket = out.nextBucket()!;
+  assert.equal(bucket.attrs, b);
+  assert.equal(bucket.size, 1);
+  out.set(p, 0, undefined);
+  assert.equal(out.pending, 1);
+  assert.equal(out.nextBucket()!.attrs, undefined);
+  assert.equal(out.set(p, 0, undefined), false, 'withdrawing what is not advertised is no change');
+  assert.equal(out.size, 0);
+  assert.equal(store.refCount(b), 0, 'state released its reference');
+});
+
+test('same attrs again is no change; exclusion is part of the entry', () => {
+  const { store, ix, out } = make();
+  const a = store.intern(attrs());
+  const p = ix.intern4(0x0a000000, 24);
+  assert.equal(out.set(p, 0, a, 3), true);
+  const pairs: number[] = [];
+  out.take(out.nextBucket()!, 10, pairs);
+  out.releasePairs(pairs);
+  assert.equal(out.set(p, 0, a, 3), false);
+  assert.equal(out.pending, 0);
+  assert.equal(out.set(p, 0, a, NO_PEER), true);
+  assert.equal(out.exclusionOf(p, 0), -1);
+  assert.equal(out.lookup(p, 0), a);
+});
+
+test('prefix ids stay valid while a withdraw is pending', () => {
+  const { store, ix, out } = make();
+  const p = ix.intern4(0x0a000000, 24);
+  ix.ref(p); // a RIB path
+  out.set(p, 0, store.intern(attrs()));
+  ix.unref(p); // the path goes
+  out.set(p, 0, undefined);
+  assert.equal(ix.find4(0x0a000000, 24), p, 'still held by the pending withdraw');
+  const pairs: number[] = [];
+  out.take(out.nextBucket()!, 10, pairs);
+  out.releasePairs(pairs);
+  assert.equal(ix.find4(0x0a000000, 24), -1);
+});
