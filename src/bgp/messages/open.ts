@@ -129,6 +129,11 @@ export function encodeOpen(open: OpenMessage): Uint8Array {
   } else {
     b[i++] = paramsLen;
   }
+  if (!extended && open.optionalParams[0]?.type === OPT_PARAM_EXTENDED_LENGTH) {
+    // RFC 9072 2 reserves type 255: first in the RFC 4271 layout it reads as the extended
+    // marker, so the receiver would misread everything after it.
+    throw malformed('optional parameter type 255 first in the RFC 4271 layout');
+  }
   for (const p of open.optionalParams) {
     const n = p.value.length;
     if (!extended && n > 255) throw malformed(`optional parameter ${p.type} longer than 255 octets`);

@@ -207,3 +207,13 @@ test('OPEN: a non-zero Non-Ext OP Len other than 255 still selects the RFC 9072 
   assert.deepEqual(m.optionalParams, [{ type: 2, value: bytes('0200') }]);
   assert.deepEqual(m.capabilities, [RR]);
 });
+
+test('OPEN: encoding refuses type 255 first in the RFC 4271 layout, reserved by RFC 9072 2', () => {
+  const m = { ...(rows[0]!.msg as OpenMessage), optionalParams: [{ type: 255, value: new Uint8Array(0) }] };
+  assert.throws(() => encodeOpen(m), BgpError);
+  // Unambiguous elsewhere: after another parameter, or inside the extended layout.
+  const later = { ...m, optionalParams: [{ type: 2, value: new Uint8Array(0) }, ...m.optionalParams] };
+  assert.deepEqual(decodeOpen(encodeOpen({ ...later, length: 33 })), { ...later, length: 33 });
+  const ext = { ...m, extendedOptParams: true, length: 35 };
+  assert.deepEqual(decodeOpen(encodeOpen(ext)), ext);
+});
