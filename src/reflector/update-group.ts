@@ -13,6 +13,7 @@
 import type { CodecContext, Family } from '../bgp/messages/types';
 import { AdjRibOut, NO_PEER } from '../rib/adj-rib-out';
 import type { AttrSet, AttrStore } from '../rib/attrs';
+import { IntTable } from '../rib/int-table';
 import type { PeerInfo } from '../rib/peer';
 import type { LocRibChange, Rib, Route } from '../rib/rib';
 import type { UpdatePacker } from '../rib/wire-encode';
@@ -60,6 +61,8 @@ interface Member {
   next: number;
   /** (prefix, tx) pairs to resend from state, while catching up; holds prefix references. */
   queue?: number[];
+  /** The pairs in `queue` not yet sent, so a pair is queued once. */
+  queued?: IntTable;
   qAt: number;
   needEor: boolean;
 }
@@ -106,7 +109,7 @@ export class UpdateGroup {
   /** A new member: it catches up from the whole Adj-RIB-Out, then End-of-RIB, then live. */
   join(peer: number): void {
     if (this.members.has(peer)) return;
-    const m: Member = { peer, next: this.head, queue: [], qAt: 0, needEor: true };
+    const m: Member = { peer, next: this.head, queue: [], queued: new IntTable(2, 64), qAt: 0, needEor: true };
     this.out.forEach((p, tx) => this.enqueue(m, p, tx));
     this.members.set(peer, m);
   }
@@ -119,14 +122,17 @@ export class UpdateGroup {
     this.trim();
   }
 
-  /** Feeds Loc-RIB changes (from Rib.decide(), before the next decide()) through export. */
-  apply(changes: readonly LocRibChange[]): void {
+  /**
+   * Feeds Loc-RIB changes (from Rib.decide(), before the next decide()) through export.
+   * `quiet`: update state without queueing UPDATEs (seeding a group before its first member).
+   */
+  apply(changes: readonly LocRibChange[], quiet = false): void {
     const mode = this.sig.addPath;
     for (const ch of changes) {
       if (mode === 'none') {
         if (!ch.bestChanged) continue;
         const r = ch.best;
-        this.out.set(ch.prefix, 0, r ? this.exported(r) : undefined, r ? this.exclusion(r) : NO_PEER);
+        this.out.set(ch.prefix, 0, r ? this.exported(r) : undefined, r ? this.exclusion(r) : NO_PEER, quiet);
         continue;
       }
       // RFC 7911: every path (or the best N) with its own path ID: the path slot + 1.
@@ -135,11 +141,11 @@ export class UpdateGroup {
       for (const r of routes) {
         const a = this.exported(r);
         if (!a) continue;
-        this.out.set(ch.prefix, r.slot + 1, a, this.exclusion(r));
+        this.out.set(ch.prefix, r.slot + 1, a, this.exclusion(r), quiet);
         now.push(r.slot + 1);
       }
       for (const tx of this.txByPrefix.get(ch.prefix) ?? []) {
-        if (!now.includes(tx)) this.out.set(ch.prefix, tx, undefined);
+        if (!now.includes(tx)) this.out.set(ch.prefix, tx, undefined, NO_PEER, quiet);
       }
       if (now.length > 0) this.txByPrefix.set(ch.prefix, now);
       else this.txByPrefix.delete(ch.prefix);
@@ -229,6 +235,7 @@ export class UpdateGroup {
       for (const m of this.members.values()) {
         if (m.queue || m.next >= cut) continue;
         m.queue = [];
+        m.queued = new IntTable(2, 64);
         m.qAt = 0;
         for (let s = m.next; s < this.head; s++) {
           const e = this.log[s - this.logStart];
@@ -248,6 +255,10 @@ export class UpdateGroup {
   }
 
   private enqueue(m: Member, prefix: number, tx: number): void {
+    const set = m.queued as IntTable;
+    set.key[0] = prefix;
+    set.key[1] = tx;
+    if (set.set(1) >= 0) return; // already queued: its current state will be sent
     this.rib.prefixes.ref(prefix);
     (m.queue as number[]).push(prefix, tx);
   }
@@ -257,6 +268,7 @@ export class UpdateGroup {
     if (!q) return;
     for (let i = m.qAt; i < q.length; i += 2) this.rib.prefixes.unref(q[i]);
     m.queue = undefined;
+    m.queued = undefined;
   }
 
   /** Sends current state for queued pairs in private Buffers; goes live when drained. */
@@ -291,11 +303,22 @@ export class UpdateGroup {
           at = p.next;
         }
       }
-      for (let i = m.qAt; i < end; i += 2) ix.unref(q[i]);
+      const set = m.queued as IntTable;
+      for (let i = m.qAt; i < end; i += 2) {
+        set.key[0] = q[i];
+        set.key[1] = q[i + 1];
+        set.delete();
+        ix.unref(q[i]);
+      }
       m.qAt = end;
+    }
+    if (m.qAt > 65536 && m.qAt * 2 > q.length) {
+      q.splice(0, m.qAt); // drop what was sent so a long catch-up does not hold it all
+      m.qAt = 0;
     }
     if (m.qAt < q.length) return;
     m.queue = undefined;
+    m.queued = undefined;
     m.qAt = 0;
     m.next = this.head;
     if (m.needEor) {
@@ -332,7 +355,7 @@ export class UpdateGroups {
       // A new group starts from the current Loc-RIB.
       const seed: LocRibChange[] = [];
       this.rib.forEachBest((prefix, best) => seed.push({ prefix, best, bestChanged: true }));
-      g.apply(seed);
+      g.apply(seed, true);
       this.groups.set(key, g);
     }
     g.join(peer.index);

@@ -66,9 +66,10 @@ export class AdjRibOut {
 
   /**
    * Sets what (prefix, tx) should carry (undefined: withdrawn) and queues the change.
-   * Returns false when nothing changed.
+   * Returns false when nothing changed. `quiet`: state only, nothing queued (seeding a
+   * group that has no member yet).
    */
-  set(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number = NO_PEER): boolean {
+  set(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number = NO_PEER, quiet = false): boolean {
     const st = this.state;
     st.key[0] = prefix;
     st.key[1] = tx;
@@ -92,7 +93,7 @@ export class AdjRibOut {
       else this.prefixes.ref(prefix);
       this.setExcl(prefix, tx, excl);
     }
-    this.enqueue(prefix, tx, attrs, excl);
+    if (!quiet) this.enqueue(prefix, tx, attrs, excl);
     return true;
   }
 

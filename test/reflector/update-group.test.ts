@@ -1,0 +1,227 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CodecContext, IPV4_UNICAST } from '../../src/bgp/messages/types';
+import { Rib } from '../../src/rib/rib';
+import { SimplePacker } from '../../src/rib/wire-encode';
+import { receiveFilter } from '../../src/reflector/rules';
+import { AddPathSend, ExportSignature, GroupOptions, UpdateGroups } from '../../src/reflector/update-group';
+import type { PeerRole } from '../../src/reflector/rules';
+import { attrs, ebgp, ibgp, ip, LOCAL_AS, seq, setup } from '../rib/helpers';
+import { readUpdate } from './wire';
+
+const RR = { asn: LOCAL_AS, routerId: ip('10.0.0.1'), clusterId: ip('10.0.0.1') };
+const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
+
+function world(opts: GroupOptions = {}) {
+  const { store, peers } = setup();
+  const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, importFilter: receiveFilter(RR, store) });
+  const groups = new UpdateGroups(rib, store, RR, new SimplePacker(IPV4_UNICAST), opts);
+  const flush = () => {
+    for (let ch = rib.decide(); ch.length > 0; ch = rib.decide()) groups.apply(ch);
+  };
+  const sig = (role: PeerRole, addPath: AddPathSend = 'none', asn = LOCAL_AS): ExportSignature => ({
+    family: IPV4_UNICAST, target: { role, asn, localAddress: '10.0.0.1' }, addPath,
+    ctx: addPath === 'none' ? CTX : { ...CTX, addPath: new Set([IPV4_UNICAST]) },
+  });
+  /** Pulls until nothing is left; returns the buffers and a readable summary. */
+  const drain = (peer: number, addPath = false) => {
+    const bufs: Buffer[] = [];
+    for (let b = groups.pull(peer, 4); b.length > 0; b = groups.pull(peer, 4)) bufs.push(...b);
+    const ups = bufs.map((b) => readUpdate(b, addPath));
+    return {
+      bufs,
+      ups,
+      nlri: ups.flatMap((u) => u.nlri).sort(),
+      withdrawn: ups.flatMap((u) => u.withdrawn).sort(),
+      eor: ups.filter((u) => u.nlri.length + u.withdrawn.length + u.attrs.size === 0).length,
+    };
+  };
+  return { store, peers, rib, groups, flush, sig, drain };
+}
+
+test('two peers of one group get the very same Buffer objects', () => {
+  const w = world();
+  const src = w.peers.add(ebgp('10.0.0.9', 64512));
+  const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const c2 = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  const g = w.groups.join(c1, w.sig('ibgp-client'));
+  assert.equal(w.groups.join(c2, w.sig('ibgp-client')), g);
+  assert.equal(w.groups.size, 1);
+  w.drain(c1.index);
+  w.drain(c2.index); // initial (empty) table + End-of-RIB
+  for (let i = 0; i < 300; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: i % 2 })));
+  w.flush();
+  const a = w.drain(c1.index);
+  const b = w.drain(c2.index);
+  assert.equal(a.nlri.length, 300);
+  assert.equal(a.bufs.length, 2, 'packed: one UPDATE per attribute set');
+  assert.equal(a.bufs.length, b.bufs.length);
+  a.bufs.forEach((buf, i) => assert.equal(buf, b.bufs[i], 'same object'));
+  assert.equal(a.ups[0].attrs.get(5)!.readUInt32BE(0), 100, 'LOCAL_PREF added for iBGP');
+});
+
+test('a new peer joining gets the full table, then End-of-RIB', () => {
+  const w = world();
+  const src = w.peers.add(ebgp('10.0.0.9', 64512));
+  for (let i = 0; i < 50; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
+  w.flush();
+  const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  w.groups.join(c1, w.sig('ibgp-client'));
+  const got = w.drain(c1.index);
+  assert.equal(got.nlri.length, 50);
+  assert.equal(got.eor, 1);
+  assert.equal(got.ups.at(-1)!.attrs.size, 0, 'End-of-RIB last');
+  w.rib.withdraw4(src.index, 0x0b000000, 24, 0);
+  w.flush();
+  assert.deepEqual(w.drain(c1.index).withdrawn, ['11.0.0.0/24']);
+});
+
+test('never back to the source: the source gets a withdraw, others the route', () => {
+  const w = world();
+  const a = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const b = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  w.groups.join(a, w.sig('ibgp-client'));
+  w.groups.join(b, w.sig('ibgp-client'));
+  w.drain(a.index);
+  w.drain(b.index);
+  w.rib.announce4(b.index, ip('10.9.0.0'), 16, 0, w.store.intern(attrs({ localPref: 100 })));
+  w.flush();
+  assert.deepEqual(w.drain(a.index).nlri, ['10.9.0.0/16']);
+  assert.deepEqual(w.drain(b.index).nlri, [], 'not reflected to its source');
+  w.rib.announce4(a.index, ip('10.9.0.0'), 16, 0, w.store.intern(attrs({ localPref: 200 })));
+  w.flush();
+  const toA = w.drain(a.index);
+  assert.deepEqual(toA.nlri, []);
+  assert.deepEqual(toA.withdrawn, ['10.9.0.0/16'], 'A loses the route it had from B');
+  const toB = w.drain(b.index);
+  assert.deepEqual(toB.nlri, ['10.9.0.0/16']);
+  assert.equal(toB.ups[0].attrs.get(9)!.toString('hex'), '0a000002', 'ORIGINATOR_ID = A');
+  assert.equal(toB.ups[0].attrs.get(10)!.toString('hex'), '0a000001', 'CLUSTER_LIST = ours');
+});
+
+test('a joining peer does not get its own routes back', () => {
+  const w = world();
+  const a = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const b = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  w.rib.announce4(a.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs()));
+  w.rib.announce4(b.index, ip('10.2.0.0'), 16, 0, w.store.intern(attrs()));
+  w.flush();
+  w.groups.join(a, w.sig('ibgp-client'));
+  w.groups.join(b, w.sig('ibgp-client'));
+  const toA = w.drain(a.index);
+  assert.deepEqual([toA.nlri, toA.withdrawn], [['10.2.0.0/16'], []]);
+  assert.deepEqual(w.drain(b.index).nlri, ['10.1.0.0/16']);
+});
+
+test('RFC 4456 6 a) through a group: a non-client route does not reach non-clients', () => {
+  const w = world();
+  const n1 = w.peers.add(ibgp('10.0.0.5'));
+  const n2 = w.peers.add(ibgp('10.0.0.6'));
+  const c = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  w.groups.join(n2, w.sig('ibgp-nonclient'));
+  w.groups.join(c, w.sig('ibgp-client'));
+  w.drain(n2.index);
+  w.drain(c.index);
+  w.rib.announce4(n1.index, ip('10.5.0.0'), 16, 0, w.store.intern(attrs()));
+  w.flush();
+  assert.deepEqual(w.drain(n2.index).nlri, []);
+  assert.deepEqual(w.drain(c.index).nlri, ['10.5.0.0/16']);
+});
+
+test('eBGP group: AS prepended, next hop self, no LOCAL_PREF / RR attributes', () => {
+  const w = world();
+  const c = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const tor = w.peers.add(ebgp('10.0.0.9', 64512));
+  w.groups.join(tor, w.sig('ebgp', 'none', 64512));
+  w.drain(tor.index);
+  w.rib.announce4(c.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs({ localPref: 100, nextHop: '10.0.0.2' })));
+  w.flush();
+  const u = w.drain(tor.index).ups[0];
+  assert.equal(u.attrs.get(2)!.toString('hex'), '0201' + '0000fde8');
+  assert.equal(u.attrs.get(3)!.toString('hex'), '0a000001');
+  assert.equal(u.attrs.has(5) || u.attrs.has(9) || u.attrs.has(10), false);
+});
+
+test('pull does bounded work: at most max messages per call', () => {
+  const w = world();
+  const src = w.peers.add(ebgp('10.0.0.9', 64512));
+  const c = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  w.groups.join(c, w.sig('ibgp-client'));
+  w.drain(c.index);
+  for (let i = 0; i < 20; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: i })));
+  w.flush();
+  const g = w.groups.groupOf(c.index)!;
+  assert.equal(w.groups.pull(c.index, 3).length, 3);
+  assert.equal(g.logLength, 0, 'consumed entries trimmed');
+  assert.equal(g.out.pending, 17, 'the rest not built yet');
+  assert.equal(w.drain(c.index).bufs.length, 17);
+});
+
+test('a slow peer neither blocks the others nor grows the log; it catches up later', () => {
+  const w = world({ maxLog: 4 });
+  const src = w.peers.add(ebgp('10.0.0.9', 64512));
+  const fast = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const slow = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  w.groups.join(fast, w.sig('ibgp-client'));
+  w.groups.join(slow, w.sig('ibgp-client'));
+  w.drain(fast.index);
+  w.drain(slow.index);
+  const g = w.groups.groupOf(fast.index)!;
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 10; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: round * 100 + i })));
+    w.flush();
+    assert.equal(w.drain(fast.index).nlri.length, 10);
+    assert.ok(g.logLength <= 4, `log bounded (${g.logLength})`);
+  }
+  assert.equal(g.isCatchingUp(slow.index), true);
+  w.rib.withdraw4(src.index, 0x0b000000, 24, 0);
+  w.flush();
+  w.drain(fast.index);
+  const late = w.drain(slow.index);
+  assert.equal(late.nlri.length, 9, 'current state only, once each');
+  assert.deepEqual(late.withdrawn, ['11.0.0.0/24']);
+  assert.equal(late.eor, 0, 'End-of-RIB only after the initial table');
+  const meds = late.ups.filter((u) => u.nlri.length > 0).map((u) => u.attrs.get(4)!.readUInt32BE(0));
+  assert.ok(meds.every((m) => m >= 400), 'latest attributes');
+  assert.equal(g.isCatchingUp(slow.index), false);
+});
+
+test('ADD-PATH send all: every path with its own path ID; best-N keeps N', () => {
+  const w = world();
+  const a = w.peers.add(ebgp('10.0.0.8', 64512));
+  const b = w.peers.add(ebgp('10.0.0.9', 64513));
+  const c = w.peers.add(ebgp('10.0.0.7', 64514));
+  const all = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const best2 = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  const one = w.peers.add(ibgp('10.0.0.4', { rrClient: true }));
+  w.groups.join(all, w.sig('ibgp-client', 'all'));
+  w.groups.join(best2, w.sig('ibgp-client', 2));
+  w.groups.join(one, w.sig('ibgp-client'));
+  assert.equal(w.groups.size, 3);
+  for (const p of [all, best2, one]) w.drain(p.index, p !== one);
+  w.rib.announce4(a.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs({ asPath: seq(64512) })));
+  w.rib.announce4(b.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs({ asPath: seq(64513, 1) })));
+  w.rib.announce4(c.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs({ asPath: seq(64514, 1, 2) })));
+  w.flush();
+  const gotAll = w.drain(all.index, true).nlri;
+  assert.equal(gotAll.length, 3);
+  assert.equal(new Set(gotAll.map((n) => n.split('#')[1])).size, 3, 'distinct path IDs');
+  const got2 = w.drain(best2.index, true);
+  assert.equal(got2.nlri.length, 2);
+  assert.deepEqual(w.drain(one.index).nlri, ['10.1.0.0/16']);
+  w.rib.withdraw4(a.index, ip('10.1.0.0'), 16, 0);
+  w.flush();
+  assert.equal(w.drain(all.index, true).withdrawn.length, 1);
+  const after2 = w.drain(best2.index, true);
+  assert.equal(after2.withdrawn.length, 1, 'the old best path withdrawn');
+  assert.equal(after2.nlri.length, 1, 'the third path moves into the best 2');
+});
+
+test('leaving the last member drops the group', () => {
+  const w = world();
+  const c = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  w.groups.join(c, w.sig('ibgp-client'));
+  w.groups.leave(c.index);
+  assert.equal(w.groups.size, 0);
+  assert.deepEqual(w.groups.pull(c.index), []);
+});
