@@ -1,5 +1,25 @@
 /**
- * src/rib: prefixes, paths, attribute interning, Adj-RIB-In / Loc-RIB / Adj-RIB-Out and the
- * RFC 4271 9.1 decision process.
+ * src/rib: prefixes, paths, attribute sets, Adj-RIB-In / Loc-RIB / Adj-RIB-Out and the
+ * RFC 4271 9.1 decision process. Pure and sans-IO: no sockets, no timers (the session
+ * shell calls peerDown / endOfRib / staleExpired when its timers fire).
+ *
+ * DOC: received paths enter a per-family Rib (announce/withdraw, keyed by dense prefix ids
+ * from a PrefixIndex over typed-array hash tables, so a full table costs no JS object per
+ * prefix per peer). Attribute sets are interned in an AttrStore (one object per distinct
+ * set). The import filter (policy.ts, reflector receive rules) runs first; max-prefix
+ * returns an RFC 4486 Cease as a value. Changes mark prefixes dirty; Rib.decide() re-runs
+ * the decision process (decision.ts: one function per RFC 4271 9.1.2.2 step, RFC 4456 9
+ * tie-breaks, optional ECMP) on those only and returns Loc-RIB change batches, which
+ * src/reflector's update groups turn into AdjRibOut buckets and packed UPDATEs
+ * (wire-encode.ts).
  */
-export {};
+export * from './int-table';
+export * from './prefix-index';
+export * from './attrs';
+export * from './peer';
+export * from './decision';
+export * from './path-store';
+export * from './rib';
+export * from './policy';
+export * from './adj-rib-out';
+export * from './wire-encode';
