@@ -2,7 +2,7 @@
 // 19-octet header whose Length field covers the whole message). Zero-copy where it can be:
 // a message that lies inside one chunk is handed out as a subarray view of that chunk;
 // only a message that straddles chunk boundaries is copied into a buffer of its own.
-import { checkHeader } from './header';
+import { checkHeaderLength } from './header';
 import { BgpError } from './errors';
 import { HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from './types';
 
@@ -53,10 +53,10 @@ export class MessageFramer {
     let length: number;
     try {
       if (first.length - this.offset >= HEADER_LENGTH) {
-        length = checkHeader(first, this.offset, this.maxLength).length;
+        length = checkHeaderLength(first, this.offset, this.maxLength);
       } else {
         this.peek(this.scratch, HEADER_LENGTH);
-        length = checkHeader(this.scratch, 0, this.maxLength).length;
+        length = checkHeaderLength(this.scratch, 0, this.maxLength);
       }
     } catch (e) {
       if (e instanceof BgpError) this.failed = e;

@@ -36,11 +36,11 @@ function lengthError(len: number, why: string): BgpError {
 }
 
 /**
- * Checks the header at buf[off..off+19) and returns its type and length. The caller
- * guarantees 19 readable octets. Order follows RFC 4271 6.1: marker, length, type, then the
- * per-type length rule.
+ * Checks the header at buf[off..off+19) and returns its Length field. The caller guarantees
+ * 19 readable octets. Order follows RFC 4271 6.1: marker, length, type, then the per-type
+ * length rule. (No object per call: the framer runs this once per message.)
  */
-export function checkHeader(buf: Uint8Array, off: number, maxLength: number): Header {
+export function checkHeaderLength(buf: Uint8Array, off: number, maxLength: number): number {
   for (let i = 0; i < MARKER_LENGTH; i++) {
     if (buf[off + i] !== 0xff) {
       throw BgpError.header(HeaderSubcode.ConnectionNotSynchronized, 'marker is not all ones');
@@ -59,7 +59,13 @@ export function checkHeader(buf: Uint8Array, off: number, maxLength: number): He
   if (length < min || (type === MessageType.Keepalive && length !== HEADER_LENGTH)) {
     throw lengthError(length, `too short for message type ${type}`);
   }
-  return { type: type as MessageType, length };
+  return length;
+}
+
+/** checkHeaderLength, returning the type too. */
+export function checkHeader(buf: Uint8Array, off: number, maxLength: number): Header {
+  const length = checkHeaderLength(buf, off, maxLength);
+  return { type: buf[off + 18]! as MessageType, length };
 }
 
 /** Writes a header at buf[off..off+19); returns the offset just after it. */
