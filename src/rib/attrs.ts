@@ -141,6 +141,14 @@ export class AttrStore {
     this.free.push(set.id);
   }
 
+  /** Forgets a set nothing references (interned for a path that was then filtered). */
+  dropIfUnused(set: AttrSet): void {
+    if (this.isLive(set) && this.refs[set.id] === 0) {
+      this.refs[set.id] = 1;
+      this.unref(set);
+    }
+  }
+
   /** True while `set` is the interned set for its key (not forgotten, id not reused). */
   isLive(set: AttrSet): boolean {
     return this.byId[set.id] === set;

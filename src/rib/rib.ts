@@ -97,14 +97,24 @@ export class Rib {
   }
 
   announceId(peer: number, prefix: PrefixId, pathId: number, attrs: AttrSet): BgpError | undefined {
+    const store = this.opts.attrs;
+    // A set forgotten since the caller interned it (see below) is interned again.
+    const input = store.isLive(attrs) ? attrs : store.intern(attrs);
+    const err = this.store(peer, prefix, pathId, input);
+    store.dropIfUnused(input); // interned for a path that was filtered: do not keep it
+    return err;
+  }
+
+  private store(peer: number, prefix: PrefixId, pathId: number, attrs: AttrSet): BgpError | undefined {
     const info = this.opts.peers.get(peer);
-    const accepted = this.opts.importFilter ? this.opts.importFilter(info, this.prefixes, prefix, attrs) : attrs;
+    const filtered = this.opts.importFilter ? this.opts.importFilter(info, this.prefixes, prefix, attrs) : attrs;
+    const store = this.opts.attrs;
+    const accepted = filtered && !store.isLive(filtered) ? store.intern(filtered) : filtered;
     const table = this.adjTable(peer);
     table.key[0] = prefix;
     table.key[1] = pathId;
     const probe = table.probe();
     const slot = probe >= 0 ? table.valueAt(probe) : NONE;
-    const store = this.opts.attrs;
     if (accepted === undefined) {
       if (slot !== NONE) this.removePath(table, slot);
       else this.prefixes.dropIfUnused(prefix);
@@ -124,6 +134,7 @@ export class Rib {
     const max = info.maxPrefixes;
     if (max !== undefined && table.size >= max) {
       this.prefixes.dropIfUnused(prefix);
+      store.dropIfUnused(accepted);
       return maxPrefixCease(this.family, max);
     }
     store.ref(accepted);

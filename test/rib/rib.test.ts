@@ -222,3 +222,17 @@ test('eBGP path preferred over iBGP copy of the same route (AS path equal)', () 
   assert.equal(ch[0].best?.peer, e);
   assert.equal(ch[0].reason, 'ebgp-over-ibgp');
 });
+
+test('a filtered set is not kept; a forgotten set passed again is re-interned', () => {
+  const { store, peers } = setup();
+  const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, importFilter: (_p, ix, id, a) => (ix.len(id) === 25 ? undefined : a) });
+  const a = peers.add(ibgp('10.0.0.2'));
+  const s = store.intern(attrs({ med: 3 }));
+  rib.announce4(a.index, NET, 25, 0, s); // a /25: filtered
+  assert.equal(store.size, 0, 'not kept');
+  rib.announce4(a.index, NET + 256, 24, 0, s); // same object, since forgotten
+  assert.equal(store.size, 1);
+  const held = rib.decide()[0].best!.attrs;
+  assert.equal(held.med, 3);
+  assert.equal(store.refCount(held), 1);
+});
