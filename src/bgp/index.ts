@@ -13,3 +13,4 @@
  * 4486 (Cease subcodes), 6608 (FSM error subcodes).
  */
 export * as messages from './messages';
+export * as fsm from './fsm';
