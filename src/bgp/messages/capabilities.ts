@@ -69,7 +69,9 @@ export interface EnhancedRouteRefreshCapability {
   readonly kind: 'enhanced-route-refresh'; readonly code: CapabilityCode.EnhancedRouteRefresh;
 }
 /** RFC 9494 3: per family, the Flags octet (0x80 = F) and a 24-bit long-lived stale time. */
-export interface LlgrFamily { readonly afi: number; readonly safi: number; readonly flags: number; readonly staleTime: number }
+export interface LlgrFamily {
+  readonly afi: number; readonly safi: number; readonly flags: number; readonly staleTime: number;
+}
 export interface LongLivedGracefulRestartCapability {
   readonly kind: 'long-lived-graceful-restart'; readonly code: CapabilityCode.LongLivedGracefulRestart;
   readonly families: readonly LlgrFamily[];
@@ -138,7 +140,10 @@ export function decodeCapability(code: number, v: Uint8Array): Capability {
       const families: GracefulRestartFamily[] = [];
       if ((v.length - 2) % 4 !== 0) throw malformed('graceful-restart family list');
       for (let i = 2; i < v.length; i += 4) families.push({ afi: u16(v, i), safi: v[i + 2]!, flags: v[i + 3]! });
-      return { kind: 'graceful-restart', code: CapabilityCode.GracefulRestart, flags: v[0]! >> 4, restartTime: u16(v, 0) & 0xfff, families };
+      return {
+        kind: 'graceful-restart', code: CapabilityCode.GracefulRestart,
+        flags: v[0]! >> 4, restartTime: u16(v, 0) & 0xfff, families,
+      };
     }
     case CapabilityCode.AddPath: {
       // RFC 7911 4: AFI (2), SAFI (1), Send/Receive (1) per family; values other than 1..3

@@ -7,6 +7,12 @@
  * collected per RFC 7606 rather than thrown. Decoding that depends on the session (4-octet
  * AS, ADD-PATH, extended messages) reads one immutable CodecContext made from the two OPENs.
  * Encoders produce byte-exact messages; the UPDATE builder packs prefixes per attribute set.
+ *
+ * Files: header (RFC 4271 4.1/6.1 checks) -> framer (stream to frames, zero-copy views) ->
+ * message (decodeMessage / encodeMessage / messageToJson dispatch) -> open + capabilities
+ * (RFC 4271 4.2, 5492, 9072; validateOpen for RFC 4271 6.2), update (+ attributes, nlri),
+ * notification (RFC 4271 4.5, 4486, 6608, 8538, 9003), keepalive, route-refresh (RFC 2918,
+ * 7313). negotiate turns the two OPENs into the CodecContext of each direction.
  */
 export * from './errors';
 export * from './types';

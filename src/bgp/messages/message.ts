@@ -6,7 +6,9 @@ import { decodeKeepalive, encodeKeepalive, type KeepaliveMessage } from './keepa
 import { decodeNotification, encodeNotification, type NotificationMessage } from './notification';
 import { decodeOpen, encodeOpen, openAsn, type OpenMessage } from './open';
 import { decodeRouteRefresh, encodeRouteRefresh, type RouteRefreshMessage } from './route-refresh';
-import { HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, MessageType, type CodecContext } from './types';
+import {
+  HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, MessageType, type CodecContext,
+} from './types';
 import { decodeUpdate, encodeUpdate, updateToJson, type UpdateMessage } from './update';
 
 export type BgpMessage = OpenMessage | UpdateMessage | NotificationMessage | KeepaliveMessage | RouteRefreshMessage;
@@ -40,9 +42,13 @@ function badLength(len: number, why: string): BgpError {
  * BgpError on anything malformed; never reads outside `frame`.
  */
 export function decodeMessage(frame: Uint8Array, ctx: CodecContext): BgpMessage {
-  if (frame.length < HEADER_LENGTH) throw badLength(frame.length, `frame of ${frame.length} octets has no header`);
+  if (frame.length < HEADER_LENGTH) {
+    throw badLength(frame.length, `frame of ${frame.length} octets has no header`);
+  }
   const h = checkHeader(frame, 0, maxMessageLength(ctx));
-  if (h.length !== frame.length) throw badLength(h.length, `length field ${h.length} but frame of ${frame.length} octets`);
+  if (h.length !== frame.length) {
+    throw badLength(h.length, `length field ${h.length} but frame of ${frame.length} octets`);
+  }
   switch (h.type) {
     case MessageType.Open: return decodeOpen(frame);
     case MessageType.Update: return decodeUpdate(frame, ctx);
@@ -63,7 +69,9 @@ export function encodeMessage(msg: BgpMessage, ctx: CodecContext): Uint8Array {
     case MessageType.RouteRefresh: out = encodeRouteRefresh(msg); break;
   }
   const max = maxMessageLength(ctx, msg.type);
-  if (out.length > max) throw badLength(out.length, `${messageTypeName(msg.type)} of ${out.length} octets exceeds ${max}`);
+  if (out.length > max) {
+    throw badLength(out.length, `${messageTypeName(msg.type)} of ${out.length} octets exceeds ${max}`);
+  }
   return out;
 }
 

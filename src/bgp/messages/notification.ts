@@ -72,7 +72,8 @@ export function notificationName(code: number, subcode: number): string {
 /** Decodes a NOTIFICATION; `frame` is the whole message (header checked, length >= 21). */
 export function decodeNotification(frame: Uint8Array): NotificationMessage {
   if (frame.length < HEADER_LENGTH + 2) {
-    throw BgpError.header(HeaderSubcode.BadMessageLength, 'NOTIFICATION shorter than 21 octets', Uint8Array.of(frame.length >> 8, frame.length & 0xff));
+    throw BgpError.header(HeaderSubcode.BadMessageLength, 'NOTIFICATION shorter than 21 octets',
+      Uint8Array.of(frame.length >> 8, frame.length & 0xff));
   }
   return {
     type: MessageType.Notification,
@@ -91,7 +92,8 @@ export function encodeNotification(n: Pick<NotificationMessage, 'code' | 'subcod
   return withHeader(MessageType.Notification, body);
 }
 
-export function makeNotification(code: number, subcode: number, data: Uint8Array = new Uint8Array(0)): NotificationMessage {
+export function makeNotification(code: number, subcode: number, data: Uint8Array = new Uint8Array(0),
+): NotificationMessage {
   return { type: MessageType.Notification, length: HEADER_LENGTH + 2 + data.length, code, subcode, data };
 }
 

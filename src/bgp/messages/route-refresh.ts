@@ -39,6 +39,8 @@ export function encodeRouteRefresh(m: Pick<RouteRefreshMessage, 'afi' | 'safi' |
   return withHeader(MessageType.RouteRefresh, Uint8Array.of(m.afi >> 8, m.afi & 0xff, m.subtype, m.safi));
 }
 
-export function makeRouteRefresh(afi: number, safi: number, subtype: number = RouteRefreshSubtype.Request): RouteRefreshMessage {
+export function makeRouteRefresh(
+  afi: number, safi: number, subtype: number = RouteRefreshSubtype.Request,
+): RouteRefreshMessage {
   return { type: MessageType.RouteRefresh, length: RR_LENGTH, afi, safi, subtype };
 }
