@@ -3,10 +3,10 @@
 //
 // Where we depart from the letter of 8.2.2, on purpose (each is also noted at its case):
 // - Peer oscillation damping (arming the IdleHoldTimer, whose expiry restarts the session
-//   automatically) is applied on every transition to Idle except ManualStop, including the
-//   few 8.2.2 lists without it (Connect/Active Event 18 and 24, Established 18/24/25, OpenSent
-//   and OpenConfirm 24). Otherwise a peer dropped there would sit in Idle with nothing to
-//   restart it. ConnectRetryCounter follows 8.2.2 exactly.
+//   automatically) is applied on every transition to Idle except ManualStop, including those
+//   8.2.2 lists without it (Connect Event 18; Connect/Active Event 24 with the DelayOpenTimer
+//   running; OpenSent and OpenConfirm 24; Established 18, 24, 25). Otherwise a peer dropped
+//   there would sit in Idle with nothing to restart it. ConnectRetryCounter follows 8.2.2.
 // - Active, Event 18: the ConnectRetryTimer is stopped, not restarted (Idle ignores it).
 // - OpenSent, Event 25: a received NOTIFICATION is not answered with FSM Error (4.5, 6.4).
 // - OpenConfirm and Established, Event 19, and Established 20/22: an OPEN on this connection
