@@ -1,7 +1,7 @@
 // The 19-octet message header (RFC 4271 4.1) and its checks (RFC 4271 6.1). Shared by the
 // stream framer and by decodeMessage, so a frame from any source gets the same checks.
 import { BgpError, HeaderSubcode } from './errors';
-import { HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH, MessageType } from './types';
+import { HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, MessageType } from './types';
 
 /** Marker octets: all ones (RFC 4271 4.1; authentication is no longer carried here). */
 export const MARKER_LENGTH = 16;
@@ -58,6 +58,10 @@ export function checkHeaderLength(buf: Uint8Array, off: number, maxLength: numbe
   }
   if (length < min || (type === MessageType.Keepalive && length !== HEADER_LENGTH)) {
     throw lengthError(length, `too short for message type ${type}`);
+  }
+  if (type === MessageType.Open && length > MAX_MESSAGE_LENGTH) {
+    // RFC 8654 4: extended messages never apply to OPEN (nor KEEPALIVE, fixed at 19).
+    throw lengthError(length, 'OPEN longer than 4096 octets');
   }
   return length;
 }

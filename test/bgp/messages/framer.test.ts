@@ -128,6 +128,10 @@ test('framer: setMaxLength raises the limit to 65535 after RFC 8654 negotiation'
   f.push(big);
   assert.equal(f.next()!.length, 10019);
   assert.equal(frameErr(hexOf(big)).subcode, HeaderSubcode.BadMessageLength); // default 4096
+  // RFC 8654 4: never for OPEN.
+  const e = frameErr(`${MARKER} 1001 01`, 65535);
+  assert.equal(e.subcode, HeaderSubcode.BadMessageLength);
+  assert.deepEqual(e.data, Uint8Array.of(0x10, 0x01));
 });
 
 test('framer: per-type minimum lengths -> Bad Message Length (RFC 4271 6.1)', () => {
