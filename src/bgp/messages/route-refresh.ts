@@ -24,7 +24,8 @@ const RR_LENGTH = HEADER_LENGTH + 4;
 export function decodeRouteRefresh(frame: Uint8Array): RouteRefreshMessage {
   if (frame.length !== RR_LENGTH) {
     // RFC 7313 5: ROUTE-REFRESH Message Error / Invalid Message Length, and the Data field
-    // carries the complete ROUTE-REFRESH message.
+    // carries the complete ROUTE-REFRESH message. RFC 7313 states it for subtypes 1 and 2;
+    // we apply it to every subtype, as RFC 2918 3 fixes the body at 4 octets as well.
     throw new BgpError(ErrorCode.RouteRefreshMessage, RouteRefreshSubcode.InvalidMessageLength,
       `ROUTE-REFRESH of ${frame.length} octets`, frame.slice());
   }
