@@ -195,24 +195,25 @@ export class UpdateGroup {
     const b = this.out.nextBucket();
     if (!b) return false;
     const pairs: number[] = [];
-    this.out.take(b, this.batch, pairs);
+    const srcWd: number[] = [];
+    this.out.take(b, this.batch, pairs, srcWd);
     const ix = this.rib.prefixes;
     const ctx = this.sig.ctx;
     for (let at = 0; at < pairs.length; ) {
       const p = b.attrs ? this.packer.announce(ix, b.attrs, pairs, at, ctx) : this.packer.withdraw(ix, pairs, at, ctx);
       if (p.next === at) break; // cannot happen with sane sizes; never loop forever
-      const carried = pairs.slice(at, p.next);
-      this.append({ buf: p.buf, only: NO_PEER, except: b.excl, pairs: carried });
-      // The source member gets a withdraw instead: the group no longer sends it its old route.
-      if (b.excl !== NO_PEER && this.members.has(b.excl)) {
-        for (let w = 0; w < carried.length; ) {
-          const wp = this.packer.withdraw(ix, carried, w, ctx);
-          if (wp.next === w) break;
-          this.append({ buf: wp.buf, only: b.excl, except: NO_PEER, pairs: carried.slice(w, wp.next) });
-          w = wp.next;
-        }
-      }
+      this.append({ buf: p.buf, only: NO_PEER, except: b.excl, pairs: pairs.slice(at, p.next) });
       at = p.next;
+    }
+    // The source member gets a withdraw instead where it was sent an older route: the group
+    // no longer advertises that one to it.
+    if (b.excl !== NO_PEER && this.members.has(b.excl)) {
+      for (let w = 0; w < srcWd.length; ) {
+        const wp = this.packer.withdraw(ix, srcWd, w, ctx);
+        if (wp.next === w) break;
+        this.append({ buf: wp.buf, only: b.excl, except: NO_PEER, pairs: srcWd.slice(w, wp.next) });
+        w = wp.next;
+      }
     }
     this.out.releasePairs(pairs);
     return true;

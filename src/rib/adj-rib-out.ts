@@ -30,6 +30,8 @@ export class AdjRibOut {
   private pTx = new Uint32Array(64);
   private pAttr = new Int32Array(64);
   private pExcl = new Int32Array(64);
+  /** The excluded source may hold an older route for this entry: it needs a withdraw. */
+  private pSrcWd = new Uint8Array(64);
   private pNext = new Int32Array(64);
   private pPrev = new Int32Array(64);
   private pBucket: (Bucket | undefined)[] = [];
@@ -75,6 +77,8 @@ export class AdjRibOut {
     st.key[1] = tx;
     const old = st.get();
     const oldExcl = this.exclusionOf(prefix, tx);
+    // The new source X was sent the old route unless the old one was excluded for X too.
+    const srcHad = attrs !== undefined && excl !== NO_PEER && old >= 0 && oldExcl !== excl;
     if (attrs === undefined) {
       if (old < 0) return false;
       st.key[0] = prefix;
@@ -93,7 +97,7 @@ export class AdjRibOut {
       else this.prefixes.ref(prefix);
       this.setExcl(prefix, tx, excl);
     }
-    if (!quiet) this.enqueue(prefix, tx, attrs, excl);
+    if (!quiet) this.enqueue(prefix, tx, attrs, excl, srcHad);
     return true;
   }
 
@@ -106,13 +110,15 @@ export class AdjRibOut {
 
   /**
    * Moves up to `max` entries out of bucket `b` into `out` as (prefix, tx) pairs; pending
-   * references on the prefixes pass to the caller (release with releasePairs).
+   * references on the prefixes pass to the caller (release with releasePairs). Pairs whose
+   * excluded source needs a withdraw are also listed in `srcWithdraw` (no reference).
    */
-  take(b: Bucket, max: number, out: number[]): number {
+  take(b: Bucket, max: number, out: number[], srcWithdraw?: number[]): number {
     let n = 0;
     while (b.head !== NIL && n < max) {
       const s = b.head;
       out.push(this.pPrefix[s], this.pTx[s]);
+      if (this.pSrcWd[s] && srcWithdraw) srcWithdraw.push(this.pPrefix[s], this.pTx[s]);
       this.unlink(s);
       this.pend.key[0] = this.pPrefix[s];
       this.pend.key[1] = this.pTx[s];
@@ -140,13 +146,16 @@ export class AdjRibOut {
     else this.excl.set(excl);
   }
 
-  private enqueue(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number): void {
+  private enqueue(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number, srcHad: boolean): void {
     const p = this.pend;
     p.key[0] = prefix;
     p.key[1] = tx;
     let s = p.get();
-    if (s >= 0) this.unlink(s); // a newer change replaces the queued one
-    else {
+    let flag = srcHad;
+    if (s >= 0) {
+      flag ||= this.pSrcWd[s] === 1 && this.pExcl[s] === excl;
+      this.unlink(s); // a newer change replaces the queued one
+    } else {
       s = this.allocSlot();
       this.pPrefix[s] = prefix;
       this.pTx[s] = tx;
@@ -157,6 +166,7 @@ export class AdjRibOut {
     }
     this.pAttr[s] = attrs ? attrs.id : WITHDRAW;
     this.pExcl[s] = excl;
+    this.pSrcWd[s] = flag ? 1 : 0;
     this.link(s, this.bucketFor(attrs, excl));
   }
 
@@ -211,7 +221,7 @@ export class AdjRibOut {
 
   private grow(): void {
     const n = this.pPrefix.length * 2;
-    const g = <T extends Int32Array | Uint32Array>(a: T, b: T): T => {
+    const g = <T extends Int32Array | Uint32Array | Uint8Array>(a: T, b: T): T => {
       b.set(a);
       return b;
     };
@@ -219,6 +229,7 @@ export class AdjRibOut {
     this.pTx = g(this.pTx, new Uint32Array(n));
     this.pAttr = g(this.pAttr, new Int32Array(n));
     this.pExcl = g(this.pExcl, new Int32Array(n));
+    this.pSrcWd = g(this.pSrcWd, new Uint8Array(n));
     this.pNext = g(this.pNext, new Int32Array(n));
     this.pPrev = g(this.pPrev, new Int32Array(n));
   }

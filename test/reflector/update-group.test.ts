@@ -87,7 +87,9 @@ test('never back to the source: the source gets a withdraw, others the route', (
   w.rib.announce4(b.index, ip('10.9.0.0'), 16, 0, w.store.intern(attrs({ localPref: 100 })));
   w.flush();
   assert.deepEqual(w.drain(a.index).nlri, ['10.9.0.0/16']);
-  assert.deepEqual(w.drain(b.index).nlri, [], 'not reflected to its source');
+  const toB0 = w.drain(b.index);
+  assert.deepEqual(toB0.nlri, [], 'not reflected to its source');
+  assert.deepEqual(toB0.withdrawn, [], 'and no needless withdraw: it never had a route from us');
   w.rib.announce4(a.index, ip('10.9.0.0'), 16, 0, w.store.intern(attrs({ localPref: 200 })));
   w.flush();
   const toA = w.drain(a.index);

@@ -1,0 +1,70 @@
+// Reflection pipeline benchmark (not a test), without sockets: one injector client sends
+// N IPv4 /24s in four attribute sets into the Rib; decide() batches feed one update group
+// of K route-reflector clients; every client pulls (64 UPDATEs per pull, round robin, as
+// sockets draining would) until all have everything. Measures the RIB + export + packing
+// work a reflector does per table, and RSS.
+// Run: npm run build && node --expose-gc dist/bench/rib/reflect-bench.js [N] [K]
+import { IPV4_UNICAST } from '../../src/bgp/messages/types';
+import { AttrStore, SegmentType } from '../../src/rib/attrs';
+import { PeerTable } from '../../src/rib/peer';
+import { Rib } from '../../src/rib/rib';
+import { SimplePacker } from '../../src/rib/wire-encode';
+import { receiveFilter } from '../../src/reflector/rules';
+import { UpdateGroups } from '../../src/reflector/update-group';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const mib = (n: number): string => (n / 1048576).toFixed(0);
+
+function run(n: number, k: number): void {
+  gc?.();
+  const rss0 = process.memoryUsage().rss;
+  let peakRss = rss0;
+  const local = { asn: 65000, routerId: 0x0a000001, clusterId: 0x0a000001 };
+  const store = new AttrStore();
+  const peers = new PeerTable();
+  const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, importFilter: receiveFilter(local, store), initialPrefixes: n });
+  const groups = new UpdateGroups(rib, store, local, new SimplePacker(IPV4_UNICAST));
+  const ctx = { fourOctetAs: true, extendedMessage: false, addPath: new Set<number>() };
+  const sig = { family: IPV4_UNICAST, target: { role: 'ibgp-client' as const, asn: 65000 }, addPath: 'none' as const, ctx };
+  const injector = peers.add({ address: '10.0.1.1', asn: 65000, localAsn: 65000, routerId: 0x0a000101, rrClient: true });
+  groups.join(injector, sig);
+  const clients = Array.from({ length: k }, (_, i) => {
+    const p = peers.add({ address: `10.0.2.${i + 1}`, asn: 65000, localAsn: 65000, routerId: 0x0a000201 + i, rrClient: true });
+    groups.join(p, sig);
+    return p.index;
+  });
+  const sets = [0, 1, 2, 3].map((i) => store.intern({ origin: 0, asPath: [{ type: SegmentType.AsSequence, asns: [64512 + i] }],
+    nextHop: '10.0.1.1', localPref: 100 }));
+  const bytes = new Array<number>(k).fill(0);
+  const t0 = process.hrtime.bigint();
+  const pullAll = (): number => {
+    let moved = 0;
+    for (let c = 0; c < k; c++) {
+      for (const b of groups.pull(clients[c], 64)) {
+        bytes[c] += b.length;
+        moved++;
+      }
+    }
+    return moved;
+  };
+  // The injector's UPDATEs arrive in chunks; decisions and pulls interleave as in the daemon.
+  const CHUNK = 16384;
+  for (let i = 0; i < n; i += CHUNK) {
+    for (let j = i; j < Math.min(n, i + CHUNK); j++) rib.announce4(injector.index, (0x0b000000 + j * 256) >>> 0, 24, 0, sets[j & 3]);
+    for (let ch = rib.decide(CHUNK); ch.length > 0; ch = rib.decide(CHUNK)) groups.apply(ch);
+    pullAll();
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }
+  while (pullAll() > 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const mb = bytes[0] / 1e6;
+  console.log(`N=${String(n).padStart(8)} K=${String(k).padStart(2)}  ${s.toFixed(2)} s  ` +
+    `${(n / s / 1e6).toFixed(2)} M prefixes/s in  ${((n * k) / s / 1e6).toFixed(2)} M prefixes/s out  ` +
+    `${mb.toFixed(1)} MB/client  peak RSS ${mib(peakRss)} MiB (+${mib(peakRss - rss0)})`);
+  if (!bytes.every((b) => b === bytes[0])) throw new Error('clients got different byte counts');
+}
+
+const [n, k] = process.argv.slice(2).map(Number);
+console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
+if (n && k) run(n, k);
+else for (const [nn, kk] of [[100_000, 4], [100_000, 16], [500_000, 4], [1_000_000, 2], [1_000_000, 16]]) run(nn, kk);
