@@ -80,3 +80,11 @@ test('negotiateSession: common families, refresh options, contexts per direction
   assert.equal(plain.gracefulRestart, undefined);
   assert.equal('gracefulRestart' in plain, false);
 });
+
+test('capabilityName: IANA names, a fallback for the rest', async () => {
+  const { capabilityName } = await import('../../../src/bgp/messages/capabilities');
+  assert.equal(capabilityName(65), 'four-octet-as');
+  assert.equal(capabilityName(9), 'bgp-role');
+  assert.equal(capabilityName(128), 'route-refresh-cisco');
+  assert.equal(capabilityName(200), 'capability-200');
+});
