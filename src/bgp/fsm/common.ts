@@ -257,3 +257,18 @@ export function armSessionTimers(tx: Tx, neg: { holdTimeMs: number; keepaliveMs:
     tx.stop('hold');
   }
 }
+
+/** How long a hold timer that expired with input still queued is extended. */
+export const CONGESTED_HOLD_GRACE_MS = 10_000;
+
+/**
+ * A HoldTimer that fires while the peer's data still waits unread in our socket means
+ * our event loop is behind, not that the peer fell silent (an idea from BIRD): RFC 4271
+ * 6.5 is about not *receiving* messages, and these were received. Re-arm the hold timer
+ * for a short grace instead of tearing down; the queued messages will restart it.
+ */
+export function holdExpiredWhileBusy(tx: Tx, ev: FsmEvent): StepResult | undefined {
+  if (ev.type !== 'HoldTimer_Expires' || !ev.inputPending || tx.s.holdTimeMs <= 0) return undefined;
+  tx.start('hold', Math.min(CONGESTED_HOLD_GRACE_MS, tx.s.holdTimeMs));
+  return tx.stay();
+}

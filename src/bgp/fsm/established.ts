@@ -2,7 +2,7 @@
 import { sendKeepalive } from './actions';
 import type { FsmEvent } from './events';
 import {
-  HOLD_TIMER_EXPIRED, receivedOf, stopCease, teardown, type StepResult, type Tx,
+  HOLD_TIMER_EXPIRED, holdExpiredWhileBusy, receivedOf, stopCease, teardown, type StepResult, type Tx,
 } from './common';
 
 /** "restarts its HoldTimer, if the negotiated HoldTime value is non-zero" (Events 26, 27). */
@@ -26,7 +26,8 @@ export function established(tx: Tx, ev: FsmEvent): StepResult | undefined {
     case 'AutomaticStop':
       return teardown(tx, { notify: stopCease(ev), counter: 'increment', damp: true, reason: ev.type });
     case 'HoldTimer_Expires':
-      return teardown(tx, { notify: HOLD_TIMER_EXPIRED, counter: 'increment', damp: true, reason: ev.type });
+      return holdExpiredWhileBusy(tx, ev)
+        ?? teardown(tx, { notify: HOLD_TIMER_EXPIRED, counter: 'increment', damp: true, reason: ev.type });
 
     // Event 11: send KEEPALIVE, restart the KeepaliveTimer unless the hold time is 0.
     case 'KeepaliveTimer_Expires':

@@ -64,7 +64,11 @@ export type FsmEvent =
   /** `subcode`: the Cease subcode (RFC 4486), e.g. Maximum Number of Prefixes Reached. */
   | { readonly type: 'AutomaticStop'; readonly subcode?: number; readonly data?: Uint8Array }
   | Plain<'ConnectRetryTimer_Expires'>
-  | Plain<'HoldTimer_Expires'>
+  /**
+   * `inputPending`: bytes from the peer are still unread when the timer fired, i.e. we
+   * are behind, not the peer silent (see holdExpiredWhileBusy in common.ts).
+   */
+  | { readonly type: 'HoldTimer_Expires'; readonly inputPending?: boolean }
   | Plain<'KeepaliveTimer_Expires'>
   | Plain<'DelayOpenTimer_Expires'>
   | Plain<'IdleHoldTimer_Expires'>

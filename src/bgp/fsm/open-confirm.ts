@@ -2,7 +2,7 @@
 import { sendKeepalive } from './actions';
 import type { FsmEvent } from './events';
 import {
-  HOLD_TIMER_EXPIRED, receivedOf, stopCease, teardown, type StepResult, type Tx,
+  HOLD_TIMER_EXPIRED, holdExpiredWhileBusy, receivedOf, stopCease, teardown, type StepResult, type Tx,
 } from './common';
 
 export function openConfirm(tx: Tx, ev: FsmEvent): StepResult | undefined {
@@ -20,7 +20,8 @@ export function openConfirm(tx: Tx, ev: FsmEvent): StepResult | undefined {
     case 'AutomaticStop':
       return teardown(tx, { notify: stopCease(ev), counter: 'increment', damp: true, reason: ev.type });
     case 'HoldTimer_Expires':
-      return teardown(tx, { notify: HOLD_TIMER_EXPIRED, counter: 'increment', damp: true, reason: ev.type });
+      return holdExpiredWhileBusy(tx, ev)
+        ?? teardown(tx, { notify: HOLD_TIMER_EXPIRED, counter: 'increment', damp: true, reason: ev.type });
 
     // Event 11: send KEEPALIVE, restart the KeepaliveTimer, stay.
     case 'KeepaliveTimer_Expires':

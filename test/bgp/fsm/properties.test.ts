@@ -40,6 +40,7 @@ const eventArb: fc.Arbitrary<FsmEvent> = fc.oneof(
     { type: 'BGPHeaderErr', error: HEADER_ERR }, { type: 'BGPOpenMsgErr', error: OPEN_ERR },
     { type: 'UpdateMsgErr', error: UPDATE_ERR }, { type: 'NotifMsg' }, { type: 'NotifMsgVerErr' },
     { type: 'ManualStop', data: new Uint8Array(300) }, { type: 'AutomaticStop' },
+    { type: 'HoldTimer_Expires', inputPending: true },
   ) },
 );
 

@@ -297,3 +297,16 @@ test('the NOTIFICATION is always the first action and dropTcp comes after it', (
     }
   }
 });
+
+test('hold timer expiry with input still queued: we are congested, not the peer dead', () => {
+  const busy: FsmEvent = { type: 'HoldTimer_Expires', inputPending: true };
+  for (const st of ['OpenConfirm', 'Established'] as const) {
+    const r = step(parked(st), busy, 0);
+    assert.equal(r.state.state, st);
+    assert.deepEqual(fmtAll(r.actions), ['start:hold:10000']);
+  }
+  const short: FsmState = { ...parked('Established'), holdTimeMs: 3000, keepaliveMs: 1000 };
+  assert.deepEqual(fmtAll(step(short, busy, 0).actions), ['start:hold:3000']);
+  // OpenSent has no negotiated hold time yet: the large timer's expiry is final.
+  assert.equal(step(parked('OpenSent'), busy, 0).state.state, 'Idle');
+});
