@@ -20,7 +20,8 @@ export const enum CapabilityCode {
 /** Human names, also for codes we only keep raw. */
 export const CAPABILITY_NAMES: Readonly<Record<number, string>> = {
   1: 'multiprotocol', 2: 'route-refresh', 3: 'outbound-route-filtering', 5: 'extended-next-hop',
-  6: 'extended-message', 7: 'bgpsec', 8: 'multiple-labels', 9: 'bgp-role', 64: 'graceful-restart', 65: 'four-octet-as', 69: 'add-path',
+  6: 'extended-message', 7: 'bgpsec', 8: 'multiple-labels', 9: 'bgp-role',
+  64: 'graceful-restart', 65: 'four-octet-as', 69: 'add-path',
   70: 'enhanced-route-refresh', 71: 'long-lived-graceful-restart', 73: 'fqdn',
   128: 'route-refresh-cisco', 131: 'multisession-cisco',
 };
