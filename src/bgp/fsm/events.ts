@@ -106,3 +106,12 @@ export function timerOfEvent(type: FsmEventType): TimerName | undefined {
   }
   return undefined;
 }
+
+/**
+ * The event for a received NOTIFICATION: "version error" (OPEN Message Error / Unsupported
+ * Version Number, RFC 4271 6.2) is Event 24, NotifMsgVerErr; anything else Event 25.
+ */
+export function notificationEvent(code: number, subcode: number, data?: Uint8Array): FsmEvent {
+  const type = code === 2 && subcode === 1 ? 'NotifMsgVerErr' : 'NotifMsg';
+  return { type, code, subcode, data };
+}

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createFsm, run, step, type FsmConfig, type FsmEvent, type FsmState,
+  createFsm, notificationEvent, run, step, type FsmConfig, type FsmEvent, type FsmState,
 } from '../../../src/bgp/fsm';
 import { CONFIG, fmtAll, OPEN_ERR, parked } from './helpers';
 
@@ -309,4 +309,11 @@ test('hold timer expiry with input still queued: we are congested, not the peer 
   assert.deepEqual(fmtAll(step(short, busy, 0).actions), ['start:hold:3000']);
   // OpenSent has no negotiated hold time yet: the large timer's expiry is final.
   assert.equal(step(parked('OpenSent'), busy, 0).state.state, 'Idle');
+});
+
+test('notificationEvent: Unsupported Version Number is NotifMsgVerErr, the rest NotifMsg', () => {
+  assert.deepEqual(notificationEvent(2, 1, Uint8Array.of(0, 4)),
+    { type: 'NotifMsgVerErr', code: 2, subcode: 1, data: Uint8Array.of(0, 4) });
+  assert.equal(notificationEvent(2, 2).type, 'NotifMsg');
+  assert.equal(notificationEvent(6, 1).type, 'NotifMsg');
 });
