@@ -23,9 +23,8 @@ export interface Bucket {
 
 export class AdjRibOut {
   /** (prefix, tx) -> attribute set id currently advertised (desired state). */
-  readonly state = new IntTable(2, 64);
-  private readonly excl = new IntTable(2, 16);
-  private readonly pend = new IntTable(2, 64);
+  readonly state: IntTable;
+  private readonly pend: IntTable;
   private pPrefix = new Int32Array(64);
   private pTx = new Uint32Array(64);
   private pAttr = new Int32Array(64);
@@ -40,10 +39,15 @@ export class AdjRibOut {
   private readonly buckets = new Map<number, Bucket>();
   private readonly withdrawals: Bucket = { attrs: undefined, excl: NO_PEER, head: NIL, size: 0 };
 
+  /** `expected`: entries to size the tables for (e.g. the Loc-RIB's size). */
   constructor(
     readonly prefixes: PrefixIndex,
     private readonly store: AttrStore,
-  ) {}
+    expected = 64,
+  ) {
+    this.state = new IntTable(2, expected, true);
+    this.pend = new IntTable(2, expected);
+  }
 
   get size(): number {
     return this.state.size;
@@ -60,10 +64,12 @@ export class AdjRibOut {
     return a < 0 ? undefined : this.store.get(a);
   }
 
+  /** The source peer excluded from (prefix, tx), or NO_PEER. */
   exclusionOf(prefix: number, tx: number): number {
-    this.excl.key[0] = prefix;
-    this.excl.key[1] = tx;
-    return this.excl.get();
+    this.state.key[0] = prefix;
+    this.state.key[1] = tx;
+    const slot = this.state.probe();
+    return slot >= 0 ? this.state.auxAt(slot) : NO_PEER;
   }
 
   /**
@@ -75,27 +81,27 @@ export class AdjRibOut {
     const st = this.state;
     st.key[0] = prefix;
     st.key[1] = tx;
-    const old = st.get();
-    const oldExcl = this.exclusionOf(prefix, tx);
+    const slot = st.probe();
+    const old = slot >= 0 ? st.valueAt(slot) : -1;
+    const oldExcl = slot >= 0 ? st.auxAt(slot) : NO_PEER;
     // The new source X was sent the old route unless the old one was excluded for X too.
     const srcHad = attrs !== undefined && excl !== NO_PEER && old >= 0 && oldExcl !== excl;
     if (attrs === undefined) {
       if (old < 0) return false;
-      st.key[0] = prefix;
-      st.key[1] = tx;
-      st.delete();
+      st.deleteAt(slot);
       this.store.unref(this.store.get(old));
-      this.setExcl(prefix, tx, NO_PEER);
       this.prefixes.unref(prefix);
     } else {
       if (old === attrs.id && oldExcl === excl) return false;
-      st.key[0] = prefix;
-      st.key[1] = tx;
-      st.set(attrs.id);
       this.store.ref(attrs);
-      if (old >= 0) this.store.unref(this.store.get(old));
-      else this.prefixes.ref(prefix);
-      this.setExcl(prefix, tx, excl);
+      if (old >= 0) {
+        st.setValueAt(slot, attrs.id);
+        st.setAuxAt(slot, excl);
+        this.store.unref(this.store.get(old));
+      } else {
+        st.setAuxAt(st.insertAt(slot, attrs.id), excl);
+        this.prefixes.ref(prefix);
+      }
     }
     if (!quiet) this.enqueue(prefix, tx, attrs, excl, srcHad);
     return true;
@@ -137,13 +143,6 @@ export class AdjRibOut {
   /** Calls fn(prefix, tx) for every advertised entry. */
   forEach(fn: (prefix: number, tx: number) => void): void {
     this.state.forEach((k, o) => fn(k[o], k[o + 1]));
-  }
-
-  private setExcl(prefix: number, tx: number, excl: number): void {
-    this.excl.key[0] = prefix;
-    this.excl.key[1] = tx;
-    if (excl === NO_PEER) this.excl.delete();
-    else this.excl.set(excl);
   }
 
   private enqueue(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number, srcHad: boolean): void {

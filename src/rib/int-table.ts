@@ -26,11 +26,13 @@ export class IntTable {
   private mask: number;
   private keys: Uint32Array;
   private vals: Int32Array;
+  /** Optional second value per entry (moves with it), e.g. the Adj-RIB-Out's excluded peer. */
+  private aux: Int32Array | undefined;
   private count = 0;
   /** Callers write a key here (width words) before find/set/delete: no per-call arrays. */
   readonly key: Uint32Array;
 
-  constructor(width: number, initialCapacity = 16) {
+  constructor(width: number, initialCapacity = 16, withAux = false) {
     this.width = width;
     let cap = 16;
     while (cap * MAX_LOAD < initialCapacity) cap *= 2;
@@ -38,6 +40,7 @@ export class IntTable {
     this.mask = cap - 1;
     this.keys = new Uint32Array(cap * width);
     this.vals = new Int32Array(cap).fill(EMPTY);
+    this.aux = withAux ? new Int32Array(cap) : undefined;
     this.key = new Uint32Array(width);
   }
 
@@ -47,7 +50,7 @@ export class IntTable {
 
   /** Bytes held by the backing arrays (for benchmarks and /metrics). */
   get bytes(): number {
-    return this.keys.byteLength + this.vals.byteLength;
+    return this.keys.byteLength + this.vals.byteLength + (this.aux?.byteLength ?? 0);
   }
 
   /**
@@ -61,9 +64,27 @@ export class IntTable {
   valueAt(slot: number): number {
     return this.vals[slot];
   }
+  setValueAt(slot: number, value: number): void {
+    this.vals[slot] = value;
+  }
+  auxAt(slot: number): number {
+    return (this.aux as Int32Array)[slot];
+  }
+  setAuxAt(slot: number, value: number): void {
+    (this.aux as Int32Array)[slot] = value;
+  }
 
-  /** Inserts `this.key` -> value at the token probe() returned (the key must be absent). */
-  insertAt(token: number, value: number): void {
+  /** Removes the entry in a slot probe() found. */
+  deleteAt(slot: number): void {
+    this.shiftBack(slot);
+    this.count--;
+  }
+
+  /**
+   * Inserts `this.key` -> value at the token probe() returned (the key must be absent);
+   * returns the slot used (valid until the next insert or delete).
+   */
+  insertAt(token: number, value: number): number {
     let i = ~token;
     if (this.count + 1 > this.cap * MAX_LOAD) {
       this.grow();
@@ -74,6 +95,7 @@ export class IntTable {
     for (let j = 0; j < w; j++) this.keys[base + j] = this.key[j];
     this.vals[i] = value;
     this.count++;
+    return i;
   }
 
   private slotOf(): number {
@@ -149,6 +171,7 @@ export class IntTable {
       if (inRange) continue;
       for (let k = 0; k < w; k++) this.keys[i * w + k] = this.keys[j * w + k];
       this.vals[i] = this.vals[j];
+      if (this.aux) this.aux[i] = this.aux[j];
       i = j;
     }
     this.vals[i] = EMPTY;
@@ -158,11 +181,13 @@ export class IntTable {
     const oldKeys = this.keys;
     const oldVals = this.vals;
     const oldCap = this.cap;
+    const oldAux = this.aux;
     const w = this.width;
     this.cap *= 2;
     this.mask = this.cap - 1;
     this.keys = new Uint32Array(this.cap * w);
     this.vals = new Int32Array(this.cap).fill(EMPTY);
+    if (oldAux) this.aux = new Int32Array(this.cap);
     for (let s = 0; s < oldCap; s++) {
       const v = oldVals[s];
       if (v === EMPTY) continue;
@@ -170,6 +195,7 @@ export class IntTable {
       while (this.vals[i] !== EMPTY) i = (i + 1) & this.mask;
       for (let j = 0; j < w; j++) this.keys[i * w + j] = oldKeys[s * w + j];
       this.vals[i] = v;
+      if (oldAux) (this.aux as Int32Array)[i] = oldAux[s];
     }
   }
 }

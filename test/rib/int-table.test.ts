@@ -84,3 +84,24 @@ test('prefix parse/format, IPv4 and IPv6 (RFC 5952)', () => {
   assert.equal(ix.find(v6.words, 48), -1);
   assert.equal(ix.format(id), '2001:db8::/64');
 });
+
+test('IntTable aux values move with their entries through deletes and growth', () => {
+  const t = new IntTable(2, 4, true);
+  for (let i = 0; i < 500; i++) {
+    t.key[0] = i * 31;
+    t.key[1] = 7;
+    t.setAuxAt(t.insertAt(t.probe(), i), i * 3);
+  }
+  for (let i = 0; i < 500; i += 3) {
+    t.key[0] = i * 31;
+    t.key[1] = 7;
+    t.deleteAt(t.probe());
+  }
+  for (let i = 0; i < 500; i++) {
+    t.key[0] = i * 31;
+    t.key[1] = 7;
+    const s = t.probe();
+    assert.equal(s >= 0, i % 3 !== 0);
+    if (s >= 0) assert.deepEqual([t.valueAt(s), t.auxAt(s)], [i, i * 3]);
+  }
+});
