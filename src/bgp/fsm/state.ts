@@ -110,6 +110,7 @@ export interface FsmState {
 /** A fresh session in Idle (RFC 4271 8.2.2: "Initially, the BGP peer FSM is in the Idle state"). */
 export function createFsm(config: Partial<FsmConfig> = {}, now = 0): FsmState {
   const merged: FsmConfig = Object.freeze({ ...DEFAULT_CONFIG, ...stripUndefined(config) });
+  checkConfig(merged);
   return {
     state: 'Idle',
     config: merged,
@@ -120,6 +121,24 @@ export function createFsm(config: Partial<FsmConfig> = {}, now = 0): FsmState {
     idleHoldTime: merged.idleHoldTime,
     since: now,
   };
+}
+
+/**
+ * Local configuration mistakes (not peer input) are thrown as RangeError naming the field.
+ * RFC 4271 4.2: a Hold Time is 0 or at least 3 seconds, and fits the OPEN's 16 bits.
+ */
+function checkConfig(c: FsmConfig): void {
+  const bad = (field: keyof FsmConfig, why: string): never => {
+    throw new RangeError(`fsm config ${field}: ${why} (got ${String(c[field])})`);
+  };
+  if (!Number.isInteger(c.holdTime) || c.holdTime < 0 || c.holdTime > 0xffff || c.holdTime === 1 || c.holdTime === 2) {
+    bad('holdTime', 'must be 0 or an integer from 3 to 65535 seconds');
+  }
+  if (c.keepaliveTime !== undefined && !(c.keepaliveTime > 0)) bad('keepaliveTime', 'must be > 0 seconds');
+  for (const f of ['connectRetryTime', 'largeHoldTime', 'idleHoldTime', 'delayOpenTime', 'idleHoldResetTime'] as const) {
+    if (!(Number.isFinite(c[f]) && c[f] > 0)) bad(f, 'must be > 0 seconds');
+  }
+  if (!(c.idleHoldTimeMax >= c.idleHoldTime)) bad('idleHoldTimeMax', 'must be >= idleHoldTime');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

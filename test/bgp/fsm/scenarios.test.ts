@@ -317,3 +317,13 @@ test('notificationEvent: Unsupported Version Number is NotifMsgVerErr, the rest 
   assert.equal(notificationEvent(2, 2).type, 'NotifMsg');
   assert.equal(notificationEvent(6, 1).type, 'NotifMsg');
 });
+
+test('createFsm rejects a local config that breaks RFC 4271 4.2, naming the field', () => {
+  for (const holdTime of [1, 2, -1, 65536, 2.5]) {
+    assert.throws(() => createFsm({ holdTime }), /fsm config holdTime: must be 0 or an integer from 3 to 65535/);
+  }
+  assert.throws(() => createFsm({ connectRetryTime: 0 }), /connectRetryTime/);
+  assert.throws(() => createFsm({ idleHoldTime: 10, idleHoldTimeMax: 5 }), /idleHoldTimeMax/);
+  assert.equal(createFsm({ holdTime: 0 }).config.holdTime, 0);
+  assert.equal(createFsm({ holdTime: 3 }).config.holdTime, 3);
+});
