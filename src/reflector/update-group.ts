@@ -15,6 +15,7 @@ import { AdjRibOut, NO_PEER } from '../rib/adj-rib-out';
 import type { AttrSet, AttrStore } from '../rib/attrs';
 import { IntTable } from '../rib/int-table';
 import type { PeerInfo } from '../rib/peer';
+import type { PrefixId, PrefixIndex } from '../rib/prefix-index';
 import type { LocRibChange, Rib, Route } from '../rib/rib';
 import type { UpdatePacker } from '../rib/wire-encode';
 import { Exporter, ExportTarget } from './export';
@@ -30,12 +31,20 @@ export interface ExportSignature {
   readonly addPath: AddPathSend;
   /** The send direction's codec context (4-octet AS, extended messages, ADD-PATH tx). */
   readonly ctx: CodecContext;
+  /** Export policy (e.g. a Policy from src/rib/policy), part of the signature by name. */
+  readonly exportPolicy?: ExportPolicy;
+}
+
+export interface ExportPolicy {
+  readonly name: string;
+  apply(ix: PrefixIndex, prefix: PrefixId, attrs: AttrSet): AttrSet | undefined;
 }
 
 export function signatureKey(s: ExportSignature): string {
   const t = s.target;
   return [s.family, t.role, t.asn, t.localAddress ?? '', t.localAddressV6 ?? '', s.addPath,
-    s.ctx.fourOctetAs ? 4 : 2, s.ctx.extendedMessage ? 'x' : '', [...s.ctx.addPath].sort().join(',')].join('|');
+    s.ctx.fourOctetAs ? 4 : 2, s.ctx.extendedMessage ? 'x' : '', [...s.ctx.addPath].sort().join(','),
+    s.exportPolicy?.name ?? ''].join('|');
 }
 
 export interface GroupOptions {
@@ -114,6 +123,22 @@ export class UpdateGroup {
     this.members.set(peer, m);
   }
 
+  /**
+   * Route refresh out (RFC 2918 3, RFC 7313): the member asked for our routes again; it
+   * gets the whole Adj-RIB-Out from state, then goes live.
+   */
+  refresh(peer: number): void {
+    const m = this.members.get(peer);
+    if (!m) return;
+    if (!m.queue) {
+      m.queue = [];
+      m.queued = new IntTable(2, 64);
+      m.qAt = 0;
+    }
+    this.out.forEach((p, tx) => this.enqueue(m, p, tx));
+    this.trim();
+  }
+
   leave(peer: number): void {
     const m = this.members.get(peer);
     if (!m) return;
@@ -176,8 +201,11 @@ export class UpdateGroup {
     return res;
   }
 
+  /** RFC 4456 / RFC 4271 export rules, then the group's export policy. */
   private exported(r: Route): AttrSet | undefined {
-    return this.exporter.export(r.peer, r.attrs);
+    const a = this.exporter.export(r.peer, r.attrs);
+    const pol = this.sig.exportPolicy;
+    return a && pol ? pol.apply(this.rib.prefixes, r.prefix, a) : a;
   }
 
   /**
@@ -382,5 +410,10 @@ export class UpdateGroups {
 
   pull(peer: number, max?: number): Buffer[] {
     return this.byPeer.get(peer)?.pull(peer, max) ?? [];
+  }
+
+  /** The peer sent a ROUTE-REFRESH: resend it everything. */
+  refresh(peer: number): void {
+    this.byPeer.get(peer)?.refresh(peer);
   }
 }

@@ -107,6 +107,8 @@ export class Policy {
     private readonly store: AttrStore,
     private readonly terms: readonly PolicyTerm[],
     private readonly defaultAction: 'accept' | 'reject' = 'accept',
+    /** Names the policy where it is part of an update group's signature. */
+    readonly name = '',
   ) {}
 
   /** The set to use for this prefix, or undefined when rejected. */

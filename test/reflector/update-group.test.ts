@@ -227,3 +227,42 @@ test('leaving the last member drops the group', () => {
   assert.equal(w.groups.size, 0);
   assert.deepEqual(w.groups.pull(c.index), []);
 });
+
+test('route refresh out: the asking member gets the whole table again, others nothing', () => {
+  const w = world();
+  const src = w.peers.add(ebgp('10.0.0.9', 64512));
+  const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const c2 = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  w.groups.join(c1, w.sig('ibgp-client'));
+  w.groups.join(c2, w.sig('ibgp-client'));
+  for (let i = 0; i < 5; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
+  w.flush();
+  w.drain(c1.index);
+  w.drain(c2.index);
+  w.groups.refresh(c1.index);
+  assert.equal(w.drain(c1.index).nlri.length, 5);
+  assert.equal(w.drain(c2.index).bufs.length, 0);
+});
+
+test('export policy in the signature: separate group, rewrites and filters', async () => {
+  const { Policy, PrefixList } = await import('../../src/rib/policy');
+  const w = world();
+  const src = w.peers.add(ebgp('10.0.0.9', 64512));
+  const plain = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const tagged = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  const pol = new Policy(w.store, [
+    { match: { prefixList: new PrefixList(IPV4_UNICAST, [{ action: 'permit', prefix: '11.0.0.0/24' }]) }, action: 'reject' },
+    { action: 'accept', addCommunities: [0xfde80001] },
+  ], 'accept', 'tag-and-drop-one');
+  w.groups.join(plain, w.sig('ibgp-client'));
+  w.groups.join(tagged, { ...w.sig('ibgp-client'), exportPolicy: pol });
+  assert.equal(w.groups.size, 2);
+  w.drain(plain.index);
+  w.drain(tagged.index);
+  for (let i = 0; i < 3; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
+  w.flush();
+  assert.equal(w.drain(plain.index).nlri.length, 3);
+  const t = w.drain(tagged.index);
+  assert.deepEqual(t.nlri, ['11.0.1.0/24', '11.0.2.0/24']);
+  assert.equal(t.ups[0].attrs.get(8)!.toString('hex'), 'fde80001');
+});
