@@ -110,6 +110,16 @@ test('malformed messages print error lines; exit 0', { skip }, () => {
   assert.equal(out[1]!.type, 'KEEPALIVE');
 });
 
+test('IP fragments are skipped with a note on stderr; exit 0', { skip }, () => {
+  const segs = session();
+  const frame = Buffer.from(buildCapture([segs[3]!]).subarray(24 + 16)); // the frame of one KEEPALIVE
+  frame[14 + 6] = 0x20; // IPv4 More Fragments (RFC 791 3.1)
+  const r = vroute(['decode', file('frag.pcap', buildCapture([...segs.slice(0, 3), { ...segs[3]!, rawFrame: frame }]))]);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, '');
+  assertOneCleanLine(r.stderr, /^vroute decode: note: 1 IP fragments skipped \(not reassembled\)$/);
+});
+
 /** An UPDATE (RFC 4271 4.3) with ORIGIN, AS_PATH, NEXT_HOP and /24 NLRI 10.x.y.0. */
 function update(first: number, count: number): Uint8Array {
   const attrs = [0x40, 1, 1, 0, 0x40, 2, 4, 2, 1, 0xfd, 0xe9, 0x40, 3, 4, 192, 0, 2, 1];

@@ -155,3 +155,23 @@ test('frames that are not TCP/IP are counted and skipped', () => {
   assert.deepEqual(d.counters.skipped, { 'link-type': 0, 'not-ip': 2, malformed: 0, fragment: 1, 'not-tcp': 1 });
   assert.equal(dissect(147, new Uint8Array(40)), 'link-type');
 });
+
+test('IPv6 fragment header: an atomic fragment is whole, a real fragment is skipped', () => {
+  const frame = readCapture(buildCapture([V6_SEGS[3]!], { linkTypes: [229] }))[0]!.data;
+  const withFrag = (offsetAndFlags: number): Uint8Array => {
+    const f = new Uint8Array(frame.length + 8);
+    f.set(frame.subarray(0, 40), 0);
+    f[6] = 44; // Next Header: Fragment (RFC 8200 4.5)
+    const plen = ((frame[4]! << 8) | frame[5]!) + 8;
+    f[4] = plen >> 8;
+    f[5] = plen & 0xff;
+    f.set([6, 0, offsetAndFlags >> 8, offsetAndFlags & 0xff, 0, 0, 0, 1], 40);
+    f.set(frame.subarray(40), 48);
+    return f;
+  };
+  const atomic = dissect(229, withFrag(0));
+  assert.ok(typeof atomic !== 'string');
+  assert.deepEqual([...atomic.payload], [...keepalive()]);
+  assert.equal(dissect(229, withFrag(1)), 'fragment'); // M flag
+  assert.equal(dissect(229, withFrag(8 << 3)), 'fragment'); // offset 8
+});
