@@ -51,7 +51,7 @@ function run(n: number, k: number): void {
   const CHUNK = 16384;
   for (let i = 0; i < n; i += CHUNK) {
     for (let j = i; j < Math.min(n, i + CHUNK); j++) rib.announce4(injector.index, (0x0b000000 + j * 256) >>> 0, 24, 0, sets[j & 3]);
-    for (let ch = rib.decide(CHUNK); ch.length > 0; ch = rib.decide(CHUNK)) groups.apply(ch);
+    for (let ch = rib.decide(4096); ch.length > 0; ch = rib.decide(4096)) groups.apply(ch);
     pullAll();
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }

@@ -26,7 +26,7 @@ function run(n: number): void {
   const base = 0x0b000000; // 11.0.0.0: 1M /24s span 11.0.0.0 - 26.255.255.0
   const drain = (): number => {
     let changes = 0;
-    for (let c = rib.decide(65536); c.length > 0; c = rib.decide(65536)) changes += c.length;
+    for (let c = rib.decide(4096); c.length > 0; c = rib.decide(4096)) changes += c.length;
     return changes;
   };
   const phase = (name: string, fn: () => void): void => {
@@ -35,8 +35,10 @@ function run(n: number): void {
     const changes = drain();
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const rss = process.memoryUsage().rss;
+    gc?.();
+    const m = process.memoryUsage();
     console.log(`${String(n).padStart(8)}  ${name.padEnd(22)} ${s.toFixed(3)} s  ${(n / s / 1e6).toFixed(2)} M prefixes/s  ` +
-      `changes ${changes}  RSS ${mib(rss)} MiB (+${mib(rss - rss0)})`);
+      `changes ${changes}  RSS ${mib(rss)} MiB (+${mib(rss - rss0)}), after GC: heap ${mib(m.heapUsed)} MiB, typed arrays ${mib(m.arrayBuffers)} MiB`);
   };
   phase('peer 1 announce', () => {
     for (let i = 0; i < n; i++) rib.announce4(p1.index, (base + i * 256) >>> 0, 24, 0, sets[i & 3]);

@@ -56,7 +56,8 @@ export class Rib {
   private best = new Int32Array(0);
   private bestAttr = new Int32Array(0);
   private dirtyFlag = new Uint8Array(0);
-  private dirty: number[] = [];
+  private dirty = new Int32Array(1024); // queue of prefix ids to re-decide
+  private dirtyLen = 0;
   private dirtyAt = 0;
   private deferredUnref: number[] = [];
   private locSize = 0;
@@ -75,7 +76,7 @@ export class Rib {
     return this.locSize;
   }
   get pendingDecisions(): number {
-    return this.dirty.length - this.dirtyAt;
+    return this.dirtyLen - this.dirtyAt;
   }
   /** Paths accepted from one peer in this family (what max-prefix counts). */
   received(peer: number): number {
@@ -203,15 +204,15 @@ export class Rib {
     for (const id of this.deferredUnref) this.prefixes.unref(id);
     this.deferredUnref = [];
     const out: LocRibChange[] = [];
-    while (this.dirtyAt < this.dirty.length && out.length < limit) {
+    while (this.dirtyAt < this.dirtyLen && out.length < limit) {
       const prefix = this.dirty[this.dirtyAt++];
       this.dirtyFlag[prefix] = 0;
       const ch = this.decideOne(prefix);
       if (ch) out.push(ch);
       this.prefixes.unref(prefix); // the dirty list's reference
     }
-    if (this.dirtyAt === this.dirty.length) {
-      this.dirty = [];
+    if (this.dirtyAt === this.dirtyLen) {
+      this.dirtyLen = 0;
       this.dirtyAt = 0;
     }
     return out;
@@ -317,7 +318,12 @@ export class Rib {
     if (this.dirtyFlag[prefix]) return;
     this.dirtyFlag[prefix] = 1;
     this.prefixes.ref(prefix);
-    this.dirty.push(prefix);
+    if (this.dirtyLen === this.dirty.length) {
+      const d = new Int32Array(this.dirty.length * 2);
+      d.set(this.dirty);
+      this.dirty = d;
+    }
+    this.dirty[this.dirtyLen++] = prefix;
   }
 
   private adjTable(peer: number): IntTable {
