@@ -161,7 +161,7 @@ export class UpdateGroup {
         continue;
       }
       // RFC 7911: every path (or the best N) with its own path ID: the path slot + 1.
-      const routes = mode === 'all' ? this.rib.routesOf(ch.prefix) : this.rib.rankedOf(ch.prefix, mode);
+      const routes = mode === 'all' ? this.rib.feasibleOf(ch.prefix) : this.rib.rankedOf(ch.prefix, mode);
       const now: number[] = [];
       for (const r of routes) {
         const a = this.exported(r);

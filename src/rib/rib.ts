@@ -41,7 +41,7 @@ export interface RibOptions extends DecisionOptions {
   readonly peers: PeerTable;
   readonly attrs: AttrStore;
   readonly importFilter?: ImportFilter;
-  /** 9.1.2.2 (e): IGP cost to a next hop, undefined when unknown. */
+  /** 9.1.2.2 (e): IGP cost to a next hop, undefined when unknown, Infinity: unreachable. */
   readonly igpCost?: (nextHop: string) => number | undefined;
   readonly initialPrefixes?: number;
 }
@@ -229,9 +229,23 @@ export class Rib {
     return this.paths.slotsOf(prefix).map((s) => this.route(s));
   }
 
-  /** Up to n paths of a prefix, best first (the decision re-run without the winner). */
+  /**
+   * The paths of a prefix the decision may use: RFC 4271 9.1.2.1 excludes a route whose
+   * NEXT_HOP is unresolvable (the igpCost resolver answers Infinity).
+   */
+  feasibleOf(prefix: PrefixId): Route[] {
+    const all = this.routesOf(prefix);
+    return this.opts.igpCost ? all.filter((r) => r.igpCost !== Infinity) : all;
+  }
+
+  /** Re-decides every prefix (after the IGP costs the resolver reports have changed). */
+  redecideAll(): void {
+    for (let p = 0; p < this.paths.head.length; p++) if (this.paths.head[p] !== NONE) this.markDirty(p);
+  }
+
+  /** Up to n feasible paths of a prefix, best first (the decision re-run without the winner). */
   rankedOf(prefix: PrefixId, n: number): Route[] {
-    let rest = this.routesOf(prefix);
+    let rest = this.feasibleOf(prefix);
     const out: Route[] = [];
     while (rest.length > 0 && out.length < n) {
       const { best } = decide(rest, this.opts);
@@ -262,7 +276,7 @@ export class Rib {
   private decideOne(prefix: PrefixId): LocRibChange | undefined {
     const oldSlot = this.best[prefix];
     const oldAttr = this.bestAttr[prefix];
-    const routes = this.routesOf(prefix);
+    const routes = this.feasibleOf(prefix);
     if (routes.length === 0) {
       if (oldSlot === NONE) return undefined;
       this.best[prefix] = NONE;

@@ -236,3 +236,21 @@ test('a filtered set is not kept; a forgotten set passed again is re-interned', 
   assert.equal(held.med, 3);
   assert.equal(store.refCount(held), 1);
 });
+
+test('RFC 4271 9.1.2.1: an unresolvable next hop (cost Infinity) is not feasible; redecideAll', () => {
+  const { store, peers } = setup();
+  const costs = new Map<string, number>([['192.0.2.1', 5], ['192.0.2.2', Infinity]]);
+  const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, igpCost: (nh) => costs.get(nh) });
+  const a = peers.add(ibgp('10.0.0.2'));
+  const b = peers.add(ibgp('10.0.0.3'));
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ nextHop: '192.0.2.1' })));
+  rib.announce4(b.index, NET, 24, 0, store.intern(attrs({ nextHop: '192.0.2.2', localPref: 500 })));
+  assert.equal(rib.decide()[0].best?.peer, a, 'the better path is unreachable');
+  costs.set('192.0.2.1', Infinity);
+  rib.redecideAll();
+  assert.equal(rib.decide()[0].best, undefined, 'nothing reachable: out of the Loc-RIB');
+  costs.set('192.0.2.2', 1);
+  rib.redecideAll();
+  assert.equal(rib.decide()[0].best?.peer, b);
+  assert.equal(rib.routesOf(rib.prefixes.find4(NET, 24)).length, 2, 'paths stay in the Adj-RIB-In');
+});
