@@ -48,15 +48,20 @@ export class PrefixIndex {
   /** Id of an IPv4 prefix (addr as uint32), creating it with refcount 0 when new. */
   intern4(addr: number, len: number): PrefixId {
     const k = this.table.key;
-    k[0] = addr;
+    k[0] = mask32(addr, len); // RFC 4271 4.3: trailing bits are irrelevant
     k[1] = len;
     return this.internKey();
+  }
+
+  /** The longest valid prefix length of the family (32 or 128). */
+  get maxLen(): number {
+    return this.addrWords * 32;
   }
 
   /** Id of a prefix given its address words (1 or 4) and length. */
   intern(words: ArrayLike<number>, len: number): PrefixId {
     const k = this.table.key;
-    for (let i = 0; i < this.addrWords; i++) k[i] = words[i];
+    for (let i = 0; i < this.addrWords; i++) k[i] = mask32(words[i], len - 32 * i);
     k[this.addrWords] = len;
     return this.internKey();
   }
@@ -64,14 +69,14 @@ export class PrefixIndex {
   /** Id of an existing IPv4 prefix, or -1. */
   find4(addr: number, len: number): PrefixId {
     const k = this.table.key;
-    k[0] = addr;
+    k[0] = mask32(addr, len);
     k[1] = len;
     return this.table.get();
   }
 
   find(words: ArrayLike<number>, len: number): PrefixId {
     const k = this.table.key;
-    for (let i = 0; i < this.addrWords; i++) k[i] = words[i];
+    for (let i = 0; i < this.addrWords; i++) k[i] = mask32(words[i], len - 32 * i);
     k[this.addrWords] = len;
     return this.table.get();
   }
@@ -142,6 +147,13 @@ export class PrefixIndex {
     refs.set(this.refs);
     this.refs = refs;
   }
+}
+
+/** Keeps the leading `bits` bits of a word (all for >= 32, none for <= 0). */
+function mask32(word: number, bits: number): number {
+  if (bits >= 32) return word >>> 0;
+  if (bits <= 0) return 0;
+  return (word & (0xffffffff << (32 - bits))) >>> 0;
 }
 
 /** Parses "10.0.0.0/24" or "2001:db8::/32"; undefined when malformed. Host bits are cleared. */

@@ -2,7 +2,7 @@
 // process. Sans-IO: no timers (the graceful-restart timer belongs to the session shell,
 // which calls endOfRib/staleExpired), no sockets. Changes mark prefixes dirty; decide()
 // re-runs 9.1.2 only on those and returns Loc-RIB change events in bounded batches.
-import { BgpError, CeaseSubcode } from '../bgp/messages/errors';
+import { BgpError, CeaseSubcode, UpdateSubcode } from '../bgp/messages/errors';
 import { Family, familyAfi, familySafi } from '../bgp/messages/types';
 import type { AttrSet, AttrStore } from './attrs';
 import { BestReason, Candidate, decide, DecisionOptions } from './decision';
@@ -85,6 +85,7 @@ export class Rib {
 
   /** IPv4 fast path of announce(): addr is the address as uint32. */
   announce4(peer: number, addr: number, len: number, pathId: number, attrs: AttrSet): BgpError | undefined {
+    if (!(len >= 0 && len <= this.prefixes.maxLen)) return badLength(len);
     return this.announceId(peer, this.prefixes.intern4(addr, len), pathId, attrs);
   }
 
@@ -94,6 +95,7 @@ export class Rib {
    * the peer's max-prefix limit would be exceeded; the path is then not stored.
    */
   announce(peer: number, words: ArrayLike<number>, len: number, pathId: number, attrs: AttrSet): BgpError | undefined {
+    if (!(len >= 0 && len <= this.prefixes.maxLen) || words.length < this.prefixes.addrWords) return badLength(len);
     return this.announceId(peer, this.prefixes.intern(words, len), pathId, attrs);
   }
 
@@ -147,11 +149,13 @@ export class Rib {
   }
 
   withdraw4(peer: number, addr: number, len: number, pathId: number): void {
+    if (!(len >= 0 && len <= this.prefixes.maxLen)) return;
     const id = this.prefixes.find4(addr, len);
     if (id >= 0) this.withdrawId(peer, id, pathId);
   }
 
   withdraw(peer: number, words: ArrayLike<number>, len: number, pathId: number): void {
+    if (!(len >= 0 && len <= this.prefixes.maxLen) || words.length < this.prefixes.addrWords) return;
     const id = this.prefixes.find(words, len);
     if (id >= 0) this.withdrawId(peer, id, pathId);
   }
@@ -364,6 +368,11 @@ export class Rib {
     this.dirtyFlag = flag;
     this.paths.ensurePrefix(cap - 1);
   }
+}
+
+/** RFC 7606 5.3: an NLRI length beyond the family's maximum cannot be parsed past. */
+function badLength(len: number): BgpError {
+  return BgpError.update(UpdateSubcode.InvalidNetworkField, `prefix length ${len} out of range`);
 }
 
 /** RFC 4486 4: Cease subcode 1 data is AFI (2), SAFI (1), the prefix upper bound (4). */

@@ -254,3 +254,19 @@ test('RFC 4271 9.1.2.1: an unresolvable next hop (cost Infinity) is not feasible
   assert.equal(rib.decide()[0].best?.peer, b);
   assert.equal(rib.routesOf(rib.prefixes.find4(NET, 24)).length, 2, 'paths stay in the Adj-RIB-In');
 });
+
+test('host bits are ignored (RFC 4271 4.3); a bad length is a BgpError, never a crash', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  rib.announce4(a.index, ip('10.1.0.77'), 24, 0, store.intern(attrs()));
+  assert.equal(rib.prefixes.format(rib.decide()[0].prefix), '10.1.0.0/24');
+  rib.withdraw4(a.index, ip('10.1.0.99'), 24, 0);
+  assert.equal(rib.decide()[0].best, undefined);
+  const err = rib.announce4(a.index, NET, 33, 0, store.intern(attrs()));
+  assert.equal(err?.code, ErrorCode.UpdateMessage);
+  assert.equal(rib.announce(a.index, [1], 24, 0, store.intern(attrs()))?.code, undefined);
+  assert.equal(rib.announce(a.index, [NET], -1, 0, store.intern(attrs()))?.code, ErrorCode.UpdateMessage);
+  rib.withdraw4(a.index, NET, 99, 0);
+  const v6 = new Rib({ family: IPV6_UNICAST, peers, attrs: store });
+  assert.equal(v6.announce(a.index, [1, 2], 64, 0, store.intern(attrs()))?.code, ErrorCode.UpdateMessage, 'too few words');
+});
