@@ -189,6 +189,11 @@ export class UpdateGroup {
       this.catchUp(m, max, res);
       if (m.queue) return res;
     }
+    if (m.needEor) {
+      // Went live in append() with an empty initial table: RFC 4724 2 marker first.
+      m.needEor = false;
+      res.push(this.packer.endOfRib(this.sig.family));
+    }
     let steps = max * 4; // bound skipped entries too
     while (res.length < max && steps-- > 0) {
       if (m.next === this.head && !this.build()) break;
@@ -250,11 +255,19 @@ export class UpdateGroup {
   private append(e: Entry): void {
     const ix = this.rib.prefixes;
     for (let i = 0; i < e.pairs.length; i += 2) ix.ref(e.pairs[i]);
-    this.log.push(e);
     // Members catching up read state, not the log: what changes meanwhile joins their queue.
+    // One with nothing left to catch up goes live here and reads this entry like the rest.
     for (const m of this.members.values()) {
-      if (m.queue) for (let i = 0; i < e.pairs.length; i += 2) this.enqueue(m, e.pairs[i], e.pairs[i + 1]);
+      if (!m.queue) continue;
+      if (m.qAt >= m.queue.length) {
+        m.queue = undefined;
+        m.queued = undefined;
+        m.next = this.head;
+        continue;
+      }
+      for (let i = 0; i < e.pairs.length; i += 2) this.enqueue(m, e.pairs[i], e.pairs[i + 1]);
     }
+    this.log.push(e);
   }
 
   /** Drops log entries every live member has read; pushes members too far behind out. */

@@ -280,7 +280,10 @@ export class Rib {
   private decideOne(prefix: PrefixId): LocRibChange | undefined {
     const oldSlot = this.best[prefix];
     const oldAttr = this.bestAttr[prefix];
-    const routes = this.feasibleOf(prefix);
+    // One path and no resolver: no decision to run (the common case on a reflector).
+    const head = this.paths.head[prefix];
+    const single = head !== NONE && this.paths.next[head] === NONE && !this.opts.igpCost;
+    const routes = single ? [this.route(head)] : this.feasibleOf(prefix);
     if (routes.length === 0) {
       if (oldSlot === NONE) return undefined;
       this.best[prefix] = NONE;
