@@ -1,0 +1,83 @@
+// Update groups under random churn, random pull patterns and a tiny log: whatever the
+// interleaving (members falling behind into catch-up, joining late, refresh), once every
+// member has drained, the routes it holds are exactly the group's current advertisements
+// minus its own routes, with the current attributes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { IPV4_UNICAST } from '../../src/bgp/messages/types';
+import { Rib } from '../../src/rib/rib';
+import { SimplePacker } from '../../src/rib/wire-encode';
+import { receiveFilter } from '../../src/reflector/rules';
+import { UpdateGroups } from '../../src/reflector/update-group';
+import { attrs, ebgp, ibgp, ip, LOCAL_AS, seq, setup } from '../rib/helpers';
+import { readUpdate } from './wire';
+
+const IN_CI = process.env.CI === 'true';
+const RR = { asn: LOCAL_AS, routerId: ip('10.0.0.1'), clusterId: ip('10.0.0.1') };
+
+type Op =
+  | { k: 'ann'; src: number; pfx: number; med: number }
+  | { k: 'wd'; src: number; pfx: number }
+  | { k: 'pull'; who: number; max: number }
+  | { k: 'decide'; n: number }
+  | { k: 'refresh'; who: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ k: fc.constant('ann' as const), src: fc.nat(3), pfx: fc.nat(9), med: fc.nat(3) }),
+  fc.record({ k: fc.constant('wd' as const), src: fc.nat(3), pfx: fc.nat(9) }),
+  fc.record({ k: fc.constant('pull' as const), who: fc.nat(2), max: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ k: fc.constant('decide' as const), n: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ k: fc.constant('refresh' as const), who: fc.nat(2) }),
+);
+
+test('members converge to the group state under churn, lag and catch-up', () => {
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 1, max: 6 }), fc.nat(2), (ops, maxLog, lateJoin) => {
+      const { store, peers } = setup();
+      const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, importFilter: receiveFilter(RR, store) });
+      const groups = new UpdateGroups(rib, store, RR, new SimplePacker(IPV4_UNICAST), { maxLog, batch: 3 });
+      const ctx = { fourOctetAs: true, extendedMessage: false, addPath: new Set<number>() };
+      const sig = { family: IPV4_UNICAST, target: { role: 'ibgp-client' as const, asn: LOCAL_AS }, addPath: 'none' as const, ctx };
+      const clients = [0, 1, 2].map((i) => peers.add(ibgp(`10.0.1.${i + 1}`, { rrClient: true })));
+      const ext = peers.add(ebgp('10.0.0.9', 64512));
+      const sources = [...clients, ext];
+      const held = clients.map(() => new Map<string, number>()); // prefix -> MED seen
+      const joined = clients.map((_, i) => i !== lateJoin);
+      clients.forEach((c, i) => joined[i] && groups.join(c, sig));
+      const pull = (i: number, max: number): number => {
+        const bufs = groups.pull(clients[i].index, max);
+        for (const b of bufs) {
+          const u = readUpdate(b);
+          for (const w of u.withdrawn) held[i].delete(w);
+          for (const n of u.nlri) held[i].set(n, u.attrs.get(4)?.readUInt32BE(0) ?? -1);
+        }
+        return bufs.length;
+      };
+      ops.forEach((o, step) => {
+        if (step === ops.length >> 1 && !joined[lateJoin]) {
+          joined[lateJoin] = true;
+          groups.join(clients[lateJoin], sig);
+        }
+        if (o.k === 'ann') {
+          rib.announce4(sources[o.src].index, 0x0a000000 + o.pfx * 256, 24, 0,
+            store.intern(attrs({ med: o.med, asPath: o.src === 3 ? seq(64512) : [] })));
+        } else if (o.k === 'wd') rib.withdraw4(sources[o.src].index, 0x0a000000 + o.pfx * 256, 24, 0);
+        else if (o.k === 'decide') groups.apply(rib.decide(o.n));
+        else if (o.k === 'pull' && joined[o.who]) pull(o.who, o.max);
+        else if (o.k === 'refresh' && joined[o.who]) groups.refresh(clients[o.who].index);
+      });
+      if (!joined[lateJoin]) groups.join(clients[lateJoin], sig);
+      for (let ch = rib.decide(); ch.length > 0; ch = rib.decide()) groups.apply(ch);
+      for (let i = 0; i < 3; i++) while (pull(i, 5) > 0);
+      clients.forEach((c, i) => {
+        const want = new Map<string, number>();
+        rib.forEachBest((p, best) => {
+          if (best.peer !== c) want.set(rib.prefixes.format(p), best.attrs.med ?? -1);
+        });
+        assert.deepEqual(new Map([...held[i]].sort()), new Map([...want].sort()), `client ${i}`);
+      });
+    }),
+    { numRuns: IN_CI ? 1500 : 250 },
+  );
+});
