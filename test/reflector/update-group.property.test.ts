@@ -31,14 +31,15 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constant('refresh' as const), who: fc.nat(2) }),
 );
 
-test('members converge to the group state under churn, lag and catch-up', () => {
+for (const addPath of ['none', 'all', 2] as const) test(`members converge to the group state under churn, lag and catch-up (ADD-PATH ${addPath})`, () => {
+  const ap = addPath !== 'none';
   fc.assert(
     fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 1, max: 6 }), fc.nat(2), (ops, maxLog, lateJoin) => {
       const { store, peers } = setup();
       const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, importFilter: receiveFilter(RR, store) });
       const groups = new UpdateGroups(rib, store, RR, new SimplePacker(IPV4_UNICAST), { maxLog, batch: 3 });
-      const ctx = { fourOctetAs: true, extendedMessage: false, addPath: new Set<number>() };
-      const sig = { family: IPV4_UNICAST, target: { role: 'ibgp-client' as const, asn: LOCAL_AS }, addPath: 'none' as const, ctx };
+      const ctx = { fourOctetAs: true, extendedMessage: false, addPath: new Set<number>(ap ? [IPV4_UNICAST] : []) };
+      const sig = { family: IPV4_UNICAST, target: { role: 'ibgp-client' as const, asn: LOCAL_AS }, addPath, ctx };
       const clients = [0, 1, 2].map((i) => peers.add(ibgp(`10.0.1.${i + 1}`, { rrClient: true })));
       const ext = peers.add(ebgp('10.0.0.9', 64512));
       const sources = [...clients, ext];
@@ -48,7 +49,7 @@ test('members converge to the group state under churn, lag and catch-up', () => 
       const pull = (i: number, max: number): number => {
         const bufs = groups.pull(clients[i].index, max);
         for (const b of bufs) {
-          const u = readUpdate(b);
+          const u = readUpdate(b, ap);
           for (const w of u.withdrawn) held[i].delete(w);
           for (const n of u.nlri) held[i].set(n, u.attrs.get(4)?.readUInt32BE(0) ?? -1);
         }
@@ -73,7 +74,12 @@ test('members converge to the group state under churn, lag and catch-up', () => 
       clients.forEach((c, i) => {
         const want = new Map<string, number>();
         rib.forEachBest((p, best) => {
-          if (best.peer !== c) want.set(rib.prefixes.format(p), best.attrs.med ?? -1);
+          if (!ap) {
+            if (best.peer !== c) want.set(rib.prefixes.format(p), best.attrs.med ?? -1);
+            return;
+          }
+          const paths = addPath === 'all' ? rib.feasibleOf(p) : rib.rankedOf(p, addPath);
+          for (const r of paths) if (r.peer !== c) want.set(`${rib.prefixes.format(p)}#${r.slot + 1}`, r.attrs.med ?? -1);
         });
         assert.deepEqual(new Map([...held[i]].sort()), new Map([...want].sort()), `client ${i}`);
       });
