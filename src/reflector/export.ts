@@ -3,7 +3,9 @@
 // set, source peer) because ORIGINATOR_ID depends on the source peer's identifier.
 import type { AttrSet, AttrStore, AsPathSegment, RouteAttrs } from '../rib/attrs';
 import { SegmentType } from '../rib/attrs';
+import type { CodecContext, Family } from '../bgp/messages/types';
 import type { PeerInfo } from '../rib/peer';
+import type { PrefixId, PrefixIndex } from '../rib/prefix-index';
 import { LocalIdentity, mayAdvertise, PeerRole, plainAttrs, roleOf } from './rules';
 
 /** What an update group exports to: the parts of the export signature that shape attributes. */
@@ -96,4 +98,30 @@ export class Exporter {
     m.set(key, set ?? null);
     return set;
   }
+}
+
+/** ADD-PATH send mode (RFC 7911): best path only, every path, or the best N. */
+export type AddPathSend = 'none' | 'all' | number;
+
+/** Everything that makes two peers' UPDATE streams identical. */
+export interface ExportSignature {
+  readonly family: Family;
+  readonly target: ExportTarget;
+  readonly addPath: AddPathSend;
+  /** The send direction's codec context (4-octet AS, extended messages, ADD-PATH tx). */
+  readonly ctx: CodecContext;
+  /** Export policy (e.g. a Policy from src/rib/policy), part of the signature by name. */
+  readonly exportPolicy?: ExportPolicy;
+}
+
+export interface ExportPolicy {
+  readonly name: string;
+  apply(ix: PrefixIndex, prefix: PrefixId, attrs: AttrSet): AttrSet | undefined;
+}
+
+export function signatureKey(s: ExportSignature): string {
+  const t = s.target;
+  return [s.family, t.role, t.asn, t.localAddress ?? '', t.localAddressV6 ?? '', s.addPath,
+    s.ctx.fourOctetAs ? 4 : 2, s.ctx.extendedMessage ? 'x' : '', [...s.ctx.addPath].sort().join(','),
+    s.exportPolicy?.name ?? ''].join('|');
 }

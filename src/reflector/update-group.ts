@@ -10,42 +10,14 @@
 // new member catches up from the whole table), so a slow peer neither blocks the others nor
 // makes the group buffer without bound. No timers, no sockets: the session shell pulls when
 // its socket drains.
-import type { CodecContext, Family } from '../bgp/messages/types';
 import { AdjRibOut, NO_PEER } from '../rib/adj-rib-out';
 import type { AttrSet, AttrStore } from '../rib/attrs';
 import { IntTable } from '../rib/int-table';
 import type { PeerInfo } from '../rib/peer';
-import type { PrefixId, PrefixIndex } from '../rib/prefix-index';
 import type { LocRibChange, Rib, Route } from '../rib/rib';
 import type { UpdatePacker } from '../rib/wire-encode';
-import { Exporter, ExportTarget } from './export';
+import { ExportSignature, Exporter, signatureKey } from './export';
 import { LocalIdentity, roleOf } from './rules';
-
-/** ADD-PATH send mode (RFC 7911): best path only, every path, or the best N. */
-export type AddPathSend = 'none' | 'all' | number;
-
-/** Everything that makes two peers' UPDATE streams identical. */
-export interface ExportSignature {
-  readonly family: Family;
-  readonly target: ExportTarget;
-  readonly addPath: AddPathSend;
-  /** The send direction's codec context (4-octet AS, extended messages, ADD-PATH tx). */
-  readonly ctx: CodecContext;
-  /** Export policy (e.g. a Policy from src/rib/policy), part of the signature by name. */
-  readonly exportPolicy?: ExportPolicy;
-}
-
-export interface ExportPolicy {
-  readonly name: string;
-  apply(ix: PrefixIndex, prefix: PrefixId, attrs: AttrSet): AttrSet | undefined;
-}
-
-export function signatureKey(s: ExportSignature): string {
-  const t = s.target;
-  return [s.family, t.role, t.asn, t.localAddress ?? '', t.localAddressV6 ?? '', s.addPath,
-    s.ctx.fourOctetAs ? 4 : 2, s.ctx.extendedMessage ? 'x' : '', [...s.ctx.addPath].sort().join(','),
-    s.exportPolicy?.name ?? ''].join('|');
-}
 
 export interface GroupOptions {
   /** Log entries kept for slow members before they fall back to catch-up (default 1024). */
