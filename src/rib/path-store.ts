@@ -76,7 +76,7 @@ export class PathStore {
   /** The path slots of one prefix. */
   slotsOf(prefix: number): number[] {
     const out: number[] = [];
-    if (prefix >= this.head.length) return out;
+    if (!(prefix >= 0 && prefix < this.head.length)) return out;
     for (let s = this.head[prefix]; s !== NONE; s = this.next[s]) out.push(s);
     return out;
   }

@@ -9,7 +9,7 @@ import { BestReason, Candidate, decide, DecisionOptions } from './decision';
 import { IntTable } from './int-table';
 import { FLAG_STALE, NONE, PathStore } from './path-store';
 import type { PeerInfo, PeerTable } from './peer';
-import { PrefixId, PrefixIndex } from './prefix-index';
+import { parsePrefix, PrefixId, PrefixIndex } from './prefix-index';
 
 /** One path as handed out (transient: built for events and queries, not stored). */
 export interface Route extends Candidate {
@@ -222,9 +222,15 @@ export class Rib {
     return out;
   }
 
+  /** The id of a prefix given as text ("10.0.0.0/24"), or -1 (for /routes?prefix=). */
+  findText(text: string): PrefixId {
+    const p = parsePrefix(text, this.family);
+    return p ? this.prefixes.find(p.words, p.len) : -1;
+  }
+
   /** The best path of a prefix, if any. */
   bestOf(prefix: PrefixId): Route | undefined {
-    const s = prefix < this.best.length ? this.best[prefix] : NONE;
+    const s = prefix >= 0 && prefix < this.best.length ? this.best[prefix] : NONE;
     return s < 0 ? undefined : this.route(s);
   }
 
