@@ -46,8 +46,9 @@ function u32s(values: readonly number[]): Buffer {
 function asPathBytes(path: readonly AsPathSegment[], four: boolean, trans: boolean): Buffer {
   const parts: Buffer[] = [];
   for (const seg of path) {
-    // RFC 4271 4.3 (b): at most 255 ASes per segment; longer ones split.
-    for (let i = 0; i < seg.asns.length || (i === 0 && seg.asns.length === 0); i += 255) {
+    // RFC 4271 4.3 (b): at most 255 ASes per segment; longer ones split, empty ones dropped
+    // (RFC 7606 7.2 counts a zero-length segment as malformed).
+    for (let i = 0; i < seg.asns.length; i += 255) {
       const asns = seg.asns.slice(i, i + 255);
       const b = Buffer.alloc(2 + asns.length * (four ? 4 : 2));
       b[0] = seg.type;
@@ -57,7 +58,6 @@ function asPathBytes(path: readonly AsPathSegment[], four: boolean, trans: boole
         else b.writeUInt16BE(trans && a > 0xffff ? AS_TRANS : a, 2 + j * 2);
       });
       parts.push(b);
-      if (seg.asns.length === 0) break;
     }
   }
   return Buffer.concat(parts);

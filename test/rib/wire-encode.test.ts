@@ -73,3 +73,13 @@ test('IPv6: MP_REACH with next hop, MP_UNREACH, End-of-RIB markers', () => {
   assert.equal(pk.endOfRib(IPV4_UNICAST).toString('hex'), 'ff'.repeat(16) + '0017020000' + '0000');
   assert.equal(pk.endOfRib(IPV6_UNICAST).toString('hex'), 'ff'.repeat(16) + '001d02' + '0000' + '0006' + '800f03' + '000201');
 });
+
+test('AS_PATH: segments over 255 ASes split, empty segments dropped', () => {
+  const { store } = setup();
+  const ix = new PrefixIndex(IPV4_UNICAST);
+  const long = Array.from({ length: 300 }, (_, i) => i + 1);
+  const a = store.intern(attrs({ asPath: [{ type: 2, asns: [] }, { type: 2, asns: long }] }));
+  const path = readUpdate(new SimplePacker(IPV4_UNICAST).announce(ix, a, [ix.intern4(0, 0), 0], 0, CTX4).buf).attrs.get(2)!;
+  assert.equal(path.length, 2 + 255 * 4 + 2 + 45 * 4);
+  assert.deepEqual([path[0], path[1], path[2 + 255 * 4], path[3 + 255 * 4]], [2, 255, 2, 45]);
+});
