@@ -55,6 +55,7 @@ export class UpdateGroup {
   private readonly members = new Map<number, Member>();
   private readonly log: Entry[] = [];
   private logStart = 0; // sequence number of log[0]
+  private pullsSinceTrim = 0;
   private readonly txByPrefix = new Map<number, number[]>(); // ADD-PATH only
   private readonly maxLog: number;
   private readonly batch: number;
@@ -166,6 +167,7 @@ export class UpdateGroup {
       m.needEor = false;
       res.push(this.packer.endOfRib(this.sig.family));
     }
+    const from = m.next;
     let steps = max * 4; // bound skipped entries too
     while (res.length < max && steps-- > 0) {
       if (m.next === this.head && !this.build()) break;
@@ -174,7 +176,12 @@ export class UpdateGroup {
       if ((e.only !== NO_PEER && e.only !== peer) || e.except === peer) continue;
       res.push(e.buf);
     }
-    this.trim();
+    // Only a member at the log's tail can free entries, and scanning every member costs
+    // O(members): do it once per members' worth of pulls (amortised O(1) per pull).
+    if (this.log.length > this.maxLog || (from === this.logStart && ++this.pullsSinceTrim >= this.members.size)) {
+      this.pullsSinceTrim = 0;
+      this.trim();
+    }
     return res;
   }
 
