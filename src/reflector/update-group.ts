@@ -12,7 +12,7 @@
 // its socket drains.
 import { AdjRibOut, NO_PEER } from '../rib/adj-rib-out';
 import type { AttrSet, AttrStore } from '../rib/attrs';
-import { IntTable } from '../rib/int-table';
+import { PairQueue } from '../rib/pair-queue';
 import type { PeerInfo } from '../rib/peer';
 import type { LocRibChange, Rib, Route } from '../rib/rib';
 import type { UpdatePacker } from '../rib/wire-encode';
@@ -40,11 +40,8 @@ interface Member {
   readonly peer: number;
   /** Next log sequence number to read, while live. */
   next: number;
-  /** (prefix, tx) pairs to resend from state, while catching up; holds prefix references. */
-  queue?: number[];
-  /** The pairs in `queue` not yet sent, so a pair is queued once. */
-  queued?: IntTable;
-  qAt: number;
+  /** (prefix, tx) pairs to resend from state, while catching up. */
+  queue?: PairQueue;
   needEor: boolean;
 }
 
@@ -91,8 +88,9 @@ export class UpdateGroup {
   /** A new member: it catches up from the whole Adj-RIB-Out, then End-of-RIB, then live. */
   join(peer: number): void {
     if (this.members.has(peer)) return;
-    const m: Member = { peer, next: this.head, queue: [], queued: new IntTable(2, 64), qAt: 0, needEor: true };
-    this.out.forEach((p, tx) => this.enqueue(m, p, tx));
+    const q = new PairQueue(this.rib.prefixes);
+    const m: Member = { peer, next: this.head, queue: q, needEor: true };
+    this.out.forEach((p, tx) => q.push(p, tx));
     this.members.set(peer, m);
   }
 
@@ -103,19 +101,15 @@ export class UpdateGroup {
   refresh(peer: number): void {
     const m = this.members.get(peer);
     if (!m) return;
-    if (!m.queue) {
-      m.queue = [];
-      m.queued = new IntTable(2, 64);
-      m.qAt = 0;
-    }
-    this.out.forEach((p, tx) => this.enqueue(m, p, tx));
+    const q = (m.queue ??= new PairQueue(this.rib.prefixes));
+    this.out.forEach((p, tx) => q.push(p, tx));
     this.trim();
   }
 
   leave(peer: number): void {
     const m = this.members.get(peer);
     if (!m) return;
-    this.dropQueue(m);
+    m.queue?.clear();
     this.members.delete(peer);
     this.trim();
   }
@@ -238,13 +232,12 @@ export class UpdateGroup {
     // One with nothing left to catch up goes live here and reads this entry like the rest.
     for (const m of this.members.values()) {
       if (!m.queue) continue;
-      if (m.qAt >= m.queue.length) {
+      if (m.queue.size === 0) {
         m.queue = undefined;
-        m.queued = undefined;
         m.next = this.head;
         continue;
       }
-      for (let i = 0; i < e.pairs.length; i += 2) this.enqueue(m, e.pairs[i], e.pairs[i + 1]);
+      for (let i = 0; i < e.pairs.length; i += 2) m.queue.push(e.pairs[i], e.pairs[i + 1], true);
     }
     this.log.push(e);
   }
@@ -255,13 +248,11 @@ export class UpdateGroup {
       const cut = this.head - this.maxLog;
       for (const m of this.members.values()) {
         if (m.queue || m.next >= cut) continue;
-        m.queue = [];
-        m.queued = new IntTable(2, 64);
-        m.qAt = 0;
+        const q = (m.queue = new PairQueue(this.rib.prefixes));
         for (let s = m.next; s < this.head; s++) {
           const e = this.log[s - this.logStart];
           if ((e.only !== NO_PEER && e.only !== m.peer) || e.except === m.peer) continue;
-          for (let i = 0; i < e.pairs.length; i += 2) this.enqueue(m, e.pairs[i], e.pairs[i + 1]);
+          for (let i = 0; i < e.pairs.length; i += 2) q.push(e.pairs[i], e.pairs[i + 1], true);
         }
       }
     }
@@ -275,41 +266,25 @@ export class UpdateGroup {
     }
   }
 
-  private enqueue(m: Member, prefix: number, tx: number): void {
-    const set = m.queued as IntTable;
-    set.key[0] = prefix;
-    set.key[1] = tx;
-    if (set.set(1) >= 0) return; // already queued: its current state will be sent
-    this.rib.prefixes.ref(prefix);
-    (m.queue as number[]).push(prefix, tx);
-  }
-
-  private dropQueue(m: Member): void {
-    const q = m.queue;
-    if (!q) return;
-    for (let i = m.qAt; i < q.length; i += 2) this.rib.prefixes.unref(q[i]);
-    m.queue = undefined;
-    m.queued = undefined;
-  }
-
   /** Sends current state for queued pairs in private Buffers; goes live when drained. */
   private catchUp(m: Member, max: number, res: Buffer[]): void {
-    const q = m.queue as number[];
+    const q = m.queue as PairQueue;
     const ix = this.rib.prefixes;
     const ctx = this.sig.ctx;
-    while (res.length < max && m.qAt < q.length) {
-      const end = Math.min(q.length, m.qAt + this.batch * 2);
+    while (res.length < max && q.size > 0) {
+      const batch: number[] = [];
+      q.take(this.batch, batch);
       const withdraw: number[] = [];
       const announce = new Map<AttrSet, number[]>();
-      for (let i = m.qAt; i < end; i += 2) {
-        const a = this.out.lookup(q[i], q[i + 1]);
-        const own = a !== undefined && this.out.exclusionOf(q[i], q[i + 1]) === m.peer;
+      for (let i = 0; i < batch.length; i += 2) {
+        const a = this.out.lookup(batch[i], batch[i + 1]);
+        const own = a !== undefined && this.out.exclusionOf(batch[i], batch[i + 1]) === m.peer;
         if (own && m.needEor) continue; // a new member never had it: nothing to withdraw
-        if (!a || own) withdraw.push(q[i], q[i + 1]);
+        if (!a || own) withdraw.push(batch[i], batch[i + 1]);
         else {
           let l = announce.get(a);
           if (!l) announce.set(a, (l = []));
-          l.push(q[i], q[i + 1]);
+          l.push(batch[i], batch[i + 1]);
         }
       }
       for (let at = 0; at < withdraw.length; ) {
@@ -324,23 +299,10 @@ export class UpdateGroup {
           at = p.next;
         }
       }
-      const set = m.queued as IntTable;
-      for (let i = m.qAt; i < end; i += 2) {
-        set.key[0] = q[i];
-        set.key[1] = q[i + 1];
-        set.delete();
-        ix.unref(q[i]);
-      }
-      m.qAt = end;
+      q.release(batch);
     }
-    if (m.qAt > 65536 && m.qAt * 2 > q.length) {
-      q.splice(0, m.qAt); // drop what was sent so a long catch-up does not hold it all
-      m.qAt = 0;
-    }
-    if (m.qAt < q.length) return;
+    if (q.size > 0) return;
     m.queue = undefined;
-    m.queued = undefined;
-    m.qAt = 0;
     m.next = this.head;
     if (m.needEor) {
       m.needEor = false;
@@ -373,9 +335,16 @@ export class UpdateGroups {
     let g = this.groups.get(key);
     if (!g) {
       g = new UpdateGroup(sig, this.rib, this.store, this.local, this.packer, this.opts);
-      // A new group starts from the current Loc-RIB.
-      const seed: LocRibChange[] = [];
-      this.rib.forEachBest((prefix, best) => seed.push({ prefix, best, bestChanged: true }));
+      // A new group starts from the current Loc-RIB (in chunks: no array of the whole table).
+      let seed: LocRibChange[] = [];
+      const group = g;
+      this.rib.forEachBest((prefix, best) => {
+        seed.push({ prefix, best, bestChanged: true });
+        if (seed.length === 4096) {
+          group.apply(seed, true);
+          seed = [];
+        }
+      });
       g.apply(seed, true);
       this.groups.set(key, g);
     }
