@@ -3,7 +3,7 @@
 // of K route-reflector clients; every client pulls (64 UPDATEs per pull, round robin, as
 // sockets draining would) until all have everything. Measures the RIB + export + packing
 // work a reflector does per table, and RSS.
-// Run: npm run build && node --expose-gc dist/bench/rib/reflect-bench.js [N] [K]
+// Run: npm run build && node --expose-gc dist/bench/rib/reflect-bench.js [N K [late]]
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { AttrStore, SegmentType } from '../../src/rib/attrs';
 import { PeerTable } from '../../src/rib/peer';
@@ -15,7 +15,7 @@ import { UpdateGroups } from '../../src/reflector/update-group';
 const gc = (globalThis as { gc?: () => void }).gc;
 const mib = (n: number): string => (n / 1048576).toFixed(0);
 
-function run(n: number, k: number): void {
+function run(n: number, k: number, late = false): void {
   gc?.();
   const rss0 = process.memoryUsage().rss;
   let peakRss = rss0;
@@ -28,11 +28,11 @@ function run(n: number, k: number): void {
   const sig = { family: IPV4_UNICAST, target: { role: 'ibgp-client' as const, asn: 65000 }, addPath: 'none' as const, ctx };
   const injector = peers.add({ address: '10.0.1.1', asn: 65000, localAsn: 65000, routerId: 0x0a000101, rrClient: true });
   groups.join(injector, sig);
-  const clients = Array.from({ length: k }, (_, i) => {
-    const p = peers.add({ address: `10.0.2.${i + 1}`, asn: 65000, localAsn: 65000, routerId: 0x0a000201 + i, rrClient: true });
-    groups.join(p, sig);
-    return p.index;
-  });
+  const clientPeers = Array.from({ length: k }, (_, i) =>
+    peers.add({ address: `10.0.2.${i + 1}`, asn: 65000, localAsn: 65000, routerId: 0x0a000201 + i, rrClient: true }));
+  const clients = clientPeers.map((p) => p.index);
+  // `late`: clients connect after the table is in (a reflector restart, a new node).
+  if (!late) for (const p of clientPeers) groups.join(p, sig);
   const sets = [0, 1, 2, 3].map((i) => store.intern({ origin: 0, asPath: [{ type: SegmentType.AsSequence, asns: [64512 + i] }],
     nextHop: '10.0.1.1', localPref: 100 }));
   const bytes = new Array<number>(k).fill(0);
@@ -45,6 +45,9 @@ function run(n: number, k: number): void {
         moved++;
       }
     }
+    // The injector is a member too and its socket drains like the others (it is sent
+    // nothing: its own routes are not reflected back), so the group never sits on a backlog.
+    groups.pull(injector.index, 64);
     return moved;
   };
   // The injector's UPDATEs arrive in chunks; decisions and pulls interleave as in the daemon.
@@ -55,16 +58,19 @@ function run(n: number, k: number): void {
     pullAll();
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
+  if (late) for (const p of clientPeers) groups.join(p, sig);
   while (pullAll() > 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const mb = bytes[0] / 1e6;
-  console.log(`N=${String(n).padStart(8)} K=${String(k).padStart(2)}  ${s.toFixed(2)} s  ` +
+  console.log(`N=${String(n).padStart(8)} K=${String(k).padStart(2)}${late ? ' late' : ''}  ${s.toFixed(2)} s  ` +
     `${(n / s / 1e6).toFixed(2)} M prefixes/s in  ${((n * k) / s / 1e6).toFixed(2)} M prefixes/s out  ` +
     `${mb.toFixed(1)} MB/client  peak RSS ${mib(peakRss)} MiB (+${mib(peakRss - rss0)})`);
-  if (!bytes.every((b) => b === bytes[0])) throw new Error('clients got different byte counts');
+  // Live members share Buffers (identical bytes); a late joiner's catch-up packs on its own.
+  if (!late && !bytes.every((b) => b === bytes[0])) throw new Error(`clients got different byte counts: ${[...new Set(bytes)].join(' ')}`);
+  if (!bytes.every((b) => b >= n * 4)) throw new Error('a client is missing prefixes');
 }
 
-const [n, k] = process.argv.slice(2).map(Number);
+const [n, k] = process.argv.slice(2, 4).map(Number);
 console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
-if (n && k) run(n, k);
+if (n && k) run(n, k, process.argv[4] === 'late');
 else for (const [nn, kk] of [[100_000, 4], [100_000, 16], [500_000, 4], [1_000_000, 2], [1_000_000, 16]]) run(nn, kk);
