@@ -169,3 +169,34 @@ test('a capture that starts mid-connection, inside a message, decodes from the n
   assert.deepEqual(decode([partial, next, other]).map((o) => `${o.src} ${o.type}`), [
     `${C} KEEPALIVE`, `${C} OPEN`, `${S} KEEPALIVE`]);
 });
+
+function update(asPath: number[], nlri: number[]): Uint8Array {
+  const attrs = [0x40, 1, 1, 0, 0x40, 2, asPath.length, ...asPath, 0x40, 3, 4, 192, 0, 2, 1];
+  return message(2, [0, 0, 0, attrs.length, ...attrs, ...nlri]);
+}
+const AS4_PATH = [2, 1, 0xfa, 0x56, 0xea, 0x01]; // AS_SEQUENCE of one 4-octet ASN, 4200000001
+
+test('4-octet AS_PATH only when both OPENs carry the 4-octet AS capability (RFC 6793)', () => {
+  const run = (serverCaps: Capability[]): Record<string, unknown> => {
+    const f = new TcpFlow(C, S);
+    const out = decode([...f.handshake(), f.send(true, open(23456, [AS4(4200000001)])), f.send(false, open(65002, serverCaps)),
+      f.send(true, update(AS4_PATH, [24, 10, 0, 0]))]);
+    return out[2]!;
+  };
+  const both = run([AS4(65002)]);
+  assert.deepEqual((both.attributes as Record<string, unknown>).asPath, [{ type: 'AS_SEQUENCE', asns: [4200000001] }]);
+  assert.deepEqual(both.nlri, ['10.0.0.0/24']);
+  const one = run([]);
+  assert.notDeepEqual((one.attributes as Record<string, unknown> | undefined)?.asPath, [{ type: 'AS_SEQUENCE', asns: [4200000001] }]);
+});
+
+test('ADD-PATH path IDs only in the direction that negotiated them (RFC 7911)', () => {
+  const addPath = (sendReceive: number): Capability => ({ kind: 'add-path', code: CapabilityCode.AddPath,
+    families: [{ afi: 1, safi: 1, sendReceive }] });
+  const f = new TcpFlow(C, S);
+  const out = decode([...f.handshake(), f.send(true, open(65001, [addPath(2)])), f.send(false, open(65002, [addPath(1)])),
+    f.send(true, update([2, 1, 0xfd, 0xe9], [0, 0, 0, 7, 24, 10, 0, 0, 0, 0, 0, 0, 16, 10, 1])),
+    f.send(false, update([2, 1, 0xfd, 0xea], [24, 10, 2, 0]))]);
+  assert.deepEqual(out[2]!.nlri, ['10.0.0.0/24#7', '10.1.0.0/16#0']);
+  assert.deepEqual(out[3]!.nlri, ['10.2.0.0/24']);
+});
