@@ -1,0 +1,147 @@
+// Decode benchmark (DESIGN.md "Performance shape"): a stream of packed UPDATEs holding N IPv4
+// /24 prefixes in a few attribute sets, built with our builder, is timed through framing,
+// decodeUpdate, attribute interning and inserting every prefix into an integer-keyed
+// open-addressing table. Prints prefixes/s and MB/s for 10k, 100k and 1M.
+// Run: npx tsx bench/decode/run.ts [--write] (--write appends the results to bench/RESULTS.md).
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MessageFramer } from '../../src/bgp/messages/framer';
+import { decodeUpdate } from '../../src/bgp/messages/update';
+import { forEachIpv4 } from '../../src/bgp/messages/nlri';
+import { packAnnouncements } from '../../src/bgp/messages/builder';
+import { AFI_IPV4, DEFAULT_CONTEXT, IPV4_UNICAST, type CodecContext } from '../../src/bgp/messages/types';
+import type { PathAttributes } from '../../src/bgp/messages/attributes/types';
+import type { Prefix } from '../../src/bgp/messages/prefix';
+import { AttributeInterner, internKey } from '../../src/rib/intern';
+
+const CTX: CodecContext = { ...DEFAULT_CONTEXT, fourOctetAs: true };
+const SETS = 4;
+
+function attrSet(k: number): PathAttributes {
+  return {
+    origin: 0, asPath: [{ type: 2, asns: [65001 + k, 65100, 4200000000] }], nextHop: `192.0.2.${k + 1}`,
+    med: 10 * k, localPref: 100, communities: [(65000 << 16) + k, (65000 << 16) + 100],
+  };
+}
+
+/** The whole stream as 64 KiB chunks, as TCP reads would deliver it. */
+function buildStream(n: number): { chunks: Uint8Array[]; bytes: number; messages: number } {
+  const perSet: Prefix[][] = Array.from({ length: SETS }, () => []);
+  for (let i = 0; i < n; i++) {
+    // Blocks of 1000 consecutive /24s per set, like a table dump.
+    perSet[Math.floor(i / 1000) % SETS]!.push({ afi: AFI_IPV4, addr: (0x01000000 + i * 256) >>> 0, len: 24 });
+  }
+  const msgs = perSet.flatMap((ps, k) => packAnnouncements(attrSet(k), IPV4_UNICAST, ps, CTX));
+  const total = msgs.reduce((s, m) => s + m.length, 0);
+  const all = new Uint8Array(total);
+  let off = 0;
+  for (const m of msgs) { all.set(m, off); off += m.length; }
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < total; i += 65536) chunks.push(all.subarray(i, Math.min(total, i + 65536)));
+  return { chunks, bytes: total, messages: msgs.length };
+}
+
+/** Open addressing over typed arrays: key = addr | len (prefix bits never reach the low byte of a /24). */
+class PrefixTable {
+  keys: Int32Array;
+  vals: Int32Array;
+  mask: number;
+  size = 0;
+  constructor(cap: number) {
+    let c = 1;
+    while (c < cap * 2) c <<= 1;
+    this.keys = new Int32Array(c).fill(-1);
+    this.vals = new Int32Array(c);
+    this.mask = c - 1;
+  }
+  set(key: number, val: number): void {
+    let h = Math.imul(key, 0x9e3779b1) >>> 0;
+    for (;;) {
+      const i = h & this.mask;
+      const k = this.keys[i]!;
+      if (k === key) { this.vals[i] = val; return; }
+      if (k === -1) { this.keys[i] = key; this.vals[i] = val; this.size++; return; }
+      h = i + 1;
+    }
+  }
+}
+
+interface Result { n: number; seconds: number; bytes: number; messages: number }
+
+let table: PrefixTable;
+let currentSet = 0;
+const insert = (addr: number, len: number): void => table.set((addr | len) | 0, currentSet);
+
+function runOnce(chunks: Uint8Array[], n: number): number {
+  table = new PrefixTable(n);
+  const interner = new AttributeInterner((b) => b.length);
+  const framer = new MessageFramer();
+  const t0 = process.hrtime.bigint();
+  for (const c of chunks) {
+    framer.push(c);
+    for (let f = framer.next(); f !== undefined; f = framer.next()) {
+      const u = decodeUpdate(f, CTX);
+      currentSet = interner.intern(internKey(u.attrBytes)).id;
+      forEachIpv4(u.nlri.bytes, 0, u.nlri.bytes.length, u.nlri.addPath, insert);
+    }
+  }
+  const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (table.size !== n || interner.size !== SETS) throw new Error(`bench check failed: ${table.size} prefixes, ${interner.size} sets`);
+  return dt;
+}
+
+function bench(n: number): Result {
+  const { chunks, bytes, messages } = buildStream(n);
+  const runs = n >= 1_000_000 ? 5 : n >= 100_000 ? 10 : 50;
+  runOnce(chunks, n); // warm-up
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) times.push(runOnce(chunks, n));
+  times.sort((a, b) => a - b);
+  return { n, seconds: times[Math.floor(times.length / 2)]!, bytes, messages };
+}
+
+const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+function main(): void {
+  const lines: string[] = [];
+  for (const n of [10_000, 100_000, 1_000_000]) {
+    const r = bench(n);
+    const line = `| ${fmt(n)} | ${r.messages} | ${fmt(r.bytes / 1e6)} | ${fmt(r.seconds * 1e3)} | `
+      + `${fmt(n / r.seconds / 1e6)} M | ${fmt(r.bytes / r.seconds / 1e6)} |`;
+    console.log(line);
+    lines.push(line);
+  }
+  if (process.argv.includes('--write')) writeResults(lines);
+}
+
+function writeResults(lines: string[]): void {
+  // From source (tsx) or from dist/ (npm run bench): the repository's bench/RESULTS.md.
+  let root = __dirname;
+  while (!existsSync(path.join(root, 'package.json')) && path.dirname(root) !== root) root = path.dirname(root);
+  const file = path.join(root, 'bench', 'RESULTS.md');
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? '?';
+  const nproc = execSync('nproc').toString().trim();
+  const section = [
+    '## decode', '',
+    `Machine: ${nproc} CPUs (\`nproc\`), ${cpu}; node ${process.version}; ${new Date().toISOString().slice(0, 16)}Z.`,
+    'Framing (MessageFramer over 64 KiB chunks) + decodeUpdate + interning the attribute bytes',
+    '(AttributeInterner, 4 distinct sets) + inserting every /24 into an open-addressing table over',
+    'typed arrays. 4-octet AS context, 4096-octet messages packed by packAnnouncements. Median of',
+    'several runs after a warm-up, one core. `npx tsx bench/decode/run.ts --write`.', '',
+    '| prefixes | UPDATEs | MB | ms | prefixes/s | MB/s |', '| --- | --- | --- | --- | --- | --- |',
+    ...lines, '',
+  ].join('\n');
+  let text = readFileSync(file, 'utf8');
+  const at = text.indexOf('## decode');
+  if (at >= 0) {
+    const next = text.indexOf('\n## ', at + 1);
+    text = text.slice(0, at) + section + (next >= 0 ? text.slice(next + 1) : '');
+  } else {
+    text = `${text.trimEnd()}\n\n${section}`;
+  }
+  writeFileSync(file, text);
+}
+
+main();
