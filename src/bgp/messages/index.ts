@@ -26,3 +26,6 @@ export * from './keepalive';
 export * from './route-refresh';
 export * from './message';
 export * from './update';
+export * from './builder';
+export * from './as4';
+export * from './validate-update';
