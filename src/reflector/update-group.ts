@@ -13,6 +13,7 @@
 import { AdjRibOut, NO_PEER } from '../rib/adj-rib-out';
 import type { AttrSet, AttrStore } from '../rib/attrs';
 import { PairQueue } from '../rib/pair-queue';
+import { packState, TableReplay } from '../rib/replay';
 import type { PeerInfo } from '../rib/peer';
 import type { LocRibChange, Rib, Route } from '../rib/rib';
 import type { UpdatePacker } from '../rib/wire-encode';
@@ -42,6 +43,9 @@ interface Member {
   next: number;
   /** (prefix, tx) pairs to resend from state, while catching up. */
   queue?: PairQueue;
+  /** The shared full-table walk a joining member reads first, and its position in it. */
+  replay?: TableReplay;
+  rAt: number;
   needEor: boolean;
 }
 
@@ -54,6 +58,7 @@ export class UpdateGroup {
   private logStart = 0; // sequence number of log[0]
   private pullsSinceTrim = 0;
   private readonly txByPrefix = new Map<number, number[]>(); // ADD-PATH only
+  private replay: TableReplay | undefined; // the walk new joiners share while state is unchanged
   private readonly maxLog: number;
   private readonly batch: number;
 
@@ -85,13 +90,18 @@ export class UpdateGroup {
     return this.members.get(peer)?.queue !== undefined;
   }
 
-  /** A new member: it catches up from the whole Adj-RIB-Out, then End-of-RIB, then live. */
+  /**
+   * A new member: it reads a walk of the whole Adj-RIB-Out (shared with other members joining
+   * while the table is unchanged), then what changed meanwhile, then End-of-RIB, then live.
+   */
   join(peer: number): void {
     if (this.members.has(peer)) return;
+    if (!this.replay || this.replay.version !== this.out.version) {
+      this.replay = new TableReplay(this.out, this.packer, this.sig.ctx, this.batch);
+    }
+    this.replay.users++;
     const q = new PairQueue(this.rib.prefixes);
-    const m: Member = { peer, next: this.head, queue: q, needEor: true };
-    this.out.forEach((p, tx) => q.push(p, tx));
-    this.members.set(peer, m);
+    this.members.set(peer, { peer, next: this.head, queue: q, replay: this.replay, rAt: 0, needEor: true });
   }
 
   /**
@@ -110,8 +120,20 @@ export class UpdateGroup {
     const m = this.members.get(peer);
     if (!m) return;
     m.queue?.clear();
+    this.leaveReplay(m);
     this.members.delete(peer);
     this.trim();
+  }
+
+  /** Releases everything the group holds (its last member left). */
+  close(): void {
+    for (const m of [...this.members.values()]) this.leave(m.peer);
+    const ix = this.rib.prefixes;
+    for (const e of this.log) for (let i = 0; i < e.pairs.length; i += 2) ix.unref(e.pairs[i]);
+    this.logStart += this.log.length;
+    this.log.length = 0;
+    this.out.clear();
+    this.txByPrefix.clear();
   }
 
   /**
@@ -152,6 +174,10 @@ export class UpdateGroup {
     const m = this.members.get(peer);
     const res: Buffer[] = [];
     if (!m) return res;
+    if (m.replay) {
+      this.readReplay(m, max, res);
+      if (m.replay) return res;
+    }
     if (m.queue) {
       this.catchUp(m, max, res);
       if (m.queue) return res;
@@ -232,7 +258,7 @@ export class UpdateGroup {
     // One with nothing left to catch up goes live here and reads this entry like the rest.
     for (const m of this.members.values()) {
       if (!m.queue) continue;
-      if (m.queue.size === 0) {
+      if (m.queue.size === 0 && !m.replay) {
         m.queue = undefined;
         m.next = this.head;
         continue;
@@ -266,39 +292,35 @@ export class UpdateGroup {
     }
   }
 
+  /** Reads the shared full-table walk, packing more of it when this member is ahead. */
+  private readReplay(m: Member, max: number, res: Buffer[]): void {
+    const r = m.replay as TableReplay;
+    let steps = max * 4; // own routes are skipped: bound those too
+    while (res.length < max && steps-- > 0) {
+      if (m.rAt < r.entries.length) {
+        const e = r.entries[m.rAt++];
+        if (e.except !== m.peer) res.push(e.buf);
+      } else if (!r.step()) break;
+    }
+    if (m.rAt >= r.entries.length && r.done) this.leaveReplay(m);
+  }
+
+  private leaveReplay(m: Member): void {
+    const r = m.replay;
+    if (!r) return;
+    m.replay = undefined;
+    if (--r.users > 0) return;
+    r.close();
+    if (this.replay === r) this.replay = undefined;
+  }
+
   /** Sends current state for queued pairs in private Buffers; goes live when drained. */
   private catchUp(m: Member, max: number, res: Buffer[]): void {
     const q = m.queue as PairQueue;
-    const ix = this.rib.prefixes;
-    const ctx = this.sig.ctx;
     while (res.length < max && q.size > 0) {
       const batch: number[] = [];
       q.take(this.batch, batch);
-      const withdraw: number[] = [];
-      const announce = new Map<AttrSet, number[]>();
-      for (let i = 0; i < batch.length; i += 2) {
-        const a = this.out.lookup(batch[i], batch[i + 1]);
-        const own = a !== undefined && this.out.exclusionOf(batch[i], batch[i + 1]) === m.peer;
-        if (own && m.needEor) continue; // a new member never had it: nothing to withdraw
-        if (!a || own) withdraw.push(batch[i], batch[i + 1]);
-        else {
-          let l = announce.get(a);
-          if (!l) announce.set(a, (l = []));
-          l.push(batch[i], batch[i + 1]);
-        }
-      }
-      for (let at = 0; at < withdraw.length; ) {
-        const p = this.packer.withdraw(ix, withdraw, at, ctx);
-        res.push(p.buf);
-        at = p.next;
-      }
-      for (const [a, l] of announce) {
-        for (let at = 0; at < l.length; ) {
-          const p = this.packer.announce(ix, a, l, at, ctx);
-          res.push(p.buf);
-          at = p.next;
-        }
-      }
+      res.push(...packState(this.out, this.packer, this.sig.ctx, batch, m.peer));
       q.release(batch);
     }
     if (q.size > 0) return;
@@ -358,7 +380,10 @@ export class UpdateGroups {
     if (!g) return;
     g.leave(peer);
     this.byPeer.delete(peer);
-    if (g.memberCount === 0) this.groups.delete(g.key);
+    if (g.memberCount === 0) {
+      g.close();
+      this.groups.delete(g.key);
+    }
   }
 
   groupOf(peer: number): UpdateGroup | undefined {

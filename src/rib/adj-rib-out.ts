@@ -49,6 +49,9 @@ export class AdjRibOut {
     this.pend = new IntTable(2, expected);
   }
 
+  /** Bumped by every change of state: a table walk is reusable while it is unchanged. */
+  version = 0;
+
   get size(): number {
     return this.state.size;
   }
@@ -103,6 +106,7 @@ export class AdjRibOut {
         this.prefixes.ref(prefix);
       }
     }
+    this.version++;
     if (!quiet) this.enqueue(prefix, tx, attrs, excl, srcHad);
     return true;
   }
@@ -138,6 +142,24 @@ export class AdjRibOut {
   /** Drops the prefix references `take` handed over. */
   releasePairs(pairs: readonly number[]): void {
     for (let i = 0; i < pairs.length; i += 2) this.prefixes.unref(pairs[i]);
+  }
+
+  /** Releases every reference (state and pending) before the table is dropped. */
+  clear(): void {
+    this.state.forEach((k, o, attr) => {
+      this.store.unref(this.store.get(attr));
+      this.prefixes.unref(k[o]);
+    });
+    this.pend.forEach((k, o) => this.prefixes.unref(k[o]));
+    this.state.clear();
+    this.pend.clear();
+    this.buckets.clear();
+    this.withdrawals.head = NIL;
+    this.withdrawals.size = 0;
+    this.freeSlot = NIL;
+    this.usedSlots = 0;
+    this.pBucket = [];
+    this.version++;
   }
 
   /** Calls fn(prefix, tx) for every advertised entry. */

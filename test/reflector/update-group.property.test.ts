@@ -34,7 +34,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 for (const addPath of ['none', 'all', 2] as const) test(`members converge to the group state under churn, lag and catch-up (ADD-PATH ${addPath})`, () => {
   const ap = addPath !== 'none';
   fc.assert(
-    fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 1, max: 6 }), fc.nat(2), (ops, maxLog, lateJoin) => {
+    fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), (ops, maxLog, lateFrom) => {
       const { store, peers } = setup();
       const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, importFilter: receiveFilter(RR, store) });
       const groups = new UpdateGroups(rib, store, RR, new SimplePacker(IPV4_UNICAST), { maxLog, batch: 3 });
@@ -44,7 +44,7 @@ for (const addPath of ['none', 'all', 2] as const) test(`members converge to the
       const ext = peers.add(ebgp('10.0.0.9', 64512));
       const sources = [...clients, ext];
       const held = clients.map(() => new Map<string, number>()); // prefix -> MED seen
-      const joined = clients.map((_, i) => i !== lateJoin);
+      const joined = clients.map((_, i) => i < lateFrom); // the rest join together mid-way
       clients.forEach((c, i) => joined[i] && groups.join(c, sig));
       const pull = (i: number, max: number): number => {
         const bufs = groups.pull(clients[i].index, max);
@@ -56,9 +56,11 @@ for (const addPath of ['none', 'all', 2] as const) test(`members converge to the
         return bufs.length;
       };
       ops.forEach((o, step) => {
-        if (step === ops.length >> 1 && !joined[lateJoin]) {
-          joined[lateJoin] = true;
-          groups.join(clients[lateJoin], sig);
+        if (step === ops.length >> 1) {
+          clients.forEach((c, i) => {
+            if (!joined[i]) groups.join(c, sig);
+            joined[i] = true;
+          });
         }
         if (o.k === 'ann') {
           rib.announce4(sources[o.src].index, 0x0a000000 + o.pfx * 256, 24, 0,
@@ -68,7 +70,7 @@ for (const addPath of ['none', 'all', 2] as const) test(`members converge to the
         else if (o.k === 'pull' && joined[o.who]) pull(o.who, o.max);
         else if (o.k === 'refresh' && joined[o.who]) groups.refresh(clients[o.who].index);
       });
-      if (!joined[lateJoin]) groups.join(clients[lateJoin], sig);
+      clients.forEach((c, i) => joined[i] || groups.join(c, sig));
       for (let ch = rib.decide(); ch.length > 0; ch = rib.decide()) groups.apply(ch);
       for (let i = 0; i < 3; i++) while (pull(i, 5) > 0);
       clients.forEach((c, i) => {
@@ -83,6 +85,13 @@ for (const addPath of ['none', 'all', 2] as const) test(`members converge to the
         });
         assert.deepEqual(new Map([...held[i]].sort()), new Map([...want].sort()), `client ${i}`);
       });
+      // Reference accounting: with every member gone and every source down, nothing is held.
+      for (const c of clients) groups.leave(c.index);
+      for (const p of sources) rib.peerDown(p.index);
+      while (rib.decide().length > 0);
+      rib.decide();
+      assert.equal(rib.prefixes.size, 0, 'prefix ids all released');
+      assert.equal(store.size, 0, 'attribute sets all released');
     }),
     { numRuns: IN_CI ? 1500 : 250 },
   );

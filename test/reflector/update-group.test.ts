@@ -267,3 +267,48 @@ test('export policy in the signature: separate group, rewrites and filters', asy
   assert.deepEqual(t.nlri, ['11.0.1.0/24', '11.0.2.0/24']);
   assert.equal(t.ups[0].attrs.get(8)!.toString('hex'), 'fde80001');
 });
+
+test('members joining together share one table walk (same Buffers), own routes skipped', () => {
+  const w = world();
+  const src = w.peers.add(ebgp('10.0.0.9', 64512));
+  const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const c2 = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  const c3 = w.peers.add(ibgp('10.0.0.4', { rrClient: true }));
+  for (let i = 0; i < 600; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: i % 3 })));
+  w.rib.announce4(c1.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs()));
+  w.flush();
+  w.groups.join(c1, w.sig('ibgp-client'));
+  w.groups.join(c2, w.sig('ibgp-client'));
+  const a = w.drain(c1.index);
+  const b = w.drain(c2.index);
+  assert.equal(a.nlri.length, 600);
+  assert.equal(b.nlri.length, 601);
+  assert.deepEqual([a.eor, b.eor], [1, 1]);
+  const shared = a.bufs.filter((x) => b.bufs.includes(x));
+  assert.equal(shared.length, a.bufs.length - 1, 'every table UPDATE is the same object (End-of-RIB aside)');
+  // A change after the walk: the next joiner walks again and sees it.
+  w.rib.withdraw4(src.index, 0x0b000000, 24, 0);
+  w.flush();
+  w.groups.join(c3, w.sig('ibgp-client'));
+  assert.equal(w.drain(c3.index).nlri.length, 600);
+  assert.deepEqual(w.drain(c1.index).withdrawn, ['11.0.0.0/24']);
+});
+
+test('a member leaving in the middle of a shared walk does not disturb the others', () => {
+  const w = world({ batch: 50 });
+  const src = w.peers.add(ebgp('10.0.0.9', 64512));
+  const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const c2 = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  for (let i = 0; i < 500; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
+  w.flush();
+  w.groups.join(c1, w.sig('ibgp-client'));
+  w.groups.join(c2, w.sig('ibgp-client'));
+  w.groups.pull(c1.index, 2);
+  w.groups.leave(c1.index);
+  assert.equal(w.drain(c2.index).nlri.length, 500);
+  w.groups.leave(c2.index);
+  w.rib.peerDown(src.index);
+  w.flush();
+  w.rib.decide();
+  assert.equal(w.rib.prefixes.size, 0, 'no prefix reference left behind');
+});
