@@ -97,7 +97,8 @@ export class UpdateGroup {
   join(peer: number): void {
     if (this.members.has(peer)) return;
     if (!this.replay || this.replay.version !== this.out.version) {
-      this.replay = new TableReplay(this.out, this.packer, this.sig.ctx, this.batch);
+      // Bigger batches than the buckets: grouping by attribute set packs fuller UPDATEs.
+      this.replay = new TableReplay(this.out, this.packer, this.sig.ctx, this.batch * 8);
     }
     this.replay.users++;
     const q = new PairQueue(this.rib.prefixes);
