@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CaptureDecoder, CaptureError, CaptureReader, dissect, readCapture } from '../../../../src/bgp/messages/pcap';
-import { buildCapture, keepalive, TcpFlow, type CaptureOptions, type Segment } from '../../../helpers/pcap-writer';
+import { buildCapture, concat, keepalive, TcpFlow, type CaptureOptions, type Segment } from '../../../helpers/pcap-writer';
 
 const V4 = new TcpFlow('10.0.0.1:40000', '10.0.0.2:179');
 const V4_SEGS = [...V4.handshake(), V4.send(true, keepalive()), V4.send(false, keepalive())];
@@ -174,4 +174,17 @@ test('IPv6 fragment header: an atomic fragment is whole, a real fragment is skip
   assert.deepEqual([...atomic.payload], [...keepalive()]);
   assert.equal(dissect(229, withFrag(1)), 'fragment'); // M flag
   assert.equal(dissect(229, withFrag(8 << 3)), 'fragment'); // offset 8
+});
+
+test('BSD loopback (NULL) family in either host byte order; IPv6 family values 24, 28, 30', () => {
+  const ip4 = readCapture(buildCapture([V4_SEGS[3]!], { linkTypes: [101] }))[0]!.data;
+  const ip6 = readCapture(buildCapture([V6_SEGS[3]!], { linkTypes: [101] }))[0]!.data;
+  const framed = (head: number[], ip: Uint8Array): Uint8Array => concat(Uint8Array.from(head), ip);
+  for (const [head, ip] of [[[0, 0, 0, 2], ip4], [[2, 0, 0, 0], ip4], [[0, 0, 0, 24], ip6], [[28, 0, 0, 0], ip6],
+    [[0, 0, 0, 30], ip6]] as const) {
+    const seg = dissect(0, framed([...head], ip));
+    assert.ok(typeof seg !== 'string', `family ${head.join('.')}: ${String(seg)}`);
+    assert.deepEqual([...seg.payload], [...keepalive()]);
+  }
+  assert.equal(dissect(0, framed([0, 0, 0, 7], ip4)), 'not-ip');
 });
