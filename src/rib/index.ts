@@ -23,3 +23,5 @@ export * from './rib';
 export * from './policy';
 export * from './adj-rib-out';
 export * from './wire-encode';
+export * from './pair-queue';
+export * from './replay';
