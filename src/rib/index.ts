@@ -25,3 +25,4 @@ export * from './adj-rib-out';
 export * from './wire-encode';
 export * from './pair-queue';
 export * from './replay';
+export * from './ingest';

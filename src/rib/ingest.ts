@@ -1,0 +1,150 @@
+// From a decoded UPDATE (src/bgp/messages) into the RIBs: the glue a session calls once per
+// UPDATE, after decodeUpdate() and validateUpdate(). NLRI are walked as integers straight
+// from the message bytes (no prefix objects); the path attributes become one interned
+// AttrSet per UPDATE. RFC 7606 treat-as-withdraw turns every NLRI of the message into a
+// withdrawal; End-of-RIB (RFC 4724 2) ends the peer's stale paths of that family.
+import type { ErrorAction } from '../bgp/messages/errors';
+import { mergeAs4 } from '../bgp/messages/as4';
+import { parseIpv4 } from '../bgp/messages/prefix';
+import { family as familyOf, type Family } from '../bgp/messages/types';
+import {
+  AttrType, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, forEachIpv4, forEachIpv6, mpNextHops,
+  type NlriBlock, type PathAttributes, type UpdateMessage,
+} from '../bgp/messages/update';
+import type { AttrSet, AttrStore, OpaqueAttr, RouteAttrs } from './attrs';
+import type { BgpError } from '../bgp/messages/errors';
+import type { Rib } from './rib';
+
+export interface IngestOptions {
+  /** Both OPENs carried the 4-octet AS capability: no AS4_PATH merge (RFC 6793 4.1). */
+  readonly fourOctetAs: boolean;
+  /** validateUpdate()'s attributes (discarded ones removed); default: the decoder's. */
+  readonly attributes?: PathAttributes;
+  /** The strongest RFC 7606 action of decoder + validation; default: the decoder's. */
+  readonly action?: ErrorAction;
+}
+
+export interface IngestResult {
+  readonly announced: number;
+  readonly withdrawn: number;
+  /** RFC 4486 Cease (max-prefix) to send; the rest of the UPDATE was not applied. */
+  readonly error?: BgpError;
+  /** The family whose End-of-RIB this was (its stale paths are gone). */
+  readonly endOfRib?: Family;
+}
+
+const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
+
+function hexBytes(h: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(h, 'hex'));
+}
+
+/**
+ * The RIB's view of decoded attributes. AS_PATH/AGGREGATOR are the RFC 6793 4.2.3 merge;
+ * extended and large communities travel as opaque optional transitive attributes; unknown
+ * optional transitive ones are kept with Partial set and unknown non-transitive ones dropped
+ * (RFC 4271 5: what we pass on we did not understand).
+ */
+export function toRouteAttrs(a: PathAttributes, fourOctetAs: boolean, nextHop: string, linkLocal?: string): RouteAttrs {
+  const merged = mergeAs4(a, fourOctetAs);
+  const other: OpaqueAttr[] = [];
+  if (a.extCommunities && a.extCommunities.length > 0) {
+    other.push({ type: AttrType.ExtCommunities, flags: OPT_TRANS, value: hexBytes(a.extCommunities.join('')) });
+  }
+  if (a.largeCommunities && a.largeCommunities.length > 0) {
+    const v = Buffer.alloc(a.largeCommunities.length * 12);
+    a.largeCommunities.forEach((c, i) => c.forEach((x, j) => v.writeUInt32BE(x >>> 0, i * 12 + j * 4)));
+    other.push({ type: AttrType.LargeCommunities, flags: OPT_TRANS, value: Uint8Array.from(v) });
+  }
+  for (const u of a.unknown ?? []) {
+    if ((u.flags & OPT_TRANS) === OPT_TRANS) other.push({ type: u.type, flags: (u.flags | FLAG_PARTIAL) & 0xf0, value: u.value.slice() });
+  }
+  const ids = (xs: readonly string[] | undefined): number[] | undefined =>
+    xs?.map((x) => parseIpv4(x)).filter((x): x is number => x !== undefined);
+  const out: { -readonly [K in keyof RouteAttrs]: RouteAttrs[K] } = {
+    origin: a.origin ?? 2,
+    asPath: merged.asPath ?? [],
+    nextHop,
+  };
+  if (linkLocal !== undefined) out.nextHopLinkLocal = linkLocal;
+  if (a.med !== undefined) out.med = a.med;
+  if (a.localPref !== undefined) out.localPref = a.localPref;
+  if (a.atomicAggregate) out.atomicAggregate = true;
+  if (merged.aggregator !== undefined) out.aggregator = merged.aggregator;
+  if (a.communities !== undefined && a.communities.length > 0) out.communities = a.communities;
+  const orig = a.originatorId === undefined ? undefined : parseIpv4(a.originatorId);
+  if (orig !== undefined) out.originatorId = orig;
+  const cl = ids(a.clusterList);
+  if (cl !== undefined && cl.length > 0) out.clusterList = cl;
+  if (other.length > 0) out.other = other;
+  return out;
+}
+
+/** Words of a 16-octet IPv6 address (big-endian), written into `w`. */
+function v6Words(a: Uint8Array, w: number[]): number[] {
+  for (let i = 0; i < 4; i++) w[i] = ((a[i * 4]! << 24) | (a[i * 4 + 1]! << 16) | (a[i * 4 + 2]! << 8) | a[i * 4 + 3]!) >>> 0;
+  return w;
+}
+
+function walk(rib: Rib, block: NlriBlock, fn4: (addr: number, len: number, id: number) => void,
+  fn6: (w: number[], len: number, id: number) => void): void {
+  if (block.count <= 0) return;
+  if (rib.prefixes.addrWords === 1) forEachIpv4(block.bytes, 0, block.bytes.length, block.addPath, fn4);
+  else {
+    const w = [0, 0, 0, 0];
+    forEachIpv6(block.bytes, 0, block.bytes.length, block.addPath, (a, len, id) => fn6(v6Words(a, w), len, id));
+  }
+}
+
+/**
+ * Applies one UPDATE from `peer` to the RIBs of the families we run (`ribs`); NLRI of other
+ * families are ignored (RFC 4760 6: not negotiated). Call Rib.decide() afterwards.
+ */
+export function ingestUpdate(ribs: ReadonlyMap<Family, Rib>, store: AttrStore, peer: number, u: UpdateMessage,
+  opts: IngestOptions): IngestResult {
+  if (u.endOfRib !== undefined) {
+    const rib = ribs.get(u.endOfRib);
+    rib?.endOfRib(peer);
+    return { announced: 0, withdrawn: 0, endOfRib: u.endOfRib };
+  }
+  const a = opts.attributes ?? u.attributes;
+  const action = opts.action ?? u.action;
+  const asWithdraw = action === 'treat-as-withdraw' || action === 'afi-safi-disable'; // RFC 7606 2
+  let announced = 0;
+  let withdrawn = 0;
+  let error: BgpError | undefined;
+
+  const withdrawAll = (rib: Rib, block: NlriBlock): void => walk(rib, block,
+    (addr, len, id) => { rib.withdraw4(peer, addr, len, id); withdrawn++; },
+    (w, len, id) => { rib.withdraw(peer, w, len, id); withdrawn++; });
+  const announceAll = (rib: Rib, block: NlriBlock, set: AttrSet): void => walk(rib, block,
+    (addr, len, id) => {
+      if (error) return;
+      error = rib.announce4(peer, addr, len, id, set);
+      if (!error) announced++;
+    },
+    (w, len, id) => {
+      if (error) return;
+      error = rib.announce(peer, w, len, id, set);
+      if (!error) announced++;
+    });
+
+  const v4 = ribs.get(familyOf(u.withdrawn.afi, u.withdrawn.safi));
+  if (v4) withdrawAll(v4, u.withdrawn);
+  if (a.mpUnreach) {
+    const rib = ribs.get(familyOf(a.mpUnreach.afi, a.mpUnreach.safi));
+    if (rib) withdrawAll(rib, a.mpUnreach.withdrawn);
+  }
+  if (v4 && u.nlri.count > 0) {
+    if (asWithdraw || a.nextHop === undefined) withdrawAll(v4, u.nlri);
+    else announceAll(v4, u.nlri, store.intern(toRouteAttrs(a, opts.fourOctetAs, a.nextHop)));
+  }
+  const mp = a.mpReach;
+  if (mp && !error) {
+    const rib = ribs.get(familyOf(mp.afi, mp.safi));
+    const hops = mpNextHops(mp);
+    if (rib && (asWithdraw || hops.length === 0)) withdrawAll(rib, mp.nlri);
+    else if (rib) announceAll(rib, mp.nlri, store.intern(toRouteAttrs(a, opts.fourOctetAs, hops[0]!, hops[1])));
+  }
+  return error ? { announced, withdrawn, error } : { announced, withdrawn };
+}
