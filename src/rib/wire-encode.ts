@@ -1,11 +1,15 @@
-// A compact UPDATE packer for the Adj-RIB-Out (RFC 4271 4.3, RFC 4760 3-4, RFC 7911 3,
-// RFC 6793 4.2.2). It lives in src/rib until the codec's builder lands; the update group
-// takes any UpdatePacker, so swapping it in is one line. Every UPDATE carries as many
-// prefixes of one attribute set as fit (DESIGN.md "Pack").
+// The Adj-RIB-Out's UPDATE packer (RFC 4271 4.3, RFC 4760 3-4, RFC 7911 3, RFC 6793 4.2.2).
+// Path attributes are encoded once per (set, 2/4-octet AS) by the codec's encoder
+// (encodeAttributes) and cached; NLRI are written straight from prefix ids, so no Prefix
+// object is made per prefix (the codec's builder takes Prefix objects, fine for tools but
+// not for a full table). Every UPDATE carries as many prefixes of one set as fit (DESIGN.md
+// "Pack").
 import { AFI_IPV4, CodecContext, Family, familyAfi, familySafi, HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH,
   MAX_MESSAGE_LENGTH, MessageType } from '../bgp/messages/types';
-import { AttrSet, AsPathSegment, RouteAttrs, SegmentType } from './attrs';
-import { parsePrefix, parseV4, PrefixIndex } from './prefix-index';
+import { splitAs4 } from '../bgp/messages/as4';
+import { encodeAttributes, type MutableAttributes, type PathAttributes } from '../bgp/messages/update';
+import type { AttrSet, RouteAttrs } from './attrs';
+import { formatV4, parsePrefix, parseV4, PrefixIndex } from './prefix-index';
 
 export interface Packed {
   readonly buf: Buffer;
@@ -22,45 +26,12 @@ export interface UpdatePacker {
 }
 
 const OPTIONAL = 0x80;
-const TRANSITIVE = 0x40;
 const EXTENDED = 0x10;
-const AS_TRANS = 23456; // RFC 6793 9
-
-function attr(flags: number, type: number, value: Buffer): Buffer {
-  if (value.length > 255) {
-    const h = Buffer.alloc(4);
-    h[0] = flags | EXTENDED;
-    h[1] = type;
-    h.writeUInt16BE(value.length, 2);
-    return Buffer.concat([h, value]);
-  }
-  return Buffer.concat([Buffer.from([flags, type, value.length]), value]);
-}
 
 function u32s(values: readonly number[]): Buffer {
   const b = Buffer.alloc(values.length * 4);
   values.forEach((v, i) => b.writeUInt32BE(v >>> 0, i * 4));
   return b;
-}
-
-function asPathBytes(path: readonly AsPathSegment[], four: boolean, trans: boolean): Buffer {
-  const parts: Buffer[] = [];
-  for (const seg of path) {
-    // RFC 4271 4.3 (b): at most 255 ASes per segment; longer ones split, empty ones dropped
-    // (RFC 7606 7.2 counts a zero-length segment as malformed).
-    for (let i = 0; i < seg.asns.length; i += 255) {
-      const asns = seg.asns.slice(i, i + 255);
-      const b = Buffer.alloc(2 + asns.length * (four ? 4 : 2));
-      b[0] = seg.type;
-      b[1] = asns.length;
-      asns.forEach((a, j) => {
-        if (four) b.writeUInt32BE(a >>> 0, 2 + j * 4);
-        else b.writeUInt16BE(trans && a > 0xffff ? AS_TRANS : a, 2 + j * 2);
-      });
-      parts.push(b);
-    }
-  }
-  return Buffer.concat(parts);
 }
 
 function addrBytes(text: string): Buffer {
@@ -70,40 +41,33 @@ function addrBytes(text: string): Buffer {
   return v6 ? u32s(v6.words) : Buffer.alloc(0);
 }
 
-/** Path attributes other than MP_REACH/MP_UNREACH, in type-code order. */
+/**
+ * The codec's view of a RIB attribute set, for its encoder: towards a 2-octet speaker the
+ * AS path is split into AS_PATH with AS_TRANS plus AS4_PATH (RFC 6793 4.2.2); empty segments
+ * are dropped (RFC 7606 7.2 counts them malformed); opaque attributes go out as received.
+ */
+export function toPathAttributes(a: RouteAttrs, ctx: CodecContext, withNextHop: boolean): PathAttributes {
+  const path = a.asPath.filter((s) => s.asns.length > 0);
+  const as = ctx.fourOctetAs ? { asPath: path, aggregator: a.aggregator } : splitAs4(path, a.aggregator);
+  const out: MutableAttributes = { origin: a.origin, asPath: as.asPath };
+  if ('as4Path' in as && as.as4Path) out.as4Path = as.as4Path;
+  if (withNextHop) out.nextHop = a.nextHop;
+  if (a.med !== undefined) out.med = a.med;
+  if (a.localPref !== undefined) out.localPref = a.localPref;
+  if (a.atomicAggregate) out.atomicAggregate = true;
+  if (as.aggregator) out.aggregator = as.aggregator;
+  if ('as4Aggregator' in as && as.as4Aggregator) out.as4Aggregator = as.as4Aggregator;
+  if (a.communities && a.communities.length > 0) out.communities = a.communities;
+  if (a.originatorId !== undefined) out.originatorId = formatV4(a.originatorId);
+  if (a.clusterList && a.clusterList.length > 0) out.clusterList = a.clusterList.map(formatV4);
+  if (a.other && a.other.length > 0) out.unknown = a.other.map((o) => ({ type: o.type, flags: o.flags & ~EXTENDED, value: o.value }));
+  return out;
+}
+
+/** Path attributes other than MP_REACH/MP_UNREACH, by the codec's encoder (type-code order). */
 export function encodeAttrs(a: RouteAttrs, ctx: CodecContext, withNextHop: boolean): Buffer {
-  const four = ctx.fourOctetAs;
-  const parts: Buffer[] = [attr(TRANSITIVE, 1, Buffer.from([a.origin]))];
-  parts.push(attr(TRANSITIVE, 2, asPathBytes(a.asPath, four, true)));
-  if (withNextHop) parts.push(attr(TRANSITIVE, 3, addrBytes(a.nextHop)));
-  if (a.med !== undefined) parts.push(attr(OPTIONAL, 4, u32s([a.med])));
-  if (a.localPref !== undefined) parts.push(attr(TRANSITIVE, 5, u32s([a.localPref])));
-  if (a.atomicAggregate) parts.push(attr(TRANSITIVE, 6, Buffer.alloc(0)));
-  const big = (n: number): boolean => n > 0xffff;
-  if (a.aggregator) {
-    const b = Buffer.alloc(four ? 8 : 6);
-    if (four) b.writeUInt32BE(a.aggregator.asn >>> 0, 0);
-    else b.writeUInt16BE(big(a.aggregator.asn) ? AS_TRANS : a.aggregator.asn, 0);
-    addrBytes(a.aggregator.address).copy(b, four ? 4 : 2);
-    parts.push(attr(OPTIONAL | TRANSITIVE, 7, b));
-  }
-  if (a.communities && a.communities.length > 0) parts.push(attr(OPTIONAL | TRANSITIVE, 8, u32s(a.communities)));
-  if (a.originatorId !== undefined) parts.push(attr(OPTIONAL, 9, u32s([a.originatorId])));
-  if (a.clusterList && a.clusterList.length > 0) parts.push(attr(OPTIONAL, 10, u32s(a.clusterList)));
-  // RFC 6793 4.2.2: towards a 2-octet speaker, the true path goes in AS4_PATH (and
-  // AS4_AGGREGATOR) when some AS does not fit in two octets.
-  if (!four && a.asPath.some((s) => s.asns.some(big))) {
-    const path = a.asPath.filter((s) => s.type === SegmentType.AsSequence || s.type === SegmentType.AsSet);
-    parts.push(attr(OPTIONAL | TRANSITIVE, 17, asPathBytes(path, true, false)));
-  }
-  if (!four && a.aggregator && big(a.aggregator.asn)) {
-    const b = Buffer.alloc(8);
-    b.writeUInt32BE(a.aggregator.asn >>> 0, 0);
-    addrBytes(a.aggregator.address).copy(b, 4);
-    parts.push(attr(OPTIONAL | TRANSITIVE, 18, b));
-  }
-  for (const o of a.other ?? []) parts.push(attr(o.flags & ~EXTENDED, o.type, Buffer.from(o.value)));
-  return Buffer.concat(parts);
+  const b = encodeAttributes(toPathAttributes(a, ctx, withNextHop), ctx);
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Writes NLRI (RFC 4271 4.3 / RFC 7911 3) for pairs from `start` into `out` at `at`, up to `end`. */

@@ -83,3 +83,25 @@ test('AS_PATH: segments over 255 ASes split, empty segments dropped', () => {
   assert.equal(path.length, 2 + 255 * 4 + 2 + 45 * 4);
   assert.deepEqual([path[0], path[1], path[2 + 255 * 4], path[3 + 255 * 4]], [2, 255, 2, 45]);
 });
+
+test('the codec decodes what the packer writes: IPv6 + ADD-PATH, withdrawals, End-of-RIB', async () => {
+  const { decodeUpdate, blockStrings, mpNextHops } = await import('../../src/bgp/messages');
+  const { store } = setup();
+  const ix = new PrefixIndex(IPV6_UNICAST);
+  const ids = ['2001:db8:1::/48', '2001:db8:2::/64'].map((t) => {
+    const p = parsePrefix(t, IPV6_UNICAST)!;
+    return ix.intern(p.words, p.len);
+  });
+  const ctx = { ...CTX4, addPath: new Set([IPV6_UNICAST]) };
+  const pk = new SimplePacker(IPV6_UNICAST);
+  const a = store.intern(attrs({ nextHop: '2001:db8::1', nextHopLinkLocal: 'fe80::1', localPref: 100, communities: [1] }));
+  const u = decodeUpdate(pk.announce(ix, a, [ids[0]!, 7, ids[1]!, 8], 0, ctx).buf, ctx);
+  assert.deepEqual(u.errors, []);
+  assert.deepEqual(blockStrings(u.attributes.mpReach!.nlri), ['2001:db8:1::/48#7', '2001:db8:2::/64#8']);
+  assert.deepEqual(mpNextHops(u.attributes.mpReach!), ['2001:db8::1', 'fe80::1']);
+  assert.equal(u.attributes.localPref, 100);
+  const w = decodeUpdate(pk.withdraw(ix, [ids[1]!, 8], 0, ctx).buf, ctx);
+  assert.deepEqual(blockStrings(w.attributes.mpUnreach!.withdrawn), ['2001:db8:2::/64#8']);
+  assert.equal(decodeUpdate(pk.endOfRib(IPV6_UNICAST), ctx).endOfRib, IPV6_UNICAST);
+  assert.equal(decodeUpdate(pk.endOfRib(IPV4_UNICAST), ctx).endOfRib, IPV4_UNICAST);
+});
