@@ -3,7 +3,8 @@
  * RFC 4271 9.1 decision process. Pure and sans-IO: no sockets, no timers (the session
  * shell calls peerDown / endOfRib / staleExpired when its timers fire).
  *
- * DOC: received paths enter a per-family Rib (announce/withdraw, keyed by dense prefix ids
+ * DOC: a session hands each decoded, validated UPDATE to ingestUpdate() (ingest.ts), which
+ * walks its NLRI as integers into the per-family Rib (announce/withdraw, keyed by dense prefix ids
  * from a PrefixIndex over typed-array hash tables, so a full table costs no JS object per
  * prefix per peer). Attribute sets are interned in an AttrStore (one object per distinct
  * set). The import filter (policy.ts, reflector receive rules) runs first; max-prefix
@@ -11,7 +12,12 @@
  * the decision process (decision.ts: one function per RFC 4271 9.1.2.2 step, RFC 4456 9
  * tie-breaks, optional ECMP) on those only and returns Loc-RIB change batches, which
  * src/reflector's update groups turn into AdjRibOut buckets and packed UPDATEs
- * (wire-encode.ts).
+ * (wire-encode.ts, attribute bytes by the codec's encoder); joining members read a shared
+ * table walk (replay.ts) and lagging ones a private catch-up queue (pair-queue.ts).
+ *
+ * The AttrStore here interns decoded sets by a canonical text of their fields (policy and
+ * export rewrite fields, so the key is the fields, not received bytes); intern.ts (the
+ * codec's raw-bytes AttributeInterner) is not used by the RIB.
  */
 export * from './int-table';
 export * from './prefix-index';
