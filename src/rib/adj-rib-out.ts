@@ -191,6 +191,10 @@ export class AdjRibOut {
     this.link(s, this.bucketFor(attrs, excl));
   }
 
+  /**
+   * Buckets are keyed by (attribute set, excluded source): one UPDATE can carry only one
+   * attribute set, and one shared Buffer can skip only one member.
+   */
   private bucketFor(attrs: AttrSet | undefined, excl: number): Bucket {
     if (!attrs) return this.withdrawals;
     const key = attrs.id * 2097152 + (excl + 1);
@@ -202,6 +206,7 @@ export class AdjRibOut {
     return b;
   }
 
+  /** Pending slots form doubly linked chains per bucket so a replaced change unlinks in O(1). */
   private link(s: number, b: Bucket): void {
     this.pPrev[s] = NIL;
     this.pNext[s] = b.head;

@@ -35,7 +35,10 @@ export class PathStore {
     if (id >= this.head.length) this.growPrefixes(Math.max(id + 1, this.head.length * 2));
   }
 
-  /** Allocates a slot and links it at the head of its prefix's chain. */
+  /**
+   * Allocates a slot and links it at the head of its prefix's chain. Freed slots are reused
+   * first (a free list threaded through `next`), so churn does not grow the arrays.
+   */
   add(prefix: number, peer: number, rxId: number, attr: number): number {
     let s = this.freeHead;
     if (s !== NONE) this.freeHead = this.next[s];
@@ -55,7 +58,10 @@ export class PathStore {
     return s;
   }
 
-  /** Unlinks a slot from its prefix's chain and frees it. */
+  /**
+   * Unlinks a slot from its prefix's chain and frees it. Chains are short (one path per
+   * peer that sent the prefix), so the walk to find the predecessor is cheap.
+   */
   remove(s: number): void {
     const p = this.prefix[s];
     let cur = this.head[p];
@@ -81,6 +87,7 @@ export class PathStore {
     return out;
   }
 
+  /** Doubles the slot arrays; typed arrays cannot grow in place. */
   private growPaths(n: number): void {
     const g = <T extends Int32Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);

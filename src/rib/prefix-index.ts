@@ -15,6 +15,9 @@ export interface PrefixValue {
   readonly len: number;
 }
 
+// Ids are dense (a free list reuses them) so that per-prefix state elsewhere can be a plain
+// typed array indexed by id; the key words are kept per id too, to turn an id back into a
+// prefix for encoding without a reverse table.
 export class PrefixIndex {
   readonly family: Family;
   /** Address words per prefix: 1 (IPv4) or 4 (IPv6). */
@@ -136,6 +139,7 @@ export class PrefixIndex {
     return id;
   }
 
+  /** Grows the per-id arrays (doubling) to hold id n - 1. */
   private ensure(n: number): void {
     if (n <= this.refs.length) return;
     let cap = this.refs.length * 2 || 1024;
@@ -183,6 +187,7 @@ export function parseV4(text: string): number[] | undefined {
   return [a];
 }
 
+/** RFC 4291 2.2 text forms (with "::"), no embedded IPv4; undefined when malformed. */
 function parseV6(text: string): number[] | undefined {
   const halves = text.split('::');
   if (halves.length > 2) return undefined;

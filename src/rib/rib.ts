@@ -46,6 +46,11 @@ export interface RibOptions extends DecisionOptions {
   readonly initialPrefixes?: number;
 }
 
+// Reference counting keeps prefix ids valid exactly as long as something names them: each
+// path, the Loc-RIB entry, the dirty queue, and (in src/reflector) Adj-RIB-Out state,
+// pending changes, log entries and catch-up queues each hold one reference. An id is
+// recycled only when the count reaches zero, so a withdrawal queued for a peer never goes
+// out under a prefix that has meanwhile been reused.
 export class Rib {
   readonly family: Family;
   readonly prefixes: PrefixIndex;
@@ -317,11 +322,14 @@ export class Rib {
     const store = this.opts.attrs;
     store.unref(store.get(this.paths.attr[slot]));
     this.markDirty(prefix);
-    if (this.best[prefix] === slot) this.best[prefix] = -2; // slot freed: force a change
+    // The best path's slot is freed and may be reused (even for this prefix) before the next
+    // decide(): mark it so the decision reports a change whatever slot wins.
+    if (this.best[prefix] === slot) this.best[prefix] = -2;
     this.paths.remove(slot);
     this.prefixes.unref(prefix);
   }
 
+  /** Withdraws the peer's paths still marked stale; returns how many went. */
   private dropStale(peer: number): number {
     const table = this.adjIn[peer];
     if (!table) return 0;
@@ -335,12 +343,14 @@ export class Rib {
     return n;
   }
 
+  /** The slots of an Adj-RIB-In table, copied first: removing paths reshapes the table. */
   private slotsOf(table: IntTable): number[] {
     const out: number[] = [];
     table.forEach((_k, _o, v) => out.push(v));
     return out;
   }
 
+  /** Queues a prefix for decide() once, however many of its paths change meanwhile. */
   private markDirty(prefix: PrefixId): void {
     if (this.dirtyFlag[prefix]) return;
     this.dirtyFlag[prefix] = 1;

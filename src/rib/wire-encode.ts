@@ -88,12 +88,18 @@ function writeNlri(ix: PrefixIndex, pairs: readonly number[], start: number, add
   return { at, next: i };
 }
 
+/** RFC 4271 4.1: the all-ones marker, the length, type UPDATE. */
 function header(out: Buffer, length: number): void {
   out.fill(0xff, 0, 16);
   out.writeUInt16BE(length, 16);
   out[18] = MessageType.Update;
 }
 
+/**
+ * One packer per family. Each UPDATE is written into a fresh Buffer of the maximum size and
+ * returned as a view of the used part: one allocation per UPDATE, no copy, and the Buffer is
+ * what every member of an update group writes.
+ */
 export class SimplePacker implements UpdatePacker {
   private readonly cache = [new WeakMap<AttrSet, Buffer>(), new WeakMap<AttrSet, Buffer>()];
 
