@@ -71,7 +71,7 @@ export class UpdateGroup {
     opts: GroupOptions = {},
   ) {
     this.key = signatureKey(sig);
-    this.out = new AdjRibOut(rib.prefixes, store, Math.max(64, rib.locRibSize));
+    this.out = new AdjRibOut(rib.prefixes, store, Math.max(64, rib.locRibSize), sig.addPath !== 'none');
     this.exporter = new Exporter(store, local, sig.target);
     this.maxLog = opts.maxLog ?? 1024;
     this.batch = opts.batch ?? 1024;

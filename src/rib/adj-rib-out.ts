@@ -7,6 +7,7 @@
 // a route back to its source); NO_PEER when none.
 import type { AttrSet, AttrStore } from './attrs';
 import { IntTable } from './int-table';
+import { DenseState, HashState, type OutState } from './out-state';
 import type { PrefixIndex } from './prefix-index';
 
 export const NO_PEER = -1;
@@ -22,8 +23,8 @@ export interface Bucket {
 }
 
 export class AdjRibOut {
-  /** (prefix, tx) -> attribute set id currently advertised (desired state). */
-  readonly state: IntTable;
+  /** (prefix, tx) -> attribute set id and excluded source currently advertised. */
+  private readonly state: OutState;
   private readonly pend: IntTable;
   private pPrefix = new Int32Array(64);
   private pTx = new Uint32Array(64);
@@ -39,14 +40,18 @@ export class AdjRibOut {
   private readonly buckets = new Map<number, Bucket>();
   private readonly withdrawals: Bucket = { attrs: undefined, excl: NO_PEER, head: NIL, size: 0 };
 
-  /** `expected`: entries to size the tables for (e.g. the Loc-RIB's size). */
+  /**
+   * `expected`: entries to size the tables for (e.g. the Loc-RIB's size). `addPath`: path ids
+   * other than 0 will be used (a hashed state table); else the state is dense by prefix id.
+   */
   constructor(
     readonly prefixes: PrefixIndex,
     private readonly store: AttrStore,
     expected = 64,
+    addPath = true,
   ) {
-    this.state = new IntTable(2, expected, true);
-    this.pend = new IntTable(2, expected);
+    this.state = addPath ? new HashState(expected) : new DenseState(expected);
+    this.pend = new IntTable(2, 64);
   }
 
   /** Bumped by every change of state: a table walk is reusable while it is unchanged. */
@@ -59,20 +64,20 @@ export class AdjRibOut {
     return this.pend.size;
   }
 
+  /** Bytes held by the state table (for benchmarks and /metrics). */
+  get bytes(): number {
+    return this.state.bytes;
+  }
+
   /** The advertised set for (prefix, tx), or undefined. */
   lookup(prefix: number, tx: number): AttrSet | undefined {
-    this.state.key[0] = prefix;
-    this.state.key[1] = tx;
-    const a = this.state.get();
+    const a = this.state.get(prefix, tx);
     return a < 0 ? undefined : this.store.get(a);
   }
 
   /** The source peer excluded from (prefix, tx), or NO_PEER. */
   exclusionOf(prefix: number, tx: number): number {
-    this.state.key[0] = prefix;
-    this.state.key[1] = tx;
-    const slot = this.state.probe();
-    return slot >= 0 ? this.state.auxAt(slot) : NO_PEER;
+    return this.state.get(prefix, tx) < 0 ? NO_PEER : this.state.exclusion(prefix, tx);
   }
 
   /**
@@ -82,29 +87,21 @@ export class AdjRibOut {
    */
   set(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number = NO_PEER, quiet = false): boolean {
     const st = this.state;
-    st.key[0] = prefix;
-    st.key[1] = tx;
-    const slot = st.probe();
-    const old = slot >= 0 ? st.valueAt(slot) : -1;
-    const oldExcl = slot >= 0 ? st.auxAt(slot) : NO_PEER;
+    const old = st.get(prefix, tx);
+    const oldExcl = old >= 0 ? st.exclusion(prefix, tx) : NO_PEER;
     // The new source X was sent the old route unless the old one was excluded for X too.
     const srcHad = attrs !== undefined && excl !== NO_PEER && old >= 0 && oldExcl !== excl;
     if (attrs === undefined) {
       if (old < 0) return false;
-      st.deleteAt(slot);
+      st.remove(prefix, tx);
       this.store.unref(this.store.get(old));
       this.prefixes.unref(prefix);
     } else {
       if (old === attrs.id && oldExcl === excl) return false;
       this.store.ref(attrs);
-      if (old >= 0) {
-        st.setValueAt(slot, attrs.id);
-        st.setAuxAt(slot, excl);
-        this.store.unref(this.store.get(old));
-      } else {
-        st.setAuxAt(st.insertAt(slot, attrs.id), excl);
-        this.prefixes.ref(prefix);
-      }
+      st.put(prefix, tx, attrs.id, excl);
+      if (old >= 0) this.store.unref(this.store.get(old));
+      else this.prefixes.ref(prefix);
     }
     this.version++;
     if (!quiet) this.enqueue(prefix, tx, attrs, excl, srcHad);
@@ -146,9 +143,9 @@ export class AdjRibOut {
 
   /** Releases every reference (state and pending) before the table is dropped. */
   clear(): void {
-    this.state.forEach((k, o, attr) => {
+    this.state.forEach((prefix, _tx, attr) => {
       this.store.unref(this.store.get(attr));
-      this.prefixes.unref(k[o]);
+      this.prefixes.unref(prefix);
     });
     this.pend.forEach((k, o) => this.prefixes.unref(k[o]));
     this.state.clear();
@@ -164,7 +161,7 @@ export class AdjRibOut {
 
   /** Calls fn(prefix, tx) for every advertised entry. */
   forEach(fn: (prefix: number, tx: number) => void): void {
-    this.state.forEach((k, o) => fn(k[o], k[o + 1]));
+    this.state.forEach((prefix, tx) => fn(prefix, tx));
   }
 
   private enqueue(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number, srcHad: boolean): void {

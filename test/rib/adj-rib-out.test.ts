@@ -5,13 +5,15 @@ import { AdjRibOut, NO_PEER } from '../../src/rib/adj-rib-out';
 import { PrefixIndex } from '../../src/rib/prefix-index';
 import { attrs, setup } from './helpers';
 
+for (const addPath of [true, false]) {
+const layout = addPath ? 'hashed state' : 'dense state';
 function make() {
   const { store } = setup();
   const ix = new PrefixIndex(IPV4_UNICAST);
-  return { store, ix, out: new AdjRibOut(ix, store) };
+  return { store, ix, out: new AdjRibOut(ix, store, 64, addPath) };
 }
 
-test('bucket per attribute set; withdrawals come first', () => {
+test(`bucket per attribute set; withdrawals come first (${layout})`, () => {
   const { store, ix, out } = make();
   const a = store.intern(attrs({ med: 1 }));
   const b = store.intern(attrs({ med: 2 }));
@@ -32,7 +34,7 @@ test('bucket per attribute set; withdrawals come first', () => {
   assert.equal(out.pending, 2);
 });
 
-test('a newer change replaces the queued older one', () => {
+test(`a newer change replaces the queued older one (${layout})`, () => {
   const { store, ix, out } = make();
   const a = store.intern(attrs({ med: 1 }));
   const b = store.intern(attrs({ med: 2 }));
@@ -51,7 +53,7 @@ test('a newer change replaces the queued older one', () => {
   assert.equal(store.refCount(b), 0, 'state released its reference');
 });
 
-test('same attrs again is no change; exclusion is part of the entry', () => {
+test(`same attrs again is no change; exclusion is part of the entry (${layout})`, () => {
   const { store, ix, out } = make();
   const a = store.intern(attrs());
   const p = ix.intern4(0x0a000000, 24);
@@ -66,7 +68,7 @@ test('same attrs again is no change; exclusion is part of the entry', () => {
   assert.equal(out.lookup(p, 0), a);
 });
 
-test('prefix ids stay valid while a withdraw is pending', () => {
+test(`prefix ids stay valid while a withdraw is pending (${layout})`, () => {
   const { store, ix, out } = make();
   const p = ix.intern4(0x0a000000, 24);
   ix.ref(p); // a RIB path
@@ -79,3 +81,4 @@ test('prefix ids stay valid while a withdraw is pending', () => {
   out.releasePairs(pairs);
   assert.equal(ix.find4(0x0a000000, 24), -1);
 });
+}
