@@ -32,3 +32,4 @@ export * from './wire-encode';
 export * from './pair-queue';
 export * from './replay';
 export * from './ingest';
+export * from './out-state';
