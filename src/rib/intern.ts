@@ -34,35 +34,50 @@ const MP_UNREACH = 15;
 /**
  * The interning key of a Path Attributes field: the field itself when it has no MP_*
  * attribute (the common IPv4 case: no copy), else a copy without MP_UNREACH_NLRI and with
- * MP_REACH_NLRI cut to AFI, SAFI and next hop. Assumes a field the decoder framed.
+ * MP_REACH_NLRI's NLRI removed (AFI, SAFI and next hop stay). The key is itself a valid
+ * Path Attributes field, so `parse` can decode it directly. Assumes a field the decoder
+ * framed; anything past a truncated attribute is dropped.
  */
 export function internKey(attrs: Uint8Array): Uint8Array {
   let hasMp = false;
   for (let i = 0; i + 3 <= attrs.length;) {
     const ext = (attrs[i]! & 0x10) !== 0;
     const t = attrs[i + 1]!;
-    const len = ext ? ((attrs[i + 2]! << 8) | attrs[i + 3]!) : attrs[i + 2]!;
     if (t === MP_REACH || t === MP_UNREACH) { hasMp = true; break; }
-    i += (ext ? 4 : 3) + len;
+    i += (ext ? 4 + ((attrs[i + 2]! << 8) | (attrs[i + 3] ?? 0)) : 3 + attrs[i + 2]!);
   }
   if (!hasMp) return attrs;
-  const parts: number[] = [];
+  const parts: Uint8Array[] = [];
+  let size = 0;
   for (let i = 0; i + 3 <= attrs.length;) {
     const ext = (attrs[i]! & 0x10) !== 0;
     const t = attrs[i + 1]!;
     const hl = ext ? 4 : 3;
-    const len = ext ? ((attrs[i + 2]! << 8) | attrs[i + 3]!) : attrs[i + 2]!;
-    const end = Math.min(i + hl + len, attrs.length);
-    if (t === MP_REACH) {
-      const s = i + hl;
-      const nhEnd = Math.min(s + 4 + (attrs[s + 3] ?? 0), end);
-      parts.push(0xff, MP_REACH, ...attrs.subarray(s, nhEnd)); // marker: cannot be a real flags+type
+    const len = ext ? ((attrs[i + 2]! << 8) | (attrs[i + 3] ?? 0)) : attrs[i + 2]!;
+    const end = i + hl + len;
+    if (end > attrs.length) break;
+    let part: Uint8Array | undefined;
+    if (t === MP_REACH && len >= 5) {
+      // RFC 4760 3: AFI (2), SAFI (1), next hop length (1), next hop, Reserved (1), NLRI.
+      // Keep all but the NLRI, as a short-form attribute (an absurd next hop: keep it all).
+      const keep = Math.min(5 + attrs[i + hl + 3]!, len);
+      if (keep <= 255) {
+        part = new Uint8Array(3 + keep);
+        part[0] = 0x80; part[1] = MP_REACH; part[2] = keep;
+        part.set(attrs.subarray(i + hl, i + hl + keep), 3);
+      } else {
+        part = attrs.subarray(i, end);
+      }
     } else if (t !== MP_UNREACH) {
-      for (let k = i; k < end; k++) parts.push(attrs[k]!);
+      part = attrs.subarray(i, end);
     }
+    if (part !== undefined) { parts.push(part); size += part.length; }
     i = end;
   }
-  return Uint8Array.from(parts);
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
 }
 
 export interface Interned<T> {

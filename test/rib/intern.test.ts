@@ -67,6 +67,12 @@ test('internKey: IPv6 UPDATEs with the same path but different NLRI intern to on
   const it = new AttributeInterner((b) => decodeAttributes(b, 0, b.length, DEFAULT_CONTEXT).attrs);
   const sets = new Set(msgs.map((m) => it.intern(internKey(decodeUpdate(m, DEFAULT_CONTEXT).attrBytes))));
   assert.equal(sets.size, 1);
+  // The key is a valid attribute field: decoding it gives the path with an empty NLRI.
+  const shared = [...sets][0]!;
+  assert.equal(decodeAttributes(shared.bytes, 0, shared.bytes.length, DEFAULT_CONTEXT).errors.length, 0);
+  assert.deepEqual([...shared.value.mpReach!.nextHop], [...nh]);
+  assert.equal(shared.value.mpReach!.nlri.count, 0);
+  assert.equal(shared.value.localPref, 100);
   const other = { ...attrs, mpReach: { ...attrs.mpReach, nextHop: parseIpv6('2001:db8::2')! } };
   const m2 = packAnnouncements(other, IPV6_UNICAST, ps.slice(0, 1), DEFAULT_CONTEXT)[0]!;
   assert.notEqual(it.intern(internKey(decodeUpdate(m2, DEFAULT_CONTEXT).attrBytes)), [...sets][0]);
