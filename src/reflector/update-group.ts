@@ -90,6 +90,13 @@ export class UpdateGroup {
     return this.members.get(peer)?.queue !== undefined;
   }
 
+  /** May pull(peer) have something now? (False: nothing for it; the shell pulls after apply() and on drain.) */
+  hasWork(peer: number): boolean {
+    const m = this.members.get(peer);
+    if (!m) return false;
+    return m.needEor || m.replay !== undefined || (m.queue?.size ?? 0) > 0 || m.next < this.head || this.out.pending > 0;
+  }
+
   /**
    * A new member: it reads a walk of the whole Adj-RIB-Out (shared with other members joining
    * while the table is unchanged), then what changed meanwhile, then End-of-RIB, then live.
@@ -397,6 +404,10 @@ export class UpdateGroups {
 
   pull(peer: number, max?: number): Buffer[] {
     return this.byPeer.get(peer)?.pull(peer, max) ?? [];
+  }
+
+  hasWork(peer: number): boolean {
+    return this.byPeer.get(peer)?.hasWork(peer) ?? false;
   }
 
   /** The peer sent a ROUTE-REFRESH: resend it everything. */

@@ -154,10 +154,12 @@ test('pull does bounded work: at most max messages per call', () => {
   for (let i = 0; i < 20; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: i })));
   w.flush();
   const g = w.groups.groupOf(c.index)!;
+  assert.equal(w.groups.hasWork(c.index), true);
   assert.equal(w.groups.pull(c.index, 3).length, 3);
   assert.equal(g.logLength, 0, 'consumed entries trimmed');
   assert.equal(g.out.pending, 17, 'the rest not built yet');
   assert.equal(w.drain(c.index).bufs.length, 17);
+  assert.equal(w.groups.hasWork(c.index), false);
 });
 
 test('a slow peer neither blocks the others nor grows the log; it catches up later', () => {
