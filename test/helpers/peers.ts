@@ -11,7 +11,7 @@
 // FRR runs without zebra (-Z: no kernel routes, no FIB), with -S (no privilege switch to
 // the frr user, which root is not a member of), and no vty TCP port (-P 0).
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, openSync, closeSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Netns, waitFor } from './netns';
@@ -20,12 +20,23 @@ export const BIRD = '/usr/sbin/bird';
 export const BIRDC = '/usr/sbin/birdc';
 export const FRR_BGPD = '/usr/lib/frr/bgpd';
 export const VTYSH = '/usr/bin/vtysh';
+export const FRR_ZEBRA = '/usr/lib/frr/zebra';
 
 export interface DaemonOptions {
   /** Folder for config, sockets, pid file and log (default: a new one under the OS tmpdir). */
   readonly dir?: string;
   /** How long to wait for the control socket to answer (default 10 s). */
   readonly readyTimeoutMs?: number;
+}
+
+export interface FrrOptions extends DaemonOptions {
+  /**
+   * Also run zebra in the namespace (FRR's interface and RIB manager) and connect bgpd to it.
+   * Without zebra bgpd knows no interfaces: it treats an IPv6 link-local next hop as an error
+   * (treat-as-withdraw) and cannot resolve next hops. zebra runs as the frr user (it has no
+   * -S), so the folder is made world-writable.
+   */
+  readonly zebra?: boolean;
 }
 
 /** A running BIRD or FRR bgpd. */
@@ -64,9 +75,22 @@ export async function startBird(ns: Netns, config: string, opts: DaemonOptions =
   return d;
 }
 
-/** Starts FRR bgpd (no zebra) with this config text; resolves once vtysh answers. */
-export async function startFrr(ns: Netns, config: string, opts: DaemonOptions = {}): Promise<Daemon> {
+/**
+ * Starts FRR bgpd with this config text (by default without zebra, see FrrOptions.zebra);
+ * resolves once vtysh answers. With zebra, stop() stops bgpd then zebra.
+ */
+export async function startFrr(ns: Netns, config: string, opts: FrrOptions = {}): Promise<Daemon> {
   const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), 'vr-frr-'));
+  let zebra: Daemon | undefined;
+  if (opts.zebra) {
+    chmodSync(dir, 0o777);
+    const zconf = path.join(dir, 'zebra.conf');
+    writeFileSync(zconf, '');
+    const zargs = ['-u', 'frr', '-g', 'frr', '-P', '0', '-f', zconf, '-i', path.join(dir, 'zebra.pid'),
+      '-z', path.join(dir, 'zserv.api'), '--vty_socket', dir, '--log', 'stdout'];
+    zebra = launch('frr', ns, dir, zconf, FRR_ZEBRA, zargs, () => '', 'zebra.log');
+    await ready(zebra, () => (existsSync(path.join(dir, 'zserv.api')) ? true : undefined), opts.readyTimeoutMs);
+  }
   const configFile = path.join(dir, 'bgpd.conf');
   writeFileSync(configFile, config);
   const query = (...commands: string[]): string =>
@@ -76,16 +100,27 @@ export async function startFrr(ns: Netns, config: string, opts: DaemonOptions = 
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   const args = [
-    '-Z', '-S', '-P', '0',
+    ...(zebra ? [] : ['-Z']), '-S', '-P', '0',
     '-f', configFile,
     '-i', path.join(dir, 'bgpd.pid'),
     '-z', path.join(dir, 'zserv.api'),
     '--vty_socket', dir,
     '--log', 'stdout', '--log-level', 'info',
   ];
-  const d = launch('frr', ns, dir, configFile, FRR_BGPD, args, query);
-  await ready(d, () => (existsSync(path.join(dir, 'bgpd.vty')) && query('show version').includes('FRRouting') ? true : undefined), opts.readyTimeoutMs);
-  return d;
+  const bgpd = launch('frr', ns, dir, configFile, FRR_BGPD, args, query);
+  try {
+    await ready(bgpd, () => (existsSync(path.join(dir, 'bgpd.vty')) && query('show bgp summary json') ? true : undefined), opts.readyTimeoutMs);
+  } catch (e) {
+    await zebra?.stop(1000);
+    throw e;
+  }
+  if (!zebra) return bgpd;
+  const z = zebra;
+  return {
+    kind: 'frr', ns, pid: bgpd.pid, dir, configFile, logFile: bgpd.logFile, query, log: bgpd.log,
+    get exited() { return bgpd.exited; },
+    async stop(timeoutMs?: number): Promise<void> { await bgpd.stop(timeoutMs); await z.stop(timeoutMs); },
+  };
 }
 
 function launch(
@@ -96,8 +131,9 @@ function launch(
   bin: string,
   args: string[],
   query: (...commands: string[]) => string,
+  logName = `${kind}.log`,
 ): Daemon {
-  const logFile = path.join(dir, `${kind}.log`);
+  const logFile = path.join(dir, logName);
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
