@@ -18,6 +18,25 @@ export interface ExportTarget {
   readonly localAddressV6?: string;
 }
 
+/** RFC 1997 well-known communities. */
+export const NO_EXPORT = 0xffffff01;
+export const NO_ADVERTISE = 0xffffff02;
+export const NO_EXPORT_SUBCONFED = 0xffffff03;
+
+/**
+ * RFC 1997: NO_ADVERTISE stops a route towards every peer; NO_EXPORT and
+ * NO_EXPORT_SUBCONFED towards external peers (we run no confederation, so both mean "stay in
+ * the AS").
+ */
+export function wellKnownBlocks(communities: readonly number[] | undefined, to: PeerRole): boolean {
+  if (!communities) return false;
+  for (const c of communities) {
+    if (c === NO_ADVERTISE) return true;
+    if (to === 'ebgp' && (c === NO_EXPORT || c === NO_EXPORT_SUBCONFED)) return true;
+  }
+  return false;
+}
+
 /** RFC 4271 5.1.2: prepend our AS, in the leading AS_SEQUENCE when it has room (255). */
 export function prependAs(asn: number, path: readonly AsPathSegment[]): AsPathSegment[] {
   // RFC 5065 5.3: confederation segments are removed towards a peer outside the confederation.
@@ -37,6 +56,7 @@ export function exportAttrs(local: LocalIdentity, from: PeerInfo | undefined, to
   const fromRole = from ? roleOf(from) : 'local';
   const reflector = local.clusterId !== undefined;
   if (!mayAdvertise(fromRole, to.role, reflector)) return undefined;
+  if (wellKnownBlocks(a.communities, to.role)) return undefined;
   const plain = plainAttrs(a);
   if (to.role === 'ebgp') {
     const v6 = a.nextHop.includes(':');

@@ -129,3 +129,16 @@ test('Exporter interns and caches per input set and source router ID', () => {
   assert.equal(toNonClient.export(nonClient, a), undefined);
   assert.equal(toNonClient.export(nonClient, a), undefined, 'negative result cached');
 });
+
+test('RFC 1997: NO_EXPORT stays in the AS, NO_ADVERTISE goes nowhere', async () => {
+  const { NO_EXPORT, NO_ADVERTISE, NO_EXPORT_SUBCONFED } = await import('../../src/reflector/export');
+  const toClient = { role: 'ibgp-client' as const, asn: LOCAL_AS };
+  const toTor = { role: 'ebgp' as const, asn: 64512, localAddress: '10.0.0.1' };
+  const noExport = store.intern(attrs({ communities: [NO_EXPORT] }));
+  assert.ok(exportAttrs(RR, client, toClient, noExport), 'reflected inside the AS');
+  assert.equal(exportAttrs(RR, client, toTor, noExport), undefined);
+  assert.equal(exportAttrs(RR, client, toTor, store.intern(attrs({ communities: [5, NO_EXPORT_SUBCONFED] }))), undefined);
+  const noAdv = store.intern(attrs({ communities: [NO_ADVERTISE] }));
+  assert.equal(exportAttrs(RR, client, toClient, noAdv), undefined);
+  assert.equal(exportAttrs(RR, tor, toClient, noAdv), undefined);
+});
