@@ -270,3 +270,18 @@ test('host bits are ignored (RFC 4271 4.3); a bad length is a BgpError, never a 
   const v6 = new Rib({ family: IPV6_UNICAST, peers, attrs: store });
   assert.equal(v6.announce(a.index, [1, 2], 64, 0, store.intern(attrs()))?.code, ErrorCode.UpdateMessage, 'too few words');
 });
+
+test('ECMP through the Rib: multipath in the change event, updated when a member path goes', () => {
+  const { store, peers } = setup();
+  const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, multipath: true, igpCost: () => 10 });
+  const a = peers.add(ibgp('10.0.0.2'));
+  const b = peers.add(ibgp('10.0.0.3'));
+  const c = peers.add(ibgp('10.0.0.4'));
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ asPath: seq(1), nextHop: '192.0.2.2' })));
+  rib.announce4(b.index, NET, 24, 0, store.intern(attrs({ asPath: seq(2), nextHop: '192.0.2.3' })));
+  rib.announce4(c.index, NET, 24, 0, store.intern(attrs({ asPath: seq(3, 4), nextHop: '192.0.2.4' })));
+  const ch = rib.decide()[0]!;
+  assert.deepEqual(ch.multipath!.map((r) => r.peer.address).sort(), ['10.0.0.2', '10.0.0.3']);
+  rib.withdraw4(b.index, NET, 24, 0);
+  assert.deepEqual(rib.decide()[0]!.multipath!.map((r) => r.peer.address), ['10.0.0.2']);
+});
