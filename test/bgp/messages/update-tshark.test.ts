@@ -1,7 +1,8 @@
 // Cross-check of our UPDATE decoding against Wireshark's dissector on the real captures in
-// test/pcap-fixtures: for every UPDATE, the length, withdrawn routes, NLRI, attribute type
-// codes, ORIGIN, AS_PATH ASNs, NEXT_HOP, MED and the MP_REACH / MP_UNREACH prefixes must
-// agree. Messages are compared as multisets per capture (tshark goes frame by frame, we go
+// test/pcap-fixtures: for every UPDATE, the length, withdrawn routes, NLRI (with ADD-PATH
+// ids), attribute type codes, ORIGIN, AS_PATH and AS4_PATH ASNs, NEXT_HOP, MED, LOCAL_PREF,
+// AGGREGATOR / AS4_AGGREGATOR, COMMUNITIES, ORIGINATOR_ID, CLUSTER_LIST and the MP_REACH /
+// MP_UNREACH prefixes must agree. Messages are compared as multisets per capture (tshark goes frame by frame, we go
 // per TCP direction). Needs tshark.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,8 @@ const CODES: Record<string, number> = {
 interface Summary {
   length: number; withdrawn: string[]; nlri: string[]; types: number[]; origin?: number; asns?: number[];
   nextHop?: string; med?: number; mpReach?: string[]; mpUnreach?: string[];
+  localPref?: number; communities?: string[]; originatorId?: string; clusterList?: string[];
+  aggregator?: string; as4Path?: number[]; as4Aggregator?: string;
 }
 type Obj = Record<string, unknown>;
 const list = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
@@ -41,10 +44,27 @@ function fromTshark(m: Obj): Summary {
     s.types.push(t);
     const f = (k: string): unknown => a[`bgp.update.path_attribute.${k}`];
     if (t === 1) s.origin = Number(f('origin'));
-    if (t === 2) {
-      s.asns = list(f('as_path_segment') as Obj | Obj[]).flatMap((g) =>
-        list((g['bgp.update.path_attribute.as_path_segment.as4'] ?? g['bgp.update.path_attribute.as_path_segment.as2']) as string | string[]).map(Number));
+    const asns = (): number[] => list(f('as_path_segment') as Obj | Obj[]).flatMap((g) =>
+      list((g['bgp.update.path_attribute.as_path_segment.as4'] ?? g['bgp.update.path_attribute.as_path_segment.as2']) as string | string[]).map(Number));
+    const agg = (): string => `${String(f('aggregator_as'))} ${String(f('aggregator_origin'))}`;
+    if (t === 2) s.asns = asns();
+    if (t === 5) s.localPref = Number(f('local_pref'));
+    if (t === 7) s.aggregator = agg();
+    if (t === 8) {
+      // tshark lists well-known communities (RFC 1997 NO_EXPORT...) under their own key, so
+      // wire order is lost there: compare communities as sorted lists.
+      const cs = f('communities') as Obj;
+      s.communities = [
+        ...list(cs['bgp.update.path_attribute.community'] as Obj | Obj[])
+          .map((c) => `${String(c['bgp.update.path_attribute.community_as'])}:${String(c['bgp.update.path_attribute.community_value'])}`),
+        ...list(cs['bgp.update.path_attribute.community_wellknown'] as string | string[])
+          .map((h) => { const v = Number(h); return `${v >>> 16}:${v & 0xffff}`; }),
+      ].sort();
     }
+    if (t === 9) s.originatorId = String(f('originator_id'));
+    if (t === 10) s.clusterList = list((a['bgp.path_attribute.cluster_list'] as Obj)['bgp.path_attribute.cluster_id'] as string | string[]);
+    if (t === 17) s.as4Path = asns();
+    if (t === 18) s.as4Aggregator = agg();
     if (t === 3) s.nextHop = String(f('next_hop'));
     if (t === 4) s.med = Number(f('multi_exit_disc'));
     if (t === 14) s.mpReach = prefixKeys(f('mp_reach_nlri'));
@@ -69,6 +89,14 @@ function fromOurs(j: Obj): Summary {
   if (a.med !== undefined) s.med = a.med as number;
   if (a.mpReach !== undefined) s.mpReach = ((a.mpReach as Obj).nlri as string[]);
   if (a.mpUnreach !== undefined) s.mpUnreach = ((a.mpUnreach as Obj).withdrawn as string[]);
+  if (a.localPref !== undefined) s.localPref = a.localPref as number;
+  const agg = (g: unknown): string => `${String((g as Obj).asn)} ${String((g as Obj).address)}`;
+  if (a.aggregator !== undefined) s.aggregator = agg(a.aggregator);
+  if (a.communities !== undefined) s.communities = [...(a.communities as string[])].sort();
+  if (a.originatorId !== undefined) s.originatorId = a.originatorId as string;
+  if (a.clusterList !== undefined) s.clusterList = a.clusterList as string[];
+  if (a.as4Path !== undefined) s.as4Path = (a.as4Path as { asns: number[] }[]).flatMap((g) => g.asns);
+  if (a.as4Aggregator !== undefined) s.as4Aggregator = agg(a.as4Aggregator);
   return s;
 }
 
@@ -86,7 +114,8 @@ async function ourUpdates(file: string): Promise<Summary[]> {
   return lines.filter((l) => l.type === 'UPDATE').map(fromOurs);
 }
 
-const ORDER: (keyof Summary)[] = ['length', 'withdrawn', 'nlri', 'types', 'origin', 'asns', 'nextHop', 'med', 'mpReach', 'mpUnreach'];
+const ORDER: (keyof Summary)[] = ['length', 'withdrawn', 'nlri', 'types', 'origin', 'asns', 'nextHop', 'med', 'mpReach',
+  'mpUnreach', 'localPref', 'communities', 'originatorId', 'clusterList', 'aggregator', 'as4Path', 'as4Aggregator'];
 const canon = (xs: Summary[]): string[] => xs.map((x) => JSON.stringify(x, ORDER)).sort();
 
 const files = (() => {
