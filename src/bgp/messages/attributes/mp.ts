@@ -23,9 +23,14 @@ function block(b: Uint8Array, s: number, e: number, afi: number, safi: number, a
   return count < 0 ? undefined : { afi, safi, addPath, bytes: b.subarray(s, e), count };
 }
 
-/** Next hop lengths RFC 4760 3 / RFC 2545 3 allow for the families we parse. */
+/**
+ * Next hop lengths for the families we parse: IPv6 16 or 32 (RFC 2545 3); IPv4 4, or 16 / 32
+ * when the peer uses IPv6 next hops for IPv4 NLRI (RFC 8950 4; the capability check belongs
+ * to the session, not to syntax).
+ */
 function nextHopLengthOk(afi: number, len: number): boolean {
-  return afi === AFI_IPV4 ? len === 4 : afi === AFI_IPV6 ? len === 16 || len === 32 : true;
+  if (afi === AFI_IPV4) return len === 4 || len === 16 || len === 32;
+  return afi === AFI_IPV6 ? len === 16 || len === 32 : true;
 }
 
 export const decodeMpReach: DecodeHook = (b, s, e, ctx, out) => {
