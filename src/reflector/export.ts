@@ -1,11 +1,9 @@
 // Attribute rewriting on export, per RFC 4456 (reflection) and RFC 4271 5.1 (eBGP).
 // Every result is a new interned set; inputs are never mutated. Cached per (group, input
 // set, source peer) because ORIGINATOR_ID depends on the source peer's identifier.
-import type { AttrSet, AttrStore, AsPathSegment, RouteAttrs } from '../rib/attrs';
-import { SegmentType } from '../rib/attrs';
-import type { CodecContext, Family } from '../bgp/messages/types';
-import type { PeerInfo } from '../rib/peer';
-import type { PrefixId, PrefixIndex } from '../rib/prefix-index';
+import type { CodecContext, Family } from '../bgp/messages';
+import { SegmentType, type AsPathSegment, type AttrSet, type AttrStore, type PeerInfo, type PrefixId, type PrefixIndex,
+  type RouteAttrs } from '../rib';
 import { LocalIdentity, mayAdvertise, PeerRole, plainAttrs, roleOf } from './rules';
 
 /** What an update group exports to: the parts of the export signature that shape attributes. */

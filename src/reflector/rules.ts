@@ -1,10 +1,8 @@
 // RFC 4456 route reflection rules and loop prevention, pure functions over the RIB's types.
 // Who may hear what (section 6), what is dropped on receipt (section 8, and RFC 4271 9.1.2's
 // AS-path loop check), and which received attributes an eBGP peer may not set.
-import type { AttrSet, AttrStore, RouteAttrs } from '../rib/attrs';
-import { SegmentType } from '../rib/attrs';
-import type { PeerInfo } from '../rib/peer';
-import type { PrefixId, PrefixIndex } from '../rib/prefix-index';
+import { SegmentType, type AttrSet, type AttrStore, type PeerInfo, type PrefixId, type PrefixIndex,
+  type RouteAttrs } from '../rib';
 
 export type PeerRole = 'ebgp' | 'ibgp-client' | 'ibgp-nonclient';
 

@@ -10,13 +10,10 @@
 // new member catches up from the whole table), so a slow peer neither blocks the others nor
 // makes the group buffer without bound. No timers, no sockets: the session shell pulls when
 // its socket drains.
-import { AdjRibOut, NO_PEER } from '../rib/adj-rib-out';
-import type { AttrSet, AttrStore } from '../rib/attrs';
-import { PairQueue } from '../rib/pair-queue';
-import { packState, TableReplay } from '../rib/replay';
-import type { PeerInfo } from '../rib/peer';
-import type { LocRibChange, Rib, Route } from '../rib/rib';
-import type { UpdatePacker } from '../rib/wire-encode';
+import {
+  AdjRibOut, NO_PEER, PairQueue, packState, TableReplay, type AttrSet, type AttrStore, type LocRibChange, type PeerInfo,
+  type Rib, type Route, type UpdatePacker,
+} from '../rib';
 import { ExportSignature, Exporter, signatureKey } from './export';
 import { LocalIdentity, roleOf } from './rules';
 

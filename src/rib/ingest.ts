@@ -3,16 +3,12 @@
 // from the message bytes (no prefix objects); the path attributes become one interned
 // AttrSet per UPDATE. RFC 7606 treat-as-withdraw turns every NLRI of the message into a
 // withdrawal; End-of-RIB (RFC 4724 2) ends the peer's stale paths of that family.
-import type { ErrorAction } from '../bgp/messages/errors';
-import { mergeAs4 } from '../bgp/messages/as4';
-import { parseIpv4 } from '../bgp/messages/prefix';
-import { family as familyOf, type Family } from '../bgp/messages/types';
 import {
-  AttrType, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, forEachIpv4, forEachIpv6, mpNextHops,
-  type NlriBlock, type PathAttributes, type UpdateMessage,
-} from '../bgp/messages/update';
+  AttrType, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, family as familyOf, forEachIpv4, forEachIpv6, mergeAs4,
+  mpNextHops, parseIpv4, type BgpError, type ErrorAction, type Family, type NlriBlock, type PathAttributes,
+  type UpdateMessage,
+} from '../bgp/messages';
 import type { AttrSet, AttrStore, OpaqueAttr, RouteAttrs } from './attrs';
-import type { BgpError } from '../bgp/messages/errors';
 import type { Rib } from './rib';
 
 export interface IngestOptions {

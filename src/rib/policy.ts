@@ -2,7 +2,7 @@
 // accept, reject or rewrite (communities set/add/delete, LOCAL_PREF, MED). Max-prefix lives
 // on the peer (PeerConfig.maxPrefixes, RFC 4486) because it counts, it does not filter.
 // A rewrite interns a new attribute set (STYLE.md): sets are never mutated.
-import type { Family } from '../bgp/messages/types';
+import type { Family } from '../bgp/messages';
 import type { AttrSet, AttrStore, RouteAttrs } from './attrs';
 import type { PeerInfo } from './peer';
 import { parsePrefix, PrefixId, PrefixIndex, PrefixValue } from './prefix-index';

@@ -4,7 +4,7 @@
 //   member joining while the table is unchanged (a burst of peers connecting at start-up
 //   costs one walk, not one per peer).
 // - packState: a member's private batch (pairs it missed), announce or withdraw per pair.
-import type { CodecContext } from '../bgp/messages/types';
+import type { CodecContext } from '../bgp/messages';
 import { AdjRibOut, NO_PEER } from './adj-rib-out';
 import type { AttrSet } from './attrs';
 import { PairQueue } from './pair-queue';

@@ -2,8 +2,7 @@
 // process. Sans-IO: no timers (the graceful-restart timer belongs to the session shell,
 // which calls endOfRib/staleExpired), no sockets. Changes mark prefixes dirty; decide()
 // re-runs 9.1.2 only on those and returns Loc-RIB change events in bounded batches.
-import { BgpError, CeaseSubcode, UpdateSubcode } from '../bgp/messages/errors';
-import { Family, familyAfi, familySafi } from '../bgp/messages/types';
+import { BgpError, CeaseSubcode, Family, familyAfi, familySafi, UpdateSubcode } from '../bgp/messages';
 import type { AttrSet, AttrStore } from './attrs';
 import { BestReason, Candidate, decide, DecisionOptions } from './decision';
 import { IntTable } from './int-table';

@@ -4,10 +4,10 @@
 // object is made per prefix (the codec's builder takes Prefix objects, fine for tools but
 // not for a full table). Every UPDATE carries as many prefixes of one set as fit (DESIGN.md
 // "Pack").
-import { AFI_IPV4, CodecContext, Family, familyAfi, familySafi, HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH,
-  MAX_MESSAGE_LENGTH, MessageType } from '../bgp/messages/types';
-import { splitAs4 } from '../bgp/messages/as4';
-import { encodeAttributes, type MutableAttributes, type PathAttributes } from '../bgp/messages/update';
+import {
+  AFI_IPV4, CodecContext, encodeAttributes, Family, familyAfi, familySafi, HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH, MessageType, splitAs4, type MutableAttributes, type PathAttributes,
+} from '../bgp/messages';
 import type { AttrSet, RouteAttrs } from './attrs';
 import { formatV4, parsePrefix, parseV4, PrefixIndex } from './prefix-index';
 
