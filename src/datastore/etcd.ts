@@ -115,8 +115,10 @@ export class EtcdDatastore implements Datastore {
     const builder = this.client.watch().prefix(prefix);
     if (fromRevision > 0) builder.startRevision(String(fromRevision));
     const watcher = builder.watcher();
+    let next = fromRevision; // the first revision we have not delivered
     watcher.on('data', (res) => {
       if (cancelled) return;
+      if (res.header?.revision) next = Math.max(next, Number(res.header.revision) + 1);
       if (res.compact_revision && Number(res.compact_revision) > 0 && res.canceled) return; // reported via 'error'
       for (const ev of res.events) {
         const key = ev.kv.key.toString();
@@ -128,10 +130,17 @@ export class EtcdDatastore implements Datastore {
     watcher.on('error', (err) => {
       if (cancelled) return;
       cancelled = true;
-      const msg = String(err.message ?? err);
-      const code = /compact/i.test(msg) ? 'compacted' : 'lost';
-      onError?.(new DatastoreError(code, `datastore: etcd watch on ${prefix}: ${msg}`));
       void watcher.cancel().catch(() => undefined);
+      // etcd 3.4 cancels a watch on a compacted revision with an empty cancel_reason (the
+      // revision is in a field etcd3 does not pass on), so ask etcd: a read at the revision
+      // the watch wanted fails with "required revision has been compacted" exactly then.
+      const msg = String(err.message ?? err);
+      const want = next;
+      const report = (code: 'compacted' | 'lost') => onError?.(new DatastoreError(code, `datastore: etcd watch on ${prefix} from ${want}: ${code === 'compacted' ? 'revision compacted' : msg}`));
+      if (/compact/i.test(msg)) { report('compacted'); return; }
+      if (want <= 0) { report('lost'); return; }
+      this.client.kv.range({ key: Buffer.from(prefix), revision: String(want), limit: 1 }, this.callOpts())
+        .then(() => report('lost'), (e: Error) => report(/compact/i.test(String(e.message)) ? 'compacted' : 'lost'));
     });
     return {
       cancel: () => {
