@@ -130,10 +130,6 @@ export function updateToJson(u: UpdateMessage): Record<string, unknown> {
   return j;
 }
 
-export { decodeAttributes, encodeAttributes, strongestAction } from './attributes/table';
-export type { DecodedAttributes, EncodeOptions } from './attributes/table';
-export * from './attributes/types';
-export { mpNextHops } from './attributes/mp';
-export { attributesToJson } from './attributes/json';
+export * from './attributes';
 export * from './nlri';
 export * from './prefix';
