@@ -71,3 +71,15 @@ test('RFC 6793: split then merge restores the 4-octet path through the 2-octet w
   assert.equal(u.errors.length, 0);
   assert.deepEqual(mergeAs4(u.attributes, false), { asPath: path, aggregator: agg });
 });
+
+test('RFC 6793 4.2.2: encoding for a 2-octet session never truncates a 4-octet ASN', () => {
+  const attrs: PathAttributes = { origin: 0, asPath: [seq(65001, 4200000001)], nextHop: '10.0.0.1',
+    aggregator: { asn: 4200000001, address: '10.0.0.9' } };
+  const b = encodeAttributes(attrs, DEFAULT_CONTEXT);
+  const h = (n: number): string => n.toString(16).padStart(4, '0');
+  const u = decodeUpdate(bytes(`${MARKER}${h(23 + b.length + 2)}020000${h(b.length)}${Buffer.from(b).toString('hex')}080a`), DEFAULT_CONTEXT);
+  assert.deepEqual(u.attributes.asPath, [seq(65001, T)]);
+  assert.deepEqual(u.attributes.as4Path, [seq(65001, 4200000001)]);
+  assert.deepEqual(u.attributes.aggregator, { asn: T, address: '10.0.0.9' });
+  assert.deepEqual(mergeAs4(u.attributes, false), { asPath: attrs.asPath, aggregator: attrs.aggregator });
+});

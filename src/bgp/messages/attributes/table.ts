@@ -11,6 +11,7 @@ import {
 import * as h from './basic';
 import { decodeAs4Path, decodeAsPath, encodeAs4Path, encodeAsPath } from './as-path';
 import { concatBytes } from './bytes';
+import { splitAs4 } from '../as4';
 import { decodeMpReach, decodeMpUnreach, encodeMpReach, encodeMpUnreach } from './mp';
 
 export interface AttrSpec {
@@ -179,8 +180,28 @@ export interface EncodeOptions {
   readonly propagate?: boolean;
 }
 
+const wide = (asn: number): boolean => asn > 0xffff;
+
+/**
+ * RFC 6793 4.2.2: to a 2-octet session, ASNs that do not fit go out as AS_TRANS with the
+ * real path in AS4_PATH / AS4_AGGREGATOR. Applied only when needed, so a set already in
+ * 2-octet form (AS_TRANS + AS4_*) encodes unchanged; never truncates an ASN silently.
+ */
+function forTwoOctet(a: PathAttributes): PathAttributes {
+  const pathWide = a.asPath?.some((g) => g.asns.some(wide)) ?? false;
+  const aggWide = a.aggregator !== undefined && wide(a.aggregator.asn);
+  if (!pathWide && !aggWide) return a;
+  const two = splitAs4(a.asPath ?? [], a.aggregator);
+  const out: MutableAttributes = { ...a };
+  if (a.asPath !== undefined) out.asPath = two.asPath;
+  if (pathWide) out.as4Path = two.as4Path;
+  if (aggWide) { out.aggregator = two.aggregator; out.as4Aggregator = two.as4Aggregator; }
+  return out;
+}
+
 /** Encodes the Path Attributes field: MP_* first, then ascending type order. */
-export function encodeAttributes(a: PathAttributes, ctx: CodecContext, opts: EncodeOptions = {}): Uint8Array {
+export function encodeAttributes(attrs: PathAttributes, ctx: CodecContext, opts: EncodeOptions = {}): Uint8Array {
+  const a = ctx.fourOctetAs ? attrs : forTwoOctet(attrs);
   const parts: Uint8Array[] = [];
   const unknown = [...(a.unknown ?? [])].sort((x, y) => x.type - y.type);
   let u = 0;
