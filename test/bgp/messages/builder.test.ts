@@ -3,6 +3,8 @@
 // ADD-PATH, extended messages, End-of-RIB.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { propertyParams } from './property-runs';
 import { endOfRib, packAnnouncements, packWithdrawals } from '../../../src/bgp/messages/builder';
 import { decodeUpdate, type UpdateMessage } from '../../../src/bgp/messages/update';
 import { blockStrings, encodedPrefixLength } from '../../../src/bgp/messages/nlri';
@@ -107,4 +109,29 @@ test('builder: End-of-RIB markers decode as End-of-RIB (RFC 4724 2)', () => {
   assert.equal(decodeUpdate(endOfRib(IPV4_UNICAST), DEFAULT_CONTEXT).endOfRib, IPV4_UNICAST);
   assert.equal(decodeUpdate(endOfRib(IPV6_UNICAST), DEFAULT_CONTEXT).endOfRib, IPV6_UNICAST);
   assert.equal(Buffer.from(endOfRib(IPV6_UNICAST).subarray(19)).toString('hex'), '0000' + '0006' + '800f03000201');
+});
+
+test('builder property: random prefixes and contexts pack within the limit, each prefix once, in order', () => {
+  const ctxArb = fc.record({ fourOctetAs: fc.boolean(), extendedMessage: fc.boolean(),
+    addPath: fc.subarray([IPV4_UNICAST, IPV6_UNICAST]).map((a) => new Set(a) as ReadonlySet<number>) }, { noNullPrototype: true });
+  const v4Arb = fc.array(fc.record({ addr: fc.integer({ min: 0, max: 0xffffffff }), len: fc.integer({ min: 0, max: 32 }),
+    pathId: fc.integer({ min: 0, max: 0xffffffff }) }, { noNullPrototype: true }), { maxLength: 3000 });
+  const params = propertyParams();
+  fc.assert(fc.property(ctxArb, v4Arb, fc.integer({ min: 0, max: 900 }), (ctx, raw, ncomm) => {
+    const ap = ctx.addPath.has(IPV4_UNICAST);
+    const mask = (len: number): number => (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0);
+    const ps: Prefix[] = raw.map((r) => ({ afi: 1, addr: (r.addr & mask(r.len)) >>> 0, len: r.len, ...(ap ? { pathId: r.pathId } : {}) }));
+    const attrs: PathAttributes = { ...ATTRS, communities: Array.from({ length: ncomm + 1 }, (_, i) => i) };
+    const max = ctx.extendedMessage ? 65535 : 4096;
+    for (const msgs of [packAnnouncements(attrs, IPV4_UNICAST, ps, ctx), packWithdrawals(IPV4_UNICAST, ps, ctx)]) {
+      const got: string[] = [];
+      for (const m of msgs) {
+        assert.ok(m.length <= max);
+        const u = decodeUpdate(m, ctx);
+        assert.equal(u.errors.length, 0);
+        got.push(...blockStrings(u.nlri), ...blockStrings(u.withdrawn));
+      }
+      assert.deepEqual(got, ps.map(prefixToString));
+    }
+  }), { ...params, numRuns: Math.min(params.numRuns, 500) });
 });
