@@ -124,6 +124,25 @@ function rawHex(node, start, end) {
   return hex;
 }
 
+/**
+ * Bytes tshark decodes but does not print as field values (an attribute it does not know is
+ * one empty "unknown" field): read them from the buffer the message was dissected from, the
+ * frame's TCP payload or a reassembled PDU, whichever holds this message's own header bytes.
+ */
+function sourceHex(packet, m, start, end) {
+  const header = rawHex(m, m.pos, m.pos + 19);
+  for (const name of ['tcp.payload', 'tcp.reassembled.data']) {
+    for (const b of findAll(packet, name)) {
+      if (typeof b.value !== 'string' || b.value.length !== 2 * b.size) continue;
+      const at = (x) => 2 * (x - b.pos);
+      if (m.pos < b.pos || end > b.pos + b.size) continue;
+      if (header !== undefined && b.value.slice(at(m.pos), at(m.pos + 19)) !== header) continue;
+      return b.value.slice(at(start), at(end));
+    }
+  }
+  return undefined;
+}
+
 // --- Endpoints ---
 
 function endpoints(p) {
@@ -167,7 +186,8 @@ const addr = (s) => (s.includes(':') ? ipv6Canonical(s) : s);
 
 const TYPES = { 1: 'OPEN', 2: 'UPDATE', 3: 'NOTIFICATION', 4: 'KEEPALIVE', 5: 'ROUTE-REFRESH' };
 
-function message(m, ctx) {
+function message(m, outer) {
+  const ctx = { ...outer, message: m };
   const type = TYPES[num(m, 'bgp.type')];
   const length = num(m, 'bgp.length');
   if (!type) fail(`frame ${ctx.frame}: BGP message of unknown type ${show(m, 'bgp.type')}`);
@@ -290,7 +310,7 @@ function attributes_(list, ctx) {
       default: {
         // Not named by the contract: type, the flags octet as sent, the value's bytes.
         const hdr = flags & 0x10 ? 4 : 3;
-        const hex = rawHex(a, a.pos + hdr, a.pos + a.size);
+        const hex = rawHex(a, a.pos + hdr, a.pos + a.size) ?? sourceHex(ctx.packet, ctx.message, a.pos + hdr, a.pos + a.size);
         if (hex === undefined) fail(`frame ${ctx.frame}: attribute ${type} bytes not covered by tshark fields`);
         unknown.push({ type, flags, hex });
       }
@@ -363,7 +383,7 @@ function main() {
           if (sr & 2 && peerSr & 1) addPath.add(fam);
         }
       }
-      const json = message(m, { src: ends.src, dst: ends.dst, four, addPath, frame: p2.frame });
+      const json = message(m, { src: ends.src, dst: ends.dst, four, addPath, frame: p2.frame, packet: p2 });
       if (json.type === 'OPEN') st.opens.set(ends.src, openCaps(m));
       out.push(JSON.stringify(json));
     });

@@ -113,3 +113,10 @@ test('as2: AS_TRANS with AS4_PATH and AS4_AGGREGATOR, AS_SET, ATOMIC_AGGREGATE',
   assert.ok(a.some((x) => x.asPath?.some((s: Msg) => s.type === 'AS_SET')));
   assert.ok(a.some((x) => x.atomicAggregate === true));
 });
+
+test('roles-otc: Role capability in both OPENs, OTC as an unknown attribute with its flags and bytes', () => {
+  const ms = expected('roles-otc');
+  assert.ok(ms.filter((m) => m.type === 'OPEN').every((m) => (m.capabilities as number[]).includes(9)));
+  const otc = attrs(ms).flatMap((x) => x.unknown ?? []);
+  assert.deepEqual(otc[0], { type: 35, flags: 0xc0, hex: (65001).toString(16).padStart(8, '0') });
+});
