@@ -1,5 +1,20 @@
 /**
- * src/datastore: one key-value interface (get, list, compare-and-swap put, delete, watch,
- * leases) with an embedded and an etcd v3 implementation; resources and IPAM on top.
+ * src/datastore: one key-value interface (get, list, compare-and-swap put, delete, txn, watch
+ * from a revision, leases) with an embedded and an etcd v3 implementation (contract 4), the
+ * resources of contract 5 on top (validation, documents, keys), the peers a speaker should
+ * have (`peersForNode`, the live `PeerSource`), reflector registration and status writers,
+ * and block-affinity IPAM. Data flow: CLI / daemons -> resources -> Datastore -> embedded map
+ * or etcd; watches -> resyncingWatch -> PeerSource -> the reflector / node agent.
  */
-export {};
+export * from './store';
+export { EmbeddedDatastore, EmbeddedOptions } from './embedded';
+export { EtcdDatastore, EtcdOptions } from './etcd';
+export { openDatastore, parseDatastoreUrl, DatastoreUrl } from './open';
+export { resyncingWatch, ResyncingWatch, ResyncingWatchOptions } from './resync';
+export * from './resources/types';
+export { ResourceError, validateResource } from './resources/validate';
+export { parseSelector, Selector, Labels, SelectorError } from './resources/selector';
+export { parseDocuments, putResource, getResource, listResources, deleteResource, requireKind, encodeStored, decodeStored } from './resources/documents';
+export { peersForNode, computePeers, PeerSource, EffectivePeer, PeerChanges, PeerSourceOptions, PeerInputs } from './resources/peers';
+export { registerReflector, reflectorKey, statusKey, StatusWriter, Registration, ReflectorInfo } from './resources/registration';
+export { allocate, release, releaseBlock, showBlocks, blocksForNode, IpamError, AllocateOptions, BlockSummary } from './ipam';

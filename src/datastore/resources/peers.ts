@@ -1,0 +1,186 @@
+// The BGP peers a speaker should have, from BGPPeer, Node and BGPConfiguration resources:
+// - a BGPPeer with spec.node applies to that node only, with spec.nodeSelector to nodes whose
+//   labels match, with neither to every speaker (nodes and reflectors);
+// - a BGPPeer with spec.peerSelector expands to one peer per matching Node (their BGP
+//   addresses), which is how reflector meshes and RR-client sets are written;
+// - with the node-to-node mesh on (BGPConfiguration "default", on unless set false), every
+//   other Node with a BGP address is a peer too; explicit BGPPeers win over mesh entries.
+// `PeerSource` keeps this answer current from a watch and reports differences, debounced.
+import { Datastore, WatchEvent } from '../store';
+import { resyncingWatch } from '../resync';
+import { decodeStored } from './documents';
+import { parseSelector, Labels } from './selector';
+import { BGPConfigurationSpec, BGPPeerSpec, kindPrefix, NodeSpec, Resource } from './types';
+
+export interface EffectivePeer {
+  /** Stable identity: the peer address (one session per address). */
+  peerIP: string;
+  asNumber: number;
+  /** Where it came from: `bgppeer/NAME` or `mesh/NODE`. */
+  source: string;
+  password?: string;
+  holdTime?: number;
+  keepaliveTime?: number;
+  maxPrefixes?: number;
+  routeReflectorClient: boolean;
+  passive: boolean;
+}
+
+export interface PeerInputs {
+  peers: Resource[];
+  nodes: Resource[];
+  config?: Resource;
+}
+
+function nodeAddresses(n: Resource): string[] {
+  const b = (n.spec as NodeSpec).bgp;
+  return [b?.ipv4Address, b?.ipv6Address].filter((x): x is string => typeof x === 'string');
+}
+
+/** The pure computation behind peersForNode, sorted by peerIP. */
+export function computePeers(inputs: PeerInputs, nodeName: string, labels: Labels): EffectivePeer[] {
+  const cfg = (inputs.config?.spec ?? {}) as BGPConfigurationSpec;
+  const defaultAs = cfg.asNumber ?? 64512;
+  const nodeAs = (n: Resource) => (n.spec as NodeSpec).bgp?.asNumber ?? defaultAs;
+  const self = inputs.nodes.find((n) => n.metadata.name === nodeName);
+  const own = new Set(self ? nodeAddresses(self) : []);
+  const out = new Map<string, EffectivePeer>();
+  const sorted = [...inputs.peers].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  for (const p of sorted) {
+    const s = p.spec as unknown as BGPPeerSpec;
+    if (s.node !== undefined && s.node !== nodeName) continue;
+    if (s.nodeSelector !== undefined && !parseSelector(s.nodeSelector)(labels)) continue;
+    const base = {
+      source: `bgppeer/${p.metadata.name}`, password: s.password, holdTime: s.holdTime, keepaliveTime: s.keepaliveTime,
+      maxPrefixes: s.maxPrefixes, routeReflectorClient: s.routeReflectorClient ?? false, passive: s.passive ?? false,
+    };
+    const targets: Array<{ ip: string; as: number }> = [];
+    if (s.peerSelector !== undefined) {
+      const sel = parseSelector(s.peerSelector);
+      for (const n of inputs.nodes) {
+        if (n.metadata.name === nodeName || !sel(n.metadata.labels ?? {})) continue;
+        for (const ip of nodeAddresses(n)) targets.push({ ip, as: s.asNumber ?? nodeAs(n) });
+      }
+    } else {
+      targets.push({ ip: s.peerIP, as: s.asNumber });
+    }
+    for (const t of targets) {
+      if (own.has(t.ip) || out.has(t.ip)) continue; // never peer with ourselves; first name wins
+      out.set(t.ip, strip({ peerIP: t.ip, asNumber: t.as, ...base }));
+    }
+  }
+  if (cfg.nodeToNodeMesh !== false) {
+    for (const n of inputs.nodes) {
+      if (n.metadata.name === nodeName) continue;
+      for (const ip of nodeAddresses(n)) {
+        if (own.has(ip) || out.has(ip)) continue;
+        out.set(ip, { peerIP: ip, asNumber: nodeAs(n), source: `mesh/${n.metadata.name}`, routeReflectorClient: false, passive: false });
+      }
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.peerIP < b.peerIP ? -1 : 1));
+}
+
+function strip(p: EffectivePeer): EffectivePeer {
+  for (const k of Object.keys(p) as (keyof EffectivePeer)[]) if (p[k] === undefined) delete p[k];
+  return p;
+}
+
+async function readInputs(store: Datastore): Promise<PeerInputs> {
+  const [peers, nodes, configs] = await Promise.all(['bgppeer', 'node', 'bgpconfig'].map((k) => store.list(`/vroute/v1/${k}/`)));
+  return {
+    peers: peers!.items.map((kv) => decodeStored('BGPPeer', kv.key, kv.value, kv.revision)),
+    nodes: nodes!.items.map((kv) => decodeStored('Node', kv.key, kv.value, kv.revision)),
+    config: configs!.items.filter((kv) => kv.key.endsWith('/default')).map((kv) => decodeStored('BGPConfiguration', kv.key, kv.value, kv.revision))[0],
+  };
+}
+
+/** The effective peers of speaker `nodeName`; labels default to its Node resource's labels. */
+export async function peersForNode(store: Datastore, nodeName: string, labels?: Labels): Promise<EffectivePeer[]> {
+  const inputs = await readInputs(store);
+  const own = labels ?? inputs.nodes.find((n) => n.metadata.name === nodeName)?.metadata.labels ?? {};
+  return computePeers(inputs, nodeName, own);
+}
+
+export interface PeerChanges {
+  added: EffectivePeer[];
+  changed: EffectivePeer[];
+  removed: EffectivePeer[];
+}
+
+export interface PeerSourceOptions {
+  /** Speaker labels; default: its Node resource's labels (followed live). */
+  labels?: Labels;
+  debounceMs?: number; // default 200 (always < 1 s)
+  /** A resource that fails to decode is skipped; this hears about it. */
+  onInvalid?: (key: string, err: Error) => void;
+}
+
+/**
+ * Watches BGPPeer, Node and BGPConfiguration and reports the speaker's peer set as it changes:
+ * the first report has every peer as `added`; later ones only differences. Debounced, so a
+ * burst of edits (an `apply -f` of many documents) becomes one report.
+ */
+export class PeerSource {
+  private readonly raw = new Map<string, Resource>();
+  private current = new Map<string, EffectivePeer>();
+  private timer?: NodeJS.Timeout;
+  private readonly watches: Array<{ cancel(): void }> = [];
+  private synced = 0;
+
+  constructor(store: Datastore, private readonly nodeName: string, private readonly onChange: (c: PeerChanges) => void, private readonly opts: PeerSourceOptions = {}) {
+    const kinds = [['BGPPeer', kindPrefix('BGPPeer')], ['Node', kindPrefix('Node')], ['BGPConfiguration', kindPrefix('BGPConfiguration')]] as const;
+    for (const [kind, prefix] of kinds) {
+      this.watches.push(resyncingWatch(store, prefix, (e: WatchEvent) => {
+        if (e.type === 'delete') this.raw.delete(e.key);
+        else {
+          try {
+            this.raw.set(e.key, decodeStored(kind, e.key, e.value ?? '', e.revision));
+          } catch (err) {
+            this.raw.delete(e.key);
+            this.opts.onInvalid?.(e.key, err as Error);
+          }
+        }
+        this.schedule();
+      }, { onSynced: () => { this.synced++; this.schedule(); } }));
+    }
+  }
+
+  peers(): EffectivePeer[] {
+    return [...this.current.values()];
+  }
+
+  cancel(): void {
+    for (const w of this.watches) w.cancel();
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.synced < 3 || this.timer) return; // the first report waits for all three lists
+    this.timer = setTimeout(() => { this.timer = undefined; this.recompute(); }, Math.min(this.opts.debounceMs ?? 200, 900));
+  }
+
+  private recompute(): void {
+    const all = [...this.raw.entries()];
+    const of = (prefix: string) => all.filter(([k]) => k.startsWith(prefix)).map(([, r]) => r);
+    const nodes = of(kindPrefix('Node'));
+    const inputs: PeerInputs = { peers: of(kindPrefix('BGPPeer')), nodes, config: this.raw.get(kindPrefix('BGPConfiguration') + 'default') };
+    const labels = this.opts.labels ?? nodes.find((n) => n.metadata.name === this.nodeName)?.metadata.labels ?? {};
+    const next = new Map(computePeers(inputs, this.nodeName, labels).map((p) => [p.peerIP, p]));
+    const changes: PeerChanges = { added: [], changed: [], removed: [] };
+    for (const [ip, p] of next) {
+      const old = this.current.get(ip);
+      if (!old) changes.added.push(p);
+      else if (JSON.stringify(old) !== JSON.stringify(p)) changes.changed.push(p);
+    }
+    for (const [ip, p] of this.current) if (!next.has(ip)) changes.removed.push(p);
+    const first = !this.reported; // the first report goes out even when empty
+    this.current = next;
+    if (first || changes.added.length + changes.changed.length + changes.removed.length > 0) {
+      this.reported = true;
+      this.onChange(changes);
+    }
+  }
+
+  private reported = false;
+}
