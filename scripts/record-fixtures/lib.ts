@@ -40,8 +40,9 @@ export class Run {
     return readFileSync(path.join(CONF, this.scenario, name), 'utf8');
   }
 
-  async bird(i: number, confName: string): Promise<Daemon> {
-    const d = await startBird(this.host(i).ns, this.conf(confName));
+  /** Starts BIRD on host i with conf/<scenario>/<confName>, `edit`ed first if given. */
+  async bird(i: number, confName: string, edit: (text: string) => string = (t) => t): Promise<Daemon> {
+    const d = await startBird(this.host(i).ns, edit(this.conf(confName)));
     this.daemons.push(d);
     return d;
   }

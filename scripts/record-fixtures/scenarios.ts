@@ -169,6 +169,25 @@ export const SCENARIOS: Record<string, Scenario> = {
       await sleep(500);
     },
   },
+  // UPDATEs of several KB across small TCP segments (TCP reassembly), then a withdrawal of
+  // all of them (a large withdrawn-routes field).
+  'large-update': {
+    hosts: 2,
+    captureOn: 0,
+    async run(r) {
+      // One MSS-sized segment per packet on the wire (no GSO super-packets in the capture).
+      for (const i of [0, 1]) r.host(i).ns.exec('ip', ['link', 'set', 'dev', 'vr0', 'mtu', '576', 'gso_max_segs', '1']);
+      const routes = Array.from({ length: 1200 }, (_, k) => `  route 10.${k >> 8}.${k & 255}.0/24 blackhole;`).join('\n');
+      const frr = await r.frr(1, 'frr.conf');
+      const bird = await r.bird(0, 'bird.conf', (t) => t.replace('  # ROUTES', routes));
+      await waitEstablished(bird, 'frr');
+      await waitOutput(frr, 'show bgp summary json', (o) => /"pfxRcd":1200\b/.test(o), 'FRR to learn 1200 routes');
+      await sleep(1000);
+      r.birdReconfigure(bird, 'bird-withdraw.conf');
+      await waitOutput(frr, 'show bgp summary json', (o) => /"pfxRcd":1\b/.test(o), 'FRR to see the withdrawals');
+      await sleep(1000);
+    },
+  },
 };
 
 function birdState(d: Daemon, proto: string): string | undefined {

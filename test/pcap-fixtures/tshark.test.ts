@@ -120,3 +120,13 @@ test('roles-otc: Role capability in both OPENs, OTC as an unknown attribute with
   const otc = attrs(ms).flatMap((x) => x.unknown ?? []);
   assert.deepEqual(otc[0], { type: 35, flags: 0xc0, hex: (65001).toString(16).padStart(8, '0') });
 });
+
+test('large-update: 1200 prefixes in UPDATEs longer than one TCP segment, then all withdrawn', () => {
+  const ms = updates(expected('large-update')).filter((m) => m.src === '192.0.2.1:179' || String(m.src).startsWith('192.0.2.1:'));
+  const announced = new Set(ms.flatMap((m) => (m.nlri ?? []) as string[]).filter((p) => p.startsWith('10.')));
+  const withdrawn = new Set(ms.flatMap((m) => (m.withdrawn ?? []) as string[]));
+  assert.equal(announced.size, 1200);
+  assert.deepEqual([...withdrawn].sort(), [...announced].sort());
+  // MSS 536 at MTU 576: anything longer was reassembled from several segments.
+  assert.ok(expected('large-update').some((m) => m.type === 'UPDATE' && (m.length as number) > 536 * 2));
+});
