@@ -1,0 +1,113 @@
+// IPAM: block affinity, claiming, borrowing only when the pool has no free block, release;
+// and a race of 4 processes x 500 allocations on one etcd with no duplicate and no loss.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { skipReason } from '../helpers/env';
+import { startEtcd } from '../helpers/etcd';
+import { EmbeddedDatastore } from '../../src/datastore/embedded';
+import { EtcdDatastore } from '../../src/datastore/etcd';
+import { Datastore } from '../../src/datastore/store';
+import { allocate, blocksForNode, release, releaseBlock, showBlocks } from '../../src/datastore/ipam';
+import { parseDocuments, putResource } from '../../src/datastore/resources/documents';
+
+async function pool(ds: Datastore, cidr: string, blockSize: number, name = 'p'): Promise<void> {
+  await putResource(ds, parseDocuments(`apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: ${name}}\nspec: {cidr: "${cidr}", blockSize: ${blockSize}}`)[0]!);
+}
+
+test('a node fills its block, then claims the next; addresses are unique', async () => {
+  const ds = new EmbeddedDatastore();
+  await pool(ds, '10.233.0.0/24', 28);
+  const a = await allocate(ds, { node: 'alpha', count: 20 });
+  assert.equal(new Set(a).size, 20);
+  const blocks = await blocksForNode(ds, 'alpha');
+  assert.equal(blocks.length, 2);
+  for (const ip of a) assert.ok(blocks.some((b) => ip.startsWith(b.split('.').slice(0, 3).join('.'))));
+  const b = await allocate(ds, { node: 'beta', count: 3 });
+  const bb = await blocksForNode(ds, 'beta');
+  assert.equal(bb.length, 1);
+  assert.ok(!blocks.includes(bb[0]!), 'beta got its own block');
+  assert.ok(b.every((ip) => !a.includes(ip)));
+  await ds.close();
+});
+
+test('borrow only when the pool has no free block; release and block release', async () => {
+  const ds = new EmbeddedDatastore();
+  await pool(ds, '10.9.0.0/28', 30); // 4 blocks of 4
+  const a = await allocate(ds, { node: 'alpha', count: 10 }); // 3 blocks, last has 2 free
+  assert.equal((await blocksForNode(ds, 'alpha')).length, 3);
+  const b = await allocate(ds, { node: 'beta', count: 4 }); // claims the last free block
+  assert.equal((await blocksForNode(ds, 'beta')).length, 1);
+  const borrowed = await allocate(ds, { node: 'beta', count: 2 }); // no free block: borrows from alpha's
+  const alphaBlocks = await blocksForNode(ds, 'alpha');
+  const show = await showBlocks(ds);
+  assert.ok(borrowed.every((ip) => show.blocks.some((x) => x.affinity === 'node:alpha' && alphaBlocks.includes(x.cidr) && ipIn(ip, x.cidr))));
+  assert.equal((await blocksForNode(ds, 'beta')).length, 1, 'borrowing claims no block');
+  await assert.rejects(allocate(ds, { node: 'gamma' }), /ipam: pool 10.9.0.0\/28 exhausted/);
+  assert.equal(await release(ds, a[0]!), 'node:alpha');
+  await assert.rejects(release(ds, a[0]!), /is not allocated/);
+  assert.deepEqual(await allocate(ds, { node: 'gamma' }), [a[0]]);
+  // Empty a block, then release it.
+  for (const ip of b) await release(ds, ip);
+  await releaseBlock(ds, (await blocksForNode(ds, 'beta'))[0]!);
+  assert.equal((await blocksForNode(ds, 'beta')).length, 0);
+  await assert.rejects(releaseBlock(ds, alphaBlocks[0]!), /still has/);
+  await ds.close();
+});
+
+test('IPv6 pools: /122 blocks by default', async () => {
+  const ds = new EmbeddedDatastore();
+  await putResource(ds, parseDocuments('apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: v6}\nspec: {cidr: "fd00:233::/64"}')[0]!);
+  const got = await allocate(ds, { node: 'alpha', family: 6, count: 65 });
+  assert.equal(new Set(got).size, 65);
+  const blocks = await blocksForNode(ds, 'alpha');
+  assert.equal(blocks.length, 2);
+  assert.ok(blocks.every((b) => /^fd00:233::([0-9a-f]+)?\/122$/.test(b)), blocks.join());
+  // The first 64 fill one block: they share everything but the last 6 bits.
+  const block0 = blocks.find((b) => b.startsWith(got[0]!.replace(/[0-9a-f]*$/, '')) && got.slice(0, 64).every((ip) => ip !== got[64]));
+  assert.ok(block0);
+  assert.ok(got.every((ip) => ip.startsWith('fd00:233::')));
+  await ds.close();
+});
+
+function ipIn(ip: string, cidr: string): boolean {
+  const [net, len] = cidr.split('/');
+  const n = (s: string) => s.split('.').reduce((a, x) => a * 256 + Number(x), 0);
+  const span = 2 ** (32 - Number(len));
+  return n(ip) >= n(net!) && n(ip) < n(net!) + span;
+}
+
+test('race: 4 processes x 500 allocations on one etcd', { skip: skipReason('etcd'), timeout: 240000 }, async () => {
+  const cluster = await startEtcd(1);
+  const ds = new EtcdDatastore({ endpoints: cluster.endpoints });
+  try {
+    await pool(ds, '10.99.0.0/16', 26);
+    const worker = path.join(__dirname, __filename.endsWith('.ts') ? 'ipam-worker.ts' : 'ipam-worker.js');
+    const args = __filename.endsWith('.ts') ? ['--import', 'tsx', worker] : [worker];
+    const nodes = ['n0', 'n1', 'n2', 'n3'];
+    const started = Date.now();
+    const results = await Promise.all(nodes.map((node) => new Promise<string[]>((resolve, reject) => {
+      execFile(process.execPath, [...args, cluster.endpoints.join(','), node, '500'], { timeout: 200000 }, (err, out, errOut) => {
+        if (err) reject(new Error(`${node}: ${errOut || err.message}`));
+        else resolve(JSON.parse(out) as string[]);
+      });
+    })));
+    const ms = Date.now() - started;
+    const all = results.flat();
+    assert.equal(all.length, 2000);
+    assert.equal(new Set(all).size, 2000, 'no address handed out twice');
+    // No lost address: the blocks hold exactly what the processes were given, with their handles.
+    const show = await showBlocks(ds);
+    assert.equal(show.blocks.reduce((s, b) => s + b.used, 0), 2000);
+    for (const [i, node] of nodes.entries()) {
+      const blocks = await blocksForNode(ds, node);
+      assert.equal(blocks.length, Math.ceil(500 / 64), `${node} holds ceil(500/64) blocks`);
+      for (const ip of results[i]!) assert.ok(blocks.some((b) => ipIn(ip, b)), `${ip} is in a block of ${node}`);
+    }
+    if (process.env.VR_DEBUG) console.error(`ipam race: 2000 allocations in ${ms} ms`);
+  } finally {
+    await ds.close();
+    await cluster.destroy();
+  }
+});
