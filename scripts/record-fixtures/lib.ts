@@ -10,7 +10,8 @@ export { waitFor, waitEstablished };
 export type { Daemon, Host, Lab };
 
 export const REPO = path.resolve(__dirname, '..', '..');
-export const FIXTURES = path.join(REPO, 'test', 'pcap-fixtures');
+/** Where captures and .ndjson go: test/pcap-fixtures, or $FX_OUT (to try a re-recording). */
+export const FIXTURES = process.env.FX_OUT ? path.resolve(process.env.FX_OUT) : path.join(REPO, 'test', 'pcap-fixtures');
 const CONF = path.join(__dirname, 'conf');
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -76,3 +76,40 @@ test('startBird fails fast with BIRD\'s own message on a bad config', { skip: sk
     lab.cleanup();
   }
 });
+
+test('FRR with zebra accepts BIRD\'s IPv6 link-local next hop over an IPv6 session', { skip: skipReason('netns', 'bird', 'frr'), timeout: 60_000 }, async () => {
+  const lab = createLab(2, 'hlp');
+  const daemons: Daemon[] = [];
+  try {
+    const [a, b] = lab.hosts;
+    const bird = await startBird(a.ns, `router id ${a.ipv4};
+protocol device {}
+protocol static st { ipv6; route 2001:db8:100::/48 blackhole; }
+protocol bgp frr { local ${a.ipv6} as 65001; neighbor ${b.ipv6} as 65002; ipv6 { import all; export all; }; }
+`);
+    daemons.push(bird);
+    const frr = await startFrr(b.ns, `frr defaults traditional
+router bgp 65002
+ bgp router-id ${b.ipv4}
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ neighbor ${a.ipv6} remote-as 65001
+ address-family ipv6 unicast
+  neighbor ${a.ipv6} activate
+ exit-address-family
+`, { zebra: true });
+    daemons.push(frr);
+    await waitEstablished(frr, a.ipv6);
+    // Without zebra FRR would treat this UPDATE as withdrawn (no interface for fe80::).
+    const route = await waitFor('FRR to install 2001:db8:100::/48', () => {
+      const j = JSON.parse(frr.query('show bgp ipv6 unicast 2001:db8:100::/48 json')) as { paths?: Array<{ nexthops?: Array<{ ip?: string }> }> };
+      return j.paths?.length ? j.paths[0] : undefined;
+    }, 20_000, 200);
+    const hops = (route.nexthops ?? []).map((n) => n.ip);
+    assert.ok(hops.includes(a.ipv6), hops.join(' '));
+    assert.ok(hops.includes(a.linkLocal()), hops.join(' '));
+  } finally {
+    for (const d of daemons) await d.stop();
+    lab.cleanup();
+  }
+});

@@ -122,7 +122,7 @@ test('roles-otc: Role capability in both OPENs, OTC as an unknown attribute with
 });
 
 test('large-update: 1200 prefixes in UPDATEs longer than one TCP segment, then all withdrawn', () => {
-  const ms = updates(expected('large-update')).filter((m) => m.src === '192.0.2.1:179' || String(m.src).startsWith('192.0.2.1:'));
+  const ms = updates(expected('large-update')).filter((m) => String(m.src).startsWith('192.0.2.1:'));
   const announced = new Set(ms.flatMap((m) => (m.nlri ?? []) as string[]).filter((p) => p.startsWith('10.')));
   const withdrawn = new Set(ms.flatMap((m) => (m.withdrawn ?? []) as string[]));
   assert.equal(announced.size, 1200);
