@@ -33,7 +33,9 @@ function prefixEnd(prefix: string): Buffer {
 
 function unavailable(e: unknown): DatastoreError {
   if (e instanceof DatastoreError) return e;
-  return new DatastoreError('unavailable', `datastore: etcd: ${(e as Error).message ?? String(e)}`);
+  // gRPC appends a "Resolution note" and more; the first sentence is the useful part.
+  const msg = String((e as Error).message ?? e).split(/\.? Resolution note|\n/)[0];
+  return new DatastoreError('unavailable', `datastore: etcd: ${msg}`);
 }
 
 export class EtcdDatastore implements Datastore {

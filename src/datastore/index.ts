@@ -9,7 +9,7 @@
 export * from './store';
 export { EmbeddedDatastore, EmbeddedOptions } from './embedded';
 export { EtcdDatastore, EtcdOptions } from './etcd';
-export { openDatastore, parseDatastoreUrl, DatastoreUrl } from './open';
+export { openDatastore, parseDatastoreUrl, withDatastore, DatastoreUrl } from './open';
 export { resyncingWatch, ResyncingWatch, ResyncingWatchOptions } from './resync';
 export * from './resources/types';
 export { ResourceError, validateResource } from './resources/validate';

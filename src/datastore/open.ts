@@ -43,3 +43,13 @@ export function openDatastore(url?: string, env: NodeJS.ProcessEnv = process.env
   if (env.VROUTE_ETCD_USER) opts.auth = { username: env.VROUTE_ETCD_USER, password: env.VROUTE_ETCD_PASSWORD ?? '' };
   return new EtcdDatastore(opts);
 }
+
+/** Opens the datastore, runs `body`, and always closes it (so a CLI process can exit). */
+export async function withDatastore<T>(url: string | undefined, body: (ds: Datastore) => Promise<T>): Promise<T> {
+  const ds = openDatastore(url);
+  try {
+    return await body(ds);
+  } finally {
+    await ds.close();
+  }
+}

@@ -3,10 +3,15 @@ import type { Command } from 'commander';
 import { register as status } from './status';
 import { register as routes } from './routes';
 import { register as decode } from './decode';
+import { register as apply } from './apply';
+import { register as get } from './get';
+import { register as del } from './delete';
+import { register as ipam } from './ipam';
 
 type Registrar = (program: Command) => void;
 
 const registrars: Registrar[] = [status, routes, decode];
+registrars.push(apply, get, del, ipam);
 
 export function registerAll(program: Command): void {
   for (const r of registrars) r(program);
