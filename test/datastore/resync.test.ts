@@ -133,3 +133,43 @@ test('etcd: resync after a restart and after a compaction', { skip: skipReason('
     await cluster.destroy();
   }
 });
+
+test('etcd: compaction between list and watch start resyncs to exactly the store', { skip: skipReason('etcd'), timeout: 60000 }, async () => {
+  const cluster = await startEtcd(1);
+  const ds = new EtcdDatastore({ endpoints: cluster.endpoints });
+  try {
+    const pre = '/vroute/v1/node/';
+    for (let i = 0; i < 10; i++) await ds.put(pre + i, `v${i}`);
+    // The first watch starts late: meanwhile keys change and etcd compacts past the list's
+    // revision, so the watch is refused as compacted and the wrapper must relist.
+    let gate!: () => void;
+    const opened = new Promise<void>((r) => { gate = r; });
+    let first = true;
+    const slow: Datastore = Object.create(ds) as Datastore;
+    slow.list = (p) => ds.list(p);
+    slow.watch = (p, from, on, onErr) => {
+      if (!first) return ds.watch(p, from, on, onErr);
+      first = false;
+      let inner: { cancel(): void } | undefined;
+      void opened.then(() => { inner = ds.watch(p, from, on, onErr); });
+      return { cancel: () => inner?.cancel() };
+    };
+    const c = consumer();
+    const resyncs: DatastoreError[] = [];
+    const w = resyncingWatch(slow, pre, c.onEvent, { onResync: (e) => resyncs.push(e) });
+    await until(() => c.state.size === 10);
+    await ds.delete(pre + '3');
+    await ds.put(pre + '4', 'changed');
+    await ds.put(pre + '11', 'new');
+    await ds.compact((await ds.list('/')).revision);
+    gate();
+    await until(() => resyncs.length > 0);
+    await ds.put(pre + '12', 'live-after-resync');
+    await equalSoon(ds, pre, c.state);
+    assert.deepEqual(resyncs.map((e) => e.code), ['compacted']);
+    w.cancel();
+  } finally {
+    await ds.close();
+    await cluster.destroy();
+  }
+});
