@@ -2,8 +2,7 @@
 // capture on a host's interface, config files from conf/<scenario>/, and bounded waits.
 import { readFileSync, existsSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { createLab, waitFor, type Lab, type Host } from '../../test/helpers/netns';
+import { createLab, startCapture, waitFor, type Capture, type Lab, type Host } from '../../test/helpers/netns';
 import { startBird, startFrr, waitEstablished, type Daemon } from '../../test/helpers/peers';
 
 export { waitFor, waitEstablished };
@@ -15,12 +14,6 @@ export const FIXTURES = process.env.FX_OUT ? path.resolve(process.env.FX_OUT) : 
 const CONF = path.join(__dirname, 'conf');
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A tcpdump writing `tcp port 179` on a host's interface to a pcap file. */
-export interface Capture {
-  readonly file: string;
-  stop(): Promise<void>;
-}
 
 /** Everything one scenario starts; `close()` stops it all by PID and deletes the namespaces. */
 export class Run {
@@ -63,34 +56,12 @@ export class Run {
     return out;
   }
 
-  /** Starts tcpdump on host i's interface; resolves once it is listening. */
+  /** Starts tcpdump on host i's interface (`tcp port 179`); resolves once it listens. */
   async capture(i: number, name: string): Promise<Capture> {
     const h = this.host(i);
     const file = path.join(FIXTURES, `${name}.pcap`);
     if (existsSync(file)) unlinkSync(file);
-    // -U: write each packet at once (nothing lost at stop); -Z root: keep write access
-    // to the repository (Debian's tcpdump drops to the tcpdump user otherwise).
-    const child: ChildProcess = h.ns.spawn('tcpdump', ['-i', h.ifname, '-U', '-Z', 'root', '-s', '0', '-w', file, 'tcp port 179'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    let exited = false;
-    const gone = new Promise<void>((r) => child.once('exit', () => { exited = true; r(); }));
-    child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
-    await waitFor(`tcpdump listening on ${h.ns.name}`, () => {
-      if (exited) throw new Error(`tcpdump exited: ${err}`);
-      return err.includes('listening on') ? true : undefined;
-    }, 5000, 50);
-    const cap: Capture = {
-      file,
-      async stop(): Promise<void> {
-        if (exited) return;
-        // SIGINT: tcpdump flushes and closes the file.
-        child.kill('SIGINT');
-        await Promise.race([gone, sleep(3000)]);
-        if (!exited) { child.kill('SIGKILL'); await gone; }
-      },
-    };
+    const cap = await startCapture(h.ns, h.ifname, file);
     this.captures.push(cap);
     return cap;
   }

@@ -166,6 +166,47 @@ function configure(h: Host): void {
   h.ns.exec('ip', ['link', 'set', h.ifname, 'up']);
 }
 
+/** A running tcpdump (see startCapture). */
+export interface Capture {
+  readonly file: string;
+  /** SIGINT (tcpdump flushes and closes the file), SIGKILL after 3 s; resolves when gone. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts tcpdump on `ifname` inside `ns`, writing `filter` matches to `file` (pcap); resolves
+ * once tcpdump says it is listening, so nothing sent afterwards is missed. -U writes each
+ * packet at once; -Z root keeps write access where Debian's tcpdump would drop to its user.
+ */
+export async function startCapture(ns: Netns, ifname: string, file: string, filter = 'tcp port 179'): Promise<Capture> {
+  const child = ns.spawn('tcpdump', ['-i', ifname, '-U', '-Z', 'root', '-s', '0', '-w', file, filter], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  let exited = false;
+  const gone = new Promise<void>((r) => child.once('exit', () => { exited = true; r(); }));
+  child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+  const killAtExit = (): void => { if (!exited) child.kill('SIGKILL'); };
+  process.on('exit', killAtExit);
+  const stop = async (): Promise<void> => {
+    process.removeListener('exit', killAtExit);
+    if (exited) return;
+    child.kill('SIGINT');
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 3000).unref())]);
+    if (!exited) { child.kill('SIGKILL'); await gone; }
+  };
+  try {
+    await waitFor(`tcpdump listening in ${ns.name}`, () => {
+      if (exited) throw new Error(`tcpdump exited: ${err.trim()}`);
+      return err.includes('listening on') ? true : undefined;
+    }, 5000, 50);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { file, stop };
+}
+
 /** Polls `probe` every `everyMs` until it returns a value other than undefined, or times out. */
 export async function waitFor<T>(
   what: string,

@@ -5,8 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { skipReason } from './env';
-import { createLab, waitFor } from './netns';
-import { startBird, startFrr, waitEstablished, frrSummary, type Daemon } from './peers';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createLab, startCapture, waitFor } from './netns';
+import { startBird, startFrr, waitEstablished, frrSummary, reconfigureBird, configureFrr, birdProtocolState, type Daemon } from './peers';
 
 test('createLab: two hosts reach each other over IPv4 and IPv6, cleanup removes them', { skip: skipReason('netns') }, () => {
   const lab = createLab(3, 'hlp');
@@ -31,11 +34,13 @@ test('BIRD and FRR reach Established in namespaces and exchange routes', { skip:
   const daemons: Daemon[] = [];
   try {
     const [a, b] = lab.hosts;
-    const bird = await startBird(a.ns, `router id ${a.ipv4};
+    const cap = await startCapture(a.ns, a.ifname, path.join(mkdtempSync(path.join(tmpdir(), 'vr-cap-')), 'bgp.pcap'));
+    const birdConf = `router id ${a.ipv4};
 protocol device {}
 protocol static st { ipv4; route 198.51.100.0/24 blackhole; }
 protocol bgp frr { local ${a.ipv4} as 65001; neighbor ${b.ipv4} as 65002; ipv4 { import all; export all; }; }
-`);
+`;
+    const bird = await startBird(a.ns, birdConf);
     daemons.push(bird);
     const frr = await startFrr(b.ns, `frr defaults traditional
 router bgp 65002
@@ -56,6 +61,17 @@ router bgp 65002
     }, 20_000, 200);
     await waitFor('BIRD to receive 203.0.113.0/24', () =>
       bird.query('show route 203.0.113.0/24').includes('203.0.113.0/24') ? true : undefined, 20_000, 200);
+    // Reconfigure both: BIRD withdraws its static, FRR shuts the neighbor down.
+    reconfigureBird(bird, birdConf.replace('route 198.51.100.0/24 blackhole;', ''));
+    await waitFor('FRR to see the withdrawal', () => {
+      const s = frrSummary(frr) as { ipv4Unicast?: { peers?: Record<string, { pfxRcd?: number }> } };
+      return s.ipv4Unicast?.peers?.[a.ipv4]?.pfxRcd === 0 ? true : undefined;
+    }, 20_000, 200);
+    assert.throws(() => reconfigureBird(bird, 'protocol bgp {'), /bird configure/);
+    configureFrr(frr, 'router bgp 65002', `neighbor ${a.ipv4} shutdown`);
+    await waitFor('BIRD to leave Established', () => (birdProtocolState(bird, 'frr') !== 'Established' ? true : undefined), 10_000, 100);
+    await cap.stop();
+    assert.ok(existsSync(cap.file) && statSync(cap.file).size > 24 + 5 * 80, 'capture holds the session');
     const pid = frr.pid;
     await frr.stop();
     assert.ok(frr.exited);

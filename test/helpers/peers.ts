@@ -217,3 +217,29 @@ export async function waitEstablished(d: Daemon, peer: string, timeoutMs = 30_00
     return s === 'Established' ? true : undefined;
   }, timeoutMs, 200);
 }
+
+/**
+ * BIRD: writes `config` over the daemon's config file and applies it (`birdc configure`),
+ * e.g. to remove static routes (BIRD withdraws them) or change a neighbor. Returns BIRD's
+ * answer; throws with it when BIRD refuses the new config.
+ */
+export function reconfigureBird(d: Daemon, config: string): string {
+  if (d.kind !== 'bird') throw new TypeError('reconfigureBird needs a BIRD daemon');
+  writeFileSync(d.configFile, config);
+  let out: string;
+  try {
+    out = d.query('configure');
+  } catch (e) {
+    // birdc exits non-zero on a config error; its stdout says why.
+    const o = (e as { stdout?: string }).stdout;
+    throw new Error(`bird configure: ${(o ?? String(e)).trim()}`);
+  }
+  if (!/Reconfigured|Reconfiguration in progress/.test(out)) throw new Error(`bird configure: ${out.trim()}`);
+  return out;
+}
+
+/** FRR: runs configuration lines after `configure terminal` (e.g. 'router bgp 65002', 'neighbor X shutdown'). */
+export function configureFrr(d: Daemon, ...lines: string[]): string {
+  if (d.kind !== 'frr') throw new TypeError('configureFrr needs an FRR daemon');
+  return d.query('configure terminal', ...lines);
+}
