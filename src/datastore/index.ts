@@ -18,3 +18,4 @@ export { parseDocuments, putResource, getResource, listResources, deleteResource
 export { peersForNode, computePeers, PeerSource, EffectivePeer, PeerChanges, PeerSourceOptions, PeerInputs } from './resources/peers';
 export { registerReflector, reflectorKey, statusKey, StatusWriter, Registration, ReflectorInfo } from './resources/registration';
 export { allocate, release, releaseBlock, showBlocks, blocksForNode, IpamError, AllocateOptions, BlockSummary } from './ipam';
+export { watchResources, ResourceHandlers } from './resources/watch';

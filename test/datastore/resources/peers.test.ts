@@ -138,3 +138,24 @@ test('reflector registration lives under a lease; status writes are throttled', 
   w.close();
   await ds.close();
 });
+
+test('watchResources: typed upserts and deletes, invalid documents reported not thrown', async () => {
+  const { watchResources } = await import('../../../src/datastore/resources/watch');
+  const ds = new EmbeddedDatastore();
+  await putResource(ds, parseDocuments('apiVersion: vroute/v1\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {asNumber: 65000}')[0]!);
+  const log: string[] = [];
+  const w = watchResources(ds, 'BGPConfiguration', {
+    onUpsert: (r) => log.push(`up ${r.metadata.name} ${r.spec.asNumber}`),
+    onDelete: (n) => log.push(`del ${n}`),
+    onSynced: () => log.push('synced'),
+    onInvalid: (k) => log.push(`invalid ${k}`),
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  await putResource(ds, parseDocuments('apiVersion: vroute/v1\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {asNumber: 65001}')[0]!);
+  await ds.put('/vroute/v1/bgpconfig/broken', '{"kind": 1}');
+  await deleteResource(ds, 'BGPConfiguration', 'default');
+  await new Promise((r) => setTimeout(r, 20));
+  w.cancel();
+  assert.deepEqual(log, ['up default 65000', 'synced', 'up default 65001', 'invalid /vroute/v1/bgpconfig/broken', 'del default']);
+  await ds.close();
+});
