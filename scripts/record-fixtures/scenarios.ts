@@ -188,6 +188,19 @@ export const SCENARIOS: Record<string, Scenario> = {
       await sleep(1000);
     },
   },
+  // RFC 5065 confederation: eBGP between member ASes, AS_CONFED_SEQUENCE in AS_PATH.
+  confederation: {
+    hosts: 2,
+    captureOn: 0,
+    async run(r) {
+      const frr = await r.frr(1, 'frr.conf');
+      const bird = await r.bird(0, 'bird.conf');
+      await waitEstablished(bird, 'frr');
+      await waitFor('BIRD to learn FRR routes', () => (birdRouteCount(bird, 'frr') >= 1 ? true : undefined), 30_000, 250);
+      await waitOutput(frr, 'show bgp ipv4 unicast 198.51.101.0/24 json', (o) => o.includes('"paths"'), 'FRR to learn BIRD routes');
+      await sleep(500);
+    },
+  },
 };
 
 function birdState(d: Daemon, proto: string): string | undefined {

@@ -130,3 +130,8 @@ test('large-update: 1200 prefixes in UPDATEs longer than one TCP segment, then a
   // MSS 536 at MTU 576: anything longer was reassembled from several segments.
   assert.ok(expected('large-update').some((m) => m.type === 'UPDATE' && (m.length as number) > 536 * 2));
 });
+
+test('confederation: AS_CONFED_SEQUENCE before AS_SEQUENCE, LOCAL_PREF across member ASes', () => {
+  const a = attrs(expected('confederation'));
+  assert.ok(a.some((x) => x.asPath?.[0]?.type === 'AS_CONFED_SEQUENCE' && x.asPath?.[1]?.type === 'AS_SEQUENCE' && x.localPref !== undefined));
+});
