@@ -254,7 +254,7 @@ function update(m, ctx) {
   const nlri = prefixes(m.children.find((c) => c.name === 'bgp.update.nlri'), '1/1', ctx);
   if (nlri.length) j.nlri = nlri;
   const attrsLen = num(m, 'bgp.update.path_attributes.length');
-  if (attrsLen > 0) j.attributes = attributes_(findAll(m, 'bgp.update.path_attribute'), ctx);
+  if (attrsLen > 0) j.attributes = pathAttributes(findAll(m, 'bgp.update.path_attribute'), ctx);
   return j;
 }
 
@@ -278,7 +278,7 @@ function community(c) {
   return `${Math.floor(v / 65536)}:${v % 65536}`;
 }
 
-function attributes_(list, ctx) {
+function pathAttributes(list, ctx) {
   const r = {};
   const unknown = [];
   for (const a of list) {
