@@ -1,11 +1,10 @@
 // The embedded datastore: etcd's data model in-process (the default for one-host setups and
 // tests). One global revision bumped by every write, per-key create/mod revisions, a bounded
 // event history for watches from a past revision, and leases on an injected clock.
-// With a PATH the state is saved as JSON after every write, atomically (temp + fsync + rename),
-// so a crash leaves either the old file or the new one, never a torn one. One process owns a
-// file at a time; leased keys are not persisted (their owners are gone after a restart).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// With a PATH the state is saved as JSON after every write (embedded-file.ts: atomic, locked,
+// reloaded when another process wrote it). Leased keys are not persisted: their owners are
+// processes, gone after a restart.
+import { FileState, StoreFile } from './embedded-file';
 import {
   Compare, Datastore, DatastoreError, DeleteOptions, KeyValue, Lease, ListResult, PutOptions, TxnOp, Watch,
   WatchErrorHandler, WatchEvent,
@@ -39,12 +38,21 @@ export class EmbeddedDatastore implements Datastore {
   private readonly timers: boolean;
   private sweep?: NodeJS.Timeout;
   private closed = false;
+  private readonly file?: StoreFile;
 
   constructor(private readonly opts: EmbeddedOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.historySize = opts.historySize ?? 10000;
     this.timers = opts.timers ?? true;
-    if (opts.path) this.load(opts.path);
+    if (opts.path) {
+      this.file = new StoreFile(opts.path);
+      const st = this.file.readIfChanged(true);
+      if (st) {
+        this.revision = st.revision;
+        this.compactRevision = st.revision; // no history survives a restart
+        for (const [k, r] of st.keys) this.rows.set(k, { ...r });
+      }
+    }
     if (this.timers) {
       this.sweep = setInterval(() => this.expireLeases(), 250);
       this.sweep.unref();
@@ -57,12 +65,14 @@ export class EmbeddedDatastore implements Datastore {
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.expireLeases();
+    this.refresh();
     const r = this.rows.get(key);
     return r ? { key, ...r } : undefined;
   }
 
   async list(prefix: string): Promise<ListResult> {
     this.expireLeases();
+    this.refresh();
     const items: KeyValue[] = [];
     for (const [key, r] of this.rows) if (key.startsWith(prefix)) items.push({ key, ...r });
     items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -75,16 +85,24 @@ export class EmbeddedDatastore implements Datastore {
   }
 
   async delete(key: string, opts: DeleteOptions = {}): Promise<boolean> {
-    this.expireLeases();
-    const existed = this.rows.has(key);
+    let existed = false;
     const compares = opts.expectRevision === undefined ? [] : [{ key, revision: opts.expectRevision }];
-    await this.txn(compares, [{ type: 'delete', key }]);
+    await this.txn(compares, [{ type: 'delete', key }], () => { existed = this.rows.has(key); });
     return existed;
   }
 
-  async txn(compares: Compare[], ops: TxnOp[]): Promise<number> {
+  async txn(compares: Compare[], ops: TxnOp[], before?: () => void): Promise<number> {
     this.assertOpen();
+    if (!this.file) return this.apply(compares, ops, before);
+    return this.file.locked(() => {
+      this.refresh();
+      return this.apply(compares, ops, before);
+    });
+  }
+
+  private apply(compares: Compare[], ops: TxnOp[], before?: () => void): number {
     this.expireLeases();
+    before?.();
     for (const c of compares) {
       const r = this.rows.get(c.key);
       if ((r?.revision ?? 0) !== c.revision) throw DatastoreError.conflict(c.key);
@@ -184,8 +202,8 @@ export class EmbeddedDatastore implements Datastore {
     if (keys.length > 0 && !this.closed) {
       const rev = ++this.revision;
       for (const k of keys) this.rows.delete(k);
+      // Leased keys are not in the file, so there is nothing to save.
       this.record(keys.map((key) => ({ type: 'delete' as const, key, revision: rev })));
-      this.save();
     }
     for (const cb of l.lost) cb();
   }
@@ -223,45 +241,35 @@ export class EmbeddedDatastore implements Datastore {
     if (this.closed) throw new DatastoreError('unavailable', 'datastore: closed');
   }
 
-  private load(file: string): void {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new DatastoreError('unavailable', `datastore: cannot read ${file}: ${(e as Error).message}`);
-    }
-    let doc: { revision?: unknown; keys?: unknown };
-    try {
-      doc = JSON.parse(text) as typeof doc;
-    } catch {
-      throw new DatastoreError('invalid', `datastore: ${file} is not valid JSON`);
-    }
-    if (typeof doc.revision !== 'number' || typeof doc.keys !== 'object' || doc.keys === null) {
-      throw new DatastoreError('invalid', `datastore: ${file} is not a vroute datastore file`);
-    }
-    this.revision = doc.revision;
-    this.compactRevision = doc.revision; // no history survives a restart
-    for (const [k, r] of Object.entries(doc.keys as Record<string, Row>)) {
-      if (typeof r?.value === 'string' && typeof r.revision === 'number') {
-        this.rows.set(k, { value: r.value, revision: r.revision, createRevision: r.createRevision ?? r.revision });
+  /**
+   * Takes in another process's writes to the file: the differences become watch events (at
+   * their own revisions), and our revision never goes backwards.
+   */
+  private refresh(): void {
+    const st: FileState | undefined = this.file?.readIfChanged();
+    if (!st) return;
+    const events: WatchEvent[] = [];
+    for (const [k, r] of this.rows) {
+      if (!r.lease && !st.keys.has(k)) {
+        this.rows.delete(k);
+        events.push({ type: 'delete', key: k, revision: st.revision });
       }
     }
+    for (const [k, r] of st.keys) {
+      const cur = this.rows.get(k);
+      if (cur && cur.revision === r.revision && cur.value === r.value) continue;
+      this.rows.set(k, { ...r });
+      events.push({ type: 'put', key: k, value: r.value, revision: r.revision });
+    }
+    this.revision = Math.max(this.revision, st.revision);
+    events.sort((a, b) => a.revision - b.revision);
+    if (events.length > 0) this.record(events);
   }
 
   private save(): void {
-    const file = this.opts.path;
-    if (!file) return;
-    const keys: Record<string, Omit<Row, 'lease'>> = {};
-    for (const [k, r] of this.rows) if (!r.lease) keys[k] = { value: r.value, revision: r.revision, createRevision: r.createRevision };
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      fs.writeSync(fd, JSON.stringify({ revision: this.revision, keys }));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+    if (!this.file) return;
+    const keys: Array<[string, Row]> = [];
+    for (const [k, r] of this.rows) if (!r.lease) keys.push([k, r]);
+    this.file.write({ revision: this.revision, keys });
   }
 }

@@ -108,3 +108,18 @@ test('ipam allocate / release / show', () => {
   assert.equal(again.err, `vroute: ipam: ${ips[1]} is not allocated\n`);
   assert.equal(vroute(['ipam', 'allocate', '--node', 'alpha', '--pool', '10.9.0.0/16']).err, 'vroute: ipam: no enabled IPPool with cidr 10.9.0.0/16\n');
 });
+
+test('ipam allocate from 4 processes at once on one embedded:PATH: no duplicates', async () => {
+  const { execFile } = await import('node:child_process');
+  const run = () => new Promise<string[]>((resolve, reject) => {
+    execFile(process.execPath, [BIN, 'ipam', 'allocate', '--node', 'gamma', '--count', '1'], { env: { ...process.env, VROUTE_DATASTORE: url }, timeout: 30000 }, (err, out, errOut) => (err ? reject(new Error(errOut)) : resolve(out.trim().split('\n'))));
+  });
+  const batches = await Promise.all(Array.from({ length: 4 }, async () => {
+    const mine: string[] = [];
+    for (let i = 0; i < 5; i++) mine.push(...(await run()));
+    return mine;
+  }));
+  const all = batches.flat();
+  assert.equal(all.length, 20);
+  assert.equal(new Set(all).size, 20);
+});

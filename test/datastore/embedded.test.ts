@@ -83,3 +83,43 @@ test('datastore URLs', () => {
   assert.equal(ds.kind, 'embedded');
   void ds.close();
 });
+
+test('embedded:PATH shared by two stores (two processes on one host): CAS holds, changes are seen', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-emb2-'));
+  try {
+    const file = path.join(dir, 'ds.json');
+    const a = new EmbeddedDatastore({ path: file });
+    const b = new EmbeddedDatastore({ path: file });
+    const r = await a.put('/s/x', '1');
+    assert.equal((await b.get('/s/x'))?.revision, r, 'b reads a\'s write');
+    await b.put('/s/x', '2', { expectRevision: r });
+    await assert.rejects(a.put('/s/x', 'stale', { expectRevision: r }), (e: unknown) => e instanceof DatastoreError && e.code === 'conflict');
+    // b's watch hears a's writes (on its next read of the file).
+    const seen: string[] = [];
+    b.watch('/s/', 0, (e) => seen.push(`${e.type} ${e.key} ${e.value ?? ''}`));
+    await a.put('/s/y', 'from-a');
+    await a.delete('/s/x');
+    await b.list('/s/');
+    await new Promise((res) => setTimeout(res, 10));
+    assert.deepEqual(seen.sort(), ['delete /s/x ', 'put /s/y from-a']);
+    // Concurrent counters through both stores: every increment lands once.
+    const inc = async (ds: EmbeddedDatastore) => {
+      for (;;) {
+        const cur = await ds.get('/s/n');
+        try {
+          await ds.put('/s/n', String(Number(cur?.value ?? 0) + 1), { expectRevision: cur?.revision ?? 0 });
+          return;
+        } catch (e) {
+          if (!(e instanceof DatastoreError && e.code === 'conflict')) throw e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 100 }, (_, i) => inc(i % 2 ? a : b)));
+    assert.equal((await a.get('/s/n'))?.value, '100');
+    assert.deepEqual(readdirSync(dir), ['ds.json'], 'no lock or temp file left');
+    await a.close();
+    await b.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
