@@ -87,11 +87,16 @@ export class EmbeddedDatastore implements Datastore {
   async delete(key: string, opts: DeleteOptions = {}): Promise<boolean> {
     let existed = false;
     const compares = opts.expectRevision === undefined ? [] : [{ key, revision: opts.expectRevision }];
-    await this.txn(compares, [{ type: 'delete', key }], () => { existed = this.rows.has(key); });
+    await this.locked(compares, [{ type: 'delete', key }], () => { existed = this.rows.has(key); });
     return existed;
   }
 
-  async txn(compares: Compare[], ops: TxnOp[], before?: () => void): Promise<number> {
+  async txn(compares: Compare[], ops: TxnOp[]): Promise<number> {
+    return this.locked(compares, ops);
+  }
+
+  /** `before` runs inside the lock, after the file reload (delete uses it to see the key). */
+  private async locked(compares: Compare[], ops: TxnOp[], before?: () => void): Promise<number> {
     this.assertOpen();
     if (!this.file) return this.apply(compares, ops, before);
     return this.file.locked(() => {
