@@ -1,8 +1,9 @@
 // The BGP peers a speaker should have, from BGPPeer, Node and BGPConfiguration resources:
 // - a BGPPeer with spec.node applies to that node only, with spec.nodeSelector to nodes whose
 //   labels match, with neither to every speaker (nodes and reflectors);
-// - a BGPPeer with spec.peerSelector expands to one peer per matching Node (their BGP
-//   addresses), which is how reflector meshes and RR-client sets are written;
+// - a BGPPeer with spec.peerSelector expands to one peer per matching Node or registered
+//   reflector (/vroute/v1/reflector/<name>, with its labels and addresses), which is how
+//   reflector meshes and RR-client sets are written: nodes find live reflectors by label;
 // - with the node-to-node mesh on (BGPConfiguration "default", on unless set false), every
 //   other Node with a BGP address is a peer too; explicit BGPPeers win over mesh entries.
 // `PeerSource` keeps this answer current from a watch and reports differences, debounced.
@@ -10,7 +11,10 @@ import { Datastore, WatchEvent } from '../store';
 import { resyncingWatch } from '../resync';
 import { decodeStored } from './documents';
 import { parseSelector, Labels } from './selector';
-import { BGPConfigurationSpec, BGPPeerSpec, kindPrefix, NodeSpec, Resource } from './types';
+import { isIP } from 'node:net';
+import { API_VERSION, BGPConfigurationSpec, BGPPeerSpec, kindPrefix, NodeSpec, Resource, ROOT } from './types';
+
+const REFLECTORS = `${ROOT}reflector/`;
 
 export interface EffectivePeer {
   /** Stable identity: the peer address (one session per address). */
@@ -30,6 +34,28 @@ export interface PeerInputs {
   peers: Resource[];
   nodes: Resource[];
   config?: Resource;
+  /** Live reflector registrations, as Node-shaped resources (matched by peerSelector only). */
+  reflectors?: Resource[];
+}
+
+/** A reflector registration record (registration.ts) as a Node-shaped resource, or undefined. */
+export function reflectorAsNode(key: string, value: string): Resource | undefined {
+  let r: { name?: unknown; asn?: unknown; addresses?: unknown; labels?: unknown };
+  try {
+    r = JSON.parse(value) as typeof r;
+  } catch {
+    return undefined;
+  }
+  if (typeof r.name !== 'string') return undefined;
+  const addrs = Array.isArray(r.addresses) ? r.addresses.filter((a): a is string => typeof a === 'string') : [];
+  const bgp: Record<string, unknown> = {};
+  const v4 = addrs.find((a) => isIP(a) === 4);
+  const v6 = addrs.find((a) => isIP(a) === 6);
+  if (v4) bgp.ipv4Address = v4;
+  if (v6) bgp.ipv6Address = v6;
+  if (typeof r.asn === 'number') bgp.asNumber = r.asn;
+  const labels = typeof r.labels === 'object' && r.labels !== null ? r.labels as Record<string, string> : {};
+  return { apiVersion: API_VERSION, kind: 'Node', metadata: { name: r.name, labels }, spec: { bgp } };
 }
 
 function nodeAddresses(n: Resource): string[] {
@@ -57,7 +83,7 @@ export function computePeers(inputs: PeerInputs, nodeName: string, labels: Label
     const targets: Array<{ ip: string; as: number }> = [];
     if (s.peerSelector !== undefined) {
       const sel = parseSelector(s.peerSelector);
-      for (const n of inputs.nodes) {
+      for (const n of [...inputs.nodes, ...(inputs.reflectors ?? [])]) {
         if (n.metadata.name === nodeName || !sel(n.metadata.labels ?? {})) continue;
         for (const ip of nodeAddresses(n)) targets.push({ ip, as: s.asNumber ?? nodeAs(n) });
       }
@@ -87,10 +113,11 @@ function strip(p: EffectivePeer): EffectivePeer {
 }
 
 async function readInputs(store: Datastore): Promise<PeerInputs> {
-  const [peers, nodes, configs] = await Promise.all(['bgppeer', 'node', 'bgpconfig'].map((k) => store.list(`/vroute/v1/${k}/`)));
+  const [peers, nodes, configs, rrs] = await Promise.all(['bgppeer', 'node', 'bgpconfig', 'reflector'].map((k) => store.list(`${ROOT}${k}/`)));
   return {
     peers: peers!.items.map((kv) => decodeStored('BGPPeer', kv.key, kv.value, kv.revision)),
     nodes: nodes!.items.map((kv) => decodeStored('Node', kv.key, kv.value, kv.revision)),
+    reflectors: rrs!.items.map((kv) => reflectorAsNode(kv.key, kv.value)).filter((r): r is Resource => r !== undefined),
     config: configs!.items.filter((kv) => kv.key.endsWith('/default')).map((kv) => decodeStored('BGPConfiguration', kv.key, kv.value, kv.revision))[0],
   };
 }
@@ -129,11 +156,14 @@ export class PeerSource {
   private synced = 0;
 
   constructor(store: Datastore, private readonly nodeName: string, private readonly onChange: (c: PeerChanges) => void, private readonly opts: PeerSourceOptions = {}) {
-    const kinds = [['BGPPeer', kindPrefix('BGPPeer')], ['Node', kindPrefix('Node')], ['BGPConfiguration', kindPrefix('BGPConfiguration')]] as const;
+    const kinds = [['BGPPeer', kindPrefix('BGPPeer')], ['Node', kindPrefix('Node')], ['BGPConfiguration', kindPrefix('BGPConfiguration')], ['reflector', REFLECTORS]] as const;
     for (const [kind, prefix] of kinds) {
       this.watches.push(resyncingWatch(store, prefix, (e: WatchEvent) => {
         if (e.type === 'delete') this.raw.delete(e.key);
-        else {
+        else if (kind === 'reflector') {
+          const r = reflectorAsNode(e.key, e.value ?? '');
+          if (r) this.raw.set(e.key, r); else this.raw.delete(e.key);
+        } else {
           try {
             this.raw.set(e.key, decodeStored(kind, e.key, e.value ?? '', e.revision));
           } catch (err) {
@@ -156,7 +186,7 @@ export class PeerSource {
   }
 
   private schedule(): void {
-    if (this.synced < 3 || this.timer) return; // the first report waits for all three lists
+    if (this.synced < 4 || this.timer) return; // the first report waits for all four lists
     this.timer = setTimeout(() => { this.timer = undefined; this.recompute(); }, Math.min(this.opts.debounceMs ?? 200, 900));
   }
 
@@ -164,7 +194,7 @@ export class PeerSource {
     const all = [...this.raw.entries()];
     const of = (prefix: string) => all.filter(([k]) => k.startsWith(prefix)).map(([, r]) => r);
     const nodes = of(kindPrefix('Node'));
-    const inputs: PeerInputs = { peers: of(kindPrefix('BGPPeer')), nodes, config: this.raw.get(kindPrefix('BGPConfiguration') + 'default') };
+    const inputs: PeerInputs = { peers: of(kindPrefix('BGPPeer')), nodes, reflectors: of(REFLECTORS), config: this.raw.get(kindPrefix('BGPConfiguration') + 'default') };
     const labels = this.opts.labels ?? nodes.find((n) => n.metadata.name === this.nodeName)?.metadata.labels ?? {};
     const next = new Map(computePeers(inputs, this.nodeName, labels).map((p) => [p.peerIP, p]));
     const changes: PeerChanges = { added: [], changed: [], removed: [] };

@@ -159,3 +159,20 @@ test('watchResources: typed upserts and deletes, invalid documents reported not 
   assert.deepEqual(log, ['up default 65000', 'synced', 'up default 65001', 'invalid /vroute/v1/bgpconfig/broken', 'del default']);
   await ds.close();
 });
+
+test('registered reflectors match peerSelector; PeerSource follows register and lease end', async () => {
+  const ds = await fabric();
+  const reports: PeerChanges[] = [];
+  const src = new PeerSource(ds, 'alpha', (c) => reports.push(c), { debounceMs: 30 });
+  const wait = async (n: number) => { const end = Date.now() + 3000; while (reports.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10)); };
+  await wait(1);
+  const reg = await registerReflector(ds, 'rr2', { routerId: '10.0.0.11', asn: 65000, addresses: ['10.0.0.11', 'fd00::11'], labels: { role: 'rr' } });
+  assert.deepEqual((await peersForNode(ds, 'alpha')).filter((p) => p.source === 'bgppeer/to-rrs').map((p) => p.peerIP), ['10.0.0.10', '10.0.0.11', 'fd00::11']);
+  await wait(2);
+  assert.deepEqual(reports[1]!.added.map((p) => p.peerIP), ['10.0.0.11', 'fd00::11']);
+  await reg.stop();
+  await wait(3);
+  assert.deepEqual(reports[2]!.removed.map((p) => p.peerIP), ['10.0.0.11', 'fd00::11']);
+  src.cancel();
+  await ds.close();
+});
