@@ -96,7 +96,7 @@ function freeBlocks(pool: Pool, taken: Set<string>, limit: number): Cidr[] {
 }
 
 /** One CAS round: allocates up to `want` addresses in one block write. */
-async function allocateOnce(store: Datastore, opts: AllocateOptions, want: number): Promise<string[]> {
+async function allocateOnce(store: Datastore, opts: AllocateOptions, want: number, attempt: number): Promise<string[]> {
   const affinity = `node:${opts.node}`;
   const handle = opts.handle ?? affinity;
   const pools = (await readPools(store)).filter((p) => !p.disabled && (opts.pool ? p.text === opts.pool || formatCidr(p.cidr) === opts.pool : (p.cidr.family === (opts.family ?? 4))));
@@ -108,12 +108,13 @@ async function allocateOnce(store: Datastore, opts: AllocateOptions, want: numbe
     const b = mine(p)[0];
     if (b) { const ips = freeAddresses(b, want); await takeIn(store, b, ips, handle); return ips; }
   }
-  // 2. claim a free block; pick among the first few at random so racing nodes spread out
+  // 2. claim a free block: the lowest on a first try (predictable addresses), then one of the
+  //    first few at random, so nodes that lost a race spread out instead of colliding again
   const taken = new Set(blocks.map((b) => formatCidr(b.cidr)));
   for (const p of pools) {
     const free = freeBlocks(p, taken, 8);
     if (free.length === 0) continue;
-    const c = free[Math.floor(Math.random() * free.length)]!;
+    const c = free[attempt === 0 ? 0 : Math.floor(Math.random() * free.length)]!;
     const spec: IPAMBlockSpec = { cidr: formatCidr(c), affinity, allocations: {} };
     const ips = freeAddresses({ kv: undefined as never, cidr: c, spec }, want);
     await takeIn(store, { new: spec }, ips, handle);
@@ -133,7 +134,8 @@ export async function allocate(store: Datastore, opts: AllocateOptions): Promise
   if (!Number.isInteger(count) || count < 1 || count > 65536) throw new IpamError(`ipam: --count ${count} is not in 1..65536`);
   const out: string[] = [];
   while (out.length < count) {
-    const got = await withCasRetry(() => allocateOnce(store, opts, count - out.length));
+    let attempt = 0;
+    const got = await withCasRetry(() => allocateOnce(store, opts, count - out.length, attempt++));
     out.push(...got);
   }
   return out;
