@@ -120,11 +120,12 @@ export class EtcdDatastore implements Datastore {
     let next = fromRevision; // the first revision we have not delivered
     watcher.on('data', (res) => {
       if (cancelled) return;
-      if (res.header?.revision) next = Math.max(next, Number(res.header.revision) + 1);
       if (res.compact_revision && Number(res.compact_revision) > 0 && res.canceled) return; // reported via 'error'
       for (const ev of res.events) {
         const key = ev.kv.key.toString();
         const revision = Number(ev.kv.mod_revision);
+        // Only delivered events move `next`: a catching-up watch's header revision runs ahead.
+        next = Math.max(next, revision + 1);
         if (ev.type === 'Put') onEvent({ type: 'put', key, value: ev.kv.value.toString(), revision });
         else onEvent({ type: 'delete', key, revision });
       }
