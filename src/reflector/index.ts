@@ -13,3 +13,4 @@
 export * from './rules';
 export * from './export';
 export * from './update-group';
+export * from './engine';
