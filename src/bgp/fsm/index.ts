@@ -22,3 +22,5 @@ export type { StepResult } from './common';
 export { fsmErrorNotification } from './common';
 export * from './collision';
 export * from './timers';
+export { Speaker, type SpeakerOptions } from './speaker';
+export { Peer, type PeerSessionConfig } from './peer';

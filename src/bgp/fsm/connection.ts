@@ -1,0 +1,302 @@
+// One TCP connection and its own FSM (RFC 4271 8.2.1: "Each FSM corresponds to exactly one
+// TCP connection"). Turns socket and codec happenings into 8.1 events, steps the pure FSM
+// and performs its actions; everything session-wide (OPEN contents, collisions, routes) is
+// asked of the owning Peer through ConnectionOwner.
+import type { Socket } from 'node:net';
+import {
+  BgpError, DEFAULT_CONTEXT, ErrorCode, HeaderSubcode, KEEPALIVE_BYTES, MessageFramer, MessageType,
+  MAX_EXTENDED_MESSAGE_LENGTH, decodeMessage, encodeNotification, encodeOpen,
+  negotiateSession, openAsn, validateOpen, type BgpMessage, type CodecContext, type NegotiatedSession,
+  type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
+} from '../messages';
+import type { FsmAction } from './actions';
+import { notificationEvent, type FsmEvent, type FsmEventType } from './events';
+import { step } from './fsm';
+import type { FsmState, StateName } from './state';
+import { SessionTimers, type TimerWheel } from './timers';
+import { connectTcp } from './transport';
+
+/** What a connection needs from its peer. */
+export interface ConnectionOwner {
+  readonly wheel: TimerWheel;
+  now(): number;
+  buildOpen(): OpenMessage;
+  /** RFC 4271 6.2 checks against configuration; undefined = acceptable. */
+  checkOpen(open: OpenMessage): BgpError | undefined;
+  /** RFC 4271 6.8: true when this connection loses a collision and must be dumped. */
+  collides(conn: Connection, open: OpenMessage): boolean;
+  connectTarget(): { address: string; port: number; localAddress?: string };
+  onTransition(conn: Connection, from: StateName, to: StateName, cause: FsmEventType): void;
+  onSessionUp(conn: Connection): void;
+  onSessionDown(conn: Connection, reason: string): void;
+  onUpdate(conn: Connection, msg: UpdateMessage): void;
+  onRouteRefresh(conn: Connection, msg: RouteRefreshMessage): void;
+  onMessage(conn: Connection, dir: 'sent' | 'received', type: number): void;
+  onNotification(conn: Connection, dir: 'sent' | 'received', code: number, subcode: number, data: Uint8Array): void;
+  onSocketError(conn: Connection, err: Error): void;
+  onDrain(conn: Connection): void;
+}
+
+/** Messages decoded per event-loop turn before yielding (keeps timers and other peers live). */
+const MESSAGES_PER_TURN = 256;
+/** How long a closing socket may take to flush its last NOTIFICATION. */
+const CLOSE_GRACE_MS = 2000;
+
+let nextId = 1;
+
+export class Connection {
+  readonly id = nextId++;
+  fsm: FsmState;
+  socket: Socket | undefined;
+  localOpen: OpenMessage | undefined;
+  negotiated: NegotiatedSession | undefined;
+  remoteBgpId: number | undefined;
+  establishedAt: number | undefined;
+  private readonly timers: SessionTimers;
+  private framer = new MessageFramer();
+  private rx: CodecContext = DEFAULT_CONTEXT;
+  private scheduled = false;
+  private disposed = false;
+
+  constructor(private readonly owner: ConnectionOwner, fsm: FsmState, public outgoing: boolean) {
+    this.fsm = fsm;
+    this.timers = new SessionTimers(owner.wheel, (type) => {
+      if (type === 'HoldTimer_Expires') this.event({ type, inputPending: this.inputPending() });
+      else this.event({ type } as FsmEvent);
+    });
+  }
+
+  get state(): StateName {
+    return this.fsm.state;
+  }
+
+  /** Hand an accepted socket to this connection (TcpConnectionConfirmed, Event 17). */
+  attach(sock: Socket): void {
+    this.outgoing = false;
+    this.bind(sock);
+    this.event({ type: 'TcpConnectionConfirmed' });
+  }
+
+  /** Feed one event to the FSM and perform what it returns, in order. */
+  event(ev: FsmEvent): void {
+    if (this.disposed) return;
+    const from = this.fsm.state;
+    const r = step(this.fsm, ev, this.owner.now());
+    this.fsm = r.state;
+    if (r.state.state === 'Established' && from !== 'Established') this.establishedAt = this.owner.now();
+    for (const a of r.actions) this.perform(a);
+    if (from !== r.state.state) this.owner.onTransition(this, from, r.state.state, ev.type);
+  }
+
+  /** Write raw bytes (Established only); false when the socket buffer is full. */
+  write(buf: Uint8Array): boolean {
+    const s = this.socket;
+    if (!s || this.fsm.state !== 'Established' || s.destroyed) return false;
+    if (buf.length >= 19 && buf[18] === MessageType.Update && this.fsm.keepaliveMs > 0) {
+      // RFC 4271 4.4: KEEPALIVEs only keep the hold timer alive; an UPDATE does the same,
+      // so the KeepaliveTimer restarts whenever one is sent.
+      this.timers.start('keepalive', this.fsm.keepaliveMs);
+    }
+    return s.write(buf);
+  }
+
+  /** Stop timers and close the socket; no further events. */
+  dispose(): void {
+    this.timers.stopAll();
+    this.closeSocket();
+    this.disposed = true;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private inputPending(): boolean {
+    return this.framer.pending > 0 || (this.socket?.readableLength ?? 0) > 0;
+  }
+
+  private perform(a: FsmAction): void {
+    if (this.timers.apply(a)) return;
+    switch (a.type) {
+      case 'sendOpen':
+        this.localOpen = this.owner.buildOpen();
+        this.send(encodeOpen(this.localOpen), MessageType.Open);
+        return;
+      case 'sendKeepalive':
+        this.send(KEEPALIVE_BYTES, MessageType.Keepalive);
+        return;
+      case 'sendNotification':
+        this.send(encodeNotification(a), MessageType.Notification);
+        this.owner.onNotification(this, 'sent', a.code, a.subcode, a.data);
+        return;
+      case 'initiateTcp':
+        this.initiate();
+        return;
+      case 'listen': // the Speaker's listener accepts for every peer
+      case 'releaseResources':
+        return;
+      case 'dropTcp':
+        this.closeSocket();
+        return;
+      case 'sessionUp':
+        if (this.negotiated?.extendedMessage) this.framer.setMaxLength(MAX_EXTENDED_MESSAGE_LENGTH);
+        this.owner.onSessionUp(this);
+        return;
+      case 'sessionDown':
+        this.establishedAt = undefined;
+        this.owner.onSessionDown(this, a.reason);
+        return;
+      case 'processUpdate':
+        this.owner.onUpdate(this, a.update as UpdateMessage);
+        return;
+    }
+  }
+
+  private send(buf: Uint8Array, type: number): void {
+    const s = this.socket;
+    if (!s || s.destroyed || !s.writable) return;
+    s.write(buf);
+    this.owner.onMessage(this, 'sent', type);
+  }
+
+  private initiate(): void {
+    this.closeSocket();
+    this.outgoing = true;
+    const sock = connectTcp(this.owner.connectTarget());
+    this.bind(sock);
+    sock.once('connect', () => {
+      if (this.socket === sock) this.event({ type: 'Tcp_CR_Acked' });
+    });
+  }
+
+  private bind(sock: Socket): void {
+    this.closeSocket();
+    this.socket = sock;
+    this.framer = new MessageFramer();
+    this.rx = DEFAULT_CONTEXT;
+    this.negotiated = undefined;
+    sock.setNoDelay(true);
+    sock.on('readable', () => this.schedule());
+    sock.on('drain', () => {
+      if (this.socket === sock) this.owner.onDrain(this);
+    });
+    sock.on('error', (err) => {
+      if (this.socket === sock) this.owner.onSocketError(this, err);
+    });
+    sock.on('close', () => {
+      if (this.socket !== sock) return;
+      this.socket = undefined;
+      this.event({ type: 'TcpConnectionFails' });
+    });
+  }
+
+  /** Detach the current socket: flush what was written (a NOTIFICATION), then close. */
+  private closeSocket(): void {
+    const s = this.socket;
+    if (!s) return;
+    this.socket = undefined;
+    s.removeAllListeners('readable');
+    s.removeAllListeners('drain');
+    s.removeAllListeners('close');
+    s.removeAllListeners('error');
+    s.on('error', () => undefined); // late errors (EPIPE, ECONNRESET) of a dropped socket
+    s.end();
+    setTimeout(() => s.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Pull bytes, cut messages, feed events; bounded per turn (STYLE.md: pull-style reads). */
+  private pump(): void {
+    const sock = this.socket;
+    if (!sock || this.disposed) return;
+    let chunk: Buffer | null;
+    while ((chunk = sock.read() as Buffer | null) !== null) this.framer.push(chunk);
+    for (let n = 0; n < MESSAGES_PER_TURN; n++) {
+      if (this.socket !== sock || this.fsm.state === 'Idle') return;
+      let frame: Uint8Array | undefined;
+      try {
+        frame = this.framer.next();
+      } catch (e) {
+        this.event({ type: 'BGPHeaderErr', error: asBgpError(e) });
+        return;
+      }
+      if (!frame) return;
+      this.receive(frame);
+    }
+    this.schedule(); // more may be waiting: continue next turn
+  }
+
+  private receive(frame: Uint8Array): void {
+    const type = frame[18] ?? 0;
+    let msg: BgpMessage;
+    try {
+      msg = decodeMessage(frame, this.rx);
+    } catch (e) {
+      const error = asBgpError(e);
+      this.owner.onMessage(this, 'received', type);
+      if (error.code === ErrorCode.OpenMessage) this.event({ type: 'BGPOpenMsgErr', error });
+      else if (error.code === ErrorCode.UpdateMessage) this.event({ type: 'UpdateMsgErr', error });
+      else this.event({ type: 'BGPHeaderErr', error });
+      return;
+    }
+    this.owner.onMessage(this, 'received', msg.type);
+    switch (msg.type) {
+      case MessageType.Open:
+        this.receiveOpen(msg);
+        return;
+      case MessageType.Update:
+        this.event({ type: 'UpdateMsg', update: msg });
+        return;
+      case MessageType.Notification:
+        this.owner.onNotification(this, 'received', msg.code, msg.subcode, msg.data);
+        this.event(notificationEvent(msg.code, msg.subcode, msg.data));
+        return;
+      case MessageType.Keepalive:
+        this.event({ type: 'KeepAliveMsg' });
+        return;
+      case MessageType.RouteRefresh:
+        // RFC 2918 3: only meaningful on an Established session; ignored before.
+        if (this.fsm.state === 'Established') this.owner.onRouteRefresh(this, msg);
+        return;
+    }
+  }
+
+  private receiveOpen(open: OpenMessage): void {
+    const bad = this.owner.checkOpen(open);
+    if (bad) {
+      this.event({ type: 'BGPOpenMsgErr', error: bad });
+      return;
+    }
+    if (this.localOpen && this.fsm.state === 'OpenSent') {
+      try {
+        this.negotiated = negotiateSession(this.localOpen, open);
+      } catch (e) {
+        this.event({ type: 'BGPOpenMsgErr', error: asBgpError(e) });
+        return;
+      }
+      this.rx = this.negotiated.rx;
+      this.remoteBgpId = open.bgpId >>> 0;
+      if (this.owner.collides(this, open)) {
+        this.event({ type: 'OpenCollisionDump' });
+        return;
+      }
+    }
+    this.event({ type: 'BGPOpen', asn: openAsn(open), holdTime: open.holdTime, bgpId: open.bgpId >>> 0 });
+  }
+}
+
+/** Anything thrown while decoding peer input, as a BgpError (never a crash). */
+function asBgpError(e: unknown): BgpError {
+  if (e instanceof BgpError) return e;
+  const why = e instanceof Error ? e.message : String(e);
+  return BgpError.header(HeaderSubcode.BadMessageLength, `undecodable message: ${why}`);
+}
+

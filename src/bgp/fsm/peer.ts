@@ -1,0 +1,326 @@
+// One configured (or dynamic) neighbor: the connections to it, each with its own FSM
+// (RFC 4271 8.2.1), collision resolution between them (6.8), and the session-level view the
+// daemon uses (state, negotiated values, status, write / events).
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import {
+  AddPathMode, CapabilityCode, encodeRouteRefresh, familyAfi, familySafi, makeOpen, messageTypeName,
+  notificationName, openAsn, shutdownCommunication, validateOpen, type BgpError, type Capability,
+  type Family, type NegotiatedSession, type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
+} from '../messages';
+import type { Logger } from '../../observability/logger';
+import type { Metrics } from '../../observability/metrics';
+import type { SessionStatus } from '../../observability/http-api';
+import { resolveCollision } from './collision';
+import { Connection, type ConnectionOwner } from './connection';
+import type { FsmEvent, FsmEventType } from './events';
+import { createFsm, STATE_NAMES, type StateName } from './state';
+import type { TimerWheel } from './timers';
+
+export interface PeerSessionConfig {
+  address: string; port: number; asn: number; localAddress?: string; passive: boolean;
+  holdTime: number; keepaliveTime?: number; connectRetryTime: number;
+  families: Family[];
+  addPath?: 'receive' | 'send' | 'both'; routeReflectorClient: boolean; dynamic?: boolean;
+}
+
+/** What the Speaker shares with its peers. */
+export interface PeerContext {
+  readonly asn: number;
+  readonly routerId: number;
+  readonly wheel: TimerWheel;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  now(): number;
+  /** A dynamic peer whose last connection closed. */
+  gone(peer: Peer): void;
+}
+
+/** RFC 4724 3: helper only, so no forwarding-state bits; 120 s is a common Restart Time. */
+const GR_RESTART_TIME = 120;
+const RANK: Readonly<Record<StateName, number>> = {
+  Idle: 0, Connect: 1, Active: 1, OpenSent: 2, OpenConfirm: 3, Established: 4,
+};
+const ADD_PATH_MODE = { receive: AddPathMode.Receive, send: AddPathMode.Send, both: AddPathMode.Both } as const;
+
+export class Peer extends EventEmitter implements ConnectionOwner {
+  readonly log: Logger;
+  private conns: Connection[] = [];
+  private primary: Connection | undefined;
+  private lastError: string | null = null;
+  private counts = { received: 0, accepted: 0, advertised: 0 };
+  private shownState: StateName = 'Idle';
+  private stopped = false;
+
+  constructor(readonly config: PeerSessionConfig, private readonly ctx: PeerContext) {
+    super();
+    this.log = ctx.logger.child({ peer: config.address });
+  }
+
+  get wheel(): TimerWheel {
+    return this.ctx.wheel;
+  }
+
+  now(): number {
+    return this.ctx.now();
+  }
+
+  get state(): StateName {
+    let best: StateName = 'Idle';
+    for (const c of this.conns) if (RANK[c.state] > RANK[best]) best = c.state;
+    if (best === 'Idle' && this.primary) return this.primary.state;
+    return best;
+  }
+
+  private get established(): Connection | undefined {
+    return this.conns.find((c) => c.state === 'Established');
+  }
+
+  get negotiated(): NegotiatedSession | undefined {
+    return this.established?.negotiated;
+  }
+
+  get remoteBgpId(): number | undefined {
+    return (this.established ?? this.primary)?.remoteBgpId;
+  }
+
+  /** The live connections, each with its own FSM (diagnostics and tests). */
+  connections(): readonly Connection[] {
+    return this.conns;
+  }
+
+  /** ManualStart (Event 1), or its passive variant (Event 4) when configured passive. */
+  start(): void {
+    this.primary = this.newConnection();
+    this.primary.event({ type: this.config.passive ? 'ManualStart_with_PassiveTcpEstablishment' : 'ManualStart' });
+  }
+
+  /** An accepted socket from this peer's address. */
+  accept(sock: Socket): void {
+    if (this.stopped) {
+      sock.destroy();
+      return;
+    }
+    const p = this.primary;
+    if (p && p.state === 'Active' && !p.socket) {
+      p.attach(sock);
+      return;
+    }
+    // A second connection (the peer connects while we do): its own FSM until 6.8 decides.
+    const c = this.newConnection();
+    c.event({ type: 'ManualStart_with_PassiveTcpEstablishment' });
+    c.attach(sock);
+  }
+
+  status(): SessionStatus {
+    const est = this.established;
+    const up = est?.establishedAt;
+    return {
+      peer: this.config.address,
+      asn: this.config.asn,
+      state: this.state,
+      uptimeSeconds: up === undefined ? 0 : Math.max(0, Math.floor((this.now() - up) / 1000)),
+      prefixes: { ...this.counts },
+      lastError: this.lastError,
+      dynamic: this.config.dynamic === true,
+      routeReflectorClient: this.config.routeReflectorClient,
+    };
+  }
+
+  setPrefixCounts(c: { received: number; accepted: number; advertised: number }): void {
+    this.counts = { received: c.received, accepted: c.accepted, advertised: c.advertised };
+  }
+
+  write(buf: Uint8Array): boolean {
+    return this.established?.write(buf) ?? false;
+  }
+
+  sendRouteRefresh(afi: number, safi: number): void {
+    this.established?.write(encodeRouteRefresh({ afi, safi, subtype: 0 }));
+  }
+
+  /**
+   * Stop every connection with `ev` (ManualStop or AutomaticStop: the FSM sends the Cease),
+   * then release them. Resolves once the sockets closed or after a short grace.
+   */
+  async shutdown(ev: FsmEvent): Promise<void> {
+    this.stopped = true;
+    const waits: Promise<void>[] = [];
+    for (const c of [...this.conns]) {
+      const s = c.socket;
+      c.event(ev);
+      c.dispose();
+      if (s && !s.destroyed) {
+        waits.push(new Promise((resolve) => {
+          s.once('close', () => resolve());
+          setTimeout(resolve, 1000).unref();
+        }));
+      }
+    }
+    this.conns = [];
+    this.primary = undefined;
+    this.showState();
+    await Promise.all(waits);
+  }
+
+  // ---- ConnectionOwner ----
+
+  buildOpen(): OpenMessage {
+    const caps: Capability[] = [];
+    for (const f of this.config.families) {
+      caps.push({ kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: familyAfi(f), safi: familySafi(f) });
+    }
+    caps.push({ kind: 'route-refresh', code: CapabilityCode.RouteRefresh });
+    caps.push({ kind: 'enhanced-route-refresh', code: CapabilityCode.EnhancedRouteRefresh });
+    caps.push({ kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: this.ctx.asn });
+    if (this.config.addPath) {
+      const sendReceive = ADD_PATH_MODE[this.config.addPath];
+      caps.push({
+        kind: 'add-path', code: CapabilityCode.AddPath,
+        families: this.config.families.map((f) => ({ afi: familyAfi(f), safi: familySafi(f), sendReceive })),
+      });
+    }
+    caps.push({ kind: 'extended-message', code: CapabilityCode.ExtendedMessage });
+    caps.push({
+      kind: 'graceful-restart', code: CapabilityCode.GracefulRestart, flags: 0, restartTime: GR_RESTART_TIME,
+      families: this.config.families.map((f) => ({ afi: familyAfi(f), safi: familySafi(f), flags: 0 })),
+    });
+    return makeOpen({ asn: this.ctx.asn, holdTime: this.config.holdTime, bgpId: this.ctx.routerId, capabilities: caps });
+  }
+
+  checkOpen(open: OpenMessage): BgpError | undefined {
+    return validateOpen(open, { peerAs: this.config.asn, localAs: this.ctx.asn, localBgpId: this.ctx.routerId });
+  }
+
+  collides(conn: Connection, open: OpenMessage): boolean {
+    for (const other of [...this.conns]) {
+      if (other === conn || other.isDisposed) continue;
+      const verdict = resolveCollision({
+        localId: this.ctx.routerId, remoteId: open.bgpId,
+        existing: { state: other.state, outgoing: other.outgoing },
+        received: { state: conn.state, outgoing: conn.outgoing },
+        localAs: this.ctx.asn, remoteAs: openAsn(open),
+      });
+      if (verdict === 'none') continue;
+      this.log.info({ verdict, existing: other.id, received: conn.id }, 'connection collision (RFC 4271 6.8)');
+      if (verdict === 'close-received') return true;
+      other.event({ type: 'OpenCollisionDump' });
+    }
+    return false;
+  }
+
+  connectTarget(): { address: string; port: number; localAddress?: string } {
+    const c = this.config;
+    return { address: c.address, port: c.port, ...(c.localAddress ? { localAddress: c.localAddress } : {}) };
+  }
+
+  onTransition(conn: Connection, from: StateName, to: StateName, cause: FsmEventType): void {
+    this.log.info({ conn: conn.id, from, to, cause }, 'fsm transition');
+    this.ctx.metrics?.fsmTransitions.inc({ peer: this.config.address, from, to });
+    if (to === 'Idle') this.connectionIdle(conn);
+    this.showState();
+  }
+
+  onSessionUp(conn: Connection): void {
+    // This connection won: the others that never got as far as an OPEN are not needed.
+    for (const c of [...this.conns]) {
+      if (c !== conn && RANK[c.state] <= RANK.Active) this.drop(c);
+    }
+    this.primary = conn;
+    this.showState();
+    this.emit('established', conn.negotiated);
+  }
+
+  onSessionDown(_conn: Connection, reason: string): void {
+    this.emit('down', this.lastError ? `${reason}: ${this.lastError}` : reason);
+  }
+
+  onUpdate(_conn: Connection, msg: UpdateMessage): void {
+    this.emit('update', msg);
+  }
+
+  onRouteRefresh(_conn: Connection, msg: RouteRefreshMessage): void {
+    this.emit('routeRefresh', msg);
+  }
+
+  onMessage(_conn: Connection, dir: 'sent' | 'received', type: number): void {
+    const m = this.ctx.metrics;
+    if (!m) return;
+    const labels = { peer: this.config.address, type: messageTypeName(type) };
+    if (dir === 'sent') m.messagesSent.inc(labels);
+    else m.messagesReceived.inc(labels);
+  }
+
+  onNotification(_conn: Connection, dir: 'sent' | 'received', code: number, subcode: number, data: Uint8Array): void {
+    const text = shutdownCommunication({ code, subcode, data });
+    this.lastError = `${dir} ${notificationName(code, subcode)}${text ? `: "${text}"` : ''}`;
+    this.log.warn({ code, subcode, text }, `NOTIFICATION ${dir}`);
+    const labels = { peer: this.config.address, code: String(code), subcode: String(subcode) };
+    if (dir === 'sent') this.ctx.metrics?.notificationsSent.inc(labels);
+    else this.ctx.metrics?.notificationsReceived.inc(labels);
+  }
+
+  onSocketError(_conn: Connection, err: Error): void {
+    this.lastError = `socket: ${err.message}`;
+    this.log.info({ err: err.message }, 'socket error');
+  }
+
+  onDrain(): void {
+    this.emit('drain');
+  }
+
+  // ---- internals ----
+
+  private newConnection(): Connection {
+    const c = this.config;
+    const fsm = createFsm({
+      localAs: this.ctx.asn, holdTime: c.holdTime, keepaliveTime: c.keepaliveTime,
+      connectRetryTime: c.connectRetryTime, passiveTcpEstablishment: c.passive,
+      // First reconnect soon, then the 8.1.1 back-off doubles it up to two minutes.
+      idleHoldTime: Math.min(5, c.connectRetryTime), idleHoldTimeMax: 120,
+    }, this.now());
+    const conn = new Connection(this, fsm, !c.passive);
+    this.conns.push(conn);
+    return conn;
+  }
+
+  private drop(c: Connection): void {
+    c.dispose();
+    this.conns = this.conns.filter((x) => x !== c);
+  }
+
+  /**
+   * A connection reached Idle. Extra connections are discarded; the primary stays (its
+   * IdleHoldTimer restarts it, the back-off of 8.1.1) unless another live connection
+   * takes over. A dynamic peer with nothing left is removed.
+   */
+  private connectionIdle(conn: Connection): void {
+    if (this.stopped) return;
+    if (conn !== this.primary) {
+      this.drop(conn);
+      return;
+    }
+    const other = this.conns.find((c) => c !== conn && c.state !== 'Idle');
+    if (other) {
+      this.drop(conn);
+      this.primary = other;
+      return;
+    }
+    if (this.config.dynamic) {
+      this.stopped = true;
+      this.drop(conn);
+      this.primary = undefined;
+      this.ctx.gone(this);
+    }
+  }
+
+  private showState(): void {
+    const to = this.state;
+    const from = this.shownState;
+    if (to === from) return;
+    this.shownState = to;
+    const m = this.ctx.metrics;
+    if (m) for (const s of STATE_NAMES) m.sessionState.set({ peer: this.config.address, state: s }, s === to ? 1 : 0);
+    this.emit('stateChange', from, to);
+  }
+}

@@ -1,0 +1,148 @@
+// The BGP speaker: one listener, one shared TimerWheel, and the Peers. Incoming connections
+// are matched to a configured neighbor by remote address, or to a dynamic-neighbor range
+// (a passive Peer created on the fly), else refused (RFC 4271 8.1.1: accepting
+// unconfigured peers is an option we only take for configured ranges).
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import {
+  CeaseSubcode, makeShutdownNotification, parseFamilyName, type Family,
+} from '../messages';
+import type { DynamicNeighborConfig } from '../../config/daemon-config';
+import type { Logger } from '../../observability/logger';
+import type { Metrics } from '../../observability/metrics';
+import { Peer, type PeerContext, type PeerSessionConfig } from './peer';
+import { TimerWheel } from './timers';
+import { normalizeAddress, parseRouterId, PrefixSet } from './transport';
+
+export type { PeerSessionConfig } from './peer';
+export { Peer } from './peer';
+
+export interface SpeakerOptions {
+  asn: number; routerId: string; listen?: { address: string; port: number };
+  logger: Logger; metrics?: Metrics; dynamicNeighbors?: DynamicNeighborConfig[]; clock?: () => number;
+}
+
+/** Dynamic neighbors get the RFC 4271 10 suggested ConnectRetryTime; they never connect out. */
+const DYNAMIC_CONNECT_RETRY = 120;
+
+export class Speaker extends EventEmitter {
+  readonly wheel = new TimerWheel();
+  private readonly byAddress = new Map<string, Peer>();
+  private readonly dynamic = new PrefixSet<DynamicNeighborConfig>();
+  private readonly ctx: PeerContext;
+  private server: net.Server | undefined;
+  private port: number | undefined;
+
+  constructor(private readonly opts: SpeakerOptions) {
+    super();
+    const clock = opts.clock ?? Date.now;
+    this.ctx = {
+      asn: opts.asn,
+      routerId: parseRouterId(opts.routerId),
+      wheel: this.wheel,
+      logger: opts.logger,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      now: clock,
+      gone: (p) => this.forget(p),
+    };
+    for (const d of opts.dynamicNeighbors ?? []) this.dynamic.add(d.prefix, d);
+  }
+
+  get listenPort(): number | undefined {
+    return this.port;
+  }
+
+  /** Listen when configured (port 0 picks a free port; see listenPort). */
+  async start(): Promise<void> {
+    const l = this.opts.listen;
+    if (!l || this.server) return;
+    const server = net.createServer({ noDelay: true }, (sock) => this.incoming(sock));
+    server.on('error', (err) => this.opts.logger.error({ err: err.message }, 'listener error'));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: l.address, port: l.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.port = (server.address() as net.AddressInfo).port;
+    this.opts.logger.info({ address: l.address, port: this.port }, 'BGP listener up');
+  }
+
+  addPeer(cfg: PeerSessionConfig): Peer {
+    const key = normalizeAddress(cfg.address);
+    if (this.byAddress.has(key)) throw new RangeError(`peer ${cfg.address} is already configured`);
+    const peer = new Peer({ ...cfg, address: key }, this.ctx);
+    this.byAddress.set(key, peer);
+    peer.start();
+    return peer;
+  }
+
+  /** Cease / Peer De-configured (RFC 4486 3), then the peer is gone. */
+  async removePeer(address: string, reason?: string): Promise<void> {
+    const peer = this.byAddress.get(normalizeAddress(address));
+    if (!peer) return;
+    this.byAddress.delete(peer.config.address);
+    peer.log.info({ reason }, 'peer removed');
+    await peer.shutdown({ type: 'AutomaticStop', subcode: CeaseSubcode.PeerDeConfigured });
+    this.emit('peerRemoved', peer);
+  }
+
+  peer(address: string): Peer | undefined {
+    return this.byAddress.get(normalizeAddress(address));
+  }
+
+  peers(): Peer[] {
+    return [...this.byAddress.values()];
+  }
+
+  /** Cease / Administrative Shutdown with the RFC 9003 communication to all, then close. */
+  async stop(message?: string): Promise<void> {
+    const data = message === undefined ? undefined
+      : makeShutdownNotification(CeaseSubcode.AdministrativeShutdown, message).data;
+    const server = this.server;
+    this.server = undefined;
+    const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    await Promise.all(this.peers().map((p) => p.shutdown({ type: 'ManualStop', ...(data ? { data } : {}) })));
+    this.byAddress.clear();
+    this.wheel.close();
+    await closed;
+  }
+
+  private incoming(sock: net.Socket): void {
+    sock.on('error', () => undefined); // until a Connection owns it
+    const remote = normalizeAddress(sock.remoteAddress ?? '');
+    let peer = this.byAddress.get(remote);
+    if (!peer) {
+      const d = this.dynamic.match(remote);
+      if (!d) {
+        this.opts.logger.warn({ remote, port: sock.remotePort }, 'connection from unknown address refused');
+        sock.destroy();
+        return;
+      }
+      peer = this.createDynamic(remote, d);
+    }
+    peer.accept(sock);
+  }
+
+  private createDynamic(remote: string, d: DynamicNeighborConfig): Peer {
+    const families = d.families.map((n) => parseFamilyName(n)).filter((f): f is Family => f !== undefined);
+    const peer = new Peer({
+      address: remote, port: 179, asn: d.asn, passive: true, holdTime: d.holdTime,
+      connectRetryTime: DYNAMIC_CONNECT_RETRY, families, routeReflectorClient: d.routeReflectorClient, dynamic: true,
+    }, this.ctx);
+    this.byAddress.set(remote, peer);
+    peer.log.info({ prefix: d.prefix }, 'dynamic neighbor accepted');
+    peer.start();
+    this.emit('peer', peer);
+    return peer;
+  }
+
+  private forget(peer: Peer): void {
+    if (this.byAddress.get(peer.config.address) !== peer) return;
+    this.byAddress.delete(peer.config.address);
+    peer.log.info('dynamic neighbor removed');
+    this.emit('peerRemoved', peer);
+  }
+}
