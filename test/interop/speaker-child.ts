@@ -18,7 +18,7 @@ const out = (o: unknown): void => {
 };
 
 async function main(): Promise<void> {
-  const sp = new Speaker({ ...cfg.speaker, logger: createLogger({ level: process.env.VR_LOG ?? 'warn' }) });
+  const sp = new Speaker({ ...cfg.speaker, logger: createLogger({ level: process.env.VR_LOG ?? 'error' }) });
   await sp.start();
   for (const p of cfg.peers) {
     const peer = sp.addPeer(p);
