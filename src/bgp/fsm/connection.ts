@@ -111,8 +111,12 @@ export class Connection {
     return this.disposed;
   }
 
+  /**
+   * Received bytes we have not processed yet: a pump is queued or the socket holds unread
+   * data. A partial message alone does not count: a peer that froze mid-message is silent.
+   */
   private inputPending(): boolean {
-    return this.framer.pending > 0 || (this.socket?.readableLength ?? 0) > 0;
+    return this.scheduled || (this.socket?.readableLength ?? 0) > 0;
   }
 
   private perform(a: FsmAction): void {
@@ -200,8 +204,12 @@ export class Connection {
     s.removeAllListeners('close');
     s.removeAllListeners('error');
     s.on('error', () => undefined); // late errors (EPIPE, ECONNRESET) of a dropped socket
+    s.once('end', () => s.destroy()); // the peer closed its side too: nothing left to flush
+    s.resume(); // discard what still arrives, so 'end' can be seen
     s.end();
-    setTimeout(() => s.destroy(), CLOSE_GRACE_MS).unref();
+    // Not unref'd: stop() must not see the process exit before the NOTIFICATION is out.
+    const t = setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
+    s.once('close', () => clearTimeout(t));
   }
 
   private schedule(): void {

@@ -153,7 +153,7 @@ export class Peer extends EventEmitter implements ConnectionOwner {
       if (s && !s.destroyed) {
         waits.push(new Promise((resolve) => {
           s.once('close', () => resolve());
-          setTimeout(resolve, 1000).unref();
+          setTimeout(resolve, 1000);
         }));
       }
     }

@@ -71,7 +71,8 @@ test('active and passive speakers establish, keep up over 2+ hold times, reconne
 });
 
 test('collision: both sides connect at once, exactly one Established connection remains', async () => {
-  const a = new Speaker({ asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const ma = createMetrics({ defaultMetrics: false });
+  const a = new Speaker({ asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger, metrics: ma });
   const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', listen: { address: '127.0.0.2', port: 0 }, logger: silentLogger });
   try {
     await a.start();
@@ -87,6 +88,10 @@ test('collision: both sides connect at once, exactly one Established connection 
     // RFC 4271 6.8: the kept connection is the one the higher identifier (b) initiated.
     assert.equal(pb.connections()[0]!.outgoing, true);
     assert.equal(pa.connections()[0]!.outgoing, false);
+    // The two connections really collided: a's FSM for its own connection sent Cease /
+    // Connection Collision Resolution (RFC 4486 subcode 7).
+    const sent = (await ma.notificationsSent.get()).values;
+    assert.deepEqual(sent.map((v) => [v.labels.code, v.labels.subcode, v.value]), [['6', '7', 1]]);
   } finally {
     await b.stop();
     await a.stop();
