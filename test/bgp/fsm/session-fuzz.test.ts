@@ -1,0 +1,80 @@
+// Nothing a peer sends may crash the process: random bytes before the OPEN, and random
+// well-framed messages after the session is Established, from a configured source. Each
+// connection must end with the Speaker still serving (bounded: 150 + 150 connections).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { Speaker } from '../../../src/bgp/fsm';
+import { CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, encodeOpen, makeOpen } from '../../../src/bgp/messages';
+import { silentLogger } from '../../../src/observability/logger';
+
+/** Deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const OPEN = encodeOpen(makeOpen({ asn: 65000, holdTime: 90, bgpId: 0x0a000007, capabilities: [
+  { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
+  { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
+] }));
+
+function frame(r: () => number): Uint8Array {
+  const bodyLen = Math.floor(r() * 120);
+  const b = new Uint8Array(19 + bodyLen).fill(0xff, 0, 16);
+  b[16] = (b.length >> 8) & 0xff;
+  b[17] = b.length & 0xff;
+  b[18] = 1 + Math.floor(r() * 5);
+  for (let i = 19; i < b.length; i++) b[i] = Math.floor(r() * 256);
+  if (r() < 0.1) b[17] ^= 1 << Math.floor(r() * 8); // sometimes a lying length
+  return b;
+}
+
+/** Send `parts`, then wait for the server to close or 300 ms, whichever first. */
+function session(port: number, parts: Uint8Array[]): Promise<void> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.7' }, () => {
+      for (const p of parts) s.write(p);
+    });
+    s.on('data', () => undefined);
+    s.on('error', () => undefined);
+    const t = setTimeout(() => s.destroy(), 300);
+    s.on('close', () => { clearTimeout(t); resolve(); });
+  });
+}
+
+test('random input from a configured peer never crashes the speaker', async () => {
+  const sp = new Speaker({ asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  try {
+    await sp.start();
+    const peer = sp.addPeer({ address: '127.0.0.7', port: 179, asn: 65000, passive: true, holdTime: 3,
+      connectRetryTime: 2, families: [IPV4_UNICAST], routeReflectorClient: true });
+    const r = rng(4271);
+    for (let i = 0; i < 150; i++) {
+      const junk = new Uint8Array(1 + Math.floor(r() * 200)).map(() => Math.floor(r() * 256));
+      await session(sp.listenPort!, [junk]);
+    }
+    for (let i = 0; i < 150; i++) {
+      await session(sp.listenPort!, [OPEN, KEEPALIVE_BYTES, frame(r), frame(r), frame(r)]);
+    }
+    // Still serving: a well-behaved connection reaches Established.
+    const ok = new Promise<void>((resolve) => peer.once('established', () => resolve()));
+    const s = net.connect({ host: '127.0.0.1', port: sp.listenPort!, localAddress: '127.0.0.7' }, () => {
+      s.write(OPEN);
+      s.write(KEEPALIVE_BYTES);
+    });
+    s.on('data', () => undefined);
+    s.on('error', () => undefined);
+    await ok;
+    assert.equal(peer.state, 'Established');
+    s.destroy();
+  } finally {
+    await sp.stop();
+  }
+});
