@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import {
-  AddPathMode, CapabilityCode, encodeRouteRefresh, familyAfi, familySafi, makeOpen, messageTypeName,
+  AddPathMode, CapabilityCode, ErrorCode, encodeRouteRefresh, familyAfi, familySafi, makeOpen, messageTypeName,
   notificationName, openAsn, shutdownCommunication, validateOpen, type BgpError, type Capability,
   type Family, type NegotiatedSession, type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
 } from '../messages';
@@ -137,6 +137,20 @@ export class Peer extends EventEmitter implements ConnectionOwner {
 
   sendRouteRefresh(afi: number, safi: number): void {
     this.established?.write(encodeRouteRefresh({ afi, safi, subtype: 0 }));
+  }
+
+  /**
+   * End the session with this error's NOTIFICATION (the daemon's verdicts, e.g. RFC 4486
+   * Cease / Maximum Number of Prefixes Reached). A Cease is AutomaticStop (Event 8, so the
+   * session restarts after the IdleHold back-off); an UPDATE error is Event 28; any other
+   * code goes out as the error says, through the header-error path.
+   */
+  fail(err: BgpError): void {
+    const c = this.established ?? this.primary;
+    if (!c) return;
+    if (err.code === ErrorCode.Cease) c.event({ type: 'AutomaticStop', subcode: err.subcode, data: err.data });
+    else if (err.code === ErrorCode.UpdateMessage) c.event({ type: 'UpdateMsgErr', error: err });
+    else c.event({ type: 'BGPHeaderErr', error: err });
   }
 
   /**

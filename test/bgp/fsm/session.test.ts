@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Speaker, type Peer, type PeerSessionConfig } from '../../../src/bgp/fsm';
 import {
-  IPV4_UNICAST, packAnnouncements, parsePrefix, updateToJson, type Prefix, type UpdateMessage,
+  BgpError, CeaseSubcode, IPV4_UNICAST, packAnnouncements, parsePrefix, updateToJson, type Prefix, type UpdateMessage,
 } from '../../../src/bgp/messages';
 import { createMetrics } from '../../../src/observability/metrics';
 import { silentLogger } from '../../../src/observability/logger';
@@ -134,6 +134,26 @@ test('UPDATE written by one side is delivered decoded by the other', async () =>
     const msg = await got;
     assert.deepEqual(updateToJson(msg).nlri, ['10.1.0.0/16', '10.2.3.0/24']);
     assert.equal(msg.errors.length, 0);
+  } finally {
+    await b.stop();
+    await a.stop();
+  }
+});
+
+test('fail(): the daemon ends a session with its NOTIFICATION (max prefixes), then it comes back', async () => {
+  const a = new Speaker({ asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
+  try {
+    await a.start();
+    const pa = a.addPeer(peerCfg('127.0.0.2', 179, { passive: true }));
+    const pb = b.addPeer(peerCfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2' }));
+    await until('Established', () => pa.state === 'Established' && pb.state === 'Established');
+    const down = new Promise<string>((r) => pb.once('down', r));
+    pa.fail(BgpError.cease(CeaseSubcode.MaxPrefixesReached, 'too many'));
+    await down;
+    assert.equal(pb.status().lastError, 'received Cease / Maximum Number of Prefixes Reached');
+    assert.equal(pa.status().lastError, 'sent Cease / Maximum Number of Prefixes Reached');
+    await until('re-established', () => pa.state === 'Established' && pb.state === 'Established', 20_000);
   } finally {
     await b.stop();
     await a.stop();
