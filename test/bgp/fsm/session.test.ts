@@ -159,3 +159,23 @@ test('fail(): the daemon ends a session with its NOTIFICATION (max prefixes), th
     await a.stop();
   }
 });
+
+test('IPv6 transport on ::1, IPv4-mapped sources normalised on a dual-stack listener', async () => {
+  const a = new Speaker({ asn: ASN, routerId: '10.0.0.1', listen: { address: '::', port: 0 }, logger: silentLogger });
+  const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
+  const c = new Speaker({ asn: ASN, routerId: '10.0.0.3', logger: silentLogger });
+  try {
+    await a.start();
+    const p6 = a.addPeer(peerCfg('0:0:0:0:0:0:0:1', 179, { passive: true })); // any spelling of ::1
+    const p4 = a.addPeer(peerCfg('127.0.0.3', 179, { passive: true }));
+    const pb = b.addPeer(peerCfg('::1', a.listenPort!));
+    const pc = c.addPeer(peerCfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.3' }));
+    await until('Established', () => [p6, p4, pb, pc].every((p) => p.state === 'Established'));
+    assert.equal(a.peer('::1'), p6);
+    assert.equal(p6.config.address, '::1');
+  } finally {
+    await c.stop();
+    await b.stop();
+    await a.stop();
+  }
+});
