@@ -73,7 +73,8 @@ export class Speaker extends EventEmitter {
   addPeer(cfg: PeerSessionConfig): Peer {
     const key = normalizeAddress(cfg.address);
     if (this.byAddress.has(key)) throw new RangeError(`peer ${cfg.address} is already configured`);
-    const peer = new Peer({ ...cfg, address: key }, this.ctx);
+    // The config keeps the address as written (contract 3: /status shows it as configured).
+    const peer = new Peer({ ...cfg }, this.ctx);
     this.byAddress.set(key, peer);
     peer.start();
     return peer;
@@ -83,7 +84,7 @@ export class Speaker extends EventEmitter {
   async removePeer(address: string, reason?: string): Promise<void> {
     const peer = this.byAddress.get(normalizeAddress(address));
     if (!peer) return;
-    this.byAddress.delete(peer.config.address);
+    this.byAddress.delete(normalizeAddress(peer.config.address));
     peer.log.info({ reason }, 'peer removed');
     await peer.shutdown({ type: 'AutomaticStop', subcode: CeaseSubcode.PeerDeConfigured });
     this.emit('peerRemoved', peer);
@@ -140,8 +141,9 @@ export class Speaker extends EventEmitter {
   }
 
   private forget(peer: Peer): void {
-    if (this.byAddress.get(peer.config.address) !== peer) return;
-    this.byAddress.delete(peer.config.address);
+    const key = normalizeAddress(peer.config.address);
+    if (this.byAddress.get(key) !== peer) return;
+    this.byAddress.delete(key);
     peer.log.info('dynamic neighbor removed');
     this.emit('peerRemoved', peer);
   }
