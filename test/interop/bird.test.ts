@@ -13,12 +13,13 @@ const skip = skipReason('netns', 'bird');
 function birdConf(passive: boolean): string {
   return `router id 192.0.2.2;
 protocol device {}
+protocol static { ipv4; route 198.51.100.0/24 blackhole; }
 protocol bgp vr1 {
   local 192.0.2.2 as 65000;
   neighbor 192.0.2.1 as 65000;
   hold time 3; keepalive time 1; connect retry time 2; error wait time 1, 4;
   ${passive ? 'passive on;' : ''}
-  ipv4 { import all; export none; };
+  ipv4 { import all; export all; next hop self; };
 }
 `;
 }
@@ -38,7 +39,11 @@ async function run(passive: boolean): Promise<void> {
     await waitEstablished(bird, 'vr1', 30_000);
     await waitFor('we Established', () => (c.state('192.0.2.2') === 'Established' ? true : undefined), 10_000, 100);
 
-    // Several hold times with nothing but KEEPALIVEs.
+    // BIRD's route arrives as a decoded UPDATE.
+    await waitFor('UPDATE from BIRD', () => (c.lines.some((l) => l.ev === 'update'
+      && JSON.stringify(l.update).includes('198.51.100.0/24')) ? true : undefined), 10_000, 100);
+
+    // Several hold times with KEEPALIVEs only.
     await new Promise((r) => setTimeout(r, 10_000));
     assert.equal(c.state('192.0.2.2'), 'Established');
     assert.equal(birdProtocolState(bird, 'vr1'), 'Established');

@@ -16,10 +16,12 @@ hostname frr1
 router bgp 65000
  bgp router-id 192.0.2.2
  no bgp default ipv4-unicast
+ no bgp network import-check
  neighbor ${neighbor} remote-as 65000
  neighbor ${neighbor} timers 1 3
  neighbor ${neighbor} timers connect 2
 ${passive ? ` neighbor ${neighbor} passive\n` : ''} address-family ipv4 unicast
+  network 198.51.100.0/24
   neighbor ${neighbor} activate
  exit-address-family
  address-family ipv6 unicast
@@ -46,6 +48,8 @@ async function run(tag: string, ourPassive: boolean, v6: boolean): Promise<void>
     await waitEstablished(f, us, 30_000);
     await waitFor('we Established', () => (c.state(them) === 'Established' ? true : undefined), 10_000, 100);
 
+    await waitFor('UPDATE from FRR', () => (c.lines.some((l) => l.ev === 'update'
+      && JSON.stringify(l.update).includes('198.51.100.0/24')) ? true : undefined), 10_000, 100);
     await new Promise((r) => setTimeout(r, 10_000)); // several hold times
     assert.equal(c.state(them), 'Established');
     assert.equal(frrNeighborState(f, us), 'Established');

@@ -1,10 +1,12 @@
 // Runs one vroute Speaker inside a network namespace for the interop tests (the parent stays
 // in the root namespace, which cannot reach namespace addresses). argv[2] is JSON
 // {speaker: SpeakerOptions minus logger, peers: PeerSessionConfig[]}. Prints JSON lines on
-// stdout: {ev:'state',peer,from,to}, {ev:'down',peer,reason}, {ev:'status',sessions}.
+// stdout: {ev:'state',peer,from,to}, {ev:'down',peer,reason}, {ev:'update',peer,update},
+// {ev:'status',sessions}.
 // Reads JSON lines on stdin: {cmd:'status'} and {cmd:'stop',message}.
 import * as readline from 'node:readline';
 import { Speaker, type PeerSessionConfig, type SpeakerOptions } from '../../src/bgp/fsm';
+import { updateToJson, type UpdateMessage } from '../../src/bgp/messages';
 import { createLogger } from '../../src/observability/logger';
 
 interface ChildConfig {
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     const peer = sp.addPeer(p);
     peer.on('stateChange', (from: string, to: string) => out({ ev: 'state', peer: p.address, from, to }));
     peer.on('down', (reason: string) => out({ ev: 'down', peer: p.address, reason }));
+    peer.on('update', (m: UpdateMessage) => out({ ev: 'update', peer: p.address, update: updateToJson(m) }));
   }
   out({ ev: 'ready', port: sp.listenPort });
   const rl = readline.createInterface({ input: process.stdin });
