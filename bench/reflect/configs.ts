@@ -1,0 +1,87 @@
+// Config files for bench/reflect: the BIRD 2 clients, and the three reflectors under test
+// (vroute, BIRD 2, FRR bgpd). Everything on loopback; one AS (iBGP, RFC 4456 reflection).
+export const ASN = 65000;
+export const CLUSTER_ID = '10.255.0.1';
+export const NEXT_HOP_NET = '198.51.100.0/24';
+
+export interface Layout {
+  /** Where the reflector listens: 127.0.0.1:port. */
+  port: number;
+  /** The injector's source address. */
+  injector: string;
+  /** The clients' addresses (127.0.1.x). */
+  clients: string[];
+}
+
+/**
+ * A BIRD 2 route-reflector client: connects to the reflector, imports everything, exports
+ * nothing. The static blackhole for the injector's next-hop network lets BIRD resolve the
+ * iBGP next hop (gateway recursive), so every route is usable rather than unreachable.
+ */
+export function birdClient(addr: string, index: number, l: Layout): string {
+  return `router id 10.253.0.${index + 1};
+log stderr { warning, error, fatal };
+protocol device { }
+protocol static nh { ipv4; route ${NEXT_HOP_NET} blackhole; }
+protocol bgp up {
+  local ${addr} as ${ASN};
+  neighbor 127.0.0.1 port ${l.port} as ${ASN};
+  strict bind on;
+  hold time 90;
+  connect delay time 1;
+  connect retry time 1;
+  ipv4 { import all; export none; };
+}
+`;
+}
+
+/** BIRD 2 as the reflector: passive towards everyone, `rr client` for the K clients (RFC 4456). */
+export function birdReflector(l: Layout): string {
+  const peer = (name: string, addr: string, client: boolean): string => `protocol bgp ${name} {
+  local 127.0.0.1 port ${l.port} as ${ASN};
+  neighbor ${addr} as ${ASN};
+  passive on;
+  hold time 90;
+${client ? '  rr client;\n' : ''}  rr cluster id ${CLUSTER_ID};
+  ipv4 { import all; export where source = RTS_BGP; };
+}
+`;
+  return `router id ${CLUSTER_ID};
+log stderr { warning, error, fatal };
+protocol device { }
+protocol static nh { ipv4; route ${NEXT_HOP_NET} blackhole; }
+${peer('inj', l.injector, false)}${l.clients.map((a, i) => peer(`c${i}`, a, true)).join('')}`;
+}
+
+/**
+ * FRR bgpd as the reflector (run with -Z, no zebra). The injector is a client too, as it is
+ * in vroute's config (dynamic range); reflection between clients is RFC 4456 6.
+ */
+export function frrReflector(l: Layout): string {
+  const all = [l.injector, ...l.clients];
+  return `frr defaults traditional
+hostname bench-rr
+log stdout warnings
+!
+router bgp ${ASN}
+ bgp router-id ${CLUSTER_ID}
+ bgp cluster-id ${CLUSTER_ID}
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ no bgp network import-check
+${all.map((a) => ` neighbor ${a} remote-as ${ASN}\n neighbor ${a} passive\n neighbor ${a} timers 30 90\n`).join('')} !
+ address-family ipv4 unicast
+${all.map((a) => `  neighbor ${a} activate\n  neighbor ${a} route-reflector-client\n`).join('')} exit-address-family
+!
+`;
+}
+
+/** vroute's daemon config (DESIGN.md contract 2): every 127/8 peer is a client. */
+export function vrouteReflector(l: Layout, apiPort: number): string {
+  return JSON.stringify({
+    name: 'bench-rr', routerId: CLUSTER_ID, asn: ASN, listen: { address: '127.0.0.1', port: l.port },
+    reflector: { clusterId: CLUSTER_ID }, neighbors: [],
+    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: ASN, routeReflectorClient: true, holdTime: 90, families: ['ipv4-unicast'] }],
+    datastore: 'embedded', api: `127.0.0.1:${apiPort}`, log: 'warn',
+  }, null, 1);
+}

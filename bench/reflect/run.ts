@@ -1,0 +1,142 @@
+// bench/reflect (issue 4, in the manner of bgperf): one injector sends N IPv4 /24s in four
+// attribute sets over iBGP to the reflector under test, which has K route-reflector clients,
+// each a BIRD 2 instance on its own loopback address. Measured per trial: seconds from the
+// injector's session reaching Established until every client holds all N (BIRD's imported
+// count), and the reflector's CPU seconds in that window and peak RSS (/proc). Reflectors:
+// vroute (the daemon as a child process), BIRD 2, FRR bgpd (-Z, no zebra); trials are
+// interleaved (each repetition runs every reflector for every N) and the median of the
+// repetitions is reported. Every wait is bounded; every process is stopped by PID.
+// Run: npm run build && node dist/bench/reflect/run.js [N,N..=100000] [K=4] [REPS=3] [vroute,bird,frr]
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BirdCtl } from './birdctl';
+import { birdClient, birdReflector, frrReflector, vrouteReflector, type Layout } from './configs';
+import { cpuSeconds, freePort, peakRssMiB, sleep, spawnLogged, stopChild, waitFor, canConnect } from './proc';
+
+type Kind = 'vroute' | 'bird' | 'frr';
+interface Row { kind: Kind; n: number; k: number; seconds: number; rssMiB: number; cpu: number }
+
+const BIRD = '/usr/sbin/bird';
+const BGPD = '/usr/lib/frr/bgpd';
+const TRIAL_TIMEOUT_MS = 240_000;
+
+const nodeArgs = (file: string, ...rest: string[]): string[] =>
+  (__filename.endsWith('.ts') ? ['--import', 'tsx', file, ...rest] : [file, ...rest]);
+const sibling = (name: string): string => path.join(__dirname, `${name}${path.extname(__filename)}`);
+
+async function startReflector(kind: Kind, l: Layout, dir: string): Promise<ChildProcess> {
+  const log = path.join(dir, 'rr.log');
+  if (kind === 'vroute') {
+    const api = await freePort();
+    writeFileSync(path.join(dir, 'rr.json'), vrouteReflector(l, api));
+    const child = spawnLogged(process.execPath, nodeArgs(sibling('vroute-rr'), path.join(dir, 'rr.json')), log);
+    const ok = await waitFor(async () => {
+      try { return (await fetch(`http://127.0.0.1:${api}/status`, { signal: AbortSignal.timeout(1000) })).ok; } catch { return false; }
+    }, 15000, 50);
+    if (!ok) throw new Error(`vroute did not start: ${readFileSync(log, 'utf8').slice(-1500)}`);
+    return child;
+  }
+  if (kind === 'bird') {
+    writeFileSync(path.join(dir, 'rr.conf'), birdReflector(l));
+    const child = spawnLogged(BIRD, ['-f', '-c', path.join(dir, 'rr.conf'), '-s', path.join(dir, 'rr.ctl')], log);
+    if (!await waitFor(() => canConnect('127.0.0.1', l.port), 15000, 50)) throw new Error(`BIRD RR did not start: ${readFileSync(log, 'utf8')}`);
+    return child;
+  }
+  writeFileSync(path.join(dir, 'bgpd.conf'), frrReflector(l));
+  const child = spawnLogged(BGPD, ['-Z', '-S', '-n', '-l', '127.0.0.1', '-p', String(l.port), '-f', path.join(dir, 'bgpd.conf'),
+    '-i', path.join(dir, 'bgpd.pid'), '-z', path.join(dir, 'zserv.api'), '--vty_socket', dir, '-A', '127.0.0.1', '-P', '0'], log);
+  if (!await waitFor(() => canConnect('127.0.0.1', l.port), 15000, 50)) throw new Error(`FRR did not start: ${readFileSync(log, 'utf8')}`);
+  return child;
+}
+
+async function trial(kind: Kind, n: number, k: number): Promise<Row> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `vr-reflect-${kind}-`));
+  const l: Layout = { port: await freePort(), injector: '127.0.2.1', clients: Array.from({ length: k }, (_, i) => `127.0.1.${i + 1}`) };
+  const procs: ChildProcess[] = [];
+  const ctls: BirdCtl[] = [];
+  try {
+    const rr = await startReflector(kind, l, dir);
+    procs.push(rr);
+    for (let i = 0; i < k; i++) {
+      writeFileSync(path.join(dir, `c${i}.conf`), birdClient(l.clients[i]!, i, l));
+      procs.push(spawnLogged(BIRD, ['-f', '-c', path.join(dir, `c${i}.conf`), '-s', path.join(dir, `c${i}.ctl`)], path.join(dir, `c${i}.log`)));
+    }
+    for (let i = 0; i < k; i++) {
+      const sock = path.join(dir, `c${i}.ctl`);
+      // The socket file appears a moment before BIRD accepts on it: retry the connect.
+      let ctl: BirdCtl | undefined;
+      await waitFor(async () => {
+        if (existsSync(sock)) ctl = await BirdCtl.open(sock, 2000).catch(() => undefined);
+        return ctl !== undefined;
+      }, 10000, 50);
+      if (!ctl) throw new Error(`client ${i} did not start: ${readFileSync(path.join(dir, `c${i}.log`), 'utf8')}`);
+      ctls.push(ctl);
+    }
+    const est = await waitFor(async () => (await Promise.all(ctls.map((c) => c.protocol('up')))).every((p) => p.state === 'Established'), 30000, 100);
+    if (!est) throw new Error('clients did not reach Established with the reflector within 30 s');
+    const inj = spawnLogged(process.execPath, nodeArgs(sibling('injector'), `127.0.0.1:${l.port}`, l.injector, String(n)), path.join(dir, 'inj.log'));
+    procs.push(inj);
+    const injLog = (): string => readFileSync(path.join(dir, 'inj.log'), 'utf8');
+    let t0 = 0;
+    let cpu0 = 0;
+    // The injector prints ESTABLISHED with its clock; CPU is sampled as soon as we see it.
+    if (!await waitFor(() => {
+      const m = /ESTABLISHED (\d+)/.exec(injLog());
+      if (m) { t0 = Number(m[1]); cpu0 = cpuSeconds(rr.pid!); }
+      return m !== null;
+    }, 60000, 5)) throw new Error(`injector did not reach Established: ${injLog()}`);
+    let counts: number[] = [];
+    const done = await waitFor(async () => {
+      counts = (await Promise.all(ctls.map((c) => c.protocol('up')))).map((p) => p.imported);
+      return counts.every((c) => c >= n);
+    }, TRIAL_TIMEOUT_MS, 10);
+    const t1 = Date.now();
+    const row: Row = { kind, n, k, seconds: (t1 - t0) / 1000, rssMiB: peakRssMiB(rr.pid!), cpu: cpuSeconds(rr.pid!) - cpu0 };
+    if (!done) throw new Error(`${kind} N=${n} K=${k}: clients hold ${counts.join(' ')} after ${TRIAL_TIMEOUT_MS / 1000} s`);
+    if (counts.some((c) => c !== n)) throw new Error(`${kind}: clients hold ${counts.join(' ')}, expected ${n}`);
+    return row;
+  } finally {
+    for (const c of ctls) c.close();
+    await Promise.all(procs.reverse().map((p) => stopChild(p)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const [nArg, kArg, repArg, kindArg] = process.argv.slice(2);
+  const ns = (nArg ?? '100000').split(',').map(Number);
+  const k = Number(kArg ?? 4);
+  const reps = Number(repArg ?? 3);
+  const kinds = (kindArg ?? 'vroute,bird,frr').split(',') as Kind[];
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs ${os.cpus()[0]?.model ?? ''}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const rows: Row[] = [];
+  for (let r = 0; r < reps; r++) {
+    for (const n of ns) {
+      for (const kind of kinds) {
+        const row = await trial(kind, n, k);
+        rows.push(row);
+        console.log(`rep ${r + 1} ${kind.padEnd(6)} N=${n} K=${k}: ${row.seconds.toFixed(2)} s  peak RSS ${row.rssMiB.toFixed(0)} MiB  CPU ${row.cpu.toFixed(2)} s`);
+        await sleep(500);
+      }
+    }
+  }
+  console.log(`load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n\n| reflector | N | K | seconds | peak RSS MiB | CPU s | runs (s) |\n| --- | --- | --- | --- | --- | --- | --- |`);
+  for (const n of ns) {
+    for (const kind of kinds) {
+      const rs = rows.filter((x) => x.kind === kind && x.n === n);
+      console.log(`| ${kind} | ${n} | ${k} | ${median(rs.map((x) => x.seconds)).toFixed(2)} | ${median(rs.map((x) => x.rssMiB)).toFixed(0)} | ` +
+        `${median(rs.map((x) => x.cpu)).toFixed(2)} | ${rs.map((x) => x.seconds.toFixed(2)).join(' ')} |`);
+    }
+  }
+}
+
+// Hard bound on the whole run: no trial may hang the machine's benchmark slot for long.
+setTimeout(() => { console.error('run: overall deadline passed'); process.exit(2); }, 3_600_000).unref();
+main().then(() => process.exit(0), (e: unknown) => {
+  console.error(`run: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
