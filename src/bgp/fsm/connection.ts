@@ -19,6 +19,8 @@ import { connectTcp } from './transport';
 /** What a connection needs from its peer. */
 export interface ConnectionOwner {
   readonly wheel: TimerWheel;
+  /** PassiveTcpEstablishment (8.1.1): never connect out, only accept. */
+  readonly passive: boolean;
   now(): number;
   buildOpen(): OpenMessage;
   /** RFC 4271 6.2 checks against configuration; undefined = acceptable. */
@@ -120,6 +122,9 @@ export class Connection {
   }
 
   private perform(a: FsmAction): void {
+    // 8.2.2 Active: ConnectRetryTimer_Expires would connect out; a passive peer "waits for
+    // the remote peer to start the TCP connection" (8.1.1), so it never arms that timer.
+    if (this.owner.passive && a.type === 'startTimer' && a.timer === 'connectRetry') return;
     if (this.timers.apply(a)) return;
     switch (a.type) {
       case 'sendOpen':
@@ -134,7 +139,7 @@ export class Connection {
         this.owner.onNotification(this, 'sent', a.code, a.subcode, a.data);
         return;
       case 'initiateTcp':
-        this.initiate();
+        if (!this.owner.passive) this.initiate();
         return;
       case 'listen': // the Speaker's listener accepts for every peer
       case 'releaseResources':

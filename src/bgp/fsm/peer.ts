@@ -57,6 +57,10 @@ export class Peer extends EventEmitter implements ConnectionOwner {
     this.log = ctx.logger.child({ peer: config.address });
   }
 
+  get passive(): boolean {
+    return this.config.passive;
+  }
+
   get wheel(): TimerWheel {
     return this.ctx.wheel;
   }
@@ -102,7 +106,7 @@ export class Peer extends EventEmitter implements ConnectionOwner {
       return;
     }
     const p = this.primary;
-    if (p && p.state === 'Active' && !p.socket) {
+    if (p && (p.state === 'Active' || p.state === 'Connect') && !p.socket) {
       p.attach(sock);
       return;
     }

@@ -109,3 +109,21 @@ test('unknown source refused; dynamic neighbor range accepted and removed when d
     await a.stop();
   }
 });
+
+test('a passive peer never connects out (8.1.1 PassiveTcpEstablishment) and stays Active', async () => {
+  let connections = 0;
+  const trap = net.createServer((s) => { connections++; s.destroy(); });
+  await new Promise<void>((r) => trap.listen({ host: '127.0.0.1', port: 0 }, () => r()));
+  const port = (trap.address() as net.AddressInfo).port;
+  const sp = new Speaker({ asn: 65000, routerId: '10.0.0.1', logger: silentLogger });
+  try {
+    const peer = sp.addPeer({ address: '127.0.0.1', port, asn: 65000, passive: true, holdTime: 3,
+      connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false });
+    await new Promise((r) => setTimeout(r, 3000)); // three ConnectRetryTimes
+    assert.equal(connections, 0);
+    assert.equal(peer.state, 'Active');
+  } finally {
+    await sp.stop();
+    trap.close();
+  }
+});
