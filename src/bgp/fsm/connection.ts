@@ -41,6 +41,8 @@ export interface ConnectionOwner {
 
 /** Messages decoded per event-loop turn before yielding (keeps timers and other peers live). */
 const MESSAGES_PER_TURN = 256;
+/** Unprocessed bytes we hold in user space before leaving input in the socket. */
+const READ_AHEAD = 1 << 20;
 /** How long a closing socket may take to flush its last NOTIFICATION. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -230,8 +232,10 @@ export class Connection {
   private pump(): void {
     const sock = this.socket;
     if (!sock || this.disposed) return;
+    // Read ahead only so far: a busy RIB leaves the rest in the kernel, and TCP pushes
+    // back on the peer (STYLE.md: pull-style reads).
     let chunk: Buffer | null;
-    while ((chunk = sock.read() as Buffer | null) !== null) this.framer.push(chunk);
+    while (this.framer.pending < READ_AHEAD && (chunk = sock.read() as Buffer | null) !== null) this.framer.push(chunk);
     for (let n = 0; n < MESSAGES_PER_TURN; n++) {
       if (this.socket !== sock || this.fsm.state === 'Idle') return;
       let frame: Uint8Array | undefined;
