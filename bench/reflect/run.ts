@@ -100,6 +100,11 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
     const row: Row = { kind, n, k, seconds: (t1 - t0) / 1000, rssMiB: peakRssMiB(rr.pid!), cpu: cpuSeconds(rr.pid!) - cpu0 };
     if (!done) throw new Error(`${kind} N=${n} K=${k}: clients hold ${counts.join(' ')} after ${TRIAL_TIMEOUT_MS / 1000} s`);
     if (counts.some((c) => c !== n)) throw new Error(`${kind}: clients hold ${counts.join(' ')}, expected ${n}`);
+    // Reflected as RFC 4456 8 says: next hop unchanged, ORIGINATOR_ID and CLUSTER_LIST added.
+    const r = await ctls[0]!.command('show route 20.0.0.0/24 all');
+    for (const want of ['198.51.100.1', 'BGP.originator_id: 10.254.255.1', 'BGP.cluster_list: 10.255.0.1']) {
+      if (!r.includes(want)) throw new Error(`${kind}: client 0's 20.0.0.0/24 lacks "${want}":\n${r}`);
+    }
     return row;
   } finally {
     for (const c of ctls) c.close();
