@@ -31,11 +31,13 @@ async function startReflector(kind: Kind, l: Layout, dir: string): Promise<Child
   if (kind === 'vroute') {
     const api = await freePort();
     writeFileSync(path.join(dir, 'rr.json'), vrouteReflector(l, api));
+    // VROUTE_NODE_ARGS: extra node flags for the reflector (e.g. --cpu-prof).
     // VROUTE_BIN=bin/vroute runs the CLI (`vroute reflector --config`) instead of the launcher.
     const conf = path.join(dir, 'rr.json');
     const bin = process.env.VROUTE_BIN;
     const child = bin ? spawnLogged(process.execPath, [bin, 'reflector', '--config', conf], log)
-      : spawnLogged(process.execPath, nodeArgs(sibling('vroute-rr'), conf), log);
+      : spawnLogged(process.execPath, [...(process.env.VROUTE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        ...nodeArgs(sibling('vroute-rr'), conf)], log);
     const ok = await waitFor(async () => {
       try { return (await fetch(`http://127.0.0.1:${api}/status`, { signal: AbortSignal.timeout(1000) })).ok; } catch { return false; }
     }, 15000, 50);
