@@ -14,3 +14,4 @@ export * from './rules';
 export * from './export';
 export * from './update-group';
 export * from './engine';
+export * from './daemon';

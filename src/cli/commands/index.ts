@@ -7,11 +7,12 @@ import { register as apply } from './apply';
 import { register as get } from './get';
 import { register as del } from './delete';
 import { register as ipam } from './ipam';
+import { register as reflector } from './reflector';
 
 type Registrar = (program: Command) => void;
 
 const registrars: Registrar[] = [status, routes, decode];
-registrars.push(apply, get, del, ipam);
+registrars.push(apply, get, del, ipam, reflector);
 
 export function registerAll(program: Command): void {
   for (const r of registrars) r(program);

@@ -1,0 +1,139 @@
+// The reflector daemon (`vroute reflector`): config file + datastore peers -> Speaker
+// (sessions) -> RoutingEngine (RIB, RFC 4456 rules, update groups), with the HTTP API,
+// self-registration under a lease, and a clean stop on SIGTERM/SIGINT.
+import { parseFamilyName, type Family } from '../bgp/messages';
+import { Speaker, type PeerSessionConfig } from '../bgp/fsm';
+import type { DaemonConfig, NeighborConfig } from '../config';
+import {
+  createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
+} from '../observability';
+import { openDatastore, PeerSource, registerReflector, type Datastore, type EffectivePeer, type Registration } from '../datastore';
+import { RoutingEngine } from './engine';
+
+export interface RunningDaemon {
+  readonly speaker: Speaker;
+  readonly engine: RoutingEngine;
+  readonly api?: ApiServer;
+  readonly logger: Logger;
+  stop(message?: string): Promise<void>;
+}
+
+function families(names: readonly string[]): Family[] {
+  return names.map((n) => parseFamilyName(n)!).filter((f) => f !== undefined);
+}
+
+export function neighborToSession(n: NeighborConfig): PeerSessionConfig {
+  return {
+    address: n.address, port: n.port, asn: n.asn, passive: n.passive, holdTime: n.holdTime,
+    connectRetryTime: n.connectRetryTime, families: families(n.families), routeReflectorClient: n.routeReflectorClient,
+    ...(n.localAddress ? { localAddress: n.localAddress } : {}),
+    ...(n.keepaliveTime !== undefined ? { keepaliveTime: n.keepaliveTime } : {}),
+    ...(n.addPath ? { addPath: n.addPath } : {}),
+    ...(n.maxPrefixes ? { maxPrefixes: n.maxPrefixes } : {}),
+  } as PeerSessionConfig;
+}
+
+function datastorePeerToSession(p: EffectivePeer): PeerSessionConfig {
+  return {
+    address: p.peerIP, port: 179, asn: p.asNumber, passive: p.passive, holdTime: p.holdTime ?? 90,
+    connectRetryTime: 30, families: families(p.peerIP.includes(':') ? ['ipv6-unicast'] : ['ipv4-unicast']),
+    routeReflectorClient: p.routeReflectorClient,
+    ...(p.keepaliveTime !== undefined ? { keepaliveTime: p.keepaliveTime } : {}),
+    ...(p.maxPrefixes ? { maxPrefixes: p.maxPrefixes } : {}),
+  } as PeerSessionConfig;
+}
+
+export interface DaemonOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Use this datastore instead of opening config.datastore. */
+  datastore?: Datastore;
+}
+
+export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}): Promise<RunningDaemon> {
+  const logger = opts.logger ?? createLogger({ level: cfg.log, name: cfg.name });
+  const metrics = opts.metrics ?? createMetrics();
+  const engine = new RoutingEngine({
+    asn: cfg.asn, routerId: cfg.routerId, logger,
+    ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
+  });
+  const speaker = new Speaker({
+    asn: cfg.asn, routerId: cfg.routerId, logger, metrics, dynamicNeighbors: cfg.dynamicNeighbors,
+    ...(cfg.listen ? { listen: cfg.listen } : {}),
+  });
+  speaker.on('peer', (p) => engine.attach(p));
+  speaker.on('peerRemoved', (p) => engine.detach(p));
+  await speaker.start();
+
+  // Peers from the config file are fixed; peers from the datastore come and go live.
+  const fromFile = new Set<string>();
+  for (const n of cfg.neighbors) {
+    fromFile.add(n.address);
+    engine.attach(speaker.addPeer(neighborToSession(n)));
+  }
+
+  const store = opts.datastore ?? openDatastore(cfg.datastore);
+  const ownsStore = opts.datastore === undefined;
+  const peerSource = new PeerSource(store, cfg.name, (c) => {
+    for (const p of c.removed) {
+      if (fromFile.has(p.peerIP)) continue;
+      const s = speaker.peer(p.peerIP);
+      if (s) {
+        engine.detach(s);
+        void speaker.removePeer(p.peerIP, 'BGPPeer deleted');
+      }
+      logger.info({ peer: p.peerIP, source: p.source }, 'peer removed from the datastore');
+    }
+    for (const p of [...c.changed, ...c.added]) {
+      if (fromFile.has(p.peerIP)) continue;
+      const old = speaker.peer(p.peerIP);
+      const add = () => {
+        engine.attach(speaker.addPeer(datastorePeerToSession(p)));
+        logger.info({ peer: p.peerIP, source: p.source }, 'peer configured from the datastore');
+      };
+      if (old) {
+        engine.detach(old);
+        void speaker.removePeer(p.peerIP, 'BGPPeer changed').then(add);
+      } else add();
+    }
+  }, { onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid resource in the datastore ignored') });
+
+  let registration: Registration | undefined;
+  if (cfg.reflector) {
+    try {
+      registration = await registerReflector(store, cfg.name, {
+        routerId: cfg.routerId, asn: cfg.asn, clusterId: cfg.reflector.clusterId,
+        ...(cfg.listen ? { addresses: [cfg.listen.address] } : {}),
+      });
+    } catch (e) {
+      logger.warn({ err: (e as Error).message }, 'could not register in the datastore; carrying on');
+    }
+  }
+
+  const provider: StatusProvider = {
+    registry: metrics.registry,
+    status: () => ({
+      name: cfg.name, routerId: cfg.routerId, asn: cfg.asn,
+      ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
+      sessions: speaker.peers().map((p) => p.status()),
+    }),
+    routes: (family, prefix) => engine.routes(family, prefix) as ReturnType<StatusProvider['routes']>,
+  };
+  const api = cfg.api ? await startApiServer(provider, cfg.api.host, cfg.api.port) : undefined;
+  logger.info({ listen: cfg.listen, port: speaker.listenPort, api: api ? `${api.host}:${api.port}` : null,
+    neighbors: cfg.neighbors.length }, 'reflector started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    speaker, engine, logger, ...(api ? { api } : {}),
+    stop: (message = 'vroute shutting down') => (stopping ??= (async () => {
+      peerSource.cancel();
+      await speaker.stop(message);
+      engine.close();
+      await registration?.stop().catch(() => undefined);
+      await api?.close();
+      if (ownsStore) await store.close();
+      logger.info('reflector stopped');
+    })()),
+  };
+}

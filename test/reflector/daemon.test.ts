@@ -1,0 +1,92 @@
+// The reflector daemon end to end on loopback: real TCP sessions from two vroute client
+// speakers, reflection with RFC 4456 attributes, /status, live peers from the datastore,
+// and a clean stop with Cease.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IPV4_UNICAST, packAnnouncements, parsePrefix, updateToJson, type UpdateMessage } from '../../src/bgp/messages';
+import { Speaker, type Peer } from '../../src/bgp/fsm';
+import { startReflector } from '../../src/reflector';
+import { validateConfig } from '../../src/config';
+import { silentLogger } from '../../src/observability';
+import { EmbeddedDatastore, putResource, deleteResource } from '../../src/datastore';
+import { apiGet } from '../../src/cli/api-client';
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function clientSpeaker(addr: string, rrPort: number): { speaker: Speaker; peer: () => Peer } {
+  const speaker = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
+  let p: Peer | undefined;
+  return {
+    speaker,
+    peer: () => (p ??= speaker.addPeer({
+      address: '127.0.0.1', port: rrPort, asn: 65000, localAddress: addr, passive: false, holdTime: 9,
+      connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
+    })),
+  };
+}
+
+test('reflector: two loopback clients, reflection, /status, live BGPPeer, Cease on stop', { timeout: 60000 }, async () => {
+  const store = new EmbeddedDatastore();
+  const cfg = validateConfig({
+    name: 'rr-test', routerId: '10.0.0.1', asn: 65000, listen: { address: '127.0.0.1', port: 0 },
+    reflector: { clusterId: '10.0.0.1' },
+    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9 }],
+  });
+  const rr = await startReflector({ ...cfg, api: { host: '127.0.0.1', port: 0 } }, { logger: silentLogger, datastore: store });
+  const port = rr.speaker.listenPort!;
+  const a = clientSpeaker('127.0.0.2', port);
+  const b = clientSpeaker('127.0.0.3', port);
+  const downs: string[] = [];
+  try {
+    await a.speaker.start();
+    await b.speaker.start();
+    const pa = a.peer();
+    const pb = b.peer();
+    const got: Array<Record<string, unknown>> = [];
+    pb.on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
+    pb.on('down', (why: string) => downs.push(why));
+    await waitFor('both clients Established', () => pa.state === 'Established' && pb.state === 'Established');
+
+    const st = (await apiGet({ host: '127.0.0.1', port: rr.api!.port }, '/status')) as { sessions: Array<{ peer: string; state: string }> };
+    assert.deepEqual(st.sessions.map((s) => [s.peer, s.state]).sort(), [['127.0.0.2', 'Established'], ['127.0.0.3', 'Established']]);
+
+    const ctx = pa.negotiated!.tx;
+    const prefixes = ['10.20.0.0/24', '10.20.1.0/24', '10.20.2.0/24'].map((p) => parsePrefix(p)!);
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '198.51.100.2', localPref: 100 }, IPV4_UNICAST, prefixes, ctx)) {
+      assert.ok(pa.write(m) !== undefined);
+    }
+    const u = await waitFor('the reflected UPDATE', () => got.find((x) => x.nlri));
+    assert.deepEqual([...(u.nlri as string[])].sort(), ['10.20.0.0/24', '10.20.1.0/24', '10.20.2.0/24']);
+    const at = u.attributes as Record<string, unknown>;
+    assert.equal(at.originatorId, '127.0.0.2');
+    assert.deepEqual(at.clusterList, ['10.0.0.1']);
+    assert.equal(at.nextHop, '198.51.100.2');
+    const routes = (await apiGet({ host: '127.0.0.1', port: rr.api!.port }, '/routes?family=ipv4-unicast')) as Array<{ prefix: string }>;
+    assert.equal(routes.length, 3);
+
+    // Live configuration: a BGPPeer put in the datastore becomes a session, deleting it ends it.
+    await putResource(store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: 'live' },
+      spec: { peerIP: '127.0.0.9', asNumber: 65000, passive: true } } as never);
+    await waitFor('the datastore peer', () => rr.speaker.peer('127.0.0.9'), 3000);
+    await deleteResource(store, 'BGPPeer' as never, 'live');
+    await waitFor('the datastore peer gone', () => rr.speaker.peer('127.0.0.9') === undefined, 3000);
+    assert.ok(rr.speaker.peer('127.0.0.2'), 'other sessions untouched');
+    assert.equal(rr.speaker.peer('127.0.0.2')!.state, 'Established');
+  } finally {
+    await rr.stop('test over');
+    await waitFor('the client to see the Cease', () => downs.length > 0, 5000).catch(() => undefined);
+    await a.speaker.stop();
+    await b.speaker.stop();
+    await store.close();
+  }
+  assert.ok(downs.length > 0, 'client B saw the session go down');
+  assert.match(downs[0]!, /Cease|Administrative Shutdown|test over/i);
+});
