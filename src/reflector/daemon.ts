@@ -2,12 +2,12 @@
 // (sessions) -> RoutingEngine (RIB, RFC 4456 rules, update groups), with the HTTP API,
 // self-registration under a lease, and a clean stop on SIGTERM/SIGINT.
 import { parseFamilyName, type Family } from '../bgp/messages';
-import { Speaker, type PeerSessionConfig } from '../bgp/fsm';
+import { Speaker, type Peer, type PeerSessionConfig } from '../bgp/fsm';
 import type { DaemonConfig, NeighborConfig } from '../config';
 import {
   createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
 } from '../observability';
-import { openDatastore, PeerSource, registerReflector, type Datastore, type EffectivePeer, type Registration } from '../datastore';
+import { openDatastore, PeerSource, registerReflector, StatusWriter, type Datastore, type EffectivePeer, type Registration } from '../datastore';
 import { RoutingEngine } from './engine';
 
 export interface RunningDaemon {
@@ -61,7 +61,14 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     asn: cfg.asn, routerId: cfg.routerId, logger, metrics, dynamicNeighbors: cfg.dynamicNeighbors,
     ...(cfg.listen ? { listen: cfg.listen } : {}),
   });
-  speaker.on('peer', (p) => engine.attach(p));
+  // Every session, whatever created it, is followed by the engine and reports its state.
+  let onPeerState: () => void = () => undefined;
+  const follow = (p: Peer): Peer => {
+    engine.attach(p);
+    p.on('stateChange', () => onPeerState());
+    return p;
+  };
+  speaker.on('peer', (p: Peer) => follow(p));
   speaker.on('peerRemoved', (p) => engine.detach(p));
   await speaker.start();
 
@@ -69,7 +76,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const fromFile = new Set<string>();
   for (const n of cfg.neighbors) {
     fromFile.add(n.address);
-    engine.attach(speaker.addPeer(neighborToSession(n)));
+    follow(speaker.addPeer(neighborToSession(n)));
   }
 
   const store = opts.datastore ?? openDatastore(cfg.datastore);
@@ -88,7 +95,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       if (fromFile.has(p.peerIP)) continue;
       const old = speaker.peer(p.peerIP);
       const add = () => {
-        engine.attach(speaker.addPeer(datastorePeerToSession(p)));
+        follow(speaker.addPeer(datastorePeerToSession(p)));
         logger.info({ peer: p.peerIP, source: p.source }, 'peer configured from the datastore');
       };
       if (old) {
@@ -120,6 +127,15 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     routes: (family, prefix) => engine.routes(family, prefix) as ReturnType<StatusProvider['routes']>,
   };
   const api = cfg.api ? await startApiServer(provider, cfg.api.host, cfg.api.port) : undefined;
+
+  // status/<name> in the datastore (contract 4): on every session transition, throttled to
+  // one write a second by StatusWriter, and every 10 s so prefix counts stay fresh.
+  const statusWriter = new StatusWriter(store, cfg.name, 1000);
+  const reportStatus = () => statusWriter.report(provider.status());
+  onPeerState = reportStatus;
+  const statusTimer = setInterval(reportStatus, 10000);
+  statusTimer.unref();
+  reportStatus();
   logger.info({ listen: cfg.listen, port: speaker.listenPort, api: api ? `${api.host}:${api.port}` : null,
     neighbors: cfg.neighbors.length }, 'reflector started');
 
@@ -128,7 +144,11 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     speaker, engine, logger, ...(api ? { api } : {}),
     stop: (message = 'vroute shutting down') => (stopping ??= (async () => {
       peerSource.cancel();
+      clearInterval(statusTimer);
       await speaker.stop(message);
+      reportStatus();
+      await statusWriter.flush().catch(() => undefined);
+      statusWriter.close();
       engine.close();
       await registration?.stop().catch(() => undefined);
       await api?.close();

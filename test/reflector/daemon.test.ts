@@ -8,7 +8,9 @@ import { Speaker, type Peer } from '../../src/bgp/fsm';
 import { startReflector } from '../../src/reflector';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
-import { EmbeddedDatastore, putResource, deleteResource } from '../../src/datastore';
+import { EmbeddedDatastore, EtcdDatastore, putResource, deleteResource, statusKey, type Datastore } from '../../src/datastore';
+import { skipReason } from '../helpers/env';
+import { startEtcd } from '../helpers/etcd';
 import { apiGet } from '../../src/cli/api-client';
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
@@ -33,8 +35,7 @@ function clientSpeaker(addr: string, rrPort: number): { speaker: Speaker; peer: 
   };
 }
 
-test('reflector: two loopback clients, reflection, /status, live BGPPeer, Cease on stop', { timeout: 60000 }, async () => {
-  const store = new EmbeddedDatastore();
+async function scenario(store: Datastore): Promise<void> {
   const cfg = validateConfig({
     name: 'rr-test', routerId: '10.0.0.1', asn: 65000, listen: { address: '127.0.0.1', port: 0 },
     reflector: { clusterId: '10.0.0.1' },
@@ -85,8 +86,31 @@ test('reflector: two loopback clients, reflection, /status, live BGPPeer, Cease 
     await waitFor('the client to see the Cease', () => downs.length > 0, 5000).catch(() => undefined);
     await a.speaker.stop();
     await b.speaker.stop();
-    await store.close();
   }
   assert.ok(downs.length > 0, 'client B saw the session go down');
   assert.match(downs[0]!, /Cease|Administrative Shutdown|test over/i);
+  // The daemon wrote its status under status/<name> (contract 4).
+  const st = await store.get(statusKey('rr-test'));
+  assert.ok(st, 'status/rr-test written');
+  assert.equal((JSON.parse(st.value) as { status: { name: string } }).status.name, 'rr-test');
+}
+
+test('reflector on the embedded datastore: two loopback clients, reflection, /status, live BGPPeer, Cease on stop', { timeout: 60000 }, async () => {
+  const store = new EmbeddedDatastore();
+  try {
+    await scenario(store);
+  } finally {
+    await store.close();
+  }
+});
+
+test('reflector on a real etcd: a BGPPeer put and deleted in etcd brings a session up and down', { timeout: 90000, skip: skipReason('etcd') }, async () => {
+  const etcd = await startEtcd(1);
+  const store = new EtcdDatastore({ endpoints: etcd.endpoints });
+  try {
+    await scenario(store);
+  } finally {
+    await store.close();
+    await etcd.destroy();
+  }
 });
