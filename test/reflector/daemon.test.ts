@@ -114,3 +114,28 @@ test('reflector on a real etcd: a BGPPeer put and deleted in etcd brings a sessi
     await etcd.destroy();
   }
 });
+
+test('reflector on a 3-member etcd cluster carries on when a member dies: live peers keep flowing', { timeout: 120000, skip: skipReason('etcd') }, async () => {
+  const etcd = await startEtcd(3);
+  const store = new EtcdDatastore({ endpoints: etcd.endpoints });
+  const admin = new EtcdDatastore({ endpoints: etcd.endpoints.slice(1) });
+  const cfg = validateConfig({ name: 'rr-ha', routerId: '10.0.0.1', asn: 65000, reflector: { clusterId: '10.0.0.1' } });
+  const rr = await startReflector(cfg, { logger: silentLogger, datastore: store });
+  const bgpPeer = (name: string, ip: string) => ({ apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name },
+    spec: { peerIP: ip, asNumber: 65000, passive: true } }) as never;
+  try {
+    await putResource(admin, bgpPeer('before', '127.0.0.21'));
+    await waitFor('peer configured before the failure', () => rr.speaker.peer('127.0.0.21'), 5000);
+    await etcd.members[0]!.stop();
+    await putResource(admin, bgpPeer('after', '127.0.0.22'));
+    await waitFor('peer configured after the failure', () => rr.speaker.peer('127.0.0.22'), 20000);
+    await deleteResource(admin, 'BGPPeer' as never, 'before');
+    await waitFor('peer removed after the failure', () => rr.speaker.peer('127.0.0.21') === undefined, 20000);
+    assert.ok(rr.speaker.peer('127.0.0.22'), 'no gap: the later peer is still there');
+  } finally {
+    await rr.stop();
+    await admin.close();
+    await store.close();
+    await etcd.destroy();
+  }
+});
