@@ -11,6 +11,11 @@
  * while another connection to the same peer is past Active, `resolveCollision` says which
  * connection receives OpenCollisionDump (RFC 4271 6.8).
  *
+ * The shell: transport.ts (addresses, connect), connection.ts (one socket, its FSM, framer
+ * and timers), peer.ts (a configured or dynamic neighbour: its connections, collisions,
+ * status, writes with back-pressure), speaker.ts (the listener, configured and dynamic
+ * peers, Cease on stop).
+ *
  * RFCs: 4271 (section 8 FSM, 6.8 collisions, 10 timers and jitter), 6608 (FSM error
  * subcodes), 4486 (Cease subcodes).
  */
