@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import {
   familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type CodecContext, type Family,
-  type UpdateMessage, type BgpError,
+  type UpdateMessage, BgpError, CeaseSubcode,
 } from '../bgp/messages';
 import { AttrStore, PeerTable, Rib, SimplePacker, ingestUpdate, type PeerInfo, type Route } from '../rib';
 import type { Logger } from '../observability';
@@ -72,9 +72,19 @@ export class RoutingEngine {
   /** Follows a session for its whole life: established, updates, refresh, drain, down. */
   attach(session: SessionHandle): void {
     const a: Attached = { session, families: [], blocked: false, listeners: [] };
+    // A bug of ours on one peer's input must not take the daemon down: log it and reset
+    // that session (NOTIFICATION Cease / Out of Resources, RFC 4486), the others carry on.
     const on = (ev: string, fn: (...args: any[]) => void) => {
-      session.on(ev, fn);
-      a.listeners.push([ev, fn]);
+      const guarded = (...args: any[]) => {
+        try {
+          fn(...args);
+        } catch (e) {
+          this.opts.logger.error({ peer: session.config.address, event: ev, err: (e as Error).stack ?? String(e) }, 'internal error handling a session event');
+          session.fail?.(BgpError.cease(CeaseSubcode.OutOfResources, 'internal error'));
+        }
+      };
+      session.on(ev, guarded);
+      a.listeners.push([ev, guarded]);
     };
     on('established', () => this.up(a));
     on('update', (u: UpdateMessage) => this.update(a, u));

@@ -123,3 +123,16 @@ test('a session whose socket pushes back gets the rest after drain', async () =>
   assert.ok(n > 1);
   engine.close();
 });
+
+test('an internal error on one session resets that session only (Cease / Out of Resources)', async () => {
+  const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST] });
+  const a = client('192.0.2.2', 2);
+  const failed: Array<{ code: number; subcode: number }> = [];
+  (a as unknown as { fail: (e: { code: number; subcode: number }) => void }).fail = (e) => failed.push({ code: e.code, subcode: e.subcode });
+  engine.attach(a);
+  a.emit('established');
+  // Not an UpdateMessage at all: the engine throws inside, the guard catches it.
+  assert.doesNotThrow(() => a.emit('update', { bogus: true }));
+  assert.deepEqual(failed, [{ code: 6, subcode: 8 }]);
+  engine.close();
+});
