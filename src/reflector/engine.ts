@@ -5,7 +5,7 @@
 // the sockets (keepalives keep flowing while we converge).
 import { EventEmitter } from 'node:events';
 import {
-  familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type CodecContext, type Family,
+  familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, ipv4ToString, type CodecContext, type Family,
   type UpdateMessage, BgpError, CeaseSubcode,
 } from '../bgp/messages';
 import { AttrStore, PeerTable, Rib, SimplePacker, ingestUpdate, type PeerInfo, type Route } from '../rib';
@@ -256,10 +256,6 @@ export class RoutingEngine {
   }
 }
 
-function u32ToIp(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
 const ORIGIN_NAMES = ['IGP', 'EGP', 'INCOMPLETE'];
 
 function routeJson(prefix: string, r: Route, best: boolean): Record<string, unknown> {
@@ -276,7 +272,7 @@ function routeJson(prefix: string, r: Route, best: boolean): Record<string, unkn
   if (a.localPref !== undefined) o.localPref = a.localPref;
   if (a.med !== undefined) o.med = a.med;
   if (a.communities?.length) o.communities = a.communities.map((c) => `${c >>> 16}:${c & 0xffff}`);
-  if (a.originatorId !== undefined) o.originatorId = u32ToIp(a.originatorId);
-  if (a.clusterList?.length) o.clusterList = a.clusterList.map(u32ToIp);
+  if (a.originatorId !== undefined) o.originatorId = ipv4ToString(a.originatorId);
+  if (a.clusterList?.length) o.clusterList = a.clusterList.map(ipv4ToString);
   return o;
 }

@@ -10,17 +10,13 @@ import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
 import { EmbeddedDatastore, EtcdDatastore, putResource, deleteResource, statusKey, type Datastore } from '../../src/datastore';
 import { skipReason } from '../helpers/env';
+import { waitFor as waitUntil } from '../helpers/netns';
 import { startEtcd } from '../helpers/etcd';
 import { apiGet } from '../../src/cli/api-client';
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** netns.ts's waitFor, taking boolean probes too (false: not yet). */
+function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
+  return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
 }
 
 function clientSpeaker(addr: string, rrPort: number): { speaker: Speaker; peer: () => Peer } {

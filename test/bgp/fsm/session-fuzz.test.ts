@@ -7,18 +7,10 @@ import * as net from 'node:net';
 import { Speaker } from '../../../src/bgp/fsm';
 import { CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, encodeOpen, makeOpen } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
+import { prng } from '../messages/fixture-rows';
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic PRNG (mulberry32) so a failure can be replayed from its seed.
+const rng = prng;
 
 const OPEN = encodeOpen(makeOpen({ asn: 65000, holdTime: 90, bgpId: 0x0a000007, capabilities: [
   { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
