@@ -1,5 +1,5 @@
-// Config files for bench/reflect: the BIRD 2 clients, and the three reflectors under test
-// (vroute, BIRD 2, FRR bgpd). Everything on loopback; one AS (iBGP, RFC 4456 reflection).
+// Config files for bench/reflect: the BIRD 2 clients, and the four reflectors under test
+// (vroute, BIRD 2, FRR bgpd, OpenBGPD). Everything on loopback; one AS (iBGP, RFC 4456 reflection).
 export const ASN = 65000;
 export const CLUSTER_ID = '10.255.0.1';
 export const NEXT_HOP_NET = '198.51.100.0/24';
@@ -73,6 +73,35 @@ ${all.map((a) => ` neighbor ${a} remote-as ${ASN}\n neighbor ${a} passive\n neig
  address-family ipv4 unicast
 ${all.map((a) => `  neighbor ${a} activate\n  neighbor ${a} route-reflector-client\n`).join('')} exit-address-family
 !
+`;
+}
+
+/**
+ * OpenBGPD 7.7 bgpd as the reflector (bgpd.conf(5)). `route-reflector CLUSTER_ID` on every
+ * neighbor makes them all clients, as in the FRR and vroute configs (RFC 4456 6). Since
+ * OpenBGPD 6.4 the filter's default action is deny and the old `announce all` is gone: `allow
+ * from any` / `allow to any` are the documented way to pass everything. `fib-update no`: the
+ * kernel table is left alone. `nexthop qualify via default`: the injector's next hop
+ * (198.51.100.1) is reachable only through this host's default route, and without it bgpd
+ * would hold every path ineligible (bgpd(8), decision step 2). Its own control socket, so the
+ * system default (/run/openbgpd/bgpd.sock.0) is never touched.
+ */
+export function openbgpdReflector(l: Layout, socket: string): string {
+  const all = [l.injector, ...l.clients];
+  return `AS ${ASN}
+router-id ${CLUSTER_ID}
+listen on 127.0.0.1 port ${l.port}
+socket "${socket}"
+fib-update no
+nexthop qualify via default
+holdtime 90
+group "bench" {
+  remote-as ${ASN}
+  passive
+  route-reflector ${CLUSTER_ID}
+${all.map((a) => `  neighbor ${a}\n`).join('')}}
+allow from any
+allow to any
 `;
 }
 

@@ -1,7 +1,7 @@
 // Child processes for the benchmarks: spawn with output to a log file, CPU seconds and peak
 // RSS read from /proc (Linux), bounded waits, and stop by PID (SIGTERM, then SIGKILL).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync, closeSync } from 'node:fs';
+import { openSync, readFileSync, readdirSync, closeSync } from 'node:fs';
 import * as net from 'node:net';
 
 /** Linux USER_HZ; /proc/PID/stat utime and stime are in these ticks. */
@@ -34,6 +34,42 @@ export function peakRssMiB(pid: number): number {
     return NaN;
   }
 }
+
+/** Parent PID of PID (field 4 of /proc/PID/stat), or NaN once gone. */
+function parentPid(pid: number): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * PID and all its descendants, found by scanning /proc for parent links (this kernel has no
+ * /proc/PID/task/TID/children). Multi-process daemons (OpenBGPD: parent, session engine,
+ * route decision engine, RTR process) are measured as the sum over this set.
+ */
+export function processTree(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (/^\d+$/.test(name)) parents.set(Number(name), parentPid(Number(name)));
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  }
+  return tree;
+}
+
+/** Sum of cpuSeconds over PIDS (NaN if any is gone: a process died mid-measurement). */
+export const sumCpuSeconds = (pids: number[]): number => pids.reduce((a, p) => a + cpuSeconds(p), 0);
+
+/**
+ * Sum of each process's own peak RSS over PIDS, in MiB. An upper bound of the set's peak
+ * together (the peaks need not coincide, and shared library pages count once per process).
+ */
+export const sumPeakRssMiB = (pids: number[]): number => pids.reduce((a, p) => a + peakRssMiB(p), 0);
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -2,21 +2,25 @@
 // attribute sets over iBGP to the reflector under test, which has K route-reflector clients,
 // each a BIRD 2 instance on its own loopback address. Measured per trial: seconds from the
 // injector's session reaching Established until every client holds all N (BIRD's imported
-// count), and the reflector's CPU seconds in that window and peak RSS (/proc). Reflectors:
-// vroute (the daemon as a child process), BIRD 2, FRR bgpd (-Z, no zebra); trials are
-// interleaved (each repetition runs every reflector for every N) and the median of the
-// repetitions is reported. Every wait is bounded; every process is stopped by PID.
-// Run: npm run build && node dist/bench/reflect/run.js [N,N..=100000] [K=4] [REPS=3] [vroute,bird,frr]
+// count), and the reflector's CPU seconds in that window and peak RSS (/proc), summed over
+// the reflector's process tree (OpenBGPD runs as parent + session engine + route decision
+// engine + RTR process; the others are one process each). Reflectors: vroute (the daemon as a
+// child process), BIRD 2, FRR bgpd (-Z, no zebra), OpenBGPD bgpd; trials are interleaved
+// (each repetition runs every reflector for every N) and the median of the repetitions is
+// reported. Every wait is bounded; every process is stopped by PID.
+// Run: npm run build && node dist/bench/reflect/run.js [N,N..=100000] [K=4] [REPS=3] [vroute,bird,frr,openbgpd]
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BirdCtl } from './birdctl';
 import { birdClient, birdReflector, frrReflector, vrouteReflector, type Layout } from './configs';
-import { cpuSeconds, freePort, peakRssMiB, sleep, spawnLogged, stopChild, waitFor, canConnect } from './proc';
+import { startOpenbgpd } from './openbgpd';
+import { freePort, processTree, sleep, spawnLogged, stopChild, sumCpuSeconds, sumPeakRssMiB, waitFor, canConnect } from './proc';
 
-type Kind = 'vroute' | 'bird' | 'frr';
-interface Row { kind: Kind; n: number; k: number; seconds: number; rssMiB: number; cpu: number }
+type Kind = 'vroute' | 'bird' | 'frr' | 'openbgpd';
+const KINDS: readonly Kind[] = ['vroute', 'bird', 'frr', 'openbgpd'];
+interface Row { kind: Kind; n: number; k: number; seconds: number; rssMiB: number; cpu: number; procs: number }
 
 const BIRD = '/usr/sbin/bird';
 const BGPD = '/usr/lib/frr/bgpd';
@@ -26,8 +30,17 @@ const nodeArgs = (file: string, ...rest: string[]): string[] =>
   (__filename.endsWith('.ts') ? ['--import', 'tsx', file, ...rest] : [file, ...rest]);
 const sibling = (name: string): string => path.join(__dirname, `${name}${path.extname(__filename)}`);
 
-async function startReflector(kind: Kind, l: Layout, dir: string): Promise<ChildProcess> {
+/** A running reflector: its main process, and how to stop it (by PID, with its helpers). */
+interface Reflector { child: ChildProcess; stop(): Promise<void> }
+
+async function startReflector(kind: Kind, l: Layout, dir: string): Promise<Reflector> {
   const log = path.join(dir, 'rr.log');
+  if (kind === 'openbgpd') return startOpenbgpd(l, dir, log);
+  const child = await startSingle(kind, l, dir, log);
+  return { child, stop: () => stopChild(child) };
+}
+
+async function startSingle(kind: Kind, l: Layout, dir: string, log: string): Promise<ChildProcess> {
   if (kind === 'vroute') {
     const api = await freePort();
     writeFileSync(path.join(dir, 'rr.json'), vrouteReflector(l, api));
@@ -62,9 +75,10 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
   const l: Layout = { port: await freePort(), injector: '127.0.2.1', clients: Array.from({ length: k }, (_, i) => `127.0.1.${i + 1}`) };
   const procs: ChildProcess[] = [];
   const ctls: BirdCtl[] = [];
+  let reflector: Reflector | undefined;
   try {
-    const rr = await startReflector(kind, l, dir);
-    procs.push(rr);
+    reflector = await startReflector(kind, l, dir);
+    const rr = reflector.child;
     for (let i = 0; i < k; i++) {
       writeFileSync(path.join(dir, `c${i}.conf`), birdClient(l.clients[i]!, i, l));
       procs.push(spawnLogged(BIRD, ['-f', '-c', path.join(dir, `c${i}.conf`), '-s', path.join(dir, `c${i}.ctl`)], path.join(dir, `c${i}.log`)));
@@ -87,10 +101,12 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
     const injLog = (): string => readFileSync(path.join(dir, 'inj.log'), 'utf8');
     let t0 = 0;
     let cpu0 = 0;
+    // The reflector's processes, all of them up by now (OpenBGPD forks its engines at start).
+    const pids = processTree(rr.pid!);
     // The injector prints ESTABLISHED with its clock; CPU is sampled as soon as we see it.
     if (!await waitFor(() => {
       const m = /ESTABLISHED (\d+)/.exec(injLog());
-      if (m) { t0 = Number(m[1]); cpu0 = cpuSeconds(rr.pid!); }
+      if (m) { t0 = Number(m[1]); cpu0 = sumCpuSeconds(pids); }
       return m !== null;
     }, 60000, 5)) throw new Error(`injector did not reach Established: ${injLog()}`);
     let counts: number[] = [];
@@ -99,7 +115,14 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
       return counts.every((c) => c >= n);
     }, TRIAL_TIMEOUT_MS, 10);
     const t1 = Date.now();
-    const row: Row = { kind, n, k, seconds: (t1 - t0) / 1000, rssMiB: peakRssMiB(rr.pid!), cpu: cpuSeconds(rr.pid!) - cpu0 };
+    const row: Row = { kind, n, k, seconds: (t1 - t0) / 1000, rssMiB: sumPeakRssMiB(pids), cpu: sumCpuSeconds(pids) - cpu0, procs: pids.length };
+    // REFLECT_DEBUG=1: each reflector process's own peak RSS and CPU since it started.
+    if (process.env.REFLECT_DEBUG) {
+      for (const p of pids) {
+        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+        console.log(`  pid ${p} ${cmd}: ${sumPeakRssMiB([p]).toFixed(0)} MiB, ${sumCpuSeconds([p]).toFixed(2)} s`);
+      }
+    }
     if (!done) throw new Error(`${kind} N=${n} K=${k}: clients hold ${counts.join(' ')} after ${TRIAL_TIMEOUT_MS / 1000} s`);
     if (counts.some((c) => c !== n)) throw new Error(`${kind}: clients hold ${counts.join(' ')}, expected ${n}`);
     // Reflected as RFC 4456 8 says: next hop unchanged, ORIGINATOR_ID and CLUSTER_LIST added.
@@ -110,7 +133,7 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
     return row;
   } finally {
     for (const c of ctls) c.close();
-    await Promise.all(procs.reverse().map((p) => stopChild(p)));
+    await Promise.all([...procs.reverse().map((p) => stopChild(p)), reflector?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -122,7 +145,9 @@ async function main(): Promise<void> {
   const ns = (nArg ?? '100000').split(',').map(Number);
   const k = Number(kArg ?? 4);
   const reps = Number(repArg ?? 3);
-  const kinds = (kindArg ?? 'vroute,bird,frr').split(',') as Kind[];
+  const kinds = (kindArg ?? KINDS.join(',')).split(',') as Kind[];
+  const bad = kinds.filter((x) => !KINDS.includes(x));
+  if (bad.length) throw new RangeError(`unknown reflector ${bad.join(', ')}: choose from ${KINDS.join(', ')}`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs ${os.cpus()[0]?.model ?? ''}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const rows: Row[] = [];
   for (let r = 0; r < reps; r++) {
@@ -130,7 +155,7 @@ async function main(): Promise<void> {
       for (const kind of kinds) {
         const row = await trial(kind, n, k);
         rows.push(row);
-        console.log(`rep ${r + 1} ${kind.padEnd(6)} N=${n} K=${k}: ${row.seconds.toFixed(2)} s  peak RSS ${row.rssMiB.toFixed(0)} MiB  CPU ${row.cpu.toFixed(2)} s`);
+        console.log(`rep ${r + 1} ${kind.padEnd(6)} N=${n} K=${k}: ${row.seconds.toFixed(2)} s  peak RSS ${row.rssMiB.toFixed(0)} MiB  CPU ${row.cpu.toFixed(2)} s  (${row.procs} proc)`);
         await sleep(500);
       }
     }
