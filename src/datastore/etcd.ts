@@ -4,7 +4,9 @@
 // Watches ride on etcd3's watcher, which reconnects by itself after a lost stream and resumes
 // at its last seen revision; a compacted revision ends the watch with an error, which
 // `resyncingWatch` (resync.ts) turns into a fresh list plus the real differences.
-import { Etcd3, IOptions, Lease as EtcdLease } from 'etcd3';
+// Types only at load time: etcd3 (grpc-js, protobufjs) costs ~22 MiB of RSS, so it is
+// required when an etcd:// datastore is opened, not by every process that imports src/datastore.
+import type { Etcd3, IOptions, Lease as EtcdLease } from 'etcd3';
 import {
   Compare, Datastore, DatastoreError, DeleteOptions, KeyValue, Lease, ListResult, PutOptions, TxnOp, Watch,
   WatchErrorHandler, WatchEvent,
@@ -51,7 +53,8 @@ export class EtcdDatastore implements Datastore {
     // etcd3's default fault handling retries a failed call on another endpoint (3 tries)
     // and breaks the circuit to a dead host, which is what a cluster losing a member needs.
     o.dialTimeout = 2000;
-    this.client = new Etcd3(o);
+    const etcd3 = require('etcd3') as typeof import('etcd3');
+    this.client = new etcd3.Etcd3(o);
     const ms = opts.timeoutMs ?? 5000;
     this.callOpts = () => ({ deadline: new Date(Date.now() + ms) });
   }
