@@ -3,7 +3,13 @@
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { parse as parseYaml } from 'yaml';
-import { Address4, Address6 } from 'ip-address';
+import {
+  boolField, checkKeys, ConfigError, intField, ipField, isIp, isObj, parsePrefix, show, type Obj,
+} from './fields';
+
+import { policyRef, validatePolicies, validatePrefixLists, type PoliciesConfig, type PrefixListsConfig } from './policy-config';
+
+export { ConfigError, isIpv4, isIpv6 } from './fields';
 
 export type FamilyName = 'ipv4-unicast' | 'ipv6-unicast';
 const FAMILY_NAMES: readonly FamilyName[] = ['ipv4-unicast', 'ipv6-unicast'];
@@ -21,9 +27,16 @@ export interface NeighborConfig {
   families: FamilyName[];
   description?: string;
   maxPrefixes?: number;
-  /** RFC 7911: 'receive' | 'send' | 'both' */
+  /** RFC 7911: the ADD-PATH capability we advertise: 'receive' | 'send' | 'both' */
   addPath?: 'receive' | 'send' | 'both';
+  /** Paths per prefix sent where ADD-PATH send was negotiated: 'all' or the best N (default 'all'). */
+  addPathSend?: AddPathSendConfig;
+  /** Names under `policies`: applied to routes from this peer / to routes sent to it. */
+  importPolicy?: string;
+  exportPolicy?: string;
 }
+
+export type AddPathSendConfig = 'all' | number;
 
 export interface DynamicNeighborConfig {
   prefix: string;
@@ -31,6 +44,11 @@ export interface DynamicNeighborConfig {
   routeReflectorClient: boolean;
   holdTime: number;
   families: FamilyName[];
+  maxPrefixes?: number;
+  addPath?: 'receive' | 'send' | 'both';
+  addPathSend?: AddPathSendConfig;
+  importPolicy?: string;
+  exportPolicy?: string;
 }
 
 export interface DaemonConfig {
@@ -44,64 +62,9 @@ export interface DaemonConfig {
   datastore: string;
   api?: { host: string; port: number };
   log: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-}
-
-/** A configuration problem: `field` is a path such as `neighbors[2].holdTime`. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly field: string, readonly problem: string) {
-    super(field ? `${field}: ${problem}` : problem);
-  }
-}
-
-type Obj = Record<string, unknown>;
-
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 57) + '...' : s;
-}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function checkKeys(o: Obj, path: string, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      const where = path ? `${path}.${k}` : k;
-      throw new ConfigError(where, `unknown field (expected one of: ${allowed.join(', ')})`);
-    }
-  }
-}
-
-export function isIpv4(s: string): boolean {
-  return Address4.isValid(s) && !s.includes('/');
-}
-export function isIpv6(s: string): boolean {
-  return Address6.isValid(s) && !s.includes('/') && !s.includes('%');
-}
-function isIp(s: string): boolean {
-  return isIpv4(s) || isIpv6(s);
-}
-
-function ipField(v: unknown, path: string, opts: { v4only?: boolean } = {}): string {
-  if (typeof v !== 'string' || !(opts.v4only ? isIpv4(v) : isIp(v))) {
-    throw new ConfigError(path, `${show(v)} is not an ${opts.v4only ? 'IPv4' : 'IP'} address`);
-  }
-  return v;
-}
-
-function intField(v: unknown, path: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ConfigError(path, `${show(v)} is not a whole number from ${min} to ${max}`);
-  }
-  return v;
-}
-
-function boolField(v: unknown, path: string, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new ConfigError(path, `${show(v)} is not true or false`);
-  return v;
+  /** Named prefix lists and policies (policy-config.ts); empty when not configured. */
+  prefixLists: PrefixListsConfig;
+  policies: PoliciesConfig;
 }
 
 function asnField(v: unknown, path: string): number {
@@ -139,18 +102,41 @@ export function parseHostPort(s: unknown, path: string): { host: string; port: n
   return { host, port };
 }
 
-function parsePrefix(v: unknown, path: string): string {
-  if (typeof v !== 'string' || !v.includes('/')) throw new ConfigError(path, `${show(v)} is not a prefix like 10.0.0.0/16`);
-  const [addr, len] = v.split('/') as [string, string];
-  const max = isIpv4(addr) ? 32 : isIpv6(addr) ? 128 : -1;
-  if (max < 0 || !/^\d+$/.test(len) || Number(len) > max) throw new ConfigError(path, `${show(v)} is not a prefix like 10.0.0.0/16`);
-  return v;
+const NEIGHBOR_KEYS = ['address', 'asn', 'port', 'localAddress', 'routeReflectorClient', 'passive', 'holdTime',
+  'keepaliveTime', 'connectRetryTime', 'families', 'description', 'maxPrefixes', 'addPath', 'addPathSend',
+  'importPolicy', 'exportPolicy'] as const;
+
+/** The fields neighbors and dynamic neighbors share: max-prefix, ADD-PATH, policies. */
+type SessionExtras = Pick<NeighborConfig, 'maxPrefixes' | 'addPath' | 'addPathSend' | 'importPolicy' | 'exportPolicy'>;
+
+function addPathSendField(v: unknown, path: string): AddPathSendConfig {
+  if (v === 'all') return 'all';
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 255) return v;
+  throw new ConfigError(path, `${show(v)} is not all or a number of paths from 1 to 255`);
 }
 
-const NEIGHBOR_KEYS = ['address', 'asn', 'port', 'localAddress', 'routeReflectorClient', 'passive', 'holdTime',
-  'keepaliveTime', 'connectRetryTime', 'families', 'description', 'maxPrefixes', 'addPath'] as const;
+function sessionExtras(v: Obj, path: string, policies: PoliciesConfig): SessionExtras {
+  const n: SessionExtras = {};
+  if (v.maxPrefixes !== undefined) n.maxPrefixes = intField(v.maxPrefixes, `${path}.maxPrefixes`, 1, 2 ** 31);
+  if (v.addPath !== undefined) {
+    if (v.addPath !== 'receive' && v.addPath !== 'send' && v.addPath !== 'both') {
+      throw new ConfigError(`${path}.addPath`, `${show(v.addPath)} is not receive, send or both`);
+    }
+    n.addPath = v.addPath;
+  }
+  if (v.addPathSend !== undefined) {
+    // RFC 7911 4: several paths go only where we advertised (and the peer accepted) Send.
+    if (n.addPath !== 'send' && n.addPath !== 'both') {
+      throw new ConfigError(`${path}.addPathSend`, 'needs addPath: send or both (RFC 7911: several paths only where the capability allows)');
+    }
+    n.addPathSend = addPathSendField(v.addPathSend, `${path}.addPathSend`);
+  }
+  if (v.importPolicy !== undefined) n.importPolicy = policyRef(v.importPolicy, `${path}.importPolicy`, policies);
+  if (v.exportPolicy !== undefined) n.exportPolicy = policyRef(v.exportPolicy, `${path}.exportPolicy`, policies);
+  return n;
+}
 
-function neighbor(v: unknown, path: string): NeighborConfig {
+function neighbor(v: unknown, path: string, policies: PoliciesConfig): NeighborConfig {
   if (!isObj(v)) throw new ConfigError(path, `${show(v)} is not a mapping`);
   checkKeys(v, path, NEIGHBOR_KEYS);
   if (v.address === undefined) throw new ConfigError(`${path}.address`, 'is required');
@@ -171,19 +157,13 @@ function neighbor(v: unknown, path: string): NeighborConfig {
     if (typeof v.description !== 'string') throw new ConfigError(`${path}.description`, 'is not a string');
     n.description = v.description;
   }
-  if (v.maxPrefixes !== undefined) n.maxPrefixes = intField(v.maxPrefixes, `${path}.maxPrefixes`, 1, 2 ** 31);
-  if (v.addPath !== undefined) {
-    if (v.addPath !== 'receive' && v.addPath !== 'send' && v.addPath !== 'both') {
-      throw new ConfigError(`${path}.addPath`, `${show(v.addPath)} is not receive, send or both`);
-    }
-    n.addPath = v.addPath;
-  }
-  return n;
+  return { ...n, ...sessionExtras(v, path, policies) };
 }
 
-function dynamicNeighbor(v: unknown, path: string): DynamicNeighborConfig {
+function dynamicNeighbor(v: unknown, path: string, policies: PoliciesConfig): DynamicNeighborConfig {
   if (!isObj(v)) throw new ConfigError(path, `${show(v)} is not a mapping`);
-  checkKeys(v, path, ['prefix', 'asn', 'routeReflectorClient', 'holdTime', 'families']);
+  checkKeys(v, path, ['prefix', 'asn', 'routeReflectorClient', 'holdTime', 'families', 'maxPrefixes', 'addPath',
+    'addPathSend', 'importPolicy', 'exportPolicy']);
   if (v.prefix === undefined) throw new ConfigError(`${path}.prefix`, 'is required');
   if (v.asn === undefined) throw new ConfigError(`${path}.asn`, 'is required');
   return {
@@ -192,11 +172,12 @@ function dynamicNeighbor(v: unknown, path: string): DynamicNeighborConfig {
     routeReflectorClient: boolField(v.routeReflectorClient, `${path}.routeReflectorClient`, false),
     holdTime: holdTimeField(v.holdTime, `${path}.holdTime`),
     families: familiesField(v.families, `${path}.families`),
+    ...sessionExtras(v, path, policies),
   };
 }
 
 const TOP_KEYS = ['name', 'routerId', 'asn', 'listen', 'reflector', 'neighbors', 'dynamicNeighbors',
-  'datastore', 'api', 'log'] as const;
+  'datastore', 'api', 'log', 'prefixLists', 'policies'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Validates a parsed document; throws ConfigError naming the first bad field. */
@@ -216,7 +197,12 @@ export function validateConfig(doc: unknown): DaemonConfig {
     dynamicNeighbors: [],
     datastore: 'embedded',
     log: 'info',
+    prefixLists: {},
+    policies: {},
   };
+  // Policies first: neighbors refer to them by name.
+  cfg.prefixLists = validatePrefixLists(doc.prefixLists);
+  cfg.policies = validatePolicies(doc.policies, cfg.prefixLists);
   if (doc.listen !== undefined) {
     if (!isObj(doc.listen)) throw new ConfigError('listen', `${show(doc.listen)} is not a mapping {address, port}`);
     checkKeys(doc.listen, 'listen', ['address', 'port']);
@@ -232,7 +218,7 @@ export function validateConfig(doc: unknown): DaemonConfig {
   }
   if (doc.neighbors !== undefined) {
     if (!Array.isArray(doc.neighbors)) throw new ConfigError('neighbors', 'is not a list');
-    cfg.neighbors = doc.neighbors.map((n, i) => neighbor(n, `neighbors[${i}]`));
+    cfg.neighbors = doc.neighbors.map((n, i) => neighbor(n, `neighbors[${i}]`, cfg.policies));
     const seen = new Map<string, number>();
     cfg.neighbors.forEach((n, i) => {
       const prev = seen.get(n.address);
@@ -242,7 +228,7 @@ export function validateConfig(doc: unknown): DaemonConfig {
   }
   if (doc.dynamicNeighbors !== undefined) {
     if (!Array.isArray(doc.dynamicNeighbors)) throw new ConfigError('dynamicNeighbors', 'is not a list');
-    cfg.dynamicNeighbors = doc.dynamicNeighbors.map((n, i) => dynamicNeighbor(n, `dynamicNeighbors[${i}]`));
+    cfg.dynamicNeighbors = doc.dynamicNeighbors.map((n, i) => dynamicNeighbor(n, `dynamicNeighbors[${i}]`, cfg.policies));
   }
   if (doc.datastore !== undefined) {
     if (typeof doc.datastore !== 'string' || !/^(embedded(:.+)?|etcds?:\/\/.+)$/.test(doc.datastore)) {

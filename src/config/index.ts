@@ -3,3 +3,4 @@
  * field by field. Shared by `vroute reflector` and `vroute node`.
  */
 export * from './daemon-config';
+export * from './policy-config';
