@@ -15,3 +15,4 @@ export * from './export';
 export * from './update-group';
 export * from './engine';
 export * from './daemon';
+export * from './policies';
