@@ -9,7 +9,7 @@ export interface Layout {
   port: number;
   /** The injector's source address. */
   injector: string;
-  /** The clients' addresses (127.0.1.x). */
+  /** The clients' addresses (127.NET.1.x, NET chosen per run). */
   clients: string[];
 }
 

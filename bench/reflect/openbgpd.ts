@@ -16,6 +16,8 @@ const CHROOT = '/run/openbgpd';
 
 export interface OpenBgpd {
   child: ChildProcess;
+  /** The parent and every process it started (session engine, RDE, RTR), looked up now. */
+  pids(): number[];
   /** Stops the parent by PID (SIGTERM: Cease to every peer), then any child it left behind. */
   stop(): Promise<void>;
 }
@@ -44,7 +46,7 @@ export async function startOpenbgpd(l: Layout, dir: string, log: string): Promis
     await stop();
     throw new Error(`OpenBGPD did not start: ${readFileSync(log, 'utf8').slice(-1500)}`);
   }
-  return { child, stop };
+  return { child, pids: () => processTree(child.pid!), stop };
 }
 
 /** Whether PID still exists (signal 0 checks without sending anything). */

@@ -3,7 +3,7 @@
 // each a BIRD 2 instance on its own loopback address. Measured per trial: seconds from the
 // injector's session reaching Established until every client holds all N (BIRD's imported
 // count), and the reflector's CPU seconds in that window and peak RSS (/proc), summed over
-// the reflector's process tree (OpenBGPD runs as parent + session engine + route decision
+// the reflector's processes (OpenBGPD runs as parent + session engine + route decision
 // engine + RTR process; the others are one process each). Reflectors: vroute (the daemon as a
 // child process), BIRD 2, FRR bgpd (-Z, no zebra), OpenBGPD bgpd; trials are interleaved
 // (each repetition runs every reflector for every N) and the median of the repetitions is
@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { BirdCtl } from './birdctl';
 import { birdClient, birdReflector, frrReflector, vrouteReflector, type Layout } from './configs';
 import { startOpenbgpd } from './openbgpd';
-import { freePort, processTree, sleep, spawnLogged, stopChild, sumCpuSeconds, sumPeakRssMiB, waitFor, canConnect } from './proc';
+import { freePort, sleep, spawnLogged, stopChild, sumCpuSeconds, sumPeakRssMiB, waitFor, canConnect } from './proc';
 
 type Kind = 'vroute' | 'bird' | 'frr' | 'openbgpd';
 const KINDS: readonly Kind[] = ['vroute', 'bird', 'frr', 'openbgpd'];
@@ -25,19 +25,29 @@ interface Row { kind: Kind; n: number; k: number; seconds: number; rssMiB: numbe
 const BIRD = '/usr/sbin/bird';
 const BGPD = '/usr/lib/frr/bgpd';
 const TRIAL_TIMEOUT_MS = 240_000;
+/**
+ * Second octet of this run's loopback addresses (127.NET.1.x clients, 127.NET.2.1 injector).
+ * Each BIRD client listens on its own address at port 179, so two runs on one machine with the
+ * same addresses would fail with EADDRINUSE; a per-process octet keeps concurrent runs apart.
+ */
+const RUN_NET = 10 + (process.pid % 240);
 
 const nodeArgs = (file: string, ...rest: string[]): string[] =>
   (__filename.endsWith('.ts') ? ['--import', 'tsx', file, ...rest] : [file, ...rest]);
 const sibling = (name: string): string => path.join(__dirname, `${name}${path.extname(__filename)}`);
 
-/** A running reflector: its main process, and how to stop it (by PID, with its helpers). */
-interface Reflector { child: ChildProcess; stop(): Promise<void> }
+/**
+ * A running reflector: its main process, the PIDs to measure, and how to stop it (by PID, with
+ * its helpers). Only OpenBGPD measures more than its main process: under tsx, vroute's tree
+ * would also hold esbuild's service process, which is not the reflector.
+ */
+interface Reflector { child: ChildProcess; pids(): number[]; stop(): Promise<void> }
 
 async function startReflector(kind: Kind, l: Layout, dir: string): Promise<Reflector> {
   const log = path.join(dir, 'rr.log');
   if (kind === 'openbgpd') return startOpenbgpd(l, dir, log);
   const child = await startSingle(kind, l, dir, log);
-  return { child, stop: () => stopChild(child) };
+  return { child, pids: () => [child.pid!], stop: () => stopChild(child) };
 }
 
 async function startSingle(kind: Kind, l: Layout, dir: string, log: string): Promise<ChildProcess> {
@@ -72,7 +82,9 @@ async function startSingle(kind: Kind, l: Layout, dir: string, log: string): Pro
 
 async function trial(kind: Kind, n: number, k: number): Promise<Row> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `vr-reflect-${kind}-`));
-  const l: Layout = { port: await freePort(), injector: '127.0.2.1', clients: Array.from({ length: k }, (_, i) => `127.0.1.${i + 1}`) };
+  const l: Layout = {
+    port: await freePort(), injector: `127.${RUN_NET}.2.1`, clients: Array.from({ length: k }, (_, i) => `127.${RUN_NET}.1.${i + 1}`),
+  };
   const procs: ChildProcess[] = [];
   const ctls: BirdCtl[] = [];
   let reflector: Reflector | undefined;
@@ -102,7 +114,7 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
     let t0 = 0;
     let cpu0 = 0;
     // The reflector's processes, all of them up by now (OpenBGPD forks its engines at start).
-    const pids = processTree(rr.pid!);
+    const pids = reflector.pids();
     // The injector prints ESTABLISHED with its clock; CPU is sampled as soon as we see it.
     if (!await waitFor(() => {
       const m = /ESTABLISHED (\d+)/.exec(injLog());
