@@ -6,17 +6,22 @@
 import { EventEmitter } from 'node:events';
 import {
   familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, ipv4ToString, type CodecContext, type Family,
-  type UpdateMessage, BgpError, CeaseSubcode,
+  type UpdateMessage, BgpError, CeaseSubcode, family, encodeRouteRefresh, RouteRefreshSubtype, type GracefulRestartCapability,
 } from '../bgp/messages';
 import { AttrStore, PeerTable, Rib, SimplePacker, ingestUpdate, type PeerInfo, type Route } from '../rib';
 import type { Logger } from '../observability';
 import { UpdateGroups } from './update-group';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
+import { GracefulRestart, REAL_TIMERS, type EngineTimers, type SessionEnd } from './graceful-restart';
 
 /** What the engine needs of a session (src/bgp/fsm Peer satisfies it). */
 export interface SessionHandle extends EventEmitter {
   readonly config: { address: string; asn: number; routeReflectorClient: boolean; maxPrefixes?: number; localAddress?: string };
-  readonly negotiated: { families: readonly Family[]; fourOctetAs: boolean; tx: CodecContext } | undefined;
+  readonly negotiated: {
+    families: readonly Family[]; fourOctetAs: boolean; tx: CodecContext;
+    /** The peer's RFC 4724 capability and RFC 7313 on both sides (optional: GR/ERR off). */
+    gracefulRestart?: GracefulRestartCapability; enhancedRouteRefresh?: boolean;
+  } | undefined;
   readonly remoteBgpId: number | undefined;
   write(buf: Uint8Array): boolean;
   setPrefixCounts(c: { received: number; accepted: number; advertised: number }): void;
@@ -30,6 +35,13 @@ interface Attached {
   families: Family[];
   blocked: boolean;
   readonly listeners: Array<[string, (...a: any[]) => void]>;
+  /** The session is Established (info may outlive it: RFC 4724 stale paths). */
+  live?: boolean;
+  /** What the last OPEN negotiated for RFC 4724 / RFC 7313 (the session is gone at 'down'). */
+  gr?: GracefulRestartCapability;
+  enhancedRefresh?: boolean;
+  /** Families whose refresh answer still owes the peer an EoRR (RFC 7313 4). */
+  eorr?: Set<Family>;
 }
 
 export interface EngineOptions {
@@ -39,6 +51,10 @@ export interface EngineOptions {
   readonly clusterId?: string;
   readonly families?: readonly Family[];
   readonly logger: Logger;
+  /** Timer facility for RFC 4724 / RFC 7313 stale paths (default: real, unref'd timers). */
+  readonly timers?: EngineTimers;
+  /** RFC 4724 4.2 upper bound on stale paths once the peer is back, and RFC 7313 EoRR wait (default 360 s). */
+  readonly staleTimeSeconds?: number;
 }
 
 /** Loc-RIB decisions per turn before yielding to I/O. */
@@ -56,6 +72,7 @@ export class RoutingEngine {
   private readonly byIndex = new Map<number, Attached>();
   private scheduled = false;
   private closed = false;
+  private readonly gr: GracefulRestart;
 
   constructor(private readonly opts: EngineOptions) {
     const routerId = parseIpv4(opts.routerId);
@@ -67,6 +84,17 @@ export class RoutingEngine {
       this.ribs.set(f, rib);
       this.groups.set(f, new UpdateGroups(rib, this.store, this.local, new SimplePacker(f)));
     }
+    const staleMs = (opts.staleTimeSeconds ?? 360) * 1000;
+    this.gr = new GracefulRestart({
+      markStale: (p, f) => this.ribs.get(f)?.markStale(p),
+      dropStale: (p, f) => {
+        const n = this.ribs.get(f)?.staleExpired(p) ?? 0;
+        this.opts.logger.info({ peer: this.peers.get(p).address, family: familyName(f), withdrawn: n }, 'stale paths withdrawn');
+        this.schedule();
+      },
+      dropAll: (p, f) => this.ribs.get(f)?.peerDown(p),
+      released: (p) => this.release(p),
+    }, { timers: opts.timers ?? REAL_TIMERS, staleTimeMs: staleMs, refreshStaleTimeMs: staleMs });
   }
 
   /** Follows a session for its whole life: established, updates, refresh, drain, down. */
@@ -88,19 +116,19 @@ export class RoutingEngine {
     };
     on('established', () => this.up(a));
     on('update', (u: UpdateMessage) => this.update(a, u));
-    on('routeRefresh', (m: { afi: number; safi: number }) => this.refresh(a, m.afi, m.safi));
+    on('routeRefresh', (m: { afi: number; safi: number; subtype?: number }) => this.refresh(a, m.afi, m.safi, m.subtype ?? 0));
     on('drain', () => {
       a.blocked = false;
       this.pump(a);
     });
-    on('down', () => this.down(a));
+    on('down', (_reason?: string, end?: SessionEnd) => this.down(a, end ?? { notification: false }));
     this.sessions.add(a);
   }
 
   detach(session: SessionHandle): void {
     for (const a of this.sessions) {
       if (a.session !== session) continue;
-      this.down(a);
+      this.down(a, { notification: true }, true);
       for (const [ev, fn] of a.listeners) session.off(ev, fn);
       this.sessions.delete(a);
     }
@@ -110,12 +138,18 @@ export class RoutingEngine {
     const s = a.session;
     const n = s.negotiated;
     if (!n) return;
-    if (a.info) this.down(a);
-    const info = this.peers.add({
+    if (a.info && a.live) this.down(a, { notification: true });
+    const cfg = {
       address: s.config.address, asn: s.config.asn, routerId: s.remoteBgpId ?? 0, localAsn: this.opts.asn,
       rrClient: s.config.routeReflectorClient, ...(s.config.maxPrefixes ? { maxPrefixes: s.config.maxPrefixes } : {}),
-    });
+    };
+    // RFC 4724 4.2: a peer back from a graceful restart continues in its Adj-RIB-In (same index).
+    const info = a.info ? this.peers.update(a.info.index, cfg) : this.peers.add(cfg);
     a.info = info;
+    a.live = true;
+    a.gr = n.gracefulRestart;
+    a.enhancedRefresh = n.enhancedRouteRefresh === true;
+    a.eorr = undefined;
     a.blocked = false;
     this.byIndex.set(info.index, a);
     a.families = n.families.filter((f) => this.ribs.has(f));
@@ -128,6 +162,8 @@ export class RoutingEngine {
         target: { role: roleOf(info), asn: info.asn, ...(localAddress ? { localAddress, localAddressV6: localAddress } : {}) },
       });
     }
+    this.gr.sessionUp(info.index, a.families, a.gr);
+    this.schedule();
     this.pump(a);
   }
 
@@ -146,25 +182,56 @@ export class RoutingEngine {
       this.opts.logger.warn({ peer: info.address, err: r.error.message }, 'maximum prefixes exceeded (RFC 4486)');
       a.session.fail?.(r.error);
     }
+    if (r.endOfRib !== undefined) this.gr.endOfRib(info.index, r.endOfRib); // RFC 4724 4.2
     this.schedule();
   }
 
-  private refresh(a: Attached, afi: number, safi: number): void {
-    if (!a.info) return;
-    for (const f of a.families) {
-      if (familyAfi(f) === afi && familySafi(f) === safi) this.groups.get(f)!.refresh(a.info.index);
+  private refresh(a: Attached, afi: number, safi: number, subtype: number): void {
+    const info = a.info;
+    const f = family(afi, safi);
+    if (!info || !a.live || !a.families.includes(f)) return;
+    // RFC 7313 3: the subtype is meaningful only when both sides announced enhanced route
+    // refresh; otherwise it is RFC 2918's Reserved octet and every message is a request.
+    if (a.enhancedRefresh && subtype !== RouteRefreshSubtype.Request) {
+      if (subtype === RouteRefreshSubtype.BeginningOfRouteRefresh) this.gr.refreshBegin(info.index, f);
+      else if (subtype === RouteRefreshSubtype.EndOfRouteRefresh) this.gr.refreshEnd(info.index, f);
+      return; // RFC 7313 4: any other subtype is ignored
     }
+    if (a.enhancedRefresh) {
+      // RFC 7313 4: BoRR before the re-advertisement, EoRR (pump) once it is all out.
+      a.session.write(encodeRouteRefresh({ afi, safi, subtype: RouteRefreshSubtype.BeginningOfRouteRefresh }));
+      (a.eorr ??= new Set()).add(f);
+    }
+    this.groups.get(f)!.refresh(info.index);
     this.pump(a);
   }
 
-  private down(a: Attached): void {
+  /**
+   * The session left Established (or, `forget`, the peer is gone). RFC 4724 4.2 decides in
+   * GracefulRestart whether its paths stay as stale; the index lives as long as they do.
+   */
+  private down(a: Attached, end: SessionEnd, forget = false): void {
     const info = a.info;
     if (!info) return;
-    a.info = undefined;
-    for (const g of this.groups.values()) g.leave(info.index);
-    for (const rib of this.ribs.values()) rib.peerDown(info.index);
-    this.byIndex.delete(info.index);
-    this.peers.remove(info.index);
+    if (a.live) for (const g of this.groups.values()) g.leave(info.index);
+    a.live = false;
+    a.eorr = undefined;
+    if (forget) {
+      this.gr.forget(info.index);
+      this.release(info.index);
+    } else if (this.gr.sessionDown(info.index, a.families, a.gr, end)) {
+      this.opts.logger.info({ peer: info.address, restartTime: a.gr?.restartTime }, 'graceful restart: paths kept as stale (RFC 4724)');
+    }
+    this.schedule();
+  }
+
+  /** Every path of the peer goes and its index is free again. */
+  private release(peer: number): void {
+    const a = this.byIndex.get(peer);
+    if (a && a.info?.index === peer) a.info = undefined;
+    for (const rib of this.ribs.values()) rib.peerDown(peer);
+    this.byIndex.delete(peer);
+    this.peers.remove(peer);
     this.schedule();
   }
 
@@ -208,9 +275,24 @@ export class RoutingEngine {
           break;
         }
       }
+      if (a.eorr?.has(f)) this.endRefresh(a, f, g);
       if (a.blocked) break;
     }
     this.updateCounts(a);
+  }
+
+  /** RFC 7313 4: the EoRR follows once the refreshed table is out (the member caught up). */
+  private endRefresh(a: Attached, f: Family, g: UpdateGroups): void {
+    const index = a.info!.index;
+    const grp = g.groupOf(index);
+    if (grp?.isCatchingUp(index)) {
+      if (g.hasWork(index)) return; // more to send first
+      // An empty refresh queue is only cleared by a pull.
+      for (const b of g.pull(index, PULL_BATCH)) if (!a.session.write(b)) a.blocked = true;
+      if (grp.isCatchingUp(index)) return;
+    }
+    a.eorr!.delete(f);
+    a.session.write(encodeRouteRefresh({ afi: familyAfi(f), safi: familySafi(f), subtype: RouteRefreshSubtype.EndOfRouteRefresh }));
   }
 
   private updateCounts(a: Attached): void {
@@ -269,6 +351,7 @@ function routeJson(prefix: string, r: Route, best: boolean): Record<string, unkn
     best,
   };
   if (r.pathId) o.pathId = r.pathId;
+  if (r.stale) o.stale = true; // RFC 4724 / RFC 7313: kept from a lost session or a refresh
   if (a.localPref !== undefined) o.localPref = a.localPref;
   if (a.med !== undefined) o.med = a.med;
   if (a.communities?.length) o.communities = a.communities.map((c) => `${c >>> 16}:${c & 0xffff}`);

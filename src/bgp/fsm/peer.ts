@@ -51,6 +51,8 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   private counts = { received: 0, accepted: 0, advertised: 0 };
   private shownState: StateName = 'Idle';
   private stopped = false;
+  /** Connections that sent or received a NOTIFICATION since they were last established. */
+  private readonly notified = new WeakSet<Connection>();
 
   constructor(readonly config: PeerSessionConfig, private readonly ctx: PeerContext) {
     super();
@@ -240,6 +242,7 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   }
 
   onSessionUp(conn: Connection): void {
+    this.notified.delete(conn);
     // This connection won: the others that never got as far as an OPEN are not needed.
     for (const c of [...this.conns]) {
       if (c !== conn && RANK[c.state] <= RANK.Active) this.drop(c);
@@ -249,8 +252,14 @@ export class Peer extends EventEmitter implements ConnectionOwner {
     this.emit('established', conn.negotiated);
   }
 
-  onSessionDown(_conn: Connection, reason: string): void {
-    this.emit('down', this.lastError ? `${reason}: ${this.lastError}` : reason);
+  /**
+   * 'down' carries (reason, {notification}): whether a NOTIFICATION went either way as the
+   * session ended. RFC 4724 4.2 graceful restart applies only when none did.
+   */
+  onSessionDown(conn: Connection, reason: string): void {
+    const notification = this.notified.has(conn);
+    this.notified.delete(conn);
+    this.emit('down', this.lastError ? `${reason}: ${this.lastError}` : reason, { notification });
   }
 
   onUpdate(_conn: Connection, msg: UpdateMessage): void {
@@ -269,7 +278,8 @@ export class Peer extends EventEmitter implements ConnectionOwner {
     else m.messagesReceived.inc(labels);
   }
 
-  onNotification(_conn: Connection, dir: 'sent' | 'received', code: number, subcode: number, data: Uint8Array): void {
+  onNotification(conn: Connection, dir: 'sent' | 'received', code: number, subcode: number, data: Uint8Array): void {
+    this.notified.add(conn);
     const text = shutdownCommunication({ code, subcode, data });
     this.lastError = `${dir} ${notificationName(code, subcode)}${text ? `: "${text}"` : ''}`;
     this.log.warn({ code, subcode, text }, `NOTIFICATION ${dir}`);
