@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       for (const kind of kinds) {
         const row = await trial(kind, n, k);
         rows.push(row);
-        console.log(`rep ${r + 1} ${kind.padEnd(6)} N=${n} K=${k}: ${row.seconds.toFixed(2)} s  peak RSS ${row.rssMiB.toFixed(0)} MiB  CPU ${row.cpu.toFixed(2)} s  (${row.procs} proc)`);
+        console.log(`rep ${r + 1} ${kind.padEnd(6)} N=${n} K=${k}: ${row.seconds.toFixed(2)} s  peak RSS ${row.rssMiB.toFixed(0)} MiB  CPU ${row.cpu.toFixed(2)} s  (${row.procs} proc)  load ${os.loadavg()[0]!.toFixed(2)}`);
         await sleep(500);
       }
     }
