@@ -162,12 +162,21 @@ async function main(): Promise<void> {
   if (bad.length) throw new RangeError(`unknown reflector ${bad.join(', ')}: choose from ${KINDS.join(', ')}`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs ${os.cpus()[0]?.model ?? ''}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const rows: Row[] = [];
+  const failed: Array<{ kind: Kind; n: number }> = [];
   for (let r = 0; r < reps; r++) {
     for (const n of ns) {
       for (const kind of kinds) {
-        const row = await trial(kind, n, k);
-        rows.push(row);
-        console.log(`rep ${r + 1} ${kind.padEnd(6)} N=${n} K=${k}: ${row.seconds.toFixed(2)} s  peak RSS ${row.rssMiB.toFixed(0)} MiB  CPU ${row.cpu.toFixed(2)} s  (${row.procs} proc)  load ${os.loadavg()[0]!.toFixed(2)}`);
+        // A failed trial is reported and left out of the medians; the other trials go on.
+        const row = await trial(kind, n, k).catch((e: unknown) => {
+          failed.push({ kind, n });
+          console.log(`rep ${r + 1} ${kind.padEnd(6)} N=${n} K=${k}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+          return undefined;
+        });
+        if (row) {
+          rows.push(row);
+          console.log(`rep ${r + 1} ${kind.padEnd(6)} N=${n} K=${k}: ${row.seconds.toFixed(2)} s  peak RSS ${row.rssMiB.toFixed(0)} MiB  ` +
+            `CPU ${row.cpu.toFixed(2)} s  (${row.procs} proc)  load ${os.loadavg()[0]!.toFixed(2)}`);
+        }
         await sleep(500);
       }
     }
@@ -176,15 +185,18 @@ async function main(): Promise<void> {
   for (const n of ns) {
     for (const kind of kinds) {
       const rs = rows.filter((x) => x.kind === kind && x.n === n);
+      const fails = failed.filter((x) => x.kind === kind && x.n === n).length;
+      if (rs.length === 0) { console.log(`| ${kind} | ${n} | ${k} | failed | | | ${fails} failed |`); continue; }
       console.log(`| ${kind} | ${n} | ${k} | ${median(rs.map((x) => x.seconds)).toFixed(2)} | ${median(rs.map((x) => x.rssMiB)).toFixed(0)} | ` +
-        `${median(rs.map((x) => x.cpu)).toFixed(2)} | ${rs.map((x) => x.seconds.toFixed(2)).join(' ')} |`);
+        `${median(rs.map((x) => x.cpu)).toFixed(2)} | ${rs.map((x) => x.seconds.toFixed(2)).join(' ')}${fails ? ` (${fails} failed)` : ''} |`);
     }
   }
+  if (failed.length) process.exitCode = 1;
 }
 
 // Hard bound on the whole run: no trial may hang the machine's benchmark slot for long.
 setTimeout(() => { console.error('run: overall deadline passed'); process.exit(2); }, 3_600_000).unref();
-main().then(() => process.exit(0), (e: unknown) => {
+main().then(() => process.exit(process.exitCode ?? 0), (e: unknown) => {
   console.error(`run: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });
