@@ -8,10 +8,11 @@ import {
   familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, ipv4ToString, type CodecContext, type Family,
   type UpdateMessage, BgpError, CeaseSubcode, family, encodeRouteRefresh, RouteRefreshSubtype, type GracefulRestartCapability,
 } from '../bgp/messages';
-import { AttrStore, PeerTable, Rib, SimplePacker, ingestUpdate, type PeerInfo, type Route } from '../rib';
+import { AttrStore, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Route } from '../rib';
 import type { Logger } from '../observability';
 import { UpdateGroups } from './update-group';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
+import { PolicyBook, type PolicyDefs, type SessionSettings } from './policies';
 import { GracefulRestart, REAL_TIMERS, type EngineTimers, type SessionEnd } from './graceful-restart';
 
 /** What the engine needs of a session (src/bgp/fsm Peer satisfies it). */
@@ -35,6 +36,8 @@ interface Attached {
   families: Family[];
   blocked: boolean;
   readonly listeners: Array<[string, (...a: any[]) => void]>;
+  /** Import/export policy, ADD-PATH send mode and max-prefix given to attach(). */
+  readonly settings: SessionSettings;
   /** The session is Established (info may outlive it: RFC 4724 stale paths). */
   live?: boolean;
   /** What the last OPEN negotiated for RFC 4724 / RFC 7313 (the session is gone at 'down'). */
@@ -51,6 +54,8 @@ export interface EngineOptions {
   readonly clusterId?: string;
   readonly families?: readonly Family[];
   readonly logger: Logger;
+  /** Named prefix lists and policies that SessionSettings refer to. */
+  readonly policies?: PolicyDefs;
   /** Timer facility for RFC 4724 / RFC 7313 stale paths (default: real, unref'd timers). */
   readonly timers?: EngineTimers;
   /** RFC 4724 4.2 upper bound on stale paths once the peer is back, and RFC 7313 EoRR wait (default 360 s). */
@@ -72,6 +77,9 @@ export class RoutingEngine {
   private readonly byIndex = new Map<number, Attached>();
   private scheduled = false;
   private closed = false;
+  readonly policyBook: PolicyBook;
+  /** Import policy name by peer index (the Rib's import filter looks it up per path). */
+  private readonly importOf = new Map<number, string>();
   private readonly gr: GracefulRestart;
 
   constructor(private readonly opts: EngineOptions) {
@@ -79,8 +87,16 @@ export class RoutingEngine {
     if (routerId === undefined) throw new RangeError(`routerId ${opts.routerId} is not an IPv4 address`);
     const clusterId = opts.clusterId === undefined ? undefined : parseIpv4(opts.clusterId);
     this.local = { asn: opts.asn, routerId, ...(clusterId === undefined ? {} : { clusterId }) };
+    this.policyBook = new PolicyBook(this.store, opts.policies);
     for (const f of opts.families ?? [parseFamilyName('ipv4-unicast')!, parseFamilyName('ipv6-unicast')!]) {
-      const rib = new Rib({ family: f, peers: this.peers, attrs: this.store, importFilter: receiveFilter(this.local, this.store) });
+      // RFC 4456 8 / RFC 4271 9.1.2 receive rules first, then the peer's import policy: what
+      // passes is the Adj-RIB-In the decision process sees (RFC 4271 9.1.1).
+      const importFilter = chainFilters(receiveFilter(this.local, this.store), (peer, ix, id, attrs) => {
+        const name = this.importOf.get(peer.index);
+        const pol = name === undefined ? undefined : this.policyBook.get(f, name);
+        return pol ? pol.apply(ix, id, attrs) : attrs;
+      });
+      const rib = new Rib({ family: f, peers: this.peers, attrs: this.store, importFilter });
       this.ribs.set(f, rib);
       this.groups.set(f, new UpdateGroups(rib, this.store, this.local, new SimplePacker(f)));
     }
@@ -98,8 +114,11 @@ export class RoutingEngine {
   }
 
   /** Follows a session for its whole life: established, updates, refresh, drain, down. */
-  attach(session: SessionHandle): void {
-    const a: Attached = { session, families: [], blocked: false, listeners: [] };
+  attach(session: SessionHandle, settings: SessionSettings = {}): void {
+    for (const name of [settings.importPolicy, settings.exportPolicy]) {
+      if (name !== undefined && !this.policyBook.has(name)) throw new RangeError(`policy ${JSON.stringify(name)} is not defined`);
+    }
+    const a: Attached = { session, families: [], blocked: false, listeners: [], settings };
     // A bug of ours on one peer's input must not take the daemon down: log it and reset
     // that session (NOTIFICATION Cease / Out of Resources, RFC 4486), the others carry on.
     const on = (ev: string, fn: (...args: any[]) => void) => {
@@ -139,13 +158,16 @@ export class RoutingEngine {
     const n = s.negotiated;
     if (!n) return;
     if (a.info && a.live) this.down(a, { notification: true });
+    const maxPrefixes = a.settings.maxPrefixes ?? s.config.maxPrefixes;
     const cfg = {
       address: s.config.address, asn: s.config.asn, routerId: s.remoteBgpId ?? 0, localAsn: this.opts.asn,
-      rrClient: s.config.routeReflectorClient, ...(s.config.maxPrefixes ? { maxPrefixes: s.config.maxPrefixes } : {}),
+      rrClient: s.config.routeReflectorClient, ...(maxPrefixes ? { maxPrefixes } : {}),
     };
     // RFC 4724 4.2: a peer back from a graceful restart continues in its Adj-RIB-In (same index).
     const info = a.info ? this.peers.update(a.info.index, cfg) : this.peers.add(cfg);
     a.info = info;
+    if (a.settings.importPolicy !== undefined) this.importOf.set(info.index, a.settings.importPolicy);
+    else this.importOf.delete(info.index); // indexes are reused
     a.live = true;
     a.gr = n.gracefulRestart;
     a.enhancedRefresh = n.enhancedRouteRefresh === true;
@@ -157,8 +179,12 @@ export class RoutingEngine {
       // RFC 4456 and RFC 4271 9.2 export rules come from the target's role; the codec
       // context is the send direction's (4-octet AS, ADD-PATH tx, extended messages).
       const localAddress = s.config.localAddress;
+      // RFC 7911: several paths per prefix only where ADD-PATH send was negotiated for f;
+      // the export policy is part of the signature, so peers differing in it never share a group.
+      const exportPolicy = a.settings.exportPolicy === undefined ? undefined : this.policyBook.get(f, a.settings.exportPolicy);
       this.groups.get(f)!.join(info, {
-        family: f, addPath: 'none', ctx: n.tx,
+        family: f, addPath: n.tx.addPath.has(f) ? a.settings.addPathSend ?? 'all' : 'none', ctx: n.tx,
+        ...(exportPolicy ? { exportPolicy } : {}),
         target: { role: roleOf(info), asn: info.asn, ...(localAddress ? { localAddress, localAddressV6: localAddress } : {}) },
       });
     }
