@@ -1,14 +1,16 @@
 // The reflector daemon (`vroute reflector`): config file + datastore peers -> Speaker
 // (sessions) -> RoutingEngine (RIB, RFC 4456 rules, update groups), with the HTTP API,
 // self-registration under a lease, and a clean stop on SIGTERM/SIGINT.
+import { BlockList, isIPv6 } from 'node:net';
 import { parseFamilyName, type Family } from '../bgp/messages';
 import { Speaker, type Peer, type PeerSessionConfig } from '../bgp/fsm';
-import type { DaemonConfig, NeighborConfig } from '../config';
+import type { DaemonConfig, DynamicNeighborConfig, NeighborConfig } from '../config';
 import {
   createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
 } from '../observability';
 import { openDatastore, PeerSource, registerReflector, StatusWriter, type Datastore, type EffectivePeer, type Registration } from '../datastore';
 import { RoutingEngine } from './engine';
+import type { SessionSettings } from './policies';
 
 export interface RunningDaemon {
   readonly speaker: Speaker;
@@ -33,9 +35,33 @@ export function neighborToSession(n: NeighborConfig): PeerSessionConfig {
   } as PeerSessionConfig;
 }
 
-function datastorePeerToSession(p: EffectivePeer): PeerSessionConfig {
+/** What the engine applies per session: policies, ADD-PATH send mode, max-prefix (RFC 4486). */
+export function sessionSettings(n: NeighborConfig | DynamicNeighborConfig): SessionSettings {
   return {
-    address: p.peerIP, port: 179, asn: p.asNumber, passive: p.passive, holdTime: p.holdTime ?? 90,
+    ...(n.importPolicy !== undefined ? { importPolicy: n.importPolicy } : {}),
+    ...(n.exportPolicy !== undefined ? { exportPolicy: n.exportPolicy } : {}),
+    ...(n.addPathSend !== undefined ? { addPathSend: n.addPathSend } : {}),
+    ...(n.maxPrefixes !== undefined ? { maxPrefixes: n.maxPrefixes } : {}),
+  };
+}
+
+/** The dynamic-neighbor range an address came from: the first that holds it, as the Speaker matches. */
+export function dynamicNeighborOf(ranges: readonly DynamicNeighborConfig[]): (address: string) => DynamicNeighborConfig | undefined {
+  const lists = ranges.map((d) => {
+    const [addr, len] = d.prefix.split('/') as [string, string];
+    const list = new BlockList();
+    list.addSubnet(addr, Number(len), isIPv6(addr) ? 'ipv6' : 'ipv4');
+    return { list, d };
+  });
+  return (address) => {
+    const type = isIPv6(address) ? 'ipv6' : 'ipv4';
+    return lists.find((x) => x.list.check(address, type))?.d;
+  };
+}
+
+export function datastorePeerToSession(p: EffectivePeer): PeerSessionConfig {
+  return {
+    address: p.peerIP, port: p.port ?? 179, asn: p.asNumber, passive: p.passive, holdTime: p.holdTime ?? 90,
     connectRetryTime: 30, families: families(p.peerIP.includes(':') ? ['ipv6-unicast'] : ['ipv4-unicast']),
     routeReflectorClient: p.routeReflectorClient,
     ...(p.keepaliveTime !== undefined ? { keepaliveTime: p.keepaliveTime } : {}),
@@ -54,7 +80,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const logger = opts.logger ?? createLogger({ level: cfg.log, name: cfg.name });
   const metrics = opts.metrics ?? createMetrics();
   const engine = new RoutingEngine({
-    asn: cfg.asn, routerId: cfg.routerId, logger,
+    asn: cfg.asn, routerId: cfg.routerId, logger, policies: { prefixLists: cfg.prefixLists, policies: cfg.policies },
     ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
   });
   const speaker = new Speaker({
@@ -63,12 +89,17 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   });
   // Every session, whatever created it, is followed by the engine and reports its state.
   let onPeerState: () => void = () => undefined;
-  const follow = (p: Peer): Peer => {
-    engine.attach(p);
+  const follow = (p: Peer, settings?: SessionSettings): Peer => {
+    engine.attach(p, settings);
     p.on('stateChange', () => onPeerState());
     return p;
   };
-  speaker.on('peer', (p: Peer) => follow(p));
+  // The Speaker announces dynamic neighbors only: their settings come from their range.
+  const rangeOf = dynamicNeighborOf(cfg.dynamicNeighbors);
+  speaker.on('peer', (p: Peer) => {
+    const d = rangeOf(p.config.address);
+    follow(p, d ? sessionSettings(d) : {});
+  });
   speaker.on('peerRemoved', (p) => engine.detach(p));
   await speaker.start();
 
@@ -76,7 +107,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const fromFile = new Set<string>();
   for (const n of cfg.neighbors) {
     fromFile.add(n.address);
-    follow(speaker.addPeer(neighborToSession(n)));
+    follow(speaker.addPeer(neighborToSession(n)), sessionSettings(n));
   }
 
   const store = opts.datastore ?? openDatastore(cfg.datastore);

@@ -132,6 +132,7 @@ export class Speaker extends EventEmitter {
     const peer = new Peer({
       address: remote, port: 179, asn: d.asn, passive: true, holdTime: d.holdTime,
       connectRetryTime: DYNAMIC_CONNECT_RETRY, families, routeReflectorClient: d.routeReflectorClient, dynamic: true,
+      ...(d.addPath ? { addPath: d.addPath } : {}), // RFC 7911 capability; nodes connect dynamically
     }, this.ctx);
     this.byAddress.set(remote, peer);
     peer.log.info({ prefix: d.prefix }, 'dynamic neighbor accepted');

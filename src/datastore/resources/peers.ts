@@ -28,6 +28,8 @@ export interface EffectivePeer {
   maxPrefixes?: number;
   routeReflectorClient: boolean;
   passive: boolean;
+  /** TCP port to connect to (BGPPeer spec.port); absent: 179. */
+  port?: number;
 }
 
 export interface PeerInputs {
@@ -79,6 +81,7 @@ export function computePeers(inputs: PeerInputs, nodeName: string, labels: Label
     const base = {
       source: `bgppeer/${p.metadata.name}`, password: s.password, holdTime: s.holdTime, keepaliveTime: s.keepaliveTime,
       maxPrefixes: s.maxPrefixes, routeReflectorClient: s.routeReflectorClient ?? false, passive: s.passive ?? false,
+      port: s.port,
     };
     const targets: Array<{ ip: string; as: number }> = [];
     if (s.peerSelector !== undefined) {

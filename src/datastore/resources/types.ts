@@ -76,6 +76,8 @@ export interface BGPPeerSpec {
   maxPrefixes?: number;
   routeReflectorClient?: boolean;
   passive?: boolean;
+  /** The TCP port the peer listens on (default 179, the IANA BGP port). */
+  port?: number;
 }
 
 export interface IPPoolSpec { cidr: string; blockSize: number; disabled: boolean }

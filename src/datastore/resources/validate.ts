@@ -103,7 +103,7 @@ const SPEC_RULES: Record<Kind, (c: Checker, s: Obj) => void> = {
     c.ip(b, 'spec.bgp', 'routeReflectorClusterID', 4); // RFC 4456 8: a 4-octet cluster ID, written as an IPv4 address
   },
   BGPPeer: (c, s) => {
-    c.only(s, 'spec', ['peerIP', 'asNumber', 'node', 'nodeSelector', 'peerSelector', 'password', 'holdTime', 'keepaliveTime', 'maxPrefixes', 'routeReflectorClient', 'passive']);
+    c.only(s, 'spec', ['peerIP', 'asNumber', 'node', 'nodeSelector', 'peerSelector', 'password', 'holdTime', 'keepaliveTime', 'maxPrefixes', 'routeReflectorClient', 'passive', 'port']);
     if (s.peerIP === undefined && s.peerSelector === undefined) c.fail('spec.peerIP', 'is required (or spec.peerSelector)');
     c.ip(s, 'spec', 'peerIP');
     c.int(s, 'spec', 'asNumber', 1, AS_MAX, s.peerSelector === undefined);
@@ -120,6 +120,7 @@ const SPEC_RULES: Record<Kind, (c: Checker, s: Obj) => void> = {
     c.int(s, 'spec', 'maxPrefixes', 1, 2 ** 31);
     c.bool(s, 'spec', 'routeReflectorClient');
     c.bool(s, 'spec', 'passive');
+    c.int(s, 'spec', 'port', 1, 65535);
   },
   IPPool: (c, s) => {
     c.only(s, 'spec', ['cidr', 'blockSize', 'disabled']);
