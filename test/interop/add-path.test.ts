@@ -1,0 +1,120 @@
+// Issue 4 interop: ADD-PATH send (RFC 7911) and import policy through `vroute reflector`,
+// with BIRD 2 clients, each host in its own namespace on one bridge (AS 65000):
+//   rr 192.0.2.1 (vroute)   a 192.0.2.2   b 192.0.2.3   multi 192.0.2.4 (add paths rx)   plain 192.0.2.5
+// a and b announce 10.50.0.0/24 with their own next hops. The reflector's import policy on a
+// raises LOCAL_PREF, adds a community and rejects 10.66.0.0/24. `multi` (ADD-PATH receive;
+// the reflector sends all paths) holds both paths; `plain` holds only the best (a's), with
+// the community; nobody ever sees 10.66.0.0/24.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { createLab, waitFor, type Lab } from '../helpers/netns';
+import { startBird, waitEstablished, type Daemon } from '../helpers/peers';
+import { REPO_ROOT, skipReason } from '../helpers/env';
+
+const skip = skipReason('netns', 'bird');
+
+const RR_CONFIG = JSON.stringify({
+  name: 'rr-ap', routerId: '192.0.2.1', asn: 65000, listen: { address: '0.0.0.0', port: 179 }, reflector: { clusterId: '192.0.2.1' },
+  prefixLists: { denied: [{ action: 'permit', prefix: '10.66.0.0/16', le: 32 }] },
+  policies: {
+    'from-a': [
+      { match: { prefixList: 'denied' }, action: 'reject' },
+      { action: 'accept', set: { localPref: 200, communities: { add: ['65000:42'] } } },
+    ],
+  },
+  neighbors: [
+    { address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2, importPolicy: 'from-a' },
+    { address: '192.0.2.3', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
+    { address: '192.0.2.4', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2, addPath: 'both', addPathSend: 'all' },
+    { address: '192.0.2.5', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
+  ],
+  datastore: 'embedded', log: 'warn',
+});
+
+function birdConf(self: string, routes: string[], channelExtra = ''): string {
+  return `router id ${self};
+protocol device {}
+protocol direct { ipv4; interface "vr0"; }
+protocol kernel { ipv4 { export none; import none; }; }
+protocol static { ipv4; ${routes.map((r) => `route ${r} blackhole;`).join(' ')} }
+protocol bgp vr1 {
+  local ${self} as 65000; neighbor 192.0.2.1 as 65000;
+  hold time 9; connect retry time 2; error wait time 1, 4;
+  ipv4 { import all; export where source = RTS_STATIC; next hop self; ${channelExtra} };
+}
+`;
+}
+
+/** BGP next hops BIRD holds for a prefix (`show route PREFIX all`: one BGP.next_hop line per path). */
+function nextHops(d: Daemon, prefix: string): string[] {
+  try {
+    return [...d.query('show route', prefix, 'all').matchAll(/BGP\.next_hop:\s+(\S+)/g)].map((m) => m[1]!).sort();
+  } catch {
+    return [];
+  }
+}
+
+test('ADD-PATH interop: a BIRD client with add paths rx gets both paths, a plain one the best; import policy over the wire',
+  { skip, timeout: 180_000 }, async () => {
+    const lab: Lab = createLab(5, 'addp');
+    const dir = mkdtempSync(path.join(tmpdir(), 'vr-addp-'));
+    let rr: ChildProcess | undefined;
+    const birds: Daemon[] = [];
+    try {
+      const [h0, h1, h2, h3, h4] = lab.hosts;
+      const file = path.join(dir, 'rr.json');
+      writeFileSync(file, RR_CONFIG);
+      rr = h0!.ns.spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'reflector', '--config', file], { stdio: 'ignore' });
+      const a = await startBird(h1!.ns, birdConf(h1!.ipv4, ['10.50.0.0/24', '10.66.0.0/24', '10.51.0.0/24']));
+      birds.push(a);
+      const b = await startBird(h2!.ns, birdConf(h2!.ipv4, ['10.50.0.0/24']));
+      birds.push(b);
+      const multi = await startBird(h3!.ns, birdConf(h3!.ipv4, [], 'add paths rx;'));
+      birds.push(multi);
+      const plain = await startBird(h4!.ns, birdConf(h4!.ipv4, []));
+      birds.push(plain);
+      for (const d of birds) await waitEstablished(d, 'vr1', 60_000);
+
+      // RFC 7911: both paths, each with its own next hop, at the ADD-PATH receiver.
+      const both = await waitFor('two paths of 10.50.0.0/24 at the ADD-PATH client', () => {
+        const h = nextHops(multi, '10.50.0.0/24');
+        return h.length === 2 ? h : undefined;
+      }, 30_000, 250);
+      assert.deepEqual(both, ['192.0.2.2', '192.0.2.3'], multi.query('show route', '10.50.0.0/24', 'all'));
+      assert.match(multi.query('show protocols all', 'vr1'), /Neighbor capabilities[\s\S]*ADD-PATH\s+RX: ipv4\s+TX: ipv4/,
+        'BIRD saw our ADD-PATH capability (send and receive for IPv4 unicast)');
+
+      // The plain client: the best path only, a's (LOCAL_PREF 200 from the import policy), with its community.
+      const one = await waitFor('the best path at the plain client', () => {
+        const h = nextHops(plain, '10.50.0.0/24');
+        return h.length > 0 ? h : undefined;
+      }, 30_000, 250);
+      assert.deepEqual(one, ['192.0.2.2']);
+      const shown = plain.query('show route', '10.50.0.0/24', 'all');
+      assert.match(shown, /BGP\.local_pref:\s+200/, shown);
+      assert.match(shown, /BGP\.community:.*\(65000,\s*42\)/, shown);
+      await waitFor('10.51.0.0/24 at the plain client', () => (nextHops(plain, '10.51.0.0/24').length === 1 ? true : undefined), 30_000, 250);
+
+      // The denied prefix went nowhere: by now the rest of a's routes have arrived everywhere.
+      await new Promise((r) => setTimeout(r, 2000));
+      for (const d of [b, multi, plain]) {
+        assert.deepEqual(nextHops(d, '10.66.0.0/24'), [], `10.66.0.0/24 must not reach ${d.ns.name}`);
+      }
+      // b (no ADD-PATH) learns a's better path over BGP; its own is never sent back to it.
+      assert.deepEqual(nextHops(b, '10.50.0.0/24'), ['192.0.2.2']);
+    } finally {
+      if (rr && rr.exitCode === null && rr.signalCode === null) {
+        const exited = new Promise((r) => rr!.once('exit', r));
+        rr.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
+      }
+      for (const d of birds) await d.stop();
+      lab.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
