@@ -82,11 +82,20 @@ const hasRewrite = (t: PolicyTerm): boolean =>
   t.setCommunities !== undefined || t.addCommunities !== undefined || t.deleteCommunities !== undefined ||
   t.setLocalPref !== undefined || t.setMed !== undefined;
 
-/** Applies one term's rewrites to plain attributes. */
-export function rewrite(a: RouteAttrs, t: PolicyTerm): RouteAttrs {
-  let comms = t.setCommunities ? [...t.setCommunities] : [...(a.communities ?? [])];
+/** One term's community rewrite: set replaces, then add (no duplicates), then delete. */
+export function rewriteCommunities(cur: readonly number[] | undefined, t: PolicyTerm): number[] {
+  let comms = t.setCommunities ? [...t.setCommunities] : [...(cur ?? [])];
   if (t.addCommunities) for (const c of t.addCommunities) if (!comms.includes(c)) comms.push(c);
   if (t.deleteCommunities) comms = comms.filter((c) => !t.deleteCommunities?.includes(c));
+  return comms;
+}
+
+const touchesCommunities = (t: PolicyTerm): boolean =>
+  t.setCommunities !== undefined || t.addCommunities !== undefined || t.deleteCommunities !== undefined;
+
+/** Applies one term's rewrites to plain attributes. */
+export function rewrite(a: RouteAttrs, t: PolicyTerm): RouteAttrs {
+  const comms = rewriteCommunities(a.communities, t);
   const { id: _i, key: _k, asPathLength: _l, neighborAs: _n, ...plain } = a as AttrSet;
   return {
     ...plain,
@@ -115,11 +124,15 @@ export class Policy {
   apply(ix: PrefixIndex, id: PrefixId, attrs: AttrSet): AttrSet | undefined {
     let taken = '';
     let accept = this.defaultAction === 'accept';
+    // Later terms match on the communities as earlier `next` terms left them (a route tagged
+    // by one term can be picked by the next); only the final set is interned.
+    let comms: readonly number[] | undefined = attrs.communities;
     for (let i = 0; i < this.terms.length; i++) {
       const t = this.terms[i];
-      if (!this.matches(t.match, ix, id, attrs)) continue;
+      if (!this.matches(t.match, ix, id, comms)) continue;
       if (t.action === 'reject') return undefined;
       if (hasRewrite(t)) taken += `${i},`;
+      if (touchesCommunities(t)) comms = rewriteCommunities(comms, t);
       if (t.action === 'accept') {
         accept = true;
         break;
@@ -134,10 +147,10 @@ export class Policy {
     return (_peer, ix, id, attrs) => this.apply(ix, id, attrs);
   }
 
-  private matches(m: PolicyMatch | undefined, ix: PrefixIndex, id: PrefixId, a: AttrSet): boolean {
+  private matches(m: PolicyMatch | undefined, ix: PrefixIndex, id: PrefixId, comms: readonly number[] | undefined): boolean {
     if (!m) return true;
     if (m.prefixList && !m.prefixList.permits(ix, id)) return false;
-    if (m.anyCommunity && !m.anyCommunity.some((c) => a.communities?.includes(c))) return false;
+    if (m.anyCommunity && !m.anyCommunity.some((c) => comms?.includes(c))) return false;
     return true;
   }
 
