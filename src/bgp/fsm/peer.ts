@@ -215,6 +215,15 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   collides(conn: Connection, open: OpenMessage): boolean {
     for (const other of [...this.conns]) {
       if (other === conn || other.isDisposed) continue;
+      if (other.state === 'Established' && other.negotiated?.gracefulRestart) {
+        // RFC 4724 4.2: a peer that advertised graceful restart and opens a new connection
+        // while we still see its session Established has restarted: "the previous TCP
+        // session MUST be closed, and the new one retained". Closed as a TCP failure (no
+        // NOTIFICATION), so its routes are kept as stale for the new session.
+        this.log.info({ existing: other.id, received: conn.id }, 'new OPEN from a graceful-restart peer: old session closed (RFC 4724 4.2)');
+        other.event({ type: 'TcpConnectionFails' });
+        continue;
+      }
       const verdict = resolveCollision({
         localId: this.ctx.routerId, remoteId: open.bgpId,
         existing: { state: other.state, outgoing: other.outgoing },
