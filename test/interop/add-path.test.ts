@@ -1,10 +1,11 @@
 // Issue 4 interop: ADD-PATH send (RFC 7911) and import policy through `vroute reflector`,
 // with BIRD 2 clients, each host in its own namespace on one bridge (AS 65000):
 //   rr 192.0.2.1 (vroute)   a 192.0.2.2   b 192.0.2.3   multi 192.0.2.4 (add paths rx)   plain 192.0.2.5
+//   frr 192.0.2.6 (FRR bgpd, which advertises ADD-PATH receive by default)
 // a and b announce 10.50.0.0/24 with their own next hops. The reflector's import policy on a
 // raises LOCAL_PREF, adds a community and rejects 10.66.0.0/24. `multi` (ADD-PATH receive;
 // the reflector sends all paths) holds both paths; `plain` holds only the best (a's), with
-// the community; nobody ever sees 10.66.0.0/24.
+// the community; nobody ever sees 10.66.0.0/24. FRR, sent all paths too, holds both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -12,10 +13,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createLab, waitFor, type Lab } from '../helpers/netns';
-import { startBird, waitEstablished, type Daemon } from '../helpers/peers';
+import { startBird, startFrr, waitEstablished, type Daemon } from '../helpers/peers';
 import { REPO_ROOT, skipReason } from '../helpers/env';
 
-const skip = skipReason('netns', 'bird');
+const skip = skipReason('netns', 'bird', 'frr');
 
 const RR_CONFIG = JSON.stringify({
   name: 'rr-ap', routerId: '192.0.2.1', asn: 65000, listen: { address: '0.0.0.0', port: 179 }, reflector: { clusterId: '192.0.2.1' },
@@ -31,6 +32,7 @@ const RR_CONFIG = JSON.stringify({
     { address: '192.0.2.3', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
     { address: '192.0.2.4', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2, addPath: 'both', addPathSend: 'all' },
     { address: '192.0.2.5', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
+    { address: '192.0.2.6', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2, addPath: 'send', addPathSend: 2 },
   ],
   datastore: 'embedded', log: 'warn',
 });
@@ -49,6 +51,29 @@ protocol bgp vr1 {
 `;
 }
 
+const FRR_CONF = `frr defaults traditional
+hostname frr1
+router bgp 65000
+ bgp router-id 192.0.2.6
+ no bgp ebgp-requires-policy
+ neighbor 192.0.2.1 remote-as 65000
+ neighbor 192.0.2.1 timers 3 9
+ neighbor 192.0.2.1 timers connect 2
+ address-family ipv4 unicast
+  neighbor 192.0.2.1 activate
+ exit-address-family
+`;
+
+/** FRR's paths of a prefix: their next hops, sorted. */
+function frrNextHops(frr: Daemon, prefix: string): string[] {
+  try {
+    const j = JSON.parse(frr.query(`show bgp ipv4 unicast ${prefix} json`)) as { paths?: Array<{ nexthops?: Array<{ ip?: string }> }> };
+    return (j.paths ?? []).map((p) => p.nexthops?.[0]?.ip ?? '?').sort();
+  } catch {
+    return [];
+  }
+}
+
 /** BGP next hops BIRD holds for a prefix (`show route PREFIX all`: one BGP.next_hop line per path). */
 function nextHops(d: Daemon, prefix: string): string[] {
   try {
@@ -58,14 +83,15 @@ function nextHops(d: Daemon, prefix: string): string[] {
   }
 }
 
-test('ADD-PATH interop: a BIRD client with add paths rx gets both paths, a plain one the best; import policy over the wire',
+test('ADD-PATH interop: BIRD (add paths rx) and FRR get both paths, a plain BIRD the best; import policy over the wire',
   { skip, timeout: 180_000 }, async () => {
-    const lab: Lab = createLab(5, 'addp');
+    const lab: Lab = createLab(6, 'addp');
     const dir = mkdtempSync(path.join(tmpdir(), 'vr-addp-'));
     let rr: ChildProcess | undefined;
     const birds: Daemon[] = [];
+    let frr: Daemon | undefined;
     try {
-      const [h0, h1, h2, h3, h4] = lab.hosts;
+      const [h0, h1, h2, h3, h4, h5] = lab.hosts;
       const file = path.join(dir, 'rr.json');
       writeFileSync(file, RR_CONFIG);
       rr = h0!.ns.spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'reflector', '--config', file], { stdio: 'ignore' });
@@ -77,7 +103,9 @@ test('ADD-PATH interop: a BIRD client with add paths rx gets both paths, a plain
       birds.push(multi);
       const plain = await startBird(h4!.ns, birdConf(h4!.ipv4, []));
       birds.push(plain);
+      frr = await startFrr(h5!.ns, FRR_CONF, { zebra: true });
       for (const d of birds) await waitEstablished(d, 'vr1', 60_000);
+      await waitEstablished(frr, '192.0.2.1', 30_000);
 
       // RFC 7911: both paths, each with its own next hop, at the ADD-PATH receiver.
       const both = await waitFor('two paths of 10.50.0.0/24 at the ADD-PATH client', () => {
@@ -87,6 +115,13 @@ test('ADD-PATH interop: a BIRD client with add paths rx gets both paths, a plain
       assert.deepEqual(both, ['192.0.2.2', '192.0.2.3'], multi.query('show route', '10.50.0.0/24', 'all'));
       assert.match(multi.query('show protocols all', 'vr1'), /Neighbor capabilities[\s\S]*ADD-PATH\s+RX: ipv4\s+TX: ipv4/,
         'BIRD saw our ADD-PATH capability (send and receive for IPv4 unicast)');
+
+      // FRR (ADD-PATH receive by default; we send it the best 2 paths): both, from vtysh.
+      const atFrr = await waitFor('two paths of 10.50.0.0/24 at FRR', () => {
+        const h = frrNextHops(frr!, '10.50.0.0/24');
+        return h.length === 2 ? h : undefined;
+      }, 30_000, 250);
+      assert.deepEqual(atFrr, ['192.0.2.2', '192.0.2.3']);
 
       // The plain client: the best path only, a's (LOCAL_PREF 200 from the import policy), with its community.
       const one = await waitFor('the best path at the plain client', () => {
@@ -104,6 +139,7 @@ test('ADD-PATH interop: a BIRD client with add paths rx gets both paths, a plain
       for (const d of [b, multi, plain]) {
         assert.deepEqual(nextHops(d, '10.66.0.0/24'), [], `10.66.0.0/24 must not reach ${d.ns.name}`);
       }
+      assert.deepEqual(frrNextHops(frr, '10.66.0.0/24'), []);
       // b (no ADD-PATH) learns a's better path over BGP; its own is never sent back to it.
       assert.deepEqual(nextHops(b, '10.50.0.0/24'), ['192.0.2.2']);
     } finally {
@@ -114,6 +150,7 @@ test('ADD-PATH interop: a BIRD client with add paths rx gets both paths, a plain
         if (rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
       }
       for (const d of birds) await d.stop();
+      await frr?.stop();
       lab.cleanup();
       rmSync(dir, { recursive: true, force: true });
     }
