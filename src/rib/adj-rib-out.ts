@@ -5,6 +5,11 @@
 //
 // `excl` names a member peer the entry must not reach (the route came from it: never send
 // a route back to its source); NO_PEER when none.
+//
+// Memory: without ADD-PATH (the usual reflector group) tx is always 0, so a pending change is
+// stored at its prefix id in arrays indexed by id (17 bytes per id, no hash table); ADD-PATH
+// groups keep slots found through an IntTable over (prefix, tx). A slot's bucket follows from
+// its attribute set and exclusion, so no JS array of bucket references is kept per slot.
 import type { AttrSet, AttrStore } from './attrs';
 import { IntTable } from './int-table';
 import { DenseState, HashState, type OutState } from './out-state';
@@ -13,6 +18,8 @@ import type { PrefixIndex } from './prefix-index';
 export const NO_PEER = -1;
 const NIL = -1;
 const WITHDRAW = -1;
+/** pAttr of a dense slot with no pending change. */
+const IDLE = -2;
 
 export interface Bucket {
   /** The attribute set to announce, or undefined for the withdraw bucket. */
@@ -25,16 +32,20 @@ export interface Bucket {
 export class AdjRibOut {
   /** (prefix, tx) -> attribute set id and excluded source currently advertised. */
   private readonly state: OutState;
-  private readonly pend: IntTable;
-  private pPrefix = new Int32Array(64);
-  private pTx = new Uint32Array(64);
-  private pAttr = new Int32Array(64);
-  private pExcl = new Int32Array(64);
+  /** Dense layout: pending slot = prefix id (tx is 0). Else slots come from `pend`. */
+  private readonly dense: boolean;
+  /** Hashed layout only: (prefix, tx) -> pending slot, and each slot's key. */
+  private readonly pend: IntTable | undefined;
+  private pPrefix = new Int32Array(0);
+  private pTx = new Uint32Array(0);
+  /** The pending attribute set id, WITHDRAW, or (dense) IDLE. */
+  private pAttr = new Int32Array(0);
+  private pExcl = new Int32Array(0);
   /** The excluded source may hold an older route for this entry: it needs a withdraw. */
-  private pSrcWd = new Uint8Array(64);
-  private pNext = new Int32Array(64);
-  private pPrev = new Int32Array(64);
-  private pBucket: (Bucket | undefined)[] = [];
+  private pSrcWd = new Uint8Array(0);
+  private pNext = new Int32Array(0);
+  private pPrev = new Int32Array(0);
+  private pendCount = 0;
   private freeSlot = NIL;
   private usedSlots = 0;
   private readonly buckets = new Map<number, Bucket>();
@@ -51,7 +62,9 @@ export class AdjRibOut {
     addPath = true,
   ) {
     this.state = addPath ? new HashState(expected) : new DenseState(expected);
-    this.pend = new IntTable(2, 64);
+    this.dense = !addPath;
+    this.pend = addPath ? new IntTable(2, 64) : undefined;
+    this.grow(64);
   }
 
   /** Bumped by every change of state: a table walk is reusable while it is unchanged. */
@@ -61,7 +74,7 @@ export class AdjRibOut {
     return this.state.size;
   }
   get pending(): number {
-    return this.pend.size;
+    return this.pendCount;
   }
 
   /** Bytes held by the state table (for benchmarks and /metrics). */
@@ -124,13 +137,12 @@ export class AdjRibOut {
     let n = 0;
     while (b.head !== NIL && n < max) {
       const s = b.head;
-      out.push(this.pPrefix[s], this.pTx[s]);
-      if (this.pSrcWd[s] && srcWithdraw) srcWithdraw.push(this.pPrefix[s], this.pTx[s]);
-      this.unlink(s);
-      this.pend.key[0] = this.pPrefix[s];
-      this.pend.key[1] = this.pTx[s];
-      this.pend.delete();
-      this.freeSlotAt(s);
+      const prefix = this.dense ? s : this.pPrefix[s];
+      const tx = this.dense ? 0 : this.pTx[s];
+      out.push(prefix, tx);
+      if (this.pSrcWd[s] && srcWithdraw) srcWithdraw.push(prefix, tx);
+      this.unlink(s, b);
+      this.releaseSlot(s, prefix, tx);
       n++;
     }
     return n;
@@ -147,15 +159,20 @@ export class AdjRibOut {
       this.store.unref(this.store.get(attr));
       this.prefixes.unref(prefix);
     });
-    this.pend.forEach((k, o) => this.prefixes.unref(k[o]));
+    if (this.pend) {
+      this.pend.forEach((k, o) => this.prefixes.unref(k[o]));
+      this.pend.clear();
+    } else {
+      for (let p = 0; p < this.pAttr.length; p++) if (this.pAttr[p] !== IDLE) this.prefixes.unref(p);
+      this.pAttr.fill(IDLE);
+    }
     this.state.clear();
-    this.pend.clear();
     this.buckets.clear();
     this.withdrawals.head = NIL;
     this.withdrawals.size = 0;
     this.freeSlot = NIL;
     this.usedSlots = 0;
-    this.pBucket = [];
+    this.pendCount = 0;
     this.version++;
   }
 
@@ -165,27 +182,64 @@ export class AdjRibOut {
   }
 
   private enqueue(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number, srcHad: boolean): void {
-    const p = this.pend;
-    p.key[0] = prefix;
-    p.key[1] = tx;
-    let s = p.get();
+    let s = this.findSlot(prefix, tx);
     let flag = srcHad;
     if (s >= 0) {
       flag ||= this.pSrcWd[s] === 1 && this.pExcl[s] === excl;
-      this.unlink(s); // a newer change replaces the queued one
+      this.unlink(s, this.bucketOf(s)); // a newer change replaces the queued one
     } else {
-      s = this.allocSlot();
-      this.pPrefix[s] = prefix;
-      this.pTx[s] = tx;
+      s = this.claimSlot(prefix, tx);
       this.prefixes.ref(prefix); // the pending entry's reference
-      p.key[0] = prefix;
-      p.key[1] = tx;
-      p.set(s);
     }
     this.pAttr[s] = attrs ? attrs.id : WITHDRAW;
     this.pExcl[s] = excl;
     this.pSrcWd[s] = flag ? 1 : 0;
     this.link(s, this.bucketFor(attrs, excl));
+  }
+
+  /** The pending slot of (prefix, tx), or -1. */
+  private findSlot(prefix: number, tx: number): number {
+    if (this.dense) return prefix < this.pAttr.length && this.pAttr[prefix] !== IDLE ? prefix : -1;
+    const p = this.pend as IntTable;
+    p.key[0] = prefix;
+    p.key[1] = tx;
+    return p.get();
+  }
+
+  /** A slot for a new pending (prefix, tx): the prefix id itself when dense. */
+  private claimSlot(prefix: number, tx: number): number {
+    this.pendCount++;
+    if (this.dense) {
+      if (prefix >= this.pAttr.length) this.grow(prefix + 1);
+      return prefix;
+    }
+    const s = this.allocSlot();
+    this.pPrefix[s] = prefix;
+    this.pTx[s] = tx;
+    const p = this.pend as IntTable;
+    p.key[0] = prefix;
+    p.key[1] = tx;
+    p.set(s);
+    return s;
+  }
+
+  private releaseSlot(s: number, prefix: number, tx: number): void {
+    this.pendCount--;
+    if (this.dense) {
+      this.pAttr[s] = IDLE;
+      return;
+    }
+    const p = this.pend as IntTable;
+    p.key[0] = prefix;
+    p.key[1] = tx;
+    p.delete();
+    this.freeSlotAt(s);
+  }
+
+  /** The bucket a linked slot sits in, from its attribute set and exclusion (bucketFor's key). */
+  private bucketOf(s: number): Bucket {
+    const a = this.pAttr[s];
+    return a === WITHDRAW ? this.withdrawals : (this.buckets.get(a * 2097152 + (this.pExcl[s] + 1)) as Bucket);
   }
 
   /**
@@ -210,18 +264,15 @@ export class AdjRibOut {
     if (b.head !== NIL) this.pPrev[b.head] = s;
     b.head = s;
     b.size++;
-    this.pBucket[s] = b;
   }
 
-  private unlink(s: number): void {
-    const b = this.pBucket[s] as Bucket;
+  private unlink(s: number, b: Bucket): void {
     const prev = this.pPrev[s];
     const next = this.pNext[s];
     if (prev !== NIL) this.pNext[prev] = next;
     else b.head = next;
     if (next !== NIL) this.pPrev[next] = prev;
     b.size--;
-    this.pBucket[s] = undefined;
     if (b.size === 0 && b !== this.withdrawals) {
       this.buckets.delete((b.attrs as AttrSet).id * 2097152 + (b.excl + 1));
     }
@@ -233,7 +284,7 @@ export class AdjRibOut {
       this.freeSlot = this.pNext[s];
       return s;
     }
-    if (this.usedSlots === this.pPrefix.length) this.grow();
+    if (this.usedSlots === this.pAttr.length) this.grow(this.usedSlots + 1);
     return this.usedSlots++;
   }
 
@@ -242,18 +293,23 @@ export class AdjRibOut {
     this.freeSlot = s;
   }
 
-  private grow(): void {
-    const n = this.pPrefix.length * 2;
+  /** Doubles the slot arrays to hold n slots (typed arrays cannot grow in place). */
+  private grow(n: number): void {
+    let cap = Math.max(64, this.pAttr.length);
+    while (cap < n) cap *= 2;
     const g = <T extends Int32Array | Uint32Array | Uint8Array>(a: T, b: T): T => {
       b.set(a);
       return b;
     };
-    this.pPrefix = g(this.pPrefix, new Int32Array(n));
-    this.pTx = g(this.pTx, new Uint32Array(n));
-    this.pAttr = g(this.pAttr, new Int32Array(n));
-    this.pExcl = g(this.pExcl, new Int32Array(n));
-    this.pSrcWd = g(this.pSrcWd, new Uint8Array(n));
-    this.pNext = g(this.pNext, new Int32Array(n));
-    this.pPrev = g(this.pPrev, new Int32Array(n));
+    const attr = new Int32Array(cap);
+    if (this.dense) attr.fill(IDLE, this.pAttr.length);
+    this.pAttr = g(this.pAttr, attr);
+    this.pExcl = g(this.pExcl, new Int32Array(cap));
+    this.pSrcWd = g(this.pSrcWd, new Uint8Array(cap));
+    this.pNext = g(this.pNext, new Int32Array(cap));
+    this.pPrev = g(this.pPrev, new Int32Array(cap));
+    if (this.dense) return;
+    this.pPrefix = g(this.pPrefix, new Int32Array(cap));
+    this.pTx = g(this.pTx, new Uint32Array(cap));
   }
 }

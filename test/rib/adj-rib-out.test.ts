@@ -81,4 +81,39 @@ test(`prefix ids stay valid while a withdraw is pending (${layout})`, () => {
   out.releasePairs(pairs);
   assert.equal(ix.find4(0x0a000000, 24), -1);
 });
+
+// Past the initial slot arrays (64): growth keeps every pending change, a replaced change
+// moves bucket, clear() drops every reference (the dense layout keys slots by prefix id).
+test(`thousands of pending changes across growth, replacement and clear (${layout})`, () => {
+  const { store, ix, out } = make();
+  const a = store.intern(attrs({ med: 1 }));
+  const b = store.intern(attrs({ med: 2 }));
+  const ps = Array.from({ length: 3000 }, (_, i) => ix.intern4(0x0a000000 + i * 256, 24));
+  for (const p of ps) out.set(p, 0, a, p % 3 === 0 ? 7 : NO_PEER);
+  for (let i = 0; i < ps.length; i += 2) out.set(ps[i]!, 0, b, NO_PEER);
+  assert.equal(out.pending, 3000);
+  const seen = new Map<number, number>();
+  for (let bucket = out.nextBucket(); bucket; bucket = out.nextBucket()) {
+    const pairs: number[] = [];
+    const want = bucket.size;
+    assert.equal(out.take(bucket, 1000, pairs), Math.min(1000, want));
+    for (let i = 0; i < pairs.length; i += 2) {
+      assert.equal(pairs[i + 1], 0);
+      seen.set(pairs[i]!, bucket.attrs!.id);
+    }
+    out.releasePairs(pairs);
+  }
+  assert.equal(out.pending, 0);
+  assert.equal(seen.size, 3000);
+  for (let i = 0; i < ps.length; i++) assert.equal(seen.get(ps[i]!), i % 2 === 0 ? b.id : a.id);
+  for (const p of ps.slice(0, 100)) out.set(p, 0, undefined);
+  assert.equal(out.pending, 100);
+  out.clear();
+  assert.equal(out.pending, 0);
+  assert.equal(out.size, 0);
+  assert.equal(out.nextBucket(), undefined);
+  assert.equal(store.refCount(a), 0);
+  assert.equal(store.refCount(b), 0);
+  assert.equal(ix.size, 0, 'every prefix reference released');
+});
 }
