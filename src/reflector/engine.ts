@@ -17,7 +17,11 @@ import { GracefulRestart, REAL_TIMERS, type EngineTimers, type SessionEnd } from
 
 /** What the engine needs of a session (src/bgp/fsm Peer satisfies it). */
 export interface SessionHandle extends EventEmitter {
-  readonly config: { address: string; asn: number; routeReflectorClient: boolean; maxPrefixes?: number; localAddress?: string };
+  readonly config: {
+    address: string; asn: number; routeReflectorClient: boolean; maxPrefixes?: number; localAddress?: string;
+    /** A dynamic neighbor: its session object goes when idle (its stale paths need not). */
+    dynamic?: boolean;
+  };
   readonly negotiated: {
     families: readonly Family[]; fourOctetAs: boolean; tx: CodecContext;
     /** The peer's RFC 4724 capability and RFC 7313 on both sides (optional: GR/ERR off). */
@@ -81,6 +85,8 @@ export class RoutingEngine {
   /** Import policy name by peer index (the Rib's import filter looks it up per path). */
   private readonly importOf = new Map<number, string>();
   private readonly gr: GracefulRestart;
+  /** Stale paths of departed dynamic-neighbor sessions, by address, awaiting the next session. */
+  private readonly orphans = new Map<string, PeerInfo>();
 
   constructor(private readonly opts: EngineOptions) {
     const routerId = parseIpv4(opts.routerId);
@@ -144,10 +150,20 @@ export class RoutingEngine {
     this.sessions.add(a);
   }
 
-  detach(session: SessionHandle): void {
+  /**
+   * Stops following a session; its paths go. `keepStale` (default: a dynamic neighbor, whose
+   * session object is dropped as soon as it is idle): paths kept by RFC 4724 stay until a
+   * session from the same address takes them over (up()) or the restart timer ends them.
+   */
+  detach(session: SessionHandle, opts: { keepStale?: boolean } = {}): void {
     for (const a of this.sessions) {
       if (a.session !== session) continue;
-      this.down(a, { notification: true }, true);
+      const info = a.info;
+      if ((opts.keepStale ?? session.config.dynamic === true) && info && !a.live && this.gr.isRetained(info.index)) {
+        this.orphans.set(info.address, info);
+        this.byIndex.delete(info.index);
+        a.info = undefined;
+      } else this.down(a, { notification: true }, true);
       for (const [ev, fn] of a.listeners) session.off(ev, fn);
       this.sessions.delete(a);
     }
@@ -164,7 +180,9 @@ export class RoutingEngine {
       rrClient: s.config.routeReflectorClient, ...(maxPrefixes ? { maxPrefixes } : {}),
     };
     // RFC 4724 4.2: a peer back from a graceful restart continues in its Adj-RIB-In (same index).
-    const info = a.info ? this.peers.update(a.info.index, cfg) : this.peers.add(cfg);
+    const kept = a.info ?? this.orphans.get(s.config.address);
+    this.orphans.delete(s.config.address);
+    const info = kept ? this.peers.update(kept.index, cfg) : this.peers.add(cfg);
     a.info = info;
     if (a.settings.importPolicy !== undefined) this.importOf.set(info.index, a.settings.importPolicy);
     else this.importOf.delete(info.index); // indexes are reused
@@ -208,7 +226,10 @@ export class RoutingEngine {
       this.opts.logger.warn({ peer: info.address, err: r.error.message }, 'maximum prefixes exceeded (RFC 4486)');
       a.session.fail?.(r.error);
     }
-    if (r.endOfRib !== undefined) this.gr.endOfRib(info.index, r.endOfRib); // RFC 4724 4.2
+    if (r.endOfRib !== undefined) {
+      this.opts.logger.info({ peer: info.address, family: familyName(r.endOfRib) }, 'End-of-RIB received');
+      this.gr.endOfRib(info.index, r.endOfRib); // RFC 4724 4.2: the RIB dropped what was still stale
+    }
     this.schedule();
   }
 
@@ -255,6 +276,7 @@ export class RoutingEngine {
   private release(peer: number): void {
     const a = this.byIndex.get(peer);
     if (a && a.info?.index === peer) a.info = undefined;
+    for (const [address, info] of this.orphans) if (info.index === peer) this.orphans.delete(address);
     for (const rib of this.ribs.values()) rib.peerDown(peer);
     this.byIndex.delete(peer);
     this.peers.remove(peer);
@@ -360,7 +382,11 @@ export class RoutingEngine {
 
   close(): void {
     this.closed = true;
-    for (const a of [...this.sessions]) this.detach(a.session);
+    for (const a of [...this.sessions]) this.detach(a.session, { keepStale: false });
+    for (const info of [...this.orphans.values()]) {
+      this.gr.forget(info.index);
+      this.release(info.index);
+    }
   }
 }
 

@@ -341,6 +341,44 @@ test('answering a ROUTE-REFRESH: BoRR, the table, EoRR with enhanced refresh; th
   engine.close();
 });
 
+test('a dynamic neighbor whose session object went: the next session from its address takes the stale paths over', async () => {
+  const { engine, a, b, timers } = await converged(grCap(120));
+  const index = engine.peers.all().find((p) => p.address === '192.0.2.2')!.index;
+  a.down(false);
+  engine.detach(a, { keepStale: true }); // what the Speaker does with an idle dynamic peer
+  await settle();
+  assert.deepEqual(b.take(), []);
+  assert.deepEqual(stale(engine), { '10.1.0.0/24': true, '10.1.1.0/24': true, '10.1.2.0/24': true });
+  const a2 = new FakeSession({ address: '192.0.2.2', asn: 65000, routeReflectorClient: true, dynamic: true }, 0xc0000202);
+  engine.attach(a2);
+  a2.up({ gracefulRestart: grCap(120) });
+  a2.announce([P[0]!], '192.0.2.2');
+  a2.eor();
+  await settle();
+  assert.equal(engine.peers.all().find((p) => p.address === '192.0.2.2')!.index, index);
+  assert.deepEqual(b.take().sort(), ['-10.1.1.0/24', '-10.1.2.0/24']);
+  // Gone again, dynamic (detach keeps stale by default), and never back: the restart timer ends it.
+  a2.down(false);
+  engine.detach(a2);
+  timers.advance(120_000);
+  await settle();
+  assert.deepEqual(b.take(), ['-10.1.0.0/24']);
+  assert.deepEqual(engine.peers.all().map((p) => p.address), ['192.0.2.3']);
+  // A configured peer that is deconfigured loses its stale paths at once.
+  const c = new FakeSession({ address: '192.0.2.4', asn: 65000, routeReflectorClient: true }, 4);
+  engine.attach(c);
+  c.up({ gracefulRestart: grCap(120) });
+  c.announce([P[2]!], '192.0.2.4');
+  await settle();
+  b.take();
+  c.down(false);
+  engine.detach(c);
+  await settle();
+  assert.deepEqual(b.take(), ['-10.1.2.0/24']);
+  assert.equal(timers.size, 0);
+  engine.close();
+});
+
 // ---- Over real sockets: the session shell tells the engine how a session ended ----
 
 /** A hand-driven BGP peer on a loopback socket. */
