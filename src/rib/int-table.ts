@@ -9,7 +9,7 @@ const EMPTY = -1;
 const MAX_LOAD = 0.7;
 
 /** Mixes the W key words into a 32-bit hash (murmur3 finalizer over a running xor). */
-function hashWords(keys: Uint32Array, off: number, w: number): number {
+export function hashWords(keys: Uint32Array, off: number, w: number): number {
   let h = 0x9e3779b9;
   for (let i = 0; i < w; i++) {
     h = Math.imul(h ^ keys[off + i], 0x85ebca6b);

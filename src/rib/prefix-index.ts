@@ -3,7 +3,7 @@
 // IntTable, and every other RIB structure is keyed by that id (typed arrays indexed by id,
 // or IntTables over (id, pathId)). No JS object per prefix.
 import { AFI_IPV4, Family, familyAfi } from '../bgp/messages';
-import { IntTable } from './int-table';
+import { IdTable } from './id-table';
 
 export type PrefixId = number;
 
@@ -17,12 +17,13 @@ export interface PrefixValue {
 
 // Ids are dense (a free list reuses them) so that per-prefix state elsewhere can be a plain
 // typed array indexed by id; the key words are kept per id too, to turn an id back into a
-// prefix for encoding without a reverse table.
+// prefix for encoding without a reverse table, and the hash table (an IdTable) holds only
+// ids and compares against those words: each key is stored once.
 export class PrefixIndex {
   readonly family: Family;
   /** Address words per prefix: 1 (IPv4) or 4 (IPv6). */
   readonly addrWords: number;
-  private readonly table: IntTable;
+  private readonly table: IdTable;
   private words: Uint32Array; // addrWords + 1 (len) per id
   private refs: Int32Array;
   private free: number[] = [];
@@ -31,8 +32,8 @@ export class PrefixIndex {
   constructor(family: Family, initialCapacity = 1024) {
     this.family = family;
     this.addrWords = familyAfi(family) === AFI_IPV4 ? 1 : 4;
-    this.table = new IntTable(this.addrWords + 1, initialCapacity);
     this.words = new Uint32Array(initialCapacity * (this.addrWords + 1));
+    this.table = new IdTable(this.addrWords + 1, this.words, initialCapacity);
     this.refs = new Int32Array(initialCapacity);
   }
 
@@ -74,14 +75,20 @@ export class PrefixIndex {
     const k = this.table.key;
     k[0] = mask32(addr, len);
     k[1] = len;
-    return this.table.get();
+    return this.find1();
   }
 
   find(words: ArrayLike<number>, len: number): PrefixId {
     const k = this.table.key;
     for (let i = 0; i < this.addrWords; i++) k[i] = mask32(words[i], len - 32 * i);
     k[this.addrWords] = len;
-    return this.table.get();
+    return this.find1();
+  }
+
+  /** The id of the key in table.key, or -1. */
+  private find1(): PrefixId {
+    const r = this.table.probe();
+    return r >= 0 ? r : -1;
   }
 
   ref(id: PrefixId): void {
@@ -91,9 +98,7 @@ export class PrefixIndex {
   /** Drops one reference; the id is recycled when none remain. */
   unref(id: PrefixId): void {
     if (--this.refs[id] > 0) return;
-    const w = this.addrWords + 1;
-    this.table.key.set(this.words.subarray(id * w, id * w + w));
-    this.table.delete();
+    this.table.delete(id);
     this.refs[id] = 0;
     this.free.push(id);
   }
@@ -128,7 +133,7 @@ export class PrefixIndex {
 
   private internKey(): PrefixId {
     const slot = this.table.probe();
-    if (slot >= 0) return this.table.valueAt(slot);
+    if (slot >= 0) return slot; // the id
     const id = this.free.length > 0 ? (this.free.pop() as number) : this.next++;
     this.ensure(id + 1);
     const w = this.addrWords + 1;
@@ -147,6 +152,7 @@ export class PrefixIndex {
     const words = new Uint32Array(cap * (this.addrWords + 1));
     words.set(this.words);
     this.words = words;
+    this.table.words = words;
     const refs = new Int32Array(cap);
     refs.set(this.refs);
     this.refs = refs;
