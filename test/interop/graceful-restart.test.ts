@@ -5,13 +5,16 @@
 // our /routes. BIRD comes back with `-R` (graceful restart recovery: the Forwarding State bit
 // set) announcing one route less: after its End-of-RIB the kept route is fresh and the other
 // is withdrawn. Killed again and left down: after the restart time the routes go at FRR.
+// Second test, enhanced route refresh (RFC 7313) with the same hosts: BIRD's `reload in` asks
+// us for our routes and gets BoRR, the table, EoRR (seen in a capture decoded by `vroute
+// decode`); its `reload out` sends us BoRR, its routes, EoRR, after which nothing is stale.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createLab, waitFor, type Host, type Lab, type Netns } from '../helpers/netns';
+import { createLab, startCapture, waitFor, type Host, type Lab, type Netns } from '../helpers/netns';
 import { BIRD, BIRDC, startBird, startFrr, waitEstablished, type Daemon } from '../helpers/peers';
 import { REPO_ROOT, skipReason } from '../helpers/env';
 
@@ -49,10 +52,12 @@ hostname frr-gr
 router bgp 65000
  bgp router-id 192.0.2.3
  no bgp ebgp-requires-policy
+ no bgp network import-check
  neighbor 192.0.2.1 remote-as 65000
  neighbor 192.0.2.1 timers 3 9
  neighbor 192.0.2.1 timers connect 2
  address-family ipv4 unicast
+  network 10.88.0.0/24
   neighbor 192.0.2.1 activate
  exit-address-family
 `;
@@ -171,12 +176,86 @@ test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR
     await waitFor(`${A} withdrawn at FRR after the restart time`, () => (atFrr(frr!, A) ? undefined : true), (RESTART_TIME + 15) * 1000, 250);
     const took = (Date.now() - killedAt) / 1000;
     assert.ok(took >= RESTART_TIME - 1, `withdrawn after ${took.toFixed(1)} s, not before the restart time`);
-    assert.equal(ourRoutes(h0).size, 0);
+    assert.deepEqual([...ourRoutes(h0).keys()], ['10.88.0.0/24'], 'only FRR\'s route left');
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- vroute log (tail) ---\n${rrLog.slice(-4000)}`);
   } finally {
     if (rr && rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
     if (bird2 && !bird2.exited()) process.kill(bird2.child.pid!, 'SIGKILL');
+    await bird?.stop();
+    await frr?.stop();
+    lab.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+interface Decoded { src?: string; dst?: string; type?: string; subtype?: number; nlri?: string[]; withdrawn?: string[] }
+
+/** The capture decoded by our own `vroute decode` (contract 1). */
+function decodeCapture(file: string): Decoded[] {
+  const out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'decode', file], { encoding: 'utf8', timeout: 20_000 });
+  return out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Decoded);
+}
+
+test('enhanced route refresh with BIRD: `reload in` gets BoRR, the table, EoRR; `reload out` leaves nothing stale', { skip, timeout: 120_000 }, async () => {
+  const lab: Lab = createLab(3, 'grr');
+  const dir = mkdtempSync(path.join(tmpdir(), 'vr-grr-'));
+  let rr: ChildProcess | undefined;
+  let rrLog = '';
+  let bird: Daemon | undefined;
+  let frr: Daemon | undefined;
+  try {
+    const [h0, h1, h2] = lab.hosts as [Host, Host, Host];
+    const file = path.join(dir, 'rr.json');
+    writeFileSync(file, RR_CONFIG);
+    rr = h0.ns.spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'reflector', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    rr.stdout!.on('data', (b: Buffer) => { rrLog = (rrLog + b.toString()).slice(-20_000); });
+    rr.stderr!.on('data', (b: Buffer) => { rrLog = (rrLog + b.toString()).slice(-20_000); });
+    bird = await startBird(h1.ns, birdConf([A, B]));
+    frr = await startFrr(h2.ns, FRR_CONF, { zebra: true });
+    await waitEstablished(bird, 'refl', 60_000);
+    await waitEstablished(frr, '192.0.2.1', 30_000);
+    const b = bird;
+    await waitFor('10.88.0.0/24 at BIRD', () => (/10\.88\.0\.0\/24/.test(b.query('show route 10.88.0.0/24')) ? true : undefined), 30_000, 250);
+    await waitFor('BIRD routes at FRR', () => (atFrr(frr!, A) && atFrr(frr!, B) ? true : undefined), 30_000, 250);
+    assert.match(b.query('show protocols all refl'), /enhanced refresh/i, 'BIRD negotiated enhanced route refresh');
+
+    const pcap = path.join(dir, 'rr.pcap');
+    const cap = await startCapture(h0.ns, 'vr0', pcap, 'tcp port 179 and host 192.0.2.2');
+    try {
+      b.query('reload in refl'); // BIRD asks us for our routes again (ROUTE-REFRESH)
+      await new Promise((r) => setTimeout(r, 2000));
+      b.query('reload out refl'); // and sends its own again
+      await new Promise((r) => setTimeout(r, 2000));
+    } finally {
+      await cap.stop();
+    }
+    const msgs = decodeCapture(pcap);
+    const toBird = msgs.filter((m) => m.dst?.startsWith('192.0.2.2:') && m.type !== 'KEEPALIVE');
+    const fromBird = msgs.filter((m) => m.src?.startsWith('192.0.2.2:') && m.type !== 'KEEPALIVE');
+    const shape = (ms: Decoded[]) => ms.map((m) => (m.type === 'ROUTE-REFRESH' ? `RR${m.subtype}`
+      : `${m.type}${m.withdrawn ? ` -${m.withdrawn.join(',-')}` : ''}${m.nlri ? ` +${m.nlri.join(',+')}` : ''}`));
+    const seen = JSON.stringify({ toBird: shape(toBird), fromBird: shape(fromBird) });
+    assert.deepEqual(shape(fromBird.slice(0, 1)), ['RR0'], `BIRD's request first: ${seen}`);
+    // RFC 7313 4: BoRR, the re-advertisement, EoRR. The table comes from Adj-RIB-Out state,
+    // which for BIRD's own prefixes says "not advertised to it": withdrawals it ignores.
+    const t = shape(toBird);
+    assert.equal(t[0], 'RR1', seen);
+    assert.equal(t.at(-1), 'RR2', seen);
+    assert.deepEqual(toBird.slice(1, -1).flatMap((m) => m.nlri ?? []), ['10.88.0.0/24'], seen);
+    for (const w of toBird.slice(1, -1).flatMap((m) => m.withdrawn ?? [])) assert.ok(w === A || w === B, seen);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.match(b.query('show route 10.88.0.0/24'), /10\.88\.0\.0\/24/, 'BIRD kept our route through its refresh');
+    // BIRD's `reload out` is a refresh of its own: BoRR, its routes, EoRR; nothing stays stale.
+    assert.deepEqual(shape(fromBird).filter((x) => x.startsWith('RR')), ['RR0', 'RR1', 'RR2'], seen);
+    const ours = ourRoutes(h0);
+    assert.equal(ours.get(A)?.stale, undefined, JSON.stringify([...ours.values()]));
+    assert.equal(ours.get(B)?.stale, undefined);
+    assert.ok(atFrr(frr, A) && atFrr(frr, B));
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- vroute log (tail) ---\n${rrLog.slice(-4000)}`);
+  } finally {
+    if (rr && rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
     await bird?.stop();
     await frr?.stop();
     lab.cleanup();
