@@ -1,0 +1,25 @@
+// V8 settings for the long-running daemons (`vroute reflector`, and bench/reflect's launcher,
+// so the benchmark measures what operators run). Applied in-process with v8.setFlagsFromString
+// at startup, before the heap has grown: no re-exec, so no second node process (~40 MiB) to
+// save a few MiB in this one. Only flags V8 reads at GC time belong here; heap-geometry
+// flags fixed at isolate creation (--max-semi-space-size) would silently do nothing.
+//
+// --semi-space-growth-factor=1: the young generation stays at its initial 1 MiB semi-spaces
+// instead of doubling up to 16 MiB when a burst of UPDATEs keeps many temporaries alive
+// across scavenges. The RIB keeps no JS object per prefix, so what the young generation holds
+// is per-batch garbage; a small nursery costs more, shorter scavenges and saves up to ~30 MiB
+// of RSS (bench/RESULTS.md "### daemon memory").
+import * as v8 from 'node:v8';
+
+export const DAEMON_V8_FLAGS: readonly string[] = ['--semi-space-growth-factor=1'];
+
+/**
+ * Sets the daemon's V8 flags; returns the ones applied. VROUTE_V8_FLAGS overrides the list
+ * (space-separated flags, or `none` to run on V8's defaults, e.g. to compare).
+ */
+export function applyDaemonV8Flags(env: NodeJS.ProcessEnv = process.env): string[] {
+  const spec = env.VROUTE_V8_FLAGS?.trim();
+  const flags = spec === undefined || spec === '' ? [...DAEMON_V8_FLAGS] : spec === 'none' ? [] : spec.split(/\s+/);
+  for (const f of flags) v8.setFlagsFromString(f);
+  return flags;
+}
