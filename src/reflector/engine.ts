@@ -259,7 +259,7 @@ export class RoutingEngine {
    */
   private down(a: Attached, end: SessionEnd, forget = false): void {
     const info = a.info;
-    if (!info) return;
+    if (!info || (!a.live && !forget)) return; // no session to end (its stale paths wait)
     if (a.live) for (const g of this.groups.values()) g.leave(info.index);
     a.live = false;
     a.eorr = undefined;

@@ -14,5 +14,6 @@ export * from './rules';
 export * from './export';
 export * from './update-group';
 export * from './engine';
+export * from './graceful-restart';
 export * from './daemon';
 export * from './policies';
