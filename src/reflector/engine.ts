@@ -111,12 +111,15 @@ export class RoutingEngine {
       markStale: (p, f) => this.ribs.get(f)?.markStale(p),
       dropStale: (p, f) => {
         const n = this.ribs.get(f)?.staleExpired(p) ?? 0;
-        this.opts.logger.info({ peer: this.peers.get(p).address, family: familyName(f), withdrawn: n }, 'stale paths withdrawn');
+        this.opts.logger.info({ peer: this.peers.all().find((x) => x.index === p)?.address, family: familyName(f), withdrawn: n }, 'stale paths withdrawn');
         this.schedule();
       },
       dropAll: (p, f) => this.ribs.get(f)?.peerDown(p),
       released: (p) => this.release(p),
-    }, { timers: opts.timers ?? REAL_TIMERS, staleTimeMs: staleMs, refreshStaleTimeMs: staleMs });
+    }, {
+      timers: opts.timers ?? REAL_TIMERS, staleTimeMs: staleMs, refreshStaleTimeMs: staleMs,
+      onError: (e) => this.opts.logger.error({ err: (e as Error).stack ?? String(e) }, 'internal error in a graceful restart timer'),
+    });
   }
 
   /** Follows a session for its whole life: established, updates, refresh, drain, down. */

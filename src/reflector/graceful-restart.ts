@@ -47,6 +47,8 @@ export interface GracefulRestartOptions {
   readonly staleTimeMs: number;
   /** Upper bound on waiting for EoRR after a BoRR (RFC 7313 4), ms. */
   readonly refreshStaleTimeMs: number;
+  /** An exception from a timer's work (logged by the engine instead of thrown). */
+  readonly onError?: (e: unknown) => void;
 }
 
 /** RFC 4724 3: Forwarding State bit of a family's flags octet. */
@@ -110,7 +112,7 @@ export class GracefulRestart {
         continue;
       }
       e.cause = 'restart';
-      e.timer = this.opts.timers.setTimeout(() => this.finish(peer, st, f), this.opts.staleTimeMs);
+      e.timer = this.arm(() => this.finish(peer, st, f), this.opts.staleTimeMs);
     }
     this.forgetIfEmpty(peer, st);
   }
@@ -149,7 +151,7 @@ export class GracefulRestart {
       return false;
     }
     // The Restart Time is 12 bits of seconds (RFC 4724 3); 0 means the peer will not be back.
-    st.restartTimer = this.opts.timers.setTimeout(() => this.restartExpired(peer, st), cap.restartTime * 1000);
+    st.restartTimer = this.arm(() => this.restartExpired(peer, st), cap.restartTime * 1000);
     return true;
   }
 
@@ -172,7 +174,7 @@ export class GracefulRestart {
     const e = st.stale.get(f);
     this.clear(e?.timer);
     this.sink.markStale(peer, f);
-    st.stale.set(f, { cause: 'refresh', timer: this.opts.timers.setTimeout(() => this.finish(peer, st, f), this.opts.refreshStaleTimeMs) });
+    st.stale.set(f, { cause: 'refresh', timer: this.arm(() => this.finish(peer, st, f), this.opts.refreshStaleTimeMs) });
   }
 
   /** RFC 7313 4: EoRR: the peer's paths of `f` still stale are withdrawn. */
@@ -224,6 +226,17 @@ export class GracefulRestart {
       this.peers.set(peer, st);
     }
     return st;
+  }
+
+  /** A timer whose callback never throws into the event loop (a bug must not end the daemon). */
+  private arm(fn: () => void, ms: number): unknown {
+    return this.opts.timers.setTimeout(() => {
+      try {
+        fn();
+      } catch (e) {
+        this.opts.onError?.(e);
+      }
+    }, ms);
   }
 
   private clear(h: unknown): void {
