@@ -11,7 +11,7 @@ import {
 } from '../../src/bgp/messages';
 import { Speaker } from '../../src/bgp/fsm';
 import { RoutingEngine, type SessionHandle } from '../../src/reflector';
-import type { EngineTimers } from '../../src/reflector/graceful-restart';
+import { GracefulRestart, type EngineTimers, type StaleSink } from '../../src/reflector/graceful-restart';
 import { silentLogger } from '../../src/observability';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
@@ -377,6 +377,44 @@ test('a dynamic neighbor whose session object went: the next session from its ad
   assert.deepEqual(b.take(), ['-10.1.2.0/24']);
   assert.equal(timers.size, 0);
   engine.close();
+});
+
+test('GracefulRestart alone: family dropped from the new session, BoRR over restart-stale, restart time 0, a throwing sink', () => {
+  const timers = new FakeTimers();
+  const calls: string[] = [];
+  let boom = false;
+  const sink: StaleSink = {
+    markStale: (p, f) => calls.push(`mark ${p} ${f}`),
+    dropStale: (p, f) => {
+      if (boom) throw new Error('sink bug');
+      calls.push(`drop ${p} ${f}`);
+    },
+    dropAll: (p, f) => calls.push(`all ${p} ${f}`),
+    released: (p) => calls.push(`released ${p}`),
+  };
+  const errors: unknown[] = [];
+  const gr = new GracefulRestart(sink, { timers, staleTimeMs: 1000, refreshStaleTimeMs: 500, onError: (e) => errors.push(e) });
+  const both = { ...grCap(30), families: [{ afi: 1, safi: 1, flags: 0x80 }, { afi: 2, safi: 1, flags: 0x80 }] };
+  // v4 and v6 kept; the new session carries v4 only: v6 stale paths go at once.
+  assert.equal(gr.sessionDown(3, [0x101, 0x201], both, { notification: false }), true);
+  assert.deepEqual(calls.splice(0), ['mark 3 257', 'mark 3 513']);
+  assert.equal(gr.isRetained(3), true);
+  gr.sessionUp(3, [0x101], both);
+  assert.deepEqual(calls.splice(0), ['drop 3 513']);
+  // A BoRR while v4 still waits for End-of-RIB: now EoRR ends it.
+  gr.refreshBegin(3, 0x101);
+  gr.refreshEnd(3, 0x101);
+  assert.deepEqual(calls.splice(0), ['mark 3 257', 'drop 3 257']);
+  assert.equal(timers.size, 0);
+  // Restart Time 0: the peer said it will not be back; stale paths go on the next tick.
+  gr.sessionDown(3, [0x101], grCap(0), { notification: false });
+  timers.advance(0);
+  assert.deepEqual(calls.splice(0), ['mark 3 257', 'drop 3 257', 'released 3']);
+  // A sink that throws inside a timer: reported, not thrown into the event loop.
+  gr.sessionDown(4, [0x101], grCap(1), { notification: false });
+  boom = true;
+  assert.doesNotThrow(() => timers.advance(1000));
+  assert.equal(errors.length, 1);
 });
 
 // ---- Over real sockets: the session shell tells the engine how a session ended ----
