@@ -54,10 +54,11 @@ export interface GracefulRestartOptions {
 /** RFC 4724 3: Forwarding State bit of a family's flags octet. */
 const F_BIT = 0x80;
 
-type Cause = 'restart' | 'refresh';
+/** Why a family's paths are stale: a lost session (RFC 4724) or a BoRR (RFC 7313). */
+export type StaleCause = 'restart' | 'refresh';
 
 interface StaleFamily {
-  cause: Cause;
+  cause: StaleCause;
   /** The stale-path timer (absent while the restart timer stands guard). */
   timer?: unknown;
 }
@@ -86,8 +87,8 @@ export class GracefulRestart {
   }
 
   /** Families of the peer whose paths are (partly) stale, with the cause. */
-  staleFamilies(peer: number): Map<Family, Cause> {
-    const out = new Map<Family, Cause>();
+  staleFamilies(peer: number): Map<Family, StaleCause> {
+    const out = new Map<Family, StaleCause>();
     for (const [f, e] of this.peers.get(peer)?.stale ?? []) out.set(f, e.cause);
     return out;
   }

@@ -401,6 +401,8 @@ test('GracefulRestart alone: family dropped from the new session, BoRR over rest
   assert.equal(gr.isRetained(3), true);
   gr.sessionUp(3, [0x101], both);
   assert.deepEqual(calls.splice(0), ['drop 3 513']);
+  assert.deepEqual(gr.staleFamilies(3), new Map([[0x101, 'restart']]));
+  assert.equal(gr.isRetained(3), false);
   // A BoRR while v4 still waits for End-of-RIB: now EoRR ends it.
   gr.refreshBegin(3, 0x101);
   gr.refreshEnd(3, 0x101);
