@@ -1,0 +1,150 @@
+// Graceful restart pieces on their own: the GracefulRestart class with a recording sink, and
+// the session shell over real loopback sockets telling the engine how a session ended.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import {
+  CapabilityCode, IPV4_UNICAST, encodeNotification, encodeOpen, endOfRib, makeOpen, packAnnouncements, parsePrefix,
+  KEEPALIVE_BYTES,
+} from '../../src/bgp/messages';
+import { Speaker } from '../../src/bgp/fsm';
+import { RoutingEngine } from '../../src/reflector';
+import { GracefulRestart, type StaleSink } from '../../src/reflector/graceful-restart';
+import { silentLogger } from '../../src/observability';
+import { CTX, FakeTimers, P, grCap, settle, stale } from './gr-fakes';
+
+test('GracefulRestart alone: family dropped from the new session, BoRR over restart-stale, restart time 0, a throwing sink', () => {
+  const timers = new FakeTimers();
+  const calls: string[] = [];
+  let boom = false;
+  const sink: StaleSink = {
+    markStale: (p, f) => calls.push(`mark ${p} ${f}`),
+    dropStale: (p, f) => {
+      if (boom) throw new Error('sink bug');
+      calls.push(`drop ${p} ${f}`);
+    },
+    dropAll: (p, f) => calls.push(`all ${p} ${f}`),
+    released: (p) => calls.push(`released ${p}`),
+  };
+  const errors: unknown[] = [];
+  const gr = new GracefulRestart(sink, { timers, staleTimeMs: 1000, refreshStaleTimeMs: 500, onError: (e) => errors.push(e) });
+  const both = { ...grCap(30), families: [{ afi: 1, safi: 1, flags: 0x80 }, { afi: 2, safi: 1, flags: 0x80 }] };
+  // v4 and v6 kept; the new session carries v4 only: v6 stale paths go at once.
+  assert.equal(gr.sessionDown(3, [0x101, 0x201], both, { notification: false }), true);
+  assert.deepEqual(calls.splice(0), ['mark 3 257', 'mark 3 513']);
+  assert.equal(gr.isRetained(3), true);
+  gr.sessionUp(3, [0x101], both);
+  assert.deepEqual(calls.splice(0), ['drop 3 513']);
+  assert.deepEqual(gr.staleFamilies(3), new Map([[0x101, 'restart']]));
+  assert.equal(gr.isRetained(3), false);
+  // A BoRR while v4 still waits for End-of-RIB: now EoRR ends it.
+  gr.refreshBegin(3, 0x101);
+  gr.refreshEnd(3, 0x101);
+  assert.deepEqual(calls.splice(0), ['mark 3 257', 'drop 3 257']);
+  assert.equal(timers.size, 0);
+  // Restart Time 0: the peer said it will not be back; stale paths go on the next tick.
+  gr.sessionDown(3, [0x101], grCap(0), { notification: false });
+  timers.advance(0);
+  assert.deepEqual(calls.splice(0), ['mark 3 257', 'drop 3 257', 'released 3']);
+  // A sink that throws inside a timer: reported, not thrown into the event loop.
+  gr.sessionDown(4, [0x101], grCap(1), { notification: false });
+  boom = true;
+  assert.doesNotThrow(() => timers.advance(1000));
+  assert.equal(errors.length, 1);
+});
+
+// ---- Over real sockets: the session shell tells the engine how a session ended ----
+
+/** A hand-driven BGP peer on a loopback socket. */
+class RawPeer {
+  readonly got: number[] = []; // message types received
+  closed = false;
+  private buf = Buffer.alloc(0);
+  private constructor(readonly sock: net.Socket) {
+    sock.on('data', (c: Buffer) => {
+      this.buf = Buffer.concat([this.buf, c]);
+      while (this.buf.length >= 19 && this.buf.length >= this.buf.readUInt16BE(16)) {
+        this.got.push(this.buf[18]!);
+        this.buf = this.buf.subarray(this.buf.readUInt16BE(16));
+      }
+    });
+    sock.on('error', () => undefined);
+    sock.on('close', () => { this.closed = true; });
+  }
+  static connect(port: number, from: string): Promise<RawPeer> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port, localAddress: from }, () => resolve(new RawPeer(s)));
+      s.once('error', reject);
+    });
+  }
+  /** OPEN with the GR capability (F bit set), then KEEPALIVE once the speaker's OPEN is in. */
+  async handshake(): Promise<void> {
+    this.sock.write(encodeOpen(makeOpen({
+      asn: 65000, holdTime: 30, bgpId: 0x7f000002,
+      capabilities: [
+        { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
+        { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
+        grCap(60),
+      ],
+    })));
+    await until('OPEN from the speaker', () => this.got.includes(1));
+    this.sock.write(KEEPALIVE_BYTES);
+  }
+  send(b: Uint8Array): void {
+    this.sock.write(b);
+  }
+}
+
+async function until(what: string, pred: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('over sockets: a new connection from a GR peer replaces its Established one (RFC 4724 4.2); a NOTIFICATION ends GR', async () => {
+  const sp = new Speaker({ asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST] });
+  const socks: RawPeer[] = [];
+  try {
+    await sp.start();
+    const peer = sp.addPeer({ address: '127.0.0.2', port: 179, asn: 65000, passive: true, holdTime: 30,
+      connectRetryTime: 2, families: [IPV4_UNICAST], routeReflectorClient: true });
+    engine.attach(peer);
+    const downs: unknown[] = [];
+    peer.on('down', (_reason: string, end: unknown) => downs.push(end));
+
+    const c1 = await RawPeer.connect(sp.listenPort!, '127.0.0.2');
+    socks.push(c1);
+    await c1.handshake();
+    await until('Established', () => peer.state === 'Established');
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100 }, IPV4_UNICAST, P.map((p) => parsePrefix(p)!), CTX)) c1.send(m);
+    await until('3 routes', () => engine.routes('ipv4-unicast').length === 3);
+
+    // The peer restarted without our noticing: a new connection and OPEN.
+    const c2 = await RawPeer.connect(sp.listenPort!, '127.0.0.2');
+    socks.push(c2);
+    await c2.handshake();
+    await until('old connection closed', () => c1.closed);
+    assert.equal(c1.got.includes(3), false, 'closed without a NOTIFICATION');
+    await until('Established again', () => peer.state === 'Established' && c2.got.includes(4));
+    assert.deepEqual(downs, [{ notification: false }]);
+    assert.deepEqual(stale(engine), { '10.1.0.0/24': true, '10.1.1.0/24': true, '10.1.2.0/24': true });
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100 }, IPV4_UNICAST, [parsePrefix(P[1]!)!], CTX)) c2.send(m);
+    c2.send(endOfRib(IPV4_UNICAST));
+    await until('End-of-RIB applied', () => engine.routes('ipv4-unicast').length === 1);
+    assert.deepEqual(stale(engine), { '10.1.1.0/24': false });
+
+    // A NOTIFICATION (Cease) from the peer: no graceful restart, the path goes at once.
+    c2.send(encodeNotification({ code: 6, subcode: 2, data: new Uint8Array(0) }));
+    await until('down', () => downs.length === 2);
+    assert.deepEqual(downs[1], { notification: true });
+    await settle();
+    assert.equal(engine.routes('ipv4-unicast').length, 0);
+  } finally {
+    for (const s of socks) s.sock.destroy();
+    engine.close();
+    await sp.stop();
+  }
+});
