@@ -148,3 +148,41 @@ test('over sockets: a new connection from a GR peer replaces its Established one
     await sp.stop();
   }
 });
+
+test('over sockets: a dynamic neighbor killed and back keeps its paths through the restart (daemon wiring)', async () => {
+  const sp = new Speaker({
+    asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger,
+    dynamicNeighbors: [{ prefix: '127.0.0.0/24', asn: 65000, routeReflectorClient: true, holdTime: 30, families: ['ipv4-unicast'] }],
+  });
+  const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST] });
+  // As the daemon wires them: every session followed; a removed peer detached.
+  sp.on('peer', (p) => engine.attach(p));
+  sp.on('peerRemoved', (p) => engine.detach(p));
+  const socks: RawPeer[] = [];
+  try {
+    await sp.start();
+    const c1 = await RawPeer.connect(sp.listenPort!, '127.0.0.5');
+    socks.push(c1);
+    await c1.handshake();
+    await until('dynamic peer Established', () => sp.peer('127.0.0.5')?.state === 'Established');
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.5', localPref: 100 }, IPV4_UNICAST, P.map((p) => parsePrefix(p)!), CTX)) c1.send(m);
+    await until('3 routes', () => engine.routes('ipv4-unicast').length === 3);
+    c1.sock.destroy(); // killed: TCP closes, no NOTIFICATION
+    await until('dynamic peer object gone', () => sp.peer('127.0.0.5') === undefined);
+    await settle();
+    assert.deepEqual(stale(engine), { '10.1.0.0/24': true, '10.1.1.0/24': true, '10.1.2.0/24': true });
+    const c2 = await RawPeer.connect(sp.listenPort!, '127.0.0.5');
+    socks.push(c2);
+    await c2.handshake();
+    await until('back', () => sp.peer('127.0.0.5')?.state === 'Established');
+    assert.equal(engine.peers.all().length, 1, 'the same peer index, no second one');
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.5', localPref: 100 }, IPV4_UNICAST, [parsePrefix(P[2]!)!], CTX)) c2.send(m);
+    c2.send(endOfRib(IPV4_UNICAST));
+    await until('End-of-RIB applied', () => engine.routes('ipv4-unicast').length === 1);
+    assert.deepEqual(stale(engine), { '10.1.2.0/24': false });
+  } finally {
+    for (const s of socks) s.sock.destroy();
+    engine.close();
+    await sp.stop();
+  }
+});
