@@ -32,7 +32,8 @@ function communityList(xs: readonly string[] | undefined): number[] | undefined 
 
 export class PolicyBook {
   private readonly lists = new Map<string, PrefixList>();
-  private readonly compiled = new Map<string, Policy>();
+  /** By family, then name: the import filter looks a policy up per path (no string building). */
+  private readonly compiled = new Map<Family, Map<string, Policy>>();
 
   constructor(private readonly store: AttrStore, private readonly defs: PolicyDefs = { prefixLists: {}, policies: {} }) {}
 
@@ -42,15 +43,16 @@ export class PolicyBook {
 
   /** The compiled policy for `family`, or undefined when no policy has that name. */
   get(family: Family, name: string): Policy | undefined {
-    const key = `${family}/${name}`;
-    const hit = this.compiled.get(key);
+    let byName = this.compiled.get(family);
+    if (!byName) this.compiled.set(family, (byName = new Map()));
+    const hit = byName.get(name);
     if (hit) return hit;
     if (!this.has(name)) return undefined;
     const terms = (this.defs.policies[name] ?? []).map((t) => this.term(family, t));
     // Falling off the end accepts (documented in README): a policy of only rewrites needs no
     // final term, and a deny-by-default policy ends with `{action: reject}`.
     const p = new Policy(this.store, terms, 'accept', name);
-    this.compiled.set(key, p);
+    byName.set(name, p);
     return p;
   }
 

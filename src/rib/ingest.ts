@@ -113,7 +113,18 @@ export function ingestUpdate(ribs: ReadonlyMap<Family, Rib>, store: AttrStore, p
   const withdrawAll = (rib: Rib, block: NlriBlock): void => walk(rib, block,
     (addr, len, id) => { rib.withdraw4(peer, addr, len, id); withdrawn++; },
     (w, len, id) => { rib.withdraw(peer, w, len, id); withdrawn++; });
-  const announceAll = (rib: Rib, block: NlriBlock, set: AttrSet): void => walk(rib, block,
+  // The UPDATE's set is held for the whole walk: when a policy stores a rewritten set instead,
+  // the received one would otherwise be forgotten after each prefix and interned (and the
+  // policy's per-set cache missed) again for the next.
+  const announceAll = (rib: Rib, block: NlriBlock, set: AttrSet): void => {
+    store.ref(set);
+    try {
+      announceWalk(rib, block, set);
+    } finally {
+      store.unref(set);
+    }
+  };
+  const announceWalk = (rib: Rib, block: NlriBlock, set: AttrSet): void => walk(rib, block,
     (addr, len, id) => {
       if (error) return;
       error = rib.announce4(peer, addr, len, id, set);

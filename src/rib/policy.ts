@@ -111,6 +111,8 @@ export function rewrite(a: RouteAttrs, t: PolicyTerm): RouteAttrs {
  */
 export class Policy {
   private readonly cache = new WeakMap<AttrSet, Map<string, AttrSet>>();
+  /** Per term: does a later term match on communities (then its rewrite must be tracked)? */
+  private readonly commsMatchedLater: boolean[];
 
   constructor(
     private readonly store: AttrStore,
@@ -118,7 +120,9 @@ export class Policy {
     private readonly defaultAction: 'accept' | 'reject' = 'accept',
     /** Names the policy where it is part of an update group's signature. */
     readonly name = '',
-  ) {}
+  ) {
+    this.commsMatchedLater = terms.map((_, i) => terms.slice(i + 1).some((t) => t.match?.anyCommunity !== undefined));
+  }
 
   /** The set to use for this prefix, or undefined when rejected. */
   apply(ix: PrefixIndex, id: PrefixId, attrs: AttrSet): AttrSet | undefined {
@@ -132,7 +136,7 @@ export class Policy {
       if (!this.matches(t.match, ix, id, comms)) continue;
       if (t.action === 'reject') return undefined;
       if (hasRewrite(t)) taken += `${i},`;
-      if (touchesCommunities(t)) comms = rewriteCommunities(comms, t);
+      if (this.commsMatchedLater[i] && touchesCommunities(t)) comms = rewriteCommunities(comms, t);
       if (t.action === 'accept') {
         accept = true;
         break;
