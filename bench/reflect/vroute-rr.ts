@@ -7,7 +7,8 @@ import { loadConfigFile } from '../../src/config';
 import { startReflector } from '../../src/reflector/daemon';
 
 async function main(file: string): Promise<void> {
-  // As bin/vroute does for `vroute reflector`: the daemon's V8 settings (VROUTE_V8_FLAGS).
+  // As bin/vroute does for `vroute reflector`, once the modules are loaded: the daemon's V8
+  // settings (src/cli/node-flags.ts; VROUTE_V8_FLAGS).
   applyDaemonV8Flags();
   const daemon = await startReflector(loadConfigFile(file));
   const stop = (): void => {

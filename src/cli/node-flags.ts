@@ -1,14 +1,16 @@
 // V8 settings for the long-running daemons (`vroute reflector`, and bench/reflect's launcher,
 // so the benchmark measures what operators run). Applied in-process with v8.setFlagsFromString
-// at startup, before the heap has grown: no re-exec, so no second node process (~40 MiB) to
-// save a few MiB in this one. Only flags V8 reads at GC time belong here; heap-geometry
+// at startup: no re-exec, so no second node process (~40 MiB) to save a few MiB in this one. Only flags V8 reads at GC time belong here; heap-geometry
 // flags fixed at isolate creation (--max-semi-space-size) would silently do nothing.
 //
-// --semi-space-growth-factor=1: the young generation stays at its initial 1 MiB semi-spaces
-// instead of doubling up to 16 MiB when a burst of UPDATEs keeps many temporaries alive
-// across scavenges. The RIB keeps no JS object per prefix, so what the young generation holds
-// is per-batch garbage; a small nursery costs more, shorter scavenges and saves up to ~30 MiB
-// of RSS (bench/RESULTS.md "### daemon memory").
+// --semi-space-growth-factor=1, applied once the daemon's modules are loaded (bin/vroute and
+// vroute-rr call this after requiring them): the young generation then stays at the size
+// startup left it, 4 MiB semi-spaces on Node 20, instead of doubling to 16 MiB when a burst
+// of UPDATEs keeps temporaries alive across scavenges. The RIB keeps no JS object per prefix,
+// so the nursery holds per-batch garbage: measured at N=500k K=4, peak RSS 188 -> 162 MiB
+// for ~10% more CPU (bench/RESULTS.md "### daemon memory"). Applied from the first line
+// instead, the nursery stays at 1 MiB and promotes so much that the old space grows more
+// than the nursery saves.
 import * as v8 from 'node:v8';
 
 export const DAEMON_V8_FLAGS: readonly string[] = ['--semi-space-growth-factor=1'];
