@@ -9,6 +9,7 @@ const BENCHES = {
   decode: ['dist/bench/decode/run.js'],
   rib: ['dist/bench/rib/rib-bench.js'],
   fsm: ['dist/bench/fsm/fsm-bench.js'],
+  policy: ['dist/bench/policy/policy-bench.js'],
   // Need root, BIRD 2 and FRR; long: run on their own (`npm run bench -- reflect`).
   soak: ['dist/bench/soak/soak.js'],
   reflect: ['dist/bench/reflect/run.js'],
