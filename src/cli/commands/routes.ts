@@ -11,6 +11,11 @@ function cell(v: unknown): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/** `best`, `stale` (RFC 4724 / RFC 7313: kept while the peer restarts or refreshes), both, or empty. */
+export function routeState(r: RouteEntry): string {
+  return [r.best === true ? 'best' : '', r.stale === true ? 'stale' : ''].filter(Boolean).join(',');
+}
+
 export function register(program: Command): void {
   program
     .command('routes')
@@ -23,7 +28,8 @@ export function register(program: Command): void {
       const q = `/routes?family=${encodeURIComponent(opts.family)}` + (opts.prefix ? `&prefix=${encodeURIComponent(opts.prefix)}` : '');
       const routes = (await apiGet(apiAddress(opts.api), q)) as RouteEntry[];
       if (opts.output === 'json') return void process.stdout.write(JSON.stringify(routes, null, 2) + '\n');
-      const cols = ['prefix', 'nextHop', 'asPath', 'localPref', 'med', 'origin', 'from', 'best'];
-      process.stdout.write(formatTable(cols.map((c) => c.toUpperCase()), routes.map((r) => cols.map((c) => cell(r[c])))));
+      const cols = ['prefix', 'nextHop', 'asPath', 'localPref', 'med', 'origin', 'from'];
+      process.stdout.write(formatTable([...cols.map((c) => c.toUpperCase()), 'STATE'],
+        routes.map((r) => [...cols.map((c) => cell(r[c])), routeState(r)])));
     }));
 }
