@@ -5,7 +5,8 @@
 // a and b announce 10.50.0.0/24 with their own next hops. The reflector's import policy on a
 // raises LOCAL_PREF, adds a community and rejects 10.66.0.0/24. `multi` (ADD-PATH receive;
 // the reflector sends all paths) holds both paths; `plain` holds only the best (a's), with
-// the community; nobody ever sees 10.66.0.0/24. FRR, sent all paths too, holds both.
+// the community; nobody ever sees 10.66.0.0/24. multi announces the prefix too (a third,
+// worst path); FRR is sent the best 2 of the 3 (addPathSend: 2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -34,7 +35,7 @@ const RR_CONFIG = JSON.stringify({
     { address: '192.0.2.5', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
     { address: '192.0.2.6', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2, addPath: 'send', addPathSend: 2 },
   ],
-  datastore: 'embedded', log: 'warn',
+  datastore: 'embedded', api: '127.0.0.1:8179', log: 'warn',
 });
 
 function birdConf(self: string, routes: string[], channelExtra = ''): string {
@@ -83,7 +84,7 @@ function nextHops(d: Daemon, prefix: string): string[] {
   }
 }
 
-test('ADD-PATH interop: BIRD (add paths rx) and FRR get both paths, a plain BIRD the best; import policy over the wire',
+test('ADD-PATH interop: BIRD (add paths rx) gets all paths, FRR the best 2 of 3, a plain BIRD the best; import policy over the wire',
   { skip, timeout: 180_000 }, async () => {
     const lab: Lab = createLab(6, 'addp');
     const dir = mkdtempSync(path.join(tmpdir(), 'vr-addp-'));
@@ -99,7 +100,8 @@ test('ADD-PATH interop: BIRD (add paths rx) and FRR get both paths, a plain BIRD
       birds.push(a);
       const b = await startBird(h2!.ns, birdConf(h2!.ipv4, ['10.50.0.0/24']));
       birds.push(b);
-      const multi = await startBird(h3!.ns, birdConf(h3!.ipv4, [], 'add paths rx;'));
+      // multi announces the prefix too: a third path, the worst (RFC 4456 9: higher ORIGINATOR_ID).
+      const multi = await startBird(h3!.ns, birdConf(h3!.ipv4, ['10.50.0.0/24'], 'add paths rx;'));
       birds.push(multi);
       const plain = await startBird(h4!.ns, birdConf(h4!.ipv4, []));
       birds.push(plain);
@@ -107,7 +109,7 @@ test('ADD-PATH interop: BIRD (add paths rx) and FRR get both paths, a plain BIRD
       for (const d of birds) await waitEstablished(d, 'vr1', 60_000);
       await waitEstablished(frr, '192.0.2.1', 30_000);
 
-      // RFC 7911: both paths, each with its own next hop, at the ADD-PATH receiver.
+      // RFC 7911: both other paths (never its own), each with its own next hop, at the ADD-PATH receiver.
       const both = await waitFor('two paths of 10.50.0.0/24 at the ADD-PATH client', () => {
         const h = nextHops(multi, '10.50.0.0/24');
         return h.length === 2 ? h : undefined;
@@ -116,12 +118,21 @@ test('ADD-PATH interop: BIRD (add paths rx) and FRR get both paths, a plain BIRD
       assert.match(multi.query('show protocols all', 'vr1'), /Neighbor capabilities[\s\S]*ADD-PATH\s+RX: ipv4\s+TX: ipv4/,
         'BIRD saw our ADD-PATH capability (send and receive for IPv4 unicast)');
 
-      // FRR (ADD-PATH receive by default; we send it the best 2 paths): both, from vtysh.
+      // FRR (ADD-PATH receive by default; we send it the best 2 of 3 paths), from vtysh: a's
+      // (LOCAL_PREF 200) and b's (lower ORIGINATOR_ID than multi's, RFC 4456 9), not multi's.
       const atFrr = await waitFor('two paths of 10.50.0.0/24 at FRR', () => {
         const h = frrNextHops(frr!, '10.50.0.0/24');
         return h.length === 2 ? h : undefined;
       }, 30_000, 250);
       assert.deepEqual(atFrr, ['192.0.2.2', '192.0.2.3']);
+      // The reflector itself holds all three (its /routes, read with `vroute routes` in its namespace).
+      const held = JSON.parse(h0!.ns.exec(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'routes',
+        '--prefix', '10.50.0.0/24', '-o', 'json'])) as Array<{ nextHop: string; best: boolean; localPref?: number; communities?: string[] }>;
+      assert.deepEqual(held.map((r) => r.nextHop).sort(), ['192.0.2.2', '192.0.2.3', '192.0.2.4']);
+      const best = held.find((r) => r.best)!;
+      assert.deepEqual([best.nextHop, best.localPref, best.communities], ['192.0.2.2', 200, ['65000:42']]);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(frrNextHops(frr, '10.50.0.0/24'), ['192.0.2.2', '192.0.2.3'], 'still best 2 of 3');
 
       // The plain client: the best path only, a's (LOCAL_PREF 200 from the import policy), with its community.
       const one = await waitFor('the best path at the plain client', () => {
