@@ -7,6 +7,7 @@
 // the reflector sends all paths) holds both paths; `plain` holds only the best (a's), with
 // the community; nobody ever sees 10.66.0.0/24. multi announces the prefix too (a third,
 // worst path); FRR is sent the best 2 of the 3 (addPathSend: 2).
+// Second test: a BIRD client over maxPrefixes gets RFC 4486 Cease subcode 1 from the daemon.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -162,6 +163,52 @@ test('ADD-PATH interop: BIRD (add paths rx) gets all paths, FRR the best 2 of 3,
       }
       for (const d of birds) await d.stop();
       await frr?.stop();
+      lab.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+test('max-prefix interop: BIRD sending more than maxPrefixes gets Cease / Maximum Number of Prefixes Reached (RFC 4486)',
+  { skip, timeout: 120_000 }, async () => {
+    const lab: Lab = createLab(2, 'maxp');
+    const dir = mkdtempSync(path.join(tmpdir(), 'vr-maxp-'));
+    let rr: ChildProcess | undefined;
+    let bird: Daemon | undefined;
+    const vroute = (h: (typeof lab.hosts)[number], ...args: string[]): unknown =>
+      JSON.parse(h.ns.exec(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), ...args, '-o', 'json']));
+    try {
+      const [h0, h1] = lab.hosts;
+      const file = path.join(dir, 'rr.json');
+      writeFileSync(file, JSON.stringify({
+        name: 'rr-maxp', routerId: '192.0.2.1', asn: 65000, listen: { address: '0.0.0.0', port: 179 }, reflector: { clusterId: '192.0.2.1' },
+        neighbors: [{ address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, passive: true, maxPrefixes: 5 }],
+        datastore: 'embedded', api: '127.0.0.1:8179', log: 'warn',
+      }));
+      rr = h0!.ns.spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'reflector', '--config', file], { stdio: 'ignore' });
+      const routes = Array.from({ length: 8 }, (_, i) => `10.70.${i}.0/24`);
+      // A long error wait: BIRD stays down after the Cease, so what we see is the first one.
+      bird = await startBird(h1!.ns, birdConf(h1!.ipv4, routes).replace('error wait time 1, 4;', 'error wait time 120, 240;'));
+      const last = await waitFor('BIRD reports the Cease', () => {
+        const m = /Last error:\s+(.*)/.exec(bird!.query('show protocols all', 'vr1'));
+        return m && /Maximum number of prefixes reached/i.test(m[1]!) ? m[1]! : undefined;
+      }, 60_000, 250);
+      assert.match(last, /Received/i, 'BIRD received the NOTIFICATION from us');
+      console.log(`# BIRD: Last error: ${last}`);
+      const st = await waitFor('the daemon /status lastError', () => {
+        const s = (vroute(h0!, 'status') as { sessions: Array<{ peer: string; state: string; lastError: string | null }> }).sessions
+          .find((x) => x.peer === '192.0.2.2');
+        return s && s.state !== 'Established' && s.lastError ? s : undefined;
+      }, 10_000, 250);
+      assert.match(st.lastError!, /sent .*Maximum Number of Prefixes Reached/);
+      assert.deepEqual(vroute(h0!, 'routes'), [], 'the peer\'s routes are gone');
+    } finally {
+      if (rr && rr.exitCode === null && rr.signalCode === null) {
+        const exited = new Promise((r) => rr!.once('exit', r));
+        rr.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
+      }
+      await bird?.stop();
       lab.cleanup();
       rmSync(dir, { recursive: true, force: true });
     }
