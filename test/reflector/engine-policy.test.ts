@@ -20,9 +20,9 @@ class FakeSession extends EventEmitter implements SessionHandle {
   counts = { received: 0, accepted: 0, advertised: 0 };
   negotiated: { families: number[]; fourOctetAs: boolean; tx: CodecContext };
   readonly config: SessionHandle['config'];
-  constructor(address: string, readonly remoteBgpId: number, readonly tx: CodecContext = CTX) {
+  constructor(address: string, readonly remoteBgpId: number, readonly tx: CodecContext = CTX, asn = 65000) {
     super();
-    this.config = { address, asn: 65000, routeReflectorClient: true };
+    this.config = { address, asn, routeReflectorClient: asn === 65000 };
     this.negotiated = { families: [IPV4_UNICAST], fourOctetAs: true, tx };
   }
   write(buf: Uint8Array): boolean {
@@ -172,5 +172,20 @@ test('max-prefix from the settings: Cease subcode 1 with AFI/SAFI and the limit 
   const err = a.failed[0]!;
   assert.deepEqual([err.code, err.subcode], [6, 1]);
   assert.equal(Buffer.from(err.data).toString('hex'), '00010100000002');
+  e.close();
+});
+
+test('eBGP import policy runs after the receive rules: a LOCAL_PREF it sets survives (RFC 4271 5.1.5 strips the received one)', async () => {
+  const e = engine();
+  const tor = up(e, new FakeSession('192.0.2.254', 254, CTX, 64512), { importPolicy: 'from-node' });
+  const b = up(e, new FakeSession('192.0.2.3', 3));
+  await settle();
+  const ps = ['10.233.9.0/26', '10.7.0.0/24'].map((p) => parsePrefix(p)!);
+  for (const m of packAnnouncements({ origin: 0, asPath: [{ type: 2, asns: [64512] }], nextHop: '192.0.2.254', localPref: 999 } as never,
+    IPV4_UNICAST, ps, CTX)) tor.emit('update', decodeUpdate(m, CTX) as UpdateMessage);
+  await settle();
+  const got = new Map(b.announced());
+  assert.equal(got.get('10.233.9.0/26')!.localPref, 300, 'set by the policy');
+  assert.equal(got.get('10.7.0.0/24')!.localPref, 100, 'the received 999 was ignored; iBGP default');
   e.close();
 });
