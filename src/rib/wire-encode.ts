@@ -100,8 +100,25 @@ function header(out: Buffer, length: number): void {
  * returned as a view of the used part: one allocation per UPDATE, no copy, and the Buffer is
  * what every member of an update group writes.
  */
+/** The first `len` bytes of a scratch buffer, in a Buffer of their own. */
+function exact(src: Buffer, len: number): Buffer {
+  const b = Buffer.allocUnsafe(len);
+  src.copy(b, 0, 0, len);
+  return b;
+}
+
 export class SimplePacker implements UpdatePacker {
   private readonly cache = [new WeakMap<AttrSet, Buffer>(), new WeakMap<AttrSet, Buffer>()];
+  // UPDATEs are written into one scratch buffer of the largest size allowed, then copied out
+  // at their exact length: a built UPDATE lives on in the update group's log and socket
+  // queues, and a view into a fresh 64 KiB buffer (extended messages, RFC 8654) kept all
+  // 64 KiB alive for a ~4 KiB message.
+  private scratchBuf: Buffer | undefined;
+
+  private scratch(max: number): Buffer {
+    if (!this.scratchBuf || this.scratchBuf.length < max) this.scratchBuf = Buffer.allocUnsafe(max);
+    return this.scratchBuf;
+  }
 
   constructor(readonly family: Family) {}
 
@@ -115,7 +132,7 @@ export class SimplePacker implements UpdatePacker {
       cache.set(attrs, base);
     }
     const addPath = ctx.addPath.has(this.family);
-    const out = Buffer.allocUnsafe(max);
+    const out = this.scratch(max);
     let at = HEADER_LENGTH;
     at = out.writeUInt16BE(0, at); // no withdrawn routes
     const attrLenAt = at;
@@ -126,7 +143,7 @@ export class SimplePacker implements UpdatePacker {
       out.writeUInt16BE(attrLen, attrLenAt);
       const r = writeNlri(ix, pairs, start, addPath, out, at, max);
       header(out, r.at);
-      return { buf: out.subarray(0, r.at), next: r.next };
+      return { buf: exact(out, r.at), next: r.next };
     }
     // RFC 4760 3: MP_REACH_NLRI, always written with a 2-octet length here.
     const nh = Buffer.concat([addrBytes(attrs.nextHop), attrs.nextHopLinkLocal ? addrBytes(attrs.nextHopLinkLocal) : Buffer.alloc(0)]);
@@ -143,20 +160,20 @@ export class SimplePacker implements UpdatePacker {
     out.writeUInt16BE(r.at - mpLenAt - 2, mpLenAt);
     out.writeUInt16BE(r.at - attrLenAt - 2, attrLenAt);
     header(out, r.at);
-    return { buf: out.subarray(0, r.at), next: r.next };
+    return { buf: exact(out, r.at), next: r.next };
   }
 
   withdraw(ix: PrefixIndex, pairs: readonly number[], start: number, ctx: CodecContext): Packed {
     const max = ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
     const addPath = ctx.addPath.has(this.family);
-    const out = Buffer.allocUnsafe(max);
+    const out = this.scratch(max);
     let at = HEADER_LENGTH;
     if (familyAfi(this.family) === AFI_IPV4) {
       const r = writeNlri(ix, pairs, start, addPath, out, at + 2, max - 2);
       out.writeUInt16BE(r.at - at - 2, at);
       out.writeUInt16BE(0, r.at); // no path attributes
       header(out, r.at + 2);
-      return { buf: out.subarray(0, r.at + 2), next: r.next };
+      return { buf: exact(out, r.at + 2), next: r.next };
     }
     // RFC 4760 4: MP_UNREACH_NLRI as the only attribute.
     at = out.writeUInt16BE(0, at);
@@ -172,7 +189,7 @@ export class SimplePacker implements UpdatePacker {
     out.writeUInt16BE(r.at - mpLenAt - 2, mpLenAt);
     out.writeUInt16BE(r.at - attrLenAt - 2, attrLenAt);
     header(out, r.at);
-    return { buf: out.subarray(0, r.at), next: r.next };
+    return { buf: exact(out, r.at), next: r.next };
   }
 
   endOfRib(family: Family): Buffer {
