@@ -11,6 +11,7 @@
 // groups keep slots found through an IntTable over (prefix, tx). A slot's bucket follows from
 // its attribute set and exclusion, so no JS array of bucket references is kept per slot.
 import type { AttrSet, AttrStore } from './attrs';
+import { grown } from './grow';
 import { IntTable } from './int-table';
 import { DenseState, HashState, type OutState } from './out-state';
 import type { PrefixIndex } from './prefix-index';
@@ -293,23 +294,17 @@ export class AdjRibOut {
     this.freeSlot = s;
   }
 
-  /** Doubles the slot arrays to hold n slots (typed arrays cannot grow in place). */
+  /** Doubles the slot arrays to hold n slots (in place once large: grow.ts). */
   private grow(n: number): void {
     let cap = Math.max(64, this.pAttr.length);
     while (cap < n) cap *= 2;
-    const g = <T extends Int32Array | Uint32Array | Uint8Array>(a: T, b: T): T => {
-      b.set(a);
-      return b;
-    };
-    const attr = new Int32Array(cap);
-    if (this.dense) attr.fill(IDLE, this.pAttr.length);
-    this.pAttr = g(this.pAttr, attr);
-    this.pExcl = g(this.pExcl, new Int32Array(cap));
-    this.pSrcWd = g(this.pSrcWd, new Uint8Array(cap));
-    this.pNext = g(this.pNext, new Int32Array(cap));
-    this.pPrev = g(this.pPrev, new Int32Array(cap));
+    this.pAttr = grown(this.pAttr, cap, this.dense ? IDLE : 0);
+    this.pExcl = grown(this.pExcl, cap);
+    this.pSrcWd = grown(this.pSrcWd, cap);
+    this.pNext = grown(this.pNext, cap);
+    this.pPrev = grown(this.pPrev, cap);
     if (this.dense) return;
-    this.pPrefix = g(this.pPrefix, new Int32Array(cap));
-    this.pTx = g(this.pTx, new Uint32Array(cap));
+    this.pPrefix = grown(this.pPrefix, cap);
+    this.pTx = grown(this.pTx, cap);
   }
 }

@@ -4,6 +4,7 @@
 //   id, 8 bytes per prefix id, no hashing;
 // - HashState, for ADD-PATH groups: an IntTable over (prefix, tx) with the exclusion as
 //   its aux value (16 bytes per slot at <= 70% load).
+import { grown } from './grow';
 import { IntTable } from './int-table';
 
 const ABSENT = -1;
@@ -66,12 +67,8 @@ export class DenseState implements OutState {
   private grow(n: number): void {
     let cap = Math.max(1024, this.attr.length);
     while (cap < n) cap *= 2;
-    const a = new Int32Array(cap).fill(ABSENT);
-    a.set(this.attr);
-    const e = new Int32Array(cap);
-    e.set(this.excl);
-    this.attr = a;
-    this.excl = e;
+    this.attr = grown(this.attr, cap, ABSENT);
+    this.excl = grown(this.excl, cap);
   }
 }
 

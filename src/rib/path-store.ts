@@ -2,6 +2,8 @@
 // paths chained through `next`. A full table from several peers costs a few flat arrays,
 // not an object per path (DESIGN.md "Performance shape").
 
+import { grown } from './grow';
+
 export const NONE = -1;
 export const FLAG_STALE = 1; // RFC 4724 4.2: kept while the peer restarts
 
@@ -87,24 +89,17 @@ export class PathStore {
     return out;
   }
 
-  /** Doubles the slot arrays; typed arrays cannot grow in place. */
+  /** Grows the slot arrays to n (in place once large: grow.ts). */
   private growPaths(n: number): void {
-    const g = <T extends Int32Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.prefix = g(this.prefix, (k) => new Int32Array(k));
-    this.peer = g(this.peer, (k) => new Int32Array(k));
-    this.rxId = g(this.rxId, (k) => new Uint32Array(k));
-    this.attr = g(this.attr, (k) => new Int32Array(k));
-    this.next = g(this.next, (k) => new Int32Array(k));
-    this.flags = g(this.flags, (k) => new Uint8Array(k));
+    this.prefix = grown(this.prefix, n);
+    this.peer = grown(this.peer, n);
+    this.rxId = grown(this.rxId, n);
+    this.attr = grown(this.attr, n);
+    this.next = grown(this.next, n);
+    this.flags = grown(this.flags, n);
   }
 
   private growPrefixes(n: number): void {
-    const h = new Int32Array(n).fill(NONE);
-    h.set(this.head);
-    this.head = h;
+    this.head = grown(this.head, n, NONE);
   }
 }

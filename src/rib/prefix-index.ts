@@ -3,6 +3,7 @@
 // IntTable, and every other RIB structure is keyed by that id (typed arrays indexed by id,
 // or IntTables over (id, pathId)). No JS object per prefix.
 import { AFI_IPV4, Family, familyAfi } from '../bgp/messages';
+import { grown } from './grow';
 import { IdTable } from './id-table';
 
 export type PrefixId = number;
@@ -149,13 +150,9 @@ export class PrefixIndex {
     if (n <= this.refs.length) return;
     let cap = this.refs.length * 2 || 1024;
     while (cap < n) cap *= 2;
-    const words = new Uint32Array(cap * (this.addrWords + 1));
-    words.set(this.words);
-    this.words = words;
-    this.table.words = words;
-    const refs = new Int32Array(cap);
-    refs.set(this.refs);
-    this.refs = refs;
+    this.words = grown(this.words, cap * (this.addrWords + 1));
+    this.table.words = this.words;
+    this.refs = grown(this.refs, cap);
   }
 }
 
