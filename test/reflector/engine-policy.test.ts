@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import {
-  IPV4_UNICAST, decodeUpdate, packAnnouncements, parsePrefix, updateToJson, type CodecContext, type UpdateMessage, BgpError,
+  IPV4_UNICAST, IPV6_UNICAST, decodeUpdate, packAnnouncements, parseIpv6, parsePrefix, updateToJson, type CodecContext,
+  type UpdateMessage, BgpError,
 } from '../../src/bgp/messages';
 import { RoutingEngine, type SessionHandle, type SessionSettings, type PolicyDefs } from '../../src/reflector';
 import { validateConfig } from '../../src/config';
@@ -40,7 +41,9 @@ class FakeSession extends EventEmitter implements SessionHandle {
     const out: Array<[string, Record<string, unknown>]> = [];
     for (const b of this.written) {
       const u = updateToJson(decodeUpdate(b, this.tx));
-      for (const p of (u.nlri as string[] | undefined) ?? []) out.push([p, u.attributes as Record<string, unknown>]);
+      const at = u.attributes as Record<string, unknown> | undefined;
+      const mp = (at?.mpReach as { nlri?: string[] } | undefined)?.nlri ?? [];
+      for (const p of [...((u.nlri as string[] | undefined) ?? []), ...mp]) out.push([p, at!]);
     }
     return out;
   }
@@ -187,5 +190,39 @@ test('eBGP import policy runs after the receive rules: a LOCAL_PREF it sets surv
   const got = new Map(b.announced());
   assert.equal(got.get('10.233.9.0/26')!.localPref, 300, 'set by the policy');
   assert.equal(got.get('10.7.0.0/24')!.localPref, 100, 'the received 999 was ignored; iBGP default');
+  e.close();
+});
+
+test('IPv6: import policy with the IPv6 half of a prefix list, ADD-PATH all with path IDs in MP_REACH_NLRI', async () => {
+  const CTX6: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
+  const CTX6_AP: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set([IPV6_UNICAST]) };
+  const e = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV6_UNICAST], policies: defs });
+  const v6 = (s: FakeSession) => {
+    s.negotiated = { families: [IPV6_UNICAST], fourOctetAs: true, tx: s.tx };
+    return s;
+  };
+  const a = up(e, v6(new FakeSession('2001:db8::2', 2, CTX6)), { importPolicy: 'from-node' });
+  const b = up(e, v6(new FakeSession('2001:db8::3', 3, CTX6)));
+  const multi = up(e, v6(new FakeSession('2001:db8::4', 4, CTX6_AP)), { addPathSend: 'all' });
+  await settle();
+  const send = (s: FakeSession, prefixes: string[], hop: string) => {
+    const attrs = { origin: 0, asPath: [], localPref: 100, mpReach: { afi: 2, safi: 1, nextHop: parseIpv6(hop)!,
+      nlri: { afi: 2, safi: 1, addPath: false, bytes: new Uint8Array(0), count: 0 } } };
+    for (const m of packAnnouncements(attrs as never, IPV6_UNICAST, prefixes.map((p) => parsePrefix(p)!), CTX6)) {
+      s.emit('update', decodeUpdate(m, CTX6) as UpdateMessage);
+    }
+  };
+  // 2001:db8:1::/48 is in the `pods` list's IPv6 entry (ge 48): tagged; 2001:db8:100::/40 is not (shorter than ge 48).
+  send(a, ['2001:db8:1::/48', '2001:db8:100::/40'], '2001:db8::2');
+  send(b, ['2001:db8:1::/48'], '2001:db8::3');
+  await settle();
+  const m = new Map(multi.announced().map(([k, v]) => [k, (v.mpReach as { nextHops: string[] }).nextHops[0]]));
+  const ids = [...m.keys()].filter((k) => k.startsWith('2001:db8:1::/48#'));
+  assert.equal(ids.length, 2, `two paths with path IDs: ${[...m.keys()]}`);
+  assert.deepEqual(ids.map((k) => m.get(k)).sort(), ['2001:db8::2', '2001:db8::3']);
+  const atB = new Map(b.announced());
+  assert.deepEqual([...atB.keys()].sort(), ['2001:db8:100::/40', '2001:db8:1::/48']);
+  assert.deepEqual(atB.get('2001:db8:1::/48')!.communities, ['65000:100']); // a's path won: LOCAL_PREF 300
+  assert.equal(atB.get('2001:db8:100::/40')!.communities, undefined); // outside the list: unchanged
   e.close();
 });
