@@ -57,6 +57,9 @@ export interface DaemonConfig {
   asn: number;
   listen?: { address: string; port: number };
   reflector?: { clusterId: string };
+  /** RFC 4724 helper: how long stale paths may wait for End-of-RIB once the peer is back (and
+   *  RFC 7313 4.2: for a missing EoRR). Seconds. */
+  gracefulRestart: { staleTime: number };
   neighbors: NeighborConfig[];
   dynamicNeighbors: DynamicNeighborConfig[];
   datastore: string;
@@ -177,7 +180,7 @@ function dynamicNeighbor(v: unknown, path: string, policies: PoliciesConfig): Dy
 }
 
 const TOP_KEYS = ['name', 'routerId', 'asn', 'listen', 'reflector', 'neighbors', 'dynamicNeighbors',
-  'datastore', 'api', 'log', 'prefixLists', 'policies'] as const;
+  'datastore', 'api', 'log', 'prefixLists', 'policies', 'gracefulRestart'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Validates a parsed document; throws ConfigError naming the first bad field. */
@@ -199,6 +202,7 @@ export function validateConfig(doc: unknown): DaemonConfig {
     log: 'info',
     prefixLists: {},
     policies: {},
+    gracefulRestart: { staleTime: 360 },
   };
   // Policies first: neighbors refer to them by name.
   cfg.prefixLists = validatePrefixLists(doc.prefixLists);
@@ -215,6 +219,12 @@ export function validateConfig(doc: unknown): DaemonConfig {
     if (!isObj(doc.reflector)) throw new ConfigError('reflector', `${show(doc.reflector)} is not a mapping {clusterId}`);
     checkKeys(doc.reflector, 'reflector', ['clusterId']);
     cfg.reflector = { clusterId: doc.reflector.clusterId === undefined ? routerId : ipField(doc.reflector.clusterId, 'reflector.clusterId', { v4only: true }) };
+  }
+  if (doc.gracefulRestart !== undefined) {
+    const gr = doc.gracefulRestart;
+    if (!isObj(gr)) throw new ConfigError('gracefulRestart', `${show(gr)} is not a mapping {staleTime}`);
+    checkKeys(gr, 'gracefulRestart', ['staleTime']);
+    if (gr.staleTime !== undefined) cfg.gracefulRestart.staleTime = intField(gr.staleTime, 'gracefulRestart.staleTime', 1, 3600);
   }
   if (doc.neighbors !== undefined) {
     if (!Array.isArray(doc.neighbors)) throw new ConfigError('neighbors', 'is not a list');

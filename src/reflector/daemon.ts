@@ -81,6 +81,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const metrics = opts.metrics ?? createMetrics();
   const engine = new RoutingEngine({
     asn: cfg.asn, routerId: cfg.routerId, logger, policies: { prefixLists: cfg.prefixLists, policies: cfg.policies },
+    staleTimeSeconds: cfg.gracefulRestart.staleTime,
     ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
   });
   const speaker = new Speaker({

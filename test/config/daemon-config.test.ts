@@ -20,6 +20,8 @@ test('a full contract-2 config validates with defaults filled in', () => {
   assert.deepEqual(c.neighbors[0]!.families, ['ipv4-unicast', 'ipv6-unicast']);
   assert.equal(c.dynamicNeighbors[0]!.holdTime, 90);
   assert.deepEqual(c.api, { host: '127.0.0.1', port: 8179 });
+  assert.deepEqual(c.gracefulRestart, { staleTime: 360 });
+  assert.equal(validateConfig({ ...base, gracefulRestart: { staleTime: 30 } }).gracefulRestart.staleTime, 30);
 });
 
 const bad: Array<[string, unknown, string]> = [
@@ -34,6 +36,8 @@ const bad: Array<[string, unknown, string]> = [
   ['bad api', { ...base, api: 'localhost' }, 'api: "localhost" is not host:port'],
   ['bad datastore', { ...base, datastore: 'redis://x' }, 'datastore: "redis://x" is not embedded'],
   ['bad log', { ...base, log: 'loud' }, 'log: "loud" is not a log level'],
+  ['stale time 0', { ...base, gracefulRestart: { staleTime: 0 } }, 'gracefulRestart.staleTime: 0 is not a whole number from 1 to 3600'],
+  ['graceful restart typo', { ...base, gracefulRestart: { stalleTime: 5 } }, 'gracefulRestart.stalleTime: unknown field'],
 ];
 for (const [name, doc, msg] of bad) {
   test(`config error names the field: ${name}`, () => {
