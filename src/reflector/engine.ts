@@ -5,14 +5,15 @@
 // the sockets (keepalives keep flowing while we converge).
 import { EventEmitter } from 'node:events';
 import {
-  familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, ipv4ToString, type CodecContext, type Family,
+  familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type CodecContext, type Family,
   type UpdateMessage, BgpError, CeaseSubcode, family, encodeRouteRefresh, RouteRefreshSubtype, type GracefulRestartCapability,
 } from '../bgp/messages';
-import { AttrStore, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Route } from '../rib';
+import { AttrStore, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo } from '../rib';
 import type { Logger } from '../observability';
 import { UpdateGroups } from './update-group';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
 import { PolicyBook, type PolicyDefs, type SessionSettings } from './policies';
+import { locRibRoutes } from './routes-view';
 import { GracefulRestart, REAL_TIMERS, type EngineTimers, type SessionEnd } from './graceful-restart';
 
 /** What the engine needs of a session (src/bgp/fsm Peer satisfies it). */
@@ -360,19 +361,7 @@ export class RoutingEngine {
 
   /** Routes of the Loc-RIB for the HTTP API (all paths of a prefix when one is named). */
   routes(family: string, prefix?: string): Array<Record<string, unknown>> {
-    const f = parseFamilyName(family);
-    const rib = f === undefined ? undefined : this.ribs.get(f);
-    if (!rib) throw new RangeError(`unknown family ${JSON.stringify(family)} (expected ipv4-unicast or ipv6-unicast)`);
-    const out: Array<Record<string, unknown>> = [];
-    if (prefix !== undefined) {
-      const id = rib.findText(prefix);
-      if (id < 0) return out;
-      const best = rib.bestOf(id);
-      for (const r of rib.routesOf(id)) out.push(routeJson(rib.prefixes.format(id), r, r === best || r.slot === best?.slot));
-      return out;
-    }
-    rib.forEachBest((id, best) => out.push(routeJson(rib.prefixes.format(id), best, true)));
-    return out;
+    return locRibRoutes(this.ribs, family, prefix);
   }
 
   locRibSize(f: Family): number {
@@ -391,26 +380,4 @@ export class RoutingEngine {
       this.release(info.index);
     }
   }
-}
-
-const ORIGIN_NAMES = ['IGP', 'EGP', 'INCOMPLETE'];
-
-function routeJson(prefix: string, r: Route, best: boolean): Record<string, unknown> {
-  const a = r.attrs;
-  const o: Record<string, unknown> = {
-    prefix,
-    nextHop: a.nextHop,
-    asPath: a.asPath.map((s) => (s.type === 1 ? `{${s.asns.join(',')}}` : s.asns.join(' '))).join(' '),
-    origin: ORIGIN_NAMES[a.origin] ?? String(a.origin),
-    from: r.peer.address,
-    best,
-  };
-  if (r.pathId) o.pathId = r.pathId;
-  if (r.stale) o.stale = true; // RFC 4724 / RFC 7313: kept from a lost session or a refresh
-  if (a.localPref !== undefined) o.localPref = a.localPref;
-  if (a.med !== undefined) o.med = a.med;
-  if (a.communities?.length) o.communities = a.communities.map((c) => `${c >>> 16}:${c & 0xffff}`);
-  if (a.originatorId !== undefined) o.originatorId = ipv4ToString(a.originatorId);
-  if (a.clusterList?.length) o.clusterList = a.clusterList.map(ipv4ToString);
-  return o;
 }
