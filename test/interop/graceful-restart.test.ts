@@ -113,14 +113,29 @@ async function startBirdRecovering(ns: Netns, dir: string, config: string): Prom
   return { child, query, exited: () => gone };
 }
 
-test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR keeps the routes until the restart time', { skip, timeout: 180_000 }, async () => {
-  const lab: Lab = createLab(3, 'grh');
-  const dir = mkdtempSync(path.join(tmpdir(), 'vr-grh-'));
+interface GrLab {
+  readonly rr: Host;
+  readonly birdHost: Host;
+  readonly dir: string;
+  readonly bird: Daemon;
+  readonly frr: Daemon;
+  /** Extra cleanup (daemons a test starts itself), run before the lab goes. */
+  readonly onCleanup: Array<() => void>;
+}
+
+/**
+ * The three hosts with vroute (`vroute reflector`), BIRD (routes A and B) and FRR all
+ * Established, then `body`; the vroute log tail joins any failure; everything is stopped and
+ * removed afterwards.
+ */
+async function withGrLab(tag: string, body: (l: GrLab) => Promise<void>): Promise<void> {
+  const lab: Lab = createLab(3, tag);
+  const dir = mkdtempSync(path.join(tmpdir(), `vr-${tag}-`));
   let rr: ChildProcess | undefined;
   let rrLog = '';
   let bird: Daemon | undefined;
-  let bird2: Awaited<ReturnType<typeof startBirdRecovering>> | undefined;
   let frr: Daemon | undefined;
+  const onCleanup: Array<() => void> = [];
   try {
     const [h0, h1, h2] = lab.hosts as [Host, Host, Host];
     const file = path.join(dir, 'rr.json');
@@ -132,8 +147,27 @@ test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR
     frr = await startFrr(h2.ns, FRR_CONF, { zebra: true });
     await waitEstablished(bird, 'refl', 60_000);
     await waitEstablished(frr, '192.0.2.1', 30_000);
-    await waitFor('both BIRD routes at FRR', () => (atFrr(frr!, A) && atFrr(frr!, B) ? true : undefined), 30_000, 250);
+    const f = frr;
+    await waitFor('both BIRD routes at FRR', () => (atFrr(f, A) && atFrr(f, B) ? true : undefined), 30_000, 250);
+    await body({ rr: h0, birdHost: h1, dir, bird, frr, onCleanup });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- vroute log (tail) ---\n${rrLog.slice(-4000)}`);
+  } finally {
+    if (rr && rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
+    for (const c of onCleanup) c();
+    await bird?.stop();
+    await frr?.stop();
+    lab.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
+test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR keeps the routes until the restart time', { skip, timeout: 180_000 }, async () => {
+  await withGrLab('grh', async ({ rr: h0, birdHost: h1, dir, bird, frr, onCleanup }) => {
+    let bird2: Awaited<ReturnType<typeof startBirdRecovering>> | undefined;
+    onCleanup.push(() => {
+      if (bird2 && !bird2.exited()) process.kill(bird2.child.pid!, 'SIGKILL');
+    });
     // 1. SIGKILL: the routes stay (stale) in our Loc-RIB and at FRR.
     const b1 = bird;
     await kill(b1.pid, () => b1.exited);
@@ -177,16 +211,7 @@ test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR
     const took = (Date.now() - killedAt) / 1000;
     assert.ok(took >= RESTART_TIME - 1, `withdrawn after ${took.toFixed(1)} s, not before the restart time`);
     assert.deepEqual([...ourRoutes(h0).keys()], ['10.88.0.0/24'], 'only FRR\'s route left');
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- vroute log (tail) ---\n${rrLog.slice(-4000)}`);
-  } finally {
-    if (rr && rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
-    if (bird2 && !bird2.exited()) process.kill(bird2.child.pid!, 'SIGKILL');
-    await bird?.stop();
-    await frr?.stop();
-    lab.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 interface Decoded { src?: string; dst?: string; type?: string; subtype?: number; nlri?: string[]; withdrawn?: string[] }
@@ -198,26 +223,9 @@ function decodeCapture(file: string): Decoded[] {
 }
 
 test('enhanced route refresh with BIRD: `reload in` gets BoRR, the table, EoRR; `reload out` leaves nothing stale', { skip, timeout: 120_000 }, async () => {
-  const lab: Lab = createLab(3, 'grr');
-  const dir = mkdtempSync(path.join(tmpdir(), 'vr-grr-'));
-  let rr: ChildProcess | undefined;
-  let rrLog = '';
-  let bird: Daemon | undefined;
-  let frr: Daemon | undefined;
-  try {
-    const [h0, h1, h2] = lab.hosts as [Host, Host, Host];
-    const file = path.join(dir, 'rr.json');
-    writeFileSync(file, RR_CONFIG);
-    rr = h0.ns.spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'reflector', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    rr.stdout!.on('data', (b: Buffer) => { rrLog = (rrLog + b.toString()).slice(-20_000); });
-    rr.stderr!.on('data', (b: Buffer) => { rrLog = (rrLog + b.toString()).slice(-20_000); });
-    bird = await startBird(h1.ns, birdConf([A, B]));
-    frr = await startFrr(h2.ns, FRR_CONF, { zebra: true });
-    await waitEstablished(bird, 'refl', 60_000);
-    await waitEstablished(frr, '192.0.2.1', 30_000);
+  await withGrLab('grr', async ({ rr: h0, dir, bird, frr }) => {
     const b = bird;
     await waitFor('10.88.0.0/24 at BIRD', () => (/10\.88\.0\.0\/24/.test(b.query('show route 10.88.0.0/24')) ? true : undefined), 30_000, 250);
-    await waitFor('BIRD routes at FRR', () => (atFrr(frr!, A) && atFrr(frr!, B) ? true : undefined), 30_000, 250);
     assert.match(b.query('show protocols all refl'), /enhanced refresh/i, 'BIRD negotiated enhanced route refresh');
 
     const pcap = path.join(dir, 'rr.pcap');
@@ -252,13 +260,5 @@ test('enhanced route refresh with BIRD: `reload in` gets BoRR, the table, EoRR; 
     assert.equal(ours.get(A)?.stale, undefined, JSON.stringify([...ours.values()]));
     assert.equal(ours.get(B)?.stale, undefined);
     assert.ok(atFrr(frr, A) && atFrr(frr, B));
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- vroute log (tail) ---\n${rrLog.slice(-4000)}`);
-  } finally {
-    if (rr && rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
-    await bird?.stop();
-    await frr?.stop();
-    lab.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
