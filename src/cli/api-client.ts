@@ -17,8 +17,16 @@ export function apiAddress(opt: string | undefined): { host: string; port: numbe
 }
 
 export function apiGet(addr: { host: string; port: number }, path: string, timeoutMs = 5000): Promise<unknown> {
+  return apiRequest('GET', addr, path, timeoutMs);
+}
+
+export function apiPost(addr: { host: string; port: number }, path: string, timeoutMs = 5000): Promise<unknown> {
+  return apiRequest('POST', addr, path, timeoutMs);
+}
+
+function apiRequest(method: 'GET' | 'POST', addr: { host: string; port: number }, path: string, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: addr.host, port: addr.port, path, timeout: timeoutMs }, (res) => {
+    const req = http.request({ method, host: addr.host, port: addr.port, path, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -41,5 +49,6 @@ export function apiGet(addr: { host: string; port: number }, path: string, timeo
       const why = e.code === 'ECONNREFUSED' ? 'connection refused (is the daemon running with `api:` set?)' : e.message;
       reject(new CliError(`cannot reach the daemon's API at ${addr.host}:${addr.port}: ${why}`));
     });
+    req.end();
   });
 }

@@ -1,4 +1,6 @@
-// The HTTP API of a running daemon (DESIGN.md contract 3): GET /status, /routes, /metrics.
+// The HTTP API of a running daemon (DESIGN.md contract 3): GET /status, /routes, /metrics;
+// and POST /refresh (an operator's soft reset, like `birdc reload in|out` or FRR's
+// `clear bgp X soft in|out`).
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -28,11 +30,28 @@ export interface RouteEntry {
   [extra: string]: unknown;
 }
 
+/** A request the daemon refuses: the HTTP status and one line saying why. */
+export class ApiRequestError extends Error {
+  override readonly name = 'ApiRequestError';
+  constructor(readonly status: 400 | 404 | 409, message: string) {
+    super(message);
+  }
+}
+
+export interface RefreshRequest {
+  peer: string;
+  family: string;
+  /** in: ask the peer to send its routes again (ROUTE-REFRESH, RFC 2918); out: send ours again. */
+  direction: 'in' | 'out';
+}
+
 /** What the HTTP API reads from the daemon. */
 export interface StatusProvider {
   status(): DaemonStatus;
   /** Throws RangeError for an unknown family or a malformed prefix. */
   routes(family: string, prefix?: string): RouteEntry[];
+  /** Soft reset of one session and family; throws ApiRequestError when it cannot be done. */
+  refresh?(r: RefreshRequest): Record<string, unknown>;
   registry: Registry;
 }
 
@@ -73,7 +92,12 @@ export async function startApiServer(provider: StatusProvider, host: string, por
 
 async function handle(provider: StatusProvider, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  if (req.method !== 'GET') return send(res, 405, JSON.stringify({ error: 'only GET is supported' }) + '\n');
+  if (url.pathname === '/refresh') {
+    if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: '/refresh takes POST' }) + '\n');
+    req.resume(); // any body is ignored: the request is in the query string
+    return refresh(provider, url, res);
+  }
+  if (req.method !== 'GET') return send(res, 405, JSON.stringify({ error: `only GET is supported on ${url.pathname}` }) + '\n');
   switch (url.pathname) {
     case '/status':
       return send(res, 200, JSON.stringify(provider.status()) + '\n');
@@ -90,6 +114,22 @@ async function handle(provider: StatusProvider, req: http.IncomingMessage, res: 
     case '/metrics':
       return send(res, 200, await provider.registry.metrics(), provider.registry.contentType);
     default:
-      return send(res, 404, JSON.stringify({ error: `no such endpoint ${url.pathname}; try /status, /routes, /metrics` }) + '\n');
+      return send(res, 404, JSON.stringify({ error: `no such endpoint ${url.pathname}; try /status, /routes, /metrics, POST /refresh` }) + '\n');
+  }
+}
+
+function refresh(provider: StatusProvider, url: URL, res: http.ServerResponse): void {
+  const fail = (status: number, error: string) => send(res, status, JSON.stringify({ error }) + '\n');
+  if (!provider.refresh) return fail(404, 'this daemon has no sessions to refresh');
+  const peer = url.searchParams.get('peer');
+  const direction = url.searchParams.get('direction') ?? 'in';
+  if (!peer) return fail(400, 'peer= is required (the session\'s peer address, as /status lists it)');
+  if (direction !== 'in' && direction !== 'out') return fail(400, `direction=${direction}: expected in or out`);
+  try {
+    const done = provider.refresh({ peer, family: url.searchParams.get('family') ?? 'ipv4-unicast', direction });
+    return send(res, 202, JSON.stringify(done) + '\n');
+  } catch (e) {
+    if (e instanceof ApiRequestError) return fail(e.status, e.message);
+    throw e;
   }
 }

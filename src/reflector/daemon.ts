@@ -10,6 +10,7 @@ import {
 } from '../observability';
 import { openDatastore, PeerSource, registerReflector, StatusWriter, type Datastore, type EffectivePeer, type Registration } from '../datastore';
 import { RoutingEngine } from './engine';
+import { softReset } from './soft-reset';
 import type { SessionSettings } from './policies';
 
 export interface RunningDaemon {
@@ -157,6 +158,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       sessions: speaker.peers().map((p) => p.status()),
     }),
     routes: (family, prefix) => engine.routes(family, prefix) as ReturnType<StatusProvider['routes']>,
+    refresh: (r) => softReset(speaker, engine, r),
   };
   const api = cfg.api ? await startApiServer(provider, cfg.api.host, cfg.api.port) : undefined;
 

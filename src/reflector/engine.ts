@@ -359,6 +359,20 @@ export class RoutingEngine {
     a.session.setPrefixCounts({ received, accepted: received, advertised });
   }
 
+  /**
+   * Sends a session its routes of one family again, as if it had asked (ROUTE-REFRESH; with
+   * BoRR/EoRR where enhanced refresh was negotiated, RFC 7313 4). False when the session is
+   * not Established or does not carry the family.
+   */
+  resend(address: string, f: Family): boolean {
+    for (const a of this.sessions) {
+      if (a.session.config.address !== address || !a.live || !a.families.includes(f)) continue;
+      this.refresh(a, familyAfi(f), familySafi(f), RouteRefreshSubtype.Request);
+      return true;
+    }
+    return false;
+  }
+
   /** Routes of the Loc-RIB for the HTTP API (all paths of a prefix when one is named). */
   routes(family: string, prefix?: string): Array<Record<string, unknown>> {
     return locRibRoutes(this.ribs, family, prefix);

@@ -8,10 +8,11 @@ import { register as get } from './get';
 import { register as del } from './delete';
 import { register as ipam } from './ipam';
 import { register as reflector } from './reflector';
+import { register as refresh } from './refresh';
 
 type Registrar = (program: Command) => void;
 
-const registrars: Registrar[] = [status, routes, decode];
+const registrars: Registrar[] = [status, routes, refresh, decode];
 registrars.push(apply, get, del, ipam, reflector);
 
 export function registerAll(program: Command): void {
