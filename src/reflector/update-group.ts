@@ -54,7 +54,9 @@ export class UpdateGroup {
   private readonly log: Entry[] = [];
   private logStart = 0; // sequence number of log[0]
   private pullsSinceTrim = 0;
-  private readonly txByPrefix = new Map<number, number[]>(); // ADD-PATH only
+  // ADD-PATH scratch (reused, no per-change arrays): tx ids sent now / advertised before.
+  private readonly nowTx: number[] = [];
+  private readonly oldTx: number[] = [];
   private replay: TableReplay | undefined; // the walk new joiners share while state is unchanged
   private readonly maxLog: number;
   private readonly batch: number;
@@ -138,7 +140,6 @@ export class UpdateGroup {
     this.logStart += this.log.length;
     this.log.length = 0;
     this.out.clear();
-    this.txByPrefix.clear();
   }
 
   /**
@@ -154,20 +155,33 @@ export class UpdateGroup {
         this.out.set(ch.prefix, 0, r ? this.exported(r) : undefined, r ? this.exclusion(r) : NO_PEER, quiet);
         continue;
       }
-      // RFC 7911: every path (or the best N) with its own path ID: the path slot + 1.
-      const routes = mode === 'all' ? this.rib.feasibleOf(ch.prefix) : this.rib.rankedOf(ch.prefix, mode);
-      const now: number[] = [];
-      for (const r of routes) {
-        const a = this.exported(r);
-        if (!a) continue;
-        this.out.set(ch.prefix, r.slot + 1, a, this.exclusion(r), quiet);
-        now.push(r.slot + 1);
-      }
-      for (const tx of this.txByPrefix.get(ch.prefix) ?? []) {
-        if (!now.includes(tx)) this.out.set(ch.prefix, tx, undefined, NO_PEER, quiet);
-      }
-      if (now.length > 0) this.txByPrefix.set(ch.prefix, now);
-      else this.txByPrefix.delete(ch.prefix);
+      this.applyPaths(ch.prefix, mode, quiet);
+    }
+  }
+
+  /**
+   * RFC 7911: every path (or the best N) with its own path ID, the path slot + 1; paths the
+   * prefix no longer has (or that export now refuses) are withdrawn by their ID. What was
+   * sent before is the Adj-RIB-Out's own chain for the prefix: no second index to keep.
+   */
+  private applyPaths(prefix: number, mode: 'all' | number, quiet: boolean): void {
+    const routes = mode === 'all' ? this.rib.feasibleOf(prefix) : this.rib.rankedOf(prefix, mode);
+    const now = this.nowTx;
+    const old = this.oldTx;
+    const nOld = this.out.txsOf(prefix, old);
+    let n = 0;
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i];
+      const a = this.exported(r);
+      if (!a) continue;
+      this.out.set(prefix, r.slot + 1, a, this.exclusion(r), quiet);
+      now[n++] = r.slot + 1;
+    }
+    for (let i = 0; i < nOld; i++) {
+      const tx = old[i];
+      let kept = false;
+      for (let j = 0; j < n && !kept; j++) kept = now[j] === tx;
+      if (!kept) this.out.set(prefix, tx, undefined, NO_PEER, quiet);
     }
   }
 

@@ -8,12 +8,12 @@
 //
 // Memory: without ADD-PATH (the usual reflector group) tx is always 0, so a pending change is
 // stored at its prefix id in arrays indexed by id (17 bytes per id, no hash table); ADD-PATH
-// groups keep slots found through an IntTable over (prefix, tx). A slot's bucket follows from
-// its attribute set and exclusion, so no JS array of bucket references is kept per slot.
+// groups keep slots on a short chain per prefix id (RFC 7911: a few path ids per prefix; a
+// chain walk beat hashing (prefix, tx), see out-state.ts). A slot's bucket follows from its
+// attribute set and exclusion, so no JS array of bucket references is kept per slot.
 import type { AttrSet, AttrStore } from './attrs';
 import { grown } from './grow';
-import { IntTable } from './int-table';
-import { DenseState, HashState, type OutState } from './out-state';
+import { ChainState, DenseState, type OutState } from './out-state';
 import type { PrefixIndex } from './prefix-index';
 
 export const NO_PEER = -1;
@@ -35,8 +35,10 @@ export class AdjRibOut {
   private readonly state: OutState;
   /** Dense layout: pending slot = prefix id (tx is 0). Else slots come from `pend`. */
   private readonly dense: boolean;
-  /** Hashed layout only: (prefix, tx) -> pending slot, and each slot's key. */
-  private readonly pend: IntTable | undefined;
+  /** ADD-PATH layout only: each prefix id's first pending slot (NIL: none), and each slot's key. */
+  private pendHead = new Int32Array(0);
+  /** ADD-PATH layout only: the next pending slot of the same prefix. */
+  private pSib = new Int32Array(0);
   private pPrefix = new Int32Array(0);
   private pTx = new Uint32Array(0);
   /** The pending attribute set id, WITHDRAW, or (dense) IDLE. */
@@ -54,7 +56,7 @@ export class AdjRibOut {
 
   /**
    * `expected`: entries to size the tables for (e.g. the Loc-RIB's size). `addPath`: path ids
-   * other than 0 will be used (a hashed state table); else the state is dense by prefix id.
+   * other than 0 will be used (chains per prefix id); else the state is dense by prefix id.
    */
   constructor(
     readonly prefixes: PrefixIndex,
@@ -62,9 +64,8 @@ export class AdjRibOut {
     expected = 64,
     addPath = true,
   ) {
-    this.state = addPath ? new HashState(expected) : new DenseState(expected);
+    this.state = addPath ? new ChainState(expected) : new DenseState(expected);
     this.dense = !addPath;
-    this.pend = addPath ? new IntTable(2, 64) : undefined;
     this.grow(64);
   }
 
@@ -160,9 +161,11 @@ export class AdjRibOut {
       this.store.unref(this.store.get(attr));
       this.prefixes.unref(prefix);
     });
-    if (this.pend) {
-      this.pend.forEach((k, o) => this.prefixes.unref(k[o]));
-      this.pend.clear();
+    if (!this.dense) {
+      for (let p = 0; p < this.pendHead.length; p++) {
+        for (let s = this.pendHead[p]; s !== NIL; s = this.pSib[s]) this.prefixes.unref(p);
+      }
+      this.pendHead.fill(NIL);
     } else {
       for (let p = 0; p < this.pAttr.length; p++) if (this.pAttr[p] !== IDLE) this.prefixes.unref(p);
       this.pAttr.fill(IDLE);
@@ -175,6 +178,14 @@ export class AdjRibOut {
     this.usedSlots = 0;
     this.pendCount = 0;
     this.version++;
+  }
+
+  /**
+   * Writes the tx path ids advertised for `prefix` into `out` (from index 0); returns how
+   * many. ADD-PATH groups use it to withdraw the paths a prefix no longer has.
+   */
+  txsOf(prefix: number, out: number[]): number {
+    return this.state.txsOf(prefix, out);
   }
 
   /** Calls fn(prefix, tx) for every advertised entry. */
@@ -201,10 +212,9 @@ export class AdjRibOut {
   /** The pending slot of (prefix, tx), or -1. */
   private findSlot(prefix: number, tx: number): number {
     if (this.dense) return prefix < this.pAttr.length && this.pAttr[prefix] !== IDLE ? prefix : -1;
-    const p = this.pend as IntTable;
-    p.key[0] = prefix;
-    p.key[1] = tx;
-    return p.get();
+    let s = prefix < this.pendHead.length ? this.pendHead[prefix] : NIL;
+    while (s !== NIL && this.pTx[s] !== tx) s = this.pSib[s];
+    return s;
   }
 
   /** A slot for a new pending (prefix, tx): the prefix id itself when dense. */
@@ -217,10 +227,9 @@ export class AdjRibOut {
     const s = this.allocSlot();
     this.pPrefix[s] = prefix;
     this.pTx[s] = tx;
-    const p = this.pend as IntTable;
-    p.key[0] = prefix;
-    p.key[1] = tx;
-    p.set(s);
+    if (prefix >= this.pendHead.length) this.growHeads(prefix + 1);
+    this.pSib[s] = this.pendHead[prefix];
+    this.pendHead[prefix] = s;
     return s;
   }
 
@@ -230,10 +239,13 @@ export class AdjRibOut {
       this.pAttr[s] = IDLE;
       return;
     }
-    const p = this.pend as IntTable;
-    p.key[0] = prefix;
-    p.key[1] = tx;
-    p.delete();
+    // Unlink from the prefix's chain (a few slots long: one per path id pending).
+    let at = this.pendHead[prefix];
+    if (at === s) this.pendHead[prefix] = this.pSib[s];
+    else {
+      while (this.pSib[at] !== s) at = this.pSib[at];
+      this.pSib[at] = this.pSib[s];
+    }
     this.freeSlotAt(s);
   }
 
@@ -306,5 +318,13 @@ export class AdjRibOut {
     if (this.dense) return;
     this.pPrefix = grown(this.pPrefix, cap);
     this.pTx = grown(this.pTx, cap);
+    this.pSib = grown(this.pSib, cap);
+  }
+
+  /** ADD-PATH layout: the per-prefix chain heads cover prefix ids below n. */
+  private growHeads(n: number): void {
+    let cap = Math.max(1024, this.pendHead.length);
+    while (cap < n) cap *= 2;
+    this.pendHead = grown(this.pendHead, cap, NIL);
   }
 }

@@ -2,12 +2,16 @@
 // id and the excluded source peer. Two layouts behind one interface:
 // - DenseState, for groups without ADD-PATH (tx always 0): two Int32Arrays indexed by prefix
 //   id, 8 bytes per prefix id, no hashing;
-// - HashState, for ADD-PATH groups: an IntTable over (prefix, tx) with the exclusion as
-//   its aux value (16 bytes per slot at <= 70% load).
+// - ChainState, for ADD-PATH groups (RFC 7911: several tx path ids per prefix): a head
+//   array indexed by prefix id and, per prefix, a short singly linked chain of entries (one
+//   per path sent). A prefix carries a handful of paths, so walking its chain is cheaper than
+//   hashing (prefix, tx): measured at 1M prefixes x 2 paths, a hashed table spent ~0.9 s in
+//   probes and rehashing growth where the chains need neither (bench/RESULTS.md "### ADD-PATH
+//   fan-out"). 4 bytes per prefix id + 16 per entry, and the walk is in prefix order.
 import { grown } from './grow';
-import { IntTable } from './int-table';
 
 const ABSENT = -1;
+const NIL = -1;
 
 export interface OutState {
   readonly size: number;
@@ -21,6 +25,8 @@ export interface OutState {
   /** Removes a present entry. */
   remove(prefix: number, tx: number): void;
   forEach(fn: (prefix: number, tx: number, attr: number) => void): void;
+  /** Writes the tx path ids present for `prefix` into `out` from index 0; returns how many. */
+  txsOf(prefix: number, out: number[]): number;
   clear(): void;
 }
 
@@ -59,6 +65,11 @@ export class DenseState implements OutState {
   forEach(fn: (prefix: number, tx: number, attr: number) => void): void {
     for (let p = 0; p < this.attr.length; p++) if (this.attr[p] !== ABSENT) fn(p, 0, this.attr[p]);
   }
+  txsOf(prefix: number, out: number[]): number {
+    if (this.get(prefix, 0) === ABSENT) return 0;
+    out[0] = 0;
+    return 1;
+  }
   clear(): void {
     this.attr.fill(ABSENT);
     this.count = 0;
@@ -72,67 +83,129 @@ export class DenseState implements OutState {
   }
 }
 
-export class HashState implements OutState {
-  private readonly t: IntTable;
-  // The slot of the last probe, reused by the exclusion/put/remove that follow a get().
+export class ChainState implements OutState {
+  /** First entry of each prefix id's chain, or NIL. */
+  private head = new Int32Array(0);
+  private eTx = new Uint32Array(0);
+  private eAttr = new Int32Array(0);
+  private eExcl = new Int32Array(0);
+  /** The next entry of the same prefix; on the free list, the next free entry. */
+  private eNext = new Int32Array(0);
+  private used = 0; // entries ever handed out (the free list recycles the rest)
+  private free = NIL;
+  private count = 0;
+  // The entry of the last lookup and its predecessor in the chain (NIL: it is the head),
+  // reused by the exclusion/put/remove that follow a get() on the same key.
   private lastPrefix = -1;
   private lastTx = -1;
-  private lastSlot = -1;
+  private lastEntry = NIL;
+  private lastPrev = NIL;
 
   constructor(expected = 64) {
-    this.t = new IntTable(2, expected, true);
+    this.growHeads(expected);
+    this.growEntries(expected);
   }
 
   get size(): number {
-    return this.t.size;
+    return this.count;
   }
   get bytes(): number {
-    return this.t.bytes;
+    return this.head.byteLength + this.eTx.byteLength + this.eAttr.byteLength + this.eExcl.byteLength +
+      this.eNext.byteLength;
   }
 
-  private probe(prefix: number, tx: number): number {
-    if (prefix === this.lastPrefix && tx === this.lastTx) return this.lastSlot;
-    this.t.key[0] = prefix;
-    this.t.key[1] = tx;
+  /** Finds (prefix, tx): the entry or NIL, with lastPrev set to its predecessor. */
+  private find(prefix: number, tx: number): number {
+    if (prefix === this.lastPrefix && tx === this.lastTx) return this.lastEntry;
+    let prev = NIL;
+    let e = prefix < this.head.length ? this.head[prefix] : NIL;
+    while (e !== NIL && this.eTx[e] !== tx) {
+      prev = e;
+      e = this.eNext[e];
+    }
     this.lastPrefix = prefix;
     this.lastTx = tx;
-    this.lastSlot = this.t.probe();
-    return this.lastSlot;
-  }
-  private forget(): void {
-    this.lastPrefix = -1;
+    this.lastEntry = e;
+    this.lastPrev = prev;
+    return e;
   }
 
   get(prefix: number, tx: number): number {
-    const s = this.probe(prefix, tx);
-    return s >= 0 ? this.t.valueAt(s) : ABSENT;
+    const e = this.find(prefix, tx);
+    return e === NIL ? ABSENT : this.eAttr[e];
   }
   exclusion(prefix: number, tx: number): number {
-    const s = this.probe(prefix, tx);
-    return s >= 0 ? this.t.auxAt(s) : -1;
+    const e = this.find(prefix, tx);
+    return e === NIL ? -1 : this.eExcl[e];
   }
   put(prefix: number, tx: number, attr: number, excl: number): void {
-    const s = this.probe(prefix, tx);
-    if (s >= 0) {
-      this.t.setValueAt(s, attr);
-      this.t.setAuxAt(s, excl);
-      return;
+    let e = this.find(prefix, tx);
+    if (e === NIL) {
+      if (prefix >= this.head.length) this.growHeads(prefix + 1);
+      e = this.alloc();
+      this.eTx[e] = tx;
+      // Appended at the chain's end (lastPrev is the tail after a miss): the chain keeps the
+      // order paths were first sent in, which a table walk then follows.
+      this.eNext[e] = NIL;
+      if (this.lastPrev === NIL) this.head[prefix] = e;
+      else this.eNext[this.lastPrev] = e;
+      this.lastEntry = e;
+      this.count++;
     }
-    this.t.key[0] = prefix;
-    this.t.key[1] = tx;
-    this.t.setAuxAt(this.t.insertAt(s, attr), excl);
-    this.forget(); // slots may have moved (growth)
+    this.eAttr[e] = attr;
+    this.eExcl[e] = excl;
   }
   remove(prefix: number, tx: number): void {
-    const s = this.probe(prefix, tx);
-    if (s >= 0) this.t.deleteAt(s);
-    this.forget(); // backward shift moved entries
+    const e = this.find(prefix, tx);
+    if (e === NIL) return;
+    const next = this.eNext[e];
+    if (this.lastPrev === NIL) this.head[prefix] = next;
+    else this.eNext[this.lastPrev] = next;
+    this.eNext[e] = this.free;
+    this.free = e;
+    this.count--;
+    this.lastPrefix = -1;
   }
   forEach(fn: (prefix: number, tx: number, attr: number) => void): void {
-    this.t.forEach((k, o, v) => fn(k[o], k[o + 1], v));
+    for (let p = 0; p < this.head.length; p++) {
+      for (let e = this.head[p]; e !== NIL; e = this.eNext[e]) fn(p, this.eTx[e], this.eAttr[e]);
+    }
+  }
+  txsOf(prefix: number, out: number[]): number {
+    let n = 0;
+    for (let e = prefix < this.head.length ? this.head[prefix] : NIL; e !== NIL; e = this.eNext[e]) out[n++] = this.eTx[e];
+    return n;
   }
   clear(): void {
-    this.t.clear();
-    this.forget();
+    this.head.fill(NIL);
+    this.used = 0;
+    this.free = NIL;
+    this.count = 0;
+    this.lastPrefix = -1;
+  }
+
+  private alloc(): number {
+    if (this.free !== NIL) {
+      const e = this.free;
+      this.free = this.eNext[e];
+      return e;
+    }
+    if (this.used === this.eTx.length) this.growEntries(this.used + 1);
+    return this.used++;
+  }
+
+  private growHeads(n: number): void {
+    let cap = Math.max(1024, this.head.length);
+    while (cap < n) cap *= 2;
+    this.head = grown(this.head, cap, NIL);
+  }
+
+  private growEntries(n: number): void {
+    let cap = Math.max(64, this.eTx.length);
+    while (cap < n) cap *= 2;
+    this.eTx = grown(this.eTx, cap);
+    this.eAttr = grown(this.eAttr, cap);
+    this.eExcl = grown(this.eExcl, cap);
+    this.eNext = grown(this.eNext, cap);
   }
 }
