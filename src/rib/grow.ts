@@ -7,6 +7,28 @@
 
 export type GrowableArray = Int32Array | Uint32Array | Uint8Array;
 
+// The replaced arrays are garbage that V8 frees only at a full GC, which it schedules by
+// external-memory growth (~64 MiB) rather than soon. A daemon may register a collector
+// (src/cli/node-flags.ts: an asynchronous major GC after the current turn); every
+// COLLECT_AFTER bytes of replaced arrays call it once. The RIB itself stays timer-free.
+const COLLECT_AFTER = 8 * 1024 * 1024;
+let collector: (() => void) | undefined;
+let garbage = 0;
+
+/** Registers (or clears) the hook asked to collect the RIB's growth garbage. */
+export function setGrowthCollector(fn: (() => void) | undefined): void {
+  collector = fn;
+  garbage = 0;
+}
+
+/** Records `bytes` of arrays just replaced by bigger ones. */
+export function noteGrowthGarbage(bytes: number): void {
+  garbage += bytes;
+  if (garbage < COLLECT_AFTER || !collector) return;
+  garbage = 0;
+  collector();
+}
+
 type View<T> = new (length: number) => T;
 
 /**
@@ -17,5 +39,6 @@ export function grown<T extends GrowableArray>(a: T, length: number, fill = 0): 
   const out = new (a.constructor as View<T>)(length);
   out.set(a);
   if (fill !== 0) out.fill(fill, a.length);
+  noteGrowthGarbage(a.byteLength);
   return out;
 }

@@ -7,6 +7,7 @@
 //
 // Linear probing, at most 70% full, backward-shift deletion (Knuth 6.4 algorithm R), as
 // in int-table.ts.
+import { noteGrowthGarbage } from './grow';
 import { hashWords } from './int-table';
 
 const EMPTY = -1;
@@ -114,5 +115,6 @@ export class IdTable {
     this.slots = new Int32Array(old.length * 2).fill(EMPTY);
     this.mask = this.slots.length - 1;
     for (let s = 0; s < old.length; s++) if (old[s] !== EMPTY) this.slots[this.homeFree(old[s])] = old[s];
+    noteGrowthGarbage(old.byteLength);
   }
 }

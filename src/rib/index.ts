@@ -33,3 +33,4 @@ export * from './pair-queue';
 export * from './replay';
 export * from './ingest';
 export * from './out-state';
+export { setGrowthCollector } from './grow';

@@ -5,6 +5,8 @@
 // Linear probing with backward-shift deletion (Knuth 6.4 algorithm R): no tombstones, so
 // probe lengths do not degrade under churn (a BGP table sees withdrawals all day).
 
+import { noteGrowthGarbage } from './grow';
+
 const EMPTY = -1;
 const MAX_LOAD = 0.7;
 
@@ -197,5 +199,6 @@ export class IntTable {
       this.vals[i] = v;
       if (oldAux) (this.aux as Int32Array)[i] = oldAux[s];
     }
+    noteGrowthGarbage(oldKeys.byteLength + oldVals.byteLength + (oldAux?.byteLength ?? 0));
   }
 }

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { grown, setGrowthCollector } from '../../src/rib/grow';
+import { IntTable } from '../../src/rib/int-table';
+
+test('grown keeps the contents and fills the new tail', () => {
+  const a = Int32Array.from([1, 2, 3]);
+  const b = grown(a, 6, -1);
+  assert.deepEqual([...b], [1, 2, 3, -1, -1, -1]);
+  const u = grown(Uint8Array.from([7]), 3);
+  assert.ok(u instanceof Uint8Array);
+  assert.deepEqual([...u], [7, 0, 0]);
+});
+
+test('the growth collector is asked once per 8 MiB of replaced arrays, and can be cleared', () => {
+  let calls = 0;
+  setGrowthCollector(() => calls++);
+  try {
+    const four = 1 << 20; // 4 MiB of int32
+    grown(new Int32Array(four), four * 2);
+    assert.equal(calls, 0, '4 MiB replaced: not yet');
+    grown(new Int32Array(four), four * 2);
+    assert.equal(calls, 1, '8 MiB replaced');
+    // Hash-table rehashes count too: an IntTable of width 2 holding 1M keys replaced
+    // 12 bytes a slot on each doubling on the way.
+    const t = new IntTable(2, 16);
+    for (let i = 0; i < 1_000_000; i++) {
+      t.key[0] = i;
+      t.key[1] = 24;
+      t.set(i);
+    }
+    assert.ok(calls >= 2, `rehash garbage reported (${calls} calls)`);
+    setGrowthCollector(undefined);
+    const before = calls;
+    grown(new Int32Array(four * 2), four * 4);
+    assert.equal(calls, before, 'cleared: never called');
+  } finally {
+    setGrowthCollector(undefined);
+  }
+});
