@@ -29,6 +29,8 @@ export interface SessionHandle extends EventEmitter {
     gracefulRestart?: GracefulRestartCapability; enhancedRouteRefresh?: boolean;
   } | undefined;
   readonly remoteBgpId: number | undefined;
+  /** Our address on the established connection (Peer.sessionLocalAddress). Optional. */
+  readonly sessionLocalAddress?: string | undefined;
   write(buf: Uint8Array): boolean;
   setPrefixCounts(c: { received: number; accepted: number; advertised: number }): void;
   /** Ends the session with a NOTIFICATION (e.g. RFC 4486 max-prefix). Optional. */
@@ -200,14 +202,18 @@ export class RoutingEngine {
     for (const f of a.families) {
       // RFC 4456 and RFC 4271 9.2 export rules come from the target's role; the codec
       // context is the send direction's (4-octet AS, ADD-PATH tx, extended messages).
-      const localAddress = s.config.localAddress;
+      // RFC 4271 5.1.3: next hop self towards external peers is our end of this connection,
+      // the configured local address or, without one, whatever address the kernel chose.
+      // Only eBGP targets use it, so iBGP clients never split groups over it.
+      const local = roleOf(info) === 'ebgp' ? s.config.localAddress ?? s.sessionLocalAddress : undefined;
+      const nextHopSelf = local === undefined ? {} : local.includes(':') ? { localAddressV6: local } : { localAddress: local };
       // RFC 7911: several paths per prefix only where ADD-PATH send was negotiated for f;
       // the export policy is part of the signature, so peers differing in it never share a group.
       const exportPolicy = a.settings.exportPolicy === undefined ? undefined : this.policyBook.get(f, a.settings.exportPolicy);
       this.groups.get(f)!.join(info, {
         family: f, addPath: n.tx.addPath.has(f) ? a.settings.addPathSend ?? 'all' : 'none', ctx: n.tx,
         ...(exportPolicy ? { exportPolicy } : {}),
-        target: { role: roleOf(info), asn: info.asn, ...(localAddress ? { localAddress, localAddressV6: localAddress } : {}) },
+        target: { role: roleOf(info), asn: info.asn, ...nextHopSelf },
       });
     }
     this.gr.sessionUp(info.index, a.families, a.gr);

@@ -13,6 +13,7 @@ import type { Metrics } from '../../observability/metrics';
 import type { SessionStatus } from '../../observability/http-api';
 import { resolveCollision } from './collision';
 import { Connection, type ConnectionOwner } from './connection';
+import { normalizeAddress } from './transport';
 import type { FsmEvent, FsmEventType } from './events';
 import { createFsm, STATE_NAMES, type StateName } from './state';
 import type { TimerWheel } from './timers';
@@ -84,6 +85,15 @@ export class Peer extends EventEmitter implements ConnectionOwner {
 
   get negotiated(): NegotiatedSession | undefined {
     return this.established?.negotiated;
+  }
+
+  /**
+   * Our end's address on the Established connection (what the kernel chose when no
+   * localAddress is configured): the next hop we announce to external peers (RFC 4271 5.1.3).
+   */
+  get sessionLocalAddress(): string | undefined {
+    const a = this.established?.socket?.localAddress;
+    return a ? normalizeAddress(a) : undefined;
   }
 
   get remoteBgpId(): number | undefined {
