@@ -3,7 +3,9 @@
 // ADD-PATH send 'all' (RFC 7911) against best-path only, with fake sessions (no sockets).
 // One source client announces N /24s in packed UPDATEs (two sources for the ADD-PATH rows);
 // one receiver client is sent the result. Prints per row: ingest time (UPDATEs -> Adj-RIB-In)
-// and decide+fan-out time (Loc-RIB -> encoded UPDATEs written), medians of TRIALS runs.
+// and decide+fan-out time (Loc-RIB -> encoded UPDATEs written), medians of TRIALS runs; for
+// fan-out also this process's CPU time (user + system: less swayed by other load on a shared
+// machine than wall time) and that CPU time per path sent (ns/path: ADD-PATH sends each).
 //   npm run bench -- policy      (env N=100000,1000000 TRIALS=3 ROWS=label-substring to change)
 import { EventEmitter } from 'node:events';
 import { IPV4_UNICAST, decodeUpdate, packAnnouncements, parsePrefix, type CodecContext, type Prefix, type UpdateMessage } from '../../src/bgp/messages';
@@ -52,7 +54,9 @@ const ROWS: Row[] = [
 const tick = () => new Promise((r) => setImmediate(r));
 const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 
-async function trial(row: Row, msgs: UpdateMessage[][], n: number): Promise<{ ingest: number; fanout: number; bytes: number }> {
+interface Result { ingest: number; fanout: number; cpu: number; bytes: number }
+
+async function trial(row: Row, msgs: UpdateMessage[][], n: number): Promise<Result> {
   const e = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST], policies: defs });
   const srcs = Array.from({ length: row.sources }, (_, k) => new FakeSession(`192.0.2.${k + 2}`, k + 2));
   const recv = new FakeSession('192.0.2.100', 100, row.recvTx);
@@ -66,6 +70,7 @@ async function trial(row: Row, msgs: UpdateMessage[][], n: number): Promise<{ in
   const t0 = process.hrtime.bigint();
   for (let k = 0; k < row.sources; k++) for (const u of msgs[k]!) srcs[k]!.emit('update', u);
   const t1 = process.hrtime.bigint();
+  const c1 = process.cpuUsage();
   // Done when the Loc-RIB is complete and a few idle turns passed without more bytes.
   let last = -1;
   let idle = 0;
@@ -76,8 +81,9 @@ async function trial(row: Row, msgs: UpdateMessage[][], n: number): Promise<{ in
     last = recv.bytes;
   }
   const t2 = process.hrtime.bigint();
+  const c2 = process.cpuUsage(c1);
   e.close();
-  return { ingest: ms(t0, t1), fanout: ms(t1, t2), bytes: recv.bytes };
+  return { ingest: ms(t0, t1), fanout: ms(t1, t2), cpu: (c2.user + c2.system) / 1000, bytes: recv.bytes };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -95,16 +101,20 @@ async function main(): Promise<void> {
       const msgs = Array.from({ length: row.sources }, (_, k) => packAnnouncements(
         { origin: 0, asPath: [], nextHop: `192.0.2.${k + 2}`, localPref: 100 + k, communities: [(65000 << 16 | 9) >>> 0] } as never,
         IPV4_UNICAST, prefixes, CTX).map((m) => decodeUpdate(m, CTX)));
-      const r: Array<{ ingest: number; fanout: number; bytes: number }> = [];
+      const r: Result[] = [];
       for (let t = 0; t < trials; t++) {
         gc?.();
         r.push(await trial(row, msgs, n));
       }
       const ing = median(r.map((x) => x.ingest));
       const fan = median(r.map((x) => x.fanout));
+      const cpu = median(r.map((x) => x.cpu));
       const paths = n * row.sources;
+      // Paths sent: every path with ADD-PATH, else the best of each prefix.
+      const sent = row.recv.addPathSend ? paths : n;
       console.log(`N=${String(n).padStart(7)} ${row.label.padEnd(24)} ingest ${ing.toFixed(0).padStart(6)} ms ` +
-        `(${(paths / ing / 1000).toFixed(2)} M paths/s)  decide+fan-out ${fan.toFixed(0).padStart(6)} ms  sent ${(r[0]!.bytes / 1e6).toFixed(1)} MB`);
+        `(${(paths / ing / 1000).toFixed(2)} M paths/s)  decide+fan-out ${fan.toFixed(0).padStart(6)} ms ` +
+        `(cpu ${cpu.toFixed(0).padStart(6)} ms, ${(cpu * 1e6 / sent).toFixed(0).padStart(4)} ns/path sent)  sent ${(r[0]!.bytes / 1e6).toFixed(1)} MB`);
     }
   }
 }
