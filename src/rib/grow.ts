@@ -9,23 +9,29 @@ export type GrowableArray = Int32Array | Uint32Array | Uint8Array;
 
 // The replaced arrays are garbage that V8 frees only at a full GC, which it schedules by
 // external-memory growth (~64 MiB) rather than soon. A daemon may register a collector
-// (src/cli/node-flags.ts: an asynchronous major GC after the current turn); every
-// COLLECT_AFTER bytes of replaced arrays call it once. The RIB itself stays timer-free.
-const COLLECT_AFTER = 8 * 1024 * 1024;
+// (src/cli/node-flags.ts: an asynchronous major GC after the current turn), called once
+// 8 MiB of arrays have been replaced, then 16, 32, up to 64: tables double, so their garbage
+// does too, and a fixed step cost twenty full GCs (~0.4 s) on the way to 1M prefixes. The
+// RIB itself stays timer-free.
+const COLLECT_FIRST = 8 * 1024 * 1024;
+const COLLECT_MAX = 64 * 1024 * 1024;
 let collector: (() => void) | undefined;
 let garbage = 0;
+let threshold = COLLECT_FIRST;
 
 /** Registers (or clears) the hook asked to collect the RIB's growth garbage. */
 export function setGrowthCollector(fn: (() => void) | undefined): void {
   collector = fn;
   garbage = 0;
+  threshold = COLLECT_FIRST;
 }
 
 /** Records `bytes` of arrays just replaced by bigger ones. */
 export function noteGrowthGarbage(bytes: number): void {
   garbage += bytes;
-  if (garbage < COLLECT_AFTER || !collector) return;
+  if (garbage < threshold || !collector) return;
   garbage = 0;
+  threshold = Math.min(COLLECT_MAX, threshold * 2);
   collector();
 }
 
