@@ -91,7 +91,8 @@ export type Capability =
   | EnhancedRouteRefreshCapability | LongLivedGracefulRestartCapability | FqdnCapability
   | UnknownCapability;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of what the peer sent (TextDecoder would strip it).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8enc = new TextEncoder();
 
 // RFC 4271 6.2: a recognized optional parameter that is malformed -> subcode 0 (Unspecific).

@@ -114,7 +114,8 @@ function carriesCommunication(code: number, subcode: number): boolean {
     (subcode === CeaseSubcode.AdministrativeShutdown || subcode === CeaseSubcode.AdministrativeReset);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of what the peer sent (TextDecoder would strip it).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8enc = new TextEncoder();
 
 /**

@@ -67,6 +67,8 @@ test('NOTIFICATION: RFC 9003 shutdown communication parse and build', () => {
   assert.equal(n.data[0], Buffer.byteLength('upgrade to 2.1 ✓'));
   assert.equal(shutdownCommunication(n), 'upgrade to 2.1 ✓');
   assert.equal(n.length, encodeNotification(n).length);
+  // A leading U+FEFF is text the operator sent, not a BOM to strip.
+  assert.equal(shutdownCommunication(makeShutdownNotification(CeaseSubcode.AdministrativeShutdown, '\ufeffdrain')), '\ufeffdrain');
   // Empty communication: a zero length octet, and '' back.
   assert.equal(shutdownCommunication(makeShutdownNotification(CeaseSubcode.AdministrativeShutdown, '')), '');
   // Only Cease 2 and 4 carry one.

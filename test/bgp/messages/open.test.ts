@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { checkRows, bytes, MARKER, type FixtureRow } from './fixture-rows';
 import { decodeMessage, messageToJson } from '../../../src/bgp/messages/message';
 import { makeOpen, openAsn, validateOpen, encodeOpen, decodeOpen, type OpenMessage } from '../../../src/bgp/messages/open';
-import { CapabilityCode, type Capability } from '../../../src/bgp/messages/capabilities';
+import { CapabilityCode, decodeCapability, type Capability } from '../../../src/bgp/messages/capabilities';
 import { BgpError, ErrorCode, OpenSubcode } from '../../../src/bgp/messages/errors';
 import { DEFAULT_CONTEXT, MessageType } from '../../../src/bgp/messages/types';
 
@@ -216,4 +216,12 @@ test('OPEN: encoding refuses type 255 first in the RFC 4271 layout, reserved by 
   assert.deepEqual(decodeOpen(encodeOpen({ ...later, length: 33 })), { ...later, length: 33 });
   const ext = { ...m, extendedOptParams: true, length: 35 };
   assert.deepEqual(decodeOpen(encodeOpen(ext)), ext);
+});
+
+test('FQDN capability: a leading U+FEFF in the hostname is kept, not stripped as a BOM (property seed 509512096)', () => {
+  const c = decodeCapability(CapabilityCode.Fqdn, bytes('03 efbbbf 00'));
+  assert.deepEqual(c, { kind: 'fqdn', code: CapabilityCode.Fqdn, hostname: '\ufeff', domain: '' });
+  const open = makeOpen({ asn: 65001, holdTime: 90, bgpId: 0x0a000001, capabilities: [c] });
+  const back = decodeOpen(encodeOpen(open));
+  assert.deepEqual(back.capabilities, [c]);
 });
