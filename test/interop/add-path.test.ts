@@ -10,13 +10,13 @@
 // Second test: a BIRD client over maxPrefixes gets RFC 4486 Cease subcode 1 from the daemon.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { createLab, waitFor, type Lab } from '../helpers/netns';
 import { startBird, startFrr, waitEstablished, type Daemon } from '../helpers/peers';
-import { REPO_ROOT, skipReason } from '../helpers/env';
+import { skipReason } from '../helpers/env';
+import { spawnReflector, vrouteJson, type ReflectorProcess, type RouteView } from '../helpers/vroute';
 
 const skip = skipReason('netns', 'bird', 'frr');
 
@@ -89,14 +89,12 @@ test('ADD-PATH interop: BIRD (add paths rx) gets all paths, FRR the best 2 of 3,
   { skip, timeout: 180_000 }, async () => {
     const lab: Lab = createLab(6, 'addp');
     const dir = mkdtempSync(path.join(tmpdir(), 'vr-addp-'));
-    let rr: ChildProcess | undefined;
+    let rr: ReflectorProcess | undefined;
     const birds: Daemon[] = [];
     let frr: Daemon | undefined;
     try {
       const [h0, h1, h2, h3, h4, h5] = lab.hosts;
-      const file = path.join(dir, 'rr.json');
-      writeFileSync(file, RR_CONFIG);
-      rr = h0!.ns.spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'reflector', '--config', file], { stdio: 'ignore' });
+      rr = spawnReflector(h0!.ns, dir, RR_CONFIG);
       const a = await startBird(h1!.ns, birdConf(h1!.ipv4, ['10.50.0.0/24', '10.66.0.0/24', '10.51.0.0/24']));
       birds.push(a);
       const b = await startBird(h2!.ns, birdConf(h2!.ipv4, ['10.50.0.0/24']));
@@ -127,8 +125,7 @@ test('ADD-PATH interop: BIRD (add paths rx) gets all paths, FRR the best 2 of 3,
       }, 30_000, 250);
       assert.deepEqual(atFrr, ['192.0.2.2', '192.0.2.3']);
       // The reflector itself holds all three (its /routes, read with `vroute routes` in its namespace).
-      const held = JSON.parse(h0!.ns.exec(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'routes',
-        '--prefix', '10.50.0.0/24', '-o', 'json'])) as Array<{ nextHop: string; best: boolean; localPref?: number; communities?: string[] }>;
+      const held = vrouteJson<RouteView[]>(h0!.ns, 'routes', '--prefix', '10.50.0.0/24');
       assert.deepEqual(held.map((r) => r.nextHop).sort(), ['192.0.2.2', '192.0.2.3', '192.0.2.4']);
       const best = held.find((r) => r.best)!;
       assert.deepEqual([best.nextHop, best.localPref, best.communities], ['192.0.2.2', 200, ['65000:42']]);
@@ -155,12 +152,7 @@ test('ADD-PATH interop: BIRD (add paths rx) gets all paths, FRR the best 2 of 3,
       // b (no ADD-PATH) learns a's better path over BGP; its own is never sent back to it.
       assert.deepEqual(nextHops(b, '10.50.0.0/24'), ['192.0.2.2']);
     } finally {
-      if (rr && rr.exitCode === null && rr.signalCode === null) {
-        const exited = new Promise((r) => rr!.once('exit', r));
-        rr.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
-      }
+      await rr?.stop();
       for (const d of birds) await d.stop();
       await frr?.stop();
       lab.cleanup();
@@ -172,19 +164,16 @@ test('max-prefix interop: BIRD sending more than maxPrefixes gets Cease / Maximu
   { skip, timeout: 120_000 }, async () => {
     const lab: Lab = createLab(2, 'maxp');
     const dir = mkdtempSync(path.join(tmpdir(), 'vr-maxp-'));
-    let rr: ChildProcess | undefined;
+    let rr: ReflectorProcess | undefined;
     let bird: Daemon | undefined;
-    const vroute = (h: (typeof lab.hosts)[number], ...args: string[]): unknown =>
-      JSON.parse(h.ns.exec(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), ...args, '-o', 'json']));
+    const vroute = (h: (typeof lab.hosts)[number], ...args: string[]): unknown => vrouteJson(h.ns, ...args);
     try {
       const [h0, h1] = lab.hosts;
-      const file = path.join(dir, 'rr.json');
-      writeFileSync(file, JSON.stringify({
+      rr = spawnReflector(h0!.ns, dir, {
         name: 'rr-maxp', routerId: '192.0.2.1', asn: 65000, listen: { address: '0.0.0.0', port: 179 }, reflector: { clusterId: '192.0.2.1' },
         neighbors: [{ address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, passive: true, maxPrefixes: 5 }],
         datastore: 'embedded', api: '127.0.0.1:8179', log: 'warn',
-      }));
-      rr = h0!.ns.spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'reflector', '--config', file], { stdio: 'ignore' });
+      });
       const routes = Array.from({ length: 8 }, (_, i) => `10.70.${i}.0/24`);
       // A long error wait: BIRD stays down after the Cease, so what we see is the first one.
       bird = await startBird(h1!.ns, birdConf(h1!.ipv4, routes).replace('error wait time 1, 4;', 'error wait time 120, 240;'));
@@ -202,12 +191,7 @@ test('max-prefix interop: BIRD sending more than maxPrefixes gets Cease / Maximu
       assert.match(st.lastError!, /sent .*Maximum Number of Prefixes Reached/);
       assert.deepEqual(vroute(h0!, 'routes'), [], 'the peer\'s routes are gone');
     } finally {
-      if (rr && rr.exitCode === null && rr.signalCode === null) {
-        const exited = new Promise((r) => rr!.once('exit', r));
-        rr.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
-      }
+      await rr?.stop();
       await bird?.stop();
       lab.cleanup();
       rmSync(dir, { recursive: true, force: true });

@@ -9,13 +9,13 @@
 //   not in our Loc-RIB, not at BIRD.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createLab, startCapture, waitFor, type Host, type Lab } from '../helpers/netns';
 import { startBird, startFrr, waitEstablished, type Daemon } from '../helpers/peers';
-import { REPO_ROOT, skipReason } from '../helpers/env';
+import { skipReason } from '../helpers/env';
+import { decodeWithVroute as decodeCapture, routesIn, spawnReflector, type DecodedMessage as Decoded, type ReflectorProcess } from '../helpers/vroute';
 
 const skip = skipReason('netns', 'bird', 'frr');
 const API_PORT = 8179;
@@ -84,27 +84,18 @@ function birdShow(b: Daemon, prefix: string): string {
   }
 }
 
-interface Decoded { src?: string; dst?: string; type?: string; nlri?: string[]; attributes?: Record<string, unknown> }
-
-function decodeCapture(file: string): Decoded[] {
-  const out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'decode', file], { encoding: 'utf8', timeout: 20_000 });
-  return out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Decoded);
-}
-
 test('eBGP ToR (FRR, AS 64512): AS prepended, next hop self, no LOCAL_PREF/RFC 4456 attributes out; ToR routes in with LOCAL_PREF; AS-path loop dropped',
   { skip, timeout: 150_000 }, async () => {
     const lab: Lab = createLab(3, 'tor');
     const dir = mkdtempSync(path.join(tmpdir(), 'vr-tor-'));
-    let rr: ChildProcess | undefined;
+    let rr: ReflectorProcess | undefined;
     let bird: Daemon | undefined;
     let tor: Daemon | undefined;
     try {
       const [h0, h1, h2] = lab.hosts as [Host, Host, Host];
       const pcap = path.join(dir, 'tor.pcap');
       const cap = await startCapture(h0.ns, 'vr0', pcap, 'tcp port 179 and host 192.0.2.3');
-      const file = path.join(dir, 'rr.json');
-      writeFileSync(file, RR_CONFIG);
-      rr = h0.ns.spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'reflector', '--config', file], { stdio: 'ignore' });
+      rr = spawnReflector(h0.ns, dir, RR_CONFIG);
       bird = await startBird(h1.ns, BIRD_CONF);
       tor = await startFrr(h2.ns, TOR_CONF, { zebra: true });
       await waitEstablished(bird, 'refl', 60_000);
@@ -133,7 +124,7 @@ test('eBGP ToR (FRR, AS 64512): AS prepended, next hop self, no LOCAL_PREF/RFC 4
       await cap.stop();
       const msgs = decodeCapture(pcap);
       assert.deepEqual(loop.attributes!.asPath, [{ type: 'AS_SEQUENCE', asns: [64512, 65000] }]);
-      const routes = JSON.parse(h0.ns.exec('curl', ['-s', '--max-time', '2', `http://127.0.0.1:${API_PORT}/routes?family=ipv4-unicast`])) as Array<{ prefix: string }>;
+      const routes = routesIn(h0.ns, `127.0.0.1:${API_PORT}`);
       assert.deepEqual(routes.map((r) => r.prefix).sort(), ['10.90.0.0/24', '10.91.0.0/24'], 'the looped route is not in our Loc-RIB');
       assert.doesNotMatch(birdShow(b, '10.92.0.0/24'), /10\.92\.0\.0\/24/);
 
@@ -146,8 +137,10 @@ test('eBGP ToR (FRR, AS 64512): AS prepended, next hop self, no LOCAL_PREF/RFC 4
       for (const k of ['localPref', 'originatorId', 'clusterList']) assert.equal(at[k], undefined, `${k} not sent to an external peer: ${JSON.stringify(at)}`);
       // Nothing the ToR sent us went back to it (10.91/10.92 are its own).
       assert.ok(!msgs.some((m) => m.dst?.startsWith('192.0.2.3:') && m.nlri?.some((p) => p.startsWith('10.91.') || p.startsWith('10.92.'))));
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- vroute log (tail) ---\n${rr?.log().slice(-4000) ?? ''}`);
     } finally {
-      if (rr && rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
+      rr?.kill();
       await bird?.stop();
       await tor?.stop();
       lab.cleanup();

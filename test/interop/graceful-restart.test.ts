@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createLab, startCapture, waitFor, type Host, type Lab, type Netns } from '../helpers/netns';
 import { BIRD, BIRDC, startBird, startFrr, waitEstablished, type Daemon } from '../helpers/peers';
-import { REPO_ROOT, skipReason } from '../helpers/env';
+import { skipReason } from '../helpers/env';
+import { decodeWithVroute as decodeCapture, routesIn, spawnReflector, type DecodedMessage as Decoded, type ReflectorProcess, type RouteView } from '../helpers/vroute';
 
 const skip = skipReason('netns', 'bird', 'frr');
 const RESTART_TIME = 20;
@@ -74,12 +75,9 @@ function atFrr(frr: Daemon, prefix: string): boolean {
   }
 }
 
-interface RouteJson { prefix: string; from: string; stale?: boolean }
-
-/** Our /routes, read with curl inside the reflector's namespace (its API is on its loopback). */
-function ourRoutes(rr: Host): Map<string, RouteJson> {
-  const out = rr.ns.exec('curl', ['-s', '--max-time', '2', `http://127.0.0.1:${API_PORT}/routes?family=ipv4-unicast`]);
-  return new Map((JSON.parse(out) as RouteJson[]).map((r) => [r.prefix, r]));
+/** Our /routes, read with `vroute routes` inside the reflector's namespace (its API is on its loopback). */
+function ourRoutes(rr: Host): Map<string, RouteView> {
+  return new Map(routesIn(rr.ns, `127.0.0.1:${API_PORT}`).map((r) => [r.prefix, r]));
 }
 
 /** SIGKILL by PID: the kernel closes BIRD's socket, no NOTIFICATION goes out. */
@@ -131,18 +129,13 @@ interface GrLab {
 async function withGrLab(tag: string, body: (l: GrLab) => Promise<void>): Promise<void> {
   const lab: Lab = createLab(3, tag);
   const dir = mkdtempSync(path.join(tmpdir(), `vr-${tag}-`));
-  let rr: ChildProcess | undefined;
-  let rrLog = '';
+  let rr: ReflectorProcess | undefined;
   let bird: Daemon | undefined;
   let frr: Daemon | undefined;
   const onCleanup: Array<() => void> = [];
   try {
     const [h0, h1, h2] = lab.hosts as [Host, Host, Host];
-    const file = path.join(dir, 'rr.json');
-    writeFileSync(file, RR_CONFIG);
-    rr = h0.ns.spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'reflector', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    rr.stdout!.on('data', (b: Buffer) => { rrLog = (rrLog + b.toString()).slice(-20_000); });
-    rr.stderr!.on('data', (b: Buffer) => { rrLog = (rrLog + b.toString()).slice(-20_000); });
+    rr = spawnReflector(h0.ns, dir, RR_CONFIG);
     bird = await startBird(h1.ns, birdConf([A, B]));
     frr = await startFrr(h2.ns, FRR_CONF, { zebra: true });
     await waitEstablished(bird, 'refl', 60_000);
@@ -151,9 +144,9 @@ async function withGrLab(tag: string, body: (l: GrLab) => Promise<void>): Promis
     await waitFor('both BIRD routes at FRR', () => (atFrr(f, A) && atFrr(f, B) ? true : undefined), 30_000, 250);
     await body({ rr: h0, birdHost: h1, dir, bird, frr, onCleanup });
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- vroute log (tail) ---\n${rrLog.slice(-4000)}`);
+    throw new Error(`${(e as Error).message}\n--- vroute log (tail) ---\n${rr?.log().slice(-4000) ?? ''}`);
   } finally {
-    if (rr && rr.exitCode === null && rr.signalCode === null) rr.kill('SIGKILL');
+    rr?.kill();
     for (const c of onCleanup) c();
     await bird?.stop();
     await frr?.stop();
@@ -213,14 +206,6 @@ test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR
     assert.deepEqual([...ourRoutes(h0).keys()], ['10.88.0.0/24'], 'only FRR\'s route left');
   });
 });
-
-interface Decoded { src?: string; dst?: string; type?: string; subtype?: number; nlri?: string[]; withdrawn?: string[] }
-
-/** The capture decoded by our own `vroute decode` (contract 1). */
-function decodeCapture(file: string): Decoded[] {
-  const out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'decode', file], { encoding: 'utf8', timeout: 20_000 });
-  return out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Decoded);
-}
 
 test('enhanced route refresh with BIRD: `reload in` gets BoRR, the table, EoRR; `reload out` leaves nothing stale', { skip, timeout: 120_000 }, async () => {
   await withGrLab('grr', async ({ rr: h0, dir, bird, frr }) => {

@@ -5,13 +5,13 @@
 // reaches BIRD, a withdrawal follows, and with rr1 stopped the routes stay via rr2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { createLab, waitFor, type Lab } from '../helpers/netns';
 import { reconfigureBird, startBird, startFrr, waitEstablished, type Daemon } from '../helpers/peers';
-import { REPO_ROOT, skipReason } from '../helpers/env';
+import { skipReason } from '../helpers/env';
+import { spawnReflector, type ReflectorProcess } from '../helpers/vroute';
 
 const skip = skipReason('netns', 'bird', 'frr');
 const CLUSTER = '10.255.0.1';
@@ -75,16 +75,13 @@ function frrPaths(frr: Daemon, prefix: string): FrrPath[] {
 test('reflector interop: BIRD and FRR clients, RFC 4456 attributes, withdrawal, redundancy', { skip, timeout: 180_000 }, async () => {
   const lab: Lab = createLab(4, 'rri');
   const dir = mkdtempSync(path.join(tmpdir(), 'vr-rri-'));
-  const rrs: ChildProcess[] = [];
+  const rrs: ReflectorProcess[] = [];
   let bird: Daemon | undefined;
   let frr: Daemon | undefined;
   try {
     const [h0, h1, h2, h3] = lab.hosts;
     for (const [i, h] of [h0!, h1!].entries()) {
-      const file = path.join(dir, `rr${i + 1}.json`);
-      writeFileSync(file, rrConfig(`rr${i + 1}`, h.ipv4));
-      const child = h.ns.spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'reflector', '--config', file], { stdio: 'ignore' });
-      rrs.push(child);
+      rrs.push(spawnReflector(h.ns, dir, rrConfig(`rr${i + 1}`, h.ipv4), `rr${i + 1}.json`));
     }
     bird = await startBird(h2!.ns, birdConf(['10.77.0.0/24', '10.77.1.0/24']));
     frr = await startFrr(h3!.ns, FRR_CONF, { zebra: true });
@@ -111,7 +108,7 @@ test('reflector interop: BIRD and FRR clients, RFC 4456 attributes, withdrawal, 
     assert.ok(frrPaths(frr, '10.77.0.0/24').length >= 1);
 
     // Redundancy: stop rr1 (SIGTERM: Cease to its peers); the routes stay through rr2.
-    const rr1 = rrs[0]!;
+    const rr1 = rrs[0]!.child;
     const exited = new Promise<number | null>((r) => rr1.once('exit', (code) => r(code)));
     rr1.kill('SIGTERM');
     assert.equal(await exited, 0, 'rr1 exits 0 on SIGTERM');
@@ -122,7 +119,7 @@ test('reflector interop: BIRD and FRR clients, RFC 4456 attributes, withdrawal, 
     assert.equal(left[0]!.originatorId, '192.0.2.3');
     assert.match(bird.query('show route 10.88.0.0/24'), /10\.88\.0\.0\/24/);
   } finally {
-    for (const c of rrs) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const c of rrs) c.kill();
     await bird?.stop();
     await frr?.stop();
     lab.cleanup();
