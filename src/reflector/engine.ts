@@ -8,7 +8,7 @@ import {
   familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type CodecContext, type Family,
   type UpdateMessage, BgpError, CeaseSubcode, family, encodeRouteRefresh, RouteRefreshSubtype, type GracefulRestartCapability,
 } from '../bgp/messages';
-import { AttrStore, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo } from '../rib';
+import { AttrStore, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
 import type { Logger } from '../observability';
 import { UpdateGroups } from './update-group';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
@@ -85,8 +85,8 @@ export class RoutingEngine {
   private scheduled = false;
   private closed = false;
   readonly policyBook: PolicyBook;
-  /** Import policy name by peer index (the Rib's import filter looks it up per path). */
-  private readonly importOf = new Map<number, string>();
+  /** Compiled import policy by family, then peer index: one array read per path received. */
+  private readonly importPolicies = new Map<Family, Array<Policy | undefined>>();
   private readonly gr: GracefulRestart;
   /** Stale paths of departed dynamic-neighbor sessions, by address, awaiting the next session. */
   private readonly orphans = new Map<string, PeerInfo>();
@@ -100,9 +100,10 @@ export class RoutingEngine {
     for (const f of opts.families ?? [parseFamilyName('ipv4-unicast')!, parseFamilyName('ipv6-unicast')!]) {
       // RFC 4456 8 / RFC 4271 9.1.2 receive rules first, then the peer's import policy: what
       // passes is the Adj-RIB-In the decision process sees (RFC 4271 9.1.1).
+      const byPeer: Array<Policy | undefined> = [];
+      this.importPolicies.set(f, byPeer);
       const importFilter = chainFilters(receiveFilter(this.local, this.store), (peer, ix, id, attrs) => {
-        const name = this.importOf.get(peer.index);
-        const pol = name === undefined ? undefined : this.policyBook.get(f, name);
+        const pol = byPeer[peer.index];
         return pol ? pol.apply(ix, id, attrs) : attrs;
       });
       const rib = new Rib({ family: f, peers: this.peers, attrs: this.store, importFilter });
@@ -114,8 +115,9 @@ export class RoutingEngine {
       markStale: (p, f) => this.ribs.get(f)?.markStale(p),
       dropStale: (p, f) => {
         const n = this.ribs.get(f)?.staleExpired(p) ?? 0;
-        this.opts.logger.info({ peer: this.peers.all().find((x) => x.index === p)?.address, family: familyName(f), withdrawn: n }, 'stale paths withdrawn');
         this.schedule();
+        // The index is still registered: release() (after this) is what frees it.
+        this.opts.logger.info({ peer: this.peers.get(p).address, family: familyName(f), withdrawn: n }, 'stale paths withdrawn');
       },
       dropAll: (p, f) => this.ribs.get(f)?.peerDown(p),
       released: (p) => this.release(p),
@@ -190,8 +192,10 @@ export class RoutingEngine {
     this.orphans.delete(s.config.address);
     const info = kept ? this.peers.update(kept.index, cfg) : this.peers.add(cfg);
     a.info = info;
-    if (a.settings.importPolicy !== undefined) this.importOf.set(info.index, a.settings.importPolicy);
-    else this.importOf.delete(info.index); // indexes are reused
+    const importName = a.settings.importPolicy;
+    for (const [f, byPeer] of this.importPolicies) {
+      byPeer[info.index] = importName === undefined ? undefined : this.policyBook.get(f, importName); // indexes are reused
+    }
     a.live = true;
     a.gr = n.gracefulRestart;
     a.enhancedRefresh = n.enhancedRouteRefresh === true;
