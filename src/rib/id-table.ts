@@ -8,7 +8,7 @@
 // Linear probing, at most 70% full, backward-shift deletion (Knuth 6.4 algorithm R), as
 // in int-table.ts.
 import { noteGrowthGarbage } from './grow';
-import { hashWords } from './int-table';
+import { hashWords, homeInside } from './int-table';
 
 const EMPTY = -1;
 const MAX_LOAD = 0.7;
@@ -91,8 +91,8 @@ export class IdTable {
     return i;
   }
 
-  // Backward-shift deletion: walk the cluster after the hole and move back every entry
-  // whose home slot is not cyclically inside (hole, entry].
+  // Backward-shift deletion (as IntTable's): move back every entry of the cluster after the
+  // hole whose home is not cyclically inside (hole, entry].
   private shiftBack(hole: number): void {
     const w = this.width;
     let i = hole;
@@ -101,9 +101,7 @@ export class IdTable {
       j = (j + 1) & this.mask;
       const id = this.slots[j];
       if (id === EMPTY) break;
-      const home = hashWords(this.words, id * w, w) & this.mask;
-      const inRange = i <= j ? i < home && home <= j : i < home || home <= j;
-      if (inRange) continue;
+      if (homeInside(i, hashWords(this.words, id * w, w) & this.mask, j)) continue;
       this.slots[i] = id;
       i = j;
     }

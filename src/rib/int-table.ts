@@ -160,7 +160,7 @@ export class IntTable {
   }
 
   // Backward-shift deletion: walk the cluster after the hole and move back every entry
-  // whose home slot is not cyclically inside (hole, entry].
+  // whose home slot is not cyclically inside (hole, entry] (homeInside).
   private shiftBack(hole: number): void {
     const w = this.width;
     let i = hole;
@@ -168,9 +168,7 @@ export class IntTable {
     for (;;) {
       j = (j + 1) & this.mask;
       if (this.vals[j] === EMPTY) break;
-      const home = hashWords(this.keys, j * w, w) & this.mask;
-      const inRange = i <= j ? i < home && home <= j : i < home || home <= j;
-      if (inRange) continue;
+      if (homeInside(i, hashWords(this.keys, j * w, w) & this.mask, j)) continue;
       for (let k = 0; k < w; k++) this.keys[i * w + k] = this.keys[j * w + k];
       this.vals[i] = this.vals[j];
       if (this.aux) this.aux[i] = this.aux[j];
@@ -201,4 +199,12 @@ export class IntTable {
     }
     noteGrowthGarbage(oldKeys.byteLength + oldVals.byteLength + (oldAux?.byteLength ?? 0));
   }
+}
+
+/**
+ * Backward-shift deletion in linear probing: an entry at slot `j` whose home slot is `home`
+ * stays put when `home` lies cyclically in (hole `i`, `j`]; otherwise it moves into the hole.
+ */
+export function homeInside(i: number, home: number, j: number): boolean {
+  return i <= j ? i < home && home <= j : i < home || home <= j;
 }
