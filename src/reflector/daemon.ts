@@ -1,9 +1,8 @@
 // The reflector daemon (`vroute reflector`): config file + datastore peers -> Speaker
 // (sessions) -> RoutingEngine (RIB, RFC 4456 rules, update groups), with the HTTP API,
 // self-registration under a lease, and a clean stop on SIGTERM/SIGINT.
-import { BlockList, isIPv6 } from 'node:net';
 import { parseFamilyName, type Family } from '../bgp/messages';
-import { Speaker, type Peer, type PeerSessionConfig } from '../bgp/fsm';
+import { PrefixSet, Speaker, type Peer, type PeerSessionConfig } from '../bgp/fsm';
 import type { DaemonConfig, DynamicNeighborConfig, NeighborConfig } from '../config';
 import {
   createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
@@ -48,16 +47,9 @@ export function sessionSettings(n: NeighborConfig | DynamicNeighborConfig): Sess
 
 /** The dynamic-neighbor range an address came from: the first that holds it, as the Speaker matches. */
 export function dynamicNeighborOf(ranges: readonly DynamicNeighborConfig[]): (address: string) => DynamicNeighborConfig | undefined {
-  const lists = ranges.map((d) => {
-    const [addr, len] = d.prefix.split('/') as [string, string];
-    const list = new BlockList();
-    list.addSubnet(addr, Number(len), isIPv6(addr) ? 'ipv6' : 'ipv4');
-    return { list, d };
-  });
-  return (address) => {
-    const type = isIPv6(address) ? 'ipv6' : 'ipv4';
-    return lists.find((x) => x.list.check(address, type))?.d;
-  };
+  const set = new PrefixSet<DynamicNeighborConfig>();
+  for (const d of ranges) set.add(d.prefix, d);
+  return (address) => set.match(address);
 }
 
 export function datastorePeerToSession(p: EffectivePeer): PeerSessionConfig {

@@ -28,4 +28,5 @@ export { fsmErrorNotification } from './common';
 export * from './collision';
 export * from './timers';
 export { Speaker, type SpeakerOptions } from './speaker';
+export { PrefixSet } from './transport';
 export { Peer, type PeerSessionConfig } from './peer';
