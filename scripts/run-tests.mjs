@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/test/**/*.test.js) with Node's built-in test runner.
 // Node 20's `--test` does not expand globs, so the files are listed here.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -21,5 +22,10 @@ if (files.length === 0) {
   console.error('run-tests: no test files found under dist/test');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// `datastore: embedded` is the host's shared file (contract 4): a test that forgets to pick
+// `memory` or a temp embedded:PATH writes this run's temp dir, never /var/lib/vroute.
+const dataDir = mkdtempSync(join(tmpdir(), 'vroute-test-data-'));
+const env = { ...process.env, VROUTE_DATA_DIR: process.env.VROUTE_DATA_DIR ?? dataDir };
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env });
+rmSync(dataDir, { recursive: true, force: true });
 process.exit(r.status ?? 1);

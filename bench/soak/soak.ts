@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     name: 'soak-rr', routerId: '10.255.0.1', asn: 65000, listen: { address: '127.0.0.1', port: bgpPort },
     reflector: { clusterId: '10.255.0.1' }, neighbors: [],
     dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: HOLD, families: ['ipv4-unicast'] }],
-    datastore: 'embedded', api: `127.0.0.1:${apiPort}`, log: 'warn',
+    datastore: 'memory', api: `127.0.0.1:${apiPort}`, log: 'warn',
   }));
   const launcher = path.join(__dirname, '..', 'reflect', `vroute-rr${path.extname(__filename)}`);
   const args = __filename.endsWith('.ts') ? ['--import', 'tsx', launcher, conf] : [launcher, conf];

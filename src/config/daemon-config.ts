@@ -241,8 +241,8 @@ export function validateConfig(doc: unknown): DaemonConfig {
     cfg.dynamicNeighbors = doc.dynamicNeighbors.map((n, i) => dynamicNeighbor(n, `dynamicNeighbors[${i}]`, cfg.policies));
   }
   if (doc.datastore !== undefined) {
-    if (typeof doc.datastore !== 'string' || !/^(embedded(:.+)?|etcds?:\/\/.+)$/.test(doc.datastore)) {
-      throw new ConfigError('datastore', `${show(doc.datastore)} is not embedded, embedded:PATH or etcd://host:port[,host:port]`);
+    if (typeof doc.datastore !== 'string' || !/^(embedded(:.+)?|memory|etcds?:\/\/.+)$/.test(doc.datastore)) {
+      throw new ConfigError('datastore', `${show(doc.datastore)} is not embedded, embedded:PATH, memory or etcd://host:port[,host:port]`);
     }
     cfg.datastore = doc.datastore;
   }

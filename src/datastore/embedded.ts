@@ -1,82 +1,96 @@
-// The embedded datastore: etcd's data model in-process (the default for one-host setups and
-// tests). One global revision bumped by every write, per-key create/mod revisions, a bounded
-// event history for watches from a past revision, and leases on an injected clock.
-// With a PATH the state is saved as JSON after every write (embedded-file.ts: atomic, locked,
-// reloaded when another process wrote it). Leased keys are not persisted: their owners are
-// processes, gone after a restart.
-import { FileState, StoreFile } from './embedded-file';
+// The embedded datastore: etcd's data model without a server (contract 4). One global revision
+// bumped by every write, per-key create/mod revisions, a bounded event history for watches
+// from a past revision, and leases.
+// - With a path (`embedded`, `embedded:PATH`) the state lives in a file that every vroute
+//   process on the host shares (embedded-file.ts): each write locks the file, re-reads it,
+//   checks its compares against what is really there and saves; a poll (every `pollMs`) turns
+//   other processes' writes into watch events at their own revisions. Leases live in the file
+//   too, with a wall-clock expiry that their owner pushes forward every ttl/3: a dead owner's
+//   keys are deleted by whichever process next touches the file after the TTL (at most about
+//   ttl + pollMs later when a daemon is running). A closed store's leases expire the same way
+//   (as etcd's do when a client goes away without revoking).
+// - Without a path (`memory`) it is a private in-process store: tests, one-shot tools.
+import { emptyState, FileRow, FileState, StoreFile } from './embedded-file';
 import {
   Compare, Datastore, DatastoreError, DeleteOptions, KeyValue, Lease, ListResult, PutOptions, TxnOp, Watch,
   WatchErrorHandler, WatchEvent,
 } from './store';
 
 export interface EmbeddedOptions {
+  /** The shared file; without it the store is private to this process (`memory`). */
   path?: string;
   /** Milliseconds; injected so lease expiry can be tested without waiting. */
   now?: () => number;
   /** Events kept for watches from the past; older revisions answer 'compacted' (default 10000). */
   historySize?: number;
-  /** Lease self-refresh and expiry sweeps use real timers; off for fake-clock tests. */
+  /** Lease self-refresh, expiry sweeps and the file poll use real timers; off for fake-clock tests. */
   timers?: boolean;
+  /** How often the file is checked for other processes' writes, ms (default 200). */
+  pollMs?: number;
+  /** Deletes remembered in the file for other processes' watches (default 1000). */
+  deleteLogSize?: number;
 }
 
-interface Row { value: string; revision: number; createRevision: number; lease?: string }
-interface LeaseRow { ttlMs: number; expires: number; keys: Set<string>; lost: Array<() => void>; timer?: NodeJS.Timeout }
-interface Watcher { prefix: string; onEvent: (e: WatchEvent) => void; queue: WatchEvent[]; scheduled: boolean; dead: boolean }
+interface OwnLease { lost: Array<() => void>; timer?: NodeJS.Timeout }
+interface Watcher {
+  prefix: string; onEvent: (e: WatchEvent) => void; onError?: WatchErrorHandler;
+  queue: WatchEvent[]; scheduled: boolean; dead: boolean;
+}
 
 export class EmbeddedDatastore implements Datastore {
-  readonly kind = 'embedded' as const;
-  private rows = new Map<string, Row>();
-  private revision = 1; // etcd starts an empty store at revision 1
+  readonly kind: 'embedded' | 'memory';
+  private state: FileState = emptyState();
   private compactRevision = 0;
   private history: WatchEvent[] = [];
   private watchers = new Set<Watcher>();
-  private leases = new Map<string, LeaseRow>();
-  private nextLease = 1;
+  /** Leases granted by this process: their keep-alive timers and onLost callbacks. */
+  private own = new Map<string, OwnLease>();
   private readonly now: () => number;
   private readonly historySize: number;
+  private readonly deleteLogSize: number;
   private readonly timers: boolean;
-  private sweep?: NodeJS.Timeout;
+  private poll?: NodeJS.Timeout;
   private closed = false;
   private readonly file?: StoreFile;
+  /** Set when a write must be saved (inside `mutate`). */
+  private dirty = false;
 
   constructor(private readonly opts: EmbeddedOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.historySize = opts.historySize ?? 10000;
+    this.deleteLogSize = opts.deleteLogSize ?? 1000;
     this.timers = opts.timers ?? true;
+    this.kind = opts.path ? 'embedded' : 'memory';
     if (opts.path) {
       this.file = new StoreFile(opts.path);
-      const st = this.file.readIfChanged(true);
-      if (st) {
-        this.revision = st.revision;
-        this.compactRevision = st.revision; // no history survives a restart
-        for (const [k, r] of st.keys) this.rows.set(k, { ...r });
-      }
+      // A corrupt file fails here, before a daemon starts anything (one line, never a reset).
+      const st = this.file.read();
+      if (st) this.state = st;
+      this.compactRevision = this.state.revision; // no history survives a restart
     }
     if (this.timers) {
-      this.sweep = setInterval(() => this.expireLeases(), 250);
-      this.sweep.unref();
+      // Lease expiry (memory) or the poll for other processes' writes and expiries (file).
+      this.poll = setInterval(() => this.tick(), this.file ? (opts.pollMs ?? 200) : 250);
+      this.poll.unref();
     }
   }
 
   currentRevision(): number {
-    return this.revision;
+    return this.state.revision;
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
-    this.expireLeases();
-    this.refresh();
-    const r = this.rows.get(key);
-    return r ? { key, ...r } : undefined;
+    await this.sync();
+    const r = this.state.keys.get(key);
+    return r ? toKeyValue(key, r) : undefined;
   }
 
   async list(prefix: string): Promise<ListResult> {
-    this.expireLeases();
-    this.refresh();
+    await this.sync();
     const items: KeyValue[] = [];
-    for (const [key, r] of this.rows) if (key.startsWith(prefix)) items.push({ key, ...r });
+    for (const [key, r] of this.state.keys) if (key.startsWith(prefix)) items.push(toKeyValue(key, r));
     items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { items, revision: this.revision };
+    return { items, revision: this.state.revision };
   }
 
   async put(key: string, value: string, opts: PutOptions = {}): Promise<number> {
@@ -85,65 +99,29 @@ export class EmbeddedDatastore implements Datastore {
   }
 
   async delete(key: string, opts: DeleteOptions = {}): Promise<boolean> {
-    let existed = false;
     const compares = opts.expectRevision === undefined ? [] : [{ key, revision: opts.expectRevision }];
-    await this.locked(compares, [{ type: 'delete', key }], () => { existed = this.rows.has(key); });
-    return existed;
-  }
-
-  async txn(compares: Compare[], ops: TxnOp[]): Promise<number> {
-    return this.locked(compares, ops);
-  }
-
-  /** `before` runs inside the lock, after the file reload (delete uses it to see the key). */
-  private async locked(compares: Compare[], ops: TxnOp[], before?: () => void): Promise<number> {
-    this.assertOpen();
-    if (!this.file) return this.apply(compares, ops, before);
-    return this.file.locked(() => {
-      this.refresh();
-      return this.apply(compares, ops, before);
+    return this.mutate(() => {
+      const existed = this.state.keys.has(key);
+      this.apply(compares, [{ type: 'delete', key }]);
+      return existed;
     });
   }
 
-  private apply(compares: Compare[], ops: TxnOp[], before?: () => void): number {
-    this.expireLeases();
-    before?.();
-    for (const c of compares) {
-      const r = this.rows.get(c.key);
-      if ((r?.revision ?? 0) !== c.revision) throw DatastoreError.conflict(c.key);
-    }
-    for (const op of ops) {
-      if (op.type === 'put' && op.lease && !this.leases.has(op.lease.id)) {
-        throw new DatastoreError('lost', `datastore: lease ${op.lease.id} not found`);
-      }
-    }
-    // Like etcd, a transaction that changes nothing (only deletes of absent keys) keeps the revision.
-    const effective = ops.filter((op) => op.type === 'put' || this.rows.has(op.key));
-    if (effective.length === 0) return this.revision;
-    const rev = ++this.revision;
-    const events: WatchEvent[] = [];
-    for (const op of effective) {
-      const old = this.rows.get(op.key);
-      if (old?.lease) this.leases.get(old.lease)?.keys.delete(op.key);
-      if (op.type === 'put') {
-        const lease = op.lease?.id;
-        this.rows.set(op.key, { value: op.value, revision: rev, createRevision: old?.createRevision ?? rev, lease });
-        if (lease) this.leases.get(lease)!.keys.add(op.key);
-        events.push({ type: 'put', key: op.key, value: op.value, revision: rev });
-      } else {
-        this.rows.delete(op.key);
-        events.push({ type: 'delete', key: op.key, revision: rev });
-      }
-    }
-    this.record(events);
-    this.save();
-    return rev;
+  async txn(compares: Compare[], ops: TxnOp[]): Promise<number> {
+    return this.mutate(() => this.apply(compares, ops));
   }
 
   watch(prefix: string, fromRevision: number, onEvent: (e: WatchEvent) => void, onError?: WatchErrorHandler): Watch {
     this.assertOpen();
-    const w: Watcher = { prefix, onEvent, queue: [], scheduled: false, dead: false };
-    const from = fromRevision <= 0 ? this.revision + 1 : fromRevision;
+    // Catch up with the file first, so "from now" means now and not our last read.
+    try {
+      this.refresh();
+    } catch (e) {
+      queueMicrotask(() => onError?.(e as DatastoreError));
+      return { cancel: () => undefined };
+    }
+    const w: Watcher = { prefix, onEvent, queue: [], scheduled: false, dead: false, ...(onError ? { onError } : {}) };
+    const from = fromRevision <= 0 ? this.state.revision + 1 : fromRevision;
     if (from <= this.compactRevision) {
       const err = new DatastoreError('compacted', `datastore: revision ${from} is compacted (oldest ${this.compactRevision + 1})`, this.compactRevision);
       queueMicrotask(() => onError?.(err));
@@ -157,61 +135,260 @@ export class EmbeddedDatastore implements Datastore {
 
   /** Drops history up to and including `revision` (etcd's compaction); watches from before fail. */
   compact(revision: number): void {
-    this.compactRevision = Math.max(this.compactRevision, Math.min(revision, this.revision));
+    this.compactRevision = Math.max(this.compactRevision, Math.min(revision, this.state.revision));
     this.history = this.history.filter((e) => e.revision > this.compactRevision);
   }
 
   async grant(ttlSeconds: number): Promise<Lease> {
-    this.assertOpen();
-    const id = String(this.nextLease++);
-    const row: LeaseRow = { ttlMs: ttlSeconds * 1000, expires: this.now() + ttlSeconds * 1000, keys: new Set(), lost: [] };
-    this.leases.set(id, row);
+    const ttlMs = ttlSeconds * 1000;
+    const id = await this.mutate(() => {
+      const lid = String(this.state.nextLease++);
+      this.state.leases.set(lid, { ttlMs, expires: this.now() + ttlMs });
+      this.dirty = true;
+      return lid;
+    });
+    const own: OwnLease = { lost: [] };
+    this.own.set(id, own);
+    const keepAlive = () => this.mutate(() => {
+      const l = this.state.leases.get(id);
+      if (!l) throw new DatastoreError('lost', `datastore: lease ${id} expired`);
+      l.expires = this.now() + l.ttlMs;
+      this.dirty = true; // no new revision: etcd's keep-alive changes no key either
+    });
     if (this.timers) {
       // Refresh at a third of the TTL, as etcd clients do, so one missed tick does not expire it.
-      row.timer = setInterval(() => { if (this.leases.has(id)) row.expires = this.now() + row.ttlMs; }, Math.max(50, row.ttlMs / 3));
-      row.timer.unref();
+      // A failed refresh (lock busy, disk full) is retried by the next tick; if the lease
+      // expires meanwhile its owner hears it through onLost.
+      own.timer = setInterval(() => { if (this.own.has(id) && !this.closed) void keepAlive().catch(() => undefined); }, Math.max(50, ttlMs / 3));
+      own.timer.unref();
     }
     return {
       id,
       keepAlive: async () => {
-        this.expireLeases();
-        if (!this.leases.has(id)) throw new DatastoreError('lost', `datastore: lease ${id} expired`);
-        row.expires = this.now() + row.ttlMs;
+        try {
+          await keepAlive();
+        } catch (e) {
+          this.checkOwnLeases();
+          throw e;
+        }
       },
-      revoke: async () => { this.dropLease(id); },
-      onLost: (cb) => { row.lost.push(cb); },
+      revoke: async () => {
+        if (this.closed) return;
+        await this.mutate(() => this.dropLease(id));
+      },
+      onLost: (cb) => { own.lost.push(cb); },
     };
   }
 
-  /** Expires leases whose TTL has passed on the injected clock (called on every operation). */
+  /** Expires leases whose TTL has passed on the injected clock (memory stores; fake-clock tests). */
   expireLeases(): void {
-    const t = this.now();
-    for (const [id, l] of this.leases) if (l.expires <= t) this.dropLease(id);
+    if (this.file || this.closed) return;
+    this.expire();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.sweep) clearInterval(this.sweep);
-    for (const l of this.leases.values()) if (l.timer) clearInterval(l.timer);
+    if (this.poll) clearInterval(this.poll);
+    for (const l of this.own.values()) if (l.timer) clearInterval(l.timer);
+    this.own.clear();
     for (const w of this.watchers) w.dead = true;
     this.watchers.clear();
   }
 
+  // ---- state changes -------------------------------------------------------------------------
+
+  /**
+   * Runs `body` on the current state and saves it. With a file: inside the lock, after
+   * re-reading the file, so compares see every process's writes. Expired leases go first.
+   */
+  private async mutate<T>(body: () => T): Promise<T> {
+    this.assertOpen();
+    if (!this.file) {
+      this.expire();
+      return body();
+    }
+    return this.file.locked(() => {
+      this.refresh(true);
+      this.dirty = false;
+      try {
+        this.expire();
+        return body();
+      } finally {
+        // Expiries are saved even when the body's compares failed.
+        if (this.dirty) this.file!.write(this.state);
+        this.dirty = false;
+      }
+    });
+  }
+
+  private apply(compares: Compare[], ops: TxnOp[]): number {
+    const st = this.state;
+    for (const c of compares) {
+      if ((st.keys.get(c.key)?.revision ?? 0) !== c.revision) throw DatastoreError.conflict(c.key);
+    }
+    for (const op of ops) {
+      if (op.type === 'put' && op.lease && !st.leases.has(op.lease.id)) {
+        throw new DatastoreError('lost', `datastore: lease ${op.lease.id} not found`);
+      }
+    }
+    // Like etcd, a transaction that changes nothing (only deletes of absent keys) keeps the revision.
+    const effective = ops.filter((op) => op.type === 'put' || st.keys.has(op.key));
+    if (effective.length === 0) return st.revision;
+    const rev = ++st.revision;
+    const events: WatchEvent[] = [];
+    for (const op of effective) {
+      if (op.type === 'put') {
+        const old = st.keys.get(op.key);
+        const row: FileRow = { value: op.value, revision: rev, createRevision: old?.createRevision ?? rev };
+        if (op.lease) row.lease = op.lease.id;
+        st.keys.set(op.key, row);
+        events.push({ type: 'put', key: op.key, value: op.value, revision: rev });
+      } else {
+        this.removeKey(op.key, rev);
+        events.push({ type: 'delete', key: op.key, revision: rev });
+      }
+    }
+    this.dirty = true;
+    this.record(events);
+    return rev;
+  }
+
+  private removeKey(key: string, rev: number): void {
+    const st = this.state;
+    st.keys.delete(key);
+    if (!this.file) return;
+    st.deleted.push([key, rev]);
+    // Trim in batches so a delete costs O(1) amortised; the floor tells readers what was cut.
+    if (st.deleted.length > this.deleteLogSize + (this.deleteLogSize >> 2)) {
+      const cut = st.deleted.length - this.deleteLogSize;
+      st.deletedFloor = Math.max(st.deletedFloor, st.deleted[cut - 1]![1]);
+      st.deleted.splice(0, cut);
+    }
+  }
+
+  /** Expired leases and their keys go, at one new revision (inside `mutate`, or memory). */
+  private expire(): void {
+    const t = this.now();
+    for (const [id, l] of this.state.leases) if (l.expires <= t) this.dropLease(id);
+  }
+
   private dropLease(id: string): void {
-    const l = this.leases.get(id);
-    if (!l) return;
-    this.leases.delete(id);
-    if (l.timer) clearInterval(l.timer);
-    const keys = [...l.keys].filter((k) => this.rows.get(k)?.lease === id);
-    if (keys.length > 0 && !this.closed) {
-      const rev = ++this.revision;
-      for (const k of keys) this.rows.delete(k);
-      // Leased keys are not in the file, so there is nothing to save.
+    const st = this.state;
+    if (!st.leases.delete(id)) return;
+    this.dirty = true;
+    const keys = [...st.keys].filter(([, r]) => r.lease === id).map(([k]) => k);
+    if (keys.length > 0) {
+      const rev = ++st.revision;
+      for (const k of keys) this.removeKey(k, rev);
       this.record(keys.map((key) => ({ type: 'delete' as const, key, revision: rev })));
     }
-    for (const cb of l.lost) cb();
+    this.checkOwnLeases();
   }
+
+  /** Tells the owners of leases that are gone (expired here or elsewhere, revoked). */
+  private checkOwnLeases(): void {
+    for (const [id, own] of this.own) {
+      if (this.state.leases.has(id)) continue;
+      this.own.delete(id);
+      if (own.timer) clearInterval(own.timer);
+      // Later, not inside the file lock: a callback that re-grants must not wait on ourselves.
+      queueMicrotask(() => {
+        for (const cb of own.lost) {
+          try { cb(); } catch { /* a callback's failure is its owner's business */ }
+        }
+      });
+    }
+  }
+
+  // ---- other processes' writes -----------------------------------------------------------------
+
+  /** Before a read: catch up with the file and expire what is due (which needs the lock). */
+  private async sync(): Promise<void> {
+    this.assertOpen();
+    if (!this.file) {
+      this.expire();
+      return;
+    }
+    this.refresh();
+    if (this.due()) await this.mutate(() => undefined);
+  }
+
+  private due(): boolean {
+    const t = this.now();
+    for (const l of this.state.leases.values()) if (l.expires <= t) return true;
+    return false;
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    if (!this.file) {
+      this.expire();
+      return;
+    }
+    try {
+      this.refresh();
+    } catch (e) {
+      // A file that went bad under a running process: every watcher hears it once (a
+      // resyncing watch then retries its list until the file is repaired); the state we have
+      // is kept, never reset.
+      for (const w of [...this.watchers]) {
+        w.dead = true;
+        this.watchers.delete(w);
+        const err = e as DatastoreError;
+        queueMicrotask(() => w.onError?.(err));
+      }
+      return;
+    }
+    if (this.due()) void this.mutate(() => undefined).catch(() => undefined);
+  }
+
+  /**
+   * Takes in the file as other processes left it: puts for keys whose mod revision is newer
+   * than what we hold, deletes from the file's delete log at their own revisions (or, for
+   * deletes older than the log keeps, at the log's floor), in revision order. A key changed
+   * twice between two reads shows its latest value only (as after an etcd compaction).
+   */
+  private refresh(force = false): void {
+    if (!this.file) return;
+    const got = this.file.readIfChanged(force);
+    if (!got) {
+      // With force, undefined means the file is gone: an empty store that keeps our revision.
+      if (!force) return;
+    }
+    const next = got ?? { ...emptyState(), revision: this.state.revision, nextLease: this.state.nextLease };
+    const cur = this.state.keys;
+    const seen = this.state.revision;
+    const events: WatchEvent[] = [];
+    const deletedHere = new Set<string>();
+    for (const [k, rev] of next.deleted) {
+      if (rev <= seen) continue;
+      const had = cur.get(k);
+      // Only keys we knew before that delete (a key created and deleted unseen is no news).
+      if (had && had.revision < rev && !deletedHere.has(k)) {
+        deletedHere.add(k);
+        events.push({ type: 'delete', key: k, revision: rev });
+      }
+    }
+    // Deleted longer ago than the log remembers (or the file was replaced): at the log's floor.
+    const lateRev = Math.min(Math.max(next.revision, seen), Math.max(seen + 1, next.deletedFloor));
+    for (const k of cur.keys()) {
+      if (!next.keys.has(k) && !deletedHere.has(k)) events.push({ type: 'delete', key: k, revision: lateRev });
+    }
+    for (const [k, r] of next.keys) {
+      const old = cur.get(k);
+      if (old && old.revision === r.revision && old.value === r.value) continue;
+      events.push({ type: 'put', key: k, value: r.value, revision: r.revision });
+    }
+    // Our revision never goes backwards, even if the file was replaced by an older copy.
+    next.revision = Math.max(next.revision, seen);
+    this.state = next;
+    events.sort((a, b) => a.revision - b.revision);
+    if (events.length > 0) this.record(events);
+    this.checkOwnLeases();
+  }
+
+  // ---- watches ---------------------------------------------------------------------------------
 
   private record(events: WatchEvent[]): void {
     this.history.push(...events);
@@ -245,36 +422,11 @@ export class EmbeddedDatastore implements Datastore {
   private assertOpen(): void {
     if (this.closed) throw new DatastoreError('unavailable', 'datastore: closed');
   }
-
-  /**
-   * Takes in another process's writes to the file: the differences become watch events (at
-   * their own revisions), and our revision never goes backwards.
-   */
-  private refresh(): void {
-    const st: FileState | undefined = this.file?.readIfChanged();
-    if (!st) return;
-    const events: WatchEvent[] = [];
-    for (const [k, r] of this.rows) {
-      if (!r.lease && !st.keys.has(k)) {
-        this.rows.delete(k);
-        events.push({ type: 'delete', key: k, revision: st.revision });
-      }
-    }
-    for (const [k, r] of st.keys) {
-      const cur = this.rows.get(k);
-      if (cur && cur.revision === r.revision && cur.value === r.value) continue;
-      this.rows.set(k, { ...r });
-      events.push({ type: 'put', key: k, value: r.value, revision: r.revision });
-    }
-    this.revision = Math.max(this.revision, st.revision);
-    events.sort((a, b) => a.revision - b.revision);
-    if (events.length > 0) this.record(events);
-  }
-
-  private save(): void {
-    if (!this.file) return;
-    const keys: Array<[string, Row]> = [];
-    for (const [k, r] of this.rows) if (!r.lease) keys.push([k, r]);
-    this.file.write({ revision: this.revision, keys });
-  }
 }
+
+function toKeyValue(key: string, r: FileRow): KeyValue {
+  const kv: KeyValue = { key, value: r.value, revision: r.revision, createRevision: r.createRevision };
+  if (r.lease) kv.lease = r.lease;
+  return kv;
+}
+

@@ -1,15 +1,16 @@
 /**
  * src/datastore: one key-value interface (get, list, compare-and-swap put, delete, txn, watch
- * from a revision, leases) with an embedded and an etcd v3 implementation (contract 4), the
- * resources of contract 5 on top (validation, documents, keys), the peers a speaker should
- * have (`peersForNode`, the live `PeerSource`), reflector registration and status writers,
- * and block-affinity IPAM. Data flow: CLI / daemons -> resources -> Datastore -> embedded map
- * or etcd; watches -> resyncingWatch -> PeerSource -> the reflector / node agent.
+ * from a revision, leases) with two implementations (contract 4): embedded (the host's shared
+ * file; `memory` for a private in-process store) and etcd v3; the resources of contract 5 on
+ * top (validation, documents, keys), the peers a speaker should have (`peersForNode`, the
+ * live `PeerSource`), reflector registration and status writers, and block-affinity IPAM.
+ * Data flow: CLI / daemons -> resources -> Datastore -> shared file, memory or etcd;
+ * watches -> resyncingWatch -> PeerSource -> the reflector / node agent.
  */
 export * from './store';
 export { EmbeddedDatastore, EmbeddedOptions } from './embedded';
 export { EtcdDatastore, EtcdOptions } from './etcd';
-export { openDatastore, parseDatastoreUrl, withDatastore, DatastoreUrl } from './open';
+export { openDatastore, parseDatastoreUrl, withDatastore, DatastoreUrl, defaultDataDir, embeddedPath, DATASTORE_URL_FORMS } from './open';
 export { resyncingWatch, ResyncingWatch, ResyncingWatchOptions } from './resync';
 export * from './resources/types';
 export { ResourceError, validateResource } from './resources/validate';

@@ -58,7 +58,8 @@ export interface Lease {
 }
 
 export interface Datastore {
-  readonly kind: 'embedded' | 'etcd';
+  /** embedded: the host's shared file; memory: private to this process; etcd: a cluster. */
+  readonly kind: 'embedded' | 'memory' | 'etcd';
   get(key: string): Promise<KeyValue | undefined>;
   list(prefix: string): Promise<ListResult>;
   /** Returns the new store revision; throws DatastoreError 'conflict' when expectRevision fails. */

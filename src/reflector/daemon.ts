@@ -70,6 +70,10 @@ export interface DaemonOptions {
 }
 
 export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}): Promise<RunningDaemon> {
+  // First: a datastore that cannot be opened (a corrupt embedded file) stops the start with
+  // its one-line error before any socket is open.
+  const store = opts.datastore ?? openDatastore(cfg.datastore);
+  const ownsStore = opts.datastore === undefined;
   const logger = opts.logger ?? createLogger({ level: cfg.log, name: cfg.name });
   const metrics = opts.metrics ?? createMetrics();
   const engine = new RoutingEngine({
@@ -104,8 +108,6 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     follow(speaker.addPeer(neighborToSession(n)), sessionSettings(n));
   }
 
-  const store = opts.datastore ?? openDatastore(cfg.datastore);
-  const ownsStore = opts.datastore === undefined;
   const peerSource = new PeerSource(store, cfg.name, (c) => {
     for (const p of c.removed) {
       if (fromFile.has(p.peerIP)) continue;

@@ -1,6 +1,10 @@
-// One contract suite run against both implementations (contract 4): embedded, and a real etcd.
+// One contract suite run against both implementations (contract 4): embedded (private
+// `memory` and the shared file), and a real etcd.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { skipReason } from '../helpers/env';
 import { startEtcd, EtcdCluster } from '../helpers/etcd';
 import { Datastore, DatastoreError, WatchEvent } from '../../src/datastore/store';
@@ -117,9 +121,15 @@ function contract(name: string, skip: string | false, make: () => Promise<{ ds: 
   });
 }
 
-contract('embedded', false, async () => {
+contract('memory', false, async () => {
   const ds = new EmbeddedDatastore();
   return { ds, done: () => ds.close() };
+});
+
+contract('embedded (shared file)', false, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-contract-'));
+  const ds = new EmbeddedDatastore({ path: path.join(dir, 'datastore.json') });
+  return { ds, done: async () => { await ds.close(); rmSync(dir, { recursive: true, force: true }); } };
 });
 
 let cluster: EtcdCluster | undefined;

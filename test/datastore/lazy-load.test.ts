@@ -2,6 +2,9 @@
 // datastore is opened, so a reflector on the embedded datastore never pays for it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 const loaded = (pkg: string): string[] =>
   Object.keys(require.cache).filter((f) => f.includes(`${'node_modules'}/${pkg}/`));
@@ -11,8 +14,14 @@ test('importing the reflector daemon and opening the embedded datastore leaves e
   const daemon = require('../../src/reflector/daemon') as typeof import('../../src/reflector/daemon');
   const ds = require('../../src/datastore') as typeof import('../../src/datastore');
   assert.equal(typeof daemon.startReflector, 'function');
-  const store = ds.openDatastore('embedded');
-  await store.close();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-lazy-'));
+  try {
+    const store = ds.openDatastore('embedded', { VROUTE_DATA_DIR: dir });
+    await store.put('/k', 'v');
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   assert.deepEqual(loaded('etcd3'), []);
   assert.deepEqual(loaded('@grpc/grpc-js'), []);
 });

@@ -36,7 +36,7 @@ const RR_CONFIG = JSON.stringify({
     { address: '192.0.2.5', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
     { address: '192.0.2.6', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2, addPath: 'send', addPathSend: 2 },
   ],
-  datastore: 'embedded', api: '127.0.0.1:8179', log: 'warn',
+  datastore: 'memory', api: '127.0.0.1:8179', log: 'warn',
 });
 
 function birdConf(self: string, routes: string[], channelExtra = ''): string {
@@ -172,7 +172,7 @@ test('max-prefix interop: BIRD sending more than maxPrefixes gets Cease / Maximu
       rr = spawnReflector(h0!.ns, dir, {
         name: 'rr-maxp', routerId: '192.0.2.1', asn: 65000, listen: { address: '0.0.0.0', port: 179 }, reflector: { clusterId: '192.0.2.1' },
         neighbors: [{ address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, passive: true, maxPrefixes: 5 }],
-        datastore: 'embedded', api: '127.0.0.1:8179', log: 'warn',
+        datastore: 'memory', api: '127.0.0.1:8179', log: 'warn',
       });
       const routes = Array.from({ length: 8 }, (_, i) => `10.70.${i}.0/24`);
       // A long error wait: BIRD stays down after the Cease, so what we see is the first one.

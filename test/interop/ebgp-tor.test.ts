@@ -27,7 +27,7 @@ const RR_CONFIG = JSON.stringify({
     { address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
     { address: '192.0.2.3', asn: 64512, holdTime: 9, connectRetryTime: 2 },
   ],
-  datastore: 'embedded', api: `127.0.0.1:${API_PORT}`, log: 'warn',
+  datastore: 'memory', api: `127.0.0.1:${API_PORT}`, log: 'warn',
 });
 
 const BIRD_CONF = `router id 192.0.2.2;

@@ -23,7 +23,7 @@ function rrConfig(name: string, routerId: string): string {
       { address: '192.0.2.3', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
       { address: '192.0.2.4', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
     ],
-    datastore: 'embedded', log: 'warn',
+    datastore: 'memory', log: 'warn',
   });
 }
 

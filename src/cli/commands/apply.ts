@@ -6,7 +6,8 @@ import { parseDocuments, putResource, resourceKey, withDatastore } from '../../d
 import { CliError } from '../api-client';
 import { runCli } from '../run';
 
-export const DATASTORE_HELP = 'embedded[:PATH] or etcd://host:port[,host:port] (default $VROUTE_DATASTORE or embedded)';
+// `embedded` is the host's shared file (contract 4), so what apply writes reaches running daemons.
+export const DATASTORE_HELP = 'embedded (the host\'s shared file, $VROUTE_DATA_DIR/datastore.json), embedded:PATH, memory or etcd://host:port[,host:port] (default $VROUTE_DATASTORE or embedded)';
 
 function readInput(file: string): string {
   try {
