@@ -22,6 +22,8 @@ test('a full contract-2 config validates with defaults filled in', () => {
   assert.deepEqual(c.api, { host: '127.0.0.1', port: 8179 });
   assert.deepEqual(c.gracefulRestart, { staleTime: 360 });
   assert.equal(validateConfig({ ...base, gracefulRestart: { staleTime: 30 } }).gracefulRestart.staleTime, 30);
+  for (const ds of ['embedded', 'embedded:/srv/vr/ds.json', 'memory', 'etcd://10.0.0.1:2379']) assert.equal(validateConfig({ ...base, datastore: ds }).datastore, ds);
+  assert.equal(validateConfig(base).datastore, 'embedded', 'the shared file by default');
 });
 
 const bad: Array<[string, unknown, string]> = [
@@ -34,7 +36,7 @@ const bad: Array<[string, unknown, string]> = [
   ['duplicate neighbor', { ...base, neighbors: [{ address: '10.0.0.2', asn: 1 }, { address: '10.0.0.2', asn: 2 }] }, 'neighbors[1].address: 10.0.0.2 is already neighbors[0]'],
   ['bad dynamic prefix', { ...base, dynamicNeighbors: [{ prefix: '10.0.0.0/33', asn: 1 }] }, 'dynamicNeighbors[0].prefix: "10.0.0.0/33" is not a prefix'],
   ['bad api', { ...base, api: 'localhost' }, 'api: "localhost" is not host:port'],
-  ['bad datastore', { ...base, datastore: 'redis://x' }, 'datastore: "redis://x" is not embedded'],
+  ['bad datastore', { ...base, datastore: 'redis://x' }, 'datastore: "redis://x" is not embedded, embedded:PATH, memory or etcd'],
   ['bad log', { ...base, log: 'loud' }, 'log: "loud" is not a log level'],
   ['stale time 0', { ...base, gracefulRestart: { staleTime: 0 } }, 'gracefulRestart.staleTime: 0 is not a whole number from 1 to 3600'],
   ['graceful restart typo', { ...base, gracefulRestart: { stalleTime: 5 } }, 'gracefulRestart.stalleTime: unknown field'],
