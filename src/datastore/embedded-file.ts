@@ -6,9 +6,11 @@
 //   it, so compare-and-swap holds across processes.
 // - Never reset: a file that does not parse (corrupt, half-written by something else) is a
 //   DatastoreError naming the file; it is never overwritten with an empty store.
-// Format: {format, revision, nextLease, keys: {KEY: {value, revision, createRevision, lease?}},
+// Format: {format, serial, revision, nextLease, keys: {KEY: {value, revision, createRevision, lease?}},
 // leases: {ID: {ttlMs, expires}}, deleted: [[KEY, revision], ...], deletedFloor}. `deleted`
 // holds the last deletes so other processes turn them into watch events at their own revision.
+// `serial` counts writes (keep-alives too) and comes first, so a poll reads a few bytes to
+// learn whether anything changed: stat times are too coarse (a jiffy) and inodes are reused.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +21,8 @@ export const FILE_FORMAT = 'vroute-datastore/1';
 export interface FileRow { value: string; revision: number; createRevision: number; lease?: string }
 export interface FileLease { ttlMs: number; /** Wall-clock ms; every process on the host shares the clock. */ expires: number }
 export interface FileState {
+  /** Bumped by every write of the file. */
+  serial: number;
   revision: number;
   nextLease: number;
   keys: Map<string, FileRow>;
@@ -31,7 +35,7 @@ export interface FileState {
 
 export function emptyState(): FileState {
   // etcd starts an empty store at revision 1.
-  return { revision: 1, nextLease: 1, keys: new Map(), leases: new Map(), deleted: [], deletedFloor: 0 };
+  return { serial: 0, revision: 1, nextLease: 1, keys: new Map(), leases: new Map(), deleted: [], deletedFloor: 0 };
 }
 
 const LOCK_STALE_MS = 10000; // a lock this old belongs to a crashed or hung writer
@@ -63,6 +67,7 @@ export function parseState(file: string, text: string): FileState {
   if (doc.format !== undefined && doc.format !== FILE_FORMAT) throw invalid(file, `has format ${JSON.stringify(doc.format)}, not ${FILE_FORMAT}`);
   const st = emptyState();
   st.revision = doc.revision;
+  st.serial = isNum(doc.serial) ? doc.serial : 0;
   st.nextLease = isNum(doc.nextLease) ? doc.nextLease : 1;
   for (const [k, r] of Object.entries(doc.keys as Record<string, Partial<FileRow>>)) {
     if (typeof r?.value !== 'string' || !isNum(r.revision) || r.revision > st.revision) throw invalid(file, `has a broken entry for key ${k}`);
@@ -89,7 +94,8 @@ export function parseState(file: string, text: string): FileState {
 }
 
 export class StoreFile {
-  private stamp = '';
+  /** `serial:size` of the file last read or written; undefined: none yet, null: no file. */
+  private stamp: string | null | undefined;
 
   constructor(readonly file: string) {}
 
@@ -100,40 +106,59 @@ export class StoreFile {
 
   /** The file's state if it changed since we last read or wrote it (or always, with force). */
   readIfChanged(force = false): FileState | undefined {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(this.file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        // Gone (never written, or removed by an operator): a later write starts it afresh.
-        if (!force && this.stamp === 'none') return undefined;
-        this.stamp = 'none';
-        return undefined;
-      }
-      throw unavailable('read', this.file, e);
+    if (!force && this.stamp !== undefined) {
+      const head = this.head();
+      if (head !== undefined && head === this.stamp) return undefined;
     }
-    // The inode changes on every write (rename); ctime and size guard against inode reuse.
-    const stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-    if (!force && stamp === this.stamp) return undefined;
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        // Not written yet, or removed by an operator: a later write starts it afresh.
+        this.stamp = null;
+        return undefined;
+      }
       throw unavailable('read', this.file, e);
     }
     const state = parseState(this.file, text);
-    this.stamp = stamp;
+    this.stamp = `${state.serial}:${Buffer.byteLength(text)}`;
     return state;
   }
 
+  /**
+   * `serial:size` from the start of the file (null: no file; undefined: not readable that
+   * way). The size catches a file cut short or rewritten by something other than vroute.
+   */
+  private head(): string | null | undefined {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      return undefined; // let the full read report it
+    }
+    try {
+      const buf = Buffer.alloc(128);
+      const n = fs.readSync(fd, buf, 0, buf.length, 0);
+      const m = /^\{"format":"[^"]*","serial":(\d+),/.exec(buf.toString('latin1', 0, n));
+      return m ? `${m[1]}:${fs.fstatSync(fd).size}` : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Writes `state` (its serial bumped) atomically. */
   write(state: FileState): void {
     const keys: Record<string, FileRow> = {};
     for (const [k, r] of state.keys) keys[k] = r.lease ? { ...r } : { value: r.value, revision: r.revision, createRevision: r.createRevision };
     const leases: Record<string, FileLease> = {};
     for (const [id, l] of state.leases) leases[id] = { ttlMs: l.ttlMs, expires: l.expires };
+    const serial = state.serial + 1;
     const text = JSON.stringify({
-      format: FILE_FORMAT, revision: state.revision, nextLease: state.nextLease, keys, leases,
+      format: FILE_FORMAT, serial, revision: state.revision, nextLease: state.nextLease, keys, leases,
       deleted: state.deleted, deletedFloor: state.deletedFloor,
     });
     const tmp = path.join(path.dirname(this.file), `.${path.basename(this.file)}.${process.pid}.tmp`);
@@ -146,12 +171,12 @@ export class StoreFile {
         fs.closeSync(fd);
       }
       fs.renameSync(tmp, this.file);
-      const st = fs.statSync(this.file);
-      this.stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     } catch (e) {
       try { fs.unlinkSync(tmp); } catch { /* not created */ }
       throw unavailable('write', this.file, e);
     }
+    state.serial = serial;
+    this.stamp = `${serial}:${Buffer.byteLength(text)}`;
   }
 
   /**

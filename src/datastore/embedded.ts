@@ -347,7 +347,7 @@ export class EmbeddedDatastore implements Datastore {
    * Takes in the file as other processes left it: puts for keys whose mod revision is newer
    * than what we hold, deletes from the file's delete log at their own revisions (or, for
    * deletes older than the log keeps, at the log's floor), in revision order. A key changed
-   * twice between two reads shows its latest value only (as after an etcd compaction).
+   * twice between two looks shows its latest value only (as after an etcd compaction).
    */
   private refresh(force = false): void {
     if (!this.file) return;
@@ -361,11 +361,13 @@ export class EmbeddedDatastore implements Datastore {
     const seen = this.state.revision;
     const events: WatchEvent[] = [];
     const deletedHere = new Set<string>();
-    for (const [k, rev] of next.deleted) {
-      if (rev <= seen) continue;
-      const had = cur.get(k);
-      // Only keys we knew before that delete (a key created and deleted unseen is no news).
-      if (had && had.revision < rev && !deletedHere.has(k)) {
+    // The latest delete of each key since we last looked: reported when we held the key, or
+    // when it is gone now (created and deleted between two looks: the delete still happened,
+    // as an etcd watcher would hear; a resyncing watch ignores deletes of keys it never saw).
+    const lastDelete = new Map<string, number>();
+    for (const [k, rev] of next.deleted) if (rev > seen) lastDelete.set(k, rev);
+    for (const [k, rev] of lastDelete) {
+      if (cur.has(k) || !next.keys.has(k)) {
         deletedHere.add(k);
         events.push({ type: 'delete', key: k, revision: rev });
       }

@@ -86,7 +86,8 @@ test('a watcher in another process sees puts and deletes at their revisions; our
     await ds.delete('/w/a');
     const r4 = (await ds.list('/w/')).revision;
     await ds.put('/other/z', 'not watched');
-    await waitFor('delete of /w/a seen', () => (w.lines.some((l) => l.type === 'delete' && l.key === '/w/a') ? true : undefined), 10_000, 20);
+    await waitFor('delete of /w/a seen', () => (w.lines.some((l) => l.type === 'delete' && l.key === '/w/a') ? true : undefined), 10_000, 20)
+      .catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(w.lines)} r=${[r1, r2, r3, r4]}`); });
     const evs = w.lines.slice(1).map((l) => [l.type, l.key, l.value ?? null, l.revision]);
     // Each put at its own revision (the watcher may poll between our writes or not: when it
     // does not, the superseded value of /w/a is not shown, as after a compaction).
