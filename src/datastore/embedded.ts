@@ -10,6 +10,7 @@
 //   ttl + pollMs later when a daemon is running). A closed store's leases expire the same way
 //   (as etcd's do when a client goes away without revoking).
 // - Without a path (`memory`) it is a private in-process store: tests, one-shot tools.
+import { fileChanges } from './embedded-diff';
 import { emptyState, FileRow, FileState, StoreFile } from './embedded-file';
 import {
   Compare, Datastore, DatastoreError, DeleteOptions, KeyValue, Lease, ListResult, PutOptions, TxnOp, Watch,
@@ -54,6 +55,7 @@ export class EmbeddedDatastore implements Datastore {
   private readonly file?: StoreFile;
   /** Set when a write must be saved (inside `mutate`). */
   private dirty = false;
+  private expiring?: Promise<void>;
 
   constructor(private readonly opts: EmbeddedOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -311,7 +313,19 @@ export class EmbeddedDatastore implements Datastore {
       return;
     }
     this.refresh();
-    if (this.due()) await this.mutate(() => undefined);
+    if (this.due()) await this.expireShared();
+  }
+
+  /**
+   * Deletes expired leases' keys in the file (one attempt at a time per process). A read goes
+   * on when that write cannot be made (a read-only file, a lock held too long): the expiry
+   * waits for the next process that can write.
+   */
+  private expireShared(): Promise<void> {
+    this.expiring ??= this.mutate(() => undefined)
+      .catch((e: unknown) => { if (!(e instanceof DatastoreError && e.code === 'unavailable')) throw e; })
+      .finally(() => { this.expiring = undefined; });
+    return this.expiring;
   }
 
   private due(): boolean {
@@ -340,52 +354,22 @@ export class EmbeddedDatastore implements Datastore {
       }
       return;
     }
-    if (this.due()) void this.mutate(() => undefined).catch(() => undefined);
+    if (this.due()) void this.expireShared().catch(() => undefined);
   }
 
-  /**
-   * Takes in the file as other processes left it: puts for keys whose mod revision is newer
-   * than what we hold, deletes from the file's delete log at their own revisions (or, for
-   * deletes older than the log keeps, at the log's floor), in revision order. A key changed
-   * twice between two looks shows its latest value only (as after an etcd compaction).
-   */
+  /** Takes in the file as other processes left it: their writes become watch events here. */
   private refresh(force = false): void {
     if (!this.file) return;
     const got = this.file.readIfChanged(force);
-    if (!got) {
-      // With force, undefined means the file is gone: an empty store that keeps our revision.
-      if (!force) return;
-    }
+    // Without force, undefined means unchanged; with force, that the file is gone: an empty
+    // store that keeps our revision.
+    if (!got && !force) return;
     const next = got ?? { ...emptyState(), revision: this.state.revision, nextLease: this.state.nextLease };
-    const cur = this.state.keys;
     const seen = this.state.revision;
-    const events: WatchEvent[] = [];
-    const deletedHere = new Set<string>();
-    // The latest delete of each key since we last looked: reported when we held the key, or
-    // when it is gone now (created and deleted between two looks: the delete still happened,
-    // as an etcd watcher would hear; a resyncing watch ignores deletes of keys it never saw).
-    const lastDelete = new Map<string, number>();
-    for (const [k, rev] of next.deleted) if (rev > seen) lastDelete.set(k, rev);
-    for (const [k, rev] of lastDelete) {
-      if (cur.has(k) || !next.keys.has(k)) {
-        deletedHere.add(k);
-        events.push({ type: 'delete', key: k, revision: rev });
-      }
-    }
-    // Deleted longer ago than the log remembers (or the file was replaced): at the log's floor.
-    const lateRev = Math.min(Math.max(next.revision, seen), Math.max(seen + 1, next.deletedFloor));
-    for (const k of cur.keys()) {
-      if (!next.keys.has(k) && !deletedHere.has(k)) events.push({ type: 'delete', key: k, revision: lateRev });
-    }
-    for (const [k, r] of next.keys) {
-      const old = cur.get(k);
-      if (old && old.revision === r.revision && old.value === r.value) continue;
-      events.push({ type: 'put', key: k, value: r.value, revision: r.revision });
-    }
+    const events = fileChanges(this.state.keys, seen, next);
     // Our revision never goes backwards, even if the file was replaced by an older copy.
     next.revision = Math.max(next.revision, seen);
     this.state = next;
-    events.sort((a, b) => a.revision - b.revision);
     if (events.length > 0) this.record(events);
     this.checkOwnLeases();
   }

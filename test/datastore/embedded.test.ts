@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { EmbeddedDatastore } from '../../src/datastore/embedded';
 import { defaultDataDir, openDatastore, parseDatastoreUrl } from '../../src/datastore/open';
 import { DatastoreError } from '../../src/datastore/store';
+import { fileChanges } from '../../src/datastore/embedded-diff';
+import { emptyState } from '../../src/datastore/embedded-file';
 
 test('embedded:PATH survives a restart with keys, revisions and leases; no temp files left', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-emb-'));
@@ -227,4 +229,21 @@ test('embedded:PATH shared by two stores (two processes on one host): CAS holds,
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('fileChanges: another process\'s writes as events at their own revisions', () => {
+  const row = (value: string, revision: number, createRevision = revision) => ({ value, revision, createRevision });
+  const cur = new Map([['/a', row('1', 3)], ['/b', row('x', 4)], ['/c', row('old', 2)], ['/gone', row('g', 2)]]);
+  const next = emptyState();
+  next.revision = 12;
+  next.keys.set('/a', row('1', 3)); // unchanged: no event
+  next.keys.set('/b', row('y', 9, 4)); // changed twice unseen: the latest value only
+  next.keys.set('/c', row('new', 11, 11)); // deleted at 10, created again at 11
+  next.keys.set('/d', row('d', 7)); // new
+  next.deleted = [['/c', 10], ['/e', 8], ['/old', 3]]; // /e: created and deleted unseen; /old: before `seen`
+  next.deletedFloor = 6; // /gone was deleted longer ago than the log keeps
+  assert.deepEqual(fileChanges(cur, 5, next).map((e) => `${e.type} ${e.key} ${e.value ?? ''}@${e.revision}`), [
+    'delete /gone @6', 'put /d d@7', 'delete /e @8', 'put /b y@9', 'delete /c @10', 'put /c new@11',
+  ]);
+  assert.deepEqual(fileChanges(cur, 5, { ...next, keys: new Map(cur), deleted: [], deletedFloor: 0 }), [], 'nothing new');
 });
