@@ -119,6 +119,32 @@ spec: {peerIP: 127.0.0.2, asNumber: 65000, port: ${spkPort}}
   }
 });
 
+test('8 CLI processes at once on the default embedded file: 4 apply, 4 ipam allocate; every write counted', { timeout: 120_000 }, async () => {
+  const { execFile } = await import('node:child_process');
+  const own = { ...env, VROUTE_DATA_DIR: path.join(dir, 'data-cli') };
+  const run = (args: string[]) => new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { env: own, timeout: 60_000 }, (err, out, errOut) => (err ? reject(new Error(errOut || err.message)) : resolve(out)));
+  });
+  writeFileSync(path.join(dir, 'pool.yaml'), 'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: p}\nspec: {cidr: 10.202.0.0/16}\n');
+  await run(['apply', '-f', path.join(dir, 'pool.yaml')]);
+  for (let p = 0; p < 4; p++) {
+    writeFileSync(path.join(dir, `peers-${p}.yaml`), Array.from({ length: 5 }, (_, i) =>
+      `apiVersion: vroute/v1\nkind: BGPPeer\nmetadata: {name: p${p}-${i}}\nspec: {peerIP: 10.9.${p}.${i + 1}, asNumber: 64512}\n`).join('---\n'));
+  }
+  const outs = await Promise.all([
+    ...[0, 1, 2, 3].map((p) => run(['apply', '-f', path.join(dir, `peers-${p}.yaml`)])),
+    ...[0, 1, 2, 3].map((n) => run(['ipam', 'allocate', '--node', `n${n}`, '--count', '3'])),
+  ]);
+  assert.equal(outs.slice(0, 4).join('').split('\n').filter((l) => / created$/.test(l)).length, 20);
+  const ips = outs.slice(4).join('').trim().split('\n');
+  assert.equal(ips.length, 12);
+  assert.equal(new Set(ips).size, 12, 'no address handed out twice');
+  const peers = JSON.parse(await run(['get', 'bgppeer', '-o', 'json'])) as unknown[] | { items: unknown[] };
+  assert.equal((Array.isArray(peers) ? peers : peers.items).length, 20, 'every BGPPeer is there');
+  const show = await run(['ipam', 'show']);
+  for (let n = 0; n < 4; n++) assert.match(show, new RegExp(`node:n${n}\\s+3\\s+64`), show);
+});
+
 test('corrupt store file: the CLI exits 1 with one line, the daemon refuses to start; the file is untouched', { timeout: 60_000 }, async () => {
   const data = path.join(dir, 'data');
   const file = path.join(data, 'datastore.json');
