@@ -70,7 +70,10 @@ export interface BGPPeerSpec {
   node?: string;
   nodeSelector?: string;
   peerSelector?: string;
+  /** RFC 2385 TCP-MD5 key for the session. */
   password?: string;
+  /** RFC 5082 GTSM: the peer is at most this many hops away (1..254). */
+  ttlSecurity?: number;
   holdTime?: number;
   keepaliveTime?: number;
   maxPrefixes?: number;
