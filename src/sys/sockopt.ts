@@ -64,7 +64,6 @@ export function setMd5Key(o: Md5KeyOptions): Error | undefined {
  * socket is IPv4 on the wire, so the IPv4 options apply to it.
  */
 export function setGtsm(fd: number, peerAddress: string, minTtl: number): Error | undefined {
-  if (!Number.isInteger(minTtl) || minTtl < 1 || minTtl > 255) return new RangeError(`minimum TTL ${minTtl} is not 1..255`);
   return setSendTtl(fd, peerAddress) ?? setMinTtl(fd, peerAddress, minTtl);
 }
 
