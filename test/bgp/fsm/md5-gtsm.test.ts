@@ -136,3 +136,41 @@ test('no localAddress: we connect from the specific listen address (the peer acc
     await a.stop();
   }
 });
+
+test('dynamic neighbors: a range key (TCP_MD5SIG_EXT) admits a peer with that key, never one with another', { skip: linuxOnly, timeout: 30_000 }, async () => {
+  const a = new Speaker({
+    asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger,
+    dynamicNeighbors: [{ prefix: '127.0.1.0/24', asn: ASN, routeReflectorClient: true, holdTime: 3, families: ['ipv4-unicast'], password: 'range-k3y' }],
+  });
+  const good = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
+  const bad = new Speaker({ asn: ASN, routerId: '10.0.0.3', logger: silentLogger });
+  try {
+    await a.start();
+    const pg = good.addPeer(cfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.1.2', password: 'range-k3y' }));
+    const pb = bad.addPeer(cfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.1.3', password: 'other' }));
+    await until('the keyed dynamic neighbor Established', () => pg.state === 'Established');
+    assert.equal(a.peer('127.0.1.2')?.state, 'Established');
+    assert.equal(await everEstablished([pb], 3000), false);
+    assert.equal(a.peer('127.0.1.3'), undefined, 'no dynamic peer was ever created for the wrong key');
+  } finally {
+    await good.stop();
+    await bad.stop();
+    await a.stop();
+  }
+});
+
+test('a removed peer takes its key off the listener: the same address without a password then comes up', { skip: linuxOnly, timeout: 30_000 }, async () => {
+  const a = new Speaker({ asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
+  try {
+    await a.start();
+    a.addPeer(cfg('127.0.0.2', 179, { passive: true, password: 'old-key' }));
+    await a.removePeer('127.0.0.2');
+    const pa = a.addPeer(cfg('127.0.0.2', 179, { passive: true }));
+    const pb = b.addPeer(cfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2' }));
+    await until('Established without a key', () => pa.state === 'Established' && pb.state === 'Established');
+  } finally {
+    await b.stop();
+    await a.stop();
+  }
+});
