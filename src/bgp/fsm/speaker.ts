@@ -98,7 +98,10 @@ export class Speaker extends EventEmitter {
     this.byAddress.delete(normalizeAddress(peer.config.address));
     peer.log.info({ reason }, 'peer removed');
     // Its key leaves the listener with it (a later peer at this address brings its own).
-    if (peer.config.password !== undefined) this.secureTarget(normalizeAddress(peer.config.address), {});
+    if (peer.config.password !== undefined) {
+      const err = this.secureTarget(normalizeAddress(peer.config.address), {});
+      if (err) peer.log.warn({ err: err.message }, 'could not remove the TCP-MD5 key from the listener');
+    }
     await peer.shutdown({ type: 'AutomaticStop', subcode: CeaseSubcode.PeerDeConfigured });
     this.emit('peerRemoved', peer);
   }
