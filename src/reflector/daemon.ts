@@ -63,6 +63,7 @@ export function datastorePeerToSession(p: EffectivePeer): PeerSessionConfig {
     ...(p.maxPrefixes ? { maxPrefixes: p.maxPrefixes } : {}),
     ...(p.password !== undefined ? { password: p.password } : {}),
     ...(p.ttlSecurity !== undefined ? { ttlSecurity: p.ttlSecurity } : {}),
+    ...(p.localAddress !== undefined ? { localAddress: p.localAddress } : {}),
   } as PeerSessionConfig;
 }
 

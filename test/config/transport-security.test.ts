@@ -48,18 +48,20 @@ test('a dynamic range with a bad ttlSecurity is an error naming it', () => {
 
 const peer = (spec: Record<string, unknown>) => ({ apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: 'tor-a' }, spec });
 
-test('BGPPeer spec.password and spec.ttlSecurity reach the session (no longer dropped)', () => {
-  const r = validateResource(peer({ peerIP: '10.0.0.254', asNumber: 64512, password: 'k3y', ttlSecurity: 1 })) as Resource;
+test('BGPPeer spec.password, spec.ttlSecurity and spec.localAddress reach the session (no longer dropped)', () => {
+  const r = validateResource(peer({ peerIP: '10.0.0.254', asNumber: 64512, password: 'k3y', ttlSecurity: 1, localAddress: '10.0.0.1' })) as Resource;
   const [eff] = computePeers({ peers: [r], nodes: [] }, 'rr1', {});
   const s = datastorePeerToSession(eff!);
   assert.equal(s.password, 'k3y');
   assert.equal(s.ttlSecurity, 1);
+  assert.equal(s.localAddress, '10.0.0.1');
 });
 
 for (const [spec, msg] of [
   [{ ttlSecurity: 0 }, 'spec.ttlSecurity: 0 is not an integer in 1..254'],
   [{ ttlSecurity: 255 }, 'spec.ttlSecurity: 255 is not an integer in 1..254'],
   [{ password: 'y'.repeat(81) }, 'spec.password: is 81 octets; a TCP-MD5 key is at most 80'],
+  [{ localAddress: '10.0.0.300' }, 'spec.localAddress: "10.0.0.300" is not an IP address'],
 ] as const) {
   test(`BGPPeer ${JSON.stringify(spec).slice(0, 40)} is refused naming the field`, () => {
     assert.throws(() => validateResource(peer({ peerIP: '10.0.0.1', asNumber: 1, ...spec })),

@@ -74,6 +74,8 @@ export interface BGPPeerSpec {
   password?: string;
   /** RFC 5082 GTSM: the peer is at most this many hops away (1..254). */
   ttlSecurity?: number;
+  /** Our source address for the session (contract 2). */
+  localAddress?: string;
   holdTime?: number;
   keepaliveTime?: number;
   maxPrefixes?: number;
