@@ -34,6 +34,10 @@ export interface NeighborConfig {
   /** Names under `policies`: applied to routes from this peer / to routes sent to it. */
   importPolicy?: string;
   exportPolicy?: string;
+  /** RFC 2385 TCP-MD5 key (at most 80 octets). */
+  password?: string;
+  /** RFC 5082 GTSM: the peer is at most this many hops away (we send TTL 255, accept >= 256-N). */
+  ttlSecurity?: number;
 }
 
 export type AddPathSendConfig = 'all' | number;
@@ -49,6 +53,9 @@ export interface DynamicNeighborConfig {
   addPathSend?: AddPathSendConfig;
   importPolicy?: string;
   exportPolicy?: string;
+  /** RFC 2385 key for the whole range (TCP_MD5SIG_EXT with the prefix on the listener). */
+  password?: string;
+  ttlSecurity?: number;
 }
 
 export interface DaemonConfig {
@@ -107,10 +114,27 @@ export function parseHostPort(s: unknown, path: string): { host: string; port: n
 
 const NEIGHBOR_KEYS = ['address', 'asn', 'port', 'localAddress', 'routeReflectorClient', 'passive', 'holdTime',
   'keepaliveTime', 'connectRetryTime', 'families', 'description', 'maxPrefixes', 'addPath', 'addPathSend',
-  'importPolicy', 'exportPolicy'] as const;
+  'importPolicy', 'exportPolicy', 'password', 'ttlSecurity'] as const;
 
 /** The fields neighbors and dynamic neighbors share: max-prefix, ADD-PATH, policies. */
-type SessionExtras = Pick<NeighborConfig, 'maxPrefixes' | 'addPath' | 'addPathSend' | 'importPolicy' | 'exportPolicy'>;
+type SessionExtras = Pick<NeighborConfig, 'maxPrefixes' | 'addPath' | 'addPathSend' | 'importPolicy' | 'exportPolicy' | 'password' | 'ttlSecurity'>;
+
+/** Linux TCP_MD5SIG_MAXKEYLEN: an RFC 2385 key is at most 80 octets. */
+const MD5_MAX_KEY_LEN = 80;
+
+function passwordField(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v === '') throw new ConfigError(path, `${show(v)} is not a non-empty string (the TCP-MD5 key, RFC 2385)`);
+  const n = Buffer.byteLength(v, 'utf8');
+  if (n > MD5_MAX_KEY_LEN) throw new ConfigError(path, `is ${n} octets; a TCP-MD5 key is at most ${MD5_MAX_KEY_LEN} (Linux TCP_MD5SIG_MAXKEYLEN)`);
+  return v;
+}
+
+function ttlSecurityField(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 254) {
+    throw new ConfigError(path, `${show(v)} is not a hop count from 1 to 254 (RFC 5082 GTSM: we accept TTL >= 256 - N)`);
+  }
+  return v;
+}
 
 function addPathSendField(v: unknown, path: string): AddPathSendConfig {
   if (v === 'all') return 'all';
@@ -136,6 +160,8 @@ function sessionExtras(v: Obj, path: string, policies: PoliciesConfig): SessionE
   }
   if (v.importPolicy !== undefined) n.importPolicy = policyRef(v.importPolicy, `${path}.importPolicy`, policies);
   if (v.exportPolicy !== undefined) n.exportPolicy = policyRef(v.exportPolicy, `${path}.exportPolicy`, policies);
+  if (v.password !== undefined) n.password = passwordField(v.password, `${path}.password`);
+  if (v.ttlSecurity !== undefined) n.ttlSecurity = ttlSecurityField(v.ttlSecurity, `${path}.ttlSecurity`);
   return n;
 }
 
@@ -166,7 +192,7 @@ function neighbor(v: unknown, path: string, policies: PoliciesConfig): NeighborC
 function dynamicNeighbor(v: unknown, path: string, policies: PoliciesConfig): DynamicNeighborConfig {
   if (!isObj(v)) throw new ConfigError(path, `${show(v)} is not a mapping`);
   checkKeys(v, path, ['prefix', 'asn', 'routeReflectorClient', 'holdTime', 'families', 'maxPrefixes', 'addPath',
-    'addPathSend', 'importPolicy', 'exportPolicy']);
+    'addPathSend', 'importPolicy', 'exportPolicy', 'password', 'ttlSecurity']);
   if (v.prefix === undefined) throw new ConfigError(`${path}.prefix`, 'is required');
   if (v.asn === undefined) throw new ConfigError(`${path}.asn`, 'is required');
   return {

@@ -32,6 +32,8 @@ export function neighborToSession(n: NeighborConfig): PeerSessionConfig {
     ...(n.keepaliveTime !== undefined ? { keepaliveTime: n.keepaliveTime } : {}),
     ...(n.addPath ? { addPath: n.addPath } : {}),
     ...(n.maxPrefixes ? { maxPrefixes: n.maxPrefixes } : {}),
+    ...(n.password !== undefined ? { password: n.password } : {}),
+    ...(n.ttlSecurity !== undefined ? { ttlSecurity: n.ttlSecurity } : {}),
   } as PeerSessionConfig;
 }
 
@@ -59,6 +61,9 @@ export function datastorePeerToSession(p: EffectivePeer): PeerSessionConfig {
     routeReflectorClient: p.routeReflectorClient,
     ...(p.keepaliveTime !== undefined ? { keepaliveTime: p.keepaliveTime } : {}),
     ...(p.maxPrefixes ? { maxPrefixes: p.maxPrefixes } : {}),
+    ...(p.password !== undefined ? { password: p.password } : {}),
+    ...(p.ttlSecurity !== undefined ? { ttlSecurity: p.ttlSecurity } : {}),
+    ...(p.localAddress !== undefined ? { localAddress: p.localAddress } : {}),
   } as PeerSessionConfig;
 }
 

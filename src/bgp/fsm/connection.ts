@@ -14,7 +14,7 @@ import { notificationEvent, type FsmEvent, type FsmEventType } from './events';
 import { step } from './fsm';
 import type { FsmState, StateName } from './state';
 import { SessionTimers, type TimerWheel } from './timers';
-import { connectTcp } from './transport';
+import { connectTcp, type ConnectOptions } from './transport';
 
 /** What a connection needs from its peer. */
 export interface ConnectionOwner {
@@ -27,7 +27,9 @@ export interface ConnectionOwner {
   checkOpen(open: OpenMessage): BgpError | undefined;
   /** RFC 4271 6.8: true when this connection loses a collision and must be dumped. */
   collides(conn: Connection, open: OpenMessage): boolean;
-  connectTarget(): { address: string; port: number; localAddress?: string };
+  connectTarget(): ConnectOptions;
+  /** A configured setting (TCP-MD5, GTSM) could not be put on the socket: the session fails. */
+  onTransportError(conn: Connection, err: Error): void;
   onTransition(conn: Connection, from: StateName, to: StateName, cause: FsmEventType): void;
   onSessionUp(conn: Connection): void;
   onSessionDown(conn: Connection, reason: string): void;
@@ -174,6 +176,15 @@ export class Connection {
     this.closeSocket();
     this.outgoing = true;
     const sock = connectTcp(this.owner.connectTarget());
+    if (sock instanceof Error) {
+      // Never connect without the configured protection: the attempt fails as a TCP
+      // failure (Event 18), after this turn so the FSM is not re-entered mid-step.
+      this.owner.onTransportError(this, sock);
+      setImmediate(() => {
+        if (!this.disposed && !this.socket && this.fsm.state === 'Connect') this.event({ type: 'TcpConnectionFails' });
+      });
+      return;
+    }
     this.bind(sock);
     sock.once('connect', () => {
       if (this.socket === sock) this.event({ type: 'Tcp_CR_Acked' });

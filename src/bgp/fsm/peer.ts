@@ -13,7 +13,7 @@ import type { Metrics } from '../../observability/metrics';
 import type { SessionStatus } from '../../observability/http-api';
 import { resolveCollision } from './collision';
 import { Connection, type ConnectionOwner } from './connection';
-import { normalizeAddress } from './transport';
+import { defaultLocalAddress, normalizeAddress, type ConnectOptions } from './transport';
 import type { FsmEvent, FsmEventType } from './events';
 import { createFsm, STATE_NAMES, type StateName } from './state';
 import type { TimerWheel } from './timers';
@@ -23,6 +23,8 @@ export interface PeerSessionConfig {
   holdTime: number; keepaliveTime?: number; connectRetryTime: number;
   families: Family[];
   addPath?: 'receive' | 'send' | 'both'; routeReflectorClient: boolean; dynamic?: boolean;
+  /** RFC 2385 TCP-MD5 key; RFC 5082 GTSM hop count (transport.ts, listener-security.ts). */
+  password?: string; ttlSecurity?: number;
 }
 
 /** What the Speaker shares with its peers. */
@@ -32,6 +34,8 @@ export interface PeerContext {
   readonly wheel: TimerWheel;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** The listen address: our source for connections without a localAddress, when specific. */
+  readonly listenAddress?: string;
   now(): number;
   /** A dynamic peer whose last connection closed. */
   gone(peer: Peer): void;
@@ -248,9 +252,28 @@ export class Peer extends EventEmitter implements ConnectionOwner {
     return false;
   }
 
-  connectTarget(): { address: string; port: number; localAddress?: string } {
+  connectTarget(): ConnectOptions {
     const c = this.config;
-    return { address: c.address, port: c.port, ...(c.localAddress ? { localAddress: c.localAddress } : {}) };
+    const local = c.localAddress ?? defaultLocalAddress(this.ctx.listenAddress, c.address);
+    return {
+      address: c.address, port: c.port, ...(local ? { localAddress: local } : {}),
+      ...(c.password !== undefined ? { password: c.password } : {}),
+      ...(c.ttlSecurity !== undefined ? { ttlSecurity: c.ttlSecurity } : {}),
+    };
+  }
+
+  onTransportError(_conn: Connection | undefined, err: Error): void {
+    this.transportError(err);
+  }
+
+  /**
+   * A configured TCP-MD5 key or GTSM setting could not be honoured (koffi missing, a
+   * setsockopt refused): shown as lastError and logged; the session does not come up
+   * without it.
+   */
+  transportError(err: Error): void {
+    this.lastError = `transport: ${err.message}`;
+    this.log.error({ err: err.message }, 'cannot set up the session\'s transport security (TCP-MD5 / GTSM)');
   }
 
   onTransition(conn: Connection, from: StateName, to: StateName, cause: FsmEventType): void {

@@ -10,6 +10,7 @@ import {
 import type { DynamicNeighborConfig } from '../../config/daemon-config';
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
+import { ListenerSecurity, type TransportSecurity } from './listener-security';
 import { Peer, type PeerContext, type PeerSessionConfig } from './peer';
 import { TimerWheel } from './timers';
 import { normalizeAddress, parseRouterId, PrefixSet } from './transport';
@@ -32,6 +33,8 @@ export class Speaker extends EventEmitter {
   private readonly ctx: PeerContext;
   private server: net.Server | undefined;
   private port: number | undefined;
+  /** TCP-MD5 keys and GTSM on the listener (RFC 2385, RFC 5082), or why it cannot have them. */
+  private security: ListenerSecurity | Error | undefined;
 
   constructor(private readonly opts: SpeakerOptions) {
     super();
@@ -42,6 +45,7 @@ export class Speaker extends EventEmitter {
       wheel: this.wheel,
       logger: opts.logger,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      ...(opts.listen ? { listenAddress: opts.listen.address } : {}),
       now: clock,
       gone: (p) => this.forget(p),
     };
@@ -68,6 +72,12 @@ export class Speaker extends EventEmitter {
     this.server = server;
     this.port = (server.address() as net.AddressInfo).port;
     this.opts.logger.info({ address: l.address, port: this.port }, 'BGP listener up');
+    this.security = ListenerSecurity.of(server);
+    for (const p of this.byAddress.values()) this.secure(p);
+    for (const d of this.opts.dynamicNeighbors ?? []) {
+      const err = this.secureTarget(d.prefix, d);
+      if (err) this.opts.logger.error({ prefix: d.prefix, err: err.message }, 'dynamic neighbors: cannot set up TCP-MD5 / GTSM on the listener; their connections are refused');
+    }
   }
 
   addPeer(cfg: PeerSessionConfig): Peer {
@@ -76,6 +86,7 @@ export class Speaker extends EventEmitter {
     // The config keeps the address as written (contract 3: /status shows it as configured).
     const peer = new Peer({ ...cfg }, this.ctx);
     this.byAddress.set(key, peer);
+    this.secure(peer);
     peer.start();
     return peer;
   }
@@ -86,6 +97,11 @@ export class Speaker extends EventEmitter {
     if (!peer) return;
     this.byAddress.delete(normalizeAddress(peer.config.address));
     peer.log.info({ reason }, 'peer removed');
+    // Its key leaves the listener with it (a later peer at this address brings its own).
+    if (peer.config.password !== undefined) {
+      const err = this.secureTarget(normalizeAddress(peer.config.address), {});
+      if (err) peer.log.warn({ err: err.message }, 'could not remove the TCP-MD5 key from the listener');
+    }
     await peer.shutdown({ type: 'AutomaticStop', subcode: CeaseSubcode.PeerDeConfigured });
     this.emit('peerRemoved', peer);
   }
@@ -122,7 +138,20 @@ export class Speaker extends EventEmitter {
         sock.destroy();
         return;
       }
+      const refused = this.admit(sock, d.prefix, d);
+      if (refused) {
+        this.opts.logger.warn({ remote, prefix: d.prefix, err: refused.message }, 'dynamic neighbor refused');
+        sock.destroy();
+        return;
+      }
       peer = this.createDynamic(remote, d);
+    } else {
+      const refused = this.admit(sock, remote, peer.config);
+      if (refused) {
+        peer.transportError(refused);
+        sock.destroy();
+        return;
+      }
     }
     peer.accept(sock);
   }
@@ -139,6 +168,25 @@ export class Speaker extends EventEmitter {
     peer.start();
     this.emit('peer', peer);
     return peer;
+  }
+
+  /** Put a configured peer's key and GTSM on the listener; a failure is the peer's error. */
+  private secure(peer: Peer): void {
+    const err = this.secureTarget(normalizeAddress(peer.config.address), peer.config);
+    if (err) peer.transportError(err);
+  }
+
+  private secureTarget(target: string, sec: TransportSecurity): Error | undefined {
+    if (this.security === undefined) return undefined; // not listening (yet): start() does it
+    if (sec.password === undefined && sec.ttlSecurity === undefined && this.security instanceof Error) return undefined;
+    if (this.security instanceof Error) return new Error(`the listener's socket: ${this.security.message}`);
+    return this.security.configure(target, sec);
+  }
+
+  private admit(sock: net.Socket, target: string, sec: TransportSecurity): Error | undefined {
+    if (sec.password === undefined && sec.ttlSecurity === undefined) return undefined;
+    if (!(this.security instanceof ListenerSecurity)) return new Error(`connection refused: the listener has no TCP-MD5 / GTSM (${this.security?.message ?? 'not set up'})`);
+    return this.security.admit(sock, target, sec);
   }
 
   private forget(peer: Peer): void {

@@ -1,7 +1,9 @@
 // TCP plumbing for BGP sessions (RFC 4271 8.2.1.2: the shell, not the FSM, owns sockets):
-// address normalisation, dynamic-neighbor prefix matching, and outgoing connects.
+// address normalisation, dynamic-neighbor prefix matching, and outgoing connects (with
+// RFC 2385 TCP-MD5 and RFC 5082 GTSM set up on the socket before its SYN goes out).
 import * as net from 'node:net';
 import { Address6 } from 'ip-address';
+import { closeFd, openTcpSocket, setGtsm, setMd5Key, socketFamilyOf } from '../../sys';
 
 /**
  * One spelling per address, so a listener's remote address matches the configured one:
@@ -61,16 +63,62 @@ export interface ConnectOptions {
   readonly address: string;
   readonly port: number;
   readonly localAddress?: string;
+  /** RFC 2385 TCP-MD5 key for this peer. */
+  readonly password?: string;
+  /** RFC 5082 GTSM: the peer is at most this many hops away. */
+  readonly ttlSecurity?: number;
+}
+
+/** RFC 5082 3: with the peer at most N hops away, what it sends arrives with TTL >= 256 - N. */
+export function gtsmMinTtl(ttlSecurity: number): number {
+  return 256 - ttlSecurity;
 }
 
 /**
- * Open a TCP connection to a peer. Nagle off: BGP messages are small and latency matters
- * for KEEPALIVEs (RFC 4271 leaves this to the implementation; every router does it).
+ * Where we connect from when no localAddress is configured: the listen address when it is
+ * a specific one of the peer's family (a peer that checks the source sees the address it
+ * knows us by), else the kernel's choice (undefined).
  */
-export function connectTcp(o: ConnectOptions): net.Socket {
-  const s = net.connect({
-    host: o.address, port: o.port, ...(o.localAddress ? { localAddress: o.localAddress } : {}),
-  });
+export function defaultLocalAddress(listenAddress: string | undefined, peer: string): string | undefined {
+  if (!listenAddress || !net.isIP(listenAddress)) return undefined;
+  const l = normalizeAddress(listenAddress);
+  if (l === '0.0.0.0' || l === '::') return undefined;
+  return net.isIPv6(l) === net.isIPv6(normalizeAddress(peer)) ? l : undefined;
+}
+
+/**
+ * Open a TCP connection to a peer, or say why it cannot be opened as configured. Nagle off:
+ * BGP messages are small and latency matters for KEEPALIVEs (RFC 4271 leaves this to the
+ * implementation; every router does it). With a password or ttlSecurity the socket is made
+ * here (src/sys) and its options set before connect, so the SYN is already signed (RFC 2385
+ * 2.0: every segment) and leaves with TTL 255 (RFC 5082 3); node:net then connects it.
+ */
+export function connectTcp(o: ConnectOptions): net.Socket | Error {
+  const local = o.localAddress ? { localAddress: o.localAddress } : {};
+  if (o.password === undefined && o.ttlSecurity === undefined) {
+    const s = net.connect({ host: o.address, port: o.port, ...local });
+    s.setNoDelay(true);
+    return s;
+  }
+  const family = socketFamilyOf(o.address);
+  const fd = openTcpSocket(family);
+  if (fd instanceof Error) return fd;
+  const err = (o.password !== undefined ? setMd5Key({ fd, socketFamily: family, address: o.address, password: o.password }) : undefined)
+    ?? (o.ttlSecurity !== undefined ? setGtsm(fd, o.address, gtsmMinTtl(o.ttlSecurity)) : undefined);
+  if (err) {
+    closeFd(fd);
+    return err;
+  }
+  let s: net.Socket;
+  try {
+    // manualStart: no read before the connect, which on an unconnected socket reads EOF.
+    s = new net.Socket({ fd, manualStart: true } as net.SocketConstructorOpts);
+  } catch (e) {
+    closeFd(fd);
+    return new Error(`cannot wrap the prepared socket: ${(e as Error).message}`);
+  }
+  // node:net reuses the handle it has: bind (localAddress) and connect on our fd.
+  s.connect({ host: o.address, port: o.port, ...local });
   s.setNoDelay(true);
   return s;
 }

@@ -23,6 +23,8 @@ export interface EffectivePeer {
   /** Where it came from: `bgppeer/NAME` or `mesh/NODE`. */
   source: string;
   password?: string;
+  ttlSecurity?: number;
+  localAddress?: string;
   holdTime?: number;
   keepaliveTime?: number;
   maxPrefixes?: number;
@@ -79,7 +81,7 @@ export function computePeers(inputs: PeerInputs, nodeName: string, labels: Label
     if (s.node !== undefined && s.node !== nodeName) continue;
     if (s.nodeSelector !== undefined && !parseSelector(s.nodeSelector)(labels)) continue;
     const base = {
-      source: `bgppeer/${p.metadata.name}`, password: s.password, holdTime: s.holdTime, keepaliveTime: s.keepaliveTime,
+      source: `bgppeer/${p.metadata.name}`, password: s.password, ttlSecurity: s.ttlSecurity, localAddress: s.localAddress, holdTime: s.holdTime, keepaliveTime: s.keepaliveTime,
       maxPrefixes: s.maxPrefixes, routeReflectorClient: s.routeReflectorClient ?? false, passive: s.passive ?? false,
       port: s.port,
     };

@@ -70,7 +70,12 @@ export interface BGPPeerSpec {
   node?: string;
   nodeSelector?: string;
   peerSelector?: string;
+  /** RFC 2385 TCP-MD5 key for the session. */
   password?: string;
+  /** RFC 5082 GTSM: the peer is at most this many hops away (1..254). */
+  ttlSecurity?: number;
+  /** Our source address for the session (contract 2). */
+  localAddress?: string;
   holdTime?: number;
   keepaliveTime?: number;
   maxPrefixes?: number;

@@ -103,7 +103,7 @@ const SPEC_RULES: Record<Kind, (c: Checker, s: Obj) => void> = {
     c.ip(b, 'spec.bgp', 'routeReflectorClusterID', 4); // RFC 4456 8: a 4-octet cluster ID, written as an IPv4 address
   },
   BGPPeer: (c, s) => {
-    c.only(s, 'spec', ['peerIP', 'asNumber', 'node', 'nodeSelector', 'peerSelector', 'password', 'holdTime', 'keepaliveTime', 'maxPrefixes', 'routeReflectorClient', 'passive', 'port']);
+    c.only(s, 'spec', ['peerIP', 'asNumber', 'node', 'nodeSelector', 'peerSelector', 'password', 'ttlSecurity', 'localAddress', 'holdTime', 'keepaliveTime', 'maxPrefixes', 'routeReflectorClient', 'passive', 'port']);
     if (s.peerIP === undefined && s.peerSelector === undefined) c.fail('spec.peerIP', 'is required (or spec.peerSelector)');
     c.ip(s, 'spec', 'peerIP');
     c.int(s, 'spec', 'asNumber', 1, AS_MAX, s.peerSelector === undefined);
@@ -111,7 +111,12 @@ const SPEC_RULES: Record<Kind, (c: Checker, s: Obj) => void> = {
     c.selector(s, 'spec', 'nodeSelector');
     c.selector(s, 'spec', 'peerSelector');
     if (s.node !== undefined && s.nodeSelector !== undefined) c.fail('spec.nodeSelector', 'cannot be set together with spec.node');
-    c.str(s, 'spec', 'password');
+    // RFC 2385 keys on Linux are at most 80 octets (TCP_MD5SIG_MAXKEYLEN).
+    const pw = c.str(s, 'spec', 'password');
+    if (pw !== undefined && Buffer.byteLength(pw, 'utf8') > 80) c.fail('spec.password', `is ${Buffer.byteLength(pw, 'utf8')} octets; a TCP-MD5 key is at most 80 (RFC 2385, Linux TCP_MD5SIG_MAXKEYLEN)`);
+    // RFC 5082 GTSM: the peer is at most N hops away (we accept TTL >= 256 - N).
+    c.int(s, 'spec', 'ttlSecurity', 1, 254);
+    c.ip(s, 'spec', 'localAddress');
     // RFC 4271 4.2: hold time is 0 or at least 3 seconds.
     const hold = c.int(s, 'spec', 'holdTime', 0, 65535);
     if (hold !== undefined && hold > 0 && hold < 3) c.fail('spec.holdTime', `${hold} must be 0 or at least 3`);
