@@ -9,7 +9,7 @@ import { decodeRouteRefresh, encodeRouteRefresh, type RouteRefreshMessage } from
 import {
   HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, MessageType, type CodecContext,
 } from './types';
-import { decodeUpdate, encodeUpdate, updateToJson, type UpdateMessage } from './update';
+import { decodeUpdate, encodeUpdate, updateToJson, type DecodeOptions, type UpdateMessage } from './update';
 
 export type BgpMessage = OpenMessage | UpdateMessage | NotificationMessage | KeepaliveMessage | RouteRefreshMessage;
 
@@ -39,9 +39,9 @@ function badLength(len: number, why: string): BgpError {
 /**
  * Decodes one whole message (header included), as cut by MessageFramer or from a capture.
  * Runs the RFC 4271 6.1 header checks again, so frames from any source are safe. Throws
- * BgpError on anything malformed; never reads outside `frame`.
+ * BgpError on anything malformed; never reads outside `frame`. `opts`: see DecodeOptions.
  */
-export function decodeMessage(frame: Uint8Array, ctx: CodecContext): BgpMessage {
+export function decodeMessage(frame: Uint8Array, ctx: CodecContext, opts: DecodeOptions = {}): BgpMessage {
   if (frame.length < HEADER_LENGTH) {
     throw badLength(frame.length, `frame of ${frame.length} octets has no header`);
   }
@@ -51,7 +51,7 @@ export function decodeMessage(frame: Uint8Array, ctx: CodecContext): BgpMessage 
   }
   switch (h.type) {
     case MessageType.Open: return decodeOpen(frame);
-    case MessageType.Update: return decodeUpdate(frame, ctx);
+    case MessageType.Update: return decodeUpdate(frame, ctx, opts);
     case MessageType.Notification: return decodeNotification(frame);
     case MessageType.Keepalive: return decodeKeepalive(frame);
     case MessageType.RouteRefresh: return decodeRouteRefresh(frame);

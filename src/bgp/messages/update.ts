@@ -51,11 +51,21 @@ function endOfRibFamily(withdrawn: NlriBlock, nlri: NlriBlock, attrBytes: Uint8A
   return family(u.afi, u.safi);
 }
 
+/** How a decode is meant, for the callers that are not a session. */
+export interface DecodeOptions {
+  /**
+   * Show the wire (`vroute decode`, contract 1): every attribute type the codec does not name
+   * is kept in `attributes.unknown`, whatever its flags, instead of being ignored (optional
+   * non-transitive) or resetting the session (well-known). Sessions never set it.
+   */
+  readonly wireView?: boolean;
+}
+
 /**
  * Decodes an UPDATE frame (header included). Throws BgpError only for session-reset
  * problems (RFC 7606 3, 5.3, 7.11); never reads out of bounds.
  */
-export function decodeUpdate(frame: Uint8Array, ctx: CodecContext): UpdateMessage {
+export function decodeUpdate(frame: Uint8Array, ctx: CodecContext, opts: DecodeOptions = {}): UpdateMessage {
   const end = frame.length;
   let i = HEADER_LENGTH;
   if (i + 4 > end) {
@@ -74,7 +84,7 @@ export function decodeUpdate(frame: Uint8Array, ctx: CodecContext): UpdateMessag
   i += 2;
   if (i + al > end) throw BgpError.update(UpdateSubcode.MalformedAttributeList, 'path attributes run past the message');
   const attrBytes = frame.subarray(i, i + al);
-  const { attrs, errors } = decodeAttributes(frame, i, i + al, ctx);
+  const { attrs, errors } = decodeAttributes(frame, i, i + al, ctx, opts.wireView === true);
   i += al;
   const action = strongestAction(errors);
   if (action === 'session-reset') throw errors.find((e) => e.action === 'session-reset')!;

@@ -1,19 +1,17 @@
 // `vroute decode FILE|-`: a pcap/pcapng capture's BGP messages as NDJSON (contract 1).
-// Printing only: the work is in src/bgp/messages/pcap. Output is batched into large
-// writes and the reader waits for stdout, so memory stays bounded on huge captures.
+// Printing only: the work is in src/bgp/messages/pcap. The decoder hands over its output in
+// large chunks and the reader waits for stdout, so memory stays bounded on huge captures.
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
-import { decodeCapture, type LineWriter } from '../../bgp/messages/pcap';
+import { decodeCapture, type ChunkWriter } from '../../bgp/messages/pcap';
 
-const BATCH = 64 * 1024; // characters gathered before one write
-const READ_CHUNK = 256 * 1024;
+const READ_CHUNK = 1024 * 1024;
 
 /** Raised by the writer when the reader of stdout went away (e.g. `| head`). */
 class OutputClosed extends Error {}
 
-class BatchedLines implements LineWriter {
-  private parts: string[] = [];
-  private size = 0;
+/** NDJSON chunks from the decoder (about 1 MiB each) to the stream, with back-pressure. */
+class StreamChunks implements ChunkWriter {
   private blocked = false;
   private closed = false;
 
@@ -23,23 +21,12 @@ class BatchedLines implements LineWriter {
     });
   }
 
-  line(text: string): void {
+  chunk(bytes: Uint8Array): void {
     if (this.closed) return;
-    this.parts.push(text);
-    this.size += text.length + 1;
-    if (this.size >= BATCH) this.flush();
-  }
-
-  private flush(): void {
-    if (this.parts.length === 0 || this.closed) return;
-    const text = this.parts.join('\n') + '\n';
-    this.parts = [];
-    this.size = 0;
-    if (!this.out.write(text)) this.blocked = true;
+    if (!this.out.write(bytes)) this.blocked = true;
   }
 
   async drain(): Promise<void> {
-    this.flush();
     if (this.blocked && !this.closed) {
       await new Promise<void>((resolve) => {
         // Listeners removed on the first event, so thousands of waits leave none behind.
@@ -71,7 +58,7 @@ function reason(e: unknown): string {
 export async function runDecode(file: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const name = file === '-' ? 'stdin' : file;
   const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: READ_CHUNK });
-  const writer = new BatchedLines(out);
+  const writer = new StreamChunks(out);
   try {
     const result = await decodeCapture(input, writer);
     if (result.error) {

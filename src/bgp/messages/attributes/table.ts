@@ -87,8 +87,11 @@ function err(subcode: UpdateSubcode, msg: string, data: Uint8Array, action: Erro
  * Decodes the Path Attributes field buf[start, end) (syntax only, STYLE.md "Two stages").
  * Every problem becomes a BgpError value with its RFC 7606 action; nothing here throws on
  * peer input. The caller decides what the strongest action means for the UPDATE.
+ * `wireView` (decode only, never a session): unrecognized types of any flags go to `unknown`
+ * instead of being dropped (optional non-transitive, RFC 4271 5) or reset (well-known, 6.3).
  */
-export function decodeAttributes(buf: Uint8Array, start: number, end: number, ctx: CodecContext): DecodedAttributes {
+export function decodeAttributes(buf: Uint8Array, start: number, end: number, ctx: CodecContext,
+  wireView = false): DecodedAttributes {
   const out: MutableAttributes = {};
   const errors: BgpError[] = [];
   let unknown: UnknownAttr[] | undefined;
@@ -129,7 +132,12 @@ export function decodeAttributes(buf: Uint8Array, start: number, end: number, ct
     seen[type] = generation;
     const spec = ATTRIBUTES[type];
     if (spec === undefined) {
-      if ((flags & FLAG_OPTIONAL) === 0) {
+      if (wireView) {
+        // `vroute decode` (contract 1): every type the table does not name is shown as sent,
+        // whatever its flags claim. Whether a session would accept it is the session's verdict
+        // (below), not the decoder's.
+        (unknown ??= []).push({ type, flags, value: buf.subarray(s, e) });
+      } else if ((flags & FLAG_OPTIONAL) === 0) {
         // RFC 4271 6.3: an unrecognized well-known attribute.
         errors.push(err(UpdateSubcode.UnrecognizedWellKnownAttribute, `unrecognized well-known attribute ${type}`,
           data, 'session-reset'));

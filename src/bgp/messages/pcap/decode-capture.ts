@@ -12,6 +12,14 @@ export interface LineWriter {
   drain(): Promise<void>;
 }
 
+/** The fast form: NDJSON bytes in large chunks, newlines included. */
+export interface ChunkWriter {
+  /** The chunk is the writer's to keep. */
+  chunk(bytes: Uint8Array): void;
+  /** Resolves when the writer can take more (back-pressure). */
+  drain(): Promise<void>;
+}
+
 export interface DecodeResult {
   readonly counters: DecodeCounters;
   /** Set when the capture was not readable to its end; lines before it were written. */
@@ -20,16 +28,19 @@ export interface DecodeResult {
 
 export async function decodeCapture(
   input: AsyncIterable<Uint8Array>,
-  out: LineWriter,
+  out: LineWriter | ChunkWriter,
   opts: DecoderOptions = {},
 ): Promise<DecodeResult> {
   const reader = new CaptureReader();
-  const decoder = new CaptureDecoder((l) => out.line(l), opts);
+  const decoder = 'chunk' in out
+    ? new CaptureDecoder({ chunk: (b) => out.chunk(b) }, opts)
+    : new CaptureDecoder((l) => out.line(l), opts);
   let error: CaptureError | undefined;
   try {
     for await (const chunk of input) {
       reader.push(chunk);
       for (let p = reader.next(); p; p = reader.next()) decoder.packet(p);
+      decoder.flush();
       await out.drain();
     }
     reader.end();

@@ -3,16 +3,23 @@
 // connection's two OPENs are kept so that later messages of each direction decode with
 // the negotiated context (4-octet AS: RFC 6793; ADD-PATH: RFC 7911; extended messages:
 // RFC 8654); until both are seen, the RFC 4271 defaults apply.
+//
+// Output is bytes, not strings: each line goes straight into one large buffer (ndjson-out.ts).
+// UPDATEs and KEEPALIVEs take the one-pass writer (update-ndjson.ts); everything it declines,
+// and the other message types, go through decodeMessage (wire view) + messageToJson, which
+// define the output.
 import { BgpError } from '../errors';
 import { decodeMessage, messageToJson } from '../message';
 import { codecContextFor } from '../negotiate';
 import type { OpenMessage } from '../open';
-import { DEFAULT_CONTEXT, MessageType, type CodecContext } from '../types';
+import { DEFAULT_CONTEXT, HEADER_LENGTH, MessageType, type CodecContext } from '../types';
 import { BgpStreamSplitter } from './bgp-stream';
 import { dissect } from './dissect';
 import type { SkipReason } from './ipv4';
 import type { CapturedPacket } from './packet';
 import { TcpReassembler, type Direction } from './tcp-reassembly';
+import { NdjsonOut, type ChunkSink } from './ndjson-out';
+import { UPDATE_EXPANSION, writeUpdateLine } from './update-ndjson';
 
 export interface DecodeCounters {
   packets: number;
@@ -33,14 +40,20 @@ class DirectionDecoder {
   ctx: CodecContext | undefined; // cached once both OPENs are known
   readonly splitter: BgpStreamSplitter;
   readonly reverseKey: string;
+  /** `{"src":"..","dst":"..",`: the start of every line of this direction. */
+  readonly head: Uint8Array;
   constructor(readonly dir: Direction, owner: CaptureDecoder) {
     this.reverseKey = `${dir.dst}>${dir.src}`;
+    this.head = Buffer.from(`{"src":${JSON.stringify(dir.src)},"dst":${JSON.stringify(dir.dst)},`, 'utf8');
     this.splitter = new BgpStreamSplitter({
       frame: (f) => owner.onFrame(this, f),
       badHeader: (h, why) => owner.errorLine(this.dir, `${why}; the rest of this direction is skipped`, h),
     });
   }
 }
+
+const KEEPALIVE_LINE = Buffer.from('"type":"KEEPALIVE","length":19}\n', 'latin1');
+const WIRE_VIEW = { wireView: true } as const;
 
 function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -63,8 +76,22 @@ export class CaptureDecoder {
   private readonly dirs = new Map<string, DirectionDecoder>();
   private readonly tcp: TcpReassembler;
 
-  /** `emit` receives one JSON text per message, without a newline. */
-  constructor(private readonly emit: (line: string) => void, opts: DecoderOptions = {}) {
+  private readonly out: NdjsonOut;
+  private readonly lineMode: ((line: string) => void) | undefined;
+
+  /**
+   * `emit`: a function gets each line as a string without its newline (tests, small
+   * captures); an object's `chunk` gets the NDJSON bytes in large chunks (newlines included),
+   * after finish() or flush() at the latest.
+   */
+  constructor(emit: ((line: string) => void) | { readonly chunk: ChunkSink }, opts: DecoderOptions = {}) {
+    if (typeof emit === 'function') {
+      this.lineMode = emit;
+      this.out = new NdjsonOut(() => undefined, 1 << 16);
+    } else {
+      this.lineMode = undefined;
+      this.out = new NdjsonOut(emit.chunk);
+    }
     this.tcp = new TcpReassembler(
       {
         onData: (dir, bytes) => this.decoderFor(dir).splitter.push(bytes),
@@ -91,9 +118,22 @@ export class CaptureDecoder {
     this.tcp.segment(seg);
   }
 
-  /** End of capture: held out-of-order data is decoded past its gaps. */
+  /** End of capture: held out-of-order data is decoded past its gaps; output is flushed. */
   finish(): void {
     this.tcp.finish();
+    this.flush();
+  }
+
+  /** Hands buffered output to the chunk sink (chunk mode; lines go out at once otherwise). */
+  flush(): void {
+    this.out.flush();
+  }
+
+  /** A line is complete in the buffer: in line mode, hand it on as a string. */
+  private lineDone(): void {
+    if (this.lineMode === undefined) return;
+    const text = this.out.takeText();
+    this.lineMode(text.slice(0, -1)); // without the newline
   }
 
   private decoderFor(dir: Direction): DirectionDecoder {
@@ -131,12 +171,29 @@ export class CaptureDecoder {
 
   /** @internal called by the splitter of `d` for each whole message. */
   onFrame(d: DirectionDecoder, frame: Uint8Array): void {
-    const isOpen = frame[18] === MessageType.Open;
+    const type = frame[18];
+    const out = this.out;
+    if (type === MessageType.Update) {
+      out.reserve(d.head.length + frame.length * UPDATE_EXPANSION + 256);
+      if (writeUpdateLine(out, d.head, frame, this.contextFor(d))) {
+        this.counters.messages++;
+        this.lineDone();
+        return;
+      }
+    } else if (type === MessageType.Keepalive && frame.length === HEADER_LENGTH) {
+      out.reserve(d.head.length + KEEPALIVE_LINE.length);
+      out.bytes(d.head);
+      out.bytes(KEEPALIVE_LINE);
+      this.counters.messages++;
+      this.lineDone();
+      return;
+    }
+    const isOpen = type === MessageType.Open;
     // An OPEN is kept for the connection's lifetime: copy it off the capture buffer.
     const bytes = isOpen ? frame.slice() : frame;
     let json: Record<string, unknown>;
     try {
-      const msg = decodeMessage(bytes, this.contextFor(d));
+      const msg = decodeMessage(bytes, this.contextFor(d), WIRE_VIEW);
       json = messageToJson(msg);
       if (msg.type === MessageType.Open) {
         d.open = msg as OpenMessage;
@@ -149,12 +206,19 @@ export class CaptureDecoder {
       return;
     }
     this.counters.messages++;
-    this.emit(JSON.stringify({ src: d.dir.src, dst: d.dir.dst, ...json }));
+    this.line(JSON.stringify({ src: d.dir.src, dst: d.dir.dst, ...json }));
   }
 
   /** @internal one `{"src","dst","error","hex"}` line (contract 1). */
   errorLine(dir: Direction, error: string, bytes: Uint8Array): void {
     this.counters.errors++;
-    this.emit(JSON.stringify({ src: dir.src, dst: dir.dst, error, hex: hex(bytes) }));
+    this.line(JSON.stringify({ src: dir.src, dst: dir.dst, error, hex: hex(bytes) }));
+  }
+
+  private line(text: string): void {
+    this.out.reserve(text.length * 3 + 1);
+    this.out.text(text);
+    this.out.byte(0x0a);
+    this.lineDone();
   }
 }

@@ -6,7 +6,9 @@
  * Linux SLL/SLL2, raw IP or BSD loopback, IPv4 or IPv6 (dissect.ts) -> one ordered byte
  * stream per TCP direction (tcp-reassembly.ts) -> BGP messages (bgp-stream.ts) decoded with
  * the context of the connection's two OPENs (decode-stream.ts) -> NDJSON lines.
- * decode-capture.ts drives it all from a chunked byte source with back-pressure.
+ * decode-capture.ts drives it all from a chunked byte source with back-pressure. Lines are
+ * written as bytes into one large buffer (ndjson-out.ts); UPDATEs in one pass from the wire
+ * octets (update-ndjson.ts), anything it declines through decodeMessage in wire view.
  */
 export { formatEndpoint, formatIp, formatIpv4, formatIpv6 } from './addr';
 export { CaptureReader, readCapture, type CaptureFormat } from './capture';
@@ -16,4 +18,6 @@ export type { SkipReason } from './ipv4';
 export { TcpReassembler, type Direction, type ReassemblyEvents, type ReassemblyOptions } from './tcp-reassembly';
 export { BgpStreamSplitter, type FrameSink } from './bgp-stream';
 export { CaptureDecoder, type DecodeCounters, type DecoderOptions } from './decode-stream';
-export { decodeCapture, type DecodeResult, type LineWriter } from './decode-capture';
+export { decodeCapture, type ChunkWriter, type DecodeResult, type LineWriter } from './decode-capture';
+export { NdjsonOut, type ChunkSink } from './ndjson-out';
+export { writeUpdateLine } from './update-ndjson';

@@ -1,0 +1,179 @@
+// The output side of `vroute decode`: NDJSON text written as bytes straight into one large
+// buffer, handed to a sink when full. Numbers and addresses are formatted from the wire
+// octets with lookup tables (decimal text of each octet, hex digits), so a million prefixes
+// cost no string and no object each. Every method assumes the caller reserved room first
+// (reserve()), so a whole line is always in the buffer and can be taken back (rollback()).
+
+/** Receives filled output; the chunk is the receiver's to keep (a new buffer follows it). */
+export type ChunkSink = (chunk: Uint8Array) => void;
+
+const CAPACITY = 1 << 20;
+
+// Decimal text of 0..255: up to 3 digits per octet at DEC[i*4], its length at DEC[i*4+3].
+const DEC = new Uint8Array(256 * 4);
+for (let i = 0; i < 256; i++) {
+  const s = String(i);
+  for (let k = 0; k < s.length; k++) DEC[i * 4 + k] = s.charCodeAt(k);
+  DEC[i * 4 + 3] = s.length;
+}
+const HEX = new Uint8Array(16);
+for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
+const DOT = 0x2e;
+const SLASH = 0x2f;
+const COLON = 0x3a;
+
+export class NdjsonOut {
+  buf: Buffer;
+  pos = 0;
+  constructor(private readonly sink: ChunkSink, capacity = CAPACITY) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Makes room for `n` more octets, handing the filled part to the sink when needed. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2));
+  }
+
+  flush(): void {
+    if (this.pos === 0) return;
+    const chunk = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.pos = 0;
+    this.sink(chunk);
+  }
+
+  /** The text written so far, taken out (for callers that want strings, e.g. tests). */
+  takeText(): string {
+    const s = this.buf.toString('utf8', 0, this.pos);
+    this.pos = 0;
+    return s;
+  }
+
+  /** Forgets everything written after `mark` (a value of pos within the current line). */
+  rollback(mark: number): void {
+    this.pos = mark;
+  }
+
+  byte(c: number): void {
+    this.buf[this.pos++] = c;
+  }
+
+  /** Copies octets already encoded (constant key text, a direction's line head). */
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** Any JavaScript string as UTF-8 (room: 3 octets per UTF-16 unit). */
+  text(s: string): void {
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /** Decimal text of an unsigned integer below 2^32. */
+  uint(v: number): void {
+    if (v < 256) {
+      this.octet(v);
+      return;
+    }
+    const b = this.buf;
+    let n = v;
+    let digits = 1;
+    for (let t = 10; t <= n; t *= 10) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    while (n >= 10) {
+      const q = Math.floor(n / 10);
+      b[--p] = 0x30 + (n - q * 10);
+      n = q;
+    }
+    b[--p] = 0x30 + n;
+  }
+
+  /** Decimal text of 0..255. */
+  octet(v: number): void {
+    const b = this.buf;
+    const i = v << 2;
+    const len = DEC[i + 3]!;
+    b[this.pos] = DEC[i]!;
+    if (len > 1) b[this.pos + 1] = DEC[i + 1]!;
+    if (len > 2) b[this.pos + 2] = DEC[i + 2]!;
+    this.pos += len;
+  }
+
+  /** Dotted quad of src[off..off+4). */
+  ipv4At(src: Uint8Array, off: number): void {
+    this.octet(src[off]!);
+    this.buf[this.pos++] = DOT;
+    this.octet(src[off + 1]!);
+    this.buf[this.pos++] = DOT;
+    this.octet(src[off + 2]!);
+    this.buf[this.pos++] = DOT;
+    this.octet(src[off + 3]!);
+  }
+
+  /** Lower-case hex of src[s..e). */
+  hex(src: Uint8Array, s: number, e: number): void {
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = s; i < e; i++) {
+      const v = src[i]!;
+      b[p++] = HEX[v >>> 4]!;
+      b[p++] = HEX[v & 15]!;
+    }
+    this.pos = p;
+  }
+
+  /** Hex of one 16-bit group without leading zeros (RFC 5952 4.1). */
+  private group(g: number): void {
+    const b = this.buf;
+    if (g >= 0x1000) b[this.pos++] = HEX[g >>> 12]!;
+    if (g >= 0x100) b[this.pos++] = HEX[(g >>> 8) & 15]!;
+    if (g >= 0x10) b[this.pos++] = HEX[(g >>> 4) & 15]!;
+    b[this.pos++] = HEX[g & 15]!;
+  }
+
+  /**
+   * RFC 5952 text of the 16 octets at src[off]: groups without leading zeros, the longest
+   * run of two or more zero groups as "::" (the first on a tie), IPv4-mapped addresses as
+   * ::ffff:a.b.c.d (RFC 5952 5). Same text as prefix.ts ipv6ToString.
+   */
+  ipv6At(src: Uint8Array, off: number): void {
+    let bestAt = -1;
+    let bestLen = 1;
+    for (let i = 0; i < 8;) {
+      if (src[off + 2 * i] !== 0 || src[off + 2 * i + 1] !== 0) { i++; continue; }
+      let j = i + 1;
+      while (j < 8 && src[off + 2 * j] === 0 && src[off + 2 * j + 1] === 0) j++;
+      if (j - i > bestLen) { bestAt = i; bestLen = j - i; }
+      i = j;
+    }
+    const b = this.buf;
+    if (bestAt === 0 && bestLen === 5 && src[off + 10] === 0xff && src[off + 11] === 0xff) {
+      b[this.pos++] = COLON; b[this.pos++] = COLON;
+      b[this.pos++] = 0x66; b[this.pos++] = 0x66; b[this.pos++] = 0x66; b[this.pos++] = 0x66;
+      b[this.pos++] = COLON;
+      this.ipv4At(src, off + 12);
+      return;
+    }
+    for (let i = 0; i < 8; i++) {
+      if (i === bestAt) {
+        // One colon here; the next group writes its own leading one. A run that ends the
+        // address has no next group, so it writes the second itself ("x::", "::").
+        b[this.pos++] = COLON;
+        i += bestLen - 1;
+        if (i === 7) b[this.pos++] = COLON;
+        continue;
+      }
+      if (i > 0) b[this.pos++] = COLON;
+      this.group((src[off + 2 * i]! << 8) | src[off + 2 * i + 1]!);
+    }
+  }
+
+  /** "/len" of a prefix. */
+  prefixLength(len: number): void {
+    this.buf[this.pos++] = SLASH;
+    this.octet(len);
+  }
+}

@@ -1,0 +1,448 @@
+// The fast path of `vroute decode` for UPDATEs: one pass over the wire octets that writes the
+// contract-1 line straight into the output buffer, with no decoded objects and no strings.
+// It is an optimisation of decodeUpdate(wire view) + messageToJson + JSON.stringify, not a
+// second definition: it takes only messages where every check those make passes (framing,
+// RFC 7606 lengths and values, flags, no duplicates, prefix families whose NLRI parse) and
+// returns false on anything else, leaving the caller to print the line the general path
+// makes (an error line, or a line without a malformed attribute). Output for the messages it
+// takes is byte for byte the general path's (test/bgp/messages/pcap/update-ndjson.test.ts).
+import { ATTRIBUTES } from '../attributes/table';
+import { AttrType, FLAG_EXTENDED, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, OPT_TRANSITIVE } from '../attributes/types';
+import { countNlri } from '../nlri';
+import {
+  AFI_IPV4, AFI_IPV6, HEADER_LENGTH, IPV4_UNICAST, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, type CodecContext,
+} from '../types';
+import type { NdjsonOut } from './ndjson-out';
+
+const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+
+/** Octets of output per octet of UPDATE at most (an empty unknown attribute: 3 -> 35). */
+export const UPDATE_EXPANSION = 16;
+
+// Attribute types this writer prints, with the Optional/Transitive bits the table expects.
+// A type the table knows but this writer does not sends the message to the general path.
+const HANDLED = new Set<number>([
+  AttrType.Origin, AttrType.AsPath, AttrType.NextHop, AttrType.Med, AttrType.LocalPref, AttrType.AtomicAggregate,
+  AttrType.Aggregator, AttrType.Communities, AttrType.OriginatorId, AttrType.ClusterList, AttrType.MpReach,
+  AttrType.MpUnreach, AttrType.ExtCommunities, AttrType.As4Path, AttrType.As4Aggregator, AttrType.LargeCommunities,
+]);
+const UNKNOWN = -1; // no table entry: printed under "unknown" (contract 1)
+const BAIL = -2; // in the table, not printed here
+const EXPECT = new Int16Array(256).fill(UNKNOWN);
+for (const [t, spec] of Object.entries(ATTRIBUTES)) EXPECT[Number(t)] = HANDLED.has(Number(t)) ? spec.flags : BAIL;
+
+// Per-message scratch: where each attribute's value lies, duplicates by generation.
+const vs = new Int32Array(256);
+const ve = new Int32Array(256);
+const seen = new Uint32Array(256);
+let generation = 0;
+let unknownAt = new Int32Array(64); // header offsets of unknown attributes, wire order
+const v6 = new Uint8Array(16);
+
+const K_TYPE = ascii('"type":"UPDATE","length":');
+const K_WITHDRAWN = ascii(',"withdrawn":[');
+const K_NLRI = ascii(',"nlri":[');
+const K_ATTRIBUTES = ascii(',"attributes":{');
+const K_ORIGIN = [ascii('"origin":"IGP"'), ascii('"origin":"EGP"'), ascii('"origin":"INCOMPLETE"')];
+const K_AS_PATH = ascii('"asPath":[');
+const K_AS4_PATH = ascii('"as4Path":[');
+const K_SEGMENT = [ascii(''), ascii('{"type":"AS_SET","asns":['), ascii('{"type":"AS_SEQUENCE","asns":['),
+  ascii('{"type":"AS_CONFED_SEQUENCE","asns":['), ascii('{"type":"AS_CONFED_SET","asns":[')];
+const K_AS4_AGGREGATOR = ascii('"as4Aggregator":{"asn":');
+const K_AGGREGATOR = ascii('"aggregator":{"asn":');
+const K_ADDRESS = ascii(',"address":"');
+const K_NEXT_HOP = ascii('"nextHop":"');
+const K_MED = ascii('"med":');
+const K_LOCAL_PREF = ascii('"localPref":');
+const K_ATOMIC = ascii('"atomicAggregate":true');
+const K_COMMUNITIES = ascii('"communities":[');
+const K_ORIGINATOR_ID = ascii('"originatorId":"');
+const K_CLUSTER_LIST = ascii('"clusterList":[');
+const K_EXT = ascii('"extCommunities":[');
+const K_LARGE = ascii('"largeCommunities":[');
+const K_MP_REACH = ascii('"mpReach":{"afi":');
+const K_MP_UNREACH = ascii('"mpUnreach":{"afi":');
+const K_SAFI = ascii(',"safi":');
+const K_NEXT_HOPS = ascii(',"nextHops":[');
+const K_MP_NLRI = ascii('],"nlri":[');
+const K_MP_WITHDRAWN = ascii(',"withdrawn":[');
+const K_UNKNOWN = ascii('"unknown":[');
+const K_UNKNOWN_TYPE = ascii('{"type":');
+const K_FLAGS = ascii(',"flags":');
+const K_HEX = ascii(',"hex":"');
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const CLOSE_ARRAY = 0x5d;
+const CLOSE_OBJECT = 0x7d;
+
+function u16(b: Uint8Array, i: number): number {
+  return (b[i]! << 8) | b[i + 1]!;
+}
+function u32(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
+/** AS path segments valid as as-path.ts parseSegments would find them. */
+function segmentsOk(b: Uint8Array, s: number, e: number, w: number, allowConfed: boolean): boolean {
+  let i = s;
+  while (i < e) {
+    if (i + 2 > e) return false;
+    const type = b[i]!;
+    const n = b[i + 1]!;
+    if (type < 1 || type > (allowConfed ? 4 : 2) || n === 0) return false;
+    i += 2 + n * w;
+    if (i > e) return false;
+  }
+  return true;
+}
+
+/** Prefix-list families (unicast, multicast) whose NLRI the general path parses (nlri.ts). */
+function prefixFamily(afi: number, safi: number): boolean {
+  return (afi === AFI_IPV4 || afi === AFI_IPV6) && (safi === 1 || safi === 2);
+}
+
+/** The value checks of the attribute table's hooks (basic.ts, as-path.ts, mp.ts), true when all pass. */
+function valueOk(type: number, b: Uint8Array, s: number, e: number, ctx: CodecContext): boolean {
+  const len = e - s;
+  switch (type) {
+    case AttrType.Origin: return len === 1 && b[s]! <= 2;
+    case AttrType.AsPath: return segmentsOk(b, s, e, ctx.fourOctetAs ? 4 : 2, true);
+    case AttrType.As4Path: return segmentsOk(b, s, e, 4, false);
+    case AttrType.NextHop: case AttrType.Med: case AttrType.LocalPref: case AttrType.OriginatorId: return len === 4;
+    case AttrType.AtomicAggregate: return len === 0;
+    case AttrType.Aggregator: return len === (ctx.fourOctetAs ? 8 : 6);
+    case AttrType.As4Aggregator: return len === 8;
+    case AttrType.Communities: case AttrType.ClusterList: return len > 0 && len % 4 === 0;
+    case AttrType.ExtCommunities: return len > 0 && len % 8 === 0;
+    case AttrType.LargeCommunities: return len > 0 && len % 12 === 0;
+    case AttrType.MpReach: {
+      if (len < 5) return false;
+      const afi = u16(b, s);
+      const safi = b[s + 2]!;
+      const nh = b[s + 3]!;
+      const at = s + 5 + nh;
+      if (at > e || !prefixFamily(afi, safi)) return false;
+      // RFC 2545 3 / RFC 8950 4 next hop lengths, as mp.ts nextHopLengthOk.
+      if (afi === AFI_IPV4 ? nh !== 4 && nh !== 16 && nh !== 32 : nh !== 16 && nh !== 32) return false;
+      return countNlri(b, at, e, afi === AFI_IPV6 ? 128 : 32, ctx.addPath.has((afi << 8) | safi)) >= 0;
+    }
+    case AttrType.MpUnreach: {
+      if (len < 3) return false;
+      const afi = u16(b, s);
+      const safi = b[s + 2]!;
+      if (!prefixFamily(afi, safi)) return false;
+      return countNlri(b, s + 3, e, afi === AFI_IPV6 ? 128 : 32, ctx.addPath.has((afi << 8) | safi)) >= 0;
+    }
+    default: return false;
+  }
+}
+
+/** `"a.b.c.d/len"` (`#id` with ADD-PATH) for each prefix of a checked IPv4 NLRI field. */
+function ipv4Prefixes(out: NdjsonOut, b: Uint8Array, s: number, e: number, addPath: boolean): void {
+  const o = out.buf;
+  let i = s;
+  let first = true;
+  while (i < e) {
+    let id = 0;
+    if (addPath) { id = u32(b, i); i += 4; }
+    const len = b[i++]!;
+    const n = (len + 7) >>> 3;
+    if (!first) o[out.pos++] = COMMA;
+    first = false;
+    o[out.pos++] = QUOTE;
+    out.octet(n > 0 ? b[i]! : 0); o[out.pos++] = 0x2e;
+    out.octet(n > 1 ? b[i + 1]! : 0); o[out.pos++] = 0x2e;
+    out.octet(n > 2 ? b[i + 2]! : 0); o[out.pos++] = 0x2e;
+    out.octet(n > 3 ? b[i + 3]! : 0);
+    out.prefixLength(len);
+    if (addPath) { o[out.pos++] = 0x23; out.uint(id); }
+    o[out.pos++] = QUOTE;
+    i += n;
+  }
+}
+
+function ipv6Prefixes(out: NdjsonOut, b: Uint8Array, s: number, e: number, addPath: boolean): void {
+  const o = out.buf;
+  let i = s;
+  let first = true;
+  while (i < e) {
+    let id = 0;
+    if (addPath) { id = u32(b, i); i += 4; }
+    const len = b[i++]!;
+    const n = (len + 7) >>> 3;
+    for (let k = 0; k < 16; k++) v6[k] = k < n ? b[i + k]! : 0;
+    i += n;
+    if (!first) o[out.pos++] = COMMA;
+    first = false;
+    o[out.pos++] = QUOTE;
+    out.ipv6At(v6, 0);
+    out.prefixLength(len);
+    if (addPath) { o[out.pos++] = 0x23; out.uint(id); }
+    o[out.pos++] = QUOTE;
+  }
+}
+
+function prefixes(out: NdjsonOut, afi: number, b: Uint8Array, s: number, e: number, addPath: boolean): void {
+  if (afi === AFI_IPV4) ipv4Prefixes(out, b, s, e, addPath);
+  else ipv6Prefixes(out, b, s, e, addPath);
+}
+
+function segments(out: NdjsonOut, b: Uint8Array, s: number, e: number, w: number): void {
+  let i = s;
+  while (i < e) {
+    if (i > s) out.byte(COMMA);
+    const n = b[i + 1]!;
+    out.bytes(K_SEGMENT[b[i]!]!);
+    i += 2;
+    for (let k = 0; k < n; k++, i += w) {
+      if (k > 0) out.byte(COMMA);
+      out.uint(w === 4 ? u32(b, i) : u16(b, i));
+    }
+    out.byte(CLOSE_ARRAY);
+    out.byte(CLOSE_OBJECT);
+  }
+}
+
+function quotedIpv4List(out: NdjsonOut, b: Uint8Array, s: number, e: number): void {
+  for (let i = s; i < e; i += 4) {
+    if (i > s) out.byte(COMMA);
+    out.byte(QUOTE);
+    out.ipv4At(b, i);
+    out.byte(QUOTE);
+  }
+}
+
+/**
+ * Writes the line of one UPDATE `frame` (header included) after `head` (`{"src":..,"dst":..,`)
+ * and returns true, or returns false having written nothing when the message is not one this
+ * path takes. The caller reserved head.length + frame.length * UPDATE_EXPANSION + 256 octets.
+ */
+export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Array, ctx: CodecContext): boolean {
+  const end = frame.length;
+  const max = ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+  if (end < HEADER_LENGTH + 4 || end > max || u16(frame, 16) !== end) return false;
+  let i = HEADER_LENGTH;
+  const wl = u16(frame, i);
+  const wS = i + 2;
+  const wE = wS + wl;
+  if (wE + 2 > end) return false;
+  const addPath4 = ctx.addPath.has(IPV4_UNICAST);
+  const wCount = countNlri(frame, wS, wE, 32, addPath4);
+  if (wCount < 0) return false;
+  const al = u16(frame, wE);
+  const aS = wE + 2;
+  const aE = aS + al;
+  if (aE > end) return false;
+  const nCount = countNlri(frame, aE, end, 32, addPath4);
+  if (nCount < 0) return false;
+
+  // Attributes: frame, check, and note where each value lies (RFC 4271 4.3).
+  generation = (generation + 1) >>> 0;
+  if (generation === 0) { seen.fill(0); generation = 1; }
+  let unknowns = 0;
+  for (i = aS; i < aE;) {
+    const flags = frame[i]!;
+    const hdr = flags & FLAG_EXTENDED ? 4 : 3;
+    if (i + hdr > aE) return false;
+    const type = frame[i + 1]!;
+    const s = i + hdr;
+    const e = s + (hdr === 4 ? u16(frame, i + 2) : frame[i + 2]!);
+    if (e > aE || seen[type] === generation) return false;
+    seen[type] = generation;
+    const want = EXPECT[type]!;
+    if (want === UNKNOWN) {
+      // Contract 1: every type it does not name is shown, whatever its flags claim.
+      if (unknowns === unknownAt.length) {
+        const grown = new Int32Array(unknowns * 2);
+        grown.set(unknownAt);
+        unknownAt = grown;
+      }
+      unknownAt[unknowns++] = i;
+    } else {
+      if (want === BAIL) return false;
+      // RFC 7606 3 (c), RFC 4271 4.3: flags as the table expects them, Partial only on optional transitive.
+      if ((flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== want || ((flags & FLAG_PARTIAL) !== 0 && want !== OPT_TRANSITIVE)) {
+        return false;
+      }
+      if (!valueOk(type, frame, s, e, ctx)) return false;
+      vs[type] = s;
+      ve[type] = e;
+    }
+    i = e;
+  }
+
+  // Everything checked: write the line, keys in contract order.
+  const has = (t: number): boolean => seen[t] === generation && EXPECT[t]! >= 0;
+  out.bytes(head);
+  out.bytes(K_TYPE);
+  out.uint(end);
+  if (wCount > 0) {
+    out.bytes(K_WITHDRAWN);
+    ipv4Prefixes(out, frame, wS, wE, addPath4);
+    out.byte(CLOSE_ARRAY);
+  }
+  if (nCount > 0) {
+    out.bytes(K_NLRI);
+    ipv4Prefixes(out, frame, aE, end, addPath4);
+    out.byte(CLOSE_ARRAY);
+  }
+  if (al > 0) {
+    out.bytes(K_ATTRIBUTES);
+    let n = 0;
+    const key = (k: Uint8Array): void => {
+      if (n++ > 0) out.byte(COMMA);
+      out.bytes(k);
+    };
+    if (has(AttrType.Origin)) key(K_ORIGIN[frame[vs[AttrType.Origin]!]!]!);
+    if (has(AttrType.AsPath)) {
+      key(K_AS_PATH);
+      segments(out, frame, vs[AttrType.AsPath]!, ve[AttrType.AsPath]!, ctx.fourOctetAs ? 4 : 2);
+      out.byte(CLOSE_ARRAY);
+    }
+    if (has(AttrType.As4Path)) {
+      key(K_AS4_PATH);
+      segments(out, frame, vs[AttrType.As4Path]!, ve[AttrType.As4Path]!, 4);
+      out.byte(CLOSE_ARRAY);
+    }
+    if (has(AttrType.As4Aggregator)) {
+      const s = vs[AttrType.As4Aggregator]!;
+      key(K_AS4_AGGREGATOR);
+      out.uint(u32(frame, s));
+      out.bytes(K_ADDRESS);
+      out.ipv4At(frame, s + 4);
+      out.byte(QUOTE);
+      out.byte(CLOSE_OBJECT);
+    }
+    if (has(AttrType.NextHop)) {
+      key(K_NEXT_HOP);
+      out.ipv4At(frame, vs[AttrType.NextHop]!);
+      out.byte(QUOTE);
+    }
+    if (has(AttrType.Med)) { key(K_MED); out.uint(u32(frame, vs[AttrType.Med]!)); }
+    if (has(AttrType.LocalPref)) { key(K_LOCAL_PREF); out.uint(u32(frame, vs[AttrType.LocalPref]!)); }
+    if (has(AttrType.AtomicAggregate)) key(K_ATOMIC);
+    if (has(AttrType.Aggregator)) {
+      const s = vs[AttrType.Aggregator]!;
+      key(K_AGGREGATOR);
+      out.uint(ctx.fourOctetAs ? u32(frame, s) : u16(frame, s));
+      out.bytes(K_ADDRESS);
+      out.ipv4At(frame, s + (ctx.fourOctetAs ? 4 : 2));
+      out.byte(QUOTE);
+      out.byte(CLOSE_OBJECT);
+    }
+    if (has(AttrType.Communities)) {
+      // RFC 1997: high:low 16-bit halves, in wire order.
+      key(K_COMMUNITIES);
+      const s = vs[AttrType.Communities]!;
+      for (let k = s; k < ve[AttrType.Communities]!; k += 4) {
+        if (k > s) out.byte(COMMA);
+        out.byte(QUOTE);
+        out.uint(u16(frame, k));
+        out.byte(COLON);
+        out.uint(u16(frame, k + 2));
+        out.byte(QUOTE);
+      }
+      out.byte(CLOSE_ARRAY);
+    }
+    if (has(AttrType.OriginatorId)) {
+      key(K_ORIGINATOR_ID);
+      out.ipv4At(frame, vs[AttrType.OriginatorId]!);
+      out.byte(QUOTE);
+    }
+    if (has(AttrType.ClusterList)) {
+      key(K_CLUSTER_LIST);
+      quotedIpv4List(out, frame, vs[AttrType.ClusterList]!, ve[AttrType.ClusterList]!);
+      out.byte(CLOSE_ARRAY);
+    }
+    if (has(AttrType.ExtCommunities)) {
+      key(K_EXT);
+      const s = vs[AttrType.ExtCommunities]!;
+      for (let k = s; k < ve[AttrType.ExtCommunities]!; k += 8) {
+        if (k > s) out.byte(COMMA);
+        out.byte(QUOTE);
+        out.hex(frame, k, k + 8);
+        out.byte(QUOTE);
+      }
+      out.byte(CLOSE_ARRAY);
+    }
+    if (has(AttrType.LargeCommunities)) {
+      key(K_LARGE);
+      const s = vs[AttrType.LargeCommunities]!;
+      for (let k = s; k < ve[AttrType.LargeCommunities]!; k += 12) {
+        if (k > s) out.byte(COMMA);
+        out.byte(QUOTE);
+        out.uint(u32(frame, k));
+        out.byte(COLON);
+        out.uint(u32(frame, k + 4));
+        out.byte(COLON);
+        out.uint(u32(frame, k + 8));
+        out.byte(QUOTE);
+      }
+      out.byte(CLOSE_ARRAY);
+    }
+    if (has(AttrType.MpReach)) {
+      const s = vs[AttrType.MpReach]!;
+      const afi = u16(frame, s);
+      const safi = frame[s + 2]!;
+      const nh = frame[s + 3]!;
+      key(K_MP_REACH);
+      out.uint(afi);
+      out.bytes(K_SAFI);
+      out.uint(safi);
+      out.bytes(K_NEXT_HOPS);
+      // One or two addresses (RFC 2545 3: global, then link-local), as mp.ts mpNextHops.
+      out.byte(QUOTE);
+      if (nh === 4) out.ipv4At(frame, s + 4);
+      else out.ipv6At(frame, s + 4);
+      out.byte(QUOTE);
+      if (nh === 32) {
+        out.byte(COMMA);
+        out.byte(QUOTE);
+        out.ipv6At(frame, s + 20);
+        out.byte(QUOTE);
+      }
+      out.bytes(K_MP_NLRI);
+      prefixes(out, afi, frame, s + 5 + nh, ve[AttrType.MpReach]!, ctx.addPath.has((afi << 8) | safi));
+      out.byte(CLOSE_ARRAY);
+      out.byte(CLOSE_OBJECT);
+    }
+    if (has(AttrType.MpUnreach)) {
+      const s = vs[AttrType.MpUnreach]!;
+      const afi = u16(frame, s);
+      const safi = frame[s + 2]!;
+      key(K_MP_UNREACH);
+      out.uint(afi);
+      out.bytes(K_SAFI);
+      out.uint(safi);
+      out.bytes(K_MP_WITHDRAWN);
+      prefixes(out, afi, frame, s + 3, ve[AttrType.MpUnreach]!, ctx.addPath.has((afi << 8) | safi));
+      out.byte(CLOSE_ARRAY);
+      out.byte(CLOSE_OBJECT);
+    }
+    if (unknowns > 0) {
+      key(K_UNKNOWN);
+      for (let k = 0; k < unknowns; k++) {
+        const at = unknownAt[k]!;
+        const flags = frame[at]!;
+        const hdr = flags & FLAG_EXTENDED ? 4 : 3;
+        const len = hdr === 4 ? u16(frame, at + 2) : frame[at + 2]!;
+        if (k > 0) out.byte(COMMA);
+        out.bytes(K_UNKNOWN_TYPE);
+        out.uint(frame[at + 1]!);
+        out.bytes(K_FLAGS);
+        out.uint(flags);
+        out.bytes(K_HEX);
+        out.hex(frame, at + hdr, at + hdr + len);
+        out.byte(QUOTE);
+        out.byte(CLOSE_OBJECT);
+      }
+      out.byte(CLOSE_ARRAY);
+    }
+    out.byte(CLOSE_OBJECT);
+  }
+  out.byte(CLOSE_OBJECT);
+  out.byte(0x0a);
+  return true;
+}
