@@ -62,8 +62,16 @@ export class NdjsonOut {
 
   /** Copies octets already encoded (constant key text, a direction's line head). */
   bytes(b: Uint8Array): void {
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    if (n > 64) {
+      this.buf.set(b, this.pos);
+    } else {
+      // A plain loop: set() costs more than copying a short key.
+      const o = this.buf;
+      const p = this.pos;
+      for (let i = 0; i < n; i++) o[p + i] = b[i]!;
+    }
+    this.pos += n;
   }
 
   /** Any JavaScript string as UTF-8 (room: 3 octets per UTF-16 unit). */
@@ -75,16 +83,36 @@ export class NdjsonOut {
   uint(v: number): void {
     if (v < 256) {
       this.octet(v);
-      return;
+    } else if (v < 0x40000000) {
+      this.smallInt(v);
+    } else {
+      // Above the small-integer range: the high part, then the low five digits zero-padded,
+      // so the digit loop runs on small integers only.
+      const hi = Math.floor(v / 100000);
+      const lo = v - hi * 100000;
+      this.smallInt(hi);
+      const b = this.buf;
+      let p = this.pos + 5;
+      this.pos = p;
+      let n = lo;
+      for (let k = 0; k < 5; k++) {
+        const q = (n / 10) | 0;
+        b[--p] = 0x30 + (n - q * 10);
+        n = q;
+      }
     }
-    const b = this.buf;
-    let n = v;
+  }
+
+  /** Decimal text of 0 <= v < 2^30 (integer arithmetic only). */
+  private smallInt(v: number): void {
     let digits = 1;
-    for (let t = 10; t <= n; t *= 10) digits++;
+    for (let t = 10; t <= v && digits < 10; t *= 10) digits++;
+    const b = this.buf;
     let p = this.pos + digits;
     this.pos = p;
+    let n = v | 0;
     while (n >= 10) {
-      const q = Math.floor(n / 10);
+      const q = (n / 10) | 0;
       b[--p] = 0x30 + (n - q * 10);
       n = q;
     }

@@ -214,6 +214,17 @@ function quotedIpv4List(out: NdjsonOut, b: Uint8Array, s: number, e: number): vo
   }
 }
 
+/** True when the message being written carries the (handled) type `t`. */
+function has(t: number): boolean {
+  return seen[t] === generation && EXPECT[t]! >= 0;
+}
+
+let keys = 0; // keys written so far in the current "attributes" object
+function key(out: NdjsonOut, k: Uint8Array): void {
+  if (keys++ > 0) out.byte(COMMA);
+  out.bytes(k);
+}
+
 /**
  * Writes the line of one UPDATE `frame` (header included) after `head` (`{"src":..,"dst":..,`)
  * and returns true, or returns false having written nothing when the message is not one this
@@ -274,7 +285,6 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
   }
 
   // Everything checked: write the line, keys in contract order.
-  const has = (t: number): boolean => seen[t] === generation && EXPECT[t]! >= 0;
   out.bytes(head);
   out.bytes(K_TYPE);
   out.uint(end);
@@ -290,25 +300,21 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
   }
   if (al > 0) {
     out.bytes(K_ATTRIBUTES);
-    let n = 0;
-    const key = (k: Uint8Array): void => {
-      if (n++ > 0) out.byte(COMMA);
-      out.bytes(k);
-    };
-    if (has(AttrType.Origin)) key(K_ORIGIN[frame[vs[AttrType.Origin]!]!]!);
+    keys = 0;
+    if (has(AttrType.Origin)) key(out, K_ORIGIN[frame[vs[AttrType.Origin]!]!]!);
     if (has(AttrType.AsPath)) {
-      key(K_AS_PATH);
+      key(out, K_AS_PATH);
       segments(out, frame, vs[AttrType.AsPath]!, ve[AttrType.AsPath]!, ctx.fourOctetAs ? 4 : 2);
       out.byte(CLOSE_ARRAY);
     }
     if (has(AttrType.As4Path)) {
-      key(K_AS4_PATH);
+      key(out, K_AS4_PATH);
       segments(out, frame, vs[AttrType.As4Path]!, ve[AttrType.As4Path]!, 4);
       out.byte(CLOSE_ARRAY);
     }
     if (has(AttrType.As4Aggregator)) {
       const s = vs[AttrType.As4Aggregator]!;
-      key(K_AS4_AGGREGATOR);
+      key(out, K_AS4_AGGREGATOR);
       out.uint(u32(frame, s));
       out.bytes(K_ADDRESS);
       out.ipv4At(frame, s + 4);
@@ -316,16 +322,16 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
       out.byte(CLOSE_OBJECT);
     }
     if (has(AttrType.NextHop)) {
-      key(K_NEXT_HOP);
+      key(out, K_NEXT_HOP);
       out.ipv4At(frame, vs[AttrType.NextHop]!);
       out.byte(QUOTE);
     }
-    if (has(AttrType.Med)) { key(K_MED); out.uint(u32(frame, vs[AttrType.Med]!)); }
-    if (has(AttrType.LocalPref)) { key(K_LOCAL_PREF); out.uint(u32(frame, vs[AttrType.LocalPref]!)); }
-    if (has(AttrType.AtomicAggregate)) key(K_ATOMIC);
+    if (has(AttrType.Med)) { key(out, K_MED); out.uint(u32(frame, vs[AttrType.Med]!)); }
+    if (has(AttrType.LocalPref)) { key(out, K_LOCAL_PREF); out.uint(u32(frame, vs[AttrType.LocalPref]!)); }
+    if (has(AttrType.AtomicAggregate)) key(out, K_ATOMIC);
     if (has(AttrType.Aggregator)) {
       const s = vs[AttrType.Aggregator]!;
-      key(K_AGGREGATOR);
+      key(out, K_AGGREGATOR);
       out.uint(ctx.fourOctetAs ? u32(frame, s) : u16(frame, s));
       out.bytes(K_ADDRESS);
       out.ipv4At(frame, s + (ctx.fourOctetAs ? 4 : 2));
@@ -334,7 +340,7 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
     }
     if (has(AttrType.Communities)) {
       // RFC 1997: high:low 16-bit halves, in wire order.
-      key(K_COMMUNITIES);
+      key(out, K_COMMUNITIES);
       const s = vs[AttrType.Communities]!;
       for (let k = s; k < ve[AttrType.Communities]!; k += 4) {
         if (k > s) out.byte(COMMA);
@@ -347,17 +353,17 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
       out.byte(CLOSE_ARRAY);
     }
     if (has(AttrType.OriginatorId)) {
-      key(K_ORIGINATOR_ID);
+      key(out, K_ORIGINATOR_ID);
       out.ipv4At(frame, vs[AttrType.OriginatorId]!);
       out.byte(QUOTE);
     }
     if (has(AttrType.ClusterList)) {
-      key(K_CLUSTER_LIST);
+      key(out, K_CLUSTER_LIST);
       quotedIpv4List(out, frame, vs[AttrType.ClusterList]!, ve[AttrType.ClusterList]!);
       out.byte(CLOSE_ARRAY);
     }
     if (has(AttrType.ExtCommunities)) {
-      key(K_EXT);
+      key(out, K_EXT);
       const s = vs[AttrType.ExtCommunities]!;
       for (let k = s; k < ve[AttrType.ExtCommunities]!; k += 8) {
         if (k > s) out.byte(COMMA);
@@ -368,7 +374,7 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
       out.byte(CLOSE_ARRAY);
     }
     if (has(AttrType.LargeCommunities)) {
-      key(K_LARGE);
+      key(out, K_LARGE);
       const s = vs[AttrType.LargeCommunities]!;
       for (let k = s; k < ve[AttrType.LargeCommunities]!; k += 12) {
         if (k > s) out.byte(COMMA);
@@ -387,7 +393,7 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
       const afi = u16(frame, s);
       const safi = frame[s + 2]!;
       const nh = frame[s + 3]!;
-      key(K_MP_REACH);
+      key(out, K_MP_REACH);
       out.uint(afi);
       out.bytes(K_SAFI);
       out.uint(safi);
@@ -412,7 +418,7 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
       const s = vs[AttrType.MpUnreach]!;
       const afi = u16(frame, s);
       const safi = frame[s + 2]!;
-      key(K_MP_UNREACH);
+      key(out, K_MP_UNREACH);
       out.uint(afi);
       out.bytes(K_SAFI);
       out.uint(safi);
@@ -422,7 +428,7 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
       out.byte(CLOSE_OBJECT);
     }
     if (unknowns > 0) {
-      key(K_UNKNOWN);
+      key(out, K_UNKNOWN);
       for (let k = 0; k < unknowns; k++) {
         const at = unknownAt[k]!;
         const flags = frame[at]!;
