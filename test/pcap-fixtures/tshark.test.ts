@@ -135,3 +135,14 @@ test('confederation: AS_CONFED_SEQUENCE before AS_SEQUENCE, LOCAL_PREF across me
   const a = attrs(expected('confederation'));
   assert.ok(a.some((x) => x.asPath?.[0]?.type === 'AS_CONFED_SEQUENCE' && x.asPath?.[1]?.type === 'AS_SEQUENCE' && x.localPref !== undefined));
 });
+
+test('aigp-unknown: AIGP and unnamed type codes, a well-known-flagged one included, shown as unknown with their flags', () => {
+  const ms = expected('aigp-unknown');
+  const unknown = attrs(ms).flatMap((x) => x.unknown ?? []);
+  // RFC 7311: AIGP TLV type 1, length 11, metric 100.
+  assert.deepEqual(unknown[0], { type: 26, flags: 0x80, hex: '01000b0000000000000064' });
+  assert.ok(unknown.some((u) => u.type === 153 && u.flags === 0x40 && u.hex === 'deadbeef'));
+  assert.ok(unknown.some((u) => u.type === 200 && u.flags === 0xe0) && unknown.some((u) => u.type === 254 && u.flags === 0xd0));
+  assert.ok(attrs(ms).some((x) => x.mpReach?.afi === 2 && x.unknown?.[0]?.type === 26));
+  assert.ok(ms.every((m) => m.error === undefined));
+});
