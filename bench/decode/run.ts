@@ -2,9 +2,14 @@
 // /24 prefixes in a few attribute sets, built with our builder, is timed through framing,
 // decodeUpdate, attribute interning and inserting every prefix into an integer-keyed
 // open-addressing table. Prints prefixes/s and MB/s for 10k, 100k and 1M.
-// Run: npx tsx bench/decode/run.ts [--write] (--write appends the results to bench/RESULTS.md).
-import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// Then `vroute decode` of a 1.1M-prefix full-table capture (full-table.ts, two shapes) beside
+// `tshark -T ek` on the same file, interleaved, wall and CPU medians (skipped without tshark).
+// Run: npx tsx bench/decode/run.ts [--write] [--runs N] [--baseline DIR] [--no-tshark]
+// (--write puts the results in bench/RESULTS.md; --baseline also times DIR/bin/vroute, e.g. a
+// build of an older commit, in the same run).
+// `npm run bench -- decode` runs the compiled form (dist/bench/decode/run.js).
+import { execFileSync, execSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageFramer } from '../../src/bgp/messages/framer';
@@ -15,6 +20,7 @@ import { AFI_IPV4, DEFAULT_CONTEXT, IPV4_UNICAST, type CodecContext } from '../.
 import type { PathAttributes } from '../../src/bgp/messages/attributes/types';
 import type { Prefix } from '../../src/bgp/messages/prefix';
 import { AttributeInterner, internKey } from '../../src/rib/intern';
+import { buildFullTable, type TableShape } from './full-table';
 
 const CTX: CodecContext = { ...DEFAULT_CONTEXT, fourOctetAs: true };
 const SETS = 4;
@@ -110,6 +116,82 @@ function bench(n: number, store: boolean): Result {
 
 const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
+// --- vroute decode vs tshark on a full-table capture ---
+
+interface Timing { wall: number; cpu: number; rssMiB: number }
+
+function repoRoot(): string {
+  let root = __dirname;
+  while (!existsSync(path.join(root, 'package.json')) && path.dirname(root) !== root) root = path.dirname(root);
+  return root;
+}
+
+/** One run of argv with stdout to /dev/null: wall seconds, user+sys CPU seconds, max RSS (GNU time). */
+function timeRun(argv: string[]): Timing {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', ...argv], {
+    stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20,
+  });
+  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !m) throw new Error(`${argv.join(' ')} failed: ${(r.stderr ?? '').trim().split('\n').pop()}`);
+  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMiB: Number(m[4]) / 1024 };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+interface Tool { readonly name: string; readonly argv: (file: string) => string[] }
+
+function captureBench(runs: number, baseline: string | undefined, withTshark: boolean): string[] {
+  const root = repoRoot();
+  const tools: Tool[] = [{ name: 'vroute decode', argv: (f) => [process.execPath, path.join(root, 'bin', 'vroute'), 'decode', f] }];
+  if (baseline !== undefined) {
+    tools.push({ name: `vroute decode (${path.basename(baseline)})`, argv: (f) => [process.execPath, path.join(baseline, 'bin', 'vroute'), 'decode', f] });
+  }
+  const tshark = withTshark && spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (tshark) tools.push({ name: 'tshark -T ek', argv: (f) => ['tshark', '-r', f, '-T', 'ek'] });
+  else console.log('(tshark not run: missing or --no-tshark)');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vroute-decode-bench-'));
+  const rows: string[] = [];
+  try {
+    for (const shape of ['table', 'packed'] as TableShape[]) {
+      const t = buildFullTable(shape);
+      const file = path.join(dir, `${shape}.pcap`);
+      writeFileSync(file, t.bytes);
+      const lines = execFileSync(process.execPath, [path.join(root, 'bin', 'vroute'), 'decode', file], { maxBuffer: 1 << 30 })
+        .toString().split('\n').filter((l) => l !== '').length;
+      if (lines !== t.updates + 2) throw new Error(`${shape}: ${lines} lines, expected ${t.updates + 2} (2 OPENs)`);
+      const got = new Map<string, Timing[]>(tools.map((x) => [x.name, []]));
+      for (let r = 0; r < runs; r++) {
+        for (const tool of tools) {
+          const tm = timeRun(tool.argv(file));
+          got.get(tool.name)!.push(tm);
+          console.log(`  ${shape} run ${r + 1}: ${tool.name}: ${tm.wall.toFixed(2)} s wall, ${tm.cpu.toFixed(2)} s CPU`);
+        }
+      }
+      const ours = median(got.get('vroute decode')!.map((x) => x.wall));
+      for (const tool of tools) {
+        const ts = got.get(tool.name)!;
+        const wall = median(ts.map((x) => x.wall));
+        const row = `| ${shape} | ${fmt(t.prefixes)} | ${fmt(t.updates)} | ${fmt(t.bytes.length / 1e6)} | ${tool.name} | `
+          + `${wall.toFixed(2)} s | ${median(ts.map((x) => x.cpu)).toFixed(2)} s | ${median(ts.map((x) => x.rssMiB)).toFixed(0)} MiB | `
+          + `${(wall / ours).toFixed(1)}x |`;
+        console.log(row);
+        rows.push(row);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
 function main(): void {
   const lines: string[] = [];
   for (const [n, store] of [[10_000, true], [100_000, true], [1_000_000, true], [1_000_000, false]] as const) {
@@ -119,7 +201,51 @@ function main(): void {
     console.log(line);
     lines.push(line);
   }
-  if (process.argv.includes('--write')) writeResults(lines);
+  const runs = Number(argValue('--runs') ?? 3);
+  const baseline = argValue('--baseline');
+  const rows = captureBench(runs, baseline === undefined ? undefined : path.resolve(baseline), !process.argv.includes('--no-tshark'));
+  if (process.argv.includes('--write')) {
+    writeResults(lines);
+    writeCaptureResults(rows, runs, baseline);
+  }
+}
+
+function machine(): string {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? '?';
+  const tsharkVersion = spawnSync('tshark', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? 'tshark missing';
+  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  return `${execSync('nproc').toString().trim()} CPUs (\`nproc\`), ${cpu}; node ${process.version}; ${tsharkVersion}; `
+    + `${new Date().toISOString().slice(0, 16)}Z; load average at the end ${load}.`;
+}
+
+function replaceSection(title: string, section: string): void {
+  const file = path.join(repoRoot(), 'bench', 'RESULTS.md');
+  let text = readFileSync(file, 'utf8');
+  const at = text.indexOf(`${title}\n`);
+  if (at >= 0) {
+    const next = text.indexOf('\n## ', at + 1);
+    text = text.slice(0, at) + section + (next >= 0 ? text.slice(next + 1) : '');
+  } else {
+    text = `${text.trimEnd()}\n\n${section}`;
+  }
+  writeFileSync(file, text);
+}
+
+function writeCaptureResults(rows: string[], runs: number, baseline: string | undefined): void {
+  replaceSection('## decode vs tshark', [
+    '## decode vs tshark', '',
+    `Machine: ${machine()}`,
+    '`vroute decode FILE > /dev/null` (node bin/vroute, start-up included) and `tshark -r FILE -T ek > /dev/null` on',
+    'the same synthetic full-table captures (bench/decode/full-table.ts: one eBGP session, 1,000,000 IPv4 + 100,000',
+    'IPv6 prefixes, 4-octet AS, loopback-sized TCP segments; `table`: 1-16 prefixes per attribute set, as in a real',
+    'table; `packed`: full 4096-octet UPDATEs). Every tool runs once per round, rounds interleaved;',
+    `medians of ${runs} (wall, user+sys CPU and max RSS from GNU time).`
+      + (baseline ? ` \`${path.basename(baseline)}\`: the same command from ${baseline}.` : ''),
+    '`npm run bench -- decode --write`.', '',
+    '| capture | prefixes | UPDATEs | MB | tool | wall | CPU | max RSS | wall / vroute |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows, '',
+  ].join('\n'));
 }
 
 function writeResults(lines: string[]): void {
