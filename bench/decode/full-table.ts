@@ -5,7 +5,7 @@
 // UPDATEs, as a real table has many distinct paths; shape `packed`: full UPDATEs); each set has ORIGIN,
 // an AS_SEQUENCE of 2-8 4-octet ASNs, NEXT_HOP (IPv4) or MP_REACH with global + link-local
 // next hops (IPv6), MED on a third, 0-5 communities, large communities on a fifth. Lengths
-// follow a table's mix (/24 most, /16-/23 the rest; /48 and /32-/44 for IPv6). Deterministic
+// follow a table's mix (/24 most, /19-/23 the rest; /48 most, /29-/44 the rest for IPv6). Deterministic
 // (fixed seed); no two prefixes overlap. TCP segments of up to 65483 octets, as on loopback (the
 // reflect bench's sessions), so UPDATEs span segments.
 import { writeFileSync } from 'node:fs';

@@ -4,7 +4,7 @@
 // open-addressing table. Prints prefixes/s and MB/s for 10k, 100k and 1M.
 // Then `vroute decode` of a 1.1M-prefix full-table capture (full-table.ts, two shapes) beside
 // `tshark -T ek` on the same file, interleaved, wall and CPU medians (skipped without tshark).
-// Run: npx tsx bench/decode/run.ts [--write] [--runs N] [--baseline DIR] [--no-tshark]
+// Run: npx tsx bench/decode/run.ts [--write] [--runs N] [--baseline DIR] [--no-tshark] [--capture-only]
 // (--write puts the results in bench/RESULTS.md; --baseline also times DIR/bin/vroute, e.g. a
 // build of an older commit, in the same run).
 // `npm run bench -- decode` runs the compiled form (dist/bench/decode/run.js).
@@ -194,7 +194,8 @@ function argValue(name: string): string | undefined {
 
 function main(): void {
   const lines: string[] = [];
-  for (const [n, store] of [[10_000, true], [100_000, true], [1_000_000, true], [1_000_000, false]] as const) {
+  const codec = !process.argv.includes('--capture-only');
+  for (const [n, store] of codec ? [[10_000, true], [100_000, true], [1_000_000, true], [1_000_000, false]] as const : []) {
     const r = bench(n, store);
     const line = `| ${store ? 'all stages' : 'codec only (no table)'} | ${fmt(n)} | ${r.messages} | ${fmt(r.bytes / 1e6)} | ${fmt(r.seconds * 1e3)} | `
       + `${fmt(n / r.seconds / 1e6)} M | ${fmt(r.bytes / r.seconds / 1e6)} |`;
@@ -205,7 +206,7 @@ function main(): void {
   const baseline = argValue('--baseline');
   const rows = captureBench(runs, baseline === undefined ? undefined : path.resolve(baseline), !process.argv.includes('--no-tshark'));
   if (process.argv.includes('--write')) {
-    writeResults(lines);
+    if (codec) writeResults(lines);
     writeCaptureResults(rows, runs, baseline);
   }
 }

@@ -8,7 +8,9 @@
  * (framing and overruns: RFC 7606 4; duplicates: 3 (g); flags: 3 (c); unknown types:
  * RFC 4271 5 and 6.3) and then the hook, returning values plus BgpError values, never
  * throwing. encodeAttributes writes MP_* first (RFC 7606 5.1), then ascending type codes.
- * json.ts prints contract 1 of DESIGN.md.
+ * json.ts prints contract 1 of DESIGN.md; for it, `vroute decode` decodes in wire view
+ * (every type the table does not name kept in `unknown` whatever its flags), which no
+ * session uses.
  *
  * RFCs: 4271, 1997 (communities), 4360 (extended), 8092 (large), 4456 (ORIGINATOR_ID,
  * CLUSTER_LIST), 4760 + 2545 + 8950 (multiprotocol, IPv6 next hops), 6793 (AS4_*),
