@@ -89,6 +89,18 @@ function holdTimeField(v: unknown, path: string): number {
   return h;
 }
 
+/**
+ * Why a KeepaliveTime cannot be honoured with this hold time, or undefined when it can.
+ * RFC 4271 4.4: KEEPALIVEs are sent only when the negotiated hold time is not 0, often
+ * enough not to let it expire (10: one third of it is suggested).
+ */
+export function keepaliveProblem(keepalive: number, hold: number): string | undefined {
+  if (keepalive === 0 && hold > 0) return `0 (no KEEPALIVEs) needs holdTime 0: a peer holding us to ${hold} s would drop the session (RFC 4271 4.4)`;
+  if (keepalive > 0 && hold === 0) return `${keepalive} cannot be honoured with holdTime 0: no KEEPALIVEs are sent then (RFC 4271 4.4); use 0 or leave it out`;
+  if (keepalive > 0 && keepalive >= hold) return `${keepalive} must be less than holdTime ${hold}`;
+  return undefined;
+}
+
 function familiesField(v: unknown, path: string): FamilyName[] {
   if (v === undefined) return ['ipv4-unicast'];
   if (!Array.isArray(v) || v.length === 0) throw new ConfigError(path, `${show(v)} is not a non-empty list of families`);
@@ -181,7 +193,13 @@ function neighbor(v: unknown, path: string, policies: PoliciesConfig): NeighborC
     families: familiesField(v.families, `${path}.families`),
   };
   if (v.localAddress !== undefined) n.localAddress = ipField(v.localAddress, `${path}.localAddress`);
-  if (v.keepaliveTime !== undefined) n.keepaliveTime = intField(v.keepaliveTime, `${path}.keepaliveTime`, 0, 21845);
+  if (v.keepaliveTime !== undefined) {
+    n.keepaliveTime = intField(v.keepaliveTime, `${path}.keepaliveTime`, 0, 21845);
+    // keepaliveTime 0 (no KEEPALIVEs) means offering hold time 0 (RFC 4271 4.4).
+    if (n.keepaliveTime === 0 && v.holdTime === undefined) n.holdTime = 0;
+    const why = keepaliveProblem(n.keepaliveTime, n.holdTime);
+    if (why) throw new ConfigError(`${path}.keepaliveTime`, why);
+  }
   if (v.description !== undefined) {
     if (typeof v.description !== 'string') throw new ConfigError(`${path}.description`, 'is not a string');
     n.description = v.description;

@@ -56,7 +56,9 @@ export function dynamicNeighborOf(ranges: readonly DynamicNeighborConfig[]): (ad
 
 export function datastorePeerToSession(p: EffectivePeer): PeerSessionConfig {
   return {
-    address: p.peerIP, port: p.port ?? 179, asn: p.asNumber, passive: p.passive, holdTime: p.holdTime ?? 90,
+    address: p.peerIP, port: p.port ?? 179, asn: p.asNumber, passive: p.passive,
+    // keepaliveTime 0 (no KEEPALIVEs) offers hold time 0 unless one is set (RFC 4271 4.4).
+    holdTime: p.holdTime ?? (p.keepaliveTime === 0 ? 0 : 90),
     connectRetryTime: 30, families: families(p.peerIP.includes(':') ? ['ipv6-unicast'] : ['ipv4-unicast']),
     routeReflectorClient: p.routeReflectorClient,
     ...(p.keepaliveTime !== undefined ? { keepaliveTime: p.keepaliveTime } : {}),
@@ -65,6 +67,34 @@ export function datastorePeerToSession(p: EffectivePeer): PeerSessionConfig {
     ...(p.ttlSecurity !== undefined ? { ttlSecurity: p.ttlSecurity } : {}),
     ...(p.localAddress !== undefined ? { localAddress: p.localAddress } : {}),
   } as PeerSessionConfig;
+}
+
+/**
+ * One promise chain per peer address: jobs of one address run in order, each after the
+ * previous one settled; an exception (a setting the session refuses, a bug) is logged with
+ * the peer and its resource and fails that job only.
+ */
+export class PeerQueues {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  constructor(private readonly logger: Logger) {}
+
+  run(p: { peerIP: string; source: string }, job: () => Promise<void>): void {
+    const key = p.peerIP;
+    const next = (this.tails.get(key) ?? Promise.resolve()).then(job).catch((e: unknown) => {
+      this.logger.error({ peer: p.peerIP, source: p.source, err: e instanceof Error ? e.message : String(e) },
+        'peer from the datastore not configured');
+    });
+    this.tails.set(key, next);
+    void next.then(() => {
+      if (this.tails.get(key) === next) this.tails.delete(key);
+    });
+  }
+
+  /** Resolves once every queued job has run. */
+  async idle(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+  }
 }
 
 export interface DaemonOptions {
@@ -113,29 +143,42 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     follow(speaker.addPeer(neighborToSession(n)), sessionSettings(n));
   }
 
+  // Datastore peers change from a watch: each address has one queue of work, so a removal
+  // (which waits for the Cease to go out) finishes before the next change of that address
+  // starts. Two quick edits of one BGPPeer, or a dynamic neighbor from the same address
+  // connecting meanwhile, then never meet a half-removed peer ("already configured").
+  const queues = new PeerQueues(logger);
+  let stopped = false;
+  const unconfigure = async (ip: string, reason: string): Promise<void> => {
+    // Bounded: a dynamic neighbor may reconnect while the previous one is removed.
+    for (let i = 0; i < 3; i++) {
+      const s = speaker.peer(ip);
+      if (!s) return;
+      engine.detach(s);
+      await speaker.removePeer(ip, reason);
+    }
+  };
   const peerSource = new PeerSource(store, cfg.name, (c) => {
     for (const p of c.removed) {
       if (fromFile.has(p.peerIP)) continue;
-      const s = speaker.peer(p.peerIP);
-      if (s) {
-        engine.detach(s);
-        void speaker.removePeer(p.peerIP, 'BGPPeer deleted');
-      }
-      logger.info({ peer: p.peerIP, source: p.source }, 'peer removed from the datastore');
+      queues.run(p, async () => {
+        await unconfigure(p.peerIP, 'BGPPeer deleted');
+        logger.info({ peer: p.peerIP, source: p.source }, 'peer removed from the datastore');
+      });
     }
     for (const p of [...c.changed, ...c.added]) {
       if (fromFile.has(p.peerIP)) continue;
-      const old = speaker.peer(p.peerIP);
-      const add = () => {
+      queues.run(p, async () => {
+        await unconfigure(p.peerIP, 'BGPPeer changed');
+        if (stopped || speaker.peer(p.peerIP)) return;
         follow(speaker.addPeer(datastorePeerToSession(p)));
         logger.info({ peer: p.peerIP, source: p.source }, 'peer configured from the datastore');
-      };
-      if (old) {
-        engine.detach(old);
-        void speaker.removePeer(p.peerIP, 'BGPPeer changed').then(add);
-      } else add();
+      });
     }
-  }, { onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid resource in the datastore ignored') });
+  }, {
+    onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid resource in the datastore ignored'),
+    onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing peers from the datastore'),
+  });
 
   let registration: Registration | undefined;
   if (cfg.reflector) {
@@ -177,6 +220,8 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     speaker, engine, logger, ...(api ? { api } : {}),
     stop: (message = 'vroute shutting down') => (stopping ??= (async () => {
       peerSource.cancel();
+      stopped = true;
+      await queues.idle();
       clearInterval(statusTimer);
       await speaker.stop(message);
       reportStatus();

@@ -35,6 +35,8 @@ export interface SessionHandle extends EventEmitter {
   setPrefixCounts(c: { received: number; accepted: number; advertised: number }): void;
   /** Ends the session with a NOTIFICATION (e.g. RFC 4486 max-prefix). Optional. */
   fail?(err: BgpError): void;
+  /** Resets the session over a bug of ours, saying so in its lastError. Optional. */
+  internalError?(err: unknown): void;
 }
 
 interface Attached {
@@ -141,7 +143,7 @@ export class RoutingEngine {
           fn(...args);
         } catch (e) {
           this.opts.logger.error({ peer: session.config.address, event: ev, err: (e as Error).stack ?? String(e) }, 'internal error handling a session event');
-          session.fail?.(BgpError.cease(CeaseSubcode.OutOfResources, 'internal error'));
+          this.failSession(session, e);
         }
       };
       session.on(ev, guarded);
@@ -309,12 +311,38 @@ export class RoutingEngine {
     if (this.closed) return;
     let more = false;
     for (const [f, rib] of this.ribs) {
-      const changes = rib.decide(DECIDE_BATCH);
-      if (changes.length > 0) this.groups.get(f)!.apply(changes);
-      if (rib.pendingDecisions > 0) more = true;
+      // The turn runs from setImmediate: an exception here would end the process. A bug in
+      // one family's decisions is logged and that batch lost; the other families go on.
+      try {
+        const changes = rib.decide(DECIDE_BATCH);
+        if (changes.length > 0) this.groups.get(f)!.apply(changes);
+        if (rib.pendingDecisions > 0) more = true;
+      } catch (e) {
+        this.opts.logger.error({ family: familyName(f), err: (e as Error).stack ?? String(e) }, 'internal error in the decision process');
+      }
     }
-    for (const a of this.sessions) this.pump(a);
+    for (const a of this.sessions) this.guardedPump(a);
     if (more) this.schedule();
+  }
+
+  /** pump() from the turn: a bug while sending to one session resets that session only. */
+  private guardedPump(a: Attached): void {
+    try {
+      this.pump(a);
+    } catch (e) {
+      this.opts.logger.error({ peer: a.session.config.address, err: (e as Error).stack ?? String(e) }, 'internal error sending to a session');
+      this.failSession(a.session, e);
+    }
+  }
+
+  /** Cease / Out of Resources (RFC 4486) for a session we hit a bug on; the others carry on. */
+  private failSession(session: SessionHandle, e: unknown): void {
+    try {
+      if (session.internalError) session.internalError(e);
+      else session.fail?.(BgpError.cease(CeaseSubcode.OutOfResources, 'internal error'));
+    } catch (again) {
+      this.opts.logger.error({ peer: session.config.address, err: String(again) }, 'could not reset the session');
+    }
   }
 
   /** Writes what the session's update groups have for it until its socket pushes back. */

@@ -39,6 +39,11 @@ export interface ConnectionOwner {
   onNotification(conn: Connection, dir: 'sent' | 'received', code: number, subcode: number, data: Uint8Array): void;
   onSocketError(conn: Connection, err: Error): void;
   onDrain(conn: Connection): void;
+  /**
+   * A bug of ours surfaced while handling this connection (an exception from a timer, a
+   * socket callback or a handler): log it and end this connection, never the process.
+   */
+  onInternalError(conn: Connection, err: unknown): void;
 }
 
 /** Messages decoded per event-loop turn before yielding (keeps timers and other peers live). */
@@ -66,10 +71,10 @@ export class Connection {
 
   constructor(private readonly owner: ConnectionOwner, fsm: FsmState, public outgoing: boolean) {
     this.fsm = fsm;
-    this.timers = new SessionTimers(owner.wheel, (type) => {
+    this.timers = new SessionTimers(owner.wheel, (type) => this.guard(() => {
       if (type === 'HoldTimer_Expires') this.event({ type, inputPending: this.inputPending() });
       else this.event({ type } as FsmEvent);
-    });
+    }));
   }
 
   get state(): StateName {
@@ -80,7 +85,24 @@ export class Connection {
   attach(sock: Socket): void {
     this.outgoing = false;
     this.bind(sock);
-    this.event({ type: 'TcpConnectionConfirmed' });
+    this.guard(() => this.event({ type: 'TcpConnectionConfirmed' }));
+  }
+
+  /**
+   * Every entry point from the event loop (timer, setImmediate, socket callback) runs its
+   * work through here: an exception is a bug of ours, reported to the owner, which ends
+   * this connection; it never unwinds into Node and takes every other session with it.
+   */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      try {
+        this.owner.onInternalError(this, e);
+      } catch {
+        this.dispose(); // failing the connection failed too: at least stop its timers and socket
+      }
+    }
   }
 
   /** Feed one event to the FSM and perform what it returns, in order. */
@@ -186,9 +208,9 @@ export class Connection {
       return;
     }
     this.bind(sock);
-    sock.once('connect', () => {
+    sock.once('connect', () => this.guard(() => {
       if (this.socket === sock) this.event({ type: 'Tcp_CR_Acked' });
-    });
+    }));
   }
 
   private bind(sock: Socket): void {
@@ -199,17 +221,17 @@ export class Connection {
     this.negotiated = undefined;
     sock.setNoDelay(true);
     sock.on('readable', () => this.schedule());
-    sock.on('drain', () => {
+    sock.on('drain', () => this.guard(() => {
       if (this.socket === sock) this.owner.onDrain(this);
-    });
-    sock.on('error', (err) => {
+    }));
+    sock.on('error', (err) => this.guard(() => {
       if (this.socket === sock) this.owner.onSocketError(this, err);
-    });
-    sock.on('close', () => {
+    }));
+    sock.on('close', () => this.guard(() => {
       if (this.socket !== sock) return;
       this.socket = undefined;
       this.event({ type: 'TcpConnectionFails' });
-    });
+    }));
   }
 
   /** Detach the current socket: flush what was written (a NOTIFICATION), then close. */
@@ -235,7 +257,7 @@ export class Connection {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.pump();
+      this.guard(() => this.pump());
     });
   }
 

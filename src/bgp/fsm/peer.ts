@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import {
-  AddPathMode, CapabilityCode, ErrorCode, encodeRouteRefresh, familyAfi, familySafi, makeOpen, messageTypeName,
+  AddPathMode, CapabilityCode, CeaseSubcode, ErrorCode, encodeRouteRefresh, familyAfi, familySafi, makeOpen, messageTypeName,
   notificationName, openAsn, shutdownCommunication, validateOpen, type BgpError, type Capability,
   type Family, type NegotiatedSession, type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
 } from '../messages';
@@ -15,7 +15,7 @@ import { resolveCollision } from './collision';
 import { Connection, type ConnectionOwner } from './connection';
 import { defaultLocalAddress, normalizeAddress, type ConnectOptions } from './transport';
 import type { FsmEvent, FsmEventType } from './events';
-import { createFsm, STATE_NAMES, type StateName } from './state';
+import { createFsm, STATE_NAMES, type FsmConfig, type StateName } from './state';
 import type { TimerWheel } from './timers';
 
 export interface PeerSessionConfig {
@@ -59,9 +59,21 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   /** Connections that sent or received a NOTIFICATION since they were last established. */
   private readonly notified = new WeakSet<Connection>();
 
+  /** The FSM settings every connection of this peer starts from (checked once, here). */
+  private readonly fsmConfig: Partial<FsmConfig>;
+
   constructor(readonly config: PeerSessionConfig, private readonly ctx: PeerContext) {
     super();
     this.log = ctx.logger.child({ peer: config.address });
+    this.fsmConfig = {
+      localAs: ctx.asn, holdTime: config.holdTime, keepaliveTime: config.keepaliveTime,
+      connectRetryTime: config.connectRetryTime, passiveTcpEstablishment: config.passive,
+      // First reconnect soon, then the 8.1.1 back-off doubles it up to two minutes.
+      idleHoldTime: Math.min(5, config.connectRetryTime), idleHoldTimeMax: 120,
+    };
+    // A setting the FSM refuses throws here, to whoever configures the peer, rather than
+    // later from a timer or a socket callback (where it would take the process down).
+    createFsm(this.fsmConfig, ctx.now());
   }
 
   get passive(): boolean {
@@ -168,9 +180,19 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   fail(err: BgpError): void {
     const c = this.established ?? this.primary;
     if (!c) return;
-    if (err.code === ErrorCode.Cease) c.event({ type: 'AutomaticStop', subcode: err.subcode, data: err.data });
-    else if (err.code === ErrorCode.UpdateMessage) c.event({ type: 'UpdateMsgErr', error: err });
-    else c.event({ type: 'BGPHeaderErr', error: err });
+    try {
+      if (err.code === ErrorCode.Cease) c.event({ type: 'AutomaticStop', subcode: err.subcode, data: err.data });
+      else if (err.code === ErrorCode.UpdateMessage) c.event({ type: 'UpdateMsgErr', error: err });
+      else c.event({ type: 'BGPHeaderErr', error: err });
+    } catch (e) {
+      this.onInternalError(c, e); // callers run from the event loop: never throw back at them
+    }
+  }
+
+  /** A bug of ours while handling this session elsewhere (the engine): reset it, see onInternalError. */
+  internalError(err: unknown): void {
+    const c = this.established ?? this.primary;
+    if (c) this.onInternalError(c, err);
   }
 
   /**
@@ -339,17 +361,37 @@ export class Peer extends EventEmitter implements ConnectionOwner {
     this.emit('drain');
   }
 
+  /**
+   * An exception of ours while handling this connection. This session fails, the daemon
+   * carries on: Cease / Out of Resources (RFC 4486 3, subcode 8: we cannot go on with it),
+   * AutomaticStop, so the IdleHold back-off (8.1.1) retries it later. lastError says why.
+   */
+  onInternalError(conn: Connection, err: unknown): void {
+    const why = err instanceof Error ? err.message : String(err);
+    this.log.error({ conn: conn.id, state: conn.state, err: err instanceof Error ? err.stack : why }, 'internal error: session reset');
+    this.lastError = `internal error: ${why}`;
+    if (conn.isDisposed) return; // already released (it threw on its way out)
+    try {
+      conn.event({ type: 'AutomaticStop', subcode: CeaseSubcode.OutOfResources });
+    } catch (again) {
+      // The error is in the teardown path itself: drop the connection without it.
+      this.log.error({ conn: conn.id, err: again instanceof Error ? again.stack : String(again) }, 'internal error while resetting: connection dropped');
+      this.drop(conn);
+      if (conn === this.primary) this.primary = undefined;
+      if (this.config.dynamic && this.conns.length === 0 && !this.stopped) {
+        this.stopped = true;
+        this.ctx.gone(this);
+      }
+      this.showState();
+    }
+    this.lastError = `internal error: ${why}`;
+  }
+
   // ---- internals ----
 
   private newConnection(): Connection {
-    const c = this.config;
-    const fsm = createFsm({
-      localAs: this.ctx.asn, holdTime: c.holdTime, keepaliveTime: c.keepaliveTime,
-      connectRetryTime: c.connectRetryTime, passiveTcpEstablishment: c.passive,
-      // First reconnect soon, then the 8.1.1 back-off doubles it up to two minutes.
-      idleHoldTime: Math.min(5, c.connectRetryTime), idleHoldTimeMax: 120,
-    }, this.now());
-    const conn = new Connection(this, fsm, !c.passive);
+    const fsm = createFsm(this.fsmConfig, this.now());
+    const conn = new Connection(this, fsm, !this.config.passive);
     this.conns.push(conn);
     return conn;
   }

@@ -27,7 +27,7 @@ export interface SpeakerOptions {
 const DYNAMIC_CONNECT_RETRY = 120;
 
 export class Speaker extends EventEmitter {
-  readonly wheel = new TimerWheel();
+  readonly wheel: TimerWheel;
   private readonly byAddress = new Map<string, Peer>();
   private readonly dynamic = new PrefixSet<DynamicNeighborConfig>();
   private readonly ctx: PeerContext;
@@ -38,6 +38,7 @@ export class Speaker extends EventEmitter {
 
   constructor(private readonly opts: SpeakerOptions) {
     super();
+    this.wheel = new TimerWheel({ onError: (err) => opts.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error in a timer') });
     const clock = opts.clock ?? Date.now;
     this.ctx = {
       asn: opts.asn,

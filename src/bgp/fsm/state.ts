@@ -30,7 +30,11 @@ export interface FsmConfig {
   readonly localAs: number;
   /** HoldTime we offer, seconds: 0 or >= 3 (RFC 4271 4.2). Default 90 (RFC 4271 10). */
   readonly holdTime: number;
-  /** KeepaliveTime, seconds; undefined = one third of the negotiated hold time (RFC 4271 10). */
+  /**
+   * KeepaliveTime, seconds; undefined = one third of the negotiated hold time (RFC 4271 10).
+   * 0 = no KEEPALIVEs at all, which RFC 4271 4.4 allows only with a negotiated hold time of
+   * 0: so it needs holdTime 0 (the OPEN then offers 0, and min(0, theirs) is 0).
+   */
   readonly keepaliveTime?: number;
   /** ConnectRetryTime, seconds. Default 120 (RFC 4271 10). */
   readonly connectRetryTime: number;
@@ -134,7 +138,11 @@ function checkConfig(c: FsmConfig): void {
   if (!Number.isInteger(c.holdTime) || c.holdTime < 0 || c.holdTime > 0xffff || c.holdTime === 1 || c.holdTime === 2) {
     bad('holdTime', 'must be 0 or an integer from 3 to 65535 seconds');
   }
-  if (c.keepaliveTime !== undefined && !(c.keepaliveTime > 0)) bad('keepaliveTime', 'must be > 0 seconds');
+  if (c.keepaliveTime !== undefined) {
+    if (!(Number.isInteger(c.keepaliveTime) && c.keepaliveTime >= 0)) bad('keepaliveTime', 'must be a whole number of seconds >= 0');
+    // RFC 4271 4.4: without KEEPALIVEs a peer holding us to a non-zero hold time drops us.
+    if (c.keepaliveTime === 0 && c.holdTime !== 0) bad('keepaliveTime', 'of 0 (no KEEPALIVEs) needs holdTime 0 (RFC 4271 4.4)');
+  }
   for (const f of ['connectRetryTime', 'largeHoldTime', 'idleHoldTime', 'delayOpenTime', 'idleHoldResetTime'] as const) {
     if (!(Number.isFinite(c[f]) && c[f] > 0)) bad(f, 'must be > 0 seconds');
   }

@@ -43,6 +43,16 @@ export interface TimerWheelOptions {
   readonly resolutionMs?: number;
   readonly slots?: number;
   readonly clock?: Clock;
+  /**
+   * Hears about an exception thrown by a timer's callback. The wheel runs from an interval:
+   * an exception unwinding from there would end the process, and every other timer on the
+   * wheel with it. Default: printed to stderr.
+   */
+  readonly onError?: (err: unknown) => void;
+}
+
+function printError(err: unknown): void {
+  process.stderr.write(`vroute: internal error in a timer: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
 }
 
 export class TimerWheel {
@@ -53,12 +63,14 @@ export class TimerWheel {
   private cursor: number;
   private count = 0;
   private interval: unknown = undefined;
+  private readonly onError: (err: unknown) => void;
 
   constructor(opts: TimerWheelOptions = {}) {
     this.resolutionMs = opts.resolutionMs ?? 250;
     const slots = opts.slots ?? 512;
     this.buckets = Array.from({ length: slots }, () => new Set<WheelTimer>());
     this.clock = opts.clock ?? systemClock;
+    this.onError = opts.onError ?? printError;
     this.cursor = Math.floor(this.clock.now() / this.resolutionMs);
   }
 
@@ -125,7 +137,11 @@ export class TimerWheel {
         bucket.delete(t);
         t.slot = -1;
         this.count--;
-        t.fn();
+        try {
+          t.fn();
+        } catch (e) {
+          this.onError(e); // one timer's bug; the rest of the bucket still fires
+        }
       }
     }
     this.cursor = target;

@@ -146,6 +146,15 @@ export interface PeerSourceOptions {
   debounceMs?: number; // default 200 (always < 1 s)
   /** A resource that fails to decode is skipped; this hears about it. */
   onInvalid?: (key: string, err: Error) => void;
+  /**
+   * An exception from the recompute or from onChange (it runs from a timer, where it would
+   * end the process). Default: printed to stderr. The next change recomputes again.
+   */
+  onError?: (err: unknown) => void;
+}
+
+function printError(err: unknown): void {
+  process.stderr.write(`vroute: internal error computing peers: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
 }
 
 /**
@@ -192,7 +201,14 @@ export class PeerSource {
 
   private schedule(): void {
     if (this.synced < 4 || this.timer) return; // the first report waits for all four lists
-    this.timer = setTimeout(() => { this.timer = undefined; this.recompute(); }, Math.min(this.opts.debounceMs ?? 200, 900));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      try {
+        this.recompute();
+      } catch (e) {
+        (this.opts.onError ?? printError)(e);
+      }
+    }, Math.min(this.opts.debounceMs ?? 200, 900));
   }
 
   private recompute(): void {

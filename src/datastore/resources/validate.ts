@@ -120,8 +120,12 @@ const SPEC_RULES: Record<Kind, (c: Checker, s: Obj) => void> = {
     // RFC 4271 4.2: hold time is 0 or at least 3 seconds.
     const hold = c.int(s, 'spec', 'holdTime', 0, 65535);
     if (hold !== undefined && hold > 0 && hold < 3) c.fail('spec.holdTime', `${hold} must be 0 or at least 3`);
+    // RFC 4271 4.4: KEEPALIVEs go out only with a non-zero hold time, and more often than it.
+    // keepaliveTime 0 (none at all) offers hold time 0 when spec.holdTime is not set.
     const ka = c.int(s, 'spec', 'keepaliveTime', 0, 21845);
-    if (ka !== undefined && hold !== undefined && hold > 0 && ka >= hold) c.fail('spec.keepaliveTime', `${ka} must be less than spec.holdTime ${hold}`);
+    if (ka === 0 && hold !== undefined && hold > 0) c.fail('spec.keepaliveTime', `0 (no KEEPALIVEs) needs spec.holdTime 0: a peer holding us to ${hold} s would drop the session (RFC 4271 4.4)`);
+    if (ka !== undefined && ka > 0 && hold === 0) c.fail('spec.keepaliveTime', `${ka} cannot be honoured with spec.holdTime 0: no KEEPALIVEs are sent then (RFC 4271 4.4); use 0 or leave it out`);
+    if (ka !== undefined && ka > 0 && ka >= (hold ?? 90)) c.fail('spec.keepaliveTime', `${ka} must be less than spec.holdTime ${hold ?? '(default 90)'}`);
     c.int(s, 'spec', 'maxPrefixes', 1, 2 ** 31);
     c.bool(s, 'spec', 'routeReflectorClient');
     c.bool(s, 'spec', 'passive');

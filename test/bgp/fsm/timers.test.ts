@@ -180,3 +180,21 @@ test('SessionTimers performs timer actions with jitter and reports expiry as FSM
   timers.stopAll();
   assert.equal(wheel.size, 0);
 });
+
+test('a timer callback that throws is reported to onError; the other timers of its bucket still fire', () => {
+  const clock = new FakeClock();
+  const errors: unknown[] = [];
+  const wheel = new TimerWheel({ clock, resolutionMs: 100, onError: (e) => errors.push(e) });
+  const fired: string[] = [];
+  wheel.add(250, () => fired.push('a'));
+  wheel.add(250, () => {
+    throw new Error('bug in a timer');
+  });
+  wheel.add(250, () => fired.push('c'));
+  wheel.add(500, () => fired.push('later'));
+  assert.doesNotThrow(() => clock.advance(600));
+  assert.deepEqual(fired, ['a', 'c', 'later']);
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0]), /bug in a timer/);
+  assert.equal(wheel.size, 0);
+});
