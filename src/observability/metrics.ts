@@ -14,6 +14,8 @@ export interface Metrics {
   readonly prefixesReceived: Gauge<'peer' | 'family'>;
   readonly prefixesAdvertised: Gauge<'peer' | 'family'>;
   readonly locRibPrefixes: Gauge<'family'>;
+  /** Routes withdrawn from an update group because no UPDATE could carry their attributes. */
+  readonly routesTooLarge: Counter<'family'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -31,5 +33,6 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     prefixesReceived: new Gauge({ name: 'vroute_bgp_prefixes_received', help: 'Prefixes in the Adj-RIB-In', labelNames: ['peer', 'family'], registers: r }),
     prefixesAdvertised: new Gauge({ name: 'vroute_bgp_prefixes_advertised', help: 'Prefixes advertised', labelNames: ['peer', 'family'], registers: r }),
     locRibPrefixes: new Gauge({ name: 'vroute_rib_loc_rib_prefixes', help: 'Prefixes in the Loc-RIB', labelNames: ['family'], registers: r }),
+    routesTooLarge: new Counter({ name: 'vroute_bgp_routes_too_large_total', help: 'Routes withdrawn from receivers because their path attributes fit no UPDATE', labelNames: ['family'], registers: r }),
   };
 }

@@ -1,7 +1,7 @@
 // The reflector daemon (`vroute reflector`): config file + datastore peers -> Speaker
 // (sessions) -> RoutingEngine (RIB, RFC 4456 rules, update groups), with the HTTP API,
 // self-registration under a lease, and a clean stop on SIGTERM/SIGINT.
-import { parseFamilyName, type Family } from '../bgp/messages';
+import { familyName, parseFamilyName, type Family } from '../bgp/messages';
 import { PrefixSet, Speaker, type Peer, type PeerSessionConfig } from '../bgp/fsm';
 import type { DaemonConfig, DynamicNeighborConfig, NeighborConfig } from '../config';
 import {
@@ -114,6 +114,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const engine = new RoutingEngine({
     asn: cfg.asn, routerId: cfg.routerId, logger, policies: { prefixLists: cfg.prefixLists, policies: cfg.policies },
     staleTimeSeconds: cfg.gracefulRestart.staleTime,
+    onRouteTooLarge: (f) => metrics.routesTooLarge.inc({ family: familyName(f) }),
     ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
   });
   const speaker = new Speaker({
@@ -197,6 +198,8 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     status: () => ({
       name: cfg.name, routerId: cfg.routerId, asn: cfg.asn,
       ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
+      // Routes withdrawn from receivers because their attributes fit no UPDATE (RFC 4271 4.3).
+      routesTooLarge: engine.routesTooLarge,
       sessions: speaker.peers().map((p) => p.status()),
     }),
     routes: (family, prefix) => engine.routes(family, prefix) as ReturnType<StatusProvider['routes']>,

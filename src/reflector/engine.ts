@@ -8,9 +8,9 @@ import {
   familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type CodecContext, type Family,
   type UpdateMessage, BgpError, CeaseSubcode, family, encodeRouteRefresh, RouteRefreshSubtype, type GracefulRestartCapability,
 } from '../bgp/messages';
-import { AttrStore, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
+import { AttrStore, type AttrSet, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
 import type { Logger } from '../observability';
-import { UpdateGroups } from './update-group';
+import { UpdateGroups, type TooLarge } from './update-group';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
 import { PolicyBook, type PolicyDefs, type SessionSettings } from './policies';
 import { locRibRoutes } from './routes-view';
@@ -69,6 +69,8 @@ export interface EngineOptions {
   readonly timers?: EngineTimers;
   /** RFC 4724 4.2 upper bound on stale paths once the peer is back, and RFC 7313 EoRR wait (default 360 s). */
   readonly staleTimeSeconds?: number;
+  /** A route withdrawn from an update group because its attributes fit no UPDATE (a metric). */
+  readonly onRouteTooLarge?: (family: Family) => void;
 }
 
 /** Loc-RIB decisions per turn before yielding to I/O. */
@@ -92,6 +94,9 @@ export class RoutingEngine {
   private readonly gr: GracefulRestart;
   /** Stale paths of departed dynamic-neighbor sessions, by address, awaiting the next session. */
   private readonly orphans = new Map<string, PeerInfo>();
+  /** Routes withdrawn from receivers because no UPDATE could carry their attributes (/status). */
+  routesTooLarge = 0;
+  private readonly tooLargeLogged = new WeakSet<AttrSet>();
 
   constructor(private readonly opts: EngineOptions) {
     const routerId = parseIpv4(opts.routerId);
@@ -110,7 +115,7 @@ export class RoutingEngine {
       });
       const rib = new Rib({ family: f, peers: this.peers, attrs: this.store, importFilter });
       this.ribs.set(f, rib);
-      this.groups.set(f, new UpdateGroups(rib, this.store, this.local, new SimplePacker(f)));
+      this.groups.set(f, new UpdateGroups(rib, this.store, this.local, new SimplePacker(f), { onTooLarge: (t) => this.tooLarge(t) }));
     }
     const staleMs = (opts.staleTimeSeconds ?? 360) * 1000;
     this.gr = new GracefulRestart({
@@ -127,6 +132,16 @@ export class RoutingEngine {
       timers: opts.timers ?? REAL_TIMERS, staleTimeMs: staleMs, refreshStaleTimeMs: staleMs,
       onError: (e) => this.opts.logger.error({ err: (e as Error).stack ?? String(e) }, 'internal error in a graceful restart timer'),
     });
+  }
+
+  /** One log line per attribute set (a full table may carry it on many prefixes); every route counted. */
+  private tooLarge(t: TooLarge): void {
+    this.routesTooLarge++;
+    this.opts.onRouteTooLarge?.(t.family);
+    if (this.tooLargeLogged.has(t.attrs)) return;
+    this.tooLargeLogged.add(t.attrs);
+    this.opts.logger.warn({ family: familyName(t.family), prefix: t.prefix, from: t.from, size: t.size, limit: t.limit },
+      'path attributes too large for one UPDATE (RFC 4271 4.3): route withdrawn from the receivers instead; logged once per attribute set');
   }
 
   /** Follows a session for its whole life: established, updates, refresh, drain, down. */

@@ -14,6 +14,7 @@ import {
   AdjRibOut, NO_PEER, PairQueue, packState, TableReplay, type AttrSet, type AttrStore, type LocRibChange, type PeerInfo,
   type Rib, type Route, type UpdatePacker,
 } from '../rib';
+import { MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from '../bgp/messages';
 import { ExportSignature, Exporter, signatureKey } from './export';
 import { LocalIdentity, roleOf } from './rules';
 
@@ -22,6 +23,22 @@ export interface GroupOptions {
   readonly maxLog?: number;
   /** (prefix, path) pairs taken from a bucket or catch-up queue per build (default 1024). */
   readonly batch?: number;
+  /**
+   * A route whose exported attributes fit no UPDATE (see exported()); it is withdrawn from
+   * the group instead. Called for each (group, prefix) it happens to.
+   */
+  readonly onTooLarge?: (info: TooLarge) => void;
+}
+
+export interface TooLarge {
+  readonly family: number;
+  readonly prefix: string;
+  /** The attribute set as exported to the group (one log line per set is enough). */
+  readonly attrs: AttrSet;
+  readonly size: number;
+  readonly limit: number;
+  /** The peer the route came from. */
+  readonly from: string;
 }
 
 interface Entry {
@@ -60,6 +77,8 @@ export class UpdateGroup {
   private replay: TableReplay | undefined; // the walk new joiners share while state is unchanged
   private readonly maxLog: number;
   private readonly batch: number;
+  private readonly onTooLarge: ((info: TooLarge) => void) | undefined;
+  private readonly limit: number;
 
   constructor(
     readonly sig: ExportSignature,
@@ -74,6 +93,8 @@ export class UpdateGroup {
     this.exporter = new Exporter(store, local, sig.target);
     this.maxLog = opts.maxLog ?? 1024;
     this.batch = opts.batch ?? 1024;
+    this.onTooLarge = opts.onTooLarge;
+    this.limit = sig.ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
   }
 
   get memberCount(): number {
@@ -228,7 +249,18 @@ export class UpdateGroup {
   private exported(r: Route): AttrSet | undefined {
     const a = this.exporter.export(r.peer, r.attrs);
     const pol = this.sig.exportPolicy;
-    return a && pol ? pol.apply(this.rib.prefixes, r.prefix, a) : a;
+    const out = a && pol ? pol.apply(this.rib.prefixes, r.prefix, a) : a;
+    if (!out) return undefined;
+    // What we add (ORIGINATOR_ID, CLUSTER_LIST, our AS) can push a set the peer sent near the
+    // limit past it: no UPDATE can carry it (RFC 4271 4.3), and sending nothing would leave
+    // the receivers on the route they had before. It is withdrawn instead, and reported.
+    const size = this.packer.sizeWithOnePrefix?.(out, this.sig.ctx) ?? 0;
+    if (size > this.limit) {
+      this.onTooLarge?.({ family: this.sig.family, prefix: this.rib.prefixes.format(r.prefix), attrs: out, size,
+        limit: this.limit, from: r.peer.address });
+      return undefined;
+    }
+    return out;
   }
 
   /**

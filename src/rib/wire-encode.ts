@@ -23,6 +23,12 @@ export interface UpdatePacker {
   withdraw(ix: PrefixIndex, pairs: readonly number[], start: number, ctx: CodecContext): Packed;
   /** RFC 4724 2: the End-of-RIB marker for a family. */
   endOfRib(family: Family): Buffer;
+  /**
+   * Octets an UPDATE with this set and one prefix of the family's longest length takes
+   * (header, attributes, MP_REACH framing, NLRI). Above the message limit (RFC 4271 4: 4096;
+   * RFC 8654: 65535 with extended messages) no UPDATE can carry the set at all.
+   */
+  sizeWithOnePrefix?(attrs: AttrSet, ctx: CodecContext): number;
 }
 
 const OPTIONAL = 0x80;
@@ -122,15 +128,30 @@ export class SimplePacker implements UpdatePacker {
 
   constructor(readonly family: Family) {}
 
-  announce(ix: PrefixIndex, attrs: AttrSet, pairs: readonly number[], start: number, ctx: CodecContext): Packed {
-    const max = ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
-    const v4 = familyAfi(this.family) === AFI_IPV4;
+  private baseOf(attrs: AttrSet, ctx: CodecContext): Buffer {
     const cache = this.cache[ctx.fourOctetAs ? 1 : 0];
     let base = cache.get(attrs);
     if (!base) {
-      base = encodeAttrs(attrs, ctx, v4);
+      base = encodeAttrs(attrs, ctx, familyAfi(this.family) === AFI_IPV4);
       cache.set(attrs, base);
     }
+    return base;
+  }
+
+  sizeWithOnePrefix(attrs: AttrSet, ctx: CodecContext): number {
+    const v4 = familyAfi(this.family) === AFI_IPV4;
+    const nlri = (ctx.addPath.has(this.family) ? 4 : 0) + 1 + (v4 ? 4 : 16);
+    // HEADER + withdrawn length + attribute length + attributes (+ MP_REACH_NLRI: flags, type,
+    // 2-octet length, AFI, SAFI, next hop length, next hop(s), reserved; RFC 4760 3) + NLRI.
+    let n = HEADER_LENGTH + 2 + 2 + this.baseOf(attrs, ctx).length + nlri;
+    if (!v4) n += 4 + 2 + 1 + 1 + (attrs.nextHopLinkLocal ? 32 : 16) + 1;
+    return n;
+  }
+
+  announce(ix: PrefixIndex, attrs: AttrSet, pairs: readonly number[], start: number, ctx: CodecContext): Packed {
+    const max = ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+    const v4 = familyAfi(this.family) === AFI_IPV4;
+    const base = this.baseOf(attrs, ctx);
     const addPath = ctx.addPath.has(this.family);
     const out = this.scratch(max);
     let at = HEADER_LENGTH;
