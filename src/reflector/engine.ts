@@ -6,9 +6,9 @@
 import { EventEmitter } from 'node:events';
 import {
   familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type CodecContext, type Family,
-  type UpdateMessage, BgpError, CeaseSubcode, family, encodeRouteRefresh, RouteRefreshSubtype, type GracefulRestartCapability,
+  type UpdateMessage, BgpError, CeaseSubcode, UpdateSubcode, family, encodeRouteRefresh, RouteRefreshSubtype, type GracefulRestartCapability,
 } from '../bgp/messages';
-import { AttrStore, type AttrSet, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
+import { AttrStore, type AdjRibOut, type AttrSet, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
 import type { Logger } from '../observability';
 import { UpdateGroups, type TooLarge } from './update-group';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
@@ -54,6 +54,8 @@ interface Attached {
   enhancedRefresh?: boolean;
   /** Families whose refresh answer still owes the peer an EoRR (RFC 7313 4). */
   eorr?: Set<Family>;
+  /** RIBs this session's UPDATEs go to: all but the families disabled (RFC 4760 7) this session. */
+  ribs?: ReadonlyMap<Family, Rib>;
 }
 
 export interface EngineOptions {
@@ -73,6 +75,30 @@ export interface EngineOptions {
   readonly onRouteTooLarge?: (family: Family) => void;
 }
 
+/**
+ * Families of the MP_REACH_NLRI / MP_UNREACH_NLRI attributes the decoder could not parse
+ * (present in the raw attributes, absent from the decoded ones): RFC 4760 7 names the
+ * family by the attribute's own AFI/SAFI.
+ */
+export function brokenFamilies(u: UpdateMessage): Family[] {
+  const b = u.attrBytes;
+  const out: Family[] = [];
+  for (let i = 0; i + 3 <= b.length;) {
+    const flags = b[i]!;
+    const type = b[i + 1]!;
+    const ext = (flags & 0x10) !== 0;
+    const len = ext ? (i + 4 <= b.length ? (b[i + 2]! << 8) | b[i + 3]! : 0) : b[i + 2]!;
+    const at = i + (ext ? 4 : 3);
+    const missing = (type === 14 && !u.attributes.mpReach) || (type === 15 && !u.attributes.mpUnreach);
+    if (missing && len >= 3 && at + 3 <= b.length) {
+      const f = family((b[at]! << 8) | b[at + 1]!, b[at + 2]!);
+      if (!out.includes(f)) out.push(f);
+    }
+    i = at + len;
+  }
+  return out;
+}
+
 /** Loc-RIB decisions per turn before yielding to I/O. */
 const DECIDE_BATCH = 8192;
 /** UPDATE buffers pulled per session per turn. */
@@ -84,6 +110,7 @@ export class RoutingEngine {
   readonly peers = new PeerTable();
   readonly ribs = new Map<Family, Rib>();
   private readonly groups = new Map<Family, UpdateGroups>();
+  private readonly packers = new Map<Family, SimplePacker>();
   private readonly sessions = new Set<Attached>();
   private readonly byIndex = new Map<number, Attached>();
   private scheduled = false;
@@ -115,7 +142,9 @@ export class RoutingEngine {
       });
       const rib = new Rib({ family: f, peers: this.peers, attrs: this.store, importFilter });
       this.ribs.set(f, rib);
-      this.groups.set(f, new UpdateGroups(rib, this.store, this.local, new SimplePacker(f), { onTooLarge: (t) => this.tooLarge(t) }));
+      const packer = new SimplePacker(f);
+      this.packers.set(f, packer);
+      this.groups.set(f, new UpdateGroups(rib, this.store, this.local, packer, { onTooLarge: (t) => this.tooLarge(t) }));
     }
     const staleMs = (opts.staleTimeSeconds ?? 360) * 1000;
     this.gr = new GracefulRestart({
@@ -217,6 +246,7 @@ export class RoutingEngine {
     a.gr = n.gracefulRestart;
     a.enhancedRefresh = n.enhancedRouteRefresh === true;
     a.eorr = undefined;
+    a.ribs = undefined; // RFC 4760 7: a family is disabled for one session only
     a.blocked = false;
     this.byIndex.set(info.index, a);
     a.families = n.families.filter((f) => this.ribs.has(f));
@@ -250,7 +280,11 @@ export class RoutingEngine {
     if (v.errors.length > 0) {
       this.opts.logger.warn({ peer: info.address, errors: v.errors.map((e) => e.message), action: v.action }, 'UPDATE errors (RFC 7606)');
     }
-    const r = ingestUpdate(this.ribs, this.store, info.index, u, {
+    if (v.action === 'afi-safi-disable') {
+      const err = v.errors.find((e) => e.action === 'afi-safi-disable');
+      for (const f of brokenFamilies(u)) if (this.disableFamily(a, f, err)) return;
+    }
+    const r = ingestUpdate(a.ribs ?? this.ribs, this.store, info.index, u, {
       fourOctetAs: n.fourOctetAs, attributes: v.attributes, ...(v.action ? { action: v.action } : {}),
     });
     if (r.error) {
@@ -262,6 +296,55 @@ export class RoutingEngine {
       this.gr.endOfRib(info.index, r.endOfRib); // RFC 4724 4.2: the RIB dropped what was still stale
     }
     this.schedule();
+  }
+
+  /**
+   * RFC 7606 5.3 / RFC 4760 7 "AFI/SAFI disable": an MP_REACH_NLRI or MP_UNREACH_NLRI whose
+   * NLRI cannot be parsed. Every route of that family from this peer is deleted, later ones
+   * are ignored for the rest of the session, and we stop sending the family to it (our
+   * routes of it are withdrawn there first, so it keeps none of ours either). With no family
+   * left the session is reset instead (7606 5.3's other choice). True when it was reset.
+   */
+  private disableFamily(a: Attached, f: Family, err: BgpError | undefined): boolean {
+    const info = a.info!;
+    const ribs = new Map(a.ribs ?? this.ribs);
+    if (!ribs.delete(f)) return false; // already disabled, or a family we do not run
+    a.ribs = ribs;
+    const carried = a.families.includes(f);
+    a.families = a.families.filter((x) => x !== f);
+    this.opts.logger.warn({ peer: info.address, family: familyName(f), err: err?.message },
+      'AFI/SAFI disabled for this session (RFC 4760 7, RFC 7606 5.3): its routes deleted, no more accepted or sent');
+    if (carried) {
+      const g = this.groups.get(f)!;
+      const out = g.groupOf(info.index)?.out;
+      g.leave(info.index);
+      if (out && a.live) this.withdrawSent(a, f, out);
+    }
+    this.ribs.get(f)?.peerDown(info.index);
+    this.schedule();
+    if (a.families.length === 0 && a.session.fail) {
+      a.session.fail(err ?? BgpError.update(UpdateSubcode.OptionalAttributeError, 'AFI/SAFI disabled'));
+      return true;
+    }
+    return false;
+  }
+
+  /** Withdrawals for everything the group advertised to this member (its own routes aside). */
+  private withdrawSent(a: Attached, f: Family, out: AdjRibOut): void {
+    const index = a.info!.index;
+    const pairs: number[] = [];
+    out.forEach((p, tx) => {
+      if (out.exclusionOf(p, tx) !== index) pairs.push(p, tx);
+    });
+    const packer = this.packers.get(f)!;
+    const ctx = a.session.negotiated?.tx;
+    if (!ctx) return;
+    for (let at = 0; at < pairs.length;) {
+      const w = packer.withdraw(this.ribs.get(f)!.prefixes, pairs, at, ctx);
+      if (w.next === at) break;
+      a.session.write(w.buf);
+      at = w.next;
+    }
   }
 
   private refresh(a: Attached, afi: number, safi: number, subtype: number): void {
