@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { getResource, Kind, listResources, requireKind, Resource, withDatastore } from '../../datastore';
 import { CliError } from '../api-client';
 import { formatTable } from '../table';
+import { OUTPUT_HELP, outputFormat } from '../output';
 import { runCli } from '../run';
 import { DATASTORE_HELP } from './apply';
 
@@ -48,10 +49,10 @@ export function register(program: Command): void {
     .description('show resources of a kind, or one by name')
     .argument('<kind>', 'resource kind, e.g. bgppeer, ippool, node')
     .argument('[name]', 'resource name')
-    .option('-o, --output <format>', 'table, wide, yaml or json', 'table')
+    .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .option('--datastore <URL>', DATASTORE_HELP)
     .action((kindText: string, name: string | undefined, opts: { output: string; datastore?: string }) => runCli(async () => {
-      if (!['table', 'wide', 'yaml', 'json'].includes(opts.output)) throw new CliError(`-o ${opts.output}: expected table, wide, yaml or json`);
+      outputFormat(opts.output);
       const kind = requireKind(kindText);
       const items = await withDatastore(opts.datastore, async (ds) => {
         if (name === undefined) return (await listResources(ds, kind)).items;

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { allocate, release, showBlocks, withDatastore } from '../../datastore';
 import { CliError } from '../api-client';
 import { formatTable } from '../table';
+import { OUTPUT_HELP, outputFormat, structured } from '../output';
 import { runCli } from '../run';
 import { DATASTORE_HELP } from './apply';
 
@@ -35,11 +36,13 @@ export function register(program: Command): void {
   ipam
     .command('show')
     .description('pools and blocks with their affinity and use')
-    .option('-o, --output <format>', 'table or json', 'table')
+    .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .option('--datastore <URL>', DATASTORE_HELP)
     .action((opts: { output: string; datastore?: string }) => runCli(async () => {
+      const output = outputFormat(opts.output);
       const v = await withDatastore(opts.datastore, (ds) => showBlocks(ds));
-      if (opts.output === 'json') { process.stdout.write(JSON.stringify(v, null, 2) + '\n'); return; }
+      const text = structured(v, output);
+      if (text !== undefined) { process.stdout.write(text); return; }
       const pools = formatTable(['POOL', 'CIDR', 'BLOCKSIZE', 'DISABLED', 'BLOCKS', 'USED'], v.pools.map((p) => {
         const mine = v.blocks.filter((b) => b.pool === p.cidr);
         return [p.name, p.cidr, String(p.blockSize), String(p.disabled), String(mine.length), String(mine.reduce((n, b) => n + b.used, 0))];

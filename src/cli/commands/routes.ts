@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { apiAddress, apiGet } from '../api-client';
 import { formatTable } from '../table';
+import { OUTPUT_HELP, outputFormat, structured } from '../output';
 import type { RouteEntry } from '../../observability/http-api';
 import { runCli } from '../run';
 
@@ -23,12 +24,15 @@ export function register(program: Command): void {
     .option('--api <host:port>', 'the daemon API address (default 127.0.0.1:8179 or $VROUTE_API)')
     .option('--family <family>', 'ipv4-unicast or ipv6-unicast', 'ipv4-unicast')
     .option('--prefix <prefix>', 'only this prefix')
-    .option('-o, --output <format>', 'table or json', 'table')
+    .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .action((opts: { api?: string; family: string; prefix?: string; output: string }) => runCli(async () => {
+      const output = outputFormat(opts.output);
       const q = `/routes?family=${encodeURIComponent(opts.family)}` + (opts.prefix ? `&prefix=${encodeURIComponent(opts.prefix)}` : '');
       const routes = (await apiGet(apiAddress(opts.api), q)) as RouteEntry[];
-      if (opts.output === 'json') return void process.stdout.write(JSON.stringify(routes, null, 2) + '\n');
-      const cols = ['prefix', 'nextHop', 'asPath', 'localPref', 'med', 'origin', 'from'];
+      const text = structured(routes, output);
+      if (text !== undefined) return void process.stdout.write(text);
+      const cols = ['prefix', 'nextHop', 'asPath', 'localPref', 'med', 'origin', 'from',
+        ...(output === 'wide' ? ['pathId', 'communities', 'originatorId', 'clusterList'] : [])];
       process.stdout.write(formatTable([...cols.map((c) => c.toUpperCase()), 'STATE'],
         routes.map((r) => [...cols.map((c) => cell(r[c])), routeState(r)])));
     }));
