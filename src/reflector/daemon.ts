@@ -131,8 +131,14 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   // The Speaker announces dynamic neighbors only: their settings come from their range.
   const rangeOf = dynamicNeighborOf(cfg.dynamicNeighbors);
   speaker.on('peer', (p: Peer) => {
-    const d = rangeOf(p.config.address);
-    follow(p, d ? sessionSettings(d) : {});
+    // Runs from the listener's connection callback: a throw here would end the process.
+    try {
+      const d = rangeOf(p.config.address);
+      follow(p, d ? sessionSettings(d) : {});
+    } catch (e) {
+      logger.error({ peer: p.config.address, err: e instanceof Error ? e.message : String(e) }, 'dynamic neighbor refused');
+      void speaker.removePeer(p.config.address, 'not configurable').catch(() => undefined);
+    }
   });
   speaker.on('peerRemoved', (p) => engine.detach(p));
   await speaker.start();
@@ -210,7 +216,13 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   // status/<name> in the datastore (contract 4): on every session transition, throttled to
   // one write a second by StatusWriter, and every 10 s so prefix counts stay fresh.
   const statusWriter = new StatusWriter(store, cfg.name, 1000);
-  const reportStatus = () => statusWriter.report(provider.status());
+  const reportStatus = () => {
+    try {
+      statusWriter.report(provider.status());
+    } catch (e) {
+      logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status');
+    }
+  };
   onPeerState = reportStatus;
   const statusTimer = setInterval(reportStatus, 10000);
   statusTimer.unref();
