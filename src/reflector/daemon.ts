@@ -177,7 +177,8 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       if (fromFile.has(p.peerIP)) continue;
       queues.run(p, async () => {
         await unconfigure(p.peerIP, 'BGPPeer changed');
-        if (stopped || speaker.peer(p.peerIP)) return;
+        if (stopped) return;
+        if (speaker.peer(p.peerIP)) throw new Error('the address is still taken by a reconnecting dynamic neighbor; the next change retries');
         follow(speaker.addPeer(datastorePeerToSession(p)));
         logger.info({ peer: p.peerIP, source: p.source }, 'peer configured from the datastore');
       });

@@ -314,3 +314,30 @@ test('a member leaving in the middle of a shared walk does not disturb the other
   w.rib.decide();
   assert.equal(w.rib.prefixes.size, 0, 'no prefix reference left behind');
 });
+
+test('4096-octet limit: a set that only fits the client\'s UPDATE is withdrawn once ORIGINATOR_ID and CLUSTER_LIST are added; also for a member that joins later', () => {
+  const tooLarge: string[] = [];
+  const w = world({ onTooLarge: (t) => tooLarge.push(`${t.prefix} ${t.size}>${t.limit} from ${t.from}`) });
+  const src = w.peers.add(ibgp('10.0.0.9', { rrClient: true }));
+  const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  w.groups.join(c1, w.sig('ibgp-client'));
+  w.drain(c1.index);
+  w.rib.announce4(src.index, 0x0b000000, 24, 0, w.store.intern(attrs({ communities: [1] })));
+  w.flush();
+  assert.deepEqual(w.drain(c1.index).nlri, ['11.0.0.0/24']);
+  // The client's own UPDATE: 19 + 4 + attributes + 4 octets of NLRI <= 4096 (4 per community).
+  const n = Math.floor((4096 - 19 - 4 - 4 - 25 - 4) / 4);
+  const big = w.store.intern(attrs({ communities: Array.from({ length: n }, (_, i) => i + 1) }));
+  w.rib.announce4(src.index, 0x0b000000, 24, 0, big);
+  w.flush();
+  const d = w.drain(c1.index);
+  assert.deepEqual(d.withdrawn, ['11.0.0.0/24'], 'the old route is withdrawn, not left in place');
+  assert.deepEqual(d.nlri, []);
+  assert.equal(tooLarge.length, 1);
+  assert.match(tooLarge[0]!, /^11\.0\.0\.0\/24 \d+>4096 from 10\.0\.0\.9$/);
+  // A member joining now gets neither the route nor a loop: nothing for it but End-of-RIB.
+  const c2 = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  w.groups.join(c2, w.sig('ibgp-client'));
+  const j = w.drain(c2.index);
+  assert.deepEqual([j.nlri, j.eor], [[], 1]);
+});
