@@ -3,14 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { skipReason } from '../helpers/env';
 import { startEtcd } from '../helpers/etcd';
 import { openDatastore } from '../../src/datastore/open';
-
-const noOpenssl = existsSync('/usr/bin/openssl') ? false : 'openssl is not installed';
 
 function makeCerts(dir: string): { ca: string; cert: string; key: string } {
   const f = (n: string) => path.join(dir, n);
@@ -23,7 +21,7 @@ function makeCerts(dir: string): { ca: string; cert: string; key: string } {
   return { ca: f('ca.pem'), cert: f('server.pem'), key: f('server.key') };
 }
 
-test('etcd over TLS: etcds:// with a CA file', { skip: skipReason('etcd') || noOpenssl, timeout: 60000 }, async () => {
+test('etcd over TLS: etcds:// with a CA file', { skip: skipReason('etcd', 'openssl'), timeout: 60000 }, async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-etcd-tls-'));
   const certs = makeCerts(dir);
   const cluster = await startEtcd(1, { tls: { certFile: certs.cert, keyFile: certs.key } });

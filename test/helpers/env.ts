@@ -1,5 +1,5 @@
-// Test environment probes. Tests that need root, network namespaces, BIRD, FRR, etcd or
-// tshark call `requires(...)`: where a tool is missing they skip with a clear message,
+// Test environment probes. Tests that need root, network namespaces, BIRD, FRR, etcd,
+// openssl or tshark call `requires(...)`: where a tool is missing they skip with a clear message,
 // except under CI=true, where a missing one is a failure (never a silent skip).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,7 +18,7 @@ export const REPO_ROOT: string = (() => {
   }
 })();
 
-export type Need = 'root' | 'netns' | 'bird' | 'frr' | 'etcd' | 'tshark' | 'iptables' | 'nft';
+export type Need = 'root' | 'netns' | 'bird' | 'frr' | 'etcd' | 'tshark' | 'iptables' | 'nft' | 'openssl';
 
 const TOOL_PATHS: Record<string, string[]> = {
   bird: ['/usr/sbin/bird', '/usr/bin/bird'],
@@ -27,6 +27,7 @@ const TOOL_PATHS: Record<string, string[]> = {
   tshark: ['/usr/bin/tshark'],
   iptables: ['/usr/sbin/iptables', '/sbin/iptables'],
   nft: ['/usr/sbin/nft'],
+  openssl: ['/usr/bin/openssl'],
 };
 
 function check(need: Need): string | undefined {

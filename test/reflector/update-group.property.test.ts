@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { checkProperty, scenarioRuns } from '../helpers/property';
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { Rib } from '../../src/rib/rib';
 import { SimplePacker } from '../../src/rib/wire-encode';
@@ -13,7 +14,6 @@ import { UpdateGroups } from '../../src/reflector/update-group';
 import { attrs, ebgp, ibgp, ip, LOCAL_AS, seq, setup } from '../rib/helpers';
 import { readUpdate } from './wire';
 
-const IN_CI = process.env.CI === 'true';
 const RR = { asn: LOCAL_AS, routerId: ip('10.0.0.1'), clusterId: ip('10.0.0.1') };
 
 type Op =
@@ -31,9 +31,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constant('refresh' as const), who: fc.nat(2) }),
 );
 
-for (const addPath of ['none', 'all', 2] as const) test(`members converge to the group state under churn, lag and catch-up (ADD-PATH ${addPath})`, () => {
+for (const addPath of ['none', 'all', 2] as const) test(`members converge to the group state under churn, lag and catch-up (ADD-PATH ${addPath})`, (t) => {
   const ap = addPath !== 'none';
-  fc.assert(
+  checkProperty(t,
     fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), (ops, maxLog, lateFrom) => {
       const { store, peers } = setup();
       const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, importFilter: receiveFilter(RR, store) });
@@ -93,6 +93,6 @@ for (const addPath of ['none', 'all', 2] as const) test(`members converge to the
       assert.equal(rib.prefixes.size, 0, 'prefix ids all released');
       assert.equal(store.size, 0, 'attribute sets all released');
     }),
-    { numRuns: IN_CI ? 1500 : 250 },
+    { runs: scenarioRuns(1500, 250) },
   );
 });

@@ -6,12 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { checkProperty, scenarioRuns } from '../helpers/property';
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { AdjRibOut, NO_PEER } from '../../src/rib/adj-rib-out';
 import { PrefixIndex } from '../../src/rib/prefix-index';
 import { attrs, setup } from './helpers';
 
-const IN_CI = process.env.CI === 'true';
 
 type Op =
   | { k: 'set'; p: number; tx: number; med: number; excl: number }
@@ -24,8 +24,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ k: fc.constant('take' as const), n: fc.integer({ min: 1, max: 4 }) }), weight: 2 },
 );
 
-test('ADD-PATH AdjRibOut: pending changes per (prefix, tx) match a model under churn', () => {
-  fc.assert(
+test('ADD-PATH AdjRibOut: pending changes per (prefix, tx) match a model under churn', (t) => {
+  checkProperty(t,
     fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
       const { store } = setup();
       const ix = new PrefixIndex(IPV4_UNICAST);
@@ -92,6 +92,6 @@ test('ADD-PATH AdjRibOut: pending changes per (prefix, tx) match a model under c
       assert.equal(ix.size, 0, 'every prefix reference released (state and pending)');
       assert.equal(store.size, 0, 'every attribute set released');
     }),
-    { numRuns: IN_CI ? 1000 : 200 },
+    { runs: scenarioRuns(1000, 200) },
   );
 });

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { checkProperty, scenarioRuns } from '../helpers/property';
 import { IdTable } from '../../src/rib/id-table';
 import { PrefixIndex } from '../../src/rib/prefix-index';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/bgp/messages/types';
-
-const FC_RUNS = process.env.CI === 'true' ? 300 : 60;
 
 test('IdTable: ids found by their external words, through growth and backward-shift deletes', () => {
   const w = 2;
@@ -37,8 +36,8 @@ test('IdTable: ids found by their external words, through growth and backward-sh
   assert.equal(t.size, 2000);
 });
 
-test('PrefixIndex matches a Map under random intern/unref (ids recycled, keys stored once)', () => {
-  fc.assert(
+test('PrefixIndex matches a Map under random intern/unref (ids recycled, keys stored once)', (t) => {
+  checkProperty(t,
     fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 8, max: 32 })), { maxLength: 500 }), (ops) => {
       const ix = new PrefixIndex(IPV4_UNICAST, 4);
       const m = new Map<string, number>(); // "addr/len" -> id, refcount 1 each
@@ -65,7 +64,7 @@ test('PrefixIndex matches a Map under random intern/unref (ids recycled, keys st
         assert.equal(ix.word(id, 0), addr);
       }
     }),
-    { numRuns: FC_RUNS },
+    { runs: scenarioRuns(300, 60) },
   );
 });
 

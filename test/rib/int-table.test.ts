@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { checkProperty, scenarioRuns } from '../helpers/property';
 import { IntTable } from '../../src/rib/int-table';
 import { PrefixIndex, parsePrefix, formatPrefix, formatV6 } from '../../src/rib/prefix-index';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/bgp/messages/types';
@@ -33,8 +34,8 @@ test('IntTable: set, get, replace, delete, grow', () => {
   assert.equal(del(t, 1, 1), -1);
 });
 
-test('IntTable matches a Map under random insert/delete (backward-shift deletion)', () => {
-  fc.assert(
+test('IntTable matches a Map under random insert/delete (backward-shift deletion)', (t) => {
+  checkProperty(t,
     fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 63 })), { maxLength: 400 }), (ops) => {
       const t = new IntTable(2, 4);
       const m = new Map<number, number>();
@@ -50,7 +51,7 @@ test('IntTable matches a Map under random insert/delete (backward-shift deletion
       assert.equal(t.size, m.size);
       for (let k = 0; k < 64; k++) assert.equal(get(t, k, 24), m.has(k) ? m.get(k) : -1);
     }),
-    { numRuns: 200 },
+    { runs: scenarioRuns(1000, 200) },
   );
 });
 

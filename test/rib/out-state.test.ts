@@ -2,12 +2,12 @@
 // path ids per prefix id) under any mix of put / replace / remove (head, middle, tail of a
 // chain), growth past the initial arrays, lookups between writes (its last-probe cache) and
 // clear; DenseState with tx 0 the same way.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { checkProperty, scenarioRuns } from '../helpers/property';
 import { ChainState, DenseState, type OutState } from '../../src/rib/out-state';
 
-const IN_CI = process.env.CI === 'true';
 
 type Op =
   | { k: 'put'; p: number; tx: number; attr: number; excl: number }
@@ -27,8 +27,8 @@ function opArb(maxTx: number): fc.Arbitrary<Op> {
   );
 }
 
-function check(make: () => OutState, maxTx: number): void {
-  fc.assert(
+function check(t: TestContext, make: () => OutState, maxTx: number): void {
+  checkProperty(t,
     fc.property(fc.array(opArb(maxTx), { maxLength: 400 }), (ops) => {
       const st = make();
       const model = new Map<string, { p: number; tx: number; attr: number; excl: number }>();
@@ -71,16 +71,16 @@ function check(make: () => OutState, maxTx: number): void {
       }
       assert.equal(st.txsOf(999999, []), 0, 'a prefix id past the arrays has no paths');
     }),
-    { numRuns: IN_CI ? 1000 : 150 },
+    { runs: scenarioRuns(1000, 150) },
   );
 }
 
-test('ChainState matches a Map model under put/replace/remove/clear (ADD-PATH path ids)', () => {
-  check(() => new ChainState(4), 6);
+test('ChainState matches a Map model under put/replace/remove/clear (ADD-PATH path ids)', (t) => {
+  check(t, () => new ChainState(4), 6);
 });
 
-test('DenseState matches a Map model (tx 0)', () => {
-  check(() => new DenseState(16), 0);
+test('DenseState matches a Map model (tx 0)', (t) => {
+  check(t, () => new DenseState(16), 0);
 });
 
 test('ChainState keeps a chain in first-sent order and reuses freed entries', () => {

@@ -12,7 +12,7 @@ import { codecContextFor, negotiateSession } from '../../../src/bgp/messages/neg
 import { shutdownCommunication, notificationFromError, type NotificationMessage } from '../../../src/bgp/messages/notification';
 import { DEFAULT_CONTEXT, MessageType, type CodecContext } from '../../../src/bgp/messages/types';
 import { messageArb, madeOpenArb } from './arbitraries';
-import { propertyParams } from './property-runs';
+import { checkProperty } from '../../helpers/property';
 import { messageToJson } from '../../../src/bgp/messages/message';
 
 const CTX_EXT: CodecContext = { fourOctetAs: true, extendedMessage: true, addPath: new Set([0x101, 0x201]) };
@@ -63,16 +63,16 @@ const framedArb = fc.record({
   return b;
 });
 
-test('fuzz: random bytes give a value or a BgpError', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), ctxArb, (b, ctx) => {
+test('fuzz: random bytes give a value or a BgpError', (t) => {
+  checkProperty(t, fc.property(fc.uint8Array({ maxLength: 400 }), ctxArb, (b, ctx) => {
     tryDecode(b, ctx);
-  }), propertyParams());
+  }));
 });
 
-test('fuzz: well-framed random bodies of every type give a value or a BgpError', () => {
-  fc.assert(fc.property(framedArb, ctxArb, (b, ctx) => {
+test('fuzz: well-framed random bodies of every type give a value or a BgpError', (t) => {
+  checkProperty(t, fc.property(framedArb, ctxArb, (b, ctx) => {
     tryDecode(b, ctx);
-  }), propertyParams());
+  }));
 });
 
 /** Valid messages with random octets overwritten (header kept, or not). */
@@ -87,10 +87,10 @@ const mutatedArb = fc.record({
   return b;
 });
 
-test('fuzz: mutated messages give a value or a BgpError', () => {
-  fc.assert(fc.property(mutatedArb, ctxArb, (b, ctx) => {
+test('fuzz: mutated messages give a value or a BgpError', (t) => {
+  checkProperty(t, fc.property(mutatedArb, ctxArb, (b, ctx) => {
     tryDecode(b, ctx);
-  }), propertyParams());
+  }));
 });
 
 /** Valid messages cut short, with the Length field fixed up to the cut or left as it was. */
@@ -104,25 +104,25 @@ const truncatedArb = fc.record({ msg: messageArb, cut: fc.nat(), fix: fc.boolean
   return b;
 });
 
-test('fuzz: truncated messages give a value or a BgpError', () => {
-  fc.assert(fc.property(truncatedArb, ctxArb, (b, ctx) => {
+test('fuzz: truncated messages give a value or a BgpError', (t) => {
+  checkProperty(t, fc.property(truncatedArb, ctxArb, (b, ctx) => {
     tryDecode(b, ctx);
-  }), propertyParams());
+  }));
 });
 
-test('fuzz: OPEN capability bytes mutated inside a well-formed parameter', () => {
-  fc.assert(fc.property(madeOpenArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+test('fuzz: OPEN capability bytes mutated inside a well-formed parameter', (t) => {
+  checkProperty(t, fc.property(madeOpenArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
     (o: OpenMessage, edits) => {
       const b = encodeMessage(o, DEFAULT_CONTEXT).slice();
       const start = o.extendedOptParams ? 35 : 31; // first capability octet
       if (b.length <= start) return;
       for (const [at, v] of edits) b[start + (at % (b.length - start))] = v;
       tryDecode(b, DEFAULT_CONTEXT);
-    }), propertyParams());
+    }));
 });
 
-test('fuzz: the framer on random streams returns frames or throws BgpError, and stops', () => {
-  fc.assert(fc.property(
+test('fuzz: the framer on random streams returns frames or throws BgpError, and stops', (t) => {
+  checkProperty(t, fc.property(
     fc.array(fc.oneof(fc.uint8Array({ maxLength: 64 }), mutatedArb, framedArb), { maxLength: 10 }), fc.boolean(),
     (chunks, ext) => {
       const f = new MessageFramer(ext ? 65535 : 4096);
@@ -140,7 +140,7 @@ test('fuzz: the framer on random streams returns frames or throws BgpError, and 
       } catch (e) {
         if (!(e instanceof BgpError)) throw e;
       }
-    }), propertyParams());
+    }));
 });
 
 // Inputs fuzzing once found (decoded, but refused to re-encode: type 255 after the first
