@@ -191,15 +191,19 @@ test('incremental decisions match an independent RFC 4271 9.1.2 / RFC 4456 9 mod
       /** Drains the decisions, then compares every prefix with the model. */
       const verify = (): void => {
         while (rib.decide(batch).length > 0);
+        // What the incremental decisions left, read before anything is re-decided.
+        const ids = [0, 1, 2, 3].map((p) => rib.prefixes.find4(addr(p), 24));
+        const bests = ids.map((id) => (id >= 0 ? rib.bestOf(id) : undefined));
+        const locRibSize = rib.locRibSize;
         // The reason each best was chosen: re-run the decision over everything once, read the changes.
         const reasons = new Map<number, string | undefined>();
         rib.redecideAll();
         for (let ch = rib.decide(); ch.length > 0; ch = rib.decide()) for (const c of ch) reasons.set(c.prefix, c.reason);
         let inLocRib = 0;
         for (let p = 0; p < 4; p++) {
-          const id = rib.prefixes.find4(addr(p), 24);
+          const id = ids[p]!;
           const want = modelDecide([...model].filter(([k]) => k.split('/')[1] === String(p)).map(([, v]) => v), cost, alwaysCompareMed);
-          const best = id >= 0 ? rib.bestOf(id) : undefined;
+          const best = bests[p];
           if (want === undefined) {
             assert.equal(best, undefined, `prefix ${p}: no feasible path, yet a best`);
             continue;
@@ -214,7 +218,7 @@ test('incremental decisions match an independent RFC 4271 9.1.2 / RFC 4456 9 mod
           assert.equal(reasons.get(id), want.reason, `prefix ${p}: reason`);
           reached.set(want.reason, (reached.get(want.reason) ?? 0) + 1);
         }
-        assert.equal(rib.locRibSize, inLocRib);
+        assert.equal(locRibSize, inLocRib);
       };
       for (const o of ops) {
         if (o.k === 'check') {
