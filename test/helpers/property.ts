@@ -69,7 +69,11 @@ export function checkProperty<Ts>(t: TestContext, prop: fc.IProperty<Ts>, opts: 
     throw new Error(`property ${name}: the ${PROPERTY_MS} ms time cap cut the run short after ${details.numRuns} of ${runs} cases ` +
       '(make the generator cheaper, or raise VROUTE_PROPERTY_MS; a truncated run is not a pass)');
   }
-  if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? `property ${name} failed`);
+  if (details.failed) {
+    const cause = details.errorInstance;
+    const why = cause instanceof Error ? cause.message : cause === undefined ? '' : String(cause);
+    throw new Error(`${fc.defaultReportMessage(details) ?? `property ${name} failed`}\nGot error: ${why}`, { cause });
+  }
   if (details.numRuns < runs) throw new Error(`property ${name}: only ${details.numRuns} of ${runs} cases ran`);
   return details;
 }
