@@ -207,7 +207,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
       // Routes withdrawn from receivers because their attributes fit no UPDATE (RFC 4271 4.3).
       routesTooLarge: engine.routesTooLarge,
-      sessions: speaker.peers().map((p) => p.status()),
+      sessions: speaker.peers().map((p) => ({ ...p.status(), policy: engine.policyOf(p) ?? null })),
     }),
     routes: (family, prefix) => engine.routes(family, prefix) as ReturnType<StatusProvider['routes']>,
     refresh: (r) => softReset(speaker, engine, r),
