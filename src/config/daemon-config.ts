@@ -45,6 +45,8 @@ export type AddPathSendConfig = 'all' | number;
 export interface DynamicNeighborConfig {
   prefix: string;
   asn: number;
+  /** Sessions from this range at once; more are refused (Cease / Connection Rejected). Default 100. */
+  maxPeers?: number;
   routeReflectorClient: boolean;
   holdTime: number;
   families: FamilyName[];
@@ -210,7 +212,7 @@ function neighbor(v: unknown, path: string, policies: PoliciesConfig): NeighborC
 function dynamicNeighbor(v: unknown, path: string, policies: PoliciesConfig): DynamicNeighborConfig {
   if (!isObj(v)) throw new ConfigError(path, `${show(v)} is not a mapping`);
   checkKeys(v, path, ['prefix', 'asn', 'routeReflectorClient', 'holdTime', 'families', 'maxPrefixes', 'addPath',
-    'addPathSend', 'importPolicy', 'exportPolicy', 'password', 'ttlSecurity']);
+    'addPathSend', 'importPolicy', 'exportPolicy', 'password', 'ttlSecurity', 'maxPeers']);
   if (v.prefix === undefined) throw new ConfigError(`${path}.prefix`, 'is required');
   if (v.asn === undefined) throw new ConfigError(`${path}.asn`, 'is required');
   return {
@@ -219,9 +221,17 @@ function dynamicNeighbor(v: unknown, path: string, policies: PoliciesConfig): Dy
     routeReflectorClient: boolField(v.routeReflectorClient, `${path}.routeReflectorClient`, false),
     holdTime: holdTimeField(v.holdTime, `${path}.holdTime`),
     families: familiesField(v.families, `${path}.families`),
+    maxPeers: v.maxPeers === undefined ? DYNAMIC_MAX_PEERS : intField(v.maxPeers, `${path}.maxPeers`, 1, 65535),
+    // Unknown peers from a range get a prefix limit unless one is set: a node leaking a full
+    // table into the reflector is stopped (RFC 4486) instead of reflected to every client.
+    maxPrefixes: DYNAMIC_MAX_PREFIXES,
     ...sessionExtras(v, path, policies),
   };
 }
+
+/** Defaults of a dynamicNeighbors[] range (README): FRR's `bgp listen limit`, and a prefix cap per family. */
+export const DYNAMIC_MAX_PEERS = 100;
+export const DYNAMIC_MAX_PREFIXES = 100_000;
 
 const TOP_KEYS = ['name', 'routerId', 'asn', 'listen', 'reflector', 'neighbors', 'dynamicNeighbors',
   'datastore', 'api', 'log', 'prefixLists', 'policies', 'gracefulRestart'] as const;

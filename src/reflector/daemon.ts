@@ -47,7 +47,7 @@ export function sessionSettings(n: NeighborConfig | DynamicNeighborConfig): Sess
   };
 }
 
-/** The dynamic-neighbor range an address came from: the first that holds it, as the Speaker matches. */
+/** The dynamic-neighbor range an address came from: the longest that holds it, as the Speaker matches. */
 export function dynamicNeighborOf(ranges: readonly DynamicNeighborConfig[]): (address: string) => DynamicNeighborConfig | undefined {
   const set = new PrefixSet<DynamicNeighborConfig>();
   for (const d of ranges) set.add(d.prefix, d);

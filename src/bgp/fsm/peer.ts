@@ -301,7 +301,9 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   onTransition(conn: Connection, from: StateName, to: StateName, cause: FsmEventType): void {
     this.log.info({ conn: conn.id, from, to, cause }, 'fsm transition');
     this.ctx.metrics?.fsmTransitions.inc({ peer: this.config.address, from, to });
-    if (to === 'Idle') this.connectionIdle(conn);
+    // A dynamic peer has nothing to wait for once its connection is gone: 8.2.2 sends a
+    // connection that fails in OpenSent to Active, where a passive peer would sit forever.
+    if (to === 'Idle' || (this.config.dynamic === true && to === 'Active' && RANK[from] >= RANK.OpenSent)) this.connectionIdle(conn);
     this.showState();
   }
 
