@@ -38,6 +38,8 @@ export interface NeighborConfig {
   password?: string;
   /** RFC 5082 GTSM: the peer is at most this many hops away (we send TTL 255, accept >= 256-N). */
   ttlSecurity?: number;
+  /** RFC 9687 send hold time, seconds; default max(8 minutes, 2 x the negotiated hold time). */
+  sendHoldTime?: number;
 }
 
 export type AddPathSendConfig = 'all' | number;
@@ -58,6 +60,7 @@ export interface DynamicNeighborConfig {
   /** RFC 2385 key for the whole range (TCP_MD5SIG_EXT with the prefix on the listener). */
   password?: string;
   ttlSecurity?: number;
+  sendHoldTime?: number;
 }
 
 export interface DaemonConfig {
@@ -128,10 +131,10 @@ export function parseHostPort(s: unknown, path: string): { host: string; port: n
 
 const NEIGHBOR_KEYS = ['address', 'asn', 'port', 'localAddress', 'routeReflectorClient', 'passive', 'holdTime',
   'keepaliveTime', 'connectRetryTime', 'families', 'description', 'maxPrefixes', 'addPath', 'addPathSend',
-  'importPolicy', 'exportPolicy', 'password', 'ttlSecurity'] as const;
+  'importPolicy', 'exportPolicy', 'password', 'ttlSecurity', 'sendHoldTime'] as const;
 
 /** The fields neighbors and dynamic neighbors share: max-prefix, ADD-PATH, policies. */
-type SessionExtras = Pick<NeighborConfig, 'maxPrefixes' | 'addPath' | 'addPathSend' | 'importPolicy' | 'exportPolicy' | 'password' | 'ttlSecurity'>;
+type SessionExtras = Pick<NeighborConfig, 'maxPrefixes' | 'addPath' | 'addPathSend' | 'importPolicy' | 'exportPolicy' | 'password' | 'ttlSecurity' | 'sendHoldTime'>;
 
 /** Linux TCP_MD5SIG_MAXKEYLEN: an RFC 2385 key is at most 80 octets. */
 const MD5_MAX_KEY_LEN = 80;
@@ -176,6 +179,7 @@ function sessionExtras(v: Obj, path: string, policies: PoliciesConfig): SessionE
   if (v.exportPolicy !== undefined) n.exportPolicy = policyRef(v.exportPolicy, `${path}.exportPolicy`, policies);
   if (v.password !== undefined) n.password = passwordField(v.password, `${path}.password`);
   if (v.ttlSecurity !== undefined) n.ttlSecurity = ttlSecurityField(v.ttlSecurity, `${path}.ttlSecurity`);
+  if (v.sendHoldTime !== undefined) n.sendHoldTime = intField(v.sendHoldTime, `${path}.sendHoldTime`, 1, 131070);
   return n;
 }
 
@@ -212,7 +216,7 @@ function neighbor(v: unknown, path: string, policies: PoliciesConfig): NeighborC
 function dynamicNeighbor(v: unknown, path: string, policies: PoliciesConfig): DynamicNeighborConfig {
   if (!isObj(v)) throw new ConfigError(path, `${show(v)} is not a mapping`);
   checkKeys(v, path, ['prefix', 'asn', 'routeReflectorClient', 'holdTime', 'families', 'maxPrefixes', 'addPath',
-    'addPathSend', 'importPolicy', 'exportPolicy', 'password', 'ttlSecurity', 'maxPeers']);
+    'addPathSend', 'importPolicy', 'exportPolicy', 'password', 'ttlSecurity', 'maxPeers', 'sendHoldTime']);
   if (v.prefix === undefined) throw new ConfigError(`${path}.prefix`, 'is required');
   if (v.asn === undefined) throw new ConfigError(`${path}.asn`, 'is required');
   return {

@@ -34,6 +34,7 @@ export function neighborToSession(n: NeighborConfig): PeerSessionConfig {
     ...(n.maxPrefixes ? { maxPrefixes: n.maxPrefixes } : {}),
     ...(n.password !== undefined ? { password: n.password } : {}),
     ...(n.ttlSecurity !== undefined ? { ttlSecurity: n.ttlSecurity } : {}),
+    ...(n.sendHoldTime !== undefined ? { sendHoldTime: n.sendHoldTime } : {}),
   } as PeerSessionConfig;
 }
 

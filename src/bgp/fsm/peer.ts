@@ -25,6 +25,8 @@ export interface PeerSessionConfig {
   addPath?: 'receive' | 'send' | 'both'; routeReflectorClient: boolean; dynamic?: boolean;
   /** RFC 2385 TCP-MD5 key; RFC 5082 GTSM hop count (transport.ts, listener-security.ts). */
   password?: string; ttlSecurity?: number;
+  /** RFC 9687 send hold time, seconds (default: max(8 minutes, 2 x the negotiated hold time)). */
+  sendHoldTime?: number;
 }
 
 /** What the Speaker shares with its peers. */
@@ -78,6 +80,10 @@ export class Peer extends EventEmitter implements ConnectionOwner {
 
   get passive(): boolean {
     return this.config.passive;
+  }
+
+  get sendHoldTime(): number | undefined {
+    return this.config.sendHoldTime;
   }
 
   get wheel(): TimerWheel {

@@ -188,6 +188,7 @@ export class Speaker extends EventEmitter {
       address: remote, port: 179, asn: d.asn, passive: true, holdTime: d.holdTime,
       connectRetryTime: DYNAMIC_CONNECT_RETRY, families, routeReflectorClient: d.routeReflectorClient, dynamic: true,
       ...(d.addPath ? { addPath: d.addPath } : {}), // RFC 7911 capability; nodes connect dynamically
+      ...(d.sendHoldTime !== undefined ? { sendHoldTime: d.sendHoldTime } : {}),
     }, this.ctx);
     this.byAddress.set(remote, peer);
     this.rangeOf.set(peer, d);
