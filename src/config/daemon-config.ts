@@ -68,7 +68,8 @@ export interface DaemonConfig {
   routerId: string;
   asn: number;
   listen?: { address: string; port: number };
-  reflector?: { clusterId: string };
+  /** `advertiseAddress`: the address registered in the datastore for others to peer with (default: routerId). */
+  reflector?: { clusterId: string; advertiseAddress?: string };
   /** RFC 4724 helper: how long stale paths may wait for End-of-RIB once the peer is back (and
    *  RFC 7313 4.2: for a missing EoRR). Seconds. */
   gracefulRestart: { staleTime: number };
@@ -275,8 +276,14 @@ export function validateConfig(doc: unknown): DaemonConfig {
   }
   if (doc.reflector !== undefined) {
     if (!isObj(doc.reflector)) throw new ConfigError('reflector', `${show(doc.reflector)} is not a mapping {clusterId}`);
-    checkKeys(doc.reflector, 'reflector', ['clusterId']);
+    checkKeys(doc.reflector, 'reflector', ['clusterId', 'advertiseAddress']);
     cfg.reflector = { clusterId: doc.reflector.clusterId === undefined ? routerId : ipField(doc.reflector.clusterId, 'reflector.clusterId', { v4only: true }) };
+    if (doc.reflector.advertiseAddress !== undefined) {
+      const a = ipField(doc.reflector.advertiseAddress, 'reflector.advertiseAddress');
+      // Other speakers connect to what is registered: a wildcard is nobody's address.
+      if (a === '0.0.0.0' || a === '::') throw new ConfigError('reflector.advertiseAddress', `${a} is not an address others can reach`);
+      cfg.reflector.advertiseAddress = a;
+    }
   }
   if (doc.gracefulRestart !== undefined) {
     const gr = doc.gracefulRestart;
