@@ -171,3 +171,48 @@ test('the daemon registers a routable address: advertiseAddress, else the router
     }
   }
 });
+
+test('PeerSource keeps a deleted reflector registration for reflectorGraceMs: back in time, no report; gone for good, removed', { timeout: 20_000 }, async () => {
+  const ds = new EmbeddedDatastore();
+  for (const d of parseDocuments(`
+apiVersion: vroute/v1
+kind: BGPConfiguration
+metadata: {name: default}
+spec: {asNumber: 65000, nodeToNodeMesh: false}
+---
+apiVersion: vroute/v1
+kind: BGPPeer
+metadata: {name: to-rrs}
+spec: {peerSelector: "role == 'rr'"}
+`)) await putResource(ds, d);
+  const value = JSON.stringify({ name: 'rr1', routerId: '10.0.0.10', asn: 65000, addresses: ['10.0.0.10'], labels: { role: 'rr' } });
+  await ds.put(reflectorKey('rr1'), value);
+  const reports: PeerChanges[] = [];
+  const src = new PeerSource(ds, 'alpha', (c) => reports.push(c), { debounceMs: 50, reflectorGraceMs: 1500 });
+  const until = async (what: string, p: () => boolean) => {
+    const end = Date.now() + 5000;
+    while (!p()) {
+      if (Date.now() > end) throw new Error(`timed out: ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  try {
+    await until('the first report', () => reports.length === 1);
+    assert.deepEqual(reports[0]!.added.map((p) => p.peerIP), ['10.0.0.10']);
+    // The lease lapsed at the store (a partition); the reflector writes it again 600 ms later.
+    await ds.delete(reflectorKey('rr1'));
+    await new Promise((r) => setTimeout(r, 600));
+    await ds.put(reflectorKey('rr1'), value);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(reports.length, 1, `no report for a registration that came back: ${JSON.stringify(reports.slice(1))}`);
+    // Gone for good: removed once the grace has passed.
+    const t0 = Date.now();
+    await ds.delete(reflectorKey('rr1'));
+    await until('the removal', () => reports.length === 2);
+    assert.deepEqual(reports[1]!.removed.map((p) => p.peerIP), ['10.0.0.10']);
+    assert.ok(Date.now() - t0 >= 1400, 'not before the grace');
+  } finally {
+    src.cancel();
+    await ds.close();
+  }
+});
