@@ -110,7 +110,7 @@ export function vrouteReflector(l: Layout, apiPort: number): string {
   return JSON.stringify({
     name: 'bench-rr', routerId: CLUSTER_ID, asn: ASN, listen: { address: '127.0.0.1', port: l.port },
     reflector: { clusterId: CLUSTER_ID }, neighbors: [],
-    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: ASN, routeReflectorClient: true, holdTime: 90, families: ['ipv4-unicast'] }],
+    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: ASN, routeReflectorClient: true, holdTime: 90, families: ['ipv4-unicast'], maxPrefixes: 2 ** 31 }],
     datastore: 'memory', api: `127.0.0.1:${apiPort}`, log: 'warn',
   }, null, 1);
 }

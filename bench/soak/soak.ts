@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   writeFileSync(conf, JSON.stringify({
     name: 'soak-rr', routerId: '10.255.0.1', asn: 65000, listen: { address: '127.0.0.1', port: bgpPort },
     reflector: { clusterId: '10.255.0.1' }, neighbors: [],
-    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: HOLD, families: ['ipv4-unicast'] }],
+    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: HOLD, families: ['ipv4-unicast'], maxPrefixes: 2 ** 31 }],
     datastore: 'memory', api: `127.0.0.1:${apiPort}`, log: 'warn',
   }));
   const launcher = path.join(__dirname, '..', 'reflect', `vroute-rr${path.extname(__filename)}`);

@@ -38,6 +38,8 @@ export interface NeighborConfig {
   password?: string;
   /** RFC 5082 GTSM: the peer is at most this many hops away (we send TTL 255, accept >= 256-N). */
   ttlSecurity?: number;
+  /** RFC 9687 send hold time, seconds; default max(8 minutes, 2 x the negotiated hold time). */
+  sendHoldTime?: number;
 }
 
 export type AddPathSendConfig = 'all' | number;
@@ -45,6 +47,8 @@ export type AddPathSendConfig = 'all' | number;
 export interface DynamicNeighborConfig {
   prefix: string;
   asn: number;
+  /** Sessions from this range at once; more are refused (Cease / Connection Rejected). Default 100. */
+  maxPeers?: number;
   routeReflectorClient: boolean;
   holdTime: number;
   families: FamilyName[];
@@ -56,6 +60,7 @@ export interface DynamicNeighborConfig {
   /** RFC 2385 key for the whole range (TCP_MD5SIG_EXT with the prefix on the listener). */
   password?: string;
   ttlSecurity?: number;
+  sendHoldTime?: number;
 }
 
 export interface DaemonConfig {
@@ -63,7 +68,8 @@ export interface DaemonConfig {
   routerId: string;
   asn: number;
   listen?: { address: string; port: number };
-  reflector?: { clusterId: string };
+  /** `advertiseAddress`: the address registered in the datastore for others to peer with (default: routerId). */
+  reflector?: { clusterId: string; advertiseAddress?: string };
   /** RFC 4724 helper: how long stale paths may wait for End-of-RIB once the peer is back (and
    *  RFC 7313 4.2: for a missing EoRR). Seconds. */
   gracefulRestart: { staleTime: number };
@@ -126,10 +132,10 @@ export function parseHostPort(s: unknown, path: string): { host: string; port: n
 
 const NEIGHBOR_KEYS = ['address', 'asn', 'port', 'localAddress', 'routeReflectorClient', 'passive', 'holdTime',
   'keepaliveTime', 'connectRetryTime', 'families', 'description', 'maxPrefixes', 'addPath', 'addPathSend',
-  'importPolicy', 'exportPolicy', 'password', 'ttlSecurity'] as const;
+  'importPolicy', 'exportPolicy', 'password', 'ttlSecurity', 'sendHoldTime'] as const;
 
 /** The fields neighbors and dynamic neighbors share: max-prefix, ADD-PATH, policies. */
-type SessionExtras = Pick<NeighborConfig, 'maxPrefixes' | 'addPath' | 'addPathSend' | 'importPolicy' | 'exportPolicy' | 'password' | 'ttlSecurity'>;
+type SessionExtras = Pick<NeighborConfig, 'maxPrefixes' | 'addPath' | 'addPathSend' | 'importPolicy' | 'exportPolicy' | 'password' | 'ttlSecurity' | 'sendHoldTime'>;
 
 /** Linux TCP_MD5SIG_MAXKEYLEN: an RFC 2385 key is at most 80 octets. */
 const MD5_MAX_KEY_LEN = 80;
@@ -174,6 +180,7 @@ function sessionExtras(v: Obj, path: string, policies: PoliciesConfig): SessionE
   if (v.exportPolicy !== undefined) n.exportPolicy = policyRef(v.exportPolicy, `${path}.exportPolicy`, policies);
   if (v.password !== undefined) n.password = passwordField(v.password, `${path}.password`);
   if (v.ttlSecurity !== undefined) n.ttlSecurity = ttlSecurityField(v.ttlSecurity, `${path}.ttlSecurity`);
+  if (v.sendHoldTime !== undefined) n.sendHoldTime = intField(v.sendHoldTime, `${path}.sendHoldTime`, 1, 131070);
   return n;
 }
 
@@ -210,7 +217,7 @@ function neighbor(v: unknown, path: string, policies: PoliciesConfig): NeighborC
 function dynamicNeighbor(v: unknown, path: string, policies: PoliciesConfig): DynamicNeighborConfig {
   if (!isObj(v)) throw new ConfigError(path, `${show(v)} is not a mapping`);
   checkKeys(v, path, ['prefix', 'asn', 'routeReflectorClient', 'holdTime', 'families', 'maxPrefixes', 'addPath',
-    'addPathSend', 'importPolicy', 'exportPolicy', 'password', 'ttlSecurity']);
+    'addPathSend', 'importPolicy', 'exportPolicy', 'password', 'ttlSecurity', 'maxPeers', 'sendHoldTime']);
   if (v.prefix === undefined) throw new ConfigError(`${path}.prefix`, 'is required');
   if (v.asn === undefined) throw new ConfigError(`${path}.asn`, 'is required');
   return {
@@ -219,9 +226,17 @@ function dynamicNeighbor(v: unknown, path: string, policies: PoliciesConfig): Dy
     routeReflectorClient: boolField(v.routeReflectorClient, `${path}.routeReflectorClient`, false),
     holdTime: holdTimeField(v.holdTime, `${path}.holdTime`),
     families: familiesField(v.families, `${path}.families`),
+    maxPeers: v.maxPeers === undefined ? DYNAMIC_MAX_PEERS : intField(v.maxPeers, `${path}.maxPeers`, 1, 65535),
+    // Unknown peers from a range get a prefix limit unless one is set: a node leaking a full
+    // table into the reflector is stopped (RFC 4486) instead of reflected to every client.
+    maxPrefixes: DYNAMIC_MAX_PREFIXES,
     ...sessionExtras(v, path, policies),
   };
 }
+
+/** Defaults of a dynamicNeighbors[] range (README): FRR's `bgp listen limit`, and a prefix cap per family. */
+export const DYNAMIC_MAX_PEERS = 100;
+export const DYNAMIC_MAX_PREFIXES = 100_000;
 
 const TOP_KEYS = ['name', 'routerId', 'asn', 'listen', 'reflector', 'neighbors', 'dynamicNeighbors',
   'datastore', 'api', 'log', 'prefixLists', 'policies', 'gracefulRestart'] as const;
@@ -261,8 +276,14 @@ export function validateConfig(doc: unknown): DaemonConfig {
   }
   if (doc.reflector !== undefined) {
     if (!isObj(doc.reflector)) throw new ConfigError('reflector', `${show(doc.reflector)} is not a mapping {clusterId}`);
-    checkKeys(doc.reflector, 'reflector', ['clusterId']);
+    checkKeys(doc.reflector, 'reflector', ['clusterId', 'advertiseAddress']);
     cfg.reflector = { clusterId: doc.reflector.clusterId === undefined ? routerId : ipField(doc.reflector.clusterId, 'reflector.clusterId', { v4only: true }) };
+    if (doc.reflector.advertiseAddress !== undefined) {
+      const a = ipField(doc.reflector.advertiseAddress, 'reflector.advertiseAddress');
+      // Other speakers connect to what is registered: a wildcard is nobody's address.
+      if (a === '0.0.0.0' || a === '::') throw new ConfigError('reflector.advertiseAddress', `${a} is not an address others can reach`);
+      cfg.reflector.advertiseAddress = a;
+    }
   }
   if (doc.gracefulRestart !== undefined) {
     const gr = doc.gracefulRestart;

@@ -5,3 +5,4 @@
 export * from './logger';
 export * from './metrics';
 export * from './http-api';
+export * from './peer-series';

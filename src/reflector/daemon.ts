@@ -7,7 +7,8 @@ import type { DaemonConfig, DynamicNeighborConfig, NeighborConfig } from '../con
 import {
   createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
 } from '../observability';
-import { openDatastore, PeerSource, registerReflector, StatusWriter, type Datastore, type EffectivePeer, type Registration } from '../datastore';
+import { keepRegistered, openDatastore, PeerSource, StatusWriter, type Datastore, type EffectivePeer, type KeptRegistration,
+  type RegistrationOptions } from '../datastore';
 import { RoutingEngine } from './engine';
 import { softReset } from './soft-reset';
 import type { SessionSettings } from './policies';
@@ -17,6 +18,8 @@ export interface RunningDaemon {
   readonly engine: RoutingEngine;
   readonly api?: ApiServer;
   readonly logger: Logger;
+  /** The reflector's self-registration (with `reflector:` in the config). */
+  readonly registration?: KeptRegistration;
   stop(message?: string): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export function neighborToSession(n: NeighborConfig): PeerSessionConfig {
     ...(n.maxPrefixes ? { maxPrefixes: n.maxPrefixes } : {}),
     ...(n.password !== undefined ? { password: n.password } : {}),
     ...(n.ttlSecurity !== undefined ? { ttlSecurity: n.ttlSecurity } : {}),
+    ...(n.sendHoldTime !== undefined ? { sendHoldTime: n.sendHoldTime } : {}),
   } as PeerSessionConfig;
 }
 
@@ -47,7 +51,7 @@ export function sessionSettings(n: NeighborConfig | DynamicNeighborConfig): Sess
   };
 }
 
-/** The dynamic-neighbor range an address came from: the first that holds it, as the Speaker matches. */
+/** The dynamic-neighbor range an address came from: the longest that holds it, as the Speaker matches. */
 export function dynamicNeighborOf(ranges: readonly DynamicNeighborConfig[]): (address: string) => DynamicNeighborConfig | undefined {
   const set = new PrefixSet<DynamicNeighborConfig>();
   for (const d of ranges) set.add(d.prefix, d);
@@ -102,6 +106,8 @@ export interface DaemonOptions {
   metrics?: Metrics;
   /** Use this datastore instead of opening config.datastore. */
   datastore?: Datastore;
+  /** Registration retry timing (tests). */
+  registration?: Pick<RegistrationOptions, 'retry' | 'timers' | 'ttlSeconds'>;
 }
 
 export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}): Promise<RunningDaemon> {
@@ -188,16 +194,14 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing peers from the datastore'),
   });
 
-  let registration: Registration | undefined;
+  // Registered in the background, retried until the store answers; the address published is
+  // one others can connect to (never the listener's wildcard): advertiseAddress, else routerId.
+  let registration: KeptRegistration | undefined;
   if (cfg.reflector) {
-    try {
-      registration = await registerReflector(store, cfg.name, {
-        routerId: cfg.routerId, asn: cfg.asn, clusterId: cfg.reflector.clusterId,
-        ...(cfg.listen ? { addresses: [cfg.listen.address] } : {}),
-      });
-    } catch (e) {
-      logger.warn({ err: (e as Error).message }, 'could not register in the datastore; carrying on');
-    }
+    registration = keepRegistered(store, cfg.name, {
+      routerId: cfg.routerId, asn: cfg.asn, clusterId: cfg.reflector.clusterId,
+      addresses: [cfg.reflector.advertiseAddress ?? cfg.routerId],
+    }, { log: logger, ...opts.registration });
   }
 
   const provider: StatusProvider = {
@@ -207,7 +211,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
       // Routes withdrawn from receivers because their attributes fit no UPDATE (RFC 4271 4.3).
       routesTooLarge: engine.routesTooLarge,
-      sessions: speaker.peers().map((p) => p.status()),
+      sessions: speaker.peers().map((p) => ({ ...p.status(), policy: engine.policyOf(p) ?? null })),
     }),
     routes: (family, prefix) => engine.routes(family, prefix) as ReturnType<StatusProvider['routes']>,
     refresh: (r) => softReset(speaker, engine, r),
@@ -233,7 +237,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
 
   let stopping: Promise<void> | undefined;
   return {
-    speaker, engine, logger, ...(api ? { api } : {}),
+    speaker, engine, logger, ...(api ? { api } : {}), ...(registration ? { registration } : {}),
     stop: (message = 'vroute shutting down') => (stopping ??= (async () => {
       peerSource.cancel();
       stopped = true;

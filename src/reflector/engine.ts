@@ -12,7 +12,7 @@ import { AttrStore, type AdjRibOut, type AttrSet, PeerTable, Rib, SimplePacker, 
 import type { Logger } from '../observability';
 import { UpdateGroups, type TooLarge } from './update-group';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
-import { PolicyBook, type PolicyDefs, type SessionSettings } from './policies';
+import { PolicyBook, policyStatus, type PolicyDefs, type SessionSettings } from './policies';
 import { locRibRoutes } from './routes-view';
 import { GracefulRestart, REAL_TIMERS, type EngineTimers, type SessionEnd } from './graceful-restart';
 
@@ -238,9 +238,10 @@ export class RoutingEngine {
     this.orphans.delete(s.config.address);
     const info = kept ? this.peers.update(kept.index, cfg) : this.peers.add(cfg);
     a.info = info;
-    const importName = a.settings.importPolicy;
+    // RFC 8212: an eBGP session without a policy gets PolicyBook's deny-all (policies.ts).
+    const ebgp = roleOf(info) === 'ebgp';
     for (const [f, byPeer] of this.importPolicies) {
-      byPeer[info.index] = importName === undefined ? undefined : this.policyBook.get(f, importName); // indexes are reused
+      byPeer[info.index] = this.policyBook.forSession(f, a.settings.importPolicy, ebgp); // indexes are reused
     }
     a.live = true;
     a.gr = n.gracefulRestart;
@@ -256,11 +257,11 @@ export class RoutingEngine {
       // RFC 4271 5.1.3: next hop self towards external peers is our end of this connection,
       // the configured local address or, without one, whatever address the kernel chose.
       // Only eBGP targets use it, so iBGP clients never split groups over it.
-      const local = roleOf(info) === 'ebgp' ? s.config.localAddress ?? s.sessionLocalAddress : undefined;
+      const local = ebgp ? s.config.localAddress ?? s.sessionLocalAddress : undefined;
       const nextHopSelf = local === undefined ? {} : local.includes(':') ? { localAddressV6: local } : { localAddress: local };
       // RFC 7911: several paths per prefix only where ADD-PATH send was negotiated for f;
       // the export policy is part of the signature, so peers differing in it never share a group.
-      const exportPolicy = a.settings.exportPolicy === undefined ? undefined : this.policyBook.get(f, a.settings.exportPolicy);
+      const exportPolicy = this.policyBook.forSession(f, a.settings.exportPolicy, ebgp);
       this.groups.get(f)!.join(info, {
         family: f, addPath: n.tx.addPath.has(f) ? a.settings.addPathSend ?? 'all' : 'none', ctx: n.tx,
         ...(exportPolicy ? { exportPolicy } : {}),
@@ -507,6 +508,14 @@ export class RoutingEngine {
       return true;
     }
     return false;
+  }
+
+  /** The session's import/export policy for /status (RFC 8212 default deny on eBGP); undefined: not attached. */
+  policyOf(session: SessionHandle): { import: string | null; export: string | null } | undefined {
+    for (const a of this.sessions) {
+      if (a.session === session) return policyStatus(a.settings, session.config.asn !== this.opts.asn);
+    }
+    return undefined;
   }
 
   /** Routes of the Loc-RIB for the HTTP API (all paths of a prefix when one is named). */

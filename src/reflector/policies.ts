@@ -30,8 +30,23 @@ function communityList(xs: readonly string[] | undefined): number[] | undefined 
   return xs?.map(communityValue).filter((c): c is number => c !== undefined);
 }
 
+/**
+ * RFC 8212 2: an eBGP session with no import policy accepts no routes from the peer, and one
+ * with no export policy sends none to it ("default deny"). iBGP sessions, RR clients included,
+ * keep the RFC 4271 behaviour. This is what /status shows in place of a policy name.
+ */
+export const RFC8212_NONE = 'none (RFC 8212)';
+
+/** What /status says of a session's policies: a name, RFC 8212's default deny, or null (iBGP, none). */
+export function policyStatus(settings: SessionSettings, ebgp: boolean): { import: string | null; export: string | null } {
+  const show = (name: string | undefined) => name ?? (ebgp ? RFC8212_NONE : null);
+  return { import: show(settings.importPolicy), export: show(settings.exportPolicy) };
+}
+
 export class PolicyBook {
   private readonly lists = new Map<string, PrefixList>();
+  /** RFC 8212 default deny, one rejecting policy per family (its name is in the group signature). */
+  private readonly denyAll = new Map<Family, Policy>();
   /** By family, then name: the import filter looks a policy up per path (no string building). */
   private readonly compiled = new Map<Family, Map<string, Policy>>();
 
@@ -53,6 +68,18 @@ export class PolicyBook {
     // final term, and a deny-by-default policy ends with `{action: reject}`.
     const p = new Policy(this.store, terms, 'accept', name);
     byName.set(name, p);
+    return p;
+  }
+
+  /**
+   * The policy a session runs in one direction: the named one, else for eBGP RFC 8212's
+   * reject-everything policy, else none (iBGP accepts and sends by RFC 4271 and RFC 4456 rules).
+   */
+  forSession(family: Family, name: string | undefined, ebgp: boolean): Policy | undefined {
+    if (name !== undefined) return this.get(family, name);
+    if (!ebgp) return undefined;
+    let p = this.denyAll.get(family);
+    if (!p) this.denyAll.set(family, (p = new Policy(this.store, [], 'reject', RFC8212_NONE)));
     return p;
   }
 

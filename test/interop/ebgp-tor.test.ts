@@ -25,8 +25,10 @@ const RR_CONFIG = JSON.stringify({
   reflector: { clusterId: '192.0.2.1' },
   neighbors: [
     { address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
-    { address: '192.0.2.3', asn: 64512, holdTime: 9, connectRetryTime: 2 },
+    // RFC 8212: an eBGP session needs explicit policies to carry routes either way.
+    { address: '192.0.2.3', asn: 64512, holdTime: 9, connectRetryTime: 2, importPolicy: 'all', exportPolicy: 'all' },
   ],
+  policies: { all: [{ action: 'accept' }] },
   datastore: 'memory', api: `127.0.0.1:${API_PORT}`, log: 'warn',
 });
 

@@ -224,6 +224,11 @@ export const HOLD_TIMER_EXPIRED: Notification = Object.freeze({
   code: ErrorCode.HoldTimerExpired, subcode: 0, data: new Uint8Array(0),
 });
 
+/** RFC 9687 4: error code 8, Send Hold Timer Expired (no subcodes are defined). */
+export const SEND_HOLD_TIMER_EXPIRED: Notification = Object.freeze({
+  code: 8, subcode: 0, data: new Uint8Array(0),
+});
+
 /** A received NOTIFICATION, as carried by NotifMsg / NotifMsgVerErr, if the event had one. */
 export function receivedOf(ev: FsmEvent): ReceivedNotification | undefined {
   if ((ev.type === 'NotifMsg' || ev.type === 'NotifMsgVerErr') && ev.code !== undefined) {

@@ -13,6 +13,7 @@ import type { FsmAction } from './actions';
 import { notificationEvent, type FsmEvent, type FsmEventType } from './events';
 import { step } from './fsm';
 import type { FsmState, StateName } from './state';
+import { SendHoldTimer, sendHoldMs } from './send-hold';
 import { SessionTimers, type TimerWheel } from './timers';
 import { connectTcp, type ConnectOptions } from './transport';
 
@@ -21,6 +22,8 @@ export interface ConnectionOwner {
   readonly wheel: TimerWheel;
   /** PassiveTcpEstablishment (8.1.1): never connect out, only accept. */
   readonly passive: boolean;
+  /** RFC 9687 send hold time, seconds; undefined: the RFC's default for the negotiated hold time. */
+  readonly sendHoldTime?: number | undefined;
   now(): number;
   buildOpen(): OpenMessage;
   /** RFC 4271 6.2 checks against configuration; undefined = acceptable. */
@@ -64,6 +67,7 @@ export class Connection {
   remoteBgpId: number | undefined;
   establishedAt: number | undefined;
   private readonly timers: SessionTimers;
+  private readonly sendHold: SendHoldTimer;
   private framer = new MessageFramer();
   private rx: CodecContext = DEFAULT_CONTEXT;
   private scheduled = false;
@@ -75,6 +79,8 @@ export class Connection {
       if (type === 'HoldTimer_Expires') this.event({ type, inputPending: this.inputPending() });
       else this.event({ type } as FsmEvent);
     }));
+    this.sendHold = new SendHoldTimer(owner.wheel, () => (this.socket?.writableLength ?? 0) > 0,
+      () => this.guard(() => this.event({ type: 'SendHoldTimer_Expires' })));
   }
 
   get state(): StateName {
@@ -125,12 +131,14 @@ export class Connection {
       // so the KeepaliveTimer restarts whenever one is sent.
       this.timers.start('keepalive', this.fsm.keepaliveMs);
     }
+    if (s.writableLength === 0) this.sendHold.progress(); // nothing was stuck (RFC 9687)
     return s.write(buf);
   }
 
   /** Stop timers and close the socket; no further events. */
   dispose(): void {
     this.timers.stopAll();
+    this.sendHold.stop();
     this.closeSocket();
     this.disposed = true;
   }
@@ -175,9 +183,11 @@ export class Connection {
         return;
       case 'sessionUp':
         if (this.negotiated?.extendedMessage) this.framer.setMaxLength(MAX_EXTENDED_MESSAGE_LENGTH);
+        this.sendHold.start(sendHoldMs(this.fsm.holdTimeMs, this.owner.sendHoldTime)); // RFC 9687
         this.owner.onSessionUp(this);
         return;
       case 'sessionDown':
+        this.sendHold.stop();
         this.establishedAt = undefined;
         this.owner.onSessionDown(this, a.reason);
         return;
@@ -190,6 +200,7 @@ export class Connection {
   private send(buf: Uint8Array, type: number): void {
     const s = this.socket;
     if (!s || s.destroyed || !s.writable) return;
+    if (s.writableLength === 0) this.sendHold.progress();
     s.write(buf);
     this.owner.onMessage(this, 'sent', type);
   }
@@ -222,6 +233,7 @@ export class Connection {
     sock.setNoDelay(true);
     sock.on('readable', () => this.schedule());
     sock.on('drain', () => this.guard(() => {
+      if (this.socket === sock) this.sendHold.progress(); // the peer read what was queued
       if (this.socket === sock) this.owner.onDrain(this);
     }));
     sock.on('error', (err) => this.guard(() => {

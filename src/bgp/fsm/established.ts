@@ -2,7 +2,8 @@
 import { sendKeepalive } from './actions';
 import type { FsmEvent } from './events';
 import {
-  HOLD_TIMER_EXPIRED, holdExpiredWhileBusy, receivedOf, stopCease, teardown, type StepResult, type Tx,
+  HOLD_TIMER_EXPIRED, SEND_HOLD_TIMER_EXPIRED, holdExpiredWhileBusy, receivedOf, stopCease, teardown,
+  type StepResult, type Tx,
 } from './common';
 
 /** "restarts its HoldTimer, if the negotiated HoldTime value is non-zero" (Events 26, 27). */
@@ -28,6 +29,11 @@ export function established(tx: Tx, ev: FsmEvent): StepResult | undefined {
     case 'HoldTimer_Expires':
       return holdExpiredWhileBusy(tx, ev)
         ?? teardown(tx, { notify: HOLD_TIMER_EXPIRED, counter: 'increment', damp: true, reason: ev.type });
+
+    // Event 29 (RFC 9687 4): the peer stopped reading what we send. The NOTIFICATION is best
+    // effort (it queues behind what is stuck); the connection closes either way, like Event 10.
+    case 'SendHoldTimer_Expires':
+      return teardown(tx, { notify: SEND_HOLD_TIMER_EXPIRED, counter: 'increment', damp: true, reason: ev.type });
 
     // Event 11: send KEEPALIVE, restart the KeepaliveTimer unless the hold time is 0.
     case 'KeepaliveTimer_Expires':

@@ -34,6 +34,7 @@ export const EVENT_NAMES = [
   'KeepAliveMsg', // 26
   'UpdateMsg', // 27
   'UpdateMsgErr', // 28
+  'SendHoldTimer_Expires', // 29, RFC 9687 4: the shell's send hold timer (send-hold.ts)
 ] as const;
 
 export type FsmEventType = (typeof EVENT_NAMES)[number];
@@ -88,7 +89,9 @@ export type FsmEvent =
   /** `update`: the decoded UPDATE, handed back untouched in the processUpdate action. */
   | { readonly type: 'UpdateMsg'; readonly update?: unknown }
   /** Only for errors whose RFC 7606 action is session-reset; the others never reach the FSM. */
-  | { readonly type: 'UpdateMsgErr'; readonly error: BgpError };
+  | { readonly type: 'UpdateMsgErr'; readonly error: BgpError }
+  /** RFC 9687: nothing we wrote drained for the send hold time (the peer stopped reading). */
+  | Plain<'SendHoldTimer_Expires'>;
 
 /** The event a timer raises when it expires (RFC 4271 8.1.3). */
 export const TIMER_EVENT: Readonly<Record<TimerName, FsmEventType>> = Object.freeze({

@@ -30,3 +30,4 @@ export * from './timers';
 export { Speaker, type SpeakerOptions } from './speaker';
 export { PrefixSet } from './transport';
 export { Peer, type PeerSessionConfig } from './peer';
+export { SendHoldTimer, sendHoldMs, DEFAULT_SEND_HOLD_MIN_MS } from './send-hold';

@@ -25,6 +25,8 @@ export interface PeerSessionConfig {
   addPath?: 'receive' | 'send' | 'both'; routeReflectorClient: boolean; dynamic?: boolean;
   /** RFC 2385 TCP-MD5 key; RFC 5082 GTSM hop count (transport.ts, listener-security.ts). */
   password?: string; ttlSecurity?: number;
+  /** RFC 9687 send hold time, seconds (default: max(8 minutes, 2 x the negotiated hold time)). */
+  sendHoldTime?: number;
 }
 
 /** What the Speaker shares with its peers. */
@@ -78,6 +80,10 @@ export class Peer extends EventEmitter implements ConnectionOwner {
 
   get passive(): boolean {
     return this.config.passive;
+  }
+
+  get sendHoldTime(): number | undefined {
+    return this.config.sendHoldTime;
   }
 
   get wheel(): TimerWheel {
@@ -301,7 +307,9 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   onTransition(conn: Connection, from: StateName, to: StateName, cause: FsmEventType): void {
     this.log.info({ conn: conn.id, from, to, cause }, 'fsm transition');
     this.ctx.metrics?.fsmTransitions.inc({ peer: this.config.address, from, to });
-    if (to === 'Idle') this.connectionIdle(conn);
+    // A dynamic peer has nothing to wait for once its connection is gone: 8.2.2 sends a
+    // connection that fails in OpenSent to Active, where a passive peer would sit forever.
+    if (to === 'Idle' || (this.config.dynamic === true && to === 'Active' && RANK[from] >= RANK.OpenSent)) this.connectionIdle(conn);
     this.showState();
   }
 

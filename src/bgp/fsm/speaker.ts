@@ -1,17 +1,22 @@
 // The BGP speaker: one listener, one shared TimerWheel, and the Peers. Incoming connections
 // are matched to a configured neighbor by remote address, or to a dynamic-neighbor range
 // (a passive Peer created on the fly), else refused (RFC 4271 8.1.1: accepting
-// unconfigured peers is an option we only take for configured ranges).
+// unconfigured peers is an option we only take for configured ranges). A range holds at most
+// `maxPeers` sessions (default 100, as FRR's `bgp listen limit`): past it the connection gets
+// Cease / Connection Rejected (RFC 4486 3, subcode 5) and is closed, so a misconfigured fleet
+// or a scan cannot grow the peer table, its metric series or the log without bound.
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import {
-  CeaseSubcode, makeShutdownNotification, parseFamilyName, type Family,
+  CeaseSubcode, ErrorCode, encodeNotification, makeShutdownNotification, parseFamilyName, type Family,
 } from '../messages';
 import type { DynamicNeighborConfig } from '../../config/daemon-config';
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import { ListenerSecurity, type TransportSecurity } from './listener-security';
+import { removePeerSeries } from '../../observability/peer-series';
 import { Peer, type PeerContext, type PeerSessionConfig } from './peer';
+import { RefusalLog } from './refusals';
 import { TimerWheel } from './timers';
 import { normalizeAddress, parseRouterId, PrefixSet } from './transport';
 
@@ -21,7 +26,14 @@ export { Peer } from './peer';
 export interface SpeakerOptions {
   asn: number; routerId: string; listen?: { address: string; port: number };
   logger: Logger; metrics?: Metrics; dynamicNeighbors?: DynamicNeighborConfig[]; clock?: () => number;
+  /** One refusal log line per range (or for unknown sources) per this many ms; default 10 s. */
+  refusalLogWindowMs?: number;
 }
+
+/** FRR's default `bgp listen limit`: dynamic sessions per range when `maxPeers` is not set. */
+export const DEFAULT_MAX_PEERS = 100;
+/** How long a refused socket may take to flush its NOTIFICATION before it is destroyed. */
+const REFUSE_GRACE_MS = 1000;
 
 /** Dynamic neighbors get the RFC 4271 10 suggested ConnectRetryTime; they never connect out. */
 const DYNAMIC_CONNECT_RETRY = 120;
@@ -30,6 +42,10 @@ export class Speaker extends EventEmitter {
   readonly wheel: TimerWheel;
   private readonly byAddress = new Map<string, Peer>();
   private readonly dynamic = new PrefixSet<DynamicNeighborConfig>();
+  /** Live dynamic peers per range, for maxPeers; the range each came from. */
+  private readonly perRange = new Map<DynamicNeighborConfig, number>();
+  private readonly rangeOf = new WeakMap<Peer, DynamicNeighborConfig>();
+  private readonly refusals: RefusalLog;
   private readonly ctx: PeerContext;
   private server: net.Server | undefined;
   private port: number | undefined;
@@ -51,6 +67,7 @@ export class Speaker extends EventEmitter {
       gone: (p) => this.forget(p),
     };
     for (const d of opts.dynamicNeighbors ?? []) this.dynamic.add(d.prefix, d);
+    this.refusals = new RefusalLog(opts.refusalLogWindowMs ?? 10_000, clock);
   }
 
   get listenPort(): number | undefined {
@@ -97,6 +114,7 @@ export class Speaker extends EventEmitter {
     const peer = this.byAddress.get(normalizeAddress(address));
     if (!peer) return;
     this.byAddress.delete(normalizeAddress(peer.config.address));
+    this.leaveRange(peer);
     peer.log.info({ reason }, 'peer removed');
     // Its key leaves the listener with it (a later peer at this address brings its own).
     if (peer.config.password !== undefined) {
@@ -135,13 +153,20 @@ export class Speaker extends EventEmitter {
     if (!peer) {
       const d = this.dynamic.match(remote);
       if (!d) {
-        this.opts.logger.warn({ remote, port: sock.remotePort }, 'connection from unknown address refused');
+        this.refusedLog('unknown', { remote, port: sock.remotePort }, 'connection from unknown address refused');
         sock.destroy();
+        return;
+      }
+      const max = d.maxPeers ?? DEFAULT_MAX_PEERS;
+      if ((this.perRange.get(d) ?? 0) >= max) {
+        this.refusedLog(d.prefix, { remote, prefix: d.prefix, maxPeers: max },
+          'dynamic neighbor refused: the range has maxPeers sessions (Cease / Connection Rejected)');
+        this.reject(sock);
         return;
       }
       const refused = this.admit(sock, d.prefix, d);
       if (refused) {
-        this.opts.logger.warn({ remote, prefix: d.prefix, err: refused.message }, 'dynamic neighbor refused');
+        this.refusedLog(`${d.prefix} transport`, { remote, prefix: d.prefix, err: refused.message }, 'dynamic neighbor refused');
         sock.destroy();
         return;
       }
@@ -163,8 +188,11 @@ export class Speaker extends EventEmitter {
       address: remote, port: 179, asn: d.asn, passive: true, holdTime: d.holdTime,
       connectRetryTime: DYNAMIC_CONNECT_RETRY, families, routeReflectorClient: d.routeReflectorClient, dynamic: true,
       ...(d.addPath ? { addPath: d.addPath } : {}), // RFC 7911 capability; nodes connect dynamically
+      ...(d.sendHoldTime !== undefined ? { sendHoldTime: d.sendHoldTime } : {}),
     }, this.ctx);
     this.byAddress.set(remote, peer);
+    this.rangeOf.set(peer, d);
+    this.perRange.set(d, (this.perRange.get(d) ?? 0) + 1);
     peer.log.info({ prefix: d.prefix }, 'dynamic neighbor accepted');
     peer.start();
     this.emit('peer', peer);
@@ -194,7 +222,33 @@ export class Speaker extends EventEmitter {
     const key = normalizeAddress(peer.config.address);
     if (this.byAddress.get(key) !== peer) return;
     this.byAddress.delete(key);
+    this.leaveRange(peer);
     peer.log.info('dynamic neighbor removed');
+    // Its per-peer metric series go with it: addresses come and go, labels must not pile up.
+    if (this.opts.metrics) void removePeerSeries(this.opts.metrics.registry, peer.config.address);
     this.emit('peerRemoved', peer);
+  }
+
+  private leaveRange(peer: Peer): void {
+    const d = this.rangeOf.get(peer);
+    if (!d) return;
+    this.rangeOf.delete(peer);
+    const n = (this.perRange.get(d) ?? 1) - 1;
+    if (n > 0) this.perRange.set(d, n);
+    else this.perRange.delete(d);
+  }
+
+  /** RFC 4486 3: Cease / Connection Rejected, written before any OPEN, then close. */
+  private reject(sock: net.Socket): void {
+    sock.end(encodeNotification({ code: ErrorCode.Cease, subcode: CeaseSubcode.ConnectionRejected, data: new Uint8Array(0) }));
+    sock.resume(); // discard the peer's OPEN so the close completes
+    const t = setTimeout(() => sock.destroy(), REFUSE_GRACE_MS);
+    t.unref();
+    sock.once('close', () => clearTimeout(t));
+  }
+
+  private refusedLog(key: string, fields: Record<string, unknown>, msg: string): void {
+    const r = this.refusals.note(key);
+    if (r.log) this.opts.logger.warn(r.suppressed > 0 ? { ...fields, suppressed: r.suppressed } : fields, msg);
   }
 }

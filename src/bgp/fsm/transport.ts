@@ -37,9 +37,13 @@ export function formatRouterId(id: number): string {
   return [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff].join('.');
 }
 
-/** Prefix ("10.0.0.0/8", "2001:db8::/32") matcher over node's BlockList. */
+/**
+ * Prefix ("10.0.0.0/8", "2001:db8::/32") matcher over node's BlockList. The longest prefix
+ * holding an address wins, whatever the order the entries were added in (a /24 carved out of
+ * a /8 range gets its own settings, as a route lookup would).
+ */
 export class PrefixSet<T> {
-  private readonly entries: { list: net.BlockList; value: T }[] = [];
+  private readonly entries: { list: net.BlockList; len: number; value: T }[] = [];
 
   add(prefix: string, value: T): void {
     const [addr, lenText] = prefix.split('/');
@@ -47,15 +51,18 @@ export class PrefixSet<T> {
     const len = lenText === undefined ? (type === 'ipv6' ? 128 : 32) : Number(lenText);
     const list = new net.BlockList();
     list.addSubnet(normalizeAddress(addr ?? ''), len, type);
-    this.entries.push({ list, value });
+    this.entries.push({ list, len, value });
   }
 
-  /** The first entry whose prefix holds `addr` (normalised first). */
+  /** The entry with the longest prefix holding `addr` (normalised first); the first added on a tie. */
   match(addr: string): T | undefined {
     const a = normalizeAddress(addr);
     const type = net.isIPv6(a) ? 'ipv6' : 'ipv4';
-    for (const e of this.entries) if (e.list.check(a, type)) return e.value;
-    return undefined;
+    let best: { len: number; value: T } | undefined;
+    for (const e of this.entries) {
+      if ((best === undefined || e.len > best.len) && e.list.check(a, type)) best = e;
+    }
+    return best?.value;
   }
 }
 

@@ -151,6 +151,13 @@ export interface PeerSourceOptions {
    * end the process). Default: printed to stderr. The next change recomputes again.
    */
   onError?: (err: unknown) => void;
+  /**
+   * How long a deleted reflector registration still counts (default 30000 ms): a reflector
+   * whose lease lapsed (a partition from the store) writes the same record again when it can,
+   * and its sessions should not be torn down meanwhile. A dead reflector's sessions end by
+   * their own hold timer anyway.
+   */
+  reflectorGraceMs?: number;
 }
 
 function printError(err: unknown): void {
@@ -167,12 +174,22 @@ export class PeerSource {
   private current = new Map<string, EffectivePeer>();
   private timer?: NodeJS.Timeout;
   private readonly watches: Array<{ cancel(): void }> = [];
+  /** Reflector registrations deleted but still within reflectorGraceMs, by key. */
+  private readonly fading = new Map<string, NodeJS.Timeout>();
   private synced = 0;
 
   constructor(store: Datastore, private readonly nodeName: string, private readonly onChange: (c: PeerChanges) => void, private readonly opts: PeerSourceOptions = {}) {
     const kinds = [['BGPPeer', kindPrefix('BGPPeer')], ['Node', kindPrefix('Node')], ['BGPConfiguration', kindPrefix('BGPConfiguration')], ['reflector', REFLECTORS]] as const;
     for (const [kind, prefix] of kinds) {
       this.watches.push(resyncingWatch(store, prefix, (e: WatchEvent) => {
+        const fade = this.fading.get(e.key);
+        if (fade) { clearTimeout(fade); this.fading.delete(e.key); }
+        if (e.type === 'delete' && kind === 'reflector' && this.raw.has(e.key) && (this.opts.reflectorGraceMs ?? 30_000) > 0) {
+          const t = setTimeout(() => { this.fading.delete(e.key); this.raw.delete(e.key); this.schedule(); }, this.opts.reflectorGraceMs ?? 30_000);
+          t.unref();
+          this.fading.set(e.key, t);
+          return;
+        }
         if (e.type === 'delete') this.raw.delete(e.key);
         else if (kind === 'reflector') {
           const r = reflectorAsNode(e.key, e.value ?? '');
@@ -196,6 +213,8 @@ export class PeerSource {
 
   cancel(): void {
     for (const w of this.watches) w.cancel();
+    for (const t of this.fading.values()) clearTimeout(t);
+    this.fading.clear();
     if (this.timer) clearTimeout(this.timer);
   }
 

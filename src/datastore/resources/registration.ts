@@ -30,29 +30,88 @@ export function statusKey(node: string): string {
   return `${ROOT}status/${node}`;
 }
 
+/** Timers for the retry back-off; injected so tests run on a fake clock. */
+export interface RetryTimers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const REAL_TIMERS: RetryTimers = {
+  set: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref(); // a pending retry never keeps a stopping process alive
+    return t;
+  },
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** Where registration reports trouble (a pino logger fits). */
+export interface RegistrationLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface RegistrationOptions {
+  ttlSeconds?: number;
+  /** Heard when the lease was lost (the record is re-created at once). */
+  onLost?: () => void;
+  /** Back-off between attempts: doubles from firstMs up to maxMs (defaults 1 s, 30 s). */
+  retry?: { firstMs?: number; maxMs?: number };
+  timers?: RetryTimers;
+  log?: RegistrationLog;
+}
+
+/** Back-off delay before attempt `n + 1` after `n` failures. */
+export function retryDelay(failures: number, firstMs = 1000, maxMs = 30_000): number {
+  return Math.min(maxMs, firstMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+}
+
+/** Bounded log noise: a failure is logged on attempts 1, 2, 4, 8, ... only. */
+function worthLogging(failures: number): boolean {
+  return (failures & (failures - 1)) === 0;
+}
+
 /**
  * Writes the reflector record under a fresh lease (kept alive by the implementation). When the
- * lease is lost (datastore unreachable longer than the TTL) it re-registers once the store
- * answers again; `onLost` hears about the gap.
+ * lease is lost (datastore unreachable longer than the TTL, an expired lease) the record is
+ * written again at once under a new lease, retrying with back-off until the store answers.
+ * The value is the same bytes every time (no write timestamps), so a watcher that sees the
+ * key deleted and put again within its debounce sees an unchanged peer, and sessions other
+ * speakers derived from it are not torn down.
  */
-export async function registerReflector(store: Datastore, name: string, info: ReflectorInfo, opts: { ttlSeconds?: number; onLost?: () => void } = {}): Promise<Registration> {
+export async function registerReflector(store: Datastore, name: string, info: ReflectorInfo, opts: RegistrationOptions = {}): Promise<Registration> {
   const key = reflectorKey(name);
   const ttl = opts.ttlSeconds ?? 15;
+  const timers = opts.timers ?? REAL_TIMERS;
   let current = info;
   let stopped = false;
+  let retryTimer: unknown;
   let lease = await store.grant(ttl);
-  const write = () => store.put(key, JSON.stringify({ name, ...current, registeredAt: new Date().toISOString() }), { lease });
+  const value = () => JSON.stringify({ name, ...current });
+  const write = () => store.put(key, value(), { lease });
   const watchLease = (l: Lease) => l.onLost(() => {
-    if (stopped) return;
+    if (stopped || l !== lease) return;
     opts.onLost?.();
+    opts.log?.warn({ key }, 'reflector registration lease lost; registering again');
+    let failures = 0;
     const retry = async (): Promise<void> => {
+      retryTimer = undefined;
       if (stopped) return;
       try {
-        lease = await store.grant(ttl);
-        watchLease(lease);
+        const next = await store.grant(ttl);
+        if (stopped) {
+          await next.revoke().catch(() => undefined);
+          return;
+        }
+        lease = next;
+        watchLease(next);
         await write();
-      } catch {
-        setTimeout(() => void retry(), 1000).unref();
+        if (failures > 0) opts.log?.info({ key, attempts: failures + 1 }, 'reflector registration restored');
+      } catch (e) {
+        failures++;
+        const wait = retryDelay(failures, opts.retry?.firstMs, opts.retry?.maxMs);
+        if (worthLogging(failures)) opts.log?.warn({ key, err: (e as Error).message, attempt: failures, retryInMs: wait }, 'reflector registration failed; retrying');
+        retryTimer = timers.set(() => void retry(), wait);
       }
     };
     void retry();
@@ -63,7 +122,66 @@ export async function registerReflector(store: Datastore, name: string, info: Re
     key,
     get lease() { return lease; },
     update: async (i) => { current = i; await write(); },
-    stop: async () => { stopped = true; await lease.revoke(); },
+    stop: async () => {
+      stopped = true;
+      if (retryTimer !== undefined) timers.clear(retryTimer);
+      await lease.revoke();
+    },
+  };
+}
+
+/** A registration kept up in the background (the daemon's): never throws, never blocks start. */
+export interface KeptRegistration {
+  readonly key: string;
+  /** Whether the record has been written (the first attempt may still be failing). */
+  readonly registered: boolean;
+  /** Resolves once the record is written the first time (never, if stopped before). */
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * registerReflector, retried with back-off until it succeeds: a reflector that starts while its
+ * datastore is down registers once the store answers, without a restart. Failures are logged
+ * on attempts 1, 2, 4, 8, ... (so an hour of outage is a dozen lines), success once.
+ */
+export function keepRegistered(store: Datastore, name: string, info: ReflectorInfo, opts: RegistrationOptions = {}): KeptRegistration {
+  const timers = opts.timers ?? REAL_TIMERS;
+  let reg: Registration | undefined;
+  let stopped = false;
+  let failures = 0;
+  let timer: unknown;
+  let resolveReady: () => void = () => undefined;
+  const ready = new Promise<void>((r) => { resolveReady = r; });
+  const attempt = async (): Promise<void> => {
+    timer = undefined;
+    if (stopped) return;
+    try {
+      const r = await registerReflector(store, name, info, opts);
+      if (stopped) {
+        await r.stop().catch(() => undefined);
+        return;
+      }
+      reg = r;
+      opts.log?.info({ key: r.key, attempts: failures + 1, addresses: info.addresses }, 'registered in the datastore');
+      resolveReady();
+    } catch (e) {
+      failures++;
+      const wait = retryDelay(failures, opts.retry?.firstMs, opts.retry?.maxMs);
+      if (worthLogging(failures)) opts.log?.warn({ err: (e as Error).message, attempt: failures, retryInMs: wait }, 'could not register in the datastore; retrying');
+      timer = timers.set(() => void attempt(), wait);
+    }
+  };
+  void attempt();
+  return {
+    key: reflectorKey(name),
+    get registered() { return reg !== undefined; },
+    ready,
+    stop: async () => {
+      stopped = true;
+      if (timer !== undefined) timers.clear(timer);
+      await reg?.stop();
+    },
   };
 }
 

@@ -63,7 +63,7 @@ const ROWS: Row[] = [
   ['Connect', 'BGPOpen_with_DelayOpenTimer_running', 'OpenConfirm',
     ['stop:connectRetry', 'open', 'ka', 'start:keepalive:20000~', 'start:hold:60000'], 2],
   ...preOpenError('Connect', ['BGPHeaderErr', 'BGPOpenMsgErr', 'OpenCollisionDump', 'NotifMsgVerErr', 'NotifMsg',
-    'KeepAliveMsg', 'UpdateMsg', 'UpdateMsgErr']),
+    'KeepAliveMsg', 'UpdateMsg', 'UpdateMsgErr', 'SendHoldTimer_Expires']),
 
   // ---- Active
   ...ignored('Active', STARTS),
@@ -80,7 +80,7 @@ const ROWS: Row[] = [
   ['Active', 'BGPOpen_with_DelayOpenTimer_running', 'OpenConfirm',
     ['stop:connectRetry', 'open', 'ka', 'start:keepalive:20000~', 'start:hold:60000'], 2],
   ...preOpenError('Active', ['BGPHeaderErr', 'BGPOpenMsgErr', 'OpenCollisionDump', 'NotifMsgVerErr', 'NotifMsg',
-    'KeepAliveMsg', 'UpdateMsg', 'UpdateMsgErr']),
+    'KeepAliveMsg', 'UpdateMsg', 'UpdateMsgErr', 'SendHoldTimer_Expires']),
 
   // ---- OpenSent (HoldTimer at the large value is running)
   ...ignored('OpenSent', STARTS),
@@ -103,6 +103,7 @@ const ROWS: Row[] = [
   fsmErr('OpenSent', 'KeepAliveMsg', '5/1/04', ['stop:hold']),
   fsmErr('OpenSent', 'UpdateMsg', '5/1/02', ['stop:hold']),
   fsmErr('OpenSent', 'UpdateMsgErr', '5/1/02', ['stop:hold']),
+  fsmErr('OpenSent', 'SendHoldTimer_Expires', '5/0/', ['stop:hold']), // RFC 9687: armed in Established only
 
   // ---- OpenConfirm (negotiated hold 60 s, keepalive 20 s)
   ...ignored('OpenConfirm', STARTS),
@@ -125,6 +126,7 @@ const ROWS: Row[] = [
   ['OpenConfirm', 'KeepAliveMsg', 'Established', ['start:hold:60000', 'up:60000/20000'], 2],
   fsmErr('OpenConfirm', 'UpdateMsg', '5/2/02', STOP_CONFIRMED),
   fsmErr('OpenConfirm', 'UpdateMsgErr', '5/2/02', STOP_CONFIRMED),
+  fsmErr('OpenConfirm', 'SendHoldTimer_Expires', '5/0/', STOP_CONFIRMED),
 
   // ---- Established: every way down also deletes the routes (sessionDown)
   ...ignored('Established', STARTS),
@@ -147,12 +149,13 @@ const ROWS: Row[] = [
   ['Established', 'KeepAliveMsg', 'Established', ['start:hold:60000'], 2],
   ['Established', 'UpdateMsg', 'Established', ['update', 'start:hold:60000'], 2],
   fsmErr('Established', 'UpdateMsgErr', '3/1/', STOP_CONFIRMED, true),
+  fsmErr('Established', 'SendHoldTimer_Expires', '8/0/', STOP_CONFIRMED, true), // RFC 9687 4
 ];
 
-test('the table has exactly one row per (state, event) pair: 6 x 28', () => {
+test('the table has exactly one row per (state, event) pair: 6 x 29 (RFC 4271 28 + RFC 9687 1)', () => {
   assert.equal(ROWS.length, STATE_NAMES.length * ALL_EVENTS.length);
   const seen = new Set(ROWS.map(([s, e]) => `${s}/${e}`));
-  assert.equal(seen.size, 168);
+  assert.equal(seen.size, 174);
   for (const s of STATE_NAMES) for (const e of ALL_EVENTS) assert.ok(seen.has(`${s}/${e}`), `${s}/${e} missing`);
 });
 

@@ -163,7 +163,7 @@ test('watchResources: typed upserts and deletes, invalid documents reported not 
 test('registered reflectors match peerSelector; PeerSource follows register and lease end', async () => {
   const ds = await fabric();
   const reports: PeerChanges[] = [];
-  const src = new PeerSource(ds, 'alpha', (c) => reports.push(c), { debounceMs: 30 });
+  const src = new PeerSource(ds, 'alpha', (c) => reports.push(c), { debounceMs: 30, reflectorGraceMs: 0 });
   const wait = async (n: number) => { const end = Date.now() + 3000; while (reports.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10)); };
   await wait(1);
   const reg = await registerReflector(ds, 'rr2', { routerId: '10.0.0.11', asn: 65000, addresses: ['10.0.0.11', 'fd00::11'], labels: { role: 'rr' } });
