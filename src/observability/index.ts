@@ -5,3 +5,5 @@
 export * from './logger';
 export * from './metrics';
 export * from './http-api';
+export * from './write-guard';
+export * from './rate-limit';
