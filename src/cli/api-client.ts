@@ -1,4 +1,5 @@
 // Fetches from a running daemon's HTTP API (contract 3) with a clear error when it is not there.
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { parseHostPort, ConfigError } from '../config';
 
@@ -16,17 +17,36 @@ export function apiAddress(opt: string | undefined): { host: string; port: numbe
   }
 }
 
+/**
+ * The API token for writes (contract 3): --token, else --token-file, else $VROUTE_API_TOKEN,
+ * else none. A flag beats the environment; a token file keeps it out of `ps` output.
+ */
+export function apiToken(opts: { token?: string; tokenFile?: string }): string | undefined {
+  if (opts.token !== undefined) return opts.token;
+  if (opts.tokenFile !== undefined) {
+    try {
+      return readFileSync(opts.tokenFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      throw new CliError(`--token-file: cannot read ${opts.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  const env = process.env.VROUTE_API_TOKEN;
+  return env === undefined || env === '' ? undefined : env;
+}
+
 export function apiGet(addr: { host: string; port: number }, path: string, timeoutMs = 5000): Promise<unknown> {
   return apiRequest('GET', addr, path, timeoutMs);
 }
 
-export function apiPost(addr: { host: string; port: number }, path: string, timeoutMs = 5000): Promise<unknown> {
-  return apiRequest('POST', addr, path, timeoutMs);
+export function apiPost(addr: { host: string; port: number }, path: string, timeoutMs = 5000, token?: string): Promise<unknown> {
+  return apiRequest('POST', addr, path, timeoutMs, token);
 }
 
-function apiRequest(method: 'GET' | 'POST', addr: { host: string; port: number }, path: string, timeoutMs: number): Promise<unknown> {
+function apiRequest(method: 'GET' | 'POST', addr: { host: string; port: number }, path: string, timeoutMs: number,
+  token?: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ method, host: addr.host, port: addr.port, path, timeout: timeoutMs }, (res) => {
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    const req = http.request({ method, host: addr.host, port: addr.port, path, timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

@@ -4,12 +4,14 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import {
-  boolField, checkKeys, ConfigError, intField, ipField, isIp, isObj, parsePrefix, show, type Obj,
+  boolField, checkKeys, ConfigError, intField, ipField, isObj, parsePrefix, show, type Obj,
 } from './fields';
 
+import { parseApiConfig, type ApiConfig } from './api-config';
 import { policyRef, validatePolicies, validatePrefixLists, type PoliciesConfig, type PrefixListsConfig } from './policy-config';
 
 export { ConfigError, isIpv4, isIpv6 } from './fields';
+export { parseHostPort, isLoopbackHost, parseApiConfig, type ApiConfig } from './api-config';
 
 export type FamilyName = 'ipv4-unicast' | 'ipv6-unicast';
 const FAMILY_NAMES: readonly FamilyName[] = ['ipv4-unicast', 'ipv6-unicast'];
@@ -76,7 +78,8 @@ export interface DaemonConfig {
   neighbors: NeighborConfig[];
   dynamicNeighbors: DynamicNeighborConfig[];
   datastore: string;
-  api?: { host: string; port: number };
+  /** HTTP API (contract 3): where it listens and the bearer token for writes. */
+  api?: ApiConfig;
   log: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Named prefix lists and policies (policy-config.ts); empty when not configured. */
   prefixLists: PrefixListsConfig;
@@ -116,18 +119,6 @@ function familiesField(v: unknown, path: string): FamilyName[] {
     }
     return f as FamilyName;
   });
-}
-
-/** host:port, [v6]:port */
-export function parseHostPort(s: unknown, path: string): { host: string; port: number } {
-  if (typeof s !== 'string') throw new ConfigError(path, `${show(s)} is not host:port`);
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
-  if (!m) throw new ConfigError(path, `${show(s)} is not host:port`);
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) throw new ConfigError(path, `port ${m[2]} is out of range`);
-  const host = m[1]!;
-  if (host !== 'localhost' && !isIp(host)) throw new ConfigError(path, `${show(host)} is not an IP address`);
-  return { host, port };
 }
 
 const NEIGHBOR_KEYS = ['address', 'asn', 'port', 'localAddress', 'routeReflectorClient', 'passive', 'holdTime',
@@ -311,7 +302,7 @@ export function validateConfig(doc: unknown): DaemonConfig {
     }
     cfg.datastore = doc.datastore;
   }
-  if (doc.api !== undefined) cfg.api = parseHostPort(doc.api, 'api');
+  if (doc.api !== undefined) cfg.api = parseApiConfig(doc.api, 'api');
   if (doc.log !== undefined) {
     if (!LOG_LEVELS.includes(doc.log as (typeof LOG_LEVELS)[number])) {
       throw new ConfigError('log', `${show(doc.log)} is not a log level (${LOG_LEVELS.join(', ')})`);

@@ -1,9 +1,12 @@
 // The HTTP API of a running daemon (DESIGN.md contract 3): GET /status, /routes, /metrics;
 // and POST /refresh (an operator's soft reset, like `birdc reload in|out` or FRR's
-// `clear bgp X soft in|out`).
+// `clear bgp X soft in|out`). Writes pass write-guard.ts (bearer token, no browser requests);
+// /routes streams (json-stream.ts) so a full table never holds the event loop.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { streamJsonArray } from './json-stream';
+import { refuseWrite } from './write-guard';
 
 export type SessionStateName = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
@@ -30,6 +33,14 @@ export interface RouteEntry {
   [extra: string]: unknown;
 }
 
+/** A path the daemon received and did not keep (import rules or RFC 7606), and why. */
+export interface RejectedEntry {
+  prefix: string;
+  from: string;
+  reason: string;
+  pathId?: number;
+}
+
 /** A request the daemon refuses: the HTTP status and one line saying why. */
 export class ApiRequestError extends Error {
   override readonly name = 'ApiRequestError';
@@ -48,8 +59,13 @@ export interface RefreshRequest {
 /** What the HTTP API reads from the daemon. */
 export interface StatusProvider {
   status(): DaemonStatus;
-  /** Throws RangeError for an unknown family or a malformed prefix. */
-  routes(family: string, prefix?: string): RouteEntry[];
+  /**
+   * Throws RangeError for an unknown family or a malformed prefix (before or at the first
+   * item). May be a lazy walk of the table: it is read in chunks between event-loop turns.
+   */
+  routes(family: string, prefix?: string): Iterable<RouteEntry>;
+  /** Paths received and not kept, with the reason (a bounded list). Throws RangeError as routes(). */
+  rejected?(family: string): Iterable<RejectedEntry>;
   /** Soft reset of one session and family; throws ApiRequestError when it cannot be done. */
   refresh?(r: RefreshRequest): Record<string, unknown>;
   registry: Registry;
@@ -66,9 +82,15 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export async function startApiServer(provider: StatusProvider, host: string, port: number): Promise<ApiServer> {
+export interface ApiOptions {
+  /** Bearer token every state-changing request must carry (contract 3). */
+  readonly token?: string;
+}
+
+export async function startApiServer(provider: StatusProvider, host: string, port: number, opts: ApiOptions = {}): Promise<ApiServer> {
   const server = http.createServer((req, res) => {
-    void handle(provider, req, res).catch((err) => {
+    void handle(provider, opts, req, res).catch((err) => {
+      if (res.headersSent) return void res.destroy(); // mid-stream: the client sees a cut body
       send(res, 500, JSON.stringify({ error: String((err as Error).message ?? err) }) + '\n');
     });
   });
@@ -90,11 +112,16 @@ export async function startApiServer(provider: StatusProvider, host: string, por
   };
 }
 
-async function handle(provider: StatusProvider, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(provider: StatusProvider, opts: ApiOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/refresh') {
     if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: '/refresh takes POST' }) + '\n');
     req.resume(); // any body is ignored: the request is in the query string
+    const no = refuseWrite(req, opts.token);
+    if (no) {
+      if (no.status === 401) res.setHeader('www-authenticate', 'Bearer realm="vroute"'); // RFC 6750 3
+      return send(res, no.status, JSON.stringify({ error: no.error }) + '\n');
+    }
     return refresh(provider, url, res);
   }
   if (req.method !== 'GET') return send(res, 405, JSON.stringify({ error: `only GET is supported on ${url.pathname}` }) + '\n');
@@ -104,12 +131,24 @@ async function handle(provider: StatusProvider, req: http.IncomingMessage, res: 
     case '/routes': {
       const family = url.searchParams.get('family') ?? 'ipv4-unicast';
       const prefix = url.searchParams.get('prefix') ?? undefined;
+      const rejected = url.searchParams.get('rejected');
+      if (rejected !== null && rejected !== 'true' && rejected !== 'false') {
+        return send(res, 400, JSON.stringify({ error: `rejected=${rejected}: expected true or false` }) + '\n');
+      }
+      let it: Iterator<unknown>;
+      let first: IteratorResult<unknown>;
       try {
-        return send(res, 200, JSON.stringify(provider.routes(family, prefix)) + '\n');
+        // The first item is taken before the status line: a bad family or prefix is a 400.
+        if (rejected === 'true') {
+          if (!provider.rejected) return send(res, 404, JSON.stringify({ error: 'this daemon keeps no rejected paths' }) + '\n');
+          it = provider.rejected(family)[Symbol.iterator]();
+        } else it = provider.routes(family, prefix)[Symbol.iterator]();
+        first = it.next();
       } catch (e) {
         if (e instanceof RangeError) return send(res, 400, JSON.stringify({ error: e.message }) + '\n');
         throw e;
       }
+      return streamJsonArray(res, it, first);
     }
     case '/metrics':
       return send(res, 200, await provider.registry.metrics(), provider.registry.contentType);

@@ -6,3 +6,5 @@ export * from './logger';
 export * from './metrics';
 export * from './http-api';
 export * from './peer-series';
+export * from './write-guard';
+export * from './rate-limit';

@@ -213,10 +213,17 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       routesTooLarge: engine.routesTooLarge,
       sessions: speaker.peers().map((p) => ({ ...p.status(), policy: engine.policyOf(p) ?? null })),
     }),
-    routes: (family, prefix) => engine.routes(family, prefix) as ReturnType<StatusProvider['routes']>,
+    routes: (family, prefix) => engine.routeWalk(family, prefix) as ReturnType<StatusProvider['routes']>,
+    rejected: (family) => engine.rejected(family) as ReturnType<NonNullable<StatusProvider['rejected']>>,
     refresh: (r) => softReset(speaker, engine, r),
   };
-  const api = cfg.api ? await startApiServer(provider, cfg.api.host, cfg.api.port) : undefined;
+  metrics.setRibSource({
+    prefixCounts: () => engine.prefixCounts(),
+    locRibSizes: () => engine.familyNames().map((family) => ({ family, size: engine.locRibSize(parseFamilyName(family)!) })),
+  });
+  const api = cfg.api
+    ? await startApiServer(provider, cfg.api.host, cfg.api.port, cfg.api.token !== undefined ? { token: cfg.api.token } : {})
+    : undefined;
 
   // status/<name> in the datastore (contract 4): on every session transition, throttled to
   // one write a second by StatusWriter, and every 10 s so prefix counts stay fresh.
@@ -248,6 +255,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       await statusWriter.flush().catch(() => undefined);
       statusWriter.close();
       engine.close();
+      metrics.setRibSource(undefined);
       await registration?.stop().catch(() => undefined);
       await api?.close();
       if (ownsStore) await store.close();

@@ -9,11 +9,11 @@ import {
   type UpdateMessage, BgpError, CeaseSubcode, UpdateSubcode, family, encodeRouteRefresh, RouteRefreshSubtype, type GracefulRestartCapability,
 } from '../bgp/messages';
 import { AttrStore, type AdjRibOut, type AttrSet, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
-import type { Logger } from '../observability';
+import { LogRateLimiter, type Logger } from '../observability';
 import { UpdateGroups, type TooLarge } from './update-group';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
 import { PolicyBook, policyStatus, type PolicyDefs, type SessionSettings } from './policies';
-import { locRibRoutes } from './routes-view';
+import { locRibRoutes, rejectedRoutes } from './routes-view';
 import { GracefulRestart, REAL_TIMERS, type EngineTimers, type SessionEnd } from './graceful-restart';
 
 /** What the engine needs of a session (src/bgp/fsm Peer satisfies it). */
@@ -124,6 +124,8 @@ export class RoutingEngine {
   /** Routes withdrawn from receivers because no UPDATE could carry their attributes (/status). */
   routesTooLarge = 0;
   private readonly tooLargeLogged = new WeakSet<AttrSet>();
+  /** Log lines about a peer's bad or refused paths: a few per peer per 10 s, then a count. */
+  private readonly inputLog = new LogRateLimiter(5, 10_000);
 
   constructor(private readonly opts: EngineOptions) {
     const routerId = parseIpv4(opts.routerId);
@@ -136,11 +138,23 @@ export class RoutingEngine {
       // passes is the Adj-RIB-In the decision process sees (RFC 4271 9.1.1).
       const byPeer: Array<Policy | undefined> = [];
       this.importPolicies.set(f, byPeer);
-      const importFilter = chainFilters(receiveFilter(this.local, this.store), (peer, ix, id, attrs) => {
+      // `why` names the stage that refused a path, for /routes?rejected and the log.
+      const receive = receiveFilter(this.local, this.store);
+      let why = 'rejected';
+      const importFilter = chainFilters((peer, ix, id, attrs) => {
+        const r = receive(peer, ix, id, attrs);
+        if (!r) why = peer.ibgp ? 'loop: our CLUSTER_ID or ORIGINATOR_ID (RFC 4456 8)' : 'loop: our AS in AS_PATH (RFC 4271 9.1.2)';
+        return r;
+      }, (peer, ix, id, attrs) => {
         const pol = byPeer[peer.index];
-        return pol ? pol.apply(ix, id, attrs) : attrs;
+        const r = pol ? pol.apply(ix, id, attrs) : attrs;
+        if (!r) why = `import policy ${pol!.name}`;
+        return r;
       });
-      const rib = new Rib({ family: f, peers: this.peers, attrs: this.store, importFilter });
+      const rib = new Rib({
+        family: f, peers: this.peers, attrs: this.store, importFilter, rejectReason: () => why,
+        onReject: (peer, prefix, _pathId, reason) => this.logRejected(f, peer, prefix, reason),
+      });
       this.ribs.set(f, rib);
       const packer = new SimplePacker(f);
       this.packers.set(f, packer);
@@ -278,8 +292,17 @@ export class RoutingEngine {
     const n = a.session.negotiated;
     if (!info || !n) return;
     const v = validateUpdate(u, { ebgp: !info.ibgp, peerAs: info.asn, fourOctetAs: n.fourOctetAs });
+    let rejectReason: string | undefined;
     if (v.errors.length > 0) {
-      this.opts.logger.warn({ peer: info.address, errors: v.errors.map((e) => e.message), action: v.action }, 'UPDATE errors (RFC 7606)');
+      const d = this.inputLog.allow(`${info.address} rfc7606`);
+      if (d.ok) {
+        this.opts.logger.warn({ peer: info.address, errors: v.errors.map((e) => e.message), action: v.action,
+          ...(d.suppressed ? { suppressed: d.suppressed } : {}) }, 'UPDATE errors (RFC 7606)');
+      }
+      if (v.action === 'treat-as-withdraw' || v.action === 'afi-safi-disable') {
+        const strong = v.errors.filter((e) => e.action === v.action);
+        rejectReason = `${(strong.length > 0 ? strong : v.errors).map((e) => e.message).join('; ')} (RFC 7606 ${v.action})`;
+      }
     }
     if (v.action === 'afi-safi-disable') {
       const err = v.errors.find((e) => e.action === 'afi-safi-disable');
@@ -287,6 +310,7 @@ export class RoutingEngine {
     }
     const r = ingestUpdate(a.ribs ?? this.ribs, this.store, info.index, u, {
       fourOctetAs: n.fourOctetAs, attributes: v.attributes, ...(v.action ? { action: v.action } : {}),
+      ...(rejectReason ? { rejectReason } : {}),
     });
     if (r.error) {
       this.opts.logger.warn({ peer: info.address, err: r.error.message }, 'maximum prefixes exceeded (RFC 4486)');
@@ -488,12 +512,45 @@ export class RoutingEngine {
     const info = a.info;
     if (!info) return;
     let received = 0;
+    let accepted = 0;
     let advertised = 0;
     for (const f of a.families) {
-      received += this.ribs.get(f)!.received(info.index);
-      advertised += this.groups.get(f)!.groupOf(info.index)?.out.size ?? 0;
+      const c = this.familyCounts(info.index, f);
+      received += c.received;
+      accepted += c.accepted;
+      advertised += c.advertised;
     }
-    a.session.setPrefixCounts({ received, accepted: received, advertised });
+    a.session.setPrefixCounts({ received, accepted, advertised });
+  }
+
+  /**
+   * Contract 3: `received` is every path the peer announced and has not withdrawn, kept or not
+   * (import rules, RFC 7606 treat-as-withdraw); `accepted` its Adj-RIB-In; `advertised` the
+   * group's Adj-RIB-Out less the routes that came from this peer (never sent back to it).
+   */
+  private familyCounts(index: number, f: Family): { received: number; accepted: number; advertised: number } {
+    const rib = this.ribs.get(f)!;
+    const accepted = rib.received(index);
+    return { received: accepted + rib.rejectedCount(index), accepted, advertised: this.groups.get(f)!.groupOf(index)?.out.sizeFor(index) ?? 0 };
+  }
+
+  /** Per established session and family, for the Prometheus gauges (read at scrape time). */
+  prefixCounts(): Array<{ peer: string; family: string; received: number; accepted: number; advertised: number }> {
+    const out: Array<{ peer: string; family: string; received: number; accepted: number; advertised: number }> = [];
+    for (const a of this.sessions) {
+      if (!a.info || !a.live) continue;
+      for (const f of a.families) out.push({ peer: a.info.address, family: familyName(f), ...this.familyCounts(a.info.index, f) });
+    }
+    return out;
+  }
+
+  /** One info line per refused path, a few per peer per 10 s (the rest counted in the next). */
+  private logRejected(f: Family, peer: number, prefix: number, reason: string): void {
+    const address = this.peers.get(peer).address;
+    const d = this.inputLog.allow(address);
+    if (!d.ok) return;
+    this.opts.logger.info({ peer: address, prefix: this.ribs.get(f)!.prefixes.format(prefix), reason,
+      ...(d.suppressed ? { suppressed: d.suppressed } : {}) }, 'path received and not accepted (vroute routes --rejected)');
   }
 
   /**
@@ -518,9 +575,19 @@ export class RoutingEngine {
     return undefined;
   }
 
-  /** Routes of the Loc-RIB for the HTTP API (all paths of a prefix when one is named). */
+  /** Routes of the Loc-RIB (all paths of a prefix when one is named). */
   routes(family: string, prefix?: string): Array<Record<string, unknown>> {
+    return [...locRibRoutes(this.ribs, family, prefix)];
+  }
+
+  /** The same as a lazy walk, for the HTTP API to stream (RangeError at once when malformed). */
+  routeWalk(family: string, prefix?: string): Iterable<Record<string, unknown>> {
     return locRibRoutes(this.ribs, family, prefix);
+  }
+
+  /** Paths received and not kept, with the reason (at most 1000). */
+  rejected(family: string): Array<Record<string, unknown>> {
+    return rejectedRoutes(this.ribs, this.peers, family);
   }
 
   locRibSize(f: Family): number {

@@ -53,6 +53,8 @@ export class AdjRibOut {
   private usedSlots = 0;
   private readonly buckets = new Map<number, Bucket>();
   private readonly withdrawals: Bucket = { attrs: undefined, excl: NO_PEER, head: NIL, size: 0 };
+  /** Per peer index: entries of the state excluded for it (its own routes, never sent back). */
+  private exclCount = new Int32Array(16);
 
   /**
    * `expected`: entries to size the tables for (e.g. the Loc-RIB's size). `addPath`: path ids
@@ -74,6 +76,10 @@ export class AdjRibOut {
 
   get size(): number {
     return this.state.size;
+  }
+  /** Entries advertised to `peer`: the state less the routes that came from it. */
+  sizeFor(peer: number): number {
+    return this.state.size - (peer < this.exclCount.length ? this.exclCount[peer] : 0);
   }
   get pending(): number {
     return this.pendCount;
@@ -106,6 +112,7 @@ export class AdjRibOut {
     const oldExcl = old >= 0 ? st.exclusion(prefix, tx) : NO_PEER;
     // The new source X was sent the old route unless the old one was excluded for X too.
     const srcHad = attrs !== undefined && excl !== NO_PEER && old >= 0 && oldExcl !== excl;
+    if (old >= 0 && oldExcl !== NO_PEER && (attrs === undefined || oldExcl !== excl)) this.exclCount[oldExcl]--;
     if (attrs === undefined) {
       if (old < 0) return false;
       st.remove(prefix, tx);
@@ -113,6 +120,14 @@ export class AdjRibOut {
       this.prefixes.unref(prefix);
     } else {
       if (old === attrs.id && oldExcl === excl) return false;
+      if (excl !== NO_PEER && (old < 0 || oldExcl !== excl)) {
+        if (excl >= this.exclCount.length) {
+          const n = new Int32Array(Math.max(excl + 1, this.exclCount.length * 2));
+          n.set(this.exclCount);
+          this.exclCount = n;
+        }
+        this.exclCount[excl]++;
+      }
       this.store.ref(attrs);
       st.put(prefix, tx, attrs.id, excl);
       if (old >= 0) this.store.unref(this.store.get(old));
@@ -171,6 +186,7 @@ export class AdjRibOut {
       this.pAttr.fill(IDLE);
     }
     this.state.clear();
+    this.exclCount.fill(0);
     this.buckets.clear();
     this.withdrawals.head = NIL;
     this.withdrawals.size = 0;

@@ -18,6 +18,8 @@ export interface IngestOptions {
   readonly attributes?: PathAttributes;
   /** The strongest RFC 7606 action of decoder + validation; default: the decoder's. */
   readonly action?: ErrorAction;
+  /** Why the NLRI are refused when the action is treat-as-withdraw (kept by Rib.reject). */
+  readonly rejectReason?: string;
 }
 
 export interface IngestResult {
@@ -113,6 +115,12 @@ export function ingestUpdate(ribs: ReadonlyMap<Family, Rib>, store: AttrStore, p
   const withdrawAll = (rib: Rib, block: NlriBlock): void => walk(rib, block,
     (addr, len, id) => { rib.withdraw4(peer, addr, len, id); withdrawn++; },
     (w, len, id) => { rib.withdraw(peer, w, len, id); withdrawn++; });
+  // NLRI the peer announced and we may not use: withdrawn all the same (RFC 7606 2), and
+  // remembered as received-not-accepted so that the operator can see them and why.
+  const why = opts.rejectReason ?? 'treat-as-withdraw (RFC 7606)';
+  const rejectAll = (rib: Rib, block: NlriBlock, reason: string): void => walk(rib, block,
+    (addr, len, id) => { rib.reject4(peer, addr, len, id, reason); withdrawn++; },
+    (w, len, id) => { rib.reject(peer, w, len, id, reason); withdrawn++; });
   // The UPDATE's set is held for the whole walk: when a policy stores a rewritten set instead,
   // the received one would otherwise be forgotten after each prefix and interned (and the
   // policy's per-set cache missed) again for the next.
@@ -143,14 +151,14 @@ export function ingestUpdate(ribs: ReadonlyMap<Family, Rib>, store: AttrStore, p
     if (rib) withdrawAll(rib, a.mpUnreach.withdrawn);
   }
   if (v4 && u.nlri.count > 0) {
-    if (asWithdraw || a.nextHop === undefined) withdrawAll(v4, u.nlri);
+    if (asWithdraw || a.nextHop === undefined) rejectAll(v4, u.nlri, asWithdraw ? why : 'no NEXT_HOP');
     else announceAll(v4, u.nlri, store.intern(toRouteAttrs(a, opts.fourOctetAs, a.nextHop)));
   }
   const mp = a.mpReach;
   if (mp && !error) {
     const rib = ribs.get(familyOf(mp.afi, mp.safi));
     const hops = mpNextHops(mp);
-    if (rib && (asWithdraw || hops.length === 0)) withdrawAll(rib, mp.nlri);
+    if (rib && (asWithdraw || hops.length === 0)) rejectAll(rib, mp.nlri, asWithdraw ? why : 'no MP_REACH_NLRI next hop');
     else if (rib) announceAll(rib, mp.nlri, store.intern(toRouteAttrs(a, opts.fourOctetAs, hops[0]!, hops[1])));
   }
   return error ? { announced, withdrawn, error } : { announced, withdrawn };

@@ -43,7 +43,14 @@ export interface RibOptions extends DecisionOptions {
   /** 9.1.2.2 (e): IGP cost to a next hop, undefined when unknown, Infinity: unreachable. */
   readonly igpCost?: (nextHop: string) => number | undefined;
   readonly initialPrefixes?: number;
+  /** Why importFilter just returned undefined (asked right after it did; default "rejected"). */
+  readonly rejectReason?: () => string;
+  /** A path was received and not kept (filter or reject()): for logs, rate-limited there. */
+  readonly onReject?: (peer: number, prefix: PrefixId, pathId: number, reason: string) => void;
 }
+
+/** Distinct reason texts a Rib keeps; more collapse into the last (bounded memory). */
+const MAX_REASONS = 1024;
 
 // Reference counting keeps prefix ids valid exactly as long as something names them: each
 // path, the Loc-RIB entry, the dirty queue, and (in src/reflector) Adj-RIB-Out state,
@@ -65,6 +72,14 @@ export class Rib {
   private dirtyAt = 0;
   private deferredUnref: number[] = [];
   private locSize = 0;
+  /**
+   * Per peer index: (prefixId, rxPathId) -> reason code, for paths the peer sent that are not
+   * in its Adj-RIB-In (import rules, RFC 7606 treat-as-withdraw). Contract 3's `received`
+   * counts them with the kept ones. Each entry holds a prefix reference.
+   */
+  private readonly rejectedIn: (IntTable | undefined)[] = [];
+  private readonly reasons: string[] = ['rejected'];
+  private readonly reasonCodes = new Map<string, number>([['rejected', 0]]);
 
   constructor(opts: RibOptions) {
     this.opts = opts;
@@ -85,6 +100,81 @@ export class Rib {
   /** Paths accepted from one peer in this family (what max-prefix counts). */
   received(peer: number): number {
     return this.adjIn[peer]?.size ?? 0;
+  }
+  /** Paths of one peer received and not kept (still announced by it, refused by us). */
+  rejectedCount(peer: number): number {
+    return this.rejectedIn[peer]?.size ?? 0;
+  }
+
+  /** Every rejected path: fn(peer, prefix, pathId, reason). */
+  forEachRejected(fn: (peer: number, prefix: PrefixId, pathId: number, reason: string) => void): void {
+    this.rejectedIn.forEach((t, peer) => t?.forEach((k, off, code) => fn(peer, k[off], k[off + 1], this.reasons[code] ?? 'rejected')));
+  }
+
+  /** IPv4 fast path of reject(). */
+  reject4(peer: number, addr: number, len: number, pathId: number, reason: string): void {
+    if (!(len >= 0 && len <= this.prefixes.maxLen)) return;
+    this.rejectId(peer, this.prefixes.intern4(addr, len), pathId, reason);
+  }
+
+  /**
+   * A path received and refused before import (RFC 7606 2 treat-as-withdraw): it withdraws
+   * what the peer had sent for it before, and is remembered as rejected with the reason.
+   */
+  reject(peer: number, words: ArrayLike<number>, len: number, pathId: number, reason: string): void {
+    if (!(len >= 0 && len <= this.prefixes.maxLen) || words.length < this.prefixes.addrWords) return;
+    this.rejectId(peer, this.prefixes.intern(words, len), pathId, reason);
+  }
+
+  private rejectId(peer: number, prefix: PrefixId, pathId: number, reason: string): void {
+    this.noteRejected(peer, prefix, pathId, reason);
+    this.withdrawId(peer, prefix, pathId, true);
+  }
+
+  private reasonCode(text: string): number {
+    let c = this.reasonCodes.get(text);
+    if (c === undefined) {
+      if (this.reasons.length >= MAX_REASONS) return 0;
+      c = this.reasons.push(text) - 1;
+      this.reasonCodes.set(text, c);
+    }
+    return c;
+  }
+
+  private noteRejected(peer: number, prefix: PrefixId, pathId: number, reason: string): void {
+    const t = (this.rejectedIn[peer] ??= new IntTable(2, 16));
+    t.key[0] = prefix;
+    t.key[1] = pathId;
+    const probe = t.probe();
+    const code = this.reasonCode(reason);
+    if (probe >= 0) t.setValueAt(probe, code);
+    else {
+      this.prefixes.ref(prefix);
+      t.insertAt(probe, code);
+    }
+    this.opts.onReject?.(peer, prefix, pathId, reason);
+  }
+
+  /** The peer withdrew or re-sent (and we kept) a path we had refused. */
+  private forgetRejected(peer: number, prefix: PrefixId, pathId: number): void {
+    const t = this.rejectedIn[peer];
+    if (!t || t.size === 0) return;
+    t.key[0] = prefix;
+    t.key[1] = pathId;
+    const probe = t.probe();
+    if (probe < 0) return;
+    t.deleteAt(probe);
+    this.prefixes.unref(prefix);
+  }
+
+  /** The peer's session ended or it will send everything again (RFC 7313 BoRR). */
+  private clearRejected(peer: number): void {
+    const t = this.rejectedIn[peer];
+    if (!t) return;
+    const ids: number[] = [];
+    t.forEach((k, off) => ids.push(k[off]));
+    this.rejectedIn[peer] = undefined;
+    for (const id of ids) this.prefixes.unref(id);
   }
 
   /** IPv4 fast path of announce(): addr is the address as uint32. */
@@ -123,10 +213,11 @@ export class Rib {
     const probe = table.probe();
     const slot = probe >= 0 ? table.valueAt(probe) : NONE;
     if (accepted === undefined) {
+      this.noteRejected(peer, prefix, pathId, this.opts.rejectReason?.() ?? 'rejected');
       if (slot !== NONE) this.removePath(table, slot);
-      else this.prefixes.dropIfUnused(prefix);
       return undefined;
     }
+    this.forgetRejected(peer, prefix, pathId);
     if (slot !== NONE) {
       const old = this.paths.attr[slot];
       const wasStale = this.paths.flags[slot] & FLAG_STALE;
@@ -165,7 +256,8 @@ export class Rib {
   }
 
   /** RFC 4271 3.1: the peer withdrew the path; unknown paths are ignored. */
-  withdrawId(peer: number, prefix: PrefixId, pathId: number): void {
+  withdrawId(peer: number, prefix: PrefixId, pathId: number, keepRejected = false): void {
+    if (!keepRejected) this.forgetRejected(peer, prefix, pathId);
     const table = this.adjIn[peer];
     if (!table) return;
     table.key[0] = prefix;
@@ -180,6 +272,7 @@ export class Rib {
    * marked stale until endOfRib() or staleExpired().
    */
   peerDown(peer: number, gracefulRestart = false): void {
+    this.clearRejected(peer);
     const table = this.adjIn[peer];
     if (!table) return;
     if (gracefulRestart) {
@@ -193,6 +286,7 @@ export class Rib {
 
   /** Marks every path of the peer stale: GR session loss, or RFC 7313 4 BoRR. */
   markStale(peer: number): void {
+    this.clearRejected(peer); // what it sends again is judged again
     const table = this.adjIn[peer];
     if (!table) return;
     table.forEach((_k, _o, slot) => {
@@ -270,6 +364,11 @@ export class Rib {
       rest = rest.filter((r) => r !== best);
     }
     return out;
+  }
+
+  /** Prefix ids below this may have a best path (bestOf); a walk re-reads it as the table grows. */
+  get prefixIdLimit(): number {
+    return this.best.length;
   }
 
   /** Calls fn for every prefix in the Loc-RIB (e.g. to feed a new peer). */

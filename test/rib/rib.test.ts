@@ -181,6 +181,13 @@ test('import filter: a dropped announcement implicitly withdraws the old path', 
   assert.equal(rib.decide()[0].best, undefined);
   rib.announce4(a.index, NET + 256, 24, 0, store.intern(attrs({ med: 666 })));
   rib.decide();
+  // Refused paths are remembered (contract 3 `received`) until the peer withdraws them.
+  assert.equal(rib.rejectedCount(a.index), 2);
+  assert.equal(rib.prefixes.size, 2);
+  rib.withdraw4(a.index, NET, 24, 0);
+  rib.withdraw4(a.index, NET + 256, 24, 0);
+  rib.decide();
+  assert.equal(rib.rejectedCount(a.index), 0);
   assert.equal(rib.prefixes.size, 0);
 });
 

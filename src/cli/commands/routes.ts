@@ -1,9 +1,9 @@
 // `vroute routes`: a running daemon's Loc-RIB as a table.
 import type { Command } from 'commander';
-import { apiAddress, apiGet } from '../api-client';
+import { apiAddress, apiGet, CliError } from '../api-client';
 import { formatTable } from '../table';
-import { OUTPUT_HELP, outputFormat, structured } from '../output';
-import type { RouteEntry } from '../../observability/http-api';
+import { OUTPUT_HELP, outputFormat, printable, structured, type Output } from '../output';
+import type { RejectedEntry, RouteEntry } from '../../observability/http-api';
 import { runCli } from '../run';
 
 function cell(v: unknown): string {
@@ -17,6 +17,17 @@ export function routeState(r: RouteEntry): string {
   return [r.best === true ? 'best' : '', r.stale === true ? 'stale' : ''].filter(Boolean).join(',');
 }
 
+/** `--rejected`: what the daemon refused and why (a bounded list kept by the daemon). */
+async function rejected(opts: { api?: string; family: string; prefix?: string }, output: Output): Promise<void> {
+  if (opts.prefix) throw new CliError('--rejected lists every refused path; --prefix does not apply');
+  const q = `/routes?family=${encodeURIComponent(opts.family)}&rejected=true`;
+  const rows = (await apiGet(apiAddress(opts.api), q)) as RejectedEntry[];
+  const text = structured(rows, output);
+  if (text !== undefined) return void process.stdout.write(text);
+  process.stdout.write(formatTable(['PREFIX', 'FROM', 'REASON'],
+    rows.map((r) => [r.pathId ? `${r.prefix}#${r.pathId}` : r.prefix, r.from, printable(r.reason)])));
+}
+
 export function register(program: Command): void {
   program
     .command('routes')
@@ -25,8 +36,10 @@ export function register(program: Command): void {
     .option('--family <family>', 'ipv4-unicast or ipv6-unicast', 'ipv4-unicast')
     .option('--prefix <prefix>', 'only this prefix')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
-    .action((opts: { api?: string; family: string; prefix?: string; output: string }) => runCli(async () => {
+    .option('--rejected', 'paths received and not accepted (import rules, RFC 7606), with the reason')
+    .action((opts: { api?: string; family: string; prefix?: string; output: string; rejected?: boolean }) => runCli(async () => {
       const output = outputFormat(opts.output);
+      if (opts.rejected) return rejected(opts, output);
       const q = `/routes?family=${encodeURIComponent(opts.family)}` + (opts.prefix ? `&prefix=${encodeURIComponent(opts.prefix)}` : '');
       const routes = (await apiGet(apiAddress(opts.api), q)) as RouteEntry[];
       const text = structured(routes, output);
