@@ -10,6 +10,9 @@ import { FLAG_STALE, NONE, PathStore } from './path-store';
 import type { PeerInfo, PeerTable } from './peer';
 import { parsePrefix, PrefixId, PrefixIndex } from './prefix-index';
 
+/** bestAttr of a best path whose attributes were replaced in place: no set has this id. */
+const REPLACED = -2;
+
 /** One path as handed out (transient: built for events and queries, not stored). */
 export interface Route extends Candidate {
   readonly slot: number;
@@ -226,6 +229,12 @@ export class Rib {
       store.ref(accepted);
       this.paths.attr[slot] = accepted.id;
       store.unref(store.get(old));
+      // decide() spots a changed best by (slot, attribute set id), but the Loc-RIB holds no
+      // reference on that set: once `old` is freed, a later replacement may be interned under
+      // the same id (the store reuses ids), and a best path whose attributes changed twice
+      // before decide() would look unchanged and never be re-advertised (RFC 4271 9.2: a
+      // Loc-RIB change must reach the Adj-RIBs-Out). Forget the id: the decision reports it.
+      if (this.best[prefix] === slot) this.bestAttr[prefix] = REPLACED;
       this.markDirty(prefix);
       return undefined;
     }
