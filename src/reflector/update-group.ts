@@ -139,7 +139,11 @@ export class UpdateGroup {
   refresh(peer: number): void {
     const m = this.members.get(peer);
     if (!m) return;
-    const q = (m.queue ??= new PairQueue(this.rib.prefixes));
+    // A live member may not have read the log's tail yet: withdrawals there are for pairs no
+    // longer in state, so the walk below would never resend them and the trim that follows
+    // (catching-up members hold no log position) would drop them unread, leaving the peer on
+    // routes we no longer advertise (RFC 4271 3.1). They join its queue first.
+    const q = m.queue ?? this.fallBehind(m);
     this.out.forEach((p, tx) => q.push(p, tx));
     this.trim();
   }
@@ -324,13 +328,7 @@ export class UpdateGroup {
     if (this.log.length > this.maxLog) {
       const cut = this.head - this.maxLog;
       for (const m of this.members.values()) {
-        if (m.queue || m.next >= cut) continue;
-        const q = (m.queue = new PairQueue(this.rib.prefixes));
-        for (let s = m.next; s < this.head; s++) {
-          const e = this.log[s - this.logStart];
-          if ((e.only !== NO_PEER && e.only !== m.peer) || e.except === m.peer) continue;
-          for (let i = 0; i < e.pairs.length; i += 2) q.push(e.pairs[i], e.pairs[i + 1], true);
-        }
+        if (!m.queue && m.next < cut) this.fallBehind(m);
       }
     }
     let min = this.head;
@@ -341,6 +339,17 @@ export class UpdateGroup {
       for (let i = 0; i < e.pairs.length; i += 2) ix.unref(e.pairs[i]);
       this.logStart++;
     }
+  }
+
+  /** Moves a live member to catch-up: the pairs of the log entries it has not read join its queue. */
+  private fallBehind(m: Member): PairQueue {
+    const q = (m.queue = new PairQueue(this.rib.prefixes));
+    for (let s = m.next; s < this.head; s++) {
+      const e = this.log[s - this.logStart];
+      if ((e.only !== NO_PEER && e.only !== m.peer) || e.except === m.peer) continue;
+      for (let i = 0; i < e.pairs.length; i += 2) q.push(e.pairs[i], e.pairs[i + 1], true);
+    }
+    return q;
   }
 
   /** Reads the shared full-table walk, packing more of it when this member is ahead. */
