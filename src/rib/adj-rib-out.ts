@@ -44,7 +44,10 @@ export class AdjRibOut {
   /** The pending attribute set id, WITHDRAW, or (dense) IDLE. */
   private pAttr = new Int32Array(0);
   private pExcl = new Int32Array(0);
-  /** The excluded source may hold an older route for this entry: it needs a withdraw. */
+  /**
+   * The excluded source may hold an older route for this entry: it needs a withdraw. (A
+   * state replaced since the last build was advertised to some peer other than pExcl.)
+   */
   private pSrcWd = new Uint8Array(0);
   private pNext = new Int32Array(0);
   private pPrev = new Int32Array(0);
@@ -134,7 +137,8 @@ export class AdjRibOut {
       else this.prefixes.ref(prefix);
     }
     this.version++;
-    if (!quiet) this.enqueue(prefix, tx, attrs, excl, srcHad);
+    // A queued withdraw keeps the exclusion of the route it removes (see enqueue()).
+    if (!quiet) this.enqueue(prefix, tx, attrs, attrs ? excl : oldExcl, srcHad);
     return true;
   }
 
@@ -157,7 +161,7 @@ export class AdjRibOut {
       const prefix = this.dense ? s : this.pPrefix[s];
       const tx = this.dense ? 0 : this.pTx[s];
       out.push(prefix, tx);
-      if (this.pSrcWd[s] && srcWithdraw) srcWithdraw.push(prefix, tx);
+      if (this.pSrcWd[s] && srcWithdraw && b.excl !== NO_PEER) srcWithdraw.push(prefix, tx);
       this.unlink(s, b);
       this.releaseSlot(s, prefix, tx);
       n++;
@@ -213,7 +217,14 @@ export class AdjRibOut {
     let s = this.findSlot(prefix, tx);
     let flag = srcHad;
     if (s >= 0) {
-      flag ||= this.pSrcWd[s] === 1 && this.pExcl[s] === excl;
+      // The queued change replaced states since the last UPDATE built for this pair, and
+      // members catching up meanwhile may have been sent any of them. pSrcWd says one of
+      // them was advertised to a peer other than pExcl (for a queued withdraw: the exclusion
+      // of the route it removes). Then, or when pExcl is not the new source, the new source
+      // may hold an older route and needs the withdraw (RFC 4456 10: never reflect its own
+      // route back; RFC 4271 3.1: what we no longer advertise to it must be withdrawn).
+      // Only comparing with the state just replaced missed it after a queued withdraw.
+      flag ||= this.pSrcWd[s] === 1 || (attrs !== undefined && this.pExcl[s] !== excl);
       this.unlink(s, this.bucketOf(s)); // a newer change replaces the queued one
     } else {
       s = this.claimSlot(prefix, tx);
