@@ -116,4 +116,38 @@ test(`thousands of pending changes across growth, replacement and clear (${layou
   assert.equal(store.refCount(b), 0);
   assert.equal(ix.size, 0, 'every prefix reference released');
 });
+
+test(`a source whose route replaces a queued withdraw still gets a withdraw (${layout})`, () => {
+  const { store, ix, out } = make();
+  const a = store.intern(attrs({ med: 1 }));
+  const b = store.intern(attrs({ med: 2 }));
+  store.ref(a); // the test's own references: the sets outlive their withdrawals
+  store.ref(b);
+  const p = ix.intern4(0x0a000000, 24);
+  const X = 7;
+  const drain = () => {
+    const pairs: number[] = [];
+    const wd: number[] = [];
+    const bucket = out.nextBucket()!;
+    out.take(bucket, 10, pairs, wd);
+    out.releasePairs(pairs);
+    return { bucket, wd };
+  };
+  out.set(p, 0, a); // sent to every member, X too
+  drain();
+  out.set(p, 0, undefined); // withdraw queued, not yet built
+  out.set(p, 0, b, X); // X's own route replaces it: X must lose the one it holds
+  const { bucket, wd } = drain();
+  assert.equal(bucket.excl, X);
+  assert.deepEqual(wd, [p, 0]);
+  // Its own route from the start: no withdraw for X.
+  out.set(p, 0, undefined, NO_PEER);
+  drain();
+  out.set(p, 0, a, X);
+  out.set(p, 0, b, X);
+  assert.deepEqual(drain().wd, []);
+  out.set(p, 0, undefined);
+  drain();
+  assert.equal(ix.size, 0);
+});
 }

@@ -292,3 +292,18 @@ test('ECMP through the Rib: multipath in the change event, updated when a member
   rib.withdraw4(b.index, NET, 24, 0);
   assert.deepEqual(rib.decide()[0]!.multipath!.map((r) => r.peer.address), ['10.0.0.2']);
 });
+
+test('a best path replaced twice before decide() is a change even when its set id is reused', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ebgp('10.0.0.9', 64512));
+  const ann = (med: number) => rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ med, asPath: seq(64512) })));
+  ann(1);
+  const first = rib.decide()[0].best!.attrs;
+  ann(2);
+  ann(0); // the med 1 set is gone: the store hands its id to this one
+  const ch = rib.decide();
+  assert.equal(ch.length, 1);
+  assert.equal(ch[0].best?.attrs.med, 0);
+  assert.equal(ch[0].best?.attrs.id, first.id, 'the id was reused (else this test proves nothing)');
+  assert.equal(ch[0].bestChanged, true);
+});
