@@ -220,6 +220,9 @@ export class Rib {
       if (slot !== NONE) this.removePath(table, slot);
       return undefined;
     }
+    // The refusal entry may hold the prefix id's last reference: a new path takes its own
+    // first, or forgetting the refusal would recycle the id under the path being stored.
+    if (slot === NONE) this.prefixes.ref(prefix);
     this.forgetRejected(peer, prefix, pathId);
     if (slot !== NONE) {
       const old = this.paths.attr[slot];
@@ -240,12 +243,11 @@ export class Rib {
     }
     const max = info.maxPrefixes;
     if (max !== undefined && table.size >= max) {
-      this.prefixes.dropIfUnused(prefix);
+      this.prefixes.unref(prefix);
       store.dropIfUnused(accepted);
       return maxPrefixCease(this.family, max);
     }
     store.ref(accepted);
-    this.prefixes.ref(prefix);
     this.growPrefixArrays(prefix + 1);
     table.insertAt(probe, this.paths.add(prefix, peer, pathId, accepted.id));
     this.markDirty(prefix);

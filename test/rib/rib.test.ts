@@ -307,3 +307,17 @@ test('a best path replaced twice before decide() is a change even when its set i
   assert.equal(ch[0].best?.attrs.id, first.id, 'the id was reused (else this test proves nothing)');
   assert.equal(ch[0].bestChanged, true);
 });
+
+test('a refused path sent again and kept keeps its prefix id (the refusal held its only reference)', () => {
+  const { rib, store, peers } = make({ importFilter: (_peer, _ix, _prefix, a) => (a.med === 1 ? undefined : a) });
+  const a = peers.add(ibgp('10.0.0.2'));
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ med: 1 })));
+  assert.equal(rib.rejectedCount(a.index), 1);
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ med: 2 })));
+  const ch = rib.decide();
+  assert.equal(ch.length, 1);
+  assert.equal(rib.prefixes.format(ch[0].prefix), '10.1.0.0/24');
+  assert.equal(ch[0].best?.attrs.med, 2);
+  assert.equal(rib.bestOf(rib.prefixes.find4(NET, 24))?.attrs.med, 2);
+  assert.equal(rib.rejectedCount(a.index), 0);
+});
