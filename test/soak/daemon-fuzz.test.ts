@@ -25,22 +25,11 @@ import { silentLogger } from '../../src/observability';
 import { apiGet } from '../../src/cli/api-client';
 import { IN_CI, REPO_ROOT } from '../helpers/env';
 import { waitFor } from '../helpers/netns';
+import { prng } from '../bgp/messages/fixture-rows';
 
 const SECONDS = Number(process.env.VROUTE_SOAK_SECONDS ?? (IN_CI ? 120 : 20));
 const CTX4: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A small deterministic PRNG (mulberry32), so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
