@@ -105,12 +105,19 @@ allow to any
 `;
 }
 
-/** vroute's daemon config (DESIGN.md contract 2): every 127/8 peer is a client. */
-export function vrouteReflector(l: Layout, apiPort: number): string {
+/**
+ * vroute's daemon config (DESIGN.md contract 2): every 127/8 peer is a client. `memory` is the
+ * private in-process datastore (the default `embedded` is a file shared by every vroute process
+ * on the host); a baseline build older than `memory` gets `embedded`, its in-process store then.
+ * Dynamic ranges have a default maxPrefixes (100,000) that a 1M table would exceed: the range
+ * lifts it, unless `maxPrefixes: false` (for a build that rejects the field and has no limit).
+ */
+export function vrouteReflector(l: Layout, apiPort: number, opts: { datastore?: string; maxPrefixes?: boolean } = {}): string {
   return JSON.stringify({
     name: 'bench-rr', routerId: CLUSTER_ID, asn: ASN, listen: { address: '127.0.0.1', port: l.port },
     reflector: { clusterId: CLUSTER_ID }, neighbors: [],
-    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: ASN, routeReflectorClient: true, holdTime: 90, families: ['ipv4-unicast'], maxPrefixes: 2 ** 31 }],
-    datastore: 'memory', api: `127.0.0.1:${apiPort}`, log: 'warn',
+    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: ASN, routeReflectorClient: true, holdTime: 90, families: ['ipv4-unicast'],
+      ...(opts.maxPrefixes === false ? {} : { maxPrefixes: 2 ** 31 }) }],
+    datastore: opts.datastore ?? 'memory', api: `127.0.0.1:${apiPort}`, log: 'warn',
   }, null, 1);
 }

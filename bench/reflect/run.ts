@@ -8,9 +8,14 @@
 // child process), BIRD 2, FRR bgpd (-Z, no zebra), OpenBGPD bgpd; trials are interleaved
 // (each repetition runs every reflector for every N) and the median of the repetitions is
 // reported. Every wait is bounded; every process is stopped by PID.
-// Run: npm run build && node dist/bench/reflect/run.js [N,N..=100000] [K=4] [REPS=3] [vroute,bird,frr,openbgpd]
+// `--baseline DIR` adds a second vroute build as its own reflector, `vroute@REV` (REV: DIR's
+// short commit), in the same interleaved run: DIR is a built checkout (npm ci; npx tsc) of an
+// older commit, started the same way as this tree's (its own dist/bench/reflect/vroute-rr.js,
+// or DIR/bin/vroute under VROUTE_BIN), with a config its own validator accepts.
+// Run: npm run build && node dist/bench/reflect/run.js [--baseline DIR] [N,N..=100000] [K=4] [REPS=3]
+//   [vroute,base,bird,frr,openbgpd]   (base: the baseline build; listed after vroute by default)
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BirdCtl } from './birdctl';
@@ -18,8 +23,8 @@ import { birdClient, birdReflector, frrReflector, vrouteReflector, type Layout }
 import { startOpenbgpd } from './openbgpd';
 import { freePort, sleep, spawnLogged, stopChild, sumCpuSeconds, sumPeakRssMiB, waitFor, canConnect } from './proc';
 
-type Kind = 'vroute' | 'bird' | 'frr' | 'openbgpd';
-const KINDS: readonly Kind[] = ['vroute', 'bird', 'frr', 'openbgpd'];
+type Kind = 'vroute' | 'base' | 'bird' | 'frr' | 'openbgpd';
+const KINDS: readonly Kind[] = ['vroute', 'base', 'bird', 'frr', 'openbgpd'];
 interface Row { kind: Kind; n: number; k: number; seconds: number; rssMiB: number; cpu: number; procs: number }
 
 const BIRD = '/usr/sbin/bird';
@@ -31,6 +36,39 @@ const TRIAL_TIMEOUT_MS = 240_000;
  * same addresses would fail with EADDRINUSE; a per-process octet keeps concurrent runs apart.
  */
 const RUN_NET = 10 + (process.pid % 240);
+
+/**
+ * The older vroute build run as the `base` reflector (--baseline DIR): where it is, its label
+ * in the output, and the datastore URL its config validator accepts.
+ */
+interface Baseline { dir: string; label: string; opts: { datastore: string; maxPrefixes: boolean } }
+let baseline: Baseline | undefined;
+const label = (kind: Kind): string => (kind === 'base' ? baseline?.label ?? 'vroute@base' : kind);
+
+/**
+ * Checks DIR is a built vroute checkout and picks a datastore its own validator accepts:
+ * `memory` (the private in-process store, since the embedded store became a file shared by
+ * every vroute process), else `embedded`, which in builds older than `memory` was that
+ * in-process store. Neither touches a file, so both builds run without datastore I/O. The
+ * range's maxPrefixes is left out only if the build rejects it (it then has no default limit).
+ */
+function loadBaseline(dir: string): Baseline {
+  const abs = path.resolve(dir);
+  const cfgMod = path.join(abs, 'dist', 'src', 'config', 'index.js');
+  if (!existsSync(cfgMod) || !existsSync(path.join(abs, 'bin', 'vroute'))) {
+    throw new Error(`--baseline ${dir}: no bin/vroute and dist/src/config there (npm ci && npx tsc -p tsconfig.json in it first)`);
+  }
+  const { validateConfig } = require(cfgMod) as { validateConfig(doc: unknown): unknown };
+  const l: Layout = { port: 1179, injector: '127.0.0.2', clients: [] };
+  const candidates = ['memory', 'embedded'].flatMap((datastore) => [true, false].map((maxPrefixes) => ({ datastore, maxPrefixes })));
+  const opts = candidates.find((o) => {
+    try { validateConfig(JSON.parse(vrouteReflector(l, 1180, o))); return true; } catch { return false; }
+  });
+  if (!opts) throw new Error(`--baseline ${dir}: its validator rejects every form of the bench config`);
+  let rev = path.basename(abs);
+  try { rev = execFileSync('git', ['-C', abs, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { /* not a git checkout */ }
+  return { dir: abs, label: `vroute@${rev}`, opts };
+}
 
 const nodeArgs = (file: string, ...rest: string[]): string[] =>
   (__filename.endsWith('.ts') ? ['--import', 'tsx', file, ...rest] : [file, ...rest]);
@@ -51,20 +89,28 @@ async function startReflector(kind: Kind, l: Layout, dir: string): Promise<Refle
 }
 
 async function startSingle(kind: Kind, l: Layout, dir: string, log: string): Promise<ChildProcess> {
-  if (kind === 'vroute') {
+  if (kind === 'vroute' || kind === 'base') {
     const api = await freePort();
-    writeFileSync(path.join(dir, 'rr.json'), vrouteReflector(l, api));
+    const base = kind === 'base' ? baseline! : undefined;
+    writeFileSync(path.join(dir, 'rr.json'), vrouteReflector(l, api, base?.opts));
     // VROUTE_NODE_ARGS: extra node flags for the reflector (e.g. --cpu-prof).
-    // VROUTE_BIN=bin/vroute runs the CLI (`vroute reflector --config`) instead of the launcher.
+    // VROUTE_BIN=bin/vroute runs the CLI (`vroute reflector --config`) instead of the launcher;
+    // the baseline is started the same way from its own tree, so the two differ only in build.
     const conf = path.join(dir, 'rr.json');
     const bin = process.env.VROUTE_BIN;
-    const child = bin ? spawnLogged(process.execPath, [bin, 'reflector', '--config', conf], log)
-      : spawnLogged(process.execPath, [...(process.env.VROUTE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-        ...nodeArgs(sibling('vroute-rr'), conf)], log);
+    const flags = process.env.VROUTE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    let argv: string[];
+    if (base) {
+      const launcher = path.join(base.dir, 'dist', 'bench', 'reflect', 'vroute-rr.js');
+      argv = bin || !existsSync(launcher) ? [...flags, path.join(base.dir, 'bin', 'vroute'), 'reflector', '--config', conf] : [...flags, launcher, conf];
+    } else {
+      argv = bin ? [bin, 'reflector', '--config', conf] : [...flags, ...nodeArgs(sibling('vroute-rr'), conf)];
+    }
+    const child = spawnLogged(process.execPath, argv, log);
     const ok = await waitFor(async () => {
       try { return (await fetch(`http://127.0.0.1:${api}/status`, { signal: AbortSignal.timeout(1000) })).ok; } catch { return false; }
     }, 15000, 50);
-    if (!ok) throw new Error(`vroute did not start: ${readFileSync(log, 'utf8').slice(-1500)}`);
+    if (!ok) throw new Error(`${label(kind)} did not start: ${readFileSync(log, 'utf8').slice(-1500)}`);
     return child;
   }
   if (kind === 'bird') {
@@ -135,12 +181,12 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
         console.log(`  pid ${p} ${cmd}: ${sumPeakRssMiB([p]).toFixed(0)} MiB, ${sumCpuSeconds([p]).toFixed(2)} s`);
       }
     }
-    if (!done) throw new Error(`${kind} N=${n} K=${k}: clients hold ${counts.join(' ')} after ${TRIAL_TIMEOUT_MS / 1000} s`);
-    if (counts.some((c) => c !== n)) throw new Error(`${kind}: clients hold ${counts.join(' ')}, expected ${n}`);
+    if (!done) throw new Error(`${label(kind)} N=${n} K=${k}: clients hold ${counts.join(' ')} after ${TRIAL_TIMEOUT_MS / 1000} s`);
+    if (counts.some((c) => c !== n)) throw new Error(`${label(kind)}: clients hold ${counts.join(' ')}, expected ${n}`);
     // Reflected as RFC 4456 8 says: next hop unchanged, ORIGINATOR_ID and CLUSTER_LIST added.
     const r = await ctls[0]!.command('show route 20.0.0.0/24 all');
     for (const want of ['198.51.100.1', 'BGP.originator_id: 10.254.255.1', 'BGP.cluster_list: 10.255.0.1']) {
-      if (!r.includes(want)) throw new Error(`${kind}: client 0's 20.0.0.0/24 lacks "${want}":\n${r}`);
+      if (!r.includes(want)) throw new Error(`${label(kind)}: client 0's 20.0.0.0/24 lacks "${want}":\n${r}`);
     }
     return row;
   } finally {
@@ -153,28 +199,45 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  const [nArg, kArg, repArg, kindArg] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const bi = args.indexOf('--baseline');
+  if (bi >= 0) {
+    const dir = args[bi + 1];
+    if (dir === undefined || dir.startsWith('--')) throw new RangeError('--baseline needs a directory (a built vroute checkout)');
+    baseline = loadBaseline(dir);
+    args.splice(bi, 2);
+  }
+  const [nArg, kArg, repArg, kindArg] = args;
   const ns = (nArg ?? '100000').split(',').map(Number);
   const k = Number(kArg ?? 4);
   const reps = Number(repArg ?? 3);
-  const kinds = (kindArg ?? KINDS.join(',')).split(',') as Kind[];
+  const kinds = (kindArg ?? KINDS.filter((x) => x !== 'base').join(',')).split(',') as Kind[];
   const bad = kinds.filter((x) => !KINDS.includes(x));
   if (bad.length) throw new RangeError(`unknown reflector ${bad.join(', ')}: choose from ${KINDS.join(', ')}`);
+  if (kinds.includes('base') && !baseline) throw new RangeError('reflector base needs --baseline DIR');
+  // The baseline runs right after this tree's vroute in every repetition, unless placed.
+  if (baseline && !kinds.includes('base')) kinds.splice(kinds.includes('vroute') ? kinds.indexOf('vroute') + 1 : 0, 0, 'base');
+  const w = Math.max(6, ...kinds.map((x) => label(x).length));
   console.log(`node ${process.version}, ${os.cpus().length} CPUs ${os.cpus()[0]?.model ?? ''}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (baseline) console.log(`baseline ${baseline.label}: ${baseline.dir} (datastore ${baseline.opts.datastore}${baseline.opts.maxPrefixes ? '' : ', no maxPrefixes'})`);
   const rows: Row[] = [];
   const failed: Array<{ kind: Kind; n: number }> = [];
   for (let r = 0; r < reps; r++) {
+    // The two vroute builds swap places every other repetition, so neither always goes first.
+    const order = [...kinds];
+    const [iv, ib] = [order.indexOf('vroute'), order.indexOf('base')];
+    if (r % 2 === 1 && iv >= 0 && ib >= 0) [order[iv], order[ib]] = ['base', 'vroute'];
     for (const n of ns) {
-      for (const kind of kinds) {
+      for (const kind of order) {
         // A failed trial is reported and left out of the medians; the other trials go on.
         const row = await trial(kind, n, k).catch((e: unknown) => {
           failed.push({ kind, n });
-          console.log(`rep ${r + 1} ${kind.padEnd(6)} N=${n} K=${k}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+          console.log(`rep ${r + 1} ${label(kind).padEnd(w)} N=${n} K=${k}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
           return undefined;
         });
         if (row) {
           rows.push(row);
-          console.log(`rep ${r + 1} ${kind.padEnd(6)} N=${n} K=${k}: ${row.seconds.toFixed(2)} s  peak RSS ${row.rssMiB.toFixed(0)} MiB  ` +
+          console.log(`rep ${r + 1} ${label(kind).padEnd(w)} N=${n} K=${k}: ${row.seconds.toFixed(2)} s  peak RSS ${row.rssMiB.toFixed(0)} MiB  ` +
             `CPU ${row.cpu.toFixed(2)} s  (${row.procs} proc)  load ${os.loadavg()[0]!.toFixed(2)}`);
         }
         await sleep(500);
@@ -186,8 +249,8 @@ async function main(): Promise<void> {
     for (const kind of kinds) {
       const rs = rows.filter((x) => x.kind === kind && x.n === n);
       const fails = failed.filter((x) => x.kind === kind && x.n === n).length;
-      if (rs.length === 0) { console.log(`| ${kind} | ${n} | ${k} | failed | | | ${fails} failed |`); continue; }
-      console.log(`| ${kind} | ${n} | ${k} | ${median(rs.map((x) => x.seconds)).toFixed(2)} | ${median(rs.map((x) => x.rssMiB)).toFixed(0)} | ` +
+      if (rs.length === 0) { console.log(`| ${label(kind)} | ${n} | ${k} | failed | | | ${fails} failed |`); continue; }
+      console.log(`| ${label(kind)} | ${n} | ${k} | ${median(rs.map((x) => x.seconds)).toFixed(2)} | ${median(rs.map((x) => x.rssMiB)).toFixed(0)} | ` +
         `${median(rs.map((x) => x.cpu)).toFixed(2)} | ${rs.map((x) => x.seconds.toFixed(2)).join(' ')}${fails ? ` (${fails} failed)` : ''} |`);
     }
   }
