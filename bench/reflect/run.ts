@@ -134,6 +134,13 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
   const procs: ChildProcess[] = [];
   const ctls: BirdCtl[] = [];
   let reflector: Reflector | undefined;
+  let cleaned: Promise<void> | undefined;
+  const cleanup = (): Promise<void> => (cleaned ??= (async () => {
+    for (const c of ctls) c.close();
+    await Promise.all([...[...procs].reverse().map((p) => stopChild(p)), reflector?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  })());
+  stopTrial = cleanup;
   try {
     reflector = await startReflector(kind, l, dir);
     const rr = reflector.child;
@@ -190,11 +197,13 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
     }
     return row;
   } finally {
-    for (const c of ctls) c.close();
-    await Promise.all([...procs.reverse().map((p) => stopChild(p)), reflector?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
+    await cleanup();
+    stopTrial = undefined;
   }
 }
+
+/** Stops the running trial's processes (by PID) and removes its directory: on a signal too. */
+let stopTrial: (() => Promise<void>) | undefined;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -258,7 +267,15 @@ async function main(): Promise<void> {
 }
 
 // Hard bound on the whole run: no trial may hang the machine's benchmark slot for long.
-setTimeout(() => { console.error('run: overall deadline passed'); process.exit(2); }, 3_600_000).unref();
+// A stopped or overrunning run still stops the trial's processes and removes its directory.
+function quit(code: number, why: string): void {
+  console.error(`run: ${why}`);
+  setTimeout(() => process.exit(code), 15_000).unref();
+  void (stopTrial?.() ?? Promise.resolve()).catch(() => undefined).then(() => process.exit(code));
+}
+setTimeout(() => quit(2, 'overall deadline passed'), 3_600_000).unref();
+process.once('SIGINT', () => quit(130, 'interrupted'));
+process.once('SIGTERM', () => quit(143, 'terminated'));
 main().then(() => process.exit(process.exitCode ?? 0), (e: unknown) => {
   console.error(`run: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
