@@ -12,6 +12,7 @@
 // - Without a path (`memory`) it is a private in-process store: tests, one-shot tools.
 import { fileChanges } from './embedded-diff';
 import { emptyState, FileRow, FileState, StoreFile } from './embedded-file';
+import { WatchHub } from './embedded-watch';
 import {
   Compare, Datastore, DatastoreError, DeleteOptions, KeyValue, Lease, ListResult, PutOptions, TxnOp, Watch,
   WatchErrorHandler, WatchEvent,
@@ -33,21 +34,15 @@ export interface EmbeddedOptions {
 }
 
 interface OwnLease { lost: Array<() => void>; timer?: NodeJS.Timeout }
-interface Watcher {
-  prefix: string; onEvent: (e: WatchEvent) => void; onError?: WatchErrorHandler;
-  queue: WatchEvent[]; scheduled: boolean; dead: boolean;
-}
 
 export class EmbeddedDatastore implements Datastore {
   readonly kind: 'embedded' | 'memory';
   private state: FileState = emptyState();
-  private compactRevision = 0;
-  private history: WatchEvent[] = [];
-  private watchers = new Set<Watcher>();
+  /** Event history and watch delivery (embedded-watch.ts). */
+  private readonly watches: WatchHub;
   /** Leases granted by this process: their keep-alive timers and onLost callbacks. */
   private own = new Map<string, OwnLease>();
   private readonly now: () => number;
-  private readonly historySize: number;
   private readonly deleteLogSize: number;
   private readonly timers: boolean;
   private poll?: NodeJS.Timeout;
@@ -59,7 +54,7 @@ export class EmbeddedDatastore implements Datastore {
 
   constructor(private readonly opts: EmbeddedOptions = {}) {
     this.now = opts.now ?? Date.now;
-    this.historySize = opts.historySize ?? 10000;
+    this.watches = new WatchHub(opts.historySize ?? 10000);
     this.deleteLogSize = opts.deleteLogSize ?? 1000;
     this.timers = opts.timers ?? true;
     this.kind = opts.path ? 'embedded' : 'memory';
@@ -68,7 +63,7 @@ export class EmbeddedDatastore implements Datastore {
       // A corrupt file fails here, before a daemon starts anything (one line, never a reset).
       const st = this.file.read();
       if (st) this.state = st;
-      this.compactRevision = this.state.revision; // no history survives a restart
+      this.watches.compactRevision = this.state.revision; // no history survives a restart
     }
     if (this.timers) {
       // Lease expiry (memory) or the poll for other processes' writes and expiries (file).
@@ -122,23 +117,13 @@ export class EmbeddedDatastore implements Datastore {
       queueMicrotask(() => onError?.(e as DatastoreError));
       return { cancel: () => undefined };
     }
-    const w: Watcher = { prefix, onEvent, queue: [], scheduled: false, dead: false, ...(onError ? { onError } : {}) };
     const from = fromRevision <= 0 ? this.state.revision + 1 : fromRevision;
-    if (from <= this.compactRevision) {
-      const err = new DatastoreError('compacted', `datastore: revision ${from} is compacted (oldest ${this.compactRevision + 1})`, this.compactRevision);
-      queueMicrotask(() => onError?.(err));
-      return { cancel: () => undefined };
-    }
-    for (const e of this.history) if (e.revision >= from && e.key.startsWith(prefix)) w.queue.push(e);
-    this.watchers.add(w);
-    this.schedule(w);
-    return { cancel: () => { w.dead = true; this.watchers.delete(w); } };
+    return this.watches.add(prefix, from, onEvent, onError);
   }
 
   /** Drops history up to and including `revision` (etcd's compaction); watches from before fail. */
   compact(revision: number): void {
-    this.compactRevision = Math.max(this.compactRevision, Math.min(revision, this.state.revision));
-    this.history = this.history.filter((e) => e.revision > this.compactRevision);
+    this.watches.compact(Math.min(revision, this.state.revision));
   }
 
   async grant(ttlSeconds: number): Promise<Lease> {
@@ -194,8 +179,7 @@ export class EmbeddedDatastore implements Datastore {
     if (this.poll) clearInterval(this.poll);
     for (const l of this.own.values()) if (l.timer) clearInterval(l.timer);
     this.own.clear();
-    for (const w of this.watchers) w.dead = true;
-    this.watchers.clear();
+    this.watches.close();
   }
 
   // ---- state changes -------------------------------------------------------------------------
@@ -346,12 +330,7 @@ export class EmbeddedDatastore implements Datastore {
       // A file that went bad under a running process: every watcher hears it once (a
       // resyncing watch then retries its list until the file is repaired); the state we have
       // is kept, never reset.
-      for (const w of [...this.watchers]) {
-        w.dead = true;
-        this.watchers.delete(w);
-        const err = e as DatastoreError;
-        queueMicrotask(() => w.onError?.(err));
-      }
+      this.watches.failAll(e as DatastoreError);
       return;
     }
     if (this.due()) void this.expireShared().catch(() => undefined);
@@ -377,32 +356,7 @@ export class EmbeddedDatastore implements Datastore {
   // ---- watches ---------------------------------------------------------------------------------
 
   private record(events: WatchEvent[]): void {
-    this.history.push(...events);
-    // Trim in batches (a quarter of the size at a time), so a put costs O(1) amortised.
-    if (this.history.length > this.historySize + (this.historySize >> 2)) {
-      const drop = this.history.length - this.historySize;
-      // Compact on a revision boundary so a watch never sees half of one transaction.
-      const cut = this.history[drop - 1]!.revision;
-      this.compactRevision = cut;
-      let i = drop;
-      while (i < this.history.length && this.history[i]!.revision <= cut) i++;
-      this.history.splice(0, i);
-    }
-    for (const w of this.watchers) {
-      for (const e of events) if (e.key.startsWith(w.prefix)) w.queue.push(e);
-      this.schedule(w);
-    }
-  }
-
-  // Delivery is asynchronous (like a network watch) and strictly in order per watcher.
-  private schedule(w: Watcher): void {
-    if (w.scheduled || w.queue.length === 0) return;
-    w.scheduled = true;
-    queueMicrotask(() => {
-      w.scheduled = false;
-      const batch = w.queue.splice(0);
-      for (const e of batch) if (!w.dead) w.onEvent(e);
-    });
+    this.watches.record(events);
   }
 
   private assertOpen(): void {
