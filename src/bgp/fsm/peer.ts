@@ -4,30 +4,20 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import {
-  AddPathMode, CapabilityCode, CeaseSubcode, ErrorCode, encodeRouteRefresh, familyAfi, familySafi, makeOpen, messageTypeName,
-  notificationName, openAsn, shutdownCommunication, validateOpen, type BgpError, type Capability,
-  type Family, type NegotiatedSession, type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
+  CeaseSubcode, ErrorCode, encodeRouteRefresh, messageTypeName, notificationName, openAsn, shutdownCommunication,
+  validateOpen, type BgpError, type NegotiatedSession, type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
 } from '../messages';
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import type { SessionStatus } from '../../observability/http-api';
 import { resolveCollision } from './collision';
 import { Connection, type ConnectionOwner } from './connection';
-import { defaultLocalAddress, normalizeAddress, type ConnectOptions } from './transport';
+import { normalizeAddress, type ConnectOptions } from './transport';
 import type { FsmEvent, FsmEventType } from './events';
 import { createFsm, STATE_NAMES, type FsmConfig, type StateName } from './state';
 import type { TimerWheel } from './timers';
-
-export interface PeerSessionConfig {
-  address: string; port: number; asn: number; localAddress?: string; passive: boolean;
-  holdTime: number; keepaliveTime?: number; connectRetryTime: number;
-  families: Family[];
-  addPath?: 'receive' | 'send' | 'both'; routeReflectorClient: boolean; dynamic?: boolean;
-  /** RFC 2385 TCP-MD5 key; RFC 5082 GTSM hop count (transport.ts, listener-security.ts). */
-  password?: string; ttlSecurity?: number;
-  /** RFC 9687 send hold time, seconds (default: max(8 minutes, 2 x the negotiated hold time)). */
-  sendHoldTime?: number;
-}
+import { peerConnectTarget, peerFsmConfig, peerOpen, type PeerSessionConfig } from './peer-settings';
+export type { PeerSessionConfig } from './peer-settings';
 
 /** What the Speaker shares with its peers. */
 export interface PeerContext {
@@ -43,12 +33,9 @@ export interface PeerContext {
   gone(peer: Peer): void;
 }
 
-/** RFC 4724 3: helper only, so no forwarding-state bits; 120 s is a common Restart Time. */
-const GR_RESTART_TIME = 120;
 const RANK: Readonly<Record<StateName, number>> = {
   Idle: 0, Connect: 1, Active: 1, OpenSent: 2, OpenConfirm: 3, Established: 4,
 };
-const ADD_PATH_MODE = { receive: AddPathMode.Receive, send: AddPathMode.Send, both: AddPathMode.Both } as const;
 
 export class Peer extends EventEmitter implements ConnectionOwner {
   readonly log: Logger;
@@ -61,21 +48,13 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   /** Connections that sent or received a NOTIFICATION since they were last established. */
   private readonly notified = new WeakSet<Connection>();
 
-  /** The FSM settings every connection of this peer starts from (checked once, here). */
+  /** The FSM settings every connection of this peer starts from (checked once, by peerFsmConfig). */
   private readonly fsmConfig: Partial<FsmConfig>;
 
   constructor(readonly config: PeerSessionConfig, private readonly ctx: PeerContext) {
     super();
     this.log = ctx.logger.child({ peer: config.address });
-    this.fsmConfig = {
-      localAs: ctx.asn, holdTime: config.holdTime, keepaliveTime: config.keepaliveTime,
-      connectRetryTime: config.connectRetryTime, passiveTcpEstablishment: config.passive,
-      // First reconnect soon, then the 8.1.1 back-off doubles it up to two minutes.
-      idleHoldTime: Math.min(5, config.connectRetryTime), idleHoldTimeMax: 120,
-    };
-    // A setting the FSM refuses throws here, to whoever configures the peer, rather than
-    // later from a timer or a socket callback (where it would take the process down).
-    createFsm(this.fsmConfig, ctx.now());
+    this.fsmConfig = peerFsmConfig(config, ctx.asn, ctx.now());
   }
 
   get passive(): boolean {
@@ -228,26 +207,7 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   // ---- ConnectionOwner ----
 
   buildOpen(): OpenMessage {
-    const caps: Capability[] = [];
-    for (const f of this.config.families) {
-      caps.push({ kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: familyAfi(f), safi: familySafi(f) });
-    }
-    caps.push({ kind: 'route-refresh', code: CapabilityCode.RouteRefresh });
-    caps.push({ kind: 'enhanced-route-refresh', code: CapabilityCode.EnhancedRouteRefresh });
-    caps.push({ kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: this.ctx.asn });
-    if (this.config.addPath) {
-      const sendReceive = ADD_PATH_MODE[this.config.addPath];
-      caps.push({
-        kind: 'add-path', code: CapabilityCode.AddPath,
-        families: this.config.families.map((f) => ({ afi: familyAfi(f), safi: familySafi(f), sendReceive })),
-      });
-    }
-    caps.push({ kind: 'extended-message', code: CapabilityCode.ExtendedMessage });
-    caps.push({
-      kind: 'graceful-restart', code: CapabilityCode.GracefulRestart, flags: 0, restartTime: GR_RESTART_TIME,
-      families: this.config.families.map((f) => ({ afi: familyAfi(f), safi: familySafi(f), flags: 0 })),
-    });
-    return makeOpen({ asn: this.ctx.asn, holdTime: this.config.holdTime, bgpId: this.ctx.routerId, capabilities: caps });
+    return peerOpen(this.config, this.ctx.asn, this.ctx.routerId);
   }
 
   checkOpen(open: OpenMessage): BgpError | undefined {
@@ -281,13 +241,7 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   }
 
   connectTarget(): ConnectOptions {
-    const c = this.config;
-    const local = c.localAddress ?? defaultLocalAddress(this.ctx.listenAddress, c.address);
-    return {
-      address: c.address, port: c.port, ...(local ? { localAddress: local } : {}),
-      ...(c.password !== undefined ? { password: c.password } : {}),
-      ...(c.ttlSecurity !== undefined ? { ttlSecurity: c.ttlSecurity } : {}),
-    };
+    return peerConnectTarget(this.config, this.ctx.listenAddress);
   }
 
   onTransportError(_conn: Connection | undefined, err: Error): void {
