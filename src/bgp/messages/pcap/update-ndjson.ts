@@ -13,6 +13,9 @@ import {
   AFI_IPV4, AFI_IPV6, HEADER_LENGTH, IPV4_UNICAST, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, type CodecContext,
 } from '../types';
 import type { NdjsonOut } from './ndjson-out';
+import {
+  CLOSE_ARRAY, CLOSE_OBJECT, COMMA, QUOTE, communityList, ipv4Prefixes, prefixes, quotedIpv4List, segments, u16, u32,
+} from './update-ndjson-values';
 
 const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
@@ -37,7 +40,6 @@ const ve = new Int32Array(256);
 const seen = new Uint32Array(256);
 let generation = 0;
 let unknownAt = new Int32Array(64); // header offsets of unknown attributes, wire order
-const v6 = new Uint8Array(16);
 
 const K_TYPE = ascii('"type":"UPDATE","length":');
 const K_WITHDRAWN = ascii(',"withdrawn":[');
@@ -46,8 +48,6 @@ const K_ATTRIBUTES = ascii(',"attributes":{');
 const K_ORIGIN = [ascii('"origin":"IGP"'), ascii('"origin":"EGP"'), ascii('"origin":"INCOMPLETE"')];
 const K_AS_PATH = ascii('"asPath":[');
 const K_AS4_PATH = ascii('"as4Path":[');
-const K_SEGMENT = [ascii(''), ascii('{"type":"AS_SET","asns":['), ascii('{"type":"AS_SEQUENCE","asns":['),
-  ascii('{"type":"AS_CONFED_SEQUENCE","asns":['), ascii('{"type":"AS_CONFED_SET","asns":[')];
 const K_AS4_AGGREGATOR = ascii('"as4Aggregator":{"asn":');
 const K_AGGREGATOR = ascii('"aggregator":{"asn":');
 const K_ADDRESS = ascii(',"address":"');
@@ -70,19 +70,6 @@ const K_UNKNOWN = ascii('"unknown":[');
 const K_UNKNOWN_TYPE = ascii('{"type":');
 const K_FLAGS = ascii(',"flags":');
 const K_HEX = ascii(',"hex":"');
-
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const CLOSE_ARRAY = 0x5d;
-const CLOSE_OBJECT = 0x7d;
-
-function u16(b: Uint8Array, i: number): number {
-  return (b[i]! << 8) | b[i + 1]!;
-}
-function u32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}
 
 /** AS path segments valid as as-path.ts parseSegments would find them. */
 function segmentsOk(b: Uint8Array, s: number, e: number, w: number, allowConfed: boolean): boolean {
@@ -136,81 +123,6 @@ function valueOk(type: number, b: Uint8Array, s: number, e: number, ctx: CodecCo
       return countNlri(b, s + 3, e, afi === AFI_IPV6 ? 128 : 32, ctx.addPath.has((afi << 8) | safi)) >= 0;
     }
     default: return false;
-  }
-}
-
-/** `"a.b.c.d/len"` (`#id` with ADD-PATH) for each prefix of a checked IPv4 NLRI field. */
-function ipv4Prefixes(out: NdjsonOut, b: Uint8Array, s: number, e: number, addPath: boolean): void {
-  const o = out.buf;
-  let i = s;
-  let first = true;
-  while (i < e) {
-    let id = 0;
-    if (addPath) { id = u32(b, i); i += 4; }
-    const len = b[i++]!;
-    const n = (len + 7) >>> 3;
-    if (!first) o[out.pos++] = COMMA;
-    first = false;
-    o[out.pos++] = QUOTE;
-    out.octet(n > 0 ? b[i]! : 0); o[out.pos++] = 0x2e;
-    out.octet(n > 1 ? b[i + 1]! : 0); o[out.pos++] = 0x2e;
-    out.octet(n > 2 ? b[i + 2]! : 0); o[out.pos++] = 0x2e;
-    out.octet(n > 3 ? b[i + 3]! : 0);
-    out.prefixLength(len);
-    if (addPath) { o[out.pos++] = 0x23; out.uint(id); }
-    o[out.pos++] = QUOTE;
-    i += n;
-  }
-}
-
-function ipv6Prefixes(out: NdjsonOut, b: Uint8Array, s: number, e: number, addPath: boolean): void {
-  const o = out.buf;
-  let i = s;
-  let first = true;
-  while (i < e) {
-    let id = 0;
-    if (addPath) { id = u32(b, i); i += 4; }
-    const len = b[i++]!;
-    const n = (len + 7) >>> 3;
-    for (let k = 0; k < 16; k++) v6[k] = k < n ? b[i + k]! : 0;
-    i += n;
-    if (!first) o[out.pos++] = COMMA;
-    first = false;
-    o[out.pos++] = QUOTE;
-    out.ipv6At(v6, 0);
-    out.prefixLength(len);
-    if (addPath) { o[out.pos++] = 0x23; out.uint(id); }
-    o[out.pos++] = QUOTE;
-  }
-}
-
-function prefixes(out: NdjsonOut, afi: number, b: Uint8Array, s: number, e: number, addPath: boolean): void {
-  if (afi === AFI_IPV4) ipv4Prefixes(out, b, s, e, addPath);
-  else ipv6Prefixes(out, b, s, e, addPath);
-}
-
-function segments(out: NdjsonOut, b: Uint8Array, s: number, e: number, w: number): void {
-  let i = s;
-  while (i < e) {
-    if (i > s) out.byte(COMMA);
-    const n = b[i + 1]!;
-    out.bytes(K_SEGMENT[b[i]!]!);
-    i += 2;
-    for (let k = 0; k < n; k++, i += w) {
-      if (k > 0) out.byte(COMMA);
-      out.uint(w === 4 ? u32(b, i) : u16(b, i));
-    }
-    out.byte(CLOSE_ARRAY);
-    out.byte(CLOSE_OBJECT);
-  }
-}
-
-function quotedIpv4List(out: NdjsonOut, b: Uint8Array, s: number, e: number): void {
-  for (let i = s; i < e; i += 4) {
-    if (i > s) out.byte(COMMA);
-    out.byte(QUOTE);
-    out.ipv4At(b, i);
-    out.byte(QUOTE);
   }
 }
 
@@ -339,17 +251,8 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
       out.byte(CLOSE_OBJECT);
     }
     if (has(AttrType.Communities)) {
-      // RFC 1997: high:low 16-bit halves, in wire order.
       key(out, K_COMMUNITIES);
-      const s = vs[AttrType.Communities]!;
-      for (let k = s; k < ve[AttrType.Communities]!; k += 4) {
-        if (k > s) out.byte(COMMA);
-        out.byte(QUOTE);
-        out.uint(u16(frame, k));
-        out.byte(COLON);
-        out.uint(u16(frame, k + 2));
-        out.byte(QUOTE);
-      }
+      communityList(out, frame, vs[AttrType.Communities]!, ve[AttrType.Communities]!, 4);
       out.byte(CLOSE_ARRAY);
     }
     if (has(AttrType.OriginatorId)) {
@@ -364,28 +267,12 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
     }
     if (has(AttrType.ExtCommunities)) {
       key(out, K_EXT);
-      const s = vs[AttrType.ExtCommunities]!;
-      for (let k = s; k < ve[AttrType.ExtCommunities]!; k += 8) {
-        if (k > s) out.byte(COMMA);
-        out.byte(QUOTE);
-        out.hex(frame, k, k + 8);
-        out.byte(QUOTE);
-      }
+      communityList(out, frame, vs[AttrType.ExtCommunities]!, ve[AttrType.ExtCommunities]!, 8);
       out.byte(CLOSE_ARRAY);
     }
     if (has(AttrType.LargeCommunities)) {
       key(out, K_LARGE);
-      const s = vs[AttrType.LargeCommunities]!;
-      for (let k = s; k < ve[AttrType.LargeCommunities]!; k += 12) {
-        if (k > s) out.byte(COMMA);
-        out.byte(QUOTE);
-        out.uint(u32(frame, k));
-        out.byte(COLON);
-        out.uint(u32(frame, k + 4));
-        out.byte(COLON);
-        out.uint(u32(frame, k + 8));
-        out.byte(QUOTE);
-      }
+      communityList(out, frame, vs[AttrType.LargeCommunities]!, ve[AttrType.LargeCommunities]!, 12);
       out.byte(CLOSE_ARRAY);
     }
     if (has(AttrType.MpReach)) {
