@@ -3,60 +3,22 @@
 // update groups; then every session pulls encoded UPDATEs while its socket takes them.
 // Decisions run in bounded batches on setImmediate, so a full table arriving never starves
 // the sockets (keepalives keep flowing while we converge).
-import { EventEmitter } from 'node:events';
 import {
-  familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type CodecContext, type Family,
-  type UpdateMessage, BgpError, CeaseSubcode, UpdateSubcode, family, encodeRouteRefresh, RouteRefreshSubtype, type GracefulRestartCapability,
+  familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type Family,
+  type UpdateMessage, family, encodeRouteRefresh, RouteRefreshSubtype,
 } from '../bgp/messages';
-import { AttrStore, type AdjRibOut, type AttrSet, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
+import { AttrStore, type AttrSet, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
 import { LogRateLimiter, type Logger } from '../observability';
 import { UpdateGroups, type TooLarge } from './update-group';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
-import { PolicyBook, policyStatus, type PolicyDefs, type SessionSettings } from './policies';
+import { PolicyBook, type PolicyDefs, type SessionSettings } from './policies';
 import { locRibRoutes, rejectedRoutes } from './routes-view';
 import { GracefulRestart, REAL_TIMERS, type EngineTimers, type SessionEnd } from './graceful-restart';
+import { brokenFamilies, disableFamily, type FamilyDeps } from './afi-safi-disable';
+import { failSession, guardedPump, listen, policyOf, prefixCounts, pump, type Attached, type SessionHandle } from './sessions';
 
-/** What the engine needs of a session (src/bgp/fsm Peer satisfies it). */
-export interface SessionHandle extends EventEmitter {
-  readonly config: {
-    address: string; asn: number; routeReflectorClient: boolean; maxPrefixes?: number; localAddress?: string;
-    /** A dynamic neighbor: its session object goes when idle (its stale paths need not). */
-    dynamic?: boolean;
-  };
-  readonly negotiated: {
-    families: readonly Family[]; fourOctetAs: boolean; tx: CodecContext;
-    /** The peer's RFC 4724 capability and RFC 7313 on both sides (optional: GR/ERR off). */
-    gracefulRestart?: GracefulRestartCapability; enhancedRouteRefresh?: boolean;
-  } | undefined;
-  readonly remoteBgpId: number | undefined;
-  /** Our address on the established connection (Peer.sessionLocalAddress). Optional. */
-  readonly sessionLocalAddress?: string | undefined;
-  write(buf: Uint8Array): boolean;
-  setPrefixCounts(c: { received: number; accepted: number; advertised: number }): void;
-  /** Ends the session with a NOTIFICATION (e.g. RFC 4486 max-prefix). Optional. */
-  fail?(err: BgpError): void;
-  /** Resets the session over a bug of ours, saying so in its lastError. Optional. */
-  internalError?(err: unknown): void;
-}
-
-interface Attached {
-  readonly session: SessionHandle;
-  info?: PeerInfo;
-  families: Family[];
-  blocked: boolean;
-  readonly listeners: Array<[string, (...a: any[]) => void]>;
-  /** Import/export policy, ADD-PATH send mode and max-prefix given to attach(). */
-  readonly settings: SessionSettings;
-  /** The session is Established (info may outlive it: RFC 4724 stale paths). */
-  live?: boolean;
-  /** What the last OPEN negotiated for RFC 4724 / RFC 7313 (the session is gone at 'down'). */
-  gr?: GracefulRestartCapability;
-  enhancedRefresh?: boolean;
-  /** Families whose refresh answer still owes the peer an EoRR (RFC 7313 4). */
-  eorr?: Set<Family>;
-  /** RIBs this session's UPDATEs go to: all but the families disabled (RFC 4760 7) this session. */
-  ribs?: ReadonlyMap<Family, Rib>;
-}
+export type { SessionHandle } from './sessions';
+export { brokenFamilies } from './afi-safi-disable';
 
 export interface EngineOptions {
   readonly asn: number;
@@ -75,34 +37,8 @@ export interface EngineOptions {
   readonly onRouteTooLarge?: (family: Family) => void;
 }
 
-/**
- * Families of the MP_REACH_NLRI / MP_UNREACH_NLRI attributes the decoder could not parse
- * (present in the raw attributes, absent from the decoded ones): RFC 4760 7 names the
- * family by the attribute's own AFI/SAFI.
- */
-export function brokenFamilies(u: UpdateMessage): Family[] {
-  const b = u.attrBytes;
-  const out: Family[] = [];
-  for (let i = 0; i + 3 <= b.length;) {
-    const flags = b[i]!;
-    const type = b[i + 1]!;
-    const ext = (flags & 0x10) !== 0;
-    const len = ext ? (i + 4 <= b.length ? (b[i + 2]! << 8) | b[i + 3]! : 0) : b[i + 2]!;
-    const at = i + (ext ? 4 : 3);
-    const missing = (type === 14 && !u.attributes.mpReach) || (type === 15 && !u.attributes.mpUnreach);
-    if (missing && len >= 3 && at + 3 <= b.length) {
-      const f = family((b[at]! << 8) | b[at + 1]!, b[at + 2]!);
-      if (!out.includes(f)) out.push(f);
-    }
-    i = at + len;
-  }
-  return out;
-}
-
 /** Loc-RIB decisions per turn before yielding to I/O. */
 const DECIDE_BATCH = 8192;
-/** UPDATE buffers pulled per session per turn. */
-const PULL_BATCH = 64;
 
 export class RoutingEngine {
   readonly local: LocalIdentity;
@@ -126,8 +62,10 @@ export class RoutingEngine {
   private readonly tooLargeLogged = new WeakSet<AttrSet>();
   /** Log lines about a peer's bad or refused paths: a few per peer per 10 s, then a count. */
   private readonly inputLog = new LogRateLimiter(5, 10_000);
+  private readonly deps: FamilyDeps;
 
   constructor(private readonly opts: EngineOptions) {
+    this.deps = { ribs: this.ribs, groups: this.groups, packers: this.packers, logger: opts.logger, schedule: () => this.schedule() };
     const routerId = parseIpv4(opts.routerId);
     if (routerId === undefined) throw new RangeError(`routerId ${opts.routerId} is not an IPv4 address`);
     const clusterId = opts.clusterId === undefined ? undefined : parseIpv4(opts.clusterId);
@@ -193,26 +131,13 @@ export class RoutingEngine {
       if (name !== undefined && !this.policyBook.has(name)) throw new RangeError(`policy ${JSON.stringify(name)} is not defined`);
     }
     const a: Attached = { session, families: [], blocked: false, listeners: [], settings };
-    // A bug of ours on one peer's input must not take the daemon down: log it and reset
-    // that session (NOTIFICATION Cease / Out of Resources, RFC 4486), the others carry on.
-    const on = (ev: string, fn: (...args: any[]) => void) => {
-      const guarded = (...args: any[]) => {
-        try {
-          fn(...args);
-        } catch (e) {
-          this.opts.logger.error({ peer: session.config.address, event: ev, err: (e as Error).stack ?? String(e) }, 'internal error handling a session event');
-          this.failSession(session, e);
-        }
-      };
-      session.on(ev, guarded);
-      a.listeners.push([ev, guarded]);
-    };
+    const on = (ev: string, fn: (...args: any[]) => void) => listen(this.opts.logger, a, ev, fn);
     on('established', () => this.up(a));
     on('update', (u: UpdateMessage) => this.update(a, u));
     on('routeRefresh', (m: { afi: number; safi: number; subtype?: number }) => this.refresh(a, m.afi, m.safi, m.subtype ?? 0));
     on('drain', () => {
       a.blocked = false;
-      this.pump(a);
+      pump(this.deps, a);
     });
     on('down', (_reason?: string, end?: SessionEnd) => this.down(a, end ?? { notification: false }));
     this.sessions.add(a);
@@ -284,7 +209,7 @@ export class RoutingEngine {
     }
     this.gr.sessionUp(info.index, a.families, a.gr);
     this.schedule();
-    this.pump(a);
+    pump(this.deps, a);
   }
 
   private update(a: Attached, u: UpdateMessage): void {
@@ -306,7 +231,7 @@ export class RoutingEngine {
     }
     if (v.action === 'afi-safi-disable') {
       const err = v.errors.find((e) => e.action === 'afi-safi-disable');
-      for (const f of brokenFamilies(u)) if (this.disableFamily(a, f, err)) return;
+      for (const f of brokenFamilies(u)) if (disableFamily(this.deps, a, f, err)) return;
     }
     const r = ingestUpdate(a.ribs ?? this.ribs, this.store, info.index, u, {
       fourOctetAs: n.fourOctetAs, attributes: v.attributes, ...(v.action ? { action: v.action } : {}),
@@ -323,54 +248,6 @@ export class RoutingEngine {
     this.schedule();
   }
 
-  /**
-   * RFC 7606 5.3 / RFC 4760 7 "AFI/SAFI disable": an MP_REACH_NLRI or MP_UNREACH_NLRI whose
-   * NLRI cannot be parsed. Every route of that family from this peer is deleted, later ones
-   * are ignored for the rest of the session, and we stop sending the family to it (our
-   * routes of it are withdrawn there first, so it keeps none of ours either). With no family
-   * left the session is reset instead (7606 5.3's other choice). True when it was reset.
-   */
-  private disableFamily(a: Attached, f: Family, err: BgpError | undefined): boolean {
-    const info = a.info!;
-    const ribs = new Map(a.ribs ?? this.ribs);
-    if (!ribs.delete(f)) return false; // already disabled, or a family we do not run
-    a.ribs = ribs;
-    const carried = a.families.includes(f);
-    a.families = a.families.filter((x) => x !== f);
-    this.opts.logger.warn({ peer: info.address, family: familyName(f), err: err?.message },
-      'AFI/SAFI disabled for this session (RFC 4760 7, RFC 7606 5.3): its routes deleted, no more accepted or sent');
-    if (carried) {
-      const g = this.groups.get(f)!;
-      const out = g.groupOf(info.index)?.out;
-      g.leave(info.index);
-      if (out && a.live) this.withdrawSent(a, f, out);
-    }
-    this.ribs.get(f)?.peerDown(info.index);
-    this.schedule();
-    if (a.families.length === 0 && a.session.fail) {
-      a.session.fail(err ?? BgpError.update(UpdateSubcode.OptionalAttributeError, 'AFI/SAFI disabled'));
-      return true;
-    }
-    return false;
-  }
-
-  /** Withdrawals for everything the group advertised to this member (its own routes aside). */
-  private withdrawSent(a: Attached, f: Family, out: AdjRibOut): void {
-    const index = a.info!.index;
-    const pairs: number[] = [];
-    out.forEach((p, tx) => {
-      if (out.exclusionOf(p, tx) !== index) pairs.push(p, tx);
-    });
-    const packer = this.packers.get(f)!;
-    const ctx = a.session.negotiated?.tx;
-    if (!ctx) return;
-    for (let at = 0; at < pairs.length;) {
-      const w = packer.withdraw(this.ribs.get(f)!.prefixes, pairs, at, ctx);
-      if (w.next === at) break;
-      a.session.write(w.buf);
-      at = w.next;
-    }
-  }
 
   private refresh(a: Attached, afi: number, safi: number, subtype: number): void {
     const info = a.info;
@@ -389,7 +266,7 @@ export class RoutingEngine {
       (a.eorr ??= new Set()).add(f);
     }
     this.groups.get(f)!.refresh(info.index);
-    this.pump(a);
+    pump(this.deps, a);
   }
 
   /**
@@ -444,104 +321,16 @@ export class RoutingEngine {
         this.opts.logger.error({ family: familyName(f), err: (e as Error).stack ?? String(e) }, 'internal error in the decision process');
       }
     }
-    for (const a of this.sessions) this.guardedPump(a);
+    for (const a of this.sessions) guardedPump(this.deps, a);
     if (more) this.schedule();
   }
 
-  /** pump() from the turn: a bug while sending to one session resets that session only. */
-  private guardedPump(a: Attached): void {
-    try {
-      this.pump(a);
-    } catch (e) {
-      this.opts.logger.error({ peer: a.session.config.address, err: (e as Error).stack ?? String(e) }, 'internal error sending to a session');
-      this.failSession(a.session, e);
-    }
-  }
 
-  /** Cease / Out of Resources (RFC 4486) for a session we hit a bug on; the others carry on. */
-  private failSession(session: SessionHandle, e: unknown): void {
-    try {
-      if (session.internalError) session.internalError(e);
-      else session.fail?.(BgpError.cease(CeaseSubcode.OutOfResources, 'internal error'));
-    } catch (again) {
-      this.opts.logger.error({ peer: session.config.address, err: String(again) }, 'could not reset the session');
-    }
-  }
 
-  /** Writes what the session's update groups have for it until its socket pushes back. */
-  private pump(a: Attached): void {
-    const info = a.info;
-    if (!info || a.blocked) return;
-    let wrote = 0;
-    for (const f of a.families) {
-      const g = this.groups.get(f)!;
-      while (g.hasWork(info.index)) {
-        const bufs = g.pull(info.index, PULL_BATCH);
-        if (bufs.length === 0) break;
-        for (const b of bufs) {
-          wrote++;
-          if (!a.session.write(b)) a.blocked = true;
-        }
-        if (a.blocked) break; // 'drain' resumes; the socket holds at most one batch more
-        if (wrote >= PULL_BATCH * 4) {
-          this.schedule(); // bounded work per turn; the rest next turn
-          break;
-        }
-      }
-      if (a.eorr?.has(f)) this.endRefresh(a, f, g);
-      if (a.blocked) break;
-    }
-    this.updateCounts(a);
-  }
-
-  /** RFC 7313 4: the EoRR follows once the refreshed table is out (the member caught up). */
-  private endRefresh(a: Attached, f: Family, g: UpdateGroups): void {
-    const index = a.info!.index;
-    const grp = g.groupOf(index);
-    if (grp?.isCatchingUp(index)) {
-      if (g.hasWork(index)) return; // more to send first
-      // An empty refresh queue is only cleared by a pull.
-      for (const b of g.pull(index, PULL_BATCH)) if (!a.session.write(b)) a.blocked = true;
-      if (grp.isCatchingUp(index)) return;
-    }
-    a.eorr!.delete(f);
-    a.session.write(encodeRouteRefresh({ afi: familyAfi(f), safi: familySafi(f), subtype: RouteRefreshSubtype.EndOfRouteRefresh }));
-  }
-
-  private updateCounts(a: Attached): void {
-    const info = a.info;
-    if (!info) return;
-    let received = 0;
-    let accepted = 0;
-    let advertised = 0;
-    for (const f of a.families) {
-      const c = this.familyCounts(info.index, f);
-      received += c.received;
-      accepted += c.accepted;
-      advertised += c.advertised;
-    }
-    a.session.setPrefixCounts({ received, accepted, advertised });
-  }
-
-  /**
-   * Contract 3: `received` is every path the peer announced and has not withdrawn, kept or not
-   * (import rules, RFC 7606 treat-as-withdraw); `accepted` its Adj-RIB-In; `advertised` the
-   * group's Adj-RIB-Out less the routes that came from this peer (never sent back to it).
-   */
-  private familyCounts(index: number, f: Family): { received: number; accepted: number; advertised: number } {
-    const rib = this.ribs.get(f)!;
-    const accepted = rib.received(index);
-    return { received: accepted + rib.rejectedCount(index), accepted, advertised: this.groups.get(f)!.groupOf(index)?.out.sizeFor(index) ?? 0 };
-  }
 
   /** Per established session and family, for the Prometheus gauges (read at scrape time). */
   prefixCounts(): Array<{ peer: string; family: string; received: number; accepted: number; advertised: number }> {
-    const out: Array<{ peer: string; family: string; received: number; accepted: number; advertised: number }> = [];
-    for (const a of this.sessions) {
-      if (!a.info || !a.live) continue;
-      for (const f of a.families) out.push({ peer: a.info.address, family: familyName(f), ...this.familyCounts(a.info.index, f) });
-    }
-    return out;
+    return prefixCounts(this.deps, this.sessions);
   }
 
   /** One info line per refused path, a few per peer per 10 s (the rest counted in the next). */
@@ -569,10 +358,7 @@ export class RoutingEngine {
 
   /** The session's import/export policy for /status (RFC 8212 default deny on eBGP); undefined: not attached. */
   policyOf(session: SessionHandle): { import: string | null; export: string | null } | undefined {
-    for (const a of this.sessions) {
-      if (a.session === session) return policyStatus(a.settings, session.config.asn !== this.opts.asn);
-    }
-    return undefined;
+    return policyOf(this.sessions, session, this.opts.asn);
   }
 
   /** Routes of the Loc-RIB (all paths of a prefix when one is named). */
