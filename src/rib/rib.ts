@@ -2,58 +2,22 @@
 // process. Sans-IO: no timers (the graceful-restart timer belongs to the session shell,
 // which calls endOfRib/staleExpired), no sockets. Changes mark prefixes dirty; decide()
 // re-runs 9.1.2 only on those and returns Loc-RIB change events in bounded batches.
-import { BgpError, CeaseSubcode, Family, familyAfi, familySafi, UpdateSubcode } from '../bgp/messages';
-import type { AttrSet, AttrStore } from './attrs';
-import { BestReason, Candidate, decide, DecisionOptions } from './decision';
+import { BgpError, Family } from '../bgp/messages';
+import type { AttrSet } from './attrs';
+import { decide } from './decision';
 import { IntTable } from './int-table';
 import { FLAG_STALE, NONE, PathStore } from './path-store';
-import type { PeerInfo, PeerTable } from './peer';
 import { parsePrefix, PrefixId, PrefixIndex } from './prefix-index';
+import { RejectedPaths } from './rejected';
+import { badLength, maxPrefixCease } from './rib-errors';
+import type { LocRibChange, RibOptions, Route } from './rib-types';
+import { markAllStale, removeStale, slotsOf } from './stale';
+
+export { maxPrefixCease } from './rib-errors';
+export type { ImportFilter, LocRibChange, RibOptions, Route } from './rib-types';
 
 /** bestAttr of a best path whose attributes were replaced in place: no set has this id. */
 const REPLACED = -2;
-
-/** One path as handed out (transient: built for events and queries, not stored). */
-export interface Route extends Candidate {
-  readonly slot: number;
-  readonly prefix: PrefixId;
-  readonly pathId: number;
-  readonly stale: boolean;
-}
-
-/** A Loc-RIB change: a new best (or its attributes changed), or `best` undefined: gone. */
-export interface LocRibChange {
-  readonly prefix: PrefixId;
-  readonly best?: Route;
-  readonly reason?: BestReason;
-  readonly multipath?: readonly Route[];
-  /** False when only a non-best path changed (ADD-PATH groups still care). */
-  readonly bestChanged: boolean;
-}
-
-/**
- * Import hook run on every received path before it enters the Adj-RIB-In (RFC 4271 9.1.1,
- * RFC 4456 8 loop checks, policy). Returns the (possibly new, interned) set or undefined to
- * drop the path; a dropped announcement still implicitly withdraws the previous one.
- */
-export type ImportFilter = (peer: PeerInfo, prefixes: PrefixIndex, prefix: PrefixId, attrs: AttrSet) => AttrSet | undefined;
-
-export interface RibOptions extends DecisionOptions {
-  readonly family: Family;
-  readonly peers: PeerTable;
-  readonly attrs: AttrStore;
-  readonly importFilter?: ImportFilter;
-  /** 9.1.2.2 (e): IGP cost to a next hop, undefined when unknown, Infinity: unreachable. */
-  readonly igpCost?: (nextHop: string) => number | undefined;
-  readonly initialPrefixes?: number;
-  /** Why importFilter just returned undefined (asked right after it did; default "rejected"). */
-  readonly rejectReason?: () => string;
-  /** A path was received and not kept (filter or reject()): for logs, rate-limited there. */
-  readonly onReject?: (peer: number, prefix: PrefixId, pathId: number, reason: string) => void;
-}
-
-/** Distinct reason texts a Rib keeps; more collapse into the last (bounded memory). */
-const MAX_REASONS = 1024;
 
 // Reference counting keeps prefix ids valid exactly as long as something names them: each
 // path, the Loc-RIB entry, the dirty queue, and (in src/reflector) Adj-RIB-Out state,
@@ -75,20 +39,14 @@ export class Rib {
   private dirtyAt = 0;
   private deferredUnref: number[] = [];
   private locSize = 0;
-  /**
-   * Per peer index: (prefixId, rxPathId) -> reason code, for paths the peer sent that are not
-   * in its Adj-RIB-In (import rules, RFC 7606 treat-as-withdraw). Contract 3's `received`
-   * counts them with the kept ones. Each entry holds a prefix reference.
-   */
-  private readonly rejectedIn: (IntTable | undefined)[] = [];
-  private readonly reasons: string[] = ['rejected'];
-  private readonly reasonCodes = new Map<string, number>([['rejected', 0]]);
+  private readonly rejected: RejectedPaths;
 
   constructor(opts: RibOptions) {
     this.opts = opts;
     this.family = opts.family;
     const n = opts.initialPrefixes ?? 1024;
     this.prefixes = new PrefixIndex(opts.family, n);
+    this.rejected = new RejectedPaths(this.prefixes, (peer, prefix, pathId, reason) => opts.onReject?.(peer, prefix, pathId, reason));
     this.paths = new PathStore(n, n);
     this.growPrefixArrays(n);
   }
@@ -106,12 +64,12 @@ export class Rib {
   }
   /** Paths of one peer received and not kept (still announced by it, refused by us). */
   rejectedCount(peer: number): number {
-    return this.rejectedIn[peer]?.size ?? 0;
+    return this.rejected.count(peer);
   }
 
   /** Every rejected path: fn(peer, prefix, pathId, reason). */
   forEachRejected(fn: (peer: number, prefix: PrefixId, pathId: number, reason: string) => void): void {
-    this.rejectedIn.forEach((t, peer) => t?.forEach((k, off, code) => fn(peer, k[off], k[off + 1], this.reasons[code] ?? 'rejected')));
+    this.rejected.forEach(fn);
   }
 
   /** IPv4 fast path of reject(). */
@@ -130,55 +88,10 @@ export class Rib {
   }
 
   private rejectId(peer: number, prefix: PrefixId, pathId: number, reason: string): void {
-    this.noteRejected(peer, prefix, pathId, reason);
+    this.rejected.note(peer, prefix, pathId, reason);
     this.withdrawId(peer, prefix, pathId, true);
   }
 
-  private reasonCode(text: string): number {
-    let c = this.reasonCodes.get(text);
-    if (c === undefined) {
-      if (this.reasons.length >= MAX_REASONS) return 0;
-      c = this.reasons.push(text) - 1;
-      this.reasonCodes.set(text, c);
-    }
-    return c;
-  }
-
-  private noteRejected(peer: number, prefix: PrefixId, pathId: number, reason: string): void {
-    const t = (this.rejectedIn[peer] ??= new IntTable(2, 16));
-    t.key[0] = prefix;
-    t.key[1] = pathId;
-    const probe = t.probe();
-    const code = this.reasonCode(reason);
-    if (probe >= 0) t.setValueAt(probe, code);
-    else {
-      this.prefixes.ref(prefix);
-      t.insertAt(probe, code);
-    }
-    this.opts.onReject?.(peer, prefix, pathId, reason);
-  }
-
-  /** The peer withdrew or re-sent (and we kept) a path we had refused. */
-  private forgetRejected(peer: number, prefix: PrefixId, pathId: number): void {
-    const t = this.rejectedIn[peer];
-    if (!t || t.size === 0) return;
-    t.key[0] = prefix;
-    t.key[1] = pathId;
-    const probe = t.probe();
-    if (probe < 0) return;
-    t.deleteAt(probe);
-    this.prefixes.unref(prefix);
-  }
-
-  /** The peer's session ended or it will send everything again (RFC 7313 BoRR). */
-  private clearRejected(peer: number): void {
-    const t = this.rejectedIn[peer];
-    if (!t) return;
-    const ids: number[] = [];
-    t.forEach((k, off) => ids.push(k[off]));
-    this.rejectedIn[peer] = undefined;
-    for (const id of ids) this.prefixes.unref(id);
-  }
 
   /** IPv4 fast path of announce(): addr is the address as uint32. */
   announce4(peer: number, addr: number, len: number, pathId: number, attrs: AttrSet): BgpError | undefined {
@@ -216,14 +129,14 @@ export class Rib {
     const probe = table.probe();
     const slot = probe >= 0 ? table.valueAt(probe) : NONE;
     if (accepted === undefined) {
-      this.noteRejected(peer, prefix, pathId, this.opts.rejectReason?.() ?? 'rejected');
+      this.rejected.note(peer, prefix, pathId, this.opts.rejectReason?.() ?? 'rejected');
       if (slot !== NONE) this.removePath(table, slot);
       return undefined;
     }
     // The refusal entry may hold the prefix id's last reference: a new path takes its own
     // first, or forgetting the refusal would recycle the id under the path being stored.
     if (slot === NONE) this.prefixes.ref(prefix);
-    this.forgetRejected(peer, prefix, pathId);
+    this.rejected.forget(peer, prefix, pathId);
     if (slot !== NONE) {
       const old = this.paths.attr[slot];
       const wasStale = this.paths.flags[slot] & FLAG_STALE;
@@ -268,7 +181,7 @@ export class Rib {
 
   /** RFC 4271 3.1: the peer withdrew the path; unknown paths are ignored. */
   withdrawId(peer: number, prefix: PrefixId, pathId: number, keepRejected = false): void {
-    if (!keepRejected) this.forgetRejected(peer, prefix, pathId);
+    if (!keepRejected) this.rejected.forget(peer, prefix, pathId);
     const table = this.adjIn[peer];
     if (!table) return;
     table.key[0] = prefix;
@@ -283,26 +196,23 @@ export class Rib {
    * marked stale until endOfRib() or staleExpired().
    */
   peerDown(peer: number, gracefulRestart = false): void {
-    this.clearRejected(peer);
+    this.rejected.clear(peer);
     const table = this.adjIn[peer];
     if (!table) return;
     if (gracefulRestart) {
       this.markStale(peer);
       return;
     }
-    const slots = this.slotsOf(table);
+    const slots = slotsOf(table);
     for (let i = 0; i < slots.length; i++) this.removePath(table, slots[i]);
     this.adjIn[peer] = undefined;
   }
 
   /** Marks every path of the peer stale: GR session loss, or RFC 7313 4 BoRR. */
   markStale(peer: number): void {
-    this.clearRejected(peer); // what it sends again is judged again
+    this.rejected.clear(peer); // what it sends again is judged again
     const table = this.adjIn[peer];
-    if (!table) return;
-    table.forEach((_k, _o, slot) => {
-      this.paths.flags[slot] |= FLAG_STALE; // flags only: the table keeps its shape
-    });
+    if (table) markAllStale(this.paths, table);
   }
 
   /** RFC 4724 4.2 End-of-RIB (or RFC 7313 EoRR): paths still stale are withdrawn. */
@@ -444,36 +354,7 @@ export class Rib {
   /** Withdraws the peer's paths still marked stale; returns how many went. */
   private dropStale(peer: number): number {
     const table = this.adjIn[peer];
-    if (!table) return 0;
-    // Usually nothing is stale (End-of-RIB after a fresh session): look before copying.
-    let stale = 0;
-    table.forEach((_k, _o, slot) => {
-      stale += this.paths.flags[slot] & FLAG_STALE;
-    });
-    if (stale === 0) return 0;
-    let n = 0;
-    const slots = this.slotsOf(table);
-    for (let i = 0; i < slots.length; i++) {
-      if (this.paths.flags[slots[i]] & FLAG_STALE) {
-        this.removePath(table, slots[i]);
-        n++;
-      }
-    }
-    return n;
-  }
-
-  /**
-   * The slots of an Adj-RIB-In table, copied first: removing paths reshapes the table. A
-   * typed array of the exact size: a full table's copy as a growing JS array cost ~30 MiB of
-   * transient heap at 500k paths.
-   */
-  private slotsOf(table: IntTable): Int32Array {
-    const out = new Int32Array(table.size);
-    let i = 0;
-    table.forEach((_k, _o, v) => {
-      out[i++] = v;
-    });
-    return out;
+    return table ? removeStale(this.paths, table, (slot) => this.removePath(table, slot)) : 0;
   }
 
   /** Queues a prefix for decide() once, however many of its paths change meanwhile. */
@@ -513,19 +394,4 @@ export class Rib {
     this.dirtyFlag = flag;
     this.paths.ensurePrefix(cap - 1);
   }
-}
-
-/** RFC 7606 5.3: an NLRI length beyond the family's maximum cannot be parsed past. */
-function badLength(len: number): BgpError {
-  return BgpError.update(UpdateSubcode.InvalidNetworkField, `prefix length ${len} out of range`);
-}
-
-/** RFC 4486 4: Cease subcode 1 data is AFI (2), SAFI (1), the prefix upper bound (4). */
-export function maxPrefixCease(family: Family, max: number): BgpError {
-  const data = new Uint8Array(7);
-  const v = new DataView(data.buffer);
-  v.setUint16(0, familyAfi(family));
-  v.setUint8(2, familySafi(family));
-  v.setUint32(3, max >>> 0);
-  return BgpError.cease(CeaseSubcode.MaxPrefixesReached, `maximum number of prefixes (${max}) reached`, data);
 }
