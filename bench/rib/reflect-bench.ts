@@ -15,7 +15,7 @@ import { PeerTable } from '../../src/rib/peer';
 import { Rib } from '../../src/rib/rib';
 import { SimplePacker } from '../../src/rib/wire-encode';
 import { receiveFilter } from '../../src/reflector/rules';
-import { UpdateGroups } from '../../src/reflector/update-group';
+import { UpdateGroups } from '../../src/reflector/update-groups';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const mib = (n: number): string => (n / 1048576).toFixed(0);

@@ -2,7 +2,7 @@
 import { family, BgpError, UpdateSubcode, familyName, type Family, type UpdateMessage } from '../bgp/messages';
 import type { AdjRibOut, Rib, SimplePacker } from '../rib';
 import type { Logger } from '../observability';
-import type { UpdateGroups } from './update-group';
+import type { UpdateGroups } from './update-groups';
 import type { Attached } from './sessions';
 
 /** The engine's per-family tables and hooks these functions work on. */

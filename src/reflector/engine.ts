@@ -9,7 +9,8 @@ import {
 } from '../bgp/messages';
 import { AttrStore, type AttrSet, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
 import { LogRateLimiter, type Logger } from '../observability';
-import { UpdateGroups, type TooLarge } from './update-group';
+import type { TooLarge } from './update-group';
+import { UpdateGroups } from './update-groups';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
 import { PolicyBook, type PolicyDefs, type SessionSettings } from './policies';
 import { locRibRoutes, rejectedRoutes } from './routes-view';

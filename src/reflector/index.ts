@@ -13,6 +13,7 @@
 export * from './rules';
 export * from './export';
 export * from './update-group';
+export * from './update-groups';
 export * from './engine';
 export * from './graceful-restart';
 export * from './daemon';

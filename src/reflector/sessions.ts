@@ -6,7 +6,7 @@ import {
 import type { PeerInfo, Rib } from '../rib';
 import type { Logger } from '../observability';
 import { policyStatus, type SessionSettings } from './policies';
-import type { UpdateGroups } from './update-group';
+import type { UpdateGroups } from './update-groups';
 import type { FamilyDeps } from './afi-safi-disable';
 
 /** What the engine needs of a session (src/bgp/fsm Peer satisfies it). */

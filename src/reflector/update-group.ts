@@ -17,7 +17,6 @@ import {
 import { MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from '../bgp/messages';
 import { ExportSignature, Exporter, signatureKey } from './export';
 import { LocalIdentity, roleOf } from './rules';
-export { UpdateGroups } from './update-groups';
 
 export interface GroupOptions {
   /** Log entries kept for slow members before they fall back to catch-up (default 1024). */

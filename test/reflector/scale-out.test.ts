@@ -10,7 +10,7 @@ import { Rib } from '../../src/rib/rib';
 import { AttrStore } from '../../src/rib/attrs';
 import { SimplePacker } from '../../src/rib/wire-encode';
 import { receiveFilter, roleOf, type LocalIdentity } from '../../src/reflector/rules';
-import { UpdateGroups } from '../../src/reflector/update-group';
+import { UpdateGroups } from '../../src/reflector/update-groups';
 import { attrs, ip, LOCAL_AS } from '../rib/helpers';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };

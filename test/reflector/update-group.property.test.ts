@@ -10,7 +10,7 @@ import { IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { Rib } from '../../src/rib/rib';
 import { SimplePacker } from '../../src/rib/wire-encode';
 import { receiveFilter } from '../../src/reflector/rules';
-import { UpdateGroups } from '../../src/reflector/update-group';
+import { UpdateGroups } from '../../src/reflector/update-groups';
 import { attrs, ebgp, ibgp, ip, LOCAL_AS, seq, setup } from '../rib/helpers';
 import { readUpdate } from './wire';
 
