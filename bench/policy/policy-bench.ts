@@ -9,7 +9,7 @@
 //   npm run bench -- policy      (env N=100000,1000000 TRIALS=3 ROWS=label-substring to change)
 import { EventEmitter } from 'node:events';
 import { IPV4_UNICAST, decodeUpdate, packAnnouncements, parsePrefix, type CodecContext, type Prefix, type UpdateMessage } from '../../src/bgp/messages';
-import { RoutingEngine, type SessionHandle, type SessionSettings } from '../../src/reflector';
+import { RoutingEngine, type SessionHandle, type SessionSettings } from '../../src/routing';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
 

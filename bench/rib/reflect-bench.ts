@@ -13,9 +13,9 @@ import { IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { AttrStore, SegmentType } from '../../src/rib/attrs';
 import { PeerTable } from '../../src/rib/peer';
 import { Rib } from '../../src/rib/rib';
-import { SimplePacker } from '../../src/rib/wire-encode';
-import { receiveFilter } from '../../src/reflector/rules';
-import { UpdateGroups } from '../../src/reflector/update-groups';
+import { SimplePacker } from '../../src/routing/wire-encode';
+import { receiveFilter } from '../../src/routing/rules';
+import { UpdateGroups } from '../../src/routing/update-groups';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const mib = (n: number): string => (n / 1048576).toFixed(0);

@@ -9,9 +9,8 @@ import {
 } from '../observability';
 import { keepRegistered, openDatastore, PeerSource, StatusWriter, type Datastore, type EffectivePeer, type KeptRegistration,
   type RegistrationOptions } from '../datastore';
-import { RoutingEngine } from './engine';
-import { softReset } from './soft-reset';
-import type { SessionSettings } from './policies';
+import { RoutingEngine, softReset, PeerQueues, neighborToSession, sessionSettings, dynamicNeighborOf, datastorePeerToSession } from '../routing';
+import type { SessionSettings } from '../routing';
 
 export interface RunningDaemon {
   readonly speaker: Speaker;
@@ -21,84 +20,6 @@ export interface RunningDaemon {
   /** The reflector's self-registration (with `reflector:` in the config). */
   readonly registration?: KeptRegistration;
   stop(message?: string): Promise<void>;
-}
-
-function families(names: readonly string[]): Family[] {
-  return names.map((n) => parseFamilyName(n)!).filter((f) => f !== undefined);
-}
-
-export function neighborToSession(n: NeighborConfig): PeerSessionConfig {
-  return {
-    address: n.address, port: n.port, asn: n.asn, passive: n.passive, holdTime: n.holdTime,
-    connectRetryTime: n.connectRetryTime, families: families(n.families), routeReflectorClient: n.routeReflectorClient,
-    ...(n.localAddress ? { localAddress: n.localAddress } : {}),
-    ...(n.keepaliveTime !== undefined ? { keepaliveTime: n.keepaliveTime } : {}),
-    ...(n.addPath ? { addPath: n.addPath } : {}),
-    ...(n.maxPrefixes ? { maxPrefixes: n.maxPrefixes } : {}),
-    ...(n.password !== undefined ? { password: n.password } : {}),
-    ...(n.ttlSecurity !== undefined ? { ttlSecurity: n.ttlSecurity } : {}),
-    ...(n.sendHoldTime !== undefined ? { sendHoldTime: n.sendHoldTime } : {}),
-  } as PeerSessionConfig;
-}
-
-/** What the engine applies per session: policies, ADD-PATH send mode, max-prefix (RFC 4486). */
-export function sessionSettings(n: NeighborConfig | DynamicNeighborConfig): SessionSettings {
-  return {
-    ...(n.importPolicy !== undefined ? { importPolicy: n.importPolicy } : {}),
-    ...(n.exportPolicy !== undefined ? { exportPolicy: n.exportPolicy } : {}),
-    ...(n.addPathSend !== undefined ? { addPathSend: n.addPathSend } : {}),
-    ...(n.maxPrefixes !== undefined ? { maxPrefixes: n.maxPrefixes } : {}),
-  };
-}
-
-/** The dynamic-neighbor range an address came from: the longest that holds it, as the Speaker matches. */
-export function dynamicNeighborOf(ranges: readonly DynamicNeighborConfig[]): (address: string) => DynamicNeighborConfig | undefined {
-  const set = new PrefixSet<DynamicNeighborConfig>();
-  for (const d of ranges) set.add(d.prefix, d);
-  return (address) => set.match(address);
-}
-
-export function datastorePeerToSession(p: EffectivePeer): PeerSessionConfig {
-  return {
-    address: p.peerIP, port: p.port ?? 179, asn: p.asNumber, passive: p.passive,
-    // keepaliveTime 0 (no KEEPALIVEs) offers hold time 0 unless one is set (RFC 4271 4.4).
-    holdTime: p.holdTime ?? (p.keepaliveTime === 0 ? 0 : 90),
-    connectRetryTime: 30, families: families(p.peerIP.includes(':') ? ['ipv6-unicast'] : ['ipv4-unicast']),
-    routeReflectorClient: p.routeReflectorClient,
-    ...(p.keepaliveTime !== undefined ? { keepaliveTime: p.keepaliveTime } : {}),
-    ...(p.maxPrefixes ? { maxPrefixes: p.maxPrefixes } : {}),
-    ...(p.password !== undefined ? { password: p.password } : {}),
-    ...(p.ttlSecurity !== undefined ? { ttlSecurity: p.ttlSecurity } : {}),
-    ...(p.localAddress !== undefined ? { localAddress: p.localAddress } : {}),
-  } as PeerSessionConfig;
-}
-
-/**
- * One promise chain per peer address: jobs of one address run in order, each after the
- * previous one settled; an exception (a setting the session refuses, a bug) is logged with
- * the peer and its resource and fails that job only.
- */
-export class PeerQueues {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  constructor(private readonly logger: Logger) {}
-
-  run(p: { peerIP: string; source: string }, job: () => Promise<void>): void {
-    const key = p.peerIP;
-    const next = (this.tails.get(key) ?? Promise.resolve()).then(job).catch((e: unknown) => {
-      this.logger.error({ peer: p.peerIP, source: p.source, err: e instanceof Error ? e.message : String(e) },
-        'peer from the datastore not configured');
-    });
-    this.tails.set(key, next);
-    void next.then(() => {
-      if (this.tails.get(key) === next) this.tails.delete(key);
-    });
-  }
-
-  /** Resolves once every queued job has run. */
-  async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
-  }
 }
 
 export interface DaemonOptions {

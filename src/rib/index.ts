@@ -1,5 +1,5 @@
 /**
- * src/rib: prefixes, paths, attribute sets, Adj-RIB-In / Loc-RIB / Adj-RIB-Out and the
+ * src/rib: prefixes, paths, attribute sets, Adj-RIB-In / Loc-RIB and the
  * RFC 4271 9.1 decision process. Pure and sans-IO: no sockets, no timers (the session
  * shell calls peerDown / endOfRib / staleExpired when its timers fire).
  *
@@ -11,9 +11,8 @@
  * returns an RFC 4486 Cease as a value. Changes mark prefixes dirty; Rib.decide() re-runs
  * the decision process (decision.ts: one function per RFC 4271 9.1.2.2 step, RFC 4456 9
  * tie-breaks, optional ECMP) on those only and returns Loc-RIB change batches, which
- * src/reflector's update groups turn into AdjRibOut buckets and packed UPDATEs
- * (wire-encode.ts, attribute bytes by the codec's encoder); joining members read a shared
- * table walk (replay.ts) and lagging ones a private catch-up queue (pair-queue.ts).
+ * src/routing's update groups turn into Adj-RIB-Out buckets and packed UPDATEs (the
+ * Adj-RIB-Out half lives there, beside the export rules that fill it).
  *
  * The AttrStore here interns decoded sets by a canonical text of their fields (policy and
  * export rewrite fields, so the key is the fields, not received bytes); intern.ts (the
@@ -27,10 +26,5 @@ export * from './decision';
 export * from './path-store';
 export * from './rib';
 export * from './policy';
-export * from './adj-rib-out';
-export * from './wire-encode';
-export * from './pair-queue';
-export * from './replay';
 export * from './ingest';
-export * from './out-state';
-export { setGrowthCollector } from './grow';
+export { setGrowthCollector, grown, noteGrowthGarbage, type GrowableArray } from './grow';

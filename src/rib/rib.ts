@@ -20,7 +20,7 @@ export type { ImportFilter, LocRibChange, RibOptions, Route } from './rib-types'
 const REPLACED = -2;
 
 // Reference counting keeps prefix ids valid exactly as long as something names them: each
-// path, the Loc-RIB entry, the dirty queue, and (in src/reflector) Adj-RIB-Out state,
+// path, the Loc-RIB entry, the dirty queue, and (in src/routing) Adj-RIB-Out state,
 // pending changes, log entries and catch-up queues each hold one reference. An id is
 // recycled only when the count reaches zero, so a withdrawal queued for a peer never goes
 // out under a prefix that has meanwhile been reused.

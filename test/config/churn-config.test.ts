@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig, ConfigError } from '../../src/config';
-import { neighborToSession } from '../../src/reflector';
+import { neighborToSession } from '../../src/routing';
 
 const base = { routerId: '10.0.0.1', asn: 65000 };
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfigFile } from '../../src/config';
-import { PolicyBook } from '../../src/reflector';
+import { PolicyBook } from '../../src/routing';
 import { AttrStore } from '../../src/rib';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/bgp/messages';
 import { REPO_ROOT } from '../helpers/env';

@@ -6,7 +6,7 @@ import { ConfigError, validateConfig } from '../../src/config';
 import { validateResource } from '../../src/datastore/resources/validate';
 import { computePeers } from '../../src/datastore/resources/peers';
 import type { Resource } from '../../src/datastore/resources/types';
-import { datastorePeerToSession, neighborToSession } from '../../src/reflector/daemon';
+import { datastorePeerToSession, neighborToSession } from '../../src/routing';
 
 const base = { routerId: '10.0.0.1', asn: 65000 };
 

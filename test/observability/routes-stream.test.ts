@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { IPV4_UNICAST, IPV6_UNICAST, type Family } from '../../src/bgp/messages';
 import { Rib } from '../../src/rib';
 import { startApiServer, type ApiServer, type RouteEntry } from '../../src/observability';
-import { locRibRoutes } from '../../src/reflector/routes-view';
+import { locRibRoutes } from '../../src/routing/routes-view';
 import { attrs, ibgp, ip, setup } from '../rib/helpers';
 
 const N = 400_000;

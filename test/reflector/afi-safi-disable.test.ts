@@ -8,7 +8,8 @@ import {
   IPV4_UNICAST, IPV6_UNICAST, packAnnouncements, parsePrefix, updateToJson, type PathAttributes, type UpdateMessage,
 } from '../../src/bgp/messages';
 import { Speaker, type Peer } from '../../src/bgp/fsm';
-import { brokenFamilies, startReflector } from '../../src/reflector';
+import { startReflector } from '../../src/reflector';
+import { brokenFamilies } from '../../src/routing';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
 import { EmbeddedDatastore } from '../../src/datastore';

@@ -9,7 +9,8 @@ import {
   updateToJson, type CodecContext, type UpdateMessage,
 } from '../../src/bgp/messages';
 import { Speaker, type Peer } from '../../src/bgp/fsm';
-import { datastorePeerToSession, startReflector, type RunningDaemon } from '../../src/reflector';
+import { startReflector, type RunningDaemon } from '../../src/reflector';
+import { datastorePeerToSession } from '../../src/routing';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
 import { EmbeddedDatastore, putResource } from '../../src/datastore';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createFsm, negotiateHoldTime } from '../../src/bgp/fsm';
 import { validateConfig, ConfigError } from '../../src/config';
 import { validateResource, ResourceError } from '../../src/datastore';
-import { datastorePeerToSession, neighborToSession } from '../../src/reflector';
+import { datastorePeerToSession, neighborToSession } from '../../src/routing';
 
 const HOLDS = [undefined, 0, 3, 9, 90, 65535];
 const KEEPALIVES = [undefined, 0, 1, 2, 3, 8, 9, 30, 89, 90, 21845];

@@ -6,8 +6,8 @@ import { IPV4_UNICAST, IPV6_UNICAST, type CodecContext } from '../../src/bgp/mes
 import { community } from '../../src/rib/attrs';
 import { ingestUpdate } from '../../src/rib/ingest';
 import { Rib } from '../../src/rib/rib';
-import { SimplePacker } from '../../src/rib/wire-encode';
-import { readUpdate } from '../reflector/wire';
+import { SimplePacker } from '../../src/routing/wire-encode';
+import { readUpdate } from '../routing/wire';
 import { ebgp, ibgp, ip, setup } from './helpers';
 
 const CTX4: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };

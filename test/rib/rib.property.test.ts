@@ -13,7 +13,7 @@
 //                     (f) lowest BGP Identifier, (g) lowest peer address;
 //   RFC 4456 9        ORIGINATOR_ID stands in for the BGP Identifier in (f), and the shorter
 //                     CLUSTER_LIST wins between (f) and (g).
-// Import as the reflector does it (src/reflector/rules receiveFilter), modelled from RFC 4271
+// Import as the reflector does it (src/routing/rules receiveFilter), modelled from RFC 4271
 // 9.1.2 (AS-path loops from eBGP), RFC 4456 8 (our ORIGINATOR_ID or CLUSTER_ID from iBGP) and
 // RFC 4271 5.1.5 / RFC 7606 7.9, 7.10 (LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST from eBGP ignored).
 import { test } from 'node:test';
@@ -22,7 +22,7 @@ import fc from 'fast-check';
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { SegmentType, type AsPathSegment } from '../../src/rib/attrs';
 import { Rib } from '../../src/rib/rib';
-import { receiveFilter } from '../../src/reflector/rules';
+import { receiveFilter } from '../../src/routing/rules';
 import { attrs, ebgp, ibgp, ip, LOCAL_AS, setup } from './helpers';
 import { checkProperty, scenarioRuns } from '../helpers/property';
 

@@ -8,7 +8,7 @@
 //   hashing (prefix, tx): measured at 1M prefixes x 2 paths, a hashed table spent ~0.9 s in
 //   probes and rehashing growth where the chains need neither (bench/RESULTS.md "### ADD-PATH
 //   fan-out"). 4 bytes per prefix id + 16 per entry, and the walk is in prefix order.
-import { grown } from './grow';
+import { grown } from '../rib';
 
 const ABSENT = -1;
 const NIL = -1;

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { SegmentType } from '../../src/rib/attrs';
 import { Rib } from '../../src/rib/rib';
-import { Exporter, exportAttrs, prependAs } from '../../src/reflector/export';
-import { hasAsLoop, isReflectionLoop, mayAdvertise, receiveFilter, roleOf } from '../../src/reflector/rules';
+import { Exporter, exportAttrs, prependAs } from '../../src/routing/export';
+import { hasAsLoop, isReflectionLoop, mayAdvertise, receiveFilter, roleOf } from '../../src/routing/rules';
 import { attrs, ebgp, ibgp, ip, LOCAL_AS, seq, setup } from '../rib/helpers';
 
 const RR = { asn: LOCAL_AS, routerId: ip('10.0.0.1'), clusterId: ip('10.0.0.100') };
@@ -131,7 +131,7 @@ test('Exporter interns and caches per input set and source router ID', () => {
 });
 
 test('RFC 1997: NO_EXPORT stays in the AS, NO_ADVERTISE goes nowhere', async () => {
-  const { NO_EXPORT, NO_ADVERTISE, NO_EXPORT_SUBCONFED } = await import('../../src/reflector/export');
+  const { NO_EXPORT, NO_ADVERTISE, NO_EXPORT_SUBCONFED } = await import('../../src/routing/export');
   const toClient = { role: 'ibgp-client' as const, asn: LOCAL_AS };
   const toTor = { role: 'ebgp' as const, asn: 64512, localAddress: '10.0.0.1' };
   const noExport = store.intern(attrs({ communities: [NO_EXPORT] }));

@@ -2,8 +2,8 @@
 // queued pair so ids stay valid while queued. Used by update-group members catching up: a
 // full-table join queues 8 bytes per path, not JS objects. `dedupe` pushes skip pairs still
 // queued from an earlier dedupe push (changes that repeat while a member catches up).
-import { IntTable } from './int-table';
-import type { PrefixIndex } from './prefix-index';
+import { IntTable } from '../rib';
+import type { PrefixIndex } from '../rib';
 
 export class PairQueue {
   private buf = new Int32Array(64);

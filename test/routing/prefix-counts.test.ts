@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import {
   IPV4_UNICAST, decodeUpdate, packAnnouncements, packWithdrawals, parsePrefix, type CodecContext,
 } from '../../src/bgp/messages';
-import { RoutingEngine, type SessionHandle } from '../../src/reflector';
+import { RoutingEngine, type SessionHandle } from '../../src/routing';
 import { createMetrics, silentLogger } from '../../src/observability';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };

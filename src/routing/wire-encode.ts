@@ -8,8 +8,8 @@ import {
   AFI_IPV4, CodecContext, encodeAttributes, Family, familyAfi, familySafi, HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH,
   MAX_MESSAGE_LENGTH, MessageType, splitAs4, type MutableAttributes, type PathAttributes,
 } from '../bgp/messages';
-import type { AttrSet, RouteAttrs } from './attrs';
-import { formatV4, parsePrefix, parseV4, PrefixIndex } from './prefix-index';
+import type { AttrSet, RouteAttrs } from '../rib';
+import { formatV4, parsePrefix, parseV4, PrefixIndex } from '../rib';
 
 export interface Packed {
   readonly buf: Buffer;

@@ -8,8 +8,8 @@ import {
   KEEPALIVE_BYTES,
 } from '../../src/bgp/messages';
 import { Speaker } from '../../src/bgp/fsm';
-import { RoutingEngine } from '../../src/reflector';
-import { GracefulRestart, type StaleSink } from '../../src/reflector/graceful-restart';
+import { RoutingEngine } from '../../src/routing';
+import { GracefulRestart, type StaleSink } from '../../src/routing/graceful-restart';
 import { silentLogger } from '../../src/observability';
 import { CTX, FakeTimers, P, grCap, settle, stale } from './gr-fakes';
 

@@ -11,10 +11,10 @@
 // groups keep slots on a short chain per prefix id (RFC 7911: a few path ids per prefix; a
 // chain walk beat hashing (prefix, tx), see out-state.ts). A slot's bucket follows from its
 // attribute set and exclusion, so no JS array of bucket references is kept per slot.
-import type { AttrSet, AttrStore } from './attrs';
-import { grown } from './grow';
+import type { AttrSet, AttrStore } from '../rib';
+import { grown } from '../rib';
 import { ChainState, DenseState, type OutState } from './out-state';
-import type { PrefixIndex } from './prefix-index';
+import type { PrefixIndex } from '../rib';
 
 export const NO_PEER = -1;
 const NIL = -1;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/bgp/messages';
 import { AttrStore, PrefixIndex, parsePrefix, community } from '../../src/rib';
-import { PolicyBook } from '../../src/reflector';
+import { PolicyBook } from '../../src/routing';
 import { validateConfig } from '../../src/config';
 
 const cfg = validateConfig({

@@ -1,6 +1,8 @@
 // RFC 4760 7 / RFC 7606 5.3 "AFI/SAFI disable" for one session: apart from the engine because it is a self-contained error path (finding the broken families, dropping and withdrawing them) that needs only the per-family tables.
 import { family, BgpError, UpdateSubcode, familyName, type Family, type UpdateMessage } from '../bgp/messages';
-import type { AdjRibOut, Rib, SimplePacker } from '../rib';
+import type { Rib } from '../rib';
+import type { AdjRibOut } from './adj-rib-out';
+import type { SimplePacker } from './wire-encode';
 import type { Logger } from '../observability';
 import type { UpdateGroups } from './update-groups';
 import type { Attached } from './sessions';

@@ -8,9 +8,9 @@ import fc from 'fast-check';
 import { checkProperty, scenarioRuns } from '../helpers/property';
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { Rib } from '../../src/rib/rib';
-import { SimplePacker } from '../../src/rib/wire-encode';
-import { receiveFilter } from '../../src/reflector/rules';
-import { UpdateGroups } from '../../src/reflector/update-groups';
+import { SimplePacker } from '../../src/routing/wire-encode';
+import { receiveFilter } from '../../src/routing/rules';
+import { UpdateGroups } from '../../src/routing/update-groups';
 import { attrs, ebgp, ibgp, ip, LOCAL_AS, seq, setup } from '../rib/helpers';
 import { readUpdate } from './wire';
 

@@ -6,7 +6,7 @@
 // - packState: a member's private batch (pairs it missed), announce or withdraw per pair.
 import type { CodecContext } from '../bgp/messages';
 import { AdjRibOut, NO_PEER } from './adj-rib-out';
-import type { AttrSet } from './attrs';
+import type { AttrSet } from '../rib';
 import { PairQueue } from './pair-queue';
 import type { UpdatePacker } from './wire-encode';
 

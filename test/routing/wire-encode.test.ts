@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_CONTEXT, IPV4_UNICAST, IPV6_UNICAST } from '../../src/bgp/messages/types';
 import { PrefixIndex, parsePrefix } from '../../src/rib/prefix-index';
-import { SimplePacker } from '../../src/rib/wire-encode';
-import { readUpdate } from '../reflector/wire';
-import { attrs, ip, seq, setup } from './helpers';
+import { SimplePacker } from '../../src/routing/wire-encode';
+import { readUpdate } from './wire';
+import { attrs, ip, seq, setup } from '../rib/helpers';
 
 const CTX4 = { fourOctetAs: true, extendedMessage: false, addPath: new Set<number>() };
 

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { checkProperty, scenarioRuns } from '../helpers/property';
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
-import { AdjRibOut, NO_PEER } from '../../src/rib/adj-rib-out';
+import { AdjRibOut, NO_PEER } from '../../src/routing/adj-rib-out';
 import { PrefixIndex } from '../../src/rib/prefix-index';
-import { attrs, setup } from './helpers';
+import { attrs, setup } from '../rib/helpers';
 
 
 type Op =

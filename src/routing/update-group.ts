@@ -10,10 +10,11 @@
 // new member catches up from the whole table), so a slow peer neither blocks the others nor
 // makes the group buffer without bound. No timers, no sockets: the session shell pulls when
 // its socket drains.
-import {
-  AdjRibOut, NO_PEER, PairQueue, packState, TableReplay, type AttrSet, type AttrStore, type LocRibChange,
-  type Rib, type Route, type UpdatePacker,
-} from '../rib';
+import type { AttrSet, AttrStore, LocRibChange, Rib, Route } from '../rib';
+import { AdjRibOut, NO_PEER } from './adj-rib-out';
+import { PairQueue } from './pair-queue';
+import { packState, TableReplay } from './replay';
+import type { UpdatePacker } from './wire-encode';
 import { MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from '../bgp/messages';
 import { ExportSignature, Exporter, signatureKey } from './export';
 import { LocalIdentity, roleOf } from './rules';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
-import { PairQueue } from '../../src/rib/pair-queue';
+import { PairQueue } from '../../src/routing/pair-queue';
 import { PrefixIndex } from '../../src/rib/prefix-index';
 
 test('PairQueue: FIFO, references held while queued, dedupe only where asked', () => {

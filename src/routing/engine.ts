@@ -7,9 +7,10 @@ import {
   familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type Family,
   type UpdateMessage, family, encodeRouteRefresh, RouteRefreshSubtype,
 } from '../bgp/messages';
-import { AttrStore, type AttrSet, PeerTable, Rib, SimplePacker, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
+import { AttrStore, type AttrSet, PeerTable, Rib, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
 import { LogRateLimiter, type Logger } from '../observability';
 import type { TooLarge } from './update-group';
+import { SimplePacker } from './wire-encode';
 import { UpdateGroups } from './update-groups';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
 import { PolicyBook, type PolicyDefs, type SessionSettings } from './policies';

@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { checkProperty, scenarioRuns } from '../helpers/property';
-import { ChainState, DenseState, type OutState } from '../../src/rib/out-state';
+import { ChainState, DenseState, type OutState } from '../../src/routing/out-state';
 
 
 type Op =

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
-import { AdjRibOut, NO_PEER } from '../../src/rib/adj-rib-out';
+import { AdjRibOut, NO_PEER } from '../../src/routing/adj-rib-out';
 import { PrefixIndex } from '../../src/rib/prefix-index';
-import { attrs, setup } from './helpers';
+import { attrs, setup } from '../rib/helpers';
 
 for (const addPath of [true, false]) {
 const layout = addPath ? 'hashed state' : 'dense state';

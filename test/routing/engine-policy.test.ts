@@ -8,7 +8,7 @@ import {
   IPV4_UNICAST, IPV6_UNICAST, decodeUpdate, packAnnouncements, parseIpv6, parsePrefix, updateToJson, type CodecContext,
   type UpdateMessage, BgpError,
 } from '../../src/bgp/messages';
-import { RoutingEngine, type SessionHandle, type SessionSettings, type PolicyDefs } from '../../src/reflector';
+import { RoutingEngine, type SessionHandle, type SessionSettings, type PolicyDefs } from '../../src/routing';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
 

@@ -8,9 +8,9 @@ import { ingestUpdate } from '../../src/rib/ingest';
 import { PeerTable, type PeerConfig, type PeerInfo } from '../../src/rib/peer';
 import { Rib } from '../../src/rib/rib';
 import { AttrStore } from '../../src/rib/attrs';
-import { SimplePacker } from '../../src/rib/wire-encode';
-import { receiveFilter, roleOf, type LocalIdentity } from '../../src/reflector/rules';
-import { UpdateGroups } from '../../src/reflector/update-groups';
+import { SimplePacker } from '../../src/routing/wire-encode';
+import { receiveFilter, roleOf, type LocalIdentity } from '../../src/routing/rules';
+import { UpdateGroups } from '../../src/routing/update-groups';
 import { attrs, ip, LOCAL_AS } from '../rib/helpers';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };

@@ -1,5 +1,6 @@
 // UpdateGroups: the per-family registry that puts peers into update groups by export signature and fans Loc-RIB changes out to them; kept apart from update-group.ts, which is the single group's log/catch-up machinery.
-import type { AttrStore, LocRibChange, PeerInfo, Rib, UpdatePacker } from '../rib';
+import type { AttrStore, LocRibChange, PeerInfo, Rib } from '../rib';
+import type { UpdatePacker } from './wire-encode';
 import { ExportSignature, signatureKey } from './export';
 import { LocalIdentity } from './rules';
 import { UpdateGroup, type GroupOptions } from './update-group';

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodecContext, IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { Rib } from '../../src/rib/rib';
-import { SimplePacker } from '../../src/rib/wire-encode';
-import { receiveFilter } from '../../src/reflector/rules';
-import { GroupOptions } from '../../src/reflector/update-group';
-import { UpdateGroups } from '../../src/reflector/update-groups';
-import type { AddPathSend, ExportSignature } from '../../src/reflector/export';
-import type { PeerRole } from '../../src/reflector/rules';
+import { SimplePacker } from '../../src/routing/wire-encode';
+import { receiveFilter } from '../../src/routing/rules';
+import { GroupOptions } from '../../src/routing/update-group';
+import { UpdateGroups } from '../../src/routing/update-groups';
+import type { AddPathSend, ExportSignature } from '../../src/routing/export';
+import type { PeerRole } from '../../src/routing/rules';
 import { attrs, ebgp, ibgp, ip, LOCAL_AS, seq, setup } from '../rib/helpers';
 import { readUpdate } from './wire';
 

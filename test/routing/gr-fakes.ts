@@ -6,8 +6,8 @@ import {
   CapabilityCode, IPV4_UNICAST, decodeUpdate, decodeRouteRefresh, endOfRib, packAnnouncements,
   parsePrefix, updateToJson, encodeRouteRefresh, decodeMessage, type CodecContext, type GracefulRestartCapability,
 } from '../../src/bgp/messages';
-import { RoutingEngine, type SessionHandle } from '../../src/reflector';
-import type { EngineTimers } from '../../src/reflector/graceful-restart';
+import { RoutingEngine, type SessionHandle } from '../../src/routing';
+import type { EngineTimers } from '../../src/routing/graceful-restart';
 import { silentLogger } from '../../src/observability';
 
 export const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };

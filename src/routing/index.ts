@@ -1,0 +1,39 @@
+/**
+ * src/routing: the routing engine every role runs (the reflector today, the node agent next).
+ * It sits on src/rib (Adj-RIB-In, Loc-RIB, decision process, attribute store) and src/bgp
+ * (sessions, codec); roles (src/reflector, src/node) sit on it and never on each other.
+ *
+ * DOC, one UPDATE from socket to socket:
+ * - engine.ts (RoutingEngine): a session attaches (sessions.ts keeps its counters, guarded
+ *   listeners and the pull-and-write loop); each UPDATE it delivers is validated (RFC 7606),
+ *   filtered (rules.ts receive rules: RFC 4456 8 loops, AS-path loops; policies.ts import
+ *   policy), stored in the family's Rib and decided in bounded batches on setImmediate.
+ * - update-groups.ts / update-group.ts: Loc-RIB changes fan out to groups of peers with one
+ *   export signature (export.ts: RFC 4456 reflection, RFC 4271 5.1 eBGP rewrites, RFC 8212
+ *   default deny). A group keeps one Adj-RIB-Out (adj-rib-out.ts: state in out-state.ts,
+ *   outbound buckets by attribute set) and packs UPDATEs once (wire-encode.ts) for all members;
+ *   joiners read a shared table walk and laggards a catch-up queue (replay.ts, pair-queue.ts).
+ * - graceful-restart.ts: RFC 4724 helper mode and RFC 7313 enhanced refresh (stale paths and
+ *   their timers); soft-reset.ts: an operator's `refresh in|out`; afi-safi-disable.ts: RFC
+ *   7606 5.3 / RFC 4760 7 dropping one broken family of a session.
+ * - routes-view.ts: the Loc-RIB as the HTTP API shows it (contract 3), read lazily.
+ * - session-config.ts: config neighbors, dynamic ranges and datastore BGPPeers turned into
+ *   session settings (PeerSessionConfig) and engine settings (SessionSettings), the same for
+ *   every role; peer-queues.ts: changes to one peer address run one after another.
+ */
+export * from './rules';
+export * from './export';
+export * from './update-group';
+export * from './update-groups';
+export * from './engine';
+export * from './graceful-restart';
+export * from './policies';
+export * from './adj-rib-out';
+export * from './wire-encode';
+export * from './pair-queue';
+export * from './replay';
+export * from './out-state';
+export * from './session-config';
+export * from './peer-queues';
+export * from './soft-reset';
+export * from './afi-safi-disable';
