@@ -51,7 +51,7 @@ after(() => api.close());
 
 function getChunks(path: string): Promise<{ status: number; chunks: Buffer[] }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: api.port, path }, (res) => {
+    http.get({ host: '127.0.0.1', port: api.port, path, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, chunks }));
@@ -97,7 +97,7 @@ test(`GET /routes of ${N} routes: the event loop is never held ${MAX_BUSY_MS} ms
   assert.deepEqual(parsed[0], { prefix: '10.0.0.0/24', nextHop: '198.51.100.1', asPath: '', origin: 'IGP', from: '10.0.0.2', best: true, localPref: 100, med: 5, communities: ['65000:100'] });
 });
 
-test('a client that stops reading stops the walk (back-pressure); one that leaves ends it', async () => {
+test('a client that stops reading stops the walk (back-pressure); one that leaves ends it', { timeout: 180_000 }, async () => {
   pulled = 0;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   // Wait until the walk stands still (or 20 s pass) while the client reads nothing.
@@ -110,18 +110,28 @@ test('a client that stops reading stops the walk (back-pressure); one that leave
     return pulled;
   }
   let res!: http.IncomingMessage;
-  const req = http.get({ host: '127.0.0.1', port: api.port, path: '/routes' });
-  req.on('error', () => undefined); // the destroy below
-  res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+  // A fresh connection (agent: false): a keep-alive socket left by the test before may be
+  // closed by the server (its keep-alive timeout) just as this request is put on it.
+  const req = http.get({ host: '127.0.0.1', port: api.port, path: '/routes', agent: false });
+  let leaving = false;
+  res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    req.on('response', resolve);
+    req.on('error', (e) => (leaving ? undefined : reject(e))); // an error after our destroy below is expected
+  });
   res.pause();
+  // Listen for the end of the response before anything can end it: under a heavy load the
+  // wait below is long, and a close that happened before the listener would hang the test.
+  const closed = new Promise<void>((resolve) => res.on('close', resolve));
   const whilePaused = await settled();
   // Socket buffers hold some MB at most: far less than the table (~60 MB).
   assert.ok(whilePaused > 0 && whilePaused < N / 4, `${whilePaused} of ${N} routes walked while the client read nothing`);
   let bytes = 0;
-  const closed = new Promise<void>((resolve) => res.on('close', resolve));
   res.on('data', (c: Buffer) => {
     bytes += c.length;
-    if (bytes > 1_000_000) req.destroy(); // and now leave, mid-stream
+    if (bytes > 1_000_000) {
+      leaving = true;
+      req.destroy(); // and now leave, mid-stream
+    }
   });
   res.resume();
   await closed;
