@@ -45,7 +45,7 @@ function run(n: number): void {
   const rssUp = process.memoryUsage().rss;
 
   // Messages in Established: 10 per session, KEEPALIVE and UPDATE alternating.
-  const msgs: FsmEvent[] = [{ type: 'KeepAliveMsg' }, { type: 'UpdateMsg', update: null }];
+  const msgs: FsmEvent[] = [{ type: 'KeepAliveMsg' }, { type: 'UpdateMsg' }];
   t0 = performance.now();
   let m = 0;
   for (let k = 0; k < 10; k++) {

@@ -9,7 +9,9 @@ import {
 } from '../observability';
 import { keepRegistered, openDatastore, PeerSource, StatusWriter, type Datastore, type EffectivePeer, type KeptRegistration,
   type RegistrationOptions } from '../datastore';
-import { RoutingEngine, softReset, PeerQueues, neighborToSession, sessionSettings, dynamicNeighborOf, datastorePeerToSession } from '../routing';
+import {
+  RoutingEngine, softReset, PeerQueues, neighborToSession, sessionSettings, dynamicNeighborOf, dynamicRange, datastorePeerToSession,
+} from '../routing';
 import type { SessionSettings } from '../routing';
 
 export interface RunningDaemon {
@@ -45,7 +47,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
   });
   const speaker = new Speaker({
-    asn: cfg.asn, routerId: cfg.routerId, logger, metrics, dynamicNeighbors: cfg.dynamicNeighbors,
+    asn: cfg.asn, routerId: cfg.routerId, logger, metrics, dynamicNeighbors: cfg.dynamicNeighbors.map(dynamicRange),
     ...(cfg.listen ? { listen: cfg.listen } : {}),
   });
   // Every session, whatever created it, is followed by the engine and reports its state.

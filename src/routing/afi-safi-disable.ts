@@ -1,20 +1,7 @@
 // RFC 4760 7 / RFC 7606 5.3 "AFI/SAFI disable" for one session: apart from the engine because it is a self-contained error path (finding the broken families, dropping and withdrawing them) that needs only the per-family tables.
 import { family, BgpError, UpdateSubcode, familyName, type Family, type UpdateMessage } from '../bgp/messages';
-import type { Rib } from '../rib';
 import type { AdjRibOut } from './adj-rib-out';
-import type { SimplePacker } from './wire-encode';
-import type { Logger } from '../observability';
-import type { UpdateGroups } from './update-groups';
-import type { Attached } from './sessions';
-
-/** The engine's per-family tables and hooks these functions work on. */
-export interface FamilyDeps {
-  readonly ribs: ReadonlyMap<Family, Rib>;
-  readonly groups: ReadonlyMap<Family, UpdateGroups>;
-  readonly packers: ReadonlyMap<Family, SimplePacker>;
-  readonly logger: Logger;
-  schedule(): void;
-}
+import type { Attached, FamilyDeps } from './sessions';
 
 /**
  * Families of the MP_REACH_NLRI / MP_UNREACH_NLRI attributes the decoder could not parse

@@ -16,8 +16,8 @@ import { receiveFilter, roleOf, type LocalIdentity } from './rules';
 import { PolicyBook, type PolicyDefs, type SessionSettings } from './policies';
 import { locRibRoutes, rejectedRoutes } from './routes-view';
 import { GracefulRestart, REAL_TIMERS, type EngineTimers, type SessionEnd } from './graceful-restart';
-import { brokenFamilies, disableFamily, type FamilyDeps } from './afi-safi-disable';
-import { failSession, guardedPump, listen, policyOf, prefixCounts, pump, type Attached, type SessionHandle } from './sessions';
+import { brokenFamilies, disableFamily } from './afi-safi-disable';
+import { failSession, guardedPump, listen, policyOf, prefixCounts, pump, type Attached, type FamilyDeps, type SessionHandle } from './sessions';
 
 export type { SessionHandle } from './sessions';
 export { brokenFamilies } from './afi-safi-disable';

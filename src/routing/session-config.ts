@@ -3,7 +3,7 @@
 // engine applies to it (SessionSettings: policies, ADD-PATH send, max-prefix). Every role that
 // peers (reflector, node) builds its sessions here, so one setting means one thing everywhere.
 import { parseFamilyName, type Family } from '../bgp/messages';
-import { PrefixSet, type PeerSessionConfig } from '../bgp/fsm';
+import { PrefixSet, type DynamicRange, type PeerSessionConfig } from '../bgp/fsm';
 import type { DynamicNeighborConfig, NeighborConfig } from '../config';
 import type { EffectivePeer } from '../datastore';
 import type { SessionSettings } from './policies';
@@ -24,6 +24,18 @@ export function neighborToSession(n: NeighborConfig): PeerSessionConfig {
     ...(n.ttlSecurity !== undefined ? { ttlSecurity: n.ttlSecurity } : {}),
     ...(n.sendHoldTime !== undefined ? { sendHoldTime: n.sendHoldTime } : {}),
   } as PeerSessionConfig;
+}
+
+/** A config dynamic-neighbor range as the Speaker takes it (the session's own settings type). */
+export function dynamicRange(d: DynamicNeighborConfig): DynamicRange {
+  return {
+    prefix: d.prefix, asn: d.asn, holdTime: d.holdTime, families: families(d.families), routeReflectorClient: d.routeReflectorClient,
+    ...(d.maxPeers !== undefined ? { maxPeers: d.maxPeers } : {}),
+    ...(d.addPath ? { addPath: d.addPath } : {}),
+    ...(d.password !== undefined ? { password: d.password } : {}),
+    ...(d.ttlSecurity !== undefined ? { ttlSecurity: d.ttlSecurity } : {}),
+    ...(d.sendHoldTime !== undefined ? { sendHoldTime: d.sendHoldTime } : {}),
+  };
 }
 
 /** What the engine applies per session: policies, ADD-PATH send mode, max-prefix (RFC 4486). */

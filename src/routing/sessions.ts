@@ -7,7 +7,16 @@ import type { PeerInfo, Rib } from '../rib';
 import type { Logger } from '../observability';
 import { policyStatus, type SessionSettings } from './policies';
 import type { UpdateGroups } from './update-groups';
-import type { FamilyDeps } from './afi-safi-disable';
+import type { SimplePacker } from './wire-encode';
+
+/** The engine's per-family tables and hooks the session functions here and in afi-safi-disable.ts work on. */
+export interface FamilyDeps {
+  readonly ribs: ReadonlyMap<Family, Rib>;
+  readonly groups: ReadonlyMap<Family, UpdateGroups>;
+  readonly packers: ReadonlyMap<Family, SimplePacker>;
+  readonly logger: Logger;
+  schedule(): void;
+}
 
 /** What the engine needs of a session (src/bgp/fsm Peer satisfies it). */
 export interface SessionHandle extends EventEmitter {

@@ -152,7 +152,7 @@ test('over sockets: a new connection from a GR peer replaces its Established one
 test('over sockets: a dynamic neighbor killed and back keeps its paths through the restart (daemon wiring)', async () => {
   const sp = new Speaker({
     asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger,
-    dynamicNeighbors: [{ prefix: '127.0.0.0/24', asn: 65000, routeReflectorClient: true, holdTime: 30, families: ['ipv4-unicast'] }],
+    dynamicNeighbors: [{ prefix: '127.0.0.0/24', asn: 65000, routeReflectorClient: true, holdTime: 30, families: [IPV4_UNICAST] }],
   });
   const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST] });
   // As the daemon wires them: every session followed; a removed peer detached.

@@ -1,6 +1,7 @@
 // The FSM's outputs. `step` returns them in the order the shell must perform them:
 // a NOTIFICATION is always written before the TCP connection is dropped (RFC 4271 4.5:
 // "the BGP connection is closed immediately after it is sent").
+import type { UpdateMessage } from '../messages';
 import type { FsmEventType, ReceivedNotification } from './events';
 import type { TimerName } from './state';
 
@@ -35,8 +36,11 @@ export type FsmAction =
       readonly sent?: Notification;
       readonly received?: ReceivedNotification;
     }
-  /** Hand a valid UPDATE to the RIB (8.2.2 Established, Event 27). */
-  | { readonly type: 'processUpdate'; readonly update: unknown };
+  /**
+   * Hand a valid UPDATE to the routing engine (8.2.2 Established, Event 27). Absent only where
+   * a test drives the pure FSM with a bare UpdateMsg event.
+   */
+  | { readonly type: 'processUpdate'; readonly update: UpdateMessage | undefined };
 
 export type FsmActionType = FsmAction['type'];
 

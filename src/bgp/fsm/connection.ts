@@ -192,7 +192,7 @@ export class Connection {
         this.owner.onSessionDown(this, a.reason);
         return;
       case 'processUpdate':
-        this.owner.onUpdate(this, a.update as UpdateMessage);
+        if (a.update) this.owner.onUpdate(this, a.update);
         return;
     }
   }

@@ -1,7 +1,7 @@
 // The 28 inputs of the BGP FSM, RFC 4271 8.1, by their RFC names and numbers. Message
 // events carry what the FSM needs and nothing more: the peer's hold time and identifier
 // for an OPEN, the NOTIFICATION to send for an error the codec found (a BgpError).
-import type { BgpError } from '../messages/errors';
+import type { BgpError, UpdateMessage } from '../messages';
 import type { PeerOpen, TimerName } from './state';
 
 /** Event names in RFC order; index + 1 is the RFC 4271 8.1 event number. */
@@ -87,7 +87,7 @@ export type FsmEvent =
   | ({ readonly type: 'NotifMsg' } & Partial<ReceivedNotification>)
   | Plain<'KeepAliveMsg'>
   /** `update`: the decoded UPDATE, handed back untouched in the processUpdate action. */
-  | { readonly type: 'UpdateMsg'; readonly update?: unknown }
+  | { readonly type: 'UpdateMsg'; readonly update?: UpdateMessage }
   /** Only for errors whose RFC 7606 action is session-reset; the others never reach the FSM. */
   | { readonly type: 'UpdateMsgErr'; readonly error: BgpError }
   /** RFC 9687: nothing we wrote drained for the send hold time (the peer stopped reading). */

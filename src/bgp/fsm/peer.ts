@@ -7,9 +7,7 @@ import {
   CeaseSubcode, ErrorCode, encodeRouteRefresh, messageTypeName, notificationName, openAsn, shutdownCommunication,
   validateOpen, type BgpError, type NegotiatedSession, type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
 } from '../messages';
-import type { Logger } from '../../observability/logger';
-import type { Metrics } from '../../observability/metrics';
-import type { SessionStatus } from '../../observability/http-api';
+import type { Logger, Metrics } from '../../observability';
 import { resolveCollision } from './collision';
 import { Connection, type ConnectionOwner } from './connection';
 import { normalizeAddress, type ConnectOptions } from './transport';
@@ -18,6 +16,26 @@ import { createFsm, STATE_NAMES, type FsmConfig, type StateName } from './state'
 import type { TimerWheel } from './timers';
 import { peerConnectTarget, peerFsmConfig, peerOpen, type PeerSessionConfig } from './peer-settings';
 export type { PeerSessionConfig } from './peer-settings';
+
+/** Paths of one session (contract 3's meaning; the routing engine keeps them, setPrefixCounts). */
+export type PrefixCounts = { received: number; accepted: number; advertised: number };
+
+/**
+ * What a session shows of itself: the session owns this shape; the HTTP API's /status
+ * (contract 3, src/observability) lists it as one of its `sessions`.
+ */
+export type PeerStatus = {
+  /** The address as configured (neighbor address, BGPPeer peerIP) or as a dynamic neighbor came. */
+  peer: string;
+  asn: number;
+  state: StateName;
+  uptimeSeconds: number;
+  prefixes: PrefixCounts;
+  /** Why the session last went down or could not come up. */
+  lastError: string | null;
+  dynamic: boolean;
+  routeReflectorClient: boolean;
+};
 
 /** What the Speaker shares with its peers. */
 export interface PeerContext {
@@ -42,7 +60,7 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   private conns: Connection[] = [];
   private primary: Connection | undefined;
   private lastError: string | null = null;
-  private counts = { received: 0, accepted: 0, advertised: 0 };
+  private counts: PrefixCounts = { received: 0, accepted: 0, advertised: 0 };
   private shownState: StateName = 'Idle';
   private stopped = false;
   /** Connections that sent or received a NOTIFICATION since they were last established. */
@@ -129,7 +147,7 @@ export class Peer extends EventEmitter implements ConnectionOwner {
     c.attach(sock);
   }
 
-  status(): SessionStatus {
+  status(): PeerStatus {
     const est = this.established;
     const up = est?.establishedAt;
     return {
@@ -144,7 +162,7 @@ export class Peer extends EventEmitter implements ConnectionOwner {
     };
   }
 
-  setPrefixCounts(c: { received: number; accepted: number; advertised: number }): void {
+  setPrefixCounts(c: PrefixCounts): void {
     this.counts = { received: c.received, accepted: c.accepted, advertised: c.advertised };
   }
 

@@ -7,14 +7,9 @@
 // or a scan cannot grow the peer table, its metric series or the log without bound.
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import {
-  CeaseSubcode, ErrorCode, encodeNotification, makeShutdownNotification, parseFamilyName, type Family,
-} from '../messages';
-import type { DynamicNeighborConfig } from '../../config/daemon-config';
-import type { Logger } from '../../observability/logger';
-import type { Metrics } from '../../observability/metrics';
+import { CeaseSubcode, ErrorCode, encodeNotification, makeShutdownNotification, type Family } from '../messages';
+import { removePeerSeries, type Logger, type Metrics } from '../../observability';
 import { ListenerSecurity, type TransportSecurity } from './listener-security';
-import { removePeerSeries } from '../../observability/peer-series';
 import { Peer, type PeerContext, type PeerSessionConfig } from './peer';
 import { RefusalLog } from './refusals';
 import { TimerWheel } from './timers';
@@ -23,9 +18,27 @@ import { normalizeAddress, parseRouterId, PrefixSet } from './transport';
 export type { PeerSessionConfig } from './peer';
 export { Peer } from './peer';
 
+/**
+ * A range of addresses whose connections we accept, each as a passive session with these
+ * settings (the session's own type: src/routing adapts the config file's dynamicNeighbors).
+ */
+export interface DynamicRange extends TransportSecurity {
+  readonly prefix: string;
+  readonly asn: number;
+  /** Sessions from this range at once; more get Cease / Connection Rejected. Default DEFAULT_MAX_PEERS. */
+  readonly maxPeers?: number;
+  readonly routeReflectorClient: boolean;
+  readonly holdTime: number;
+  readonly families: readonly Family[];
+  /** RFC 7911 capability we advertise to peers from this range. */
+  readonly addPath?: 'receive' | 'send' | 'both';
+  /** RFC 9687 send hold time, seconds. */
+  readonly sendHoldTime?: number;
+}
+
 export interface SpeakerOptions {
   asn: number; routerId: string; listen?: { address: string; port: number };
-  logger: Logger; metrics?: Metrics; dynamicNeighbors?: DynamicNeighborConfig[]; clock?: () => number;
+  logger: Logger; metrics?: Metrics; dynamicNeighbors?: readonly DynamicRange[]; clock?: () => number;
   /** One refusal log line per range (or for unknown sources) per this many ms; default 10 s. */
   refusalLogWindowMs?: number;
 }
@@ -41,10 +54,10 @@ const DYNAMIC_CONNECT_RETRY = 120;
 export class Speaker extends EventEmitter {
   readonly wheel: TimerWheel;
   private readonly byAddress = new Map<string, Peer>();
-  private readonly dynamic = new PrefixSet<DynamicNeighborConfig>();
+  private readonly dynamic = new PrefixSet<DynamicRange>();
   /** Live dynamic peers per range, for maxPeers; the range each came from. */
-  private readonly perRange = new Map<DynamicNeighborConfig, number>();
-  private readonly rangeOf = new WeakMap<Peer, DynamicNeighborConfig>();
+  private readonly perRange = new Map<DynamicRange, number>();
+  private readonly rangeOf = new WeakMap<Peer, DynamicRange>();
   private readonly refusals: RefusalLog;
   private readonly ctx: PeerContext;
   private server: net.Server | undefined;
@@ -182,11 +195,10 @@ export class Speaker extends EventEmitter {
     peer.accept(sock);
   }
 
-  private createDynamic(remote: string, d: DynamicNeighborConfig): Peer {
-    const families = d.families.map((n) => parseFamilyName(n)).filter((f): f is Family => f !== undefined);
+  private createDynamic(remote: string, d: DynamicRange): Peer {
     const peer = new Peer({
       address: remote, port: 179, asn: d.asn, passive: true, holdTime: d.holdTime,
-      connectRetryTime: DYNAMIC_CONNECT_RETRY, families, routeReflectorClient: d.routeReflectorClient, dynamic: true,
+      connectRetryTime: DYNAMIC_CONNECT_RETRY, families: [...d.families], routeReflectorClient: d.routeReflectorClient, dynamic: true,
       ...(d.addPath ? { addPath: d.addPath } : {}), // RFC 7911 capability; nodes connect dynamically
       ...(d.sendHoldTime !== undefined ? { sendHoldTime: d.sendHoldTime } : {}),
     }, this.ctx);

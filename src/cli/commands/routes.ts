@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { apiAddress, apiGet, CliError } from '../api-client';
 import { formatTable } from '../table';
 import { OUTPUT_HELP, outputFormat, printable, structured, type Output } from '../output';
-import type { RejectedEntry, RouteEntry } from '../../observability/http-api';
+import type { RejectedEntry, RouteEntry } from '../../observability';
 import { runCli } from '../run';
 
 function cell(v: unknown): string {

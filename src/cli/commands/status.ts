@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { apiAddress, apiGet } from '../api-client';
 import { formatTable, formatDuration } from '../table';
 import { OUTPUT_HELP, outputFormat, printable, structured } from '../output';
-import type { DaemonStatus } from '../../observability/http-api';
+import type { DaemonStatus } from '../../observability';
 import { runCli } from '../run';
 
 /** The table (`wide`: also how each session was made and RFC 4456 client or not). */

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { Writable } from 'node:stream';
+import { IPV4_UNICAST } from '../../../src/bgp/messages';
 import { PrefixSet, Speaker, type Peer } from '../../../src/bgp/fsm';
 import { RefusalLog } from '../../../src/bgp/fsm/refusals';
 import { createLogger, createMetrics } from '../../../src/observability';
@@ -70,8 +71,8 @@ test('dynamic ranges: longest match, maxPeers with Cease / Connection Rejected, 
     refusalLogWindowMs: 60_000,
     dynamicNeighbors: [
       // Listed wide first: a first-match lookup would put 127.0.6.x in the /8.
-      { prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 30, families: ['ipv4-unicast'], maxPeers: 2 },
-      { prefix: '127.0.6.0/24', asn: 65006, routeReflectorClient: false, holdTime: 30, families: ['ipv4-unicast'] },
+      { prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 30, families: [IPV4_UNICAST], maxPeers: 2 },
+      { prefix: '127.0.6.0/24', asn: 65006, routeReflectorClient: false, holdTime: 30, families: [IPV4_UNICAST] },
     ],
   });
   const held: net.Socket[] = [];

@@ -1,6 +1,9 @@
 // Shared fixtures for the FSM tests: events with payloads, sessions parked in each state,
 // and a compact text form of actions so expected lists read like the RFC's bullet lists.
-import { BgpError, CeaseSubcode, HeaderSubcode, OpenSubcode, UpdateSubcode } from '../../../src/bgp/messages';
+import {
+  BgpError, CeaseSubcode, DEFAULT_CONTEXT, HeaderSubcode, IPV4_UNICAST, OpenSubcode, UpdateSubcode, decodeUpdate, endOfRib,
+  type UpdateMessage,
+} from '../../../src/bgp/messages';
 import {
   createFsm, EVENT_NAMES, NO_TIMERS,
   type FsmAction, type FsmConfig, type FsmEvent, type FsmEventType, type FsmState, type StateName,
@@ -33,11 +36,14 @@ export function sampleEvent(type: FsmEventType): FsmEvent {
     case 'NotifMsgVerErr':
       return { type, code: 2, subcode: 1 };
     case 'UpdateMsg':
-      return { type, update: 'U' };
+      return { type, update: AN_UPDATE };
     default:
       return { type } as FsmEvent;
   }
 }
+
+/** A real (empty: End-of-RIB) UPDATE, for events that carry one through the FSM untouched. */
+export const AN_UPDATE: UpdateMessage = decodeUpdate(endOfRib(IPV4_UNICAST), DEFAULT_CONTEXT);
 
 export const ALL_EVENTS: readonly FsmEventType[] = EVENT_NAMES;
 

@@ -140,7 +140,7 @@ test('no localAddress: we connect from the specific listen address (the peer acc
 test('dynamic neighbors: a range key (TCP_MD5SIG_EXT) admits a peer with that key, never one with another', { skip: linuxOnly, timeout: 30_000 }, async () => {
   const a = new Speaker({
     asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger,
-    dynamicNeighbors: [{ prefix: '127.0.1.0/24', asn: ASN, routeReflectorClient: true, holdTime: 3, families: ['ipv4-unicast'], password: 'range-k3y' }],
+    dynamicNeighbors: [{ prefix: '127.0.1.0/24', asn: ASN, routeReflectorClient: true, holdTime: 3, families: [IPV4_UNICAST], password: 'range-k3y' }],
   });
   const good = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
   const bad = new Speaker({ asn: ASN, routerId: '10.0.0.3', logger: silentLogger });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   createFsm, notificationEvent, run, step, type FsmConfig, type FsmEvent, type FsmState,
 } from '../../../src/bgp/fsm';
-import { CONFIG, fmtAll, OPEN_ERR, parked } from './helpers';
+import { AN_UPDATE, CONFIG, fmtAll, OPEN_ERR, parked } from './helpers';
 
 /** Step through events at one time, collecting each step's actions. */
 function walk(s: FsmState, events: FsmEvent[], now = 0): { state: FsmState; steps: string[][] } {
@@ -27,7 +27,7 @@ test('happy path: Idle -> Connect -> OpenSent -> OpenConfirm -> Established, tim
     open(30),
     { type: 'KeepAliveMsg' },
     { type: 'KeepaliveTimer_Expires' },
-    { type: 'UpdateMsg', update: { nlri: ['10.0.0.0/24'] } },
+    { type: 'UpdateMsg', update: AN_UPDATE },
     { type: 'KeepAliveMsg' },
   ], 5000);
   assert.deepEqual(steps, [
@@ -47,10 +47,10 @@ test('happy path: Idle -> Connect -> OpenSent -> OpenConfirm -> Established, tim
 });
 
 test('processUpdate hands back the decoded UPDATE untouched', () => {
-  const u = { withdrawn: [], nlri: ['10.1.0.0/16'] };
+  const u = AN_UPDATE;
   const r = step(parked('Established'), { type: 'UpdateMsg', update: u }, 0);
   assert.equal(r.actions[0]!.type, 'processUpdate');
-  assert.equal((r.actions[0] as { update: unknown }).update, u);
+  assert.equal((r.actions[0] as { update: unknown }).update, u); // the same object
 });
 
 test('an Established session receiving KEEPALIVEs keeps the same state object (no allocation)', () => {

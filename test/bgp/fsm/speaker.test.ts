@@ -81,7 +81,7 @@ test('malformed OPENs get the RFC 4271 6.2 NOTIFICATION', async () => {
 test('unknown source refused; dynamic neighbor range accepted and removed when down', async () => {
   const a = new Speaker({
     asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger,
-    dynamicNeighbors: [{ prefix: '127.0.5.0/24', asn: 65000, routeReflectorClient: true, holdTime: 3, families: ['ipv4-unicast'] }],
+    dynamicNeighbors: [{ prefix: '127.0.5.0/24', asn: 65000, routeReflectorClient: true, holdTime: 3, families: [IPV4_UNICAST] }],
   });
   const b = new Speaker({ asn: 65000, routerId: '10.0.0.2', logger: silentLogger });
   try {
