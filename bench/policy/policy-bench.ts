@@ -7,16 +7,16 @@
 // fan-out also this process's CPU time (user + system: less swayed by other load on a shared
 // machine than wall time) and that CPU time per path sent (ns/path: ADD-PATH sends each).
 //   npm run bench -- policy      (env N=100000,1000000 TRIALS=3 ROWS=label-substring to change)
-import { EventEmitter } from 'node:events';
 import { IPV4_UNICAST, decodeUpdate, packAnnouncements, parsePrefix, type CodecContext, type Prefix, type UpdateMessage } from '../../src/bgp/messages';
 import { RoutingEngine, type SessionHandle, type SessionSettings } from '../../src/routing';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
+import { FakeSessionBase } from '../../test/helpers/sessions';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 const CTX_AP: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set([IPV4_UNICAST]) };
 
-class FakeSession extends EventEmitter implements SessionHandle {
+class FakeSession extends FakeSessionBase implements SessionHandle {
   bytes = 0;
   readonly negotiated: { families: number[]; fourOctetAs: boolean; tx: CodecContext };
   readonly config: SessionHandle['config'];
@@ -62,13 +62,13 @@ async function trial(row: Row, msgs: UpdateMessage[][], n: number): Promise<Resu
   const recv = new FakeSession('192.0.2.100', 100, row.recvTx);
   for (const s of srcs) {
     e.attach(s, row.src);
-    s.emit('established');
+    s.established();
   }
   e.attach(recv, row.recv);
-  recv.emit('established');
+  recv.established();
   await tick();
   const t0 = process.hrtime.bigint();
-  for (let k = 0; k < row.sources; k++) for (const u of msgs[k]!) srcs[k]!.emit('update', u);
+  for (let k = 0; k < row.sources; k++) for (const u of msgs[k]!) srcs[k]!.deliver(u);
   const t1 = process.hrtime.bigint();
   const c1 = process.cpuUsage();
   // Done when the Loc-RIB is complete and a few idle turns passed without more bytes.

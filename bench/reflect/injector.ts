@@ -10,6 +10,7 @@ import { endOfRib, packAnnouncements, type PathAttributes, type Prefix } from '.
 import { IPV4_UNICAST, type CodecContext } from '../../src/bgp/messages/types';
 import { Speaker } from '../../src/bgp/fsm';
 import { createLogger } from '../../src/observability';
+import { sessionEvents } from '../../test/helpers/sessions';
 
 /** First prefix 20.0.0.0/24; 1M /24s run to 35.255.255.0/24. */
 const BASE = 20 << 24;
@@ -48,8 +49,9 @@ async function main(): Promise<void> {
     address: m[1]!, port: Number(m[2]), localAddress: local, asn, passive: false, holdTime: 90,
     connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
   });
+  const events = sessionEvents(peer);
   let sending = false;
-  peer.on('established', () => {
+  events.on('established', () => {
     process.stdout.write(`ESTABLISHED ${Date.now()}\n`);
     const neg = peer.negotiated;
     if (!neg?.fourOctetAs) {
@@ -64,13 +66,13 @@ async function main(): Promise<void> {
       while (i < updates.length) {
         if (!peer.write(updates[i++]!)) return;
       }
-      peer.off('drain', pump);
+      events.off('drain', pump);
       process.stdout.write(`SENT ${Date.now()} ${bytes}\n`);
     };
-    peer.on('drain', pump);
+    events.on('drain', pump);
     pump();
   });
-  peer.on('down', (why: string) => process.stderr.write(`injector: session down: ${why}\n`));
+  events.on('down', (why: string) => process.stderr.write(`injector: session down: ${why}\n`));
   const stop = (): void => {
     setTimeout(() => process.exit(0), 3000).unref();
     void speaker.stop('bench over').then(() => process.exit(0));

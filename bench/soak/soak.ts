@@ -12,6 +12,7 @@ import { Speaker } from '../../src/bgp/fsm';
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { createLogger } from '../../src/observability';
 import { cpuSeconds, freePort, peakRssMiB, sleep, spawnLogged, stopChild, waitFor } from '../reflect/proc';
+import { sessionEvents } from '../../test/helpers/sessions';
 
 const seconds = Number(process.argv[2] ?? 60);
 const sessions = Number(process.argv[3] ?? 200);
@@ -64,8 +65,8 @@ async function main(): Promise<void> {
         address: '127.0.0.1', port: bgpPort, localAddress: clientAddress(i), asn: 65000, passive: false,
         holdTime: HOLD, connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
       });
-      peer.on('established', () => { up++; });
-      peer.on('down', (why: string) => {
+      sessionEvents(peer).on('established', () => { up++; });
+      sessionEvents(peer).on('down', (why: string) => {
         up--;
         if (!tearingDown) downs.push(`${new Date().toISOString()} ${clientAddress(i)} ${soakStarted ? 'DURING SOAK' : 'during setup'}: ${why}`);
       });

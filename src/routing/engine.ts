@@ -15,9 +15,12 @@ import { UpdateGroups } from './update-groups';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
 import { PolicyBook, type PolicyDefs, type SessionSettings } from './policies';
 import { locRibRoutes, rejectedRoutes } from './routes-view';
-import { GracefulRestart, REAL_TIMERS, type EngineTimers, type SessionEnd } from './graceful-restart';
+import type { SessionEnd } from '../bgp/fsm';
+import { GracefulRestart, REAL_TIMERS, type EngineTimers } from './graceful-restart';
 import { brokenFamilies, disableFamily } from './afi-safi-disable';
-import { failSession, guardedPump, listen, policyOf, prefixCounts, pump, type Attached, type FamilyDeps, type SessionHandle } from './sessions';
+import {
+  failSession, guardedPump, GuardedConsumer, policyOf, prefixCounts, pump, type Attached, type FamilyDeps, type SessionHandle,
+} from './sessions';
 
 export type { SessionHandle } from './sessions';
 export { brokenFamilies } from './afi-safi-disable';
@@ -127,21 +130,26 @@ export class RoutingEngine {
       'path attributes too large for one UPDATE (RFC 4271 4.3): route withdrawn from the receivers instead; logged once per attribute set');
   }
 
-  /** Follows a session for its whole life: established, updates, refresh, drain, down. */
+  /**
+   * Follows a session for its whole life: the engine becomes its SessionConsumer (guarded: a
+   * bug on one session's input resets that session only) for established, updates, refresh,
+   * drain and down.
+   */
   attach(session: SessionHandle, settings: SessionSettings = {}): void {
     for (const name of [settings.importPolicy, settings.exportPolicy]) {
       if (name !== undefined && !this.policyBook.has(name)) throw new RangeError(`policy ${JSON.stringify(name)} is not defined`);
     }
-    const a: Attached = { session, families: [], blocked: false, listeners: [], settings };
-    const on = (ev: string, fn: (...args: any[]) => void) => listen(this.opts.logger, a, ev, fn);
-    on('established', () => this.up(a));
-    on('update', (u: UpdateMessage) => this.update(a, u));
-    on('routeRefresh', (m: { afi: number; safi: number; subtype?: number }) => this.refresh(a, m.afi, m.safi, m.subtype ?? 0));
-    on('drain', () => {
-      a.blocked = false;
-      pump(this.deps, a);
-    });
-    on('down', (_reason?: string, end?: SessionEnd) => this.down(a, end ?? { notification: false }));
+    const a: Attached = { session, families: [], blocked: false, settings };
+    session.setConsumer(new GuardedConsumer(this.opts.logger, session, {
+      established: () => this.up(a),
+      update: (u) => this.update(a, u),
+      routeRefresh: (m) => this.refresh(a, m.afi, m.safi, m.subtype),
+      drained: () => {
+        a.blocked = false;
+        pump(this.deps, a);
+      },
+      down: (_reason, end) => this.down(a, end),
+    }));
     this.sessions.add(a);
   }
 
@@ -159,7 +167,7 @@ export class RoutingEngine {
         this.byIndex.delete(info.index);
         a.info = undefined;
       } else this.down(a, { notification: true }, true);
-      for (const [ev, fn] of a.listeners) session.off(ev, fn);
+      session.setConsumer(undefined);
       this.sessions.delete(a);
     }
   }

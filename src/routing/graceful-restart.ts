@@ -12,6 +12,7 @@
 //                               stale-path timer
 //   BoRR / EoRR              -> mark stale under the stale-path timer / drop stale
 import { family, type Family, type GracefulRestartCapability } from '../bgp/messages';
+import type { SessionEnd } from '../bgp/fsm';
 
 /** What the helper needs of a timer facility (setTimeout/clearTimeout by default). */
 export interface EngineTimers {
@@ -69,11 +70,6 @@ interface PeerState {
   readonly stale: Map<Family, StaleFamily>;
 }
 
-/** How a session ended, as the shell reports it. */
-export interface SessionEnd {
-  /** A NOTIFICATION was sent or received as the session closed. */
-  readonly notification: boolean;
-}
 
 export class GracefulRestart {
   private readonly peers = new Map<number, PeerState>();

@@ -1,8 +1,9 @@
-// Per-session bookkeeping of the engine: what it needs of a session, what it keeps per attached session, the guarded event listeners, the pull-and-write loop to its socket and the per-peer counters (received/accepted/advertised) and status; apart from engine.ts so the routing glue (RIB, decisions, groups) stays readable.
-import type { EventEmitter } from 'node:events';
+// Per-session bookkeeping of the engine: what it needs of a session, what it keeps per attached session, the guard around the engine's SessionConsumer, the pull-and-write loop to its socket and the per-peer counters (received/accepted/advertised) and status; apart from engine.ts so the routing glue (RIB, decisions, groups) stays readable.
 import {
   BgpError, CeaseSubcode, familyName, familyAfi, familySafi, encodeRouteRefresh, RouteRefreshSubtype, type CodecContext, type Family, type GracefulRestartCapability,
+  type RouteRefreshMessage, type UpdateMessage,
 } from '../bgp/messages';
+import type { PrefixCounts, SessionConsumer, SessionEnd } from '../bgp/fsm';
 import type { PeerInfo, Rib } from '../rib';
 import type { Logger } from '../observability';
 import { policyStatus, type SessionSettings } from './policies';
@@ -19,7 +20,7 @@ export interface FamilyDeps {
 }
 
 /** What the engine needs of a session (src/bgp/fsm Peer satisfies it). */
-export interface SessionHandle extends EventEmitter {
+export interface SessionHandle {
   readonly config: {
     address: string; asn: number; routeReflectorClient: boolean; maxPrefixes?: number; localAddress?: string;
     /** A dynamic neighbor: its session object goes when idle (its stale paths need not). */
@@ -33,8 +34,10 @@ export interface SessionHandle extends EventEmitter {
   readonly remoteBgpId: number | undefined;
   /** Our address on the established connection (Peer.sessionLocalAddress). Optional. */
   readonly sessionLocalAddress?: string | undefined;
+  /** Where the session delivers what it receives (attach sets the engine's, detach clears it). */
+  setConsumer(consumer: SessionConsumer | undefined): void;
   write(buf: Uint8Array): boolean;
-  setPrefixCounts(c: { received: number; accepted: number; advertised: number }): void;
+  setPrefixCounts(c: PrefixCounts): void;
   /** Ends the session with a NOTIFICATION (e.g. RFC 4486 max-prefix). Optional. */
   fail?(err: BgpError): void;
   /** Resets the session over a bug of ours, saying so in its lastError. Optional. */
@@ -47,7 +50,6 @@ export interface Attached {
   info?: PeerInfo;
   families: Family[];
   blocked: boolean;
-  readonly listeners: Array<[string, (...a: any[]) => void]>;
   /** Import/export policy, ADD-PATH send mode and max-prefix given to attach(). */
   readonly settings: SessionSettings;
   /** The session is Established (info may outlive it: RFC 4724 stale paths). */
@@ -116,22 +118,57 @@ export function failSession(logger: Logger, session: SessionHandle, e: unknown):
 }
 
 /**
- * Subscribes to one event of an attached session (undone by detach through a.listeners).
- * A bug of ours on one peer's input must not take the daemon down: log it and reset
- * that session (NOTIFICATION Cease / Out of Resources, RFC 4486), the others carry on.
+ * The engine's SessionConsumer for one session, guarded: a bug of ours on one peer's input must
+ * not take the daemon down. It is logged with the peer and resets that session (NOTIFICATION
+ * Cease / Out of Resources, RFC 4486); the others carry on.
  */
-export function listen(logger: Logger, a: Attached, ev: string, fn: (...args: any[]) => void): void {
-  const session = a.session;
-  const guarded = (...args: any[]) => {
+export class GuardedConsumer implements SessionConsumer {
+  constructor(private readonly logger: Logger, private readonly session: SessionHandle, private readonly inner: SessionConsumer) {}
+
+  established(): void {
     try {
-      fn(...args);
+      this.inner.established();
     } catch (e) {
-      logger.error({ peer: session.config.address, event: ev, err: (e as Error).stack ?? String(e) }, 'internal error handling a session event');
-      failSession(logger, session, e);
+      this.failed('established', e);
     }
-  };
-  session.on(ev, guarded);
-  a.listeners.push([ev, guarded]);
+  }
+
+  update(update: UpdateMessage): void {
+    try {
+      this.inner.update(update);
+    } catch (e) {
+      this.failed('update', e);
+    }
+  }
+
+  routeRefresh(message: RouteRefreshMessage): void {
+    try {
+      this.inner.routeRefresh(message);
+    } catch (e) {
+      this.failed('routeRefresh', e);
+    }
+  }
+
+  drained(): void {
+    try {
+      this.inner.drained();
+    } catch (e) {
+      this.failed('drained', e);
+    }
+  }
+
+  down(reason: string, end: SessionEnd): void {
+    try {
+      this.inner.down(reason, end);
+    } catch (e) {
+      this.failed('down', e);
+    }
+  }
+
+  private failed(event: keyof SessionConsumer, e: unknown): void {
+    this.logger.error({ peer: this.session.config.address, event, err: (e as Error).stack ?? String(e) }, 'internal error handling a session event');
+    failSession(this.logger, this.session, e);
+  }
 }
 
 /** UPDATE buffers pulled per session per turn. */

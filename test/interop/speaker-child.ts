@@ -8,6 +8,7 @@ import * as readline from 'node:readline';
 import { Speaker, type PeerSessionConfig, type SpeakerOptions } from '../../src/bgp/fsm';
 import { updateToJson, type UpdateMessage } from '../../src/bgp/messages';
 import { createLogger } from '../../src/observability/logger';
+import { sessionEvents } from '../helpers/sessions';
 
 interface ChildConfig {
   speaker: Omit<SpeakerOptions, 'logger'>;
@@ -25,8 +26,8 @@ async function main(): Promise<void> {
   for (const p of cfg.peers) {
     const peer = sp.addPeer(p);
     peer.on('stateChange', (from: string, to: string) => out({ ev: 'state', peer: p.address, from, to }));
-    peer.on('down', (reason: string) => out({ ev: 'down', peer: p.address, reason }));
-    peer.on('update', (m: UpdateMessage) => out({ ev: 'update', peer: p.address, update: updateToJson(m) }));
+    sessionEvents(peer).on('down', (reason: string) => out({ ev: 'down', peer: p.address, reason }));
+    sessionEvents(peer).on('update', (m: UpdateMessage) => out({ ev: 'update', peer: p.address, update: updateToJson(m) }));
   }
   out({ ev: 'ready', port: sp.listenPort });
   const rl = readline.createInterface({ input: process.stdin });

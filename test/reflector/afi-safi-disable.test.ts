@@ -15,6 +15,7 @@ import { silentLogger } from '../../src/observability';
 import { EmbeddedDatastore } from '../../src/datastore';
 import { apiGet } from '../../src/cli/api-client';
 import { waitFor as waitUntil } from '../helpers/netns';
+import { sessionEvents } from '../helpers/sessions';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 10000): Promise<T> {
   return waitUntil(what, async () => (await probe()) || undefined, ms, 25) as Promise<T>;
@@ -29,7 +30,7 @@ function client(addr: string, rrPort: number): { speaker: Speaker; peer: Peer; g
     connectRetryTime: 1, families: [IPV4_UNICAST, IPV6_UNICAST], routeReflectorClient: false,
   });
   const got: Json[] = [];
-  peer.on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
+  sessionEvents(peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
   return { speaker, peer, got };
 }
 

@@ -16,6 +16,7 @@ import { silentLogger } from '../../src/observability';
 import { EmbeddedDatastore, putResource } from '../../src/datastore';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { apiGet } from '../../src/cli/api-client';
+import { sessionEvents } from '../helpers/sessions';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
@@ -42,7 +43,7 @@ async function client(addr: string, rrPort: number, addPath?: 'receive'): Promis
     connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false, ...(addPath ? { addPath } : {}),
   });
   const got: Array<Record<string, unknown>> = [];
-  peer.on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
+  sessionEvents(peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
   return { speaker, peer, got };
 }
 

@@ -13,6 +13,7 @@ import { skipReason } from '../helpers/env';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { startEtcd } from '../helpers/etcd';
 import { apiGet } from '../../src/cli/api-client';
+import { sessionEvents } from '../helpers/sessions';
 
 /** netns.ts's waitFor, taking boolean probes too (false: not yet). */
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
@@ -48,8 +49,8 @@ async function scenario(store: Datastore): Promise<void> {
     const pa = a.peer();
     const pb = b.peer();
     const got: Array<Record<string, unknown>> = [];
-    pb.on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
-    pb.on('down', (why: string) => downs.push(why));
+    sessionEvents(pb).on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
+    sessionEvents(pb).on('down', (why: string) => downs.push(why));
     await waitFor('both clients Established', () => pa.state === 'Established' && pb.state === 'Established');
 
     const st = (await apiGet({ host: '127.0.0.1', port: rr.api!.port }, '/status')) as { sessions: Array<{ peer: string; state: string }> };

@@ -14,6 +14,7 @@ import { validateConfig } from '../../src/config';
 import { createLogger, silentLogger, type Logger } from '../../src/observability';
 import { EmbeddedDatastore, putResource, type Datastore } from '../../src/datastore';
 import { waitFor as waitUntil } from '../helpers/netns';
+import { sessionEvents } from '../helpers/sessions';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 25) as Promise<T>;
@@ -192,7 +193,7 @@ test('an exception in a socket callback resets that session only, with lastError
     });
     const downs: string[] = [];
     clients.push(await client('127.0.0.81', rr.speaker.listenPort!));
-    clients[0]!.peer.on('down', (why: string) => downs.push(why));
+    sessionEvents(clients[0]!.peer).on('down', (why: string) => downs.push(why));
     clients.push(await client('127.0.0.82', rr.speaker.listenPort!));
     await waitFor('the victim reset', () => !armed && downs.length > 0);
     assert.match(downs[0]!, /Cease \/ Out of Resources/, 'the client is told with a Cease');

@@ -12,6 +12,7 @@ import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
 import { EmbeddedDatastore } from '../../src/datastore';
 import { waitFor as waitUntil } from '../helpers/netns';
+import { sessionEvents } from '../helpers/sessions';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
@@ -27,7 +28,7 @@ async function client(addr: string, rrAddr: string, rrPort: number): Promise<Cli
     connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
   });
   const got: Array<Record<string, unknown>> = [];
-  peer.on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
+  sessionEvents(peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
   return { speaker, peer, got };
 }
 

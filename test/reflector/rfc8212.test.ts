@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/observability';
 import { EmbeddedDatastore } from '../../src/datastore';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { apiGet } from '../../src/cli/api-client';
+import { sessionEvents } from '../helpers/sessions';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
@@ -22,7 +23,7 @@ async function client(addr: string, asn: number, rrPort: number) {
     connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
   });
   const nlri = new Set<string>();
-  peer.on('update', (u: UpdateMessage) => {
+  sessionEvents(peer).on('update', (u: UpdateMessage) => {
     const j = updateToJson(u) as { nlri?: string[]; withdrawn?: string[] };
     for (const w of j.withdrawn ?? []) nlri.delete(w);
     for (const n of j.nlri ?? []) nlri.add(n);

@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/observability';
 import { EmbeddedDatastore } from '../../src/datastore';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { REPO_ROOT } from '../helpers/env';
+import { sessionEvents } from '../helpers/sessions';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
@@ -46,11 +47,11 @@ test('vroute refresh: in sends the peer a ROUTE-REFRESH, --out re-sends our rout
         holdTime: 9, connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false });
       const ev: string[] = [];
       events.set(addr, ev);
-      p.on('update', (u: UpdateMessage) => {
+      sessionEvents(p).on('update', (u: UpdateMessage) => {
         const j = updateToJson(u) as { nlri?: string[]; endOfRib?: unknown };
         ev.push(j.nlri ? `+${j.nlri.join(',+')}` : j.endOfRib ? 'EoR' : 'update');
       });
-      p.on('routeRefresh', (m: { afi: number; safi: number; subtype: number }) => ev.push(`RR${m.subtype} ${m.afi}/${m.safi}`));
+      sessionEvents(p).on('routeRefresh', (m: { afi: number; safi: number; subtype: number }) => ev.push(`RR${m.subtype} ${m.afi}/${m.safi}`));
       return p;
     };
     const a = await client('127.0.0.2');

@@ -14,6 +14,7 @@ import { createLogger, silentLogger } from '../../src/observability';
 import { EmbeddedDatastore } from '../../src/datastore';
 import { apiGet } from '../../src/cli/api-client';
 import { waitFor as waitUntil } from '../helpers/netns';
+import { sessionEvents } from '../helpers/sessions';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 25) as Promise<T>;
@@ -42,7 +43,7 @@ test('attributes too large for one UPDATE after reflection: the prefix is withdr
   const b = await client('127.0.0.3', rr.speaker.listenPort!);
   try {
     const got: Array<Record<string, unknown>> = [];
-    b.peer.on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
+    sessionEvents(b.peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
     await waitFor('both Established', () => a.peer.state === 'Established' && b.peer.state === 'Established');
     const ctx = a.peer.negotiated!.tx;
     const limit = ctx.extendedMessage ? 65535 : 4096;

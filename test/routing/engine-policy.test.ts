@@ -3,7 +3,6 @@
 // send modes where the session negotiated them (RFC 7911), max-prefix (RFC 4486).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import {
   IPV4_UNICAST, IPV6_UNICAST, decodeUpdate, packAnnouncements, parseIpv6, parsePrefix, updateToJson, type CodecContext,
   type UpdateMessage, BgpError,
@@ -11,11 +10,12 @@ import {
 import { RoutingEngine, type SessionHandle, type SessionSettings, type PolicyDefs } from '../../src/routing';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
+import { FakeSessionBase } from '../helpers/sessions';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 const CTX_AP: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set([IPV4_UNICAST]) };
 
-class FakeSession extends EventEmitter implements SessionHandle {
+class FakeSession extends FakeSessionBase implements SessionHandle {
   readonly written: Uint8Array[] = [];
   readonly failed: BgpError[] = [];
   counts = { received: 0, accepted: 0, advertised: 0 };
@@ -50,7 +50,7 @@ class FakeSession extends EventEmitter implements SessionHandle {
   announce(prefixes: string[], attrs: Record<string, unknown>): void {
     const ps = prefixes.map((p) => parsePrefix(p)!);
     const full = { origin: 0, asPath: [], localPref: 100, ...attrs } as Parameters<typeof packAnnouncements>[0];
-    for (const m of packAnnouncements(full, IPV4_UNICAST, ps, CTX)) this.emit('update', decodeUpdate(m, CTX) as UpdateMessage);
+    for (const m of packAnnouncements(full, IPV4_UNICAST, ps, CTX)) this.deliver(decodeUpdate(m, CTX) as UpdateMessage);
   }
 }
 
@@ -84,7 +84,7 @@ function engine(): RoutingEngine {
 
 function up(e: RoutingEngine, s: FakeSession, settings?: SessionSettings): FakeSession {
   e.attach(s, settings);
-  s.emit('established');
+  s.established();
   return s;
 }
 
@@ -185,7 +185,7 @@ test('eBGP import policy runs after the receive rules: a LOCAL_PREF it sets surv
   await settle();
   const ps = ['10.233.9.0/26', '10.7.0.0/24'].map((p) => parsePrefix(p)!);
   for (const m of packAnnouncements({ origin: 0, asPath: [{ type: 2, asns: [64512] }], nextHop: '192.0.2.254', localPref: 999 } as never,
-    IPV4_UNICAST, ps, CTX)) tor.emit('update', decodeUpdate(m, CTX) as UpdateMessage);
+    IPV4_UNICAST, ps, CTX)) tor.deliver(decodeUpdate(m, CTX) as UpdateMessage);
   await settle();
   const got = new Map(b.announced());
   assert.equal(got.get('10.233.9.0/26')!.localPref, 300, 'set by the policy');
@@ -209,7 +209,7 @@ test('IPv6: import policy with the IPv6 half of a prefix list, ADD-PATH all with
     const attrs = { origin: 0, asPath: [], localPref: 100, mpReach: { afi: 2, safi: 1, nextHop: parseIpv6(hop)!,
       nlri: { afi: 2, safi: 1, addPath: false, bytes: new Uint8Array(0), count: 0 } } };
     for (const m of packAnnouncements(attrs as never, IPV6_UNICAST, prefixes.map((p) => parsePrefix(p)!), CTX6)) {
-      s.emit('update', decodeUpdate(m, CTX6) as UpdateMessage);
+      s.deliver(decodeUpdate(m, CTX6) as UpdateMessage);
     }
   };
   // 2001:db8:1::/48 is in the `pods` list's IPv6 entry (ge 48): tagged; 2001:db8:100::/40 is not (shorter than ge 48).

@@ -1,16 +1,17 @@
 // The routing engine with fake sessions: UPDATEs in, reflected UPDATEs out (RFC 4456 6, 8).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import {
   IPV4_UNICAST, decodeUpdate, packAnnouncements, packWithdrawals, parsePrefix, updateToJson, type CodecContext,
+  type UpdateMessage,
 } from '../../src/bgp/messages';
 import { RoutingEngine, type SessionHandle } from '../../src/routing';
 import { silentLogger } from '../../src/observability';
+import { FakeSessionBase } from '../helpers/sessions';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
-class FakeSession extends EventEmitter implements SessionHandle {
+class FakeSession extends FakeSessionBase implements SessionHandle {
   readonly written: Uint8Array[] = [];
   counts = { received: 0, accepted: 0, advertised: 0 };
   negotiated = { families: [IPV4_UNICAST], fourOctetAs: true, tx: CTX };
@@ -44,13 +45,13 @@ test('a route from one client reaches the other with ORIGINATOR_ID and CLUSTER_L
   const b = client('192.0.2.3', 0xc0000203);
   engine.attach(a);
   engine.attach(b);
-  a.emit('established');
-  b.emit('established');
+  a.established();
+  b.established();
   await settle();
   const before = b.written.length;
   const attrs = { origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100 };
   const prefixes = ['10.1.0.0/24', '10.1.1.0/24'].map((p) => parsePrefix(p)!);
-  for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes, CTX)) a.emit('update', decodeUpdate(m, CTX));
+  for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes, CTX)) a.deliver(decodeUpdate(m, CTX));
   await settle();
   const got = b.updates().slice(before).filter((u) => u.nlri);
   assert.equal(got.length, 1);
@@ -66,13 +67,13 @@ test('a route from one client reaches the other with ORIGINATOR_ID and CLUSTER_L
   assert.deepEqual(engine.routes('ipv4-unicast').map((r) => r.prefix).sort(), ['10.1.0.0/24', '10.1.1.0/24']);
   assert.throws(() => engine.routes('ipv9'), RangeError);
 
-  for (const m of packWithdrawals(IPV4_UNICAST, [prefixes[0]!], CTX)) a.emit('update', decodeUpdate(m, CTX));
+  for (const m of packWithdrawals(IPV4_UNICAST, [prefixes[0]!], CTX)) a.deliver(decodeUpdate(m, CTX));
   await settle();
   const w = b.updates().filter((u) => u.withdrawn);
   assert.deepEqual(w.at(-1)!.withdrawn, ['10.1.0.0/24']);
 
   // Session down: its remaining path goes too.
-  a.emit('down', 'test');
+  a.ended('test');
   await settle();
   assert.deepEqual(b.updates().filter((u) => u.withdrawn).at(-1)!.withdrawn, ['10.1.1.0/24']);
   assert.equal(engine.routes('ipv4-unicast').length, 0);
@@ -83,9 +84,9 @@ test('a route carrying our own cluster ID is dropped (RFC 4456 8)', async () => 
   const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.9', logger: silentLogger, families: [IPV4_UNICAST] });
   const a = client('192.0.2.2', 2);
   engine.attach(a);
-  a.emit('established');
+  a.established();
   const attrs = { origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100, clusterList: ['10.0.0.9'], originatorId: '192.0.2.7' };
-  for (const m of packAnnouncements(attrs, IPV4_UNICAST, [parsePrefix('10.9.0.0/16')!], CTX)) a.emit('update', decodeUpdate(m, CTX));
+  for (const m of packAnnouncements(attrs, IPV4_UNICAST, [parsePrefix('10.9.0.0/16')!], CTX)) a.deliver(decodeUpdate(m, CTX));
   await settle();
   assert.equal(engine.routes('ipv4-unicast').length, 0);
   engine.close();
@@ -97,8 +98,8 @@ test('a session whose socket pushes back gets the rest after drain', async () =>
   const slow = new FakeSession({ address: '192.0.2.3', asn: 65000, routeReflectorClient: true }, 3, 1);
   engine.attach(a);
   engine.attach(slow);
-  a.emit('established');
-  slow.emit('established');
+  a.established();
+  slow.established();
   await settle();
   const prefixes: ReturnType<typeof parsePrefix>[] = [];
   for (let i = 0; i < 5000; i++) prefixes.push(parsePrefix(`10.${i >> 8}.${i & 255}.0/24`));
@@ -106,7 +107,7 @@ test('a session whose socket pushes back gets the rest after drain', async () =>
   for (let k = 0; k < 100; k++) {
     const part = prefixes.slice(k * 50, (k + 1) * 50).map((p) => p!);
     for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100 + k }, IPV4_UNICAST, part, CTX)) {
-      a.emit('update', decodeUpdate(m, CTX));
+      a.deliver(decodeUpdate(m, CTX));
     }
   }
   await settle();
@@ -114,7 +115,7 @@ test('a session whose socket pushes back gets the rest after drain', async () =>
   assert.ok(stalled <= 70, `a blocked session is not written to without bound (${stalled})`);
   let n = 0;
   for (let i = 0; i < 200 && slow.updates().reduce((s, u) => s + ((u.nlri as string[] | undefined)?.length ?? 0), 0) < 5000; i++) {
-    slow.emit('drain');
+    slow.drained();
     await settle();
     n++;
   }
@@ -130,9 +131,9 @@ test('an internal error on one session resets that session only (Cease / Out of 
   const failed: Array<{ code: number; subcode: number }> = [];
   (a as unknown as { fail: (e: { code: number; subcode: number }) => void }).fail = (e) => failed.push({ code: e.code, subcode: e.subcode });
   engine.attach(a);
-  a.emit('established');
+  a.established();
   // Not an UpdateMessage at all: the engine throws inside, the guard catches it.
-  assert.doesNotThrow(() => a.emit('update', { bogus: true }));
+  assert.doesNotThrow(() => a.deliver({ bogus: true } as unknown as UpdateMessage));
   assert.deepEqual(failed, [{ code: 6, subcode: 8 }]);
   engine.close();
 });

@@ -1,7 +1,6 @@
 // Fakes for the graceful restart tests: a manual clock, sessions driven by hand, and the
 // converged two-client setup they start from (no wall-clock waits, no sockets).
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import {
   CapabilityCode, IPV4_UNICAST, decodeUpdate, decodeRouteRefresh, endOfRib, packAnnouncements,
   parsePrefix, updateToJson, encodeRouteRefresh, decodeMessage, type CodecContext, type GracefulRestartCapability,
@@ -9,6 +8,7 @@ import {
 import { RoutingEngine, type SessionHandle } from '../../src/routing';
 import type { EngineTimers } from '../../src/routing/graceful-restart';
 import { silentLogger } from '../../src/observability';
+import { FakeSessionBase } from '../helpers/sessions';
 
 export const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
@@ -51,7 +51,7 @@ export function grCap(restartTime: number, fBit = true): GracefulRestartCapabili
 
 type Neg = NonNullable<SessionHandle['negotiated']>;
 
-export class FakeSession extends EventEmitter implements SessionHandle {
+export class FakeSession extends FakeSessionBase implements SessionHandle {
   written: Uint8Array[] = [];
   counts = { received: 0, accepted: 0, advertised: 0 };
   negotiated: Neg | undefined;
@@ -60,23 +60,23 @@ export class FakeSession extends EventEmitter implements SessionHandle {
   }
   up(extra: Partial<Neg> = {}): void {
     this.negotiated = { families: [IPV4_UNICAST], fourOctetAs: true, tx: CTX, ...extra };
-    this.emit('established');
+    this.established();
   }
   down(notification: boolean): void {
     this.negotiated = undefined;
-    this.emit('down', 'test', { notification });
+    this.ended('test', { notification });
   }
   announce(prefixes: string[], nextHop: string): void {
     const ps = prefixes.map((p) => parsePrefix(p)!);
     for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop, localPref: 100 }, IPV4_UNICAST, ps, CTX)) {
-      this.emit('update', decodeUpdate(m, CTX));
+      this.deliver(decodeUpdate(m, CTX));
     }
   }
   eor(): void {
-    this.emit('update', decodeUpdate(endOfRib(IPV4_UNICAST), CTX));
+    this.deliver(decodeUpdate(endOfRib(IPV4_UNICAST), CTX));
   }
   refresh(subtype: number): void {
-    this.emit('routeRefresh', decodeRouteRefresh(encodeRouteRefresh({ afi: 1, safi: 1, subtype })));
+    this.routeRefresh(decodeRouteRefresh(encodeRouteRefresh({ afi: 1, safi: 1, subtype })));
   }
   write(buf: Uint8Array): boolean {
     this.written.push(buf);

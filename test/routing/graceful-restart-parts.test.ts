@@ -12,6 +12,7 @@ import { RoutingEngine } from '../../src/routing';
 import { GracefulRestart, type StaleSink } from '../../src/routing/graceful-restart';
 import { silentLogger } from '../../src/observability';
 import { CTX, FakeTimers, P, grCap, settle, stale } from './gr-fakes';
+import { alsoObserve } from '../helpers/sessions';
 
 test('GracefulRestart alone: family dropped from the new session, BoRR over restart-stale, restart time 0, a throwing sink', () => {
   const timers = new FakeTimers();
@@ -111,9 +112,9 @@ test('over sockets: a new connection from a GR peer replaces its Established one
     await sp.start();
     const peer = sp.addPeer({ address: '127.0.0.2', port: 179, asn: 65000, passive: true, holdTime: 30,
       connectRetryTime: 2, families: [IPV4_UNICAST], routeReflectorClient: true });
-    engine.attach(peer);
     const downs: unknown[] = [];
-    peer.on('down', (_reason: string, end: unknown) => downs.push(end));
+    alsoObserve(peer, { down: (_reason, end) => downs.push(end) });
+    engine.attach(peer);
 
     const c1 = await RawPeer.connect(sp.listenPort!, '127.0.0.2');
     socks.push(c1);

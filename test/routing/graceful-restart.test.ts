@@ -2,6 +2,7 @@
 // routing engine, with fake sessions and a fake clock: no wall-clock waits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { decodeRouteRefresh, encodeRouteRefresh } from '../../src/bgp/messages';
 import { FakeSession, P, converged, grCap, settle, setup, stale } from './gr-fakes';
 
 test('TCP loss with GR: paths kept as stale and still advertised; restart timer expiry withdraws them', async () => {
@@ -182,7 +183,7 @@ test('answering a ROUTE-REFRESH: BoRR, the table, EoRR with enhanced refresh; th
   // A subtype RFC 7313 does not define, and a family not negotiated: ignored.
   c.take(); // (a's new session replaced its old one: its paths were withdrawn)
   c.refresh(7);
-  c.emit('routeRefresh', { afi: 2, safi: 1, subtype: 0 });
+  c.routeRefresh(decodeRouteRefresh(encodeRouteRefresh({ afi: 2, safi: 1, subtype: 0 })));
   await settle();
   assert.deepEqual(c.take(), []);
   engine.close();

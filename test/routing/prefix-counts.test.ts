@@ -4,16 +4,16 @@
 // reason; and the Prometheus gauges (prefixes received/advertised, Loc-RIB size) are set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import {
   IPV4_UNICAST, decodeUpdate, packAnnouncements, packWithdrawals, parsePrefix, type CodecContext,
 } from '../../src/bgp/messages';
 import { RoutingEngine, type SessionHandle } from '../../src/routing';
 import { createMetrics, silentLogger } from '../../src/observability';
+import { FakeSessionBase } from '../helpers/sessions';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
-class FakeSession extends EventEmitter implements SessionHandle {
+class FakeSession extends FakeSessionBase implements SessionHandle {
   written = 0;
   counts = { received: 0, accepted: 0, advertised: 0 };
   negotiated = { families: [IPV4_UNICAST], fourOctetAs: true, tx: CTX };
@@ -35,7 +35,7 @@ async function settle(): Promise<void> {
 
 function announce(s: FakeSession, nextHop: string, prefixes: string[], extra: Record<string, unknown> = {}): void {
   const attrs = { origin: 0, asPath: [], nextHop, localPref: 100, ...extra };
-  for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes.map((p) => parsePrefix(p)!), CTX)) s.emit('update', decodeUpdate(m, CTX));
+  for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes.map((p) => parsePrefix(p)!), CTX)) s.deliver(decodeUpdate(m, CTX));
 }
 
 test('received / accepted / advertised per session; refused paths listed with the reason; gauges set', async () => {
@@ -44,8 +44,8 @@ test('received / accepted / advertised per session; refused paths listed with th
   const b = new FakeSession({ address: '192.0.2.3', asn: 65000, routeReflectorClient: true }, 0xc0000203);
   engine.attach(a);
   engine.attach(b);
-  a.emit('established');
-  b.emit('established');
+  a.established();
+  b.established();
   await settle();
 
   // a: two good routes, three with a loopback next hop (RFC 7606 treat-as-withdraw), one
@@ -79,7 +79,7 @@ test('received / accepted / advertised per session; refused paths listed with th
   assert.match(text, /vroute_rib_loc_rib_prefixes\{family="ipv4-unicast"\} 3\n/);
 
   // The peer withdraws a refused path, and sends another one again with a usable next hop.
-  for (const m of packWithdrawals(IPV4_UNICAST, [parsePrefix('10.2.1.0/24')!], CTX)) a.emit('update', decodeUpdate(m, CTX));
+  for (const m of packWithdrawals(IPV4_UNICAST, [parsePrefix('10.2.1.0/24')!], CTX)) a.deliver(decodeUpdate(m, CTX));
   announce(a, '198.51.100.2', ['10.2.2.0/24']);
   await settle();
   assert.deepEqual(a.counts, { received: 5, accepted: 3, advertised: 1 });
@@ -87,7 +87,7 @@ test('received / accepted / advertised per session; refused paths listed with th
   assert.deepEqual((engine.rejected('ipv4-unicast') as Array<{ prefix: string }>).map((r) => r.prefix).sort(), ['10.2.3.0/24', '10.3.0.0/24']);
 
   // a goes away: its series go from /metrics, its refused paths from the list.
-  a.emit('down', 'test');
+  a.ended('test');
   await settle();
   text = await metrics.registry.metrics();
   assert.doesNotMatch(text, /peer="192\.0\.2\.2"/);
@@ -104,7 +104,7 @@ test('a path refused by an import policy counts as received, not accepted, with 
   });
   const a = new FakeSession({ address: '192.0.2.2', asn: 65000, routeReflectorClient: true }, 0xc0000202);
   engine.attach(a, { importPolicy: 'deny_all' });
-  a.emit('established');
+  a.established();
   await settle();
   announce(a, '198.51.100.2', ['10.1.0.0/24', '10.1.1.0/24']);
   await settle();

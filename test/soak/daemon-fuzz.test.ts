@@ -26,6 +26,7 @@ import { apiGet } from '../../src/cli/api-client';
 import { IN_CI, REPO_ROOT } from '../helpers/env';
 import { waitFor } from '../helpers/netns';
 import { prng } from '../bgp/messages/fixture-rows';
+import { sessionEvents } from '../helpers/sessions';
 
 const SECONDS = Number(process.env.VROUTE_SOAK_SECONDS ?? (IN_CI ? 120 : 20));
 const CTX4: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
@@ -60,7 +61,7 @@ async function speakerAt(addr: string, listenPort?: number): Promise<{ speaker: 
 }
 
 function follow(peer: Peer, held: Set<string>): void {
-  peer.on('update', (m: UpdateMessage) => {
+  sessionEvents(peer).on('update', (m: UpdateMessage) => {
     const u = updateToJson(m) as { withdrawn?: string[]; nlri?: string[] };
     for (const w of u.withdrawn ?? []) held.delete(w);
     for (const n of u.nlri ?? []) held.add(n);

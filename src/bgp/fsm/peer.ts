@@ -1,6 +1,8 @@
 // One configured (or dynamic) neighbor: the connections to it, each with its own FSM
 // (RFC 4271 8.2.1), collision resolution between them (6.8), and the session-level view the
-// daemon uses (state, negotiated values, status, write / events).
+// daemon uses (state, negotiated values, status, write). What the session receives goes to
+// its one SessionConsumer (the routing engine), called directly; 'stateChange' is a typed
+// event for logging and status.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import {
@@ -15,6 +17,7 @@ import type { FsmEvent, FsmEventType } from './events';
 import { createFsm, STATE_NAMES, type FsmConfig, type StateName } from './state';
 import type { TimerWheel } from './timers';
 import { peerConnectTarget, peerFsmConfig, peerOpen, type PeerSessionConfig } from './peer-settings';
+import type { SessionConsumer } from './session-consumer';
 export type { PeerSessionConfig } from './peer-settings';
 
 /** Paths of one session (contract 3's meaning; the routing engine keeps them, setPrefixCounts). */
@@ -51,12 +54,16 @@ export interface PeerContext {
   gone(peer: Peer): void;
 }
 
+/** Peer's events: the shown state changed (the best of its connections' states). */
+export type PeerEventMap = { stateChange: [from: StateName, to: StateName] };
+
 const RANK: Readonly<Record<StateName, number>> = {
   Idle: 0, Connect: 1, Active: 1, OpenSent: 2, OpenConfirm: 3, Established: 4,
 };
 
-export class Peer extends EventEmitter implements ConnectionOwner {
+export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner {
   readonly log: Logger;
+  private consumer: SessionConsumer | undefined;
   private conns: Connection[] = [];
   private primary: Connection | undefined;
   private lastError: string | null = null;
@@ -122,6 +129,15 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   /** The live connections, each with its own FSM (diagnostics and tests). */
   connections(): readonly Connection[] {
     return this.conns;
+  }
+
+  /**
+   * Who receives this session's UPDATEs, route refreshes and ups and downs (one at a time:
+   * the routing engine attaches and detaches itself; undefined detaches).
+   */
+  setConsumer(consumer: SessionConsumer | undefined): void {
+    if (consumer && this.consumer && consumer !== this.consumer) throw new RangeError(`session ${this.config.address} already has a consumer`);
+    this.consumer = consumer;
   }
 
   /** ManualStart (Event 1), or its passive variant (Event 4) when configured passive. */
@@ -293,25 +309,22 @@ export class Peer extends EventEmitter implements ConnectionOwner {
     }
     this.primary = conn;
     this.showState();
-    this.emit('established', conn.negotiated);
+    this.consumer?.established();
   }
 
-  /**
-   * 'down' carries (reason, {notification}): whether a NOTIFICATION went either way as the
-   * session ended. RFC 4724 4.2 graceful restart applies only when none did.
-   */
+  /** SessionEnd says whether a NOTIFICATION went either way as the session ended (RFC 4724 4.2). */
   onSessionDown(conn: Connection, reason: string): void {
     const notification = this.notified.has(conn);
     this.notified.delete(conn);
-    this.emit('down', this.lastError ? `${reason}: ${this.lastError}` : reason, { notification });
+    this.consumer?.down(this.lastError ? `${reason}: ${this.lastError}` : reason, { notification });
   }
 
   onUpdate(_conn: Connection, msg: UpdateMessage): void {
-    this.emit('update', msg);
+    this.consumer?.update(msg);
   }
 
   onRouteRefresh(_conn: Connection, msg: RouteRefreshMessage): void {
-    this.emit('routeRefresh', msg);
+    this.consumer?.routeRefresh(msg);
   }
 
   onMessage(_conn: Connection, dir: 'sent' | 'received', type: number): void {
@@ -338,7 +351,7 @@ export class Peer extends EventEmitter implements ConnectionOwner {
   }
 
   onDrain(): void {
-    this.emit('drain');
+    this.consumer?.drained();
   }
 
   /**

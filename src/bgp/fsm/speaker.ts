@@ -8,10 +8,9 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { CeaseSubcode, ErrorCode, encodeNotification, makeShutdownNotification, type Family } from '../messages';
-import { removePeerSeries, type Logger, type Metrics } from '../../observability';
+import { LogRateLimiter, removePeerSeries, type Logger, type Metrics } from '../../observability';
 import { ListenerSecurity, type TransportSecurity } from './listener-security';
 import { Peer, type PeerContext, type PeerSessionConfig } from './peer';
-import { RefusalLog } from './refusals';
 import { TimerWheel } from './timers';
 import { normalizeAddress, parseRouterId, PrefixSet } from './transport';
 
@@ -36,6 +35,9 @@ export interface DynamicRange extends TransportSecurity {
   readonly sendHoldTime?: number;
 }
 
+/** Speaker's events: a dynamic neighbor's Peer was created; a Peer (configured or dynamic) is gone. */
+export type SpeakerEventMap = { peer: [peer: Peer]; peerRemoved: [peer: Peer] };
+
 export interface SpeakerOptions {
   asn: number; routerId: string; listen?: { address: string; port: number };
   logger: Logger; metrics?: Metrics; dynamicNeighbors?: readonly DynamicRange[]; clock?: () => number;
@@ -51,14 +53,15 @@ const REFUSE_GRACE_MS = 1000;
 /** Dynamic neighbors get the RFC 4271 10 suggested ConnectRetryTime; they never connect out. */
 const DYNAMIC_CONNECT_RETRY = 120;
 
-export class Speaker extends EventEmitter {
+export class Speaker extends EventEmitter<SpeakerEventMap> {
   readonly wheel: TimerWheel;
   private readonly byAddress = new Map<string, Peer>();
   private readonly dynamic = new PrefixSet<DynamicRange>();
   /** Live dynamic peers per range, for maxPeers; the range each came from. */
   private readonly perRange = new Map<DynamicRange, number>();
   private readonly rangeOf = new WeakMap<Peer, DynamicRange>();
-  private readonly refusals: RefusalLog;
+  /** Refused connections are input an attacker or a misconfigured fleet controls: one line per key per window. */
+  private readonly refusals: LogRateLimiter;
   private readonly ctx: PeerContext;
   private server: net.Server | undefined;
   private port: number | undefined;
@@ -80,7 +83,7 @@ export class Speaker extends EventEmitter {
       gone: (p) => this.forget(p),
     };
     for (const d of opts.dynamicNeighbors ?? []) this.dynamic.add(d.prefix, d);
-    this.refusals = new RefusalLog(opts.refusalLogWindowMs ?? 10_000, clock);
+    this.refusals = new LogRateLimiter(1, opts.refusalLogWindowMs ?? 10_000, clock);
   }
 
   get listenPort(): number | undefined {
@@ -260,7 +263,7 @@ export class Speaker extends EventEmitter {
   }
 
   private refusedLog(key: string, fields: Record<string, unknown>, msg: string): void {
-    const r = this.refusals.note(key);
-    if (r.log) this.opts.logger.warn(r.suppressed > 0 ? { ...fields, suppressed: r.suppressed } : fields, msg);
+    const r = this.refusals.allow(key);
+    if (r.ok) this.opts.logger.warn(r.suppressed > 0 ? { ...fields, suppressed: r.suppressed } : fields, msg);
   }
 }

@@ -7,7 +7,6 @@ import * as net from 'node:net';
 import { Writable } from 'node:stream';
 import { IPV4_UNICAST } from '../../../src/bgp/messages';
 import { PrefixSet, Speaker, type Peer } from '../../../src/bgp/fsm';
-import { RefusalLog } from '../../../src/bgp/fsm/refusals';
 import { createLogger, createMetrics } from '../../../src/observability';
 
 async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
@@ -45,19 +44,6 @@ test('PrefixSet: the longest prefix wins whatever the order; the first added on 
   assert.equal(s.match('2001:db8:1::5'), 'v6 narrow');
   assert.equal(s.match('2001:db8:2::5'), 'v6');
   assert.equal(s.match('192.0.2.1'), undefined);
-});
-
-test('RefusalLog: one line per key per window, then the suppressed count', () => {
-  let t = 0;
-  const r = new RefusalLog(10_000, () => t);
-  assert.deepEqual(r.note('a'), { log: true, suppressed: 0 });
-  assert.deepEqual(r.note('a'), { log: false, suppressed: 1 });
-  assert.deepEqual(r.note('b'), { log: true, suppressed: 0 }, 'keys are independent');
-  t = 9_999;
-  assert.deepEqual(r.note('a'), { log: false, suppressed: 2 });
-  t = 10_000;
-  assert.deepEqual(r.note('a'), { log: true, suppressed: 2 });
-  assert.deepEqual(r.note('a'), { log: false, suppressed: 1 });
 });
 
 test('dynamic ranges: longest match, maxPeers with Cease / Connection Rejected, rate-limited refusals, metric series removed', { timeout: 30_000 }, async () => {

@@ -9,6 +9,7 @@ import {
 import { CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, encodeOpen, makeOpen } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
 import { fmtAll, parked } from './helpers';
+import { sessionEvents } from '../../helpers/sessions';
 
 class FakeClock implements Clock {
   t = 0;
@@ -75,7 +76,7 @@ test('a peer that stops reading is dropped with Send Hold Timer Expired (real so
     // Hold time 0: no KEEPALIVEs either way, so only the send hold timer can end the session.
     const peer: Peer = sp.addPeer({ address: '127.0.0.81', port: 179, asn: 65000, passive: true, holdTime: 0,
       connectRetryTime: 2, families: [IPV4_UNICAST], routeReflectorClient: false, sendHoldTime: 1 });
-    const down = new Promise<string>((r) => peer.once('down', (reason: string) => r(reason)));
+    const down = new Promise<string>((r) => sessionEvents(peer).once('down', (reason: string) => r(reason)));
     // The raw peer answers the handshake and never reads a byte.
     raw = net.connect({ host: '127.0.0.1', port: sp.listenPort!, localAddress: '127.0.0.81' });
     raw.on('error', () => undefined);
@@ -101,7 +102,7 @@ test('a peer that stops reading is dropped with Send Hold Timer Expired (real so
         if (!peer.write(chunk)) return; // wait for 'drain'
       }
     };
-    peer.on('drain', fill);
+    sessionEvents(peer).on('drain', fill);
     fill();
     const reason = await down;
     assert.equal(reason.split(':')[0], 'SendHoldTimer_Expires');

@@ -9,6 +9,7 @@ import {
   CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, encodeOpen, makeOpen, packAnnouncements, parsePrefix, type Prefix,
 } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
+import { sessionEvents } from '../../helpers/sessions';
 
 async function until(what: string, pred: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -49,7 +50,7 @@ test('write() returns false when the peer stops reading; drain once it reads aga
     assert.equal(ok, false, 'socket buffer reported full');
     assert.ok(written < 64 * 1024 * 1024, `stopped after ${written} bytes`);
     console.log(`# write() false after ${written} bytes`);
-    const drained = new Promise((res) => peer.once('drain', res));
+    const drained = new Promise<void>((res) => sessionEvents(peer).once('drain', () => res()));
     r.resume();
     r.on('data', () => undefined);
     await drained;

@@ -8,6 +8,7 @@ import { Speaker } from '../../../src/bgp/fsm';
 import { CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, encodeOpen, makeOpen } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
 import { prng } from '../messages/fixture-rows';
+import { sessionEvents } from '../../helpers/sessions';
 
 // Deterministic PRNG (mulberry32) so a failure can be replayed from its seed.
 const rng = prng;
@@ -56,7 +57,7 @@ test('random input from a configured peer never crashes the speaker', async () =
       await session(sp.listenPort!, [OPEN, KEEPALIVE_BYTES, frame(r), frame(r), frame(r)]);
     }
     // Still serving: a well-behaved connection reaches Established.
-    const ok = new Promise<void>((resolve) => peer.once('established', () => resolve()));
+    const ok = new Promise<void>((resolve) => sessionEvents(peer).once('established', () => resolve()));
     const s = net.connect({ host: '127.0.0.1', port: sp.listenPort!, localAddress: '127.0.0.7' }, () => {
       s.write(OPEN);
       s.write(KEEPALIVE_BYTES);

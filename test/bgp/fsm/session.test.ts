@@ -8,6 +8,7 @@ import {
 } from '../../../src/bgp/messages';
 import { createMetrics } from '../../../src/observability/metrics';
 import { silentLogger } from '../../../src/observability/logger';
+import { sessionEvents } from '../../helpers/sessions';
 
 const ASN = 65000;
 
@@ -40,9 +41,10 @@ test('active and passive speakers establish, keep up over 2+ hold times, reconne
     const pa = a.addPeer(peerCfg('127.0.0.2', 179, { passive: true }));
     const pb = b.addPeer(peerCfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2' }));
     assert.equal(pa.state, 'Active');
-    const established = new Promise((r) => pb.once('established', r));
+    const established = new Promise<void>((r) => sessionEvents(pb).once('established', () => r()));
     await until('Established', () => pa.state === 'Established' && pb.state === 'Established');
-    const neg = (await established) as { holdTime: number; families: number[]; fourOctetAs: boolean };
+    await established;
+    const neg = pb.negotiated!; // what the OPENs agreed, as the consumer reads it at established()
     assert.equal(neg.holdTime, 3);
     assert.deepEqual(neg.families, [IPV4_UNICAST]);
     assert.equal(neg.fourOctetAs, true);
@@ -56,7 +58,7 @@ test('active and passive speakers establish, keep up over 2+ hold times, reconne
     assert.ok(ka >= 4, `keepalives received ${ka}`);
 
     // Drop the TCP connection under the session: both go down, then reconnect (IdleHold back-off).
-    const down = new Promise<string>((r) => pa.once('down', r));
+    const down = new Promise<string>((r) => sessionEvents(pa).once('down', r));
     pb.connections()[0]!.socket!.destroy();
     assert.match(await down, /TcpConnectionFails/);
     const t0 = Date.now();
@@ -106,7 +108,7 @@ test('stop(): the peer receives Cease / Administrative Shutdown with the communi
     a.addPeer(peerCfg('127.0.0.2', 179, { passive: true }));
     const pb = b.addPeer(peerCfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2' }));
     await until('Established', () => pb.state === 'Established');
-    const down = new Promise<string>((r) => pb.once('down', r));
+    const down = new Promise<string>((r) => sessionEvents(pb).once('down', r));
     await a.stop('maintenance window 42');
     const reason = await down;
     assert.match(reason, /NotifMsg/);
@@ -125,7 +127,7 @@ test('UPDATE written by one side is delivered decoded by the other', async () =>
     const pa = a.addPeer(peerCfg('127.0.0.2', 179, { passive: true }));
     const pb = b.addPeer(peerCfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2' }));
     await until('Established', () => pa.state === 'Established' && pb.state === 'Established');
-    const got = new Promise<UpdateMessage>((r) => pb.once('update', r));
+    const got = new Promise<UpdateMessage>((r) => sessionEvents(pb).once('update', r));
     const prefixes = ['10.1.0.0/16', '10.2.3.0/24'].map((s) => parsePrefix(s) as Prefix);
     const frames = packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.1', localPref: 100 },
       IPV4_UNICAST, prefixes, pa.negotiated!.tx);
@@ -148,7 +150,7 @@ test('fail(): the daemon ends a session with its NOTIFICATION (max prefixes), th
     const pa = a.addPeer(peerCfg('127.0.0.2', 179, { passive: true }));
     const pb = b.addPeer(peerCfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2' }));
     await until('Established', () => pa.state === 'Established' && pb.state === 'Established');
-    const down = new Promise<string>((r) => pb.once('down', r));
+    const down = new Promise<string>((r) => sessionEvents(pb).once('down', r));
     pa.fail(BgpError.cease(CeaseSubcode.MaxPrefixesReached, 'too many'));
     await down;
     assert.equal(pb.status().lastError, 'received Cease / Maximum Number of Prefixes Reached');
