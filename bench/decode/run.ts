@@ -104,14 +104,18 @@ function runOnce(chunks: Uint8Array[], n: number, store: boolean): number {
   return dt;
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
 function bench(n: number, store: boolean): Result {
   const { chunks, bytes, messages } = buildStream(n);
   const runs = n >= 1_000_000 ? 5 : n >= 100_000 ? 10 : 50;
   runOnce(chunks, n, store); // warm-up
   const times: number[] = [];
   for (let r = 0; r < runs; r++) times.push(runOnce(chunks, n, store));
-  times.sort((a, b) => a - b);
-  return { n, seconds: times[Math.floor(times.length / 2)]!, bytes, messages };
+  return { n, seconds: median(times), bytes, messages };
 }
 
 const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
@@ -135,11 +139,6 @@ function timeRun(argv: string[]): Timing {
   if (r.status !== 0 || !m) throw new Error(`${argv.join(' ')} failed: ${(r.stderr ?? '').trim().split('\n').pop()}`);
   return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMiB: Number(m[4]) / 1024 };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 
 interface Tool { readonly name: string; readonly argv: (file: string) => string[] }
 
@@ -250,15 +249,10 @@ function writeCaptureResults(rows: string[], runs: number, baseline: string | un
 }
 
 function writeResults(lines: string[]): void {
-  // From source (tsx) or from dist/ (npm run bench): the repository's bench/RESULTS.md.
-  let root = __dirname;
-  while (!existsSync(path.join(root, 'package.json')) && path.dirname(root) !== root) root = path.dirname(root);
-  const file = path.join(root, 'bench', 'RESULTS.md');
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? '?';
-  const nproc = execSync('nproc').toString().trim();
-  const section = [
+  replaceSection('## decode', [
     '## decode', '',
-    `Machine: ${nproc} CPUs (\`nproc\`), ${cpu}; node ${process.version}; ${new Date().toISOString().slice(0, 16)}Z.`,
+    `Machine: ${execSync('nproc').toString().trim()} CPUs (\`nproc\`), ${cpu}; node ${process.version}; ${new Date().toISOString().slice(0, 16)}Z.`,
     'Framing (MessageFramer over 64 KiB chunks) + decodeUpdate + interning the attribute bytes',
     '(AttributeInterner, 4 distinct sets) + inserting every /24 into an open-addressing table over',
     'typed arrays. 4-octet AS context, 4096-octet messages packed by packAnnouncements. Median of',
@@ -270,16 +264,7 @@ function writeResults(lines: string[]): void {
     'hence 10k > 100k > 1M rates), ~6% GC; decodeUpdate, countNlri and the framer ~2%. The',
     '"codec only" row (same walk, prefixes counted, not stored) shows the codec itself runs an',
     'order of magnitude faster than the table: the integer table is the bottleneck.', '',
-  ].join('\n');
-  let text = readFileSync(file, 'utf8');
-  const at = text.indexOf('## decode');
-  if (at >= 0) {
-    const next = text.indexOf('\n## ', at + 1);
-    text = text.slice(0, at) + section + (next >= 0 ? text.slice(next + 1) : '');
-  } else {
-    text = `${text.trimEnd()}\n\n${section}`;
-  }
-  writeFileSync(file, text);
+  ].join('\n'));
 }
 
 main();

@@ -89,7 +89,46 @@ export interface Lab {
   cleanup(): void;
 }
 
-let labCounter = 0;
+let setCounter = 0;
+
+/** Namespaces made under one name (`vr-<tag>-<pid>-<n>-<suffix>`), deleted together. */
+export interface NamespaceSet {
+  /** Creates the namespace `<base>-<suffix>` as part of the set. */
+  create(suffix: string): Netns;
+  /** Deletes every namespace of the set, newest first. Idempotent; also runs at process exit. */
+  cleanup(): void;
+}
+
+/**
+ * A set of namespaces named after `tag` and this process (parallel tests and other processes
+ * never collide) that `build` fills; when `build` throws, what it made is deleted and the
+ * error goes on. `who` names the caller in the error for a bad tag.
+ */
+export function withNamespaceSet<T>(tag: string, who: string, build: (set: NamespaceSet) => T): T {
+  if (!/^[a-z0-9]{1,8}$/.test(tag)) throw new RangeError(`${who}: tag must be 1..8 of [a-z0-9]`);
+  const base = `vr-${tag}-${process.pid}-${setCounter++}`;
+  const made: Netns[] = [];
+  const cleanup = (): void => {
+    for (const ns of made.reverse()) ns.delete();
+    made.length = 0;
+    process.removeListener('exit', cleanup);
+  };
+  process.on('exit', cleanup);
+  const set: NamespaceSet = {
+    create(suffix) {
+      const ns = Netns.create(`${base}-${suffix}`);
+      made.push(ns);
+      return ns;
+    },
+    cleanup,
+  };
+  try {
+    return build(set);
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}
 
 /**
  * Creates `count` (2..9) hosts on one Ethernet segment: a direct veth pair for two, a bridge
@@ -98,41 +137,24 @@ let labCounter = 0;
  */
 export function createLab(count: number, tag: string): Lab {
   if (!Number.isInteger(count) || count < 2 || count > 9) throw new RangeError('createLab: count must be 2..9');
-  if (!/^[a-z0-9]{1,8}$/.test(tag)) throw new RangeError('createLab: tag must be 1..8 of [a-z0-9]');
-  const base = `vr-${tag}-${process.pid}-${labCounter++}`;
-  const made: Netns[] = [];
-  const cleanup = (): void => {
-    for (const ns of made.reverse()) ns.delete();
-    made.length = 0;
-    process.removeListener('exit', cleanup);
-  };
-  process.on('exit', cleanup);
-  try {
+  return withNamespaceSet(tag, 'createLab', (set) => {
     const hosts: Host[] = [];
-    for (let i = 0; i < count; i++) {
-      const ns = Netns.create(`${base}-${String.fromCharCode(97 + i)}`);
-      made.push(ns);
-      hosts.push(makeHost(ns, i));
-    }
+    for (let i = 0; i < count; i++) hosts.push(makeHost(set.create(String.fromCharCode(97 + i)), i));
     let hub: Netns | undefined;
     if (count === 2) {
-      link(hosts[0].ns, HOST_IF, hosts[1].ns, HOST_IF);
+      vethPair(hosts[0].ns, HOST_IF, hosts[1].ns, HOST_IF);
     } else {
-      hub = Netns.create(`${base}-hub`);
-      made.push(hub);
+      hub = set.create('hub');
       hub.exec('ip', ['link', 'add', 'br0', 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0']);
       hub.exec('ip', ['link', 'set', 'br0', 'up']);
       hosts.forEach((h, i) => {
-        link(h.ns, HOST_IF, hub!, `p${i}`);
+        vethPair(h.ns, HOST_IF, hub!, `p${i}`);
         hub!.exec('ip', ['link', 'set', `p${i}`, 'master', 'br0']);
       });
     }
     for (const h of hosts) configure(h);
-    return { hosts, hub, cleanup };
-  } catch (e) {
-    cleanup();
-    throw e;
-  }
+    return { hosts, hub, cleanup: set.cleanup };
+  });
 }
 
 function makeHost(ns: Netns, i: number): Host {
@@ -150,8 +172,8 @@ function makeHost(ns: Netns, i: number): Host {
   };
 }
 
-/** A veth pair whose ends are created directly inside the two namespaces. */
-function link(a: Netns, aIf: string, b: Netns, bIf: string): void {
+/** A veth pair whose ends are created directly inside the two namespaces (b's end is set up). */
+export function vethPair(a: Netns, aIf: string, b: Netns, bIf: string): void {
   execFileSync(
     'ip',
     ['link', 'add', aIf, 'netns', a.name, 'type', 'veth', 'peer', 'name', bIf, 'netns', b.name],

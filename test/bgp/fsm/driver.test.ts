@@ -3,37 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createFsm, SessionTimers, step, TimerWheel, type Clock, type FsmEvent, type FsmState,
+  createFsm, SessionTimers, step, TimerWheel, type FsmEvent, type FsmState,
 } from '../../../src/bgp/fsm';
-import { CONFIG, fmt } from './helpers';
+import { CONFIG, FakeClock, fmt } from './helpers';
 
-class FakeClock implements Clock {
-  t = 0;
-  private fn: (() => void) | undefined;
-  private nextAt = 0;
-  private every = 0;
-  now(): number {
-    return this.t;
-  }
-  setInterval(fn: () => void, ms: number): unknown {
-    this.fn = fn;
-    this.every = ms;
-    this.nextAt = this.t + ms;
-    return 1;
-  }
-  clearInterval(): void {
-    this.fn = undefined;
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    while (this.fn && this.nextAt <= end) {
-      this.t = this.nextAt;
-      this.nextAt += this.every;
-      this.fn();
-    }
-    this.t = end;
-  }
-}
 
 /** A minimal shell: steps the FSM, performs timer actions, logs the others with times. */
 class Driver {

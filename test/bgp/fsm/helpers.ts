@@ -1,5 +1,6 @@
 // Shared fixtures for the FSM tests: events with payloads, sessions parked in each state,
-// and a compact text form of actions so expected lists read like the RFC's bullet lists.
+// a compact text form of actions so expected lists read like the RFC's bullet lists, and a
+// manual clock for the timer wheel.
 import {
   BgpError, CeaseSubcode, DEFAULT_CONTEXT, HeaderSubcode, IPV4_UNICAST, OpenSubcode, UpdateSubcode, decodeUpdate, endOfRib,
   type UpdateMessage,
@@ -7,8 +8,43 @@ import {
 import {
   createFsm, EVENT_NAMES, NO_TIMERS,
   type FsmAction, type FsmConfig, type FsmEvent, type FsmEventType, type FsmState, type StateName,
-  type TimerName,
+  type TimerName, type Clock,
 } from '../../../src/bgp/fsm';
+
+/** A manual clock for the TimerWheel: its one interval runs only when a test advances time. */
+export class FakeClock implements Clock {
+  t = 0;
+  private fn: (() => void) | undefined;
+  private every = 0;
+  private nextAt = 0;
+  /** setInterval calls so far. */
+  intervals = 0;
+  now(): number {
+    return this.t;
+  }
+  setInterval(fn: () => void, ms: number): unknown {
+    this.fn = fn;
+    this.every = ms;
+    this.nextAt = this.t + ms;
+    this.intervals++;
+    return 1;
+  }
+  clearInterval(): void {
+    this.fn = undefined;
+  }
+  get armed(): boolean {
+    return this.fn !== undefined;
+  }
+  advance(ms: number): void {
+    const end = this.t + ms;
+    while (this.fn && this.nextAt <= end) {
+      this.t = this.nextAt;
+      this.nextAt += this.every;
+      this.fn();
+    }
+    this.t = end;
+  }
+}
 
 export const CONFIG: Partial<FsmConfig> = { localAs: 65000, holdTime: 90 };
 

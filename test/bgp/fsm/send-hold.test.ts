@@ -4,27 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import {
-  DEFAULT_SEND_HOLD_MIN_MS, SendHoldTimer, Speaker, sendHoldMs, step, TimerWheel, type Clock, type Peer,
+  DEFAULT_SEND_HOLD_MIN_MS, SendHoldTimer, Speaker, sendHoldMs, step, TimerWheel, type Peer,
 } from '../../../src/bgp/fsm';
 import { CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, encodeOpen, makeOpen } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
-import { fmtAll, parked } from './helpers';
+import { FakeClock, fmtAll, parked } from './helpers';
 import { sessionEvents } from '../../helpers/sessions';
 
-class FakeClock implements Clock {
-  t = 0;
-  private fn: (() => void) | undefined;
-  private nextAt = 0;
-  private every = 0;
-  now(): number { return this.t; }
-  setInterval(fn: () => void, ms: number): unknown { this.fn = fn; this.every = ms; this.nextAt = this.t + ms; return 1; }
-  clearInterval(): void { this.fn = undefined; }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    while (this.fn && this.nextAt <= end) { this.t = this.nextAt; this.nextAt += this.every; this.fn(); }
-    this.t = end;
-  }
-}
 
 test('Established, SendHoldTimer_Expires (Event 29): NOTIFICATION 8/0, routes down, TCP dropped -> Idle', () => {
   const r = step(parked('Established'), { type: 'SendHoldTimer_Expires' }, 100_000);

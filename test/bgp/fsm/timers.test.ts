@@ -2,41 +2,10 @@
 // deadline and at most one tick late; cancel, refresh, laps and stalls behave.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jitter, SessionTimers, TimerWheel, type Clock } from '../../../src/bgp/fsm';
+import { jitter, SessionTimers, TimerWheel } from '../../../src/bgp/fsm';
+import { FakeClock } from './helpers';
 
 /** A clock whose time moves only by advance(), running the interval as real time would. */
-class FakeClock implements Clock {
-  t = 0;
-  private fn: (() => void) | undefined;
-  private every = 0;
-  private nextAt = 0;
-  intervals = 0;
-  now(): number {
-    return this.t;
-  }
-  setInterval(fn: () => void, ms: number): unknown {
-    this.fn = fn;
-    this.every = ms;
-    this.nextAt = this.t + ms;
-    this.intervals++;
-    return 1;
-  }
-  clearInterval(): void {
-    this.fn = undefined;
-  }
-  get armed(): boolean {
-    return this.fn !== undefined;
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    while (this.fn && this.nextAt <= end) {
-      this.t = this.nextAt;
-      this.nextAt += this.every;
-      this.fn();
-    }
-    this.t = end;
-  }
-}
 
 test('a timer fires once, not before its deadline and within one tick after it', () => {
   const clock = new FakeClock();

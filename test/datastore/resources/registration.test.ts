@@ -53,6 +53,29 @@ class ManualTimers implements RetryTimers {
 
 const settle = () => new Promise((r) => setImmediate(r));
 
+async function until(what: string, p: () => boolean): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!p()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Node-to-node mesh off and one BGPPeer selecting the reflectors (`role == 'rr'`): alpha peers with them. */
+async function peerWithReflectors(ds: EmbeddedDatastore): Promise<void> {
+  for (const d of parseDocuments(`
+apiVersion: vroute/v1
+kind: BGPConfiguration
+metadata: {name: default}
+spec: {asNumber: 65000, nodeToNodeMesh: false}
+---
+apiVersion: vroute/v1
+kind: BGPPeer
+metadata: {name: to-rrs}
+spec: {peerSelector: "role == 'rr'"}
+`)) await putResource(ds, d);
+}
+
 function logCollector() {
   const lines: Array<{ level: string; msg: string; obj: Record<string, unknown> }> = [];
   return {
@@ -93,17 +116,7 @@ test('keepRegistered retries until the store answers; failures logged on attempt
 test('a lost lease is re-created with the identical value: PeerSource reports no change', async () => {
   let now = 1000;
   const ds = new FlakyStore({ now: () => now, timers: false });
-  for (const d of parseDocuments(`
-apiVersion: vroute/v1
-kind: BGPConfiguration
-metadata: {name: default}
-spec: {asNumber: 65000, nodeToNodeMesh: false}
----
-apiVersion: vroute/v1
-kind: BGPPeer
-metadata: {name: to-rrs}
-spec: {peerSelector: "role == 'rr'"}
-`)) await putResource(ds, d);
+  await peerWithReflectors(ds);
   const timers = new ManualTimers();
   const log = logCollector();
   const reports: PeerChanges[] = [];
@@ -111,13 +124,6 @@ spec: {peerSelector: "role == 'rr'"}
   const reg = await registerReflector(ds, 'rr1', { routerId: '10.0.0.10', asn: 65000, addresses: ['10.0.0.10'], labels: { role: 'rr' } },
     { ttlSeconds: 10, timers, log });
   try {
-    const until = async (what: string, p: () => boolean) => {
-      const end = Date.now() + 5000;
-      while (!p()) {
-        if (Date.now() > end) throw new Error(`timed out: ${what}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
     await until('the first report', () => reports.some((r) => r.added.some((p) => p.peerIP === '10.0.0.10')));
     const before = (await ds.get(reflectorKey('rr1')))!;
     const n = reports.length;
@@ -174,28 +180,11 @@ test('the daemon registers a routable address: advertiseAddress, else the router
 
 test('PeerSource keeps a deleted reflector registration for reflectorGraceMs: back in time, no report; gone for good, removed', { timeout: 20_000 }, async () => {
   const ds = new EmbeddedDatastore();
-  for (const d of parseDocuments(`
-apiVersion: vroute/v1
-kind: BGPConfiguration
-metadata: {name: default}
-spec: {asNumber: 65000, nodeToNodeMesh: false}
----
-apiVersion: vroute/v1
-kind: BGPPeer
-metadata: {name: to-rrs}
-spec: {peerSelector: "role == 'rr'"}
-`)) await putResource(ds, d);
+  await peerWithReflectors(ds);
   const value = JSON.stringify({ name: 'rr1', routerId: '10.0.0.10', asn: 65000, addresses: ['10.0.0.10'], labels: { role: 'rr' } });
   await ds.put(reflectorKey('rr1'), value);
   const reports: PeerChanges[] = [];
   const src = new PeerSource(ds, 'alpha', (c) => reports.push(c), { debounceMs: 50, reflectorGraceMs: 1500 });
-  const until = async (what: string, p: () => boolean) => {
-    const end = Date.now() + 5000;
-    while (!p()) {
-      if (Date.now() > end) throw new Error(`timed out: ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
   try {
     await until('the first report', () => reports.length === 1);
     assert.deepEqual(reports[0]!.added.map((p) => p.peerIP), ['10.0.0.10']);
