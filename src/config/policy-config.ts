@@ -1,7 +1,7 @@
 // Routing policy in the daemon config: named prefix lists and named policies at the top
 // level, referenced by name from neighbors' and dynamic neighbors' `importPolicy` /
-// `exportPolicy`. Only plain validated data here; src/reflector compiles it per family into
-// src/rib's PrefixList / Policy objects.
+// `exportPolicy`. Only plain validated data here; src/routing (policies.ts) compiles it per
+// family into src/rib's PrefixList / Policy objects.
 //
 //   prefixLists:
 //     pods: [{action: permit, prefix: 10.233.0.0/16, ge: 26, le: 32}]

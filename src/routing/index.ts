@@ -4,8 +4,10 @@
  * (sessions, codec); roles (src/reflector, src/node) sit on it and never on each other.
  *
  * DOC, one UPDATE from socket to socket:
- * - engine.ts (RoutingEngine): a session attaches (sessions.ts keeps its counters, guarded
- *   listeners and the pull-and-write loop); each UPDATE it delivers is validated (RFC 7606),
+ * - engine.ts (RoutingEngine): a session attaches and the engine becomes its SessionConsumer
+ *   (src/bgp/fsm; sessions.ts keeps the per-session counters, the GuardedConsumer that resets
+ *   only the session whose input hit a bug, and the pull-and-write loop); each UPDATE it
+ *   delivers is validated (RFC 7606),
  *   filtered (rules.ts receive rules: RFC 4456 8 loops, AS-path loops; policies.ts import
  *   policy), stored in the family's Rib and decided in bounded batches on setImmediate.
  * - update-groups.ts / update-group.ts: Loc-RIB changes fan out to groups of peers with one

@@ -14,6 +14,10 @@
  *
  * Nothing here throws: every call returns an Error (or SysError) value, so a setting that
  * cannot be honoured fails its session with a clear reason instead of being ignored.
+ *
+ * Data flow: a neighbor's `password` / `ttlSecurity` (contract 2) -> src/bgp/fsm transport.ts
+ * (outgoing sockets, before the SYN) and listener-security.ts (keys per peer address or
+ * range on the listening socket) -> sockopt.ts -> libc.ts setsockopt.
  */
 export {
   AF_INET, AF_INET6, MD5_MAX_KEY_LEN, TCP_MD5SIG_LEN, encodeMd5Sig, encodeSockaddr, encodeInt, familyOf, ipv6Octets,
