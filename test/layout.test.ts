@@ -37,11 +37,13 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'reflector', 'node', 'dataplane', 'cni'],
 };
 
-/**
- * Imports that reach past a folder's index.ts on purpose, each with its reason. A sub-folder
- * with an index.ts of its own (bgp/messages/pcap, bgp/messages/attributes) is a public face too.
- */
-const INDEX_EXCEPTIONS: ReadonlyArray<{ from: string; to: string; why: string }> = [];
+/** Imports that enter a folder other than by its index.ts, each with its reason. */
+const INDEX_EXCEPTIONS: ReadonlyArray<{ from: string; to: string; why: string }> = [
+  {
+    from: 'cli/commands/decode.ts', to: 'bgp/messages/pcap/index.ts',
+    why: 'the capture reader is its own sub-folder with its own index.ts, kept out of the codec\'s index so sessions never load it',
+  },
+];
 
 function unitOf(rel: string): string {
   const parts = rel.split('/');
@@ -115,10 +117,11 @@ test('roles never import each other; dataplane and cni never import bgp, rib or 
 
 test('another folder is entered only through its index.ts', () => {
   const bad: string[] = [];
+  for (const x of INDEX_EXCEPTIONS) assert.ok(EDGES.some((e) => e.from === x.from && e.to === x.to), `stale exception ${x.from} -> ${x.to}`);
   for (const e of EDGES) {
     const a = unitOf(e.from);
     const b = unitOf(e.to);
-    if (a === b || path.basename(e.to) === 'index.ts') continue;
+    if (a === b || e.to === `${b}/index.ts`) continue;
     if (INDEX_EXCEPTIONS.some((x) => x.from === e.from && x.to === e.to)) continue;
     bad.push(`${e.from} -> ${e.to}`);
   }
