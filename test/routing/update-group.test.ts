@@ -342,3 +342,30 @@ test('4096-octet limit: a set that only fits the client\'s UPDATE is withdrawn o
   const j = w.drain(c2.index);
   assert.deepEqual([j.nlri, j.eor], [[], 1]);
 });
+
+test('4096-octet limit: the size verdict, measured once per set, still holds (and is reported) for every route carrying the set, interleaved with sets that fit', () => {
+  const tooLarge: string[] = [];
+  const w = world({ onTooLarge: (t) => tooLarge.push(t.prefix) });
+  const src = w.peers.add(ibgp('10.0.0.9', { rrClient: true }));
+  const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  w.groups.join(c1, w.sig('ibgp-client'));
+  w.drain(c1.index);
+  const n = Math.floor((4096 - 19 - 4 - 4 - 25 - 4) / 4);
+  const big = w.store.intern(attrs({ communities: Array.from({ length: n }, (_, i) => i + 1) }));
+  const small = [1, 2].map((c) => w.store.intern(attrs({ communities: [c] })));
+  // big, small, big, small', big, big: the last set measured changes on every route but the last.
+  const sets = [big, small[0]!, big, small[1]!, big, big];
+  sets.forEach((a, i) => w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, a));
+  w.flush();
+  const d = w.drain(c1.index);
+  assert.deepEqual(d.nlri.sort(), ['11.0.1.0/24', '11.0.3.0/24']);
+  assert.deepEqual(tooLarge.sort(), ['11.0.0.0/24', '11.0.2.0/24', '11.0.4.0/24', '11.0.5.0/24']);
+  // Swapped: the routes that fit before no longer do, and the other way round.
+  tooLarge.length = 0;
+  sets.forEach((a, i) => w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, a === big ? small[0]! : big));
+  w.flush();
+  const e = w.drain(c1.index);
+  assert.deepEqual(e.nlri.sort(), ['11.0.0.0/24', '11.0.2.0/24', '11.0.4.0/24', '11.0.5.0/24']);
+  assert.deepEqual(e.withdrawn.sort(), ['11.0.1.0/24', '11.0.3.0/24']);
+  assert.deepEqual(tooLarge.sort(), ['11.0.1.0/24', '11.0.3.0/24']);
+});
