@@ -7,7 +7,9 @@ import {
   familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type Family,
   type UpdateMessage, family, encodeRouteRefresh, RouteRefreshSubtype,
 } from '../bgp/messages';
-import { AttrStore, type AttrSet, PeerTable, Rib, chainFilters, ingestUpdate, type PeerInfo, type Policy } from '../rib';
+import {
+  AttrStore, type AttrSet, PeerTable, Rib, ingestUpdate, type PeerInfo, type Policy, type PrefixId, type PrefixIndex,
+} from '../rib';
 import { LogRateLimiter, type Logger } from '../observability';
 import type { TooLarge } from './update-group';
 import { SimplePacker } from './wire-encode';
@@ -84,16 +86,20 @@ export class RoutingEngine {
       // `why` names the stage that refused a path, for /routes?rejected and the log.
       const receive = receiveFilter(this.local, this.store);
       let why = 'rejected';
-      const importFilter = chainFilters((peer, ix, id, attrs) => {
+      // One closure for both stages (not chainFilters): it runs for every path received, and
+      // a full table is ~1M of them.
+      const importFilter = (peer: PeerInfo, ix: PrefixIndex, id: PrefixId, attrs: AttrSet): AttrSet | undefined => {
         const r = receive(peer, ix, id, attrs);
-        if (!r) why = peer.ibgp ? 'loop: our CLUSTER_ID or ORIGINATOR_ID (RFC 4456 8)' : 'loop: our AS in AS_PATH (RFC 4271 9.1.2)';
-        return r;
-      }, (peer, ix, id, attrs) => {
+        if (!r) {
+          why = peer.ibgp ? 'loop: our CLUSTER_ID or ORIGINATOR_ID (RFC 4456 8)' : 'loop: our AS in AS_PATH (RFC 4271 9.1.2)';
+          return undefined;
+        }
         const pol = byPeer[peer.index];
-        const r = pol ? pol.apply(ix, id, attrs) : attrs;
-        if (!r) why = `import policy ${pol!.name}`;
-        return r;
-      });
+        if (!pol) return r;
+        const out = pol.apply(ix, id, r);
+        if (!out) why = `import policy ${pol.name}`;
+        return out;
+      };
       const rib = new Rib({
         family: f, peers: this.peers, attrs: this.store, importFilter, rejectReason: () => why,
         onReject: (peer, prefix, _pathId, reason) => this.logRejected(f, peer, prefix, reason),
