@@ -64,6 +64,9 @@ interface Member {
   needEor: boolean;
 }
 
+/** Entries of UpdateGroup's size-verdict cache (a power of two). */
+const SIZE_SLOTS = 64;
+
 export class UpdateGroup {
   readonly key: string;
   readonly out: AdjRibOut;
@@ -83,11 +86,10 @@ export class UpdateGroup {
   // exported()'s size check, memoised per exported set: the size depends only on the set and
   // the group's codec context (fixed by the signature), and a full table is ~1M routes over a
   // handful of sets, so measuring per route cost ~10% of a reflector's CPU on a table load.
-  // The last set is checked first (consecutive prefixes mostly share one, as UPDATEs carry
-  // them); the WeakMap lets a forgotten set take its entry with it.
-  private readonly sizes = new WeakMap<AttrSet, number>();
-  private lastSized: AttrSet | undefined;
-  private lastSize = 0;
+  // A small direct-mapped cache by set id (the identity check covers a reused id): cheaper
+  // than a WeakMap per route, and it holds at most SIZE_SLOTS sets.
+  private readonly sizedSets: (AttrSet | undefined)[] = new Array<AttrSet | undefined>(SIZE_SLOTS).fill(undefined);
+  private readonly sizedVals = new Int32Array(SIZE_SLOTS);
 
   constructor(
     readonly sig: ExportSignature,
@@ -267,7 +269,8 @@ export class UpdateGroup {
     // What we add (ORIGINATOR_ID, CLUSTER_LIST, our AS) can push a set the peer sent near the
     // limit past it: no UPDATE can carry it (RFC 4271 4.3), and sending nothing would leave
     // the receivers on the route they had before. It is withdrawn instead, and reported.
-    const size = out === this.lastSized ? this.lastSize : this.sizeOf(out);
+    const slot = out.id & (SIZE_SLOTS - 1);
+    const size = this.sizedSets[slot] === out ? this.sizedVals[slot] : this.sizeOf(out, slot);
     if (size > this.limit) {
       this.onTooLarge?.({ family: this.sig.family, prefix: this.rib.prefixes.format(r.prefix), attrs: out, size,
         limit: this.limit, from: r.peer.address });
@@ -276,15 +279,11 @@ export class UpdateGroup {
     return out;
   }
 
-  /** Octets of an UPDATE carrying `a` and one prefix (see exported()), memoised. */
-  private sizeOf(a: AttrSet): number {
-    let size = this.sizes.get(a);
-    if (size === undefined) {
-      size = this.packer.sizeWithOnePrefix?.(a, this.sig.ctx) ?? 0;
-      this.sizes.set(a, size);
-    }
-    this.lastSized = a;
-    this.lastSize = size;
+  /** Octets of an UPDATE carrying `a` and one prefix (see exported()), kept in the cache. */
+  private sizeOf(a: AttrSet, slot: number): number {
+    const size = this.packer.sizeWithOnePrefix?.(a, this.sig.ctx) ?? 0;
+    this.sizedSets[slot] = a;
+    this.sizedVals[slot] = size;
     return size;
   }
 

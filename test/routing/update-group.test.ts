@@ -369,3 +369,28 @@ test('4096-octet limit: the size verdict, measured once per set, still holds (an
   assert.deepEqual(e.withdrawn.sort(), ['11.0.1.0/24', '11.0.3.0/24']);
   assert.deepEqual(tooLarge.sort(), ['11.0.1.0/24', '11.0.3.0/24']);
 });
+
+test('4096-octet limit: the per-set size cache never answers for another set sharing its slot (many sets, ids reused)', () => {
+  const tooLarge: string[] = [];
+  const w = world({ onTooLarge: (t) => tooLarge.push(t.prefix) });
+  const src = w.peers.add(ibgp('10.0.0.9', { rrClient: true }));
+  const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  w.groups.join(c1, w.sig('ibgp-client'));
+  w.drain(c1.index);
+  const n = Math.floor((4096 - 19 - 4 - 4 - 25 - 4) / 4);
+  const big = w.store.intern(attrs({ communities: Array.from({ length: n }, (_, i) => i + 1) }));
+  // Two rounds of 150 routes, each with a set of its own (far more sets than cache slots),
+  // one big set among them; the second round replaces every route, freeing ids for reuse.
+  for (const [round, bigAt] of [[0, 75], [1, 100]] as const) {
+    for (let i = 0; i < 150; i++) {
+      const a = i === bigAt ? big : w.store.intern(attrs({ communities: [round * 1000 + i + 1] }));
+      w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, a);
+    }
+    w.flush();
+    const d = w.drain(c1.index);
+    assert.deepEqual(tooLarge.splice(0), [`11.0.${bigAt}.0/24`]);
+    assert.equal(d.nlri.length, 149);
+    assert.ok(!d.nlri.includes(`11.0.${bigAt}.0/24`));
+    assert.deepEqual(d.withdrawn, round === 0 ? [] : ['11.0.100.0/24']);
+  }
+});
