@@ -27,4 +27,5 @@ export * from './path-store';
 export * from './rib';
 export * from './policy';
 export * from './ingest';
-export { setGrowthCollector, grown, noteGrowthGarbage, type GrowableArray } from './grow';
+export { capacityFor, ensureLength, setGrowthCollector, grown, noteGrowthGarbage, type GrowableArray } from './grow';
+export { IdPool, SlotFreeList } from './slots';

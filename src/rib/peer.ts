@@ -1,6 +1,7 @@
 // What the RIB knows about a peer: enough for the decision process (RFC 4271 9.1.2.2 (d),
 // (f), (g)), the reflection rules (RFC 4456 6) and max-prefix (RFC 4486).
 import { parseV4 } from './prefix-index';
+import { IdPool } from './slots';
 
 export interface PeerConfig {
   /** The peer's address as configured (text). */
@@ -43,10 +44,10 @@ export function makePeer(index: number, cfg: PeerConfig): PeerInfo {
 /** The peers the RIBs of every family share, by dense index (indexes are reused). */
 export class PeerTable {
   private readonly peers: (PeerInfo | undefined)[] = [];
-  private readonly free: number[] = [];
+  private readonly ids = new IdPool();
 
   add(cfg: PeerConfig): PeerInfo {
-    const index = this.free.length > 0 ? (this.free.pop() as number) : this.peers.length;
+    const index = this.ids.take();
     const p = makePeer(index, cfg);
     this.peers[index] = p;
     return p;
@@ -69,7 +70,7 @@ export class PeerTable {
   remove(index: number): void {
     if (this.peers[index]) {
       this.peers[index] = undefined;
-      this.free.push(index);
+      this.ids.give(index);
     }
   }
 

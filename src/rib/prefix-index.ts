@@ -3,8 +3,9 @@
 // IntTable, and every other RIB structure is keyed by that id (typed arrays indexed by id,
 // or IntTables over (id, pathId)). No JS object per prefix.
 import { AFI_IPV4, Family, familyAfi } from '../bgp/messages';
-import { grown } from './grow';
+import { capacityFor, grown } from './grow';
 import { IdTable } from './id-table';
+import { IdPool } from './slots';
 
 export type PrefixId = number;
 
@@ -27,8 +28,7 @@ export class PrefixIndex {
   private readonly table: IdTable;
   private words: Uint32Array; // addrWords + 1 (len) per id
   private refs: Int32Array;
-  private free: number[] = [];
-  private next = 0;
+  private readonly ids = new IdPool();
 
   constructor(family: Family, initialCapacity = 1024) {
     this.family = family;
@@ -44,7 +44,7 @@ export class PrefixIndex {
   }
   /** One past the highest id ever handed out (size for id-indexed arrays). */
   get capacity(): number {
-    return this.next;
+    return this.ids.used;
   }
   get bytes(): number {
     return this.table.bytes + this.words.byteLength + this.refs.byteLength;
@@ -101,7 +101,7 @@ export class PrefixIndex {
     if (--this.refs[id] > 0) return;
     this.table.delete(id);
     this.refs[id] = 0;
-    this.free.push(id);
+    this.ids.give(id);
   }
 
   /** Recycles an id that was interned but never referenced (e.g. the route was filtered). */
@@ -120,7 +120,7 @@ export class PrefixIndex {
     return this.words[id * (this.addrWords + 1) + i];
   }
   isLive(id: PrefixId): boolean {
-    return id >= 0 && id < this.next && this.refs[id] > 0;
+    return id >= 0 && id < this.ids.used && this.refs[id] > 0;
   }
 
   value(id: PrefixId): PrefixValue {
@@ -135,7 +135,7 @@ export class PrefixIndex {
   private internKey(): PrefixId {
     const slot = this.table.probe();
     if (slot >= 0) return slot; // the id
-    const id = this.free.length > 0 ? (this.free.pop() as number) : this.next++;
+    const id = this.ids.take();
     this.ensure(id + 1);
     const w = this.addrWords + 1;
     const k = this.table.key;
@@ -148,8 +148,7 @@ export class PrefixIndex {
   /** Grows the per-id arrays (doubling) to hold id n - 1. */
   private ensure(n: number): void {
     if (n <= this.refs.length) return;
-    let cap = this.refs.length * 2 || 1024;
-    while (cap < n) cap *= 2;
+    const cap = capacityFor(this.refs.length, n, 1024);
     this.words = grown(this.words, cap * (this.addrWords + 1));
     this.table.words = this.words;
     this.refs = grown(this.refs, cap);
