@@ -1,6 +1,6 @@
 // What the RIB knows about a peer: enough for the decision process (RFC 4271 9.1.2.2 (d),
 // (f), (g)), the reflection rules (RFC 4456 6) and max-prefix (RFC 4486).
-import { parseV4 } from './prefix-index';
+import { parseIp } from '../net';
 import { IdPool } from './slots';
 
 export interface PeerConfig {
@@ -27,14 +27,10 @@ export interface PeerInfo extends PeerConfig {
 
 /** A fixed-width hex key so that string order is numeric address order. */
 export function addressSortKey(address: string): string {
-  const v4 = parseV4(address);
-  if (v4) return `4${v4[0].toString(16).padStart(8, '0')}`;
-  // IPv6: expand every group to 4 hex digits.
-  const halves = address.toLowerCase().split('::');
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length > 1 && halves[1] ? halves[1].split(':') : [];
-  const fill = new Array<string>(Math.max(0, 8 - head.length - tail.length)).fill('0');
-  return `6${[...head, ...fill, ...tail].map((g) => g.padStart(4, '0')).join('')}`;
+  const a = parseIp(address);
+  // Not an address (config validation keeps these out): after every address, by its text.
+  if (!a) return `9${address}`;
+  return `${a.length === 4 ? 4 : 6}${Buffer.from(a).toString('hex')}`;
 }
 
 export function makePeer(index: number, cfg: PeerConfig): PeerInfo {
