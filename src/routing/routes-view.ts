@@ -25,8 +25,7 @@ function ribOf(ribs: ReadonlyMap<Family, Rib>, family: string): Rib {
 export function locRibRoutes(ribs: ReadonlyMap<Family, Rib>, family: string, prefix?: string): Iterable<Record<string, unknown>> {
   const rib = ribOf(ribs, family);
   if (prefix !== undefined) {
-    // Digits after the slash only: Number('') is 0, and "10.0.0.0/" is not a /0.
-    if (!/\/\d{1,3}$/.test(prefix) || parsePrefix(prefix, rib.family) === undefined) {
+    if (parsePrefix(prefix, rib.family) === undefined) {
       throw new RangeError(`prefix ${JSON.stringify(prefix)} is not ${family === 'ipv6-unicast' ? 'an IPv6 prefix like 2001:db8::/32' : 'an IPv4 prefix like 10.0.0.0/24'}`);
     }
     const out: Array<Record<string, unknown>> = [];
