@@ -4,8 +4,8 @@
 // can reach without a token would let anyone on the network reset sessions, so that is an
 // error here, not a warning in the log.
 import { readFileSync } from 'node:fs';
-import { Address4, Address6 } from 'ip-address';
-import { checkKeys, ConfigError, isIp, isObj, show } from './fields';
+import { ipVersion, isLoopback, parseIp } from '../net';
+import { checkKeys, ConfigError, isObj, show } from './fields';
 
 export interface ApiConfig {
   host: string;
@@ -22,19 +22,15 @@ export function parseHostPort(s: unknown, path: string): { host: string; port: n
   const port = Number(m[2]);
   if (port < 1 || port > 65535) throw new ConfigError(path, `port ${m[2]} is out of range`);
   const host = m[1]!;
-  if (host !== 'localhost' && !isIp(host)) throw new ConfigError(path, `${show(host)} is not an IP address`);
+  if (host !== 'localhost' && ipVersion(host) === 0) throw new ConfigError(path, `${show(host)} is not an IP address`);
   return { host, port };
 }
 
 /** Only this host can reach it: 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z), localhost. */
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
-  if (Address4.isValid(host)) return new Address4(host).isInSubnet(new Address4('127.0.0.0/8'));
-  if (!Address6.isValid(host)) return false;
-  const a = new Address6(host);
-  if (a.isLoopback()) return true;
-  const v4 = a.is4() ? a.to4().correctForm() : undefined;
-  return v4 !== undefined && new Address4(v4).isInSubnet(new Address4('127.0.0.0/8'));
+  const a = parseIp(host);
+  return a !== undefined && isLoopback(a);
 }
 
 // A token travels in an HTTP header: printable ASCII without spaces (RFC 6750 2.1 b64token

@@ -7,10 +7,11 @@ import {
   boolField, checkKeys, ConfigError, intField, ipField, isObj, parsePrefix, show, type Obj,
 } from './fields';
 
+import { parseIp } from '../net';
 import { parseApiConfig, type ApiConfig } from './api-config';
 import { policyRef, validatePolicies, validatePrefixLists, type PoliciesConfig, type PrefixListsConfig } from './policy-config';
 
-export { ConfigError, isIpv4, isIpv6 } from './fields';
+export { ConfigError } from './fields';
 export { parseHostPort, isLoopbackHost, parseApiConfig, type ApiConfig } from './api-config';
 
 export type FamilyName = 'ipv4-unicast' | 'ipv6-unicast';
@@ -272,7 +273,7 @@ export function validateConfig(doc: unknown): DaemonConfig {
     if (doc.reflector.advertiseAddress !== undefined) {
       const a = ipField(doc.reflector.advertiseAddress, 'reflector.advertiseAddress');
       // Other speakers connect to what is registered: a wildcard is nobody's address.
-      if (a === '0.0.0.0' || a === '::') throw new ConfigError('reflector.advertiseAddress', `${a} is not an address others can reach`);
+      if (parseIp(a)!.every((b) => b === 0)) throw new ConfigError('reflector.advertiseAddress', `${a} is not an address others can reach`);
       cfg.reflector.advertiseAddress = a;
     }
   }

@@ -1,6 +1,6 @@
 // Field checkers shared by the config validators: each failure is a ConfigError naming the
 // field by its path (`neighbors[2].holdTime`) and saying what was wrong (DESIGN.md contract 2).
-import { Address4, Address6 } from 'ip-address';
+import { ipVersion, isIpv4, parseCidr } from '../net';
 
 /** A configuration problem: `field` is a path such as `neighbors[2].holdTime`. */
 export class ConfigError extends Error {
@@ -30,18 +30,8 @@ export function checkKeys(o: Obj, path: string, allowed: readonly string[]): voi
   }
 }
 
-export function isIpv4(s: string): boolean {
-  return Address4.isValid(s) && !s.includes('/');
-}
-export function isIpv6(s: string): boolean {
-  return Address6.isValid(s) && !s.includes('/') && !s.includes('%');
-}
-export function isIp(s: string): boolean {
-  return isIpv4(s) || isIpv6(s);
-}
-
 export function ipField(v: unknown, path: string, opts: { v4only?: boolean } = {}): string {
-  if (typeof v !== 'string' || !(opts.v4only ? isIpv4(v) : isIp(v))) {
+  if (typeof v !== 'string' || !(opts.v4only ? isIpv4(v) : ipVersion(v) !== 0)) {
     throw new ConfigError(path, `${show(v)} is not an ${opts.v4only ? 'IPv4' : 'IP'} address`);
   }
   return v;
@@ -61,10 +51,7 @@ export function boolField(v: unknown, path: string, dflt: boolean): boolean {
 }
 
 export function parsePrefix(v: unknown, path: string): string {
-  if (typeof v !== 'string' || !v.includes('/')) throw new ConfigError(path, `${show(v)} is not a prefix like 10.0.0.0/16`);
-  const [addr, len] = v.split('/') as [string, string];
-  const max = isIpv4(addr) ? 32 : isIpv6(addr) ? 128 : -1;
-  if (max < 0 || !/^\d+$/.test(len) || Number(len) > max) throw new ConfigError(path, `${show(v)} is not a prefix like 10.0.0.0/16`);
+  if (typeof v !== 'string' || !parseCidr(v)) throw new ConfigError(path, `${show(v)} is not a prefix like 10.0.0.0/16`);
   return v;
 }
 

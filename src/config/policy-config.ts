@@ -9,7 +9,8 @@
 //     from-nodes:
 //       - {match: {prefixList: pods}, action: accept, set: {communities: {add: ["65000:100"]}}}
 //       - {action: reject}
-import { checkKeys, ConfigError, intField, isIpv4, isIpv6, isObj, show } from './fields';
+import { hasHostBits, parseCidr } from '../net';
+import { checkKeys, ConfigError, intField, isObj, show } from './fields';
 
 export interface PrefixListEntryConfig {
   action: 'permit' | 'deny';
@@ -74,33 +75,11 @@ function communities(v: unknown, path: string): string[] {
 function prefixNoHostBits(v: unknown, path: string): { len: number; max: number } {
   const bad = () => new ConfigError(path, `${show(v)} is not a prefix like 10.0.0.0/8`);
   if (typeof v !== 'string') throw bad();
-  const [addr, len, extra] = v.split('/');
-  if (addr === undefined || len === undefined || extra !== undefined || !/^\d{1,3}$/.test(len)) throw bad();
-  const max = isIpv4(addr) ? 32 : isIpv6(addr) ? 128 : -1;
-  const n = Number(len);
-  if (max < 0 || n > max) throw bad();
+  const p = parseCidr(v);
+  if (!p) throw bad();
   // Bits past the length must be zero, or the entry would silently match something else.
-  const bits = max === 32 ? ipv4Bits(addr) : ipv6Bits(addr);
-  if (bits.slice(n).includes('1')) throw new ConfigError(path, `${v} has host bits set (past /${n})`);
-  return { len: n, max };
-}
-
-function ipv4Bits(a: string): string {
-  return a.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('');
-}
-
-function ipv6Bits(a: string): string {
-  const tail4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  let s = a;
-  if (tail4) {
-    const b = ipv4Bits(tail4[1]!);
-    s = a.slice(0, -tail4[1]!.length) + `${parseInt(b.slice(0, 16), 2).toString(16)}:${parseInt(b.slice(16), 2).toString(16)}`;
-  }
-  const [head, rest] = s.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = rest ? rest.split(':') : [];
-  const groups = rest === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return groups.map((g) => parseInt(g, 16).toString(2).padStart(16, '0')).join('');
+  if (hasHostBits(p.addr, p.len)) throw new ConfigError(path, `${v} has host bits set (past /${p.len})`);
+  return { len: p.len, max: p.addr.length * 8 };
 }
 
 function prefixListEntry(v: unknown, path: string): PrefixListEntryConfig {

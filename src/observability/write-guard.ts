@@ -2,7 +2,7 @@
 // (POST /refresh, and any later one) must come from the operator's tools, never from a web
 // page the operator happens to have open, and must carry the bearer token when one is set.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
+import { ipVersion } from '../net';
 import type { IncomingMessage } from 'node:http';
 
 export interface Refusal {
@@ -50,7 +50,7 @@ export function refuseWrite(req: IncomingMessage, token: string | undefined): Re
   }
   if (token === undefined) {
     const host = hostOnly(h.host ?? '');
-    if (host !== 'localhost' && isIP(host) === 0) {
+    if (host !== 'localhost' && ipVersion(host) === 0) {
       return { status: 403, error: `Host ${JSON.stringify(h.host ?? '')} is not an IP address or localhost (DNS rebinding?)` };
     }
     return undefined;

@@ -4,6 +4,7 @@
 //
 // This is the RIB's own store, keyed by a canonical text of the decoded fields: it does not
 // depend on the wire codec. An adapter from the codec's decoded UPDATE fills RouteAttrs.
+import { IdPool } from './slots';
 
 /** ORIGIN values, RFC 4271 4.3 (a). Lower is preferred (9.1.2.2 (c)... (b)). */
 export const enum Origin {
@@ -98,7 +99,7 @@ export class AttrStore {
   private readonly byKey = new Map<string, AttrSet>();
   private readonly byId: (AttrSet | undefined)[] = [];
   private refs: number[] = [];
-  private free: number[] = [];
+  private readonly ids = new IdPool();
 
   get size(): number {
     return this.byKey.size;
@@ -109,7 +110,7 @@ export class AttrStore {
     const key = attrKey(a);
     const hit = this.byKey.get(key);
     if (hit) return hit;
-    const id = this.free.length > 0 ? (this.free.pop() as number) : this.byId.length;
+    const id = this.ids.take();
     const set: AttrSet = Object.freeze({
       ...a,
       id,
@@ -138,7 +139,7 @@ export class AttrStore {
     if (--this.refs[set.id] > 0) return;
     this.byKey.delete(set.key);
     this.byId[set.id] = undefined;
-    this.free.push(set.id);
+    this.ids.give(set.id);
   }
 
   /** Forgets a set nothing references (interned for a path that was then filtered). */

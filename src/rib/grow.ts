@@ -48,3 +48,18 @@ export function grown<T extends GrowableArray>(a: T, length: number, fill = 0): 
   noteGrowthGarbage(a.byteLength);
   return out;
 }
+
+/**
+ * The length to grow to so that `need` elements fit: the current length `have` (at least
+ * `min`) doubled until it does. Parallel arrays of one table grow to the same capacity.
+ */
+export function capacityFor(have: number, need: number, min: number): number {
+  let cap = Math.max(min, have);
+  while (cap < need) cap *= 2;
+  return cap;
+}
+
+/** `a` itself when it has `need` elements, else `a` grown (capacityFor, `fill` beyond). */
+export function ensureLength<T extends GrowableArray>(a: T, need: number, min: number, fill = 0): T {
+  return need <= a.length ? a : grown(a, capacityFor(a.length, need, min), fill);
+}

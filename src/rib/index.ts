@@ -17,6 +17,11 @@
  * The AttrStore here interns decoded sets by a canonical text of their fields (policy and
  * export rewrite fields, so the key is the fields, not received bytes); intern.ts (the
  * codec's raw-bytes AttributeInterner) is not used by the RIB.
+ *
+ * Tables of parallel typed arrays grow through grow.ts (capacityFor / ensureLength / grown:
+ * doubling, replaced arrays reported to the growth collector) and reuse freed slots through
+ * slots.ts (SlotFreeList threaded through a table's link array; IdPool for dense ids);
+ * src/routing's Adj-RIB-Out tables use the same two. Address text is src/net's.
  */
 export * from './int-table';
 export * from './prefix-index';
@@ -27,4 +32,5 @@ export * from './path-store';
 export * from './rib';
 export * from './policy';
 export * from './ingest';
-export { setGrowthCollector, grown, noteGrowthGarbage, type GrowableArray } from './grow';
+export { capacityFor, ensureLength, setGrowthCollector, grown, noteGrowthGarbage, type GrowableArray } from './grow';
+export { IdPool, SlotFreeList } from './slots';

@@ -5,9 +5,10 @@
 // withdrawal; End-of-RIB (RFC 4724 2) ends the peer's stale paths of that family.
 import {
   AttrType, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, family as familyOf, forEachIpv4, forEachIpv6, mergeAs4,
-  mpNextHops, parseIpv4, type BgpError, type ErrorAction, type Family, type NlriBlock, type PathAttributes,
+  mpNextHops, type BgpError, type ErrorAction, type Family, type NlriBlock, type PathAttributes,
   type UpdateMessage,
 } from '../bgp/messages';
+import { parseIpv4 } from '../net';
 import type { AttrSet, AttrStore, OpaqueAttr, RouteAttrs } from './attrs';
 import type { Rib } from './rib';
 

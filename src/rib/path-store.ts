@@ -2,7 +2,8 @@
 // paths chained through `next`. A full table from several peers costs a few flat arrays,
 // not an object per path (DESIGN.md "Performance shape").
 
-import { grown } from './grow';
+import { capacityFor, grown } from './grow';
+import { SlotFreeList } from './slots';
 
 export const NONE = -1;
 export const FLAG_STALE = 1; // RFC 4724 4.2: kept while the peer restarts
@@ -17,8 +18,7 @@ export class PathStore {
   flags = new Uint8Array(0);
   /** First path slot of each prefix id, NONE when the prefix has no path. */
   head = new Int32Array(0);
-  private freeHead = NONE;
-  private used = 0;
+  private readonly slots = new SlotFreeList(); // links through next
   private live = 0;
 
   constructor(initialPaths = 1024, initialPrefixes = 1024) {
@@ -34,7 +34,7 @@ export class PathStore {
   }
 
   ensurePrefix(id: number): void {
-    if (id >= this.head.length) this.growPrefixes(Math.max(id + 1, this.head.length * 2));
+    if (id >= this.head.length) this.growPrefixes(capacityFor(this.head.length, id + 1, 1024));
   }
 
   /**
@@ -42,12 +42,8 @@ export class PathStore {
    * first (a free list threaded through `next`), so churn does not grow the arrays.
    */
   add(prefix: number, peer: number, rxId: number, attr: number): number {
-    let s = this.freeHead;
-    if (s !== NONE) this.freeHead = this.next[s];
-    else {
-      if (this.used === this.prefix.length) this.growPaths(this.prefix.length * 2);
-      s = this.used++;
-    }
+    if (this.slots.full(this.prefix.length)) this.growPaths(capacityFor(this.prefix.length, this.slots.used + 1, 64));
+    const s = this.slots.take(this.next);
     this.ensurePrefix(prefix);
     this.prefix[s] = prefix;
     this.peer[s] = peer;
@@ -75,8 +71,7 @@ export class PathStore {
     if (cur === NONE) return;
     if (prev === NONE) this.head[p] = this.next[s];
     else this.next[prev] = this.next[s];
-    this.next[s] = this.freeHead;
-    this.freeHead = s;
+    this.slots.give(this.next, s);
     this.prefix[s] = NONE;
     this.live--;
   }
@@ -89,7 +84,7 @@ export class PathStore {
     return out;
   }
 
-  /** Grows the slot arrays to n (in place once large: grow.ts). */
+  /** Grows the slot arrays to n. */
   private growPaths(n: number): void {
     this.prefix = grown(this.prefix, n);
     this.peer = grown(this.peer, n);

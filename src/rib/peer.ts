@@ -1,6 +1,7 @@
 // What the RIB knows about a peer: enough for the decision process (RFC 4271 9.1.2.2 (d),
 // (f), (g)), the reflection rules (RFC 4456 6) and max-prefix (RFC 4486).
-import { parseV4 } from './prefix-index';
+import { parseIp } from '../net';
+import { IdPool } from './slots';
 
 export interface PeerConfig {
   /** The peer's address as configured (text). */
@@ -26,14 +27,10 @@ export interface PeerInfo extends PeerConfig {
 
 /** A fixed-width hex key so that string order is numeric address order. */
 export function addressSortKey(address: string): string {
-  const v4 = parseV4(address);
-  if (v4) return `4${v4[0].toString(16).padStart(8, '0')}`;
-  // IPv6: expand every group to 4 hex digits.
-  const halves = address.toLowerCase().split('::');
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length > 1 && halves[1] ? halves[1].split(':') : [];
-  const fill = new Array<string>(Math.max(0, 8 - head.length - tail.length)).fill('0');
-  return `6${[...head, ...fill, ...tail].map((g) => g.padStart(4, '0')).join('')}`;
+  const a = parseIp(address);
+  // Not an address (config validation keeps these out): after every address, by its text.
+  if (!a) return `9${address}`;
+  return `${a.length === 4 ? 4 : 6}${Buffer.from(a).toString('hex')}`;
 }
 
 export function makePeer(index: number, cfg: PeerConfig): PeerInfo {
@@ -43,10 +40,10 @@ export function makePeer(index: number, cfg: PeerConfig): PeerInfo {
 /** The peers the RIBs of every family share, by dense index (indexes are reused). */
 export class PeerTable {
   private readonly peers: (PeerInfo | undefined)[] = [];
-  private readonly free: number[] = [];
+  private readonly ids = new IdPool();
 
   add(cfg: PeerConfig): PeerInfo {
-    const index = this.free.length > 0 ? (this.free.pop() as number) : this.peers.length;
+    const index = this.ids.take();
     const p = makePeer(index, cfg);
     this.peers[index] = p;
     return p;
@@ -69,7 +66,7 @@ export class PeerTable {
   remove(index: number): void {
     if (this.peers[index]) {
       this.peers[index] = undefined;
-      this.free.push(index);
+      this.ids.give(index);
     }
   }
 

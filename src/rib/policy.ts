@@ -3,6 +3,7 @@
 // on the peer (PeerConfig.maxPrefixes, RFC 4486) because it counts, it does not filter.
 // A rewrite interns a new attribute set (STYLE.md): sets are never mutated.
 import type { Family } from '../bgp/messages';
+import { mask32 } from '../net';
 import type { AttrSet, AttrStore, RouteAttrs } from './attrs';
 import type { PeerInfo } from './peer';
 import { parsePrefix, PrefixId, PrefixIndex, PrefixValue } from './prefix-index';
@@ -53,10 +54,8 @@ export class PrefixList {
 
 /** Is prefix `id` inside `outer` (same leading outer.len bits)? */
 function covers(outer: PrefixValue, ix: PrefixIndex, id: PrefixId): boolean {
-  let bits = outer.len;
-  for (let i = 0; bits > 0; i++, bits -= 32) {
-    const mask = bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
-    if (((ix.word(id, i) & mask) >>> 0) !== ((outer.words[i] & mask) >>> 0)) return false;
+  for (let i = 0, bits = outer.len; bits > 0; i++, bits -= 32) {
+    if (mask32(ix.word(id, i), bits) !== mask32(outer.words[i], bits)) return false;
   }
   return true;
 }

@@ -3,8 +3,10 @@
 // IntTable, and every other RIB structure is keyed by that id (typed arrays indexed by id,
 // or IntTables over (id, pathId)). No JS object per prefix.
 import { AFI_IPV4, Family, familyAfi } from '../bgp/messages';
-import { grown } from './grow';
+import { formatIp, ipFromWords, ipToWords, mask32, maskAddr, parseCidr } from '../net';
+import { capacityFor, grown } from './grow';
 import { IdTable } from './id-table';
+import { IdPool } from './slots';
 
 export type PrefixId = number;
 
@@ -27,8 +29,7 @@ export class PrefixIndex {
   private readonly table: IdTable;
   private words: Uint32Array; // addrWords + 1 (len) per id
   private refs: Int32Array;
-  private free: number[] = [];
-  private next = 0;
+  private readonly ids = new IdPool();
 
   constructor(family: Family, initialCapacity = 1024) {
     this.family = family;
@@ -44,7 +45,7 @@ export class PrefixIndex {
   }
   /** One past the highest id ever handed out (size for id-indexed arrays). */
   get capacity(): number {
-    return this.next;
+    return this.ids.used;
   }
   get bytes(): number {
     return this.table.bytes + this.words.byteLength + this.refs.byteLength;
@@ -101,7 +102,7 @@ export class PrefixIndex {
     if (--this.refs[id] > 0) return;
     this.table.delete(id);
     this.refs[id] = 0;
-    this.free.push(id);
+    this.ids.give(id);
   }
 
   /** Recycles an id that was interned but never referenced (e.g. the route was filtered). */
@@ -120,7 +121,7 @@ export class PrefixIndex {
     return this.words[id * (this.addrWords + 1) + i];
   }
   isLive(id: PrefixId): boolean {
-    return id >= 0 && id < this.next && this.refs[id] > 0;
+    return id >= 0 && id < this.ids.used && this.refs[id] > 0;
   }
 
   value(id: PrefixId): PrefixValue {
@@ -135,7 +136,7 @@ export class PrefixIndex {
   private internKey(): PrefixId {
     const slot = this.table.probe();
     if (slot >= 0) return slot; // the id
-    const id = this.free.length > 0 ? (this.free.pop() as number) : this.next++;
+    const id = this.ids.take();
     this.ensure(id + 1);
     const w = this.addrWords + 1;
     const k = this.table.key;
@@ -148,94 +149,20 @@ export class PrefixIndex {
   /** Grows the per-id arrays (doubling) to hold id n - 1. */
   private ensure(n: number): void {
     if (n <= this.refs.length) return;
-    let cap = this.refs.length * 2 || 1024;
-    while (cap < n) cap *= 2;
+    const cap = capacityFor(this.refs.length, n, 1024);
     this.words = grown(this.words, cap * (this.addrWords + 1));
     this.table.words = this.words;
     this.refs = grown(this.refs, cap);
   }
 }
 
-/** Keeps the leading `bits` bits of a word (all for >= 32, none for <= 0). */
-function mask32(word: number, bits: number): number {
-  if (bits >= 32) return word >>> 0;
-  if (bits <= 0) return 0;
-  return (word & (0xffffffff << (32 - bits))) >>> 0;
-}
-
-/** Parses "10.0.0.0/24" or "2001:db8::/32"; undefined when malformed. Host bits are cleared. */
+/** Parses "10.0.0.0/24" or "2001:db8::/32" of the family; undefined when malformed. Host bits are cleared. */
 export function parsePrefix(text: string, family: Family): PrefixValue | undefined {
-  const slash = text.indexOf('/');
-  if (slash < 0) return undefined;
-  const len = Number(text.slice(slash + 1));
-  const v4 = familyAfi(family) === AFI_IPV4;
-  if (!Number.isInteger(len) || len < 0 || len > (v4 ? 32 : 128)) return undefined;
-  const words = v4 ? parseV4(text.slice(0, slash)) : parseV6(text.slice(0, slash));
-  if (!words) return undefined;
-  for (let i = 0; i < words.length; i++) {
-    const keep = Math.max(0, Math.min(32, len - 32 * i));
-    words[i] = keep === 0 ? 0 : keep === 32 ? words[i] : (words[i] & (0xffffffff << (32 - keep))) >>> 0;
-  }
-  return { family, words, len };
-}
-
-export function parseV4(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let a = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    a = a * 256 + Number(p);
-  }
-  return [a];
-}
-
-/** RFC 4291 2.2 text forms (with "::"), no embedded IPv4; undefined when malformed. */
-function parseV6(text: string): number[] | undefined {
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const missing = 8 - head.length - tail.length;
-  if (missing < 0 || (halves.length === 1 && missing !== 0)) return undefined;
-  const groups = [...head, ...new Array<string>(missing).fill('0'), ...tail];
-  const words: number[] = [];
-  for (let i = 0; i < 8; i += 2) {
-    if (!/^[0-9a-f]{1,4}$/i.test(groups[i]) || !/^[0-9a-f]{1,4}$/i.test(groups[i + 1])) return undefined;
-    words.push(parseInt(groups[i], 16) * 65536 + parseInt(groups[i + 1], 16));
-  }
-  return words;
-}
-
-export function formatV4(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-}
-
-/** RFC 5952 4: lowercase, leading zeros dropped, the longest run (>= 2) of zero groups as '::'. */
-export function formatV6(words: readonly number[]): string {
-  const g: number[] = [];
-  for (const w of words) g.push(w >>> 16, w & 0xffff);
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hex(g);
-  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+  const p = parseCidr(text);
+  if (!p || p.addr.length !== (familyAfi(family) === AFI_IPV4 ? 4 : 16)) return undefined;
+  return { family, words: ipToWords(maskAddr(p.addr, p.len)), len: p.len };
 }
 
 export function formatPrefix(p: PrefixValue): string {
-  const addr = familyAfi(p.family) === AFI_IPV4 ? formatV4(p.words[0]) : formatV6(p.words);
-  return `${addr}/${p.len}`;
+  return `${formatIp(ipFromWords(p.words))}/${p.len}`;
 }

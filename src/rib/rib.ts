@@ -6,6 +6,7 @@ import { BgpError, Family } from '../bgp/messages';
 import type { AttrSet } from './attrs';
 import { decide } from './decision';
 import { IntTable } from './int-table';
+import { capacityFor, ensureLength, grown } from './grow';
 import { FLAG_STALE, NONE, PathStore } from './path-store';
 import { parsePrefix, PrefixId, PrefixIndex } from './prefix-index';
 import { RejectedPaths } from './rejected';
@@ -362,11 +363,7 @@ export class Rib {
     if (this.dirtyFlag[prefix]) return;
     this.dirtyFlag[prefix] = 1;
     this.prefixes.ref(prefix);
-    if (this.dirtyLen === this.dirty.length) {
-      const d = new Int32Array(this.dirty.length * 2);
-      d.set(this.dirty);
-      this.dirty = d;
-    }
+    if (this.dirtyLen === this.dirty.length) this.dirty = ensureLength(this.dirty, this.dirtyLen + 1, 1024);
     this.dirty[this.dirtyLen++] = prefix;
   }
 
@@ -381,17 +378,10 @@ export class Rib {
 
   private growPrefixArrays(n: number): void {
     if (n <= this.best.length) return;
-    let cap = Math.max(1024, this.best.length);
-    while (cap < n) cap *= 2;
-    const best = new Int32Array(cap).fill(NONE);
-    best.set(this.best);
-    const attr = new Int32Array(cap).fill(NONE);
-    attr.set(this.bestAttr);
-    const flag = new Uint8Array(cap);
-    flag.set(this.dirtyFlag);
-    this.best = best;
-    this.bestAttr = attr;
-    this.dirtyFlag = flag;
+    const cap = capacityFor(this.best.length, n, 1024);
+    this.best = grown(this.best, cap, NONE);
+    this.bestAttr = grown(this.bestAttr, cap, NONE);
+    this.dirtyFlag = grown(this.dirtyFlag, cap);
     this.paths.ensurePrefix(cap - 1);
   }
 }

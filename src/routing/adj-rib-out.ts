@@ -12,7 +12,7 @@
 // chain walk beat hashing (prefix, tx), see out-state.ts). A slot's bucket follows from its
 // attribute set and exclusion, so no JS array of bucket references is kept per slot.
 import type { AttrSet, AttrStore } from '../rib';
-import { grown } from '../rib';
+import { capacityFor, ensureLength, grown, SlotFreeList } from '../rib';
 import { ChainState, DenseState, type OutState } from './out-state';
 import type { PrefixIndex } from '../rib';
 
@@ -52,8 +52,7 @@ export class AdjRibOut {
   private pNext = new Int32Array(0);
   private pPrev = new Int32Array(0);
   private pendCount = 0;
-  private freeSlot = NIL;
-  private usedSlots = 0;
+  private readonly slots = new SlotFreeList(); // links through pNext
   private readonly buckets = new Map<number, Bucket>();
   private readonly withdrawals: Bucket = { attrs: undefined, excl: NO_PEER, head: NIL, size: 0 };
   /** Per peer index: entries of the state excluded for it (its own routes, never sent back). */
@@ -124,11 +123,7 @@ export class AdjRibOut {
     } else {
       if (old === attrs.id && oldExcl === excl) return false;
       if (excl !== NO_PEER && (old < 0 || oldExcl !== excl)) {
-        if (excl >= this.exclCount.length) {
-          const n = new Int32Array(Math.max(excl + 1, this.exclCount.length * 2));
-          n.set(this.exclCount);
-          this.exclCount = n;
-        }
+        this.exclCount = ensureLength(this.exclCount, excl + 1, 16);
         this.exclCount[excl]++;
       }
       this.store.ref(attrs);
@@ -194,8 +189,7 @@ export class AdjRibOut {
     this.buckets.clear();
     this.withdrawals.head = NIL;
     this.withdrawals.size = 0;
-    this.freeSlot = NIL;
-    this.usedSlots = 0;
+    this.slots.clear();
     this.pendCount = 0;
     this.version++;
   }
@@ -273,7 +267,7 @@ export class AdjRibOut {
       while (this.pSib[at] !== s) at = this.pSib[at];
       this.pSib[at] = this.pSib[s];
     }
-    this.freeSlotAt(s);
+    this.slots.give(this.pNext, s);
   }
 
   /** The bucket a linked slot sits in, from its attribute set and exclusion (bucketFor's key). */
@@ -319,24 +313,13 @@ export class AdjRibOut {
   }
 
   private allocSlot(): number {
-    if (this.freeSlot !== NIL) {
-      const s = this.freeSlot;
-      this.freeSlot = this.pNext[s];
-      return s;
-    }
-    if (this.usedSlots === this.pAttr.length) this.grow(this.usedSlots + 1);
-    return this.usedSlots++;
-  }
-
-  private freeSlotAt(s: number): void {
-    this.pNext[s] = this.freeSlot;
-    this.freeSlot = s;
+    if (this.slots.full(this.pAttr.length)) this.grow(this.slots.used + 1);
+    return this.slots.take(this.pNext);
   }
 
   /** Doubles the slot arrays to hold n slots (in place once large: grow.ts). */
   private grow(n: number): void {
-    let cap = Math.max(64, this.pAttr.length);
-    while (cap < n) cap *= 2;
+    const cap = capacityFor(this.pAttr.length, n, 64);
     this.pAttr = grown(this.pAttr, cap, this.dense ? IDLE : 0);
     this.pExcl = grown(this.pExcl, cap);
     this.pSrcWd = grown(this.pSrcWd, cap);
@@ -350,8 +333,6 @@ export class AdjRibOut {
 
   /** ADD-PATH layout: the per-prefix chain heads cover prefix ids below n. */
   private growHeads(n: number): void {
-    let cap = Math.max(1024, this.pendHead.length);
-    while (cap < n) cap *= 2;
-    this.pendHead = grown(this.pendHead, cap, NIL);
+    this.pendHead = ensureLength(this.pendHead, n, 1024, NIL);
   }
 }

@@ -4,9 +4,10 @@
 // Decisions run in bounded batches on setImmediate, so a full table arriving never starves
 // the sockets (keepalives keep flowing while we converge).
 import {
-  familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, parseIpv4, type Family,
+  familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, type Family,
   type UpdateMessage, family, encodeRouteRefresh, RouteRefreshSubtype,
 } from '../bgp/messages';
+import { parseIpv4 } from '../net';
 import {
   AttrStore, type AttrSet, PeerTable, Rib, ingestUpdate, type PeerInfo, type Policy, type PrefixId, type PrefixIndex,
 } from '../rib';

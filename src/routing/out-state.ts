@@ -8,7 +8,7 @@
 //   hashing (prefix, tx): measured at 1M prefixes x 2 paths, a hashed table spent ~0.9 s in
 //   probes and rehashing growth where the chains need neither (bench/RESULTS.md "### ADD-PATH
 //   fan-out"). 4 bytes per prefix id + 16 per entry, and the walk is in prefix order.
-import { grown } from '../rib';
+import { capacityFor, ensureLength, grown, SlotFreeList } from '../rib';
 
 const ABSENT = -1;
 const NIL = -1;
@@ -76,8 +76,7 @@ export class DenseState implements OutState {
   }
 
   private grow(n: number): void {
-    let cap = Math.max(1024, this.attr.length);
-    while (cap < n) cap *= 2;
+    const cap = capacityFor(this.attr.length, n, 1024);
     this.attr = grown(this.attr, cap, ABSENT);
     this.excl = grown(this.excl, cap);
   }
@@ -91,8 +90,7 @@ export class ChainState implements OutState {
   private eExcl = new Int32Array(0);
   /** The next entry of the same prefix; on the free list, the next free entry. */
   private eNext = new Int32Array(0);
-  private used = 0; // entries ever handed out (the free list recycles the rest)
-  private free = NIL;
+  private readonly entries = new SlotFreeList(); // links through eNext
   private count = 0;
   // The entry of the last lookup and its predecessor in the chain (NIL: it is the head),
   // reused by the exclusion/put/remove that follow a get() on the same key.
@@ -161,8 +159,7 @@ export class ChainState implements OutState {
     const next = this.eNext[e];
     if (this.lastPrev === NIL) this.head[prefix] = next;
     else this.eNext[this.lastPrev] = next;
-    this.eNext[e] = this.free;
-    this.free = e;
+    this.entries.give(this.eNext, e);
     this.count--;
     this.lastPrefix = -1;
   }
@@ -178,31 +175,22 @@ export class ChainState implements OutState {
   }
   clear(): void {
     this.head.fill(NIL);
-    this.used = 0;
-    this.free = NIL;
+    this.entries.clear();
     this.count = 0;
     this.lastPrefix = -1;
   }
 
   private alloc(): number {
-    if (this.free !== NIL) {
-      const e = this.free;
-      this.free = this.eNext[e];
-      return e;
-    }
-    if (this.used === this.eTx.length) this.growEntries(this.used + 1);
-    return this.used++;
+    if (this.entries.full(this.eTx.length)) this.growEntries(this.entries.used + 1);
+    return this.entries.take(this.eNext);
   }
 
   private growHeads(n: number): void {
-    let cap = Math.max(1024, this.head.length);
-    while (cap < n) cap *= 2;
-    this.head = grown(this.head, cap, NIL);
+    this.head = ensureLength(this.head, n, 1024, NIL);
   }
 
   private growEntries(n: number): void {
-    let cap = Math.max(64, this.eTx.length);
-    while (cap < n) cap *= 2;
+    const cap = capacityFor(this.eTx.length, n, 64);
     this.eTx = grown(this.eTx, cap);
     this.eAttr = grown(this.eAttr, cap);
     this.eExcl = grown(this.eExcl, cap);

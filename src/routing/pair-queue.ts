@@ -2,7 +2,7 @@
 // queued pair so ids stay valid while queued. Used by update-group members catching up: a
 // full-table join queues 8 bytes per path, not JS objects. `dedupe` pushes skip pairs still
 // queued from an earlier dedupe push (changes that repeat while a member catches up).
-import { IntTable } from '../rib';
+import { ensureLength, IntTable } from '../rib';
 import type { PrefixIndex } from '../rib';
 
 export class PairQueue {
@@ -32,9 +32,7 @@ export class PairQueue {
         this.len -= this.at;
         this.at = 0;
       } else {
-        const b = new Int32Array(this.buf.length * 2);
-        b.set(this.buf.subarray(0, this.len));
-        this.buf = b;
+        this.buf = ensureLength(this.buf, this.len + 2, 64);
       }
     }
     this.ix.ref(prefix);

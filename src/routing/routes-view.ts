@@ -5,7 +5,8 @@
 // 1M-route table is never one array or one string. Routes that change during the walk show
 // as they are when it reaches them (a prefix withdrawn and re-added meanwhile may be missed
 // or seen twice), as a `show route` of a live router would.
-import { ipv4ToString, parseFamilyName, type Family } from '../bgp/messages';
+import { parseFamilyName, type Family } from '../bgp/messages';
+import { formatIpv4 } from '../net';
 import { parsePrefix, type PeerTable, type Rib, type Route } from '../rib';
 
 const ORIGIN_NAMES = ['IGP', 'EGP', 'INCOMPLETE'];
@@ -24,8 +25,7 @@ function ribOf(ribs: ReadonlyMap<Family, Rib>, family: string): Rib {
 export function locRibRoutes(ribs: ReadonlyMap<Family, Rib>, family: string, prefix?: string): Iterable<Record<string, unknown>> {
   const rib = ribOf(ribs, family);
   if (prefix !== undefined) {
-    // Digits after the slash only: Number('') is 0, and "10.0.0.0/" is not a /0.
-    if (!/\/\d{1,3}$/.test(prefix) || parsePrefix(prefix, rib.family) === undefined) {
+    if (parsePrefix(prefix, rib.family) === undefined) {
       throw new RangeError(`prefix ${JSON.stringify(prefix)} is not ${family === 'ipv6-unicast' ? 'an IPv6 prefix like 2001:db8::/32' : 'an IPv4 prefix like 10.0.0.0/24'}`);
     }
     const out: Array<Record<string, unknown>> = [];
@@ -74,7 +74,7 @@ export function routeJson(prefix: string, r: Route, best: boolean): Record<strin
   if (a.localPref !== undefined) o.localPref = a.localPref;
   if (a.med !== undefined) o.med = a.med;
   if (a.communities?.length) o.communities = a.communities.map((c) => `${c >>> 16}:${c & 0xffff}`);
-  if (a.originatorId !== undefined) o.originatorId = ipv4ToString(a.originatorId);
-  if (a.clusterList?.length) o.clusterList = a.clusterList.map(ipv4ToString);
+  if (a.originatorId !== undefined) o.originatorId = formatIpv4(a.originatorId);
+  if (a.clusterList?.length) o.clusterList = a.clusterList.map(formatIpv4);
   return o;
 }

@@ -8,8 +8,9 @@ import {
   AFI_IPV4, CodecContext, encodeAttributes, Family, familyAfi, familySafi, HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH,
   MAX_MESSAGE_LENGTH, MessageType, splitAs4, type MutableAttributes, type PathAttributes,
 } from '../bgp/messages';
+import { formatIpv4, parseIp } from '../net';
 import type { AttrSet, RouteAttrs } from '../rib';
-import { formatV4, parsePrefix, parseV4, PrefixIndex } from '../rib';
+import { PrefixIndex } from '../rib';
 
 export interface Packed {
   readonly buf: Buffer;
@@ -34,17 +35,9 @@ export interface UpdatePacker {
 const OPTIONAL = 0x80;
 const EXTENDED = 0x10;
 
-function u32s(values: readonly number[]): Buffer {
-  const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeUInt32BE(v >>> 0, i * 4));
-  return b;
-}
-
 function addrBytes(text: string): Buffer {
-  const v4 = parseV4(text);
-  if (v4) return u32s(v4);
-  const v6 = parsePrefix(`${text}/128`, (2 << 8) | 1);
-  return v6 ? u32s(v6.words) : Buffer.alloc(0);
+  const a = parseIp(text);
+  return a ? Buffer.from(a) : Buffer.alloc(0);
 }
 
 /**
@@ -64,8 +57,8 @@ export function toPathAttributes(a: RouteAttrs, ctx: CodecContext, withNextHop: 
   if (as.aggregator) out.aggregator = as.aggregator;
   if ('as4Aggregator' in as && as.as4Aggregator) out.as4Aggregator = as.as4Aggregator;
   if (a.communities && a.communities.length > 0) out.communities = a.communities;
-  if (a.originatorId !== undefined) out.originatorId = formatV4(a.originatorId);
-  if (a.clusterList && a.clusterList.length > 0) out.clusterList = a.clusterList.map(formatV4);
+  if (a.originatorId !== undefined) out.originatorId = formatIpv4(a.originatorId);
+  if (a.clusterList && a.clusterList.length > 0) out.clusterList = a.clusterList.map(formatIpv4);
   if (a.other && a.other.length > 0) out.unknown = a.other.map((o) => ({ type: o.type, flags: o.flags & ~EXTENDED, value: o.value }));
   return out;
 }

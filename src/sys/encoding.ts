@@ -2,7 +2,7 @@
 // sockaddr forms and struct tcp_md5sig (include/uapi/linux/tcp.h). Pure: no I/O, no FFI,
 // so the layouts are unit-tested on any machine.
 import { endianness } from 'node:os';
-import { isIPv4, isIPv6 } from 'node:net';
+import { parseIp } from '../net';
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
@@ -34,11 +34,19 @@ export const TCP_MD5SIG_LEN = SOCKADDR_STORAGE_LEN + 1 + 1 + 2 + 4 + MD5_MAX_KEY
 
 const LITTLE = endianness() === 'LE';
 
+/**
+ * The octets of an address (src/net); a zone ("fe80::1%eth0") is dropped: sockaddr_in6's
+ * scope id stays 0 and the key matches the address on any interface.
+ */
+function addressOctets(addr: string): Uint8Array | undefined {
+  const pct = addr.indexOf('%');
+  return parseIp(pct < 0 ? addr : addr.slice(0, pct));
+}
+
 /** An address family from an address's spelling; undefined when it is not an IP address. */
 export function familyOf(addr: string): typeof AF_INET | typeof AF_INET6 | undefined {
-  if (isIPv4(addr)) return AF_INET;
-  if (isIPv6(addr)) return AF_INET6;
-  return undefined;
+  const a = addressOctets(addr);
+  return a === undefined ? undefined : a.length === 4 ? AF_INET : AF_INET6;
 }
 
 function writeFamily(buf: Buffer, family: number): void {
@@ -47,51 +55,28 @@ function writeFamily(buf: Buffer, family: number): void {
   else buf.writeUInt16BE(family, 0);
 }
 
-function ipv4Octets(addr: string): number[] {
-  return addr.split('.').map(Number);
-}
-
-/** The 16 octets of an IPv6 address (`::` and an embedded dotted quad allowed). */
-export function ipv6Octets(addr: string): number[] {
-  let text = addr.toLowerCase();
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = ipv4Octets(dotted[1]!);
-    text = text.slice(0, dotted.index) + `${((a! << 8) | b!).toString(16)}:${((c! << 8) | d!).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  const out: number[] = [];
-  for (const g of groups) {
-    const v = parseInt(g, 16);
-    out.push(v >> 8, v & 0xff);
-  }
-  return out;
-}
-
 /**
  * A sockaddr for `addr` as a socket of `socketFamily` expects it: sockaddr_in (16 octets) for
  * an IPv4 socket, sockaddr_in6 (28) for an IPv6 one, where an IPv4 address takes its
  * IPv4-mapped form (::ffff:a.b.c.d), as a dual-stack listener sees IPv4 peers.
  */
 export function encodeSockaddr(addr: string, socketFamily: number, port = 0): Buffer | RangeError {
-  const fam = familyOf(addr);
-  if (fam === undefined) return new RangeError(`${addr} is not an IP address`);
+  const octets = addressOctets(addr);
+  if (octets === undefined) return new RangeError(`${addr} is not an IP address`);
   if (socketFamily === AF_INET) {
-    if (fam !== AF_INET) return new RangeError(`${addr} is IPv6 but the socket is IPv4`);
+    if (octets.length !== 4) return new RangeError(`${addr} is IPv6 but the socket is IPv4`);
     const b = Buffer.alloc(16);
     writeFamily(b, AF_INET);
     b.writeUInt16BE(port, 2);
-    Buffer.from(ipv4Octets(addr)).copy(b, 4);
+    b.set(octets, 4);
     return b;
   }
   const b = Buffer.alloc(28);
   writeFamily(b, AF_INET6);
   b.writeUInt16BE(port, 2);
-  const octets = fam === AF_INET ? [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...ipv4Octets(addr)] : ipv6Octets(addr);
-  Buffer.from(octets).copy(b, 8);
+  // An IPv4 address on an IPv6 socket: its IPv4-mapped form (RFC 4291 2.5.5.2).
+  if (octets.length === 4) b.set([0xff, 0xff, ...octets], 8 + 10);
+  else b.set(octets, 8);
   return b;
 }
 

@@ -20,7 +20,7 @@
  * range on the listening socket) -> sockopt.ts -> libc.ts setsockopt.
  */
 export {
-  AF_INET, AF_INET6, MD5_MAX_KEY_LEN, TCP_MD5SIG_LEN, encodeMd5Sig, encodeSockaddr, encodeInt, familyOf, ipv6Octets,
+  AF_INET, AF_INET6, MD5_MAX_KEY_LEN, TCP_MD5SIG_LEN, encodeMd5Sig, encodeSockaddr, encodeInt, familyOf,
   type Md5SigArgs,
 } from './encoding';
 export { SysError, libc } from './libc';

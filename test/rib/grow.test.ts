@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grown, setGrowthCollector } from '../../src/rib/grow';
+import { capacityFor, ensureLength, grown, setGrowthCollector } from '../../src/rib/grow';
 import { IntTable } from '../../src/rib/int-table';
 
 test('grown keeps the contents and fills the new tail', () => {
@@ -43,4 +43,21 @@ test('the growth collector is asked after 8 MiB of replaced arrays, then after t
   } finally {
     setGrowthCollector(undefined);
   }
+});
+
+test('capacityFor doubles from the current length (at least min) until the need fits', () => {
+  assert.equal(capacityFor(0, 1, 1024), 1024);
+  assert.equal(capacityFor(0, 3000, 1024), 4096);
+  assert.equal(capacityFor(64, 65, 16), 128);
+  assert.equal(capacityFor(64, 64, 16), 64, 'fits already: unchanged');
+  assert.equal(capacityFor(100, 1000, 16), 1600);
+});
+
+test('ensureLength returns the same array when it fits, else a doubled copy with the fill', () => {
+  const a = Int32Array.from([5, 6]);
+  assert.equal(ensureLength(a, 2, 4), a);
+  const b = ensureLength(a, 3, 4, -1);
+  assert.notEqual(b, a);
+  assert.deepEqual([...b], [5, 6, -1, -1]);
+  assert.equal(ensureLength(new Uint8Array(0), 1, 8).length, 8);
 });

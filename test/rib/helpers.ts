@@ -1,14 +1,14 @@
 // Small builders for RIB tests.
 import { AttrStore, RouteAttrs, SegmentType } from '../../src/rib/attrs';
 import { PeerConfig, PeerTable } from '../../src/rib/peer';
-import { parseV4 } from '../../src/rib/prefix-index';
+import { parseIpv4 } from '../../src/net';
 
 export const LOCAL_AS = 65000;
 
 export function ip(a: string): number {
-  const w = parseV4(a);
-  if (!w) throw new Error(`bad address ${a}`);
-  return w[0];
+  const w = parseIpv4(a);
+  if (w === undefined) throw new Error(`bad address ${a}`);
+  return w;
 }
 
 export function attrs(over: Partial<RouteAttrs> = {}): RouteAttrs {

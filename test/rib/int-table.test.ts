@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { checkProperty, scenarioRuns } from '../helpers/property';
 import { IntTable } from '../../src/rib/int-table';
-import { PrefixIndex, parsePrefix, formatPrefix, formatV6 } from '../../src/rib/prefix-index';
+import { PrefixIndex, parsePrefix, formatPrefix } from '../../src/rib/prefix-index';
+import { formatIp, ipFromWords } from '../../src/net';
+
+const formatV6 = (words: number[]): string => formatIp(ipFromWords(words));
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/bgp/messages/types';
 
 function set(t: IntTable, a: number, b: number, v: number): number {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { AttributeInterner, hashBytes, internKey } from '../../src/rib/intern';
 import { packAnnouncements } from '../../src/bgp/messages/builder';
 import { decodeUpdate, decodeAttributes } from '../../src/bgp/messages/update';
-import { parseIpv6, type Prefix } from '../../src/bgp/messages/prefix';
+import { type Prefix } from '../../src/bgp/messages/prefix';
+import { parseIpv6 } from '../../src/net';
 import { DEFAULT_CONTEXT, IPV6_UNICAST } from '../../src/bgp/messages/types';
 
 test('intern: equal bytes share one frozen value, parsed once; copies, not views, are kept', () => {

@@ -4,9 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  IPV4_UNICAST, IPV6_UNICAST, decodeUpdate, packAnnouncements, parseIpv6, parsePrefix, updateToJson, type CodecContext,
+  IPV4_UNICAST, IPV6_UNICAST, decodeUpdate, packAnnouncements, parsePrefix, updateToJson, type CodecContext,
   type UpdateMessage, BgpError,
 } from '../../src/bgp/messages';
+import { parseIpv6 } from '../../src/net';
 import { RoutingEngine, type SessionHandle, type SessionSettings, type PolicyDefs } from '../../src/routing';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';

@@ -4,9 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import {
-  AF_INET, AF_INET6, TCP_MD5SIG_LEN, closeFd, encodeMd5Sig, encodeSockaddr, ipv6Octets, openTcpSocket, setMd5Key,
+  AF_INET, AF_INET6, TCP_MD5SIG_LEN, closeFd, encodeMd5Sig, encodeSockaddr, openTcpSocket, setMd5Key,
   setMinTtl, setSendTtl, SysError, fdOf,
 } from '../../src/sys';
+import { parseIpv6 } from '../../src/net';
+
+const ipv6Octets = (s: string): number[] => [...parseIpv6(s)!];
 
 test('struct tcp_md5sig is 216 octets: sockaddr_storage, flags, prefixlen, keylen, ifindex, key[80]', () => {
   assert.equal(TCP_MD5SIG_LEN, 216);

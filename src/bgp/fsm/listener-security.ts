@@ -3,7 +3,8 @@
 // answers only SYNs signed with that key, and copies it to the accepted socket). GTSM is per
 // accepted socket: minimum TTL set before anything is read, and TTL 255 on the listener so
 // that its SYN-ACKs already pass the peer's own check.
-import { isIPv6, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { isIpv6 } from '../../net';
 import { AF_INET, AF_INET6, fdOf, setGtsm, setMd5Key, setSendTtl } from '../../sys';
 import { gtsmMinTtl, normalizeAddress } from './transport';
 
@@ -25,7 +26,7 @@ export class ListenerSecurity {
     const fd = fdOf(server);
     if (fd instanceof Error) return fd;
     const a = server.address();
-    const v6 = typeof a === 'object' && a !== null && isIPv6(a.address);
+    const v6 = typeof a === 'object' && a !== null && isIpv6(a.address);
     return new ListenerSecurity(fd, v6 ? AF_INET6 : AF_INET);
   }
 
@@ -36,7 +37,7 @@ export class ListenerSecurity {
   configure(target: string, sec: TransportSecurity): Error | undefined {
     const [addr, len] = target.split('/') as [string, string | undefined];
     // An IPv6 peer never reaches an IPv4-only listener: there is nothing to protect.
-    if (this.family === AF_INET && isIPv6(addr)) return undefined;
+    if (this.family === AF_INET && isIpv6(addr)) return undefined;
     const at = { fd: this.fd, socketFamily: this.family, address: normalizeAddress(addr), ...(len === undefined ? {} : { prefixLength: Number(len) }) };
     let err: Error | undefined;
     if (sec.password !== undefined) {
@@ -48,7 +49,7 @@ export class ListenerSecurity {
       if (typeof had === 'string') err = setMd5Key({ ...at, password: '' });
     }
     if (!err && sec.ttlSecurity !== undefined) {
-      const fam = isIPv6(addr) ? 'ipv6' : 'ipv4';
+      const fam = isIpv6(addr) ? 'ipv6' : 'ipv4';
       if (!this.ttl255.has(fam)) {
         err = setSendTtl(this.fd, addr);
         if (!err) this.ttl255.add(fam);

@@ -2,65 +2,63 @@
 // address normalisation, dynamic-neighbor prefix matching, and outgoing connects (with
 // RFC 2385 TCP-MD5 and RFC 5082 GTSM set up on the socket before its SYN goes out).
 import * as net from 'node:net';
-import { Address6 } from 'ip-address';
+import { formatIp, formatIpv4, parseCidr, parseIp, parseIpv4, prefixContains, unmapIpv4, type IpPrefix } from '../../net';
 import { closeFd, openTcpSocket, setGtsm, setMd5Key, socketFamilyOf } from '../../sys';
+
+/** The address's octets, IPv4-mapped IPv6 as IPv4, a zone ("%eth0") dropped; undefined if none. */
+function peerOctets(addr: string): Uint8Array | undefined {
+  const a = addr.trim();
+  const pct = a.indexOf('%');
+  const b = parseIp(pct < 0 ? a : a.slice(0, pct));
+  return b === undefined ? undefined : unmapIpv4(b);
+}
 
 /**
  * One spelling per address, so a listener's remote address matches the configured one:
  * IPv4-mapped IPv6 (`::ffff:192.0.2.1`, what a dual-stack listener reports) becomes plain
- * IPv4, and IPv6 takes its RFC 5952 form.
+ * IPv4, and IPv6 takes its RFC 5952 form (src/net). Text that is no address stays as it is.
  */
 export function normalizeAddress(addr: string): string {
-  const a = addr.trim();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
-  if (mapped) return mapped[1]!;
-  if (net.isIPv6(a)) {
-    try {
-      return new Address6(a).correctForm();
-    } catch {
-      return a.toLowerCase();
-    }
-  }
-  return a;
+  const b = peerOctets(addr);
+  return b === undefined ? addr.trim() : formatIp(b);
 }
 
 /** A dotted-quad BGP Identifier as an unsigned 32-bit integer (RFC 4271 4.2). */
 export function parseRouterId(dotted: string): number {
-  const parts = dotted.split('.');
-  if (parts.length !== 4 || !net.isIPv4(dotted)) throw new RangeError(`router id ${dotted}: not a dotted quad`);
-  return parts.reduce((acc, p) => acc * 256 + Number(p), 0) >>> 0;
+  const v = parseIpv4(dotted);
+  if (v === undefined) throw new RangeError(`router id ${dotted}: not a dotted quad`);
+  return v;
 }
 
 /** The dotted form of a 32-bit BGP Identifier. */
 export function formatRouterId(id: number): string {
-  const v = id >>> 0;
-  return [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff].join('.');
+  return formatIpv4(id >>> 0);
 }
 
 /**
- * Prefix ("10.0.0.0/8", "2001:db8::/32") matcher over node's BlockList. The longest prefix
- * holding an address wins, whatever the order the entries were added in (a /24 carved out of
- * a /8 range gets its own settings, as a route lookup would).
+ * Prefix ("10.0.0.0/8", "2001:db8::/32"; a bare address is a host prefix) matcher. The
+ * longest prefix holding an address wins, whatever the order the entries were added in (a
+ * /24 carved out of a /8 range gets its own settings, as a route lookup would).
  */
 export class PrefixSet<T> {
-  private readonly entries: { list: net.BlockList; len: number; value: T }[] = [];
+  private readonly entries: { prefix: IpPrefix; value: T }[] = [];
 
+  /** Adds a range; RangeError when `prefix` is not one (config validation runs first). */
   add(prefix: string, value: T): void {
-    const [addr, lenText] = prefix.split('/');
-    const type = net.isIPv6(addr ?? '') ? 'ipv6' : 'ipv4';
-    const len = lenText === undefined ? (type === 'ipv6' ? 128 : 32) : Number(lenText);
-    const list = new net.BlockList();
-    list.addSubnet(normalizeAddress(addr ?? ''), len, type);
-    this.entries.push({ list, len, value });
+    const t = prefix.trim();
+    const host = t.includes('/') ? undefined : parseIp(t);
+    const p = host ? { addr: host, len: host.length * 8 } : parseCidr(t);
+    if (!p) throw new RangeError(`${prefix} is not an address or prefix`);
+    this.entries.push({ prefix: p, value });
   }
 
-  /** The entry with the longest prefix holding `addr` (normalised first); the first added on a tie. */
+  /** The entry with the longest prefix holding `addr` (IPv4-mapped as IPv4); the first added on a tie. */
   match(addr: string): T | undefined {
-    const a = normalizeAddress(addr);
-    const type = net.isIPv6(a) ? 'ipv6' : 'ipv4';
-    let best: { len: number; value: T } | undefined;
+    const a = peerOctets(addr);
+    if (a === undefined) return undefined;
+    let best: { prefix: IpPrefix; value: T } | undefined;
     for (const e of this.entries) {
-      if ((best === undefined || e.len > best.len) && e.list.check(a, type)) best = e;
+      if ((best === undefined || e.prefix.len > best.prefix.len) && prefixContains(e.prefix, a)) best = e;
     }
     return best?.value;
   }
@@ -87,10 +85,9 @@ export function gtsmMinTtl(ttlSecurity: number): number {
  * knows us by), else the kernel's choice (undefined).
  */
 export function defaultLocalAddress(listenAddress: string | undefined, peer: string): string | undefined {
-  if (!listenAddress || !net.isIP(listenAddress)) return undefined;
-  const l = normalizeAddress(listenAddress);
-  if (l === '0.0.0.0' || l === '::') return undefined;
-  return net.isIPv6(l) === net.isIPv6(normalizeAddress(peer)) ? l : undefined;
+  const l = listenAddress === undefined ? undefined : peerOctets(listenAddress);
+  if (l === undefined || l.every((b) => b === 0)) return undefined;
+  return (peerOctets(peer)?.length ?? 4) === l.length ? formatIp(l) : undefined;
 }
 
 /**

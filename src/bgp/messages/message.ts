@@ -2,6 +2,7 @@
 // type, and messageToJson gives the contract-1 JSON shape (DESIGN.md) without src/dst.
 import { BgpError, HeaderSubcode } from './errors';
 import { checkHeader } from './header';
+import { formatIpv4 } from '../../net';
 import { decodeKeepalive, encodeKeepalive, type KeepaliveMessage } from './keepalive';
 import { decodeNotification, encodeNotification, type NotificationMessage } from './notification';
 import { decodeOpen, encodeOpen, openAsn, type OpenMessage } from './open';
@@ -73,11 +74,6 @@ export function encodeMessage(msg: BgpMessage, ctx: CodecContext): Uint8Array {
     throw badLength(out.length, `${messageTypeName(msg.type)} of ${out.length} octets exceeds ${max}`);
   }
   return out;
-}
-
-/** Dotted quad of an unsigned 32-bit number (BGP Identifier, IPv4 address). */
-function formatIpv4(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
 }
 
 function toHex(b: Uint8Array): string {

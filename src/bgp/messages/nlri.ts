@@ -7,7 +7,8 @@
 // a million prefixes cost no per-prefix objects. Prefix objects and strings are for JSON,
 // tests and tools.
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from './types';
-import { ipv4ToString, ipv6ToString, parsePrefix, type Prefix } from './prefix';
+import { formatIpv4, formatIpv6 } from '../../net';
+import { parsePrefix, type Prefix } from './prefix';
 
 /** One NLRI field as received or to be sent; `bytes` is the encoded field. */
 export interface NlriBlock {
@@ -127,9 +128,9 @@ export function blockStrings(b: NlriBlock): string[] {
   if (b.count <= 0) return out;
   const tail = (len: number, pathId: number): string => (b.addPath ? `/${len}#${pathId}` : `/${len}`);
   if (b.afi === AFI_IPV4) {
-    forEachIpv4(b.bytes, 0, b.bytes.length, b.addPath, (a, len, id) => out.push(ipv4ToString(a) + tail(len, id)));
+    forEachIpv4(b.bytes, 0, b.bytes.length, b.addPath, (a, len, id) => out.push(formatIpv4(a) + tail(len, id)));
   } else {
-    forEachIpv6(b.bytes, 0, b.bytes.length, b.addPath, (a, len, id) => out.push(ipv6ToString(a) + tail(len, id)));
+    forEachIpv6(b.bytes, 0, b.bytes.length, b.addPath, (a, len, id) => out.push(formatIpv6(a) + tail(len, id)));
   }
   return out;
 }

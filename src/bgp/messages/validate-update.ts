@@ -5,7 +5,7 @@
 import { BgpError, UpdateSubcode, type ErrorAction } from './errors';
 import { strongestAction } from './attributes/table';
 import { AttrType, SegmentType, type MutableAttributes, type PathAttributes } from './attributes/types';
-import { parseIpv4 } from './prefix';
+import { parseIpv4 } from '../../net';
 import type { UpdateMessage } from './update';
 
 export interface SessionView {

@@ -11,7 +11,7 @@ import { Datastore, WatchEvent } from '../store';
 import { resyncingWatch } from '../resync';
 import { decodeStored } from './documents';
 import { parseSelector, Labels } from './selector';
-import { isIP } from 'node:net';
+import { ipVersion } from '../../net';
 import { API_VERSION, BGPConfigurationSpec, BGPPeerSpec, kindPrefix, NodeSpec, Resource, ROOT } from './types';
 
 const REFLECTORS = `${ROOT}reflector/`;
@@ -53,8 +53,8 @@ export function reflectorAsNode(key: string, value: string): Resource | undefine
   if (typeof r.name !== 'string') return undefined;
   const addrs = Array.isArray(r.addresses) ? r.addresses.filter((a): a is string => typeof a === 'string') : [];
   const bgp: Record<string, unknown> = {};
-  const v4 = addrs.find((a) => isIP(a) === 4);
-  const v6 = addrs.find((a) => isIP(a) === 6);
+  const v4 = addrs.find((a) => ipVersion(a) === 4);
+  const v6 = addrs.find((a) => ipVersion(a) === 6);
   if (v4) bgp.ipv4Address = v4;
   if (v6) bgp.ipv6Address = v6;
   if (typeof r.asn === 'number') bgp.asNumber = r.asn;

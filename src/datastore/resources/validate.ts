@@ -2,7 +2,7 @@
 // wrong (`BGPPeer tor-a: spec.peerIP: "10.0.0.999" is not an IP address`), and defaults are
 // filled in (IPPool blockSize 26 for IPv4, 122 for IPv6). Unknown spec fields are refused so
 // that a typo never silently does nothing.
-import { isIP } from 'node:net';
+import { ipVersion } from '../../net';
 import { parseCidr } from '../cidr';
 import { parseSelector } from './selector';
 import { API_VERSION, Kind, kindOf, Resource } from './types';
@@ -49,7 +49,7 @@ class Checker {
   ip(obj: Obj, path: string, k: string, family?: 4 | 6, required = false): string | undefined {
     const v = this.str(obj, path, k, required);
     if (v === undefined) return undefined;
-    const f = isIP(v);
+    const f = ipVersion(v);
     if (f === 0) this.fail(`${path}.${k}`, `${show(v)} is not an IP address`);
     if (family && f !== family) this.fail(`${path}.${k}`, `${show(v)} is not an IPv${family} address`);
     return v;

@@ -8,7 +8,8 @@ import { checkProperty } from '../../helpers/property';
 import { endOfRib, packAnnouncements, packWithdrawals } from '../../../src/bgp/messages/builder';
 import { decodeUpdate, type UpdateMessage } from '../../../src/bgp/messages/update';
 import { blockStrings, encodedPrefixLength } from '../../../src/bgp/messages/nlri';
-import { parseIpv6, prefixToString, type Prefix } from '../../../src/bgp/messages/prefix';
+import { prefixToString, type Prefix } from '../../../src/bgp/messages/prefix';
+import { parseIpv6 } from '../../../src/net';
 import type { PathAttributes } from '../../../src/bgp/messages/attributes/types';
 import { DEFAULT_CONTEXT, IPV4_UNICAST, IPV6_UNICAST, type CodecContext } from '../../../src/bgp/messages/types';
 

@@ -1,9 +1,9 @@
 // Prefix text forms (RFC 5952 for IPv6) and the NLRI walkers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ipv4ToString, ipv6ToString, parseIpv4, parseIpv6, parsePrefix, prefixToString,
-} from '../../../src/bgp/messages/prefix';
+import { parsePrefix, prefixToString } from '../../../src/bgp/messages/prefix';
+// The address text is src/net's (test/net has its own tests); kept here as the codec's view.
+import { formatIpv4 as ipv4ToString, formatIpv6 as ipv6ToString, parseIpv4, parseIpv6 } from '../../../src/net';
 import {
   blockPrefixes, blockStrings, countNlri, forEachIpv4, forEachIpv6, makeNlriBlock,
 } from '../../../src/bgp/messages/nlri';

@@ -9,7 +9,7 @@ import { emptyNlri, makeNlriBlock } from '../../../src/bgp/messages/nlri';
 import { encodeAttributes } from '../../../src/bgp/messages/attributes/table';
 import type { PathAttributes } from '../../../src/bgp/messages/attributes/types';
 import { messageToJson } from '../../../src/bgp/messages/message';
-import { parseIpv6 } from '../../../src/bgp/messages/prefix';
+import { parseIpv6 } from '../../../src/net';
 import {
   DEFAULT_CONTEXT, IPV4_UNICAST, IPV6_UNICAST, MessageType, type CodecContext,
 } from '../../../src/bgp/messages/types';

@@ -1,5 +1,5 @@
 // Small big-endian helpers shared by the attribute hooks.
-import { ipv4ToString, parseIpv4 } from '../prefix';
+import { formatIpv4, parseIpv4 } from '../../../net';
 
 export function u16(b: Uint8Array, i: number): number {
   return (b[i]! << 8) | b[i + 1]!;
@@ -18,7 +18,7 @@ export function put32(b: Uint8Array, i: number, v: number): void {
 }
 
 export function ipv4At(b: Uint8Array, i: number): string {
-  return ipv4ToString(u32(b, i));
+  return formatIpv4(u32(b, i));
 }
 
 /** A dotted quad from local input; RangeError when it is not one (not peer input). */

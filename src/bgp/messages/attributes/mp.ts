@@ -8,7 +8,7 @@
 import { BgpError, UpdateSubcode } from '../errors';
 import { AFI_IPV4, AFI_IPV6 } from '../types';
 import { countNlri, isPrefixFamily, maxPrefixLength, type NlriBlock } from '../nlri';
-import { ipv4ToString, ipv6ToString } from '../prefix';
+import { formatIpv4, formatIpv6 } from '../../../net';
 import type { DecodeHook, EncodeHook } from './basic';
 import type { MpReach } from './types';
 import { put16, u16, u32 } from './bytes';
@@ -89,8 +89,8 @@ export const encodeMpUnreach: EncodeHook = (a) => {
 /** The next hop field as text: one or two addresses (RFC 2545 3), else hex. */
 export function mpNextHops(m: MpReach): string[] {
   const nh = m.nextHop;
-  if (nh.length === 4) return [ipv4ToString(u32(nh, 0))];
-  if (nh.length === 16) return [ipv6ToString(nh, 0)];
-  if (nh.length === 32) return [ipv6ToString(nh, 0), ipv6ToString(nh, 16)];
+  if (nh.length === 4) return [formatIpv4(u32(nh, 0))];
+  if (nh.length === 16) return [formatIpv6(nh, 0)];
+  if (nh.length === 32) return [formatIpv6(nh, 0), formatIpv6(nh, 16)];
   return nh.length === 0 ? [] : [Buffer.from(nh.buffer, nh.byteOffset, nh.length).toString('hex')];
 }

@@ -1,6 +1,6 @@
 // Frame -> TCP segment: link layer, then IPv4 or IPv6, then TCP. Anything else is a
 // skip reason for the caller to count (non-TCP traffic in a capture is normal).
-import { formatEndpoint } from './addr';
+import { formatEndpoint } from '../../../net';
 import { parseIpv4, type SkipReason } from './ipv4';
 import { parseIpv6 } from './ipv6';
 import { networkLayer } from './linktype';

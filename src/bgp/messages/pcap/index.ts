@@ -10,7 +10,6 @@
  * written as bytes into one large buffer (ndjson-out.ts); UPDATEs in one pass from the wire
  * octets (update-ndjson.ts), anything it declines through decodeMessage in wire view.
  */
-export { formatEndpoint, formatIp, formatIpv4, formatIpv6 } from './addr';
 export { CaptureReader, readCapture, type CaptureFormat } from './capture';
 export { CaptureError, type CaptureErrorKind, type CapturedPacket } from './packet';
 export { dissect, type TcpSegment } from './dissect';

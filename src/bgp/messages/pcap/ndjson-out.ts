@@ -4,6 +4,8 @@
 // cost no string and no object each. Every method assumes the caller reserved room first
 // (reserve()), so a whole line is always in the buffer and can be taken back (rollback()).
 
+import { writeIpv4, writeIpv6 } from '../../../net';
+
 /** Receives filled output; the chunk is the receiver's to keep (a new buffer follows it). */
 export type ChunkSink = (chunk: Uint8Array) => void;
 
@@ -18,9 +20,7 @@ for (let i = 0; i < 256; i++) {
 }
 const HEX = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
-const DOT = 0x2e;
 const SLASH = 0x2f;
-const COLON = 0x3a;
 
 export class NdjsonOut {
   buf: Buffer;
@@ -132,13 +132,7 @@ export class NdjsonOut {
 
   /** Dotted quad of src[off..off+4). */
   ipv4At(src: Uint8Array, off: number): void {
-    this.octet(src[off]!);
-    this.buf[this.pos++] = DOT;
-    this.octet(src[off + 1]!);
-    this.buf[this.pos++] = DOT;
-    this.octet(src[off + 2]!);
-    this.buf[this.pos++] = DOT;
-    this.octet(src[off + 3]!);
+    this.pos = writeIpv4(this.buf, this.pos, src, off);
   }
 
   /** Lower-case hex of src[s..e). */
@@ -153,50 +147,9 @@ export class NdjsonOut {
     this.pos = p;
   }
 
-  /** Hex of one 16-bit group without leading zeros (RFC 5952 4.1). */
-  private group(g: number): void {
-    const b = this.buf;
-    if (g >= 0x1000) b[this.pos++] = HEX[g >>> 12]!;
-    if (g >= 0x100) b[this.pos++] = HEX[(g >>> 8) & 15]!;
-    if (g >= 0x10) b[this.pos++] = HEX[(g >>> 4) & 15]!;
-    b[this.pos++] = HEX[g & 15]!;
-  }
-
-  /**
-   * RFC 5952 text of the 16 octets at src[off]: groups without leading zeros, the longest
-   * run of two or more zero groups as "::" (the first on a tie), IPv4-mapped addresses as
-   * ::ffff:a.b.c.d (RFC 5952 5). Same text as prefix.ts ipv6ToString.
-   */
+  /** RFC 5952 text of the 16 octets at src[off] (src/net's writer: the one RFC 5952 text). */
   ipv6At(src: Uint8Array, off: number): void {
-    let bestAt = -1;
-    let bestLen = 1;
-    for (let i = 0; i < 8;) {
-      if (src[off + 2 * i] !== 0 || src[off + 2 * i + 1] !== 0) { i++; continue; }
-      let j = i + 1;
-      while (j < 8 && src[off + 2 * j] === 0 && src[off + 2 * j + 1] === 0) j++;
-      if (j - i > bestLen) { bestAt = i; bestLen = j - i; }
-      i = j;
-    }
-    const b = this.buf;
-    if (bestAt === 0 && bestLen === 5 && src[off + 10] === 0xff && src[off + 11] === 0xff) {
-      b[this.pos++] = COLON; b[this.pos++] = COLON;
-      b[this.pos++] = 0x66; b[this.pos++] = 0x66; b[this.pos++] = 0x66; b[this.pos++] = 0x66;
-      b[this.pos++] = COLON;
-      this.ipv4At(src, off + 12);
-      return;
-    }
-    for (let i = 0; i < 8; i++) {
-      if (i === bestAt) {
-        // One colon here; the next group writes its own leading one. A run that ends the
-        // address has no next group, so it writes the second itself ("x::", "::").
-        b[this.pos++] = COLON;
-        i += bestLen - 1;
-        if (i === 7) b[this.pos++] = COLON;
-        continue;
-      }
-      if (i > 0) b[this.pos++] = COLON;
-      this.group((src[off + 2 * i]! << 8) | src[off + 2 * i + 1]!);
-    }
+    this.pos = writeIpv6(this.buf, this.pos, src, off);
   }
 
   /** "/len" of a prefix. */

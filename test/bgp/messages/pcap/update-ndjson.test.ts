@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { NdjsonOut, writeUpdateLine } from '../../../../src/bgp/messages/pcap';
 import { decodeMessage, messageToJson } from '../../../../src/bgp/messages/message';
 import { decodeUpdate } from '../../../../src/bgp/messages/update';
-import { ipv6ToString } from '../../../../src/bgp/messages/prefix';
+import { formatIpv6 as ipv6ToString } from '../../../../src/net';
 import { BgpError, UpdateSubcode } from '../../../../src/bgp/messages/errors';
 import { validateUpdate } from '../../../../src/bgp/messages/validate-update';
 import { DEFAULT_CONTEXT, IPV4_UNICAST, IPV6_UNICAST, type CodecContext, type Family } from '../../../../src/bgp/messages/types';

@@ -1,8 +1,8 @@
-// RFC 5952 canonical IPv6 text and endpoint formatting.
+// RFC 5952 canonical IPv6 text and endpoint formatting (as `vroute decode` prints them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatEndpoint, formatIpv4, formatIpv6 } from '../../../../src/bgp/messages/pcap';
-import { parseEndpoint } from '../../../helpers/pcap-writer';
+import { formatEndpoint, formatIpv4At, formatIpv6 } from '../../src/net';
+import { parseEndpoint } from '../helpers/pcap-writer';
 
 const v6 = (s: string): string => formatIpv6(parseEndpoint(`[${s}]:1`).addr);
 
@@ -21,5 +21,5 @@ test('RFC 5952 canonical text', () => {
 test('endpoints', () => {
   assert.equal(formatEndpoint(Uint8Array.of(192, 0, 2, 1), 179), '192.0.2.1:179');
   assert.equal(formatEndpoint(parseEndpoint('[2001:db8::1]:179').addr, 179), '[2001:db8::1]:179');
-  assert.equal(formatIpv4(Uint8Array.of(0, 10, 0, 0, 255), 1), '10.0.0.255');
+  assert.equal(formatIpv4At(Uint8Array.of(0, 10, 0, 0, 255), 1), '10.0.0.255');
 });
