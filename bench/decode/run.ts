@@ -27,7 +27,7 @@ const SETS = 4;
 
 function attrSet(k: number): PathAttributes {
   return {
-    origin: 0, asPath: [{ type: 2, asns: [65001 + k, 65100, 4200000000] }], nextHop: `192.0.2.${k + 1}`,
+    origin: 0, asPath: [{ type: 2, asns: [65001 + k, 65100, 4200000000] }], nextHop: 0xc0000201 + k, // 192.0.2.(k+1)
     med: 10 * k, localPref: 100, communities: [65000 * 65536 + k, 65000 * 65536 + 100],
   };
 }

@@ -6,7 +6,7 @@
 // as they are when it reaches them (a prefix withdrawn and re-added meanwhile may be missed
 // or seen twice), as a `show route` of a live router would.
 import { ipv4ToString, parseFamilyName, type Family } from '../bgp/messages';
-import { parsePrefix, type PeerTable, type Rib, type Route } from '../rib';
+import { nextHopText, parsePrefix, type PeerTable, type Rib, type Route } from '../rib';
 
 const ORIGIN_NAMES = ['IGP', 'EGP', 'INCOMPLETE'];
 
@@ -63,7 +63,7 @@ export function routeJson(prefix: string, r: Route, best: boolean): Record<strin
   const a = r.attrs;
   const o: Record<string, unknown> = {
     prefix,
-    nextHop: a.nextHop,
+    nextHop: nextHopText(a.nextHop),
     asPath: a.asPath.map((s) => (s.type === 1 ? `{${s.asns.join(',')}}` : s.asns.join(' '))).join(' '),
     origin: ORIGIN_NAMES[a.origin] ?? String(a.origin),
     from: r.peer.address,

@@ -13,6 +13,7 @@ import { Rib } from '../../src/rib';
 import { startApiServer, type ApiServer, type RouteEntry } from '../../src/observability';
 import { locRibRoutes } from '../../src/routing/routes-view';
 import { attrs, ibgp, ip, setup } from '../rib/helpers';
+import { nh } from '../helpers/addr';
 
 const N = 400_000;
 const MAX_BUSY_MS = 500;
@@ -28,7 +29,7 @@ let api: ApiServer;
 before(async () => {
   const rib = ribs.get(IPV4_UNICAST)!;
   const p = peers.add(ibgp('10.0.0.2'));
-  const set = store.intern(attrs({ localPref: 100, med: 5, communities: [(65000 << 16) | 100], nextHop: '198.51.100.1' }));
+  const set = store.intern(attrs({ localPref: 100, med: 5, communities: [(65000 << 16) | 100], nextHop: nh('198.51.100.1') }));
   const base = ip('10.0.0.0');
   for (let i = 0; i < N; i++) rib.announce4(p.index, (base + i * 256) >>> 0, 24, 0, set);
   while (rib.pendingDecisions > 0) rib.decide(100_000);
@@ -94,7 +95,7 @@ test(`GET /routes of ${N} routes: the event loop is never held ${MAX_BUSY_MS} ms
   assert.ok(r.body.equals(Buffer.from(expected)), 'same bytes');
   const parsed = JSON.parse(r.body.toString('utf8')) as RouteEntry[];
   assert.equal(parsed.length, N);
-  assert.deepEqual(parsed[0], { prefix: '10.0.0.0/24', nextHop: '198.51.100.1', asPath: '', origin: 'IGP', from: '10.0.0.2', best: true, localPref: 100, med: 5, communities: ['65000:100'] });
+  assert.deepEqual(parsed[0], { prefix: '10.0.0.0/24', nextHop: nh('198.51.100.1'), asPath: '', origin: 'IGP', from: '10.0.0.2', best: true, localPref: 100, med: 5, communities: ['65000:100'] });
 });
 
 test('a client that stops reading stops the walk (back-pressure); one that leaves ends it', { timeout: 180_000 }, async () => {

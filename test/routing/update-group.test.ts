@@ -10,6 +10,7 @@ import type { AddPathSend, ExportSignature } from '../../src/routing/export';
 import type { PeerRole } from '../../src/routing/rules';
 import { attrs, ebgp, ibgp, ip, LOCAL_AS, seq, setup } from '../rib/helpers';
 import { readUpdate } from './wire';
+import { nh } from '../helpers/addr';
 
 const RR = { asn: LOCAL_AS, routerId: ip('10.0.0.1'), clusterId: ip('10.0.0.1') };
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
@@ -138,7 +139,7 @@ test('eBGP group: AS prepended, next hop self, no LOCAL_PREF / RR attributes', (
   const tor = w.peers.add(ebgp('10.0.0.9', 64512));
   w.groups.join(tor, w.sig('ebgp', 'none', 64512));
   w.drain(tor.index);
-  w.rib.announce4(c.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs({ localPref: 100, nextHop: '10.0.0.2' })));
+  w.rib.announce4(c.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs({ localPref: 100, nextHop: nh('10.0.0.2') })));
   w.flush();
   const u = w.drain(tor.index).ups[0];
   assert.equal(u.attrs.get(2)!.toString('hex'), '0201' + '0000fde8');
