@@ -343,3 +343,31 @@ test('4096-octet limit: a set that only fits the client\'s UPDATE is withdrawn o
   const j = w.drain(c2.index);
   assert.deepEqual([j.nlri, j.eor], [[], 1]);
 });
+
+test('an extended-message peer joins the plain group of its signature (RFC 8654: 4096-octet UPDATEs serve it too)', () => {
+  const w = world();
+  const src = w.peers.add(ibgp('10.0.0.9', { rrClient: true }));
+  const plain = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const ext = w.sig('ibgp-client');
+  const extSig = { ...ext, ctx: { ...ext.ctx, extendedMessage: true } };
+  const g = w.groups.join(plain, w.sig('ibgp-client'));
+  assert.equal(w.groups.join(src, extSig), g, 'one Adj-RIB-Out for both');
+  assert.equal(w.groups.size, 1);
+  w.drain(plain.index);
+  w.drain(src.index);
+  w.rib.announce4(src.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs({ localPref: 100, nextHop: nh('10.0.0.9') })));
+  w.flush();
+  assert.deepEqual(w.drain(plain.index).nlri, ['10.1.0.0/16']);
+  assert.deepEqual(w.drain(src.index).nlri, [], 'never back to its source');
+  // The other way round there is nothing to share: a plain peer cannot take extended messages.
+  const w2 = world();
+  const e2 = w2.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  const p2 = w2.peers.add(ibgp('10.0.0.4', { rrClient: true }));
+  const ge = w2.groups.join(e2, extSig);
+  assert.notEqual(w2.groups.join(p2, w2.sig('ibgp-client')), ge);
+  assert.equal(w2.groups.size, 2);
+  // Leaving works by the group's own key.
+  w.groups.leave(src.index);
+  w.groups.leave(plain.index);
+  assert.equal(w.groups.size, 0);
+});
