@@ -60,7 +60,7 @@ function attrSet(r: () => number, v6: boolean): PathAttributes {
     nh.set([0xfe, 0x80], 16); nh[30] = 0x12; nh[31] = 0x34; // fe80::1234
     a.mpReach = { afi: AFI_IPV6, safi: 1, nextHop: nh, nlri: { afi: AFI_IPV6, safi: 1, addPath: false, bytes: nh.subarray(0, 0), count: 0 } };
   } else {
-    a.nextHop = '192.0.2.1';
+    a.nextHop = 0xc0000201; // 192.0.2.1
   }
   if (r() < 0.33) a.med = Math.floor(r() * 1000);
   const nc = Math.floor(r() * 6);

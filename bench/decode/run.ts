@@ -1,6 +1,6 @@
 // Decode benchmark (DESIGN.md "Performance shape"): a stream of packed UPDATEs holding N IPv4
 // /24 prefixes in a few attribute sets, built with our builder, is timed through framing,
-// decodeUpdate, attribute interning and inserting every prefix into an integer-keyed
+// decodeUpdate, attribute interning (the RIB's AttrStore) and inserting every prefix into an integer-keyed
 // open-addressing table. Prints prefixes/s and MB/s for 10k, 100k and 1M.
 // Then `vroute decode` of a 1.1M-prefix full-table capture (full-table.ts, two shapes) beside
 // `tshark -T ek` on the same file, interleaved, wall and CPU medians (skipped without tshark).
@@ -19,7 +19,8 @@ import { packAnnouncements } from '../../src/bgp/messages/builder';
 import { AFI_IPV4, DEFAULT_CONTEXT, IPV4_UNICAST, type CodecContext } from '../../src/bgp/messages/types';
 import type { PathAttributes } from '../../src/bgp/messages/attributes/types';
 import type { Prefix } from '../../src/bgp/messages/prefix';
-import { AttributeInterner, internKey } from '../../src/rib/intern';
+import { AttrStore, ipv4Octets } from '../../src/rib/attrs';
+import { toRouteAttrs } from '../../src/rib/ingest';
 import { buildFullTable, type TableShape } from './full-table';
 
 const CTX: CodecContext = { ...DEFAULT_CONTEXT, fourOctetAs: true };
@@ -27,7 +28,7 @@ const SETS = 4;
 
 function attrSet(k: number): PathAttributes {
   return {
-    origin: 0, asPath: [{ type: 2, asns: [65001 + k, 65100, 4200000000] }], nextHop: `192.0.2.${k + 1}`,
+    origin: 0, asPath: [{ type: 2, asns: [65001 + k, 65100, 4200000000] }], nextHop: 0xc0000201 + k, // 192.0.2.(k+1)
     med: 10 * k, localPref: 100, communities: [65000 * 65536 + k, 65000 * 65536 + 100],
   };
 }
@@ -87,20 +88,21 @@ function runOnce(chunks: Uint8Array[], n: number, store: boolean): number {
   table = new PrefixTable(store ? n : 1);
   seen = 0;
   const visit = store ? insert : count;
-  const interner = new AttributeInterner((b) => b.length);
+  const sets = new AttrStore();
   const framer = new MessageFramer();
   const t0 = process.hrtime.bigint();
   for (const c of chunks) {
     framer.push(c);
     for (let f = framer.next(); f !== undefined; f = framer.next()) {
       const u = decodeUpdate(f, CTX);
-      currentSet = interner.intern(internKey(u.attrBytes)).id;
+      // The RIB's own interning, as ingest does it (one AttrStore lookup per UPDATE).
+      currentSet = sets.intern(toRouteAttrs(u.attributes, true, ipv4Octets(u.attributes.nextHop!))).id;
       forEachIpv4(u.nlri.bytes, 0, u.nlri.bytes.length, u.nlri.addPath, visit);
     }
   }
   const dt = Number(process.hrtime.bigint() - t0) / 1e9;
   const got = store ? table.size : seen;
-  if (got !== n || interner.size !== SETS) throw new Error(`bench check failed: ${got} prefixes, ${interner.size} sets`);
+  if (got !== n || sets.size !== SETS) throw new Error(`bench check failed: ${got} prefixes, ${sets.size} sets`);
   return dt;
 }
 
@@ -253,8 +255,8 @@ function writeResults(lines: string[]): void {
   replaceSection('## decode', [
     '## decode', '',
     `Machine: ${execSync('nproc').toString().trim()} CPUs (\`nproc\`), ${cpu}; node ${process.version}; ${new Date().toISOString().slice(0, 16)}Z.`,
-    'Framing (MessageFramer over 64 KiB chunks) + decodeUpdate + interning the attribute bytes',
-    '(AttributeInterner, 4 distinct sets) + inserting every /24 into an open-addressing table over',
+    'Framing (MessageFramer over 64 KiB chunks) + decodeUpdate + interning the attribute set',
+    '(the RIB\'s AttrStore, as ingest does: 4 distinct sets) + inserting every /24 into an open-addressing table over',
     'typed arrays. 4-octet AS context, 4096-octet messages packed by packAnnouncements. Median of',
     'several runs after a warm-up, one core. `npx tsx bench/decode/run.ts --write`.', '',
     '| stages | prefixes | UPDATEs | MB | ms | prefixes/s | MB/s |', '| --- | --- | --- | --- | --- | --- | --- |',

@@ -19,7 +19,7 @@ const BLOCK = 4096;
 
 /** The four attribute sets: iBGP (LOCAL_PREF, RFC 4271 5.1.5), distinct AS_PATHs. */
 export function attributeSet(s: number): PathAttributes {
-  return { origin: 0, asPath: [{ type: 2, asns: [64512 + s] }], nextHop: '198.51.100.1', localPref: 100 };
+  return { origin: 0, asPath: [{ type: 2, asns: [64512 + s] }], nextHop: 0xc6336401 /* 198.51.100.1 */, localPref: 100 };
 }
 
 /** N /24s as packed UPDATEs (4096-octet messages) for a session with `ctx`. */

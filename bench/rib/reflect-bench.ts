@@ -41,7 +41,7 @@ function run(n: number, k: number, mode = ''): void {
   // `late`: clients connect after the table is in (a reflector restart, a new node).
   if (!late) for (const p of clientPeers) groups.join(p, sig);
   const sets = [0, 1, 2, 3].map((i) => store.intern({ origin: 0, asPath: [{ type: SegmentType.AsSequence, asns: [64512 + i] }],
-    nextHop: '10.0.1.1', localPref: 100 }));
+    nextHop: Uint8Array.of(10, 0, 1, 1), localPref: 100 }));
   const bytes = new Array<number>(k).fill(0);
   // Pre-built frames for `wire`: 4 attribute sets, prefixes interleaved as above.
   const frames: Uint8Array[] = [];
@@ -51,7 +51,7 @@ function run(n: number, k: number, mode = ''): void {
       for (let s = 0; s < 4; s++) {
         const ps: Prefix[] = [];
         for (let j = i + s; j < Math.min(n, i + CH); j += 4) ps.push({ afi: 1, addr: (0x0b000000 + j * 256) >>> 0, len: 24 });
-        frames.push(...packAnnouncements({ origin: 0, asPath: [{ type: 2, asns: [64512 + s] }], nextHop: '10.0.1.1', localPref: 100 },
+        frames.push(...packAnnouncements({ origin: 0, asPath: [{ type: 2, asns: [64512 + s] }], nextHop: 0x0a000101, localPref: 100 },
           IPV4_UNICAST, ps, ctx));
       }
     }

@@ -20,8 +20,8 @@ function run(n: number): void {
   const p2 = peers.add({ address: '10.0.0.3', asn: 65000, localAsn: 65000, routerId: 0x0a000003 });
   // Four distinct attribute sets, as in the bench/reflect setup.
   const sets = [0, 1, 2, 3].map((i) =>
-    store.intern({ origin: 0, asPath: [{ type: SegmentType.AsSequence, asns: [64512 + i] }], nextHop: '10.0.0.2', localPref: 100 }));
-  const worse = store.intern({ origin: 2, asPath: [{ type: SegmentType.AsSequence, asns: [64600, 64601] }], nextHop: '10.0.0.3', localPref: 100 });
+    store.intern({ origin: 0, asPath: [{ type: SegmentType.AsSequence, asns: [64512 + i] }], nextHop: Uint8Array.of(10, 0, 0, 2), localPref: 100 }));
+  const worse = store.intern({ origin: 2, asPath: [{ type: SegmentType.AsSequence, asns: [64600, 64601] }], nextHop: Uint8Array.of(10, 0, 0, 3), localPref: 100 });
 
   const base = 0x0b000000; // 11.0.0.0: 1M /24s span 11.0.0.0 - 26.255.255.0
   const drain = (): number => {

@@ -2,8 +2,13 @@
 // shared by every path that carries it (STYLE.md "Intern attribute sets"; BIRD's cached
 // attributes). Policy that changes attributes interns a new set rather than mutating one.
 //
-// This is the RIB's own store, keyed by a canonical text of the decoded fields: it does not
-// depend on the wire codec. An adapter from the codec's decoded UPDATE fills RouteAttrs.
+// One form from the wire to the wire: the values are the wire's own (uint32 IDs and AS
+// numbers, next hops as their address octets, attributes we do not interpret as raw octets),
+// filled once from the codec's decoded UPDATE (ingest.ts), interned here, and encoded back
+// from the same values by the Adj-RIB-Out's packer (src/routing/wire-encode.ts). Text forms
+// exist only at the edges: `vroute decode` (the codec's json.ts) and the HTTP API's /routes.
+import type { Aggregator } from '../bgp/messages';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../net';
 import { IdPool } from './slots';
 
 /** ORIGIN values, RFC 4271 4.3 (a). Lower is preferred (9.1.2.2 (c)... (b)). */
@@ -33,17 +38,23 @@ export interface OpaqueAttr {
   readonly value: Uint8Array;
 }
 
-/** Decoded path attributes. Addresses are text (canonical form); IDs are uint32. */
+/** Path attributes in the RIB's one form: the wire's values (see the top of this file). */
 export interface RouteAttrs {
   readonly origin: number;
+  /** AS_PATH with AS4_PATH merged (RFC 6793 4.2.3): 4-octet AS numbers. */
   readonly asPath: readonly AsPathSegment[];
-  /** NEXT_HOP (IPv4) or the MP_REACH next hop(s), RFC 4760 3. */
-  readonly nextHop: string;
-  readonly nextHopLinkLocal?: string;
+  /**
+   * The next hop's address octets as on the wire: 4 (NEXT_HOP, RFC 4271 5.1.3, or an IPv4
+   * MP_REACH next hop) or 16 (the global address of an MP_REACH next hop, RFC 2545 3).
+   */
+  readonly nextHop: Uint8Array;
+  /** RFC 2545 3: the link-local half of a 32-octet MP_REACH next hop. */
+  readonly nextHopLinkLocal?: Uint8Array;
   readonly med?: number;
   readonly localPref?: number;
   readonly atomicAggregate?: boolean;
-  readonly aggregator?: { readonly asn: number; readonly address: string };
+  /** AGGREGATOR (AS4_AGGREGATOR merged): 4-octet AS, address as uint32. */
+  readonly aggregator?: Aggregator;
   /** RFC 1997 communities, each (high << 16 | low) as uint32. */
   readonly communities?: readonly number[];
   /** RFC 4456 8: the originator's BGP identifier as uint32. */
@@ -89,7 +100,7 @@ export function attrKey(a: RouteAttrs): string {
   const path = a.asPath.map((s) => `${s.type}:${s.asns.join(',')}`).join(' ');
   const agg = a.aggregator ? `${a.aggregator.asn}@${a.aggregator.address}` : '';
   const other = (a.other ?? []).map((o) => `${o.type}/${o.flags}/${hex(o.value)}`).join(',');
-  return [a.origin, path, a.nextHop, a.nextHopLinkLocal ?? '', a.med ?? '', a.localPref ?? '',
+  return [a.origin, path, hex(a.nextHop), a.nextHopLinkLocal ? hex(a.nextHopLinkLocal) : '', a.med ?? '', a.localPref ?? '',
     a.atomicAggregate ? 1 : '', agg, (a.communities ?? []).join(','), a.originatorId ?? '',
     (a.clusterList ?? []).join(','), other].join('|');
 }
@@ -167,4 +178,23 @@ export function formatCommunity(c: number): string {
 
 export function community(high: number, low: number): number {
   return ((high & 0xffff) * 65536 + (low & 0xffff)) >>> 0;
+}
+
+/** A next hop's octets as text (IPv4 dotted quad, IPv6 per RFC 5952; else hex): for the edges. */
+export function nextHopText(b: Uint8Array): string {
+  if (b.length === 4) return formatIpv4(((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0);
+  if (b.length === 16) return formatIpv6(b, 0);
+  return hex(b);
+}
+
+/** The octets of an IPv4 address given as uint32 (a NEXT_HOP as the codec decodes it). */
+export function ipv4Octets(v: number): Uint8Array {
+  return Uint8Array.of(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+}
+
+/** A next hop from text (config, local origination, tests); undefined when not an address. */
+export function parseNextHop(text: string): Uint8Array | undefined {
+  const v4 = parseIpv4(text);
+  if (v4 !== undefined) return ipv4Octets(v4);
+  return parseIpv6(text);
 }

@@ -10,11 +10,12 @@ export type GrowableArray = Int32Array | Uint32Array | Uint8Array;
 // The replaced arrays are garbage that V8 frees only at a full GC, which it schedules by
 // external-memory growth (~64 MiB) rather than soon. A daemon may register a collector
 // (src/cli/node-flags.ts: an asynchronous major GC after the current turn), called once
-// 8 MiB of arrays have been replaced, then 16, 32, up to 64: tables double, so their garbage
-// does too, and a fixed step cost twenty full GCs (~0.4 s) on the way to 1M prefixes. The
-// RIB itself stays timer-free.
+// 8 MiB of arrays have been replaced, then every 16 MiB: a fixed 8 MiB step cost twenty full
+// GCs (~0.4 s) on the way to 1M prefixes, and steps doubling up to 64 MiB let that much dead
+// copy sit in RSS when the last doublings (the peak) came; 16 MiB steps are about seven GCs
+// to 1M (bench/RESULTS.md "### 2026-12-02: issue 10 memory"). The RIB itself stays timer-free.
 const COLLECT_FIRST = 8 * 1024 * 1024;
-const COLLECT_MAX = 64 * 1024 * 1024;
+const COLLECT_MAX = 16 * 1024 * 1024;
 let collector: (() => void) | undefined;
 let garbage = 0;
 let threshold = COLLECT_FIRST;

@@ -14,9 +14,11 @@
  * src/routing's update groups turn into Adj-RIB-Out buckets and packed UPDATEs (the
  * Adj-RIB-Out half lives there, beside the export rules that fill it).
  *
- * The AttrStore here interns decoded sets by a canonical text of their fields (policy and
- * export rewrite fields, so the key is the fields, not received bytes); intern.ts (the
- * codec's raw-bytes AttributeInterner) is not used by the RIB.
+ * Attributes have one form from the wire to the wire (attrs.ts RouteAttrs): the codec's
+ * decoded values as they are (uint32 IDs, AS numbers and communities, next hops as their
+ * address octets, attributes we do not interpret as raw octets), interned once per distinct
+ * set by the AttrStore (keyed by those values, since policy and export rewrite fields) and
+ * encoded back from them by src/routing's packer. Text is made only at the edges.
  *
  * Tables of parallel typed arrays grow through grow.ts (capacityFor / ensureLength / grown:
  * doubling, replaced arrays reported to the growth collector) and reuse freed slots through

@@ -8,8 +8,7 @@ import {
   mpNextHops, type BgpError, type ErrorAction, type Family, type NlriBlock, type PathAttributes,
   type UpdateMessage,
 } from '../bgp/messages';
-import { parseIpv4 } from '../net';
-import type { AttrSet, AttrStore, OpaqueAttr, RouteAttrs } from './attrs';
+import { ipv4Octets, type AttrSet, type AttrStore, type OpaqueAttr, type RouteAttrs } from './attrs';
 import type { Rib } from './rib';
 
 export interface IngestOptions {
@@ -34,32 +33,28 @@ export interface IngestResult {
 
 const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
 
-function hexBytes(h: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(h, 'hex'));
-}
-
 /**
- * The RIB's view of decoded attributes. AS_PATH/AGGREGATOR are the RFC 6793 4.2.3 merge;
- * extended and large communities travel as opaque optional transitive attributes; unknown
- * optional transitive ones are kept with Partial set and unknown non-transitive ones dropped
- * (RFC 4271 5: what we pass on we did not understand).
+ * The RIB's view of decoded attributes: the codec's values as they are (uint32 IDs, raw
+ * octets), no text on the way. AS_PATH/AGGREGATOR are the RFC 6793 4.2.3 merge; extended and
+ * large communities travel as opaque optional transitive attributes (their wire values);
+ * unknown optional transitive ones are kept with Partial set and unknown non-transitive ones
+ * dropped (RFC 4271 5: what we pass on we did not understand).
  */
-export function toRouteAttrs(a: PathAttributes, fourOctetAs: boolean, nextHop: string, linkLocal?: string): RouteAttrs {
+export function toRouteAttrs(a: PathAttributes, fourOctetAs: boolean, nextHop: Uint8Array, linkLocal?: Uint8Array): RouteAttrs {
   const merged = mergeAs4(a, fourOctetAs);
   const other: OpaqueAttr[] = [];
   if (a.extCommunities && a.extCommunities.length > 0) {
-    other.push({ type: AttrType.ExtCommunities, flags: OPT_TRANS, value: hexBytes(a.extCommunities.join('')) });
+    other.push({ type: AttrType.ExtCommunities, flags: OPT_TRANS, value: a.extCommunities });
   }
   if (a.largeCommunities && a.largeCommunities.length > 0) {
-    const v = Buffer.alloc(a.largeCommunities.length * 12);
-    a.largeCommunities.forEach((c, i) => c.forEach((x, j) => v.writeUInt32BE(x >>> 0, i * 12 + j * 4)));
-    other.push({ type: AttrType.LargeCommunities, flags: OPT_TRANS, value: Uint8Array.from(v) });
+    const v = new Uint8Array(a.largeCommunities.length * 12);
+    const dv = new DataView(v.buffer);
+    a.largeCommunities.forEach((c, i) => c.forEach((x, j) => dv.setUint32(i * 12 + j * 4, x >>> 0)));
+    other.push({ type: AttrType.LargeCommunities, flags: OPT_TRANS, value: v });
   }
   for (const u of a.unknown ?? []) {
     if ((u.flags & OPT_TRANS) === OPT_TRANS) other.push({ type: u.type, flags: (u.flags | FLAG_PARTIAL) & 0xf0, value: u.value.slice() });
   }
-  const ids = (xs: readonly string[] | undefined): number[] | undefined =>
-    xs?.map((x) => parseIpv4(x)).filter((x): x is number => x !== undefined);
   const out: { -readonly [K in keyof RouteAttrs]: RouteAttrs[K] } = {
     origin: a.origin ?? 2,
     asPath: merged.asPath ?? [],
@@ -71,12 +66,20 @@ export function toRouteAttrs(a: PathAttributes, fourOctetAs: boolean, nextHop: s
   if (a.atomicAggregate) out.atomicAggregate = true;
   if (merged.aggregator !== undefined) out.aggregator = merged.aggregator;
   if (a.communities !== undefined && a.communities.length > 0) out.communities = a.communities;
-  const orig = a.originatorId === undefined ? undefined : parseIpv4(a.originatorId);
-  if (orig !== undefined) out.originatorId = orig;
-  const cl = ids(a.clusterList);
-  if (cl !== undefined && cl.length > 0) out.clusterList = cl;
+  if (a.originatorId !== undefined) out.originatorId = a.originatorId;
+  if (a.clusterList !== undefined && a.clusterList.length > 0) out.clusterList = a.clusterList;
   if (other.length > 0) out.other = other;
   return out;
+}
+
+/**
+ * The MP_REACH next hop field split into addresses (RFC 2545 3: 16 octets global, or 32 =
+ * global + link-local; 4 for IPv4); empty when there is none. Views into `nh`.
+ */
+export function mpNextHopOctets(nh: Uint8Array): Uint8Array[] {
+  if (nh.length === 0) return [];
+  if (nh.length === 32) return [nh.subarray(0, 16), nh.subarray(16, 32)];
+  return [nh];
 }
 
 /** Words of a 16-octet IPv6 address (big-endian), written into `w`. */
@@ -153,14 +156,14 @@ export function ingestUpdate(ribs: ReadonlyMap<Family, Rib>, store: AttrStore, p
   }
   if (v4 && u.nlri.count > 0) {
     if (asWithdraw || a.nextHop === undefined) rejectAll(v4, u.nlri, asWithdraw ? why : 'no NEXT_HOP');
-    else announceAll(v4, u.nlri, store.intern(toRouteAttrs(a, opts.fourOctetAs, a.nextHop)));
+    else announceAll(v4, u.nlri, store.intern(toRouteAttrs(a, opts.fourOctetAs, ipv4Octets(a.nextHop))));
   }
   const mp = a.mpReach;
   if (mp && !error) {
     const rib = ribs.get(familyOf(mp.afi, mp.safi));
-    const hops = mpNextHops(mp);
+    const hops = mpNextHopOctets(mp.nextHop);
     if (rib && (asWithdraw || hops.length === 0)) rejectAll(rib, mp.nlri, asWithdraw ? why : 'no MP_REACH_NLRI next hop');
-    else if (rib) announceAll(rib, mp.nlri, store.intern(toRouteAttrs(a, opts.fourOctetAs, hops[0]!, hops[1])));
+    else if (rib) announceAll(rib, mp.nlri, store.intern(toRouteAttrs(a, opts.fourOctetAs, hops[0]!.slice(), hops[1]?.slice())));
   }
   return error ? { announced, withdrawn, error } : { announced, withdrawn };
 }

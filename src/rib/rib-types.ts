@@ -36,7 +36,7 @@ export interface RibOptions extends DecisionOptions {
   readonly peers: PeerTable;
   readonly attrs: AttrStore;
   readonly importFilter?: ImportFilter;
-  /** 9.1.2.2 (e): IGP cost to a next hop, undefined when unknown, Infinity: unreachable. */
+  /** 9.1.2.2 (e): IGP cost to a next hop (as text), undefined when unknown, Infinity: unreachable. */
   readonly igpCost?: (nextHop: string) => number | undefined;
   readonly initialPrefixes?: number;
   /** Why importFilter just returned undefined (asked right after it did; default "rejected"). */

@@ -3,7 +3,7 @@
 // which calls endOfRib/staleExpired), no sockets. Changes mark prefixes dirty; decide()
 // re-runs 9.1.2 only on those and returns Loc-RIB change events in bounded batches.
 import { BgpError, Family } from '../bgp/messages';
-import type { AttrSet } from './attrs';
+import { nextHopText, type AttrSet } from './attrs';
 import { decide } from './decision';
 import { IntTable } from './int-table';
 import { capacityFor, ensureLength, grown } from './grow';
@@ -307,7 +307,7 @@ export class Rib {
       peer: this.opts.peers.get(this.paths.peer[slot]),
       attrs,
       stale: (this.paths.flags[slot] & FLAG_STALE) !== 0,
-      igpCost: this.opts.igpCost?.(attrs.nextHop),
+      igpCost: this.opts.igpCost?.(nextHopText(attrs.nextHop)),
     };
   }
 

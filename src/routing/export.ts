@@ -2,7 +2,7 @@
 // Every result is a new interned set; inputs are never mutated. Cached per (group, input
 // set, source peer) because ORIGINATOR_ID depends on the source peer's identifier.
 import type { CodecContext, Family } from '../bgp/messages';
-import { SegmentType, type AsPathSegment, type AttrSet, type AttrStore, type PeerInfo, type PrefixId, type PrefixIndex,
+import { parseNextHop, SegmentType, type AsPathSegment, type AttrSet, type AttrStore, type PeerInfo, type PrefixId, type PrefixIndex,
   type RouteAttrs } from '../rib';
 import { LocalIdentity, mayAdvertise, PeerRole, plainAttrs, roleOf } from './rules';
 
@@ -57,12 +57,12 @@ export function exportAttrs(local: LocalIdentity, from: PeerInfo | undefined, to
   if (wellKnownBlocks(a.communities, to.role)) return undefined;
   const plain = plainAttrs(a);
   if (to.role === 'ebgp') {
-    const v6 = a.nextHop.includes(':');
+    const self = a.nextHop.length === 16 ? to.localAddressV6 : to.localAddress;
     return {
       ...plain,
       asPath: prependAs(local.asn, a.asPath),
       // RFC 4271 5.1.3: next hop self towards external peers (ToR switches).
-      nextHop: (v6 ? to.localAddressV6 : to.localAddress) ?? a.nextHop,
+      nextHop: (self === undefined ? undefined : parseNextHop(self)) ?? a.nextHop,
       nextHopLinkLocal: undefined,
       // RFC 4271 5.1.4: a MED learned from another AS is not passed on to a third.
       med: fromRole === 'ebgp' ? undefined : a.med,

@@ -7,7 +7,7 @@
 // or seen twice), as a `show route` of a live router would.
 import { parseFamilyName, type Family } from '../bgp/messages';
 import { formatIpv4 } from '../net';
-import { parsePrefix, type PeerTable, type Rib, type Route } from '../rib';
+import { nextHopText, parsePrefix, type PeerTable, type Rib, type Route } from '../rib';
 
 const ORIGIN_NAMES = ['IGP', 'EGP', 'INCOMPLETE'];
 
@@ -63,7 +63,7 @@ export function routeJson(prefix: string, r: Route, best: boolean): Record<strin
   const a = r.attrs;
   const o: Record<string, unknown> = {
     prefix,
-    nextHop: a.nextHop,
+    nextHop: nextHopText(a.nextHop),
     asPath: a.asPath.map((s) => (s.type === 1 ? `{${s.asns.join(',')}}` : s.asns.join(' '))).join(' '),
     origin: ORIGIN_NAMES[a.origin] ?? String(a.origin),
     from: r.peer.address,

@@ -22,10 +22,22 @@ export class UpdateGroups {
     return this.groups.size;
   }
 
-  /** Puts the peer in the group for `sig` (made on first use); it gets the full table. */
+  /**
+   * Puts the peer in the group for `sig` (made on first use); it gets the full table.
+   *
+   * A peer that negotiated extended messages (RFC 8654) joins an existing group whose
+   * signature differs only in not having them: 4096-octet UPDATEs are valid for it too, and
+   * a group of its own would keep a second Adj-RIB-Out (state and pending arrays per prefix,
+   * ~25 bytes each) and encode every change twice. The price: a route whose attributes fit
+   * only an extended message is withdrawn from it as from the group's other members.
+   */
   join(peer: PeerInfo, sig: ExportSignature): UpdateGroup {
     this.leave(peer.index);
-    const key = signatureKey(sig);
+    let key = signatureKey(sig);
+    if (sig.ctx.extendedMessage && !this.groups.has(key)) {
+      const plain = signatureKey({ ...sig, ctx: { ...sig.ctx, extendedMessage: false } });
+      if (this.groups.has(plain)) key = plain;
+    }
     let g = this.groups.get(key);
     if (!g) {
       g = new UpdateGroup(sig, this.rib, this.store, this.local, this.packer, this.opts);

@@ -1,6 +1,7 @@
 // The Adj-RIB-Out's UPDATE packer (RFC 4271 4.3, RFC 4760 3-4, RFC 7911 3, RFC 6793 4.2.2).
 // Path attributes are encoded once per (set, 2/4-octet AS) by the codec's encoder
-// (encodeAttributes) and cached; NLRI are written straight from prefix ids, so no Prefix
+// (encodeAttributes) straight from the RIB's values (the same uint32s and octets the decoder
+// produced: no text on the way) and cached; NLRI are written straight from prefix ids, so no Prefix
 // object is made per prefix (the codec's builder takes Prefix objects, fine for tools but
 // not for a full table). Every UPDATE carries as many prefixes of one set as fit (DESIGN.md
 // "Pack").
@@ -8,7 +9,6 @@ import {
   AFI_IPV4, CodecContext, encodeAttributes, Family, familyAfi, familySafi, HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH,
   MAX_MESSAGE_LENGTH, MessageType, splitAs4, type MutableAttributes, type PathAttributes,
 } from '../bgp/messages';
-import { formatIpv4, parseIp } from '../net';
 import type { AttrSet, RouteAttrs } from '../rib';
 import { PrefixIndex } from '../rib';
 
@@ -35,9 +35,8 @@ export interface UpdatePacker {
 const OPTIONAL = 0x80;
 const EXTENDED = 0x10;
 
-function addrBytes(text: string): Buffer {
-  const a = parseIp(text);
-  return a ? Buffer.from(a) : Buffer.alloc(0);
+function octetsU32(b: Uint8Array): number {
+  return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
 }
 
 /**
@@ -50,15 +49,16 @@ export function toPathAttributes(a: RouteAttrs, ctx: CodecContext, withNextHop: 
   const as = ctx.fourOctetAs ? { asPath: path, aggregator: a.aggregator } : splitAs4(path, a.aggregator);
   const out: MutableAttributes = { origin: a.origin, asPath: as.asPath };
   if ('as4Path' in as && as.as4Path) out.as4Path = as.as4Path;
-  if (withNextHop) out.nextHop = a.nextHop;
+  // RFC 4271 5.1.3: NEXT_HOP holds an IPv4 address; a set whose next hop is not one has none.
+  if (withNextHop && a.nextHop.length === 4) out.nextHop = octetsU32(a.nextHop);
   if (a.med !== undefined) out.med = a.med;
   if (a.localPref !== undefined) out.localPref = a.localPref;
   if (a.atomicAggregate) out.atomicAggregate = true;
   if (as.aggregator) out.aggregator = as.aggregator;
   if ('as4Aggregator' in as && as.as4Aggregator) out.as4Aggregator = as.as4Aggregator;
   if (a.communities && a.communities.length > 0) out.communities = a.communities;
-  if (a.originatorId !== undefined) out.originatorId = formatIpv4(a.originatorId);
-  if (a.clusterList && a.clusterList.length > 0) out.clusterList = a.clusterList.map(formatIpv4);
+  if (a.originatorId !== undefined) out.originatorId = a.originatorId;
+  if (a.clusterList && a.clusterList.length > 0) out.clusterList = a.clusterList;
   if (a.other && a.other.length > 0) out.unknown = a.other.map((o) => ({ type: o.type, flags: o.flags & ~EXTENDED, value: o.value }));
   return out;
 }
@@ -148,7 +148,7 @@ export class SimplePacker implements UpdatePacker {
     // HEADER + withdrawn length + attribute length + attributes (+ MP_REACH_NLRI: flags, type,
     // 2-octet length, AFI, SAFI, next hop length, next hop(s), reserved; RFC 4760 3) + NLRI.
     let n = HEADER_LENGTH + 2 + 2 + this.baseOf(attrs, ctx).length + nlri;
-    if (!v4) n += 4 + 2 + 1 + 1 + (attrs.nextHopLinkLocal ? 32 : 16) + 1;
+    if (!v4) n += 4 + 2 + 1 + 1 + attrs.nextHop.length + (attrs.nextHopLinkLocal?.length ?? 0) + 1;
     return n;
   }
 
@@ -171,15 +171,21 @@ export class SimplePacker implements UpdatePacker {
       return { buf: exact(out, r.at), next: r.next };
     }
     // RFC 4760 3: MP_REACH_NLRI, always written with a 2-octet length here.
-    const nh = Buffer.concat([addrBytes(attrs.nextHop), attrs.nextHopLinkLocal ? addrBytes(attrs.nextHopLinkLocal) : Buffer.alloc(0)]);
+    const nh = attrs.nextHop;
+    const ll = attrs.nextHopLinkLocal;
     out[at++] = OPTIONAL | EXTENDED;
     out[at++] = 14;
     const mpLenAt = at;
     at += 2;
     at = out.writeUInt16BE(this.afi, at);
     out[at++] = this.safi;
-    out[at++] = nh.length;
-    at += nh.copy(out, at);
+    out[at++] = nh.length + (ll ? ll.length : 0);
+    out.set(nh, at);
+    at += nh.length;
+    if (ll) {
+      out.set(ll, at);
+      at += ll.length;
+    }
     out[at++] = 0; // reserved
     const r = writeNlri(ix, pairs, start, addPath, out, at, max);
     out.writeUInt16BE(r.at - mpLenAt - 2, mpLenAt);

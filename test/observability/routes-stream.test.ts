@@ -13,6 +13,7 @@ import { Rib } from '../../src/rib';
 import { startApiServer, type ApiServer, type RouteEntry } from '../../src/observability';
 import { locRibRoutes } from '../../src/routing/routes-view';
 import { attrs, ibgp, ip, setup } from '../rib/helpers';
+import { nh } from '../helpers/addr';
 
 const N = 400_000;
 const MAX_BUSY_MS = 500;
@@ -28,7 +29,7 @@ let api: ApiServer;
 before(async () => {
   const rib = ribs.get(IPV4_UNICAST)!;
   const p = peers.add(ibgp('10.0.0.2'));
-  const set = store.intern(attrs({ localPref: 100, med: 5, communities: [(65000 << 16) | 100], nextHop: '198.51.100.1' }));
+  const set = store.intern(attrs({ localPref: 100, med: 5, communities: [(65000 << 16) | 100], nextHop: nh('198.51.100.1') }));
   const base = ip('10.0.0.0');
   for (let i = 0; i < N; i++) rib.announce4(p.index, (base + i * 256) >>> 0, 24, 0, set);
   while (rib.pendingDecisions > 0) rib.decide(100_000);

@@ -16,6 +16,7 @@ import { EmbeddedDatastore } from '../../src/datastore';
 import { apiGet } from '../../src/cli/api-client';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { sessionEvents } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 10000): Promise<T> {
   return waitUntil(what, async () => (await probe()) || undefined, ms, 25) as Promise<T>;
@@ -58,7 +59,7 @@ test('AFI/SAFI disable: a peer\'s unparseable IPv6 NLRI removes its IPv6 routes,
   const api = { host: '127.0.0.1', port: rr.api!.port };
   const a = client('127.0.0.2', rr.speaker.listenPort!);
   const b = client('127.0.0.3', rr.speaker.listenPort!);
-  const v4 = { origin: 0, asPath: [], nextHop: '198.51.100.2', localPref: 100 } as PathAttributes;
+  const v4 = { origin: 0, asPath: [], nextHop: ip4('198.51.100.2'), localPref: 100 } as PathAttributes;
   const routes = async (fam: string) => ((await apiGet(api, `/routes?family=${fam}`)) as Array<{ prefix: string }>).map((r) => r.prefix).sort();
   try {
     await waitFor('both Established', () => a.peer.state === 'Established' && b.peer.state === 'Established');

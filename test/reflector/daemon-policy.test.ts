@@ -17,6 +17,7 @@ import { EmbeddedDatastore, putResource } from '../../src/datastore';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { apiGet } from '../../src/cli/api-client';
 import { sessionEvents } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
@@ -48,7 +49,7 @@ async function client(addr: string, rrPort: number, addPath?: 'receive'): Promis
 }
 
 function announce(p: Peer, prefixes: string[], nextHop: string, extra: Record<string, unknown> = {}): void {
-  const attrs = { origin: 0, asPath: [], nextHop, localPref: 100, ...extra } as Parameters<typeof packAnnouncements>[0];
+  const attrs = { origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100, ...extra } as Parameters<typeof packAnnouncements>[0];
   for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes.map((x) => parsePrefix(x)!), p.negotiated!.tx)) p.write(m);
 }
 
@@ -91,7 +92,7 @@ test('max-prefix over real TCP: Cease subcode 1 with the RFC 4486 data, /status 
     raw.write(KEEPALIVE_BYTES);
     await waitFor('raw client Established', () => rr.speaker.peer('127.0.0.41')?.state === 'Established' && b.peer.state === 'Established');
     const send = (ps: string[]) => {
-      for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '198.51.100.41', localPref: 100 }, IPV4_UNICAST,
+      for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('198.51.100.41'), localPref: 100 }, IPV4_UNICAST,
         ps.map((x) => parsePrefix(x)!), CTX4)) raw.write(m);
     };
     send(['10.41.0.0/24', '10.41.1.0/24', '10.41.2.0/24']);

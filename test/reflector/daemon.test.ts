@@ -14,6 +14,7 @@ import { waitFor as waitUntil } from '../helpers/netns';
 import { startEtcd } from '../helpers/etcd';
 import { apiGet } from '../../src/cli/api-client';
 import { sessionEvents } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 /** netns.ts's waitFor, taking boolean probes too (false: not yet). */
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
@@ -58,7 +59,7 @@ async function scenario(store: Datastore): Promise<void> {
 
     const ctx = pa.negotiated!.tx;
     const prefixes = ['10.20.0.0/24', '10.20.1.0/24', '10.20.2.0/24'].map((p) => parsePrefix(p)!);
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '198.51.100.2', localPref: 100 }, IPV4_UNICAST, prefixes, ctx)) {
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('198.51.100.2'), localPref: 100 }, IPV4_UNICAST, prefixes, ctx)) {
       assert.ok(pa.write(m) !== undefined);
     }
     const u = await waitFor('the reflected UPDATE', () => got.find((x) => x.nlri));

@@ -15,6 +15,7 @@ import { createLogger, silentLogger, type Logger } from '../../src/observability
 import { EmbeddedDatastore, putResource, type Datastore } from '../../src/datastore';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { sessionEvents } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 25) as Promise<T>;
@@ -214,7 +215,7 @@ test('an exception in a socket callback resets that session only, with lastError
     clients.push(await client('127.0.0.83', rr.speaker.listenPort!));
     const c3 = clients[2]!.peer;
     await waitFor('the third client Established', () => c3.state === 'Established');
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '198.51.100.3', localPref: 100 }, IPV4_UNICAST,
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('198.51.100.3'), localPref: 100 }, IPV4_UNICAST,
       [parsePrefix('10.30.0.0/24')!], c3.negotiated!.tx)) c3.write(m);
     await waitFor('the second reset', () => /internal error: bug while writing/.test(String(other.status().lastError)));
     // Both come back by themselves (IdleHold back-off, RFC 4271 8.1.1).

@@ -13,6 +13,7 @@ import { silentLogger } from '../../src/observability';
 import { EmbeddedDatastore } from '../../src/datastore';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { sessionEvents } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
@@ -34,7 +35,7 @@ async function client(addr: string, rrAddr: string, rrPort: number): Promise<Cli
 
 function announce(c: Client, prefixes: string[], nextHop: string): void {
   const ps = prefixes.map((p) => parsePrefix(p)!);
-  for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop, localPref: 100 }, IPV4_UNICAST, ps, c.peer.negotiated!.tx)) c.peer.write(m);
+  for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100 }, IPV4_UNICAST, ps, c.peer.negotiated!.tx)) c.peer.write(m);
 }
 
 const nlriOf = (c: Client, prefix: string) => c.got.find((u) => (u.nlri as string[] | undefined)?.includes(prefix));

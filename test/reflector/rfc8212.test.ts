@@ -11,6 +11,7 @@ import { EmbeddedDatastore } from '../../src/datastore';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { apiGet } from '../../src/cli/api-client';
 import { sessionEvents } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
@@ -33,7 +34,7 @@ async function client(addr: string, asn: number, rrPort: number) {
 
 function announce(p: Peer, prefix: string, asPath: number[], nextHop: string): void {
   const attrs = {
-    origin: 0, asPath: asPath.length ? [{ type: 2, asns: asPath }] : [], nextHop,
+    origin: 0, asPath: asPath.length ? [{ type: 2, asns: asPath }] : [], nextHop: ip4(nextHop),
     ...(asPath.length ? {} : { localPref: 100 }),
   } as Parameters<typeof packAnnouncements>[0];
   for (const m of packAnnouncements(attrs, IPV4_UNICAST, [parsePrefix(prefix)!], p.negotiated!.tx)) p.write(m);

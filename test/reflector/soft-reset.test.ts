@@ -15,6 +15,7 @@ import { EmbeddedDatastore } from '../../src/datastore';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { REPO_ROOT } from '../helpers/env';
 import { sessionEvents } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
   return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
@@ -58,7 +59,7 @@ test('vroute refresh: in sends the peer a ROUTE-REFRESH, --out re-sends our rout
     const b = await client('127.0.0.3');
     await waitFor('both Established', () => a.state === 'Established' && b.state === 'Established');
     assert.ok(a.negotiated!.enhancedRouteRefresh, 'vroute announces enhanced route refresh');
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '198.51.100.2', localPref: 100 }, IPV4_UNICAST,
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('198.51.100.2'), localPref: 100 }, IPV4_UNICAST,
       ['10.50.0.0/24', '10.50.1.0/24'].map((p) => parsePrefix(p)!), a.negotiated!.tx)) a.write(m);
     const evB = events.get('127.0.0.3')!;
     await waitFor('A\'s routes at B', () => evB.some((e) => e.includes('10.50.1.0/24')));

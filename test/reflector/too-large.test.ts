@@ -14,6 +14,7 @@ import { createLogger, silentLogger } from '../../src/observability';
 import { EmbeddedDatastore } from '../../src/datastore';
 import { apiGet } from '../../src/cli/api-client';
 import { waitFor as waitUntil } from '../helpers/netns';
+import { ip4 } from '../helpers/addr';
 import { sessionEvents } from '../helpers/sessions';
 
 function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
@@ -48,7 +49,7 @@ test('attributes too large for one UPDATE after reflection: the prefix is withdr
     const ctx = a.peer.negotiated!.tx;
     const limit = ctx.extendedMessage ? 65535 : 4096;
     const send = (communities: number, prefixes: string[]) => {
-      const attrs = { origin: 0, asPath: [], nextHop: '198.51.100.2', localPref: 100,
+      const attrs = { origin: 0, asPath: [], nextHop: ip4('198.51.100.2'), localPref: 100,
         communities: Array.from({ length: communities }, (_, i) => `65000:${i % 65536}`) };
       const msgs = packAnnouncements(attrs as never, IPV4_UNICAST, prefixes.map((p) => parsePrefix(p)!), ctx);
       for (const m of msgs) assert.ok(m.length <= limit);

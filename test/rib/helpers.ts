@@ -2,6 +2,7 @@
 import { AttrStore, RouteAttrs, SegmentType } from '../../src/rib/attrs';
 import { PeerConfig, PeerTable } from '../../src/rib/peer';
 import { parseIpv4 } from '../../src/net';
+import { nh } from '../helpers/addr';
 
 export const LOCAL_AS = 65000;
 
@@ -12,7 +13,7 @@ export function ip(a: string): number {
 }
 
 export function attrs(over: Partial<RouteAttrs> = {}): RouteAttrs {
-  return { origin: 0, asPath: [], nextHop: '192.0.2.1', ...over };
+  return { origin: 0, asPath: [], nextHop: nh('192.0.2.1'), ...over };
 }
 
 export function seq(...asns: number[]) {

@@ -24,6 +24,7 @@ import { SegmentType, type AsPathSegment } from '../../src/rib/attrs';
 import { Rib } from '../../src/rib/rib';
 import { receiveFilter } from '../../src/routing/rules';
 import { attrs, ebgp, ibgp, ip, LOCAL_AS, setup } from './helpers';
+import { nh } from '../helpers/addr';
 import { checkProperty, scenarioRuns } from '../helpers/property';
 
 const ROUTER_ID = ip('10.0.0.100');
@@ -228,7 +229,7 @@ test('incremental decisions match an independent RFC 4271 9.1.2 / RFC 4456 9 mod
         if (o.k === 'ann') {
           // eBGP peers put their own AS first (RFC 4271 5.1.2); modelImport does the same.
           const asPath = isIbgp(o.peer) ? o.segs : [seg(S, PEERS[o.peer]!.asn), ...o.segs];
-          const sent = store.intern(attrs({ origin: o.origin, asPath, nextHop: NEXT_HOPS[o.nh]!, localPref: o.lp, med: o.med,
+          const sent = store.intern(attrs({ origin: o.origin, asPath, nextHop: nh(NEXT_HOPS[o.nh]!), localPref: o.lp, med: o.med,
             originatorId: ORIGINATORS[o.orig], clusterList: CLUSTERS[o.cl] }));
           assert.equal(rib.announce4(ps[o.peer]!.index, addr(o.pfx), 24, o.path, sent), undefined);
           const kept = modelImport(o);

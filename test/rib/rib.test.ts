@@ -5,6 +5,7 @@ import { ErrorCode, CeaseSubcode } from '../../src/bgp/messages/errors';
 import { Rib, RibOptions } from '../../src/rib/rib';
 import { parsePrefix } from '../../src/rib/prefix-index';
 import { attrs, ebgp, ibgp, ip, seq, setup } from './helpers';
+import { nh } from '../helpers/addr';
 
 function make(extra: Partial<RibOptions> = {}) {
   const { store, peers } = setup();
@@ -198,7 +199,7 @@ test('decide() in bounded batches; igp resolver feeds 9.1.2.2 (e)', () => {
   const b = peers.add(ibgp('10.0.0.3'));
   for (let i = 0; i < 10; i++) {
     rib.announce4(a.index, NET + i * 256, 24, 0, store.intern(attrs()));
-    rib.announce4(b.index, NET + i * 256, 24, 0, store.intern(attrs({ nextHop: '192.0.2.9' })));
+    rib.announce4(b.index, NET + i * 256, 24, 0, store.intern(attrs({ nextHop: nh('192.0.2.9') })));
   }
   assert.equal(rib.decide(4).length, 4);
   assert.equal(rib.pendingDecisions, 6);
@@ -212,7 +213,7 @@ test('IPv6 family', () => {
   const rib = new Rib({ family: IPV6_UNICAST, peers, attrs: store });
   const a = peers.add(ibgp('10.0.0.2'));
   const p = parsePrefix('2001:db8:1::/48', IPV6_UNICAST)!;
-  rib.announce(a.index, p.words, p.len, 0, store.intern(attrs({ nextHop: '2001:db8::1' })));
+  rib.announce(a.index, p.words, p.len, 0, store.intern(attrs({ nextHop: nh('2001:db8::1') })));
   const ch = rib.decide();
   assert.equal(rib.prefixes.format(ch[0].prefix), '2001:db8:1::/48');
   rib.withdraw(a.index, p.words, p.len, 0);
@@ -250,8 +251,8 @@ test('RFC 4271 9.1.2.1: an unresolvable next hop (cost Infinity) is not feasible
   const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, igpCost: (nh) => costs.get(nh) });
   const a = peers.add(ibgp('10.0.0.2'));
   const b = peers.add(ibgp('10.0.0.3'));
-  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ nextHop: '192.0.2.1' })));
-  rib.announce4(b.index, NET, 24, 0, store.intern(attrs({ nextHop: '192.0.2.2', localPref: 500 })));
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ nextHop: nh('192.0.2.1') })));
+  rib.announce4(b.index, NET, 24, 0, store.intern(attrs({ nextHop: nh('192.0.2.2'), localPref: 500 })));
   assert.equal(rib.decide()[0].best?.peer, a, 'the better path is unreachable');
   costs.set('192.0.2.1', Infinity);
   rib.redecideAll();
@@ -284,9 +285,9 @@ test('ECMP through the Rib: multipath in the change event, updated when a member
   const a = peers.add(ibgp('10.0.0.2'));
   const b = peers.add(ibgp('10.0.0.3'));
   const c = peers.add(ibgp('10.0.0.4'));
-  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ asPath: seq(1), nextHop: '192.0.2.2' })));
-  rib.announce4(b.index, NET, 24, 0, store.intern(attrs({ asPath: seq(2), nextHop: '192.0.2.3' })));
-  rib.announce4(c.index, NET, 24, 0, store.intern(attrs({ asPath: seq(3, 4), nextHop: '192.0.2.4' })));
+  rib.announce4(a.index, NET, 24, 0, store.intern(attrs({ asPath: seq(1), nextHop: nh('192.0.2.2') })));
+  rib.announce4(b.index, NET, 24, 0, store.intern(attrs({ asPath: seq(2), nextHop: nh('192.0.2.3') })));
+  rib.announce4(c.index, NET, 24, 0, store.intern(attrs({ asPath: seq(3, 4), nextHop: nh('192.0.2.4') })));
   const ch = rib.decide()[0]!;
   assert.deepEqual(ch.multipath!.map((r) => r.peer.address).sort(), ['10.0.0.2', '10.0.0.3']);
   rib.withdraw4(b.index, NET, 24, 0);

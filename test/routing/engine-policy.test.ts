@@ -12,6 +12,7 @@ import { RoutingEngine, type SessionHandle, type SessionSettings, type PolicyDef
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
 import { FakeSessionBase } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 const CTX_AP: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set([IPV4_UNICAST]) };
@@ -50,7 +51,8 @@ class FakeSession extends FakeSessionBase implements SessionHandle {
   }
   announce(prefixes: string[], attrs: Record<string, unknown>): void {
     const ps = prefixes.map((p) => parsePrefix(p)!);
-    const full = { origin: 0, asPath: [], localPref: 100, ...attrs } as Parameters<typeof packAnnouncements>[0];
+    const nextHop = typeof attrs.nextHop === 'string' ? { nextHop: ip4(attrs.nextHop) } : {};
+    const full = { origin: 0, asPath: [], localPref: 100, ...attrs, ...nextHop } as Parameters<typeof packAnnouncements>[0];
     for (const m of packAnnouncements(full, IPV4_UNICAST, ps, CTX)) this.deliver(decodeUpdate(m, CTX) as UpdateMessage);
   }
 }
@@ -185,7 +187,7 @@ test('eBGP import policy runs after the receive rules: a LOCAL_PREF it sets surv
   const b = up(e, new FakeSession('192.0.2.3', 3));
   await settle();
   const ps = ['10.233.9.0/26', '10.7.0.0/24'].map((p) => parsePrefix(p)!);
-  for (const m of packAnnouncements({ origin: 0, asPath: [{ type: 2, asns: [64512] }], nextHop: '192.0.2.254', localPref: 999 } as never,
+  for (const m of packAnnouncements({ origin: 0, asPath: [{ type: 2, asns: [64512] }], nextHop: ip4('192.0.2.254'), localPref: 999 },
     IPV4_UNICAST, ps, CTX)) tor.deliver(decodeUpdate(m, CTX) as UpdateMessage);
   await settle();
   const got = new Map(b.announced());

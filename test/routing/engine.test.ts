@@ -8,6 +8,7 @@ import {
 import { RoutingEngine, type SessionHandle } from '../../src/routing';
 import { silentLogger } from '../../src/observability';
 import { FakeSessionBase } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
@@ -49,7 +50,7 @@ test('a route from one client reaches the other with ORIGINATOR_ID and CLUSTER_L
   b.established();
   await settle();
   const before = b.written.length;
-  const attrs = { origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100 };
+  const attrs = { origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100 };
   const prefixes = ['10.1.0.0/24', '10.1.1.0/24'].map((p) => parsePrefix(p)!);
   for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes, CTX)) a.deliver(decodeUpdate(m, CTX));
   await settle();
@@ -85,7 +86,7 @@ test('a route carrying our own cluster ID is dropped (RFC 4456 8)', async () => 
   const a = client('192.0.2.2', 2);
   engine.attach(a);
   a.established();
-  const attrs = { origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100, clusterList: ['10.0.0.9'], originatorId: '192.0.2.7' };
+  const attrs = { origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100, clusterList: [ip4('10.0.0.9')], originatorId: ip4('192.0.2.7') };
   for (const m of packAnnouncements(attrs, IPV4_UNICAST, [parsePrefix('10.9.0.0/16')!], CTX)) a.deliver(decodeUpdate(m, CTX));
   await settle();
   assert.equal(engine.routes('ipv4-unicast').length, 0);
@@ -106,7 +107,7 @@ test('a session whose socket pushes back gets the rest after drain', async () =>
   // 100 attribute sets: at least 100 UPDATEs, more than one pull batch.
   for (let k = 0; k < 100; k++) {
     const part = prefixes.slice(k * 50, (k + 1) * 50).map((p) => p!);
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100 + k }, IPV4_UNICAST, part, CTX)) {
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100 + k }, IPV4_UNICAST, part, CTX)) {
       a.deliver(decodeUpdate(m, CTX));
     }
   }

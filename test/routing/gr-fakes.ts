@@ -9,6 +9,7 @@ import { RoutingEngine, type SessionHandle } from '../../src/routing';
 import type { EngineTimers } from '../../src/routing/graceful-restart';
 import { silentLogger } from '../../src/observability';
 import { FakeSessionBase } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 export const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
@@ -68,7 +69,7 @@ export class FakeSession extends FakeSessionBase implements SessionHandle {
   }
   announce(prefixes: string[], nextHop: string): void {
     const ps = prefixes.map((p) => parsePrefix(p)!);
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop, localPref: 100 }, IPV4_UNICAST, ps, CTX)) {
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100 }, IPV4_UNICAST, ps, CTX)) {
       this.deliver(decodeUpdate(m, CTX));
     }
   }

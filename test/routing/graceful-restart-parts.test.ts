@@ -13,6 +13,7 @@ import { GracefulRestart, type StaleSink } from '../../src/routing/graceful-rest
 import { silentLogger } from '../../src/observability';
 import { CTX, FakeTimers, P, grCap, settle, stale } from './gr-fakes';
 import { alsoObserve } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 test('GracefulRestart alone: family dropped from the new session, BoRR over restart-stale, restart time 0, a throwing sink', () => {
   const timers = new FakeTimers();
@@ -120,7 +121,7 @@ test('over sockets: a new connection from a GR peer replaces its Established one
     socks.push(c1);
     await c1.handshake();
     await until('Established', () => peer.state === 'Established');
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100 }, IPV4_UNICAST, P.map((p) => parsePrefix(p)!), CTX)) c1.send(m);
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100 }, IPV4_UNICAST, P.map((p) => parsePrefix(p)!), CTX)) c1.send(m);
     await until('3 routes', () => engine.routes('ipv4-unicast').length === 3);
 
     // The peer restarted without our noticing: a new connection and OPEN.
@@ -132,7 +133,7 @@ test('over sockets: a new connection from a GR peer replaces its Established one
     await until('Established again', () => peer.state === 'Established' && c2.got.includes(4));
     assert.deepEqual(downs, [{ notification: false }]);
     assert.deepEqual(stale(engine), { '10.1.0.0/24': true, '10.1.1.0/24': true, '10.1.2.0/24': true });
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100 }, IPV4_UNICAST, [parsePrefix(P[1]!)!], CTX)) c2.send(m);
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100 }, IPV4_UNICAST, [parsePrefix(P[1]!)!], CTX)) c2.send(m);
     c2.send(endOfRib(IPV4_UNICAST));
     await until('End-of-RIB applied', () => engine.routes('ipv4-unicast').length === 1);
     assert.deepEqual(stale(engine), { '10.1.1.0/24': false });
@@ -166,7 +167,7 @@ test('over sockets: a dynamic neighbor killed and back keeps its paths through t
     socks.push(c1);
     await c1.handshake();
     await until('dynamic peer Established', () => sp.peer('127.0.0.5')?.state === 'Established');
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.5', localPref: 100 }, IPV4_UNICAST, P.map((p) => parsePrefix(p)!), CTX)) c1.send(m);
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.5'), localPref: 100 }, IPV4_UNICAST, P.map((p) => parsePrefix(p)!), CTX)) c1.send(m);
     await until('3 routes', () => engine.routes('ipv4-unicast').length === 3);
     c1.sock.destroy(); // killed: TCP closes, no NOTIFICATION
     await until('dynamic peer object gone', () => sp.peer('127.0.0.5') === undefined);
@@ -177,7 +178,7 @@ test('over sockets: a dynamic neighbor killed and back keeps its paths through t
     await c2.handshake();
     await until('back', () => sp.peer('127.0.0.5')?.state === 'Established');
     assert.equal(engine.peers.all().length, 1, 'the same peer index, no second one');
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.5', localPref: 100 }, IPV4_UNICAST, [parsePrefix(P[2]!)!], CTX)) c2.send(m);
+    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.5'), localPref: 100 }, IPV4_UNICAST, [parsePrefix(P[2]!)!], CTX)) c2.send(m);
     c2.send(endOfRib(IPV4_UNICAST));
     await until('End-of-RIB applied', () => engine.routes('ipv4-unicast').length === 1);
     assert.deepEqual(stale(engine), { '10.1.2.0/24': false });

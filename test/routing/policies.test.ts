@@ -6,6 +6,7 @@ import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/bgp/messages';
 import { AttrStore, PrefixIndex, parsePrefix, community } from '../../src/rib';
 import { PolicyBook } from '../../src/routing';
 import { validateConfig } from '../../src/config';
+import { nh as nhOf } from '../helpers/addr';
 
 const cfg = validateConfig({
   routerId: '10.0.0.1', asn: 65000,
@@ -32,7 +33,7 @@ for (const [f, inside, outside] of [[IPV4_UNICAST, '10.233.1.0/26', '10.233.0.0/
     assert.equal(pol, book.get(f, 'p'), 'compiled once per family');
     const ix = new PrefixIndex(f);
     const nh = f === IPV4_UNICAST ? '192.0.2.1' : '2001:db8::1';
-    const a = store.intern({ origin: 0, asPath: [], nextHop: nh, communities: [community(65000, 9)] });
+    const a = store.intern({ origin: 0, asPath: [], nextHop: nhOf(nh), communities: [community(65000, 9)] });
     const out = pol.apply(ix, idOf(ix, inside, f), a)!;
     assert.ok(out, 'accepted');
     assert.deepEqual(out.communities, [community(65000, 2), community(65000, 3)]);

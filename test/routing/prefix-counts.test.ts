@@ -10,6 +10,7 @@ import {
 import { RoutingEngine, type SessionHandle } from '../../src/routing';
 import { createMetrics, silentLogger } from '../../src/observability';
 import { FakeSessionBase } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
@@ -34,7 +35,7 @@ async function settle(): Promise<void> {
 }
 
 function announce(s: FakeSession, nextHop: string, prefixes: string[], extra: Record<string, unknown> = {}): void {
-  const attrs = { origin: 0, asPath: [], nextHop, localPref: 100, ...extra };
+  const attrs = { origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100, ...extra };
   for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes.map((p) => parsePrefix(p)!), CTX)) s.deliver(decodeUpdate(m, CTX));
 }
 
@@ -52,7 +53,7 @@ test('received / accepted / advertised per session; refused paths listed with th
   // carrying our cluster ID (RFC 4456 8 loop). b: one good route.
   announce(a, '198.51.100.2', ['10.1.0.0/24', '10.1.1.0/24']);
   announce(a, '127.0.0.2', ['10.2.1.0/24', '10.2.2.0/24', '10.2.3.0/24']);
-  announce(a, '198.51.100.2', ['10.3.0.0/24'], { clusterList: ['10.0.0.1'], originatorId: '192.0.2.9' });
+  announce(a, '198.51.100.2', ['10.3.0.0/24'], { clusterList: [ip4('10.0.0.1')], originatorId: ip4('192.0.2.9') });
   announce(b, '198.51.100.3', ['10.5.0.0/24']);
   await settle();
   assert.deepEqual(a.counts, { received: 6, accepted: 2, advertised: 1 }, 'a: all it sent, what was kept, only b\'s route went to it');

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IPV4_UNICAST } from '../../src/bgp/messages/types';
-import { SegmentType } from '../../src/rib/attrs';
+import { nextHopText, SegmentType } from '../../src/rib/attrs';
 import { Rib } from '../../src/rib/rib';
 import { Exporter, exportAttrs, prependAs } from '../../src/routing/export';
 import { hasAsLoop, isReflectionLoop, mayAdvertise, receiveFilter, roleOf } from '../../src/routing/rules';
 import { attrs, ebgp, ibgp, ip, LOCAL_AS, seq, setup } from '../rib/helpers';
+import { nh } from '../helpers/addr';
 
 const RR = { asn: LOCAL_AS, routerId: ip('10.0.0.1'), clusterId: ip('10.0.0.100') };
 const { store, peers } = setup();
@@ -43,11 +44,11 @@ test('RFC 4271 9.2: no iBGP to iBGP on a plain speaker', () => {
 });
 
 test('reflection sets ORIGINATOR_ID when absent and prepends CLUSTER_ID; next hop unchanged', () => {
-  const a = store.intern(attrs({ nextHop: '10.9.9.9', localPref: 120 }));
+  const a = store.intern(attrs({ nextHop: nh('10.9.9.9'), localPref: 120 }));
   const out = exportAttrs(RR, client, { role: 'ibgp-client', asn: LOCAL_AS }, a)!;
   assert.equal(out.originatorId, client.routerId);
   assert.deepEqual(out.clusterList, [RR.clusterId]);
-  assert.equal(out.nextHop, '10.9.9.9');
+  assert.equal(nextHopText(out.nextHop), '10.9.9.9');
   assert.equal(out.localPref, 120);
   const again = exportAttrs(RR, client, { role: 'ibgp-nonclient', asn: LOCAL_AS },
     store.intern(attrs({ originatorId: 77, clusterList: [5] })))!;
@@ -57,12 +58,12 @@ test('reflection sets ORIGINATOR_ID when absent and prepends CLUSTER_ID; next ho
 });
 
 test('eBGP-learned to iBGP: no ORIGINATOR_ID/CLUSTER_LIST, LOCAL_PREF added, next hop unchanged', () => {
-  const a = store.intern(attrs({ asPath: seq(64512), nextHop: '10.0.0.9', med: 5 }));
+  const a = store.intern(attrs({ asPath: seq(64512), nextHop: nh('10.0.0.9'), med: 5 }));
   const out = exportAttrs(RR, tor, { role: 'ibgp-client', asn: LOCAL_AS }, a)!;
   assert.equal(out.originatorId, undefined);
   assert.equal(out.clusterList, undefined);
   assert.equal(out.localPref, 100);
-  assert.equal(out.nextHop, '10.0.0.9');
+  assert.equal(nextHopText(out.nextHop), '10.0.0.9');
   assert.equal(out.med, 5);
 });
 
@@ -70,7 +71,7 @@ test('eBGP export: AS prepended, next hop self, no LOCAL_PREF/ORIGINATOR_ID/CLUS
   const a = store.intern(attrs({ asPath: seq(65010), localPref: 300, originatorId: 9, clusterList: [1], med: 3 }));
   const out = exportAttrs(RR, client, { role: 'ebgp', asn: 64512, localAddress: '10.0.0.1' }, a)!;
   assert.deepEqual(out.asPath, seq(LOCAL_AS, 65010));
-  assert.equal(out.nextHop, '10.0.0.1');
+  assert.equal(nextHopText(out.nextHop), '10.0.0.1');
   assert.equal(out.localPref, undefined);
   assert.equal(out.originatorId, undefined);
   assert.equal(out.clusterList, undefined);
@@ -119,7 +120,7 @@ test('receive filter in a Rib: drops loops, cleans eBGP LOCAL_PREF/ORIGINATOR_ID
 
 test('Exporter interns and caches per input set and source router ID', () => {
   const ex = new Exporter(store, RR, { role: 'ibgp-client', asn: LOCAL_AS });
-  const a = store.intern(attrs({ nextHop: '10.7.7.7' }));
+  const a = store.intern(attrs({ nextHop: nh('10.7.7.7') }));
   const o1 = ex.export(client, a)!;
   assert.equal(ex.export(client, a), o1);
   assert.equal(store.intern({ ...o1 }), o1, 'interned');

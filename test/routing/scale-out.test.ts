@@ -7,11 +7,12 @@ import { IPV4_UNICAST, type CodecContext } from '../../src/bgp/messages/types';
 import { ingestUpdate } from '../../src/rib/ingest';
 import { PeerTable, type PeerConfig, type PeerInfo } from '../../src/rib/peer';
 import { Rib } from '../../src/rib/rib';
-import { AttrStore } from '../../src/rib/attrs';
+import { AttrStore, nextHopText } from '../../src/rib/attrs';
 import { SimplePacker } from '../../src/routing/wire-encode';
 import { receiveFilter, roleOf, type LocalIdentity } from '../../src/routing/rules';
 import { UpdateGroups } from '../../src/routing/update-groups';
 import { attrs, ip, LOCAL_AS } from '../rib/helpers';
+import { nh } from '../helpers/addr';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
@@ -33,7 +34,7 @@ class Speaker {
   }
   originate(prefix: string) {
     const [a, l] = prefix.split('/');
-    this.rib.announce4(this.selfPeer(), ip(a!), Number(l), 0, this.store.intern(attrs({ nextHop: this.name, localPref: 100 })));
+    this.rib.announce4(this.selfPeer(), ip(a!), Number(l), 0, this.store.intern(attrs({ nextHop: nh(this.name), localPref: 100 })));
     this.settle();
   }
   unoriginate(prefix: string) {
@@ -101,7 +102,7 @@ test('two reflectors with one cluster ID: each drops the other\'s reflection; a 
   for (const r of seen) {
     assert.equal(r.attrs.originatorId, ip('10.0.1.1'));
     assert.deepEqual(r.attrs.clusterList, [CLUSTER]);
-    assert.equal(r.attrs.nextHop, '10.0.1.1', 'next hop unchanged on reflection');
+    assert.equal(nextHopText(r.attrs.nextHop), '10.0.1.1', 'next hop unchanged on reflection');
   }
   // rr1 fails: c2 keeps the route through rr2.
   c2.rib.peerDown(c2.byName.get('10.0.0.1')!.index);

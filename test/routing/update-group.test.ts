@@ -10,6 +10,7 @@ import type { AddPathSend, ExportSignature } from '../../src/routing/export';
 import type { PeerRole } from '../../src/routing/rules';
 import { attrs, ebgp, ibgp, ip, LOCAL_AS, seq, setup } from '../rib/helpers';
 import { readUpdate } from './wire';
+import { nh } from '../helpers/addr';
 
 const RR = { asn: LOCAL_AS, routerId: ip('10.0.0.1'), clusterId: ip('10.0.0.1') };
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
@@ -138,7 +139,7 @@ test('eBGP group: AS prepended, next hop self, no LOCAL_PREF / RR attributes', (
   const tor = w.peers.add(ebgp('10.0.0.9', 64512));
   w.groups.join(tor, w.sig('ebgp', 'none', 64512));
   w.drain(tor.index);
-  w.rib.announce4(c.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs({ localPref: 100, nextHop: '10.0.0.2' })));
+  w.rib.announce4(c.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs({ localPref: 100, nextHop: nh('10.0.0.2') })));
   w.flush();
   const u = w.drain(tor.index).ups[0];
   assert.equal(u.attrs.get(2)!.toString('hex'), '0201' + '0000fde8');
@@ -393,4 +394,32 @@ test('4096-octet limit: the per-set size cache never answers for another set sha
     assert.ok(!d.nlri.includes(`11.0.${bigAt}.0/24`));
     assert.deepEqual(d.withdrawn, round === 0 ? [] : ['11.0.100.0/24']);
   }
+});
+
+test('an extended-message peer joins the plain group of its signature (RFC 8654: 4096-octet UPDATEs serve it too)', () => {
+  const w = world();
+  const src = w.peers.add(ibgp('10.0.0.9', { rrClient: true }));
+  const plain = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
+  const ext = w.sig('ibgp-client');
+  const extSig = { ...ext, ctx: { ...ext.ctx, extendedMessage: true } };
+  const g = w.groups.join(plain, w.sig('ibgp-client'));
+  assert.equal(w.groups.join(src, extSig), g, 'one Adj-RIB-Out for both');
+  assert.equal(w.groups.size, 1);
+  w.drain(plain.index);
+  w.drain(src.index);
+  w.rib.announce4(src.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs({ localPref: 100, nextHop: nh('10.0.0.9') })));
+  w.flush();
+  assert.deepEqual(w.drain(plain.index).nlri, ['10.1.0.0/16']);
+  assert.deepEqual(w.drain(src.index).nlri, [], 'never back to its source');
+  // The other way round there is nothing to share: a plain peer cannot take extended messages.
+  const w2 = world();
+  const e2 = w2.peers.add(ibgp('10.0.0.3', { rrClient: true }));
+  const p2 = w2.peers.add(ibgp('10.0.0.4', { rrClient: true }));
+  const ge = w2.groups.join(e2, extSig);
+  assert.notEqual(w2.groups.join(p2, w2.sig('ibgp-client')), ge);
+  assert.equal(w2.groups.size, 2);
+  // Leaving works by the group's own key.
+  w.groups.leave(src.index);
+  w.groups.leave(plain.index);
+  assert.equal(w.groups.size, 0);
 });

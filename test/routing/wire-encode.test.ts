@@ -5,6 +5,7 @@ import { PrefixIndex, parsePrefix } from '../../src/rib/prefix-index';
 import { SimplePacker } from '../../src/routing/wire-encode';
 import { readUpdate } from './wire';
 import { attrs, ip, seq, setup } from '../rib/helpers';
+import { nh } from '../helpers/addr';
 
 const CTX4 = { fourOctetAs: true, extendedMessage: false, addPath: new Set<number>() };
 
@@ -12,7 +13,7 @@ test('announce: exact bytes of a small IPv4 UPDATE', () => {
   const { store } = setup();
   const ix = new PrefixIndex(IPV4_UNICAST);
   const p = ix.intern4(ip('10.1.0.0'), 16);
-  const a = store.intern(attrs({ asPath: seq(65001), nextHop: '192.0.2.1', localPref: 100 }));
+  const a = store.intern(attrs({ asPath: seq(65001), nextHop: nh('192.0.2.1'), localPref: 100 }));
   const { buf, next } = new SimplePacker(IPV4_UNICAST).announce(ix, a, [p, 0], 0, CTX4);
   assert.equal(next, 2);
   assert.equal(buf.toString('hex'),
@@ -65,7 +66,7 @@ test('IPv6: MP_REACH with next hop, MP_UNREACH, End-of-RIB markers', () => {
   const p = parsePrefix('2001:db8:1::/48', IPV6_UNICAST)!;
   const id = ix.intern(p.words, p.len);
   const pk = new SimplePacker(IPV6_UNICAST);
-  const u = readUpdate(pk.announce(ix, store.intern(attrs({ nextHop: '2001:db8::1' })), [id, 0], 0, CTX4).buf);
+  const u = readUpdate(pk.announce(ix, store.intern(attrs({ nextHop: nh('2001:db8::1') })), [id, 0], 0, CTX4).buf);
   assert.deepEqual(u.nlri, ['2001:db8:1:0:0:0:0:0/48']);
   assert.equal(u.attrs.get(14)!.subarray(0, 4).toString('hex'), '00020110');
   assert.equal(u.attrs.has(3), false, 'no NEXT_HOP attribute for IPv6');
@@ -94,7 +95,7 @@ test('the codec decodes what the packer writes: IPv6 + ADD-PATH, withdrawals, En
   });
   const ctx = { ...CTX4, addPath: new Set([IPV6_UNICAST]) };
   const pk = new SimplePacker(IPV6_UNICAST);
-  const a = store.intern(attrs({ nextHop: '2001:db8::1', nextHopLinkLocal: 'fe80::1', localPref: 100, communities: [1] }));
+  const a = store.intern(attrs({ nextHop: nh('2001:db8::1'), nextHopLinkLocal: nh('fe80::1'), localPref: 100, communities: [1] }));
   const u = decodeUpdate(pk.announce(ix, a, [ids[0]!, 7, ids[1]!, 8], 0, ctx).buf, ctx);
   assert.deepEqual(u.errors, []);
   assert.deepEqual(blockStrings(u.attributes.mpReach!.nlri), ['2001:db8:1::/48#7', '2001:db8:2::/64#8']);

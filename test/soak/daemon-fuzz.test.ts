@@ -27,6 +27,7 @@ import { IN_CI, REPO_ROOT } from '../helpers/env';
 import { waitFor } from '../helpers/netns';
 import { prng } from '../bgp/messages/fixture-rows';
 import { sessionEvents } from '../helpers/sessions';
+import { ip4 } from '../helpers/addr';
 
 const SECONDS = Number(process.env.VROUTE_SOAK_SECONDS ?? (IN_CI ? 120 : 20));
 const CTX4: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
@@ -70,7 +71,7 @@ function follow(peer: Peer, held: Set<string>): void {
 }
 
 function announce(p: Peer, prefixes: string[], nextHop: string): void {
-  const attrs = { origin: 0, asPath: [], nextHop, localPref: 100 } as Parameters<typeof packAnnouncements>[0];
+  const attrs = { origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100 } as Parameters<typeof packAnnouncements>[0];
   for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes.map((x) => parsePrefix(x)!), p.negotiated!.tx)) p.write(m);
 }
 
@@ -115,7 +116,7 @@ async function mutantClient(rnd: () => number, local: string, rrPort: number, de
     for (let k = 0; k < n && !sock.destroyed && Date.now() < deadline; k++) {
       const base = 10 + Math.floor(rnd() * 50);
       const msgs = packAnnouncements(
-        { origin: 0, asPath: [{ type: 2, asns: [65000, 64512] }], nextHop: '198.51.100.9', localPref: 100, communities: [0xfde80001] } as
+        { origin: 0, asPath: [{ type: 2, asns: [65000, 64512] }], nextHop: ip4('198.51.100.9'), localPref: 100, communities: [0xfde80001] } as
           Parameters<typeof packAnnouncements>[0],
         IPV4_UNICAST, [parsePrefix(`10.${base}.${k}.0/24`)!, parsePrefix(`10.${base}.${k + 1}.0/24`)!], CTX4);
       for (const m of msgs) {

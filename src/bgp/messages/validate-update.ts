@@ -5,7 +5,7 @@
 import { BgpError, UpdateSubcode, type ErrorAction } from './errors';
 import { strongestAction } from './attributes/table';
 import { AttrType, SegmentType, type MutableAttributes, type PathAttributes } from './attributes/types';
-import { parseIpv4 } from '../../net';
+import { formatIpv4 } from '../../net';
 import type { UpdateMessage } from './update';
 
 export interface SessionView {
@@ -42,9 +42,7 @@ function missing(type: AttrType, name: string): BgpError {
 }
 
 /** NEXT_HOP values no router can use (RFC 4271 6.3 "semantically incorrect"; RFC 1122 3.2.1.3). */
-function unusableNextHop(nh: string): boolean {
-  const v = parseIpv4(nh);
-  if (v === undefined) return true;
+function unusableNextHop(v: number): boolean {
   const top = v >>> 24;
   return v === 0 || top === 0 || top === 127 || top >= 224;
 }
@@ -65,7 +63,7 @@ export function validateUpdate(u: UpdateMessage, s: SessionView): ValidatedUpdat
     if (!s.ebgp && a.localPref === undefined) errors.push(missing(AttrType.LocalPref, 'LOCAL_PREF'));
   }
   if (u.nlri.count > 0 && a.nextHop !== undefined && unusableNextHop(a.nextHop)) {
-    errors.push(withdrawErr(UpdateSubcode.InvalidNextHopAttribute, `unusable NEXT_HOP ${a.nextHop}`));
+    errors.push(withdrawErr(UpdateSubcode.InvalidNextHopAttribute, `unusable NEXT_HOP ${formatIpv4(a.nextHop)}`));
   }
 
   if (s.ebgp) {

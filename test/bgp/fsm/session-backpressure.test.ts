@@ -10,6 +10,7 @@ import {
 } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
 import { sessionEvents } from '../../helpers/sessions';
+import { ip4 } from '../../helpers/addr';
 
 async function until(what: string, pred: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -39,7 +40,7 @@ test('write() returns false when the peer stops reading; drain once it reads aga
     ka = setInterval(() => r.write(KEEPALIVE_BYTES), 1000);
     await until('Established', () => peer.state === 'Established');
 
-    const [frame] = packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.1', localPref: 100 }, IPV4_UNICAST,
+    const [frame] = packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.1'), localPref: 100 }, IPV4_UNICAST,
       Array.from({ length: 200 }, (_, i) => parsePrefix(`10.${i >> 8}.${i & 255}.0/24`) as Prefix), peer.negotiated!.tx);
     let written = 0;
     let ok = true;

@@ -9,6 +9,7 @@ import {
 import { createMetrics } from '../../../src/observability/metrics';
 import { silentLogger } from '../../../src/observability/logger';
 import { sessionEvents } from '../../helpers/sessions';
+import { ip4 } from '../../helpers/addr';
 
 const ASN = 65000;
 
@@ -129,7 +130,7 @@ test('UPDATE written by one side is delivered decoded by the other', async () =>
     await until('Established', () => pa.state === 'Established' && pb.state === 'Established');
     const got = new Promise<UpdateMessage>((r) => sessionEvents(pb).once('update', r));
     const prefixes = ['10.1.0.0/16', '10.2.3.0/24'].map((s) => parsePrefix(s) as Prefix);
-    const frames = packAnnouncements({ origin: 0, asPath: [], nextHop: '192.0.2.1', localPref: 100 },
+    const frames = packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.1'), localPref: 100 },
       IPV4_UNICAST, prefixes, pa.negotiated!.tx);
     assert.equal(frames.length, 1);
     assert.equal(pa.write(frames[0]!), true);

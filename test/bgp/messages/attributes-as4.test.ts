@@ -7,6 +7,7 @@ import type { AsSegment, PathAttributes } from '../../../src/bgp/messages/attrib
 import { decodeUpdate, encodeAttributes } from '../../../src/bgp/messages/update';
 import { DEFAULT_CONTEXT } from '../../../src/bgp/messages/types';
 import { bytes, MARKER } from './fixture-rows';
+import { ip4 } from '../../helpers/addr';
 
 const T = 23456; // AS_TRANS
 const seq = (...asns: number[]): AsSegment => ({ type: 2, asns });
@@ -37,11 +38,11 @@ test('RFC 6793 4.2.3 with RFC 5065: leading confederation segments count zero an
 });
 
 test('RFC 6793 4.2.3: AGGREGATOR other than AS_TRANS means AS4_AGGREGATOR and AS4_PATH are ignored', () => {
-  const a: PathAttributes = { asPath: [seq(65001, T)], aggregator: { asn: 65001, address: '10.0.0.1' },
-    as4Path: [seq(4200000001)], as4Aggregator: { asn: 4200000005, address: '10.0.0.5' } };
-  assert.deepEqual(mergeAs4(a, false), { asPath: [seq(65001, T)], aggregator: { asn: 65001, address: '10.0.0.1' } });
-  const b: PathAttributes = { ...a, aggregator: { asn: T, address: '10.0.0.5' } };
-  assert.deepEqual(mergeAs4(b, false), { asPath: [seq(65001, 4200000001)], aggregator: { asn: 4200000005, address: '10.0.0.5' } });
+  const a: PathAttributes = { asPath: [seq(65001, T)], aggregator: { asn: 65001, address: ip4('10.0.0.1') },
+    as4Path: [seq(4200000001)], as4Aggregator: { asn: 4200000005, address: ip4('10.0.0.5') } };
+  assert.deepEqual(mergeAs4(a, false), { asPath: [seq(65001, T)], aggregator: { asn: 65001, address: ip4('10.0.0.1') } });
+  const b: PathAttributes = { ...a, aggregator: { asn: T, address: ip4('10.0.0.5') } };
+  assert.deepEqual(mergeAs4(b, false), { asPath: [seq(65001, 4200000001)], aggregator: { asn: 4200000005, address: ip4('10.0.0.5') } });
 });
 
 test('RFC 6793 4.1: between 4-octet speakers AS4_* are not used', () => {
@@ -50,21 +51,21 @@ test('RFC 6793 4.1: between 4-octet speakers AS4_* are not used', () => {
 });
 
 test('RFC 6793 4.2.2: sending to a 2-octet peer: AS_TRANS in AS_PATH/AGGREGATOR, real ASNs in AS4_*', () => {
-  const out = splitAs4([cseq(64512), seq(65001, 4200000001), set(4200000002, 7)], { asn: 4200000001, address: '10.0.0.1' });
+  const out = splitAs4([cseq(64512), seq(65001, 4200000001), set(4200000002, 7)], { asn: 4200000001, address: ip4('10.0.0.1') });
   assert.deepEqual(out.asPath, [cseq(64512), seq(65001, T), set(T, 7)]);
   assert.deepEqual(out.as4Path, [seq(65001, 4200000001), set(4200000002, 7)]); // no confederation segments
-  assert.deepEqual(out.aggregator, { asn: T, address: '10.0.0.1' });
-  assert.deepEqual(out.as4Aggregator, { asn: 4200000001, address: '10.0.0.1' });
-  const small = splitAs4([seq(65001, 65002)], { asn: 65001, address: '10.0.0.1' });
+  assert.deepEqual(out.aggregator, { asn: T, address: ip4('10.0.0.1') });
+  assert.deepEqual(out.as4Aggregator, { asn: 4200000001, address: ip4('10.0.0.1') });
+  const small = splitAs4([seq(65001, 65002)], { asn: 65001, address: ip4('10.0.0.1') });
   assert.equal(small.as4Path, undefined);
   assert.equal(small.as4Aggregator, undefined);
 });
 
 test('RFC 6793: split then merge restores the 4-octet path through the 2-octet wire form', () => {
   const path = [seq(65001, 4200000001, 4200000002, 65002)];
-  const agg = { asn: 4200000003, address: '192.0.2.9' };
+  const agg = { asn: 4200000003, address: ip4('192.0.2.9') };
   const two = splitAs4(path, agg);
-  const attrs = encodeAttributes({ origin: 0, ...two, nextHop: '10.0.0.1' }, DEFAULT_CONTEXT);
+  const attrs = encodeAttributes({ origin: 0, ...two, nextHop: ip4('10.0.0.1') }, DEFAULT_CONTEXT);
   const h = (n: number): string => n.toString(16).padStart(4, '0');
   const frame = bytes(`${MARKER}${h(23 + attrs.length + 4)}020000${h(attrs.length)}${Buffer.from(attrs).toString('hex')}180a0000`);
   const u = decodeUpdate(frame, DEFAULT_CONTEXT);
@@ -73,13 +74,13 @@ test('RFC 6793: split then merge restores the 4-octet path through the 2-octet w
 });
 
 test('RFC 6793 4.2.2: encoding for a 2-octet session never truncates a 4-octet ASN', () => {
-  const attrs: PathAttributes = { origin: 0, asPath: [seq(65001, 4200000001)], nextHop: '10.0.0.1',
-    aggregator: { asn: 4200000001, address: '10.0.0.9' } };
+  const attrs: PathAttributes = { origin: 0, asPath: [seq(65001, 4200000001)], nextHop: ip4('10.0.0.1'),
+    aggregator: { asn: 4200000001, address: ip4('10.0.0.9') } };
   const b = encodeAttributes(attrs, DEFAULT_CONTEXT);
   const h = (n: number): string => n.toString(16).padStart(4, '0');
   const u = decodeUpdate(bytes(`${MARKER}${h(23 + b.length + 2)}020000${h(b.length)}${Buffer.from(b).toString('hex')}080a`), DEFAULT_CONTEXT);
   assert.deepEqual(u.attributes.asPath, [seq(65001, T)]);
   assert.deepEqual(u.attributes.as4Path, [seq(65001, 4200000001)]);
-  assert.deepEqual(u.attributes.aggregator, { asn: T, address: '10.0.0.9' });
+  assert.deepEqual(u.attributes.aggregator, { asn: T, address: ip4('10.0.0.9') });
   assert.deepEqual(mergeAs4(u.attributes, false), { asPath: attrs.asPath, aggregator: attrs.aggregator });
 });

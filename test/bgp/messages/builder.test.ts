@@ -12,8 +12,9 @@ import { prefixToString, type Prefix } from '../../../src/bgp/messages/prefix';
 import { parseIpv6 } from '../../../src/net';
 import type { PathAttributes } from '../../../src/bgp/messages/attributes/types';
 import { DEFAULT_CONTEXT, IPV4_UNICAST, IPV6_UNICAST, type CodecContext } from '../../../src/bgp/messages/types';
+import { ip4 } from '../../helpers/addr';
 
-const ATTRS: PathAttributes = { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: '10.0.0.1', med: 5,
+const ATTRS: PathAttributes = { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: ip4('10.0.0.1'), med: 5,
   communities: [1, 2, 3] };
 const ATTRS6: PathAttributes = { origin: 0, asPath: [],
   mpReach: { afi: 2, safi: 1, nextHop: parseIpv6('2001:db8::1')!, nlri: { afi: 2, safi: 1, addPath: false, bytes: new Uint8Array(0), count: 0 } } };
@@ -65,7 +66,7 @@ for (const [label, ctx] of [
     const ps = v4(20000);
     const msgs = packAnnouncements(ATTRS, IPV4_UNICAST, ps, ctx);
     checkPack(msgs, ps, ctx, max, IPV4_UNICAST, (u) => {
-      assert.equal(u.attributes.nextHop, '10.0.0.1');
+      assert.equal(u.attributes.nextHop, 0x0a000001); // 10.0.0.1
       return blockStrings(u.nlri);
     });
     assert.ok(msgs.length >= Math.ceil((ps.length * 4) / max));

@@ -247,7 +247,7 @@ test('RFC 7606 7.9 / 7.10: ORIGINATOR_ID and CLUSTER_LIST from an eBGP peer are 
   assert.equal(v.action, 'attribute-discard');
   assert.equal(v.attributes.originatorId, undefined);
   assert.equal(v.attributes.clusterList, undefined);
-  assert.equal(validateUpdate(decoded(BASE + '8009040a00000240050400000064'), IBGP).attributes.originatorId, '10.0.0.2');
+  assert.equal(validateUpdate(decoded(BASE + '8009040a00000240050400000064'), IBGP).attributes.originatorId, 0x0a000002); // 10.0.0.2
 });
 
 test('RFC 4271 6.3 / RFC 7606 7.2: eBGP AS_PATH must start with the peer AS -> treat-as-withdraw', () => {

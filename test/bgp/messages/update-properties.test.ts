@@ -27,7 +27,7 @@ const ctxArb: fc.Arbitrary<CodecContext> = rec({
   addPath: fc.subarray([IPV4_UNICAST, IPV6_UNICAST]).map((a) => new Set(a) as ReadonlySet<number>),
 });
 
-const ip4 = u32.map((v) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`);
+const ip4 = u32;
 const KNOWN = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32]);
 
 // Bulk values (prefixes, octet strings, ASNs, communities) come from one generated seed and a
@@ -93,7 +93,7 @@ function attrsArb(ctx: CodecContext): fc.Arbitrary<PathAttributes> {
         return { afi: 2, safi: 1, nextHop, nlri: makeNlriBlock(2, 1, ap6, ps) };
       }),
     mpUnreach: bulk(0, 20, (r) => v6Prefix(r, ap6)).map((ps) => ({ afi: 2, safi: 1, withdrawn: makeNlriBlock(2, 1, ap6, ps) })),
-    extCommunities: bulk(1, 4, hex16),
+    extCommunities: bulk(1, 4, hex16).map((hs) => Uint8Array.from(Buffer.from(hs.join(''), 'hex'))),
     as4Path: fc.array(seg([1, 2], true), { maxLength: 3 }),
     as4Aggregator: rec({ asn: u32, address: ip4 }),
     largeCommunities: bulk(1, 4, (r) => [uint32(r), uint32(r), uint32(r)] as const),

@@ -13,6 +13,7 @@ import { parseIpv6 } from '../../../src/net';
 import {
   DEFAULT_CONTEXT, IPV4_UNICAST, IPV6_UNICAST, MessageType, type CodecContext,
 } from '../../../src/bgp/messages/types';
+import { ip4 } from '../../helpers/addr';
 
 const FOUR: CodecContext = { ...DEFAULT_CONTEXT, fourOctetAs: true };
 const AP4: CodecContext = { ...DEFAULT_CONTEXT, addPath: new Set([IPV4_UNICAST]) };
@@ -41,7 +42,7 @@ const ROWS: (FixtureRow & { json: string })[] = [
     name: 'IPv4 announce, 2-octet AS_PATH, MED, LOCAL_PREF, communities',
     msg: upd({
       nlri: ['10.0.0.0/24', '10.1.0.0/16', '0.0.0.0/0'],
-      attributes: { origin: 0, asPath: [{ type: 2, asns: [65001, 65002] }], nextHop: '192.0.2.1', med: 100,
+      attributes: { origin: 0, asPath: [{ type: 2, asns: [65001, 65002] }], nextHop: ip4('192.0.2.1'), med: 100,
         localPref: 200, communities: [65000 * 65536 + 100, 65000 * 65536 + 200] },
     }),
     hex: `${MARKER} 004c 02 0000 002d 40010100 4002060202fde9fdea 400304c0000201 8004040000006 4
@@ -56,7 +57,7 @@ const ROWS: (FixtureRow & { json: string })[] = [
     msg: upd({
       nlri: ['192.168.0.0/22'],
       attributes: { origin: 2, asPath: [{ type: 2, asns: [4200000001, 65002] }, { type: 1, asns: [1, 2] }],
-        nextHop: '198.51.100.7', atomicAggregate: true, aggregator: { asn: 4200000001, address: '192.0.2.5' } },
+        nextHop: ip4('198.51.100.7'), atomicAggregate: true, aggregator: { asn: 4200000001, address: ip4('192.0.2.5') } },
     }, FOUR),
     hex: `${MARKER} 004b 02 0000 0030 40010102 40021402 02fa56ea010000fdea 01020000000100000002 400304c6336407
       400600 c00708fa56ea01c0000205 16c0a800`,
@@ -104,7 +105,7 @@ const ROWS: (FixtureRow & { json: string })[] = [
     name: 'ADD-PATH IPv4: path ids in withdrawn and NLRI (RFC 7911 3)',
     ctx: AP4,
     msg: upd({ withdrawn: ['10.0.0.0/24#1'], nlri: ['10.1.0.0/24#7'],
-      attributes: { origin: 0, asPath: [], nextHop: '10.0.0.1' } }, AP4),
+      attributes: { origin: 0, asPath: [], nextHop: ip4('10.0.0.1') } }, AP4),
     hex: `${MARKER} 0035 02 0008 00000001180a0000 000e 40010100 400200 4003040a000001 00000007180a0100`,
     json: '{"type":"UPDATE","length":53,"withdrawn":["10.0.0.0/24#1"],"nlri":["10.1.0.0/24#7"],"attributes":'
       + '{"origin":"IGP","asPath":[],"nextHop":"10.0.0.1"}}',
@@ -113,8 +114,8 @@ const ROWS: (FixtureRow & { json: string })[] = [
     name: 'reflected route: ORIGINATOR_ID, CLUSTER_LIST, extended + large communities, unknown transitive',
     msg: upd({
       nlri: ['10.0.0.5/32'],
-      attributes: { origin: 0, asPath: [{ type: 2, asns: [65000] }], nextHop: '10.0.0.1', localPref: 100,
-        originatorId: '10.0.0.2', clusterList: ['10.0.0.3', '10.0.0.4'], extCommunities: ['0002fde800000064'],
+      attributes: { origin: 0, asPath: [{ type: 2, asns: [65000] }], nextHop: ip4('10.0.0.1'), localPref: 100,
+        originatorId: ip4('10.0.0.2'), clusterList: [ip4('10.0.0.3'), ip4('10.0.0.4')], extCommunities: Uint8Array.from(Buffer.from('0002fde800000064', 'hex')),
         largeCommunities: [[4200000001, 1, 2]], unknown: [{ type: 99, flags: 0xe0, value: Uint8Array.of(0xab, 0xcd) }] },
     }),
     hex: `${MARKER} 0066 02 0000 004a 40010100 4002040201fde8 4003040a000001 40050400000064 8009040a000002
@@ -128,9 +129,9 @@ const ROWS: (FixtureRow & { json: string })[] = [
     name: '2-octet peer: AS_TRANS with AS4_PATH and AS4_AGGREGATOR (RFC 6793 4.2.2)',
     msg: upd({
       nlri: ['10.2.0.0/24'],
-      attributes: { origin: 0, asPath: [{ type: 2, asns: [23456, 65002] }], nextHop: '10.0.0.1',
-        aggregator: { asn: 23456, address: '192.0.2.5' }, as4Path: [{ type: 2, asns: [4200000001, 65002] }],
-        as4Aggregator: { asn: 4200000001, address: '192.0.2.5' } },
+      attributes: { origin: 0, asPath: [{ type: 2, asns: [23456, 65002] }], nextHop: ip4('10.0.0.1'),
+        aggregator: { asn: 23456, address: ip4('192.0.2.5') }, as4Path: [{ type: 2, asns: [4200000001, 65002] }],
+        as4Aggregator: { asn: 4200000001, address: ip4('192.0.2.5') } },
     }),
     hex: `${MARKER} 0050 02 0000 0035 40010100 40020602025ba0fdea 4003040a000001 c007065ba0c0000205
       c0110a0202fa56ea010000fdea c01208fa56ea01c0000205 180a0200`,
@@ -163,7 +164,7 @@ test('UPDATE: decoded views point into the frame (no copy of attributes or NLRI)
 });
 
 test('UPDATE: the same routes with and without ADD-PATH differ only by path ids', () => {
-  const attributes: PathAttributes = { origin: 0, asPath: [], nextHop: '10.0.0.1' };
+  const attributes: PathAttributes = { origin: 0, asPath: [], nextHop: ip4('10.0.0.1') };
   const plain = encodeUpdate(upd({ nlri: ['10.1.0.0/24'], attributes }), DEFAULT_CONTEXT);
   const withIds = encodeUpdate(upd({ nlri: ['10.1.0.0/24#0'], attributes }, AP4), AP4);
   assert.equal(withIds.length, plain.length + 4);
@@ -172,7 +173,7 @@ test('UPDATE: the same routes with and without ADD-PATH differ only by path ids'
 });
 
 test('UPDATE: the same AS_PATH in 2- and 4-octet form decodes to the same ASNs', () => {
-  const attributes: PathAttributes = { origin: 0, asPath: [{ type: 2, asns: [65001, 1, 65535] }], nextHop: '10.0.0.1' };
+  const attributes: PathAttributes = { origin: 0, asPath: [{ type: 2, asns: [65001, 1, 65535] }], nextHop: ip4('10.0.0.1') };
   const two = encodeUpdate(upd({ nlri: ['10.0.0.0/8'], attributes }), DEFAULT_CONTEXT);
   const four = encodeUpdate(upd({ nlri: ['10.0.0.0/8'], attributes }, FOUR), FOUR);
   assert.equal(four.length, two.length + 6); // 3 ASes, 2 more octets each
@@ -183,7 +184,7 @@ test('UPDATE: the same AS_PATH in 2- and 4-octet form decodes to the same ASNs',
 
 test('UPDATE: extended-length attribute and over-255-AS segments round trip', () => {
   const asns = Array.from({ length: 300 }, (_, i) => 64512 + (i % 1000));
-  const u = upd({ nlri: ['10.0.0.0/8'], attributes: { origin: 0, asPath: [{ type: 2, asns }], nextHop: '10.0.0.1' } }, FOUR);
+  const u = upd({ nlri: ['10.0.0.0/8'], attributes: { origin: 0, asPath: [{ type: 2, asns }], nextHop: ip4('10.0.0.1') } }, FOUR);
   const wire = encodeUpdate(u, FOUR);
   const back = decodeUpdate(wire, FOUR);
   assert.equal(back.errors.length, 0);

@@ -4,7 +4,7 @@
 import type { CodecContext } from '../types';
 import type { BgpError } from '../errors';
 import type { Aggregator, MutableAttributes, PathAttributes } from './types';
-import { ipv4At, ipv4Value, put16, put32, u16, u32, u32Bytes } from './bytes';
+import { put16, put32, u16, u32, u32Bytes } from './bytes';
 
 /** A reason string (the table applies the record's action) or a BgpError with its own action. */
 export type DecodeHook = (b: Uint8Array, s: number, e: number, ctx: CodecContext, out: MutableAttributes) => string | BgpError | undefined;
@@ -22,10 +22,10 @@ export const encodeOrigin: EncodeHook = (a) => (a.origin === undefined ? undefin
 // RFC 4271 5.1.3, RFC 7606 7.3: exactly 4 octets.
 export const decodeNextHop: DecodeHook = (b, s, e, _c, out) => {
   if (e - s !== 4) return `NEXT_HOP length ${e - s}`;
-  out.nextHop = ipv4At(b, s);
+  out.nextHop = u32(b, s);
   return undefined;
 };
-export const encodeNextHop: EncodeHook = (a) => (a.nextHop === undefined ? undefined : u32Bytes(ipv4Value(a.nextHop)));
+export const encodeNextHop: EncodeHook = (a) => (a.nextHop === undefined ? undefined : u32Bytes(a.nextHop));
 
 // RFC 7606 7.4 (MED), 7.5 (LOCAL_PREF): exactly 4 octets.
 export const decodeMed: DecodeHook = (b, s, e, _c, out) => {
@@ -52,12 +52,12 @@ export const encodeAtomic: EncodeHook = (a) => (a.atomicAggregate ? new Uint8Arr
 function aggregatorAt(b: Uint8Array, s: number, e: number, four: boolean): Aggregator | string {
   const want = four ? 8 : 6;
   if (e - s !== want) return `aggregator length ${e - s}, expected ${want}`;
-  return four ? { asn: u32(b, s), address: ipv4At(b, s + 4) } : { asn: u16(b, s), address: ipv4At(b, s + 2) };
+  return four ? { asn: u32(b, s), address: u32(b, s + 4) } : { asn: u16(b, s), address: u32(b, s + 2) };
 }
 function aggregatorBytes(g: Aggregator, four: boolean): Uint8Array {
   const out = new Uint8Array(four ? 8 : 6);
   if (four) put32(out, 0, g.asn); else put16(out, 0, g.asn);
-  put32(out, four ? 4 : 2, ipv4Value(g.address));
+  put32(out, four ? 4 : 2, g.address);
   return out;
 }
 
@@ -103,37 +103,31 @@ export const encodeCommunities: EncodeHook = (a) => (a.communities === undefined
 // RFC 4456 8, RFC 7606 7.9: ORIGINATOR_ID is 4 octets.
 export const decodeOriginatorId: DecodeHook = (b, s, e, _c, out) => {
   if (e - s !== 4) return `ORIGINATOR_ID length ${e - s}`;
-  out.originatorId = ipv4At(b, s);
+  out.originatorId = u32(b, s);
   return undefined;
 };
 export const encodeOriginatorId: EncodeHook = (a) =>
-  (a.originatorId === undefined ? undefined : u32Bytes(ipv4Value(a.originatorId)));
+  (a.originatorId === undefined ? undefined : u32Bytes(a.originatorId));
 
 // RFC 4456 8, RFC 7606 7.10: CLUSTER_LIST is a non-zero multiple of 4.
 export const decodeClusterList: DecodeHook = (b, s, e, _c, out) => {
   if (e === s || (e - s) % 4 !== 0) return `CLUSTER_LIST length ${e - s}`;
-  out.clusterList = u32List(b, s, e).map((v) => ipv4At(u32Bytes(v), 0));
+  out.clusterList = u32List(b, s, e);
   return undefined;
 };
 export const encodeClusterList: EncodeHook = (a) =>
-  (a.clusterList === undefined ? undefined : u32ListBytes(a.clusterList.map(ipv4Value)));
+  (a.clusterList === undefined ? undefined : u32ListBytes(a.clusterList));
 
 // RFC 4360, RFC 7606 7.14: a non-zero multiple of 8.
 export const decodeExtCommunities: DecodeHook = (b, s, e, _c, out) => {
   if (e === s || (e - s) % 8 !== 0) return `EXTENDED_COMMUNITIES length ${e - s}`;
-  const r: string[] = [];
-  for (let i = s; i < e; i += 8) r.push(Buffer.from(b.buffer, b.byteOffset + i, 8).toString('hex'));
-  out.extCommunities = r;
+  out.extCommunities = b.slice(s, e); // a copy: the frame's buffer is reused
   return undefined;
 };
 export const encodeExtCommunities: EncodeHook = (a) => {
   if (a.extCommunities === undefined) return undefined;
-  const out = new Uint8Array(a.extCommunities.length * 8);
-  a.extCommunities.forEach((h, i) => {
-    if (!/^[0-9a-fA-F]{16}$/.test(h)) throw new RangeError(`extended community ${h}: not 16 hex digits`);
-    out.set(Buffer.from(h, 'hex'), i * 8);
-  });
-  return out;
+  if (a.extCommunities.length % 8 !== 0) throw new RangeError(`extended communities: ${a.extCommunities.length} octets`);
+  return a.extCommunities;
 };
 
 // RFC 8092 3, 6: a non-zero multiple of 12 (treat-as-withdraw otherwise).

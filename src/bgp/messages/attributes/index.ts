@@ -8,7 +8,10 @@
  * (framing and overruns: RFC 7606 4; duplicates: 3 (g); flags: 3 (c); unknown types:
  * RFC 4271 5 and 6.3) and then the hook, returning values plus BgpError values, never
  * throwing. encodeAttributes writes MP_* first (RFC 7606 5.1), then ascending type codes.
- * json.ts prints contract 1 of DESIGN.md; for it, `vroute decode` decodes in wire view
+ * Decoded values are the wire's (types.ts): uint32 for addresses, IDs and numbers, raw octets
+ * for EXTENDED_COMMUNITIES, MP next hops and unknown attributes; sessions and the RIB use them
+ * as they are. json.ts alone makes text: it prints contract 1 of DESIGN.md; for it, `vroute
+ * decode` decodes in wire view
  * (every type the table does not name kept in `unknown` whatever its flags), which no
  * session uses.
  *
@@ -20,5 +23,5 @@ export * from './types';
 export { ATTRIBUTES, decodeAttributes, encodeAttributes, strongestAction } from './table';
 export type { AttrSpec, DecodedAttributes, EncodeOptions } from './table';
 export { mpNextHops } from './mp';
-export { attributesToJson } from './json';
+export { attributesToJson, extCommunityStrings } from './json';
 export { asPathLength } from './as-path';

@@ -1,6 +1,9 @@
-// Path attribute values as the decoder produces them (RFC 4271 4.3, 5) and the encoder takes.
-// Addresses are text in canonical form; AS numbers, MED, LOCAL_PREF and communities are
-// uint32 numbers. NLRI inside MP_REACH/MP_UNREACH stay raw (see ../nlri.ts).
+// Path attribute values as the decoder produces them (RFC 4271 4.3, 5) and the encoder takes:
+// the wire's own values, not a text form. IPv4 addresses and BGP identifiers (NEXT_HOP,
+// AGGREGATOR's address, ORIGINATOR_ID, CLUSTER_LIST) are uint32 numbers like AS numbers, MED,
+// LOCAL_PREF and communities; EXTENDED_COMMUNITIES, MP next hops and unknown attributes stay
+// raw octets; NLRI inside MP_REACH/MP_UNREACH stay raw (see ../nlri.ts). Text (contract 1 of
+// DESIGN.md) is made only for `vroute decode`, by json.ts.
 import type { NlriBlock } from '../nlri';
 
 /** Attribute type codes (IANA "BGP Path Attributes"). */
@@ -53,7 +56,8 @@ export interface AsSegment {
 
 export interface Aggregator {
   readonly asn: number;
-  readonly address: string;
+  /** The aggregating speaker's IPv4 address as uint32 (RFC 4271 5.1.7). */
+  readonly address: number;
 }
 
 export interface MpReach {
@@ -80,18 +84,20 @@ export interface UnknownAttr {
 export interface PathAttributes {
   readonly origin?: number;
   readonly asPath?: readonly AsSegment[];
-  readonly nextHop?: string;
+  /** IPv4 NEXT_HOP as uint32 (RFC 4271 5.1.3). */
+  readonly nextHop?: number;
   readonly med?: number;
   readonly localPref?: number;
   readonly atomicAggregate?: boolean;
   readonly aggregator?: Aggregator;
   readonly communities?: readonly number[];
-  readonly originatorId?: string;
-  readonly clusterList?: readonly string[];
+  /** RFC 4456 8: BGP identifiers as uint32, CLUSTER_LIST nearest first. */
+  readonly originatorId?: number;
+  readonly clusterList?: readonly number[];
   readonly mpReach?: MpReach;
   readonly mpUnreach?: MpUnreach;
-  /** 16 lower-case hex digits each, in wire order. */
-  readonly extCommunities?: readonly string[];
+  /** The EXTENDED_COMMUNITIES value as sent: 8 octets per community, wire order (RFC 4360 2). */
+  readonly extCommunities?: Uint8Array;
   readonly as4Path?: readonly AsSegment[];
   readonly as4Aggregator?: Aggregator;
   readonly largeCommunities?: readonly (readonly [number, number, number])[];
