@@ -303,6 +303,7 @@ export interface NlAck {
 export function decodeAck(b: Uint8Array, m: NlMessage): NlAck | undefined {
   if (m.len < 4 + NLMSG_HDRLEN) return undefined;
   const err = rd32(b, m.off) | 0;
+  const errno = err === 0 ? 0 : -err;
   const origLen = rd32(b, m.off + 4);
   const seq = rd32(b, m.off + 12);
   let message: string | undefined;
@@ -313,7 +314,7 @@ export function decodeAck(b: Uint8Array, m: NlMessage): NlAck | undefined {
       if (t === NLMSGERR_ATTR_MSG) message = Buffer.from(b.buffer, b.byteOffset + o, len).toString('utf8').replace(/\0+$/, '');
     });
   }
-  return message === undefined ? { seq, errno: -err } : { seq, errno: -err, message };
+  return message === undefined ? { seq, errno } : { seq, errno, message };
 }
 
 /** RTM_NEWROUTE (from a dump or a notification) back to an NlRoute; undefined if malformed. */

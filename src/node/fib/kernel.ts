@@ -162,7 +162,11 @@ export class KernelFib implements FibSink {
   }
 
   stats(): FibStats {
-    const s: FibStats = { installed: this.installed.size, pending: this.dirty.size + this.held.size, failed: this.failed.size };
+    // Held: routes with no resolvable next hop, so not in the kernel (a multipath route in
+    // with part of its next hops counts as installed).
+    let held = 0;
+    for (const p of this.held) if (!this.installed.has(p)) held++;
+    const s: FibStats = { installed: this.installed.size, pending: this.dirty.size + held, failed: this.failed.size };
     return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
   }
 
@@ -200,7 +204,8 @@ export class KernelFib implements FibSink {
   /** Starts the worker loop if it is not running. */
   private kick(): void {
     if (this.running || this.closed) return;
-    this.running = this.work().finally(() => {
+    // Started on the next turn, so a burst of set() calls in one turn makes one batch.
+    this.running = yieldLoop().then(() => this.work()).finally(() => {
       this.running = undefined;
       if (this.dirty.size > 0 && !this.closed) this.kick();
       else for (const w of this.waiters.splice(0)) w();
