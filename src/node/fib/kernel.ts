@@ -18,7 +18,7 @@ import {
 } from '../../sys';
 import { LogRateLimiter } from '../../observability/rate-limit';
 import { ConnectedNetworks, type ResolvedHop } from './connected';
-import type { FibLogger, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
+import type { FibLogger, FibNextHop, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
 
 const ESRCH = 3;
 const EEXIST = 17;
@@ -30,6 +30,19 @@ interface Op {
   /** The next-hop key installed on success; undefined for a delete. */
   readonly key: string | undefined;
   readonly stray?: NlRoute;
+}
+
+/** Next hops resolved for one `nextHops` array (see resolveHops). */
+interface ResolvedHops {
+  /** ConnectedNetworks generation it was resolved in. */
+  readonly gen: number;
+  readonly family: number;
+  readonly key: string;
+  readonly hops: readonly NlNextHop[];
+  /** Some next hop is not (yet) on a connected network. */
+  readonly unresolved: boolean;
+  /** Why the route cannot be installed at all (bad input). */
+  readonly invalid?: string;
 }
 
 /** A target the kernel should hold for a prefix. */
@@ -63,7 +76,10 @@ function kernelKey(r: NlRoute): string {
 export class KernelFib implements FibSink {
   private readonly desired = new Map<string, FibRoute>();
   private installed = new Map<string, string>();
-  private readonly dirty = new Set<string>();
+  private dirty = new Set<string>();
+  /** The set being worked through (detached from `dirty`) and how much of it is left. */
+  private walk: Iterator<string> | undefined;
+  private walkLeft = 0;
   private keepUntilSync: Set<string> | undefined;
   /** Ours at another metric (an older configuration): deleted at syncDone. */
   private strays: NlRoute[] = [];
@@ -71,6 +87,9 @@ export class KernelFib implements FibSink {
   private readonly held = new Set<string>();
   private readonly loggedHops = new Set<string>();
   private readonly connected = new ConnectedNetworks();
+  /** Bumped when link or address answers change: cached next-hop resolutions are then stale. */
+  private gen = 0;
+  private hopsCache = new WeakMap<readonly FibNextHop[], ResolvedHops>();
   private readonly limiter = new LogRateLimiter(5, 10_000);
   private readonly batch = new NlBatch(256 * 1024);
   private lastError: string | undefined;
@@ -166,12 +185,12 @@ export class KernelFib implements FibSink {
     // with part of its next hops counts as installed).
     let held = 0;
     for (const p of this.held) if (!this.installed.has(p)) held++;
-    const s: FibStats = { installed: this.installed.size, pending: this.dirty.size + held, failed: this.failed.size };
+    const s: FibStats = { installed: this.installed.size, pending: this.queued() + held, failed: this.failed.size };
     return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
   }
 
   flushed(): Promise<void> {
-    if (!this.running && this.dirty.size === 0) return Promise.resolve();
+    if (!this.running && this.queued() === 0) return Promise.resolve();
     return new Promise((r) => this.waiters.push(r));
   }
 
@@ -193,6 +212,8 @@ export class KernelFib implements FibSink {
       this.fail(String(prefix), p.message);
       return undefined;
     }
+    // A dotted quad that parses is canonical already (no leading zeros are accepted).
+    if (p.family === AF_INET && prefix.length - prefix.indexOf('/') === (p.len < 10 ? 2 : 3)) return prefix;
     return `${formatInetAddr(p.bytes)}/${p.len}`;
   }
 
@@ -207,7 +228,7 @@ export class KernelFib implements FibSink {
     // Started on the next turn, so a burst of set() calls in one turn makes one batch.
     this.running = yieldLoop().then(() => this.work()).finally(() => {
       this.running = undefined;
-      if (this.dirty.size > 0 && !this.closed) this.kick();
+      if (this.queued() > 0 && !this.closed) this.kick();
       else for (const w of this.waiters.splice(0)) w();
     });
   }
@@ -235,7 +256,7 @@ export class KernelFib implements FibSink {
       } else if (this.pruneWanted) {
         this.pruneWanted = false;
         this.pruneStrays();
-      } else if (this.dirty.size > 0) {
+      } else if (this.queued() > 0) {
         this.runBatch(max);
       } else {
         return;
@@ -277,7 +298,10 @@ export class KernelFib implements FibSink {
       if (a) addrs.push(a);
     });
     if (e) return e;
-    return this.connected.update(links, addrs);
+    const changed = this.connected.update(links, addrs);
+    // Held routes are re-checked after any change, so no cached answer may outlive one.
+    this.gen++;
+    return changed;
   }
 
   private async dumpOnce(type: typeof rtnl.RTM_GETLINK | typeof rtnl.RTM_GETADDR | typeof rtnl.RTM_GETROUTE, family: number,
@@ -344,18 +368,45 @@ export class KernelFib implements FibSink {
       this.fail(prefix, `kind "${String(want.kind)}" is not unicast or blackhole`);
       return 'invalid';
     }
+    let h = this.hopsCache.get(want.nextHops);
+    if (!h || h.gen !== this.gen) {
+      h = this.resolveHops(want.nextHops, prefix);
+      if (Array.isArray(want.nextHops)) this.hopsCache.set(want.nextHops, h);
+    }
+    if (h.invalid !== undefined) {
+      this.fail(prefix, h.invalid);
+      this.held.delete(prefix);
+      return 'invalid';
+    }
+    if (h.hops.length > 0 && h.family !== dst.family) {
+      this.fail(prefix, `next hop ${h.key.split('%')[0]} is not of the prefix's address family`);
+      this.held.delete(prefix);
+      return 'invalid';
+    }
+    if (h.hops.length === 0) {
+      this.held.add(prefix);
+      return null;
+    }
+    // Some next hops of a multipath route resolve: install those; the rest join when they do.
+    if (h.unresolved) this.held.add(prefix);
+    else this.held.delete(prefix);
+    return { dst, key: h.key, type: rtnl.RTN_UNICAST, hops: h.hops };
+  }
+
+  /**
+   * A route's next hops resolved against the connected networks. Cached per next-hop array
+   * (routes of one UPDATE share one; the agent keeps them immutable) until links or
+   * addresses change, so a table through one next hop resolves it once.
+   */
+  private resolveHops(nextHops: readonly FibNextHop[] | undefined, prefix: string): ResolvedHops {
     const hops: ResolvedHop[] = [];
     const seen = new Set<string>();
-    let unresolved: string | undefined;
-    for (const nh of want.nextHops ?? []) {
+    let unresolved = false;
+    for (const nh of nextHops ?? []) {
       const r = this.connected.resolve(nh.gateway, nh.ifindex);
       if ('kind' in r) {
-        if (r.kind === 'invalid') {
-          this.fail(prefix, r.reason);
-          this.held.delete(prefix);
-          return 'invalid';
-        }
-        unresolved ??= r.reason;
+        if (r.kind === 'invalid') return { gen: this.gen, family: 0, key: '', hops: [], unresolved, invalid: r.reason };
+        unresolved = true;
         if (!this.loggedHops.has(r.reason)) {
           // Once per next hop, not per route: a peer's whole table may share it.
           if (this.loggedHops.size < 10_000) this.loggedHops.add(r.reason);
@@ -363,10 +414,8 @@ export class KernelFib implements FibSink {
         }
         continue;
       }
-      if (r.family !== dst.family) {
-        this.fail(prefix, `next hop ${r.text} is not of the prefix's address family`);
-        this.held.delete(prefix);
-        return 'invalid';
+      if (hops.length > 0 && r.family !== hops[0]!.family) {
+        return { gen: this.gen, family: 0, key: '', hops: [], unresolved, invalid: 'next hops of both address families in one route' };
       }
       const k = `${r.text}%${r.ifindex}`;
       if (!seen.has(k)) {
@@ -374,18 +423,13 @@ export class KernelFib implements FibSink {
         hops.push(r);
       }
     }
-    if (hops.length === 0) {
-      if (unresolved !== undefined) {
-        this.held.add(prefix);
-        return null;
-      }
-      this.fail(prefix, 'a unicast route needs at least one next hop');
-      return 'invalid';
+    if (hops.length === 0 && !unresolved) {
+      return { gen: this.gen, family: 0, key: '', hops: [], unresolved, invalid: 'a unicast route needs at least one next hop' };
     }
-    // Some next hops of a multipath route resolve: install those; the rest join when they do.
-    if (unresolved !== undefined) this.held.add(prefix);
-    else this.held.delete(prefix);
-    return { dst, key: hopsKey(hops), type: rtnl.RTN_UNICAST, hops: hops.map((h) => ({ gateway: h.gateway, ifindex: h.ifindex })) };
+    return {
+      gen: this.gen, family: hops[0]?.family ?? 0, key: hopsKey(hops), unresolved,
+      hops: hops.map((x) => ({ gateway: x.gateway, ifindex: x.ifindex })),
+    };
   }
 
   private nlRoute(dst: InetPrefix, type: number, hops: readonly NlNextHop[]): NlRoute {
@@ -395,14 +439,45 @@ export class KernelFib implements FibSink {
     };
   }
 
+  /** Prefixes changed and not yet looked at. */
+  private queued(): number {
+    return this.dirty.size + this.walkLeft;
+  }
+
+  /**
+   * The next dirty prefix. Batches walk a detached set with one iterator: deleting from the
+   * front of a big Set and iterating it again per batch would skip the deleted slots each
+   * time (quadratic in a table's worth of changes). A change arriving meanwhile lands in the
+   * fresh `dirty` set and is looked at again after (a second look at an unchanged prefix
+   * sends nothing).
+   */
+  private nextDirty(): string | undefined {
+    for (;;) {
+      if (this.walk) {
+        const r = this.walk.next();
+        if (!r.done) {
+          this.walkLeft--;
+          return r.value;
+        }
+        this.walk = undefined;
+        this.walkLeft = 0;
+      }
+      if (this.dirty.size === 0) return undefined;
+      this.walkLeft = this.dirty.size;
+      this.walk = this.dirty.values();
+      this.dirty = new Set();
+    }
+  }
+
   /** Up to `max` dirty prefixes as one batch: encode, send, and read back every ACK. */
   private runBatch(max: number): void {
     const ops: Op[] = [];
     this.batch.reset();
     const seq0 = this.sock.takeSeq(max);
-    for (const prefix of this.dirty) {
+    for (;;) {
       if (ops.length >= max) break;
-      this.dirty.delete(prefix);
+      const prefix = this.nextDirty();
+      if (prefix === undefined) break;
       const t = this.target(prefix);
       if (t === 'keep') continue;
       const cur = this.installed.get(prefix);
