@@ -31,6 +31,7 @@ import type { FibSink, KernelFibOptions } from './types';
 
 export type { FibLogger, FibNextHop, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
 export { memoryFib } from './memory';
+export { parseFibConfig, type FibConfig } from './config';
 
 /**
  * Opens the kernel FIB: reads the table and starts the sink. Rejects with a clear Error when
