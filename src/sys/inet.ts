@@ -14,13 +14,13 @@ export interface InetPrefix extends InetAddr {
   readonly len: number;
 }
 
-/** Dotted quad to 4 octets written at `out[off]`; false when `s` is not exactly one. */
-function parseV4Into(s: string, out: Uint8Array, off: number): boolean {
+/** Dotted quad s[from, to) to 4 octets written at `out[off]`; false when it is not exactly one. */
+function parseV4Into(s: string, out: Uint8Array, off: number, from = 0, to = s.length): boolean {
   let part = 0;
   let digits = 0;
   let n = 0;
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 46; // a final '.' closes the last part
+  for (let i = from; i <= to; i++) {
+    const c = i < to ? s.charCodeAt(i) : 46; // a final '.' closes the last part
     if (c === 46) {
       if (digits === 0 || part > 255 || n > 3) return false;
       out[off + n++] = part;
@@ -92,6 +92,20 @@ export function parseInetAddr(s: string): InetAddr | undefined {
  */
 export function parseInetPrefix(s: string): InetPrefix | RangeError {
   const slash = s.indexOf('/');
+  // IPv4 without substrings or regular expressions: the FIB parses a million of these.
+  if (slash > 0 && s.indexOf(':') < 0) {
+    const b = new Uint8Array(4);
+    let len = 0;
+    const digits = s.length - slash - 1;
+    for (let i = slash + 1; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      len = c >= 48 && c <= 57 ? len * 10 + (c - 48) : 999;
+    }
+    if (digits >= 1 && digits <= 3 && len <= 32 && parseV4Into(s, b, 0, 0, slash)) {
+      if (!hostBitsZero(b, len)) return new RangeError(`"${s}" has bits set past /${len}`);
+      return { family: AF_INET, bytes: b, len };
+    }
+  }
   const addr = slash < 0 ? undefined : parseInetAddr(s.slice(0, slash));
   const lenText = slash < 0 ? '' : s.slice(slash + 1);
   if (!addr || !/^\d{1,3}$/.test(lenText)) return new RangeError(`"${s}" is not a prefix (address/length)`);

@@ -79,7 +79,7 @@ test('FIB: install, replace in place and delete, IPv4 and IPv6, ECMP and blackho
     await fib.call('set', { routes: [
       uni('10.1.0.0/24', '192.0.2.3'), uni('10.2.0.0/24', '192.0.2.3'), uni('10.3.0.0/26', '192.0.2.2', '192.0.2.4'),
       uni('fd00:2::/64', '2001:db8::4'), hole('fd00:1::/64'), uni('fd00:3::/48', '2001:db8::2', '2001:db8::3'),
-      hole('10.9.0.0/24'), uni('fd00:1:0::/64', '2001:db8::2'),
+      hole('10.9.0.0/24'), uni('fd00:1:0::/64', '2001:db8::2'), hole('10.8.0.0/24'),
     ], deletes: ['10.9.0.0/24'] });
     await fib.call('flushed');
     const lines = await mon.stop();
@@ -90,6 +90,7 @@ test('FIB: install, replace in place and delete, IPv4 and IPv6, ECMP and blackho
       '10.1.0.0/24 via 192.0.2.3 dev vr0 proto 200 metric 32',
       '10.2.0.0/24 via 192.0.2.3 dev vr0 proto 200 metric 32',
       '10.3.0.0/26 proto 200 metric 32 nexthop via 192.0.2.2 dev vr0 weight 1 nexthop via 192.0.2.4 dev vr0 weight 1',
+      'blackhole 10.8.0.0/24 proto 200 metric 32',
     ]);
     assert.deepEqual(ours(ns, '-6').sort(), [
       // Set twice in this round (the second spelling not canonical): the last one wins.
@@ -98,7 +99,7 @@ test('FIB: install, replace in place and delete, IPv4 and IPv6, ECMP and blackho
       'fd00:3::/48 proto 200 metric 32 pref medium nexthop via 2001:db8::2 dev vr0 weight 1 nexthop via 2001:db8::3 dev vr0 weight 1',
     ]);
 
-    await fib.call('delete', { prefixes: ['10.1.0.0/24', '10.2.0.0/24', '10.3.0.0/26', 'fd00:1::/64', 'fd00:2::/64', 'fd00:3::/48'] });
+    await fib.call('delete', { prefixes: ['10.1.0.0/24', '10.2.0.0/24', '10.3.0.0/26', '10.8.0.0/24', 'fd00:1::/64', 'fd00:2::/64', 'fd00:3::/48'] });
     assert.deepEqual(await fib.call('flushed'), { installed: 0, pending: 0, failed: 0 });
     assert.deepEqual([...ours(ns, '-4'), ...ours(ns, '-6')], []);
   });

@@ -145,6 +145,7 @@ export class KernelFib implements FibSink {
     const e = await this.scan();
     if (e) return e;
     this.keepUntilSync = new Set(this.installed.keys());
+    this.dirty.clear(); // what the scan found is all kept for now: nothing to look at yet
     this.log.info({ table: this.table, protocol: this.protocol, metric: this.metric, found: this.installed.size, strays: this.strays.length },
       'fib: kernel table read; routes of ours found are kept until End-of-RIB');
     return undefined;
@@ -257,7 +258,8 @@ export class KernelFib implements FibSink {
         this.pruneWanted = false;
         this.pruneStrays();
       } else if (this.queued() > 0) {
-        this.runBatch(max);
+        // A send that failed as a whole (ENOMEM, ...) is retried after a pause, not in a spin.
+        if (!this.runBatch(max)) await new Promise((r) => setTimeout(r, 1000));
       } else {
         return;
       }
@@ -469,8 +471,11 @@ export class KernelFib implements FibSink {
     }
   }
 
-  /** Up to `max` dirty prefixes as one batch: encode, send, and read back every ACK. */
-  private runBatch(max: number): void {
+  /**
+   * Up to `max` dirty prefixes as one batch: encode, send, and read back every ACK. False when
+   * the send failed as a whole.
+   */
+  private runBatch(max: number): boolean {
     const ops: Op[] = [];
     this.batch.reset();
     const seq0 = this.sock.takeSeq(max);
@@ -487,8 +492,10 @@ export class KernelFib implements FibSink {
         // An installed route whose desired form is held or invalid is outdated: it goes.
         if (cur === undefined) continue;
         const dst = parseInetPrefix(prefix) as InetPrefix;
-        // Protocol and metric in the request: the kernel deletes only a route of ours.
-        this.batch.addRoute(rtnl.RTM_DELROUTE, rtnl.NLM_F_ACK, seq0 + ops.length, this.nlRoute(dst, rtnl.RTN_UNICAST, []));
+        // Protocol and metric in the request: the kernel deletes only a route of ours. Type 0
+        // (RTN_UNSPEC) matches any type: IPv4 fib_table_delete would otherwise pass over a
+        // blackhole route when asked for a unicast one.
+        this.batch.addRoute(rtnl.RTM_DELROUTE, rtnl.NLM_F_ACK, seq0 + ops.length, this.nlRoute(dst, 0, []));
         ops.push({ prefix, key: undefined });
         continue;
       }
@@ -503,14 +510,16 @@ export class KernelFib implements FibSink {
       this.batch.addRoute(rtnl.RTM_NEWROUTE, rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | how, seq0 + ops.length, this.nlRoute(t.dst, t.type, t.hops));
       ops.push({ prefix, key: t.key });
     }
-    if (ops.length === 0) return;
-    this.apply(ops, seq0);
+    if (ops.length === 0) return true;
+    return this.apply(ops, seq0);
   }
 
   private pruneStrays(): void {
+    // One batch per turn of the worker, like every other change.
     const max = this.sock.maxBatch();
-    while (this.strays.length > 0) {
+    {
       const part = this.strays.splice(0, max);
+      this.pruneWanted = this.strays.length > 0;
       this.batch.reset();
       const seq0 = this.sock.takeSeq(part.length);
       const ops: Op[] = part.map((r, i) => {
@@ -521,14 +530,14 @@ export class KernelFib implements FibSink {
     }
   }
 
-  private apply(ops: Op[], seq0: number): void {
+  private apply(ops: Op[], seq0: number): boolean {
     const r = this.sock.exchange(this.batch, seq0);
     if (r instanceof Error) {
       // The whole send failed (EBADF, ENOMEM...): every route of it is re-tried after a scan.
       this.noteError('batch', `${r.message}`);
       for (const op of ops) if (!op.stray) this.dirty.add(op.prefix);
       this.scanWanted = true;
-      return;
+      return false;
     }
     if (r.lost) {
       this.log.warn({ err: r.lost.message }, 'fib: ACKs lost (receive buffer overflow); re-reading the table');
@@ -555,6 +564,7 @@ export class KernelFib implements FibSink {
         : ackText(ack.errno, ack.message);
       this.fail(op.prefix, why);
     });
+    return true;
   }
 
   private fail(prefix: string, why: string): void {
