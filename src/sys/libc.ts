@@ -61,7 +61,7 @@ export function libc(): Libc | Error {
       strerror: (e) => String(strerror(e)),
     };
   } catch (e) {
-    loaded = new Error(`cannot load koffi/libc (socket options, rtnetlink): ${(e as Error).message.split('\n')[0]}`);
+    loaded = new Error(`cannot load koffi/libc for socket options: ${(e as Error).message.split('\n')[0]}`);
   }
   return loaded;
 }
