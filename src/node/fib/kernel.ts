@@ -16,7 +16,7 @@ import {
   AF_INET, AF_INET6, NlBatch, RtnlSocket, formatInetAddr, parseInetPrefix, rtnl, type InetPrefix, type NlAddr, type NlLink,
   type NlNextHop, type NlRoute, type SysError,
 } from '../../sys';
-import { LogRateLimiter } from '../../observability/rate-limit';
+import { LogRateLimiter } from '../../observability';
 import { ConnectedNetworks, type ResolvedHop } from './connected';
 import type { FibLogger, FibNextHop, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
 
