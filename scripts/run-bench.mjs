@@ -13,6 +13,8 @@ const BENCHES = {
   // Need root, BIRD 2 and FRR; long: run on their own (`npm run bench -- reflect`).
   soak: ['dist/bench/soak/soak.js'],
   reflect: ['dist/bench/reflect/run.js'],
+  // Needs root (a network namespace): the FIB layer alone, 100k..1M routes into a kernel table.
+  fib: ['dist/bench/fib/run.js'],
 };
 const DEFAULT = ['decode', 'rib', 'fsm'];
 const args = process.argv.slice(2);

@@ -5,12 +5,19 @@
  * DOC: what is here
  * - encoding.ts: the byte layouts (sockaddr_in / sockaddr_in6, struct tcp_md5sig) and option
  *   numbers, pure and unit-tested.
- * - libc.ts: setsockopt, socket and close from libc.so.6; a failed call is a SysError value
- *   naming the call and errno.
+ * - libc.ts: setsockopt, getsockopt, socket, bind, send, recv and close from libc.so.6; a
+ *   failed call is a SysError value naming the call and errno.
  * - sockopt.ts: what BGP sessions use: RFC 2385 TCP-MD5 keys per peer address or range
  *   (TCP_MD5SIG / TCP_MD5SIG_EXT), RFC 5082 GTSM (IP_TTL / IPV6_UNICAST_HOPS 255 out,
  *   IP_MINTTL / IPV6_MINHOPCOUNT in), the fd behind a node:net socket, and new TCP sockets to
  *   prepare before connect (src/bgp/fsm wraps them in a net.Socket).
+ * - inet.ts: addresses and prefixes between text and kernel octets (RFC 5952 text out).
+ * - rtnetlink-codec.ts: rtnetlink(7) messages as a pure codec: route requests batched many to
+ *   a buffer, dump requests, and the decoding of ACKs (with the kernel's error text), routes,
+ *   addresses and links.
+ * - rtnetlink.ts: the NETLINK_ROUTE socket: send a batch and match each ACK to its request by
+ *   sequence number (so one refused route never hides the others), dumps that yield to the
+ *   event loop, and a polled notification socket for link and address changes.
  *
  * Nothing here throws: every call returns an Error (or SysError) value, so a setting that
  * cannot be honoured fails its session with a clear reason instead of being ignored.
@@ -27,3 +34,10 @@ export { SysError, libc } from './libc';
 export {
   GTSM_TTL, closeFd, fdOf, openTcpSocket, setGtsm, setMd5Key, setMinTtl, setSendTtl, socketFamilyOf, type Md5KeyOptions,
 } from './sockopt';
+export {
+  formatInetAddr, isLinkLocal6, parseInetAddr, parseInetPrefix, prefixCovers, type InetAddr, type InetPrefix,
+} from './inet';
+export * as rtnl from './rtnetlink-codec';
+export type { NlAck, NlAddr, NlLink, NlMessage, NlNextHop, NlRoute } from './rtnetlink-codec';
+export { NlBatch } from './rtnetlink-codec';
+export { ACK_COST, RtnlSocket, type RtnlExchange, type RtnlOpenOptions } from './rtnetlink';

@@ -15,7 +15,14 @@ export class SysError extends Error {
 
 export interface Libc {
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
+  /** `len` is a 4-octet buffer in and out (socklen_t *). */
+  getsockopt(fd: number, level: number, name: number, value: Buffer, len: Buffer): number;
   socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, addr: Buffer, len: number): number;
+  /** Octets sent, or -1. */
+  send(fd: number, buf: Buffer, len: number, flags: number): number;
+  /** Octets received (with MSG_TRUNC: the datagram's real length), or -1. */
+  recv(fd: number, buf: Buffer, len: number, flags: number): number;
   close(fd: number): number;
   errno(): number;
   strerror(errno: number): string;
@@ -28,18 +35,27 @@ const ERRNO_NAMES = new Map<number, string>(Object.entries(osConstants.errno).ma
 /** libc, or why it cannot be had (koffi missing, not Linux, libc.so.6 not found). */
 export function libc(): Libc | Error {
   if (loaded) return loaded;
-  if (process.platform !== 'linux') return (loaded = new Error(`TCP-MD5 and GTSM socket options need Linux (this is ${process.platform})`));
+  if (process.platform !== 'linux') return (loaded = new Error(`TCP-MD5, GTSM and rtnetlink need Linux (this is ${process.platform})`));
   try {
     // require at run time: koffi is a native addon, needed only where these options are used.
     const koffi = createRequire(__filename)('koffi') as typeof import('koffi');
     const lib = koffi.load('libc.so.6');
     const setsockopt = lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)');
+    const getsockopt = lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)');
     const socket = lib.func('int socket(int domain, int type, int protocol)');
+    const bind = lib.func('int bind(int fd, const void *addr, uint32_t len)');
+    // ssize_t: 64-bit on every Linux we run on; koffi hands it back as a number.
+    const send = lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)');
+    const recv = lib.func('intptr_t recv(int fd, void *buf, size_t len, int flags)');
     const close = lib.func('int close(int fd)');
     const strerror = lib.func('const char *strerror(int errnum)');
     loaded = {
       setsockopt: (fd, level, name, value, len) => setsockopt(fd, level, name, value, len) as number,
+      getsockopt: (fd, level, name, value, len) => getsockopt(fd, level, name, value, len) as number,
       socket: (d, t, p) => socket(d, t, p) as number,
+      bind: (fd, addr, len) => bind(fd, addr, len) as number,
+      send: (fd, buf, len, flags) => Number(send(fd, buf, len, flags)),
+      recv: (fd, buf, len, flags) => Number(recv(fd, buf, len, flags)),
       close: (fd) => close(fd) as number,
       errno: () => koffi.errno(),
       strerror: (e) => String(strerror(e)),

@@ -1,0 +1,44 @@
+/**
+ * src/node/fib: the FIB sink of the node agent. The agent says which route it wants for
+ * each prefix (`set`, `delete`); the sink makes the kernel's table hold exactly that, through
+ * our own rtnetlink code (src/sys), batched and without ever taking a right route away.
+ *
+ * DOC: behaviour (DESIGN.md contract 6)
+ * - Config: `fib: {table: main, protocol: 200}` (table 'main' = 254 or a number; protocol
+ *   5..255, default 200; optional `metric`, default 32, and `scanSeconds`, default 60) or
+ *   `fib: false`, which is `memoryFib()`: the kernel is untouched and routes are kept to show.
+ * - Every route we write carries our protocol number; we recognise ours by it. Routes of
+ *   other protocols are never touched, not even for the same prefix: a new route of ours is
+ *   added with NLM_F_EXCL, so one of theirs holding the same prefix and metric makes ours
+ *   fail with that conflict as its error, instead of being replaced.
+ * - Start-up: the table is read; ours found there are remembered. A set() equal to what the
+ *   kernel holds sends nothing; a different one replaces in place (NLM_F_REPLACE: no delete,
+ *   no gap). Ours not set again go only at syncDone() (End-of-RIB or its timeout).
+ * - Changes are coalesced per prefix between batches and sent as batches of up to 1024
+ *   requests, each with NLM_F_ACK and its own sequence number, so each route's error is its
+ *   own (counted in `failed`, last one in `lastError`, logged rate-limited).
+ * - A unicast next hop must be on a connected network (an address of an interface that is
+ *   up covers it; an IPv6 link-local one needs its ifindex). One that is not is logged once
+ *   and its routes are held (`pending`) until a link or address change makes it resolvable
+ *   (link and address notifications, polled once a second). A multipath route goes in with
+ *   the next hops that resolve.
+ * - More than one next hop: one multipath (ECMP) route. `blackhole`: RTN_BLACKHOLE.
+ * - Every `scanSeconds` the table is read again and differences are fixed (a route of ours
+ *   someone deleted comes back). close() leaves the routes in place for the next start.
+ */
+import { KernelFib } from './kernel';
+import type { FibSink, KernelFibOptions } from './types';
+
+export type { FibLogger, FibNextHop, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
+export { memoryFib } from './memory';
+export { parseFibConfig, type FibConfig } from './config';
+
+/**
+ * Opens the kernel FIB: reads the table and starts the sink. Rejects with a clear Error when
+ * an option is invalid or the table cannot be read (no rtnetlink, no permission).
+ */
+export async function openKernelFib(opts: KernelFibOptions): Promise<FibSink> {
+  const fib = await KernelFib.open(opts);
+  if (fib instanceof Error) throw fib;
+  return fib;
+}
