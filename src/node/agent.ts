@@ -49,6 +49,11 @@ export interface NodeAgentOptions {
   syncTimeoutMs?: number;
   /** Where /proc/sys is (tests). */
   procSys?: string;
+  /**
+   * NEXT_HOP of our own routes instead of ip / ip6 (tests on loopback, where RFC 7606 makes
+   * peers refuse a 127/8 next hop).
+   */
+  nextHop?: { v4?: string; v6?: string };
   /** PeerSource grace for a vanished reflector registration (default 30 s). */
   reflectorGraceMs?: number;
 }
@@ -149,7 +154,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
   };
 
   // Local routes: each affine block (with its blackhole) and each borrowed address.
-  const nextHopOf = (f: Family) => (f === IPV4_UNICAST ? cfg.ip : cfg.ip6);
+  const nextHopOf = (f: Family) => (f === IPV4_UNICAST ? opts.nextHop?.v4 ?? cfg.ip : opts.nextHop?.v6 ?? cfg.ip6);
   const warned = new Set<string>();
   const blocks = new LocalBlocks(store, cfg.name, (c) => {
     for (const r of c.removed) {
