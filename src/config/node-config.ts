@@ -13,6 +13,10 @@ export interface NodeFibConfig {
   table: number | 'main';
   /** rtnetlink protocol number on every route we install (RTPROT_*: 5..255 are free for daemons). */
   protocol: number;
+  /** Route priority (metric) of our routes; absent: the FIB's default. */
+  metric?: number;
+  /** Seconds between re-reads of the table (a route of ours someone deleted comes back); absent: the FIB's default. */
+  scanSeconds?: number;
 }
 
 export interface NodeConfig {
@@ -49,10 +53,15 @@ function fibField(v: unknown): NodeFibConfig | false {
   if (v === undefined) return { table: 'main', protocol: 200 };
   if (v === false) return false;
   if (!isObj(v)) throw new ConfigError('fib', `${show(v)} is not false or a mapping {table, protocol}`);
-  checkKeys(v, 'fib', ['table', 'protocol']);
+  checkKeys(v, 'fib', ['table', 'protocol', 'metric', 'scanSeconds']);
   const table = v.table === undefined || v.table === 'main' ? 'main' : intField(v.table, 'fib.table', 1, 4294967295);
+  // Linux reserves 0 (unspec), 253 (default) and 255 (local) for itself.
+  if (table === 253 || table === 255) throw new ConfigError('fib.table', `${table} is a table the kernel keeps for itself (use main or another number)`);
   const protocol = v.protocol === undefined ? 200 : intField(v.protocol, 'fib.protocol', MIN_PROTOCOL, 255);
-  return { table, protocol };
+  const out: NodeFibConfig = { table, protocol };
+  if (v.metric !== undefined) out.metric = intField(v.metric, 'fib.metric', 0, 4294967295);
+  if (v.scanSeconds !== undefined) out.scanSeconds = intField(v.scanSeconds, 'fib.scanSeconds', 0, 86400);
+  return out;
 }
 
 /** Validates a node document (flags merged over the file); throws ConfigError naming the field. */

@@ -84,7 +84,7 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
     // The FIB first: a kernel we may not program fails the start before anything is announced.
     let fib = opts.fib;
     if (!fib) {
-      fib = cfg.fib === false ? memoryFib() : await openKernelFib({ table: cfg.fib.table, protocol: cfg.fib.protocol, log: logger });
+      fib = cfg.fib === false ? memoryFib() : await openKernelFib({ ...cfg.fib, log: logger });
       const f = fib;
       cleanups.push(() => f.close());
     }

@@ -65,7 +65,7 @@ test('three nodes in a mesh: each learns the others\' blocks, installs them, bla
     }
     assert.deepEqual(established(a), ['127.0.0.2', '127.0.0.3']);
     // Initial sync: every first peer sent End-of-RIB.
-    await waitFor('synced', () => agents.every((x) => x.node.synced && x.fib.synced()));
+    await waitFor('synced', () => agents.every((x) => x.node.synced));
     // status/<node> in the datastore: sessions and the FIB line.
     const st = await waitFor('status/alpha', async () => {
       const kv = await store.get(statusKey('alpha'));

@@ -23,7 +23,7 @@ export interface FibSink {
 }
 
 /** Not in this build yet: the rtnetlink FIB lands with its own branch. */
-export function openKernelFib(_opts: { table?: number | 'main'; protocol?: number; log: Logger }): Promise<FibSink> {
+export function openKernelFib(_opts: { table?: number | 'main'; protocol?: number; metric?: number; scanSeconds?: number; log: Logger }): Promise<FibSink> {
   return Promise.reject(Object.assign(new Error('fib: the kernel FIB (rtnetlink) is not available in this build yet; set fib: false (routes are shown, the kernel is untouched)'), { expose: true }));
 }
 
