@@ -203,3 +203,26 @@ test('vroute status: a FIB line for a node agent', () => {
   assert.match(out, /\nFIB  installed 3  pending 1  failed 2  last error: EINVAL 10\.0\.0\.0\/24\n$/);
   assert.doesNotMatch(renderStatus({ name: 'rr', routerId: '192.0.2.9', asn: 64512, sessions: [] }), /FIB/);
 });
+
+test('vroute node: a bad flag or config is one line naming the field, exit 1', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { VROUTE_BIN } = await import('../helpers/vroute');
+  const run = (...args: string[]) => spawnSync(process.execPath, [VROUTE_BIN, 'node', ...args], { encoding: 'utf8', timeout: 20_000 });
+  const r1 = run('--ip', 'nope', '--datastore', 'memory', '--no-fib');
+  assert.equal(r1.status, 1);
+  assert.equal(r1.stderr, 'vroute: ip: "nope" is not an IPv4 address\n');
+  const r2 = run('--ip', '192.0.2.1', '--asn', 'x', '--datastore', 'memory', '--no-fib');
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /^vroute: asn: "x" is not a whole number/);
+  const dir = mkdtempSync(path.join(tmpdir(), 'vr-nodecli-'));
+  try {
+    const f = path.join(dir, 'n.yaml');
+    writeFileSync(f, 'ip: 192.0.2.1\ndataplane: true\n');
+    const r3 = run('--config', f);
+    assert.equal(r3.status, 1);
+    assert.match(r3.stderr, /^vroute: dataplane: true is not available yet/);
+    assert.equal(r3.stderr.split('\n').length, 2, 'one line');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
