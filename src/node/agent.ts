@@ -64,6 +64,8 @@ async function untilDone<T>(what: string, logger: Logger, fn: () => Promise<T>, 
     try {
       return await fn();
     } catch (e) {
+      // A document the store refuses (validation) will be refused again: no retry.
+      if (e instanceof Error && e.name === 'ResourceError') throw e;
       failures++;
       if ((failures & (failures - 1)) === 0) logger.warn({ err: e instanceof Error ? e.message : String(e), failures }, `${what} failed; retrying`);
       if (cancelled()) return undefined;
@@ -156,11 +158,18 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
   // Local routes: each affine block (with its blackhole) and each borrowed address.
   const nextHopOf = (f: Family) => (f === IPV4_UNICAST ? opts.nextHop?.v4 ?? cfg.ip : opts.nextHop?.v6 ?? cfg.ip6);
   const warned = new Set<string>();
+  /** Datastore prefix text -> the RIB's canonical text (the FIB's key). */
+  const canonical = new Map<string, string>();
   const blocks = new LocalBlocks(store, cfg.name, (c) => {
     for (const r of c.removed) {
       const f = r.prefix.includes(':') ? IPV6_UNICAST : IPV4_UNICAST;
-      engine.withdrawLocal(f, r.prefix);
-      feed.deleteBlackhole(r.prefix);
+      try {
+        engine.withdrawLocal(f, r.prefix);
+      } catch {
+        // Never originated (refused when added): nothing to withdraw.
+      }
+      feed.deleteBlackhole(canonical.get(r.prefix) ?? r.prefix);
+      canonical.delete(r.prefix);
       logger.info({ prefix: r.prefix }, 'local route withdrawn');
     }
     for (const r of c.added) {
@@ -171,10 +180,16 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
         warned.add(r.prefix);
         continue;
       }
-      const text = engine.originate(f, r.prefix, { nextHop: nh });
-      if (r.block) feed.setBlackhole(text);
-      else feed.deleteBlackhole(text);
-      logger.info({ prefix: text, block: r.block }, 'local route advertised');
+      // One bad block (a prefix the RIB refuses) is logged; the others still go out.
+      try {
+        const text = engine.originate(f, r.prefix, { nextHop: nh });
+        canonical.set(r.prefix, text);
+        if (r.block) feed.setBlackhole(text);
+        else feed.deleteBlackhole(text);
+        logger.info({ prefix: text, block: r.block }, 'local route advertised');
+      } catch (e) {
+        logger.error({ prefix: r.prefix, err: e instanceof Error ? e.message : String(e) }, 'local route not advertised');
+      }
     }
     onPeerState();
   }, {

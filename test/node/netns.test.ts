@@ -85,3 +85,57 @@ test('three node agents in namespaces: mesh, then onto a registered reflector wi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('two dual-stack node agents: IPv4 and IPv6 blocks over their own sessions; SIGKILL and restart keep the peer\'s routes (RFC 4724)', { skip: skipReason('netns'), timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vr-node6-'));
+  const file = path.join(dir, 'datastore.json');
+  const store = new EmbeddedDatastore({ path: file });
+  let lab: Lab | undefined;
+  const procs: ReflectorProcess[] = [];
+  const logs = () => procs.map((p) => p.log().split('\n').slice(-15).join('\n')).join('\n----\n');
+  try {
+    lab = createLab(2, 'node6');
+    const [h1, h2] = lab.hosts as [Lab['hosts'][number], Lab['hosts'][number]];
+    await putResource(store, { apiVersion: 'vroute/v1', kind: 'IPPool', metadata: { name: 'v4' }, spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false } });
+    await putResource(store, { apiVersion: 'vroute/v1', kind: 'IPPool', metadata: { name: 'v6' }, spec: { cidr: '2001:db8:100::/48', blockSize: 122, disabled: false } });
+    for (const n of ['n1', 'n2']) {
+      await allocate(store, { node: n });
+      await allocate(store, { node: n, family: 6 });
+    }
+    const start = (h: typeof h1, name: string) => spawnNode(h.ns, ['--name', name, '--ip', h.ipv4, '--ip6', h.ipv6, '--datastore', `embedded:${file}`, '--no-fib', '--api', '127.0.0.1:8179']);
+    procs.push(start(h1, 'n1'), start(h2, 'n2'));
+    const routes = (h: typeof h1, family: string) => routesIn(h.ns, '127.0.0.1:8179', family).filter((r) => r.best && r.from !== 'local');
+    const view = (h: typeof h1) => [...routes(h, 'ipv4-unicast'), ...routes(h, 'ipv6-unicast')].map((r) => `${r.prefix} ${r.nextHop}${r.stale ? ' stale' : ''}`).sort();
+    const want1 = ['10.233.0.64/26 192.0.2.2', '2001:db8:100::40/122 2001:db8::2'];
+    const want2 = ['10.233.0.0/26 192.0.2.1', '2001:db8:100::/122 2001:db8::1'];
+    try {
+      await waitFor('both families both ways', () => {
+        const s = vrouteJson<Status>(h1.ns, 'status', '--api', '127.0.0.1:8179');
+        return s.sessions.filter((x) => x.state === 'Established').length === 2 && s.fib.installed === 4
+          && JSON.stringify(view(h1)) === JSON.stringify(want1) && JSON.stringify(view(h2)) === JSON.stringify(want2) ? true : undefined;
+      }, 40_000, 250);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${logs()}`);
+    }
+    // SIGKILL n2: no NOTIFICATION, so n1 (the helper) keeps n2's routes as stale for its
+    // Restart Time instead of dropping them.
+    procs[1]!.kill();
+    await new Promise<void>((r) => procs[1]!.child.once('exit', () => r()));
+    await waitFor('n1 sees the sessions drop', () => {
+      const s = vrouteJson<Status>(h1.ns, 'status', '--api', '127.0.0.1:8179');
+      return s.sessions.every((x) => x.state !== 'Established') ? true : undefined;
+    }, 20_000, 200);
+    assert.deepEqual(view(h1), want1.map((r) => `${r} stale`), 'n2\'s routes kept, stale (RFC 4724)');
+    procs[1] = start(h2, 'n2');
+    try {
+      await waitFor('n2 back: routes fresh again', () => JSON.stringify(view(h1)) === JSON.stringify(want1) && JSON.stringify(view(h2)) === JSON.stringify(want2) ? true : undefined, 40_000, 250);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${logs()}`);
+    }
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    lab?.cleanup();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
