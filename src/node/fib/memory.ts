@@ -1,6 +1,6 @@
 // A FIB sink that keeps routes in a map: what `fib: false` runs on (routes shown in the
 // status, the kernel untouched) and what unit tests read.
-import type { FibRoute, FibSink } from './index';
+import type { FibRoute, FibSink } from './types';
 
 export function memoryFib(): FibSink & { routes(): FibRoute[] } {
   const routes = new Map<string, FibRoute>();
