@@ -9,7 +9,6 @@ import { startReflector } from '../../src/reflector';
 import { validateConfig, validateNodeConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
 import { allocate, deleteResource, openDatastore, putResource, statusKey, type Datastore } from '../../src/datastore';
-import { updateToJson, type UpdateMessage } from '../../src/bgp/messages';
 import { freePort } from '../helpers/etcd';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { apiGet } from '../../src/cli/api-client';
@@ -190,14 +189,13 @@ test('eBGP ToR: only the node\'s own routes, next hop self, and RFC 8212 without
     await allocate(store, { node: 'b' });
     await putResource(store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: 'tor' }, spec: { node: 'a', peerIP: '127.0.0.9', asNumber: 65100, port } });
     // The ToR: a vroute speaker in AS 65100 that accepts everything. On loopback its RFC 7606
-    // check refuses our 127/8 next hop, so what it was sent is read off the wire (UPDATEs).
+    // check refuses our 127/8 next hop, so what it was sent is in its rejected list, with the
+    // next hop in the reason.
     const tor = await startReflector(validateConfig({
       name: 'tor', routerId: '127.0.0.9', asn: 65100, listen: { address: '127.0.0.9', port }, datastore: 'memory',
       policies: { all: [{ action: 'accept' }] },
       neighbors: [{ address: '127.0.0.1', asn: 64512, port, importPolicy: 'all', exportPolicy: 'all', holdTime: 9 }],
     }), { logger: silentLogger, datastore: openDatastore('memory') });
-    const sent: Array<{ nlri?: string[]; attributes?: { nextHop?: string; asPath?: unknown } }> = [];
-    tor.speaker.peer('127.0.0.1')!.on('update', (u: UpdateMessage) => sent.push(updateToJson(u) as (typeof sent)[number]));
     const extra = withPolicy ? { policies: { all: [{ action: 'accept' }] }, ebgp: { importPolicy: 'all', exportPolicy: 'all' } } : {};
     const a = await startAgent(store, 'a', '127.0.0.1', port, extra);
     const b = await startAgent(store, 'b', '127.0.0.2', port);
@@ -206,11 +204,12 @@ test('eBGP ToR: only the node\'s own routes, next hop self, and RFC 8212 without
       await waitFor('tor session', () => a.node.speaker.peer('127.0.0.9')?.state === 'Established');
       await waitFor('a synced', () => a.node.synced);
       await new Promise((res) => setTimeout(res, 500));
-      const announced = sent.flatMap((u) => (u.nlri ?? []).map((p) => ({ p, nh: u.attributes?.nextHop, asPath: u.attributes?.asPath })));
+      const announced = tor.engine.rejected('ipv4-unicast').map((r) => `${String(r.prefix)} ${String(r.reason)}`);
       const st = a.node.speaker.peer('127.0.0.9')!;
       if (withPolicy) {
-        // Own block only (b's, learned over iBGP, is no transit), next hop self, our AS prepended.
-        assert.deepEqual(announced, [{ p: '10.233.0.0/26', nh: '127.0.0.1', asPath: [{ type: 'AS_SEQUENCE', asns: [64512] }] }]);
+        // Own block only (b's, learned over iBGP, is no transit), next hop self (our session address).
+        assert.equal(announced.length, 1, announced.join('\n'));
+        assert.match(announced[0]!, /^10\.233\.0\.0\/26 unusable NEXT_HOP 127\.0\.0\.1\b/);
         assert.deepEqual(a.node.engine.policyOf(st), { import: 'all', export: 'all' });
       } else {
         assert.deepEqual(announced, [], 'RFC 8212: nothing sent without an export policy');
