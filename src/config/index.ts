@@ -22,3 +22,4 @@
  * src/cli (reflector, node) -> src/routing session builders and the role's daemon.
  */export * from './daemon-config';
 export * from './policy-config';
+export * from './node-config';

@@ -1,5 +1,25 @@
 /**
- * src/node: the node agent (peers from the datastore, local block advertisement, FIB
- * programming). Not built yet.
+ * src/node: the node agent role, `vroute node` (DESIGN 6): a per-host BGP speaker that
+ * advertises the host's workload address blocks and puts every other host's routes into the
+ * kernel FIB.
+ *
+ * DOC: agent.ts (startNode) writes the host's Node resource (node-resource.ts), turns IP
+ * forwarding on (forwarding.ts, /proc/sys of its namespace) and joins the parts: PeerSource
+ * (src/datastore: the node-to-node mesh, or with the mesh off the registered reflectors, plus
+ * the BGPPeers that select it) -> Speaker sessions built by src/routing's session builders,
+ * one PeerQueues chain per address -> one RoutingEngine (a plain speaker: nothing learned
+ * over iBGP goes to another iBGP peer; towards eBGP only its own routes, RFC 8212 policies).
+ * local-blocks.ts follows the IPAM blocks and originates each affine block and each borrowed
+ * address (engine.originate). fib-feed.ts turns Loc-RIB changes into FIB routes (ECMP over
+ * equal-cost best paths, a blackhole per affine block) for a FibSink (fib/: the interface,
+ * memoryFib for `fib: false`, the kernel's rtnetlink sink); initial-sync.ts says when the
+ * FIB may drop what a previous run left (End-of-RIB from every first peer, or a timeout).
+ * Status: the HTTP API (contract 3, plus a `fib` object) and status/<node> in the datastore.
  */
-export {};
+export * from './agent';
+export * from './fib';
+export { FibFeed } from './fib-feed';
+export { desiredLocalRoutes, LocalBlocks, type LocalRoute } from './local-blocks';
+export { enableForwarding } from './forwarding';
+export { writeNodeResource } from './node-resource';
+export { InitialSync } from './initial-sync';

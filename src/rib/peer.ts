@@ -15,6 +15,8 @@ export interface PeerConfig {
   readonly rrClient?: boolean;
   /** RFC 4486 Cease subcode 1 when the peer sends more prefixes than this (per family). */
   readonly maxPrefixes?: number;
+  /** Not a session: the speaker's own routes (src/routing local-routes.ts), exported as originated by us. */
+  readonly local?: boolean;
 }
 
 export interface PeerInfo extends PeerConfig {

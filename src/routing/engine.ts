@@ -9,8 +9,9 @@ import {
 } from '../bgp/messages';
 import { parseIpv4 } from '../net';
 import {
-  AttrStore, type AttrSet, PeerTable, Rib, ingestUpdate, type PeerInfo, type Policy, type PrefixId, type PrefixIndex,
+  AttrStore, type AttrSet, PeerTable, Rib, ingestUpdate, type LocRibChange, type PeerInfo, type Policy, type PrefixId, type PrefixIndex,
 } from '../rib';
+import { LocalRoutes, type LocalRouteAttrs } from './local-routes';
 import { LogRateLimiter, type Logger } from '../observability';
 import type { TooLarge } from './update-group';
 import { SimplePacker } from './wire-encode';
@@ -43,6 +44,17 @@ export interface EngineOptions {
   readonly staleTimeSeconds?: number;
   /** A route withdrawn from an update group because its attributes fit no UPDATE (a metric). */
   readonly onRouteTooLarge?: (family: Family) => void;
+  /** RFC 4271 9.1.2.2 up to (e): also collect the equal-cost paths (LocRibChange.multipath) for ECMP. */
+  readonly multipath?: boolean;
+  /**
+   * Every batch of Loc-RIB changes of a family, as decided (a node agent's FIB reads them).
+   * Prefix ids are valid only during the call: format them with rib.prefixes.format() there.
+   */
+  readonly onLocRibChanges?: (family: Family, rib: Rib, changes: readonly LocRibChange[]) => void;
+  /** A stub (node agent): only our own routes go to eBGP peers, nothing learned passes through. */
+  readonly ownRoutesOnlyToEbgp?: boolean;
+  /** A session's End-of-RIB for a family (RFC 4724 2), after its UPDATEs went into the RIB. */
+  readonly onEndOfRib?: (session: SessionHandle, family: Family) => void;
 }
 
 /** Loc-RIB decisions per turn before yielding to I/O. */
@@ -71,13 +83,15 @@ export class RoutingEngine {
   /** Log lines about a peer's bad or refused paths: a few per peer per 10 s, then a count. */
   private readonly inputLog = new LogRateLimiter(5, 10_000);
   private readonly deps: FamilyDeps;
+  private readonly localRoutes: LocalRoutes;
 
   constructor(private readonly opts: EngineOptions) {
     this.deps = { ribs: this.ribs, groups: this.groups, packers: this.packers, logger: opts.logger, schedule: () => this.schedule() };
     const routerId = parseIpv4(opts.routerId);
     if (routerId === undefined) throw new RangeError(`routerId ${opts.routerId} is not an IPv4 address`);
     const clusterId = opts.clusterId === undefined ? undefined : parseIpv4(opts.clusterId);
-    this.local = { asn: opts.asn, routerId, ...(clusterId === undefined ? {} : { clusterId }) };
+    this.local = { asn: opts.asn, routerId, ...(clusterId === undefined ? {} : { clusterId }),
+      ...(opts.ownRoutesOnlyToEbgp ? { ownRoutesOnlyToEbgp: true } : {}) };
     this.policyBook = new PolicyBook(this.store, opts.policies);
     for (const f of opts.families ?? [parseFamilyName('ipv4-unicast')!, parseFamilyName('ipv6-unicast')!]) {
       // RFC 4456 8 / RFC 4271 9.1.2 receive rules first, then the peer's import policy: what
@@ -90,6 +104,9 @@ export class RoutingEngine {
       // One closure for both stages (not chainFilters): it runs for every path received, and
       // a full table is ~1M of them.
       const importFilter = (peer: PeerInfo, ix: PrefixIndex, id: PrefixId, attrs: AttrSet): AttrSet | undefined => {
+        // Our own routes (the local pseudo-peer, which may hold an index a departed session
+        // had): no receive rules, never that session's policy.
+        if (peer.local === true) return attrs;
         const r = receive(peer, ix, id, attrs);
         if (!r) {
           why = peer.ibgp ? 'loop: our CLUSTER_ID or ORIGINATOR_ID (RFC 4456 8)' : 'loop: our AS in AS_PATH (RFC 4271 9.1.2)';
@@ -103,6 +120,7 @@ export class RoutingEngine {
       };
       const rib = new Rib({
         family: f, peers: this.peers, attrs: this.store, importFilter, rejectReason: () => why,
+        ...(opts.multipath ? { multipath: true } : {}),
         onReject: (peer, prefix, _pathId, reason) => this.logRejected(f, peer, prefix, reason),
       });
       this.ribs.set(f, rib);
@@ -110,6 +128,7 @@ export class RoutingEngine {
       this.packers.set(f, packer);
       this.groups.set(f, new UpdateGroups(rib, this.store, this.local, packer, { onTooLarge: (t) => this.tooLarge(t) }));
     }
+    this.localRoutes = new LocalRoutes(this.ribs, this.peers, this.store, this.local, () => this.schedule());
     const staleMs = (opts.staleTimeSeconds ?? 360) * 1000;
     this.gr = new GracefulRestart({
       markStale: (p, f) => this.ribs.get(f)?.markStale(p),
@@ -261,6 +280,7 @@ export class RoutingEngine {
     if (r.endOfRib !== undefined) {
       this.opts.logger.info({ peer: info.address, family: familyName(r.endOfRib) }, 'End-of-RIB received');
       this.gr.endOfRib(info.index, r.endOfRib); // RFC 4724 4.2: the RIB dropped what was still stale
+      this.opts.onEndOfRib?.(a.session, r.endOfRib);
     }
     this.schedule();
   }
@@ -332,7 +352,10 @@ export class RoutingEngine {
       // one family's decisions is logged and that batch lost; the other families go on.
       try {
         const changes = rib.decide(DECIDE_BATCH);
-        if (changes.length > 0) this.groups.get(f)!.apply(changes);
+        if (changes.length > 0) {
+          this.groups.get(f)!.apply(changes);
+          this.opts.onLocRibChanges?.(f, rib, changes);
+        }
         if (rib.pendingDecisions > 0) more = true;
       } catch (e) {
         this.opts.logger.error({ family: familyName(f), err: (e as Error).stack ?? String(e) }, 'internal error in the decision process');
@@ -344,6 +367,25 @@ export class RoutingEngine {
 
 
 
+
+  /**
+   * Originates a route of our own (ORIGIN IGP, empty AS_PATH; local-routes.ts), or replaces
+   * the one originated for that prefix. Returns the prefix in canonical text. RangeError for
+   * a family the engine does not carry or a malformed prefix.
+   */
+  originate(family: Family, prefix: string, attrs: LocalRouteAttrs): string {
+    return this.localRoutes.originate(family, prefix, attrs);
+  }
+
+  /** Withdraws a route originated by originate(); false when there was none. */
+  withdrawLocal(family: Family, prefix: string): boolean {
+    return this.localRoutes.withdraw(family, prefix);
+  }
+
+  /** The prefixes originated here in one family. */
+  localPrefixes(family: Family): string[] {
+    return this.localRoutes.prefixes(family);
+  }
 
   /** Per established session and family, for the Prometheus gauges (read at scrape time). */
   prefixCounts(): Array<{ peer: string; family: string; received: number; accepted: number; advertised: number }> {
@@ -395,6 +437,12 @@ export class RoutingEngine {
 
   locRibSize(f: Family): number {
     return this.ribs.get(f)?.locRibSize ?? 0;
+  }
+
+  /** No decision is waiting in any family: every change received so far has reached the Loc-RIB. */
+  get settled(): boolean {
+    for (const rib of this.ribs.values()) if (rib.pendingDecisions > 0) return false;
+    return true;
   }
 
   familyNames(): string[] {

@@ -51,9 +51,10 @@ export function prependAs(asn: number, path: readonly AsPathSegment[]): AsPathSe
  * to a peer of `to`, or undefined when the rules forbid sending it.
  */
 export function exportAttrs(local: LocalIdentity, from: PeerInfo | undefined, to: ExportTarget, a: RouteAttrs): RouteAttrs | undefined {
-  const fromRole = from ? roleOf(from) : 'local';
+  const fromRole = from && from.local !== true ? roleOf(from) : 'local';
   const reflector = local.clusterId !== undefined;
   if (!mayAdvertise(fromRole, to.role, reflector)) return undefined;
+  if (to.role === 'ebgp' && fromRole !== 'local' && local.ownRoutesOnlyToEbgp === true) return undefined;
   if (wellKnownBlocks(a.communities, to.role)) return undefined;
   const plain = plainAttrs(a);
   if (to.role === 'ebgp') {
@@ -102,7 +103,7 @@ export class Exporter {
   /** The interned set to send, or undefined when the route is not exported to this group. */
   export(from: PeerInfo | undefined, a: AttrSet): AttrSet | undefined {
     // The result depends on the source's role and router ID only (not its index, reused).
-    const key = from === undefined ? -1 : from.routerId * 4 + ROLE_NUM[roleOf(from)];
+    const key = from === undefined || from.local === true ? -1 : from.routerId * 4 + ROLE_NUM[roleOf(from)];
     let m = this.cache.get(a);
     if (!m) {
       m = new Map();

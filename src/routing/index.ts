@@ -22,6 +22,9 @@
  * - session-config.ts: config neighbors, dynamic ranges and datastore BGPPeers turned into
  *   session settings (PeerSessionConfig) and engine settings (SessionSettings), the same for
  *   every role; peer-queues.ts: changes to one peer address run one after another.
+ * - local-routes.ts: routes the speaker originates (engine.originate / withdrawLocal: a node
+ *   agent's blocks), paths of a `local` pseudo-peer exported as our own (RFC 4271 5.1).
+ *   EngineOptions.multipath and onLocRibChanges give a FIB the equal-cost best paths.
  */
 export * from './rules';
 export * from './export';
@@ -39,3 +42,4 @@ export * from './session-config';
 export * from './peer-queues';
 export * from './soft-reset';
 export * from './afi-safi-disable';
+export * from './local-routes';

@@ -13,6 +13,8 @@ export interface LocalIdentity {
   readonly routerId: number;
   /** RFC 4456 7: the CLUSTER_ID, uint32; defaults to routerId where reflection is on. */
   readonly clusterId?: number;
+  /** A stub such as a node agent: towards eBGP peers only the routes it originates (no transit). */
+  readonly ownRoutesOnlyToEbgp?: boolean;
 }
 
 export function roleOf(peer: PeerInfo): PeerRole {

@@ -23,7 +23,17 @@ export interface ReflectorProcess {
 export function spawnReflector(ns: Netns, dir: string, config: unknown, file = 'rr.json'): ReflectorProcess {
   const conf = path.join(dir, file);
   writeFileSync(conf, typeof config === 'string' ? config : JSON.stringify(config));
-  const child = ns.spawn(process.execPath, [VROUTE_BIN, 'reflector', '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnVroute(ns, ['reflector', '--config', conf]);
+}
+
+/** `vroute node ARGS` inside `ns` (flags or `--config FILE`), as operators start it. */
+export function spawnNode(ns: Netns, args: readonly string[]): ReflectorProcess {
+  return spawnVroute(ns, ['node', ...args]);
+}
+
+/** A long-running `vroute SUBCOMMAND ...` inside `ns`, its output kept for failure messages. */
+export function spawnVroute(ns: Netns, args: readonly string[]): ReflectorProcess {
+  const child = ns.spawn(process.execPath, [VROUTE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const keep = (b: Buffer): void => { log = (log + b.toString()).slice(-20_000); };
   child.stdout!.on('data', keep);

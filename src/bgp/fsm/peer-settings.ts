@@ -14,10 +14,18 @@ export interface PeerSessionConfig {
   password?: string; ttlSecurity?: number;
   /** RFC 9687 send hold time, seconds (default: max(8 minutes, 2 x the negotiated hold time)). */
   sendHoldTime?: number;
+  /**
+   * RFC 4724 3: set the Forwarding State bit for every family: our forwarding state (a node
+   * agent's kernel routes) survives a restart of this process, so the peer may keep our
+   * routes until we are back and have sent End-of-RIB.
+   */
+  forwardingPreserved?: boolean;
 }
 
-/** RFC 4724 3: helper only, so no forwarding-state bits; 120 s is a common Restart Time. */
+/** RFC 4724 3: 120 s is a common Restart Time; the F bit only where forwardingPreserved says so. */
 const GR_RESTART_TIME = 120;
+/** RFC 4724 3: Forwarding State bit of an <AFI, SAFI> entry. */
+const GR_F_BIT = 0x80;
 const ADD_PATH_MODE = { receive: AddPathMode.Receive, send: AddPathMode.Send, both: AddPathMode.Both } as const;
 
 /** The FSM settings every connection of this peer starts from, checked once (at `now`). */
@@ -53,7 +61,7 @@ export function peerOpen(config: PeerSessionConfig, asn: number, routerId: numbe
   caps.push({ kind: 'extended-message', code: CapabilityCode.ExtendedMessage });
   caps.push({
     kind: 'graceful-restart', code: CapabilityCode.GracefulRestart, flags: 0, restartTime: GR_RESTART_TIME,
-    families: config.families.map((f) => ({ afi: familyAfi(f), safi: familySafi(f), flags: 0 })),
+    families: config.families.map((f) => ({ afi: familyAfi(f), safi: familySafi(f), flags: config.forwardingPreserved ? GR_F_BIT : 0 })),
   });
   return makeOpen({ asn, holdTime: config.holdTime, bgpId: routerId, capabilities: caps });
 }

@@ -9,11 +9,12 @@ import { register as del } from './delete';
 import { register as ipam } from './ipam';
 import { register as reflector } from './reflector';
 import { register as refresh } from './refresh';
+import { register as node } from './node';
 
 type Registrar = (program: Command) => void;
 
 const registrars: Registrar[] = [status, routes, refresh, decode];
-registrars.push(apply, get, del, ipam, reflector);
+registrars.push(apply, get, del, ipam, reflector, node);
 
 export function registerAll(program: Command): void {
   for (const r of registrars) r(program);

@@ -18,7 +18,17 @@ export function renderStatus(s: DaemonStatus, wide = false): string {
     // The peer's shutdown communication (RFC 9003) is its own text: formatTable escapes it.
     x.lastError ?? '',
   ]);
-  return head + formatTable(headers, rows);
+  return head + formatTable(headers, rows) + fibLine(s.fib);
+}
+
+/** A node agent's FIB: `FIB  installed N  pending N  failed N` (and its last error). */
+function fibLine(fib: unknown): string {
+  if (typeof fib !== 'object' || fib === null) return '';
+  const f = fib as { installed?: unknown; pending?: unknown; failed?: unknown; lastError?: unknown; kernel?: unknown };
+  const n = (v: unknown) => (typeof v === 'number' ? String(v) : '?');
+  const where = f.kernel === false ? ' (memory only: fib false)' : '';
+  const err = typeof f.lastError === 'string' && f.lastError !== '' ? `  last error: ${f.lastError}` : '';
+  return '\n' + printable(`FIB  installed ${n(f.installed)}  pending ${n(f.pending)}  failed ${n(f.failed)}${where}${err}`) + '\n';
 }
 
 export function register(program: Command): void {

@@ -5,7 +5,9 @@
 //   reflector (/vroute/v1/reflector/<name>, with its labels and addresses), which is how
 //   reflector meshes and RR-client sets are written: nodes find live reflectors by label;
 // - with the node-to-node mesh on (BGPConfiguration "default", on unless set false), every
-//   other Node with a BGP address is a peer too; explicit BGPPeers win over mesh entries.
+//   other Node with a BGP address is a peer too; explicit BGPPeers win over mesh entries;
+// - with the mesh off, a node agent (DESIGN 6) peers with every registered reflector instead
+//   (`reflectorsWhenMeshOff`; a reflector itself does not: its own meshes are BGPPeers).
 // `PeerSource` keeps this answer current from a watch and reports differences, debounced.
 import { Datastore, WatchEvent } from '../store';
 import { resyncingWatch } from '../resync';
@@ -67,8 +69,13 @@ function nodeAddresses(n: Resource): string[] {
   return [b?.ipv4Address, b?.ipv6Address].filter((x): x is string => typeof x === 'string');
 }
 
+export interface ComputeOptions {
+  /** With the mesh off, peer with every registered reflector (a node agent, DESIGN 6). */
+  reflectorsWhenMeshOff?: boolean;
+}
+
 /** The pure computation behind peersForNode, sorted by peerIP. */
-export function computePeers(inputs: PeerInputs, nodeName: string, labels: Labels): EffectivePeer[] {
+export function computePeers(inputs: PeerInputs, nodeName: string, labels: Labels, opts: ComputeOptions = {}): EffectivePeer[] {
   const cfg = (inputs.config?.spec ?? {}) as BGPConfigurationSpec;
   const defaultAs = cfg.asNumber ?? 64512;
   const nodeAs = (n: Resource) => (n.spec as NodeSpec).bgp?.asNumber ?? defaultAs;
@@ -108,6 +115,16 @@ export function computePeers(inputs: PeerInputs, nodeName: string, labels: Label
         out.set(ip, { peerIP: ip, asNumber: nodeAs(n), source: `mesh/${n.metadata.name}`, routeReflectorClient: false, passive: false });
       }
     }
+  } else if (opts.reflectorsWhenMeshOff) {
+    // The reflectors are not our clients (we are theirs): a plain iBGP session to each, in
+    // the reflector's registered AS (normally the cluster's, so iBGP).
+    for (const r of inputs.reflectors ?? []) {
+      if (r.metadata.name === nodeName) continue;
+      for (const ip of nodeAddresses(r)) {
+        if (own.has(ip) || out.has(ip)) continue;
+        out.set(ip, { peerIP: ip, asNumber: nodeAs(r), source: `reflector/${r.metadata.name}`, routeReflectorClient: false, passive: false });
+      }
+    }
   }
   return [...out.values()].sort((a, b) => (a.peerIP < b.peerIP ? -1 : 1));
 }
@@ -128,10 +145,10 @@ async function readInputs(store: Datastore): Promise<PeerInputs> {
 }
 
 /** The effective peers of speaker `nodeName`; labels default to its Node resource's labels. */
-export async function peersForNode(store: Datastore, nodeName: string, labels?: Labels): Promise<EffectivePeer[]> {
+export async function peersForNode(store: Datastore, nodeName: string, labels?: Labels, opts: ComputeOptions = {}): Promise<EffectivePeer[]> {
   const inputs = await readInputs(store);
   const own = labels ?? inputs.nodes.find((n) => n.metadata.name === nodeName)?.metadata.labels ?? {};
-  return computePeers(inputs, nodeName, own);
+  return computePeers(inputs, nodeName, own, opts);
 }
 
 export interface PeerChanges {
@@ -140,7 +157,7 @@ export interface PeerChanges {
   removed: EffectivePeer[];
 }
 
-export interface PeerSourceOptions {
+export interface PeerSourceOptions extends ComputeOptions {
   /** Speaker labels; default: its Node resource's labels (followed live). */
   labels?: Labels;
   debounceMs?: number; // default 200 (always < 1 s)
@@ -236,7 +253,7 @@ export class PeerSource {
     const nodes = of(kindPrefix('Node'));
     const inputs: PeerInputs = { peers: of(kindPrefix('BGPPeer')), nodes, reflectors: of(REFLECTORS), config: this.raw.get(kindPrefix('BGPConfiguration') + 'default') };
     const labels = this.opts.labels ?? nodes.find((n) => n.metadata.name === this.nodeName)?.metadata.labels ?? {};
-    const next = new Map(computePeers(inputs, this.nodeName, labels).map((p) => [p.peerIP, p]));
+    const next = new Map(computePeers(inputs, this.nodeName, labels, this.opts).map((p) => [p.peerIP, p]));
     const changes: PeerChanges = { added: [], changed: [], removed: [] };
     for (const [ip, p] of next) {
       const old = this.current.get(ip);

@@ -1,0 +1,325 @@
+// The node agent (`vroute node`, DESIGN 6): its Node resource first, then Speaker (sessions)
+// + RoutingEngine (plain speaker, ECMP) + PeerSource (mesh, reflectors, BGPPeers, live) +
+// LocalBlocks (its IPAM blocks, originated) + FibFeed -> FibSink, with the HTTP API, the
+// status record and a clean stop on SIGTERM/SIGINT. The reflector role (src/reflector) is the
+// model; the two share src/routing and never import each other.
+import { familyName, parseFamilyName, IPV4_UNICAST, type Family } from '../bgp/messages';
+import { Speaker, type Peer } from '../bgp/fsm';
+import type { NodeConfig } from '../config';
+import {
+  createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
+} from '../observability';
+import {
+  getResource, openDatastore, PeerSource, retryDelay, StatusWriter, type BGPConfigurationSpec, type Datastore, type NodeSpec,
+} from '../datastore';
+import { RoutingEngine, softReset, PeerQueues, datastorePeerToSession } from '../routing';
+import { memoryFib, openKernelFib, type FibSink } from './fib';
+import { FibFeed } from './fib-feed';
+import { LocalBlocks, type LocalRoute } from './local-blocks';
+import { enableForwarding } from './forwarding';
+import { writeNodeResource } from './node-resource';
+import { InitialSync } from './initial-sync';
+
+const IPV6_UNICAST = parseFamilyName('ipv6-unicast')!;
+/** BGPConfiguration `default`'s AS when it sets none (contract 6). */
+const DEFAULT_ASN = 64512;
+
+export interface RunningNode {
+  readonly speaker: Speaker;
+  readonly engine: RoutingEngine;
+  readonly fib: FibSink;
+  readonly api?: ApiServer;
+  readonly logger: Logger;
+  readonly asn: number;
+  /** The routes this node originates now (blocks and borrowed addresses). */
+  localRoutes(): LocalRoute[];
+  /** True once the initial sync is over (FibSink.syncDone was called). */
+  readonly synced: boolean;
+  stop(message?: string): Promise<void>;
+}
+
+export interface NodeAgentOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Use this datastore instead of opening config.datastore (not closed by stop()). */
+  datastore?: Datastore;
+  /** Use this FIB instead of the configured one (tests; not closed by stop()). */
+  fib?: FibSink;
+  /** syncDone() at the latest this long after the first peer set is known (default 30 s). */
+  syncTimeoutMs?: number;
+  /** Where /proc/sys is (tests). */
+  procSys?: string;
+  /**
+   * NEXT_HOP of our own routes instead of ip / ip6 (tests on loopback, where RFC 7606 makes
+   * peers refuse a 127/8 next hop).
+   */
+  nextHop?: { v4?: string; v6?: string };
+  /** PeerSource grace for a vanished reflector registration (default 30 s). */
+  reflectorGraceMs?: number;
+}
+
+/** Retries `fn` with back-off until it resolves or `cancelled()`; logs attempts 1, 2, 4, 8... */
+async function untilDone<T>(what: string, logger: Logger, fn: () => Promise<T>, cancelled: () => boolean): Promise<T | undefined> {
+  for (let failures = 0; ; ) {
+    try {
+      return await fn();
+    } catch (e) {
+      // A document the store refuses (validation) will be refused again: no retry.
+      if (e instanceof Error && e.name === 'ResourceError') throw e;
+      failures++;
+      if ((failures & (failures - 1)) === 0) logger.warn({ err: e instanceof Error ? e.message : String(e), failures }, `${what} failed; retrying`);
+      if (cancelled()) return undefined;
+      await new Promise((r) => setTimeout(r, retryDelay(failures, 200, 10_000)));
+      if (cancelled()) return undefined;
+    }
+  }
+}
+
+export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): Promise<RunningNode> {
+  const store = opts.datastore ?? openDatastore(cfg.datastore);
+  const ownsStore = opts.datastore === undefined;
+  const logger = opts.logger ?? createLogger({ level: cfg.log, name: cfg.name });
+  const metrics = opts.metrics ?? createMetrics();
+  const cleanups: Array<() => Promise<void> | void> = [];
+  if (ownsStore) cleanups.push(() => store.close());
+  try {
+    // The FIB first: a kernel we may not program fails the start before anything is announced.
+    let fib = opts.fib;
+    if (!fib) {
+      fib = cfg.fib === false ? memoryFib() : await openKernelFib({ ...cfg.fib, log: logger });
+      const f = fib;
+      cleanups.push(() => f.close());
+    }
+    // We route for our workloads: forwarding on, in our namespace only (never with fib: false,
+    // which promises an untouched kernel).
+    if (cfg.fib !== false) {
+      const changed = enableForwarding(cfg.ip6 ? [4, 6] : [4], opts.procSys);
+      if (changed.length > 0) logger.info({ files: changed }, 'IP forwarding enabled');
+    }
+    // Our Node resource before any session: the others find our address there (contract 6).
+    const node = await untilDone('writing the Node resource', logger, () => writeNodeResource(store, cfg), () => false);
+    const bgpConfig = await untilDone('reading BGPConfiguration default', logger, () => getResource(store, 'BGPConfiguration', 'default'), () => false);
+    const asn = cfg.asn ?? (node!.spec as NodeSpec).bgp?.asNumber ?? (bgpConfig?.spec as BGPConfigurationSpec | undefined)?.asNumber ?? DEFAULT_ASN;
+    return await run(cfg, opts, { store, ownsStore, logger, metrics, fib, asn, cleanups });
+  } catch (e) {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    throw e;
+  }
+}
+
+interface Parts {
+  store: Datastore; ownsStore: boolean; logger: Logger; metrics: Metrics; fib: FibSink; asn: number;
+  cleanups: Array<() => Promise<void> | void>;
+}
+
+async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promise<RunningNode> {
+  const { store, logger, metrics, fib, asn } = parts;
+  const own = new Set([cfg.ip, ...(cfg.ip6 ? [cfg.ip6] : [])]);
+  const feed = new FibFeed(fib, own);
+  let synced = false;
+  const sync = new InitialSync({
+    timeoutMs: opts.syncTimeoutMs ?? 30_000,
+    settled: () => engine.settled,
+    done: (why) => {
+      synced = true;
+      fib.syncDone();
+      logger.info({ why, routes: feed.learnedCount }, 'initial sync done: stale routes of ours may go');
+    },
+  });
+  const engine: RoutingEngine = new RoutingEngine({
+    asn, routerId: cfg.ip, logger, multipath: true, ownRoutesOnlyToEbgp: true,
+    policies: { prefixLists: cfg.prefixLists, policies: cfg.policies },
+    onRouteTooLarge: (f) => metrics.routesTooLarge.inc({ family: familyName(f) }),
+    onLocRibChanges: (f, rib, changes) => feed.apply(f, rib, changes),
+    onEndOfRib: (s, f) => sync.endOfRib(s.config.address, f),
+  });
+  // One listener: on our address, or with an IPv6 address too on the dual-stack wildcard
+  // (the Speaker has one socket; sources that are not our peers are refused with a Cease).
+  const speaker = new Speaker({
+    asn, routerId: cfg.ip, logger, metrics, listen: { address: cfg.ip6 ? '::' : cfg.ip, port: cfg.port },
+  });
+  speaker.on('peer', (p: Peer) => {
+    // No dynamic neighbors here: the Speaker announces none, but never leave one unfollowed.
+    void speaker.removePeer(p.config.address, 'not a peer of this node').catch(() => undefined);
+  });
+  speaker.on('peerRemoved', (p) => engine.detach(p));
+  await speaker.start();
+
+  let onPeerState: () => void = () => undefined;
+  const follow = (p: Peer, ebgp: boolean): Peer => {
+    engine.attach(p, ebgp ? cfg.ebgp : {});
+    p.on('stateChange', (_from: string, to: string) => {
+      if (to === 'Established') sync.established(p.config.address, p.negotiated?.families ?? []);
+      onPeerState();
+    });
+    return p;
+  };
+
+  // Local routes: each affine block (with its blackhole) and each borrowed address.
+  const nextHopOf = (f: Family) => (f === IPV4_UNICAST ? opts.nextHop?.v4 ?? cfg.ip : opts.nextHop?.v6 ?? cfg.ip6);
+  const warned = new Set<string>();
+  /** Datastore prefix text -> the RIB's canonical text (the FIB's key). */
+  const canonical = new Map<string, string>();
+  const blocks = new LocalBlocks(store, cfg.name, (c) => {
+    for (const r of c.removed) {
+      const f = r.prefix.includes(':') ? IPV6_UNICAST : IPV4_UNICAST;
+      try {
+        engine.withdrawLocal(f, r.prefix);
+      } catch {
+        // Never originated (refused when added): nothing to withdraw.
+      }
+      feed.deleteBlackhole(canonical.get(r.prefix) ?? r.prefix);
+      canonical.delete(r.prefix);
+      logger.info({ prefix: r.prefix }, 'local route withdrawn');
+    }
+    for (const r of c.added) {
+      const f = r.prefix.includes(':') ? IPV6_UNICAST : IPV4_UNICAST;
+      const nh = nextHopOf(f);
+      if (nh === undefined) {
+        if (!warned.has(r.prefix)) logger.error({ prefix: r.prefix }, 'IPv6 block or address for this node, but no ip6 configured: not advertised (set ip6)');
+        warned.add(r.prefix);
+        continue;
+      }
+      // One bad block (a prefix the RIB refuses) is logged; the others still go out.
+      try {
+        const text = engine.originate(f, r.prefix, { nextHop: nh });
+        canonical.set(r.prefix, text);
+        if (r.block) feed.setBlackhole(text);
+        else feed.deleteBlackhole(text);
+        logger.info({ prefix: text, block: r.block }, 'local route advertised');
+      } catch (e) {
+        logger.error({ prefix: r.prefix, err: e instanceof Error ? e.message : String(e) }, 'local route not advertised');
+      }
+    }
+    onPeerState();
+  }, {
+    onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid IPAM block in the datastore ignored'),
+    onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing local routes'),
+  });
+
+  // Peers change from a watch: one queue per address, so a removal (which waits for its Cease)
+  // ends before that address is configured again; other sessions are never touched.
+  const queues = new PeerQueues(logger);
+  let stopped = false;
+  const unconfigure = async (ip: string, reason: string): Promise<void> => {
+    const s = speaker.peer(ip);
+    if (!s) return;
+    engine.detach(s);
+    await speaker.removePeer(ip, reason);
+  };
+  let first = true;
+  const peerSource = new PeerSource(store, cfg.name, (c) => {
+    if (first) {
+      first = false;
+      sync.start(c.added.map((p) => p.peerIP));
+    }
+    for (const p of c.removed) {
+      sync.removed(p.peerIP);
+      queues.run(p, async () => {
+        await unconfigure(p.peerIP, 'peer removed from the datastore');
+        logger.info({ peer: p.peerIP, source: p.source }, 'peer removed');
+      });
+    }
+    for (const p of [...c.changed, ...c.added]) {
+      queues.run(p, async () => {
+        await unconfigure(p.peerIP, 'peer changed in the datastore');
+        if (stopped) return;
+        // Mesh and reflector peers have no port of their own: they listen where we do.
+        const session = { ...datastorePeerToSession(p), port: p.port ?? cfg.port, forwardingPreserved: cfg.fib !== false };
+        if (p.peerIP.includes(':') && cfg.ip6 === undefined) {
+          throw new Error('an IPv6 peer needs ip6 (our IPv6 address) configured');
+        }
+        follow(speaker.addPeer(session), p.asNumber !== asn);
+        logger.info({ peer: p.peerIP, asn: p.asNumber, source: p.source }, 'peer configured');
+      });
+    }
+  }, {
+    reflectorsWhenMeshOff: true,
+    ...(opts.reflectorGraceMs !== undefined ? { reflectorGraceMs: opts.reflectorGraceMs } : {}),
+    onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid resource in the datastore ignored'),
+    onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing peers from the datastore'),
+  });
+
+  let lastError: string | null = null;
+  const provider: StatusProvider = {
+    registry: metrics.registry,
+    status: () => {
+      const f = fib.stats();
+      if (f.lastError !== undefined) lastError = f.lastError;
+      return {
+        name: cfg.name, routerId: cfg.ip, asn, role: 'node',
+        routesTooLarge: engine.routesTooLarge,
+        sessions: speaker.peers().map((p) => ({ ...p.status(), policy: engine.policyOf(p) ?? null })),
+        fib: { installed: f.installed, pending: f.pending, failed: f.failed, ...(f.lastError !== undefined ? { lastError: f.lastError } : {}),
+          kernel: cfg.fib !== false, synced },
+        localRoutes: blocks.routes().map((r) => r.prefix).sort(),
+        lastError,
+      };
+    },
+    routes: (family, prefix) => engine.routeWalk(family, prefix) as ReturnType<StatusProvider['routes']>,
+    rejected: (family) => engine.rejected(family) as ReturnType<NonNullable<StatusProvider['rejected']>>,
+    refresh: (r) => softReset(speaker, engine, r),
+  };
+  metrics.setRibSource({
+    prefixCounts: () => engine.prefixCounts(),
+    locRibSizes: () => engine.familyNames().map((family) => ({ family, size: engine.locRibSize(parseFamilyName(family)!) })),
+  });
+  let api: ApiServer | undefined;
+  try {
+    api = cfg.api ? await startApiServer(provider, cfg.api.host, cfg.api.port, cfg.api.token !== undefined ? { token: cfg.api.token } : {}) : undefined;
+  } catch (e) {
+    // The API address is taken (or not ours): nothing may stay running behind the error.
+    peerSource.cancel();
+    blocks.cancel();
+    sync.cancel();
+    stopped = true;
+    await queues.idle();
+    await speaker.stop('vroute node failed to start');
+    engine.close();
+    metrics.setRibSource(undefined);
+    throw e;
+  }
+
+  // status/<node> (contract 4): on every session transition and local-route change, throttled
+  // by StatusWriter, and every 5 s so route counts stay fresh.
+  const statusWriter = new StatusWriter(store, cfg.name, 1000);
+  const reportStatus = (): void => {
+    try {
+      statusWriter.report(provider.status());
+    } catch (e) {
+      logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status');
+    }
+  };
+  onPeerState = reportStatus;
+  const statusTimer = setInterval(reportStatus, 5000);
+  statusTimer.unref();
+  reportStatus();
+  logger.info({ ip: cfg.ip, ip6: cfg.ip6 ?? null, asn, port: speaker.listenPort, api: api ? `${api.host}:${api.port}` : null,
+    fib: cfg.fib === false ? 'memory (fib: false)' : cfg.fib }, 'node agent started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    speaker, engine, fib, logger, asn, ...(api ? { api } : {}),
+    localRoutes: () => blocks.routes(),
+    get synced() { return synced; },
+    stop: (message = 'vroute node shutting down') => (stopping ??= (async () => {
+      peerSource.cancel();
+      blocks.cancel();
+      sync.cancel();
+      stopped = true;
+      await queues.idle();
+      clearInterval(statusTimer);
+      await speaker.stop(message);
+      reportStatus();
+      await statusWriter.flush().catch(() => undefined);
+      statusWriter.close();
+      engine.close();
+      metrics.setRibSource(undefined);
+      await api?.close();
+      // The kernel routes stay (no flush): forwarding goes on while we are away, and the
+      // next start keeps what is still right (contract 6).
+      for (const c of parts.cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+      logger.info('node agent stopped');
+    })()),
+  };
+}
