@@ -1,0 +1,78 @@
+// Runs nft: one process per transaction (`nft --echo --handle -f -`, the script on stdin)
+// and one per resync read (`nft -j list table inet vroute`). Never a process per rule.
+import { spawn } from 'node:child_process';
+import { FAMILY, TABLE } from './names';
+import { AclTrackers } from './desired-acl';
+import { parseEchoHandles, parseListing } from './nft-kernel';
+import { commitPlan, planTransaction } from './nft-script';
+
+export interface NftRunner {
+  /** Runs one script as one atomic transaction; resolves its echo output, rejects with nft's error text. */
+  apply(script: string): Promise<string>;
+  /** Our table as `nft -j` JSON; undefined when the table does not exist. */
+  list(): Promise<string | undefined>;
+}
+
+export interface ProcResult { code: number | null; stdout: string; stderr: string }
+
+/** Runs a command with `input` on stdin (bounded by a timeout, killed by PID after it). */
+export function run(cmd: string, args: string[], input: string, timeoutMs = 60_000): Promise<ProcResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [], err: Buffer[] = [];
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.stdout.on('data', (b: Buffer) => out.push(b));
+    p.stderr.on('data', (b: Buffer) => err.push(b));
+    p.on('error', (e) => { clearTimeout(timer); reject(e); });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    p.stdin.on('error', () => undefined); // an early exit closes stdin; the exit code tells why
+    p.stdin.end(input);
+  });
+}
+
+/** The real nft binary (in this process's network namespace). */
+export function nftBinary(path = 'nft'): NftRunner {
+  return {
+    async apply(script) {
+      const r = await run(path, ['--echo', '--handle', '-f', '-'], script);
+      if (r.code !== 0) throw new Error(`nft: ${firstLines(r.stderr)}`);
+      return r.stdout;
+    },
+    async list() {
+      const r = await run(path, ['-j', 'list', 'table', FAMILY, TABLE], '');
+      if (r.code === 0) return r.stdout;
+      if (/No such file or directory/.test(r.stderr)) return undefined;
+      throw new Error(`nft list: ${firstLines(r.stderr)}`);
+    },
+  };
+}
+
+function firstLines(s: string): string {
+  return s.trim().split('\n').slice(0, 3).join(' | ');
+}
+
+export interface AclApplyResult { changed: boolean; script?: string }
+
+/**
+ * Programs the trackers' pending changes in one transaction. With `resync`, reads the table
+ * first, so what someone changed behind our back is pending again. A failed transaction
+ * changes nothing in the kernel (nft is atomic) and the next apply resyncs.
+ */
+export async function applyAcl(nft: NftRunner, t: AclTrackers, resync: boolean): Promise<AclApplyResult> {
+  if (resync) {
+    const json = await nft.list();
+    const k = json === undefined ? undefined : parseListing(json);
+    t.chains.replaceDataplane(k?.chains ?? new Map());
+    t.sets.replaceDataplane(k?.sets ?? new Map());
+    t.elements.replaceDataplane(new Map([...(k?.elements ?? [])].map((e) => [e, true as const])));
+    t.mapElements.replaceDataplane(k?.mapElements ?? new Map());
+  }
+  const plan = planTransaction(t);
+  if (plan.empty) return { changed: false };
+  const echo = await nft.apply(plan.script);
+  commitPlan(t, plan, parseEchoHandles(echo));
+  return { changed: true, script: plan.script };
+}
