@@ -9,7 +9,8 @@ export interface Timers {
 }
 
 export const realTimers: Timers = {
-  setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); t.unref?.(); return t; },
+  // Referenced: a pending apply keeps the process alive until stop() clears it.
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
   now: () => Date.now(),
 };
@@ -40,6 +41,8 @@ export class ApplyLoop {
   private running = false;
   private stopped = false;
   private dirty = false;
+  /** An apply asked to be run again later (retryMs) even without a change. */
+  private retryDue = false;
   private resyncDue = true; // the first apply always reads the kernel
   private timer: unknown;
   private timerAt = Infinity;
@@ -93,9 +96,10 @@ export class ApplyLoop {
     if (this.running) { this.dirty = true; return; } // picked up when the running apply ends
     const now = this.timers.now();
     const resync = this.resyncDue || now >= this.nextResync;
-    if (!this.dirty && !resync) { this.schedule(this.nextResync - now); return; }
+    if (!this.dirty && !this.retryDue && !resync) { this.schedule(this.nextResync - now); return; }
     this.running = true;
     this.dirty = false;
+    this.retryDue = false;
     this.resyncDue = false;
     this.lastStart = now;
     if (resync) this.nextResync = now + this.resyncMs;
@@ -114,9 +118,9 @@ export class ApplyLoop {
         return;
       }
       this.backoff = 0;
-      if (r.retryMs !== undefined) { this.dirty = true; this.schedule(r.retryMs); }
+      if (r.retryMs !== undefined) { this.retryDue = true; this.schedule(r.retryMs); }
       if (this.dirty) this.schedule(Math.max(0, this.lastStart + this.minInterval - this.timers.now()));
-      else this.schedule(Math.max(0, this.nextResync - this.timers.now()));
+      else if (!this.retryDue) this.schedule(Math.max(0, this.nextResync - this.timers.now()));
     });
   }
 }
