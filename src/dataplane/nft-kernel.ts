@@ -1,6 +1,5 @@
-// What our nftables table holds, read back from the kernel: `nft -j list table` for a resync
-// and the `--echo --handle` output of our own transactions for the handles of the rules we
-// just added. Pure parsing (no I/O): the driver hands in the text.
+// What our nftables table holds, read back from the kernel: `nft -j list table` for a resync,
+// `nft -j list chain` for one chain. Pure parsing (no I/O): the driver hands in the text.
 import { COMMENT_RE, isOurChain, isOurMap, isOurSet } from './names';
 
 export interface KernelRule { hash: string; handle: number }
@@ -81,15 +80,4 @@ export function parseListing(json: string): KernelTable {
     }
   }
   return k;
-}
-
-/**
- * The handles of rules our transaction added, from `nft --echo --handle` text output:
- * `add rule inet vroute CHAIN ... comment "vr:HASH" # handle N` -> `CHAIN\0HASH` -> N.
- */
-export function parseEchoHandles(echo: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const re = /^(?:add|insert) rule \S+ \S+ (\S+) .*comment "vr:([0-9a-f]{16})" # handle (\d+)$/gm;
-  for (let m = re.exec(echo); m; m = re.exec(echo)) out.set(`${m[1]}\0${m[2]}`, Number(m[3]));
-  return out;
 }

@@ -1,8 +1,8 @@
 // One nft transaction from the trackers' pending keys, in one explicit order: what others
 // depend on is added before its users and removed after them (sets before the rules that
 // name them, chains before the map entries that jump to them, and the reverse on removal).
-// A changed chain is rewritten from the first rule whose hash differs (Felix's chained
-// hashes); rules of others in our table are never deleted or moved.
+// Only chains whose hashes differ are rewritten (Felix's chained hashes); rules of others in
+// our table are never deleted or moved.
 import { ChainSpec, RuleLine } from './acl-rules';
 import { AclTrackers, baseKey } from './desired-acl';
 import { KernelChain, KernelRule } from './nft-kernel';
@@ -19,6 +19,8 @@ export interface ChainPlan {
   keep: KernelRule[];
   /** Desired rules added after them. */
   added: RuleLine[];
+  /** The chain holds rules of others: read it back for our new rules' handles. */
+  reread: boolean;
 }
 
 export interface Plan {
@@ -149,31 +151,36 @@ function comment(r: RuleLine): string {
 }
 
 /**
- * Rewrites one chain from the first rule that differs. New rules go right after the last kept
- * rule of ours (`add rule ... position H`, issued last-first so they end up in order), or at
- * the top (`insert`), so rules of others keep their places around ours.
+ * Rewrites one changed chain. A chain holding only our rules is flushed and written whole in
+ * the same (atomic) transaction: nft then needs no rule handles, and so no read of the
+ * kernel's whole rule cache, which at 10,000 endpoints costs seconds. In a chain where the
+ * last resync saw rules of someone else, those stay where they are: ours from the first one
+ * whose hash differs are deleted by handle and the new ones appended, and the chain is read
+ * back after the transaction for the handles of the new ones.
  */
 function rewriteChain(out: string[], c: ChainSpec, k: KernelChain | undefined): ChainPlan {
-  const recreated = !k || baseKey(c) !== k.base;
-  const have = recreated && k && k.foreign === 0 ? [] : (k?.ours ?? []);
-  let i = 0;
-  while (i < have.length && i < c.rules.length && have[i]!.hash === c.rules[i]!.hash) i++;
-  for (const r of have.slice(i)) out.push(`delete rule ${T} ${c.name} handle ${r.handle}`);
-  const added = c.rules.slice(i);
-  const fresh = (recreated && (!k || k.foreign === 0)) || (k !== undefined && k.foreign === 0 && i === 0);
-  if (fresh || added.length === 0) {
-    for (const r of added) out.push(`add rule ${T} ${c.name} ${r.text} ${comment(r)}`);
-  } else if (i === 0) {
-    for (const r of [...added].reverse()) out.push(`insert rule ${T} ${c.name} ${r.text} ${comment(r)}`);
-  } else {
-    const after = have[i - 1]!.handle;
-    for (const r of [...added].reverse()) out.push(`add rule ${T} ${c.name} position ${after} ${r.text} ${comment(r)}`);
+  const add = (rules: RuleLine[]): void => { for (const r of rules) out.push(`add rule ${T} ${c.name} ${r.text} ${comment(r)}`); };
+  if (!k || (baseKey(c) !== k.base && k.foreign === 0)) {
+    add(c.rules); // created (or re-created) empty in step 3
+    return { name: c.name, spec: c, keep: [], added: c.rules, reread: false };
   }
-  return { name: c.name, spec: c, keep: have.slice(0, i), added };
+  if (k.foreign === 0) {
+    out.push(`flush chain ${T} ${c.name}`);
+    add(c.rules);
+    return { name: c.name, spec: c, keep: [], added: c.rules, reread: false };
+  }
+  let i = 0;
+  while (i < k.ours.length && i < c.rules.length && k.ours[i]!.hash === c.rules[i]!.hash) i++;
+  for (const r of k.ours.slice(i)) out.push(`delete rule ${T} ${c.name} handle ${r.handle}`);
+  add(c.rules.slice(i));
+  return { name: c.name, spec: c, keep: k.ours.slice(0, i), added: c.rules.slice(i), reread: true };
 }
 
-/** After a successful transaction: the trackers' kernel side is what the plan made. */
-export function commitPlan(t: AclTrackers, plan: Plan, handles: Map<string, number>): void {
+/**
+ * After a successful transaction: the trackers' kernel side is what the plan made. Handles of
+ * rules we added are unknown (-1) until a read; only chains with rules of others need them.
+ */
+export function commitPlan(t: AclTrackers, plan: Plan): void {
   for (const name of plan.setsDeleted) t.sets.deleteDataplane(name);
   for (const [name, type] of plan.setsAdded) t.sets.setDataplane(name, type);
   for (const key of plan.elementsDeleted) t.elements.deleteDataplane(key);
@@ -183,7 +190,7 @@ export function commitPlan(t: AclTrackers, plan: Plan, handles: Map<string, numb
   for (const cp of plan.chains) {
     const prev = t.chains.dataplane.get(cp.name);
     const recreated = !prev || (baseKey(cp.spec) !== prev.base && prev.foreign === 0);
-    const added = cp.added.map((r) => ({ hash: r.hash, handle: handles.get(`${cp.name}\0${r.hash}`) ?? -1 }));
+    const added = cp.added.map((r) => ({ hash: r.hash, handle: -1 }));
     t.chains.setDataplane(cp.name, { base: baseKey(cp.spec), ours: [...cp.keep, ...added], foreign: recreated ? 0 : prev.foreign });
   }
   // Emptied chains stay in place for the rules of others; no longer ours to track.

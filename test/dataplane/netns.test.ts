@@ -199,6 +199,8 @@ test('rules and chains of others in our table are never touched', { skip }, asyn
   nft('insert', 'rule', 'inet', 'vroute', 'pi-PROF_A_C', 'counter', 'comment', '"operator-top"');
   const handleOf = (): string => /comment "operator-top" # handle (\d+)/.exec(nft('-a', 'list', 'chain', 'inet', 'vroute', 'pi-PROF_A_C'))?.[1] ?? 'gone';
   const h = handleOf();
+  // Rules of others are known from the kernel reads (every resync, here 1 s): let one pass.
+  await new Promise((r) => setTimeout(r, 2500));
   // A rule change rewrites the profile's chain: ours go, the operator's stays where it was.
   await putProfile('PROF_A_C', { inbound: [{ action: 'deny', protocol: 'icmp', icmpType: 8, srcNet: `${b.v4}/32` }, { action: 'allow', srcTag: 'PROF_A_C' }], outbound: [{ action: 'allow' }] });
   await waitFor('new rule in pi-PROF_A_C', () => (nft('list', 'chain', 'inet', 'vroute', 'pi-PROF_A_C').includes('icmp type echo-request') ? true : undefined), 5000, 100);
