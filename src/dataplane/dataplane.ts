@@ -181,14 +181,32 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
     if (synced.size === 2) { log.info({ endpoints: local.size }, 'datastore synced; programming the dataplane'); loop.kick(); }
   };
 
-  const epPrefix = kindPrefix('WorkloadEndpoint');
-  const epWatch = resyncingWatch(o.store, epPrefix, (e) => {
-    const name = e.key.slice(epPrefix.length);
-    const ep = e.type === 'put' ? parseEndpoint(name, e.value ?? '') : undefined;
-    if (e.type === 'put' && !ep) log.warn({ key: e.key }, 'workload endpoint is not a document with spec.node; ignored');
+  // Two local endpoints naming one interface would share chains and routes: the first keeps
+  // it, the other reports an error until the first lets go.
+  const ifOwner = new Map<string, string>();
+  const blocked = new Map<string, Endpoint>();
+  const releaseIf = (name: string, ifname: string | undefined): void => {
+    if (!ifname || ifOwner.get(ifname) !== name) return;
+    ifOwner.delete(ifname);
+    const next = [...blocked.values()].find((b) => b.ifname === ifname);
+    if (next) { blocked.delete(next.name); setEndpoint(next.name, next); }
+  };
+  const setEndpoint = (name: string, parsed: Endpoint | undefined): void => {
+    let ep = parsed;
     const isLocal = ep?.node === o.nodeName;
-    desired.setEndpoint(name, ep, isLocal);
     const old = local.get(name);
+    blocked.delete(name);
+    if (old?.ifname && old.ifname !== ep?.ifname) releaseIf(name, old.ifname);
+    if (isLocal && ep?.ifname) {
+      const owner = ifOwner.get(ep.ifname);
+      if (owner !== undefined && owner !== name) {
+        blocked.set(name, ep);
+        ep = { ...ep, ifname: '', error: `spec.interfaceName: ${ep.ifname} is already the interface of endpoint ${owner}` };
+      } else {
+        ifOwner.set(ep.ifname, name);
+      }
+    }
+    desired.setEndpoint(name, ep, isLocal);
     if (isLocal && ep) {
       local.set(name, ep);
       if (!old || endpointKey(old) !== endpointKey(ep)) {
@@ -206,6 +224,14 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
       reporter.endpointGone(name);
     }
     changed();
+  };
+
+  const epPrefix = kindPrefix('WorkloadEndpoint');
+  const epWatch = resyncingWatch(o.store, epPrefix, (e) => {
+    const name = e.key.slice(epPrefix.length);
+    const ep = e.type === 'put' ? parseEndpoint(name, e.value ?? '') : undefined;
+    if (e.type === 'put' && !ep) log.warn({ key: e.key }, 'workload endpoint is not a document with spec.node; ignored');
+    setEndpoint(name, ep);
   }, { onSynced: onSynced('endpoints') });
 
   const profPrefix = kindPrefix('Profile');

@@ -133,3 +133,23 @@ test('failures: a bad profile is an error naming the field; a failing nft is ret
     await store.close();
   }
 });
+
+test('two local endpoints naming one interface: the first keeps it, the second is an error until it is free', async () => {
+  const { store, nft, routes, ifaces } = await setup();
+  await put(store, 'WorkloadEndpoint', 'alpha.z.eth0', { node: 'alpha', interfaceName: 'vra', ipNetworks: ['192.168.1.7/32'], profiles: [] });
+  const dp = await startDataplane({ store, nodeName: 'alpha', log, nft, routes, interfaces: ifaces, minIntervalMs: 10, statusIntervalMs: 10 });
+  try {
+    await dp.applied();
+    await waitFor('z error', async () => ((await statusOf(store, 'alpha.z.eth0'))?.state === 'error' ? true : undefined), 3000, 10);
+    assert.match((await statusOf(store, 'alpha.z.eth0'))!.reason!, /spec\.interfaceName: vra is already the interface of endpoint alpha\.a\.eth0/);
+    assert.equal(routes.kernel.get('192.168.1.1/32'), 'vra');
+    assert.equal(routes.kernel.has('192.168.1.7/32'), false);
+    await store.delete(resourceKey('WorkloadEndpoint', 'alpha.a.eth0'));
+    await waitFor('z up', async () => ((await statusOf(store, 'alpha.z.eth0'))?.state === 'up' ? true : undefined), 3000, 10);
+    assert.equal(routes.kernel.get('192.168.1.7/32'), 'vra');
+    assert.equal(routes.kernel.has('192.168.1.1/32'), false);
+  } finally {
+    await dp.stop();
+    await store.close();
+  }
+});

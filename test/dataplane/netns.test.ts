@@ -192,6 +192,23 @@ test('a chain, the table and a route deleted by hand come back at the next resyn
   assert.equal(pings(a, c.v4), true);
 });
 
+test('killing and restarting the dataplane never breaks an established ping flow', { skip }, async (t) => {
+  const [a, , c] = lab.workloads as [Workload, Workload, Workload];
+  const ping = spawn('ip', ['netns', 'exec', a.ns.name, 'ping', '-n', '-i', '0.1', '-c', '40', '-W', '1', c.v4], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  ping.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  const done = new Promise((r) => ping.once('exit', r));
+  await new Promise((r) => setTimeout(r, 500));
+  child.proc.kill('SIGKILL');
+  await child.stop();
+  child = await startDataplaneChild(lab.host, { datastore: `embedded:${dir}/datastore.json`, node: NODE, resyncMs: 1000 });
+  await done;
+  const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
+  assert.ok(m, out);
+  t.diagnostic(`${m[2]}/${m[1]} replies across the restart`);
+  assert.equal(m[2], m[1], `replies lost across the restart:\n${out.split('\n').slice(-4).join('\n')}`);
+});
+
 test('rules and chains of others in our table are never touched', { skip }, async () => {
   const [a, b] = lab.workloads as [Workload, Workload];
   nft('add', 'chain', 'inet', 'vroute', 'operator-chain');
