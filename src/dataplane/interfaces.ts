@@ -50,6 +50,8 @@ const V6_SYSCTLS: [string, string, string][] = [
   // Proxy NDP answers only on interfaces that forward (the kernel's ndisc_recv_ns check).
   ['ipv6/conf', 'forwarding', '1'],
   ['ipv6/conf', 'proxy_ndp', '1'],
+  // As for ARP: proxied neighbour advertisements are otherwise held back up to 0.8 s.
+  ['ipv6/neigh', 'proxy_delay', '0'],
   // A router's interface takes no router advertisements from a workload.
   ['ipv6/conf', 'accept_ra', '0'],
 ];

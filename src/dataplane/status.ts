@@ -1,11 +1,12 @@
 // Status reports, as Felix's: one key per local endpoint (`up`, `down` or `error` with the
 // reason), written when it changes and deleted with the endpoint, and one per node for the
-// dataplane (last apply, failures), latest-wins and throttled. Keys sit under the node's
+// dataplane (last apply, failures), latest-wins. Writes are batched into transactions at most
+// once per interval. Keys sit under the node's
 // status prefix of contract 4 (`/vroute/v1/status/<node>`, which the node agent itself
 // holds), one level down so they never collide with it:
 //   /vroute/v1/status/<node>/dataplane
 //   /vroute/v1/status/<node>/endpoint/<endpoint name>
-import type { Datastore } from '../datastore';
+import type { Datastore, TxnOp } from '../datastore';
 import { ROOT } from '../datastore';
 
 export type EndpointState = 'up' | 'down' | 'error';
@@ -33,63 +34,80 @@ export function endpointStatusKey(node: string, endpoint: string): string {
   return `${ROOT}status/${node}/endpoint/${endpoint}`;
 }
 
+/** etcd refuses transactions of more than 128 operations by default (--max-txn-ops). */
+const OPS_PER_TXN = 100;
+
 export class StatusReporter {
   private readonly written = new Map<string, string>();
-  private chain: Promise<void> = Promise.resolve();
-  private nodeTimer?: NodeJS.Timeout;
+  /** Endpoint key -> value to put, or null to delete; written together at the next flush. */
+  private readonly pending = new Map<string, string | null>();
   private nodePending?: NodeDataplaneStatus;
-  private lastNodeWrite = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+  private lastWrite = 0;
 
   constructor(
     private readonly store: Datastore, private readonly node: string,
-    private readonly onError: (e: Error) => void, private readonly nodeIntervalMs = 1000,
+    private readonly onError: (e: Error) => void, private readonly intervalMs = 1000,
   ) {}
 
-  /** Writes the endpoint's status if it changed since the last write. */
+  /** Queues the endpoint's status if it changed since the last one queued. */
   endpoint(name: string, s: EndpointStatus): void {
     const body = JSON.stringify({ endpoint: name, node: this.node, state: s.state, reason: s.reason ?? null });
     if (this.written.get(name) === body) return;
     this.written.set(name, body);
-    const value = JSON.stringify({ ...JSON.parse(body) as object, updated: new Date().toISOString() });
-    this.enqueue(() => this.store.put(endpointStatusKey(this.node, name), value));
+    this.pending.set(endpointStatusKey(this.node, name), body);
+    this.schedule();
   }
 
   endpointGone(name: string): void {
     if (!this.written.delete(name)) return;
-    this.enqueue(() => this.store.delete(endpointStatusKey(this.node, name)));
+    this.pending.set(endpointStatusKey(this.node, name), null);
+    this.schedule();
   }
 
-  /** Latest wins; written at most once per interval. */
+  /** Latest wins. */
   nodeStatus(s: NodeDataplaneStatus): void {
     this.nodePending = s;
-    if (this.nodeTimer) return;
-    const wait = Math.max(0, this.lastNodeWrite + this.nodeIntervalMs - Date.now());
-    this.nodeTimer = setTimeout(() => { this.nodeTimer = undefined; this.writeNode(); }, wait);
-    this.nodeTimer.unref?.();
+    this.schedule();
   }
 
   /** Writes what is queued and waits for every write. */
   async flush(): Promise<void> {
-    if (this.nodeTimer) { clearTimeout(this.nodeTimer); this.nodeTimer = undefined; this.writeNode(); }
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    this.write();
     await this.chain;
   }
 
   close(): void {
-    if (this.nodeTimer) clearTimeout(this.nodeTimer);
-    this.nodeTimer = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
-  private writeNode(): void {
-    const s = this.nodePending;
-    if (!s) return;
-    this.nodePending = undefined;
-    this.lastNodeWrite = Date.now();
-    const value = JSON.stringify({ ...s, updated: new Date().toISOString() });
-    this.enqueue(() => this.store.put(dataplaneStatusKey(this.node), value));
+  /** At most one batch per interval: thousands of endpoints coming up are a few transactions. */
+  private schedule(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastWrite + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => { this.timer = undefined; this.write(); }, wait);
   }
 
-  private enqueue(op: () => Promise<unknown>): void {
-    // One write at a time, in order, so an endpoint's `up` never lands after its delete.
-    this.chain = this.chain.then(op).then(() => undefined, (e: Error) => this.onError(e));
+  private write(): void {
+    const updated = new Date().toISOString();
+    const ops: TxnOp[] = [];
+    for (const [key, body] of this.pending) {
+      ops.push(body === null ? { type: 'delete', key } : { type: 'put', key, value: JSON.stringify({ ...JSON.parse(body) as object, updated }) });
+    }
+    this.pending.clear();
+    if (this.nodePending) {
+      ops.push({ type: 'put', key: dataplaneStatusKey(this.node), value: JSON.stringify({ ...this.nodePending, updated }) });
+      this.nodePending = undefined;
+    }
+    if (ops.length === 0) return;
+    this.lastWrite = Date.now();
+    for (let i = 0; i < ops.length; i += OPS_PER_TXN) {
+      const batch = ops.slice(i, i + OPS_PER_TXN);
+      // One write at a time, in order, so an endpoint's `up` never lands after its delete.
+      this.chain = this.chain.then(() => this.store.txn([], batch)).then(() => undefined, (e: Error) => this.onError(e));
+    }
   }
 }
