@@ -67,7 +67,7 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
     node: o.nodeName, lastApply: null, lastApplyMs: null, applies: 0, failures: 0, consecutiveFailures: 0,
     lastError: null, endpoints: { up: 0, down: 0, error: 0 },
   };
-  let inputGen = 0, appliedGen = -1;
+  let inputGen = 0, appliedGen = -1, lastFailed = false;
   const waiters: { gen: number; resolve: () => void }[] = [];
   const downRetryMs = o.downRetryMs ?? 1000;
 
@@ -79,6 +79,7 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
     const errors = new Map<string, string>();
     let anyDown = false;
     let failure: string | undefined;
+    let checked: string[] = [];
     try {
       // 1. Interfaces gone with their endpoints: undo, and drop their routes.
       const undo = [...removed.values()];
@@ -87,6 +88,7 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
       if (undo.length) await ifaces.unconfigure(undo.map((p) => p.cfg));
       // 2. Interfaces to configure: new or changed endpoints, those still down, all on resync.
       const check = resync ? [...local.keys()] : [...toCheck];
+      checked = check;
       toCheck.clear();
       const configure: { name: string; cfg: IfaceConfig; key: string }[] = [];
       for (const name of check) {
@@ -136,8 +138,14 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
     } catch (e) {
       failure = (e as Error).message;
     }
-    // 5. Status.
-    for (const [name, ep] of local) {
+    // 5. Status: the endpoints this apply looked at, or all when the outcome flipped (bounded
+    // work per apply: a change to one endpoint does not walk 10,000).
+    const all = resync || (failure !== undefined) !== lastFailed;
+    lastFailed = failure !== undefined;
+    const look = all ? local.keys() : new Set([...checked, ...errors.keys()]).values();
+    for (const name of look) {
+      const ep = local.get(name);
+      if (!ep) continue;
       const cur = states.get(name);
       if (errors.has(name)) states.set(name, { state: 'error', reason: errors.get(name) });
       else if (ep.error) states.set(name, { state: 'error', reason: ep.error });

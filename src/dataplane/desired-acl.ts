@@ -28,6 +28,8 @@ export interface AclTrackers {
   elements: DeltaTracker<true>;
   /** `map\0ifname` -> verdict. */
   mapElements: DeltaTracker<string>;
+  /** Whether our table is known to exist in the kernel (it is made even when empty). */
+  table: { exists: boolean };
 }
 
 function counter<K>(m: Map<K, number>, k: K, d: 1 | -1): number {
@@ -42,6 +44,7 @@ export class DesiredAcl {
     sets: new DeltaTracker((a, b) => a === b),
     elements: new DeltaTracker(() => true),
     mapElements: new DeltaTracker((a, b) => a === b),
+    table: { exists: false },
   };
   private readonly local = new Map<string, Endpoint>();
   private readonly profiles = new Map<string, Profile>();
@@ -58,11 +61,19 @@ export class DesiredAcl {
   /** Element refcounts (two endpoints may briefly claim one address during a move). */
   private readonly elemRefs = new Map<string, number>();
 
-  constructor(hostAccess: HostAccess = 'deny') {
-    for (const c of fixedChains(hostAccess)) this.t.chains.setDesired(c.name, c);
-    this.t.sets.setDesired(MAP_FROM_EP, 'map:ifname');
-    this.t.sets.setDesired(MAP_TO_EP, 'map:ifname');
-    this.t.sets.setDesired(SET_EP_IFACES, 'ifname');
+  constructor(private readonly hostAccess: HostAccess = 'deny') {}
+
+  /**
+   * The base chains, maps and interface set exist while there is a local endpoint: a node
+   * without workloads has an empty table of ours and no hook in its packet path (contract 6).
+   */
+  private fixed(d: 1 | -1): void {
+    for (const c of fixedChains(this.hostAccess)) {
+      if (d === 1) this.t.chains.setDesired(c.name, c); else this.t.chains.deleteDesired(c.name);
+    }
+    for (const [name, type] of [[MAP_FROM_EP, 'map:ifname'], [MAP_TO_EP, 'map:ifname'], [SET_EP_IFACES, 'ifname']] as const) {
+      if (d === 1) this.t.sets.setDesired(name, type); else this.t.sets.deleteDesired(name);
+    }
   }
 
   /** An endpoint (any node) was written (ep) or deleted (undefined); `local` if it is ours. */
@@ -72,7 +83,10 @@ export class DesiredAcl {
     if (ep) { this.all.set(name, ep); this.membership(ep, 1); } else this.all.delete(name);
     const oldLocal = this.local.get(name);
     if (oldLocal) this.localEndpoint(oldLocal, -1);
+    const before = this.local.size;
     if (ep && local && ep.ifname) { this.local.set(name, ep); this.localEndpoint(ep, 1); } else this.local.delete(name);
+    if (before === 0 && this.local.size > 0) this.fixed(1);
+    if (before > 0 && this.local.size === 0) this.fixed(-1);
   }
 
   setProfile(name: string, p: Profile | undefined): void {

@@ -3,7 +3,7 @@
 // the name) and strict about every rule field: a field we cannot enforce is an error naming
 // it, never silently dropped (a dropped `dstPorts` would allow more than the operator meant).
 import { isIP } from 'node:net';
-import { parseCidr, formatCidr } from '../datastore/cidr';
+import { Address4, Address6 } from 'ip-address';
 
 export type Action = 'allow' | 'deny';
 
@@ -57,14 +57,31 @@ function fail(field: string, what: string): never {
   throw new RuleError(`${field}: ${what}`);
 }
 
+/**
+ * An address or CIDR as {family, network text}: host bits cleared and the address in its
+ * canonical form (RFC 5952 for IPv6), as nft prints it back. Undefined when not one.
+ */
+export function parseCidr(text: string): Net & { len: number; addr: string } | undefined {
+  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const family = isIP(m[1]!) as 0 | 4 | 6;
+  if (family === 0) return undefined;
+  const max = family === 4 ? 32 : 128;
+  const len = m[2] === undefined ? max : Number(m[2]);
+  if (len > max) return undefined;
+  try {
+    const a = family === 4 ? new Address4(`${m[1]}/${len}`) : new Address6(`${m[1]}/${len}`);
+    const addr = a.startAddress().correctForm();
+    return { family, len, addr, text: `${addr}/${len}` };
+  } catch {
+    return undefined;
+  }
+}
+
 function parseNet(v: unknown, field: string): Net {
-  if (typeof v !== 'string') fail(field, `${show(v)} is not a CIDR`);
-  const text = v.includes('/') ? v : `${v}/${isIP(v) === 6 ? 128 : 32}`;
-  const c = parseCidr(text, false);
+  const c = typeof v === 'string' ? parseCidr(v) : undefined;
   if (!c) fail(field, `${show(v)} is not a CIDR (address/length)`);
-  // Host bits are cleared so the text is the network nft will print back.
-  const hostBits = BigInt((c.family === 4 ? 32 : 128) - c.len);
-  return { family: c.family, text: formatCidr({ ...c, base: (c.base >> hostBits) << hostBits }) };
+  return { family: c.family, text: c.text };
 }
 
 function parsePorts(v: unknown, field: string): PortRange[] {
@@ -172,15 +189,13 @@ export function parseEndpoint(name: string, value: string): Endpoint | undefined
   if (typeof spec.mac === 'string' && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(spec.mac)) ep.mac = spec.mac.toLowerCase();
   const nets = Array.isArray(spec.ipNetworks) ? spec.ipNetworks : [];
   nets.forEach((n, i) => {
-    const c = typeof n === 'string' ? parseCidr(n, false) : undefined;
-    const host = c && c.len === (c.family === 4 ? 32 : 128);
-    if (!c || !host) {
+    const c = typeof n === 'string' && n.includes('/') ? parseCidr(n) : undefined;
+    if (!c || c.len !== (c.family === 4 ? 32 : 128)) {
       // A wider network would need interval sets and a different route; not supported yet.
       errors.push(`spec.ipNetworks[${i}]: ${show(n)} is not a /32 or /128 network`);
       return;
     }
-    const addr = formatCidr(c).split('/')[0]!;
-    (c.family === 4 ? ep.v4 : ep.v6).push(addr);
+    (c.family === 4 ? ep.v4 : ep.v6).push(c.addr);
   });
   if (errors.length) ep.error = errors.join('; ');
   return ep;

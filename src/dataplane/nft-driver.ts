@@ -74,6 +74,7 @@ export async function applyAcl(nft: NftRunner, t: AclTrackers, resync: boolean):
   if (resync || unknown) {
     const json = await nft.list();
     const k = json === undefined ? undefined : parseListing(json);
+    t.table.exists = k?.exists ?? false;
     t.chains.replaceDataplane(k?.chains ?? new Map());
     t.sets.replaceDataplane(k?.sets ?? new Map());
     t.elements.replaceDataplane(new Map([...(k?.elements ?? [])].map((e) => [e, true as const])));

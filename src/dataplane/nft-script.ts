@@ -76,6 +76,7 @@ export function planTransaction(t: AclTrackers): Plan {
     chains: [], deletedChains: [], emptiedChains: [], empty: true,
   };
   const touch = (): void => { plan.empty = false; };
+  if (!t.table.exists) touch();
 
   // 1. Sets and maps we need.
   for (const name of t.sets.pendingUpdates) {
@@ -181,6 +182,7 @@ function rewriteChain(out: string[], c: ChainSpec, k: KernelChain | undefined): 
  * rules we added are unknown (-1) until a read; only chains with rules of others need them.
  */
 export function commitPlan(t: AclTrackers, plan: Plan): void {
+  t.table.exists = true;
   for (const name of plan.setsDeleted) t.sets.deleteDataplane(name);
   for (const [name, type] of plan.setsAdded) t.sets.setDataplane(name, type);
   for (const key of plan.elementsDeleted) t.elements.deleteDataplane(key);

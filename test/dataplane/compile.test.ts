@@ -151,3 +151,20 @@ test('parseListing reads chains, our rules, sets and map entries', () => {
   assert.equal(k.mapElements.get('to-ep\x00vra'), 'goto ep-in-vra');
   assert.deepEqual(k.chains.get('ep-in-vra'), { base: undefined, ours: [{ hash: '0123456789abcdef', handle: 5 }], foreign: 0 });
 });
+
+test('a node without local endpoints has an empty table of ours: no hook in its packet path', () => {
+  const d = new DesiredAcl();
+  for (const p of DEMO.profiles) d.setProfile(p.name, p);
+  d.setEndpoint('beta.workload-E.eth0', DEMO.endpoints[4]!, false);
+  assert.equal(applyFake(d), 'add table inet vroute\n', 'the table is made, empty');
+  assert.equal(planTransaction(d.t).empty, true);
+  // The first local endpoint brings the base chains; the last one takes them away again.
+  d.setEndpoint('alpha.workload-A.eth0', DEMO.endpoints[0]!, true);
+  assert.match(applyFake(d), /add chain inet vroute fwd-from-ep \{ type filter hook forward/);
+  d.setEndpoint('alpha.workload-A.eth0', undefined, true);
+  const s = applyFake(d);
+  assert.match(s, /delete chain inet vroute fwd-from-ep\n/);
+  assert.match(s, /delete map inet vroute to-ep\n/);
+  assert.ok(s.indexOf('delete chain inet vroute fwd-to-ep') < s.indexOf('delete map inet vroute to-ep'), 'chains before the maps they name');
+  assert.equal(planTransaction(d.t).empty, true);
+});

@@ -243,14 +243,16 @@ test('an endpoint without its interface is down; a removed one leaves nothing be
   await store.delete(resourceKey('WorkloadEndpoint', 'alpha.wl-c.eth0'));
   await waitFor('C route gone', () => (lab.host.exec('ip', ['route', 'show', `${c.v4}/32`]).trim() === '' ? true : undefined), 5000, 100);
   await waitFor('C chains gone', () => (nft('list', 'table', 'inet', 'vroute').includes(`ep-in-${c.hostIf}`) ? undefined : true), 5000, 100);
-  assert.equal(await endpointState('alpha.wl-c.eth0'), undefined, 'status key deleted');
+  await waitFor('status key deleted', async () => ((await endpointState('alpha.wl-c.eth0')) === undefined ? true : undefined), 3000, 50);
   assert.equal(lab.host.exec('cat', [`/proc/sys/net/ipv4/conf/${c.hostIf}/proxy_arp`]).trim(), '0');
   assert.doesNotMatch(lab.host.exec('ip', ['-6', 'neigh', 'show', 'proxy']), new RegExp(c.hostIf));
   assert.doesNotMatch(nft('list', 'set', 'inet', 'vroute', 'tag4-PROF_A_C'), new RegExp(c.v4.replace(/\./g, '\\.')));
   assert.equal(pings(a, c.v4), false);
-  const node = JSON.parse((await store.get(dataplaneStatusKey(NODE)))!.value) as { lastApply: string; failures: number; endpoints: { up: number } };
+  const node = await waitFor('node status: 2 up', async () => {
+    const n = JSON.parse((await store.get(dataplaneStatusKey(NODE)))!.value) as { lastApply: string; endpoints: { up: number } };
+    return n.endpoints.up === 2 ? n : undefined;
+  }, 3000, 50);
   assert.ok(node.lastApply, 'node status has a last apply time');
-  assert.equal(node.endpoints.up, 2);
   await putEndpoint(c, 'alpha.wl-c.eth0', ['PROF_A_C']);
   await waitFor('C back up', async () => ((await endpointState('alpha.wl-c.eth0')) === 'up' ? true : undefined), 5000, 100);
   assert.equal(pings(a, c.v4), true);
