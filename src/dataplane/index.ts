@@ -23,8 +23,16 @@
  *   ep-in-IF / ep-out-IF: `jump pi-P` / `jump po-P` for each profile in order, then drop
  *   pi-P / po-P: the profile's inbound / outbound rules; allow = accept, deny = drop
  *   sets tag4-T / tag6-T: the addresses of every endpoint (any node) carrying tag T
- * Every rule carries `comment "vr:HASH"` (chained hash): only rules from the first changed
- * one are rewritten, and rules without our comment (others') are never touched.
+ * Every rule carries `comment "vr:HASH"` (chained hash): only chains whose hashes differ from
+ * the kernel's are rewritten (flushed and refilled inside the one transaction); rules without
+ * our comment are others', and a chain the last kernel read found them in keeps them (ours
+ * there are deleted by handle). Chains, sets and maps not named like ours are never touched.
+ * The base chains exist only while the node has a local endpoint.
+ *
+ * DOC: routes
+ *   `routes: RouteTable` is the table the node agent shares with its FIB sink (one owner of
+ *   routes of our protocol). Without it, `ipRouteTable()` (one `ip -batch` per apply) stands
+ *   in until the rtnetlink socket of src/sys is on main.
  *
  * DOC: status keys (under contract 4's `status/<node>`)
  *   /vroute/v1/status/<node>/dataplane             {node, lastApply, lastApplyMs, applies,
