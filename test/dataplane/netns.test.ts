@@ -6,7 +6,7 @@
 // leaves nothing behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -174,9 +174,9 @@ test('joining a profile changes one set element and takes effect within a second
 test('a chain, the table and a route deleted by hand come back at the next resync', { skip }, async () => {
   const [a, b, c] = lab.workloads as [Workload, Workload, Workload];
   // Our endpoint chain: the map entry that jumps to it must go first (the kernel insists).
-  nft('delete', 'element', 'inet', 'vroute', 'to-ep', `{ "${c.hostIf}" }`);
-  nft('flush', 'chain', 'inet', 'vroute', `ep-in-${c.hostIf}`);
-  nft('delete', 'chain', 'inet', 'vroute', `ep-in-${c.hostIf}`);
+  // In one transaction: done as three commands, the dataplane's repair can land in between.
+  execFileSync('ip', ['netns', 'exec', lab.host.name, 'nft', '-f', '-'], { input:
+    `delete element inet vroute to-ep { "${c.hostIf}" }\nflush chain inet vroute ep-in-${c.hostIf}\ndelete chain inet vroute ep-in-${c.hostIf}\n` });
   await waitFor('ep-in chain back', () => (nft('list', 'chain', 'inet', 'vroute', `ep-in-${c.hostIf}`).includes('jump pi-PROF_A_C') ? true : undefined), 5000, 100);
   await waitFor('to-ep entry back', () => (nft('list', 'map', 'inet', 'vroute', 'to-ep').includes(`"${c.hostIf}"`) ? true : undefined), 5000, 100);
   assert.equal(pings(b, c.v4), false, 'B -> C denied again');
