@@ -1,0 +1,76 @@
+// Names of our nftables objects, and the rule hashes that mark a rule as ours. nft 1.0
+// accepts only bare identifiers for chains and sets (`[A-Za-z][A-Za-z0-9_.-]*`; quoted
+// names are refused), so datastore names outside that alphabet, or long ones, become a hash.
+import { createHash } from 'node:crypto';
+
+/** Our one table (family inet: one ruleset for IPv4 and IPv6). */
+export const TABLE = 'vroute';
+export const FAMILY = 'inet';
+
+/** Base chains: hooks into the kernel's forward and input paths. */
+export const CHAIN_FROM_EP = 'fwd-from-ep';
+export const CHAIN_TO_EP = 'fwd-to-ep';
+export const CHAIN_EP_TO_HOST = 'in-from-ep';
+/** The regular chain run for traffic a workload sends to its own host. */
+export const CHAIN_WL_TO_HOST = 'wl-to-host';
+/** Verdict maps: host-side interface name -> `goto` that endpoint's chain. */
+export const MAP_FROM_EP = 'from-ep';
+export const MAP_TO_EP = 'to-ep';
+/** Set of every local endpoint's host-side interface name. */
+export const SET_EP_IFACES = 'ep-ifaces';
+
+const SAFE = /^[A-Za-z0-9_.-]{1,48}$/;
+
+/** A datastore name as it may appear inside an nft identifier. */
+export function safeName(name: string): string {
+  return SAFE.test(name) ? name : `h${shortHash(name)}`;
+}
+
+/** Inbound (to the workload) and outbound (from it) chains of a profile. */
+export function profileChain(dir: 'in' | 'out', profile: string): string {
+  return `${dir === 'in' ? 'pi' : 'po'}-${safeName(profile)}`;
+}
+
+/** Inbound and outbound chains of an endpoint, named after its host-side interface. */
+export function endpointChain(dir: 'in' | 'out', ifname: string): string {
+  return `ep-${dir}-${ifname}`;
+}
+
+/** The set holding the IPv4 (IPv6) addresses of every endpoint carrying `tag`. */
+export function tagSet(family: 4 | 6, tag: string): string {
+  return `tag${family}-${safeName(tag)}`;
+}
+
+/** Chains we create; any other chain in our table is foreign and never touched. */
+export function isOurChain(name: string): boolean {
+  return /^(ep-(in|out)-|p[io]-)/.test(name) ||
+    [CHAIN_FROM_EP, CHAIN_TO_EP, CHAIN_EP_TO_HOST, CHAIN_WL_TO_HOST].includes(name);
+}
+
+export function isOurSet(name: string): boolean {
+  return /^tag[46]-/.test(name) || name === SET_EP_IFACES;
+}
+
+export function isOurMap(name: string): boolean {
+  return name === MAP_FROM_EP || name === MAP_TO_EP;
+}
+
+/** Interface names: IFNAMSIZ 16 with the NUL, and the characters nft identifiers allow. */
+export function validIfname(name: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,15}$/.test(name);
+}
+
+export function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The comment prefix that marks a rule as ours: `vr:` and 16 hex digits. */
+export const COMMENT_RE = /^vr:([0-9a-f]{16})$/;
+
+/**
+ * Felix's chained rule hash: each rule's hash covers its chain, the hash of the rule before
+ * it and its own text, so two chains' lists of hashes first differ exactly where the rules do.
+ */
+export function ruleHash(chain: string, prev: string, text: string): string {
+  return shortHash(`${chain}\0${prev}\0${text}`);
+}
