@@ -220,6 +220,15 @@ async function blockOf(store: Datastore, addr: string): Promise<{ block?: Block;
   return { block: { kv, cidr: parseCidr(cidr)!, spec: r.spec as unknown as IPAMBlockSpec }, family: ip.family, value: ip.value };
 }
 
+/** The handle holding `addr`, or undefined when it is not allocated (or in no pool). */
+export async function allocationOf(store: Datastore, addr: string): Promise<string | undefined> {
+  const ip = parseIp(addr);
+  if (!ip) return undefined;
+  if (!(await readPools(store)).some((p) => contains(p.cidr, ip.family, ip.value))) return undefined;
+  const { block } = await blockOf(store, addr);
+  return block?.spec.allocations[formatIp(ip.family, ip.value)];
+}
+
 /** Returns the address to its block when it is allocated; false when it was not (idempotent cleanup). */
 export async function releaseIfAllocated(store: Datastore, addr: string): Promise<boolean> {
   try {

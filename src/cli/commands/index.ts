@@ -9,11 +9,14 @@ import { register as del } from './delete';
 import { register as ipam } from './ipam';
 import { register as reflector } from './reflector';
 import { register as refresh } from './refresh';
+import { register as workload } from './workload';
+import { register as profile } from './profile';
 
 type Registrar = (program: Command) => void;
 
 const registrars: Registrar[] = [status, routes, refresh, decode];
 registrars.push(apply, get, del, ipam, reflector);
+registrars.push(workload, profile);
 
 export function registerAll(program: Command): void {
   for (const r of registrars) r(program);
