@@ -84,7 +84,7 @@ test('workload add inside a node namespace: named namespace, veth, /32, onlink d
   node!.exec('ip', ['link', 'set', 'up0', 'up']);
   node!.exec('ip', ['link', 'set', 'up1', 'up']);
   node!.exec('ip', ['route', 'add', 'default', 'dev', 'up0']);
-  node!.exec('sysctl', ['-qw', `net.ipv4.conf.${hostIf}.proxy_arp=1`]);
+  node!.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1', `net.ipv4.conf.${hostIf}.proxy_arp=1`]);
   node!.exec('ip', ['route', 'add', '192.168.1.1/32', 'dev', hostIf]);
   assert.match(inWorkload(name, 'ping', '-c', '1', '-W', '3', '10.255.0.1'), /1 received/);
 });
