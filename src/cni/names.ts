@@ -43,3 +43,5 @@ export const WORKLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 export const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 /** Node names as they appear in endpoint IDs and `node:NAME` affinities. */
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** Profile names (also their tags): as the datastore's rule for Profile names. */
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/;

@@ -6,6 +6,7 @@ import {
   Datastore, deleteResource, getResource, listResources, putResource, Resource, withCasRetry, WorkloadEndpointSpec,
 } from '../datastore';
 import { WorkloadError } from './attach';
+import { PROFILE_NAME } from './names';
 
 export interface Rule {
   action: 'allow' | 'deny';
@@ -29,6 +30,7 @@ export function defaultProfile(name: string): ProfileSpec {
 }
 
 export async function addProfile(store: Datastore, name: string): Promise<Resource> {
+  if (!PROFILE_NAME.test(name)) throw new WorkloadError(`profile name ${JSON.stringify(name)}: expected letters, digits, '_', '-', '.' (a letter or digit first)`);
   const r: Resource = {
     apiVersion: 'vroute/v1', kind: 'Profile', metadata: { name, resourceVersion: 0 },
     spec: defaultProfile(name) as unknown as Record<string, unknown>,
