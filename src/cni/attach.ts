@@ -55,8 +55,8 @@ export async function attach(store: Datastore, req: AttachRequest, undo: Undo): 
   const hostIf = hostInterfaceName(id);
   const mac = workloadMac(id);
 
-  undo.push(`veth ${hostIf}`, () => deleteLink(hostIf));
   await createVeth(hostIf, req.netnsPath, req.ifname, mac);
+  undo.push(`veth ${hostIf}`, () => deleteLink(hostIf));
 
   const addresses: WorkloadAddress[] = [];
   for (const r of req.ips) {

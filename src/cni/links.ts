@@ -18,12 +18,19 @@ export function prefixOf(a: WorkloadAddress): string {
 
 /** Creates the pair: `hostIf` here (up, MAC ee:ee:ee:ee:ee:ee), `ifname` with `mac` in the namespace at `netnsPath`. */
 export async function createVeth(hostIf: string, netnsPath: string, ifname: string, mac: string): Promise<void> {
-  await ip(['-batch', '-'], {
-    input: [
-      `link add ${hostIf} address ${HOST_MAC} type veth peer name ${ifname} address ${mac} netns ${netnsPath}`,
-      `link set ${hostIf} up`,
-    ].join('\n') + '\n',
-  });
+  try {
+    await ip(['-batch', '-'], {
+      input: [
+        `link add ${hostIf} address ${HOST_MAC} type veth peer name ${ifname} address ${mac} netns ${netnsPath}`,
+        `link set ${hostIf} up`,
+      ].join('\n') + '\n',
+    });
+  } catch (e) {
+    // A veth pair is made whole or not at all: "File exists" means nothing of ours was made
+    // (a link of that name is someone else's). Any later failure leaves a pair of ours: remove it.
+    if (!(e instanceof CommandError && /File exists/.test(e.stderr))) await deleteLink(hostIf).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Addresses, link up and default routes on the workload side, inside its namespace. */

@@ -28,8 +28,9 @@ export async function addWorkload(store: Datastore, opts: WorkloadAddOptions): P
   checkNames(opts.name, opts.node);
   if (opts.ips.length === 0) throw new WorkloadError('workload add: at least one --ip (ADDR or auto) is required');
   return withUndo(async (undo) => {
-    undo.push(`network namespace ${opts.name}`, () => deleteNamedNetns(opts.name));
+    // The undo goes on only once the namespace is ours: a name already taken is someone else's.
     const path = await createNamedNetns(opts.name);
+    undo.push(`network namespace ${opts.name}`, () => deleteNamedNetns(opts.name));
     return attach(store, {
       node: opts.node, workload: opts.name, ifname: opts.ifname ?? 'eth0', netnsPath: path,
       ips: opts.ips, profiles: opts.profiles ?? [],

@@ -167,6 +167,13 @@ test('bad input: CNI error JSON with the spec\'s codes, never a stack trace', { 
   assert.equal(nodeLinks(), links, 'no veth left on the node');
   assert.doesNotMatch(c.exec('ip', ['-o', 'link']), /eth0/, 'none in the container');
   assert.equal(vroute(['get', 'wep', `alpha.${id}.eth0`]).status, 1, 'no endpoint');
+  // CNI_IFNAME taken in the container: refused; the container's own interface is untouched.
+  c.exec('ip', ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'other0']);
+  const taken = cni(vars('ADD', c, id), conf());
+  assertCniError(taken, 101, /File exists/);
+  assert.match(c.exec('ip', ['-o', 'link', 'show', 'eth0']), /eth0@other0/, 'the container\'s eth0 is still there');
+  assert.equal(nodeLinks(), links, 'no veth left on the node');
+  assert.equal(vroute(['get', 'wep', `alpha.${id}.eth0`]).status, 1, 'no endpoint');
 });
 
 test('CNI 1.1 STATUS and GC', { skip, timeout: 60_000 }, () => {

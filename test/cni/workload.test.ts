@@ -126,6 +126,16 @@ test('a failure half way rolls back: no namespace, veth, address or endpoint lef
     [['--ip', '192.168.1.1'], url, 'vroute: ipam: 192.168.1.1 is already allocated (to node:alpha)\n'],
     [['--ip', '192.168.1.7', '--ip6', 'fd00:233::'], url, 'vroute: ipam: fd00:233:: is the first address of IPPool fd00:233::/64, which is never handed out\n'],
   ];
+  // A namespace of that name already exists: refused, and the existing one is left alone.
+  const taken = Netns.create(`vrw${tag}y`);
+  try {
+    const r = inNode(['workload', 'add', taken.name, '--ip', 'auto', '--node', 'alpha']);
+    assert.equal(r.code, 1);
+    assert.equal(r.err, `vroute: network namespace ${taken.name} already exists (/run/netns/${taken.name})\n`);
+    assert.ok(isNamespaceFile(`/run/netns/${taken.name}`), 'still there');
+  } finally {
+    taken.delete();
+  }
   for (const [args, store, err] of cases) {
     const name = wl('x');
     const was = snapshot(store);
