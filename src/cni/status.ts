@@ -1,8 +1,8 @@
 // An endpoint's status as the node's dataplane reports it (Felix's per-endpoint status:
 // up, down, error with a reason) from the datastore's status/<node> area (contract 4). The
-// dataplane writes it; this only reads, and accepts the shapes a status may take: its own key
-// under status/<node>/ named by the endpoint ID, or an entry in the node's status document
-// (`endpoints` or `workloadEndpoints`, at the top or under `status`).
+// dataplane writes it (src/dataplane: status/<node>/endpoint/<ID> = {endpoint, node, state,
+// reason}); this only reads, and also accepts an entry in a node status document
+// (`endpoints` or `workloadEndpoints` keyed by the ID, at the top or under `status`).
 import { Datastore, ROOT } from '../datastore';
 
 type Obj = Record<string, unknown>;

@@ -67,7 +67,12 @@ test('endpoint status: its own key, or an entry of the node\'s status document; 
   await ds.put('/vroute/v1/status/alpha', JSON.stringify({ node: 'alpha', status: { endpoints: { 'alpha.w.eth0': { status: 'down' } } } }));
   assert.equal(await endpointStatus(ds, 'alpha', 'alpha.w.eth0'), 'down');
   assert.equal(await endpointStatus(ds, 'alphabet', 'alpha.w.eth0'), undefined);
-  await ds.put('/vroute/v1/status/alpha/endpoint/alpha.w.eth0', JSON.stringify({ state: 'up' }));
+  // The dataplane's layout: status/<node>/endpoint/<ID> = {endpoint, node, state, reason}.
+  await ds.put('/vroute/v1/status/alpha/endpoint/alpha.w.eth0', JSON.stringify({ endpoint: 'alpha.w.eth0', node: 'alpha', state: 'up', reason: null }));
   assert.equal(await endpointStatus(ds, 'alpha', 'alpha.w.eth0'), 'up');
+  await ds.put('/vroute/v1/status/alpha/endpoint/alpha.w.eth0', JSON.stringify({ endpoint: 'alpha.w.eth0', node: 'alpha', state: 'error', reason: 'interface vr0123456789a missing' }));
+  assert.equal(await endpointStatus(ds, 'alpha', 'alpha.w.eth0'), 'error: interface vr0123456789a missing');
+  await ds.put('/vroute/v1/status/alpha/dataplane', JSON.stringify({ node: 'alpha', endpoints: { up: 0, down: 0, error: 1 } }));
+  assert.equal(await endpointStatus(ds, 'alpha', 'alpha.w.eth0'), 'error: interface vr0123456789a missing', 'the node document\'s counters are not an endpoint');
   await ds.close();
 });

@@ -94,12 +94,12 @@ test('workload show: endpoint, IPs, profiles, and the status the node reported',
   const id = `alpha.${name}.eth0`;
   assert.equal(vroute(['workload', 'show', name]).out,
     `ENDPOINT${' '.repeat(id.length - 6)}NODE   IPS             PROFILES    STATUS\n${id}  alpha  192.168.1.1/32  PROF_A_C_E  -\n`);
-  // The node's dataplane writes status/<node>; show displays it.
-  writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ node: 'alpha', updated: new Date().toISOString(), status: { endpoints: { [id]: { status: 'up' } } } }));
+  // The node's dataplane reports each endpoint under status/<node>/endpoint/<ID>; show displays it.
+  writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ endpoint: id, node: 'alpha', state: 'up', reason: null, updated: new Date().toISOString() }));
   const put = spawnSync(process.execPath, ['-e', `
     const { openDatastore } = require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'src', 'datastore'))});
     const ds = openDatastore(${JSON.stringify(url)});
-    ds.put('/vroute/v1/status/alpha', require('fs').readFileSync(${JSON.stringify(path.join(dir, 'status.json'))}, 'utf8')).then(() => ds.close());`], { encoding: 'utf8' });
+    ds.put('/vroute/v1/status/alpha/endpoint/${id}', require('fs').readFileSync(${JSON.stringify(path.join(dir, 'status.json'))}, 'utf8')).then(() => ds.close());`], { encoding: 'utf8' });
   assert.equal(put.status, 0, put.stderr);
   const j = JSON.parse(vroute(['workload', 'show', name, '-o', 'json']).out);
   assert.deepEqual({ endpoint: j.endpoint, ipNetworks: j.ipNetworks, profiles: j.profiles, status: j.status }, { endpoint: id, ipNetworks: ['192.168.1.1/32'], profiles: ['PROF_A_C_E'], status: 'up' });
