@@ -35,5 +35,8 @@ export function ip(args: readonly string[], opts?: RunOptions): Promise<string> 
 
 /** `ip ARGS` inside the network namespace at `netnsPath` (a /run/netns file or /proc/PID/ns/net). */
 export function ipIn(netnsPath: string, args: readonly string[], opts?: RunOptions): Promise<string> {
+  // A named namespace needs no nsenter: `ip -n NAME` enters it itself (one process less).
+  const named = /^\/(?:var\/)?run\/netns\/([^/]+)$/.exec(netnsPath);
+  if (named) return run('ip', ['-n', named[1]!, ...args], opts);
   return run('nsenter', [`--net=${netnsPath}`, '--', 'ip', ...args], opts);
 }
