@@ -130,9 +130,15 @@ test('ADD, CHECK, DEL, DEL again: the result lists both interfaces; DEL leaves n
 test('DEL when the namespace is already gone, and without CNI_NETNS', { skip, timeout: 60_000 }, () => {
   const c = container('b');
   const id = `ctr${tag}b`;
+  // A profile named like the network applies to the network's endpoints.
+  assert.equal(vroute(['profile', 'add', 'demo-net']).status, 0);
   const add = cni(vars('ADD', c, id, 'net1'), conf());
   assert.equal(add.code, 0, add.out);
   assert.equal(add.json!.interfaces[1].name, 'net1', 'CNI_IFNAME names the container interface');
+  const ep = JSON.parse(vroute(['get', 'wep', `alpha.${id}.net1`, '-o', 'json']).stdout);
+  assert.deepEqual(ep.spec.profiles, ['demo-net']);
+  assert.deepEqual(ep.metadata.labels, { 'cni.vroute/network': 'demo-net', 'cni.vroute/container': id, 'cni.vroute/ifname': 'net1' });
+  assert.match(c.exec('ip', ['-o', 'addr', 'show', 'dev', 'net1']), /inet 192\.168\.1\.1\/32 /, 'the address DEL released before is the lowest free again');
   c.delete();
   assert.ok(!existsSync(`/run/netns/${c.name}`));
   const del = cni(vars('DEL', c, id, 'net1'), conf());
