@@ -93,7 +93,8 @@ export async function attach(store: Datastore, req: AttachRequest, undo: Undo): 
     metadata: { name: id, ...(req.labels ? { labels: req.labels } : {}), resourceVersion: 0 },
     spec: spec as unknown as Record<string, unknown>,
   };
-  undo.push(`endpoint ${id}`, () => deleteResource(store, 'WorkloadEndpoint', id));
+  // Create-only (resourceVersion 0): nothing follows, so no undo; a conflict means another
+  // writer made this endpoint meanwhile, and theirs is left alone.
   await putResource(store, endpoint);
   return { endpointId: id, hostIf, mac, addresses, endpoint };
 }
