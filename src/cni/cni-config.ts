@@ -1,8 +1,8 @@
 // What a container runtime hands the plugin (CNI SPEC 1.0.0 "Parameters" and "Section 1:
 // Network configuration format"): CNI_* environment variables and the network configuration
 // JSON on stdin. Each problem is a CniError with the spec's code naming the variable or field.
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { parseCidr } from '../datastore/cidr';
 import { CNI, CniError } from './cni-errors';
 import { IFNAME, NODE_NAME } from './names';
 
@@ -59,6 +59,14 @@ export function readEnv(env: NodeJS.ProcessEnv): CniEnv {
   return out;
 }
 
+/** The family of a CIDR such as 192.168.0.0/16 or fd00::/64; undefined when it is not one. */
+export function cidrFamily(text: string): 4 | 6 | undefined {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  const f = m ? isIP(m[1]!) : 0;
+  if (f === 0 || Number(m![2]) > (f === 4 ? 32 : 128)) return undefined;
+  return f as 4 | 6;
+}
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -99,7 +107,7 @@ export function parseNetConf(text: string, command: CniCommand, env: NodeJS.Proc
     if (!isObj(doc.ipam)) throw new CniError(CNI.InvalidNetworkConfig, `network configuration: ipam: ${JSON.stringify(doc.ipam)} is not an object`);
     for (const k of Object.keys(doc.ipam)) if (k !== 'pool') throw new CniError(CNI.UnsupportedField, `network configuration: ipam.${k}: unsupported field`, 'vroute-cni does its own IPAM; ipam takes only pool (an IPPool CIDR)');
     const pool = doc.ipam.pool;
-    if (pool !== undefined && (typeof pool !== 'string' || !parseCidr(pool))) throw new CniError(CNI.InvalidNetworkConfig, `network configuration: ipam.pool: ${JSON.stringify(pool)} is not a CIDR`);
+    if (pool !== undefined && (typeof pool !== 'string' || !cidrFamily(pool))) throw new CniError(CNI.InvalidNetworkConfig, `network configuration: ipam.pool: ${JSON.stringify(pool)} is not a CIDR`);
     conf.pool = pool as string | undefined;
   }
   if (doc.dns !== undefined) conf.dns = doc.dns;

@@ -10,13 +10,12 @@ import {
 } from '../datastore';
 import { attach, detach, IpRequest, WorkloadError } from './attach';
 import { CNI, CniError } from './cni-errors';
-import { CniEnv, NetConf, parseNetConf, readEnv, SUPPORTED_VERSIONS } from './cni-config';
+import { CniEnv, cidrFamily, NetConf, parseNetConf, readEnv, SUPPORTED_VERSIONS } from './cni-config';
 import { CommandError } from './exec';
 import { hostLink, workloadView } from './links';
 import { endpointId, GATEWAY_V4, HOST_LINK_LOCAL, HOST_MAC, hostInterfaceName } from './names';
 import { NetnsError } from './netns';
 import { withUndo } from './undo';
-import { parseCidr } from '../datastore/cidr';
 
 /** What the plugin prints and its exit code. */
 export interface CniOutcome {
@@ -44,7 +43,7 @@ export function toCniError(e: unknown): CniError {
 
 function ipsWanted(conf: NetConf): IpRequest[] {
   if (!conf.pool) return [{ family: 4 }];
-  return [{ family: parseCidr(conf.pool)!.family, pool: conf.pool }];
+  return [{ family: cidrFamily(conf.pool)!, pool: conf.pool }];
 }
 
 function resultOf(conf: NetConf, env: CniEnv, hostIf: string, mac: string, networks: readonly string[]): unknown {
