@@ -38,5 +38,5 @@ export { parseSelector, Selector, Labels, SelectorError } from './resources/sele
 export { parseDocuments, putResource, getResource, listResources, deleteResource, requireKind, encodeStored, decodeStored } from './resources/documents';
 export { peersForNode, computePeers, reflectorAsNode, PeerSource, EffectivePeer, PeerChanges, PeerSourceOptions, PeerInputs, ComputeOptions } from './resources/peers';
 export { registerReflector, keepRegistered, retryDelay, reflectorKey, statusKey, StatusWriter, Registration, ReflectorInfo, KeptRegistration, RegistrationOptions, RetryTimers } from './resources/registration';
-export { allocate, release, releaseBlock, showBlocks, blocksForNode, IpamError, AllocateOptions, BlockSummary } from './ipam';
+export { allocate, allocationOf, assign, release, releaseIfAllocated, releaseBlock, showBlocks, blocksForNode, IpamError, AllocateOptions, AssignOptions, BlockSummary } from './ipam';
 export { watchResources, ResourceHandlers } from './resources/watch';

@@ -96,6 +96,7 @@ test('ipam allocate / release / show', () => {
   const ips = a.out.trim().split('\n');
   assert.equal(ips.length, 3);
   assert.ok(ips.every((ip) => /^10\.233\.\d+\.\d+$/.test(ip)));
+  assert.deepEqual(ips, ['10.233.0.1', '10.233.0.2', '10.233.0.3'], 'the pool\'s first address 10.233.0.0 is never handed out');
   const b = vroute(['ipam', 'allocate', '--node', 'beta', '--pool', '10.233.0.0/16']).out.trim();
   assert.ok(!ips.includes(b));
   const show = vroute(['ipam', 'show']).out;

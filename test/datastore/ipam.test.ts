@@ -9,7 +9,7 @@ import { startEtcd } from '../helpers/etcd';
 import { EmbeddedDatastore } from '../../src/datastore/embedded';
 import { EtcdDatastore } from '../../src/datastore/etcd';
 import { Datastore } from '../../src/datastore/store';
-import { allocate, blocksForNode, release, releaseBlock, showBlocks } from '../../src/datastore/ipam';
+import { allocate, assign, blocksForNode, release, releaseBlock, releaseIfAllocated, showBlocks } from '../../src/datastore/ipam';
 import { parseDocuments, putResource } from '../../src/datastore/resources/documents';
 
 async function pool(ds: Datastore, cidr: string, blockSize: number, name = 'p'): Promise<void> {
@@ -34,10 +34,11 @@ test('a node fills its block, then claims the next; addresses are unique', async
 
 test('borrow only when the pool has no free block; release and block release', async () => {
   const ds = new EmbeddedDatastore();
-  await pool(ds, '10.9.0.0/28', 30); // 4 blocks of 4
-  const a = await allocate(ds, { node: 'alpha', count: 10 }); // 3 blocks, last has 2 free
+  await pool(ds, '10.9.0.0/28', 30); // 4 blocks of 4; 10.9.0.0 and 10.9.0.15 are never handed out
+  const a = await allocate(ds, { node: 'alpha', count: 9 }); // 3 blocks (3 + 4 + 2), the last has 2 free
   assert.equal((await blocksForNode(ds, 'alpha')).length, 3);
-  const b = await allocate(ds, { node: 'beta', count: 4 }); // claims the last free block
+  assert.equal(a[0], '10.9.0.1');
+  const b = await allocate(ds, { node: 'beta', count: 3 }); // claims the last free block (.12-.14)
   assert.equal((await blocksForNode(ds, 'beta')).length, 1);
   const borrowed = await allocate(ds, { node: 'beta', count: 2 }); // no free block: borrows from alpha's
   const alphaBlocks = await blocksForNode(ds, 'alpha');
@@ -62,10 +63,61 @@ test('IPv6 pools: /122 blocks by default', async () => {
   const got = await allocate(ds, { node: 'alpha', family: 6, count: 65 });
   // One allocator never loses a race, so it takes the lowest free block and address.
   assert.equal(new Set(got).size, 65);
-  assert.equal(got[0], 'fd00:233::');
-  assert.equal(got[63], 'fd00:233::3f');
-  assert.equal(got[64], 'fd00:233::40');
+  assert.equal(got[0], 'fd00:233::1', 'the pool\'s first address is never handed out');
+  assert.equal(got[62], 'fd00:233::3f');
+  assert.equal(got[63], 'fd00:233::40');
+  assert.equal(got[64], 'fd00:233::41');
   assert.deepEqual(await blocksForNode(ds, 'alpha'), ['fd00:233::/122', 'fd00:233::40/122']);
+  await ds.close();
+});
+
+test('a pool\'s first and last addresses are never handed out', async () => {
+  const ds = new EmbeddedDatastore();
+  await pool(ds, '10.65.0.0/16', 26);
+  assert.deepEqual(await allocate(ds, { node: 'alpha' }), ['10.65.0.1'], 'not 10.65.0.0');
+  // A pool of one block: every address but the two ends, then exhausted.
+  await pool(ds, '10.66.0.0/29', 29, 'small');
+  const got = await allocate(ds, { node: 'beta', pool: '10.66.0.0/29', count: 6 });
+  assert.deepEqual(got, ['10.66.0.1', '10.66.0.2', '10.66.0.3', '10.66.0.4', '10.66.0.5', '10.66.0.6']);
+  await assert.rejects(allocate(ds, { node: 'beta', pool: '10.66.0.0/29' }), /ipam: pool 10.66.0.0\/29 exhausted/);
+  // Blocks of one address: the pool's two end blocks are never claimed.
+  await pool(ds, '10.67.0.0/30', 32, 'tiny');
+  assert.deepEqual(await allocate(ds, { node: 'gamma', pool: '10.67.0.0/30', count: 2 }), ['10.67.0.1', '10.67.0.2']);
+  await assert.rejects(allocate(ds, { node: 'gamma', pool: '10.67.0.0/30' }), /exhausted/);
+  await assert.rejects(assign(ds, { node: 'alpha', address: '10.65.255.255' }), /ipam: 10.65.255.255 is the last address of IPPool 10.65.0.0\/16/);
+  await assert.rejects(assign(ds, { node: 'alpha', address: '10.66.0.0' }), /first address/);
+  await ds.close();
+});
+
+test('assign: a fixed address claims its block for the node, or joins the block that holds it', async () => {
+  const ds = new EmbeddedDatastore();
+  await pool(ds, '192.168.1.0/24', 26);
+  assert.equal(await assign(ds, { node: 'alpha', address: '192.168.1.1' }), '192.168.1.1');
+  assert.deepEqual(await blocksForNode(ds, 'alpha'), ['192.168.1.0/26'], 'no block held .1: alpha claimed it');
+  await assign(ds, { node: 'beta', address: '192.168.1.4' });
+  assert.deepEqual(await blocksForNode(ds, 'beta'), [], 'the block exists: beta records .4 in it, claiming nothing');
+  const block = (await showBlocks(ds)).blocks.find((b) => b.cidr === '192.168.1.0/26')!;
+  assert.equal(block.used, 2);
+  await assert.rejects(assign(ds, { node: 'beta', address: '192.168.1.4' }), /ipam: 192.168.1.4 is already allocated \(to node:beta\)/);
+  await assert.rejects(assign(ds, { node: 'beta', address: '10.1.1.1' }), /ipam: 10.1.1.1 is in no IPPool/);
+  await assert.rejects(assign(ds, { node: 'beta', address: 'nope' }), /is not an IP address/);
+  for (const ip of ['192.168.1.2', '192.168.1.3', '192.168.1.5']) await assign(ds, { node: ip.endsWith('5') ? 'beta' : 'alpha', address: ip });
+  // auto takes the lowest free address of a block affine to the node (the demo's workload-F).
+  assert.deepEqual(await allocate(ds, { node: 'alpha' }), ['192.168.1.6']);
+  // beta holds no block: auto claims the lowest free one for it.
+  assert.deepEqual(await allocate(ds, { node: 'beta' }), ['192.168.1.64']);
+  assert.equal(await releaseIfAllocated(ds, '192.168.1.6'), true);
+  assert.equal(await releaseIfAllocated(ds, '192.168.1.6'), false, 'idempotent');
+  assert.equal(await releaseIfAllocated(ds, '10.1.1.1'), false, 'in no pool: nothing to release');
+  await ds.close();
+});
+
+test('auto: the lowest block of the node with room, compared as numbers', async () => {
+  const ds = new EmbeddedDatastore();
+  await pool(ds, '10.0.0.0/24', 26);
+  await assign(ds, { node: 'alpha', address: '10.0.0.130' }); // claims 10.0.0.128/26 (its key sorts before 10-0-0-64)
+  await assign(ds, { node: 'alpha', address: '10.0.0.70' }); // claims 10.0.0.64/26
+  assert.deepEqual(await allocate(ds, { node: 'alpha' }), ['10.0.0.64']);
   await ds.close();
 });
 

@@ -10,11 +10,14 @@ import { register as ipam } from './ipam';
 import { register as reflector } from './reflector';
 import { register as refresh } from './refresh';
 import { register as node } from './node';
+import { register as workload } from './workload';
+import { register as profile } from './profile';
 
 type Registrar = (program: Command) => void;
 
 const registrars: Registrar[] = [status, routes, refresh, decode];
 registrars.push(apply, get, del, ipam, reflector, node);
+registrars.push(workload, profile);
 
 export function registerAll(program: Command): void {
   for (const r of registrars) r(program);

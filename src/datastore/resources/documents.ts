@@ -1,12 +1,15 @@
 // Reading and writing resource documents: YAML or JSON text, one or many documents per file
 // (`---` separated, or a JSON list), validated, stored one key per resource.
-import { parseAllDocuments } from 'yaml';
+import type * as Yaml from 'yaml';
 import { Datastore, DatastoreError } from '../store';
 import { Kind, kindOf, kindPrefix, KINDS, Resource, resourceKey } from './types';
 import { ResourceError, validateResource } from './validate';
 
 /** Parses and validates every document in `text`; errors name the source and document number. */
 export function parseDocuments(text: string, source = 'input'): Resource[] {
+  // Loaded here, not at the top: the yaml parser is most of the start-up time of a short-lived
+  // process such as vroute-cni, which reads and writes JSON only.
+  const { parseAllDocuments } = require('yaml') as typeof Yaml;
   const out: Resource[] = [];
   const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [docs];

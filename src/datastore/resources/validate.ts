@@ -19,6 +19,13 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v: unknown) => JSON.stringify(v) ?? String(v);
 const NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+// Profiles and endpoints keep Calico's first model's names (contract 7): a profile's name is
+// also its tag (`PROF_A_C_E`), an endpoint's is NODE.WORKLOAD.IFACE (`alpha.workload-A.eth0`).
+const MIXED_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/;
+const NAME_RULES: Partial<Record<Kind, { re: RegExp; text: string }>> = {
+  WorkloadEndpoint: { re: MIXED_NAME, text: "letters, digits, '_', '-', '.'" },
+  Profile: { re: MIXED_NAME, text: "letters, digits, '_', '-', '.'" },
+};
 
 class Checker {
   constructor(readonly where: string, readonly spec: Obj) {}
@@ -179,8 +186,9 @@ export function validateResource(doc: unknown, where = 'document'): Resource {
   if (!isObj(doc.metadata)) throw new ResourceError(`${where}: ${kind}: metadata: is required (with a name)`);
   const md = doc.metadata;
   const name = md.name;
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new ResourceError(`${where}: ${kind}: metadata.name: ${show(name)} is not a name (lower case letters, digits, '-', '.')`);
+  const rule = NAME_RULES[kind] ?? { re: NAME, text: "lower case letters, digits, '-', '.'" };
+  if (typeof name !== 'string' || !rule.re.test(name)) {
+    throw new ResourceError(`${where}: ${kind}: metadata.name: ${show(name)} is not a name (${rule.text})`);
   }
   const c = new Checker(`${kind} ${name}`, {});
   if (md.labels !== undefined) {
