@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/test/**/*.test.js) with Node's built-in test runner.
 // Node 20's `--test` does not expand globs, so the files are listed here.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,9 @@ function find(dir, out) {
 }
 
 const filter = process.argv.slice(2);
-let files = find('dist/test', []).sort();
+// Only files whose TypeScript source still exists: tsc never deletes the output of a test
+// that was moved or removed, and a stale copy would run (and fail) against the new code.
+let files = find('dist/test', []).sort().filter((f) => existsSync(f.replace(/^dist[/\\]/, '').replace(/\.js$/, '.ts')));
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (files.length === 0) {
   console.error('run-tests: no test files found under dist/test');

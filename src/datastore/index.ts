@@ -37,6 +37,6 @@ export { ResourceError, validateResource } from './resources/validate';
 export { parseSelector, Selector, Labels, SelectorError } from './resources/selector';
 export { parseDocuments, putResource, getResource, listResources, deleteResource, requireKind, encodeStored, decodeStored } from './resources/documents';
 export { peersForNode, computePeers, reflectorAsNode, PeerSource, EffectivePeer, PeerChanges, PeerSourceOptions, PeerInputs, ComputeOptions } from './resources/peers';
-export { registerReflector, keepRegistered, retryDelay, reflectorKey, statusKey, StatusWriter, Registration, ReflectorInfo, KeptRegistration, RegistrationOptions, RetryTimers } from './resources/registration';
+export { registerReflector, keepRegistered, retryDelay, reflectorKey, statusKey, StatusWriter, StatusReports, Registration, ReflectorInfo, KeptRegistration, RegistrationOptions, RetryTimers } from './resources/registration';
 export { allocate, allocationOf, assign, release, releaseIfAllocated, releaseBlock, showBlocks, blocksForNode, IpamError, AllocateOptions, AssignOptions, BlockSummary } from './ipam';
 export { watchResources, ResourceHandlers } from './resources/watch';

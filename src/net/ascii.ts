@@ -3,13 +3,14 @@
 // formatIpv6 (ipv6.ts) is this same writer read back as a string, so there is one RFC 5952.
 
 // Decimal text of 0..255: up to 3 digits at DEC[i*4], the digit count at DEC[i*4+3].
-const DEC = new Uint8Array(256 * 4);
+// Exported for other byte writers (decode's NDJSON numbers) so the table exists once.
+export const DEC = new Uint8Array(256 * 4);
 for (let i = 0; i < 256; i++) {
   const s = String(i);
   for (let k = 0; k < s.length; k++) DEC[i * 4 + k] = s.charCodeAt(k);
   DEC[i * 4 + 3] = s.length;
 }
-const HEX = new Uint8Array(16);
+export const HEX = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
 const DOT = 0x2e;
 const COLON = 0x3a;

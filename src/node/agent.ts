@@ -10,7 +10,7 @@ import {
   createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
 } from '../observability';
 import {
-  getResource, openDatastore, PeerSource, retryDelay, StatusWriter, type BGPConfigurationSpec, type Datastore, type NodeSpec,
+  getResource, openDatastore, PeerSource, retryDelay, StatusReports, type BGPConfigurationSpec, type Datastore, type NodeSpec,
 } from '../datastore';
 import { RoutingEngine, softReset, PeerQueues, datastorePeerToSession } from '../routing';
 import { memoryFib, openKernelFib, type FibSink } from './fib';
@@ -282,18 +282,9 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
 
   // status/<node> (contract 4): on every session transition and local-route change, throttled
   // by StatusWriter, and every 5 s so route counts stay fresh.
-  const statusWriter = new StatusWriter(store, cfg.name, 1000);
-  const reportStatus = (): void => {
-    try {
-      statusWriter.report(provider.status());
-    } catch (e) {
-      logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status');
-    }
-  };
-  onPeerState = reportStatus;
-  const statusTimer = setInterval(reportStatus, 5000);
-  statusTimer.unref();
-  reportStatus();
+  const statusReports = new StatusReports(store, cfg.name, () => provider.status(),
+    (e) => logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status'), 5000);
+  onPeerState = () => statusReports.report();
   logger.info({ ip: cfg.ip, ip6: cfg.ip6 ?? null, asn, port: speaker.listenPort, api: api ? `${api.host}:${api.port}` : null,
     fib: cfg.fib === false ? 'memory (fib: false)' : cfg.fib }, 'node agent started');
 
@@ -308,11 +299,8 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       sync.cancel();
       stopped = true;
       await queues.idle();
-      clearInterval(statusTimer);
       await speaker.stop(message);
-      reportStatus();
-      await statusWriter.flush().catch(() => undefined);
-      statusWriter.close();
+      await statusReports.stop();
       engine.close();
       metrics.setRibSource(undefined);
       await api?.close();

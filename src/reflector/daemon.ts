@@ -7,7 +7,7 @@ import type { DaemonConfig, DynamicNeighborConfig, NeighborConfig } from '../con
 import {
   createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
 } from '../observability';
-import { keepRegistered, openDatastore, PeerSource, StatusWriter, type Datastore, type EffectivePeer, type KeptRegistration,
+import { keepRegistered, openDatastore, PeerSource, StatusReports, type Datastore, type EffectivePeer, type KeptRegistration,
   type RegistrationOptions } from '../datastore';
 import {
   RoutingEngine, softReset, PeerQueues, neighborToSession, sessionSettings, dynamicNeighborOf, dynamicRange, datastorePeerToSession,
@@ -150,18 +150,9 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
 
   // status/<name> in the datastore (contract 4): on every session transition, throttled to
   // one write a second by StatusWriter, and every 10 s so prefix counts stay fresh.
-  const statusWriter = new StatusWriter(store, cfg.name, 1000);
-  const reportStatus = () => {
-    try {
-      statusWriter.report(provider.status());
-    } catch (e) {
-      logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status');
-    }
-  };
-  onPeerState = reportStatus;
-  const statusTimer = setInterval(reportStatus, 10000);
-  statusTimer.unref();
-  reportStatus();
+  const statusReports = new StatusReports(store, cfg.name, () => provider.status(),
+    (e) => logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status'), 10000);
+  onPeerState = () => statusReports.report();
   logger.info({ listen: cfg.listen, port: speaker.listenPort, api: api ? `${api.host}:${api.port}` : null,
     neighbors: cfg.neighbors.length }, 'reflector started');
 
@@ -172,11 +163,8 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       peerSource.cancel();
       stopped = true;
       await queues.idle();
-      clearInterval(statusTimer);
       await speaker.stop(message);
-      reportStatus();
-      await statusWriter.flush().catch(() => undefined);
-      statusWriter.close();
+      await statusReports.stop();
       engine.close();
       metrics.setRibSource(undefined);
       await registration?.stop().catch(() => undefined);

@@ -160,19 +160,20 @@ test('mesh off: nodes peer with the registered reflectors instead, and learn thr
 test('borrowed addresses: a /32 for an address the node holds in another node\'s block', async () => {
   const store = openDatastore('memory');
   const port = await freePort();
-  // A pool of exactly one /30 block: the second node can only borrow.
+  // A pool of exactly one /30 block: the second node can only borrow (a pool's first and last
+  // addresses are never handed out: a gets .1, b borrows .2).
   await putResource(store, { apiVersion: 'vroute/v1', kind: 'IPPool', metadata: { name: 'tiny' }, spec: { cidr: '10.9.0.0/30', blockSize: 30, disabled: false } });
   await allocate(store, { node: 'a' });
   const [borrowed] = await allocate(store, { node: 'b' });
-  assert.equal(borrowed, '10.9.0.1');
+  assert.equal(borrowed, '10.9.0.2');
   const a = await startAgent(store, 'a', '127.0.0.1', port);
   const b = await startAgent(store, 'b', '127.0.0.2', port);
   try {
-    await waitFor('a has b\'s /32', () => fibOf(a)['10.9.0.1/32'] === '192.0.2.2');
+    await waitFor('a has b\'s /32', () => fibOf(a)['10.9.0.2/32'] === '192.0.2.2');
     assert.equal(fibOf(a)['10.9.0.0/30'], 'blackhole');
     await waitFor('b has a\'s block', () => fibOf(b)['10.9.0.0/30'] === '192.0.2.1');
-    assert.equal(fibOf(b)['10.9.0.1/32'], undefined, 'our own /32 is no kernel route of ours');
-    assert.deepEqual(b.node.localRoutes().map((r) => r.prefix), ['10.9.0.1/32']);
+    assert.equal(fibOf(b)['10.9.0.2/32'], undefined, 'our own /32 is no kernel route of ours');
+    assert.deepEqual(b.node.localRoutes().map((r) => r.prefix), ['10.9.0.2/32']);
   } finally {
     await a.node.stop();
     await b.node.stop();

@@ -220,3 +220,37 @@ export class StatusWriter {
     if (this.timer) clearTimeout(this.timer);
   }
 }
+
+/**
+ * A daemon's status/<name> reports (contract 4): `report()` on every change (throttled by the
+ * StatusWriter) and on a timer so counters stay fresh. A status provider that throws is
+ * logged through `onError`, never thrown from the timer. `stop()` writes a last report.
+ */
+export class StatusReports {
+  readonly writer: StatusWriter;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(store: Datastore, name: string, private readonly status: () => unknown,
+    private readonly onError: (e: unknown) => void, everyMs: number) {
+    this.writer = new StatusWriter(store, name, 1000);
+    this.timer = setInterval(() => this.report(), everyMs);
+    this.timer.unref();
+    this.report();
+  }
+
+  report(): void {
+    try {
+      this.writer.report(this.status());
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+
+  /** Stops the timer and writes a last report. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.report();
+    await this.writer.flush().catch(() => undefined);
+    this.writer.close();
+  }
+}

@@ -4,22 +4,17 @@
 // cost no string and no object each. Every method assumes the caller reserved room first
 // (reserve()), so a whole line is always in the buffer and can be taken back (rollback()).
 
-import { writeIpv4, writeIpv6 } from '../../../net';
+import { DEC as DEC_TABLE, HEX as HEX_TABLE, writeIpv4, writeIpv6 } from '../../../net';
 
 /** Receives filled output; the chunk is the receiver's to keep (a new buffer follows it). */
 export type ChunkSink = (chunk: Uint8Array) => void;
 
 const CAPACITY = 1 << 20;
 
-// Decimal text of 0..255: up to 3 digits per octet at DEC[i*4], its length at DEC[i*4+3].
-const DEC = new Uint8Array(256 * 4);
-for (let i = 0; i < 256; i++) {
-  const s = String(i);
-  for (let k = 0; k < s.length; k++) DEC[i * 4 + k] = s.charCodeAt(k);
-  DEC[i * 4 + 3] = s.length;
-}
-const HEX = new Uint8Array(16);
-for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
+// Octet decimal text and hex digits, src/net's tables (bound once here: module-local consts
+// are what the hot writers below index).
+const DEC = DEC_TABLE;
+const HEX = HEX_TABLE;
 const SLASH = 0x2f;
 
 export class NdjsonOut {
