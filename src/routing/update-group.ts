@@ -15,6 +15,7 @@ import { AdjRibOut, NO_PEER } from './adj-rib-out';
 import { PairQueue } from './pair-queue';
 import { packState, TableReplay } from './replay';
 import type { UpdatePacker } from './wire-encode';
+import { SetSizeCache } from './size-cache';
 import { MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from '../bgp/messages';
 import { ExportSignature, Exporter, signatureKey } from './export';
 import { LocalIdentity, roleOf } from './rules';
@@ -64,9 +65,6 @@ interface Member {
   needEor: boolean;
 }
 
-/** Entries of UpdateGroup's size-verdict cache (a power of two). */
-const SIZE_SLOTS = 64;
-
 export class UpdateGroup {
   readonly key: string;
   readonly out: AdjRibOut;
@@ -83,13 +81,8 @@ export class UpdateGroup {
   private readonly batch: number;
   private readonly onTooLarge: ((info: TooLarge) => void) | undefined;
   private readonly limit: number;
-  // exported()'s size check, memoised per exported set: the size depends only on the set and
-  // the group's codec context (fixed by the signature), and a full table is ~1M routes over a
-  // handful of sets, so measuring per route cost ~10% of a reflector's CPU on a table load.
-  // A small direct-mapped cache by set id (the identity check covers a reused id): cheaper
-  // than a WeakMap per route, and it holds at most SIZE_SLOTS sets.
-  private readonly sizedSets: (AttrSet | undefined)[] = new Array<AttrSet | undefined>(SIZE_SLOTS).fill(undefined);
-  private readonly sizedVals = new Int32Array(SIZE_SLOTS);
+  // exported()'s size check, memoised per exported set (size-cache.ts says why).
+  private readonly sizes = new SetSizeCache((a) => this.packer.sizeWithOnePrefix?.(a, this.sig.ctx) ?? 0);
 
   constructor(
     readonly sig: ExportSignature,
@@ -269,22 +262,13 @@ export class UpdateGroup {
     // What we add (ORIGINATOR_ID, CLUSTER_LIST, our AS) can push a set the peer sent near the
     // limit past it: no UPDATE can carry it (RFC 4271 4.3), and sending nothing would leave
     // the receivers on the route they had before. It is withdrawn instead, and reported.
-    const slot = out.id & (SIZE_SLOTS - 1);
-    const size = this.sizedSets[slot] === out ? this.sizedVals[slot] : this.sizeOf(out, slot);
+    const size = this.sizes.size(out);
     if (size > this.limit) {
       this.onTooLarge?.({ family: this.sig.family, prefix: this.rib.prefixes.format(r.prefix), attrs: out, size,
         limit: this.limit, from: r.peer.address });
       return undefined;
     }
     return out;
-  }
-
-  /** Octets of an UPDATE carrying `a` and one prefix (see exported()), kept in the cache. */
-  private sizeOf(a: AttrSet, slot: number): number {
-    const size = this.packer.sizeWithOnePrefix?.(a, this.sig.ctx) ?? 0;
-    this.sizedSets[slot] = a;
-    this.sizedVals[slot] = size;
-    return size;
   }
 
   /**
