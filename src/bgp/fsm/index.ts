@@ -19,8 +19,8 @@
  *
  * The shell: transport.ts (addresses, connect with RFC 2385 TCP-MD5 / RFC 5082 GTSM via
  * src/sys), connection.ts (one socket, its FSM, framer and timers; send-hold.ts: RFC 9687),
- * peer.ts (a configured or dynamic neighbor: its connections, collisions, PeerStatus, writes
- * with back-pressure; peer-settings.ts: PeerSessionConfig -> FSM settings, our OPEN, where to
+ * peer.ts (a configured or dynamic neighbor: its connections, collisions, writes with
+ * back-pressure; peer-types.ts: PeerStatus, PrefixCounts; peer-metrics.ts: its Prometheus series; peer-settings.ts: PeerSessionConfig -> FSM settings, our OPEN, where to
  * connect), speaker.ts (the listener, configured peers and DynamicRanges with maxPeers,
  * listener-security.ts: keys and GTSM on the listening socket, Cease on stop).
  *

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import {
-  CeaseSubcode, ErrorCode, encodeRouteRefresh, messageTypeName, notificationName, openAsn, shutdownCommunication,
+  CeaseSubcode, ErrorCode, encodeRouteRefresh, notificationName, openAsn, shutdownCommunication,
   validateOpen, type BgpError, type NegotiatedSession, type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
 } from '../messages';
 import type { Logger, Metrics } from '../../observability';
@@ -14,31 +14,14 @@ import { resolveCollision } from './collision';
 import { Connection, type ConnectionOwner } from './connection';
 import { normalizeAddress, type ConnectOptions } from './transport';
 import type { FsmEvent, FsmEventType } from './events';
-import { createFsm, STATE_NAMES, type FsmConfig, type StateName } from './state';
+import { createFsm, type FsmConfig, type StateName } from './state';
 import type { TimerWheel } from './timers';
 import { peerConnectTarget, peerFsmConfig, peerOpen, type PeerSessionConfig } from './peer-settings';
 import type { SessionConsumer } from './session-consumer';
+import { countMessage, countNotification, showSessionState } from './peer-metrics';
 export type { PeerSessionConfig } from './peer-settings';
-
-/** Paths of one session (contract 3's meaning; the routing engine keeps them, setPrefixCounts). */
-export type PrefixCounts = { received: number; accepted: number; advertised: number };
-
-/**
- * What a session shows of itself: the session owns this shape; the HTTP API's /status
- * (contract 3, src/observability) lists it as one of its `sessions`.
- */
-export type PeerStatus = {
-  /** The address as configured (neighbor address, BGPPeer peerIP) or as a dynamic neighbor came. */
-  peer: string;
-  asn: number;
-  state: StateName;
-  uptimeSeconds: number;
-  prefixes: PrefixCounts;
-  /** Why the session last went down or could not come up. */
-  lastError: string | null;
-  dynamic: boolean;
-  routeReflectorClient: boolean;
-};
+import { STATE_RANK as RANK, type PeerEventMap, type PeerStatus, type PrefixCounts } from './peer-types';
+export type { PeerEventMap, PeerStatus, PrefixCounts } from './peer-types';
 
 /** What the Speaker shares with its peers. */
 export interface PeerContext {
@@ -54,13 +37,6 @@ export interface PeerContext {
   gone(peer: Peer): void;
 }
 
-/** Peer's events: the shown state changed (the best of its connections' states). */
-export type PeerEventMap = { stateChange: [from: StateName, to: StateName] };
-
-const RANK: Readonly<Record<StateName, number>> = {
-  Idle: 0, Connect: 1, Active: 1, OpenSent: 2, OpenConfirm: 3, Established: 4,
-};
-
 export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner {
   readonly log: Logger;
   private consumer: SessionConsumer | undefined;
@@ -72,7 +48,6 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
   private stopped = false;
   /** Connections that sent or received a NOTIFICATION since they were last established. */
   private readonly notified = new WeakSet<Connection>();
-
   /** The FSM settings every connection of this peer starts from (checked once, by peerFsmConfig). */
   private readonly fsmConfig: Partial<FsmConfig>;
 
@@ -328,11 +303,7 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
   }
 
   onMessage(_conn: Connection, dir: 'sent' | 'received', type: number): void {
-    const m = this.ctx.metrics;
-    if (!m) return;
-    const labels = { peer: this.config.address, type: messageTypeName(type) };
-    if (dir === 'sent') m.messagesSent.inc(labels);
-    else m.messagesReceived.inc(labels);
+    countMessage(this.ctx.metrics, this.config.address, dir, type);
   }
 
   onNotification(conn: Connection, dir: 'sent' | 'received', code: number, subcode: number, data: Uint8Array): void {
@@ -340,9 +311,7 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
     const text = shutdownCommunication({ code, subcode, data });
     this.lastError = `${dir} ${notificationName(code, subcode)}${text ? `: "${text}"` : ''}`;
     this.log.warn({ code, subcode, text }, `NOTIFICATION ${dir}`);
-    const labels = { peer: this.config.address, code: String(code), subcode: String(subcode) };
-    if (dir === 'sent') this.ctx.metrics?.notificationsSent.inc(labels);
-    else this.ctx.metrics?.notificationsReceived.inc(labels);
+    countNotification(this.ctx.metrics, this.config.address, dir, code, subcode);
   }
 
   onSocketError(_conn: Connection, err: Error): void {
@@ -424,8 +393,7 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
     const from = this.shownState;
     if (to === from) return;
     this.shownState = to;
-    const m = this.ctx.metrics;
-    if (m) for (const s of STATE_NAMES) m.sessionState.set({ peer: this.config.address, state: s }, s === to ? 1 : 0);
+    showSessionState(this.ctx.metrics, this.config.address, to);
     this.emit('stateChange', from, to);
   }
 }
