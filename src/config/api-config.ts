@@ -4,7 +4,7 @@
 // can reach without a token would let anyone on the network reset sessions, so that is an
 // error here, not a warning in the log.
 import { readFileSync } from 'node:fs';
-import { ipVersion, isLoopback, parseIp } from '../net';
+import { ipVersion, isLoopback, parseIp, splitHostPort } from '../net';
 import { checkKeys, ConfigError, isObj, show } from './fields';
 
 export interface ApiConfig {
@@ -17,11 +17,11 @@ export interface ApiConfig {
 /** host:port, [v6]:port */
 export function parseHostPort(s: unknown, path: string): { host: string; port: number } {
   if (typeof s !== 'string') throw new ConfigError(path, `${show(s)} is not host:port`);
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
-  if (!m) throw new ConfigError(path, `${show(s)} is not host:port`);
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) throw new ConfigError(path, `port ${m[2]} is out of range`);
-  const host = m[1]!;
+  const hp = splitHostPort(s);
+  if (!hp || hp.port === undefined) throw new ConfigError(path, `${show(s)} is not host:port`);
+  const port = Number(hp.port);
+  if (port < 1 || port > 65535) throw new ConfigError(path, `port ${hp.port} is out of range`);
+  const host = hp.host;
   if (host !== 'localhost' && ipVersion(host) === 0) throw new ConfigError(path, `${show(host)} is not an IP address`);
   return { host, port };
 }

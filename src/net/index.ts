@@ -22,6 +22,7 @@
  *             BigInt and word conversions.
  * - prefix.ts "a/len" (parseCidr, formatCidr), hasHostBits (canonical check), maskAddr,
  *             prefixContains, mask32 (a word's leading bits, for the RIB's keys).
+ * - host-port.ts splitHostPort: "host:port" / "[v6]:port" (port optional) for --api and Host.
  *
  * The ip-address package is the independent oracle in test/net: our text must agree with it.
  * It is not used at run time: the codec and `decode` format millions of addresses, and the
@@ -32,3 +33,4 @@ export * from './ipv6';
 export * from './ascii';
 export * from './ip';
 export * from './prefix';
+export * from './host-port';

@@ -2,7 +2,7 @@
 // (POST /refresh, and any later one) must come from the operator's tools, never from a web
 // page the operator happens to have open, and must carry the bearer token when one is set.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ipVersion } from '../net';
+import { ipVersion, splitHostPort } from '../net';
 import type { IncomingMessage } from 'node:http';
 
 export interface Refusal {
@@ -23,8 +23,7 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 function hostOnly(hostHeader: string): string {
-  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(hostHeader) ?? /^([^:]+)(?::\d+)?$/.exec(hostHeader);
-  return m ? m[1]! : hostHeader;
+  return splitHostPort(hostHeader)?.host ?? hostHeader;
 }
 
 /**
