@@ -1,14 +1,13 @@
 // The daemon configuration file (DESIGN.md contract 2): YAML or JSON, validated field by
 // field so that a bad file fails with one line naming the field and what was wrong.
-import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import {
   boolField, checkKeys, ConfigError, intField, ipField, isObj, parsePrefix, show, type Obj,
 } from './fields';
 
 import { parseIp } from '../net';
 import { parseApiConfig, type ApiConfig } from './api-config';
+import { datastoreField, logLevelField, nameField, readConfigDocument, type LogLevel } from './daemon-fields';
 import { policyRef, validatePolicies, validatePrefixLists, type PoliciesConfig, type PrefixListsConfig } from './policy-config';
 
 export { ConfigError } from './fields';
@@ -81,7 +80,7 @@ export interface DaemonConfig {
   datastore: string;
   /** HTTP API (contract 3): where it listens and the bearer token for writes. */
   api?: ApiConfig;
-  log: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  log: LogLevel;
   /** Named prefix lists and policies (policy-config.ts); empty when not configured. */
   prefixLists: PrefixListsConfig;
   policies: PoliciesConfig;
@@ -232,7 +231,6 @@ export const DYNAMIC_MAX_PREFIXES = 100_000;
 
 const TOP_KEYS = ['name', 'routerId', 'asn', 'listen', 'reflector', 'neighbors', 'dynamicNeighbors',
   'datastore', 'api', 'log', 'prefixLists', 'policies', 'gracefulRestart'] as const;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Validates a parsed document; throws ConfigError naming the first bad field. */
 export function validateConfig(doc: unknown): DaemonConfig {
@@ -297,45 +295,15 @@ export function validateConfig(doc: unknown): DaemonConfig {
     if (!Array.isArray(doc.dynamicNeighbors)) throw new ConfigError('dynamicNeighbors', 'is not a list');
     cfg.dynamicNeighbors = doc.dynamicNeighbors.map((n, i) => dynamicNeighbor(n, `dynamicNeighbors[${i}]`, cfg.policies));
   }
-  if (doc.datastore !== undefined) {
-    if (typeof doc.datastore !== 'string' || !/^(embedded(:.+)?|memory|etcds?:\/\/.+)$/.test(doc.datastore)) {
-      throw new ConfigError('datastore', `${show(doc.datastore)} is not embedded, embedded:PATH, memory or etcd://host:port[,host:port]`);
-    }
-    cfg.datastore = doc.datastore;
-  }
+  if (doc.datastore !== undefined) cfg.datastore = datastoreField(doc.datastore);
   if (doc.api !== undefined) cfg.api = parseApiConfig(doc.api, 'api');
-  if (doc.log !== undefined) {
-    if (!LOG_LEVELS.includes(doc.log as (typeof LOG_LEVELS)[number])) {
-      throw new ConfigError('log', `${show(doc.log)} is not a log level (${LOG_LEVELS.join(', ')})`);
-    }
-    cfg.log = doc.log as DaemonConfig['log'];
-  }
+  if (doc.log !== undefined) cfg.log = logLevelField(doc.log);
   return cfg;
-}
-
-function nameField(v: unknown): string {
-  if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(v)) {
-    throw new ConfigError('name', `${show(v)} is not a name (letters, digits, '.', '_', '-')`);
-  }
-  return v;
 }
 
 /** Reads and validates a config file (YAML is a superset of JSON, so one parser serves both). */
 export function loadConfigFile(file: string): DaemonConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError('', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { prettyErrors: false });
-  } catch (e) {
-    const msg = (e as Error).message.split('\n')[0];
-    throw new ConfigError('', `${file} is not valid YAML or JSON: ${msg}`);
-  }
+  const doc = readConfigDocument(file);
   try {
     return validateConfig(doc);
   } catch (e) {

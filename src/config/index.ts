@@ -15,11 +15,15 @@
  *   neighbors refer to by name; dangling names are errors here.
  * - api-config.ts: `api:` (contract 3): address and bearer token (token or tokenFile); a
  *   non-loopback address without a token is refused.
- * - fields.ts: the field checkers (ConfigError, integers in range, addresses, prefixes,
- *   host:port) every validator above uses.
+ * - node-config.ts: loadNodeConfig / validateNodeConfig -> NodeConfig (contract 6): name, ip,
+ *   ip6, asn, port, fib, dataplane, ebgp policies; flags merged over the file.
+ * - fields.ts: the field checkers (ConfigError, integers in range, addresses, prefixes)
+ *   every validator above uses; daemon-fields.ts: what both daemons' files have alike
+ *   (name, datastore URL, log level, reading the file).
  *
  * Data flow: file text -> YAML/JSON parse -> validate (defaults filled in) -> DaemonConfig ->
  * src/cli (reflector, node) -> src/routing session builders and the role's daemon.
- */export * from './daemon-config';
+ */
+export * from './daemon-config';
 export * from './policy-config';
 export * from './node-config';

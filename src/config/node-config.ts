@@ -1,11 +1,10 @@
 // The node agent's configuration (DESIGN.md contract 6): `vroute node --name N --ip A ...` or
 // `--config FILE` with the same keys. Flags and file meet in one document and one validator,
 // so a bad value fails with one line naming the field whichever way it came.
-import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import { checkKeys, ConfigError, intField, ipField, isObj, show } from './fields';
 import { parseApiConfig, type ApiConfig } from './api-config';
+import { datastoreField, logLevelField, nameField, readConfigDocument, type LogLevel } from './daemon-fields';
 import { policyRef, validatePolicies, validatePrefixLists, type PoliciesConfig, type PrefixListsConfig } from './policy-config';
 
 export interface NodeFibConfig {
@@ -29,7 +28,7 @@ export interface NodeConfig {
   datastore: string;
   /** HTTP API (contract 3); undefined: none (`api: false`). Default 127.0.0.1:8179. */
   api?: ApiConfig;
-  log: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  log: LogLevel;
   /** false: no kernel routes (routes shown, kernel and its sysctls untouched). */
   fib: NodeFibConfig | false;
   /** The dataplane (contract 7) is another issue: only false is accepted for now. */
@@ -45,7 +44,6 @@ export interface NodeConfig {
 
 export const NODE_KEYS = ['name', 'ip', 'ip6', 'asn', 'datastore', 'api', 'log', 'fib', 'dataplane', 'port',
   'prefixLists', 'policies', 'ebgp'] as const;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Linux RTPROT_* values up to 4 are the kernel's own (unspec, redirect, kernel, boot, static). */
 const MIN_PROTOCOL = 5;
 
@@ -101,20 +99,10 @@ export function validateNodeConfig(doc: unknown): NodeConfig {
     cfg.ip6 = a;
   }
   if (doc.asn !== undefined) cfg.asn = intField(doc.asn, 'asn', 1, 4294967295);
-  if (doc.datastore !== undefined) {
-    if (typeof doc.datastore !== 'string' || !/^(embedded(:.+)?|memory|etcds?:\/\/.+)$/.test(doc.datastore)) {
-      throw new ConfigError('datastore', `${show(doc.datastore)} is not embedded, embedded:PATH, memory or etcd://host:port[,host:port]`);
-    }
-    cfg.datastore = doc.datastore;
-  }
+  if (doc.datastore !== undefined) cfg.datastore = datastoreField(doc.datastore);
   if (doc.api === false) delete cfg.api;
   else if (doc.api !== undefined) cfg.api = parseApiConfig(doc.api, 'api');
-  if (doc.log !== undefined) {
-    if (!LOG_LEVELS.includes(doc.log as (typeof LOG_LEVELS)[number])) {
-      throw new ConfigError('log', `${show(doc.log)} is not a log level (${LOG_LEVELS.join(', ')})`);
-    }
-    cfg.log = doc.log as NodeConfig['log'];
-  }
+  if (doc.log !== undefined) cfg.log = logLevelField(doc.log);
   if (doc.dataplane !== undefined && doc.dataplane !== false) {
     if (doc.dataplane === true) {
       throw new ConfigError('dataplane', 'true is not available yet: this build has no dataplane (endpoints, ACLs); set false or leave it out');
@@ -124,28 +112,9 @@ export function validateNodeConfig(doc: unknown): NodeConfig {
   return cfg;
 }
 
-function nameField(v: unknown): string {
-  if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(v)) {
-    throw new ConfigError('name', `${show(v)} is not a name (letters, digits, '.', '_', '-')`);
-  }
-  return v;
-}
-
 /** Reads a node config file (YAML or JSON) into a plain document, for flags to override. */
 export function readNodeConfigFile(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError('', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { prettyErrors: false });
-  } catch (e) {
-    throw new ConfigError('', `${file} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const doc = readConfigDocument(file);
   if (doc === null || doc === undefined) return {};
   if (!isObj(doc)) throw new ConfigError('', `${file}: the config is not a mapping of fields`);
   return doc;
