@@ -10,9 +10,9 @@ import {
   createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
 } from '../observability';
 import {
-  getResource, openDatastore, PeerSource, retryDelay, StatusReports, type BGPConfigurationSpec, type Datastore, type NodeSpec,
+  getResource, openDatastore, retryDelay, StatusReports, type BGPConfigurationSpec, type Datastore, type NodeSpec,
 } from '../datastore';
-import { RoutingEngine, softReset, PeerQueues, datastorePeerToSession } from '../routing';
+import { RoutingEngine, engineApiView, engineRibCounts, followDatastorePeers, datastorePeerToSession } from '../routing';
 import { memoryFib, openKernelFib, type FibSink } from './fib';
 import { FibFeed } from './fib-feed';
 import { LocalBlocks, type LocalRoute } from './local-blocks';
@@ -197,50 +197,29 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing local routes'),
   });
 
-  // Peers change from a watch: one queue per address, so a removal (which waits for its Cease)
-  // ends before that address is configured again; other sessions are never touched.
-  const queues = new PeerQueues(logger);
-  let stopped = false;
-  const unconfigure = async (ip: string, reason: string): Promise<void> => {
-    const s = speaker.peer(ip);
-    if (!s) return;
-    engine.detach(s);
-    await speaker.removePeer(ip, reason);
-  };
+  // Peers from the datastore, live (mesh or reflectors, and BGPPeers); the first computed set
+  // is what the initial FIB sync waits for (End-of-RIB from each, or its timeout).
   let first = true;
-  const peerSource = new PeerSource(store, cfg.name, (c) => {
-    if (first) {
-      first = false;
-      sync.start(c.added.map((p) => p.peerIP));
-    }
-    for (const p of c.removed) {
-      sync.removed(p.peerIP);
-      queues.run(p, async () => {
-        await unconfigure(p.peerIP, 'peer removed from the datastore');
-        logger.info({ peer: p.peerIP, source: p.source }, 'peer removed');
-      });
-    }
-    for (const p of [...c.changed, ...c.added]) {
-      queues.run(p, async () => {
-        await unconfigure(p.peerIP, 'peer changed in the datastore');
-        if (stopped) return;
-        // Mesh and reflector peers have no port of their own: they listen where we do.
-        const session = { ...datastorePeerToSession(p), port: p.port ?? cfg.port, forwardingPreserved: cfg.fib !== false };
-        if (p.peerIP.includes(':') && cfg.ip6 === undefined) {
-          throw new Error('an IPv6 peer needs ip6 (our IPv6 address) configured');
-        }
-        follow(speaker.addPeer(session), p.asNumber !== asn);
-        logger.info({ peer: p.peerIP, asn: p.asNumber, source: p.source }, 'peer configured');
-      });
-    }
-  }, {
-    reflectorsWhenMeshOff: true,
-    ...(opts.reflectorGraceMs !== undefined ? { reflectorGraceMs: opts.reflectorGraceMs } : {}),
-    onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid resource in the datastore ignored'),
-    onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing peers from the datastore'),
+  const datastorePeers = followDatastorePeers({
+    store, name: cfg.name, speaker, engine, logger,
+    onChanges: (c) => {
+      if (first) {
+        first = false;
+        sync.start(c.added.map((p) => p.peerIP));
+      }
+      for (const p of c.removed) sync.removed(p.peerIP);
+    },
+    toSession: (p) => {
+      if (p.peerIP.includes(':') && cfg.ip6 === undefined) throw new Error('an IPv6 peer needs ip6 (our IPv6 address) configured');
+      // Mesh and reflector peers have no port of their own: they listen where we do.
+      return { ...datastorePeerToSession(p), port: p.port ?? cfg.port, forwardingPreserved: cfg.fib !== false };
+    },
+    follow: (session, p) => void follow(session, p.asNumber !== asn),
+    source: { reflectorsWhenMeshOff: true, ...(opts.reflectorGraceMs !== undefined ? { reflectorGraceMs: opts.reflectorGraceMs } : {}) },
   });
 
   let lastError: string | null = null;
+  const view = engineApiView(speaker, engine);
   const provider: StatusProvider = {
     registry: metrics.registry,
     status: () => {
@@ -249,31 +228,26 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       return {
         name: cfg.name, routerId: cfg.ip, asn, role: 'node',
         routesTooLarge: engine.routesTooLarge,
-        sessions: speaker.peers().map((p) => ({ ...p.status(), policy: engine.policyOf(p) ?? null })),
+        sessions: view.sessions(),
         fib: { installed: f.installed, pending: f.pending, failed: f.failed, ...(f.lastError !== undefined ? { lastError: f.lastError } : {}),
           kernel: cfg.fib !== false, synced },
         localRoutes: blocks.routes().map((r) => r.prefix).sort(),
         lastError,
       };
     },
-    routes: (family, prefix) => engine.routeWalk(family, prefix) as ReturnType<StatusProvider['routes']>,
-    rejected: (family) => engine.rejected(family) as ReturnType<NonNullable<StatusProvider['rejected']>>,
-    refresh: (r) => softReset(speaker, engine, r),
+    routes: view.routes,
+    rejected: view.rejected,
+    refresh: view.refresh,
   };
-  metrics.setRibSource({
-    prefixCounts: () => engine.prefixCounts(),
-    locRibSizes: () => engine.familyNames().map((family) => ({ family, size: engine.locRibSize(parseFamilyName(family)!) })),
-  });
+  metrics.setRibSource(engineRibCounts(engine));
   let api: ApiServer | undefined;
   try {
     api = cfg.api ? await startApiServer(provider, cfg.api.host, cfg.api.port, cfg.api.token !== undefined ? { token: cfg.api.token } : {}) : undefined;
   } catch (e) {
     // The API address is taken (or not ours): nothing may stay running behind the error.
-    peerSource.cancel();
     blocks.cancel();
     sync.cancel();
-    stopped = true;
-    await queues.idle();
+    await datastorePeers.stop();
     await speaker.stop('vroute node failed to start');
     engine.close();
     metrics.setRibSource(undefined);
@@ -294,11 +268,9 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     localRoutes: () => blocks.routes(),
     get synced() { return synced; },
     stop: (message = 'vroute node shutting down') => (stopping ??= (async () => {
-      peerSource.cancel();
       blocks.cancel();
       sync.cancel();
-      stopped = true;
-      await queues.idle();
+      await datastorePeers.stop();
       await speaker.stop(message);
       await statusReports.stop();
       engine.close();

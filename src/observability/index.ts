@@ -21,7 +21,8 @@
  *
  * Data flow: sessions / engine / daemon -> logger (stderr) and metrics registry; HTTP client
  * (`vroute status|routes|refresh`, Prometheus) -> http-api -> the role's StatusProvider.
- */export * from './logger';
+ */
+export * from './logger';
 export * from './metrics';
 export * from './http-api';
 export * from './peer-series';

@@ -1,16 +1,16 @@
 // The reflector daemon (`vroute reflector`): config file + datastore peers -> Speaker
 // (sessions) -> RoutingEngine (RIB, RFC 4456 rules, update groups), with the HTTP API,
 // self-registration under a lease, and a clean stop on SIGTERM/SIGINT.
-import { familyName, parseFamilyName, type Family } from '../bgp/messages';
+import { familyName, type Family } from '../bgp/messages';
 import { PrefixSet, Speaker, type Peer, type PeerSessionConfig } from '../bgp/fsm';
 import type { DaemonConfig, DynamicNeighborConfig, NeighborConfig } from '../config';
 import {
   createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
 } from '../observability';
-import { keepRegistered, openDatastore, PeerSource, StatusReports, type Datastore, type EffectivePeer, type KeptRegistration,
+import { keepRegistered, openDatastore, StatusReports, type Datastore, type KeptRegistration,
   type RegistrationOptions } from '../datastore';
 import {
-  RoutingEngine, softReset, PeerQueues, neighborToSession, sessionSettings, dynamicNeighborOf, dynamicRange, datastorePeerToSession,
+  RoutingEngine, engineApiView, engineRibCounts, followDatastorePeers, neighborToSession, sessionSettings, dynamicNeighborOf, dynamicRange, datastorePeerToSession,
 } from '../routing';
 import type { SessionSettings } from '../routing';
 
@@ -79,42 +79,13 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     follow(speaker.addPeer(neighborToSession(n)), sessionSettings(n));
   }
 
-  // Datastore peers change from a watch: each address has one queue of work, so a removal
-  // (which waits for the Cease to go out) finishes before the next change of that address
-  // starts. Two quick edits of one BGPPeer, or a dynamic neighbor from the same address
-  // connecting meanwhile, then never meet a half-removed peer ("already configured").
-  const queues = new PeerQueues(logger);
-  let stopped = false;
-  const unconfigure = async (ip: string, reason: string): Promise<void> => {
-    // Bounded: a dynamic neighbor may reconnect while the previous one is removed.
-    for (let i = 0; i < 3; i++) {
-      const s = speaker.peer(ip);
-      if (!s) return;
-      engine.detach(s);
-      await speaker.removePeer(ip, reason);
-    }
-  };
-  const peerSource = new PeerSource(store, cfg.name, (c) => {
-    for (const p of c.removed) {
-      if (fromFile.has(p.peerIP)) continue;
-      queues.run(p, async () => {
-        await unconfigure(p.peerIP, 'BGPPeer deleted');
-        logger.info({ peer: p.peerIP, source: p.source }, 'peer removed from the datastore');
-      });
-    }
-    for (const p of [...c.changed, ...c.added]) {
-      if (fromFile.has(p.peerIP)) continue;
-      queues.run(p, async () => {
-        await unconfigure(p.peerIP, 'BGPPeer changed');
-        if (stopped) return;
-        if (speaker.peer(p.peerIP)) throw new Error('the address is still taken by a reconnecting dynamic neighbor; the next change retries');
-        follow(speaker.addPeer(datastorePeerToSession(p)));
-        logger.info({ peer: p.peerIP, source: p.source }, 'peer configured from the datastore');
-      });
-    }
-  }, {
-    onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid resource in the datastore ignored'),
-    onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing peers from the datastore'),
+  // Datastore peers (BGPPeers that select this reflector) come and go live; config-file
+  // neighbors are never replaced by them.
+  const datastorePeers = followDatastorePeers({
+    store, name: cfg.name, speaker, engine, logger,
+    skip: (ip) => fromFile.has(ip),
+    toSession: datastorePeerToSession,
+    follow: (session) => void follow(session),
   });
 
   // Registered in the background, retried until the store answers; the address published is
@@ -127,6 +98,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     }, { log: logger, ...opts.registration });
   }
 
+  const view = engineApiView(speaker, engine);
   const provider: StatusProvider = {
     registry: metrics.registry,
     status: () => ({
@@ -134,16 +106,13 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
       // Routes withdrawn from receivers because their attributes fit no UPDATE (RFC 4271 4.3).
       routesTooLarge: engine.routesTooLarge,
-      sessions: speaker.peers().map((p) => ({ ...p.status(), policy: engine.policyOf(p) ?? null })),
+      sessions: view.sessions(),
     }),
-    routes: (family, prefix) => engine.routeWalk(family, prefix) as ReturnType<StatusProvider['routes']>,
-    rejected: (family) => engine.rejected(family) as ReturnType<NonNullable<StatusProvider['rejected']>>,
-    refresh: (r) => softReset(speaker, engine, r),
+    routes: view.routes,
+    rejected: view.rejected,
+    refresh: view.refresh,
   };
-  metrics.setRibSource({
-    prefixCounts: () => engine.prefixCounts(),
-    locRibSizes: () => engine.familyNames().map((family) => ({ family, size: engine.locRibSize(parseFamilyName(family)!) })),
-  });
+  metrics.setRibSource(engineRibCounts(engine));
   const api = cfg.api
     ? await startApiServer(provider, cfg.api.host, cfg.api.port, cfg.api.token !== undefined ? { token: cfg.api.token } : {})
     : undefined;
@@ -160,9 +129,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   return {
     speaker, engine, logger, ...(api ? { api } : {}), ...(registration ? { registration } : {}),
     stop: (message = 'vroute shutting down') => (stopping ??= (async () => {
-      peerSource.cancel();
-      stopped = true;
-      await queues.idle();
+      await datastorePeers.stop();
       await speaker.stop(message);
       await statusReports.stop();
       engine.close();

@@ -21,7 +21,10 @@
  * - routes-view.ts: the Loc-RIB as the HTTP API shows it (contract 3), read lazily.
  * - session-config.ts: config neighbors, dynamic ranges and datastore BGPPeers turned into
  *   session settings (PeerSessionConfig) and engine settings (SessionSettings), the same for
- *   every role; peer-queues.ts: changes to one peer address run one after another.
+ *   every role; peer-queues.ts: changes to one peer address run one after another;
+ *   datastore-peers.ts: followDatastorePeers, sessions that follow the datastore's peers
+ *   live (both roles; what differs is injected); api-view.ts: the sessions, routes, rejected
+ *   paths, soft reset and RIB counts the HTTP API shows, for both roles.
  * - local-routes.ts: routes the speaker originates (engine.originate / withdrawLocal: a node
  *   agent's blocks), paths of a `local` pseudo-peer exported as our own (RFC 4271 5.1).
  *   EngineOptions.multipath and onLocRibChanges give a FIB the equal-cost best paths.
@@ -40,6 +43,8 @@ export * from './replay';
 export * from './out-state';
 export * from './session-config';
 export * from './peer-queues';
+export * from './datastore-peers';
+export * from './api-view';
 export * from './soft-reset';
 export * from './afi-safi-disable';
 export * from './local-routes';

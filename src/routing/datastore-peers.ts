@@ -1,0 +1,80 @@
+// Sessions that follow the datastore (contract 4: BGPPeers, the node mesh, registered
+// reflectors), the same for every role: each change is applied to its address alone, in
+// order (PeerQueues), so two quick edits of one BGPPeer never meet a half-removed session and
+// no other session is touched. What differs per role is injected: which peers it leaves to
+// its config file, how a peer becomes session settings, and what it does with a new session.
+import type { Peer, PeerSessionConfig, Speaker } from '../bgp/fsm';
+import { PeerSource, type Datastore, type EffectivePeer, type PeerChanges, type PeerSourceOptions } from '../datastore';
+import type { Logger } from '../observability';
+import type { RoutingEngine } from './engine';
+import { PeerQueues } from './peer-queues';
+
+export interface DatastorePeersOptions {
+  store: Datastore;
+  /** This daemon's name (the Node or reflector the peers are computed for). */
+  name: string;
+  speaker: Speaker;
+  engine: RoutingEngine;
+  logger: Logger;
+  /** The session for a peer; a throw refuses that peer (logged by PeerQueues). */
+  toSession(p: EffectivePeer): PeerSessionConfig;
+  /** A session just created for `p`: attach it to the engine, follow its state. */
+  follow(session: Peer, p: EffectivePeer): void;
+  /** Peers the role keeps from elsewhere (the reflector's config-file neighbors). */
+  skip?(peerIP: string): boolean;
+  /** Every computed change, before its work is queued (the node's initial sync uses it). */
+  onChanges?(c: PeerChanges): void;
+  source?: Omit<PeerSourceOptions, 'onInvalid' | 'onError'>;
+}
+
+export interface DatastorePeers {
+  /** Stops following and waits for queued changes to finish (sessions stay up). */
+  stop(): Promise<void>;
+}
+
+export function followDatastorePeers(o: DatastorePeersOptions): DatastorePeers {
+  const { speaker, engine, logger } = o;
+  const queues = new PeerQueues(logger);
+  let stopped = false;
+  const unconfigure = async (ip: string, reason: string): Promise<void> => {
+    // Bounded: a dynamic neighbor from the same address may reconnect while it is removed.
+    for (let i = 0; i < 3; i++) {
+      const s = speaker.peer(ip);
+      if (!s) return;
+      engine.detach(s);
+      await speaker.removePeer(ip, reason);
+    }
+  };
+  const source = new PeerSource(o.store, o.name, (c) => {
+    o.onChanges?.(c);
+    for (const p of c.removed) {
+      if (o.skip?.(p.peerIP)) continue;
+      queues.run(p, async () => {
+        await unconfigure(p.peerIP, 'peer removed from the datastore');
+        logger.info({ peer: p.peerIP, source: p.source }, 'peer removed from the datastore');
+      });
+    }
+    for (const p of [...c.changed, ...c.added]) {
+      if (o.skip?.(p.peerIP)) continue;
+      queues.run(p, async () => {
+        await unconfigure(p.peerIP, 'peer changed in the datastore');
+        if (stopped) return;
+        if (speaker.peer(p.peerIP)) throw new Error('the address is still taken by a reconnecting dynamic neighbor; the next change retries');
+        const session = o.toSession(p);
+        o.follow(speaker.addPeer(session), p);
+        logger.info({ peer: p.peerIP, asn: p.asNumber, source: p.source }, 'peer configured from the datastore');
+      });
+    }
+  }, {
+    ...o.source,
+    onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid resource in the datastore ignored'),
+    onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing peers from the datastore'),
+  });
+  return {
+    stop: async () => {
+      source.cancel();
+      stopped = true;
+      await queues.idle();
+    },
+  };
+}
