@@ -76,6 +76,23 @@ export class PathStore {
     this.live--;
   }
 
+  /** The slot of (prefix, peer, rxId), or NONE: a walk of the prefix's chain (one path per peer and path ID). */
+  find(prefix: number, peer: number, rxId: number): number {
+    if (!(prefix >= 0 && prefix < this.head.length)) return NONE;
+    for (let s = this.head[prefix]; s !== NONE; s = this.next[s]) {
+      if (this.peer[s] === peer && this.rxId[s] === rxId) return s;
+    }
+    return NONE;
+  }
+
+  /**
+   * Slots below this may be in use (a freed one has prefix NONE): a scan for one peer's paths
+   * runs over [0, slotLimit). Removing the scanned slot meanwhile is safe (slots never move).
+   */
+  get slotLimit(): number {
+    return this.slots.used;
+  }
+
   /** The path slots of one prefix. */
   slotsOf(prefix: number): number[] {
     const out: number[] = [];

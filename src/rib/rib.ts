@@ -5,14 +5,13 @@
 import { BgpError, Family } from '../bgp/messages';
 import { nextHopText, type AttrSet } from './attrs';
 import { decide } from './decision';
-import { IntTable } from './int-table';
 import { capacityFor, ensureLength, grown } from './grow';
 import { FLAG_STALE, NONE, PathStore } from './path-store';
 import { parsePrefix, PrefixId, PrefixIndex } from './prefix-index';
 import { RejectedPaths } from './rejected';
 import { badLength, maxPrefixCease } from './rib-errors';
 import type { LocRibChange, RibOptions, Route } from './rib-types';
-import { markAllStale, removeStale, slotsOf } from './stale';
+import { forEachPathOf, markAllStale, removeStale } from './stale';
 
 export { maxPrefixCease } from './rib-errors';
 export type { ImportFilter, LocRibChange, RibOptions, Route } from './rib-types';
@@ -30,8 +29,15 @@ export class Rib {
   readonly prefixes: PrefixIndex;
   readonly paths: PathStore;
   private readonly opts: RibOptions;
-  /** Per peer index: (prefixId, rxPathId) -> path slot. */
-  private readonly adjIn: (IntTable | undefined)[] = [];
+  // The Adj-RIBs-In have no table of their own: a peer's path to a prefix is found by walking
+  // that prefix's path chain (PathStore.find), one entry per (peer, path ID) that sent it. A
+  // per-peer (prefix, path ID) -> slot hash table cost 24 bytes per path at load <= 0.7 (36
+  // while it doubled), the largest single item of a 1M-prefix reflector's RSS (bench/RESULTS.md
+  // "### 2026-12-02: issue 10 memory, part 2"); the walk is no worse than decide(), which
+  // reads the whole chain after every change anyway. Session-level events (down, stale) scan
+  // the slot arrays instead (stale.ts forEachPathOf).
+  /** Per peer index: paths accepted (what max-prefix counts). */
+  private adjCount: number[] = [];
   private best = new Int32Array(0);
   private bestAttr = new Int32Array(0);
   private dirtyFlag = new Uint8Array(0);
@@ -61,7 +67,7 @@ export class Rib {
   }
   /** Paths accepted from one peer in this family (what max-prefix counts). */
   received(peer: number): number {
-    return this.adjIn[peer]?.size ?? 0;
+    return this.adjCount[peer] ?? 0;
   }
   /** Paths of one peer received and not kept (still announced by it, refused by us). */
   rejectedCount(peer: number): number {
@@ -124,14 +130,10 @@ export class Rib {
     const filtered = this.opts.importFilter ? this.opts.importFilter(info, this.prefixes, prefix, attrs) : attrs;
     const store = this.opts.attrs;
     const accepted = filtered && !store.isLive(filtered) ? store.intern(filtered) : filtered;
-    const table = this.adjTable(peer);
-    table.key[0] = prefix;
-    table.key[1] = pathId;
-    const probe = table.probe();
-    const slot = probe >= 0 ? table.valueAt(probe) : NONE;
+    const slot = this.paths.find(prefix, peer, pathId);
     if (accepted === undefined) {
       this.rejected.note(peer, prefix, pathId, this.opts.rejectReason?.() ?? 'rejected');
-      if (slot !== NONE) this.removePath(table, slot);
+      if (slot !== NONE) this.removePath(slot);
       return undefined;
     }
     // The refusal entry may hold the prefix id's last reference: a new path takes its own
@@ -156,14 +158,16 @@ export class Rib {
       return undefined;
     }
     const max = info.maxPrefixes;
-    if (max !== undefined && table.size >= max) {
+    const count = this.adjCount[peer] ?? 0;
+    if (max !== undefined && count >= max) {
       this.prefixes.unref(prefix);
       store.dropIfUnused(accepted);
       return maxPrefixCease(this.family, max);
     }
     store.ref(accepted);
     this.growPrefixArrays(prefix + 1);
-    table.insertAt(probe, this.paths.add(prefix, peer, pathId, accepted.id));
+    this.paths.add(prefix, peer, pathId, accepted.id);
+    this.adjCount[peer] = count + 1;
     this.markDirty(prefix);
     return undefined;
   }
@@ -183,12 +187,8 @@ export class Rib {
   /** RFC 4271 3.1: the peer withdrew the path; unknown paths are ignored. */
   withdrawId(peer: number, prefix: PrefixId, pathId: number, keepRejected = false): void {
     if (!keepRejected) this.rejected.forget(peer, prefix, pathId);
-    const table = this.adjIn[peer];
-    if (!table) return;
-    table.key[0] = prefix;
-    table.key[1] = pathId;
-    const slot = table.get();
-    if (slot !== NONE) this.removePath(table, slot);
+    const slot = this.paths.find(prefix, peer, pathId);
+    if (slot !== NONE) this.removePath(slot);
   }
 
   /**
@@ -198,22 +198,18 @@ export class Rib {
    */
   peerDown(peer: number, gracefulRestart = false): void {
     this.rejected.clear(peer);
-    const table = this.adjIn[peer];
-    if (!table) return;
+    if (!this.adjCount[peer]) return;
     if (gracefulRestart) {
       this.markStale(peer);
       return;
     }
-    const slots = slotsOf(table);
-    for (let i = 0; i < slots.length; i++) this.removePath(table, slots[i]);
-    this.adjIn[peer] = undefined;
+    forEachPathOf(this.paths, peer, (slot) => this.removePath(slot));
   }
 
   /** Marks every path of the peer stale: GR session loss, or RFC 7313 4 BoRR. */
   markStale(peer: number): void {
     this.rejected.clear(peer); // what it sends again is judged again
-    const table = this.adjIn[peer];
-    if (table) markAllStale(this.paths, table);
+    if (this.adjCount[peer]) markAllStale(this.paths, peer);
   }
 
   /** RFC 4724 4.2 End-of-RIB (or RFC 7313 EoRR): paths still stale are withdrawn. */
@@ -337,11 +333,9 @@ export class Rib {
     return { prefix, best: d.best, reason: d.reason, multipath: d.multipath, bestChanged };
   }
 
-  private removePath(table: IntTable, slot: number): void {
+  private removePath(slot: number): void {
     const prefix = this.paths.prefix[slot];
-    table.key[0] = prefix;
-    table.key[1] = this.paths.rxId[slot];
-    table.delete();
+    this.adjCount[this.paths.peer[slot]]--;
     const store = this.opts.attrs;
     store.unref(store.get(this.paths.attr[slot]));
     this.markDirty(prefix);
@@ -354,8 +348,7 @@ export class Rib {
 
   /** Withdraws the peer's paths still marked stale; returns how many went. */
   private dropStale(peer: number): number {
-    const table = this.adjIn[peer];
-    return table ? removeStale(this.paths, table, (slot) => this.removePath(table, slot)) : 0;
+    return this.adjCount[peer] ? removeStale(this.paths, peer, (slot) => this.removePath(slot)) : 0;
   }
 
   /** Queues a prefix for decide() once, however many of its paths change meanwhile. */
@@ -365,15 +358,6 @@ export class Rib {
     this.prefixes.ref(prefix);
     if (this.dirtyLen === this.dirty.length) this.dirty = ensureLength(this.dirty, this.dirtyLen + 1, 1024);
     this.dirty[this.dirtyLen++] = prefix;
-  }
-
-  private adjTable(peer: number): IntTable {
-    let t = this.adjIn[peer];
-    if (!t) {
-      t = new IntTable(2, 64);
-      this.adjIn[peer] = t;
-    }
-    return t;
   }
 
   private growPrefixArrays(n: number): void {
