@@ -5,7 +5,7 @@
 import { BgpError, Family } from '../bgp/messages';
 import { nextHopText, type AttrSet } from './attrs';
 import { decide } from './decision';
-import { capacityFor, ensureLength, grown } from './grow';
+import { capacityFor, ensureLength, grown, noteGrowthGarbage } from './grow';
 import { FLAG_STALE, NONE, PathStore } from './path-store';
 import { parsePrefix, PrefixId, PrefixIndex } from './prefix-index';
 import { RejectedPaths } from './rejected';
@@ -15,6 +15,9 @@ import { forEachPathOf, markAllStale, removeStale } from './stale';
 
 export { maxPrefixCease } from './rib-errors';
 export type { ImportFilter, LocRibChange, RibOptions, Route } from './rib-types';
+
+/** The dirty queue is dropped back to 1024 entries when it drains and is longer than this. */
+const DIRTY_KEEP = 65536;
 
 /** bestAttr of a best path whose attributes were replaced in place: no set has this id. */
 const REPLACED = -2;
@@ -237,6 +240,11 @@ export class Rib {
     if (this.dirtyAt === this.dirtyLen) {
       this.dirtyLen = 0;
       this.dirtyAt = 0;
+      // Drained: a queue grown for a full table goes back to its first size (4 bytes a prefix).
+      if (this.dirty.length > DIRTY_KEEP) {
+        noteGrowthGarbage(this.dirty.byteLength);
+        this.dirty = new Int32Array(1024);
+      }
     }
     return out;
   }
@@ -299,7 +307,7 @@ export class Rib {
     return {
       slot,
       prefix: this.paths.prefix[slot],
-      pathId: this.paths.rxId[slot],
+      pathId: this.paths.rxId(slot),
       peer: this.opts.peers.get(this.paths.peer[slot]),
       attrs,
       stale: (this.paths.flags[slot] & FLAG_STALE) !== 0,
@@ -356,7 +364,15 @@ export class Rib {
     if (this.dirtyFlag[prefix]) return;
     this.dirtyFlag[prefix] = 1;
     this.prefixes.ref(prefix);
-    if (this.dirtyLen === this.dirty.length) this.dirty = ensureLength(this.dirty, this.dirtyLen + 1, 1024);
+    if (this.dirtyLen === this.dirty.length) {
+      // Full: slide out what decide() has consumed before growing, so the queue's length is
+      // the prefixes waiting, not every prefix marked since it last drained.
+      if (this.dirtyAt >= this.dirty.length / 4) {
+        this.dirty.copyWithin(0, this.dirtyAt, this.dirtyLen);
+        this.dirtyLen -= this.dirtyAt;
+        this.dirtyAt = 0;
+      } else this.dirty = ensureLength(this.dirty, this.dirtyLen + 1, 1024);
+    }
     this.dirty[this.dirtyLen++] = prefix;
   }
 
