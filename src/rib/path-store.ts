@@ -7,6 +7,8 @@ import { SlotFreeList } from './slots';
 
 export const NONE = -1;
 export const FLAG_STALE = 1; // RFC 4724 4.2: kept while the peer restarts
+/** The Loc-RIB's best path whose attributes were replaced since the last decision (rib.ts). */
+export const FLAG_BEST_REPLACED = 2;
 
 export class PathStore {
   prefix = new Int32Array(0);

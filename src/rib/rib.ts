@@ -6,7 +6,7 @@ import { BgpError, Family } from '../bgp/messages';
 import { nextHopText, type AttrSet } from './attrs';
 import { decide } from './decision';
 import { capacityFor, ensureLength, grown, noteGrowthGarbage } from './grow';
-import { FLAG_STALE, NONE, PathStore } from './path-store';
+import { FLAG_BEST_REPLACED, FLAG_STALE, NONE, PathStore } from './path-store';
 import { parsePrefix, PrefixId, PrefixIndex } from './prefix-index';
 import { RejectedPaths } from './rejected';
 import { badLength, maxPrefixCease } from './rib-errors';
@@ -19,8 +19,6 @@ export type { ImportFilter, LocRibChange, RibOptions, Route } from './rib-types'
 /** The dirty queue is dropped back to 1024 entries when it drains and is longer than this. */
 const DIRTY_KEEP = 65536;
 
-/** bestAttr of a best path whose attributes were replaced in place: no set has this id. */
-const REPLACED = -2;
 
 // Reference counting keeps prefix ids valid exactly as long as something names them: each
 // path, the Loc-RIB entry, the dirty queue, and (in src/routing) Adj-RIB-Out state,
@@ -42,7 +40,6 @@ export class Rib {
   /** Per peer index: paths accepted (what max-prefix counts). */
   private adjCount: number[] = [];
   private best = new Int32Array(0);
-  private bestAttr = new Int32Array(0);
   private dirtyFlag = new Uint8Array(0);
   private dirty = new Int32Array(1024); // queue of prefix ids to re-decide
   private dirtyLen = 0;
@@ -146,17 +143,18 @@ export class Rib {
     if (slot !== NONE) {
       const old = this.paths.attr[slot];
       const wasStale = this.paths.flags[slot] & FLAG_STALE;
-      this.paths.flags[slot] = 0; // RFC 4724 4.2: a re-announced path is no longer stale
+      this.paths.flags[slot] &= ~FLAG_STALE; // RFC 4724 4.2: a re-announced path is no longer stale
       if (old === accepted.id && !wasStale) return undefined;
       store.ref(accepted);
       this.paths.attr[slot] = accepted.id;
       store.unref(store.get(old));
-      // decide() spots a changed best by (slot, attribute set id), but the Loc-RIB holds no
-      // reference on that set: once `old` is freed, a later replacement may be interned under
-      // the same id (the store reuses ids), and a best path whose attributes changed twice
-      // before decide() would look unchanged and never be re-advertised (RFC 4271 9.2: a
-      // Loc-RIB change must reach the Adj-RIBs-Out). Forget the id: the decision reports it.
-      if (this.best[prefix] === slot) this.bestAttr[prefix] = REPLACED;
+      // The best path's attributes changed in place: flag the slot, and decide() reports the
+      // change even when the same slot wins (RFC 4271 9.2: a Loc-RIB change must reach the
+      // Adj-RIBs-Out). A flag rather than comparing the best's attribute set id before and
+      // after: the Loc-RIB holds no reference on that set, so once `old` is freed a second
+      // replacement may be interned under the same id and look unchanged; and no 4 bytes a
+      // prefix for the id.
+      if (this.best[prefix] === slot) this.paths.flags[slot] |= FLAG_BEST_REPLACED;
       this.markDirty(prefix);
       return undefined;
     }
@@ -317,7 +315,9 @@ export class Rib {
 
   private decideOne(prefix: PrefixId): LocRibChange | undefined {
     const oldSlot = this.best[prefix];
-    const oldAttr = this.bestAttr[prefix];
+    // oldSlot is -2 when the best path was removed since (removePath): a change whatever wins.
+    const replaced = oldSlot >= 0 && (this.paths.flags[oldSlot] & FLAG_BEST_REPLACED) !== 0;
+    if (replaced) this.paths.flags[oldSlot] &= ~FLAG_BEST_REPLACED;
     // One path and no resolver: no decision to run (the common case on a reflector).
     const head = this.paths.head[prefix];
     const single = head !== NONE && this.paths.next[head] === NONE && !this.opts.igpCost;
@@ -325,7 +325,6 @@ export class Rib {
     if (routes.length === 0) {
       if (oldSlot === NONE) return undefined;
       this.best[prefix] = NONE;
-      this.bestAttr[prefix] = NONE;
       this.locSize--;
       this.deferredUnref.push(prefix); // keep the id valid while consumers read this batch
       return { prefix, bestChanged: true };
@@ -336,8 +335,7 @@ export class Rib {
       this.prefixes.ref(prefix); // the Loc-RIB's reference
     }
     this.best[prefix] = d.best.slot;
-    this.bestAttr[prefix] = d.best.attrs.id;
-    const bestChanged = oldSlot !== d.best.slot || oldAttr !== d.best.attrs.id;
+    const bestChanged = oldSlot !== d.best.slot || replaced;
     return { prefix, best: d.best, reason: d.reason, multipath: d.multipath, bestChanged };
   }
 
@@ -380,7 +378,6 @@ export class Rib {
     if (n <= this.best.length) return;
     const cap = capacityFor(this.best.length, n, 1024);
     this.best = grown(this.best, cap, NONE);
-    this.bestAttr = grown(this.bestAttr, cap, NONE);
     this.dirtyFlag = grown(this.dirtyFlag, cap);
     this.paths.ensurePrefix(cap - 1);
   }
