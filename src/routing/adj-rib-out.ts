@@ -96,6 +96,10 @@ export class AdjRibOut {
   get bytes(): number {
     return this.state.bytes;
   }
+  /** Bytes held by the pending changes' slot arrays (for benchmarks and tests). */
+  get pendingBytes(): number {
+    return this.pAttr.length * (this.dense ? 21 : 29);
+  }
 
   /** The advertised set for (prefix, tx), or undefined. */
   lookup(prefix: number, tx: number): AttrSet | undefined {
