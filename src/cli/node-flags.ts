@@ -22,6 +22,7 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { setGrowthCollector } from '../rib';
+import { DAEMON_MMAP_THRESHOLD, M_MMAP_THRESHOLD, tuneMalloc } from '../sys';
 
 export const DAEMON_V8_FLAGS: readonly string[] = ['--semi-space-growth-factor=1', '--expose-gc'];
 
@@ -35,6 +36,9 @@ export function applyDaemonV8Flags(env: NodeJS.ProcessEnv = process.env): string
   const spec = env.VROUTE_V8_FLAGS?.trim();
   const flags = spec === undefined || spec === '' ? [...DAEMON_V8_FLAGS] : spec === 'none' ? [] : spec.split(/\s+/);
   for (const f of flags) v8.setFlagsFromString(f);
+  // glibc malloc: a fixed mmap threshold (src/sys/malloc.ts says why). VROUTE_MALLOC=none
+  // leaves glibc's defaults (to compare); koffi is loaded for it (~4 MiB, measured).
+  if (env.VROUTE_MALLOC?.trim() !== 'none') tuneMalloc([[M_MMAP_THRESHOLD, DAEMON_MMAP_THRESHOLD]]);
   if (flags.includes('--expose-gc')) {
     const gc = vm.runInNewContext('gc') as GcFunction;
     setGrowthCollector(() => {

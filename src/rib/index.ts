@@ -8,7 +8,8 @@
  * from a PrefixIndex over typed-array hash tables, so a full table costs no JS object per
  * prefix per peer). Attribute sets are interned in an AttrStore (one object per distinct
  * set). The import filter (policy.ts, reflector receive rules) runs first; max-prefix
- * returns an RFC 4486 Cease as a value. Changes mark prefixes dirty; Rib.decide() re-runs
+ * returns an RFC 4486 Cease as a value. The Adj-RIBs-In are the PathStore's per-prefix path
+ * chains (a peer's path is found by (peer, path ID) on its prefix's chain; no per-peer table). Changes mark prefixes dirty; Rib.decide() re-runs
  * the decision process (decision.ts: one function per RFC 4271 9.1.2.2 step, RFC 4456 9
  * tie-breaks, optional ECMP) on those only and returns Loc-RIB change batches, which
  * src/routing's update groups turn into Adj-RIB-Out buckets and packed UPDATEs (the

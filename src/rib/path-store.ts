@@ -7,12 +7,17 @@ import { SlotFreeList } from './slots';
 
 export const NONE = -1;
 export const FLAG_STALE = 1; // RFC 4724 4.2: kept while the peer restarts
+/** The Loc-RIB's best path whose attributes were replaced since the last decision (rib.ts). */
+export const FLAG_BEST_REPLACED = 2;
 
 export class PathStore {
   prefix = new Int32Array(0);
   peer = new Int32Array(0);
-  /** The path identifier the peer sent (RFC 7911 3), 0 without ADD-PATH. */
-  rxId = new Uint32Array(0);
+  /**
+   * The path identifier each path's peer sent (RFC 7911 3). Allocated at the first path with
+   * an identifier other than 0: without ADD-PATH every path's is 0 (4 bytes a path saved).
+   */
+  private rxIds: Uint32Array | undefined;
   attr = new Int32Array(0);
   next = new Int32Array(0);
   flags = new Uint8Array(0);
@@ -30,7 +35,7 @@ export class PathStore {
     return this.live;
   }
   get bytes(): number {
-    return this.prefix.length * 17 + this.head.byteLength;
+    return this.prefix.length * 17 + (this.rxIds?.byteLength ?? 0) + this.head.byteLength;
   }
 
   ensurePrefix(id: number): void {
@@ -47,7 +52,8 @@ export class PathStore {
     this.ensurePrefix(prefix);
     this.prefix[s] = prefix;
     this.peer[s] = peer;
-    this.rxId[s] = rxId;
+    if (rxId !== 0 && this.rxIds === undefined) this.rxIds = new Uint32Array(this.prefix.length);
+    if (this.rxIds !== undefined) this.rxIds[s] = rxId;
     this.attr[s] = attr;
     this.flags[s] = 0;
     this.next[s] = this.head[prefix];
@@ -76,6 +82,30 @@ export class PathStore {
     this.live--;
   }
 
+  /** The slot of (prefix, peer, rxId), or NONE: a walk of the prefix's chain (one path per peer and path ID). */
+  find(prefix: number, peer: number, rxId: number): number {
+    if (!(prefix >= 0 && prefix < this.head.length)) return NONE;
+    const ids = this.rxIds;
+    if (ids === undefined && rxId !== 0) return NONE;
+    for (let s = this.head[prefix]; s !== NONE; s = this.next[s]) {
+      if (this.peer[s] === peer && (ids === undefined || ids[s] === rxId)) return s;
+    }
+    return NONE;
+  }
+
+  /** The path identifier a path's peer sent (0 without ADD-PATH). */
+  rxId(s: number): number {
+    return this.rxIds === undefined ? 0 : this.rxIds[s];
+  }
+
+  /**
+   * Slots below this may be in use (a freed one has prefix NONE): a scan for one peer's paths
+   * runs over [0, slotLimit). Removing the scanned slot meanwhile is safe (slots never move).
+   */
+  get slotLimit(): number {
+    return this.slots.used;
+  }
+
   /** The path slots of one prefix. */
   slotsOf(prefix: number): number[] {
     const out: number[] = [];
@@ -88,7 +118,7 @@ export class PathStore {
   private growPaths(n: number): void {
     this.prefix = grown(this.prefix, n);
     this.peer = grown(this.peer, n);
-    this.rxId = grown(this.rxId, n);
+    if (this.rxIds !== undefined) this.rxIds = grown(this.rxIds, n);
     this.attr = grown(this.attr, n);
     this.next = grown(this.next, n);
     this.flags = grown(this.flags, n);

@@ -5,20 +5,20 @@
 import { BgpError, Family } from '../bgp/messages';
 import { nextHopText, type AttrSet } from './attrs';
 import { decide } from './decision';
-import { IntTable } from './int-table';
-import { capacityFor, ensureLength, grown } from './grow';
-import { FLAG_STALE, NONE, PathStore } from './path-store';
+import { capacityFor, ensureLength, grown, noteGrowthGarbage } from './grow';
+import { FLAG_BEST_REPLACED, FLAG_STALE, NONE, PathStore } from './path-store';
 import { parsePrefix, PrefixId, PrefixIndex } from './prefix-index';
 import { RejectedPaths } from './rejected';
 import { badLength, maxPrefixCease } from './rib-errors';
 import type { LocRibChange, RibOptions, Route } from './rib-types';
-import { markAllStale, removeStale, slotsOf } from './stale';
+import { forEachPathOf, markAllStale, removeStale } from './stale';
 
 export { maxPrefixCease } from './rib-errors';
 export type { ImportFilter, LocRibChange, RibOptions, Route } from './rib-types';
 
-/** bestAttr of a best path whose attributes were replaced in place: no set has this id. */
-const REPLACED = -2;
+/** The dirty queue is dropped back to 1024 entries when it drains and is longer than this. */
+const DIRTY_KEEP = 65536;
+
 
 // Reference counting keeps prefix ids valid exactly as long as something names them: each
 // path, the Loc-RIB entry, the dirty queue, and (in src/routing) Adj-RIB-Out state,
@@ -30,10 +30,16 @@ export class Rib {
   readonly prefixes: PrefixIndex;
   readonly paths: PathStore;
   private readonly opts: RibOptions;
-  /** Per peer index: (prefixId, rxPathId) -> path slot. */
-  private readonly adjIn: (IntTable | undefined)[] = [];
+  // The Adj-RIBs-In have no table of their own: a peer's path to a prefix is found by walking
+  // that prefix's path chain (PathStore.find), one entry per (peer, path ID) that sent it. A
+  // per-peer (prefix, path ID) -> slot hash table cost 24 bytes per path at load <= 0.7 (36
+  // while it doubled), the largest single item of a 1M-prefix reflector's RSS (bench/RESULTS.md
+  // "### 2026-12-02: issue 10 memory, part 2"); the walk is no worse than decide(), which
+  // reads the whole chain after every change anyway. Session-level events (down, stale) scan
+  // the slot arrays instead (stale.ts forEachPathOf).
+  /** Per peer index: paths accepted (what max-prefix counts). */
+  private adjCount: number[] = [];
   private best = new Int32Array(0);
-  private bestAttr = new Int32Array(0);
   private dirtyFlag = new Uint8Array(0);
   private dirty = new Int32Array(1024); // queue of prefix ids to re-decide
   private dirtyLen = 0;
@@ -61,7 +67,7 @@ export class Rib {
   }
   /** Paths accepted from one peer in this family (what max-prefix counts). */
   received(peer: number): number {
-    return this.adjIn[peer]?.size ?? 0;
+    return this.adjCount[peer] ?? 0;
   }
   /** Paths of one peer received and not kept (still announced by it, refused by us). */
   rejectedCount(peer: number): number {
@@ -124,14 +130,10 @@ export class Rib {
     const filtered = this.opts.importFilter ? this.opts.importFilter(info, this.prefixes, prefix, attrs) : attrs;
     const store = this.opts.attrs;
     const accepted = filtered && !store.isLive(filtered) ? store.intern(filtered) : filtered;
-    const table = this.adjTable(peer);
-    table.key[0] = prefix;
-    table.key[1] = pathId;
-    const probe = table.probe();
-    const slot = probe >= 0 ? table.valueAt(probe) : NONE;
+    const slot = this.paths.find(prefix, peer, pathId);
     if (accepted === undefined) {
       this.rejected.note(peer, prefix, pathId, this.opts.rejectReason?.() ?? 'rejected');
-      if (slot !== NONE) this.removePath(table, slot);
+      if (slot !== NONE) this.removePath(slot);
       return undefined;
     }
     // The refusal entry may hold the prefix id's last reference: a new path takes its own
@@ -141,29 +143,32 @@ export class Rib {
     if (slot !== NONE) {
       const old = this.paths.attr[slot];
       const wasStale = this.paths.flags[slot] & FLAG_STALE;
-      this.paths.flags[slot] = 0; // RFC 4724 4.2: a re-announced path is no longer stale
+      this.paths.flags[slot] &= ~FLAG_STALE; // RFC 4724 4.2: a re-announced path is no longer stale
       if (old === accepted.id && !wasStale) return undefined;
       store.ref(accepted);
       this.paths.attr[slot] = accepted.id;
       store.unref(store.get(old));
-      // decide() spots a changed best by (slot, attribute set id), but the Loc-RIB holds no
-      // reference on that set: once `old` is freed, a later replacement may be interned under
-      // the same id (the store reuses ids), and a best path whose attributes changed twice
-      // before decide() would look unchanged and never be re-advertised (RFC 4271 9.2: a
-      // Loc-RIB change must reach the Adj-RIBs-Out). Forget the id: the decision reports it.
-      if (this.best[prefix] === slot) this.bestAttr[prefix] = REPLACED;
+      // The best path's attributes changed in place: flag the slot, and decide() reports the
+      // change even when the same slot wins (RFC 4271 9.2: a Loc-RIB change must reach the
+      // Adj-RIBs-Out). A flag rather than comparing the best's attribute set id before and
+      // after: the Loc-RIB holds no reference on that set, so once `old` is freed a second
+      // replacement may be interned under the same id and look unchanged; and no 4 bytes a
+      // prefix for the id.
+      if (this.best[prefix] === slot) this.paths.flags[slot] |= FLAG_BEST_REPLACED;
       this.markDirty(prefix);
       return undefined;
     }
     const max = info.maxPrefixes;
-    if (max !== undefined && table.size >= max) {
+    const count = this.adjCount[peer] ?? 0;
+    if (max !== undefined && count >= max) {
       this.prefixes.unref(prefix);
       store.dropIfUnused(accepted);
       return maxPrefixCease(this.family, max);
     }
     store.ref(accepted);
     this.growPrefixArrays(prefix + 1);
-    table.insertAt(probe, this.paths.add(prefix, peer, pathId, accepted.id));
+    this.paths.add(prefix, peer, pathId, accepted.id);
+    this.adjCount[peer] = count + 1;
     this.markDirty(prefix);
     return undefined;
   }
@@ -183,12 +188,8 @@ export class Rib {
   /** RFC 4271 3.1: the peer withdrew the path; unknown paths are ignored. */
   withdrawId(peer: number, prefix: PrefixId, pathId: number, keepRejected = false): void {
     if (!keepRejected) this.rejected.forget(peer, prefix, pathId);
-    const table = this.adjIn[peer];
-    if (!table) return;
-    table.key[0] = prefix;
-    table.key[1] = pathId;
-    const slot = table.get();
-    if (slot !== NONE) this.removePath(table, slot);
+    const slot = this.paths.find(prefix, peer, pathId);
+    if (slot !== NONE) this.removePath(slot);
   }
 
   /**
@@ -198,22 +199,18 @@ export class Rib {
    */
   peerDown(peer: number, gracefulRestart = false): void {
     this.rejected.clear(peer);
-    const table = this.adjIn[peer];
-    if (!table) return;
+    if (!this.adjCount[peer]) return;
     if (gracefulRestart) {
       this.markStale(peer);
       return;
     }
-    const slots = slotsOf(table);
-    for (let i = 0; i < slots.length; i++) this.removePath(table, slots[i]);
-    this.adjIn[peer] = undefined;
+    forEachPathOf(this.paths, peer, (slot) => this.removePath(slot));
   }
 
   /** Marks every path of the peer stale: GR session loss, or RFC 7313 4 BoRR. */
   markStale(peer: number): void {
     this.rejected.clear(peer); // what it sends again is judged again
-    const table = this.adjIn[peer];
-    if (table) markAllStale(this.paths, table);
+    if (this.adjCount[peer]) markAllStale(this.paths, peer);
   }
 
   /** RFC 4724 4.2 End-of-RIB (or RFC 7313 EoRR): paths still stale are withdrawn. */
@@ -241,6 +238,11 @@ export class Rib {
     if (this.dirtyAt === this.dirtyLen) {
       this.dirtyLen = 0;
       this.dirtyAt = 0;
+      // Drained: a queue grown for a full table goes back to its first size (4 bytes a prefix).
+      if (this.dirty.length > DIRTY_KEEP) {
+        noteGrowthGarbage(this.dirty.byteLength);
+        this.dirty = new Int32Array(1024);
+      }
     }
     return out;
   }
@@ -303,7 +305,7 @@ export class Rib {
     return {
       slot,
       prefix: this.paths.prefix[slot],
-      pathId: this.paths.rxId[slot],
+      pathId: this.paths.rxId(slot),
       peer: this.opts.peers.get(this.paths.peer[slot]),
       attrs,
       stale: (this.paths.flags[slot] & FLAG_STALE) !== 0,
@@ -313,7 +315,9 @@ export class Rib {
 
   private decideOne(prefix: PrefixId): LocRibChange | undefined {
     const oldSlot = this.best[prefix];
-    const oldAttr = this.bestAttr[prefix];
+    // oldSlot is -2 when the best path was removed since (removePath): a change whatever wins.
+    const replaced = oldSlot >= 0 && (this.paths.flags[oldSlot] & FLAG_BEST_REPLACED) !== 0;
+    if (replaced) this.paths.flags[oldSlot] &= ~FLAG_BEST_REPLACED;
     // One path and no resolver: no decision to run (the common case on a reflector).
     const head = this.paths.head[prefix];
     const single = head !== NONE && this.paths.next[head] === NONE && !this.opts.igpCost;
@@ -321,7 +325,6 @@ export class Rib {
     if (routes.length === 0) {
       if (oldSlot === NONE) return undefined;
       this.best[prefix] = NONE;
-      this.bestAttr[prefix] = NONE;
       this.locSize--;
       this.deferredUnref.push(prefix); // keep the id valid while consumers read this batch
       return { prefix, bestChanged: true };
@@ -332,16 +335,13 @@ export class Rib {
       this.prefixes.ref(prefix); // the Loc-RIB's reference
     }
     this.best[prefix] = d.best.slot;
-    this.bestAttr[prefix] = d.best.attrs.id;
-    const bestChanged = oldSlot !== d.best.slot || oldAttr !== d.best.attrs.id;
+    const bestChanged = oldSlot !== d.best.slot || replaced;
     return { prefix, best: d.best, reason: d.reason, multipath: d.multipath, bestChanged };
   }
 
-  private removePath(table: IntTable, slot: number): void {
+  private removePath(slot: number): void {
     const prefix = this.paths.prefix[slot];
-    table.key[0] = prefix;
-    table.key[1] = this.paths.rxId[slot];
-    table.delete();
+    this.adjCount[this.paths.peer[slot]]--;
     const store = this.opts.attrs;
     store.unref(store.get(this.paths.attr[slot]));
     this.markDirty(prefix);
@@ -354,8 +354,7 @@ export class Rib {
 
   /** Withdraws the peer's paths still marked stale; returns how many went. */
   private dropStale(peer: number): number {
-    const table = this.adjIn[peer];
-    return table ? removeStale(this.paths, table, (slot) => this.removePath(table, slot)) : 0;
+    return this.adjCount[peer] ? removeStale(this.paths, peer, (slot) => this.removePath(slot)) : 0;
   }
 
   /** Queues a prefix for decide() once, however many of its paths change meanwhile. */
@@ -363,24 +362,22 @@ export class Rib {
     if (this.dirtyFlag[prefix]) return;
     this.dirtyFlag[prefix] = 1;
     this.prefixes.ref(prefix);
-    if (this.dirtyLen === this.dirty.length) this.dirty = ensureLength(this.dirty, this.dirtyLen + 1, 1024);
-    this.dirty[this.dirtyLen++] = prefix;
-  }
-
-  private adjTable(peer: number): IntTable {
-    let t = this.adjIn[peer];
-    if (!t) {
-      t = new IntTable(2, 64);
-      this.adjIn[peer] = t;
+    if (this.dirtyLen === this.dirty.length) {
+      // Full: slide out what decide() has consumed before growing, so the queue's length is
+      // the prefixes waiting, not every prefix marked since it last drained.
+      if (this.dirtyAt >= this.dirty.length / 4) {
+        this.dirty.copyWithin(0, this.dirtyAt, this.dirtyLen);
+        this.dirtyLen -= this.dirtyAt;
+        this.dirtyAt = 0;
+      } else this.dirty = ensureLength(this.dirty, this.dirtyLen + 1, 1024);
     }
-    return t;
+    this.dirty[this.dirtyLen++] = prefix;
   }
 
   private growPrefixArrays(n: number): void {
     if (n <= this.best.length) return;
     const cap = capacityFor(this.best.length, n, 1024);
     this.best = grown(this.best, cap, NONE);
-    this.bestAttr = grown(this.bestAttr, cap, NONE);
     this.dirtyFlag = grown(this.dirtyFlag, cap);
     this.paths.ensurePrefix(cap - 1);
   }

@@ -1,44 +1,34 @@
-// Graceful-restart stale paths (RFC 4724 4.2 helper, RFC 7313 refresh) in one peer's Adj-RIB-In
-// table: separate from rib.ts because it only flags and picks path slots; Rib removes them.
-import type { IntTable } from './int-table';
-import { FLAG_STALE, PathStore } from './path-store';
-
-/** Marks every path of the table stale: GR session loss, or RFC 7313 4 BoRR. */
-export function markAllStale(paths: PathStore, table: IntTable): void {
-  table.forEach((_k, _o, slot) => {
-    paths.flags[slot] |= FLAG_STALE; // flags only: the table keeps its shape
-  });
-}
-
-/** Withdraws (remove(slot)) the table's paths still marked stale; returns how many went. */
-export function removeStale(paths: PathStore, table: IntTable, remove: (slot: number) => void): number {
-  // Usually nothing is stale (End-of-RIB after a fresh session): look before copying.
-  let stale = 0;
-  table.forEach((_k, _o, slot) => {
-    stale += paths.flags[slot] & FLAG_STALE;
-  });
-  if (stale === 0) return 0;
-  let n = 0;
-  const slots = slotsOf(table);
-  for (let i = 0; i < slots.length; i++) {
-    if (paths.flags[slots[i]] & FLAG_STALE) {
-      remove(slots[i]);
-      n++;
-    }
-  }
-  return n;
-}
+// One peer's paths in the PathStore, found by a scan of the slot arrays (the Adj-RIB-In keeps
+// no per-peer index, see rib.ts), and graceful-restart stale paths (RFC 4724 4.2 helper,
+// RFC 7313 refresh): separate from rib.ts because it only flags and picks path slots; Rib
+// removes them.
+import { FLAG_STALE, NONE, PathStore } from './path-store';
 
 /**
- * The slots of an Adj-RIB-In table, copied first: removing paths reshapes the table. A
- * typed array of the exact size: a full table's copy as a growing JS array cost ~30 MiB of
- * transient heap at 500k paths.
+ * Calls fn(slot) for every path of `peer`. A scan over every path slot: session-level events
+ * only (down, GR, refresh), where the per-prefix work that follows costs more than the scan.
+ * fn may remove the slot it is given.
  */
-export function slotsOf(table: IntTable): Int32Array {
-  const out = new Int32Array(table.size);
-  let i = 0;
-  table.forEach((_k, _o, v) => {
-    out[i++] = v;
+export function forEachPathOf(paths: PathStore, peer: number, fn: (slot: number) => void): void {
+  const end = paths.slotLimit;
+  for (let s = 0; s < end; s++) if (paths.peer[s] === peer && paths.prefix[s] !== NONE) fn(s);
+}
+
+/** Marks every path of the peer stale: GR session loss, or RFC 7313 4 BoRR. */
+export function markAllStale(paths: PathStore, peer: number): void {
+  forEachPathOf(paths, peer, (slot) => {
+    paths.flags[slot] |= FLAG_STALE;
   });
-  return out;
+}
+
+/** Withdraws (remove(slot)) the peer's paths still marked stale; returns how many went. */
+export function removeStale(paths: PathStore, peer: number, remove: (slot: number) => void): number {
+  let n = 0;
+  forEachPathOf(paths, peer, (slot) => {
+    if (paths.flags[slot] & FLAG_STALE) {
+      remove(slot);
+      n++;
+    }
+  });
+  return n;
 }

@@ -6,21 +6,26 @@
 // `excl` names a member peer the entry must not reach (the route came from it: never send
 // a route back to its source); NO_PEER when none.
 //
-// Memory: without ADD-PATH (the usual reflector group) tx is always 0, so a pending change is
-// stored at its prefix id in arrays indexed by id (17 bytes per id, no hash table); ADD-PATH
-// groups keep slots on a short chain per prefix id (RFC 7911: a few path ids per prefix; a
-// chain walk beat hashing (prefix, tx), see out-state.ts). A slot's bucket follows from its
-// attribute set and exclusion, so no JS array of bucket references is kept per slot.
+// Memory: a pending change lives in a slot of the pending arrays (21 bytes, 29 with ADD-PATH),
+// found from its prefix id through `pendHead` (4 bytes per prefix id). Without ADD-PATH (the
+// usual reflector group) tx is always 0 and a prefix has at most one slot; ADD-PATH groups
+// chain a prefix's slots (RFC 7911: a few path ids per prefix; a chain walk beat hashing
+// (prefix, tx), see out-state.ts). Slots are only as many as changes queued at once, and the
+// slot arrays shrink back once everything queued has been taken: a full table queued at
+// start-up does not keep 21 bytes per prefix for the rest of the daemon's life (dense arrays
+// indexed by prefix id did: 17 bytes per prefix, bench/RESULTS.md "### 2026-12-02: issue 10
+// memory, part 2"). A slot's bucket follows from its attribute set and exclusion, so no JS
+// array of bucket references is kept per slot.
 import type { AttrSet, AttrStore } from '../rib';
-import { capacityFor, ensureLength, grown, SlotFreeList } from '../rib';
+import { capacityFor, ensureLength, grown, noteGrowthGarbage, SlotFreeList } from '../rib';
 import { ChainState, DenseState, type OutState } from './out-state';
 import type { PrefixIndex } from '../rib';
 
 export const NO_PEER = -1;
 const NIL = -1;
 const WITHDRAW = -1;
-/** pAttr of a dense slot with no pending change. */
-const IDLE = -2;
+/** Slot arrays above this many slots are dropped once nothing is pending. */
+const SHRINK_ABOVE = 4096;
 
 export interface Bucket {
   /** The attribute set to announce, or undefined for the withdraw bucket. */
@@ -33,15 +38,15 @@ export interface Bucket {
 export class AdjRibOut {
   /** (prefix, tx) -> attribute set id and excluded source currently advertised. */
   private readonly state: OutState;
-  /** Dense layout: pending slot = prefix id (tx is 0). Else slots come from `pend`. */
+  /** Without ADD-PATH: tx is 0, a prefix has one pending slot at most (no pTx, no pSib). */
   private readonly dense: boolean;
-  /** ADD-PATH layout only: each prefix id's first pending slot (NIL: none), and each slot's key. */
+  /** Each prefix id's (first) pending slot, NIL when none. */
   private pendHead = new Int32Array(0);
-  /** ADD-PATH layout only: the next pending slot of the same prefix. */
-  private pSib = new Int32Array(0);
   private pPrefix = new Int32Array(0);
+  /** ADD-PATH layout only: the next pending slot of the same prefix, and each slot's tx. */
+  private pSib = new Int32Array(0);
   private pTx = new Uint32Array(0);
-  /** The pending attribute set id, WITHDRAW, or (dense) IDLE. */
+  /** The pending attribute set id, or WITHDRAW. */
   private pAttr = new Int32Array(0);
   private pExcl = new Int32Array(0);
   /**
@@ -90,6 +95,10 @@ export class AdjRibOut {
   /** Bytes held by the state table (for benchmarks and /metrics). */
   get bytes(): number {
     return this.state.bytes;
+  }
+  /** Bytes held by the pending changes' slot arrays (for benchmarks and tests). */
+  get pendingBytes(): number {
+    return this.pAttr.length * (this.dense ? 21 : 29);
   }
 
   /** The advertised set for (prefix, tx), or undefined. */
@@ -153,7 +162,7 @@ export class AdjRibOut {
     let n = 0;
     while (b.head !== NIL && n < max) {
       const s = b.head;
-      const prefix = this.dense ? s : this.pPrefix[s];
+      const prefix = this.pPrefix[s];
       const tx = this.dense ? 0 : this.pTx[s];
       out.push(prefix, tx);
       if (this.pSrcWd[s] && srcWithdraw && b.excl !== NO_PEER) srcWithdraw.push(prefix, tx);
@@ -161,6 +170,7 @@ export class AdjRibOut {
       this.releaseSlot(s, prefix, tx);
       n++;
     }
+    if (this.pendCount === 0 && this.pAttr.length > SHRINK_ABOVE) this.shrink();
     return n;
   }
 
@@ -175,15 +185,10 @@ export class AdjRibOut {
       this.store.unref(this.store.get(attr));
       this.prefixes.unref(prefix);
     });
-    if (!this.dense) {
-      for (let p = 0; p < this.pendHead.length; p++) {
-        for (let s = this.pendHead[p]; s !== NIL; s = this.pSib[s]) this.prefixes.unref(p);
-      }
-      this.pendHead.fill(NIL);
-    } else {
-      for (let p = 0; p < this.pAttr.length; p++) if (this.pAttr[p] !== IDLE) this.prefixes.unref(p);
-      this.pAttr.fill(IDLE);
+    for (let p = 0; p < this.pendHead.length; p++) {
+      for (let s = this.pendHead[p]; s !== NIL; s = this.dense ? NIL : this.pSib[s]) this.prefixes.unref(p);
     }
+    this.pendHead.fill(NIL);
     this.state.clear();
     this.exclCount.fill(0);
     this.buckets.clear();
@@ -232,24 +237,22 @@ export class AdjRibOut {
 
   /** The pending slot of (prefix, tx), or -1. */
   private findSlot(prefix: number, tx: number): number {
-    if (this.dense) return prefix < this.pAttr.length && this.pAttr[prefix] !== IDLE ? prefix : -1;
     let s = prefix < this.pendHead.length ? this.pendHead[prefix] : NIL;
+    if (this.dense) return s;
     while (s !== NIL && this.pTx[s] !== tx) s = this.pSib[s];
     return s;
   }
 
-  /** A slot for a new pending (prefix, tx): the prefix id itself when dense. */
+  /** A slot for a new pending (prefix, tx), linked from pendHead. */
   private claimSlot(prefix: number, tx: number): number {
     this.pendCount++;
-    if (this.dense) {
-      if (prefix >= this.pAttr.length) this.grow(prefix + 1);
-      return prefix;
-    }
     const s = this.allocSlot();
     this.pPrefix[s] = prefix;
-    this.pTx[s] = tx;
     if (prefix >= this.pendHead.length) this.growHeads(prefix + 1);
-    this.pSib[s] = this.pendHead[prefix];
+    if (!this.dense) {
+      this.pTx[s] = tx;
+      this.pSib[s] = this.pendHead[prefix];
+    }
     this.pendHead[prefix] = s;
     return s;
   }
@@ -257,7 +260,8 @@ export class AdjRibOut {
   private releaseSlot(s: number, prefix: number, tx: number): void {
     this.pendCount--;
     if (this.dense) {
-      this.pAttr[s] = IDLE;
+      this.pendHead[prefix] = NIL;
+      this.slots.give(this.pNext, s);
       return;
     }
     // Unlink from the prefix's chain (a few slots long: one per path id pending).
@@ -317,18 +321,38 @@ export class AdjRibOut {
     return this.slots.take(this.pNext);
   }
 
-  /** Doubles the slot arrays to hold n slots (in place once large: grow.ts). */
+  /** Doubles the slot arrays to hold n slots (grow.ts). */
   private grow(n: number): void {
     const cap = capacityFor(this.pAttr.length, n, 64);
-    this.pAttr = grown(this.pAttr, cap, this.dense ? IDLE : 0);
+    this.pAttr = grown(this.pAttr, cap);
     this.pExcl = grown(this.pExcl, cap);
     this.pSrcWd = grown(this.pSrcWd, cap);
     this.pNext = grown(this.pNext, cap);
     this.pPrev = grown(this.pPrev, cap);
-    if (this.dense) return;
     this.pPrefix = grown(this.pPrefix, cap);
+    if (this.dense) return;
     this.pTx = grown(this.pTx, cap);
     this.pSib = grown(this.pSib, cap);
+  }
+
+  /**
+   * Nothing pending: back to small slot arrays (the free list restarts from slot 0). The
+   * dropped ones are garbage V8 frees at its next full GC (reported to grow.ts's collector).
+   */
+  private shrink(): void {
+    const dropped = this.pAttr.length;
+    this.slots.clear();
+    this.pAttr = new Int32Array(64);
+    this.pExcl = new Int32Array(64);
+    this.pSrcWd = new Uint8Array(64);
+    this.pNext = new Int32Array(64);
+    this.pPrev = new Int32Array(64);
+    this.pPrefix = new Int32Array(64);
+    if (!this.dense) {
+      this.pTx = new Uint32Array(64);
+      this.pSib = new Int32Array(64);
+    }
+    noteGrowthGarbage(dropped * (this.dense ? 21 : 29));
   }
 
   /** ADD-PATH layout: the per-prefix chain heads cover prefix ids below n. */

@@ -5,8 +5,10 @@
  * DOC: what is here
  * - encoding.ts: the byte layouts (sockaddr_in / sockaddr_in6, struct tcp_md5sig) and option
  *   numbers, pure and unit-tested.
- * - libc.ts: setsockopt, getsockopt, socket, bind, send, recv and close from libc.so.6; a
- *   failed call is a SysError value naming the call and errno.
+ * - libc.ts: setsockopt, getsockopt, socket, bind, send, recv, close and mallopt from
+ *   libc.so.6; a failed call is a SysError value naming the call and errno.
+ * - malloc.ts: the daemons' glibc malloc settings (a fixed mmap threshold, so the RIB's
+ *   replaced typed arrays go back to the kernel when collected).
  * - sockopt.ts: what BGP sessions use: RFC 2385 TCP-MD5 keys per peer address or range
  *   (TCP_MD5SIG / TCP_MD5SIG_EXT), RFC 5082 GTSM (IP_TTL / IPV6_UNICAST_HOPS 255 out,
  *   IP_MINTTL / IPV6_MINHOPCOUNT in), the fd behind a node:net socket, and new TCP sockets to
@@ -31,6 +33,7 @@ export {
   type Md5SigArgs,
 } from './encoding';
 export { SysError, libc } from './libc';
+export { DAEMON_MMAP_THRESHOLD, M_ARENA_MAX, M_MMAP_THRESHOLD, tuneMalloc } from './malloc';
 export {
   GTSM_TTL, closeFd, fdOf, openTcpSocket, setGtsm, setMd5Key, setMinTtl, setSendTtl, socketFamilyOf, type Md5KeyOptions,
 } from './sockopt';

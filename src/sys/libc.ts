@@ -24,6 +24,8 @@ export interface Libc {
   /** Octets received (with MSG_TRUNC: the datagram's real length), or -1. */
   recv(fd: number, buf: Buffer, len: number, flags: number): number;
   close(fd: number): number;
+  /** glibc malloc tuning (mallopt(3)): 1 on success, 0 on error (musl: a no-op returning 0). */
+  mallopt(param: number, value: number): number;
   errno(): number;
   strerror(errno: number): string;
 }
@@ -48,6 +50,7 @@ export function libc(): Libc | Error {
     const send = lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)');
     const recv = lib.func('intptr_t recv(int fd, void *buf, size_t len, int flags)');
     const close = lib.func('int close(int fd)');
+    const mallopt = lib.func('int mallopt(int param, int value)');
     const strerror = lib.func('const char *strerror(int errnum)');
     loaded = {
       setsockopt: (fd, level, name, value, len) => setsockopt(fd, level, name, value, len) as number,
@@ -57,6 +60,7 @@ export function libc(): Libc | Error {
       send: (fd, buf, len, flags) => Number(send(fd, buf, len, flags)),
       recv: (fd, buf, len, flags) => Number(recv(fd, buf, len, flags)),
       close: (fd) => close(fd) as number,
+      mallopt: (param, value) => mallopt(param, value) as number,
       errno: () => koffi.errno(),
       strerror: (e) => String(strerror(e)),
     };

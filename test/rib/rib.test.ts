@@ -322,3 +322,62 @@ test('a refused path sent again and kept keeps its prefix id (the refusal held i
   assert.equal(rib.bestOf(rib.prefixes.find4(NET, 24))?.attrs.med, 2);
   assert.equal(rib.rejectedCount(a.index), 0);
 });
+
+// The Adj-RIB-In has no per-peer table: a peer's path is found on the prefix's path chain by
+// (peer, path ID), and a peer's paths by a scan of the path slots (rib.ts).
+test('paths of several peers and path IDs on one chain: each (peer, path ID) is its own path', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  const b = peers.add(ibgp('10.0.0.3'));
+  const c = peers.add(ibgp('10.0.0.4'));
+  const s = [1, 2, 3, 4].map((med) => store.intern(attrs({ med })));
+  for (let i = 0; i < 50; i++) {
+    rib.announce4(a.index, NET + i * 256, 24, 0, s[0]!);
+    rib.announce4(b.index, NET + i * 256, 24, 0, s[1]!);
+    // c speaks ADD-PATH (RFC 7911): path IDs 0, 1 and 2 of the same prefix are three paths.
+    for (const id of [0, 1, 2]) rib.announce4(c.index, NET + i * 256, 24, id, s[2]!);
+  }
+  rib.decide();
+  assert.deepEqual([a, b, c].map((p) => rib.received(p.index)), [50, 50, 150]);
+  const id0 = rib.prefixes.find4(NET, 24);
+  assert.equal(rib.routesOf(id0).length, 5);
+  rib.withdraw4(c.index, NET, 24, 1);
+  rib.withdraw4(c.index, NET, 24, 7); // never sent: ignored
+  rib.announce4(b.index, NET, 24, 0, s[3]!); // implicit withdraw of b's own path only
+  rib.decide();
+  const key = (r: { peer: { index: number }; pathId: number; attrs: { id: number } }) => `${r.peer.index}/${r.pathId}/${r.attrs.id}`;
+  assert.deepEqual(rib.routesOf(id0).map(key).sort(),
+    [`${a.index}/0/${s[0]!.id}`, `${b.index}/0/${s[3]!.id}`, `${c.index}/0/${s[2]!.id}`, `${c.index}/2/${s[2]!.id}`].sort());
+  assert.equal(rib.received(c.index), 149);
+  // b goes down: its slots are freed, then reused by a's new paths; a later scan for b must
+  // find none of them, and c's down must leave a's paths alone.
+  rib.peerDown(b.index);
+  rib.decide();
+  for (let i = 50; i < 100; i++) rib.announce4(a.index, NET + i * 256, 24, 0, s[0]!);
+  rib.decide();
+  rib.peerDown(b.index);
+  rib.peerDown(c.index);
+  rib.decide();
+  assert.deepEqual([a, b, c].map((p) => rib.received(p.index)), [100, 0, 0]);
+  assert.equal(rib.paths.size, 100);
+  for (let i = 0; i < 100; i++) {
+    assert.deepEqual(rib.routesOf(rib.prefixes.find4(NET + i * 256, 24)).map(key), [`${a.index}/0/${s[0]!.id}`]);
+  }
+});
+
+test('a best path replaced, then re-announced unchanged before decide(), is still a change', () => {
+  const { rib, store, peers } = make();
+  const a = peers.add(ibgp('10.0.0.2'));
+  const s1 = store.intern(attrs({ med: 1 }));
+  const s2 = store.intern(attrs({ med: 2 }));
+  rib.announce4(a.index, NET, 24, 0, s1);
+  rib.decide();
+  rib.announce4(a.index, NET, 24, 0, s2);
+  rib.announce4(a.index, NET, 24, 0, s2); // same attributes again: must not hide the first change
+  const ch = rib.decide();
+  assert.equal(ch.length, 1);
+  assert.equal(ch[0]!.bestChanged, true);
+  assert.equal(ch[0]!.best?.attrs, s2);
+  rib.announce4(a.index, NET, 24, 0, s2);
+  assert.deepEqual(rib.decide(), [], 'and the flag is gone once decided');
+});

@@ -117,6 +117,49 @@ test(`thousands of pending changes across growth, replacement and clear (${layou
   assert.equal(ix.size, 0, 'every prefix reference released');
 });
 
+test(`a full table queued at once: the slot arrays shrink when it is sent, and the next round is right (${layout})`, () => {
+  const { store, ix, out } = make();
+  const a = store.intern(attrs({ med: 1 }));
+  const b = store.intern(attrs({ med: 2 }));
+  store.ref(a);
+  store.ref(b);
+  const drain = (): Map<number, number> => {
+    const seen = new Map<number, number>(); // prefix -> set id, -1 for a withdraw
+    for (let bucket = out.nextBucket(); bucket; bucket = out.nextBucket()) {
+      const pairs: number[] = [];
+      out.take(bucket, 4096, pairs);
+      for (let i = 0; i < pairs.length; i += 2) {
+        assert.ok(!seen.has(pairs[i]!), 'each prefix once per round');
+        seen.set(pairs[i]!, bucket.attrs ? bucket.attrs.id : -1);
+      }
+      out.releasePairs(pairs);
+    }
+    return seen;
+  };
+  const ps = Array.from({ length: 50_000 }, (_, i) => ix.intern4(0x0a000000 + i * 256, 24));
+  for (const p of ps) out.set(p, 0, a);
+  const full = out.pendingBytes;
+  assert.ok(full >= 50_000 * 21, `slots for every queued change (${full} bytes)`);
+  const first = drain();
+  assert.equal(first.size, 50_000);
+  assert.ok([...first.values()].every((id) => id === a.id));
+  assert.equal(out.pending, 0);
+  assert.ok(out.pendingBytes < 4096 * 21, `shrunk once nothing is queued (${out.pendingBytes} bytes)`);
+  // Second round on the small arrays: changes, withdrawals, and a change replaced by a withdraw.
+  for (let i = 0; i < 10_000; i++) out.set(ps[i]!, 0, b);
+  for (let i = 10_000; i < 12_000; i++) out.set(ps[i]!, 0, undefined);
+  for (let i = 0; i < 1_000; i++) out.set(ps[i]!, 0, undefined);
+  assert.equal(out.pending, 12_000);
+  const second = drain();
+  assert.equal(second.size, 12_000);
+  for (let i = 0; i < 12_000; i++) assert.equal(second.get(ps[i]!), i < 1_000 || i >= 10_000 ? -1 : b.id, `prefix #${i}`);
+  assert.equal(out.size, 50_000 - 3_000);
+  assert.equal(out.lookup(ps[5_000]!, 0), b);
+  assert.equal(out.lookup(ps[20_000]!, 0), a);
+  out.clear();
+  assert.equal(ix.size, 0, 'every prefix reference released');
+});
+
 test(`a source whose route replaces a queued withdraw still gets a withdraw (${layout})`, () => {
   const { store, ix, out } = make();
   const a = store.intern(attrs({ med: 1 }));
