@@ -9,53 +9,27 @@ import {
 } from '../bgp/messages';
 import { parseIpv4 } from '../net';
 import {
-  AttrStore, type AttrSet, PeerTable, Rib, ingestUpdate, type LocRibChange, type PeerInfo, type Policy, type PrefixId, type PrefixIndex,
+  AttrStore, PeerTable, Rib, ingestUpdate, type PeerInfo, type Policy,
 } from '../rib';
 import { LocalRoutes, type LocalRouteAttrs } from './local-routes';
-import { LogRateLimiter, type Logger } from '../observability';
-import type { TooLarge } from './update-group';
+import { EngineLog } from './engine-log';
 import { SimplePacker } from './wire-encode';
 import { UpdateGroups } from './update-groups';
 import { receiveFilter, roleOf, type LocalIdentity } from './rules';
-import { PolicyBook, type PolicyDefs, type SessionSettings } from './policies';
+import { importStages } from './import-stages';
+import { PolicyBook, type SessionSettings } from './policies';
 import { locRibRoutes, rejectedRoutes } from './routes-view';
 import type { SessionEnd } from '../bgp/fsm';
-import { GracefulRestart, REAL_TIMERS, type EngineTimers } from './graceful-restart';
+import type { EngineOptions } from './engine-options';
+import { GracefulRestart, REAL_TIMERS } from './graceful-restart';
 import { brokenFamilies, disableFamily } from './afi-safi-disable';
 import {
   failSession, guardedPump, GuardedConsumer, policyOf, prefixCounts, pump, type Attached, type FamilyDeps, type SessionHandle,
 } from './sessions';
 
 export type { SessionHandle } from './sessions';
+export type { EngineOptions } from './engine-options';
 export { brokenFamilies } from './afi-safi-disable';
-
-export interface EngineOptions {
-  readonly asn: number;
-  readonly routerId: string;
-  /** RFC 4456: reflect with this cluster ID (dotted); absent: a plain speaker. */
-  readonly clusterId?: string;
-  readonly families?: readonly Family[];
-  readonly logger: Logger;
-  /** Named prefix lists and policies that SessionSettings refer to. */
-  readonly policies?: PolicyDefs;
-  /** Timer facility for RFC 4724 / RFC 7313 stale paths (default: real, unref'd timers). */
-  readonly timers?: EngineTimers;
-  /** RFC 4724 4.2 upper bound on stale paths once the peer is back, and RFC 7313 EoRR wait (default 360 s). */
-  readonly staleTimeSeconds?: number;
-  /** A route withdrawn from an update group because its attributes fit no UPDATE (a metric). */
-  readonly onRouteTooLarge?: (family: Family) => void;
-  /** RFC 4271 9.1.2.2 up to (e): also collect the equal-cost paths (LocRibChange.multipath) for ECMP. */
-  readonly multipath?: boolean;
-  /**
-   * Every batch of Loc-RIB changes of a family, as decided (a node agent's FIB reads them).
-   * Prefix ids are valid only during the call: format them with rib.prefixes.format() there.
-   */
-  readonly onLocRibChanges?: (family: Family, rib: Rib, changes: readonly LocRibChange[]) => void;
-  /** A stub (node agent): only our own routes go to eBGP peers, nothing learned passes through. */
-  readonly ownRoutesOnlyToEbgp?: boolean;
-  /** A session's End-of-RIB for a family (RFC 4724 2), after its UPDATEs went into the RIB. */
-  readonly onEndOfRib?: (session: SessionHandle, family: Family) => void;
-}
 
 /** Loc-RIB decisions per turn before yielding to I/O. */
 const DECIDE_BATCH = 8192;
@@ -77,15 +51,12 @@ export class RoutingEngine {
   private readonly gr: GracefulRestart;
   /** Stale paths of departed dynamic-neighbor sessions, by address, awaiting the next session. */
   private readonly orphans = new Map<string, PeerInfo>();
-  /** Routes withdrawn from receivers because no UPDATE could carry their attributes (/status). */
-  routesTooLarge = 0;
-  private readonly tooLargeLogged = new WeakSet<AttrSet>();
-  /** Log lines about a peer's bad or refused paths: a few per peer per 10 s, then a count. */
-  private readonly inputLog = new LogRateLimiter(5, 10_000);
+  private readonly log: EngineLog;
   private readonly deps: FamilyDeps;
   private readonly localRoutes: LocalRoutes;
 
   constructor(private readonly opts: EngineOptions) {
+    this.log = new EngineLog(opts.logger, opts.onRouteTooLarge);
     this.deps = { ribs: this.ribs, groups: this.groups, packers: this.packers, logger: opts.logger, schedule: () => this.schedule() };
     const routerId = parseIpv4(opts.routerId);
     if (routerId === undefined) throw new RangeError(`routerId ${opts.routerId} is not an IPv4 address`);
@@ -98,35 +69,16 @@ export class RoutingEngine {
       // passes is the Adj-RIB-In the decision process sees (RFC 4271 9.1.1).
       const byPeer: Array<Policy | undefined> = [];
       this.importPolicies.set(f, byPeer);
-      // `why` names the stage that refused a path, for /routes?rejected and the log.
-      const receive = receiveFilter(this.local, this.store);
-      let why = 'rejected';
-      // One closure for both stages (not chainFilters): it runs for every path received, and
-      // a full table is ~1M of them.
-      const importFilter = (peer: PeerInfo, ix: PrefixIndex, id: PrefixId, attrs: AttrSet): AttrSet | undefined => {
-        // Our own routes (the local pseudo-peer, which may hold an index a departed session
-        // had): no receive rules, never that session's policy.
-        if (peer.local === true) return attrs;
-        const r = receive(peer, ix, id, attrs);
-        if (!r) {
-          why = peer.ibgp ? 'loop: our CLUSTER_ID or ORIGINATOR_ID (RFC 4456 8)' : 'loop: our AS in AS_PATH (RFC 4271 9.1.2)';
-          return undefined;
-        }
-        const pol = byPeer[peer.index];
-        if (!pol) return r;
-        const out = pol.apply(ix, id, r);
-        if (!out) why = `import policy ${pol.name}`;
-        return out;
-      };
+      const { importFilter, why } = importStages(receiveFilter(this.local, this.store), byPeer);
       const rib = new Rib({
-        family: f, peers: this.peers, attrs: this.store, importFilter, rejectReason: () => why,
+        family: f, peers: this.peers, attrs: this.store, importFilter, rejectReason: why,
         ...(opts.multipath ? { multipath: true } : {}),
-        onReject: (peer, prefix, _pathId, reason) => this.logRejected(f, peer, prefix, reason),
+        onReject: (peer, prefix, _pathId, reason) => this.log.rejected(this.peers.get(peer).address, () => rib.prefixes.format(prefix), reason),
       });
       this.ribs.set(f, rib);
       const packer = new SimplePacker(f);
       this.packers.set(f, packer);
-      this.groups.set(f, new UpdateGroups(rib, this.store, this.local, packer, { onTooLarge: (t) => this.tooLarge(t) }));
+      this.groups.set(f, new UpdateGroups(rib, this.store, this.local, packer, { onTooLarge: (t) => this.log.tooLarge(t) }));
     }
     this.localRoutes = new LocalRoutes(this.ribs, this.peers, this.store, this.local, () => this.schedule());
     const staleMs = (opts.staleTimeSeconds ?? 360) * 1000;
@@ -144,16 +96,6 @@ export class RoutingEngine {
       timers: opts.timers ?? REAL_TIMERS, staleTimeMs: staleMs, refreshStaleTimeMs: staleMs,
       onError: (e) => this.opts.logger.error({ err: (e as Error).stack ?? String(e) }, 'internal error in a graceful restart timer'),
     });
-  }
-
-  /** One log line per attribute set (a full table may carry it on many prefixes); every route counted. */
-  private tooLarge(t: TooLarge): void {
-    this.routesTooLarge++;
-    this.opts.onRouteTooLarge?.(t.family);
-    if (this.tooLargeLogged.has(t.attrs)) return;
-    this.tooLargeLogged.add(t.attrs);
-    this.opts.logger.warn({ family: familyName(t.family), prefix: t.prefix, from: t.from, size: t.size, limit: t.limit },
-      'path attributes too large for one UPDATE (RFC 4271 4.3): route withdrawn from the receivers instead; logged once per attribute set');
   }
 
   /**
@@ -255,11 +197,7 @@ export class RoutingEngine {
     const v = validateUpdate(u, { ebgp: !info.ibgp, peerAs: info.asn, fourOctetAs: n.fourOctetAs });
     let rejectReason: string | undefined;
     if (v.errors.length > 0) {
-      const d = this.inputLog.allow(`${info.address} rfc7606`);
-      if (d.ok) {
-        this.opts.logger.warn({ peer: info.address, errors: v.errors.map((e) => e.message), action: v.action,
-          ...(d.suppressed ? { suppressed: d.suppressed } : {}) }, 'UPDATE errors (RFC 7606)');
-      }
+      this.log.updateErrors(info.address, v.errors, v.action);
       if (v.action === 'treat-as-withdraw' || v.action === 'afi-safi-disable') {
         const strong = v.errors.filter((e) => e.action === v.action);
         rejectReason = `${(strong.length > 0 ? strong : v.errors).map((e) => e.message).join('; ')} (RFC 7606 ${v.action})`;
@@ -382,6 +320,11 @@ export class RoutingEngine {
     return this.localRoutes.withdraw(family, prefix);
   }
 
+  /** Routes withdrawn from receivers because no UPDATE could carry their attributes (/status). */
+  get routesTooLarge(): number {
+    return this.log.routesTooLarge;
+  }
+
   /** The prefixes originated here in one family. */
   localPrefixes(family: Family): string[] {
     return this.localRoutes.prefixes(family);
@@ -390,15 +333,6 @@ export class RoutingEngine {
   /** Per established session and family, for the Prometheus gauges (read at scrape time). */
   prefixCounts(): Array<{ peer: string; family: string; received: number; accepted: number; advertised: number }> {
     return prefixCounts(this.deps, this.sessions);
-  }
-
-  /** One info line per refused path, a few per peer per 10 s (the rest counted in the next). */
-  private logRejected(f: Family, peer: number, prefix: number, reason: string): void {
-    const address = this.peers.get(peer).address;
-    const d = this.inputLog.allow(address);
-    if (!d.ok) return;
-    this.opts.logger.info({ peer: address, prefix: this.ribs.get(f)!.prefixes.format(prefix), reason,
-      ...(d.suppressed ? { suppressed: d.suppressed } : {}) }, 'path received and not accepted (vroute routes --rejected)');
   }
 
   /**

@@ -8,8 +8,10 @@
  *   (src/bgp/fsm; sessions.ts keeps the per-session counters, the GuardedConsumer that resets
  *   only the session whose input hit a bug, and the pull-and-write loop); each UPDATE it
  *   delivers is validated (RFC 7606),
- *   filtered (rules.ts receive rules: RFC 4456 8 loops, AS-path loops; policies.ts import
- *   policy), stored in the family's Rib and decided in bounded batches on setImmediate.
+ *   filtered (import-stages.ts: rules.ts receive rules, RFC 4456 8 loops, AS-path loops, then
+ *   policies.ts import policy), stored in the family's Rib and decided in bounded batches on
+ *   setImmediate. engine-options.ts: what a role gives it; engine-log.ts: its rate-limited
+ *   log lines (refused paths, RFC 7606 errors, routes too large for one UPDATE).
  * - update-groups.ts / update-group.ts: Loc-RIB changes fan out to groups of peers with one
  *   export signature (export.ts: RFC 4456 reflection, RFC 4271 5.1 eBGP rewrites, RFC 8212
  *   default deny). A group keeps one Adj-RIB-Out (adj-rib-out.ts: state in out-state.ts,
