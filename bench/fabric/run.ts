@@ -35,7 +35,7 @@ function report(r: ScenarioResult, load: string): string {
     ...r.use.map((u) => `| reflector ${u.name} | ${u.cpuSeconds.toFixed(2)} | ${u.peakRssMiB.toFixed(0)} MiB |`),
     `| simulator (${r.nodes} nodes, one process) | ${r.simCpuSeconds.toFixed(2)} | ${r.simPeakRssMiB.toFixed(0)} MiB |`,
     '',
-    `/status Established sessions at the end: A ${r.statusEstablished[0]}, B ${r.statusEstablished[1]}`,
+    `/status Established sessions at the end: A ${r.statusEstablished[0]}, B ${r.statusEstablished[1]}; blocks with a wrong next hop: ${r.wrongNextHops}`,
   ];
   return lines.join('\n');
 }
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const r = await runScenario({ nodes, timeoutMs, downMs, say: (l) => process.stdout.write(`  ${l}\n`) });
   process.stdout.write(`${report(r, load)}\nload average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(r)}\n`);
-  const bad = r.worstNodesMissingWhileDown !== 0 || r.statusEstablished[0] !== nodes || r.statusEstablished[1] !== nodes;
+  const bad = r.worstNodesMissingWhileDown !== 0 || r.wrongNextHops !== 0 || r.statusEstablished[0] !== nodes || r.statusEstablished[1] !== nodes;
   process.exit(bad ? 1 : 0);
 }
 

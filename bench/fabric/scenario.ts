@@ -47,6 +47,8 @@ export interface ScenarioResult {
   /** Sessions each reflector's /status listed as Established at the end. */
   readonly statusEstablished: readonly [number, number];
   /** The simulating process itself (all N nodes). */
+  /** Blocks received with a NEXT_HOP other than their originator's. */
+  readonly wrongNextHops: number;
   readonly simCpuSeconds: number;
   readonly simPeakRssMiB: number;
 }
@@ -88,7 +90,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     f.start();
     const est = (side: 0 | 1): number => f.progress().established[side];
     const allEstablishedMs = await until('every session Established', () => est(0) === n && est(1) === n);
-    say(`all ${2 * n} sessions Established after ${allEstablishedMs} ms`);
+    say(`all ${2 * n} sessions Established after ${allEstablishedMs} ms; A ${JSON.stringify(f.establishTimes(0, t0))} B ${JSON.stringify(f.establishTimes(1, t0))}`);
     await until('every node holding every block', () => f.converged());
     const convergedMs = Date.now() - t0;
     say(`every node holds every block after ${convergedMs} ms`);
@@ -122,6 +124,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const restartListeningMs = Date.now() - tSpawn;
     await until('every session to A Established again', () => est(0) === n, sample);
     const reestablishedMs = Date.now() - tSpawn;
+    say(`A's sessions Established again: ${JSON.stringify(f.establishTimes(0, tSpawn))}`);
     await until('every node holding A\'s full set again', () => f.sideFull(0), sample);
     const refullMs = Date.now() - tSpawn;
     say(`A back (killed ${tSpawn - tKill} ms before the new spawn): listening after ${restartListeningMs} ms, ` +
@@ -137,6 +140,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         { name: 'A (after the restart)', cpuSeconds: rrA.cpuSeconds(), peakRssMiB: rrA.peakRssMiB() },
         { name: 'B (whole run)', cpuSeconds: rrB.cpuSeconds(), peakRssMiB: rrB.peakRssMiB() }],
       statusEstablished: [statusA, statusB],
+      wrongNextHops: f.wrongNextHops,
       simCpuSeconds: (cpu.user + cpu.system) / 1e6,
       simPeakRssMiB: process.resourceUsage().maxRSS / 1024,
     };
@@ -144,6 +148,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     // Bounded: the Peers' Cease, then the reflectors by PID (SIGTERM, SIGKILL after 5 s).
     if (fabric) await Promise.race([fabric.stop(), sleep(5000)]);
     await Promise.all([rrA.stop(), rrB.stop()]);
-    rmSync(dir, { recursive: true, force: true });
+    // VROUTE_FABRIC_KEEP=1 keeps the reflectors' configs and logs for a look.
+    if (process.env.VROUTE_FABRIC_KEEP === '1') say(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -58,6 +58,8 @@ class SimSession implements SessionConsumer {
   /** Blocks of other nodes held (own block not counted). */
   count = 0;
   establishedCount = 0;
+  /** When this session last reached Established (epoch ms), 0 before. */
+  establishedAt = 0;
 
   constructor(readonly node: SimNode, readonly side: 0 | 1, target: ReflectorTarget, opts: FabricOptions, wheel: TimerWheel, logger: Logger) {
     this.has = new Uint8Array(opts.nodes);
@@ -74,6 +76,7 @@ class SimSession implements SessionConsumer {
 
   established(): void {
     this.establishedCount++;
+    this.establishedAt = Date.now();
     this.node.fabric.sessionUp(this);
     const neg = this.peer.negotiated;
     if (!neg) return;
@@ -85,8 +88,13 @@ class SimSession implements SessionConsumer {
   }
 
   update(u: UpdateMessage): void {
+    const nh = u.attributes.nextHop;
     const walk = (bytes: Uint8Array, addPath: boolean, set: 0 | 1): void => {
-      forEachIpv4(bytes, 0, bytes.length, addPath, (addr, len) => this.mark(addr, len, set));
+      forEachIpv4(bytes, 0, bytes.length, addPath, (addr, len) => {
+        // RFC 4456: a reflector passes the originator's NEXT_HOP unchanged.
+        if (set && len === 26 && nh !== nextHopOf((addr - BLOCK_BASE) / 64)) this.node.fabric.wrongNextHops++;
+        this.mark(addr, len, set);
+      });
     };
     if (u.withdrawn.count > 0) walk(u.withdrawn.bytes, u.withdrawn.addPath, 0);
     const un = u.attributes.mpUnreach;
@@ -167,6 +175,8 @@ export interface FabricProgress {
 
 export class Fabric {
   readonly wheel: TimerWheel;
+  /** Blocks received with a NEXT_HOP other than their originator's (must stay 0). */
+  wrongNextHops = 0;
   private readonly all: SimNode[] = [];
   private readonly established: [number, number] = [0, 0];
   private readonly fullSessions: [number, number] = [0, 0];
@@ -226,6 +236,21 @@ export class Fabric {
   /** Times each session reached Established (reconnects counted). */
   establishments(side: 0 | 1): number {
     return this.all.reduce((a, n) => a + n.sessions[side].establishedCount, 0);
+  }
+
+  /**
+   * When the sessions to `side` last reached Established, ms after `since`: median, 90th
+   * percentile, max; and the last errors the sessions saw, counted (why a session took long).
+   */
+  establishTimes(side: 0 | 1, since: number): { p50: number; p90: number; max: number; errors: Record<string, number> } {
+    const t = this.all.map((n) => n.sessions[side].establishedAt - since).sort((a, b) => a - b);
+    const at = (q: number): number => t[Math.min(t.length - 1, Math.floor(q * t.length))]!;
+    const errors: Record<string, number> = {};
+    for (const n of this.all) {
+      const e = n.sessions[side].peer.status().lastError;
+      if (e !== null) errors[e.slice(0, 80)] = (errors[e.slice(0, 80)] ?? 0) + 1;
+    }
+    return { p50: at(0.5), p90: at(0.9), max: at(1), errors };
   }
 
   /** Cease to every reflector, bounded by the Peers' own shutdown. */
