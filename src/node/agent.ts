@@ -19,10 +19,9 @@ import { LocalBlocks, type LocalRoute } from './local-blocks';
 import { enableForwarding } from './forwarding';
 import { writeNodeResource } from './node-resource';
 import { InitialSync } from './initial-sync';
+import { effectiveAsn, watchAsn } from './asn-watch';
 
 const IPV6_UNICAST = parseFamilyName('ipv6-unicast')!;
-/** BGPConfiguration `default`'s AS when it sets none (contract 6). */
-const DEFAULT_ASN = 64512;
 
 export interface RunningNode {
   readonly speaker: Speaker;
@@ -99,7 +98,7 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
     // Our Node resource before any session: the others find our address there (contract 6).
     const node = await untilDone('writing the Node resource', logger, () => writeNodeResource(store, cfg), () => false);
     const bgpConfig = await untilDone('reading BGPConfiguration default', logger, () => getResource(store, 'BGPConfiguration', 'default'), () => false);
-    const asn = cfg.asn ?? (node!.spec as NodeSpec).bgp?.asNumber ?? (bgpConfig?.spec as BGPConfigurationSpec | undefined)?.asNumber ?? DEFAULT_ASN;
+    const { asn } = effectiveAsn({ configured: cfg.asn, nodeSpec: node!.spec as NodeSpec, bgpConfig: bgpConfig?.spec as BGPConfigurationSpec | undefined });
     return await run(cfg, opts, { store, ownsStore, logger, metrics, fib, asn, cleanups });
   } catch (e) {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
@@ -240,6 +239,8 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing peers from the datastore'),
   });
 
+  // The AS is read once; a later change in the datastore is logged and shown, not applied (asn-watch.ts).
+  const asnWatch = watchAsn(store, cfg.name, cfg.asn, asn, logger, () => onPeerState());
   let lastError: string | null = null;
   const provider: StatusProvider = {
     registry: metrics.registry,
@@ -247,7 +248,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       const f = fib.stats();
       if (f.lastError !== undefined) lastError = f.lastError;
       return {
-        name: cfg.name, routerId: cfg.ip, asn, role: 'node',
+        name: cfg.name, routerId: cfg.ip, asn, role: 'node', ...pendingAsn(asnWatch.pending()),
         routesTooLarge: engine.routesTooLarge,
         sessions: speaker.peers().map((p) => ({ ...p.status(), policy: engine.policyOf(p) ?? null })),
         fib: { installed: f.installed, pending: f.pending, failed: f.failed, ...(f.lastError !== undefined ? { lastError: f.lastError } : {}),
@@ -272,6 +273,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     peerSource.cancel();
     blocks.cancel();
     sync.cancel();
+    asnWatch.cancel();
     stopped = true;
     await queues.idle();
     await speaker.stop('vroute node failed to start');
@@ -297,6 +299,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       peerSource.cancel();
       blocks.cancel();
       sync.cancel();
+      asnWatch.cancel();
       stopped = true;
       await queues.idle();
       await speaker.stop(message);
@@ -310,4 +313,9 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       logger.info('node agent stopped');
     })()),
   };
+}
+
+/** /status's `asnPending`: the AS the datastore asks for when it is not the running one. */
+function pendingAsn(asn: number | undefined): { asnPending?: number } {
+  return asn === undefined ? {} : { asnPending: asn };
 }
