@@ -20,6 +20,7 @@ import { enableForwarding } from './forwarding';
 import { writeNodeResource } from './node-resource';
 import { InitialSync } from './initial-sync';
 import { effectiveAsn, watchAsn } from './asn-watch';
+import { familyNotCarried } from './peer-family';
 
 const IPV6_UNICAST = parseFamilyName('ipv6-unicast')!;
 
@@ -225,6 +226,11 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
         if (stopped) return;
         // Mesh and reflector peers have no port of their own: they listen where we do.
         const session = { ...datastorePeerToSession(p), port: p.port ?? cfg.port, forwardingPreserved: cfg.fib !== false };
+        const notCarried = familyNotCarried(p, cfg.ip6);
+        if (notCarried !== undefined) {
+          logger.info({ peer: p.peerIP, source: p.source }, notCarried);
+          return;
+        }
         if (p.peerIP.includes(':') && cfg.ip6 === undefined) {
           throw new Error('an IPv6 peer needs ip6 (our IPv6 address) configured');
         }

@@ -13,6 +13,7 @@ import {
   RoutingEngine, softReset, PeerQueues, neighborToSession, sessionSettings, dynamicNeighborOf, dynamicRange, datastorePeerToSession,
 } from '../routing';
 import type { SessionSettings } from '../routing';
+import { registeredAddresses } from './addresses';
 
 export interface RunningDaemon {
   readonly speaker: Speaker;
@@ -117,13 +118,13 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing peers from the datastore'),
   });
 
-  // Registered in the background, retried until the store answers; the address published is
-  // one others can connect to (never the listener's wildcard): advertiseAddress, else routerId.
+  // Registered in the background, retried until the store answers; the addresses published
+  // are ones others can connect to (never the listener's wildcard): addresses.ts.
   let registration: KeptRegistration | undefined;
   if (cfg.reflector) {
     registration = keepRegistered(store, cfg.name, {
       routerId: cfg.routerId, asn: cfg.asn, clusterId: cfg.reflector.clusterId,
-      addresses: [cfg.reflector.advertiseAddress ?? cfg.routerId],
+      addresses: registeredAddresses(cfg),
     }, { log: logger, ...opts.registration });
   }
 
