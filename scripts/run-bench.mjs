@@ -15,6 +15,8 @@ const BENCHES = {
   reflect: ['dist/bench/reflect/run.js'],
   // Needs root (a network namespace): the FIB layer alone, 100k..1M routes into a kernel table.
   fib: ['dist/bench/fib/run.js'],
+  // No root needed; a few minutes: 500 simulated nodes against two reflector processes.
+  fabric: ['dist/bench/fabric/run.js'],
 };
 const DEFAULT = ['decode', 'rib', 'fsm'];
 const args = process.argv.slice(2);

@@ -70,8 +70,12 @@ export interface DaemonConfig {
   routerId: string;
   asn: number;
   listen?: { address: string; port: number };
-  /** `advertiseAddress`: the address registered in the datastore for others to peer with (default: routerId). */
-  reflector?: { clusterId: string; advertiseAddress?: string };
+  /**
+   * `advertiseAddress`: the address registered in the datastore for others to peer with
+   * (default: routerId); `advertiseAddress6`: an IPv6 address registered beside it (default:
+   * listen.address when that is a specific IPv6 address). src/reflector/addresses.ts.
+   */
+  reflector?: { clusterId: string; advertiseAddress?: string; advertiseAddress6?: string };
   /** RFC 4724 helper: how long stale paths may wait for End-of-RIB once the peer is back (and
    *  RFC 7313 4.2: for a missing EoRR). Seconds. */
   gracefulRestart: { staleTime: number };
@@ -266,13 +270,25 @@ export function validateConfig(doc: unknown): DaemonConfig {
   }
   if (doc.reflector !== undefined) {
     if (!isObj(doc.reflector)) throw new ConfigError('reflector', `${show(doc.reflector)} is not a mapping {clusterId}`);
-    checkKeys(doc.reflector, 'reflector', ['clusterId', 'advertiseAddress']);
+    checkKeys(doc.reflector, 'reflector', ['clusterId', 'advertiseAddress', 'advertiseAddress6']);
     cfg.reflector = { clusterId: doc.reflector.clusterId === undefined ? routerId : ipField(doc.reflector.clusterId, 'reflector.clusterId', { v4only: true }) };
     if (doc.reflector.advertiseAddress !== undefined) {
       const a = ipField(doc.reflector.advertiseAddress, 'reflector.advertiseAddress');
       // Other speakers connect to what is registered: a wildcard is nobody's address.
       if (parseIp(a)!.every((b) => b === 0)) throw new ConfigError('reflector.advertiseAddress', `${a} is not an address others can reach`);
       cfg.reflector.advertiseAddress = a;
+    }
+    if (doc.reflector.advertiseAddress6 !== undefined) {
+      const path = 'reflector.advertiseAddress6';
+      const a = ipField(doc.reflector.advertiseAddress6, path);
+      if (!a.includes(':')) throw new ConfigError(path, `${a} is not an IPv6 address`);
+      if (parseIp(a)!.every((b) => b === 0)) throw new ConfigError(path, `${a} is not an address others can reach`);
+      // Link-local addresses need an interface to go with them: not a peering address for others.
+      if (/^fe[89ab]/i.test(a)) throw new ConfigError(path, `${a} is link-local: not an address others can peer with`);
+      if (cfg.reflector.advertiseAddress?.includes(':')) {
+        throw new ConfigError(path, `advertiseAddress ${cfg.reflector.advertiseAddress} is IPv6 already: one IPv6 address is registered`);
+      }
+      cfg.reflector.advertiseAddress6 = a;
     }
   }
   if (doc.gracefulRestart !== undefined) {

@@ -19,10 +19,10 @@ import { LocalBlocks, type LocalRoute } from './local-blocks';
 import { enableForwarding } from './forwarding';
 import { writeNodeResource } from './node-resource';
 import { InitialSync } from './initial-sync';
+import { effectiveAsn, watchAsn } from './asn-watch';
+import { familyNotCarried } from './peer-family';
 
 const IPV6_UNICAST = parseFamilyName('ipv6-unicast')!;
-/** BGPConfiguration `default`'s AS when it sets none (contract 6). */
-const DEFAULT_ASN = 64512;
 
 export interface RunningNode {
   readonly speaker: Speaker;
@@ -99,7 +99,7 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
     // Our Node resource before any session: the others find our address there (contract 6).
     const node = await untilDone('writing the Node resource', logger, () => writeNodeResource(store, cfg), () => false);
     const bgpConfig = await untilDone('reading BGPConfiguration default', logger, () => getResource(store, 'BGPConfiguration', 'default'), () => false);
-    const asn = cfg.asn ?? (node!.spec as NodeSpec).bgp?.asNumber ?? (bgpConfig?.spec as BGPConfigurationSpec | undefined)?.asNumber ?? DEFAULT_ASN;
+    const { asn } = effectiveAsn({ configured: cfg.asn, nodeSpec: node!.spec as NodeSpec, bgpConfig: bgpConfig?.spec as BGPConfigurationSpec | undefined });
     return await run(cfg, opts, { store, ownsStore, logger, metrics, fib, asn, cleanups });
   } catch (e) {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
@@ -210,6 +210,11 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       for (const p of c.removed) sync.removed(p.peerIP);
     },
     toSession: (p) => {
+      const notCarried = familyNotCarried(p, cfg.ip6);
+      if (notCarried !== undefined) {
+        logger.info({ peer: p.peerIP, source: p.source }, notCarried);
+        return undefined;
+      }
       if (p.peerIP.includes(':') && cfg.ip6 === undefined) throw new Error('an IPv6 peer needs ip6 (our IPv6 address) configured');
       // Mesh and reflector peers have no port of their own: they listen where we do.
       return { ...datastorePeerToSession(p), port: p.port ?? cfg.port, forwardingPreserved: cfg.fib !== false };
@@ -218,6 +223,8 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     source: { reflectorsWhenMeshOff: true, ...(opts.reflectorGraceMs !== undefined ? { reflectorGraceMs: opts.reflectorGraceMs } : {}) },
   });
 
+  // The AS is read once; a later change in the datastore is logged and shown, not applied (asn-watch.ts).
+  const asnWatch = watchAsn(store, cfg.name, cfg.asn, asn, logger, () => onPeerState());
   let lastError: string | null = null;
   const view = engineApiView(speaker, engine);
   const provider: StatusProvider = {
@@ -226,7 +233,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       const f = fib.stats();
       if (f.lastError !== undefined) lastError = f.lastError;
       return {
-        name: cfg.name, routerId: cfg.ip, asn, role: 'node',
+        name: cfg.name, routerId: cfg.ip, asn, role: 'node', ...pendingAsn(asnWatch.pending()),
         routesTooLarge: engine.routesTooLarge,
         sessions: view.sessions(),
         fib: { installed: f.installed, pending: f.pending, failed: f.failed, ...(f.lastError !== undefined ? { lastError: f.lastError } : {}),
@@ -247,6 +254,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     // The API address is taken (or not ours): nothing may stay running behind the error.
     blocks.cancel();
     sync.cancel();
+    asnWatch.cancel();
     await datastorePeers.stop();
     await speaker.stop('vroute node failed to start');
     engine.close();
@@ -270,6 +278,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     stop: (message = 'vroute node shutting down') => (stopping ??= (async () => {
       blocks.cancel();
       sync.cancel();
+      asnWatch.cancel();
       await datastorePeers.stop();
       await speaker.stop(message);
       await statusReports.stop();
@@ -282,4 +291,9 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       logger.info('node agent stopped');
     })()),
   };
+}
+
+/** /status's `asnPending`: the AS the datastore asks for when it is not the running one. */
+function pendingAsn(asn: number | undefined): { asnPending?: number } {
+  return asn === undefined ? {} : { asnPending: asn };
 }

@@ -14,6 +14,9 @@
  * equal-cost best paths, a blackhole per affine block) for a FibSink (fib/: the interface,
  * memoryFib for `fib: false`, the kernel's rtnetlink sink); initial-sync.ts says when the
  * FIB may drop what a previous run left (End-of-RIB from every first peer, or a timeout).
+ * asn-watch.ts: the AS is read once at start (flag, Node resource, BGPConfiguration default,
+ * 64512); a later change in the datastore is logged and shown as /status `asnPending` until
+ * the agent is restarted, as FRR and BIRD treat a local-AS change.
  * Status: the HTTP API (contract 3, plus a `fib` object) and status/<node> in the datastore.
  */
 export * from './agent';
@@ -23,3 +26,4 @@ export { desiredLocalRoutes, LocalBlocks, type LocalRoute } from './local-blocks
 export { enableForwarding } from './forwarding';
 export { writeNodeResource } from './node-resource';
 export { InitialSync } from './initial-sync';
+export { effectiveAsn, watchAsn, DEFAULT_ASN, type AsnWatch, type AsnSources } from './asn-watch';

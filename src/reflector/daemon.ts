@@ -13,6 +13,7 @@ import {
   RoutingEngine, engineApiView, engineRibCounts, followDatastorePeers, neighborToSession, sessionSettings, dynamicNeighborOf, dynamicRange, datastorePeerToSession,
 } from '../routing';
 import type { SessionSettings } from '../routing';
+import { registeredAddresses } from './addresses';
 
 export interface RunningDaemon {
   readonly speaker: Speaker;
@@ -88,13 +89,13 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     follow: (session) => void follow(session),
   });
 
-  // Registered in the background, retried until the store answers; the address published is
-  // one others can connect to (never the listener's wildcard): advertiseAddress, else routerId.
+  // Registered in the background, retried until the store answers; the addresses published
+  // are ones others can connect to (never the listener's wildcard): addresses.ts.
   let registration: KeptRegistration | undefined;
   if (cfg.reflector) {
     registration = keepRegistered(store, cfg.name, {
       routerId: cfg.routerId, asn: cfg.asn, clusterId: cfg.reflector.clusterId,
-      addresses: [cfg.reflector.advertiseAddress ?? cfg.routerId],
+      addresses: registeredAddresses(cfg),
     }, { log: logger, ...opts.registration });
   }
 

@@ -7,6 +7,8 @@
  * (cluster ID); it serves the HTTP API and metrics (src/observability), registers itself in
  * the datastore under a lease when `reflector:` is configured (keepRegistered), and stops
  * cleanly on SIGTERM/SIGINT. The reflection rules, update groups and the rest of the engine
- * live in src/routing, shared with the node agent.
+ * live in src/routing, shared with the node agent. addresses.ts: what it registers (an IPv4
+ * and, when it has one, an IPv6 address, so dual-stack nodes peer over both).
  */
 export * from './daemon';
+export { registeredAddresses } from './addresses';

@@ -16,8 +16,11 @@ export interface DatastorePeersOptions {
   speaker: Speaker;
   engine: RoutingEngine;
   logger: Logger;
-  /** The session for a peer; a throw refuses that peer (logged by PeerQueues). */
-  toSession(p: EffectivePeer): PeerSessionConfig;
+  /**
+   * The session for a peer; a throw refuses that peer (logged by PeerQueues as an error),
+   * undefined leaves it out on purpose (the role logged why, e.g. a family it does not carry).
+   */
+  toSession(p: EffectivePeer): PeerSessionConfig | undefined;
   /** A session just created for `p`: attach it to the engine, follow its state. */
   follow(session: Peer, p: EffectivePeer): void;
   /** Peers the role keeps from elsewhere (the reflector's config-file neighbors). */
@@ -61,6 +64,7 @@ export function followDatastorePeers(o: DatastorePeersOptions): DatastorePeers {
         if (stopped) return;
         if (speaker.peer(p.peerIP)) throw new Error('the address is still taken by a reconnecting dynamic neighbor; the next change retries');
         const session = o.toSession(p);
+        if (session === undefined) return;
         o.follow(speaker.addPeer(session), p);
         logger.info({ peer: p.peerIP, asn: p.asNumber, source: p.source }, 'peer configured from the datastore');
       });

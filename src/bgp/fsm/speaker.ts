@@ -47,6 +47,13 @@ export interface SpeakerOptions {
 
 /** FRR's default `bgp listen limit`: dynamic sessions per range when `maxPeers` is not set. */
 export const DEFAULT_MAX_PEERS = 100;
+/**
+ * Pending connections the kernel queues for us (capped by net.core.somaxconn). Node's default,
+ * 511, overflowed in bench/fabric when 500 clients reconnected to a restarted reflector on a
+ * busy machine: the kernel dropped handshakes, clients saw resets and backed off (RFC 4271
+ * 8.1.1) for seconds. FRR listens with SOMAXCONN for the same reason.
+ */
+export const LISTEN_BACKLOG = 4096;
 /** How long a refused socket may take to flush its NOTIFICATION before it is destroyed. */
 const REFUSE_GRACE_MS = 1000;
 
@@ -98,7 +105,7 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
     server.on('error', (err) => this.opts.logger.error({ err: err.message }, 'listener error'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: l.address, port: l.port }, () => {
+      server.listen({ host: l.address, port: l.port, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         resolve();
       });

@@ -187,8 +187,8 @@ export function keepRegistered(store: Datastore, name: string, info: ReflectorIn
 
 /** Latest-wins, throttled status writes for one node. */
 export class StatusWriter {
-  private pending: unknown;
-  private hasPending = false;
+  /** What the next write holds, computed only when it is written (undefined: skip it). */
+  private pending: (() => unknown) | undefined;
   private timer?: NodeJS.Timeout;
   private last = 0;
   private writing?: Promise<void>;
@@ -197,8 +197,17 @@ export class StatusWriter {
 
   /** Queues `status`; it is written now if the interval has passed, else at its end. */
   report(status: unknown): void {
-    this.pending = status;
-    this.hasPending = true;
+    this.reportLazy(() => status);
+  }
+
+  /**
+   * Queues a status computed at write time: a daemon with hundreds of sessions reports on
+   * every session transition, and building the status each time would cost O(sessions) per
+   * transition (O(n^2) when all clients connect at once) for one write a second.
+   * `get` returning undefined skips the write; it must not throw (it runs from a timer).
+   */
+  reportLazy(get: () => unknown): void {
+    this.pending = get;
     if (this.timer) return;
     const wait = Math.max(0, this.last + this.intervalMs - this.now());
     this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, wait);
@@ -208,9 +217,12 @@ export class StatusWriter {
   async flush(): Promise<void> {
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
     await this.writing;
-    if (!this.hasPending) return;
-    const value = JSON.stringify({ node: this.node, updated: new Date(this.now()).toISOString(), status: this.pending });
-    this.hasPending = false;
+    const get = this.pending;
+    this.pending = undefined;
+    if (!get) return;
+    const status = get();
+    if (status === undefined) return;
+    const value = JSON.stringify({ node: this.node, updated: new Date(this.now()).toISOString(), status });
     this.last = this.now();
     this.writing = this.store.put(statusKey(this.node), value).then(() => undefined, () => undefined);
     await this.writing;
@@ -238,12 +250,16 @@ export class StatusReports {
     this.report();
   }
 
+  /** Marks the status changed; it is computed once, when the throttled write happens. */
   report(): void {
-    try {
-      this.writer.report(this.status());
-    } catch (e) {
-      this.onError(e);
-    }
+    this.writer.reportLazy(() => {
+      try {
+        return this.status();
+      } catch (e) {
+        this.onError(e);
+        return undefined;
+      }
+    });
   }
 
   /** Stops the timer and writes a last report. */
