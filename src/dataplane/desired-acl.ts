@@ -1,13 +1,14 @@
 // Desired ACL state, kept incrementally: each datastore change touches only what depends on
-// it. A local endpoint's change recompiles its two chains and its map entries; a profile's,
+// it. A local endpoint's change moves its map entries to the chains of its profile list (made
+// when the first endpoint with that list appears, deleted with the last); a profile's change,
 // its two chains; a workload joining a profile anywhere adds its addresses to that tag's sets
 // (one element each), never touching a chain. Tag sets exist while a profile in use by a
 // local endpoint names the tag, profile chains while a local endpoint uses the profile.
-import { ChainSpec, HostAccess, endpointChains, fixedChains, profileChains, profileTags } from './acl-rules';
+import { ChainSpec, HostAccess, fixedChains, listChains, profileChains, profileTags } from './acl-rules';
 import { DeltaTracker } from './delta';
 import { Endpoint, Profile } from './model';
 import { KernelChain } from './nft-kernel';
-import { MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, endpointChain, tagSet } from './names';
+import { MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, listChain, profileChain, tagSet } from './names';
 
 export function baseKey(c: ChainSpec): string | undefined {
   return c.base ? `${c.base.hook}:${c.base.priority}:accept` : undefined;
@@ -48,6 +49,9 @@ export class DesiredAcl {
   };
   private readonly local = new Map<string, Endpoint>();
   private readonly profiles = new Map<string, Profile>();
+  /** Local endpoints per profile list (`\0`-joined), and the list's chain names. */
+  private readonly listUse = new Map<string, number>();
+  private readonly listNames = new Map<string, [string, string]>();
   /** Local endpoints using each profile. */
   private readonly profileUse = new Map<string, number>();
   /** Tags named by the profiles in use (one count per profile naming it). */
@@ -104,16 +108,41 @@ export class DesiredAcl {
     return this.profiles.get(name);
   }
 
+  /** The [inbound, outbound] chain names of a profile list (hashed once per list). */
+  private listNamesOf(profiles: readonly string[]): [string, string] {
+    const key = profiles.join('\0');
+    let names = this.listNames.get(key);
+    if (!names) this.listNames.set(key, (names = [listChain('in', profiles), listChain('out', profiles)]));
+    return names;
+  }
+
+  /**
+   * Whether anything an endpoint's traffic goes through is not (yet) in the kernel: its map
+   * entries, its list's chains or its profiles' chains (to name it in an ACL failure).
+   */
+  endpointPending(ep: Endpoint): boolean {
+    const c = this.t.chains.pendingUpdates, m = this.t.mapElements.pendingUpdates;
+    if (m.has(`${MAP_TO_EP}\0${ep.ifname}`) || m.has(`${MAP_FROM_EP}\0${ep.ifname}`)) return true;
+    if (this.listNamesOf(ep.profiles).some((n) => c.has(n))) return true;
+    return ep.profiles.some((p) => c.has(profileChain('in', p)) || c.has(profileChain('out', p)));
+  }
+
   private localEndpoint(ep: Endpoint, d: 1 | -1): void {
-    const chains = endpointChains(ep.ifname, ep.profiles);
+    const listKey = ep.profiles.join('\0');
+    const [chainIn, chainOut] = this.listNamesOf(ep.profiles);
     const keyIn = `${MAP_TO_EP}\0${ep.ifname}`, keyOut = `${MAP_FROM_EP}\0${ep.ifname}`;
+    const uses = counter(this.listUse, listKey, d);
     if (d === 1) {
-      for (const c of chains) this.t.chains.setDesired(c.name, c);
-      this.t.mapElements.setDesired(keyIn, `goto ${endpointChain('in', ep.ifname)}`);
-      this.t.mapElements.setDesired(keyOut, `goto ${endpointChain('out', ep.ifname)}`);
+      if (uses === 1) for (const c of listChains(ep.profiles)) this.t.chains.setDesired(c.name, c);
+      this.t.mapElements.setDesired(keyIn, `goto ${chainIn}`);
+      this.t.mapElements.setDesired(keyOut, `goto ${chainOut}`);
       this.t.elements.setDesired(`${SET_EP_IFACES}\0${ep.ifname}`, true);
     } else {
-      for (const c of chains) this.t.chains.deleteDesired(c.name);
+      if (uses === 0) {
+        this.t.chains.deleteDesired(chainIn);
+        this.t.chains.deleteDesired(chainOut);
+        this.listNames.delete(listKey);
+      }
       this.t.mapElements.deleteDesired(keyIn);
       this.t.mapElements.deleteDesired(keyOut);
       this.t.elements.deleteDesired(`${SET_EP_IFACES}\0${ep.ifname}`);

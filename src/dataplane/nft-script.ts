@@ -61,9 +61,9 @@ function chainHeader(c: ChainSpec): string {
   return `add chain ${T} ${c.name} { type filter hook ${c.base.hook} priority ${c.base.priority}; policy accept; }`;
 }
 
-/** Order of chain removal: endpoint chains jump to profile chains, base chains to the rest. */
+/** Order of chain removal: list chains jump to profile chains, base chains to the rest. */
 function removalRank(name: string): number {
-  if (name.startsWith('ep-')) return 0;
+  if (name.startsWith('pl-') || name.startsWith('ep-')) return 0;
   if (/^p[io]-/.test(name)) return 1;
   return 2;
 }
