@@ -22,17 +22,32 @@ export interface CniResult {
   dels: number[];
   nodeBare: number[];
   version: number[];
+  /** CPU milliseconds (user + system, the process and its children) of each run, same order. */
+  cpu: { adds: number[]; dels: number[]; nodeBare: number[]; version: number[] };
   /** Milliseconds to require the plugin's entry module, and the heavy packages it pulled in. */
   requireMs: number;
   heavy: string[];
+  /** Files in the require cache after that (ours and packages'). */
+  modules: number;
+  /** Milliseconds to require the `etcd3` package (etcd rows only). */
+  etcd3Ms?: number;
   /** Processes one ADD started (execve by the plugin and its children), undefined without strace. */
   execs?: string[];
 }
 
-function timeSpawn(cmd: string, args: string[], env: NodeJS.ProcessEnv, input: string): { ms: number; out: string; code: number | null } {
+/** CPU milliseconds of waited-for children (cutime + cstime of /proc/self/stat, 10 ms ticks). */
+function childCpuMs(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
+function timeSpawn(cmd: string, args: string[], env: NodeJS.ProcessEnv, input: string, cpu?: number[]): { ms: number; out: string; code: number | null } {
+  const c0 = childCpuMs();
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { env, input, encoding: 'utf8', timeout: 30_000 });
-  return { ms: performance.now() - t0, out: r.stdout, code: r.status };
+  const ms = performance.now() - t0;
+  cpu?.push(childCpuMs() - c0);
+  return { ms, out: r.stdout, code: r.status };
 }
 
 const vars = (cmd: string, id: string, ns?: string): NodeJS.ProcessEnv => ({
@@ -82,32 +97,43 @@ export async function runCni(count: number, store: 'embedded' | 'etcd'): Promise
     vr(['apply', '-f', '-'], `apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: bench}\nspec: {cidr: ${POOL}}\n`);
     vr(['profile', 'add', NETWORK]);
     const conf = JSON.stringify({ cniVersion: '1.0.0', name: NETWORK, type: 'vroute-cni', datastore: url, nodename: 'bench', ipam: { pool: POOL } });
-    const res: CniResult = { datastore: store, adds: [], dels: [], nodeBare: [], version: [], requireMs: 0, heavy: [] };
+    const res: CniResult = {
+      datastore: store, adds: [], dels: [], nodeBare: [], version: [], requireMs: 0, heavy: [], modules: 0,
+      cpu: { adds: [], dels: [], nodeBare: [], version: [] },
+    };
     for (let i = 0; i < count; i++) {
-      res.nodeBare.push(timeSpawn(process.execPath, ['-e', '0'], {}, '').ms);
-      const v = timeSpawn(CNI_BIN, [], vars('VERSION', 'x'), '{"cniVersion":"1.0.0"}');
+      res.nodeBare.push(timeSpawn(process.execPath, ['-e', '0'], {}, '', res.cpu.nodeBare).ms);
+      const v = timeSpawn(CNI_BIN, [], vars('VERSION', 'x'), '{"cniVersion":"1.0.0"}', res.cpu.version);
       if (v.code !== 0) throw new Error(`VERSION: ${v.out}`);
       res.version.push(v.ms);
     }
     const probe = spawnSync(process.execPath, ['-e', `const t=performance.now();require(${JSON.stringify(path.join(ROOT, 'dist/src/cni/cni-main.js'))});` +
-      'const ms=performance.now()-t;const heavy=[...new Set(Object.keys(require.cache).map((k)=>/node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(k)?.[1]).filter(Boolean))];' +
-      'console.log(JSON.stringify({ms,heavy}))'], { encoding: 'utf8' });
-    const p = JSON.parse(probe.stdout) as { ms: number; heavy: string[] };
+      'const ms=performance.now()-t;const ks=Object.keys(require.cache);' +
+      'const heavy=[...new Set(ks.map((k)=>/node_modules[/]((@[^/]+[/])?[^/]+)/.exec(k)?.[1]).filter(Boolean))];' +
+      'console.log(JSON.stringify({ms,heavy,modules:ks.length}))'], { encoding: 'utf8' });
+    const p = JSON.parse(probe.stdout) as { ms: number; heavy: string[]; modules: number };
     res.requireMs = p.ms;
+    res.modules = p.modules;
     res.heavy = p.heavy;
+    if (store === 'etcd') {
+      // The etcd client is loaded only when an etcd datastore is opened: its own cost.
+      const e = spawnSync(process.execPath, ['-e', `const t=performance.now();require(require.resolve('etcd3',{paths:[${JSON.stringify(ROOT)}]}));` +
+        'console.log(performance.now()-t)'], { encoding: 'utf8' });
+      res.etcd3Ms = Number(e.stdout.trim());
+    }
     const ids: [string, string][] = [];
     for (let i = 0; i < count; i++) {
       const ns = `vrc-dpb${process.pid}-${i}`;
       execFileSync('ip', ['netns', 'add', ns]);
       made.push(ns);
       const id = `c${i}`;
-      const r = timeSpawn(CNI_BIN, [], vars('ADD', id, ns), conf);
+      const r = timeSpawn(CNI_BIN, [], vars('ADD', id, ns), conf, res.cpu.adds);
       if (r.code !== 0) throw new Error(`ADD ${id}: ${r.out}`);
       res.adds.push(r.ms);
       ids.push([id, ns]);
     }
     for (const [id, ns] of ids) {
-      const r = timeSpawn(CNI_BIN, [], vars('DEL', id, ns), conf);
+      const r = timeSpawn(CNI_BIN, [], vars('DEL', id, ns), conf, res.cpu.dels);
       if (r.code !== 0) throw new Error(`DEL ${id}: ${r.out}`);
       res.dels.push(r.ms);
     }
