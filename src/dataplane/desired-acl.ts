@@ -192,10 +192,15 @@ export class DesiredAcl {
     }
   }
 
+  /** `tag4-T\0` and `tag6-T\0` per tag: element keys are made for every member address. */
+  private readonly tagKeys = new Map<string, [string, string]>();
+
   private elements(tag: string, ep: Endpoint, d: 1 | -1): void {
-    for (const [fam, addrs] of [[4, ep.v4], [6, ep.v6]] as const) {
+    let prefixes = this.tagKeys.get(tag);
+    if (!prefixes) this.tagKeys.set(tag, (prefixes = [`${tagSet(4, tag)}\0`, `${tagSet(6, tag)}\0`]));
+    for (const [i, addrs] of [ep.v4, ep.v6].entries()) {
       for (const a of addrs) {
-        const key = `${tagSet(fam, tag)}\0${a}`;
+        const key = prefixes[i] + a;
         const n = counter(this.elemRefs, key, d);
         if (d === 1 && n === 1) this.t.elements.setDesired(key, true);
         if (d === -1 && n === 0) this.t.elements.deleteDesired(key);
