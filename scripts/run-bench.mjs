@@ -15,6 +15,8 @@ const BENCHES = {
   reflect: ['dist/bench/reflect/run.js'],
   // Needs root (a network namespace): the FIB layer alone, 100k..1M routes into a kernel table.
   fib: ['dist/bench/fib/run.js'],
+  // Needs root (network namespaces, nft): ACLs of 1k/10k endpoints vs one `nft -f`, and vroute-cni ADD.
+  dataplane: ['dist/bench/dataplane/run.js'],
 };
 const DEFAULT = ['decode', 'rib', 'fsm'];
 const args = process.argv.slice(2);
