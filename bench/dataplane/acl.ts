@@ -11,7 +11,7 @@
 // Every timed apply goes through the real nft binary; a final resync must find nothing to do,
 // so the kernel held exactly what the dataplane wanted.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DesiredAcl } from '../../src/dataplane/desired-acl';
@@ -27,6 +27,8 @@ export interface Timing {
   nftMs: number;
   /** This process's CPU milliseconds during the step (user + system). */
   cpuMs: number;
+  /** CPU milliseconds of the nft processes of the step (reaped children; 10 ms ticks). */
+  nftCpuMs: number;
 }
 
 export interface AclResult {
@@ -34,6 +36,8 @@ export interface AclResult {
   profiles: number;
   scratch: Timing[];
   floor: number[];
+  /** CPU milliseconds of the floor's nft process. */
+  floorCpu: number[];
   /** Bytes of our from-scratch script and of the floor's ruleset text. */
   scriptBytes: number;
   floorBytes: number;
@@ -79,14 +83,21 @@ function timedNft(): { nft: NftRunner; spent: () => number } {
   return { nft: { apply: timed(real.apply), list: timed(real.list), listChain: timed(real.listChain) }, spent: () => spent };
 }
 
+/** CPU milliseconds of waited-for children (cutime + cstime of /proc/self/stat, 10 ms ticks). */
+export function childCpuMs(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
 async function measure(fn: () => Promise<void>, spent: () => number): Promise<Timing> {
   const c0 = process.cpuUsage();
+  const k0 = childCpuMs();
   const n0 = spent();
   const t0 = performance.now();
   await fn();
   const ms = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  return { ms, nftMs: spent() - n0, cpuMs: (c.user + c.system) / 1000 };
+  return { ms, nftMs: spent() - n0, cpuMs: (c.user + c.system) / 1000, nftCpuMs: childCpuMs() - k0 };
 }
 
 const nftCmd = (args: string[], input?: string): string =>
@@ -99,7 +110,7 @@ function deleteTable(): void {
 export async function runAcl(n: number, reps: number, changeReps: number): Promise<AclResult> {
   const { nft, spent } = timedNft();
   const res: AclResult = {
-    n, profiles: PROFILES, scratch: [], floor: [], scriptBytes: 0, floorBytes: 0, chains: 0,
+    n, profiles: PROFILES, scratch: [], floor: [], floorCpu: [], scriptBytes: 0, floorBytes: 0, chains: 0,
     changes: { 'remote-join': [], 'local-join': [], 'profile-rule': [], resync: [] }, inSync: false,
   };
   const file = path.join(os.tmpdir(), `vr-dpbench-${process.pid}.nft`);
@@ -122,9 +133,11 @@ export async function runAcl(n: number, reps: number, changeReps: number): Promi
     res.chains = (text.match(/^\tchain /gm) ?? []).length;
     writeFileSync(file, text);
     deleteTable();
+    const k0 = childCpuMs();
     const t0 = performance.now();
     nftCmd(['-f', file]);
     res.floor.push(performance.now() - t0);
+    res.floorCpu.push(childCpuMs() - k0);
     // What the floor loaded is what we want: a resync finds nothing to do.
     const check = await applyAcl(nft, d.t, true);
     if (check.changed) throw new Error(`N=${n}: the reloaded ruleset differs from the dataplane's:\n${check.script?.slice(0, 2000)}`);

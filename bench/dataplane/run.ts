@@ -70,23 +70,29 @@ const load = (): string => os.loadavg().map((x) => x.toFixed(1)).join(' ');
 
 function aclTables(rows: AclResult[]): string {
   const m = (ts: Timing[], k: keyof Timing): number => median(ts.map((t) => t[k]));
+  const mean = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / xs.length;
+  // CPU: this process plus its nft children, a view the machine's load does not inflate.
+  const cpu = (ts: Timing[]): number => mean(ts.map((t) => t.cpuMs + t.nftCpuMs));
   const scratch = [
-    '| endpoints | chains | ours from scratch | of which nft | our CPU | floor: one `nft -f` | ratio | target <= 2x |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| endpoints | chains | ours from scratch | of which nft | floor: one `nft -f` | ratio | CPU ours (JS + nft) | CPU floor | CPU ratio | target <= 2x |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => {
       const ratio = m(r.scratch, 'ms') / median(r.floor);
-      return `| ${label(r.n)} | ${r.chains} | ${ms(m(r.scratch, 'ms'))} | ${ms(m(r.scratch, 'nftMs'))} | ${ms(m(r.scratch, 'cpuMs'))} | ` +
-        `${ms(median(r.floor))} | ${ratio.toFixed(2)}x | ${ratio <= 2 ? 'met' : 'missed'} |`;
+      const cpuRatio = cpu(r.scratch) / mean(r.floorCpu);
+      return `| ${label(r.n)} | ${r.chains} | ${ms(m(r.scratch, 'ms'))} | ${ms(m(r.scratch, 'nftMs'))} | ${ms(median(r.floor))} | ${ratio.toFixed(2)}x | ` +
+        `${ms(m(r.scratch, 'cpuMs'))} + ${ms(mean(r.scratch.map((t) => t.nftCpuMs)))} | ${ms(mean(r.floorCpu))} | ${cpuRatio.toFixed(2)}x | ` +
+        `wall ${ratio <= 2 ? 'met' : 'missed'}, CPU ${cpuRatio <= 2 ? 'met' : 'missed'} |`;
     }),
   ];
   const changes = [
-    '| endpoints | change | median | p90 | of which nft (median) | our CPU (median) | target < 50 ms at 10k |',
+    '| endpoints | change | median | p90 | of which nft (median) | CPU ours + nft (mean) | target < 50 ms at 10k |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.flatMap((r) => (['remote-join', 'local-join', 'profile-rule', 'resync'] as const).map((k) => {
       const ts = r.changes[k];
       const med = m(ts, 'ms');
-      const verdict = k === 'resync' || r.n < 10_000 ? '' : med < 50 ? 'met' : 'missed';
-      return `| ${label(r.n)} | ${k} | ${ms(med)} | ${ms(pct(ts.map((t) => t.ms), 0.9))} | ${ms(m(ts, 'nftMs'))} | ${ms(m(ts, 'cpuMs'))} | ${verdict} |`;
+      const verdict = k === 'resync' || r.n < 10_000 ? '' : `wall ${med < 50 ? 'met' : 'missed'}, CPU ${cpu(ts) < 50 ? 'met' : 'missed'}`;
+      return `| ${label(r.n)} | ${k} | ${ms(med)} | ${ms(pct(ts.map((t) => t.ms), 0.9))} | ${ms(m(ts, 'nftMs'))} | ` +
+        `${ms(mean(ts.map((t) => t.cpuMs)))} + ${ms(mean(ts.map((t) => t.nftCpuMs)))} | ${verdict} |`;
     })),
   ];
   return `${scratch.join('\n')}\n\n${changes.join('\n')}`;

@@ -71,7 +71,7 @@ export function chainOf(name: string, texts: string[], base?: BaseHook): ChainSp
 /**
  * A profile's two chains. An allow rule accepts (ending this base chain, so the packet goes on
  * to the next one: the destination endpoint's inbound check); a deny drops; no match returns
- * to the endpoint chain, which tries its next profile. A profile with a bad rule drops all.
+ * to the profile-list chain, which tries its next profile. A profile with a bad rule drops all.
  */
 export function profileChains(p: Profile | undefined, name: string): ChainSpec[] {
   return (['in', 'out'] as const).map((dir) => {

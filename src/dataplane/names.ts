@@ -13,7 +13,7 @@ export const CHAIN_TO_EP = 'fwd-to-ep';
 export const CHAIN_EP_TO_HOST = 'in-from-ep';
 /** The regular chain run for traffic a workload sends to its own host. */
 export const CHAIN_WL_TO_HOST = 'wl-to-host';
-/** Verdict maps: host-side interface name -> `goto` that endpoint's chain. */
+/** Verdict maps: host-side interface name -> `goto` the chain of that endpoint's profile list. */
 export const MAP_FROM_EP = 'from-ep';
 export const MAP_TO_EP = 'to-ep';
 /** Set of every local endpoint's host-side interface name. */

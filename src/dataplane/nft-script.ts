@@ -135,7 +135,7 @@ export function planTransaction(t: AclTrackers): Plan {
     elementLines(out, 'add', map, keys.map((k) => `"${k}" : ${t.mapElements.desired.get(`${map}\0${k}`)!}`));
   }
   if (added.length) touch();
-  // 5. Chains no longer wanted: users (endpoint chains) before what they jump to.
+  // 5. Chains no longer wanted: users (profile-list chains) before what they jump to.
   const gone = [...t.chains.pendingDeletes].sort((a, b) => removalRank(a) - removalRank(b));
   for (const name of gone) {
     const k = t.chains.dataplane.get(name)!;

@@ -175,3 +175,36 @@ test('a node without local endpoints has an empty table of ours: no hook in its 
   assert.ok(s.indexOf('delete chain inet vroute fwd-to-ep') < s.indexOf('delete map inet vroute to-ep'), 'chains before the maps they name');
   assert.equal(planTransaction(d.t).empty, true);
 });
+
+test('a local endpoint changing its profile list moves its map entries; list chains live while an endpoint has the list', () => {
+  const d = demoAcl();
+  applyFake(d);
+  const ace = listChain('in', ['PROF_A_C_E']), aceB = listChain('in', ['PROF_A_C_E', 'PROF_B']);
+  // A appends PROF_B: a new list (its two chains made), A's map entries point there, A joins tag PROF_B.
+  d.setEndpoint('alpha.workload-A.eth0', ep('alpha.workload-A.eth0', 'alpha', 'vra', '192.168.1.1/32', ['PROF_A_C_E', 'PROF_B']), true);
+  let s = applyFake(d);
+  assert.ok(s.includes(`add chain inet vroute ${aceB}\n`), s);
+  assert.ok(s.includes(`delete element inet vroute to-ep { "vra" }\n`), s);
+  assert.ok(s.includes(`add element inet vroute to-ep { "vra" : goto ${aceB} }`), s);
+  assert.ok(s.includes('add element inet vroute tag4-PROF_B { 192.168.1.1 }'), s);
+  assert.doesNotMatch(s, new RegExp(`delete chain inet vroute ${ace}`), 'C still has the old list');
+  // C does the same: the old list has no endpoint left and goes, after the entries that jumped to it.
+  d.setEndpoint('alpha.workload-C.eth0', ep('alpha.workload-C.eth0', 'alpha', 'vrc', '192.168.1.3/32', ['PROF_A_C_E', 'PROF_B']), true);
+  s = applyFake(d);
+  assert.doesNotMatch(s, /add chain/, 'the new list exists already');
+  assert.ok(s.indexOf(`"vrc" : goto ${aceB}`) >= 0 && s.indexOf(`"vrc" : goto ${aceB}`) < s.indexOf(`delete chain inet vroute ${ace}`), s);
+});
+
+test('per-endpoint chains of the earlier layout found in the kernel are replaced and deleted', () => {
+  const d = demoAcl();
+  applyFake(d);
+  const k = parseListing(listing('ep-in-vra', [{ handle: 5, comment: 'vr:0123456789abcdef' }], [
+    { map: { family: 'inet', name: 'to-ep', table: 'vroute', type: 'ifname', map: 'verdict', handle: 7, elem: [['vra', { goto: { target: 'ep-in-vra' } }]] } },
+  ]));
+  d.t.chains.replaceDataplane(k.chains);
+  d.t.mapElements.replaceDataplane(k.mapElements);
+  const s = planTransaction(d.t).script;
+  const entry = s.indexOf(`"vra" : goto ${listChain('in', ['PROF_A_C_E'])}`);
+  assert.ok(entry >= 0 && entry < s.indexOf('delete chain inet vroute ep-in-vra'), s);
+  assert.doesNotMatch(s, /operator/, 'a chain not named like ours is never touched');
+});
