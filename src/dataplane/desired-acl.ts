@@ -33,6 +33,12 @@ export interface AclTrackers {
   table: { exists: boolean };
 }
 
+/** The list without repeats; the list itself when it has none (the usual case: no copy). */
+function unique(list: readonly string[]): readonly string[] {
+  for (let i = 1; i < list.length; i++) if (list.lastIndexOf(list[i]!, i - 1) >= 0) return [...new Set(list)];
+  return list;
+}
+
 function counter<K>(m: Map<K, number>, k: K, d: 1 | -1): number {
   const n = (m.get(k) ?? 0) + d;
   if (n <= 0) m.delete(k); else m.set(k, n);
@@ -147,7 +153,7 @@ export class DesiredAcl {
       this.t.mapElements.deleteDesired(keyOut);
       this.t.elements.deleteDesired(`${SET_EP_IFACES}\0${ep.ifname}`);
     }
-    for (const p of new Set(ep.profiles)) {
+    for (const p of unique(ep.profiles)) {
       const n = counter(this.profileUse, p, d);
       if (d === 1 && n === 1) this.profileInUse(p, 1);
       if (d === -1 && n === 0) this.profileInUse(p, -1, true);
@@ -179,7 +185,7 @@ export class DesiredAcl {
   }
 
   private membership(ep: Endpoint, d: 1 | -1): void {
-    for (const tag of new Set(ep.profiles)) {
+    for (const tag of unique(ep.profiles)) {
       let m = this.members.get(tag);
       if (d === 1) {
         if (!m) this.members.set(tag, (m = new Map()));
@@ -198,13 +204,13 @@ export class DesiredAcl {
   private elements(tag: string, ep: Endpoint, d: 1 | -1): void {
     let prefixes = this.tagKeys.get(tag);
     if (!prefixes) this.tagKeys.set(tag, (prefixes = [`${tagSet(4, tag)}\0`, `${tagSet(6, tag)}\0`]));
-    for (const [i, addrs] of [ep.v4, ep.v6].entries()) {
-      for (const a of addrs) {
-        const key = prefixes[i] + a;
-        const n = counter(this.elemRefs, key, d);
-        if (d === 1 && n === 1) this.t.elements.setDesired(key, true);
-        if (d === -1 && n === 0) this.t.elements.deleteDesired(key);
-      }
-    }
+    for (const a of ep.v4) this.element(prefixes[0] + a, d);
+    for (const a of ep.v6) this.element(prefixes[1] + a, d);
+  }
+
+  private element(key: string, d: 1 | -1): void {
+    const n = counter(this.elemRefs, key, d);
+    if (d === 1 && n === 1) this.t.elements.setDesired(key, true);
+    if (d === -1 && n === 0) this.t.elements.deleteDesired(key);
   }
 }
