@@ -116,7 +116,12 @@ function cniTable(rows: CniResult[]): string {
 
 async function outer(argv: string[]): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/dataplane needs root (network namespaces, nft)');
-  const opt = (name: string, dflt: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : dflt; };
+  const opt = (name: string, dflt: number): number => {
+    const i = argv.indexOf(name);
+    const v = i >= 0 ? Number(argv[i + 1]) : dflt;
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive integer`);
+    return v;
+  };
   const sizesArg = argv.find((x, i) => /^\d[\d,]*$/.test(x) && !argv[i - 1]?.startsWith('--'));
   const sizes = (sizesArg ?? '1000,10000').split(',').map(Number);
   const reps = opt('--reps', 3), changes = opt('--changes', 20), cniCount = opt('--cni', 20);
