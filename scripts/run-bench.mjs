@@ -17,6 +17,8 @@ const BENCHES = {
   fib: ['dist/bench/fib/run.js'],
   // No root needed; a few minutes: 500 simulated nodes against two reflector processes.
   fabric: ['dist/bench/fabric/run.js'],
+  // Needs root (network namespaces, nft): ACLs of 1k/10k endpoints vs one `nft -f`, and vroute-cni ADD.
+  dataplane: ['dist/bench/dataplane/run.js'],
 };
 const DEFAULT = ['decode', 'rib', 'fsm'];
 const args = process.argv.slice(2);

@@ -3,7 +3,7 @@
 // an IPv4 and an IPv6 set, and `ip saddr` matches IPv4 packets only), in the rule's order.
 import { PortRange, Profile, Rule, ruleFamily } from './model';
 import {
-  CHAIN_WL_TO_HOST, MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, endpointChain, profileChain, ruleHash, tagSet,
+  CHAIN_WL_TO_HOST, MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, listChain, profileChain, ruleHash, tagSet,
 } from './names';
 
 /** One rule of ours: its nft text (without comment) and its chained hash. */
@@ -71,7 +71,7 @@ export function chainOf(name: string, texts: string[], base?: BaseHook): ChainSp
 /**
  * A profile's two chains. An allow rule accepts (ending this base chain, so the packet goes on
  * to the next one: the destination endpoint's inbound check); a deny drops; no match returns
- * to the endpoint chain, which tries its next profile. A profile with a bad rule drops all.
+ * to the profile-list chain, which tries its next profile. A profile with a bad rule drops all.
  */
 export function profileChains(p: Profile | undefined, name: string): ChainSpec[] {
   return (['in', 'out'] as const).map((dir) => {
@@ -87,10 +87,10 @@ export function profileTags(p: Profile | undefined): string[] {
   return [...new Set([...p.inbound, ...p.outbound].flatMap((r) => (r.srcTag === undefined ? [] : [r.srcTag])))];
 }
 
-/** An endpoint's chains: its profiles in order, then deny (no match, or no profile). */
-export function endpointChains(ifname: string, profiles: readonly string[]): ChainSpec[] {
+/** A profile list's chains: the profiles in order, then deny (no match, or no profile). */
+export function listChains(profiles: readonly string[]): ChainSpec[] {
   return (['in', 'out'] as const).map((dir) =>
-    chainOf(endpointChain(dir, ifname), [...profiles.map((p) => `jump ${profileChain(dir, p)}`), 'drop']));
+    chainOf(listChain(dir, profiles), [...profiles.map((p) => `jump ${profileChain(dir, p)}`), 'drop']));
 }
 
 export type HostAccess = 'deny' | 'allow';

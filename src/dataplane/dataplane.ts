@@ -10,7 +10,6 @@ import { Endpoint, parseEndpoint, parseProfile } from './model';
 import { NftRunner, applyAcl, nftBinary } from './nft-driver';
 import { RouteTable, ipRouteTable } from './routes';
 import { EndpointStatus, NodeDataplaneStatus, StatusReporter } from './status';
-import { endpointChain } from './names';
 
 export interface DataplaneOptions {
   store: Datastore;
@@ -131,7 +130,7 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
       } catch (e) {
         failure = (e as Error).message;
         for (const [name, ep] of local) {
-          if (desired.t.chains.pendingUpdates.has(endpointChain('in', ep.ifname))) errors.set(name, `ACL: ${failure}`);
+          if (desired.endpointPending(ep)) errors.set(name, `ACL: ${failure}`);
         }
       }
       if (!failure && errors.size) failure = [...errors.values()][0];

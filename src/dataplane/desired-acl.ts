@@ -1,13 +1,14 @@
 // Desired ACL state, kept incrementally: each datastore change touches only what depends on
-// it. A local endpoint's change recompiles its two chains and its map entries; a profile's,
+// it. A local endpoint's change moves its map entries to the chains of its profile list (made
+// when the first endpoint with that list appears, deleted with the last); a profile's change,
 // its two chains; a workload joining a profile anywhere adds its addresses to that tag's sets
 // (one element each), never touching a chain. Tag sets exist while a profile in use by a
 // local endpoint names the tag, profile chains while a local endpoint uses the profile.
-import { ChainSpec, HostAccess, endpointChains, fixedChains, profileChains, profileTags } from './acl-rules';
+import { ChainSpec, HostAccess, fixedChains, listChains, profileChains, profileTags } from './acl-rules';
 import { DeltaTracker } from './delta';
 import { Endpoint, Profile } from './model';
 import { KernelChain } from './nft-kernel';
-import { MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, endpointChain, tagSet } from './names';
+import { MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, listChain, profileChain, tagSet } from './names';
 
 export function baseKey(c: ChainSpec): string | undefined {
   return c.base ? `${c.base.hook}:${c.base.priority}:accept` : undefined;
@@ -32,6 +33,12 @@ export interface AclTrackers {
   table: { exists: boolean };
 }
 
+/** The list without repeats; the list itself when it has none (the usual case: no copy). */
+function unique(list: readonly string[]): readonly string[] {
+  for (let i = 1; i < list.length; i++) if (list.lastIndexOf(list[i]!, i - 1) >= 0) return [...new Set(list)];
+  return list;
+}
+
 function counter<K>(m: Map<K, number>, k: K, d: 1 | -1): number {
   const n = (m.get(k) ?? 0) + d;
   if (n <= 0) m.delete(k); else m.set(k, n);
@@ -48,6 +55,9 @@ export class DesiredAcl {
   };
   private readonly local = new Map<string, Endpoint>();
   private readonly profiles = new Map<string, Profile>();
+  /** Local endpoints per profile list (`\0`-joined), and the list's chain names. */
+  private readonly listUse = new Map<string, number>();
+  private readonly listNames = new Map<string, [string, string]>();
   /** Local endpoints using each profile. */
   private readonly profileUse = new Map<string, number>();
   /** Tags named by the profiles in use (one count per profile naming it). */
@@ -104,21 +114,46 @@ export class DesiredAcl {
     return this.profiles.get(name);
   }
 
+  /** The [inbound, outbound] chain names of a profile list (hashed once per list). */
+  private listNamesOf(profiles: readonly string[]): [string, string] {
+    const key = profiles.join('\0');
+    let names = this.listNames.get(key);
+    if (!names) this.listNames.set(key, (names = [listChain('in', profiles), listChain('out', profiles)]));
+    return names;
+  }
+
+  /**
+   * Whether anything an endpoint's traffic goes through is not (yet) in the kernel: its map
+   * entries, its list's chains or its profiles' chains (to name it in an ACL failure).
+   */
+  endpointPending(ep: Endpoint): boolean {
+    const c = this.t.chains.pendingUpdates, m = this.t.mapElements.pendingUpdates;
+    if (m.has(`${MAP_TO_EP}\0${ep.ifname}`) || m.has(`${MAP_FROM_EP}\0${ep.ifname}`)) return true;
+    if (this.listNamesOf(ep.profiles).some((n) => c.has(n))) return true;
+    return ep.profiles.some((p) => c.has(profileChain('in', p)) || c.has(profileChain('out', p)));
+  }
+
   private localEndpoint(ep: Endpoint, d: 1 | -1): void {
-    const chains = endpointChains(ep.ifname, ep.profiles);
+    const listKey = ep.profiles.join('\0');
+    const [chainIn, chainOut] = this.listNamesOf(ep.profiles);
     const keyIn = `${MAP_TO_EP}\0${ep.ifname}`, keyOut = `${MAP_FROM_EP}\0${ep.ifname}`;
+    const uses = counter(this.listUse, listKey, d);
     if (d === 1) {
-      for (const c of chains) this.t.chains.setDesired(c.name, c);
-      this.t.mapElements.setDesired(keyIn, `goto ${endpointChain('in', ep.ifname)}`);
-      this.t.mapElements.setDesired(keyOut, `goto ${endpointChain('out', ep.ifname)}`);
+      if (uses === 1) for (const c of listChains(ep.profiles)) this.t.chains.setDesired(c.name, c);
+      this.t.mapElements.setDesired(keyIn, `goto ${chainIn}`);
+      this.t.mapElements.setDesired(keyOut, `goto ${chainOut}`);
       this.t.elements.setDesired(`${SET_EP_IFACES}\0${ep.ifname}`, true);
     } else {
-      for (const c of chains) this.t.chains.deleteDesired(c.name);
+      if (uses === 0) {
+        this.t.chains.deleteDesired(chainIn);
+        this.t.chains.deleteDesired(chainOut);
+        this.listNames.delete(listKey);
+      }
       this.t.mapElements.deleteDesired(keyIn);
       this.t.mapElements.deleteDesired(keyOut);
       this.t.elements.deleteDesired(`${SET_EP_IFACES}\0${ep.ifname}`);
     }
-    for (const p of new Set(ep.profiles)) {
+    for (const p of unique(ep.profiles)) {
       const n = counter(this.profileUse, p, d);
       if (d === 1 && n === 1) this.profileInUse(p, 1);
       if (d === -1 && n === 0) this.profileInUse(p, -1, true);
@@ -150,7 +185,7 @@ export class DesiredAcl {
   }
 
   private membership(ep: Endpoint, d: 1 | -1): void {
-    for (const tag of new Set(ep.profiles)) {
+    for (const tag of unique(ep.profiles)) {
       let m = this.members.get(tag);
       if (d === 1) {
         if (!m) this.members.set(tag, (m = new Map()));
@@ -163,14 +198,19 @@ export class DesiredAcl {
     }
   }
 
+  /** `tag4-T\0` and `tag6-T\0` per tag: element keys are made for every member address. */
+  private readonly tagKeys = new Map<string, [string, string]>();
+
   private elements(tag: string, ep: Endpoint, d: 1 | -1): void {
-    for (const [fam, addrs] of [[4, ep.v4], [6, ep.v6]] as const) {
-      for (const a of addrs) {
-        const key = `${tagSet(fam, tag)}\0${a}`;
-        const n = counter(this.elemRefs, key, d);
-        if (d === 1 && n === 1) this.t.elements.setDesired(key, true);
-        if (d === -1 && n === 0) this.t.elements.deleteDesired(key);
-      }
-    }
+    let prefixes = this.tagKeys.get(tag);
+    if (!prefixes) this.tagKeys.set(tag, (prefixes = [`${tagSet(4, tag)}\0`, `${tagSet(6, tag)}\0`]));
+    for (const a of ep.v4) this.element(prefixes[0] + a, d);
+    for (const a of ep.v6) this.element(prefixes[1] + a, d);
+  }
+
+  private element(key: string, d: 1 | -1): void {
+    const n = counter(this.elemRefs, key, d);
+    if (d === 1 && n === 1) this.t.elements.setDesired(key, true);
+    if (d === -1 && n === 0) this.t.elements.deleteDesired(key);
   }
 }

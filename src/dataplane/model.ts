@@ -2,8 +2,7 @@
 // from their stored documents. Parsing is lenient about the document's shape (the key gives
 // the name) and strict about every rule field: a field we cannot enforce is an error naming
 // it, never silently dropped (a dropped `dstPorts` would allow more than the operator meant).
-import { isIP } from 'node:net';
-import { Address4, Address6 } from 'ip-address';
+import { formatIp, maskAddr, parseCidr as parsePrefix, parseIp } from '../net';
 
 export type Action = 'allow' | 'deny';
 
@@ -62,20 +61,16 @@ function fail(field: string, what: string): never {
  * canonical form (RFC 5952 for IPv6), as nft prints it back. Undefined when not one.
  */
 export function parseCidr(text: string): Net & { len: number; addr: string } | undefined {
-  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text.trim());
-  if (!m) return undefined;
-  const family = isIP(m[1]!) as 0 | 4 | 6;
-  if (family === 0) return undefined;
-  const max = family === 4 ? 32 : 128;
-  const len = m[2] === undefined ? max : Number(m[2]);
-  if (len > max) return undefined;
-  try {
-    const a = family === 4 ? new Address4(`${m[1]}/${len}`) : new Address6(`${m[1]}/${len}`);
-    const addr = a.startAddress().correctForm();
-    return { family, len, addr, text: `${addr}/${len}` };
-  } catch {
-    return undefined;
+  const t = text.trim();
+  let p = t.includes('/') ? parsePrefix(t) : undefined;
+  if (!t.includes('/')) {
+    const a = parseIp(t);
+    if (a) p = { addr: a, len: a.length * 8 };
   }
+  if (!p) return undefined;
+  const family = p.addr.length === 4 ? 4 : 6;
+  const addr = formatIp(maskAddr(p.addr, p.len));
+  return { family, len: p.len, addr, text: `${addr}/${p.len}` };
 }
 
 function parseNet(v: unknown, field: string): Net {

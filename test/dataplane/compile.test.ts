@@ -7,6 +7,7 @@ import { compileRuleset, parseEndpoint, parseProfile, type Endpoint, type Profil
 import { DesiredAcl } from '../../src/dataplane/desired-acl';
 import { commitPlan, planTransaction } from '../../src/dataplane/nft-script';
 import { parseListing } from '../../src/dataplane/nft-kernel';
+import { listChain } from '../../src/dataplane/names';
 
 const prof = (name: string, spec: Record<string, unknown>): Profile => parseProfile(name, JSON.stringify({ spec }));
 const members = (tag: string): Profile => prof(tag, { inbound: [{ action: 'allow', srcTag: tag }], outbound: [{ action: 'allow' }] });
@@ -49,18 +50,24 @@ test('the demo compiles to chains for local endpoints and sets with every member
   // PROF_D is used by no local endpoint: no chains, no sets for it.
   assert.doesNotMatch(s, /PROF_D/);
   assert.doesNotMatch(s, /vrd|vre/);
-  assert.match(s, /add rule inet vroute ep-in-vra jump pi-PROF_A_C_E comment "vr:[0-9a-f]{16}"\nadd rule inet vroute ep-in-vra drop comment/);
+  // Endpoints with the same profile list (A and C) share that list's chains.
+  const ace = listChain('in', ['PROF_A_C_E']);
+  assert.match(s, new RegExp(`add rule inet vroute ${ace} jump pi-PROF_A_C_E comment "vr:[0-9a-f]{16}"\\nadd rule inet vroute ${ace} drop comment`));
+  assert.equal(s.split(`add chain inet vroute ${ace}\n`).length, 2, 'one chain for the list, not one per endpoint');
   assert.match(s, /add rule inet vroute pi-PROF_A_C_E ip saddr @tag4-PROF_A_C_E accept comment/);
-  assert.match(s, /add element inet vroute to-ep \{ "vra" : goto ep-in-vra \}/);
+  // Map entries batched: one command for every endpoint, not one per entry.
+  const toEp = s.split('\n').filter((l) => l.startsWith('add element inet vroute to-ep '));
+  assert.equal(toEp.length, 1, s);
+  assert.ok(toEp[0]!.includes(`"vra" : goto ${ace}`) && toEp[0]!.includes(`"vrc" : goto ${ace}`), toEp[0]);
   assert.match(s, /add chain inet vroute fwd-from-ep \{ type filter hook forward priority 0; policy accept; \}/);
   assert.match(s, /add rule inet vroute fwd-from-ep ct state established,related accept comment/);
   assert.match(s, /add rule inet vroute wl-to-host drop comment/);
   assert.match(compileRuleset({ ...DEMO, workloadToHost: 'allow' }), /add rule inet vroute wl-to-host accept comment/);
   // Sets before the rules that name them, chains before the map entries that jump to them.
   assert.ok(s.indexOf('add set inet vroute tag4-PROF_A_C_E') < s.indexOf('@tag4-PROF_A_C_E accept'));
-  assert.ok(s.indexOf('add chain inet vroute ep-in-vra') < s.indexOf('"vra" : goto ep-in-vra'));
+  assert.ok(s.indexOf(`add chain inet vroute ${ace}`) < s.indexOf(`"vra" : goto ${ace}`));
   // An endpoint without profiles denies everything.
-  assert.match(compileRuleset({ ...DEMO, endpoints: [ep('a', 'alpha', 'vrz', '10.0.0.1/32', [])] }), /add rule inet vroute ep-in-vrz drop comment/);
+  assert.match(compileRuleset({ ...DEMO, endpoints: [ep('a', 'alpha', 'vrz', '10.0.0.1/32', [])] }), new RegExp(`add rule inet vroute ${listChain('in', [])} drop comment`));
   // Pure: the same input gives the same script.
   assert.equal(compileRuleset(DEMO), s);
 });
@@ -167,4 +174,37 @@ test('a node without local endpoints has an empty table of ours: no hook in its 
   assert.match(s, /delete map inet vroute to-ep\n/);
   assert.ok(s.indexOf('delete chain inet vroute fwd-to-ep') < s.indexOf('delete map inet vroute to-ep'), 'chains before the maps they name');
   assert.equal(planTransaction(d.t).empty, true);
+});
+
+test('a local endpoint changing its profile list moves its map entries; list chains live while an endpoint has the list', () => {
+  const d = demoAcl();
+  applyFake(d);
+  const ace = listChain('in', ['PROF_A_C_E']), aceB = listChain('in', ['PROF_A_C_E', 'PROF_B']);
+  // A appends PROF_B: a new list (its two chains made), A's map entries point there, A joins tag PROF_B.
+  d.setEndpoint('alpha.workload-A.eth0', ep('alpha.workload-A.eth0', 'alpha', 'vra', '192.168.1.1/32', ['PROF_A_C_E', 'PROF_B']), true);
+  let s = applyFake(d);
+  assert.ok(s.includes(`add chain inet vroute ${aceB}\n`), s);
+  assert.ok(s.includes(`delete element inet vroute to-ep { "vra" }\n`), s);
+  assert.ok(s.includes(`add element inet vroute to-ep { "vra" : goto ${aceB} }`), s);
+  assert.ok(s.includes('add element inet vroute tag4-PROF_B { 192.168.1.1 }'), s);
+  assert.doesNotMatch(s, new RegExp(`delete chain inet vroute ${ace}`), 'C still has the old list');
+  // C does the same: the old list has no endpoint left and goes, after the entries that jumped to it.
+  d.setEndpoint('alpha.workload-C.eth0', ep('alpha.workload-C.eth0', 'alpha', 'vrc', '192.168.1.3/32', ['PROF_A_C_E', 'PROF_B']), true);
+  s = applyFake(d);
+  assert.doesNotMatch(s, /add chain/, 'the new list exists already');
+  assert.ok(s.indexOf(`"vrc" : goto ${aceB}`) >= 0 && s.indexOf(`"vrc" : goto ${aceB}`) < s.indexOf(`delete chain inet vroute ${ace}`), s);
+});
+
+test('per-endpoint chains of the earlier layout found in the kernel are replaced and deleted', () => {
+  const d = demoAcl();
+  applyFake(d);
+  const k = parseListing(listing('ep-in-vra', [{ handle: 5, comment: 'vr:0123456789abcdef' }], [
+    { map: { family: 'inet', name: 'to-ep', table: 'vroute', type: 'ifname', map: 'verdict', handle: 7, elem: [['vra', { goto: { target: 'ep-in-vra' } }]] } },
+  ]));
+  d.t.chains.replaceDataplane(k.chains);
+  d.t.mapElements.replaceDataplane(k.mapElements);
+  const s = planTransaction(d.t).script;
+  const entry = s.indexOf(`"vra" : goto ${listChain('in', ['PROF_A_C_E'])}`);
+  assert.ok(entry >= 0 && entry < s.indexOf('delete chain inet vroute ep-in-vra'), s);
+  assert.doesNotMatch(s, /operator/, 'a chain not named like ours is never touched');
 });

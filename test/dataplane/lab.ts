@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { Netns } from '../helpers/netns';
+import { Netns, vethPair, withNamespaceSet } from '../helpers/netns';
 
 export interface Workload {
   readonly ns: Netns;
@@ -23,36 +23,23 @@ export interface HostLab {
   cleanup(): void;
 }
 
-let counter = 0;
-
 export function createHostLab(count: number, tag: string): HostLab {
-  const base = `vr-${tag}-${process.pid}-${counter++}`;
-  const made: Netns[] = [];
-  const cleanup = (): void => {
-    for (const ns of made.reverse()) ns.delete();
-    made.length = 0;
-    process.removeListener('exit', cleanup);
-  };
-  process.on('exit', cleanup);
-  try {
-    const host = Netns.create(`${base}-h`);
-    made.push(host);
+  // Named `vr-TAG-PID-N-h` and `-wI`; what is made is deleted on failure and at process exit.
+  return withNamespaceSet(tag, 'createHostLab', (set) => {
+    const host = set.create('h');
     host.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
-    // The uplink: a veth pair whose far end stays in the host namespace (no dummy module needed).
-    host.exec('ip', ['link', 'add', 'uplink0', 'type', 'veth', 'peer', 'name', 'uplink0p']);
+    // The uplink: a veth pair with both ends in the host namespace (no dummy module needed).
+    vethPair(host, 'uplink0p', host, 'uplink0');
     host.exec('ip', ['link', 'set', 'uplink0p', 'up']);
-    host.exec('ip', ['link', 'set', 'uplink0', 'up']);
     host.exec('ip', ['addr', 'add', '10.255.0.1/24', 'dev', 'uplink0']);
     host.exec('ip', ['route', 'add', 'default', 'dev', 'uplink0']);
     host.exec('ip', ['-6', 'route', 'add', 'default', 'dev', 'uplink0']);
     const workloads: Workload[] = [];
     for (let i = 1; i <= count; i++) {
-      const ns = Netns.create(`${base}-w${i}`);
-      made.push(ns);
+      const ns = set.create(`w${i}`);
       const hostIf = `vrw${i}`;
-      host.exec('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name]);
+      vethPair(host, hostIf, ns, 'eth0'); // eth0 comes up; the host side is the dataplane's job
       const v4 = `192.168.1.${i}`, v6 = `2001:db8:1::${i}`;
-      ns.exec('ip', ['link', 'set', 'eth0', 'up']);
       ns.exec('ip', ['addr', 'add', `${v4}/32`, 'dev', 'eth0']);
       ns.exec('ip', ['addr', 'add', `${v6}/128`, 'dev', 'eth0', 'nodad']);
       ns.exec('ip', ['route', 'add', '169.254.1.1', 'dev', 'eth0', 'scope', 'link']);
@@ -61,11 +48,8 @@ export function createHostLab(count: number, tag: string): HostLab {
       const mac = /link\/ether ([0-9a-f:]{17})/.exec(ns.exec('ip', ['link', 'show', 'eth0']))![1]!;
       workloads.push({ ns, hostIf, v4, v6, mac });
     }
-    return { host: made[0]!, workloads, cleanup };
-  } catch (e) {
-    cleanup();
-    throw e;
-  }
+    return { host, workloads, cleanup: set.cleanup };
+  });
 }
 
 /** Whether one ping from `w` to `addr` gets its answer within a second. */

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { EmbeddedDatastore } from '../../src/datastore/embedded';
 import { resourceKey } from '../../src/datastore';
 import { dataplaneStatusKey, endpointStatusKey } from '../../src/dataplane';
+import { listChain } from '../../src/dataplane/names';
 import { skipReason } from '../helpers/env';
 import { waitFor } from '../helpers/netns';
 import { createHostLab, pings, startDataplaneChild, type DataplaneChild, type HostLab, type Workload } from './lab';
@@ -173,12 +174,14 @@ test('joining a profile changes one set element and takes effect within a second
 
 test('a chain, the table and a route deleted by hand come back at the next resync', { skip }, async () => {
   const [a, b, c] = lab.workloads as [Workload, Workload, Workload];
-  // Our endpoint chain: the map entry that jumps to it must go first (the kernel insists).
-  // In one transaction: done as three commands, the dataplane's repair can land in between.
+  // Our chain of C's profile list (A has the same list: they share it). The map entries that
+  // jump to it must go first (the kernel insists). In one transaction: done as several
+  // commands, the dataplane's repair can land in between.
+  const listIn = listChain('in', ['PROF_A_C']);
   execFileSync('ip', ['netns', 'exec', lab.host.name, 'nft', '-f', '-'], { input:
-    `delete element inet vroute to-ep { "${c.hostIf}" }\nflush chain inet vroute ep-in-${c.hostIf}\ndelete chain inet vroute ep-in-${c.hostIf}\n` });
-  await waitFor('ep-in chain back', () => (nft('list', 'chain', 'inet', 'vroute', `ep-in-${c.hostIf}`).includes('jump pi-PROF_A_C') ? true : undefined), 5000, 100);
-  await waitFor('to-ep entry back', () => (nft('list', 'map', 'inet', 'vroute', 'to-ep').includes(`"${c.hostIf}"`) ? true : undefined), 5000, 100);
+    `delete element inet vroute to-ep { "${a.hostIf}", "${c.hostIf}" }\nflush chain inet vroute ${listIn}\ndelete chain inet vroute ${listIn}\n` });
+  await waitFor('list chain back', () => (nft('list', 'chain', 'inet', 'vroute', listIn).includes('jump pi-PROF_A_C') ? true : undefined), 5000, 100);
+  await waitFor('to-ep entries back', () => (nft('list', 'map', 'inet', 'vroute', 'to-ep').includes(`"${c.hostIf}"`) ? true : undefined), 5000, 100);
   assert.equal(pings(b, c.v4), false, 'B -> C denied again');
   assert.equal(pings(a, c.v4), true, 'A -> C allowed');
   // The whole table.
@@ -242,7 +245,7 @@ test('an endpoint without its interface is down; a removed one leaves nothing be
   await store.delete(resourceKey('WorkloadEndpoint', 'alpha.ghost.eth0'));
   await store.delete(resourceKey('WorkloadEndpoint', 'alpha.wl-c.eth0'));
   await waitFor('C route gone', () => (lab.host.exec('ip', ['route', 'show', `${c.v4}/32`]).trim() === '' ? true : undefined), 5000, 100);
-  await waitFor('C chains gone', () => (nft('list', 'table', 'inet', 'vroute').includes(`ep-in-${c.hostIf}`) ? undefined : true), 5000, 100);
+  await waitFor('C map entries gone', () => (nft('list', 'table', 'inet', 'vroute').includes(`"${c.hostIf}"`) ? undefined : true), 5000, 100);
   await waitFor('status key deleted', async () => ((await endpointState('alpha.wl-c.eth0')) === undefined ? true : undefined), 3000, 50);
   assert.equal(lab.host.exec('cat', [`/proc/sys/net/ipv4/conf/${c.hostIf}/proxy_arp`]).trim(), '0');
   assert.doesNotMatch(lab.host.exec('ip', ['-6', 'neigh', 'show', 'proxy']), new RegExp(c.hostIf));
