@@ -23,3 +23,5 @@ export { desiredLocalRoutes, LocalBlocks, type LocalRoute } from './local-blocks
 export { enableForwarding } from './forwarding';
 export { writeNodeResource } from './node-resource';
 export { InitialSync } from './initial-sync';
+export { RouteOwner } from './route-owner';
+export { startLocalDataplane, type LocalDataplane, type LocalDataplaneOptions } from './local-dataplane';
