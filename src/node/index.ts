@@ -15,6 +15,12 @@
  * memoryFib for `fib: false`, the kernel's rtnetlink sink); initial-sync.ts says when the
  * FIB may drop what a previous run left (End-of-RIB from every first peer, or a timeout).
  * Status: the HTTP API (contract 3, plus a `fib` object) and status/<node> in the datastore.
+ *
+ * DOC: `dataplane: true` (local-dataplane.ts) runs src/dataplane for this node's endpoints.
+ * route-owner.ts puts both route writers on the one FibSink: FibFeed writes through its
+ * `bgpSink`, the dataplane its /32 (/128) device routes through its `routeTable`; per prefix
+ * the local route wins and its removal restores BGP's; the FIB's stale-route sweep waits for
+ * BGP's initial sync and the dataplane's first apply.
  */
 export * from './agent';
 export * from './fib';
