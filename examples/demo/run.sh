@@ -42,7 +42,7 @@ preflight() {
   [ -n "$NODE_BIN" ] || die "node (Node.js 20) is not in PATH; set NODE=/path/to/node"
   [ -f "$ROOT/dist/src/cli/main.js" ] || die "not built: run npm ci && npm run build in $ROOT first"
   for ns in "$LAN" "$ALPHA" "$BETA"; do
-    ! ip netns list | grep -qw "^$ns" || die "namespace $ns exists already (another demo? run: $0 down)"
+    ! ip netns list | awk '{print $1}' | grep -qxF "$ns" || die "namespace $ns exists already (another demo? run: $0 down)"
   done
 }
 

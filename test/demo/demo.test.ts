@@ -40,9 +40,9 @@ function pings(w: string, addr: string): boolean {
 }
 
 /** `vroute ...` inside alpha's namespace against the demo's etcd. */
-async function vroute(...args: string[]): Promise<void> {
-  await run('ip', ['netns', 'exec', `vd${TAG}-alpha`, process.execPath, path.join(REPO_ROOT, 'bin', 'vroute'), ...args,
-    '--datastore', 'etcd://172.17.8.1:2379'], { timeout: 30_000 });
+async function vroute(...args: string[]): Promise<string> {
+  return (await run('ip', ['netns', 'exec', `vd${TAG}-alpha`, process.execPath, path.join(REPO_ROOT, 'bin', 'vroute'), ...args,
+    '--datastore', 'etcd://172.17.8.1:2379'], { timeout: 30_000 })).stdout;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -54,6 +54,12 @@ test('the two-host demo: matrix, F gets .6 by IPAM, profile changes within a sec
     // first address, 192.168.1.0, is never handed out).
     assert.equal(state('workload-F.ip'), '192.168.1.6');
     assert.match(execFileSync('ip', ['-n', wl('F'), '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }), /inet 192\.168\.1\.6\/32/);
+
+    // Each dataplane reported its endpoints up, as `vroute workload show` displays it.
+    for (const w of ['A', 'E']) {
+      const shown = JSON.stringify(JSON.parse(await vroute('workload', 'show', wl(w), '-o', 'json')));
+      assert.match(shown, /"status":"up"/, `workload-${w}: ${shown}`);
+    }
 
     // Workload routes are the FIB sink's: device routes, scope link, protocol 200, in one
     // table with BGP's routes to beta's workloads and alpha's block blackhole.
