@@ -31,8 +31,11 @@ export interface NodeConfig {
   log: LogLevel;
   /** false: no kernel routes (routes shown, kernel and its sysctls untouched). */
   fib: NodeFibConfig | false;
-  /** The dataplane (contract 7) is another issue: only false is accepted for now. */
-  dataplane: false;
+  /**
+   * Run the dataplane (contract 7) for this node's WorkloadEndpoints: interfaces, workload
+   * routes (through the FIB's route table) and nftables ACLs. Needs the kernel FIB.
+   */
+  dataplane: boolean;
   /** TCP port to listen on, and to dial mesh and reflector peers on (default 179; tests use others). */
   port: number;
   /** Contract 2's named prefix lists and policies, for the eBGP sessions below. */
@@ -104,10 +107,13 @@ export function validateNodeConfig(doc: unknown): NodeConfig {
   else if (doc.api !== undefined) cfg.api = parseApiConfig(doc.api, 'api');
   if (doc.log !== undefined) cfg.log = logLevelField(doc.log);
   if (doc.dataplane !== undefined && doc.dataplane !== false) {
-    if (doc.dataplane === true) {
-      throw new ConfigError('dataplane', 'true is not available yet: this build has no dataplane (endpoints, ACLs); set false or leave it out');
+    if (doc.dataplane !== true) throw new ConfigError('dataplane', `${show(doc.dataplane)} is not true or false`);
+    // The workload routes go through the FIB's kernel route table (one owner per prefix), and
+    // fib: false promises a kernel left untouched, which interfaces and nftables would break.
+    if (cfg.fib === false) {
+      throw new ConfigError('dataplane', 'true needs the kernel FIB: fib: false (--no-fib) promises an untouched kernel, and the workload routes go through the FIB\'s route table');
     }
-    throw new ConfigError('dataplane', `${show(doc.dataplane)} is not true or false`);
+    cfg.dataplane = true;
   }
   return cfg;
 }

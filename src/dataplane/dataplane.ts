@@ -8,7 +8,7 @@ import { DesiredAcl } from './desired-acl';
 import { IfaceConfig, InterfaceDriver, hostInterfaces } from './interfaces';
 import { Endpoint, parseEndpoint, parseProfile } from './model';
 import { NftRunner, applyAcl, nftBinary } from './nft-driver';
-import { RouteTable, ipRouteTable } from './routes';
+import type { RouteTable } from './routes';
 import { EndpointStatus, NodeDataplaneStatus, StatusReporter } from './status';
 
 export interface DataplaneOptions {
@@ -16,10 +16,8 @@ export interface DataplaneOptions {
   /** Endpoints whose `spec.node` equals this are ours to program. */
   nodeName: string;
   log: Logger;
-  /** The route table shared with the FIB sink; default: `ipRouteTable(routeProtocol)`. */
-  routes?: RouteTable;
-  /** Protocol number of our routes when we make the route table (default 200, contract 6). */
-  routeProtocol?: number;
+  /** The route table shared with the FIB sink (the node agent's RouteOwner; a fake in tests). */
+  routes: RouteTable;
   nft?: NftRunner;
   interfaces?: InterfaceDriver;
   /** Traffic from a workload to its own host beyond DHCP and NDP: denied unless 'allow'. */
@@ -52,7 +50,7 @@ interface Programmed { cfg: IfaceConfig; key: string; routes: string[] }
 export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
   const log = o.log.child({ component: 'dataplane' });
   const nft = o.nft ?? nftBinary();
-  const routes = o.routes ?? ipRouteTable(o.routeProtocol ?? 200);
+  const routes = o.routes;
   const ifaces = o.interfaces ?? hostInterfaces({ ipv6Gateway: o.ipv6Gateway });
   const desired = new DesiredAcl(o.workloadToHost ?? 'deny');
   const reporter = new StatusReporter(o.store, o.nodeName, (e) => log.warn({ err: e.message }, 'status write failed'), o.statusIntervalMs);

@@ -32,9 +32,10 @@
  * The base chains exist only while the node has a local endpoint.
  *
  * DOC: routes
- *   `routes: RouteTable` is the table the node agent shares with its FIB sink (one owner of
- *   routes of our protocol). Without it, `ipRouteTable()` (one `ip -batch` per apply) stands
- *   in until the rtnetlink socket of src/sys is on main.
+ *   `routes: RouteTable` (required) is the table the node agent shares with its FIB sink:
+ *   src/node's RouteOwner over the rtnetlink sink (src/node/fib, protocol 200), one owner per
+ *   prefix, where a local workload's device route wins over a BGP route for the same prefix
+ *   and its removal puts BGP's back. The dataplane writes no route by itself.
  *
  * DOC: status keys (under contract 4's `status/<node>`)
  *   /vroute/v1/status/<node>/dataplane             {node, lastApply, lastApplyMs, applies,
@@ -42,7 +43,7 @@
  *   /vroute/v1/status/<node>/endpoint/<endpoint>   {endpoint, node, state: up|down|error, reason}
  */
 export { startDataplane, Dataplane, DataplaneOptions, DataplaneStatus } from './dataplane';
-export { RouteTable, FakeRouteTable, ipRouteTable } from './routes';
+export { RouteTable, FakeRouteTable } from './routes';
 export { InterfaceDriver, IfaceConfig, FakeInterfaces, hostInterfaces, HostInterfaceOptions } from './interfaces';
 export { NftRunner, nftBinary } from './nft-driver';
 export { compileRuleset, RulesetInput } from './compile';

@@ -5,7 +5,7 @@
 // neighbour entries go through one `ip -force -batch -` per apply, never a process per
 // interface.
 import { promises as fs } from 'node:fs';
-import { ipBatch } from './routes';
+import { ipBatch } from './ip-batch';
 
 export interface IfaceConfig {
   ifname: string;

@@ -21,6 +21,7 @@ import { writeNodeResource } from './node-resource';
 import { InitialSync } from './initial-sync';
 import { effectiveAsn, watchAsn } from './asn-watch';
 import { familyNotCarried } from './peer-family';
+import { startLocalDataplane, type LocalDataplane } from './local-dataplane';
 
 const IPV6_UNICAST = parseFamilyName('ipv6-unicast')!;
 
@@ -28,6 +29,8 @@ export interface RunningNode {
   readonly speaker: Speaker;
   readonly engine: RoutingEngine;
   readonly fib: FibSink;
+  /** With `dataplane: true`: the dataplane and the route owner it shares with BGP. */
+  readonly local?: LocalDataplane;
   readonly api?: ApiServer;
   readonly logger: Logger;
   readonly asn: number;
@@ -56,6 +59,8 @@ export interface NodeAgentOptions {
   nextHop?: { v4?: string; v6?: string };
   /** PeerSource grace for a vanished reflector registration (default 30 s). */
   reflectorGraceMs?: number;
+  /** With `dataplane: true`: its first-apply wait and kernel re-read interval (tests). */
+  dataplane?: { firstApplyTimeoutMs?: number; resyncMs?: number };
 }
 
 /** Retries `fn` with back-off until it resolves or `cancelled()`; logs attempts 1, 2, 4, 8... */
@@ -100,7 +105,14 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
     const node = await untilDone('writing the Node resource', logger, () => writeNodeResource(store, cfg), () => false);
     const bgpConfig = await untilDone('reading BGPConfiguration default', logger, () => getResource(store, 'BGPConfiguration', 'default'), () => false);
     const { asn } = effectiveAsn({ configured: cfg.asn, nodeSpec: node!.spec as NodeSpec, bgpConfig: bgpConfig?.spec as BGPConfigurationSpec | undefined });
-    return await run(cfg, opts, { store, ownsStore, logger, metrics, fib, asn, cleanups });
+    // The dataplane before BGP: its workload routes and BGP's meet in one RouteOwner.
+    let local: LocalDataplane | undefined;
+    if (cfg.dataplane) {
+      local = await startLocalDataplane({ store, nodeName: cfg.name, logger, fib, ...opts.dataplane });
+      const l = local;
+      cleanups.push(() => l.stop());
+    }
+    return await run(cfg, opts, { store, ownsStore, logger, metrics, fib: local?.bgpFib ?? fib, local, asn, cleanups });
   } catch (e) {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
     throw e;
@@ -108,7 +120,7 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
 }
 
 interface Parts {
-  store: Datastore; ownsStore: boolean; logger: Logger; metrics: Metrics; fib: FibSink; asn: number;
+  store: Datastore; ownsStore: boolean; logger: Logger; metrics: Metrics; fib: FibSink; local?: LocalDataplane; asn: number;
   cleanups: Array<() => Promise<void> | void>;
 }
 
@@ -268,11 +280,11 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     (e) => logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status'), 5000);
   onPeerState = () => statusReports.report();
   logger.info({ ip: cfg.ip, ip6: cfg.ip6 ?? null, asn, port: speaker.listenPort, api: api ? `${api.host}:${api.port}` : null,
-    fib: cfg.fib === false ? 'memory (fib: false)' : cfg.fib }, 'node agent started');
+    fib: cfg.fib === false ? 'memory (fib: false)' : cfg.fib, dataplane: cfg.dataplane }, 'node agent started');
 
   let stopping: Promise<void> | undefined;
   return {
-    speaker, engine, fib, logger, asn, ...(api ? { api } : {}),
+    speaker, engine, fib, logger, asn, ...(api ? { api } : {}), ...(parts.local ? { local: parts.local } : {}),
     localRoutes: () => blocks.routes(),
     get synced() { return synced; },
     stop: (message = 'vroute node shutting down') => (stopping ??= (async () => {

@@ -18,6 +18,12 @@
  * 64512); a later change in the datastore is logged and shown as /status `asnPending` until
  * the agent is restarted, as FRR and BIRD treat a local-AS change.
  * Status: the HTTP API (contract 3, plus a `fib` object) and status/<node> in the datastore.
+ *
+ * DOC: `dataplane: true` (local-dataplane.ts) runs src/dataplane for this node's endpoints.
+ * route-owner.ts puts both route writers on the one FibSink: FibFeed writes through its
+ * `bgpSink`, the dataplane its /32 (/128) device routes through its `routeTable`; per prefix
+ * the local route wins and its removal restores BGP's; the FIB's stale-route sweep waits for
+ * BGP's initial sync and the dataplane's first apply.
  */
 export * from './agent';
 export * from './fib';
@@ -27,3 +33,5 @@ export { enableForwarding } from './forwarding';
 export { writeNodeResource } from './node-resource';
 export { InitialSync } from './initial-sync';
 export { effectiveAsn, watchAsn, DEFAULT_ASN, type AsnWatch, type AsnSources } from './asn-watch';
+export { RouteOwner } from './route-owner';
+export { startLocalDataplane, type LocalDataplane, type LocalDataplaneOptions } from './local-dataplane';

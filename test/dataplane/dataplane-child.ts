@@ -1,8 +1,10 @@
 // Runs a dataplane inside a network namespace (the test's "host"): sysctls under /proc/sys,
 // nft and ip all act on the namespace the process runs in. Arguments: one JSON object
-// {datastore, node, resyncMs}. Stops on SIGTERM (leaving the kernel as it is).
+// {datastore, node, resyncMs}. Stops on SIGTERM (leaving the kernel as it is). Workload
+// routes go where the node agent puts them: the rtnetlink FIB sink, through a RouteOwner.
 import { openDatastore } from '../../src/datastore';
 import { startDataplane } from '../../src/dataplane';
+import { RouteOwner, openKernelFib } from '../../src/node';
 import { createLogger } from '../../src/observability';
 
 async function main(): Promise<void> {
@@ -11,12 +13,16 @@ async function main(): Promise<void> {
   // The dataplane's timers do not hold the process open (a daemon has its listeners for that).
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const log = createLogger({ level: 'warn', name: cfg.node, destination: process.stderr });
+  const fib = await openKernelFib({ log, scanSeconds: 0 });
+  const owner = new RouteOwner(fib, true);
+  owner.bgpSink.syncDone(); // no BGP here: only the dataplane's first apply gates the sweep
   const dp = await startDataplane({
-    store, nodeName: cfg.node, log, resyncMs: cfg.resyncMs ?? 1000, minIntervalMs: 50, downRetryMs: 300,
+    store, nodeName: cfg.node, log, routes: owner.routeTable, resyncMs: cfg.resyncMs ?? 1000, minIntervalMs: 50, downRetryMs: 300,
     statusIntervalMs: 200, workloadToHost: cfg.workloadToHost,
   });
   const stop = async (): Promise<void> => {
     await dp.stop();
+    await fib.close();
     await store.close();
     clearInterval(keepAlive);
     process.exit(0);
@@ -24,6 +30,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   await dp.applied();
+  owner.localSyncDone();
   process.stdout.write('{"ev":"applied"}\n');
 }
 

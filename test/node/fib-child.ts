@@ -3,12 +3,14 @@
 // with one JSON line on stdout ({ok: ...} or {error: ...}); log lines come as {log: ...}.
 import * as readline from 'node:readline';
 import { openKernelFib, type FibSink } from '../../src/node/fib';
+import { RouteOwner } from '../../src/node';
 import { AF_INET, NlBatch, RtnlSocket, parseInetAddr, parseInetPrefix, rtnl, type InetPrefix } from '../../src/sys';
 
 const out = (o: unknown): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
 const log = (level: string) => (obj: object, msg?: string): void => out({ log: { level, msg, ...obj } });
 const logger = { info: log('info'), warn: log('warn'), debug: (): void => {} };
 let fib: FibSink | undefined;
+let owner: RouteOwner | undefined;
 
 type Cmd = { cmd: string; [k: string]: unknown };
 
@@ -33,6 +35,22 @@ async function run(c: Cmd): Promise<unknown> {
       return fib!.stats();
     case 'stats':
       return fib!.stats();
+    // RouteOwner over the sink: BGP's face and the dataplane's (route-owner-kernel.test.ts).
+    case 'owner':
+      owner = new RouteOwner(fib!, true);
+      return null;
+    case 'bgpSet':
+      for (const r of c.routes as never[]) owner!.bgpSink.set(r);
+      await owner!.bgpSink.flushed();
+      return null;
+    case 'localSet':
+      for (const [p, dev] of c.routes as [string, string][]) owner!.routeTable.setDeviceRoute(p, dev);
+      return null;
+    case 'localDelete':
+      for (const p of c.prefixes as string[]) owner!.routeTable.delete(p);
+      return null;
+    case 'localApply':
+      return Object.fromEntries(await owner!.routeTable.apply(c.resync === true));
     case 'close':
       await fib!.close();
       return null;

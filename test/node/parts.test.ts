@@ -45,7 +45,8 @@ test('node config: defaults, and one line naming the field for each bad value', 
   assert.match(configError({ ip: '192.0.2.1', fib: { protocol: 2 } }), /^fib\.protocol: /);
   assert.match(configError({ ip: '192.0.2.1', fib: { table: 'x' } }), /^fib\.table: /);
   assert.match(configError({ ip: '192.0.2.1', fib: true }), /^fib: /);
-  assert.match(configError({ ip: '192.0.2.1', dataplane: true }), /^dataplane: true is not available yet/);
+  assert.equal(validateNodeConfig({ ip: '192.0.2.1', dataplane: true }).dataplane, true);
+  assert.match(configError({ ip: '192.0.2.1', dataplane: true, fib: false }), /^dataplane: true needs the kernel FIB: fib: false/);
   assert.match(configError({ ip: '192.0.2.1', dataplane: 'yes' }), /^dataplane: /);
   assert.match(configError({ ip: '192.0.2.1', listen: 1 }), /^listen: unknown field/);
   assert.match(configError({ ip: '192.0.2.1', ebgp: { exportPolicy: 'nope' } }), /^ebgp\.exportPolicy: /);
@@ -60,8 +61,9 @@ test('node config file: YAML keys, flags win, errors say where', () => {
     writeFileSync(f, 'name: beta\nip: 192.0.2.2\nasn: 65001\nfib: false\nport: 1179\n');
     const c = loadNodeConfig(f, { ip: '192.0.2.3', asn: undefined });
     assert.deepEqual([c.name, c.ip, c.asn, c.fib, c.port], ['beta', '192.0.2.3', 65001, false, 1179]);
-    writeFileSync(f, 'ip: 192.0.2.2\ndataplane: true\n');
-    assert.throws(() => loadNodeConfig(f, {}), /dataplane: true is not available yet.*\(in .*node\.yaml/);
+    writeFileSync(f, 'ip: 192.0.2.2\ndataplane: true\nfib: false\n');
+    assert.throws(() => loadNodeConfig(f, {}), /dataplane: true needs the kernel FIB.*\(in .*node\.yaml/);
+    assert.equal(loadNodeConfig(f, { fib: { table: 'main' } }).dataplane, true);
     assert.throws(() => loadNodeConfig(path.join(dir, 'none.yaml'), {}), /cannot read .*no such file/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -219,9 +221,9 @@ test('vroute node: a bad flag or config is one line naming the field, exit 1', a
   try {
     const f = path.join(dir, 'n.yaml');
     writeFileSync(f, 'ip: 192.0.2.1\ndataplane: true\n');
-    const r3 = run('--config', f);
+    const r3 = run('--config', f, '--no-fib');
     assert.equal(r3.status, 1);
-    assert.match(r3.stderr, /^vroute: dataplane: true is not available yet/);
+    assert.match(r3.stderr, /^vroute: dataplane: true needs the kernel FIB/);
     assert.equal(r3.stderr.split('\n').length, 2, 'one line');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { runCli } from '../run';
 
 interface NodeFlags {
   config?: string; name?: string; ip?: string; ip6?: string; asn?: string; datastore?: string; port?: string;
-  api?: string; log?: string; fib?: boolean; fibTable?: string; fibProtocol?: string;
+  api?: string; log?: string; fib?: boolean; fibTable?: string; fibProtocol?: string; dataplane?: boolean;
 }
 
 /** A number flag as the validator sees it: a number when it is one, else the text (so the error names it). */
@@ -31,6 +31,7 @@ export function register(program: Command): void {
     .option('--no-fib', 'keep routes in memory only: the kernel is not touched (fib: false)')
     .option('--fib-table <n|main>', 'kernel routing table (default main)')
     .option('--fib-protocol <n>', 'protocol number on our kernel routes (default 200)')
+    .option('--dataplane', 'run the dataplane for this node\'s workload endpoints (dataplane: true)')
     .action((o: NodeFlags) => runCli(async () => {
       let fib: unknown;
       if (o.fib === false) fib = false;
@@ -40,7 +41,7 @@ export function register(program: Command): void {
       }
       const cfg = loadNodeConfig(o.config, {
         name: o.name, ip: o.ip, ip6: o.ip6, asn: num(o.asn), datastore: o.datastore ?? process.env.VROUTE_DATASTORE,
-        port: num(o.port), api: o.api, log: o.log, fib,
+        port: num(o.port), api: o.api, log: o.log, fib, dataplane: o.dataplane,
       });
       const agent = await startNode(cfg);
       await new Promise<void>((resolve) => {

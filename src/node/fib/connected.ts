@@ -21,13 +21,21 @@ export type HopProblem = { readonly kind: 'invalid'; readonly reason: string } |
 export class ConnectedNetworks {
   private addrs: NlAddr[] = [];
   private up = new Set<number>();
+  /** Interface name -> ifindex, for device routes (a workload's host-side veth). */
+  private names = new Map<string, number>();
+  /** Names device routes asked for: a change of one of these is a change of answer. */
+  private readonly askedNames = new Set<string>();
   private readonly cache = new Map<string, ResolvedHop | HopProblem>();
 
   /** Replaces the view with fresh dumps; returns true when any cached answer changed. */
   update(links: readonly NlLink[], addrs: readonly NlAddr[]): boolean {
     this.up = new Set(links.filter((l) => (l.flags & 1) !== 0).map((l) => l.ifindex)); // IFF_UP
     this.addrs = addrs.filter((a) => (a.family === AF_INET && a.address.length === 4) || (a.family === AF_INET6 && a.address.length === 16));
+    const names = new Map(links.map((l) => [l.name, l.ifindex]));
     let changed = false;
+    // A veth deleted and made again gets a new ifindex: its device routes must follow.
+    for (const n of this.askedNames) if (names.get(n) !== this.names.get(n)) changed = true;
+    this.names = names;
     for (const [k, old] of this.cache) {
       const [gw, ifx] = k.split('%') as [string, string];
       const now = this.compute(gw, ifx === '' ? undefined : Number(ifx));
@@ -35,6 +43,14 @@ export class ConnectedNetworks {
       this.cache.set(k, now);
     }
     return changed;
+  }
+
+  /** The ifindex of an interface by name, or undefined when there is none. */
+  ifindexOf(name: string): number | undefined {
+    // Bounded like the cache: names come from endpoints, not from peers, but never grow without limit.
+    if (this.askedNames.size >= 65536) this.askedNames.clear();
+    this.askedNames.add(name);
+    return this.names.get(name);
   }
 
   /** The next hop in kernel form, or why it cannot be used. Cached per (gateway, ifindex). */

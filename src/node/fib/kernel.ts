@@ -23,6 +23,8 @@ import type { FibLogger, FibNextHop, FibRoute, FibSink, FibStats, KernelFibOptio
 const ESRCH = 3;
 const EEXIST = 17;
 const BLACKHOLE_KEY = 'blackhole';
+/** rtnetlink.h RT_SCOPE_NOWHERE: in a delete request, "whatever the route's scope". */
+const RT_SCOPE_NOWHERE = 255;
 
 /** One request of a batch, to match its ACK. */
 interface Op {
@@ -51,6 +53,8 @@ interface Target {
   readonly key: string;
   readonly type: number;
   readonly hops: readonly NlNextHop[];
+  /** RT_SCOPE_LINK for a device route, else universe. */
+  readonly scope?: number;
 }
 
 export function resolveTable(t: KernelFibOptions['table']): number | RangeError {
@@ -190,6 +194,16 @@ export class KernelFib implements FibSink {
     return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
   }
 
+  failure(prefix: string): string | undefined {
+    return this.failed.get(this.canonicalText(prefix));
+  }
+
+  resync(what: 'links' | 'table'): void {
+    if (what === 'links') this.relinkWanted = true;
+    else this.scanWanted = true;
+    this.kick();
+  }
+
   flushed(): Promise<void> {
     if (!this.running && this.queued() === 0) return Promise.resolve();
     return new Promise((r) => this.waiters.push(r));
@@ -205,6 +219,11 @@ export class KernelFib implements FibSink {
   }
 
   // ---- internals ----
+
+  private canonicalText(prefix: string): string {
+    const p = parseInetPrefix(prefix);
+    return p instanceof RangeError ? prefix : `${formatInetAddr(p.bytes)}/${p.len}`;
+  }
 
   /** Canonical prefix text, or undefined (counted as failed) when it is not a prefix. */
   private canonical(prefix: string): string | undefined {
@@ -366,8 +385,9 @@ export class KernelFib implements FibSink {
       this.held.delete(prefix);
       return { dst, key: BLACKHOLE_KEY, type: rtnl.RTN_BLACKHOLE, hops: [] };
     }
+    if (want.kind === 'device') return this.deviceTarget(prefix, dst, want.device);
     if (want.kind !== 'unicast') {
-      this.fail(prefix, `kind "${String(want.kind)}" is not unicast or blackhole`);
+      this.fail(prefix, `kind "${String(want.kind)}" is not unicast, blackhole or device`);
       return 'invalid';
     }
     let h = this.hopsCache.get(want.nextHops);
@@ -393,6 +413,20 @@ export class KernelFib implements FibSink {
     if (h.unresolved) this.held.add(prefix);
     else this.held.delete(prefix);
     return { dst, key: h.key, type: rtnl.RTN_UNICAST, hops: h.hops };
+  }
+
+  /**
+   * A local workload's route: out of the named interface, scope link, no gateway. An
+   * interface that does not exist (yet) is a failure, looked at again at the next link change.
+   */
+  private deviceTarget(prefix: string, dst: InetPrefix, device: string | undefined): Target | 'invalid' {
+    this.held.delete(prefix);
+    const ifindex = device ? this.connected.ifindexOf(device) : undefined;
+    if (ifindex === undefined) {
+      this.fail(prefix, device ? `interface ${device} does not exist` : 'a device route needs its interface');
+      return 'invalid';
+    }
+    return { dst, key: hopsKey([{ text: 'dev', ifindex }]), type: rtnl.RTN_UNICAST, hops: [{ ifindex }], scope: rtnl.RT_SCOPE_LINK };
   }
 
   /**
@@ -434,10 +468,10 @@ export class KernelFib implements FibSink {
     };
   }
 
-  private nlRoute(dst: InetPrefix, type: number, hops: readonly NlNextHop[]): NlRoute {
+  private nlRoute(dst: InetPrefix, type: number, hops: readonly NlNextHop[], scope: number = rtnl.RT_SCOPE_UNIVERSE): NlRoute {
     return {
       family: dst.family, dst: dst.bytes, dstLen: dst.len, table: this.table, protocol: this.protocol, priority: this.metric,
-      type, scope: rtnl.RT_SCOPE_UNIVERSE, nextHops: hops,
+      type, scope, nextHops: hops,
     };
   }
 
@@ -494,8 +528,9 @@ export class KernelFib implements FibSink {
         const dst = parseInetPrefix(prefix) as InetPrefix;
         // Protocol and metric in the request: the kernel deletes only a route of ours. Type 0
         // (RTN_UNSPEC) matches any type: IPv4 fib_table_delete would otherwise pass over a
-        // blackhole route when asked for a unicast one.
-        this.batch.addRoute(rtnl.RTM_DELROUTE, rtnl.NLM_F_ACK, seq0 + ops.length, this.nlRoute(dst, 0, []));
+        // blackhole route when asked for a unicast one. Scope RT_SCOPE_NOWHERE matches any
+        // scope (fib_table_delete compares it otherwise): a device route has scope link.
+        this.batch.addRoute(rtnl.RTM_DELROUTE, rtnl.NLM_F_ACK, seq0 + ops.length, this.nlRoute(dst, 0, [], RT_SCOPE_NOWHERE));
         ops.push({ prefix, key: undefined });
         continue;
       }
@@ -507,7 +542,7 @@ export class KernelFib implements FibSink {
       // None of ours: EXCL, so a route of another protocol holding the same prefix and metric
       // is refused (EEXIST) instead of being replaced.
       const how = cur !== undefined ? rtnl.NLM_F_REPLACE : rtnl.NLM_F_EXCL;
-      this.batch.addRoute(rtnl.RTM_NEWROUTE, rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | how, seq0 + ops.length, this.nlRoute(t.dst, t.type, t.hops));
+      this.batch.addRoute(rtnl.RTM_NEWROUTE, rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | how, seq0 + ops.length, this.nlRoute(t.dst, t.type, t.hops, t.scope));
       ops.push({ prefix, key: t.key });
     }
     if (ops.length === 0) return true;

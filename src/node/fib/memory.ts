@@ -33,6 +33,10 @@ export function memoryFib(): FibSink & { routes(): FibRoute[] } {
       const s: FibStats = { installed: routes.size, pending: 0, failed };
       return lastError === undefined ? s : { ...s, lastError };
     },
+    failure: () => undefined,
+    resync() {
+      // Nothing to read: the kernel is not ours with fib: false.
+    },
     flushed: () => Promise.resolve(),
     close: () => Promise.resolve(),
     routes: () => [...routes.values()].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0)),

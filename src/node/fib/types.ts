@@ -12,11 +12,15 @@ export interface FibNextHop {
 /**
  * The desired route for one prefix. `prefix` is "10.65.1.0/26" or "fd00::/64" (host bits
  * zero); more than one next hop makes one multipath (ECMP) route; a blackhole has none.
+ * `device`: a local workload's route, out of interface `device` with scope link and no
+ * gateway (`ip route replace 192.168.1.1/32 dev vr... scope link proto 200`); no next hops.
  */
 export interface FibRoute {
   prefix: string;
-  kind: 'unicast' | 'blackhole';
+  kind: 'unicast' | 'blackhole' | 'device';
   nextHops: FibNextHop[];
+  /** The interface name of a `device` route. */
+  device?: string;
 }
 
 export interface FibStats {
@@ -41,6 +45,13 @@ export interface FibSink {
    */
   syncDone(): void;
   stats(): FibStats;
+  /** Why the kernel refused (or we could not make) the route of a prefix; undefined: no failure. */
+  failure(prefix: string): string | undefined;
+  /**
+   * Re-read now: 'links' the interfaces and addresses (a device route's interface was just
+   * made), 'table' the kernel table (a route of ours deleted by hand comes back).
+   */
+  resync(what: 'links' | 'table'): void;
   /** Resolves when everything queued so far has been applied (routes held pending aside). */
   flushed(): Promise<void>;
   /** Stops; routes stay in the kernel (a restart keeps forwarding). */
