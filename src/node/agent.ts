@@ -95,6 +95,8 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
       const f = fib;
       cleanups.push(() => f.close());
     }
+    // Routes of ours already in the kernel: this agent restarted (RFC 4724 restarting side).
+    const restarted = cfg.fib !== false && fib.stats().installed > 0;
     // We route for our workloads: forwarding on, in our namespace only (never with fib: false,
     // which promises an untouched kernel).
     if (cfg.fib !== false) {
@@ -112,7 +114,7 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
       const l = local;
       cleanups.push(() => l.stop());
     }
-    return await run(cfg, opts, { store, ownsStore, logger, metrics, fib: local?.bgpFib ?? fib, local, asn, cleanups });
+    return await run(cfg, opts, { store, ownsStore, logger, metrics, fib: local?.bgpFib ?? fib, local, asn, restarted, cleanups });
   } catch (e) {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
     throw e;
@@ -121,6 +123,8 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
 
 interface Parts {
   store: Datastore; ownsStore: boolean; logger: Logger; metrics: Metrics; fib: FibSink; local?: LocalDataplane; asn: number;
+  /** The kernel held routes of ours at start: we set the R bit until the initial sync is done. */
+  restarted: boolean;
   cleanups: Array<() => Promise<void> | void>;
 }
 
@@ -129,6 +133,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
   const own = new Set([cfg.ip, ...(cfg.ip6 ? [cfg.ip6] : [])]);
   const feed = new FibFeed(fib, own);
   let synced = false;
+  const restartState = (): boolean => parts.restarted && !synced;
   const sync = new InitialSync({
     timeoutMs: opts.syncTimeoutMs ?? 30_000,
     settled: () => engine.settled,
@@ -229,7 +234,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       }
       if (p.peerIP.includes(':') && cfg.ip6 === undefined) throw new Error('an IPv6 peer needs ip6 (our IPv6 address) configured');
       // Mesh and reflector peers have no port of their own: they listen where we do.
-      return { ...datastorePeerToSession(p), port: p.port ?? cfg.port, forwardingPreserved: cfg.fib !== false };
+      return { ...datastorePeerToSession(p), port: p.port ?? cfg.port, forwardingPreserved: cfg.fib !== false, restartState };
     },
     follow: (session, p) => void follow(session, p.asNumber !== asn),
     source: { reflectorsWhenMeshOff: true, ...(opts.reflectorGraceMs !== undefined ? { reflectorGraceMs: opts.reflectorGraceMs } : {}) },

@@ -181,6 +181,17 @@ test('RFC 4724: the Forwarding State bit only where the forwarding state survive
   assert.equal(gr(peerOpen(base, 64512, 1)).families[0]!.flags, 0);
 });
 
+test('RFC 4724 3: the Restart State bit while back from a restart and not yet synced, asked at each OPEN', () => {
+  const base = { address: '192.0.2.2', port: 179, asn: 64512, passive: false, holdTime: 90, connectRetryTime: 30, families: [IPV4_UNICAST], routeReflectorClient: false };
+  const flags = (o: ReturnType<typeof peerOpen>) => (o.capabilities.find((c) => c.kind === 'graceful-restart') as unknown as { flags: number }).flags;
+  let restarting = true;
+  const cfg = { ...base, forwardingPreserved: true, restartState: () => restarting };
+  assert.equal(flags(peerOpen(cfg, 64512, 1)), 0x8, 'first OPEN after the restart: R set');
+  restarting = false;
+  assert.equal(flags(peerOpen(cfg, 64512, 1)), 0, 'a reconnect after the sync: R clear');
+  assert.equal(flags(peerOpen(base, 64512, 1)), 0, 'no restartState: never R');
+});
+
 test('initial sync: done once every first peer sent End-of-RIB and the decisions ran, or at the timeout', async () => {
   let settled = false;
   const done: Array<'end-of-rib' | 'timeout'> = [];

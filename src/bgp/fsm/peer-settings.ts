@@ -20,12 +20,20 @@ export interface PeerSessionConfig {
    * routes until we are back and have sent End-of-RIB.
    */
   forwardingPreserved?: boolean;
+  /**
+   * RFC 4724 3 Restart State bit, asked at each OPEN: true while this speaker is back from a
+   * restart and has not yet synced (the peer must not wait for our End-of-RIB before sending
+   * its routes, else each side waits for the other). Only the first OPENs after a restart.
+   */
+  restartState?: () => boolean;
 }
 
 /** RFC 4724 3: 120 s is a common Restart Time; the F bit only where forwardingPreserved says so. */
 const GR_RESTART_TIME = 120;
 /** RFC 4724 3: Forwarding State bit of an <AFI, SAFI> entry. */
 const GR_F_BIT = 0x80;
+/** RFC 4724 3: Restart State bit of the 4-bit Restart Flags. */
+const GR_R_BIT = 0x8;
 const ADD_PATH_MODE = { receive: AddPathMode.Receive, send: AddPathMode.Send, both: AddPathMode.Both } as const;
 
 /** The FSM settings every connection of this peer starts from, checked once (at `now`). */
@@ -60,7 +68,8 @@ export function peerOpen(config: PeerSessionConfig, asn: number, routerId: numbe
   }
   caps.push({ kind: 'extended-message', code: CapabilityCode.ExtendedMessage });
   caps.push({
-    kind: 'graceful-restart', code: CapabilityCode.GracefulRestart, flags: 0, restartTime: GR_RESTART_TIME,
+    kind: 'graceful-restart', code: CapabilityCode.GracefulRestart, flags: config.restartState?.() ? GR_R_BIT : 0,
+    restartTime: GR_RESTART_TIME,
     families: config.families.map((f) => ({ afi: familyAfi(f), safi: familySafi(f), flags: config.forwardingPreserved ? GR_F_BIT : 0 })),
   });
   return makeOpen({ asn, holdTime: config.holdTime, bgpId: routerId, capabilities: caps });
