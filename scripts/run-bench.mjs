@@ -15,6 +15,8 @@ const BENCHES = {
   reflect: ['dist/bench/reflect/run.js'],
   // Needs root (a network namespace): the FIB layer alone, 100k..1M routes into a kernel table.
   fib: ['dist/bench/fib/run.js'],
+  // Needs root and BIRD 2: BGP session to kernel table, `vroute node` and BIRD side by side.
+  'fib-e2e': ['dist/bench/fib/e2e.js'],
 };
 const DEFAULT = ['decode', 'rib', 'fsm'];
 const args = process.argv.slice(2);

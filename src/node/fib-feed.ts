@@ -6,14 +6,22 @@
 // learned for the same prefix (unused addresses of our block end here instead of looping).
 import type { Family } from '../bgp/messages';
 import { nextHopText, type LocRibChange, type Rib, type Route } from '../rib';
-import type { FibRoute, FibSink } from './fib';
+import type { FibNextHop, FibRoute, FibSink } from './fib';
+
+/** Distinct next-hop sets remembered at most (a fabric has a handful; this only bounds memory). */
+const MAX_HOP_SETS = 10_000;
 
 export class FibFeed {
   /** What BGP wants per prefix (learned best paths only). */
   private readonly learned = new Map<string, FibRoute>();
   private readonly blackholes = new Set<string>();
   /** What was last given to the sink per prefix, to skip no-op replaces. */
-  private readonly given = new Map<string, string>();
+  private readonly given = new Map<string, string | FibNextHop[]>();
+  /**
+   * One immutable next-hop array per set of gateways, shared by every route through it: the
+   * sink resolves each array once (not once per route), and the key is one string.
+   */
+  private readonly hopSets = new Map<string, FibNextHop[]>();
 
   /** `own`: our addresses; a next hop that is one of them is never installed (it would loop). */
   constructor(private readonly fib: FibSink, private readonly own: ReadonlySet<string>) {}
@@ -54,15 +62,23 @@ export class FibFeed {
     }
     if (gateways.length === 0) return undefined;
     // A stable order: the same set of paths is the same kernel route (no needless replace).
-    gateways.sort();
-    return { prefix, kind: 'unicast', nextHops: gateways.map((gateway) => ({ gateway })) };
+    if (gateways.length > 1) gateways.sort();
+    const key = gateways.length === 1 ? gateways[0]! : gateways.join(',');
+    let nextHops = this.hopSets.get(key);
+    if (!nextHops) {
+      if (this.hopSets.size >= MAX_HOP_SETS) this.hopSets.clear();
+      nextHops = gateways.map((gateway) => ({ gateway }));
+      this.hopSets.set(key, nextHops);
+    }
+    return { prefix, kind: 'unicast', nextHops };
   }
 
   private reconcile(prefix: string): void {
     const want: FibRoute | undefined = this.blackholes.has(prefix)
       ? { prefix, kind: 'blackhole', nextHops: [] }
       : this.learned.get(prefix);
-    const key = want ? `${want.kind} ${want.nextHops.map((h) => h.gateway).join(',')}` : undefined;
+    // The next hops' own array stands for them (one per set of gateways: see hopSets).
+    const key = want ? (want.kind === 'blackhole' ? 'blackhole' : want.nextHops) : undefined;
     if (key === this.given.get(prefix)) return;
     if (want) {
       this.given.set(prefix, key!);

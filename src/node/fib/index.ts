@@ -14,9 +14,12 @@
  * - Start-up: the table is read; ours found there are remembered. A set() equal to what the
  *   kernel holds sends nothing; a different one replaces in place (NLM_F_REPLACE: no delete,
  *   no gap). Ours not set again go only at syncDone() (End-of-RIB or its timeout).
- * - Changes are coalesced per prefix between batches and sent as batches of up to 1024
- *   requests, each with NLM_F_ACK and its own sequence number, so each route's error is its
- *   own (counted in `failed`, last one in `lastError`, logged rate-limited).
+ * - Changes are coalesced per prefix between batches and sent as batches of up to 2048
+ *   requests, each with its own sequence number and no NLM_F_ACK: the kernel answers the
+ *   failed ones only, so each route's error is its own (counted in `failed`, last one in
+ *   `lastError`, logged rate-limited) and a batch that all went in costs one send and one
+ *   recv. Lost answers (a full receive buffer) make the table be read again and the next
+ *   batches small and fully ACKed (batch.ts).
  * - A unicast next hop must be on a connected network (an address of an interface that is
  *   up covers it; an IPv6 link-local one needs its ifindex). One that is not is logged once
  *   and its routes are held (`pending`) until a link or address change makes it resolvable
