@@ -2,7 +2,7 @@
 // (`vroute node` with its kernel FIB, BIRD 2 with bgp + kernel protocols) started inside it,
 // the injector (bench/reflect) as their one BGP peer, and the kernel's own prefix count.
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { spawnLogged } from '../reflect/proc';
@@ -21,31 +21,34 @@ const REPO = path.resolve(__dirname, __filename.endsWith('.js') ? '../../..' : '
 export type DaemonName = 'vroute' | 'bird';
 
 export interface Netns {
+  /** The daemon's namespace. */
   readonly name: string;
-  ip(...args: string[]): void;
+  /** The injector's namespace, the other end of the link. */
+  readonly peer: string;
   remove(): void;
 }
 
 /**
- * A namespace with a veth pair: fa holds the daemon's address and the next hop's network,
- * fb the injector's address (both ends inside: the session runs over the namespace's own
- * stack, nothing leaves it).
+ * Two namespaces joined by a veth pair: the daemon's (fa: its address and the next hop's
+ * network) and the injector's (fb). A real link, as between a host and its peer; BIRD would
+ * not take a neighbor that is an address of its own namespace.
  */
 export function createNetns(name: string): Netns {
-  execFileSync('ip', ['netns', 'add', name]);
-  const ns: Netns = {
-    name,
-    ip: (...a) => { execFileSync('ip', ['-n', name, ...a], { stdio: ['ignore', 'ignore', 'pipe'] }); },
-    remove: () => { try { execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' }); } catch { /* gone already */ } },
-  };
+  const peer = `${name}-i`;
+  const del = (n: string): void => { try { execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' }); } catch { /* gone already */ } };
+  const ns: Netns = { name, peer, remove: () => { del(name); del(peer); } };
+  const ip = (n: string, ...a: string[]): void => { execFileSync('ip', ['-n', n, ...a], { stdio: ['ignore', 'ignore', 'pipe'] }); };
   try {
-    ns.ip('link', 'set', 'lo', 'up');
-    ns.ip('link', 'add', 'fa', 'type', 'veth', 'peer', 'name', 'fb');
-    ns.ip('addr', 'add', `${DAEMON_IP}/24`, 'dev', 'fa');
-    ns.ip('addr', 'add', NEXT_HOP_NET_ADDR, 'dev', 'fa');
-    ns.ip('addr', 'add', `${INJECTOR_IP}/24`, 'dev', 'fb');
-    ns.ip('link', 'set', 'fa', 'up');
-    ns.ip('link', 'set', 'fb', 'up');
+    execFileSync('ip', ['netns', 'add', name]);
+    execFileSync('ip', ['netns', 'add', peer]);
+    ip(name, 'link', 'set', 'lo', 'up');
+    ip(peer, 'link', 'set', 'lo', 'up');
+    ip(name, 'link', 'add', 'fa', 'type', 'veth', 'peer', 'name', 'fb', 'netns', peer);
+    ip(name, 'addr', 'add', `${DAEMON_IP}/24`, 'dev', 'fa');
+    ip(name, 'addr', 'add', NEXT_HOP_NET_ADDR, 'dev', 'fa');
+    ip(peer, 'addr', 'add', `${INJECTOR_IP}/24`, 'dev', 'fb');
+    ip(name, 'link', 'set', 'fa', 'up');
+    ip(peer, 'link', 'set', 'fb', 'up');
   } catch (e) {
     ns.remove();
     throw e;
@@ -72,6 +75,13 @@ export function routesOfProto(ns: string, proto: string): { count: number; sampl
   return { count: lines.length, sample: lines[0] ?? '' };
 }
 
+/** utime and stime of PID in seconds (/proc/PID/stat fields 14 and 15; USER_HZ 100). */
+export function cpuOf(pid: number): { user: number; sys: number } {
+  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+}
+
 export interface Daemon {
   readonly name: DaemonName;
   readonly child: ChildProcess;
@@ -91,16 +101,18 @@ async function startVroute(ns: string, dir: string): Promise<Daemon> {
     spec: { node: 'bench', peerIP: INJECTOR_IP, asNumber: ASN } });
   await store.close();
   const conf = path.join(dir, 'node.yaml');
-  writeFileSync(conf, `name: bench\nip: ${DAEMON_IP}\nasn: ${ASN}\ndatastore: embedded:${file}\napi: false\nlog: warn\n` +
+  writeFileSync(conf, `name: bench\nip: ${DAEMON_IP}\nasn: ${ASN}\ndatastore: embedded:${file}\napi: false\nlog: info\n` +
     `fib: {table: main, protocol: 200, scanSeconds: ${SCAN_SECONDS}}\n`);
   const log = path.join(dir, 'vroute.log');
-  const child = spawnLogged('ip', ['netns', 'exec', ns, process.execPath, path.join(REPO, 'bin/vroute'), 'node', '--config', conf], log);
+  // VROUTE_E2E_PROF=DIR: a V8 CPU profile of the node agent, written there when it stops.
+  const prof = process.env.VROUTE_E2E_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VROUTE_E2E_PROF}`] : [];
+  const child = spawnLogged('ip', ['netns', 'exec', ns, process.execPath, ...prof, path.join(REPO, 'bin/vroute'), 'node', '--config', conf], log);
   return { name: 'vroute', child, proto: '200', log, dir };
 }
 
 /**
- * BIRD 2: the injector as an iBGP neighbor (`gateway direct`: the next hop must be on a
- * connected network, as vroute requires), and the kernel protocol exporting everything to
+ * BIRD 2: the injector as a directly connected iBGP neighbor (`direct`, `gateway direct`: the
+ * next hop must be on a connected network, as vroute requires), and the kernel protocol exporting everything to
  * the main table with `merge paths` (ECMP as vroute does), learning nothing.
  */
 function startBird(ns: string, dir: string): Daemon {
@@ -117,6 +129,7 @@ protocol kernel {
 protocol bgp inj {
   local ${DAEMON_IP} as ${ASN};
   neighbor ${INJECTOR_IP} as ${ASN};
+  direct;
   passive on;
   hold time 90;
   ipv4 { import all; export none; gateway direct; };
@@ -137,6 +150,20 @@ export async function startDaemon(name: DaemonName, ns: string): Promise<Daemon>
   }
 }
 
+/**
+ * The daemon is up with its peer configured, so the injector's first connection is taken (a
+ * refused one would put the injector's session into back-off): vroute has logged "peer
+ * configured"; BIRD, which reads its whole config before it listens, has made its socket.
+ */
+export function ready(d: Daemon): boolean {
+  if (d.name === 'bird') return existsSync(path.join(d.dir, 'bird.ctl'));
+  try {
+    return readFileSync(d.log, 'utf8').includes('peer configured');
+  } catch {
+    return false;
+  }
+}
+
 export function logTail(d: Daemon, lines = 15): string {
   try {
     return readFileSync(d.log, 'utf8').split('\n').slice(-lines).join('\n');
@@ -145,7 +172,7 @@ export function logTail(d: Daemon, lines = 15): string {
   }
 }
 
-/** The injector of bench/reflect inside the namespace: N /24s via 198.51.100.1, then End-of-RIB. */
+/** The injector of bench/reflect in its namespace: N /24s via 198.51.100.1, then End-of-RIB. */
 export function startInjector(ns: string, n: number, log: string): ChildProcess {
   const script = path.join(REPO, 'dist/bench/reflect/injector.js');
   return spawnLogged('ip', ['netns', 'exec', ns, process.execPath, script, `${DAEMON_IP}:179`, INJECTOR_IP, String(n), String(ASN)], log);

@@ -20,15 +20,15 @@
 import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cpuSeconds, peakRssMiB, sleep, stopChild } from '../reflect/proc';
+import { peakRssMiB, sleep, stopChild, waitFor } from '../reflect/proc';
 import {
-  createNetns, logTail, mainPrefixes, routesOfProto, startDaemon, startInjector, type Daemon, type DaemonName,
+  cpuOf, createNetns, logTail, mainPrefixes, ready, routesOfProto, startDaemon, startInjector, type Daemon, type DaemonName,
 } from './e2e-parts';
 
 const PHASE_TIMEOUT_MS = 600_000;
 const SAMPLE_MS = 20;
 
-interface Phase { seconds: number; cpu: number }
+interface Phase { seconds: number; cpu: number; sys: number }
 interface Trial { daemon: DaemonName; n: number; install: Phase; withdraw: Phase; rssMiB: number }
 
 /** Polls the namespace's prefix count until `ok`; the time it first was, or an Error. */
@@ -54,6 +54,10 @@ async function established(log: string, timeoutMs = 60_000): Promise<number> {
   throw new Error(`the injector never reached Established: ${readFileSync(log, 'utf8').slice(-500)}`);
 }
 
+function phase(ms: number, a: { user: number; sys: number }, b: { user: number; sys: number }): Phase {
+  return { seconds: ms / 1000, cpu: b.user - a.user + b.sys - a.sys, sys: b.sys - a.sys };
+}
+
 async function trial(name: DaemonName, n: number, seq: number): Promise<Trial> {
   const ns = createNetns(`vr-fibe2e-${process.pid}-${seq}`);
   let d: Daemon | undefined;
@@ -61,29 +65,31 @@ async function trial(name: DaemonName, n: number, seq: number): Promise<Trial> {
   try {
     d = await startDaemon(name, ns.name);
     const pid = d.child.pid!;
-    await sleep(300); // the daemon's own start (its process in the namespace, reading the table)
-    if (d.child.exitCode !== null) throw new Error(`${name} exited at start:\n${logTail(d)}`);
+    const up = d;
+    if (!await waitFor(() => up.child.exitCode !== null || ready(up), 60_000, 50) || d.child.exitCode !== null) {
+      throw new Error(`${name} did not start:\n${logTail(d)}`);
+    }
     const base = mainPrefixes(pid);
     const injLog = path.join(d.dir, 'injector.log');
-    injector = startInjector(ns.name, n, injLog);
+    injector = startInjector(ns.peer, n, injLog);
     // CPU is read as the session comes up; the daemon is idle while the injector packs.
-    const t0 = await established(injLog);
-    const c0 = cpuSeconds(pid);
+    const t0 = await established(injLog).catch((e: Error) => { throw new Error(`${e.message}\n${name}: ${logTail(d!)}`); });
+    const c0 = cpuOf(pid);
     const t1 = await until(pid, (c) => c >= base + n, `${name} N=${n} install`);
-    const c1 = cpuSeconds(pid);
+    const c1 = cpuOf(pid);
     const got = routesOfProto(ns.name, d.proto);
     if (got.count !== n || !got.sample.includes(' via 198.51.100.1 ')) {
       throw new Error(`${name} N=${n}: ${got.count} routes of proto ${d.proto} (first: ${got.sample})\n${logTail(d)}`);
     }
     await sleep(500);
-    const c2 = cpuSeconds(pid);
+    const c2 = cpuOf(pid);
     const t2 = Date.now();
     const injectorGone = stopChild(injector);
     const t3 = await until(pid, (c) => c <= base, `${name} N=${n} withdraw`);
-    const c3 = cpuSeconds(pid);
+    const c3 = cpuOf(pid);
     await injectorGone;
     const rssMiB = peakRssMiB(pid);
-    return { daemon: name, n, install: { seconds: (t1 - t0) / 1000, cpu: c1 - c0 }, withdraw: { seconds: (t3 - t2) / 1000, cpu: c3 - c2 }, rssMiB };
+    return { daemon: name, n, install: phase(t1 - t0, c0, c1), withdraw: phase(t3 - t2, c2, c3), rssMiB };
   } finally {
     if (injector) await stopChild(injector);
     if (d) {
@@ -96,6 +102,7 @@ async function trial(name: DaemonName, n: number, seq: number): Promise<Trial> {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rate = (n: number, s: number): string => (n / s >= 1e6 ? `${(n / s / 1e6).toFixed(2)} M/s` : `${Math.round(n / s / 1000)}k/s`);
+const cpu = (ps: Phase[]): string => `${median(ps.map((p) => p.cpu)).toFixed(2)} (${median(ps.map((p) => p.sys)).toFixed(2)})`;
 const label = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1000}k`);
 
 function machine(): string {
@@ -122,13 +129,13 @@ async function main(argv: string[]): Promise<void> {
       for (const name of (r + seq) % 2 === 0 ? daemons : [...daemons].reverse()) {
         const t = await trial(name, n, seq++);
         trials.push(t);
-        console.error(`${name} N=${label(n)}: install ${t.install.seconds.toFixed(2)} s (CPU ${t.install.cpu.toFixed(2)}) ` +
-          `withdraw ${t.withdraw.seconds.toFixed(2)} s (CPU ${t.withdraw.cpu.toFixed(2)}) peak RSS ${t.rssMiB.toFixed(0)} MiB; load ${os.loadavg()[0]!.toFixed(1)}`);
+        console.error(`${name} N=${label(n)}: install ${t.install.seconds.toFixed(2)} s (CPU ${t.install.cpu.toFixed(2)}, sys ${t.install.sys.toFixed(2)}) ` +
+          `withdraw ${t.withdraw.seconds.toFixed(2)} s (CPU ${t.withdraw.cpu.toFixed(2)}, sys ${t.withdraw.sys.toFixed(2)}) peak RSS ${t.rssMiB.toFixed(0)} MiB; load ${os.loadavg()[0]!.toFixed(1)}`);
       }
     }
   }
   const lines = [
-    '| N | daemon | install | routes/s | CPU s | withdraw | routes/s | CPU s | peak RSS |',
+    '| N | daemon | install | routes/s | CPU s (sys) | withdraw | routes/s | CPU s (sys) | peak RSS |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const n of sizes) {
@@ -138,8 +145,7 @@ async function main(argv: string[]): Promise<void> {
       const is = median(ts.map((t) => t.install.seconds));
       const ws = median(ts.map((t) => t.withdraw.seconds));
       lines.push(`| ${label(n)} | ${name === 'vroute' ? 'vroute node' : 'BIRD 2.0.12'} | ${is.toFixed(2)} s | ${rate(n, is)} | ` +
-        `${median(ts.map((t) => t.install.cpu)).toFixed(2)} | ${ws.toFixed(2)} s | ${rate(n, ws)} | ` +
-        `${median(ts.map((t) => t.withdraw.cpu)).toFixed(2)} | ${median(ts.map((t) => t.rssMiB)).toFixed(0)} MiB |`);
+        `${cpu(ts.map((t) => t.install))} | ${ws.toFixed(2)} s | ${rate(n, ws)} | ${cpu(ts.map((t) => t.withdraw))} | ${median(ts.map((t) => t.rssMiB)).toFixed(0)} MiB |`);
     }
   }
   const text = lines.join('\n');

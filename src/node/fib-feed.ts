@@ -14,14 +14,19 @@ const MAX_HOP_SETS = 10_000;
 export class FibFeed {
   /** What BGP wants per prefix (learned best paths only). */
   private readonly learned = new Map<string, FibRoute>();
+  /**
+   * Blackholes of our blocks. What the sink was given per prefix is the blackhole if there
+   * is one, else the learned route: no map of its own (a million-route table pays for every
+   * map lookup per route).
+   */
   private readonly blackholes = new Set<string>();
-  /** What was last given to the sink per prefix, to skip no-op replaces. */
-  private readonly given = new Map<string, string | FibNextHop[]>();
   /**
    * One immutable next-hop array per set of gateways, shared by every route through it: the
    * sink resolves each array once (not once per route), and the key is one string.
    */
   private readonly hopSets = new Map<string, FibNextHop[]>();
+  private lastHop: Uint8Array | undefined;
+  private lastHopText = '';
 
   /** `own`: our addresses; a next hop that is one of them is never installed (it would loop). */
   constructor(private readonly fib: FibSink, private readonly own: ReadonlySet<string>) {}
@@ -31,19 +36,29 @@ export class FibFeed {
     for (const ch of changes) {
       const prefix = rib.prefixes.format(ch.prefix);
       const route = ch.best ? this.routeOf(prefix, ch.best, ch.multipath) : undefined;
+      const old = this.learned.get(prefix);
       if (route) this.learned.set(prefix, route);
-      else this.learned.delete(prefix);
-      this.reconcile(prefix);
+      else if (old) this.learned.delete(prefix);
+      else continue;
+      if (this.blackholes.size > 0 && this.blackholes.has(prefix)) continue; // the blackhole wins
+      // The next hops' own array stands for them (one per set of gateways: see hopSets), so
+      // the same next hops again send nothing.
+      if (!route) this.fib.delete(prefix);
+      else if (old?.nextHops !== route.nextHops) this.fib.set(route);
     }
   }
 
   setBlackhole(prefix: string): void {
+    if (this.blackholes.has(prefix)) return;
     this.blackholes.add(prefix);
-    this.reconcile(prefix);
+    this.fib.set({ prefix, kind: 'blackhole', nextHops: [] });
   }
 
   deleteBlackhole(prefix: string): void {
-    if (this.blackholes.delete(prefix)) this.reconcile(prefix);
+    if (!this.blackholes.delete(prefix)) return;
+    const learned = this.learned.get(prefix);
+    if (learned) this.fib.set(learned);
+    else this.fib.delete(prefix);
   }
 
   /** Routes learned from peers (not the blackholes), for the status. */
@@ -53,39 +68,39 @@ export class FibFeed {
 
   private routeOf(prefix: string, best: Route, multipath: readonly Route[] | undefined): FibRoute | undefined {
     if (best.peer.local === true) return undefined;
-    const gateways: string[] = [];
-    for (const r of multipath && multipath.length > 0 ? multipath : [best]) {
-      if (r.peer.local === true) continue;
-      const g = r.attrs.nextHop.length === 0 ? '' : nextHopText(r.attrs.nextHop);
-      if (g === '' || this.own.has(g) || gateways.includes(g)) continue;
-      gateways.push(g);
+    let key: string;
+    if (!multipath || multipath.length <= 1) {
+      // The common case, one best path: its next hop's text is the key (no array built).
+      const g = best.attrs.nextHop.length === 0 ? '' : this.gatewayText(best.attrs.nextHop);
+      if (g === '' || this.own.has(g)) return undefined;
+      key = g;
+    } else {
+      const gateways: string[] = [];
+      for (const r of multipath) {
+        if (r.peer.local === true) continue;
+        const g = r.attrs.nextHop.length === 0 ? '' : this.gatewayText(r.attrs.nextHop);
+        if (g === '' || this.own.has(g) || gateways.includes(g)) continue;
+        gateways.push(g);
+      }
+      if (gateways.length === 0) return undefined;
+      // A stable order: the same set of paths is the same kernel route (no needless replace).
+      key = gateways.sort().join(',');
     }
-    if (gateways.length === 0) return undefined;
-    // A stable order: the same set of paths is the same kernel route (no needless replace).
-    if (gateways.length > 1) gateways.sort();
-    const key = gateways.length === 1 ? gateways[0]! : gateways.join(',');
     let nextHops = this.hopSets.get(key);
     if (!nextHops) {
       if (this.hopSets.size >= MAX_HOP_SETS) this.hopSets.clear();
-      nextHops = gateways.map((gateway) => ({ gateway }));
+      nextHops = key.split(',').map((gateway) => ({ gateway }));
       this.hopSets.set(key, nextHops);
     }
     return { prefix, kind: 'unicast', nextHops };
   }
 
-  private reconcile(prefix: string): void {
-    const want: FibRoute | undefined = this.blackholes.has(prefix)
-      ? { prefix, kind: 'blackhole', nextHops: [] }
-      : this.learned.get(prefix);
-    // The next hops' own array stands for them (one per set of gateways: see hopSets).
-    const key = want ? (want.kind === 'blackhole' ? 'blackhole' : want.nextHops) : undefined;
-    if (key === this.given.get(prefix)) return;
-    if (want) {
-      this.given.set(prefix, key!);
-      this.fib.set(want);
-    } else {
-      this.given.delete(prefix);
-      this.fib.delete(prefix);
+  /** A next hop's text, remembered for the last octets seen (routes of one UPDATE share them). */
+  private gatewayText(nh: Uint8Array): string {
+    if (nh !== this.lastHop) {
+      this.lastHop = nh;
+      this.lastHopText = nextHopText(nh);
     }
+    return this.lastHopText;
   }
 }
