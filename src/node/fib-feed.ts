@@ -6,14 +6,17 @@
 // learned for the same prefix (unused addresses of our block end here instead of looping).
 import type { Family } from '../bgp/messages';
 import { nextHopText, type LocRibChange, type Rib, type Route } from '../rib';
-import type { FibNextHop, FibRoute, FibSink } from './fib';
+import type { FibNextHop, FibSink } from './fib';
 
 /** Distinct next-hop sets remembered at most (a fabric has a handful; this only bounds memory). */
 const MAX_HOP_SETS = 10_000;
 
 export class FibFeed {
-  /** What BGP wants per prefix (learned best paths only). */
-  private readonly learned = new Map<string, FibRoute>();
+  /**
+   * What BGP wants per prefix (learned best paths only): the next-hop array (see hopSets),
+   * no route object per prefix (a million of them would be kept alive for nothing).
+   */
+  private readonly learned = new Map<string, FibNextHop[]>();
   /**
    * Blackholes of our blocks. What the sink was given per prefix is the blackhole if there
    * is one, else the learned route: no map of its own (a million-route table pays for every
@@ -35,16 +38,16 @@ export class FibFeed {
   apply(_family: Family, rib: Rib, changes: readonly LocRibChange[]): void {
     for (const ch of changes) {
       const prefix = rib.prefixes.format(ch.prefix);
-      const route = ch.best ? this.routeOf(prefix, ch.best, ch.multipath) : undefined;
+      const hops = ch.best ? this.hopsOf(ch.best, ch.multipath) : undefined;
       const old = this.learned.get(prefix);
-      if (route) this.learned.set(prefix, route);
+      if (hops) this.learned.set(prefix, hops);
       else if (old) this.learned.delete(prefix);
       else continue;
       if (this.blackholes.size > 0 && this.blackholes.has(prefix)) continue; // the blackhole wins
       // The next hops' own array stands for them (one per set of gateways: see hopSets), so
       // the same next hops again send nothing.
-      if (!route) this.fib.delete(prefix);
-      else if (old?.nextHops !== route.nextHops) this.fib.set(route);
+      if (!hops) this.fib.delete(prefix);
+      else if (old !== hops) this.fib.set({ prefix, kind: 'unicast', nextHops: hops });
     }
   }
 
@@ -57,7 +60,7 @@ export class FibFeed {
   deleteBlackhole(prefix: string): void {
     if (!this.blackholes.delete(prefix)) return;
     const learned = this.learned.get(prefix);
-    if (learned) this.fib.set(learned);
+    if (learned) this.fib.set({ prefix, kind: 'unicast', nextHops: learned });
     else this.fib.delete(prefix);
   }
 
@@ -66,7 +69,8 @@ export class FibFeed {
     return this.learned.size;
   }
 
-  private routeOf(prefix: string, best: Route, multipath: readonly Route[] | undefined): FibRoute | undefined {
+  /** The next hops of the best path(s), shared per set of gateways; undefined: nothing to install. */
+  private hopsOf(best: Route, multipath: readonly Route[] | undefined): FibNextHop[] | undefined {
     if (best.peer.local === true) return undefined;
     let key: string;
     if (!multipath || multipath.length <= 1) {
@@ -92,7 +96,7 @@ export class FibFeed {
       nextHops = key.split(',').map((gateway) => ({ gateway }));
       this.hopSets.set(key, nextHops);
     }
-    return { prefix, kind: 'unicast', nextHops };
+    return nextHops;
   }
 
   /** A next hop's text, remembered for the last octets seen (routes of one UPDATE share them). */

@@ -20,22 +20,27 @@ import { kernelOptions } from './config';
 import { BLACKHOLE_KEY, NextHops } from './hops';
 import { readTable } from './table-read';
 import { DirtyQueue } from './dirty';
-import type { FibLogger, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
+import type { FibLogger, FibNextHop, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
 
 const EEXIST = 17;
 // Read once: `rtnl` is a re-exported namespace, whose every property read is a getter call.
 const { RTN_BLACKHOLE, RTN_UNICAST } = rtnl;
 
+/** A desired route that is not unicast: a blackhole, or a kind we refuse. */
+class Kind { constructor(readonly kind: string) {} }
+const BLACKHOLE = new Kind('blackhole');
+const NO_HOPS: readonly FibNextHop[] = [];
+
 /** A target the kernel should hold for a prefix. */
-interface Target {
-  readonly dst: InetPrefix;
-  readonly key: string;
-  readonly type: number;
-  readonly hops: readonly NlNextHop[];
-}
+interface Target { readonly dst: InetPrefix; readonly key: string; readonly type: number; readonly hops: readonly NlNextHop[] }
 
 export class KernelFib implements FibSink {
-  private readonly desired = new Map<string, FibRoute>();
+  /**
+   * Per prefix: the unicast route's next-hop array (shared by every route through the same
+   * next hops: no object per route is kept, which a million-route table pays for in GC), or
+   * a Kind for a blackhole or an invalid kind.
+   */
+  private readonly desired = new Map<string, readonly FibNextHop[] | Kind>();
   private installed = new Map<string, string>();
   private readonly dirty = new DirtyQueue();
   private keepUntilSync: Set<string> | undefined;
@@ -127,7 +132,8 @@ export class KernelFib implements FibSink {
   set(route: FibRoute): void {
     const key = this.canonical(route.prefix);
     if (key === undefined) return;
-    this.desired.set(key, key === route.prefix ? route : { ...route, prefix: key });
+    // A unicast route with no next-hop array is kept as one with none: refused at its batch.
+    this.desired.set(key, route.kind === 'unicast' ? route.nextHops ?? NO_HOPS : route.kind === 'blackhole' ? BLACKHOLE : new Kind(String(route.kind)));
     this.keepUntilSync?.delete(key);
     this.touch(key);
   }
@@ -157,12 +163,12 @@ export class KernelFib implements FibSink {
     // with part of its next hops counts as installed).
     let held = 0;
     for (const p of this.held) if (!this.installed.has(p)) held++;
-    const s: FibStats = { installed: this.installed.size, pending: this.queued() + held, failed: this.failed.size };
+    const s: FibStats = { installed: this.installed.size, pending: this.dirty.size + held, failed: this.failed.size };
     return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
   }
 
   flushed(): Promise<void> {
-    if (!this.running && this.queued() === 0) return Promise.resolve();
+    if (!this.running && this.dirty.size === 0) return Promise.resolve();
     return new Promise((r) => this.waiters.push(r));
   }
 
@@ -202,7 +208,7 @@ export class KernelFib implements FibSink {
     // Started on the next turn, so a burst of set() calls in one turn makes one batch.
     this.running = yieldLoop().then(() => this.work()).finally(() => {
       this.running = undefined;
-      if (this.queued() > 0 && !this.closed) this.kick();
+      if (this.dirty.size > 0 && !this.closed) this.kick();
       else for (const w of this.waiters.splice(0)) w();
     });
   }
@@ -229,7 +235,7 @@ export class KernelFib implements FibSink {
       } else if (this.pruneWanted) {
         this.pruneWanted = false;
         this.pruneStrays();
-      } else if (this.queued() > 0) {
+      } else if (this.dirty.size > 0) {
         // A send that failed as a whole (ENOMEM, ...) is retried after a pause, not in a spin.
         if (!this.runBatch()) await new Promise((r) => setTimeout(r, 1000));
       } else {
@@ -296,15 +302,15 @@ export class KernelFib implements FibSink {
   private target(prefix: string): Target | null | 'keep' | 'invalid' {
     const want = this.desired.get(prefix);
     if (!want) return this.keepUntilSync?.has(prefix) ? 'keep' : null;
-    if (want.kind === 'blackhole') {
-      this.held.delete(prefix);
-      return { dst: this.dst(prefix), key: BLACKHOLE_KEY, type: RTN_BLACKHOLE, hops: [] };
-    }
-    if (want.kind !== 'unicast') {
-      this.fail(prefix, `kind "${String(want.kind)}" is not unicast or blackhole`);
+    if (want instanceof Kind) {
+      if (want.kind === 'blackhole') {
+        this.held.delete(prefix);
+        return { dst: this.dst(prefix), key: BLACKHOLE_KEY, type: RTN_BLACKHOLE, hops: [] };
+      }
+      this.fail(prefix, `kind "${want.kind}" is not unicast or blackhole`);
       return 'invalid';
     }
-    const h = this.hops.resolve(want.nextHops, prefix);
+    const h = this.hops.resolve(want, prefix);
     if (h.invalid !== undefined) {
       this.fail(prefix, h.invalid);
       this.held.delete(prefix);
@@ -334,11 +340,6 @@ export class KernelFib implements FibSink {
     const len = parseV4PrefixInto(prefix, this.v4dst);
     if (len >= 0) return { family: AF_INET, bytes: this.v4dst, len };
     return parseInetPrefix(prefix) as InetPrefix; // canonical already
-  }
-
-  /** Prefixes changed and not yet looked at. */
-  private queued(): number {
-    return this.dirty.size;
   }
 
   /** Dirty prefixes, as many as a batch takes, sent as one batch. False when the send failed as a whole. */
