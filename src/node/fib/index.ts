@@ -28,6 +28,11 @@
  * - More than one next hop: one multipath (ECMP) route. `blackhole`: RTN_BLACKHOLE.
  * - Every `scanSeconds` the table is read again and differences are fixed (a route of ours
  *   someone deleted comes back). close() leaves the routes in place for the next start.
+ *
+ * DOC: files. kernel.ts the sink (state, worker loop, what each prefix should be); batch.ts one
+ * batch of requests and what its answers mean; dirty.ts the coalescing queue; hops.ts next
+ * hops against the connected networks (connected.ts) and their keys; table-read.ts the table
+ * dump; config.ts the options; memory.ts `fib: false`.
  */
 import { KernelFib } from './kernel';
 import type { FibSink, KernelFibOptions } from './types';
