@@ -19,6 +19,8 @@ const BENCHES = {
   fabric: ['dist/bench/fabric/run.js'],
   // Needs root (network namespaces, nft): ACLs of 1k/10k endpoints vs one `nft -f`, and vroute-cni ADD.
   dataplane: ['dist/bench/dataplane/run.js'],
+  // Needs root and BIRD 2: BGP session to kernel table, `vroute node` and BIRD side by side.
+  'fib-e2e': ['dist/bench/fib/e2e.js'],
 };
 const DEFAULT = ['decode', 'rib', 'fsm'];
 const args = process.argv.slice(2);

@@ -6,14 +6,30 @@
 // learned for the same prefix (unused addresses of our block end here instead of looping).
 import type { Family } from '../bgp/messages';
 import { nextHopText, type LocRibChange, type Rib, type Route } from '../rib';
-import type { FibRoute, FibSink } from './fib';
+import type { FibNextHop, FibSink } from './fib';
+
+/** Distinct next-hop sets remembered at most (a fabric has a handful; this only bounds memory). */
+const MAX_HOP_SETS = 10_000;
 
 export class FibFeed {
-  /** What BGP wants per prefix (learned best paths only). */
-  private readonly learned = new Map<string, FibRoute>();
+  /**
+   * What BGP wants per prefix (learned best paths only): the next-hop array (see hopSets),
+   * no route object per prefix (a million of them would be kept alive for nothing).
+   */
+  private readonly learned = new Map<string, FibNextHop[]>();
+  /**
+   * Blackholes of our blocks. What the sink was given per prefix is the blackhole if there
+   * is one, else the learned route: no map of its own (a million-route table pays for every
+   * map lookup per route).
+   */
   private readonly blackholes = new Set<string>();
-  /** What was last given to the sink per prefix, to skip no-op replaces. */
-  private readonly given = new Map<string, string>();
+  /**
+   * One immutable next-hop array per set of gateways, shared by every route through it: the
+   * sink resolves each array once (not once per route), and the key is one string.
+   */
+  private readonly hopSets = new Map<string, FibNextHop[]>();
+  private lastHop: Uint8Array | undefined;
+  private lastHopText = '';
 
   /** `own`: our addresses; a next hop that is one of them is never installed (it would loop). */
   constructor(private readonly fib: FibSink, private readonly own: ReadonlySet<string>) {}
@@ -22,20 +38,30 @@ export class FibFeed {
   apply(_family: Family, rib: Rib, changes: readonly LocRibChange[]): void {
     for (const ch of changes) {
       const prefix = rib.prefixes.format(ch.prefix);
-      const route = ch.best ? this.routeOf(prefix, ch.best, ch.multipath) : undefined;
-      if (route) this.learned.set(prefix, route);
-      else this.learned.delete(prefix);
-      this.reconcile(prefix);
+      const hops = ch.best ? this.hopsOf(ch.best, ch.multipath) : undefined;
+      const old = this.learned.get(prefix);
+      if (hops) this.learned.set(prefix, hops);
+      else if (old) this.learned.delete(prefix);
+      else continue;
+      if (this.blackholes.size > 0 && this.blackholes.has(prefix)) continue; // the blackhole wins
+      // The next hops' own array stands for them (one per set of gateways: see hopSets), so
+      // the same next hops again send nothing.
+      if (!hops) this.fib.delete(prefix);
+      else if (old !== hops) this.fib.set({ prefix, kind: 'unicast', nextHops: hops });
     }
   }
 
   setBlackhole(prefix: string): void {
+    if (this.blackholes.has(prefix)) return;
     this.blackholes.add(prefix);
-    this.reconcile(prefix);
+    this.fib.set({ prefix, kind: 'blackhole', nextHops: [] });
   }
 
   deleteBlackhole(prefix: string): void {
-    if (this.blackholes.delete(prefix)) this.reconcile(prefix);
+    if (!this.blackholes.delete(prefix)) return;
+    const learned = this.learned.get(prefix);
+    if (learned) this.fib.set({ prefix, kind: 'unicast', nextHops: learned });
+    else this.fib.delete(prefix);
   }
 
   /** Routes learned from peers (not the blackholes), for the status. */
@@ -43,33 +69,42 @@ export class FibFeed {
     return this.learned.size;
   }
 
-  private routeOf(prefix: string, best: Route, multipath: readonly Route[] | undefined): FibRoute | undefined {
+  /** The next hops of the best path(s), shared per set of gateways; undefined: nothing to install. */
+  private hopsOf(best: Route, multipath: readonly Route[] | undefined): FibNextHop[] | undefined {
     if (best.peer.local === true) return undefined;
-    const gateways: string[] = [];
-    for (const r of multipath && multipath.length > 0 ? multipath : [best]) {
-      if (r.peer.local === true) continue;
-      const g = r.attrs.nextHop.length === 0 ? '' : nextHopText(r.attrs.nextHop);
-      if (g === '' || this.own.has(g) || gateways.includes(g)) continue;
-      gateways.push(g);
+    let key: string;
+    if (!multipath || multipath.length <= 1) {
+      // The common case, one best path: its next hop's text is the key (no array built).
+      const g = best.attrs.nextHop.length === 0 ? '' : this.gatewayText(best.attrs.nextHop);
+      if (g === '' || this.own.has(g)) return undefined;
+      key = g;
+    } else {
+      const gateways: string[] = [];
+      for (const r of multipath) {
+        if (r.peer.local === true) continue;
+        const g = r.attrs.nextHop.length === 0 ? '' : this.gatewayText(r.attrs.nextHop);
+        if (g === '' || this.own.has(g) || gateways.includes(g)) continue;
+        gateways.push(g);
+      }
+      if (gateways.length === 0) return undefined;
+      // A stable order: the same set of paths is the same kernel route (no needless replace).
+      key = gateways.sort().join(',');
     }
-    if (gateways.length === 0) return undefined;
-    // A stable order: the same set of paths is the same kernel route (no needless replace).
-    gateways.sort();
-    return { prefix, kind: 'unicast', nextHops: gateways.map((gateway) => ({ gateway })) };
+    let nextHops = this.hopSets.get(key);
+    if (!nextHops) {
+      if (this.hopSets.size >= MAX_HOP_SETS) this.hopSets.clear();
+      nextHops = key.split(',').map((gateway) => ({ gateway }));
+      this.hopSets.set(key, nextHops);
+    }
+    return nextHops;
   }
 
-  private reconcile(prefix: string): void {
-    const want: FibRoute | undefined = this.blackholes.has(prefix)
-      ? { prefix, kind: 'blackhole', nextHops: [] }
-      : this.learned.get(prefix);
-    const key = want ? `${want.kind} ${want.nextHops.map((h) => h.gateway).join(',')}` : undefined;
-    if (key === this.given.get(prefix)) return;
-    if (want) {
-      this.given.set(prefix, key!);
-      this.fib.set(want);
-    } else {
-      this.given.delete(prefix);
-      this.fib.delete(prefix);
+  /** A next hop's text, remembered for the last octets seen (routes of one UPDATE share them). */
+  private gatewayText(nh: Uint8Array): string {
+    if (nh !== this.lastHop) {
+      this.lastHop = nh;
+      this.lastHopText = nextHopText(nh);
     }
+    return this.lastHopText;
   }
 }

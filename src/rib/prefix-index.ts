@@ -130,6 +130,12 @@ export class PrefixIndex {
   }
 
   format(id: PrefixId): string {
+    if (this.addrWords === 1) {
+      // IPv4 straight from the key words: the node agent formats every Loc-RIB change for
+      // its FIB, a million for a full table, so no PrefixValue or octet array on the way.
+      const w = this.words[id * 2]!;
+      return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}/${this.words[id * 2 + 1]!}`;
+    }
     return formatPrefix(this.value(id));
   }
 

@@ -14,9 +14,9 @@
  *   IP_MINTTL / IPV6_MINHOPCOUNT in), the fd behind a node:net socket, and new TCP sockets to
  *   prepare before connect (src/bgp/fsm wraps them in a net.Socket).
  * - inet.ts: addresses and prefixes between text and kernel octets (RFC 5952 text out).
- * - rtnetlink-codec.ts: rtnetlink(7) messages as a pure codec: route requests batched many to
- *   a buffer, dump requests, and the decoding of ACKs (with the kernel's error text), routes,
- *   addresses and links.
+ * - rtnetlink-constants.ts: rtnetlink(7) numbers; rtnetlink-codec.ts: route requests batched
+ *   many to a buffer, dump requests; rtnetlink-decode.ts: ACKs (with the kernel's error text),
+ *   routes, addresses and links; rtnl.ts gathers the three as the `rtnl` namespace. Pure.
  * - rtnetlink.ts: the NETLINK_ROUTE socket: send a batch and match each ACK to its request by
  *   sequence number (so one refused route never hides the others), dumps that yield to the
  *   event loop, and a polled notification socket for link and address changes.
@@ -38,9 +38,9 @@ export {
   GTSM_TTL, closeFd, fdOf, openTcpSocket, setGtsm, setMd5Key, setMinTtl, setSendTtl, socketFamilyOf, type Md5KeyOptions,
 } from './sockopt';
 export {
-  formatInetAddr, isLinkLocal6, parseInetAddr, parseInetPrefix, prefixCovers, type InetAddr, type InetPrefix,
+  formatInetAddr, isLinkLocal6, parseInetAddr, parseInetPrefix, parseV4PrefixInto, prefixCovers, type InetAddr, type InetPrefix,
 } from './inet';
-export * as rtnl from './rtnetlink-codec';
-export type { NlAck, NlAddr, NlLink, NlMessage, NlNextHop, NlRoute } from './rtnetlink-codec';
+export * as rtnl from './rtnl';
+export type { NlAck, NlAddr, NlLink, NlMessage, NlNextHop, NlRoute } from './rtnetlink-decode';
 export { NlBatch } from './rtnetlink-codec';
 export { ACK_COST, RtnlSocket, type RtnlExchange, type RtnlOpenOptions } from './rtnetlink';

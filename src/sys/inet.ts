@@ -116,6 +116,29 @@ export function parseInetPrefix(s: string): InetPrefix | RangeError {
   return { family: addr.family, bytes: addr.bytes, len };
 }
 
+/**
+ * A canonical IPv4 prefix's text ("10.65.1.0/26": no leading zeros, host bits zero) parsed
+ * straight into out[0..3], for callers that parse many and keep none (the FIB encodes each
+ * request from its prefix text). The length, or -1 for anything else (IPv6, other forms,
+ * bits past the length): parseInetPrefix then says why or handles it.
+ */
+export function parseV4PrefixInto(s: string, out: Uint8Array): number {
+  const slash = s.indexOf('/');
+  const digits = s.length - slash - 1;
+  if (slash <= 0 || digits < 1 || digits > 2) return -1;
+  let len = 0;
+  for (let i = slash + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    len = len * 10 + (c - 48);
+  }
+  if (len > 32 || (digits === 2 && len < 10)) return -1;
+  if (!parseV4Into(s, out, 0, 0, slash)) return -1;
+  const v = ((out[0]! << 24) | (out[1]! << 16) | (out[2]! << 8) | out[3]!) >>> 0;
+  const host = len === 32 ? 0 : 0xffffffff >>> len;
+  return (v & host) === 0 ? len : -1;
+}
+
 function hostBitsZero(b: Uint8Array, len: number): boolean {
   for (let i = 0; i < b.length; i++) {
     const keep = Math.max(0, Math.min(8, len - 8 * i));

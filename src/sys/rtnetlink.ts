@@ -13,10 +13,9 @@
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { encodeInt } from './encoding';
 import { lastError, libc, SysError, type Libc } from './libc';
-import {
-  AF_NETLINK, NETLINK_ROUTE, NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP_INTR, NlBatch, decodeAck, messages,
-  type NlAck, type NlMessage,
-} from './rtnetlink-codec';
+import { AF_NETLINK, NETLINK_ROUTE, NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP_INTR } from './rtnetlink-constants';
+import type { NlBatch } from './rtnetlink-codec';
+import { decodeAck, messages, type NlAck, type NlMessage } from './rtnetlink-decode';
 
 const SOCK_RAW = 3;
 const SOCK_NONBLOCK = 0o4000;
@@ -51,7 +50,11 @@ export interface RtnlOpenOptions {
   readonly sndbuf?: number;
 }
 
-/** The outcome of one batch: an ACK (or error) per request, by position in the batch. */
+/**
+ * The outcome of one batch: the answers, by position in the batch. Requests sent with
+ * NLM_F_ACK are all answered; without it the kernel answers only those that failed
+ * (netlink_rcv_skb acks on error whatever the flags), so there no answer means success.
+ */
 export interface RtnlExchange {
   /** acks[i] answers the request with sequence number firstSeq + i; undefined: no answer. */
   readonly acks: (NlAck | undefined)[];
@@ -134,8 +137,10 @@ export class RtnlSocket {
   }
 
   /**
-   * Sends `batch` (requests numbered firstSeq .. firstSeq+count-1, each with NLM_F_ACK) and
-   * collects their answers. Synchronous and bounded: see the module comment.
+   * Sends `batch` (requests numbered firstSeq .. firstSeq+count-1) and collects every answer
+   * the kernel queued for them: all of them, as the kernel has run the whole batch when
+   * send returns. Synchronous and bounded: see the module comment. Without NLM_F_ACK only
+   * failures answer, so a batch that all went in costs one send and one empty recv.
    */
   exchange(batch: NlBatch, firstSeq: number): RtnlExchange | SysError {
     if (this.closed) return new SysError('send(netlink)', 9, 'EBADF (socket closed)');

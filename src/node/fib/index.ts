@@ -14,17 +14,30 @@
  * - Start-up: the table is read; ours found there are remembered. A set() equal to what the
  *   kernel holds sends nothing; a different one replaces in place (NLM_F_REPLACE: no delete,
  *   no gap). Ours not set again go only at syncDone() (End-of-RIB or its timeout).
- * - Changes are coalesced per prefix between batches and sent as batches of up to 1024
- *   requests, each with NLM_F_ACK and its own sequence number, so each route's error is its
- *   own (counted in `failed`, last one in `lastError`, logged rate-limited).
+ * - Changes are coalesced per prefix between batches and sent as batches of up to 2048
+ *   requests, each with its own sequence number and no NLM_F_ACK: the kernel answers the
+ *   failed ones only, so each route's error is its own (counted in `failed`, last one in
+ *   `lastError`, logged rate-limited) and a batch that all went in costs one send and one
+ *   recv. Lost answers (a full receive buffer) make the table be read again and the next
+ *   batches small and fully ACKed (batch.ts).
  * - A unicast next hop must be on a connected network (an address of an interface that is
  *   up covers it; an IPv6 link-local one needs its ifindex). One that is not is logged once
  *   and its routes are held (`pending`) until a link or address change makes it resolvable
  *   (link and address notifications, polled once a second). A multipath route goes in with
  *   the next hops that resolve.
- * - More than one next hop: one multipath (ECMP) route. `blackhole`: RTN_BLACKHOLE.
+ * - More than one next hop: one multipath (ECMP) route. `blackhole`: RTN_BLACKHOLE. `device`
+ *   (a local workload's /32 or /128, from the dataplane through the node's RouteOwner): out
+ *   of the named interface, scope link; an interface that does not exist yet is a failure
+ *   until the next link change. failure(prefix) tells why a prefix failed; resync('links' |
+ *   'table') re-reads at once.
  * - Every `scanSeconds` the table is read again and differences are fixed (a route of ours
  *   someone deleted comes back). close() leaves the routes in place for the next start.
+ *
+ * DOC: files. kernel.ts the sink (state, worker loop, what each prefix should be); batch.ts one
+ * batch of requests and what its answers mean; dirty.ts the coalescing queue; hops.ts next
+ * hops against the connected networks (connected.ts) and their keys; table-read.ts the table
+ * dump; desired.ts what is kept per prefix and the targets a batch encodes; prefix-text.ts
+ * canonical prefix keys; config.ts the options; memory.ts `fib: false`.
  */
 import { KernelFib } from './kernel';
 import type { FibSink, KernelFibOptions } from './types';

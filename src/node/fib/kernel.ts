@@ -4,98 +4,46 @@
 // State, all keyed by canonical prefix text:
 // - desired: what the agent wants (the last set() per prefix);
 // - installed: what we know the kernel holds of ours (the next-hop key per prefix), from the
-//   dump at open, every ACK since, and periodic re-reads;
-// - dirty: prefixes changed since the last batch. A change is coalesced here, so set then
-//   delete of one prefix between batches is one delete, or nothing if it was never installed;
+//   dump at open, every batch's answers since (batch.ts), and periodic re-reads (table-read.ts);
+// - dirty: prefixes changed since the last batch (dirty.ts), coalesced per prefix;
 // - keepUntilSync: ours found at open and not set since: left alone until syncDone().
 // One worker loop does everything that touches the socket (batches, dumps), in turn, so
 // `installed` always matches the kernel after each step.
-import { constants as osConstants } from 'node:os';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import {
-  AF_INET, AF_INET6, NlBatch, RtnlSocket, formatInetAddr, parseInetPrefix, rtnl, type InetPrefix, type NlAddr, type NlLink,
-  type NlNextHop, type NlRoute, type SysError,
+  NlBatch, RtnlSocket, formatInetAddr, rtnl, type InetPrefix, type NlRoute, type SysError,
 } from '../../sys';
 import { LogRateLimiter } from '../../observability';
-import { ConnectedNetworks, type ResolvedHop } from './connected';
-import type { FibLogger, FibNextHop, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
+import { RouteBatch, ackText, type BatchOutcome } from './batch';
+import { kernelOptions } from './config';
+import { BLACKHOLE_KEY, NextHops } from './hops';
+import { readTable } from './table-read';
+import { DirtyQueue } from './dirty';
+import { canonicalPrefix, kernelDst } from './prefix-text';
+import { deviceRoute, desiredEntry, Kind, type DesiredEntry, type Target } from './desired';
+import type { FibLogger, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
 
-const ESRCH = 3;
 const EEXIST = 17;
-const BLACKHOLE_KEY = 'blackhole';
-/** rtnetlink.h RT_SCOPE_NOWHERE: in a delete request, "whatever the route's scope". */
-const RT_SCOPE_NOWHERE = 255;
-
-/** One request of a batch, to match its ACK. */
-interface Op {
-  readonly prefix: string;
-  /** The next-hop key installed on success; undefined for a delete. */
-  readonly key: string | undefined;
-  readonly stray?: NlRoute;
-}
-
-/** Next hops resolved for one `nextHops` array (see resolveHops). */
-interface ResolvedHops {
-  /** ConnectedNetworks generation it was resolved in. */
-  readonly gen: number;
-  readonly family: number;
-  readonly key: string;
-  readonly hops: readonly NlNextHop[];
-  /** Some next hop is not (yet) on a connected network. */
-  readonly unresolved: boolean;
-  /** Why the route cannot be installed at all (bad input). */
-  readonly invalid?: string;
-}
-
-/** A target the kernel should hold for a prefix. */
-interface Target {
-  readonly dst: InetPrefix;
-  readonly key: string;
-  readonly type: number;
-  readonly hops: readonly NlNextHop[];
-  /** RT_SCOPE_LINK for a device route, else universe. */
-  readonly scope?: number;
-}
-
-export function resolveTable(t: KernelFibOptions['table']): number | RangeError {
-  if (t === undefined || t === 'main') return rtnl.RT_TABLE_MAIN;
-  // 0 is RT_TABLE_UNSPEC, 253 default, 255 local: none is a table for our routes.
-  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 0xffffffff || t === 253 || t === 255) {
-    return new RangeError(`fib.table: ${String(t)} is not 'main' or a table number 1..4294967295 (not 253 or 255)`);
-  }
-  return t;
-}
-
-/** The key of a route's next hops as the kernel holds them: order-free, interface included. */
-function hopsKey(hops: readonly { text: string; ifindex: number }[]): string {
-  return hops.map((h) => `${h.text}%${h.ifindex}`).sort().join(',');
-}
-
-function kernelKey(r: NlRoute): string {
-  if (r.type === rtnl.RTN_BLACKHOLE) return BLACKHOLE_KEY;
-  if (r.type !== rtnl.RTN_UNICAST) return `type${r.type}`;
-  return hopsKey(r.nextHops.map((h) => ({ text: h.gateway ? formatInetAddr(h.gateway) : 'dev', ifindex: h.ifindex ?? 0 })));
-}
+// Read once: `rtnl` is a re-exported namespace, whose every property read is a getter call.
+const { RTN_BLACKHOLE, RTN_UNICAST } = rtnl;
 
 export class KernelFib implements FibSink {
-  private readonly desired = new Map<string, FibRoute>();
+  /** Per prefix: what the agent wants (desired.ts: a next-hop array or a Kind). */
+  private readonly desired = new Map<string, DesiredEntry>();
   private installed = new Map<string, string>();
-  private dirty = new Set<string>();
-  /** The set being worked through (detached from `dirty`) and how much of it is left. */
-  private walk: Iterator<string> | undefined;
-  private walkLeft = 0;
+  private readonly dirty = new DirtyQueue();
   private keepUntilSync: Set<string> | undefined;
   /** Ours at another metric (an older configuration): deleted at syncDone. */
   private strays: NlRoute[] = [];
   private readonly failed = new Map<string, string>();
   private readonly held = new Set<string>();
-  private readonly loggedHops = new Set<string>();
-  private readonly connected = new ConnectedNetworks();
-  /** Bumped when link or address answers change: cached next-hop resolutions are then stale. */
-  private gen = 0;
-  private hopsCache = new WeakMap<readonly FibNextHop[], ResolvedHops>();
+  private readonly hops: NextHops;
   private readonly limiter = new LogRateLimiter(5, 10_000);
-  private readonly batch = new NlBatch(256 * 1024);
+  private readonly batch: RouteBatch;
+  /** Where an IPv4 destination is parsed to for encoding (read at once, never kept). */
+  private readonly v4dst = new Uint8Array(4);
+  /** A batch's answers applied to our state (see batch.ts). */
+  private readonly outcome: BatchOutcome;
   private lastError: string | undefined;
   private running: Promise<void> | undefined;
   private waiters: (() => void)[] = [];
@@ -112,20 +60,33 @@ export class KernelFib implements FibSink {
     private readonly protocol: number,
     private readonly metric: number,
     private readonly log: FibLogger,
-  ) {}
+  ) {
+    this.hops = new NextHops(log);
+    this.batch = new RouteBatch(sock, table, protocol, metric);
+    this.outcome = {
+      done: (prefix, key) => {
+        if (key === undefined) this.installed.delete(prefix);
+        else this.installed.set(prefix, key);
+        if (this.failed.size > 0) this.failed.delete(prefix);
+      },
+      refused: (prefix, key, errno, message) => {
+        this.fail(prefix, key !== undefined && errno === EEXIST
+          ? `a route not ours (another protocol) holds ${prefix} metric ${this.metric} in table ${this.table}; left alone`
+          : ackText(errno, message));
+      },
+      unknown: (prefix) => { this.dirty.add(prefix); },
+      strayRefused: (prefix, errno, message) => this.noteError(prefix, ackText(errno, message)),
+      trouble: (what, err) => {
+        this.noteError(what, err.message);
+        this.scanWanted = true;
+      },
+    };
+  }
 
   static async open(opts: KernelFibOptions): Promise<KernelFib | Error> {
-    const table = resolveTable(opts.table);
-    if (table instanceof RangeError) return table;
-    const protocol = opts.protocol ?? 200;
-    // 0 unspec, 1 redirect, 2 kernel, 3 boot, 4 static are the kernel's and iproute2's own.
-    if (!Number.isInteger(protocol) || protocol < 5 || protocol > 255) {
-      return new RangeError(`fib.protocol: ${String(protocol)} is not a route protocol number 5..255`);
-    }
-    const metric = opts.metric ?? 32;
-    if (!Number.isInteger(metric) || metric < 0 || metric > 0xffffffff) return new RangeError(`fib.metric: ${String(metric)} is not 0..4294967295`);
-    const scanSeconds = opts.scanSeconds ?? 60;
-    if (typeof scanSeconds !== 'number' || !(scanSeconds >= 0)) return new RangeError(`fib.scanSeconds: ${String(scanSeconds)} is not a number of seconds >= 0`);
+    const o = kernelOptions(opts);
+    if (o instanceof RangeError) return o;
+    const { table, protocol, metric, scanSeconds } = o;
     const sock = RtnlSocket.open();
     if (sock instanceof Error) return new Error(`fib: cannot open the rtnetlink socket: ${sock.message}`);
     // Link and address changes arrive on their own socket, polled (see rtnetlink.ts on why).
@@ -160,7 +121,7 @@ export class KernelFib implements FibSink {
   set(route: FibRoute): void {
     const key = this.canonical(route.prefix);
     if (key === undefined) return;
-    this.desired.set(key, key === route.prefix ? route : { ...route, prefix: key });
+    this.desired.set(key, desiredEntry(route));
     this.keepUntilSync?.delete(key);
     this.touch(key);
   }
@@ -190,12 +151,14 @@ export class KernelFib implements FibSink {
     // with part of its next hops counts as installed).
     let held = 0;
     for (const p of this.held) if (!this.installed.has(p)) held++;
-    const s: FibStats = { installed: this.installed.size, pending: this.queued() + held, failed: this.failed.size };
+    const s: FibStats = { installed: this.installed.size, pending: this.dirty.size + held, failed: this.failed.size };
     return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
   }
 
   failure(prefix: string): string | undefined {
-    return this.failed.get(this.canonicalText(prefix));
+    if (this.failed.size === 0) return undefined;
+    const c = canonicalPrefix(prefix, this.v4dst);
+    return this.failed.get(typeof c === 'string' ? c : prefix);
   }
 
   resync(what: 'links' | 'table'): void {
@@ -205,7 +168,7 @@ export class KernelFib implements FibSink {
   }
 
   flushed(): Promise<void> {
-    if (!this.running && this.queued() === 0) return Promise.resolve();
+    if (!this.running && this.dirty.size === 0) return Promise.resolve();
     return new Promise((r) => this.waiters.push(r));
   }
 
@@ -220,21 +183,12 @@ export class KernelFib implements FibSink {
 
   // ---- internals ----
 
-  private canonicalText(prefix: string): string {
-    const p = parseInetPrefix(prefix);
-    return p instanceof RangeError ? prefix : `${formatInetAddr(p.bytes)}/${p.len}`;
-  }
-
   /** Canonical prefix text, or undefined (counted as failed) when it is not a prefix. */
   private canonical(prefix: string): string | undefined {
-    const p = parseInetPrefix(prefix);
-    if (p instanceof RangeError) {
-      this.fail(String(prefix), p.message);
-      return undefined;
-    }
-    // A dotted quad that parses is canonical already (no leading zeros are accepted).
-    if (p.family === AF_INET && prefix.length - prefix.indexOf('/') === (p.len < 10 ? 2 : 3)) return prefix;
-    return `${formatInetAddr(p.bytes)}/${p.len}`;
+    const c = canonicalPrefix(prefix, this.v4dst);
+    if (typeof c === 'string') return c;
+    this.fail(String(prefix), c.message);
+    return undefined;
   }
 
   private touch(prefix: string): void {
@@ -248,7 +202,7 @@ export class KernelFib implements FibSink {
     // Started on the next turn, so a burst of set() calls in one turn makes one batch.
     this.running = yieldLoop().then(() => this.work()).finally(() => {
       this.running = undefined;
-      if (this.queued() > 0 && !this.closed) this.kick();
+      if (this.dirty.size > 0 && !this.closed) this.kick();
       else for (const w of this.waiters.splice(0)) w();
     });
   }
@@ -264,7 +218,6 @@ export class KernelFib implements FibSink {
   }
 
   private async work(): Promise<void> {
-    const max = this.sock.maxBatch();
     while (!this.closed) {
       if (this.relinkWanted) {
         this.relinkWanted = false;
@@ -276,10 +229,11 @@ export class KernelFib implements FibSink {
       } else if (this.pruneWanted) {
         this.pruneWanted = false;
         this.pruneStrays();
-      } else if (this.queued() > 0) {
+      } else if (this.dirty.size > 0) {
         // A send that failed as a whole (ENOMEM, ...) is retried after a pause, not in a spin.
-        if (!this.runBatch(max)) await new Promise((r) => setTimeout(r, 1000));
+        if (!this.runBatch()) await new Promise((r) => setTimeout(r, 1000));
       } else {
+        this.batch.careful = false; // drained: whatever was lost has been looked at again
         return;
       }
       // Between batches the event loop runs: sessions keep reading while a table goes in.
@@ -306,32 +260,14 @@ export class KernelFib implements FibSink {
   }
 
   /** Dumps links and addresses; resolves to whether any cached next-hop answer changed. */
-  private async refreshConnected(): Promise<boolean | Error> {
-    const links: NlLink[] = [];
-    const addrs: NlAddr[] = [];
-    let e = await this.dumpOnce(rtnl.RTM_GETLINK, 0, (b, m) => {
-      const l = m.type === rtnl.RTM_NEWLINK ? rtnl.decodeLink(b, m) : undefined;
-      if (l) links.push(l);
+  private refreshConnected(): Promise<boolean | SysError> {
+    return this.hops.refresh(async (type, onMessage) => {
+      const req = new NlBatch(64);
+      const seq = this.sock.takeSeq(1);
+      req.addDump(type, 0, seq);
+      const r = await this.sock.dump(req, seq, onMessage);
+      return r instanceof Error ? r : undefined;
     });
-    if (e) return e;
-    e = await this.dumpOnce(rtnl.RTM_GETADDR, 0, (b, m) => {
-      const a = m.type === rtnl.RTM_NEWADDR ? rtnl.decodeAddr(b, m) : undefined;
-      if (a) addrs.push(a);
-    });
-    if (e) return e;
-    const changed = this.connected.update(links, addrs);
-    // Held routes are re-checked after any change, so no cached answer may outlive one.
-    this.gen++;
-    return changed;
-  }
-
-  private async dumpOnce(type: typeof rtnl.RTM_GETLINK | typeof rtnl.RTM_GETADDR | typeof rtnl.RTM_GETROUTE, family: number,
-    onMessage: Parameters<RtnlSocket['dump']>[2], filter?: { table: number; protocol: number }): Promise<SysError | undefined> {
-    const req = new NlBatch(64);
-    const seq = this.sock.takeSeq(1);
-    req.addDump(type, family, seq, filter);
-    const r = await this.sock.dump(req, seq, onMessage);
-    return r instanceof Error ? r : undefined;
   }
 
   /**
@@ -340,36 +276,16 @@ export class KernelFib implements FibSink {
    * concurrent changes (NLM_F_DUMP_INTR) is taken again, up to three times.
    */
   private async scan(): Promise<SysError | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const found = new Map<string, string>();
-      const strays: NlRoute[] = [];
-      let interrupted = false;
-      for (const family of [AF_INET, AF_INET6]) {
-        const req = new NlBatch(64);
-        const seq = this.sock.takeSeq(1);
-        req.addDump(rtnl.RTM_GETROUTE, family, seq, { table: this.table, protocol: this.protocol });
-        const r = await this.sock.dump(req, seq, (b, m) => {
-          if (m.type !== rtnl.RTM_NEWROUTE) return;
-          const route = rtnl.decodeRoute(b, m);
-          if (!route || route.table !== this.table || route.protocol !== this.protocol || (route.flags! & rtnl.RTM_F_CLONED)) return;
-          if (route.priority !== this.metric) {
-            strays.push(route);
-            return;
-          }
-          found.set(`${formatInetAddr(route.dst)}/${route.dstLen}`, kernelKey(route));
-        });
-        if (r instanceof Error) return r;
-        interrupted ||= r.interrupted;
-      }
-      if (interrupted && attempt < 2) continue;
-      // What changed behind our back (someone deleted or replaced one of ours) gets fixed.
-      for (const [p, k] of this.installed) if (found.get(p) !== k) this.dirty.add(p);
-      for (const [p, k] of found) if (this.installed.get(p) !== k) this.dirty.add(p);
-      this.installed = found;
-      this.strays = strays;
-      if (!this.keepUntilSync && strays.length > 0) this.pruneWanted = true;
-      return undefined;
-    }
+    const t = await readTable(this.sock, this.table, this.protocol, this.metric);
+    if (t instanceof Error) return t;
+    const { found, strays } = t;
+    // What changed behind our back (someone deleted or replaced one of ours) gets fixed.
+    for (const [p, k] of this.installed) if (found.get(p) !== k) this.dirty.add(p);
+    for (const [p, k] of found) if (this.installed.get(p) !== k) this.dirty.add(p);
+    this.installed = found;
+    this.strays = strays;
+    if (!this.keepUntilSync && strays.length > 0) this.pruneWanted = true;
+    return undefined;
   }
 
   /**
@@ -380,26 +296,22 @@ export class KernelFib implements FibSink {
   private target(prefix: string): Target | null | 'keep' | 'invalid' {
     const want = this.desired.get(prefix);
     if (!want) return this.keepUntilSync?.has(prefix) ? 'keep' : null;
-    const dst = parseInetPrefix(prefix) as InetPrefix; // canonical already
-    if (want.kind === 'blackhole') {
-      this.held.delete(prefix);
-      return { dst, key: BLACKHOLE_KEY, type: rtnl.RTN_BLACKHOLE, hops: [] };
-    }
-    if (want.kind === 'device') return this.deviceTarget(prefix, dst, want.device);
-    if (want.kind !== 'unicast') {
-      this.fail(prefix, `kind "${String(want.kind)}" is not unicast, blackhole or device`);
+    if (want instanceof Kind) {
+      if (want.kind === 'blackhole') {
+        this.held.delete(prefix);
+        return { dst: this.dst(prefix), key: BLACKHOLE_KEY, type: RTN_BLACKHOLE, hops: [] };
+      }
+      if (want.kind === 'device') return this.deviceTarget(prefix, want.device);
+      this.fail(prefix, `kind "${want.kind}" is not unicast, blackhole or device`);
       return 'invalid';
     }
-    let h = this.hopsCache.get(want.nextHops);
-    if (!h || h.gen !== this.gen) {
-      h = this.resolveHops(want.nextHops, prefix);
-      if (Array.isArray(want.nextHops)) this.hopsCache.set(want.nextHops, h);
-    }
+    const h = this.hops.resolve(want, prefix);
     if (h.invalid !== undefined) {
       this.fail(prefix, h.invalid);
       this.held.delete(prefix);
       return 'invalid';
     }
+    const dst = this.dst(prefix);
     if (h.hops.length > 0 && h.family !== dst.family) {
       this.fail(prefix, `next hop ${h.key.split('%')[0]} is not of the prefix's address family`);
       this.held.delete(prefix);
@@ -411,195 +323,64 @@ export class KernelFib implements FibSink {
     }
     // Some next hops of a multipath route resolve: install those; the rest join when they do.
     if (h.unresolved) this.held.add(prefix);
-    else this.held.delete(prefix);
-    return { dst, key: h.key, type: rtnl.RTN_UNICAST, hops: h.hops };
+    else if (this.held.size > 0) this.held.delete(prefix);
+    return { dst, key: h.key, type: RTN_UNICAST, hops: h.hops };
   }
 
   /**
    * A local workload's route: out of the named interface, scope link, no gateway. An
    * interface that does not exist (yet) is a failure, looked at again at the next link change.
    */
-  private deviceTarget(prefix: string, dst: InetPrefix, device: string | undefined): Target | 'invalid' {
+  private deviceTarget(prefix: string, device: string | undefined): Target | 'invalid' {
     this.held.delete(prefix);
-    const ifindex = device ? this.connected.ifindexOf(device) : undefined;
+    const ifindex = device ? this.hops.ifindexOf(device) : undefined;
     if (ifindex === undefined) {
       this.fail(prefix, device ? `interface ${device} does not exist` : 'a device route needs its interface');
       return 'invalid';
     }
-    return { dst, key: hopsKey([{ text: 'dev', ifindex }]), type: rtnl.RTN_UNICAST, hops: [{ ifindex }], scope: rtnl.RT_SCOPE_LINK };
+    return deviceRoute(this.dst(prefix), ifindex);
   }
 
-  /**
-   * A route's next hops resolved against the connected networks. Cached per next-hop array
-   * (routes of one UPDATE share one; the agent keeps them immutable) until links or
-   * addresses change, so a table through one next hop resolves it once.
-   */
-  private resolveHops(nextHops: readonly FibNextHop[] | undefined, prefix: string): ResolvedHops {
-    const hops: ResolvedHop[] = [];
-    const seen = new Set<string>();
-    let unresolved = false;
-    for (const nh of nextHops ?? []) {
-      const r = this.connected.resolve(nh.gateway, nh.ifindex);
-      if ('kind' in r) {
-        if (r.kind === 'invalid') return { gen: this.gen, family: 0, key: '', hops: [], unresolved, invalid: r.reason };
-        unresolved = true;
-        if (!this.loggedHops.has(r.reason)) {
-          // Once per next hop, not per route: a peer's whole table may share it.
-          if (this.loggedHops.size < 10_000) this.loggedHops.add(r.reason);
-          this.log.info({ prefix, reason: r.reason }, 'fib: next hop not resolvable; its routes are held until it is');
-        }
-        continue;
-      }
-      if (hops.length > 0 && r.family !== hops[0]!.family) {
-        return { gen: this.gen, family: 0, key: '', hops: [], unresolved, invalid: 'next hops of both address families in one route' };
-      }
-      const k = `${r.text}%${r.ifindex}`;
-      if (!seen.has(k)) {
-        seen.add(k);
-        hops.push(r);
-      }
-    }
-    if (hops.length === 0 && !unresolved) {
-      return { gen: this.gen, family: 0, key: '', hops: [], unresolved, invalid: 'a unicast route needs at least one next hop' };
-    }
-    return {
-      gen: this.gen, family: hops[0]?.family ?? 0, key: hopsKey(hops), unresolved,
-      hops: hops.map((x) => ({ gateway: x.gateway, ifindex: x.ifindex })),
-    };
+  /** A canonical prefix in kernel form; IPv4 in one reused buffer, good until the next call. */
+  private dst(prefix: string): InetPrefix {
+    return kernelDst(prefix, this.v4dst);
   }
 
-  private nlRoute(dst: InetPrefix, type: number, hops: readonly NlNextHop[], scope: number = rtnl.RT_SCOPE_UNIVERSE): NlRoute {
-    return {
-      family: dst.family, dst: dst.bytes, dstLen: dst.len, table: this.table, protocol: this.protocol, priority: this.metric,
-      type, scope, nextHops: hops,
-    };
-  }
-
-  /** Prefixes changed and not yet looked at. */
-  private queued(): number {
-    return this.dirty.size + this.walkLeft;
-  }
-
-  /**
-   * The next dirty prefix. Batches walk a detached set with one iterator: deleting from the
-   * front of a big Set and iterating it again per batch would skip the deleted slots each
-   * time (quadratic in a table's worth of changes). A change arriving meanwhile lands in the
-   * fresh `dirty` set and is looked at again after (a second look at an unchanged prefix
-   * sends nothing).
-   */
-  private nextDirty(): string | undefined {
-    for (;;) {
-      if (this.walk) {
-        const r = this.walk.next();
-        if (!r.done) {
-          this.walkLeft--;
-          return r.value;
-        }
-        this.walk = undefined;
-        this.walkLeft = 0;
-      }
-      if (this.dirty.size === 0) return undefined;
-      this.walkLeft = this.dirty.size;
-      this.walk = this.dirty.values();
-      this.dirty = new Set();
-    }
-  }
-
-  /**
-   * Up to `max` dirty prefixes as one batch: encode, send, and read back every ACK. False when
-   * the send failed as a whole.
-   */
-  private runBatch(max: number): boolean {
-    const ops: Op[] = [];
-    this.batch.reset();
-    const seq0 = this.sock.takeSeq(max);
-    for (;;) {
-      if (ops.length >= max) break;
-      const prefix = this.nextDirty();
+  /** Dirty prefixes, as many as a batch takes, sent as one batch. False when the send failed as a whole. */
+  private runBatch(): boolean {
+    const batch = this.batch;
+    batch.begin();
+    while (!batch.full) {
+      const prefix = this.dirty.next();
       if (prefix === undefined) break;
       const t = this.target(prefix);
       if (t === 'keep') continue;
       const cur = this.installed.get(prefix);
       if (t === null || t === 'invalid') {
-        if (t === null) this.failed.delete(prefix);
-        if (!this.desired.has(prefix)) this.held.delete(prefix);
+        if (t === null && this.failed.size > 0) this.failed.delete(prefix);
+        if (this.held.size > 0 && !this.desired.has(prefix)) this.held.delete(prefix);
         // An installed route whose desired form is held or invalid is outdated: it goes.
-        if (cur === undefined) continue;
-        const dst = parseInetPrefix(prefix) as InetPrefix;
-        // Protocol and metric in the request: the kernel deletes only a route of ours. Type 0
-        // (RTN_UNSPEC) matches any type: IPv4 fib_table_delete would otherwise pass over a
-        // blackhole route when asked for a unicast one. Scope RT_SCOPE_NOWHERE matches any
-        // scope (fib_table_delete compares it otherwise): a device route has scope link.
-        this.batch.addRoute(rtnl.RTM_DELROUTE, rtnl.NLM_F_ACK, seq0 + ops.length, this.nlRoute(dst, 0, [], RT_SCOPE_NOWHERE));
-        ops.push({ prefix, key: undefined });
+        if (cur !== undefined) batch.delete(prefix, this.dst(prefix));
         continue;
       }
       if (cur === t.key) {
-        this.failed.delete(prefix); // already right: nothing is sent
+        if (this.failed.size > 0) this.failed.delete(prefix); // already right: nothing is sent
         continue;
       }
-      // Ours is there: replace it in place (never delete + add, so no gap in forwarding).
-      // None of ours: EXCL, so a route of another protocol holding the same prefix and metric
-      // is refused (EEXIST) instead of being replaced.
-      const how = cur !== undefined ? rtnl.NLM_F_REPLACE : rtnl.NLM_F_EXCL;
-      this.batch.addRoute(rtnl.RTM_NEWROUTE, rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | how, seq0 + ops.length, this.nlRoute(t.dst, t.type, t.hops, t.scope));
-      ops.push({ prefix, key: t.key });
+      batch.set(prefix, t.dst, t.type, t.hops, t.key, cur !== undefined, t.scope);
     }
-    if (ops.length === 0) return true;
-    return this.apply(ops, seq0);
+    return batch.send(this.outcome);
   }
 
+  /** Strays (ours at another metric) deleted, one batch per turn of the worker like every other change. */
   private pruneStrays(): void {
-    // One batch per turn of the worker, like every other change.
-    const max = this.sock.maxBatch();
-    {
-      const part = this.strays.splice(0, max);
-      this.pruneWanted = this.strays.length > 0;
-      this.batch.reset();
-      const seq0 = this.sock.takeSeq(part.length);
-      const ops: Op[] = part.map((r, i) => {
-        this.batch.addRoute(rtnl.RTM_DELROUTE, rtnl.NLM_F_ACK, seq0 + i, { ...r, nextHops: [] });
-        return { prefix: `${formatInetAddr(r.dst)}/${r.dstLen}`, key: undefined, stray: r };
-      });
-      this.apply(ops, seq0);
+    this.batch.begin();
+    while (!this.batch.full && this.strays.length > 0) {
+      const r = this.strays.pop()!;
+      this.batch.deleteStray(`${formatInetAddr(r.dst)}/${r.dstLen}`, r);
     }
-  }
-
-  private apply(ops: Op[], seq0: number): boolean {
-    const r = this.sock.exchange(this.batch, seq0);
-    if (r instanceof Error) {
-      // The whole send failed (EBADF, ENOMEM...): every route of it is re-tried after a scan.
-      this.noteError('batch', `${r.message}`);
-      for (const op of ops) if (!op.stray) this.dirty.add(op.prefix);
-      this.scanWanted = true;
-      return false;
-    }
-    if (r.lost) {
-      this.log.warn({ err: r.lost.message }, 'fib: ACKs lost (receive buffer overflow); re-reading the table');
-      this.scanWanted = true;
-    }
-    ops.forEach((op, i) => {
-      const ack = r.acks[i];
-      if (op.stray) {
-        if (ack && ack.errno !== 0 && ack.errno !== ESRCH) this.noteError(op.prefix, ackText(ack.errno, ack.message));
-        return;
-      }
-      if (!ack) {
-        this.dirty.add(op.prefix);
-        return;
-      }
-      if (ack.errno === 0 || (op.key === undefined && ack.errno === ESRCH)) {
-        if (op.key === undefined) this.installed.delete(op.prefix);
-        else this.installed.set(op.prefix, op.key);
-        this.failed.delete(op.prefix);
-        return;
-      }
-      const why = op.key !== undefined && ack.errno === EEXIST
-        ? `a route not ours (another protocol) holds ${op.prefix} metric ${this.metric} in table ${this.table}; left alone`
-        : ackText(ack.errno, ack.message);
-      this.fail(op.prefix, why);
-    });
-    return true;
+    this.pruneWanted = this.strays.length > 0;
+    this.batch.send(this.outcome);
   }
 
   private fail(prefix: string, why: string): void {
@@ -614,9 +395,3 @@ export class KernelFib implements FibSink {
   }
 }
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
-
-function ackText(errno: number, message: string | undefined): string {
-  const name = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
-  return message ? `${name}: ${message}` : name;
-}

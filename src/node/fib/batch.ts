@@ -1,0 +1,178 @@
+// One batch of route requests of the FIB sink and what its answers mean: requests encoded
+// straight into one reused buffer, one send(2), and each answer mapped back to its route by
+// sequence number (firstSeq + position).
+//
+// Why no NLM_F_ACK: an ACK is one more message per route that the kernel builds and queues
+// and we receive with one recv(2) each, about as costly as the route itself. Without the
+// flag the kernel still answers every request that fails (netlink_rcv_skb: `if (err ||
+// nlh->nlmsg_flags & NLM_F_ACK) netlink_ack(...)`), with its sequence number, so each error
+// is still the route's own; a batch that all went in costs one send and one empty recv.
+// A batch is sized so that even all of its answers fit in the receive buffer; should answers
+// still be lost (ENOBUFS) no silence can be trusted: the routes of that batch are looked at
+// again after a table read, and batches are sent small and fully ACKed until the queue has
+// drained.
+import { constants as osConstants } from 'node:os';
+import { NlBatch, rtnl, type InetPrefix, type NlNextHop, type NlRoute, type RtnlSocket, type SysError } from '../../sys';
+
+/** Requests per batch at most: a few ms of the kernel's work, so sessions keep being read. */
+export const BATCH_CAP = 2048;
+/** While careful (after lost answers): this much smaller, and every request ACKed. */
+const CAREFUL_SHIFT = 3;
+
+/** What the answers of a batch mean for the sink's state, per route. */
+export interface BatchOutcome {
+  /** The request took effect: the route is in with next-hop `key`, or gone (undefined). */
+  done(prefix: string, key: string | undefined): void;
+  /** The kernel refused it: errno (positive) and its extended-ACK text. */
+  refused(prefix: string, key: string | undefined, errno: number, message: string | undefined): void;
+  /** No telling what happened (answers lost, or the send failed): look at it again. */
+  unknown(prefix: string): void;
+  /** A stray's delete was refused. */
+  strayRefused(prefix: string, errno: number, message: string | undefined): void;
+  /** Answers were lost or the send failed as a whole: the table needs reading again. */
+  trouble(what: string, err: SysError): void;
+}
+
+const ESRCH = 3;
+// Read once: `rtnl` is a re-exported namespace, whose every property read is a getter call.
+/** rtnetlink.h RT_SCOPE_NOWHERE: in a delete request, "whatever the route's scope". */
+const RT_SCOPE_NOWHERE = 255;
+const { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM_DELROUTE, RTM_NEWROUTE, RT_SCOPE_UNIVERSE } = rtnl;
+
+export class RouteBatch {
+  private readonly nl = new NlBatch(1 << 20);
+  private readonly prefixes: string[] = [];
+  /** The next-hop key a set installs; undefined for a delete. */
+  private readonly keys: (string | undefined)[] = [];
+  private readonly stray: boolean[] = [];
+  private n = 0;
+  private seq0 = 0;
+  private limit = 0;
+  /** Sending small, fully ACKed batches (answers were lost; see the module comment). */
+  careful = false;
+
+  constructor(private readonly sock: RtnlSocket, private readonly table: number, private readonly protocol: number,
+    private readonly metric: number) {}
+
+  get size(): number {
+    return this.n;
+  }
+
+  get full(): boolean {
+    return this.n >= this.limit;
+  }
+
+  /** Starts a new batch; `full` says when it has as many requests as it may. */
+  begin(): void {
+    const max = this.sock.maxBatch(BATCH_CAP);
+    this.limit = this.careful ? Math.max(16, max >> CAREFUL_SHIFT) : max;
+    this.nl.reset();
+    this.n = 0;
+    this.seq0 = this.sock.takeSeq(this.limit);
+  }
+
+  /**
+   * Install `dst` (bytes read now: a scratch buffer is fine). `replace`: ours is there, so it
+   * is replaced in place (never delete + add: no gap in forwarding); otherwise NLM_F_EXCL, so
+   * a route of another protocol with the same prefix and metric is refused (EEXIST), not
+   * replaced.
+   */
+  set(prefix: string, dst: InetPrefix, type: number, hops: readonly NlNextHop[], key: string, replace: boolean, scope = RT_SCOPE_UNIVERSE): void {
+    const how = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
+    this.nl.addRoute(RTM_NEWROUTE, how | this.ackFlag(), this.seq0 + this.n, this.route(dst, type, hops, scope));
+    this.push(prefix, key, false);
+  }
+
+  /**
+   * Delete ours at `dst`. Protocol and metric are in the request, so the kernel deletes only
+   * a route of ours; type 0 (RTN_UNSPEC) matches any type (IPv4 fib_table_delete would
+   * otherwise pass over a blackhole route when asked for a unicast one); scope
+   * RT_SCOPE_NOWHERE matches any scope (fib_table_delete compares it otherwise, and a device
+   * route has scope link).
+   */
+  delete(prefix: string, dst: InetPrefix): void {
+    this.nl.addRoute(RTM_DELROUTE, this.ackFlag(), this.seq0 + this.n, this.route(dst, 0, [], RT_SCOPE_NOWHERE));
+    this.push(prefix, undefined, false);
+  }
+
+  /** Delete a route of ours found at another metric (an older configuration). */
+  deleteStray(prefix: string, r: NlRoute): void {
+    this.nl.addRoute(RTM_DELROUTE, this.ackFlag(), this.seq0 + this.n, { ...r, nextHops: [] });
+    this.push(prefix, undefined, true);
+  }
+
+  /** Sends the batch and reports each request's outcome; false when the send failed as a whole. */
+  send(out: BatchOutcome): boolean {
+    const n = this.n;
+    if (n === 0) return true;
+    const acked = this.careful;
+    const r = this.sock.exchange(this.nl, this.seq0);
+    if (r instanceof Error) {
+      // Nothing is known of any of them (EBADF, ENOMEM...): all are tried again after a read.
+      out.trouble('batch', r);
+      for (let i = 0; i < n; i++) if (!this.stray[i]) out.unknown(this.prefixes[i]!);
+      this.clear();
+      return false;
+    }
+    if (r.lost) {
+      out.trouble('answers lost (receive buffer overflow); re-reading the table', r.lost);
+      this.careful = true;
+    }
+    // Silence means success only when nothing was lost and the requests asked for no ACK.
+    const silentOk = !acked && !r.lost;
+    const acks = r.acks;
+    for (let i = 0; i < n; i++) {
+      const prefix = this.prefixes[i]!;
+      const key = this.keys[i];
+      const ack = acks[i];
+      if (this.stray[i]) {
+        if (ack && ack.errno !== 0 && ack.errno !== ESRCH) out.strayRefused(prefix, ack.errno, ack.message);
+        continue;
+      }
+      if (ack === undefined) {
+        if (silentOk) out.done(prefix, key);
+        else out.unknown(prefix);
+      } else if (ack.errno === 0 || (key === undefined && ack.errno === ESRCH)) {
+        out.done(prefix, key); // a delete of what is already gone is done too
+      } else {
+        out.refused(prefix, key, ack.errno, ack.message);
+      }
+    }
+    this.clear();
+    return true;
+  }
+
+  private ackFlag(): number {
+    return this.careful ? NLM_F_ACK : 0;
+  }
+
+  private route(dst: InetPrefix, type: number, hops: readonly NlNextHop[], scope: number): NlRoute {
+    return {
+      family: dst.family, dst: dst.bytes, dstLen: dst.len, table: this.table, protocol: this.protocol, priority: this.metric,
+      type, scope, nextHops: hops,
+    };
+  }
+
+  private push(prefix: string, key: string | undefined, stray: boolean): void {
+    const i = this.n++;
+    this.prefixes[i] = prefix;
+    this.keys[i] = key;
+    this.stray[i] = stray;
+  }
+
+  /** Drops the references to this batch's prefixes (the arrays are reused). */
+  private clear(): void {
+    this.n = 0;
+    this.prefixes.length = 0;
+    this.keys.length = 0;
+    this.stray.length = 0;
+  }
+}
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
+
+/** An answer's errno by name, with the kernel's own words when it gave any. */
+export function ackText(errno: number, message: string | undefined): string {
+  const name = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+  return message ? `${name}: ${message}` : name;
+}

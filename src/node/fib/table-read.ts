@@ -1,0 +1,45 @@
+// The kernel table read back: our routes (one table, one protocol) of both families, as
+// prefix -> next-hop key (hops.ts), and ours at another metric apart. The FIB sink reads it at
+// start, every scanSeconds, and whenever answers were lost or links changed.
+import { AF_INET, AF_INET6, NlBatch, formatInetAddr, rtnl, type NlRoute, type RtnlSocket, type SysError } from '../../sys';
+import { kernelKey } from './hops';
+
+
+export interface TableRead {
+  /** Ours at our metric: canonical prefix text -> next-hop key. */
+  readonly found: Map<string, string>;
+  /** Ours at another metric (an older configuration). */
+  readonly strays: NlRoute[];
+}
+
+/**
+ * Dumps the table. A dump interrupted by concurrent changes (NLM_F_DUMP_INTR) is taken again,
+ * up to three times; the third is taken as it is (the periodic re-read fixes what it missed).
+ */
+export async function readTable(sock: RtnlSocket, table: number, protocol: number, metric: number): Promise<TableRead | SysError> {
+  for (let attempt = 0; ; attempt++) {
+    const found = new Map<string, string>();
+    const strays: NlRoute[] = [];
+    let interrupted = false;
+    for (const family of [AF_INET, AF_INET6]) {
+      const req = new NlBatch(64);
+      const seq = sock.takeSeq(1);
+      req.addDump(rtnl.RTM_GETROUTE, family, seq, { table, protocol });
+      const r = await sock.dump(req, seq, (b, m) => {
+        if (m.type !== rtnl.RTM_NEWROUTE) return;
+        const route = rtnl.decodeRoute(b, m);
+        // An older kernel ignores the dump filter: ours are picked out here again.
+        if (!route || route.table !== table || route.protocol !== protocol || (route.flags! & rtnl.RTM_F_CLONED)) return;
+        if (route.priority !== metric) {
+          strays.push(route);
+          return;
+        }
+        found.set(`${formatInetAddr(route.dst)}/${route.dstLen}`, kernelKey(route));
+      });
+      if (r instanceof Error) return r;
+      interrupted ||= r.interrupted;
+    }
+    if (interrupted && attempt < 2) continue;
+    return { found, strays };
+  }
+}
