@@ -31,7 +31,7 @@ interface Status {
  * reflector selecting the nodes (as Calico's docs say to move off the mesh), so the nodes
  * hold the reflectors' paths before the mesh sessions go.
  */
-async function moveOntoReflectors(makeBeforeBreak: boolean): Promise<void> {
+async function moveOntoReflectors(makeBeforeBreak: boolean, todo?: (why: string) => void): Promise<void> {
   const nl = await openNodeLab(5, makeBeforeBreak ? 'nodemb' : 'node', ['n1', 'n2', 'n3']);
   try {
     const { hosts, blockOf } = nl;
@@ -88,6 +88,7 @@ async function moveOntoReflectors(makeBeforeBreak: boolean): Promise<void> {
         throw new Error(`${(e as Error).message}\n${JSON.stringify(status(0).sessions)}\n${JSON.stringify(routesIn(hosts[0]!.ns))}\n${nl.logs()}`);
       });
     }
+    if (!makeBeforeBreak) todo?.('the agent removes the mesh sessions before the reflector sessions have delivered their routes: routes are deleted for a moment');
     // The mesh goes off, with the kernels watched all along.
     const monitors = await Promise.all(nodes.map((i) => monitorRoutes(hosts[i]!.ns)));
     const samples: string[][][] = [];
@@ -128,10 +129,10 @@ test('three node agents with the kernel FIB: mesh; BGPPeers to two registered re
 // reflectors, so turning the mesh off tears the mesh sessions down before the reflector
 // sessions exist, and the kernel routes to the other blocks are deleted until the reflectors
 // deliver them again. Kept as a todo so the run shows it until the agent makes before it breaks.
+// Up to the move it is asserted as above; the move itself is the todo.
 test('three node agents: the mesh turned off with only registered reflectors (no BGPPeers) loses no route', {
   skip: skipReason('netns'), timeout: 150_000,
-  todo: 'the agent removes the mesh sessions before the reflector sessions have delivered their routes: routes are deleted for a moment',
-}, () => moveOntoReflectors(false));
+}, (t) => moveOntoReflectors(false, (why) => t.todo(why)));
 
 test('two dual-stack node agents: IPv4 and IPv6 blocks over their own sessions; SIGKILL and restart keep the peer\'s routes (RFC 4724)', { skip: skipReason('netns'), timeout: 120_000 }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vr-node6-'));
