@@ -80,9 +80,10 @@ test('two node agents program their kernels: routes proto 200 to the other block
 // Known gap (issue 11 evidence "a reflector stopped with graceful restart keeps forwarding"):
 // while the reflector is down the stale routes stay and pings get through, but once it is
 // back each node deletes the other's block for a moment. The reflector's OPEN has the RFC 4724
-// F bit clear (so a helper drops retained routes at once, 4.2), and with the bit set (tried)
-// it still sends End-of-RIB to the first node before the other node's routes are in (no
-// deferral as RFC 4724 4.1 asks of a restarting speaker). The outage itself is asserted; the restart is a todo until the reflector does both.
+// F bit clear (so a helper drops retained routes at once, 4.2); with the bit set (tried) the
+// delete remains, most likely because it sends End-of-RIB to the first node before the other
+// node's routes are in (no deferral as RFC 4724 4.1 asks of a restarting speaker; not yet
+// confirmed on the wire). The outage itself is asserted; the restart is a todo until the reflector does both.
 test('a reflector SIGKILLed and started again (graceful restart): both nodes\' kernels keep the routes all along, no delete, pings throughout', {
   skip: skipReason('netns'), timeout: 150_000,
 }, async (t) => {
