@@ -33,6 +33,15 @@ export interface DaemonOptions {
   registration?: Pick<RegistrationOptions, 'retry' | 'timers' | 'ttlSeconds'>;
 }
 
+/**
+ * RFC 4724 F bit on every session: a reflector is not in the forwarding path (the next hops
+ * it reflects are its clients'), so across its restart the forwarding for every route it
+ * advertised is preserved. With the bit clear, RFC 4724 4.2 makes each helper drop the routes
+ * it kept the moment the session is back, before we have sent them again: the nodes' kernel
+ * routes would blink out although nothing changed.
+ */
+const KEPT = { forwardingPreserved: true } as const;
+
 export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}): Promise<RunningDaemon> {
   // First: a datastore that cannot be opened (a corrupt embedded file) stops the start with
   // its one-line error before any socket is open.
@@ -47,7 +56,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
   });
   const speaker = new Speaker({
-    asn: cfg.asn, routerId: cfg.routerId, logger, metrics, dynamicNeighbors: cfg.dynamicNeighbors.map(dynamicRange),
+    asn: cfg.asn, routerId: cfg.routerId, logger, metrics, dynamicNeighbors: cfg.dynamicNeighbors.map((d) => ({ ...dynamicRange(d), ...KEPT })),
     ...(cfg.listen ? { listen: cfg.listen } : {}),
   });
   // Every session, whatever created it, is followed by the engine and reports its state.
@@ -76,7 +85,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const fromFile = new Set<string>();
   for (const n of cfg.neighbors) {
     fromFile.add(n.address);
-    follow(speaker.addPeer(neighborToSession(n)), sessionSettings(n));
+    follow(speaker.addPeer({ ...neighborToSession(n), ...KEPT }), sessionSettings(n));
   }
 
   // Datastore peers change from a watch: each address has one queue of work, so a removal
@@ -108,7 +117,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
         await unconfigure(p.peerIP, 'BGPPeer changed');
         if (stopped) return;
         if (speaker.peer(p.peerIP)) throw new Error('the address is still taken by a reconnecting dynamic neighbor; the next change retries');
-        follow(speaker.addPeer(datastorePeerToSession(p)));
+        follow(speaker.addPeer({ ...datastorePeerToSession(p), ...KEPT }));
         logger.info({ peer: p.peerIP, source: p.source }, 'peer configured from the datastore');
       });
     }
