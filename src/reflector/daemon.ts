@@ -34,6 +34,15 @@ export interface DaemonOptions {
   registration?: Pick<RegistrationOptions, 'retry' | 'timers' | 'ttlSeconds'>;
 }
 
+/**
+ * RFC 4724 F bit on every session: a reflector is not in the forwarding path (the next hops
+ * it reflects are its clients'), so across its restart the forwarding for every route it
+ * advertised is preserved. With the bit clear, RFC 4724 4.2 makes each helper drop the routes
+ * it kept the moment the session is back, before we have sent them again: the nodes' kernel
+ * routes would blink out although nothing changed.
+ */
+const KEPT = { forwardingPreserved: true } as const;
+
 export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}): Promise<RunningDaemon> {
   // First: a datastore that cannot be opened (a corrupt embedded file) stops the start with
   // its one-line error before any socket is open.
@@ -48,7 +57,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
   });
   const speaker = new Speaker({
-    asn: cfg.asn, routerId: cfg.routerId, logger, metrics, dynamicNeighbors: cfg.dynamicNeighbors.map(dynamicRange),
+    asn: cfg.asn, routerId: cfg.routerId, logger, metrics, dynamicNeighbors: cfg.dynamicNeighbors.map((d) => ({ ...dynamicRange(d), ...KEPT })),
     ...(cfg.listen ? { listen: cfg.listen } : {}),
   });
   // Every session, whatever created it, is followed by the engine and reports its state.
@@ -77,7 +86,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const fromFile = new Set<string>();
   for (const n of cfg.neighbors) {
     fromFile.add(n.address);
-    follow(speaker.addPeer(neighborToSession(n)), sessionSettings(n));
+    follow(speaker.addPeer({ ...neighborToSession(n), ...KEPT }), sessionSettings(n));
   }
 
   // Datastore peers (BGPPeers that select this reflector) come and go live; config-file
@@ -85,7 +94,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const datastorePeers = followDatastorePeers({
     store, name: cfg.name, speaker, engine, logger,
     skip: (ip) => fromFile.has(ip),
-    toSession: datastorePeerToSession,
+    toSession: (p) => ({ ...datastorePeerToSession(p), ...KEPT }),
     follow: (session) => void follow(session),
   });
 

@@ -1,9 +1,12 @@
 // `vroute node` as operators run it: three agents, each a child process in its own network
-// namespace on one bridge, sharing one embedded datastore file. Mesh on: each ends with the
-// other two blocks (next hop: the right host) and its own blackhole in its FIB and status.
-// Then a reflector registers in a fourth namespace and the mesh is turned off: every node
-// moves onto the reflector and keeps the others' routes. (`fib: false`: the kernel FIB is
-// another branch; with it, the same test checks `ip route show proto 200` and pings.)
+// namespace on one bridge, sharing one embedded datastore file, with the kernel FIB. Mesh on:
+// each kernel ends with the other two blocks (protocol 200, via the right host) and its own
+// blackhole, the status says the same, and workloads ping each other. Then two reflectors
+// register in a fourth and fifth namespace and the mesh is turned off: every node moves onto
+// both reflectors, and while it does every kernel is sampled and `ip monitor route` watched:
+// no route to another block may go missing or be deleted, and pings get through after.
+// Passing today with BGPPeers to the reflectors first (make before break, as in Calico);
+// the bare "mesh off" move is a todo test: it deletes routes for a moment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,80 +14,125 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { skipReason } from '../helpers/env';
 import { createLab, waitFor, type Lab } from '../helpers/netns';
-import { spawnNode, spawnReflector, vrouteJson, routesIn, type ReflectorProcess } from '../helpers/vroute';
-import { allocate, EmbeddedDatastore, putResource } from '../../src/datastore';
+import { monitorRoutes, openNodeLab } from '../helpers/node-lab';
+import { spawnNode, vrouteJson, routesIn, type ReflectorProcess } from '../helpers/vroute';
+import { allocate, EmbeddedDatastore, getResource, putResource } from '../../src/datastore';
 
 interface Status {
   name: string;
-  sessions: Array<{ peer: string; state: string }>;
+  sessions: Array<{ peer: string; state: string; prefixes: { accepted: number } }>;
   fib: { installed: number; pending: number; failed: number };
   localRoutes: string[];
 }
 
-test('three node agents in namespaces: mesh, then onto a registered reflector with the mesh off', { skip: skipReason('netns'), timeout: 120_000 }, async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vr-node-'));
-  const ds = `embedded:${path.join(dir, 'datastore.json')}`;
-  const store = new EmbeddedDatastore({ path: path.join(dir, 'datastore.json') });
-  let lab: Lab | undefined;
-  const procs: ReflectorProcess[] = [];
-  const logs = () => procs.map((p) => p.log().split('\n').slice(-15).join('\n')).join('\n----\n');
+/**
+ * Three agents on the mesh, then two reflectors register and the mesh goes off, every kernel
+ * sampled and `ip monitor route` watched meanwhile. `makeBeforeBreak`: first a BGPPeer per
+ * reflector selecting the nodes (as Calico's docs say to move off the mesh), so the nodes
+ * hold the reflectors' paths before the mesh sessions go.
+ */
+async function moveOntoReflectors(makeBeforeBreak: boolean, todo?: (why: string) => void): Promise<void> {
+  const nl = await openNodeLab(5, makeBeforeBreak ? 'nodemb' : 'node', ['n1', 'n2', 'n3']);
   try {
-    lab = createLab(4, 'node');
-    const hosts = lab.hosts;
-    await putResource(store, { apiVersion: 'vroute/v1', kind: 'IPPool', metadata: { name: 'p' }, spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false } });
-    const names = ['n1', 'n2', 'n3'];
-    for (const n of names) await allocate(store, { node: n });
-    const blockOf = (i: number) => `10.233.0.${i * 64}/26`;
-    for (let i = 0; i < 3; i++) {
-      procs.push(spawnNode(hosts[i]!.ns, ['--name', names[i]!, '--ip', hosts[i]!.ipv4, '--datastore', ds, '--no-fib', '--api', '127.0.0.1:8179']));
-    }
+    const { hosts, blockOf } = nl;
+    const nodes = [0, 1, 2];
+    for (const i of nodes) nl.startNode(i);
     const status = (i: number) => vrouteJson<Status>(hosts[i]!.ns, 'status', '--api', '127.0.0.1:8179');
     const learned = (i: number) => routesIn(hosts[i]!.ns).filter((r) => r.best && r.from !== 'local').map((r) => `${r.prefix} ${r.nextHop}`).sort();
-    const want = (i: number) => [0, 1, 2].filter((j) => j !== i).map((j) => `${blockOf(j)} ${hosts[j]!.ipv4}`).sort();
+    const want = (i: number) => nodes.filter((j) => j !== i).map((j) => `${blockOf(j)} ${hosts[j]!.ipv4}`).sort();
     const converged = (peers: (i: number) => string[]) => async () => {
-      for (let i = 0; i < 3; i++) {
+      for (const i of nodes) {
         const s = status(i);
         const up = s.sessions.filter((x) => x.state === 'Established').map((x) => x.peer).sort();
         if (JSON.stringify(up) !== JSON.stringify(peers(i))) return undefined;
-        // Two learned blocks plus our own blackhole.
+        // Two learned blocks plus our own blackhole, in the kernel too.
         if (s.fib.installed !== 3 || JSON.stringify(s.localRoutes) !== JSON.stringify([blockOf(i)])) return undefined;
-        if (JSON.stringify(learned(i)) !== JSON.stringify(want(i))) return undefined;
+        if (JSON.stringify(learned(i)) !== JSON.stringify(want(i)) || !nl.hasOthers(i)) return undefined;
+        if (!nl.table(i).some((l) => l.startsWith(`blackhole ${blockOf(i)} `))) return undefined;
       }
       return true;
     };
+    const meshPeers = (i: number) => nodes.filter((j) => j !== i).map((j) => hosts[j]!.ipv4).sort();
     try {
-      await waitFor('the mesh converged', converged((i) => [0, 1, 2].filter((j) => j !== i).map((j) => hosts[j]!.ipv4).sort()), 40_000, 250);
+      await waitFor('the mesh converged', converged(meshPeers), 40_000, 250);
     } catch (e) {
-      throw new Error(`${(e as Error).message}\n${logs()}`);
+      throw new Error(`${(e as Error).message}\n${nodes.map((i) => nl.table(i).join(' | ')).join('\n')}\n${nl.logs()}`);
     }
+    for (const [a, b] of [[0, 1], [1, 2], [2, 0]] as const) assert.ok(nl.ping(a, b), `ping ${nl.workloads[a]} -> ${nl.workloads[b]}`);
     // status/<node> in the datastore says the same.
-    const rec = JSON.parse((await store.get('/vroute/v1/status/n1'))!.value) as { status: Status };
+    const rec = JSON.parse((await nl.store.get('/vroute/v1/status/n1'))!.value) as { status: Status };
     assert.equal(rec.status.sessions.length, 2);
 
-    // A reflector registers; then the mesh goes off: every node moves onto it.
-    const rr = hosts[3]!;
-    procs.push(spawnReflector(rr.ns, dir, {
-      name: 'rr1', routerId: rr.ipv4, asn: 64512, listen: { address: rr.ipv4, port: 179 },
-      reflector: { clusterId: rr.ipv4 }, datastore: ds, api: '127.0.0.1:8179', log: 'warn',
-      dynamicNeighbors: [{ prefix: '192.0.2.0/24', asn: 64512, routeReflectorClient: true }],
-    }));
-    await waitFor('the reflector registered', async () => (await store.get('/vroute/v1/reflector/rr1')) ?? undefined, 15_000, 200);
-    await putResource(store, { apiVersion: 'vroute/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeToNodeMesh: false } });
-    try {
-      await waitFor('every node on the reflector', converged(() => [rr.ipv4]), 40_000, 250);
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n${logs()}`);
+    // Two reflectors register.
+    const rrs = [hosts[3]!.ipv4, hosts[4]!.ipv4];
+    nl.startReflector(3, 'rr1');
+    nl.startReflector(4, 'rr2');
+    await waitFor('both reflectors registered', async () => ((await nl.store.get('/vroute/v1/reflector/rr1')) && (await nl.store.get('/vroute/v1/reflector/rr2')) ? true : undefined), 15_000, 200);
+    if (makeBeforeBreak) {
+      // The nodes get a label and a BGPPeer per reflector selecting them, and each reflector a
+      // BGPPeer making the labelled nodes its clients (with the mesh on, a reflector is a plain
+      // mesh member, which reflects nothing); the mesh stays on until every node holds each
+      // other block from both reflectors too.
+      for (const n of nl.names) {
+        const node = (await getResource(nl.store, 'Node', n))!;
+        await putResource(nl.store, { ...node, metadata: { ...node.metadata, labels: { compute: 'true' } } });
+      }
+      for (const [k, ip] of rrs.entries()) {
+        await putResource(nl.store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: `to-rr${k + 1}` }, spec: { peerIP: ip, asNumber: 64512, nodeSelector: 'has(compute)' } });
+        await putResource(nl.store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: `rr${k + 1}-clients` }, spec: { node: `rr${k + 1}`, peerSelector: 'has(compute)', asNumber: 64512, routeReflectorClient: true } });
+      }
+      await waitFor('every node holds the reflectors\' paths too', () => nodes.every((i) => {
+        const ss = status(i).sessions.filter((x) => x.state === 'Established');
+        return ss.length === 4 && rrs.every((ip) => ss.find((x) => x.peer === ip)?.prefixes.accepted === 2);
+      }) ? true : undefined, 40_000, 250).catch((e) => {
+        throw new Error(`${(e as Error).message}\n${JSON.stringify(status(0).sessions)}\n${JSON.stringify(routesIn(hosts[0]!.ns))}\n${nl.logs()}`);
+      });
     }
+    if (!makeBeforeBreak) todo?.('the agent removes the mesh sessions before the reflector sessions have delivered their routes: routes are deleted for a moment');
+    // The mesh goes off, with the kernels watched all along.
+    const monitors = await Promise.all(nodes.map((i) => monitorRoutes(hosts[i]!.ns)));
+    const samples: string[][][] = [];
+    await putResource(nl.store, { apiVersion: 'vroute/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeToNodeMesh: false } });
+    // Every kernel sampled each ~100 ms until the nodes are on both reflectors (checked every
+    // tenth sample), and 20 samples more.
+    const onReflectors = converged(() => rrs);
+    let done = false;
+    for (const deadline = Date.now() + 40_000; Date.now() < deadline && !done;) {
+      samples.push(nodes.map((i) => nl.table(i)));
+      if (samples.length % 10 === 0) done = (await onReflectors().catch(() => undefined)) === true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (let k = 0; k < 20; k++) {
+      samples.push(nodes.map((i) => nl.table(i)));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(done, `every node on both reflectors\n${nl.logs()}`);
+    const events = await Promise.all(monitors.map((m) => m.stop()));
+    for (const i of nodes) {
+      const gap = samples.findIndex((s) => !nodes.every((j) => j === i || s[i]!.some((l) => l.startsWith(`${blockOf(j)} via ${hosts[j]!.ipv4} `))));
+      assert.equal(gap, -1, `node ${i + 1}: sample ${gap} of ${samples.length} lacked a route: ${JSON.stringify(samples[gap]?.[i])}`);
+      const deleted = events[i]!.split('\n').filter((l) => l.startsWith('Deleted') && l.includes('10.233.'));
+      assert.deepEqual(deleted, [], `node ${i + 1}: routes deleted during the move`);
+    }
+    for (const [a, b] of [[0, 1], [1, 2], [2, 0]] as const) assert.ok(nl.ping(a, b), `after the move: ping ${nl.workloads[a]} -> ${nl.workloads[b]}`);
     // SIGTERM: Cease to every peer and exit 0 (contract 0).
-    await Promise.all(procs.map((p) => p.stop()));
-    assert.deepEqual(procs.map((p) => p.child.exitCode), [0, 0, 0, 0], logs());
+    await Promise.all(nl.procs.map((p) => p.stop()));
+    assert.deepEqual(nl.procs.map((p) => p.child.exitCode), [0, 0, 0, 0, 0], nl.logs());
   } finally {
-    await Promise.all(procs.map((p) => p.stop()));
-    lab?.cleanup();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await nl.close();
   }
-});
+}
+
+test('three node agents with the kernel FIB: mesh; BGPPeers to two registered reflectors, then the mesh off: no route missing or deleted meanwhile', { skip: skipReason('netns'), timeout: 150_000 }, () => moveOntoReflectors(true));
+
+// Known gap (issue 11 evidence): with the mesh on, a node has no session to the registered
+// reflectors, so turning the mesh off tears the mesh sessions down before the reflector
+// sessions exist, and the kernel routes to the other blocks are deleted until the reflectors
+// deliver them again. Kept as a todo so the run shows it until the agent makes before it breaks.
+// Up to the move it is asserted as above; the move itself is the todo.
+test('three node agents: the mesh turned off with only registered reflectors (no BGPPeers) loses no route', {
+  skip: skipReason('netns'), timeout: 150_000,
+}, (t) => moveOntoReflectors(false, (why) => t.todo(why)));
 
 test('two dual-stack node agents: IPv4 and IPv6 blocks over their own sessions; SIGKILL and restart keep the peer\'s routes (RFC 4724)', { skip: skipReason('netns'), timeout: 120_000 }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vr-node6-'));

@@ -33,6 +33,8 @@ export interface DynamicRange extends TransportSecurity {
   readonly addPath?: 'receive' | 'send' | 'both';
   /** RFC 9687 send hold time, seconds. */
   readonly sendHoldTime?: number;
+  /** RFC 4724 F bit in our OPEN to peers from this range (PeerSessionConfig.forwardingPreserved). */
+  readonly forwardingPreserved?: boolean;
 }
 
 /** Speaker's events: a dynamic neighbor's Peer was created; a Peer (configured or dynamic) is gone. */
@@ -211,6 +213,7 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
       connectRetryTime: DYNAMIC_CONNECT_RETRY, families: [...d.families], routeReflectorClient: d.routeReflectorClient, dynamic: true,
       ...(d.addPath ? { addPath: d.addPath } : {}), // RFC 7911 capability; nodes connect dynamically
       ...(d.sendHoldTime !== undefined ? { sendHoldTime: d.sendHoldTime } : {}),
+      ...(d.forwardingPreserved ? { forwardingPreserved: true } : {}),
     }, this.ctx);
     this.byAddress.set(remote, peer);
     this.rangeOf.set(peer, d);
