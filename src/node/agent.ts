@@ -57,6 +57,8 @@ export interface NodeAgentOptions {
    * peers refuse a 127/8 next hop).
    */
   nextHop?: { v4?: string; v6?: string };
+  /** How long a removed peer may be kept while others take over its routes (default 30 s). */
+  makeBeforeBreakMs?: number;
   /** PeerSource grace for a vanished reflector registration (default 30 s). */
   reflectorGraceMs?: number;
   /** With `dataplane: true`: its first-apply wait and kernel re-read interval (tests). */
@@ -237,6 +239,8 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       return { ...datastorePeerToSession(p), port: p.port ?? cfg.port, forwardingPreserved: cfg.fib !== false, restartState };
     },
     follow: (session, p) => void follow(session, p.asNumber !== asn),
+    // The mesh turned off: mesh sessions stay until the reflectors delivered their routes.
+    makeBeforeBreakMs: opts.makeBeforeBreakMs ?? 30_000,
     source: { reflectorsWhenMeshOff: true, ...(opts.reflectorGraceMs !== undefined ? { reflectorGraceMs: opts.reflectorGraceMs } : {}) },
   });
 

@@ -28,12 +28,21 @@ export interface DatastorePeersOptions {
   /** Every computed change, before its work is queued (the node's initial sync uses it). */
   onChanges?(c: PeerChanges): void;
   source?: Omit<PeerSourceOptions, 'onInvalid' | 'onError'>;
+  /**
+   * Make before break: a peer removed in a change that also adds peers (the mesh turned off
+   * while reflectors take over) keeps its session while some route comes only from it, so
+   * the new sessions can deliver theirs first; at most this long (ms). 0 or absent: removed
+   * at once.
+   */
+  makeBeforeBreakMs?: number;
 }
 
 export interface DatastorePeers {
   /** Stops following and waits for queued changes to finish (sessions stay up). */
   stop(): Promise<void>;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function followDatastorePeers(o: DatastorePeersOptions): DatastorePeers {
   const { speaker, engine, logger } = o;
@@ -48,11 +57,25 @@ export function followDatastorePeers(o: DatastorePeersOptions): DatastorePeers {
       await speaker.removePeer(ip, reason);
     }
   };
+  /** Waits while the session to `ip` is the only source of some route (make before break). */
+  const untilReplaced = async (ip: string, limitMs: number): Promise<void> => {
+    const s = speaker.peer(ip);
+    if (!s || engine.soleRoutes(s) === 0) return;
+    logger.info({ peer: ip, routes: engine.soleRoutes(s), maxSeconds: limitMs / 1000 }, 'peer kept until its routes come from another session (make before break)');
+    const end = Date.now() + limitMs;
+    while (Date.now() < end && !stopped && speaker.peer(ip) === s && engine.soleRoutes(s) > 0) await sleep(200);
+    // Our Cease takes the session from the other side too: its copy of our routes from the
+    // new sessions (a reflector sends them in the same round as it sent us theirs) gets a
+    // moment to arrive.
+    if (!stopped && Date.now() < end) await sleep(Math.min(1000, end - Date.now()));
+  };
   const source = new PeerSource(o.store, o.name, (c) => {
     o.onChanges?.(c);
+    const mbb = c.added.length > 0 ? o.makeBeforeBreakMs ?? 0 : 0;
     for (const p of c.removed) {
       if (o.skip?.(p.peerIP)) continue;
       queues.run(p, async () => {
+        if (mbb > 0) await untilReplaced(p.peerIP, mbb);
         await unconfigure(p.peerIP, 'peer removed from the datastore');
         logger.info({ peer: p.peerIP, source: p.source }, 'peer removed from the datastore');
       });

@@ -24,7 +24,7 @@ import type { EngineOptions } from './engine-options';
 import { GracefulRestart, REAL_TIMERS } from './graceful-restart';
 import { brokenFamilies, disableFamily } from './afi-safi-disable';
 import {
-  failSession, guardedPump, GuardedConsumer, policyOf, prefixCounts, pump, type Attached, type FamilyDeps, type SessionHandle,
+  failSession, guardedPump, GuardedConsumer, policyOf, prefixCounts, pump, soleRoutes, type Attached, type FamilyDeps, type SessionHandle,
 } from './sessions';
 
 export type { SessionHandle } from './sessions';
@@ -347,6 +347,11 @@ export class RoutingEngine {
       return true;
     }
     return false;
+  }
+
+  /** Routes only this session gives us (sessions.ts soleRoutes): make before break waits on it. */
+  soleRoutes(session: SessionHandle): number {
+    return soleRoutes(this.sessions, this.ribs, session);
   }
 
   /** The session's import/export policy for /status (RFC 8212 default deny on eBGP); undefined: not attached. */

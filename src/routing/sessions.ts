@@ -107,6 +107,23 @@ export function policyOf(sessions: Iterable<Attached>, session: SessionHandle, a
   return undefined;
 }
 
+/**
+ * Prefixes whose best path comes from this session with no other feasible path: what the
+ * Loc-RIB (and a node's FIB) would lose if the session went now. 0 when not attached.
+ */
+export function soleRoutes(sessions: Iterable<Attached>, ribs: ReadonlyMap<Family, Rib>, session: SessionHandle): number {
+  let info: PeerInfo | undefined;
+  for (const a of sessions) if (a.session === session) info = a.info;
+  if (!info) return 0;
+  let n = 0;
+  for (const rib of ribs.values()) {
+    rib.forEachBest((prefix, best) => {
+      if (best.peer.index === info!.index && rib.feasibleOf(prefix).length <= 1) n++;
+    });
+  }
+  return n;
+}
+
 /** Cease / Out of Resources (RFC 4486) for a session we hit a bug on; the others carry on. */
 export function failSession(logger: Logger, session: SessionHandle, e: unknown): void {
   try {

@@ -5,8 +5,9 @@
 // register in a fourth and fifth namespace and the mesh is turned off: every node moves onto
 // both reflectors, and while it does every kernel is sampled and `ip monitor route` watched:
 // no route to another block may go missing or be deleted, and pings get through after.
-// Passing today with BGPPeers to the reflectors first (make before break, as in Calico);
-// the bare "mesh off" move is a todo test: it deletes routes for a moment.
+// Both ways: with BGPPeers to the reflectors first (as Calico's docs say), and the bare "mesh
+// off", where the agent itself keeps each mesh session until the reflectors delivered the
+// routes it alone gave (make before break, routing/datastore-peers.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +32,7 @@ interface Status {
  * reflector selecting the nodes (as Calico's docs say to move off the mesh), so the nodes
  * hold the reflectors' paths before the mesh sessions go.
  */
-async function moveOntoReflectors(makeBeforeBreak: boolean, todo?: (why: string) => void): Promise<void> {
+async function moveOntoReflectors(makeBeforeBreak: boolean): Promise<void> {
   const nl = await openNodeLab(5, makeBeforeBreak ? 'nodemb' : 'node', ['n1', 'n2', 'n3']);
   try {
     const { hosts, blockOf } = nl;
@@ -88,7 +89,6 @@ async function moveOntoReflectors(makeBeforeBreak: boolean, todo?: (why: string)
         throw new Error(`${(e as Error).message}\n${JSON.stringify(status(0).sessions)}\n${JSON.stringify(routesIn(hosts[0]!.ns))}\n${nl.logs()}`);
       });
     }
-    if (!makeBeforeBreak) todo?.('the agent removes the mesh sessions before the reflector sessions have delivered their routes: routes are deleted for a moment');
     // The mesh goes off, with the kernels watched all along.
     const monitors = await Promise.all(nodes.map((i) => monitorRoutes(hosts[i]!.ns)));
     const samples: string[][][] = [];
@@ -125,14 +125,12 @@ async function moveOntoReflectors(makeBeforeBreak: boolean, todo?: (why: string)
 
 test('three node agents with the kernel FIB: mesh; BGPPeers to two registered reflectors, then the mesh off: no route missing or deleted meanwhile', { skip: skipReason('netns'), timeout: 150_000 }, () => moveOntoReflectors(true));
 
-// Known gap (issue 11 evidence): with the mesh on, a node has no session to the registered
-// reflectors, so turning the mesh off tears the mesh sessions down before the reflector
-// sessions exist, and the kernel routes to the other blocks are deleted until the reflectors
-// deliver them again. Kept as a todo so the run shows it until the agent makes before it breaks.
-// Up to the move it is asserted as above; the move itself is the todo.
+// Issue 11 evidence: with the mesh on, a node has no session to the registered reflectors;
+// turning the mesh off removes the mesh peers and adds the reflectors in one change, and the
+// agent keeps each mesh session until the routes only it gave come from the reflectors too.
 test('three node agents: the mesh turned off with only registered reflectors (no BGPPeers) loses no route', {
   skip: skipReason('netns'), timeout: 150_000,
-}, (t) => moveOntoReflectors(false, (why) => t.todo(why)));
+}, () => moveOntoReflectors(false));
 
 test('two dual-stack node agents: IPv4 and IPv6 blocks over their own sessions; SIGKILL and restart keep the peer\'s routes (RFC 4724)', { skip: skipReason('netns'), timeout: 120_000 }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vr-node6-'));
