@@ -9,6 +9,7 @@ import {
 } from '../observability';
 import { keepRegistered, openDatastore, StatusReports, type Datastore, type KeptRegistration,
   type RegistrationOptions } from '../datastore';
+import { restartState, SELECTION_DEFERRAL_MS } from './restart';
 import {
   RoutingEngine, engineApiView, engineRibCounts, followDatastorePeers, neighborToSession, sessionSettings, dynamicNeighborOf, dynamicRange, datastorePeerToSession,
 } from '../routing';
@@ -50,7 +51,13 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const ownsStore = opts.datastore === undefined;
   const logger = opts.logger ?? createLogger({ level: cfg.log, name: cfg.name });
   const metrics = opts.metrics ?? createMetrics();
+  const restarted = cfg.reflector !== undefined ? await restartState(store, cfg.name) : undefined;
+  if (restarted) {
+    logger.info({ peers: restarted.peers, maxSeconds: SELECTION_DEFERRAL_MS / 1000 },
+      'our registration outlived us: restarted, routes deferred until these peers sent End-of-RIB (RFC 4724 4.1)');
+  }
   const engine = new RoutingEngine({
+    ...(restarted ? { selectionDeferralMs: SELECTION_DEFERRAL_MS } : {}),
     asn: cfg.asn, routerId: cfg.routerId, logger, policies: { prefixLists: cfg.prefixLists, policies: cfg.policies },
     staleTimeSeconds: cfg.gracefulRestart.staleTime,
     onRouteTooLarge: (f) => metrics.routesTooLarge.inc({ family: familyName(f) }),
@@ -84,6 +91,7 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
 
   // Peers from the config file are fixed; peers from the datastore come and go live.
   const fromFile = new Set<string>();
+  if (restarted) engine.expectPeers(restarted.peers, true);
   for (const n of cfg.neighbors) {
     fromFile.add(n.address);
     follow(speaker.addPeer({ ...neighborToSession(n), ...KEPT }), sessionSettings(n));

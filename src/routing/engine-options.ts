@@ -33,4 +33,10 @@ export interface EngineOptions {
   readonly ownRoutesOnlyToEbgp?: boolean;
   /** A session's End-of-RIB for a family (RFC 4724 2), after its UPDATEs went into the RIB. */
   readonly onEndOfRib?: (session: SessionHandle, family: Family) => void;
+  /**
+   * RFC 4724 4.1 Selection_Deferral_Timer (ms): this speaker restarted, so no session is sent
+   * routes or End-of-RIB until every peer given to expectPeers() sent its End-of-RIB (peers
+   * without graceful restart or with the Restart State bit not waited on) or this long.
+   */
+  readonly selectionDeferralMs?: number;
 }

@@ -23,6 +23,8 @@ import type { SessionEnd } from '../bgp/fsm';
 import type { EngineOptions } from './engine-options';
 import { GracefulRestart, REAL_TIMERS } from './graceful-restart';
 import { brokenFamilies, disableFamily } from './afi-safi-disable';
+import { sessionDeferral, type SelectionDeferral } from './selection-deferral';
+import { joinGroups } from './join-groups';
 import {
   failSession, guardedPump, GuardedConsumer, policyOf, prefixCounts, pump, soleRoutes, type Attached, type FamilyDeps, type SessionHandle,
 } from './sessions';
@@ -31,8 +33,7 @@ export type { SessionHandle } from './sessions';
 export type { EngineOptions } from './engine-options';
 export { brokenFamilies } from './afi-safi-disable';
 
-/** Loc-RIB decisions per turn before yielding to I/O. */
-const DECIDE_BATCH = 8192;
+const DECIDE_BATCH = 8192; // Loc-RIB decisions per turn before yielding to I/O
 
 export class RoutingEngine {
   readonly local: LocalIdentity;
@@ -54,6 +55,9 @@ export class RoutingEngine {
   private readonly log: EngineLog;
   private readonly deps: FamilyDeps;
   private readonly localRoutes: LocalRoutes;
+  private readonly deferral: SelectionDeferral | undefined;
+  /** The deferral ended: deferred sessions join once every decision received so far ran. */
+  private joinDeferred = false;
 
   constructor(private readonly opts: EngineOptions) {
     this.log = new EngineLog(opts.logger, opts.onRouteTooLarge);
@@ -80,6 +84,8 @@ export class RoutingEngine {
       this.packers.set(f, packer);
       this.groups.set(f, new UpdateGroups(rib, this.store, this.local, packer, { onTooLarge: (t) => this.log.tooLarge(t) }));
     }
+    this.deferral = opts.selectionDeferralMs === undefined ? undefined
+      : sessionDeferral(opts.selectionDeferralMs, this.sessions, opts.logger, () => { this.joinDeferred = true; this.schedule(); });
     this.localRoutes = new LocalRoutes(this.ribs, this.peers, this.store, this.local, () => this.schedule());
     const staleMs = (opts.staleTimeSeconds ?? 360) * 1000;
     this.gr = new GracefulRestart({
@@ -168,23 +174,12 @@ export class RoutingEngine {
     a.blocked = false;
     this.byIndex.set(info.index, a);
     a.families = n.families.filter((f) => this.ribs.has(f));
-    for (const f of a.families) {
-      // RFC 4456 and RFC 4271 9.2 export rules come from the target's role; the codec
-      // context is the send direction's (4-octet AS, ADD-PATH tx, extended messages).
-      // RFC 4271 5.1.3: next hop self towards external peers is our end of this connection,
-      // the configured local address or, without one, whatever address the kernel chose.
-      // Only eBGP targets use it, so iBGP clients never split groups over it.
-      const local = ebgp ? s.config.localAddress ?? s.sessionLocalAddress : undefined;
-      const nextHopSelf = local === undefined ? {} : local.includes(':') ? { localAddressV6: local } : { localAddress: local };
-      // RFC 7911: several paths per prefix only where ADD-PATH send was negotiated for f;
-      // the export policy is part of the signature, so peers differing in it never share a group.
-      const exportPolicy = this.policyBook.forSession(f, a.settings.exportPolicy, ebgp);
-      this.groups.get(f)!.join(info, {
-        family: f, addPath: n.tx.addPath.has(f) ? a.settings.addPathSend ?? 'all' : 'none', ctx: n.tx,
-        ...(exportPolicy ? { exportPolicy } : {}),
-        target: { role: roleOf(info), asn: info.asn, ...nextHopSelf },
-      });
-    }
+    a.endOfRib = new Set();
+    if (this.deferral?.active) {
+      // RFC 4724 4.1: joins its update groups (our routes, our End-of-RIB) when the deferral ends.
+      a.deferred = true;
+      this.deferral.check();
+    } else joinGroups(a, this.groups, this.policyBook);
     this.gr.sessionUp(info.index, a.families, a.gr);
     this.schedule();
     pump(this.deps, a);
@@ -219,6 +214,8 @@ export class RoutingEngine {
       this.opts.logger.info({ peer: info.address, family: familyName(r.endOfRib) }, 'End-of-RIB received');
       this.gr.endOfRib(info.index, r.endOfRib); // RFC 4724 4.2: the RIB dropped what was still stale
       this.opts.onEndOfRib?.(a.session, r.endOfRib);
+      a.endOfRib?.add(r.endOfRib);
+      this.deferral?.check();
     }
     this.schedule();
   }
@@ -299,12 +296,18 @@ export class RoutingEngine {
         this.opts.logger.error({ family: familyName(f), err: (e as Error).stack ?? String(e) }, 'internal error in the decision process');
       }
     }
+    if (this.joinDeferred && !more) {
+      // RFC 4724 4.1: the initial table (then End-of-RIB) holds every route received so far.
+      this.joinDeferred = false;
+      for (const a of this.sessions) {
+        if (!a.deferred) continue;
+        a.deferred = false;
+        joinGroups(a, this.groups, this.policyBook);
+      }
+    }
     for (const a of this.sessions) guardedPump(this.deps, a);
     if (more) this.schedule();
   }
-
-
-
 
   /**
    * Originates a route of our own (ORIGIN IGP, empty AS_PATH; local-routes.ts), or replaces
@@ -349,6 +352,12 @@ export class RoutingEngine {
     return false;
   }
 
+  /** RFC 4724 4.1: the peers a restarting speaker waits for (no-op when not deferring). */
+  expectPeers(addresses: Iterable<string>, complete = false): void {
+    this.deferral?.expect(addresses, complete);
+    this.deferral?.check();
+  }
+
   /** Routes only this session gives us (sessions.ts soleRoutes): make before break waits on it. */
   soleRoutes(session: SessionHandle): number {
     return soleRoutes(this.sessions, this.ribs, session);
@@ -362,11 +371,6 @@ export class RoutingEngine {
   /** Routes of the Loc-RIB (all paths of a prefix when one is named). */
   routes(family: string, prefix?: string): Array<Record<string, unknown>> {
     return [...locRibRoutes(this.ribs, family, prefix)];
-  }
-
-  /** The same as a lazy walk, for the HTTP API to stream (RangeError at once when malformed). */
-  routeWalk(family: string, prefix?: string): Iterable<Record<string, unknown>> {
-    return locRibRoutes(this.ribs, family, prefix);
   }
 
   /** Paths received and not kept, with the reason (at most 1000). */
@@ -384,11 +388,8 @@ export class RoutingEngine {
     return true;
   }
 
-  familyNames(): string[] {
-    return [...this.ribs.keys()].map(familyName);
-  }
-
   close(): void {
+    this.deferral?.cancel();
     this.closed = true;
     for (const a of [...this.sessions]) this.detach(a.session, { keepStale: false });
     for (const info of [...this.orphans.values()]) {

@@ -59,6 +59,10 @@ export interface Attached {
   enhancedRefresh?: boolean;
   /** Families whose refresh answer still owes the peer an EoRR (RFC 7313 4). */
   eorr?: Set<Family>;
+  /** Families whose End-of-RIB this session sent (RFC 4724 4.1 deferral). */
+  endOfRib?: Set<Family>;
+  /** Up while the selection deferral holds: joins its update groups when it ends. */
+  deferred?: boolean;
   /** RIBs this session's UPDATEs go to: all but the families disabled (RFC 4760 7) this session. */
   ribs?: ReadonlyMap<Family, Rib>;
 }
