@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'no
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DAEMON_NODE_ARGS, daemonEnv } from '../../src/cli/node-flags';
 import { BirdCtl } from './birdctl';
 import { birdClient, birdReflector, frrReflector, vrouteReflector, type Layout } from './configs';
 import { startOpenbgpd } from './openbgpd';
@@ -104,9 +105,11 @@ async function startSingle(kind: Kind, l: Layout, dir: string, log: string): Pro
       const launcher = path.join(base.dir, 'dist', 'bench', 'reflect', 'vroute-rr.js');
       argv = bin || !existsSync(launcher) ? [...flags, path.join(base.dir, 'bin', 'vroute'), 'reflector', '--config', conf] : [...flags, launcher, conf];
     } else {
-      argv = bin ? [bin, 'reflector', '--config', conf] : [...flags, ...nodeArgs(sibling('vroute-rr'), conf)];
+      // Started as bin/vroute starts `vroute reflector` (its start-up node flags and malloc
+      // tunable, src/cli/node-flags.ts); VROUTE_BIN runs bin/vroute itself (its sh line).
+      argv = bin ? ['reflector', '--config', conf] : [...DAEMON_NODE_ARGS, ...flags, ...nodeArgs(sibling('vroute-rr'), conf)];
     }
-    const child = spawnLogged(process.execPath, argv, log);
+    const child = !base && bin ? spawnLogged(bin, argv, log) : spawnLogged(process.execPath, argv, log, base ? undefined : daemonEnv());
     const ok = await waitFor(async () => {
       try { return (await fetch(`http://127.0.0.1:${api}/status`, { signal: AbortSignal.timeout(1000) })).ok; } catch { return false; }
     }, 15000, 50);

@@ -26,6 +26,28 @@ import { DAEMON_MMAP_THRESHOLD, M_MMAP_THRESHOLD, tuneMalloc } from '../sys';
 
 export const DAEMON_V8_FLAGS: readonly string[] = ['--semi-space-growth-factor=1', '--expose-gc'];
 
+// Start-up settings, given by bin/vroute's sh line when it execs node for `vroute reflector`
+// (one process: exec replaces the shell), and by bench/reflect for its launcher; the two must
+// hold the same values (test/cli/launcher.test.ts).
+// None kept for now. Tried (500k prefixes, K=4): --max-semi-space-size=1 133-134 MiB peak
+// RSS against 111-112; =2 is bimodal, 100-102 or 122-125 MiB from run to run: with 2 MiB
+// semi-spaces a burst of UPDATEs (read and ingested in one event-loop phase, no timer runs
+// meanwhile) promotes its garbage, and the old space peaks with 35 MiB used instead of 10
+// (bench/RESULTS.md "### 2026-12-02: issue 10 memory, part 3").
+export const DAEMON_NODE_ARGS: readonly string[] = [];
+/** glibc's mmap threshold as a tunable (src/sys/malloc.ts says why): no koffi to load (~4 MiB). */
+export const MMAP_TUNABLE = `glibc.malloc.mmap_threshold=${DAEMON_MMAP_THRESHOLD}`;
+
+/**
+ * The environment to start the daemon in: the malloc tunable added to GLIBC_TUNABLES, and
+ * VROUTE_MALLOC=env so applyDaemonV8Flags does not set it again. VROUTE_MALLOC=none: as is.
+ */
+export function daemonEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (env.VROUTE_MALLOC?.trim() === 'none') return { ...env };
+  const t = env.GLIBC_TUNABLES;
+  return { ...env, VROUTE_MALLOC: 'env', GLIBC_TUNABLES: t ? `${t}:${MMAP_TUNABLE}` : MMAP_TUNABLE };
+}
+
 type GcFunction = (options: { type: 'major'; execution: 'async' }) => void;
 
 /**
@@ -38,7 +60,9 @@ export function applyDaemonV8Flags(env: NodeJS.ProcessEnv = process.env): string
   for (const f of flags) v8.setFlagsFromString(f);
   // glibc malloc: a fixed mmap threshold (src/sys/malloc.ts says why). VROUTE_MALLOC=none
   // leaves glibc's defaults (to compare); koffi is loaded for it (~4 MiB, measured).
-  if (env.VROUTE_MALLOC?.trim() !== 'none') tuneMalloc([[M_MMAP_THRESHOLD, DAEMON_MMAP_THRESHOLD]]);
+  // VROUTE_MALLOC=env: the launcher set it already, through GLIBC_TUNABLES (daemonEnv).
+  const malloc = env.VROUTE_MALLOC?.trim();
+  if (malloc !== 'none' && malloc !== 'env') tuneMalloc([[M_MMAP_THRESHOLD, DAEMON_MMAP_THRESHOLD]]);
   if (flags.includes('--expose-gc')) {
     const gc = vm.runInNewContext('gc') as GcFunction;
     setGrowthCollector(() => {
@@ -47,3 +71,4 @@ export function applyDaemonV8Flags(env: NodeJS.ProcessEnv = process.env): string
   }
   return flags;
 }
+

@@ -18,7 +18,8 @@
  *   export signature (export.ts: RFC 4456 reflection, RFC 4271 5.1 eBGP rewrites, RFC 8212
  *   default deny). A group keeps one Adj-RIB-Out (adj-rib-out.ts: state in out-state.ts,
  *   outbound buckets by attribute set) and packs UPDATEs once (wire-encode.ts) for all members;
- *   joiners read a shared table walk and laggards a catch-up queue (replay.ts, pair-queue.ts).
+ *   joiners read a shared table walk and laggards a catch-up queue (replay.ts, pair-queue.ts);
+ *   log-entry.ts: a log entry and the prefixes it carries, in typed arrays.
  * - graceful-restart.ts: RFC 4724 helper mode and RFC 7313 enhanced refresh (stale paths and
  *   their timers); soft-reset.ts: an operator's `refresh in|out`; afi-safi-disable.ts: RFC
  *   7606 5.3 / RFC 4760 7 dropping one broken family of a session.

@@ -12,6 +12,7 @@
 // its socket drains.
 import type { AttrSet, AttrStore, LocRibChange, Rib, Route } from '../rib';
 import { AdjRibOut, NO_PEER } from './adj-rib-out';
+import { carried, type Entry } from './log-entry';
 import { PairQueue } from './pair-queue';
 import { packState, TableReplay } from './replay';
 import type { UpdatePacker } from './wire-encode';
@@ -41,16 +42,6 @@ export interface TooLarge {
   readonly limit: number;
   /** The peer the route came from. */
   readonly from: string;
-}
-
-interface Entry {
-  readonly buf: Buffer;
-  /** Only this member reads it (a targeted withdraw), or NO_PEER. */
-  readonly only: number;
-  /** Every member but this one reads it (the route's source), or NO_PEER. */
-  readonly except: number;
-  /** (prefix, tx) pairs carried; each holds a prefix reference until trimmed. */
-  readonly pairs: number[];
 }
 
 interface Member {
@@ -165,7 +156,7 @@ export class UpdateGroup {
   close(): void {
     for (const m of [...this.members.values()]) this.leave(m.peer);
     const ix = this.rib.prefixes;
-    for (const e of this.log) for (let i = 0; i < e.pairs.length; i += 2) ix.unref(e.pairs[i]);
+    for (const e of this.log) for (let i = 0; i < e.ids.length; i++) ix.unref(e.ids[i]);
     this.logStart += this.log.length;
     this.log.length = 0;
     this.out.clear();
@@ -293,7 +284,7 @@ export class UpdateGroup {
     for (let at = 0; at < pairs.length; ) {
       const p = b.attrs ? this.packer.announce(ix, b.attrs, pairs, at, ctx) : this.packer.withdraw(ix, pairs, at, ctx);
       if (p.next === at) break; // cannot happen with sane sizes; never loop forever
-      this.append({ buf: p.buf, only: NO_PEER, except: b.excl, pairs: pairs.slice(at, p.next) });
+      this.append({ buf: p.buf, only: NO_PEER, except: b.excl, ...carried(pairs, at, p.next) });
       at = p.next;
     }
     // The source member gets a withdraw instead where it was sent an older route: the group
@@ -302,7 +293,7 @@ export class UpdateGroup {
       for (let w = 0; w < srcWd.length; ) {
         const wp = this.packer.withdraw(ix, srcWd, w, ctx);
         if (wp.next === w) break;
-        this.append({ buf: wp.buf, only: b.excl, except: NO_PEER, pairs: srcWd.slice(w, wp.next) });
+        this.append({ buf: wp.buf, only: b.excl, except: NO_PEER, ...carried(srcWd, w, wp.next) });
         w = wp.next;
       }
     }
@@ -312,7 +303,7 @@ export class UpdateGroup {
 
   private append(e: Entry): void {
     const ix = this.rib.prefixes;
-    for (let i = 0; i < e.pairs.length; i += 2) ix.ref(e.pairs[i]);
+    for (let i = 0; i < e.ids.length; i++) ix.ref(e.ids[i]);
     // Members catching up read state, not the log: what changes meanwhile joins their queue.
     // One with nothing left to catch up goes live here and reads this entry like the rest.
     for (const m of this.members.values()) {
@@ -322,7 +313,7 @@ export class UpdateGroup {
         m.next = this.head;
         continue;
       }
-      for (let i = 0; i < e.pairs.length; i += 2) m.queue.push(e.pairs[i], e.pairs[i + 1], true);
+      for (let i = 0; i < e.ids.length; i++) m.queue.push(e.ids[i], e.txs?.[i] ?? 0, true);
     }
     this.log.push(e);
   }
@@ -340,7 +331,7 @@ export class UpdateGroup {
     const ix = this.rib.prefixes;
     while (this.logStart < min) {
       const e = this.log.shift() as Entry;
-      for (let i = 0; i < e.pairs.length; i += 2) ix.unref(e.pairs[i]);
+      for (let i = 0; i < e.ids.length; i++) ix.unref(e.ids[i]);
       this.logStart++;
     }
   }
@@ -351,7 +342,7 @@ export class UpdateGroup {
     for (let s = m.next; s < this.head; s++) {
       const e = this.log[s - this.logStart];
       if ((e.only !== NO_PEER && e.only !== m.peer) || e.except === m.peer) continue;
-      for (let i = 0; i < e.pairs.length; i += 2) q.push(e.pairs[i], e.pairs[i + 1], true);
+      for (let i = 0; i < e.ids.length; i++) q.push(e.ids[i], e.txs?.[i] ?? 0, true);
     }
     return q;
   }

@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../helpers/env';
 
 interface Sample { accepted: unknown; before: number; full: number; after: number }
 
-function run(tune: boolean): Sample {
+function run(tune: boolean, env: NodeJS.ProcessEnv = {}): Sample {
   const fromSource = __filename.endsWith('.ts');
   const mod = fromSource ? path.join(REPO_ROOT, 'src/sys/malloc.ts') : path.join(REPO_ROOT, 'dist/src/sys/malloc.js');
   // An 8 MiB block freed first (what a replaced RIB array is) raises glibc's threshold; then
@@ -30,7 +30,7 @@ function run(tune: boolean): Sample {
     keep = null; gc(); gc();
     process.stdout.write(JSON.stringify({ accepted, before, full, after: rss(), pins: pins.length }));`;
   const out = execFileSync(process.execPath, ['--expose-gc', ...(fromSource ? ['--import', 'tsx'] : []), '-e', script], {
-    cwd: REPO_ROOT, timeout: 60_000,
+    cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, ...env },
   });
   return JSON.parse(out.toString()) as Sample;
 }
@@ -43,4 +43,13 @@ test('a fixed mmap threshold returns freed large arrays to the kernel; the dynam
   assert.ok(plain.full - plain.before > 40 && tuned.full - tuned.before > 40, JSON.stringify({ plain, tuned }));
   assert.ok(plain.after - plain.before > 32, `control: glibc's defaults keep the freed arrays (${JSON.stringify(plain)})`);
   assert.ok(tuned.after - tuned.before < 8, `tuned: the freed arrays are returned (${JSON.stringify(tuned)})`);
+});
+
+// What bin/vroute gives the reflector instead (src/cli/node-flags.ts daemonEnv): the same
+// threshold as a glibc tunable read at start-up, so koffi need not be loaded.
+test('the launcher\'s GLIBC_TUNABLES mmap threshold returns freed large arrays too', { skip: process.platform !== 'linux' && 'glibc malloc: Linux only' }, () => {
+  const env = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' };
+  const viaEnv = run(false, env);
+  assert.ok(viaEnv.full - viaEnv.before > 40, JSON.stringify(viaEnv));
+  assert.ok(viaEnv.after - viaEnv.before < 8, `tunable: the freed arrays are returned (${JSON.stringify(viaEnv)})`);
 });
