@@ -8,8 +8,8 @@
 // required when an etcd:// datastore is opened, not by every process that imports src/datastore.
 import type { Etcd3, IOptions, Lease as EtcdLease } from 'etcd3';
 import {
-  Compare, Datastore, DatastoreError, DeleteOptions, KeyValue, Lease, ListResult, PutOptions, TxnOp, Watch,
-  WatchErrorHandler, WatchEvent,
+  type Compare, type Datastore, DatastoreError, type DeleteOptions, type KeyValue, type Lease, type ListResult, type PutOptions, type TxnOp, type Watch,
+  type WatchErrorHandler, type WatchEvent,
 } from './store';
 
 export interface EtcdOptions {

@@ -4,7 +4,7 @@
 // consumer has already seen - deletes for keys that vanished, puts for keys that are new or
 // changed - so the consumer's view ends equal to the store with nothing missed or doubled.
 // This is the list-then-watch-then-relist loop of Kubernetes informers and Calico's syncer.
-import { Datastore, DatastoreError, WatchEvent } from './store';
+import type { Datastore, DatastoreError, WatchEvent } from './store';
 
 export interface ResyncingWatchOptions {
   /** Called after the first list and after every resync, when the view equals the store. */

@@ -4,8 +4,7 @@
 // AttrSet per UPDATE. RFC 7606 treat-as-withdraw turns every NLRI of the message into a
 // withdrawal; End-of-RIB (RFC 4724 2) ends the peer's stale paths of that family.
 import {
-  AttrType, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, family as familyOf, forEachIpv4, forEachIpv6, mergeAs4,
-  mpNextHops, type BgpError, type ErrorAction, type Family, type NlriBlock, type PathAttributes,
+  AttrType, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, family as familyOf, forEachIpv4, forEachIpv6, mergeAs4,type BgpError, type ErrorAction, type Family, type NlriBlock, type PathAttributes,
   type UpdateMessage,
 } from '../bgp/messages';
 import { ipv4Octets, type AttrSet, type AttrStore, type OpaqueAttr, type RouteAttrs } from './attrs';

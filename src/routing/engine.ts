@@ -23,8 +23,7 @@ import type { SessionEnd } from '../bgp/fsm';
 import type { EngineOptions } from './engine-options';
 import { GracefulRestart, REAL_TIMERS } from './graceful-restart';
 import { brokenFamilies, disableFamily } from './afi-safi-disable';
-import {
-  failSession, guardedPump, GuardedConsumer, policyOf, prefixCounts, pump, type Attached, type FamilyDeps, type SessionHandle,
+import {guardedPump, GuardedConsumer, policyOf, prefixCounts, pump, type Attached, type FamilyDeps, type SessionHandle,
 } from './sessions';
 
 export type { SessionHandle } from './sessions';

@@ -17,8 +17,8 @@ import { packState, TableReplay } from './replay';
 import type { UpdatePacker } from './wire-encode';
 import { SetSizeCache } from './size-cache';
 import { MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from '../bgp/messages';
-import { ExportSignature, Exporter, signatureKey } from './export';
-import { LocalIdentity, roleOf } from './rules';
+import { type ExportSignature, Exporter, signatureKey } from './export';
+import { type LocalIdentity, roleOf } from './rules';
 
 export interface GroupOptions {
   /** Log entries kept for slow members before they fall back to catch-up (default 1024). */

@@ -14,7 +14,7 @@ import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { encodeInt } from './encoding';
 import { lastError, libc, SysError, type Libc } from './libc';
 import {
-  AF_NETLINK, NETLINK_ROUTE, NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP_INTR, NlBatch, decodeAck, messages,
+  AF_NETLINK, NETLINK_ROUTE, NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP_INTR, type NlBatch, decodeAck, messages,
   type NlAck, type NlMessage,
 } from './rtnetlink-codec';
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CodecContext, IPV4_UNICAST } from '../../src/bgp/messages/types';
+import { type CodecContext, IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { Rib } from '../../src/rib/rib';
 import { SimplePacker } from '../../src/routing/wire-encode';
 import { receiveFilter } from '../../src/routing/rules';
-import { GroupOptions } from '../../src/routing/update-group';
+import type { GroupOptions } from '../../src/routing/update-group';
 import { UpdateGroups } from '../../src/routing/update-groups';
 import type { AddPathSend, ExportSignature } from '../../src/routing/export';
 import type { PeerRole } from '../../src/routing/rules';

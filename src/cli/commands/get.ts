@@ -2,7 +2,7 @@
 // that `vroute apply -f` takes back unchanged.
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { getResource, Kind, listResources, requireKind, Resource, withDatastore } from '../../datastore';
+import { getResource, type Kind, listResources, requireKind, type Resource, withDatastore } from '../../datastore';
 import { CliError } from '../api-client';
 import { formatTable } from '../table';
 import { OUTPUT_HELP, outputFormat } from '../output';

@@ -1,8 +1,8 @@
 // Reading and writing resource documents: YAML or JSON text, one or many documents per file
 // (`---` separated, or a JSON list), validated, stored one key per resource.
 import type * as Yaml from 'yaml';
-import { Datastore, DatastoreError } from '../store';
-import { Kind, kindOf, kindPrefix, KINDS, Resource, resourceKey } from './types';
+import { type Datastore, DatastoreError } from '../store';
+import { type Kind, kindOf, kindPrefix, KINDS, type Resource, resourceKey } from './types';
 import { ResourceError, validateResource } from './validate';
 
 /** Parses and validates every document in `text`; errors name the source and document number. */

@@ -9,12 +9,12 @@
 // - with the mesh off, a node agent (DESIGN 6) peers with every registered reflector instead
 //   (`reflectorsWhenMeshOff`; a reflector itself does not: its own meshes are BGPPeers).
 // `PeerSource` keeps this answer current from a watch and reports differences, debounced.
-import { Datastore, WatchEvent } from '../store';
+import type { Datastore, WatchEvent } from '../store';
 import { resyncingWatch } from '../resync';
 import { decodeStored } from './documents';
-import { parseSelector, Labels } from './selector';
+import { parseSelector, type Labels } from './selector';
 import { ipVersion } from '../../net';
-import { API_VERSION, BGPConfigurationSpec, BGPPeerSpec, kindPrefix, NodeSpec, Resource, ROOT } from './types';
+import { API_VERSION, type BGPConfigurationSpec, type BGPPeerSpec, kindPrefix, type NodeSpec, type Resource, ROOT } from './types';
 
 const REFLECTORS = `${ROOT}reflector/`;
 
