@@ -52,7 +52,7 @@ export class EmbeddedDatastore implements Datastore {
   private dirty = false;
   private expiring?: Promise<void>;
 
-  constructor(private readonly opts: EmbeddedOptions = {}) {
+  constructor(opts: EmbeddedOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.watches = new WatchHub(opts.historySize ?? 10000);
     this.deleteLogSize = opts.deleteLogSize ?? 1000;

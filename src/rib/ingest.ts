@@ -48,7 +48,11 @@ export function toRouteAttrs(a: PathAttributes, fourOctetAs: boolean, nextHop: U
   if (a.largeCommunities && a.largeCommunities.length > 0) {
     const v = new Uint8Array(a.largeCommunities.length * 12);
     const dv = new DataView(v.buffer);
-    a.largeCommunities.forEach((c, i) => c.forEach((x, j) => dv.setUint32(i * 12 + j * 4, x >>> 0)));
+    a.largeCommunities.forEach((c, i) => {
+      c.forEach((x, j) => {
+        dv.setUint32(i * 12 + j * 4, x >>> 0);
+      });
+    });
     other.push({ type: AttrType.LargeCommunities, flags: OPT_TRANS, value: v });
   }
   for (const u of a.unknown ?? []) {

@@ -31,7 +31,9 @@ export class TableReplay {
   ) {
     this.version = out.version;
     this.todo = new PairQueue(out.prefixes);
-    out.forEach((p, tx) => this.todo.push(p, tx));
+    out.forEach((p, tx) => {
+      this.todo.push(p, tx);
+    });
   }
 
   get done(): boolean {

@@ -148,7 +148,9 @@ export class UpdateGroup {
     // (catching-up members hold no log position) would drop them unread, leaving the peer on
     // routes we no longer advertise (RFC 4271 3.1). They join its queue first.
     const q = m.queue ?? this.fallBehind(m);
-    this.out.forEach((p, tx) => q.push(p, tx));
+    this.out.forEach((p, tx) => {
+      q.push(p, tx);
+    });
     this.trim();
   }
 

@@ -19,7 +19,9 @@ export function parseDocuments(text: string, source = 'input'): Resource[] {
     const v: unknown = d.toJSON();
     if (v === null || v === undefined) return; // an empty document (e.g. a trailing ---)
     const items = Array.isArray(v) ? v : [v];
-    items.forEach((item, j) => out.push(validateResource(item, Array.isArray(v) ? `${where} item ${j + 1}` : where)));
+    items.forEach((item, j) => {
+      out.push(validateResource(item, Array.isArray(v) ? `${where} item ${j + 1}` : where));
+    });
   });
   if (out.length === 0) throw new ResourceError(`${source}: no resources found`);
   return out;
