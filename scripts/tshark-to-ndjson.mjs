@@ -225,7 +225,9 @@ function openCaps(m) {
     const afis = findAll(c, 'bgp.cap.ap.afi');
     const safis = findAll(c, 'bgp.cap.ap.safi');
     const srs = findAll(c, 'bgp.cap.ap.sendreceive');
-    afis.forEach((a, i) => addPath.set(`${a.show}/${safis[i].show}`, Number(srs[i].show)));
+    afis.forEach((a, i) => {
+      addPath.set(`${a.show}/${safis[i].show}`, Number(srs[i].show));
+    });
   }
   return { as4: findAll(m, 'bgp.cap').some((c) => num(c, 'bgp.cap.type') === 65), addPath };
 }

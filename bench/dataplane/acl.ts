@@ -15,8 +15,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DesiredAcl } from '../../src/dataplane/desired-acl';
-import { Endpoint, parseProfile, Profile } from '../../src/dataplane/model';
-import { NftRunner, applyAcl, nftBinary } from '../../src/dataplane/nft-driver';
+import { type Endpoint, parseProfile, type Profile } from '../../src/dataplane/model';
+import { type NftRunner, applyAcl, nftBinary } from '../../src/dataplane/nft-driver';
 
 export const PROFILES = 100;
 

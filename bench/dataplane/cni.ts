@@ -4,7 +4,7 @@
 // container namespaces made here and deleted after. Where the time goes: a bare `node` start,
 // the plugin answering VERSION (start-up and module loading, no work), what its module graph
 // loads, and the processes one ADD starts (strace, when installed).
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';

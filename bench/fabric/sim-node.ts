@@ -183,7 +183,7 @@ export class Fabric {
   private fullNodes = 0;
   private readonly want: number;
 
-  constructor(private readonly opts: FabricOptions) {
+  constructor(opts: FabricOptions) {
     if (opts.nodes < 2 || opts.nodes > 1024) throw new RangeError('nodes: 2..1024 (the blocks fill 10.64.0.0/16)');
     const logger = opts.logger ?? createLogger({ level: 'silent' });
     this.wheel = new TimerWheel({ onError: (err) => logger.error({ err: String(err) }, 'timer error') });

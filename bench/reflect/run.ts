@@ -146,7 +146,6 @@ async function trial(kind: Kind, n: number, k: number): Promise<Row> {
   stopTrial = cleanup;
   try {
     reflector = await startReflector(kind, l, dir);
-    const rr = reflector.child;
     for (let i = 0; i < k; i++) {
       writeFileSync(path.join(dir, `c${i}.conf`), birdClient(l.clients[i]!, i, l));
       procs.push(spawnLogged(BIRD, ['-f', '-c', path.join(dir, `c${i}.conf`), '-s', path.join(dir, `c${i}.ctl`)], path.join(dir, `c${i}.log`)));

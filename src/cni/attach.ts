@@ -3,11 +3,11 @@
 // IPAM (fixed or lowest free), the workload side configured, then the WorkloadEndpoint
 // written (contract 7). Detaching undoes all of it and tolerates parts already gone.
 import {
-  allocate, assign, blocksForNode, Datastore, releaseBlock, deleteResource, getResource, putResource, releaseIfAllocated, Resource, WorkloadEndpointSpec,
+  allocate, assign, blocksForNode, type Datastore, releaseBlock, deleteResource, getResource, putResource, releaseIfAllocated, type Resource, type WorkloadEndpointSpec,
 } from '../datastore';
-import { configureWorkload, createVeth, deleteLink, prefixOf, WorkloadAddress } from './links';
+import { configureWorkload, createVeth, deleteLink, prefixOf, type WorkloadAddress } from './links';
 import { endpointId, hostInterfaceName, workloadMac } from './names';
-import { Undo } from './undo';
+import type { Undo } from './undo';
 
 /** One address wanted: `address` fixed, else the lowest free one of the family (from `pool` if given). */
 export interface IpRequest {

@@ -5,12 +5,12 @@
 // what ADD made, and needs no running node agent.
 import { existsSync } from 'node:fs';
 import {
-  allocationOf, Datastore, DatastoreError, getResource, IpamError, listResources, openDatastore, Resource, ResourceError,
-  WorkloadEndpointSpec,
+  allocationOf, type Datastore, DatastoreError, getResource, IpamError, listResources, openDatastore, type Resource, ResourceError,
+  type WorkloadEndpointSpec,
 } from '../datastore';
-import { attach, detach, IpRequest, WorkloadError } from './attach';
+import { attach, detach, type IpRequest, WorkloadError } from './attach';
 import { CNI, CniError } from './cni-errors';
-import { CniEnv, cidrFamily, NetConf, parseNetConf, readEnv, SUPPORTED_VERSIONS } from './cni-config';
+import { type CniEnv, cidrFamily, type NetConf, parseNetConf, readEnv, SUPPORTED_VERSIONS } from './cni-config';
 import { CommandError } from './exec';
 import { hostLink, workloadView } from './links';
 import { endpointId, GATEWAY_V4, HOST_LINK_LOCAL, HOST_MAC, hostInterfaceName } from './names';

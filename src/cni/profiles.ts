@@ -3,7 +3,7 @@
 // members reach each other and lets everything out. Endpoint updates are compare-and-swap
 // writes, so two operators editing one endpoint never lose each other's change.
 import {
-  Datastore, deleteResource, getResource, listResources, putResource, Resource, withCasRetry, WorkloadEndpointSpec,
+  type Datastore, deleteResource, getResource, listResources, putResource, type Resource, withCasRetry, type WorkloadEndpointSpec,
 } from '../datastore';
 import { WorkloadError } from './attach';
 import { PROFILE_NAME } from './names';

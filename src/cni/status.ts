@@ -3,7 +3,7 @@
 // dataplane writes it (src/dataplane: status/<node>/endpoint/<ID> = {endpoint, node, state,
 // reason}); this only reads, and also accepts an entry in a node status document
 // (`endpoints` or `workloadEndpoints` keyed by the ID, at the top or under `status`).
-import { Datastore, ROOT } from '../datastore';
+import { type Datastore, ROOT } from '../datastore';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

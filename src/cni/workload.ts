@@ -2,8 +2,8 @@
 // Calico's first demo). `add` creates the named network namespace, then attaches it
 // (src/cni/attach.ts); any failure rolls everything back. `delete` detaches every endpoint of
 // the workload on the node and removes the namespace.
-import { Datastore, listResources, Resource, WorkloadEndpointSpec } from '../datastore';
-import { attach, Attached, detach, IpRequest, WorkloadError } from './attach';
+import { type Datastore, listResources, type Resource, type WorkloadEndpointSpec } from '../datastore';
+import { attach, type Attached, detach, type IpRequest, WorkloadError } from './attach';
 import { NODE_NAME, WORKLOAD_NAME } from './names';
 import { createNamedNetns, deleteNamedNetns, netnsPath } from './netns';
 import { endpointStatus } from './status';

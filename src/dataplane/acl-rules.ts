@@ -1,7 +1,7 @@
 // Profile rules (contract 7) as nftables rule text, and the fixed chains around them. Pure
 // functions: a rule becomes one nft rule per address family it can match (a tag stands for
 // an IPv4 and an IPv6 set, and `ip saddr` matches IPv4 packets only), in the rule's order.
-import { PortRange, Profile, Rule, ruleFamily } from './model';
+import { type PortRange, type Profile, type Rule, ruleFamily } from './model';
 import {
   CHAIN_WL_TO_HOST, MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, listChain, profileChain, ruleHash, tagSet,
 } from './names';

@@ -1,9 +1,9 @@
 // The ACL compiler as one pure function: profiles and endpoints in, the nft script that
 // programs them into an empty kernel out. The dataplane itself uses the same pieces
 // incrementally (desired-acl.ts); this is the whole-ruleset view, for tests and benchmarks.
-import { HostAccess } from './acl-rules';
+import type { HostAccess } from './acl-rules';
 import { DesiredAcl } from './desired-acl';
-import { Endpoint, Profile } from './model';
+import type { Endpoint, Profile } from './model';
 import { planTransaction } from './nft-script';
 
 export interface RulesetInput {

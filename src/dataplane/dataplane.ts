@@ -1,15 +1,15 @@
 // The dataplane's entry point: datastore watches feed the desired state, one apply loop
 // programs interfaces, routes and nftables, and status reports go back to the datastore.
 import type { Logger } from 'pino';
-import { Datastore, kindPrefix, resyncingWatch } from '../datastore';
-import { ApplyLoop, Timers } from './apply-loop';
-import { HostAccess } from './acl-rules';
+import { type Datastore, kindPrefix, resyncingWatch } from '../datastore';
+import { ApplyLoop, type Timers } from './apply-loop';
+import type { HostAccess } from './acl-rules';
 import { DesiredAcl } from './desired-acl';
-import { IfaceConfig, InterfaceDriver, hostInterfaces } from './interfaces';
-import { Endpoint, parseEndpoint, parseProfile } from './model';
-import { NftRunner, applyAcl, nftBinary } from './nft-driver';
+import { type IfaceConfig, type InterfaceDriver, hostInterfaces } from './interfaces';
+import { type Endpoint, parseEndpoint, parseProfile } from './model';
+import { type NftRunner, applyAcl, nftBinary } from './nft-driver';
 import type { RouteTable } from './routes';
-import { EndpointStatus, NodeDataplaneStatus, StatusReporter } from './status';
+import { type EndpointStatus, type NodeDataplaneStatus, StatusReporter } from './status';
 
 export interface DataplaneOptions {
   store: Datastore;

@@ -4,10 +4,10 @@
 // its two chains; a workload joining a profile anywhere adds its addresses to that tag's sets
 // (one element each), never touching a chain. Tag sets exist while a profile in use by a
 // local endpoint names the tag, profile chains while a local endpoint uses the profile.
-import { ChainSpec, HostAccess, fixedChains, listChains, profileChains, profileTags } from './acl-rules';
+import { type ChainSpec, type HostAccess, fixedChains, listChains, profileChains, profileTags } from './acl-rules';
 import { DeltaTracker } from './delta';
-import { Endpoint, Profile } from './model';
-import { KernelChain } from './nft-kernel';
+import type { Endpoint, Profile } from './model';
+import type { KernelChain } from './nft-kernel';
 import { MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, listChain, profileChain, tagSet } from './names';
 
 export function baseKey(c: ChainSpec): string | undefined {

@@ -5,7 +5,7 @@
 // read back one by one.)
 import { spawn } from 'node:child_process';
 import { FAMILY, TABLE } from './names';
-import { AclTrackers } from './desired-acl';
+import type { AclTrackers } from './desired-acl';
 import { parseListing } from './nft-kernel';
 import { commitPlan, planTransaction } from './nft-script';
 

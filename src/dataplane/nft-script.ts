@@ -3,9 +3,9 @@
 // name them, chains before the map entries that jump to them, and the reverse on removal).
 // Only chains whose hashes differ are rewritten (Felix's chained hashes); rules of others in
 // our table are never deleted or moved.
-import { ChainSpec, RuleLine } from './acl-rules';
-import { AclTrackers, baseKey } from './desired-acl';
-import { KernelChain, KernelRule } from './nft-kernel';
+import type { ChainSpec, RuleLine } from './acl-rules';
+import { type AclTrackers, baseKey } from './desired-acl';
+import type { KernelChain, KernelRule } from './nft-kernel';
 import { FAMILY, TABLE } from './names';
 
 const T = `${FAMILY} ${TABLE}`;

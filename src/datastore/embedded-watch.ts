@@ -1,5 +1,5 @@
 // Watch delivery for the embedded datastore (embedded.ts): the bounded event history, its compaction floor and in-order async delivery per watcher. Separate because it knows nothing of the file, leases or locking: it only takes events in revision order and hands them out.
-import { DatastoreError, Watch, WatchErrorHandler, WatchEvent } from './store';
+import { DatastoreError, type Watch, type WatchErrorHandler, type WatchEvent } from './store';
 
 interface Watcher {
   prefix: string; onEvent: (e: WatchEvent) => void; onError?: WatchErrorHandler;

@@ -11,11 +11,11 @@
 //   (as etcd's do when a client goes away without revoking).
 // - Without a path (`memory`) it is a private in-process store: tests, one-shot tools.
 import { fileChanges } from './embedded-diff';
-import { emptyState, FileRow, FileState, StoreFile } from './embedded-file';
+import { emptyState, type FileRow, type FileState, StoreFile } from './embedded-file';
 import { WatchHub } from './embedded-watch';
 import {
-  Compare, Datastore, DatastoreError, DeleteOptions, KeyValue, Lease, ListResult, PutOptions, TxnOp, Watch,
-  WatchErrorHandler, WatchEvent,
+  type Compare, type Datastore, DatastoreError, type DeleteOptions, type KeyValue, type Lease, type ListResult, type PutOptions, type TxnOp, type Watch,
+  type WatchErrorHandler, type WatchEvent,
 } from './store';
 
 export interface EmbeddedOptions {
@@ -52,7 +52,7 @@ export class EmbeddedDatastore implements Datastore {
   private dirty = false;
   private expiring?: Promise<void>;
 
-  constructor(private readonly opts: EmbeddedOptions = {}) {
+  constructor(opts: EmbeddedOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.watches = new WatchHub(opts.historySize ?? 10000);
     this.deleteLogSize = opts.deleteLogSize ?? 1000;

@@ -6,10 +6,10 @@
 // `resyncingWatch` (resync.ts) turns into a fresh list plus the real differences.
 // Types only at load time: etcd3 (grpc-js, protobufjs) costs ~22 MiB of RSS, so it is
 // required when an etcd:// datastore is opened, not by every process that imports src/datastore.
-import type { Etcd3, IOptions, Lease as EtcdLease } from 'etcd3';
+import type { Etcd3, IOptions, ITxnResponse, Lease as EtcdLease } from 'etcd3';
 import {
-  Compare, Datastore, DatastoreError, DeleteOptions, KeyValue, Lease, ListResult, PutOptions, TxnOp, Watch,
-  WatchErrorHandler, WatchEvent,
+  type Compare, type Datastore, DatastoreError, type DeleteOptions, type KeyValue, type Lease, type ListResult, type PutOptions, type TxnOp, type Watch,
+  type WatchErrorHandler, type WatchEvent,
 } from './store';
 
 export interface EtcdOptions {
@@ -95,8 +95,8 @@ export class EtcdDatastore implements Datastore {
     return Number(res.header.revision);
   }
 
-  private async rawTxn(compares: Compare[], ops: TxnOp[]) {
-    let res;
+  private async rawTxn(compares: Compare[], ops: TxnOp[]): Promise<ITxnResponse> {
+    let res: ITxnResponse;
     try {
       res = await this.client.kv.txn({
         compare: compares.map((c) => ({ key: Buffer.from(c.key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: String(c.revision) })),

@@ -7,10 +7,10 @@
 // same address, because two writers of one block revision cannot both succeed.
 // A pool's first and last addresses are never handed out (contract 7): hosts outside vroute
 // may still treat them as the subnet's network and broadcast addresses.
-import { Cidr, contains, formatCidr, formatIp, parseCidr, parseIp, size, subBlock, bits } from './cidr';
-import { Datastore, KeyValue, withCasRetry } from './store';
+import { type Cidr, contains, formatCidr, formatIp, parseCidr, parseIp, size, subBlock, bits } from './cidr';
+import { type Datastore, type KeyValue, withCasRetry } from './store';
 import { decodeStored, encodeStored } from './resources/documents';
-import { API_VERSION, blockName, IPAMBlockSpec, IPPoolSpec, kindPrefix, Resource, resourceKey } from './resources/types';
+import { API_VERSION, blockName, type IPAMBlockSpec, type IPPoolSpec, kindPrefix, type Resource, resourceKey } from './resources/types';
 
 export class IpamError extends Error {
   readonly expose = true;

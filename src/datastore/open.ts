@@ -11,8 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EmbeddedDatastore } from './embedded';
-import { EtcdDatastore, EtcdOptions } from './etcd';
-import { Datastore, DatastoreError } from './store';
+import { EtcdDatastore, type EtcdOptions } from './etcd';
+import { type Datastore, DatastoreError } from './store';
 
 export type DatastoreUrl =
   | { kind: 'embedded'; path?: string }

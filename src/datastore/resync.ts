@@ -4,7 +4,7 @@
 // consumer has already seen - deletes for keys that vanished, puts for keys that are new or
 // changed - so the consumer's view ends equal to the store with nothing missed or doubled.
 // This is the list-then-watch-then-relist loop of Kubernetes informers and Calico's syncer.
-import { Datastore, DatastoreError, WatchEvent } from './store';
+import type { Datastore, DatastoreError, ListResult, WatchEvent } from './store';
 
 export interface ResyncingWatchOptions {
   /** Called after the first list and after every resync, when the view equals the store. */
@@ -48,10 +48,10 @@ export function resyncingWatch(
   const start = async (): Promise<void> => {
     if (cancelled) return;
     const gen = ++generation;
-    let listed;
+    let listed: ListResult;
     try {
       listed = await store.list(prefix);
-    } catch (e) {
+    } catch {
       if (cancelled) return;
       timer = setTimeout(() => void start(), delay);
       delay = Math.min(5000, delay * 2);

@@ -159,16 +159,25 @@ async function handle(provider: StatusProvider, opts: ApiOptions, req: http.Inco
 
 function refresh(provider: StatusProvider, url: URL, res: http.ServerResponse): void {
   const fail = (status: number, error: string) => send(res, status, JSON.stringify({ error }) + '\n');
-  if (!provider.refresh) return fail(404, 'this daemon has no sessions to refresh');
+  if (!provider.refresh) {
+    fail(404, 'this daemon has no sessions to refresh');
+    return;
+  }
   const peer = url.searchParams.get('peer');
   const direction = url.searchParams.get('direction') ?? 'in';
-  if (!peer) return fail(400, 'peer= is required (the session\'s peer address, as /status lists it)');
-  if (direction !== 'in' && direction !== 'out') return fail(400, `direction=${direction}: expected in or out`);
+  if (!peer) {
+    fail(400, 'peer= is required (the session\'s peer address, as /status lists it)');
+    return;
+  }
+  if (direction !== 'in' && direction !== 'out') {
+    fail(400, `direction=${direction}: expected in or out`);
+    return;
+  }
   try {
     const done = provider.refresh({ peer, family: url.searchParams.get('family') ?? 'ipv4-unicast', direction });
-    return send(res, 202, JSON.stringify(done) + '\n');
+    send(res, 202, JSON.stringify(done) + '\n');
   } catch (e) {
-    if (e instanceof ApiRequestError) return fail(e.status, e.message);
-    throw e;
+    if (!(e instanceof ApiRequestError)) throw e;
+    fail(e.status, e.message);
   }
 }

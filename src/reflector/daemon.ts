@@ -1,9 +1,9 @@
 // The reflector daemon (`vroute reflector`): config file + datastore peers -> Speaker
 // (sessions) -> RoutingEngine (RIB, RFC 4456 rules, update groups), with the HTTP API,
 // self-registration under a lease, and a clean stop on SIGTERM/SIGINT.
-import { familyName, type Family } from '../bgp/messages';
-import { PrefixSet, Speaker, type Peer, type PeerSessionConfig } from '../bgp/fsm';
-import type { DaemonConfig, DynamicNeighborConfig, NeighborConfig } from '../config';
+import { familyName, } from '../bgp/messages';
+import { Speaker, type Peer, } from '../bgp/fsm';
+import type { DaemonConfig, } from '../config';
 import {
   createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
 } from '../observability';

@@ -4,8 +4,7 @@
 // AttrSet per UPDATE. RFC 7606 treat-as-withdraw turns every NLRI of the message into a
 // withdrawal; End-of-RIB (RFC 4724 2) ends the peer's stale paths of that family.
 import {
-  AttrType, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, family as familyOf, forEachIpv4, forEachIpv6, mergeAs4,
-  mpNextHops, type BgpError, type ErrorAction, type Family, type NlriBlock, type PathAttributes,
+  AttrType, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, family as familyOf, forEachIpv4, forEachIpv6, mergeAs4,type BgpError, type ErrorAction, type Family, type NlriBlock, type PathAttributes,
   type UpdateMessage,
 } from '../bgp/messages';
 import { ipv4Octets, type AttrSet, type AttrStore, type OpaqueAttr, type RouteAttrs } from './attrs';
@@ -49,7 +48,11 @@ export function toRouteAttrs(a: PathAttributes, fourOctetAs: boolean, nextHop: U
   if (a.largeCommunities && a.largeCommunities.length > 0) {
     const v = new Uint8Array(a.largeCommunities.length * 12);
     const dv = new DataView(v.buffer);
-    a.largeCommunities.forEach((c, i) => c.forEach((x, j) => dv.setUint32(i * 12 + j * 4, x >>> 0)));
+    a.largeCommunities.forEach((c, i) => {
+      c.forEach((x, j) => {
+        dv.setUint32(i * 12 + j * 4, x >>> 0);
+      });
+    });
     other.push({ type: AttrType.LargeCommunities, flags: OPT_TRANS, value: v });
   }
   for (const u of a.unknown ?? []) {

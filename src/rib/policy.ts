@@ -6,7 +6,7 @@ import type { Family } from '../bgp/messages';
 import { mask32 } from '../net';
 import type { AttrSet, AttrStore, RouteAttrs } from './attrs';
 import type { PeerInfo } from './peer';
-import { parsePrefix, PrefixId, PrefixIndex, PrefixValue } from './prefix-index';
+import { parsePrefix, type PrefixId, type PrefixIndex, type PrefixValue } from './prefix-index';
 
 export interface PrefixListEntry {
   readonly action: 'permit' | 'deny';

@@ -2,7 +2,7 @@
 // (IPv4: address word + length; IPv6: four address words + length) maps to an id through an
 // IntTable, and every other RIB structure is keyed by that id (typed arrays indexed by id,
 // or IntTables over (id, pathId)). No JS object per prefix.
-import { AFI_IPV4, Family, familyAfi } from '../bgp/messages';
+import { AFI_IPV4, type Family, familyAfi } from '../bgp/messages';
 import { formatIp, ipFromWords, ipToWords, mask32, maskAddr, parseCidr } from '../net';
 import { capacityFor, grown } from './grow';
 import { IdTable } from './id-table';

@@ -28,7 +28,11 @@ export class RejectedPaths {
 
   /** Every rejected path: fn(peer, prefix, pathId, reason). */
   forEach(fn: (peer: number, prefix: PrefixId, pathId: number, reason: string) => void): void {
-    this.rejectedIn.forEach((t, peer) => t?.forEach((k, off, code) => fn(peer, k[off], k[off + 1], this.reasons[code] ?? 'rejected')));
+    this.rejectedIn.forEach((t, peer) => {
+      t?.forEach((k, off, code) => {
+        fn(peer, k[off], k[off + 1], this.reasons[code] ?? 'rejected');
+      });
+    });
   }
 
   private reasonCode(text: string): number {
@@ -72,7 +76,9 @@ export class RejectedPaths {
     const t = this.rejectedIn[peer];
     if (!t) return;
     const ids: number[] = [];
-    t.forEach((k, off) => ids.push(k[off]));
+    t.forEach((k, off) => {
+      ids.push(k[off]);
+    });
     this.rejectedIn[peer] = undefined;
     for (const id of ids) this.prefixes.unref(id);
   }

@@ -1,6 +1,6 @@
 // The NOTIFICATION errors a Rib returns from announce() (bad prefix length, max-prefix Cease):
 // separate from rib.ts because they only build wire data (RFC 7606, RFC 4486), no table state.
-import { BgpError, CeaseSubcode, Family, familyAfi, familySafi, UpdateSubcode } from '../bgp/messages';
+import { BgpError, CeaseSubcode, type Family, familyAfi, familySafi, UpdateSubcode } from '../bgp/messages';
 
 /** RFC 7606 5.3: an NLRI length beyond the family's maximum cannot be parsed past. */
 export function badLength(len: number): BgpError {

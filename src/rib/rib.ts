@@ -2,12 +2,12 @@
 // process. Sans-IO: no timers (the graceful-restart timer belongs to the session shell,
 // which calls endOfRib/staleExpired), no sockets. Changes mark prefixes dirty; decide()
 // re-runs 9.1.2 only on those and returns Loc-RIB change events in bounded batches.
-import { BgpError, Family } from '../bgp/messages';
+import type { BgpError, Family } from '../bgp/messages';
 import { nextHopText, type AttrSet } from './attrs';
 import { decide } from './decision';
 import { capacityFor, ensureLength, grown, noteGrowthGarbage } from './grow';
 import { FLAG_BEST_REPLACED, FLAG_STALE, NONE, PathStore } from './path-store';
-import { parsePrefix, PrefixId, PrefixIndex } from './prefix-index';
+import { parsePrefix, type PrefixId, PrefixIndex } from './prefix-index';
 import { RejectedPaths } from './rejected';
 import { badLength, maxPrefixCease } from './rib-errors';
 import type { LocRibChange, RibOptions, Route } from './rib-types';

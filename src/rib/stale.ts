@@ -2,7 +2,7 @@
 // no per-peer index, see rib.ts), and graceful-restart stale paths (RFC 4724 4.2 helper,
 // RFC 7313 refresh): separate from rib.ts because it only flags and picks path slots; Rib
 // removes them.
-import { FLAG_STALE, NONE, PathStore } from './path-store';
+import { FLAG_STALE, NONE, type PathStore } from './path-store';
 
 /**
  * Calls fn(slot) for every path of `peer`. A scan over every path slot: session-level events

@@ -167,7 +167,7 @@ export class AdjRibOut {
       out.push(prefix, tx);
       if (this.pSrcWd[s] && srcWithdraw && b.excl !== NO_PEER) srcWithdraw.push(prefix, tx);
       this.unlink(s, b);
-      this.releaseSlot(s, prefix, tx);
+      this.releaseSlot(s, prefix);
       n++;
     }
     if (this.pendCount === 0 && this.pAttr.length > SHRINK_ABOVE) this.shrink();
@@ -209,7 +209,9 @@ export class AdjRibOut {
 
   /** Calls fn(prefix, tx) for every advertised entry. */
   forEach(fn: (prefix: number, tx: number) => void): void {
-    this.state.forEach((prefix, tx) => fn(prefix, tx));
+    this.state.forEach((prefix, tx) => {
+      fn(prefix, tx);
+    });
   }
 
   private enqueue(prefix: number, tx: number, attrs: AttrSet | undefined, excl: number, srcHad: boolean): void {
@@ -257,7 +259,7 @@ export class AdjRibOut {
     return s;
   }
 
-  private releaseSlot(s: number, prefix: number, tx: number): void {
+  private releaseSlot(s: number, prefix: number): void {
     this.pendCount--;
     if (this.dense) {
       this.pendHead[prefix] = NIL;

@@ -26,7 +26,7 @@ import { brokenFamilies, disableFamily } from './afi-safi-disable';
 import { sessionDeferral, type SelectionDeferral } from './selection-deferral';
 import { joinGroups } from './join-groups';
 import {
-  failSession, guardedPump, GuardedConsumer, policyOf, prefixCounts, pump, soleRoutes, type Attached, type FamilyDeps, type SessionHandle,
+  guardedPump, GuardedConsumer, policyOf, prefixCounts, pump, soleRoutes, type Attached, type FamilyDeps, type SessionHandle,
 } from './sessions';
 
 export type { SessionHandle } from './sessions';

@@ -4,7 +4,7 @@
 import type { CodecContext, Family } from '../bgp/messages';
 import { parseNextHop, SegmentType, type AsPathSegment, type AttrSet, type AttrStore, type PeerInfo, type PrefixId, type PrefixIndex,
   type RouteAttrs } from '../rib';
-import { LocalIdentity, mayAdvertise, PeerRole, plainAttrs, roleOf } from './rules';
+import { type LocalIdentity, mayAdvertise, type PeerRole, plainAttrs, roleOf } from './rules';
 
 /** What an update group exports to: the parts of the export signature that shape attributes. */
 export interface ExportTarget {

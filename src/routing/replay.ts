@@ -5,7 +5,7 @@
 //   costs one walk, not one per peer).
 // - packState: a member's private batch (pairs it missed), announce or withdraw per pair.
 import type { CodecContext } from '../bgp/messages';
-import { AdjRibOut, NO_PEER } from './adj-rib-out';
+import { type AdjRibOut, NO_PEER } from './adj-rib-out';
 import type { AttrSet } from '../rib';
 import { PairQueue } from './pair-queue';
 import type { UpdatePacker } from './wire-encode';
@@ -31,7 +31,9 @@ export class TableReplay {
   ) {
     this.version = out.version;
     this.todo = new PairQueue(out.prefixes);
-    out.forEach((p, tx) => this.todo.push(p, tx));
+    out.forEach((p, tx) => {
+      this.todo.push(p, tx);
+    });
   }
 
   get done(): boolean {

@@ -18,8 +18,8 @@ import { packState, TableReplay } from './replay';
 import type { UpdatePacker } from './wire-encode';
 import { SetSizeCache } from './size-cache';
 import { MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from '../bgp/messages';
-import { ExportSignature, Exporter, signatureKey } from './export';
-import { LocalIdentity, roleOf } from './rules';
+import { type ExportSignature, Exporter, signatureKey } from './export';
+import { type LocalIdentity, roleOf } from './rules';
 
 export interface GroupOptions {
   /** Log entries kept for slow members before they fall back to catch-up (default 1024). */
@@ -139,7 +139,9 @@ export class UpdateGroup {
     // (catching-up members hold no log position) would drop them unread, leaving the peer on
     // routes we no longer advertise (RFC 4271 3.1). They join its queue first.
     const q = m.queue ?? this.fallBehind(m);
-    this.out.forEach((p, tx) => q.push(p, tx));
+    this.out.forEach((p, tx) => {
+      q.push(p, tx);
+    });
     this.trim();
   }
 

@@ -1,8 +1,8 @@
 // UpdateGroups: the per-family registry that puts peers into update groups by export signature and fans Loc-RIB changes out to them; kept apart from update-group.ts, which is the single group's log/catch-up machinery.
 import type { AttrStore, LocRibChange, PeerInfo, Rib } from '../rib';
 import type { UpdatePacker } from './wire-encode';
-import { ExportSignature, signatureKey } from './export';
-import { LocalIdentity } from './rules';
+import { type ExportSignature, signatureKey } from './export';
+import type { LocalIdentity } from './rules';
 import { UpdateGroup, type GroupOptions } from './update-group';
 
 /** The update groups of one family's RIB: peers join by signature, changes fan out. */

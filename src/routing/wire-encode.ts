@@ -6,11 +6,11 @@
 // not for a full table). Every UPDATE carries as many prefixes of one set as fit (DESIGN.md
 // "Pack").
 import {
-  AFI_IPV4, CodecContext, encodeAttributes, Family, familyAfi, familySafi, HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH,
+  AFI_IPV4, type CodecContext, encodeAttributes, type Family, familyAfi, familySafi, HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH,
   MAX_MESSAGE_LENGTH, MessageType, splitAs4, type MutableAttributes, type PathAttributes,
 } from '../bgp/messages';
 import type { AttrSet, RouteAttrs } from '../rib';
-import { PrefixIndex } from '../rib';
+import type { PrefixIndex } from '../rib';
 
 export interface Packed {
   readonly buf: Buffer;

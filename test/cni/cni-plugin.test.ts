@@ -20,7 +20,17 @@ let url: string;
 let node: Netns | undefined;
 const containers: Netns[] = [];
 
-interface Run { code: number | null; out: string; err: string; json?: Record<string, any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The plugin's stdout: an ADD/CHECK result, a VERSION answer or an error (CNI spec), fields by kind. */
+interface CniJson {
+  cniVersion?: string;
+  code?: number;
+  msg?: string;
+  supportedVersions?: string[];
+  interfaces?: Array<{ name: string; mac?: string; sandbox?: string }>;
+  [field: string]: unknown;
+}
+
+interface Run { code: number | null; out: string; err: string; json?: CniJson }
 
 /** Execs the plugin in the node's namespace with exactly these CNI variables (plus PATH). */
 function cni(vars: Record<string, string>, stdin: string): Run {
@@ -52,7 +62,7 @@ function assertCniError(r: Run, code: number, msg: RegExp): void {
   assert.ok(r.json, `stdout is JSON: ${r.out}`);
   assert.equal(r.json.cniVersion, '1.0.0');
   assert.equal(r.json.code, code, r.out);
-  assert.match(r.json.msg, msg);
+  assert.match(String(r.json.msg), msg);
   assert.doesNotMatch(r.out + r.err, /\n\s+at /, 'no stack trace');
 }
 
@@ -134,7 +144,7 @@ test('DEL when the namespace is already gone, and without CNI_NETNS', { skip, ti
   assert.equal(vroute(['profile', 'add', 'demo-net']).status, 0);
   const add = cni(vars('ADD', c, id, 'net1'), conf());
   assert.equal(add.code, 0, add.out);
-  assert.equal(add.json!.interfaces[1].name, 'net1', 'CNI_IFNAME names the container interface');
+  assert.equal(add.json!.interfaces![1]!.name, 'net1', 'CNI_IFNAME names the container interface');
   const ep = JSON.parse(vroute(['get', 'wep', `alpha.${id}.net1`, '-o', 'json']).stdout);
   assert.deepEqual(ep.spec.profiles, ['demo-net']);
   assert.deepEqual(ep.metadata.labels, { 'cni.vroute/network': 'demo-net', 'cni.vroute/container': id, 'cni.vroute/ifname': 'net1' });
@@ -161,7 +171,7 @@ test('bad input: CNI error JSON with the spec\'s codes, never a stack trace', { 
   assertCniError(cni(vars('ADD', c, id), '[]'), 6, /not a JSON object/);
   const old = cni(vars('ADD', c, id), conf({ cniVersion: '0.4.0' }));
   assert.equal(old.json!.code, 1);
-  assert.match(old.json!.msg, /^cniVersion 0\.4\.0 is not supported$/);
+  assert.match(String(old.json!.msg), /^cniVersion 0\.4\.0 is not supported$/);
   assertCniError(cni(vars('ADD', c, id), conf({ ipMasq: true })), 2, /^network configuration: ipMasq: unsupported field$/);
   assertCniError(cni(vars('ADD', c, id), conf({}, { type: 'host-local' })), 2, /^network configuration: ipam\.type: unsupported field$/);
   assertCniError(cni(vars('ADD', c, id), conf({ datastore: undefined })), 7, /^network configuration: datastore: is required$/);

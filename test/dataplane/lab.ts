@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { Netns, vethPair, withNamespaceSet } from '../helpers/netns';
+import { type Netns, vethPair, withNamespaceSet } from '../helpers/netns';
 
 export interface Workload {
   readonly ns: Netns;

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { skipReason } from '../helpers/env';
-import { startEtcd, EtcdCluster } from '../helpers/etcd';
-import { Datastore, DatastoreError, WatchEvent } from '../../src/datastore/store';
+import { startEtcd, type EtcdCluster } from '../helpers/etcd';
+import { type Datastore, DatastoreError, type WatchEvent } from '../../src/datastore/store';
 import { EmbeddedDatastore } from '../../src/datastore/embedded';
 import { EtcdDatastore } from '../../src/datastore/etcd';
 

@@ -8,7 +8,7 @@ import { skipReason } from '../helpers/env';
 import { startEtcd } from '../helpers/etcd';
 import { EmbeddedDatastore } from '../../src/datastore/embedded';
 import { EtcdDatastore } from '../../src/datastore/etcd';
-import { Datastore } from '../../src/datastore/store';
+import type { Datastore } from '../../src/datastore/store';
 import { allocate, assign, blocksForNode, release, releaseBlock, releaseIfAllocated, showBlocks } from '../../src/datastore/ipam';
 import { parseDocuments, putResource } from '../../src/datastore/resources/documents';
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipReason } from '../helpers/env';
 import { startEtcd } from '../helpers/etcd';
-import { Datastore, DatastoreError, WatchEvent } from '../../src/datastore/store';
+import { type Datastore, DatastoreError, type WatchEvent } from '../../src/datastore/store';
 import { EmbeddedDatastore } from '../../src/datastore/embedded';
 import { EtcdDatastore } from '../../src/datastore/etcd';
 import { resyncingWatch } from '../../src/datastore/resync';

@@ -1,7 +1,7 @@
 // Real etcd servers for tests (Debian's etcd-server 3.4): one member or a 3-member cluster on
 // loopback, each in its own temp data dir on free ports, stopped by PID. `restart()` reuses
 // the data dir, so revisions and keys survive like a real restart.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';

@@ -14,7 +14,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, openSync, closeSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Netns, waitFor } from './netns';
+import { type Netns, waitFor } from './netns';
 
 export const BIRD = '/usr/sbin/bird';
 export const BIRDC = '/usr/sbin/birdc';

@@ -2,7 +2,7 @@
 // a peer two hops away):  a 192.0.2.1 / 2001:db8:1::1 -- r (forwarding) -- b 198.51.100.2 /
 // 2001:db8:2::2. Documentation addresses (RFC 5737, RFC 3849) that exist only inside these
 // namespaces; a and b route everything via r. Names carry the pid, as netns.ts does.
-import { Netns, vethPair, withNamespaceSet } from './netns';
+import { type Netns, vethPair, withNamespaceSet } from './netns';
 
 export interface RoutedLab {
   readonly a: Netns;

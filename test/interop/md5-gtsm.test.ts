@@ -47,7 +47,9 @@ async function neverUp(ms: number, probes: Array<() => boolean>, spaces: Record<
   const before = Object.fromEntries(Object.entries(spaces).map(([k, ns]) => [k, nstat(ns, ...names)]));
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    probes.forEach((up, i) => assert.equal(up(), false, `probe ${i} saw Established`));
+    probes.forEach((up, i) => {
+      assert.equal(up(), false, `probe ${i} saw Established`);
+    });
     await new Promise((r) => setTimeout(r, 250));
   }
   const growth: Record<string, Counters> = {};

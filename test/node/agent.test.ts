@@ -7,11 +7,14 @@ import assert from 'node:assert/strict';
 import { startNode, memoryFib, type RunningNode } from '../../src/node';
 import { startReflector } from '../../src/reflector';
 import { validateConfig, validateNodeConfig } from '../../src/config';
-import { silentLogger } from '../../src/observability';
+import { type DaemonStatus, silentLogger } from '../../src/observability';
 import { allocate, deleteResource, openDatastore, putResource, statusKey, type Datastore } from '../../src/datastore';
 import { freePort } from '../helpers/etcd';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { apiGet } from '../../src/cli/api-client';
+
+/** What a node agent's GET /status adds to the common daemon status. */
+type NodeApiStatus = DaemonStatus & { fib: { installed: number; pending: number; failed: number }; localRoutes: string[] };
 
 function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 15000): Promise<T> {
   return waitUntil(what, async () => (await probe()) || undefined, ms, 50) as Promise<T>;
@@ -235,7 +238,7 @@ test('status API: sessions as for the reflector, plus the FIB and the local rout
   const b = await startAgent(store, 'b', '127.0.0.2', port);
   try {
     await waitFor('b learns a', () => fibOf(b)['10.233.0.0/26'] === '192.0.2.1');
-    const st = (await apiGet({ host: '127.0.0.1', port: apiPort }, '/status')) as Record<string, any>;
+    const st = (await apiGet({ host: '127.0.0.1', port: apiPort }, '/status')) as NodeApiStatus;
     assert.equal(st.name, 'a');
     assert.equal(st.sessions[0].peer, '127.0.0.2');
     assert.equal(st.sessions[0].state, 'Established');

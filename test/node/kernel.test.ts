@@ -114,7 +114,10 @@ test('a reflector SIGKILLed and started again (graceful restart): both nodes\' k
     // SIGKILL: no NOTIFICATION, so both nodes (GR helpers) keep the reflector's routes stale.
     reflector.kill();
     await new Promise<void>((r) => reflector.child.once('exit', () => r()));
-    await waitFor('both sessions down', () => (sample(), onReflector(false)()), 20_000, 100);
+    await waitFor('both sessions down', () => {
+      sample();
+      return onReflector(false)();
+    }, 20_000, 100);
     for (let k = 0; k < 10; k++) {
       sample();
       await new Promise((r) => setTimeout(r, 100));
@@ -127,7 +130,10 @@ test('a reflector SIGKILLed and started again (graceful restart): both nodes\' k
     for (const m of monitors) assert.deepEqual(m.deleted('10.233.'), [], 'routes deleted while the reflector was down');
     const restartedAt = samples.length;
     reflector = nl.startReflector(2, 'rr1');
-    await waitFor('both nodes on the reflector again', () => (sample(), onReflector(true)()), 40_000, 100)
+    await waitFor('both nodes on the reflector again', () => {
+      sample();
+      return onReflector(true)();
+    }, 40_000, 100)
       .catch((e) => { throw new Error(`${(e as Error).message}\n${nl.logs()}`); });
     for (let k = 0; k < 30; k++) {
       sample();

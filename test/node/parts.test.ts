@@ -214,7 +214,7 @@ test('initial sync: done once every first peer sent End-of-RIB and the decisions
 
 test('vroute status: a FIB line for a node agent', () => {
   const out = renderStatus({ name: 'a', routerId: '192.0.2.1', asn: 64512, sessions: [], fib: { installed: 3, pending: 1, failed: 2, lastError: 'EINVAL 10.0.0.0/24', kernel: true } });
-  assert.match(out, /\nFIB  installed 3  pending 1  failed 2  last error: EINVAL 10\.0\.0\.0\/24\n$/);
+  assert.match(out, /\nFIB {2}installed 3 {2}pending 1 {2}failed 2 {2}last error: EINVAL 10\.0\.0\.0\/24\n$/);
   assert.doesNotMatch(renderStatus({ name: 'rr', routerId: '192.0.2.9', asn: 64512, sessions: [] }), /FIB/);
 });
 

@@ -18,11 +18,11 @@ const fixtures = readdirSync(DIR)
   .filter((f) => existsSync(path.join(DIR, f.replace(/\.pcap(ng)?$/, '.ndjson'))))
   .sort();
 
-function expected(name: string): Array<Record<string, unknown>> {
+function expected(name: string): Msg[] {
   return readFileSync(path.join(DIR, `${name}.ndjson`), 'utf8')
     .split('\n')
     .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+    .map((l) => JSON.parse(l) as Msg);
 }
 
 test('at least 6 captures with expected NDJSON, one of them pcapng', () => {
@@ -48,10 +48,46 @@ test('tshark-to-ndjson: a missing file is one line on stderr and exit 1', () => 
 
 // --- What each recorded scenario must show (see README.md) ---
 
-// Parsed NDJSON lines are loosely typed on purpose: the checks below probe optional keys.
-type Msg = Record<string, any>;
+// The NDJSON line shape (contract 1) as far as the checks below read it; every key is optional
+// because one type covers every message type and the checks probe keys that may be missing.
+interface Segment { type: string; asns: number[] }
+interface Unknown { type: number; flags: number; hex: string }
+interface Attrs {
+  asPath?: Segment[];
+  as4Path?: Segment[];
+  med?: number;
+  localPref?: number;
+  communities?: unknown[];
+  extCommunities?: unknown[];
+  largeCommunities?: unknown[];
+  originatorId?: string;
+  clusterList?: string[];
+  aggregator?: { asn: number };
+  as4Aggregator?: { asn: number };
+  atomicAggregate?: boolean;
+  mpReach?: { afi: number; nextHops: string[]; nlri: string[] };
+  mpUnreach?: { withdrawn?: string[] };
+  unknown?: Unknown[];
+}
+interface Msg {
+  type?: string;
+  src?: string;
+  length?: number;
+  error?: unknown;
+  asn?: number;
+  capabilities?: number[];
+  attributes?: Attrs;
+  nlri?: string[];
+  withdrawn?: string[];
+  subtype?: number;
+  afi?: number;
+  safi?: number;
+  code?: number;
+  subcode?: number;
+  data?: string;
+}
 const updates = (ms: Msg[]): Msg[] => ms.filter((m) => m.type === 'UPDATE');
-const attrs = (ms: Msg[]): Msg[] => updates(ms).map((m) => m.attributes ?? {});
+const attrs = (ms: Msg[]): Attrs[] => updates(ms).map((m) => m.attributes ?? {});
 
 test('bird-frr-ipv4-as4: 4-octet ASNs, three kinds of communities, MED, withdrawals, shutdown message', () => {
   const ms = expected('bird-frr-ipv4-as4');
@@ -69,7 +105,7 @@ test('bird-frr-ipv4-as4: 4-octet ASNs, three kinds of communities, MED, withdraw
 test('ipv6: MP_REACH with global and link-local next hops over IPv6 transport, MP_UNREACH', () => {
   const ms = expected('ipv6');
   assert.match(String(ms[0].src), /^\[2001:db8::[12]\]:\d+$/);
-  const reach = attrs(ms).map((x) => x.mpReach).filter(Boolean);
+  const reach = attrs(ms).map((x) => x.mpReach).filter((r) => r !== undefined);
   assert.ok(reach.some((r) => r.afi === 2 && r.nextHops.length === 2 && /^fe80::/.test(r.nextHops[1])));
   assert.ok(attrs(ms).some((x) => x.mpUnreach?.withdrawn?.includes('2001:db8:103::1/128')));
 });
@@ -110,7 +146,7 @@ test('as2: AS_TRANS with AS4_PATH and AS4_AGGREGATOR, AS_SET, ATOMIC_AGGREGATE',
   const a = attrs(ms);
   assert.ok(a.some((x) => x.asPath?.[0]?.asns?.includes(23456) && x.as4Path?.[0]?.asns?.includes(4200000099)));
   assert.ok(a.some((x) => x.aggregator?.asn === 23456 && x.as4Aggregator?.asn === 4200000002));
-  assert.ok(a.some((x) => x.asPath?.some((s: Msg) => s.type === 'AS_SET')));
+  assert.ok(a.some((x) => x.asPath?.some((s) => s.type === 'AS_SET')));
   assert.ok(a.some((x) => x.atomicAggregate === true));
 });
 

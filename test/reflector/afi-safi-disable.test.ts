@@ -22,7 +22,12 @@ function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T
   return waitUntil(what, async () => (await probe()) || undefined, ms, 25) as Promise<T>;
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The keys of an UPDATE's contract-1 JSON (updateToJson) these checks read. */
+interface Json {
+  nlri?: string[];
+  withdrawn?: string[];
+  attributes?: { mpReach?: { nlri?: string[] }; mpUnreach?: { withdrawn?: string[] } };
+}
 
 function client(addr: string, rrPort: number): { speaker: Speaker; peer: Peer; got: Json[] } {
   const speaker = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
@@ -31,7 +36,7 @@ function client(addr: string, rrPort: number): { speaker: Speaker; peer: Peer; g
     connectRetryTime: 1, families: [IPV4_UNICAST, IPV6_UNICAST], routeReflectorClient: false,
   });
   const got: Json[] = [];
-  sessionEvents(peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
+  sessionEvents(peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u) as Json));
   return { speaker, peer, got };
 }
 
@@ -100,7 +105,7 @@ test('AFI/SAFI disable: a peer\'s unparseable IPv6 NLRI removes its IPv6 routes,
 });
 
 test('brokenFamilies names the AFI/SAFI of an MP attribute the decoder could not parse, and nothing for a sound one', () => {
-  const attrs = (bytes: number[], decoded: Json) => ({ attrBytes: Uint8Array.from(bytes), attributes: decoded }) as unknown as UpdateMessage;
+  const attrs = (bytes: number[], decoded: Record<string, unknown>) => ({ attrBytes: Uint8Array.from(bytes), attributes: decoded }) as unknown as UpdateMessage;
   const mp = [0x90, 14, 0, 5, 0, 2, 1, 0, 0];
   assert.deepEqual(brokenFamilies(attrs(mp, {})), [IPV6_UNICAST]);
   assert.deepEqual(brokenFamilies(attrs(mp, { mpReach: {} })), []);

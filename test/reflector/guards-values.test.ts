@@ -23,7 +23,7 @@ test('config file neighbors: every accepted holdTime/keepaliveTime pair makes a 
       const n: Record<string, unknown> = { address: '10.0.0.2', asn: 65000 };
       if (holdTime !== undefined) n.holdTime = holdTime;
       if (keepaliveTime !== undefined) n.keepaliveTime = keepaliveTime;
-      let cfg;
+      let cfg: ReturnType<typeof validateConfig>;
       try {
         cfg = validateConfig({ routerId: '10.0.0.1', asn: 65000, neighbors: [n] });
       } catch (e) {
@@ -47,7 +47,7 @@ test('BGPPeer resources: every accepted holdTime/keepaliveTime pair makes a vali
       const spec: Record<string, unknown> = { peerIP: '10.0.0.2', asNumber: 65000 };
       if (holdTime !== undefined) spec.holdTime = holdTime;
       if (keepaliveTime !== undefined) spec.keepaliveTime = keepaliveTime;
-      let r;
+      let r: ReturnType<typeof validateResource>;
       try {
         r = validateResource({ apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: 'p' }, spec });
       } catch (e) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SegmentType } from '../../src/rib/attrs';
-import { Candidate, decide } from '../../src/rib/decision';
+import { type Candidate, decide } from '../../src/rib/decision';
 import { attrs, ebgp, ibgp, ip, seq, setup } from './helpers';
 
 const { store, peers } = setup();

@@ -1,6 +1,6 @@
 // Small builders for RIB tests.
-import { AttrStore, RouteAttrs, SegmentType } from '../../src/rib/attrs';
-import { PeerConfig, PeerTable } from '../../src/rib/peer';
+import { AttrStore, type RouteAttrs, SegmentType } from '../../src/rib/attrs';
+import { type PeerConfig, PeerTable } from '../../src/rib/peer';
 import { parseIpv4 } from '../../src/net';
 import { nh } from '../helpers/addr';
 

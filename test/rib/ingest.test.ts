@@ -8,7 +8,7 @@ import { ingestUpdate } from '../../src/rib/ingest';
 import { Rib } from '../../src/rib/rib';
 import { SimplePacker } from '../../src/routing/wire-encode';
 import { readUpdate } from '../routing/wire';
-import { ebgp, ibgp, ip, setup } from './helpers';
+import { ebgp, ibgp, setup } from './helpers';
 import { ip4 } from '../helpers/addr';
 
 const CTX4: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/bgp/messages/types';
 import { ErrorCode, CeaseSubcode } from '../../src/bgp/messages/errors';
-import { Rib, RibOptions } from '../../src/rib/rib';
+import { Rib, type RibOptions } from '../../src/rib/rib';
 import { parsePrefix } from '../../src/rib/prefix-index';
 import { attrs, ebgp, ibgp, ip, seq, setup } from './helpers';
 import { nh } from '../helpers/addr';

@@ -32,9 +32,9 @@ test('ADD-PATH AdjRibOut: pending changes per (prefix, tx) match a model under c
       const out = new AdjRibOut(ix, store, 4, true);
       // Attribute sets and prefix ids are held by "the RIB" for the whole run, as in the engine.
       const sets = [0, 1, 2].map((med) => store.intern(attrs({ med })));
-      sets.forEach((a) => store.ref(a));
+      for (const a of sets) store.ref(a);
       const ps = Array.from({ length: 8 }, (_, i) => ix.intern4(0x0a000000 + i * 256, 24));
-      ps.forEach((p) => ix.ref(p));
+      for (const p of ps) ix.ref(p);
       const state = new Map<string, { med: number; excl: number }>();
       const pending = new Map<string, number | undefined>(); // key -> med, undefined: withdraw
       const takeSome = (n: number) => {
@@ -87,8 +87,8 @@ test('ADD-PATH AdjRibOut: pending changes per (prefix, tx) match a model under c
         assert.equal(pending.size, 0);
       }
       out.clear();
-      sets.forEach((a) => store.unref(a));
-      ps.forEach((p) => ix.unref(p));
+      for (const a of sets) store.unref(a);
+      for (const p of ps) ix.unref(p);
       assert.equal(ix.size, 0, 'every prefix reference released (state and pending)');
       assert.equal(store.size, 0, 'every attribute set released');
     }),

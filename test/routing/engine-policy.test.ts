@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   IPV4_UNICAST, IPV6_UNICAST, decodeUpdate, packAnnouncements, parsePrefix, updateToJson, type CodecContext,
-  type UpdateMessage, BgpError,
+  type UpdateMessage, type BgpError,
 } from '../../src/bgp/messages';
 import { parseIpv6 } from '../../src/net';
 import { RoutingEngine, type SessionHandle, type SessionSettings, type PolicyDefs } from '../../src/routing';

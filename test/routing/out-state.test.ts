@@ -56,7 +56,9 @@ function check(t: TestContext, make: () => OutState, maxTx: number): void {
       }
       assert.equal(st.size, model.size);
       const seen = new Map<string, number>();
-      st.forEach((p, tx, attr) => seen.set(`${p}#${tx}`, attr));
+      st.forEach((p, tx, attr) => {
+        seen.set(`${p}#${tx}`, attr);
+      });
       assert.deepEqual(seen, new Map([...model].map(([k, v]) => [k, v.attr])));
       for (const { p, tx, attr, excl } of model.values()) {
         assert.equal(st.get(p, tx), attr);

@@ -46,7 +46,9 @@ function scenario(addPath: Mode, ops: readonly Op[], maxLog: number, lateFrom: n
   const sources = [...clients, ext];
   const held = clients.map(() => new Map<string, number>()); // prefix -> MED seen
   const joined = clients.map((_, i) => i < lateFrom); // the rest join together mid-way
-  clients.forEach((c, i) => joined[i] && groups.join(c, sig));
+  clients.forEach((c, i) => {
+    if (joined[i]) groups.join(c, sig);
+  });
   const pull = (i: number, max: number): number => {
     const bufs = groups.pull(clients[i].index, max);
     for (const b of bufs) {
@@ -71,7 +73,9 @@ function scenario(addPath: Mode, ops: readonly Op[], maxLog: number, lateFrom: n
     else if (o.k === 'pull' && joined[o.who]) pull(o.who, o.max);
     else if (o.k === 'refresh' && joined[o.who]) groups.refresh(clients[o.who].index);
   });
-  clients.forEach((c, i) => joined[i] || groups.join(c, sig));
+  clients.forEach((c, i) => {
+    if (!joined[i]) groups.join(c, sig);
+  });
   for (let ch = rib.decide(); ch.length > 0; ch = rib.decide()) groups.apply(ch);
   for (let i = 0; i < 3; i++) while (pull(i, 5) > 0);
   clients.forEach((c, i) => {

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CodecContext, IPV4_UNICAST } from '../../src/bgp/messages/types';
+import { type CodecContext, IPV4_UNICAST } from '../../src/bgp/messages/types';
 import { Rib } from '../../src/rib/rib';
 import { SimplePacker } from '../../src/routing/wire-encode';
 import { receiveFilter } from '../../src/routing/rules';
-import { GroupOptions } from '../../src/routing/update-group';
+import type { GroupOptions } from '../../src/routing/update-group';
 import { UpdateGroups } from '../../src/routing/update-groups';
 import type { AddPathSend, ExportSignature } from '../../src/routing/export';
 import type { PeerRole } from '../../src/routing/rules';
@@ -59,7 +59,9 @@ test('two peers of one group get the very same Buffer objects', () => {
   assert.equal(a.nlri.length, 300);
   assert.equal(a.bufs.length, 2, 'packed: one UPDATE per attribute set');
   assert.equal(a.bufs.length, b.bufs.length);
-  a.bufs.forEach((buf, i) => assert.equal(buf, b.bufs[i], 'same object'));
+  a.bufs.forEach((buf, i) => {
+    assert.equal(buf, b.bufs[i], 'same object');
+  });
   assert.equal(a.ups[0].attrs.get(5)!.readUInt32BE(0), 100, 'LOCAL_PREF added for iBGP');
 });
 
@@ -356,14 +358,18 @@ test('4096-octet limit: the size verdict, measured once per set, still holds (an
   const small = [1, 2].map((c) => w.store.intern(attrs({ communities: [c] })));
   // big, small, big, small', big, big: the last set measured changes on every route but the last.
   const sets = [big, small[0]!, big, small[1]!, big, big];
-  sets.forEach((a, i) => w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, a));
+  sets.forEach((a, i) => {
+    w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, a);
+  });
   w.flush();
   const d = w.drain(c1.index);
   assert.deepEqual(d.nlri.sort(), ['11.0.1.0/24', '11.0.3.0/24']);
   assert.deepEqual(tooLarge.sort(), ['11.0.0.0/24', '11.0.2.0/24', '11.0.4.0/24', '11.0.5.0/24']);
   // Swapped: the routes that fit before no longer do, and the other way round.
   tooLarge.length = 0;
-  sets.forEach((a, i) => w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, a === big ? small[0]! : big));
+  sets.forEach((a, i) => {
+    w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, a === big ? small[0]! : big);
+  });
   w.flush();
   const e = w.drain(c1.index);
   assert.deepEqual(e.nlri.sort(), ['11.0.0.0/24', '11.0.2.0/24', '11.0.4.0/24', '11.0.5.0/24']);

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import {
   BgpError, DEFAULT_CONTEXT, ErrorCode, HeaderSubcode, KEEPALIVE_BYTES, MessageFramer, MessageType,
   MAX_EXTENDED_MESSAGE_LENGTH, decodeMessage, encodeNotification, encodeOpen,
-  negotiateSession, openAsn, validateOpen, type BgpMessage, type CodecContext, type NegotiatedSession,
+  negotiateSession, openAsn, type BgpMessage, type CodecContext, type NegotiatedSession,
   type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
 } from '../messages';
 import type { FsmAction } from './actions';

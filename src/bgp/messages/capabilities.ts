@@ -206,12 +206,16 @@ export function capabilityValue(c: Capability): Uint8Array {
       const head = ((c.flags & 0xf) << 12) | (c.restartTime & 0xfff);
       b[0] = head >> 8;
       b[1] = head & 0xff;
-      c.families.forEach((f, k) => b.set([f.afi >> 8, f.afi & 0xff, f.safi, f.flags], 2 + 4 * k));
+      c.families.forEach((f, k) => {
+        b.set([f.afi >> 8, f.afi & 0xff, f.safi, f.flags], 2 + 4 * k);
+      });
       return b;
     }
     case 'add-path': {
       const b = new Uint8Array(4 * c.families.length);
-      c.families.forEach((f, k) => b.set([f.afi >> 8, f.afi & 0xff, f.safi, f.sendReceive], 4 * k));
+      c.families.forEach((f, k) => {
+        b.set([f.afi >> 8, f.afi & 0xff, f.safi, f.sendReceive], 4 * k);
+      });
       return b;
     }
     case 'long-lived-graceful-restart': {

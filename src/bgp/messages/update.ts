@@ -10,7 +10,7 @@ import {
   AFI_IPV4, HEADER_LENGTH, IPV4_UNICAST, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, MessageType, SAFI_UNICAST,
   family, type CodecContext, type Family,
 } from './types';
-import { blockStrings, countNlri, emptyNlri, type NlriBlock } from './nlri';
+import { blockStrings, countNlri, type NlriBlock } from './nlri';
 import { decodeAttributes, encodeAttributes, strongestAction } from './attributes/table';
 import { attributesToJson } from './attributes/json';
 import type { PathAttributes } from './attributes/types';

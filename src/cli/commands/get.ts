@@ -2,7 +2,10 @@
 // that `vroute apply -f` takes back unchanged.
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { getResource, Kind, listResources, requireKind, Resource, withDatastore } from '../../datastore';
+import {
+  type BGPConfigurationSpec, type BGPPeerSpec, getResource, type IPAMBlockSpec, type IPPoolSpec, type Kind, listResources,
+  type NodeSpec, requireKind, type Resource, withDatastore, type WorkloadEndpointSpec,
+} from '../../datastore';
 import { CliError } from '../api-client';
 import { formatTable } from '../table';
 import { OUTPUT_HELP, outputFormat } from '../output';
@@ -10,21 +13,29 @@ import { runCli } from '../run';
 import { DATASTORE_HELP } from './apply';
 
 type Col = [string, (r: Resource) => unknown];
-const s = (r: Resource) => r.spec as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// A stored document's spec as its kind's shape; every field may be missing (the store holds what was applied).
+const spec = <S>(r: Resource): Partial<S> => r.spec as Partial<S>;
+const cfg = spec<BGPConfigurationSpec>;
+const node = spec<NodeSpec>;
+const peer = spec<BGPPeerSpec>;
+const pool = spec<IPPoolSpec>;
+const block = spec<IPAMBlockSpec>;
+const wep = spec<WorkloadEndpointSpec>;
+const policy = spec<{ selector: string; order: number }>;
 const labels = (r: Resource) => Object.entries(r.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
 
 const COLUMNS: Record<Kind, { table: Col[]; wide: Col[] }> = {
-  BGPConfiguration: { table: [['ASN', (r) => s(r).asNumber], ['MESH', (r) => s(r).nodeToNodeMesh ?? true]], wide: [['PORT', (r) => s(r).listenPort], ['LOG', (r) => s(r).logLevel], ['COMMUNITIES', (r) => (s(r).communities ?? []).join(',')]] },
-  Node: { table: [['IPV4', (r) => s(r).bgp?.ipv4Address], ['IPV6', (r) => s(r).bgp?.ipv6Address], ['ASN', (r) => s(r).bgp?.asNumber]], wide: [['CLUSTERID', (r) => s(r).bgp?.routeReflectorClusterID], ['LABELS', labels]] },
+  BGPConfiguration: { table: [['ASN', (r) => cfg(r).asNumber], ['MESH', (r) => cfg(r).nodeToNodeMesh ?? true]], wide: [['PORT', (r) => cfg(r).listenPort], ['LOG', (r) => cfg(r).logLevel], ['COMMUNITIES', (r) => (cfg(r).communities ?? []).join(',')]] },
+  Node: { table: [['IPV4', (r) => node(r).bgp?.ipv4Address], ['IPV6', (r) => node(r).bgp?.ipv6Address], ['ASN', (r) => node(r).bgp?.asNumber]], wide: [['CLUSTERID', (r) => node(r).bgp?.routeReflectorClusterID], ['LABELS', labels]] },
   BGPPeer: {
-    table: [['PEERIP', (r) => s(r).peerIP ?? `(${s(r).peerSelector})`], ['ASN', (r) => s(r).asNumber], ['NODE', (r) => s(r).node ?? s(r).nodeSelector ?? '(all)']],
-    wide: [['RRCLIENT', (r) => s(r).routeReflectorClient ?? false], ['PASSIVE', (r) => s(r).passive ?? false], ['HOLD', (r) => s(r).holdTime], ['MAXPREFIXES', (r) => s(r).maxPrefixes]],
+    table: [['PEERIP', (r) => peer(r).peerIP ?? `(${peer(r).peerSelector})`], ['ASN', (r) => peer(r).asNumber], ['NODE', (r) => peer(r).node ?? peer(r).nodeSelector ?? '(all)']],
+    wide: [['RRCLIENT', (r) => peer(r).routeReflectorClient ?? false], ['PASSIVE', (r) => peer(r).passive ?? false], ['HOLD', (r) => peer(r).holdTime], ['MAXPREFIXES', (r) => peer(r).maxPrefixes]],
   },
-  IPPool: { table: [['CIDR', (r) => s(r).cidr], ['BLOCKSIZE', (r) => s(r).blockSize], ['DISABLED', (r) => s(r).disabled]], wide: [] },
-  IPAMBlock: { table: [['CIDR', (r) => s(r).cidr], ['AFFINITY', (r) => s(r).affinity ?? '(none)'], ['USED', (r) => Object.keys(s(r).allocations ?? {}).length]], wide: [] },
-  WorkloadEndpoint: { table: [['NODE', (r) => s(r).node], ['NETWORKS', (r) => (s(r).ipNetworks ?? []).join(',')]], wide: [['INTERFACE', (r) => s(r).interfaceName], ['PROFILES', (r) => (s(r).profiles ?? []).join(',')]] },
+  IPPool: { table: [['CIDR', (r) => pool(r).cidr], ['BLOCKSIZE', (r) => pool(r).blockSize], ['DISABLED', (r) => pool(r).disabled]], wide: [] },
+  IPAMBlock: { table: [['CIDR', (r) => block(r).cidr], ['AFFINITY', (r) => block(r).affinity ?? '(none)'], ['USED', (r) => Object.keys(block(r).allocations ?? {}).length]], wide: [] },
+  WorkloadEndpoint: { table: [['NODE', (r) => wep(r).node], ['NETWORKS', (r) => (wep(r).ipNetworks ?? []).join(',')]], wide: [['INTERFACE', (r) => wep(r).interfaceName], ['PROFILES', (r) => (wep(r).profiles ?? []).join(',')]] },
   Profile: { table: [], wide: [['LABELS', labels]] },
-  Policy: { table: [['SELECTOR', (r) => s(r).selector], ['ORDER', (r) => s(r).order]], wide: [] },
+  Policy: { table: [['SELECTOR', (r) => policy(r).selector], ['ORDER', (r) => policy(r).order]], wide: [] },
 };
 
 function cell(v: unknown): string {

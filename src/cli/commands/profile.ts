@@ -2,7 +2,7 @@
 // (contract 7): parsing and printing only; src/cni does the work.
 import type { Command } from 'commander';
 import { withDatastore } from '../../datastore';
-import { addProfile, deleteProfile, editEndpointProfiles, listProfiles, ProfileOp, Rule, showProfile } from '../../cni';
+import { addProfile, deleteProfile, editEndpointProfiles, listProfiles, type ProfileOp, type Rule, showProfile } from '../../cni';
 import { CliError } from '../api-client';
 import { formatTable } from '../table';
 import { outputFormat, structured } from '../output';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { withDatastore } from '../../datastore';
-import { addWorkload, deleteWorkload, IpRequest, showWorkload } from '../../cni';
+import { addWorkload, deleteWorkload, type IpRequest, showWorkload } from '../../cni';
 import { CliError } from '../api-client';
 import { formatTable } from '../table';
 import { outputFormat, structured } from '../output';

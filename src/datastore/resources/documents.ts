@@ -1,8 +1,8 @@
 // Reading and writing resource documents: YAML or JSON text, one or many documents per file
 // (`---` separated, or a JSON list), validated, stored one key per resource.
 import type * as Yaml from 'yaml';
-import { Datastore, DatastoreError } from '../store';
-import { Kind, kindOf, kindPrefix, KINDS, Resource, resourceKey } from './types';
+import { type Datastore, DatastoreError } from '../store';
+import { type Kind, kindOf, kindPrefix, KINDS, type Resource, resourceKey } from './types';
 import { ResourceError, validateResource } from './validate';
 
 /** Parses and validates every document in `text`; errors name the source and document number. */
@@ -19,7 +19,9 @@ export function parseDocuments(text: string, source = 'input'): Resource[] {
     const v: unknown = d.toJSON();
     if (v === null || v === undefined) return; // an empty document (e.g. a trailing ---)
     const items = Array.isArray(v) ? v : [v];
-    items.forEach((item, j) => out.push(validateResource(item, Array.isArray(v) ? `${where} item ${j + 1}` : where)));
+    items.forEach((item, j) => {
+      out.push(validateResource(item, Array.isArray(v) ? `${where} item ${j + 1}` : where));
+    });
   });
   if (out.length === 0) throw new ResourceError(`${source}: no resources found`);
   return out;

@@ -9,12 +9,12 @@
 // - with the mesh off, a node agent (DESIGN 6) peers with every registered reflector instead
 //   (`reflectorsWhenMeshOff`; a reflector itself does not: its own meshes are BGPPeers).
 // `PeerSource` keeps this answer current from a watch and reports differences, debounced.
-import { Datastore, WatchEvent } from '../store';
+import type { Datastore, WatchEvent } from '../store';
 import { resyncingWatch } from '../resync';
 import { decodeStored } from './documents';
-import { parseSelector, Labels } from './selector';
+import { parseSelector, type Labels } from './selector';
 import { ipVersion } from '../../net';
-import { API_VERSION, BGPConfigurationSpec, BGPPeerSpec, kindPrefix, NodeSpec, Resource, ROOT } from './types';
+import { API_VERSION, type BGPConfigurationSpec, type BGPPeerSpec, kindPrefix, type NodeSpec, type Resource, ROOT } from './types';
 
 const REFLECTORS = `${ROOT}reflector/`;
 
@@ -45,7 +45,7 @@ export interface PeerInputs {
 }
 
 /** A reflector registration record (registration.ts) as a Node-shaped resource, or undefined. */
-export function reflectorAsNode(key: string, value: string): Resource | undefined {
+export function reflectorAsNode(value: string): Resource | undefined {
   let r: { name?: unknown; asn?: unknown; addresses?: unknown; labels?: unknown };
   try {
     r = JSON.parse(value) as typeof r;
@@ -139,7 +139,7 @@ async function readInputs(store: Datastore): Promise<PeerInputs> {
   return {
     peers: peers!.items.map((kv) => decodeStored('BGPPeer', kv.key, kv.value, kv.revision)),
     nodes: nodes!.items.map((kv) => decodeStored('Node', kv.key, kv.value, kv.revision)),
-    reflectors: rrs!.items.map((kv) => reflectorAsNode(kv.key, kv.value)).filter((r): r is Resource => r !== undefined),
+    reflectors: rrs!.items.map((kv) => reflectorAsNode(kv.value)).filter((r): r is Resource => r !== undefined),
     config: configs!.items.filter((kv) => kv.key.endsWith('/default')).map((kv) => decodeStored('BGPConfiguration', kv.key, kv.value, kv.revision))[0],
   };
 }
@@ -209,7 +209,7 @@ export class PeerSource {
         }
         if (e.type === 'delete') this.raw.delete(e.key);
         else if (kind === 'reflector') {
-          const r = reflectorAsNode(e.key, e.value ?? '');
+          const r = reflectorAsNode(e.value ?? '');
           if (r) this.raw.set(e.key, r); else this.raw.delete(e.key);
         } else {
           try {

@@ -2,7 +2,7 @@
 // (contract 4), so the key vanishes by itself when the reflector dies; nodes report status at
 // /vroute/v1/status/<node> through a throttled writer (at most one write per interval, the
 // latest state wins) so a flapping session cannot flood the datastore.
-import { Datastore, Lease } from '../store';
+import type { Datastore, Lease } from '../store';
 import { ROOT } from './types';
 
 export interface ReflectorInfo {

@@ -5,7 +5,7 @@
 import { ipVersion } from '../../net';
 import { parseCidr } from '../cidr';
 import { parseSelector } from './selector';
-import { API_VERSION, Kind, kindOf, Resource } from './types';
+import { API_VERSION, type Kind, kindOf, type Resource } from './types';
 
 export class ResourceError extends Error {
   readonly expose = true;

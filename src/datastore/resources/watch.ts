@@ -1,10 +1,10 @@
 // Live configuration for daemons: typed resource events from a resyncing watch, so a
 // reflector or node agent follows BGPConfiguration / Node / IPPool changes without caring
 // about compaction or reconnects. Invalid stored documents are reported, never thrown.
-import { Datastore } from '../store';
+import type { Datastore } from '../store';
 import { resyncingWatch } from '../resync';
 import { decodeStored } from './documents';
-import { Kind, kindPrefix, Resource } from './types';
+import { type Kind, kindPrefix, type Resource } from './types';
 
 export interface ResourceHandlers {
   /** A resource was created or changed (also called for each one on the first sync). */

@@ -94,6 +94,8 @@ export function checkRows(title: string, rows: readonly FixtureRow[]): void {
       got.push(...drain(f));
     }
     assert.equal(got.length, rows.length);
-    got.forEach((frame, i) => assert.deepEqual(decodeMessage(frame, rows[i]!.ctx ?? DEFAULT_CONTEXT), rows[i]!.msg));
+    got.forEach((frame, i) => {
+      assert.deepEqual(decodeMessage(frame, rows[i]!.ctx ?? DEFAULT_CONTEXT), rows[i]!.msg);
+    });
   });
 }

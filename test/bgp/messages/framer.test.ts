@@ -76,7 +76,9 @@ test('framer: random chunkings of a long stream give the same messages in order'
       got.push(...all(f));
     }
     assert.equal(got.length, seq.length);
-    got.forEach((m, i) => assert.equal(hexOf(m), hexOf(seq[i]!)));
+    got.forEach((m, i) => {
+      assert.equal(hexOf(m), hexOf(seq[i]!));
+    });
   }
 });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkRows, bytes, MARKER, type FixtureRow } from './fixture-rows';
 import { decodeMessage, messageToJson } from '../../../src/bgp/messages/message';
-import { makeOpen, openAsn, validateOpen, encodeOpen, decodeOpen, type OpenMessage } from '../../../src/bgp/messages/open';
+import { makeOpen, openAsn, encodeOpen, decodeOpen, type OpenMessage } from '../../../src/bgp/messages/open';
 import { CapabilityCode, decodeCapability, type Capability } from '../../../src/bgp/messages/capabilities';
 import { BgpError, ErrorCode, OpenSubcode } from '../../../src/bgp/messages/errors';
 import { DEFAULT_CONTEXT, MessageType } from '../../../src/bgp/messages/types';

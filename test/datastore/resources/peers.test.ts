@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EmbeddedDatastore } from '../../../src/datastore/embedded';
 import { parseDocuments, putResource, deleteResource } from '../../../src/datastore/resources/documents';
-import { peersForNode, PeerSource, PeerChanges } from '../../../src/datastore/resources/peers';
+import { peersForNode, PeerSource, type PeerChanges } from '../../../src/datastore/resources/peers';
 import { registerReflector, reflectorKey, StatusWriter, statusKey } from '../../../src/datastore/resources/registration';
 
 const FABRIC = `

@@ -88,7 +88,7 @@ function u32List(b: Uint8Array, s: number, e: number): number[] {
 }
 function u32ListBytes(vs: readonly number[]): Uint8Array {
   const out = new Uint8Array(vs.length * 4);
-  vs.forEach((v, i) => put32(out, i * 4, v));
+  for (let i = 0; i < vs.length; i++) put32(out, i * 4, vs[i]);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Classic libpcap files (draft-ietf-opsawg-pcap): a 24-octet file header, then records
 // of a 16-octet header and the captured bytes. The magic number gives both the byte
 // order of every header field and the timestamp unit (micro- or nanoseconds).
-import { ByteQueue, u16, u32 } from './bytes';
+import { type ByteQueue, u16, u32 } from './bytes';
 import { CaptureError, type CapturedPacket, type RecordParser } from './packet';
 
 const MAGIC_MICRO = 0xa1b2c3d4;

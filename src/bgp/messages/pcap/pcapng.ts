@@ -3,7 +3,7 @@
 // fixes its byte order; Interface Description Blocks (IDB) declare the section's
 // interfaces (link type, timestamp resolution); Enhanced (EPB), Simple (SPB) and the
 // obsolete Packet Blocks carry frames. Every other block type is skipped by its length.
-import { ByteQueue, u16, u32 } from './bytes';
+import { type ByteQueue, u16, u32 } from './bytes';
 import { CaptureError, type CapturedPacket, type RecordParser } from './packet';
 
 const SHB = 0x0a0d0d0a; // a palindrome: readable before the byte order is known

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { CaptureDecoder, readCapture } from '../../../../src/bgp/messages/pcap';
 import { makeOpen, encodeOpen } from '../../../../src/bgp/messages/open';
 import { CapabilityCode, type Capability } from '../../../../src/bgp/messages/capabilities';
-import { buildCapture, concat, keepalive, splitSegment, TcpFlow, SYN, type Segment } from '../../../helpers/pcap-writer';
+import { buildCapture, concat, keepalive, splitSegment, TcpFlow, type Segment } from '../../../helpers/pcap-writer';
 
 const C = '192.0.2.1:40000';
 const S = '192.0.2.2:179';
