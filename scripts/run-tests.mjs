@@ -18,7 +18,9 @@ function find(dir, out) {
 const filter = process.argv.slice(2);
 // Only files whose TypeScript source still exists: tsc never deletes the output of a test
 // that was moved or removed, and a stale copy would run (and fail) against the new code.
-let files = find('dist/test', []).sort().filter((f) => existsSync(f.replace(/^dist[/\\]/, '').replace(/\.js$/, '.ts')));
+let files = find('dist/test', [])
+  .sort()
+  .filter((f) => existsSync(f.replace(/^dist[/\\]/, '').replace(/\.js$/, '.ts')));
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (files.length === 0) {
   console.error('run-tests: no test files found under dist/test');

@@ -20,11 +20,24 @@ function fail(msg) {
 
 function runTshark(f, asnLen) {
   const args = [
-    '-r', f, '-n', '-T', 'pdml', '-Y', 'bgp',
-    '-o', 'tcp.desegment_tcp_streams:TRUE', '-o', 'tcp.reassemble_out_of_order:TRUE',
+    '-r',
+    f,
+    '-n',
+    '-T',
+    'pdml',
+    '-Y',
+    'bgp',
+    '-o',
+    'tcp.desegment_tcp_streams:TRUE',
+    '-o',
+    'tcp.reassemble_out_of_order:TRUE',
     // A retransmitted segment is not new data: no BGP dissection of it.
-    '-o', 'tcp.no_subdissector_on_error:TRUE', '-o', 'bgp.desegment:TRUE',
-    '-o', `bgp.asn_len:${asnLen}`,
+    '-o',
+    'tcp.no_subdissector_on_error:TRUE',
+    '-o',
+    'bgp.desegment:TRUE',
+    '-o',
+    `bgp.asn_len:${asnLen}`,
   ];
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.error) fail(`cannot run tshark: ${r.error.message}`);
@@ -101,7 +114,12 @@ const num = (node, name) => {
  * that cover them (tshark prints each field's bytes); fails if tshark left a gap.
  */
 function rawHex(node, start, end) {
-  if (node.pos === start && node.size === end - start && typeof node.value === 'string' && node.value.length === 2 * node.size) {
+  if (
+    node.pos === start &&
+    node.size === end - start &&
+    typeof node.value === 'string' &&
+    node.value.length === 2 * node.size
+  ) {
     return node.value;
   }
   let cursor = start;
@@ -170,10 +188,16 @@ function ipv6Canonical(text) {
   let best = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (g[i] !== '0') { i++; continue; }
+    if (g[i] !== '0') {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === '0') j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   if (best < 0) return g.join(':');
@@ -236,24 +260,32 @@ function openCaps(m) {
 function prefixes(container, family, ctx) {
   if (!container) return [];
   const want = ctx.addPath.has(family);
-  return container.children.filter((c) => c.tag === 'field').map((p) => {
-    const len = num(p, 'bgp.prefix_length');
-    const pf = p.children.find((c) => /prefix$/.test(c.name) && c.name !== 'bgp.prefix_length');
-    if (len === undefined || !pf) fail(`frame ${ctx.frame}: cannot read prefix ${p.show}`);
-    const id = num(p, 'bgp.nlri_path_id');
-    if ((id !== undefined) !== want) {
-      fail(`frame ${ctx.frame}: tshark ${id === undefined ? 'shows no' : 'shows a'} path id for ${family} where ADD-PATH is ${want ? '' : 'not '}negotiated`);
-    }
-    const text = `${addr(pf.show)}/${len}`;
-    return id === undefined ? text : `${text}#${id}`;
-  });
+  return container.children
+    .filter((c) => c.tag === 'field')
+    .map((p) => {
+      const len = num(p, 'bgp.prefix_length');
+      const pf = p.children.find((c) => /prefix$/.test(c.name) && c.name !== 'bgp.prefix_length');
+      if (len === undefined || !pf) fail(`frame ${ctx.frame}: cannot read prefix ${p.show}`);
+      const id = num(p, 'bgp.nlri_path_id');
+      if ((id !== undefined) !== want) {
+        fail(
+          `frame ${ctx.frame}: tshark ${id === undefined ? 'shows no' : 'shows a'} path id for ${family} where ADD-PATH is ${want ? '' : 'not '}negotiated`,
+        );
+      }
+      const text = `${addr(pf.show)}/${len}`;
+      return id === undefined ? text : `${text}#${id}`;
+    });
 }
 
 function update(m, ctx) {
   const j = {};
   const withdrawn = prefixes(find(m, 'bgp.update.withdrawn_routes'), '1/1', ctx);
   if (withdrawn.length) j.withdrawn = withdrawn;
-  const nlri = prefixes(m.children.find((c) => c.name === 'bgp.update.nlri'), '1/1', ctx);
+  const nlri = prefixes(
+    m.children.find((c) => c.name === 'bgp.update.nlri'),
+    '1/1',
+    ctx,
+  );
   if (nlri.length) j.nlri = nlri;
   const attrsLen = num(m, 'bgp.update.path_attributes.length');
   if (attrsLen > 0) j.attributes = pathAttributes(findAll(m, 'bgp.update.path_attribute'), ctx);
@@ -271,7 +303,10 @@ function asPath(a) {
 }
 
 function aggregator(a) {
-  return { asn: num(a, 'bgp.update.path_attribute.aggregator_as'), address: show(a, 'bgp.update.path_attribute.aggregator_origin') };
+  return {
+    asn: num(a, 'bgp.update.path_attribute.aggregator_as'),
+    address: show(a, 'bgp.update.path_attribute.aggregator_origin'),
+  };
 }
 
 function community(c) {
@@ -287,32 +322,66 @@ function pathAttributes(list, ctx) {
     const type = num(a, 'bgp.update.path_attribute.type_code');
     const flags = parseInt(show(a, 'bgp.update.path_attribute.flags'), 16);
     switch (type) {
-      case 1: r.origin = ORIGINS[num(a, 'bgp.update.path_attribute.origin')] ?? 'UNKNOWN'; break;
-      case 2: r.asPath = asPath(a); break;
-      case 17: r.as4Path = asPath(a); break;
-      case 18: r.as4Aggregator = aggregator(a); break;
-      case 3: r.nextHop = show(a, 'bgp.update.path_attribute.next_hop'); break;
-      case 4: r.med = num(a, 'bgp.update.path_attribute.multi_exit_disc'); break;
-      case 5: r.localPref = num(a, 'bgp.update.path_attribute.local_pref'); break;
-      case 6: r.atomicAggregate = true; break;
-      case 7: r.aggregator = aggregator(a); break;
+      case 1:
+        r.origin = ORIGINS[num(a, 'bgp.update.path_attribute.origin')] ?? 'UNKNOWN';
+        break;
+      case 2:
+        r.asPath = asPath(a);
+        break;
+      case 17:
+        r.as4Path = asPath(a);
+        break;
+      case 18:
+        r.as4Aggregator = aggregator(a);
+        break;
+      case 3:
+        r.nextHop = show(a, 'bgp.update.path_attribute.next_hop');
+        break;
+      case 4:
+        r.med = num(a, 'bgp.update.path_attribute.multi_exit_disc');
+        break;
+      case 5:
+        r.localPref = num(a, 'bgp.update.path_attribute.local_pref');
+        break;
+      case 6:
+        r.atomicAggregate = true;
+        break;
+      case 7:
+        r.aggregator = aggregator(a);
+        break;
       case 8: {
         // Each community is a field of 4 octets (AS:value, or a well-known one); wire order.
         const box = find(a, 'bgp.update.path_attribute.communities');
         r.communities = (box ? box.children : []).filter((c) => c.size === 4).map(community);
         break;
       }
-      case 9: r.originatorId = show(a, 'bgp.update.path_attribute.originator_id'); break;
-      case 10: r.clusterList = findAll(a, 'bgp.path_attribute.cluster_id').map((c) => c.show); break;
-      case 16: r.extCommunities = findAll(a, 'bgp.ext_community').map((c) => rawHex(c, c.pos, c.pos + 8) ?? fail(`frame ${ctx.frame}: extended community bytes`)); break;
-      case 32: r.largeCommunities = findAll(a, 'bgp.large_communities').map((c) =>
-        ['ga', 'ldp1', 'ldp2'].map((k) => show(c, `bgp.large_communities.${k}`)).join(':')); break;
-      case 14: r.mpReach = mpReach(a, ctx); break;
-      case 15: r.mpUnreach = mpUnreach(a, ctx); break;
+      case 9:
+        r.originatorId = show(a, 'bgp.update.path_attribute.originator_id');
+        break;
+      case 10:
+        r.clusterList = findAll(a, 'bgp.path_attribute.cluster_id').map((c) => c.show);
+        break;
+      case 16:
+        r.extCommunities = findAll(a, 'bgp.ext_community').map(
+          (c) => rawHex(c, c.pos, c.pos + 8) ?? fail(`frame ${ctx.frame}: extended community bytes`),
+        );
+        break;
+      case 32:
+        r.largeCommunities = findAll(a, 'bgp.large_communities').map((c) =>
+          ['ga', 'ldp1', 'ldp2'].map((k) => show(c, `bgp.large_communities.${k}`)).join(':'),
+        );
+        break;
+      case 14:
+        r.mpReach = mpReach(a, ctx);
+        break;
+      case 15:
+        r.mpUnreach = mpUnreach(a, ctx);
+        break;
       default: {
         // Not named by the contract: type, the flags octet as sent, the value's bytes.
         const hdr = flags & 0x10 ? 4 : 3;
-        const hex = rawHex(a, a.pos + hdr, a.pos + a.size) ?? sourceHex(ctx.packet, ctx.message, a.pos + hdr, a.pos + a.size);
+        const hex =
+          rawHex(a, a.pos + hdr, a.pos + a.size) ?? sourceHex(ctx.packet, ctx.message, a.pos + hdr, a.pos + a.size);
         if (hex === undefined) fail(`frame ${ctx.frame}: attribute ${type} bytes not covered by tshark fields`);
         unknown.push({ type, flags, hex });
       }
@@ -320,9 +389,25 @@ function pathAttributes(list, ctx) {
   }
   if (unknown.length) r.unknown = unknown;
   // Contract 1 key order (as4Path / as4Aggregator beside asPath, as vroute's codec prints).
-  const order = ['origin', 'asPath', 'as4Path', 'as4Aggregator', 'nextHop', 'med', 'localPref', 'atomicAggregate',
-    'aggregator', 'communities', 'originatorId', 'clusterList', 'extCommunities', 'largeCommunities',
-    'mpReach', 'mpUnreach', 'unknown'];
+  const order = [
+    'origin',
+    'asPath',
+    'as4Path',
+    'as4Aggregator',
+    'nextHop',
+    'med',
+    'localPref',
+    'atomicAggregate',
+    'aggregator',
+    'communities',
+    'originatorId',
+    'clusterList',
+    'extCommunities',
+    'largeCommunities',
+    'mpReach',
+    'mpUnreach',
+    'unknown',
+  ];
   const o = {};
   for (const k of order) if (r[k] !== undefined) o[k] = r[k];
   return o;
@@ -335,12 +420,14 @@ function mpReach(a, ctx) {
   const nextHops = [];
   const collect = (n) => {
     for (const c of n.children) {
-      if (c.show && /^[0-9a-f.:]+$/i.test(c.show) && /[.:]/.test(c.show) && c.children.length === 0) nextHops.push(addr(c.show));
+      if (c.show && /^[0-9a-f.:]+$/i.test(c.show) && /[.:]/.test(c.show) && c.children.length === 0)
+        nextHops.push(addr(c.show));
       else collect(c);
     }
   };
   if (nh) collect(nh);
-  if (nh && nextHops.length === 0) fail(`frame ${ctx.frame}: MP_REACH_NLRI next hop not split into addresses by tshark`);
+  if (nh && nextHops.length === 0)
+    fail(`frame ${ctx.frame}: MP_REACH_NLRI next hop not split into addresses by tshark`);
   const box = a.children.find((c) => c.name === 'bgp.update.path_attribute.mp_reach_nlri');
   return { afi, safi, nextHops, nlri: prefixes(box, `${afi}/${safi}`, ctx) };
 }

@@ -29,19 +29,44 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   routing: [...BASE, 'sys', 'observability', 'config', 'datastore', 'bgp/messages', 'bgp/fsm', 'rib'],
   // Roles sit on the engine and never on each other; only node joins the dataplane half.
   reflector: [...BASE, 'sys', 'observability', 'config', 'datastore', 'bgp/messages', 'bgp/fsm', 'rib', 'routing'],
-  node: [...BASE, 'sys', 'observability', 'config', 'datastore', 'bgp/messages', 'bgp/fsm', 'rib', 'routing', 'dataplane'],
+  node: [
+    ...BASE,
+    'sys',
+    'observability',
+    'config',
+    'datastore',
+    'bgp/messages',
+    'bgp/fsm',
+    'rib',
+    'routing',
+    'dataplane',
+  ],
   // The dataplane half: never bgp, rib or routing.
   dataplane: [...BASE, 'sys', 'observability', 'config', 'datastore'],
   cni: [...BASE, 'sys', 'observability', 'config', 'datastore', 'dataplane'],
-  cli: [...BASE, 'sys', 'observability', 'config', 'datastore', 'bgp/messages', 'bgp/fsm', 'rib', 'routing',
-    'reflector', 'node', 'dataplane', 'cni'],
+  cli: [
+    ...BASE,
+    'sys',
+    'observability',
+    'config',
+    'datastore',
+    'bgp/messages',
+    'bgp/fsm',
+    'rib',
+    'routing',
+    'reflector',
+    'node',
+    'dataplane',
+    'cni',
+  ],
 };
 
 /** Imports that enter a folder other than by its index.ts, each with its reason. */
 const INDEX_EXCEPTIONS: ReadonlyArray<{ from: string; to: string; why: string }> = [
   {
-    from: 'cli/commands/decode.ts', to: 'bgp/messages/pcap/index.ts',
-    why: 'the capture reader is its own sub-folder with its own index.ts, kept out of the codec\'s index so sessions never load it',
+    from: 'cli/commands/decode.ts',
+    to: 'bgp/messages/pcap/index.ts',
+    why: "the capture reader is its own sub-folder with its own index.ts, kept out of the codec's index so sessions never load it",
   },
 ];
 
@@ -66,7 +91,10 @@ function resolve(from: string, spec: string): string | undefined {
   return undefined;
 }
 
-interface Edge { readonly from: string; readonly to: string }
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+}
 
 function edges(): Edge[] {
   const out: Edge[] = [];
@@ -86,7 +114,10 @@ const EDGES = edges();
 
 test('the parser sees the imports (type-only and re-exports included)', () => {
   assert.ok(EDGES.length > 300, `only ${EDGES.length} imports found`);
-  assert.ok(EDGES.some((e) => e.from === 'routing/index.ts' && e.to === 'routing/engine.ts'), 'export * from is an import');
+  assert.ok(
+    EDGES.some((e) => e.from === 'routing/index.ts' && e.to === 'routing/engine.ts'),
+    'export * from is an import',
+  );
   assert.ok(EDGES.some((e) => e.from === 'reflector/daemon.ts' && e.to === 'routing/index.ts'));
 });
 
@@ -110,14 +141,19 @@ test('roles never import each other; dataplane and cni never import bgp, rib or 
   for (const e of EDGES) {
     const a = unitOf(e.from);
     const b = unitOf(e.to);
-    if (a === 'reflector' || a === 'node') assert.ok(b !== 'reflector' && b !== 'node' || a === b, `${e.from} -> ${e.to}`);
+    if (a === 'reflector' || a === 'node')
+      assert.ok((b !== 'reflector' && b !== 'node') || a === b, `${e.from} -> ${e.to}`);
     if (a === 'dataplane' || a === 'cni') assert.ok(!/^(bgp|rib|routing)/.test(b), `${e.from} -> ${e.to}`);
   }
 });
 
 test('another folder is entered only through its index.ts', () => {
   const bad: string[] = [];
-  for (const x of INDEX_EXCEPTIONS) assert.ok(EDGES.some((e) => e.from === x.from && e.to === x.to), `stale exception ${x.from} -> ${x.to}`);
+  for (const x of INDEX_EXCEPTIONS)
+    assert.ok(
+      EDGES.some((e) => e.from === x.from && e.to === x.to),
+      `stale exception ${x.from} -> ${x.to}`,
+    );
   for (const e of EDGES) {
     const a = unitOf(e.from);
     const b = unitOf(e.to);

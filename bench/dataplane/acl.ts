@@ -49,16 +49,19 @@ export interface AclResult {
 
 function profileDoc(p: number, port: number): Profile {
   const name = `PROF_${p}`;
-  return parseProfile(name, JSON.stringify({
-    spec: {
-      inbound: [
-        { action: 'allow', srcTag: name },
-        { action: 'allow', protocol: 'tcp', dstPorts: [22, port], srcNet: '10.0.0.0/8' },
-        { action: 'allow', protocol: 'icmp', icmpType: 8 },
-      ],
-      outbound: [{ action: 'deny', protocol: 'udp', dstPorts: ['135:139'] }, { action: 'allow' }],
-    },
-  }));
+  return parseProfile(
+    name,
+    JSON.stringify({
+      spec: {
+        inbound: [
+          { action: 'allow', srcTag: name },
+          { action: 'allow', protocol: 'tcp', dstPorts: [22, port], srcNet: '10.0.0.0/8' },
+          { action: 'allow', protocol: 'icmp', icmpType: 8 },
+        ],
+        outbound: [{ action: 'deny', protocol: 'udp', dstPorts: ['135:139'] }, { action: 'allow' }],
+      },
+    }),
+  );
 }
 
 function address(i: number): string {
@@ -69,18 +72,34 @@ function address(i: number): string {
 function endpoint(i: number, node = 'bench'): Endpoint {
   const profiles = [`PROF_${i % PROFILES}`];
   if (i % 10 === 0) profiles.push(`PROF_${(i + 1) % PROFILES}`);
-  return { name: `${node}.w${i}.eth0`, node, ifname: `vr${i.toString(16).padStart(11, '0')}`, v4: [address(i)], v6: [], profiles };
+  return {
+    name: `${node}.w${i}.eth0`,
+    node,
+    ifname: `vr${i.toString(16).padStart(11, '0')}`,
+    v4: [address(i)],
+    v6: [],
+    profiles,
+  };
 }
 
 /** Wraps the runner to count the time spent in nft. */
 function timedNft(): { nft: NftRunner; spent: () => number } {
   const real = nftBinary();
   let spent = 0;
-  const timed = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
-    const t0 = performance.now();
-    try { return await fn(...a); } finally { spent += performance.now() - t0; }
+  const timed =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const t0 = performance.now();
+      try {
+        return await fn(...a);
+      } finally {
+        spent += performance.now() - t0;
+      }
+    };
+  return {
+    nft: { apply: timed(real.apply), list: timed(real.list), listChain: timed(real.listChain) },
+    spent: () => spent,
   };
-  return { nft: { apply: timed(real.apply), list: timed(real.list), listChain: timed(real.listChain) }, spent: () => spent };
 }
 
 /** CPU milliseconds of waited-for children (cutime + cstime of /proc/self/stat, 10 ms ticks). */
@@ -101,17 +120,34 @@ async function measure(fn: () => Promise<void>, spent: () => number): Promise<Ti
 }
 
 const nftCmd = (args: string[], input?: string): string =>
-  execFileSync('nft', args, { input, encoding: 'utf8', maxBuffer: 1 << 30, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  execFileSync('nft', args, {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
 
 function deleteTable(): void {
-  try { nftCmd(['delete', 'table', 'inet', 'vroute']); } catch { /* not there */ }
+  try {
+    nftCmd(['delete', 'table', 'inet', 'vroute']);
+  } catch {
+    /* not there */
+  }
 }
 
 export async function runAcl(n: number, reps: number, changeReps: number): Promise<AclResult> {
   const { nft, spent } = timedNft();
   const res: AclResult = {
-    n, profiles: PROFILES, scratch: [], floor: [], floorCpu: [], scriptBytes: 0, floorBytes: 0, chains: 0,
-    changes: { 'remote-join': [], 'local-join': [], 'profile-rule': [], resync: [] }, inSync: false,
+    n,
+    profiles: PROFILES,
+    scratch: [],
+    floor: [],
+    floorCpu: [],
+    scriptBytes: 0,
+    floorBytes: 0,
+    chains: 0,
+    changes: { 'remote-join': [], 'local-join': [], 'profile-rule': [], resync: [] },
+    inSync: false,
   };
   const file = path.join(os.tmpdir(), `vr-dpbench-${process.pid}.nft`);
   let d = new DesiredAcl();
@@ -121,12 +157,14 @@ export async function runAcl(n: number, reps: number, changeReps: number): Promi
     // From scratch: the datastore's documents in, the kernel programmed (a first apply reads
     // the kernel too, as the dataplane's does).
     const eps = Array.from({ length: n }, (_, i) => endpoint(i));
-    res.scratch.push(await measure(async () => {
-      for (let p = 0; p < PROFILES; p++) d.setProfile(`PROF_${p}`, profileDoc(p, 8080));
-      for (const ep of eps) d.setEndpoint(ep.name, ep, true);
-      const a = await applyAcl(nft, d.t, true);
-      res.scriptBytes = a.script?.length ?? 0;
-    }, spent));
+    res.scratch.push(
+      await measure(async () => {
+        for (let p = 0; p < PROFILES; p++) d.setProfile(`PROF_${p}`, profileDoc(p, 8080));
+        for (const ep of eps) d.setEndpoint(ep.name, ep, true);
+        const a = await applyAcl(nft, d.t, true);
+        res.scriptBytes = a.script?.length ?? 0;
+      }, spent),
+    );
     // The floor: what we made, printed by nft, loaded back into an empty kernel by one nft -f.
     const text = nftCmd(['list', 'table', 'inet', 'vroute']);
     res.floorBytes = text.length;
@@ -140,31 +178,40 @@ export async function runAcl(n: number, reps: number, changeReps: number): Promi
     res.floorCpu.push(childCpuMs() - k0);
     // What the floor loaded is what we want: a resync finds nothing to do.
     const check = await applyAcl(nft, d.t, true);
-    if (check.changed) throw new Error(`N=${n}: the reloaded ruleset differs from the dataplane's:\n${check.script?.slice(0, 2000)}`);
+    if (check.changed)
+      throw new Error(`N=${n}: the reloaded ruleset differs from the dataplane's:\n${check.script?.slice(0, 2000)}`);
   }
   for (let r = 0; r < changeReps; r++) {
     const k = (r * 7) % PROFILES;
     const remote = { ...endpoint(n + r, 'other'), profiles: [`PROF_${k}`] };
-    res.changes['remote-join'].push(await measure(async () => {
-      d.setEndpoint(remote.name, remote, false);
-      if (!(await applyAcl(nft, d.t, false)).changed) throw new Error('remote join: nothing applied');
-    }, spent));
+    res.changes['remote-join'].push(
+      await measure(async () => {
+        d.setEndpoint(remote.name, remote, false);
+        if (!(await applyAcl(nft, d.t, false)).changed) throw new Error('remote join: nothing applied');
+      }, spent),
+    );
     const local = endpoint(r * 13 + 1);
     local.profiles = [...local.profiles, `PROF_${(k + 50) % PROFILES}`];
-    res.changes['local-join'].push(await measure(async () => {
-      d.setEndpoint(local.name, local, true);
-      if (!(await applyAcl(nft, d.t, false)).changed) throw new Error('local join: nothing applied');
-    }, spent));
-    res.changes['profile-rule'].push(await measure(async () => {
-      d.setProfile(`PROF_${k}`, profileDoc(k, 9000 + r));
-      if (!(await applyAcl(nft, d.t, false)).changed) throw new Error('profile change: nothing applied');
-    }, spent));
+    res.changes['local-join'].push(
+      await measure(async () => {
+        d.setEndpoint(local.name, local, true);
+        if (!(await applyAcl(nft, d.t, false)).changed) throw new Error('local join: nothing applied');
+      }, spent),
+    );
+    res.changes['profile-rule'].push(
+      await measure(async () => {
+        d.setProfile(`PROF_${k}`, profileDoc(k, 9000 + r));
+        if (!(await applyAcl(nft, d.t, false)).changed) throw new Error('profile change: nothing applied');
+      }, spent),
+    );
   }
   for (let r = 0; r < Math.max(3, Math.min(changeReps, 5)); r++) {
-    res.changes.resync.push(await measure(async () => {
-      const a = await applyAcl(nft, d.t, true);
-      res.inSync = !a.changed;
-    }, spent));
+    res.changes.resync.push(
+      await measure(async () => {
+        const a = await applyAcl(nft, d.t, true);
+        res.inSync = !a.changed;
+      }, spent),
+    );
   }
   deleteTable();
   return res;

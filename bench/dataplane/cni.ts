@@ -41,7 +41,13 @@ function childCpuMs(): number {
   return (Number(f[13]) + Number(f[14])) * 10;
 }
 
-function timeSpawn(cmd: string, args: string[], env: NodeJS.ProcessEnv, input: string, cpu?: number[]): { ms: number; out: string; code: number | null } {
+function timeSpawn(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input: string,
+  cpu?: number[],
+): { ms: number; out: string; code: number | null } {
   const c0 = childCpuMs();
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { env, input, encoding: 'utf8', timeout: 30_000 });
@@ -51,18 +57,42 @@ function timeSpawn(cmd: string, args: string[], env: NodeJS.ProcessEnv, input: s
 }
 
 const vars = (cmd: string, id: string, ns?: string): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH, CNI_COMMAND: cmd, CNI_CONTAINERID: id, CNI_IFNAME: 'eth0', CNI_PATH: '/opt/cni/bin',
+  PATH: process.env.PATH,
+  CNI_COMMAND: cmd,
+  CNI_CONTAINERID: id,
+  CNI_IFNAME: 'eth0',
+  CNI_PATH: '/opt/cni/bin',
   ...(ns ? { CNI_NETNS: `/run/netns/${ns}` } : {}),
 });
 
 async function startEtcd(dir: string): Promise<{ url: string; proc: ChildProcess }> {
   // Inside our own namespace: 127.0.0.1 and these ports are private to it.
-  const proc = spawn('etcd', ['--name', 'b', '--data-dir', path.join(dir, 'etcd'), '--listen-client-urls', 'http://127.0.0.1:2379',
-    '--advertise-client-urls', 'http://127.0.0.1:2379', '--listen-peer-urls', 'http://127.0.0.1:2380', '--log-level', 'error', '--logger', 'zap'],
-  { stdio: 'ignore' });
+  const proc = spawn(
+    'etcd',
+    [
+      '--name',
+      'b',
+      '--data-dir',
+      path.join(dir, 'etcd'),
+      '--listen-client-urls',
+      'http://127.0.0.1:2379',
+      '--advertise-client-urls',
+      'http://127.0.0.1:2379',
+      '--listen-peer-urls',
+      'http://127.0.0.1:2380',
+      '--log-level',
+      'error',
+      '--logger',
+      'zap',
+    ],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 100; i++) {
     const up = await new Promise<boolean>((r) => {
-      const s = net.connect(2379, '127.0.0.1', () => { s.destroy(); r(true); });
+      const s = net.connect(2379, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
       s.on('error', () => r(false));
     });
     if (up) return { url: 'etcd://127.0.0.1:2379', proc };
@@ -76,8 +106,16 @@ function countExecs(id: string, ns: string, conf: string): string[] | undefined 
   if (!['/usr/bin/strace', '/bin/strace'].some((p) => existsSync(p))) return undefined;
   const log = path.join(os.tmpdir(), `vr-dpbench-strace-${process.pid}`);
   try {
-    spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', log, CNI_BIN], { env: vars('ADD', id, ns), input: conf, encoding: 'utf8', timeout: 60_000 });
-    return readFileSync(log, 'utf8').split('\n').filter((l) => /execve\(.*= 0$/.test(l)).map((l) => /execve\("([^"]+)"/.exec(l)?.[1] ?? '?');
+    spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', log, CNI_BIN], {
+      env: vars('ADD', id, ns),
+      input: conf,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => /execve\(.*= 0$/.test(l))
+      .map((l) => /execve\("([^"]+)"/.exec(l)?.[1] ?? '?');
   } finally {
     rmSync(log, { force: true });
   }
@@ -91,14 +129,32 @@ export async function runCni(count: number, store: 'embedded' | 'etcd'): Promise
     let url = `embedded:${path.join(dir, 'store.json')}`;
     if (store === 'etcd') ({ url, proc: etcd } = await startEtcd(dir));
     const vr = (args: string[], input?: string): void => {
-      const r = spawnSync(process.execPath, [VROUTE, ...args, '--datastore', url], { input, encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(process.execPath, [VROUTE, ...args, '--datastore', url], {
+        input,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       if (r.status !== 0) throw new Error(`vroute ${args.join(' ')}: ${r.stderr}`);
     };
     vr(['apply', '-f', '-'], `apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: bench}\nspec: {cidr: ${POOL}}\n`);
     vr(['profile', 'add', NETWORK]);
-    const conf = JSON.stringify({ cniVersion: '1.0.0', name: NETWORK, type: 'vroute-cni', datastore: url, nodename: 'bench', ipam: { pool: POOL } });
+    const conf = JSON.stringify({
+      cniVersion: '1.0.0',
+      name: NETWORK,
+      type: 'vroute-cni',
+      datastore: url,
+      nodename: 'bench',
+      ipam: { pool: POOL },
+    });
     const res: CniResult = {
-      datastore: store, adds: [], dels: [], nodeBare: [], version: [], requireMs: 0, heavy: [], modules: 0,
+      datastore: store,
+      adds: [],
+      dels: [],
+      nodeBare: [],
+      version: [],
+      requireMs: 0,
+      heavy: [],
+      modules: 0,
       cpu: { adds: [], dels: [], nodeBare: [], version: [] },
     };
     for (let i = 0; i < count; i++) {
@@ -107,18 +163,32 @@ export async function runCni(count: number, store: 'embedded' | 'etcd'): Promise
       if (v.code !== 0) throw new Error(`VERSION: ${v.out}`);
       res.version.push(v.ms);
     }
-    const probe = spawnSync(process.execPath, ['-e', `const t=performance.now();require(${JSON.stringify(path.join(ROOT, 'dist/src/cni/cni-main.js'))});` +
-      'const ms=performance.now()-t;const ks=Object.keys(require.cache);' +
-      'const heavy=[...new Set(ks.map((k)=>/node_modules[/]((@[^/]+[/])?[^/]+)/.exec(k)?.[1]).filter(Boolean))];' +
-      'console.log(JSON.stringify({ms,heavy,modules:ks.length}))'], { encoding: 'utf8' });
+    const probe = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const t=performance.now();require(${JSON.stringify(path.join(ROOT, 'dist/src/cni/cni-main.js'))});` +
+          'const ms=performance.now()-t;const ks=Object.keys(require.cache);' +
+          'const heavy=[...new Set(ks.map((k)=>/node_modules[/]((@[^/]+[/])?[^/]+)/.exec(k)?.[1]).filter(Boolean))];' +
+          'console.log(JSON.stringify({ms,heavy,modules:ks.length}))',
+      ],
+      { encoding: 'utf8' },
+    );
     const p = JSON.parse(probe.stdout) as { ms: number; heavy: string[]; modules: number };
     res.requireMs = p.ms;
     res.modules = p.modules;
     res.heavy = p.heavy;
     if (store === 'etcd') {
       // The etcd client is loaded only when an etcd datastore is opened: its own cost.
-      const e = spawnSync(process.execPath, ['-e', `const t=performance.now();require(require.resolve('etcd3',{paths:[${JSON.stringify(ROOT)}]}));` +
-        'console.log(performance.now()-t)'], { encoding: 'utf8' });
+      const e = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const t=performance.now();require(require.resolve('etcd3',{paths:[${JSON.stringify(ROOT)}]}));` +
+            'console.log(performance.now()-t)',
+        ],
+        { encoding: 'utf8' },
+      );
       res.etcd3Ms = Number(e.stdout.trim());
     }
     const ids: [string, string][] = [];

@@ -30,14 +30,24 @@ async function inner(argv: string[]): Promise<void> {
 function inNamespace<T>(tag: string, args: string[]): Promise<T> {
   const ns = `vr-dpb-${process.pid}-${tag}`;
   execFileSync('ip', ['netns', 'add', ns]);
-  const cleanup = (): void => { try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); } catch { /* gone */ } };
+  const cleanup = (): void => {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      /* gone */
+    }
+  };
   process.on('exit', cleanup);
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   const script = __filename.endsWith('.js') ? [__filename] : ['--import', 'tsx', __filename];
   return new Promise<T>((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...script, '--inner', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...script, '--inner', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), TRIAL_TIMEOUT_MS);
     child.once('exit', (code, sig) => {
       clearTimeout(timer);
@@ -50,7 +60,8 @@ function inNamespace<T>(tag: string, args: string[]): Promise<T> {
 }
 
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-const pct = (xs: number[], p: number): number => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const pct = (xs: number[], p: number): number =>
+  [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const ms = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`);
 const label = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n));
 
@@ -59,14 +70,26 @@ function machine(): string {
   try {
     const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
     if (m) model = m[1]!.trim();
-  } catch { /* lscpu missing */ }
+  } catch {
+    /* lscpu missing */
+  }
   let nft = '?';
-  try { nft = execFileSync('nft', ['--version'], { encoding: 'utf8' }).trim(); } catch { /* no nft */ }
-  return `${os.cpus().length} vCPU ${model} (nproc ${os.availableParallelism()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ` +
-    `Linux ${os.release()}; Node ${process.version}; ${nft}; ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`;
+  try {
+    nft = execFileSync('nft', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    /* no nft */
+  }
+  return (
+    `${os.cpus().length} vCPU ${model} (nproc ${os.availableParallelism()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ` +
+    `Linux ${os.release()}; Node ${process.version}; ${nft}; ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`
+  );
 }
 
-const load = (): string => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = (): string =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 function aclTables(rows: AclResult[]): string {
   const m = (ts: Timing[], k: keyof Timing): number => median(ts.map((t) => t[k]));
@@ -79,21 +102,35 @@ function aclTables(rows: AclResult[]): string {
     ...rows.map((r) => {
       const ratio = m(r.scratch, 'ms') / median(r.floor);
       const cpuRatio = cpu(r.scratch) / mean(r.floorCpu);
-      return `| ${label(r.n)} | ${r.chains} | ${ms(m(r.scratch, 'ms'))} | ${ms(m(r.scratch, 'nftMs'))} | ${ms(median(r.floor))} | ${ratio.toFixed(2)}x | ` +
+      return (
+        `| ${label(r.n)} | ${r.chains} | ${ms(m(r.scratch, 'ms'))} | ${ms(m(r.scratch, 'nftMs'))} | ${ms(median(r.floor))} | ${ratio.toFixed(2)}x | ` +
         `${ms(m(r.scratch, 'cpuMs'))} + ${ms(mean(r.scratch.map((t) => t.nftCpuMs)))} | ${ms(mean(r.floorCpu))} | ${cpuRatio.toFixed(2)}x | ` +
-        `wall ${ratio <= 2 ? 'met' : 'missed'}, CPU ${cpuRatio <= 2 ? 'met' : 'missed'} |`;
+        `wall ${ratio <= 2 ? 'met' : 'missed'}, CPU ${cpuRatio <= 2 ? 'met' : 'missed'} |`
+      );
     }),
   ];
   const changes = [
     '| endpoints | change | median | p90 | of which nft (median) | CPU ours + nft (mean) | target < 50 ms at 10k |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.flatMap((r) => (['remote-join', 'local-join', 'profile-rule', 'resync'] as const).map((k) => {
-      const ts = r.changes[k];
-      const med = m(ts, 'ms');
-      const verdict = k === 'resync' || r.n < 10_000 ? '' : `wall ${med < 50 ? 'met' : 'missed'}, CPU ${cpu(ts) < 50 ? 'met' : 'missed'}`;
-      return `| ${label(r.n)} | ${k} | ${ms(med)} | ${ms(pct(ts.map((t) => t.ms), 0.9))} | ${ms(m(ts, 'nftMs'))} | ` +
-        `${ms(mean(ts.map((t) => t.cpuMs)))} + ${ms(mean(ts.map((t) => t.nftCpuMs)))} | ${verdict} |`;
-    })),
+    ...rows.flatMap((r) =>
+      (['remote-join', 'local-join', 'profile-rule', 'resync'] as const).map((k) => {
+        const ts = r.changes[k];
+        const med = m(ts, 'ms');
+        const verdict =
+          k === 'resync' || r.n < 10_000
+            ? ''
+            : `wall ${med < 50 ? 'met' : 'missed'}, CPU ${cpu(ts) < 50 ? 'met' : 'missed'}`;
+        return (
+          `| ${label(r.n)} | ${k} | ${ms(med)} | ${ms(
+            pct(
+              ts.map((t) => t.ms),
+              0.9,
+            ),
+          )} | ${ms(m(ts, 'nftMs'))} | ` +
+          `${ms(mean(ts.map((t) => t.cpuMs)))} + ${ms(mean(ts.map((t) => t.nftCpuMs)))} | ${verdict} |`
+        );
+      }),
+    ),
   ];
   return `${scratch.join('\n')}\n\n${changes.join('\n')}`;
 }
@@ -102,15 +139,21 @@ function cniTable(rows: CniResult[]): string {
   const lines = [
     '| datastore | `node -e 0` | VERSION (start-up + modules) | ADD median | ADD p90 | DEL median | CPU: node / VERSION / ADD / DEL | target ADD < 150 ms |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.datastore} | ${ms(median(r.nodeBare))} | ${ms(median(r.version))} | ${ms(median(r.adds))} | ` +
-      `${ms(pct(r.adds, 0.9))} | ${ms(median(r.dels))} | ` +
-      `${[r.cpu.nodeBare, r.cpu.version, r.cpu.adds, r.cpu.dels].map((c) => (c.reduce((x, y) => x + y, 0) / c.length).toFixed(0)).join(' / ')} ms | ` +
-      `${median(r.adds) < 150 ? 'met' : 'missed'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.datastore} | ${ms(median(r.nodeBare))} | ${ms(median(r.version))} | ${ms(median(r.adds))} | ` +
+        `${ms(pct(r.adds, 0.9))} | ${ms(median(r.dels))} | ` +
+        `${[r.cpu.nodeBare, r.cpu.version, r.cpu.adds, r.cpu.dels].map((c) => (c.reduce((x, y) => x + y, 0) / c.length).toFixed(0)).join(' / ')} ms | ` +
+        `${median(r.adds) < 150 ? 'met' : 'missed'} |`,
+    ),
   ];
-  const notes = rows.map((r) => `${r.datastore}: requiring the plugin's entry module takes ${ms(r.requireMs)} (${r.modules} files` +
-    `${r.heavy.length ? `, packages ${r.heavy.join(', ')}` : ', no package from node_modules'})` +
-    `${r.etcd3Ms !== undefined ? `; opening an etcd datastore requires \`etcd3\` on top: ${ms(r.etcd3Ms)}` : ''}; ` +
-    `one ADD starts ${r.execs ? `${r.execs.length} processes (${r.execs.map((e) => path.basename(e)).join(', ')})` : '? processes (no strace)'}.`);
+  const notes = rows.map(
+    (r) =>
+      `${r.datastore}: requiring the plugin's entry module takes ${ms(r.requireMs)} (${r.modules} files` +
+      `${r.heavy.length ? `, packages ${r.heavy.join(', ')}` : ', no package from node_modules'})` +
+      `${r.etcd3Ms !== undefined ? `; opening an etcd datastore requires \`etcd3\` on top: ${ms(r.etcd3Ms)}` : ''}; ` +
+      `one ADD starts ${r.execs ? `${r.execs.length} processes (${r.execs.map((e) => path.basename(e)).join(', ')})` : '? processes (no strace)'}.`,
+  );
   return `${lines.join('\n')}\n\nCPU: mean milliseconds of user + system time of the process and its children (10 ms ticks).\n${notes.join('\n')}`;
 }
 
@@ -124,7 +167,9 @@ async function outer(argv: string[]): Promise<void> {
   };
   const sizesArg = argv.find((x, i) => /^\d[\d,]*$/.test(x) && !argv[i - 1]?.startsWith('--'));
   const sizes = (sizesArg ?? '1000,10000').split(',').map(Number);
-  const reps = opt('--reps', 3), changes = opt('--changes', 20), cniCount = opt('--cni', 20);
+  const reps = opt('--reps', 3),
+    changes = opt('--changes', 20),
+    cniCount = opt('--cni', 20);
   const where = machine();
   const loadStart = load();
   const acl: AclResult[] = [];
@@ -140,7 +185,8 @@ async function outer(argv: string[]): Promise<void> {
     if (argv.includes('--etcd')) cni.push(await inNamespace<CniResult>('cnie', ['cni', String(cniCount), 'etcd']));
   }
   const loadEnd = load();
-  const cmd = `node dist/bench/dataplane/run.js ${sizes.join(',')} --reps ${reps} --changes ${changes}` +
+  const cmd =
+    `node dist/bench/dataplane/run.js ${sizes.join(',')} --reps ${reps} --changes ${changes}` +
     `${cni.length ? ` --cni ${cniCount}${argv.includes('--etcd') ? ' --etcd' : ''}` : ' --no-cni'}`;
   const text = [
     `Machine: ${where}; load average at start ${loadStart}, at end ${loadEnd}. \`${cmd}\`. ` +
@@ -153,7 +199,10 @@ async function outer(argv: string[]): Promise<void> {
   if (argv.includes('--write')) {
     const file = path.join(__dirname, __filename.endsWith('.js') ? '../../../bench/RESULTS.md' : '../RESULTS.md');
     const has = readFileSync(file, 'utf8').includes('\n## dataplane\n');
-    appendFileSync(file, `${has ? '' : '\n## dataplane\n'}\n### bench/dataplane/run.ts, ${new Date().toISOString().slice(0, 16)}Z\n\n${text}\n`);
+    appendFileSync(
+      file,
+      `${has ? '' : '\n## dataplane\n'}\n### bench/dataplane/run.ts, ${new Date().toISOString().slice(0, 16)}Z\n\n${text}\n`,
+    );
   }
 }
 

@@ -14,7 +14,12 @@ import { makeOpen } from '../../src/bgp/messages/open';
 import { endOfRib, packAnnouncements } from '../../src/bgp/messages/builder';
 import { CapabilityCode } from '../../src/bgp/messages/capabilities';
 import {
-  AFI_IPV4, AFI_IPV6, DEFAULT_CONTEXT, IPV4_UNICAST, IPV6_UNICAST, type CodecContext,
+  AFI_IPV4,
+  AFI_IPV6,
+  DEFAULT_CONTEXT,
+  IPV4_UNICAST,
+  IPV6_UNICAST,
+  type CodecContext,
 } from '../../src/bgp/messages/types';
 import type { PathAttributes } from '../../src/bgp/messages/attributes/types';
 import type { Prefix } from '../../src/bgp/messages/prefix';
@@ -28,23 +33,30 @@ const MSS = 65483;
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 4294967296;
   };
 }
 
 function open(asn: number, id: number): Uint8Array {
-  return encodeMessage(makeOpen({
-    asn, holdTime: 90, bgpId: id,
-    capabilities: [
-      { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: AFI_IPV4, safi: 1 },
-      { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: AFI_IPV6, safi: 1 },
-      { kind: 'route-refresh', code: CapabilityCode.RouteRefresh },
-      { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn },
-    ],
-  }), DEFAULT_CONTEXT);
+  return encodeMessage(
+    makeOpen({
+      asn,
+      holdTime: 90,
+      bgpId: id,
+      capabilities: [
+        { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: AFI_IPV4, safi: 1 },
+        { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: AFI_IPV6, safi: 1 },
+        { kind: 'route-refresh', code: CapabilityCode.RouteRefresh },
+        { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn },
+      ],
+    }),
+    DEFAULT_CONTEXT,
+  );
 }
 
 function attrSet(r: () => number, v6: boolean): PathAttributes {
@@ -52,19 +64,29 @@ function attrSet(r: () => number, v6: boolean): PathAttributes {
   const asns = [4200000001];
   for (let i = 1; i < n; i++) asns.push(r() < 0.7 ? 1 + Math.floor(r() * 65000) : 131072 + Math.floor(r() * 300000));
   const a: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = {
-    origin: r() < 0.9 ? 0 : 2, asPath: [{ type: 2, asns }],
+    origin: r() < 0.9 ? 0 : 2,
+    asPath: [{ type: 2, asns }],
   };
   if (v6) {
     const nh = new Uint8Array(32);
-    nh.set([0x20, 0x01, 0x0d, 0xb8], 0); nh[15] = 1; // 2001:db8::1
-    nh.set([0xfe, 0x80], 16); nh[30] = 0x12; nh[31] = 0x34; // fe80::1234
-    a.mpReach = { afi: AFI_IPV6, safi: 1, nextHop: nh, nlri: { afi: AFI_IPV6, safi: 1, addPath: false, bytes: nh.subarray(0, 0), count: 0 } };
+    nh.set([0x20, 0x01, 0x0d, 0xb8], 0);
+    nh[15] = 1; // 2001:db8::1
+    nh.set([0xfe, 0x80], 16);
+    nh[30] = 0x12;
+    nh[31] = 0x34; // fe80::1234
+    a.mpReach = {
+      afi: AFI_IPV6,
+      safi: 1,
+      nextHop: nh,
+      nlri: { afi: AFI_IPV6, safi: 1, addPath: false, bytes: nh.subarray(0, 0), count: 0 },
+    };
   } else {
     a.nextHop = 0xc0000201; // 192.0.2.1
   }
   if (r() < 0.33) a.med = Math.floor(r() * 1000);
   const nc = Math.floor(r() * 6);
-  if (nc > 0) a.communities = Array.from({ length: nc }, () => ((asns[1]! & 0xffff) * 65536 + Math.floor(r() * 65536)) >>> 0);
+  if (nc > 0)
+    a.communities = Array.from({ length: nc }, () => ((asns[1]! & 0xffff) * 65536 + Math.floor(r() * 65536)) >>> 0);
   if (r() < 0.2) a.largeCommunities = [[4200000001, Math.floor(r() * 100), Math.floor(r() * 1000)]];
   return a;
 }
@@ -72,7 +94,11 @@ function attrSet(r: () => number, v6: boolean): PathAttributes {
 const V4_LENGTHS = [24, 24, 24, 24, 24, 24, 24, 24, 23, 22, 22, 21, 20, 19];
 const V6_LENGTHS = [48, 48, 48, 48, 48, 44, 40, 36, 32, 29];
 
-export interface FullTable { readonly bytes: Buffer; readonly prefixes: number; readonly updates: number }
+export interface FullTable {
+  readonly bytes: Buffer;
+  readonly prefixes: number;
+  readonly updates: number;
+}
 
 /**
  * `table`: runs of 1..16 prefixes per attribute set (~170k UPDATEs), like a real table;
@@ -90,7 +116,7 @@ export function buildFullTable(shape: TableShape = 'table', v4 = 1_000_000, v6 =
   // Distinct prefixes: IPv4 walks the space in steps of the largest length used; IPv6 too.
   let base4 = 0x01000000;
   let base6 = 0;
-  for (let sent = 0; sent < v4 + v6;) {
+  for (let sent = 0; sent < v4 + v6; ) {
     const v6run = sent >= v4;
     const want = shape === 'packed' ? 50_000 : 1 + Math.floor(r() * 11) + (r() < 0.1 ? 5 : 0);
     const run = Math.min(want, (v6run ? v4 + v6 : v4) - sent);

@@ -28,8 +28,12 @@ const SETS = 4;
 
 function attrSet(k: number): PathAttributes {
   return {
-    origin: 0, asPath: [{ type: 2, asns: [65001 + k, 65100, 4200000000] }], nextHop: 0xc0000201 + k, // 192.0.2.(k+1)
-    med: 10 * k, localPref: 100, communities: [65000 * 65536 + k, 65000 * 65536 + 100],
+    origin: 0,
+    asPath: [{ type: 2, asns: [65001 + k, 65100, 4200000000] }],
+    nextHop: 0xc0000201 + k, // 192.0.2.(k+1)
+    med: 10 * k,
+    localPref: 100,
+    communities: [65000 * 65536 + k, 65000 * 65536 + 100],
   };
 }
 
@@ -44,7 +48,10 @@ function buildStream(n: number): { chunks: Uint8Array[]; bytes: number; messages
   const total = msgs.reduce((s, m) => s + m.length, 0);
   const all = new Uint8Array(total);
   let off = 0;
-  for (const m of msgs) { all.set(m, off); off += m.length; }
+  for (const m of msgs) {
+    all.set(m, off);
+    off += m.length;
+  }
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < total; i += 65536) chunks.push(all.subarray(i, Math.min(total, i + 65536)));
   return { chunks, bytes: total, messages: msgs.length };
@@ -68,21 +75,36 @@ class PrefixTable {
     for (;;) {
       const i = h & this.mask;
       const k = this.keys[i]!;
-      if (k === key) { this.vals[i] = val; return; }
-      if (k === -1) { this.keys[i] = key; this.vals[i] = val; this.size++; return; }
+      if (k === key) {
+        this.vals[i] = val;
+        return;
+      }
+      if (k === -1) {
+        this.keys[i] = key;
+        this.vals[i] = val;
+        this.size++;
+        return;
+      }
       h = i + 1;
     }
   }
 }
 
-interface Result { n: number; seconds: number; bytes: number; messages: number }
+interface Result {
+  n: number;
+  seconds: number;
+  bytes: number;
+  messages: number;
+}
 
 let table: PrefixTable;
 let currentSet = 0;
-const insert = (addr: number, len: number): void => table.set((addr | len) | 0, currentSet);
+const insert = (addr: number, len: number): void => table.set(addr | len | 0, currentSet);
 // Codec-only variant: the same walk, prefixes counted instead of stored.
 let seen = 0;
-const count = (_addr: number, _len: number): void => { seen++; };
+const count = (_addr: number, _len: number): void => {
+  seen++;
+};
 
 function runOnce(chunks: Uint8Array[], n: number, store: boolean): number {
   table = new PrefixTable(store ? n : 1);
@@ -124,7 +146,11 @@ const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDi
 
 // --- vroute decode vs tshark on a full-table capture ---
 
-interface Timing { wall: number; cpu: number; rssMiB: number }
+interface Timing {
+  wall: number;
+  cpu: number;
+  rssMiB: number;
+}
 
 function repoRoot(): string {
   let root = __dirname;
@@ -135,20 +161,30 @@ function repoRoot(): string {
 /** One run of argv with stdout to /dev/null: wall seconds, user+sys CPU seconds, max RSS (GNU time). */
 function timeRun(argv: string[]): Timing {
   const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', ...argv], {
-    stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
   });
   const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
   if (r.status !== 0 || !m) throw new Error(`${argv.join(' ')} failed: ${(r.stderr ?? '').trim().split('\n').pop()}`);
   return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMiB: Number(m[4]) / 1024 };
 }
 
-interface Tool { readonly name: string; readonly argv: (file: string) => string[] }
+interface Tool {
+  readonly name: string;
+  readonly argv: (file: string) => string[];
+}
 
 function captureBench(runs: number, baseline: string | undefined, withTshark: boolean): string[] {
   const root = repoRoot();
-  const tools: Tool[] = [{ name: 'vroute decode', argv: (f) => [process.execPath, path.join(root, 'bin', 'vroute'), 'decode', f] }];
+  const tools: Tool[] = [
+    { name: 'vroute decode', argv: (f) => [process.execPath, path.join(root, 'bin', 'vroute'), 'decode', f] },
+  ];
   if (baseline !== undefined) {
-    tools.push({ name: `vroute decode (${path.basename(baseline)})`, argv: (f) => [process.execPath, path.join(baseline, 'bin', 'vroute'), 'decode', f] });
+    tools.push({
+      name: `vroute decode (${path.basename(baseline)})`,
+      argv: (f) => [process.execPath, path.join(baseline, 'bin', 'vroute'), 'decode', f],
+    });
   }
   const tshark = withTshark && spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
   if (tshark) tools.push({ name: 'tshark -T ek', argv: (f) => ['tshark', '-r', f, '-T', 'ek'] });
@@ -160,24 +196,31 @@ function captureBench(runs: number, baseline: string | undefined, withTshark: bo
       const t = buildFullTable(shape);
       const file = path.join(dir, `${shape}.pcap`);
       writeFileSync(file, t.bytes);
-      const lines = execFileSync(process.execPath, [path.join(root, 'bin', 'vroute'), 'decode', file], { maxBuffer: 1 << 30 })
-        .toString().split('\n').filter((l) => l !== '').length;
+      const lines = execFileSync(process.execPath, [path.join(root, 'bin', 'vroute'), 'decode', file], {
+        maxBuffer: 1 << 30,
+      })
+        .toString()
+        .split('\n')
+        .filter((l) => l !== '').length;
       if (lines !== t.updates + 2) throw new Error(`${shape}: ${lines} lines, expected ${t.updates + 2} (2 OPENs)`);
       const got = new Map<string, Timing[]>(tools.map((x) => [x.name, []]));
       for (let r = 0; r < runs; r++) {
         for (const tool of tools) {
           const tm = timeRun(tool.argv(file));
           got.get(tool.name)!.push(tm);
-          console.log(`  ${shape} run ${r + 1}: ${tool.name}: ${tm.wall.toFixed(2)} s wall, ${tm.cpu.toFixed(2)} s CPU`);
+          console.log(
+            `  ${shape} run ${r + 1}: ${tool.name}: ${tm.wall.toFixed(2)} s wall, ${tm.cpu.toFixed(2)} s CPU`,
+          );
         }
       }
       const ours = median(got.get('vroute decode')!.map((x) => x.wall));
       for (const tool of tools) {
         const ts = got.get(tool.name)!;
         const wall = median(ts.map((x) => x.wall));
-        const row = `| ${shape} | ${fmt(t.prefixes)} | ${fmt(t.updates)} | ${fmt(t.bytes.length / 1e6)} | ${tool.name} | `
-          + `${wall.toFixed(2)} s | ${median(ts.map((x) => x.cpu)).toFixed(2)} s | ${median(ts.map((x) => x.rssMiB)).toFixed(0)} MiB | `
-          + `${(wall / ours).toFixed(1)}x |`;
+        const row =
+          `| ${shape} | ${fmt(t.prefixes)} | ${fmt(t.updates)} | ${fmt(t.bytes.length / 1e6)} | ${tool.name} | ` +
+          `${wall.toFixed(2)} s | ${median(ts.map((x) => x.cpu)).toFixed(2)} s | ${median(ts.map((x) => x.rssMiB)).toFixed(0)} MiB | ` +
+          `${(wall / ours).toFixed(1)}x |`;
         console.log(row);
         rows.push(row);
       }
@@ -196,16 +239,28 @@ function argValue(name: string): string | undefined {
 function main(): void {
   const lines: string[] = [];
   const codec = !process.argv.includes('--capture-only');
-  for (const [n, store] of codec ? [[10_000, true], [100_000, true], [1_000_000, true], [1_000_000, false]] as const : []) {
+  for (const [n, store] of codec
+    ? ([
+        [10_000, true],
+        [100_000, true],
+        [1_000_000, true],
+        [1_000_000, false],
+      ] as const)
+    : []) {
     const r = bench(n, store);
-    const line = `| ${store ? 'all stages' : 'codec only (no table)'} | ${fmt(n)} | ${r.messages} | ${fmt(r.bytes / 1e6)} | ${fmt(r.seconds * 1e3)} | `
-      + `${fmt(n / r.seconds / 1e6)} M | ${fmt(r.bytes / r.seconds / 1e6)} |`;
+    const line =
+      `| ${store ? 'all stages' : 'codec only (no table)'} | ${fmt(n)} | ${r.messages} | ${fmt(r.bytes / 1e6)} | ${fmt(r.seconds * 1e3)} | ` +
+      `${fmt(n / r.seconds / 1e6)} M | ${fmt(r.bytes / r.seconds / 1e6)} |`;
     console.log(line);
     lines.push(line);
   }
   const runs = Number(argValue('--runs') ?? 3);
   const baseline = argValue('--baseline');
-  const rows = captureBench(runs, baseline === undefined ? undefined : path.resolve(baseline), !process.argv.includes('--no-tshark'));
+  const rows = captureBench(
+    runs,
+    baseline === undefined ? undefined : path.resolve(baseline),
+    !process.argv.includes('--no-tshark'),
+  );
   if (process.argv.includes('--write')) {
     if (codec) writeResults(lines);
     writeCaptureResults(rows, runs, baseline);
@@ -214,10 +269,16 @@ function main(): void {
 
 function machine(): string {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? '?';
-  const tsharkVersion = spawnSync('tshark', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? 'tshark missing';
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
-  return `${execSync('nproc').toString().trim()} CPUs (\`nproc\`), ${cpu}; node ${process.version}; ${tsharkVersion}; `
-    + `${new Date().toISOString().slice(0, 16)}Z; load average at the end ${load}.`;
+  const tsharkVersion =
+    spawnSync('tshark', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? 'tshark missing';
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  return (
+    `${execSync('nproc').toString().trim()} CPUs (\`nproc\`), ${cpu}; node ${process.version}; ${tsharkVersion}; ` +
+    `${new Date().toISOString().slice(0, 16)}Z; load average at the end ${load}.`
+  );
 }
 
 function replaceSection(title: string, section: string): void {
@@ -234,39 +295,53 @@ function replaceSection(title: string, section: string): void {
 }
 
 function writeCaptureResults(rows: string[], runs: number, baseline: string | undefined): void {
-  replaceSection('## decode vs tshark', [
-    '## decode vs tshark', '',
-    `Machine: ${machine()}`,
-    '`vroute decode FILE > /dev/null` (node bin/vroute, start-up included) and `tshark -r FILE -T ek > /dev/null` on',
-    'the same synthetic full-table captures (bench/decode/full-table.ts: one eBGP session, 1,000,000 IPv4 + 100,000',
-    'IPv6 prefixes, 4-octet AS, loopback-sized TCP segments; `table`: 1-16 prefixes per attribute set, as in a real',
-    'table; `packed`: full 4096-octet UPDATEs). Every tool runs once per round, rounds interleaved;',
-    `medians of ${runs} (wall, user+sys CPU and max RSS from GNU time).`
-      + (baseline ? ` \`${path.basename(baseline)}\`: the same command from ${baseline}.` : ''),
-    '`npm run bench -- decode --write`.', '',
-    '| capture | prefixes | UPDATEs | MB | tool | wall | CPU | max RSS | wall / vroute |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows, '',
-  ].join('\n'));
+  replaceSection(
+    '## decode vs tshark',
+    [
+      '## decode vs tshark',
+      '',
+      `Machine: ${machine()}`,
+      '`vroute decode FILE > /dev/null` (node bin/vroute, start-up included) and `tshark -r FILE -T ek > /dev/null` on',
+      'the same synthetic full-table captures (bench/decode/full-table.ts: one eBGP session, 1,000,000 IPv4 + 100,000',
+      'IPv6 prefixes, 4-octet AS, loopback-sized TCP segments; `table`: 1-16 prefixes per attribute set, as in a real',
+      'table; `packed`: full 4096-octet UPDATEs). Every tool runs once per round, rounds interleaved;',
+      `medians of ${runs} (wall, user+sys CPU and max RSS from GNU time).` +
+        (baseline ? ` \`${path.basename(baseline)}\`: the same command from ${baseline}.` : ''),
+      '`npm run bench -- decode --write`.',
+      '',
+      '| capture | prefixes | UPDATEs | MB | tool | wall | CPU | max RSS | wall / vroute |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
 }
 
 function writeResults(lines: string[]): void {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? '?';
-  replaceSection('## decode', [
-    '## decode', '',
-    `Machine: ${execSync('nproc').toString().trim()} CPUs (\`nproc\`), ${cpu}; node ${process.version}; ${new Date().toISOString().slice(0, 16)}Z.`,
-    'Framing (MessageFramer over 64 KiB chunks) + decodeUpdate + interning the attribute set',
-    '(the RIB\'s AttrStore, as ingest does: 4 distinct sets) + inserting every /24 into an open-addressing table over',
-    'typed arrays. 4-octet AS context, 4096-octet messages packed by packAnnouncements. Median of',
-    'several runs after a warm-up, one core. `npx tsx bench/decode/run.ts --write`.', '',
-    '| stages | prefixes | UPDATEs | MB | ms | prefixes/s | MB/s |', '| --- | --- | --- | --- | --- | --- | --- |',
-    ...lines, '',
-    'Profile (`node --cpu-prof`, whole run, 2026-11-25): ~55% of samples in forEachIpv4 with the',
-    'table insert inlined into it (random probes into a 2M-slot table: cache misses grow with N,',
-    'hence 10k > 100k > 1M rates), ~6% GC; decodeUpdate, countNlri and the framer ~2%. The',
-    '"codec only" row (same walk, prefixes counted, not stored) shows the codec itself runs an',
-    'order of magnitude faster than the table: the integer table is the bottleneck.', '',
-  ].join('\n'));
+  replaceSection(
+    '## decode',
+    [
+      '## decode',
+      '',
+      `Machine: ${execSync('nproc').toString().trim()} CPUs (\`nproc\`), ${cpu}; node ${process.version}; ${new Date().toISOString().slice(0, 16)}Z.`,
+      'Framing (MessageFramer over 64 KiB chunks) + decodeUpdate + interning the attribute set',
+      "(the RIB's AttrStore, as ingest does: 4 distinct sets) + inserting every /24 into an open-addressing table over",
+      'typed arrays. 4-octet AS context, 4096-octet messages packed by packAnnouncements. Median of',
+      'several runs after a warm-up, one core. `npx tsx bench/decode/run.ts --write`.',
+      '',
+      '| stages | prefixes | UPDATEs | MB | ms | prefixes/s | MB/s |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...lines,
+      '',
+      'Profile (`node --cpu-prof`, whole run, 2026-11-25): ~55% of samples in forEachIpv4 with the',
+      'table insert inlined into it (random probes into a 2M-slot table: cache misses grow with N,',
+      'hence 10k > 100k > 1M rates), ~6% GC; decodeUpdate, countNlri and the framer ~2%. The',
+      '"codec only" row (same walk, prefixes counted, not stored) shows the codec itself runs an',
+      'order of magnitude faster than the table: the integer table is the bottleneck.',
+      '',
+    ].join('\n'),
+  );
 }
 
 main();

@@ -37,7 +37,10 @@ export interface ReflectorLife {
   readonly startedAt: number;
 }
 
-export interface SessionStatus { readonly peer: string; readonly state: string }
+export interface SessionStatus {
+  readonly peer: string;
+  readonly state: string;
+}
 
 export class ReflectorProcess {
   port = 0;
@@ -57,25 +60,39 @@ export class ReflectorProcess {
     if (this.port === 0) {
       this.port = await freePort(s.address);
       this.apiPort = await freePort('127.0.0.1');
-      writeFileSync(this.config, JSON.stringify({
-        name: s.name, routerId: s.routerId, asn: s.asn,
-        listen: { address: s.address, port: this.port },
-        reflector: { clusterId: s.clusterId, advertiseAddress: s.address },
-        neighbors: [],
-        dynamicNeighbors: [{ prefix: s.clients, asn: s.asn, routeReflectorClient: true, maxPeers: s.maxPeers }],
-        datastore: 'memory', api: `127.0.0.1:${this.apiPort}`, log: 'warn',
-      }));
+      writeFileSync(
+        this.config,
+        JSON.stringify({
+          name: s.name,
+          routerId: s.routerId,
+          asn: s.asn,
+          listen: { address: s.address, port: this.port },
+          reflector: { clusterId: s.clusterId, advertiseAddress: s.address },
+          neighbors: [],
+          dynamicNeighbors: [{ prefix: s.clients, asn: s.asn, routeReflectorClient: true, maxPeers: s.maxPeers }],
+          datastore: 'memory',
+          api: `127.0.0.1:${this.apiPort}`,
+          log: 'warn',
+        }),
+      );
     }
     // VROUTE_FABRIC_PROF=DIR: V8 CPU profiles of the reflectors (written on a clean stop only).
-    const prof = process.env.VROUTE_FABRIC_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VROUTE_FABRIC_PROF}`] : [];
+    const prof = process.env.VROUTE_FABRIC_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VROUTE_FABRIC_PROF}`]
+      : [];
     const child = spawnLogged(process.execPath, [...prof, VROUTE, 'reflector', '--config', this.config], this.log);
     if (child.pid === undefined) throw new Error(`${s.name}: spawn failed`);
     live.add(child);
     child.once('exit', () => live.delete(child));
     const life = { pid: child.pid, child, startedAt: Date.now() };
     this.life = life;
-    const up = await waitFor(async () => child.exitCode === null && await canConnect(s.address, this.port), timeoutMs, 50);
-    if (!up) throw new Error(`${s.name}: not listening on ${s.address}:${this.port} after ${timeoutMs} ms\n${this.tail()}`);
+    const up = await waitFor(
+      async () => child.exitCode === null && (await canConnect(s.address, this.port)),
+      timeoutMs,
+      50,
+    );
+    if (!up)
+      throw new Error(`${s.name}: not listening on ${s.address}:${this.port} after ${timeoutMs} ms\n${this.tail()}`);
     return life;
   }
 
@@ -109,7 +126,7 @@ export class ReflectorProcess {
   /** The sessions of its /status (contract 3). */
   async sessions(): Promise<SessionStatus[]> {
     const r = await fetch(`http://127.0.0.1:${this.apiPort}/status`, { signal: AbortSignal.timeout(10_000) });
-    const body = await r.json() as { sessions: SessionStatus[] };
+    const body = (await r.json()) as { sessions: SessionStatus[] };
     return body.sessions;
   }
 

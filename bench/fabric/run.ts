@@ -21,7 +21,8 @@ const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 function report(r: ScenarioResult, load: string): string {
   const lines = [
     `nodes ${r.nodes} (${2 * r.nodes} sessions), load average at start ${load}`,
-    `| phase | time |`, `| --- | --- |`,
+    `| phase | time |`,
+    `| --- | --- |`,
     `| every session Established | ${s(r.allEstablishedMs)} |`,
     `| every node holds every block | ${s(r.convergedMs)} |`,
     `| every node holds both reflectors' full sets | ${s(r.bothFullMs)} |`,
@@ -31,7 +32,8 @@ function report(r: ScenarioResult, load: string): string {
     `| A restarted: every session Established again | ${s(r.reestablishedMs)} |`,
     `| A restarted: every node holds A's full set again | ${s(r.refullMs)} |`,
     '',
-    `| process | CPU seconds | peak RSS |`, `| --- | --- | --- |`,
+    `| process | CPU seconds | peak RSS |`,
+    `| --- | --- | --- |`,
     ...r.use.map((u) => `| reflector ${u.name} | ${u.cpuSeconds.toFixed(2)} | ${u.peakRssMiB.toFixed(0)} MiB |`),
     `| simulator (${r.nodes} nodes, one process) | ${r.simCpuSeconds.toFixed(2)} | ${r.simPeakRssMiB.toFixed(0)} MiB |`,
     '',
@@ -44,17 +46,29 @@ async function main(): Promise<void> {
   const nodes = arg('nodes', 500);
   const timeoutMs = arg('timeout', 300) * 1000;
   const downMs = arg('down', 0) * 1000;
-  const load = loadavg().map((x) => x.toFixed(2)).join(' ');
-  process.stdout.write(`bench/fabric: ${nodes} nodes, ${cpus().length} CPUs, load ${load}, ${new Date().toISOString()}\n`);
+  const load = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+  process.stdout.write(
+    `bench/fabric: ${nodes} nodes, ${cpus().length} CPUs, load ${load}, ${new Date().toISOString()}\n`,
+  );
   // The hard bound behind the scenario's own deadline: reflectors are SIGKILLed on exit.
   setTimeout(() => {
     process.stderr.write('bench/fabric: hard timeout\n');
     process.exit(1);
   }, timeoutMs + 30_000).unref();
   const r = await runScenario({ nodes, timeoutMs, downMs, say: (l) => process.stdout.write(`  ${l}\n`) });
-  process.stdout.write(`${report(r, load)}\nload average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(
+    `${report(r, load)}\nload average at end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}\n`,
+  );
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(r)}\n`);
-  const bad = r.worstNodesMissingWhileDown !== 0 || r.wrongNextHops !== 0 || r.statusEstablished[0] !== nodes || r.statusEstablished[1] !== nodes;
+  const bad =
+    r.worstNodesMissingWhileDown !== 0 ||
+    r.wrongNextHops !== 0 ||
+    r.statusEstablished[0] !== nodes ||
+    r.statusEstablished[1] !== nodes;
   process.exit(bad ? 1 : 0);
 }
 

@@ -25,7 +25,11 @@ export interface ScenarioOptions {
 }
 
 /** Resource use of one reflector process life. */
-export interface ReflectorUse { readonly name: string; readonly cpuSeconds: number; readonly peakRssMiB: number }
+export interface ReflectorUse {
+  readonly name: string;
+  readonly cpuSeconds: number;
+  readonly peakRssMiB: number;
+}
 
 export interface ScenarioResult {
   readonly nodes: number;
@@ -71,18 +75,27 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       if (ok()) return Date.now() - t0;
       if (Date.now() > deadline) {
         const p: FabricProgress | undefined = fabric?.progress();
-        throw new Error(`fabric: timed out waiting for ${what}; progress ${JSON.stringify(p)}\n` +
-          `--- ${rrA.spec.name} log\n${rrA.tail()}\n--- ${rrB.spec.name} log\n${rrB.tail()}`);
+        throw new Error(
+          `fabric: timed out waiting for ${what}; progress ${JSON.stringify(p)}\n` +
+            `--- ${rrA.spec.name} log\n${rrA.tail()}\n--- ${rrB.spec.name} log\n${rrB.tail()}`,
+        );
       }
       await sleep(10);
     }
   };
   try {
     await Promise.all([rrA.start(), rrB.start()]);
-    say(`reflectors up: A pid ${rrA.life!.pid} ${rrA.spec.address}:${rrA.port}, B pid ${rrB.life!.pid} ${rrB.spec.address}:${rrB.port}`);
+    say(
+      `reflectors up: A pid ${rrA.life!.pid} ${rrA.spec.address}:${rrA.port}, B pid ${rrB.life!.pid} ${rrB.spec.address}:${rrB.port}`,
+    );
     fabric = new Fabric({
-      nodes: o.nodes, sourceOctet: octet, asn: spec.asn,
-      reflectors: [{ address: rrA.spec.address, port: rrA.port }, { address: rrB.spec.address, port: rrB.port }],
+      nodes: o.nodes,
+      sourceOctet: octet,
+      asn: spec.asn,
+      reflectors: [
+        { address: rrA.spec.address, port: rrA.port },
+        { address: rrB.spec.address, port: rrB.port },
+      ],
     });
     const f = fabric;
     const n = o.nodes;
@@ -90,11 +103,13 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     f.start();
     const est = (side: 0 | 1): number => f.progress().established[side];
     const allEstablishedMs = await until('every session Established', () => est(0) === n && est(1) === n);
-    say(`all ${2 * n} sessions Established after ${allEstablishedMs} ms; A ${JSON.stringify(f.establishTimes(0, t0))} B ${JSON.stringify(f.establishTimes(1, t0))}`);
+    say(
+      `all ${2 * n} sessions Established after ${allEstablishedMs} ms; A ${JSON.stringify(f.establishTimes(0, t0))} B ${JSON.stringify(f.establishTimes(1, t0))}`,
+    );
     await until('every node holding every block', () => f.converged());
     const convergedMs = Date.now() - t0;
     say(`every node holds every block after ${convergedMs} ms`);
-    await until('both reflectors\' full sets at every node', () => f.sideFull(0) && f.sideFull(1));
+    await until("both reflectors' full sets at every node", () => f.sideFull(0) && f.sideFull(1));
     const bothFullMs = Date.now() - t0;
     say(`every node holds both reflectors' full sets after ${bothFullMs} ms`);
 
@@ -109,7 +124,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const tKill = Date.now();
     await rrA.kill();
     const killNoticedMs = await until('every node to see reflector A go', () => est(0) === 0, sample);
-    say(`A killed: every node saw its session drop after ${killNoticedMs} ms; nodes missing a block at worst: ${worst} (${samples} samples)`);
+    say(
+      `A killed: every node saw its session drop after ${killNoticedMs} ms; nodes missing a block at worst: ${worst} (${samples} samples)`,
+    );
     // Bounded extra look while A is down: B alone must keep every node whole.
     const downUntil = Date.now() + (o.downMs ?? 0);
     while (Date.now() < downUntil) {
@@ -125,20 +142,31 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     await until('every session to A Established again', () => est(0) === n, sample);
     const reestablishedMs = Date.now() - tSpawn;
     say(`A's sessions Established again: ${JSON.stringify(f.establishTimes(0, tSpawn))}`);
-    await until('every node holding A\'s full set again', () => f.sideFull(0), sample);
+    await until("every node holding A's full set again", () => f.sideFull(0), sample);
     const refullMs = Date.now() - tSpawn;
-    say(`A back (killed ${tSpawn - tKill} ms before the new spawn): listening after ${restartListeningMs} ms, ` +
-      `all Established after ${reestablishedMs} ms, full sets after ${refullMs} ms; worst missing ${worst}`);
+    say(
+      `A back (killed ${tSpawn - tKill} ms before the new spawn): listening after ${restartListeningMs} ms, ` +
+        `all Established after ${reestablishedMs} ms, full sets after ${refullMs} ms; worst missing ${worst}`,
+    );
     const statusA = (await rrA.sessions()).filter((s) => s.state === 'Established').length;
     const statusB = (await rrB.sessions()).filter((s) => s.state === 'Established').length;
     const cpu = process.cpuUsage(cpu0);
     return {
-      nodes: n, allEstablishedMs, convergedMs, bothFullMs, killNoticedMs,
-      samplesWhileDown: samples, worstNodesMissingWhileDown: worst,
-      restartListeningMs, reestablishedMs, refullMs,
-      use: [useA1,
+      nodes: n,
+      allEstablishedMs,
+      convergedMs,
+      bothFullMs,
+      killNoticedMs,
+      samplesWhileDown: samples,
+      worstNodesMissingWhileDown: worst,
+      restartListeningMs,
+      reestablishedMs,
+      refullMs,
+      use: [
+        useA1,
         { name: 'A (after the restart)', cpuSeconds: rrA.cpuSeconds(), peakRssMiB: rrA.peakRssMiB() },
-        { name: 'B (whole run)', cpuSeconds: rrB.cpuSeconds(), peakRssMiB: rrB.peakRssMiB() }],
+        { name: 'B (whole run)', cpuSeconds: rrB.cpuSeconds(), peakRssMiB: rrB.peakRssMiB() },
+      ],
       statusEstablished: [statusA, statusB],
       wrongNextHops: f.wrongNextHops,
       simCpuSeconds: (cpu.user + cpu.system) / 1e6,

@@ -11,7 +11,14 @@
 // unusable (RFC 4271 6.3, RFC 1122 3.2.1.3) and would withdraw the route, as it would from a
 // real host. Blocks: 10.(64 + i>>10).x.y/26, node i's the i-th /26.
 import {
-  CeaseSubcode, forEachIpv4, IPV4_UNICAST, makeShutdownNotification, packAnnouncements, endOfRib, type PathAttributes, type UpdateMessage,
+  CeaseSubcode,
+  forEachIpv4,
+  IPV4_UNICAST,
+  makeShutdownNotification,
+  packAnnouncements,
+  endOfRib,
+  type PathAttributes,
+  type UpdateMessage,
 } from '../../src/bgp/messages';
 import { Peer, TimerWheel, type SessionConsumer } from '../../src/bgp/fsm';
 import { createLogger, type Logger } from '../../src/observability';
@@ -61,16 +68,37 @@ class SimSession implements SessionConsumer {
   /** When this session last reached Established (epoch ms), 0 before. */
   establishedAt = 0;
 
-  constructor(readonly node: SimNode, readonly side: 0 | 1, target: ReflectorTarget, opts: FabricOptions, wheel: TimerWheel, logger: Logger) {
+  constructor(
+    readonly node: SimNode,
+    readonly side: 0 | 1,
+    target: ReflectorTarget,
+    opts: FabricOptions,
+    wheel: TimerWheel,
+    logger: Logger,
+  ) {
     this.has = new Uint8Array(opts.nodes);
     const routerId = nextHopOf(node.index);
-    this.peer = new Peer({
-      address: target.address, port: target.port, localAddress: node.source, asn: opts.asn, passive: false,
-      holdTime: opts.holdTime ?? 90, connectRetryTime: opts.connectRetryTime ?? 1, families: [IPV4_UNICAST],
-      routeReflectorClient: false,
-    }, {
-      asn: opts.asn, routerId, wheel, logger, now: Date.now, gone: () => undefined,
-    });
+    this.peer = new Peer(
+      {
+        address: target.address,
+        port: target.port,
+        localAddress: node.source,
+        asn: opts.asn,
+        passive: false,
+        holdTime: opts.holdTime ?? 90,
+        connectRetryTime: opts.connectRetryTime ?? 1,
+        families: [IPV4_UNICAST],
+        routeReflectorClient: false,
+      },
+      {
+        asn: opts.asn,
+        routerId,
+        wheel,
+        logger,
+        now: Date.now,
+        gone: () => undefined,
+      },
+    );
     this.peer.setConsumer(this);
   }
 
@@ -81,7 +109,12 @@ class SimSession implements SessionConsumer {
     const neg = this.peer.negotiated;
     if (!neg) return;
     // Our block, then End-of-RIB (RFC 4724 2), as a node agent's first announcement.
-    for (const u of packAnnouncements(this.node.attrs, IPV4_UNICAST, [{ afi: 1, addr: blockOf(this.node.index), len: 26 }], neg.tx)) {
+    for (const u of packAnnouncements(
+      this.node.attrs,
+      IPV4_UNICAST,
+      [{ afi: 1, addr: blockOf(this.node.index), len: 26 }],
+      neg.tx,
+    )) {
       this.peer.write(u);
     }
     this.peer.write(endOfRib(IPV4_UNICAST));
@@ -142,12 +175,21 @@ class SimNode {
   /** Blocks of other nodes held by at least one session. */
   union = 0;
 
-  constructor(readonly fabric: Fabric, readonly index: number, opts: FabricOptions, wheel: TimerWheel, logger: Logger) {
+  constructor(
+    readonly fabric: Fabric,
+    readonly index: number,
+    opts: FabricOptions,
+    wheel: TimerWheel,
+    logger: Logger,
+  ) {
     this.source = sourceOf(opts.sourceOctet, index);
     // iBGP: empty AS_PATH, LOCAL_PREF (RFC 4271 5.1.5), our own next hop.
     this.attrs = { origin: 0, asPath: [], nextHop: nextHopOf(index), localPref: 100 };
     this.held = new Uint8Array(opts.nodes);
-    this.sessions = [new SimSession(this, 0, opts.reflectors[0], opts, wheel, logger), new SimSession(this, 1, opts.reflectors[1], opts, wheel, logger)];
+    this.sessions = [
+      new SimSession(this, 0, opts.reflectors[0], opts, wheel, logger),
+      new SimSession(this, 1, opts.reflectors[1], opts, wheel, logger),
+    ];
   }
 
   changed(j: number, set: 0 | 1, s: SimSession): void {
@@ -215,11 +257,19 @@ export class Fabric {
   }
 
   progress(): FabricProgress {
-    const missing = this.all.filter((n) => n.union !== this.want).slice(0, 5)
-      .map((n) => `node ${n.index} (${n.source}): ${n.union}/${this.want} [${n.sessions.map((s) => `${s.peer.state} ${s.count}`).join(', ')}]`);
+    const missing = this.all
+      .filter((n) => n.union !== this.want)
+      .slice(0, 5)
+      .map(
+        (n) =>
+          `node ${n.index} (${n.source}): ${n.union}/${this.want} [${n.sessions.map((s) => `${s.peer.state} ${s.count}`).join(', ')}]`,
+      );
     return {
-      nodes: this.all.length, established: [...this.established], fullSessions: [...this.fullSessions],
-      fullNodes: this.fullNodes, missing: missing.join('; '),
+      nodes: this.all.length,
+      established: [...this.established],
+      fullSessions: [...this.fullSessions],
+      fullNodes: this.fullNodes,
+      missing: missing.join('; '),
     };
   }
 
@@ -242,7 +292,10 @@ export class Fabric {
    * When the sessions to `side` last reached Established, ms after `since`: median, 90th
    * percentile, max; and the last errors the sessions saw, counted (why a session took long).
    */
-  establishTimes(side: 0 | 1, since: number): { p50: number; p90: number; max: number; errors: Record<string, number> } {
+  establishTimes(
+    side: 0 | 1,
+    since: number,
+  ): { p50: number; p90: number; max: number; errors: Record<string, number> } {
     const t = this.all.map((n) => n.sessions[side].establishedAt - since).sort((a, b) => a - b);
     const at = (q: number): number => t[Math.min(t.length - 1, Math.floor(q * t.length))]!;
     const errors: Record<string, number> = {};
@@ -255,8 +308,11 @@ export class Fabric {
 
   /** Cease to every reflector, bounded by the Peers' own shutdown. */
   async stop(): Promise<void> {
-    await Promise.all(this.all.flatMap((n) => n.sessions.map((s) =>
-      s.peer.shutdown({ type: 'ManualStop', data: SHUTDOWN }).catch(() => undefined))));
+    await Promise.all(
+      this.all.flatMap((n) =>
+        n.sessions.map((s) => s.peer.shutdown({ type: 'ManualStop', data: SHUTDOWN }).catch(() => undefined)),
+      ),
+    );
     this.wheel.close();
   }
 }

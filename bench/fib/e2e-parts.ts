@@ -35,9 +35,24 @@ export interface Netns {
  */
 export function createNetns(name: string): Netns {
   const peer = `${name}-i`;
-  const del = (n: string): void => { try { execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' }); } catch { /* gone already */ } };
-  const ns: Netns = { name, peer, remove: () => { del(name); del(peer); } };
-  const ip = (n: string, ...a: string[]): void => { execFileSync('ip', ['-n', n, ...a], { stdio: ['ignore', 'ignore', 'pipe'] }); };
+  const del = (n: string): void => {
+    try {
+      execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
+    } catch {
+      /* gone already */
+    }
+  };
+  const ns: Netns = {
+    name,
+    peer,
+    remove: () => {
+      del(name);
+      del(peer);
+    },
+  };
+  const ip = (n: string, ...a: string[]): void => {
+    execFileSync('ip', ['-n', n, ...a], { stdio: ['ignore', 'ignore', 'pipe'] });
+  };
   try {
     execFileSync('ip', ['netns', 'add', name]);
     execFileSync('ip', ['netns', 'add', peer]);
@@ -70,7 +85,10 @@ export function mainPrefixes(pid: number): number {
 
 /** Routes of `proto` in the namespace's main table, by a full dump (once per phase, outside the timing). */
 export function routesOfProto(ns: string, proto: string): { count: number; sample: string } {
-  const r = spawnSync('ip', ['-n', ns, '-4', 'route', 'show', 'proto', proto], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('ip', ['-n', ns, '-4', 'route', 'show', 'proto', proto], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   const lines = r.stdout.split('\n').filter((l) => l !== '');
   return { count: lines.length, sample: lines[0] ?? '' };
 }
@@ -97,16 +115,27 @@ async function startVroute(ns: string, dir: string): Promise<Daemon> {
   const file = path.join(dir, 'datastore.json');
   const store = new EmbeddedDatastore({ path: file });
   // The node's AS is the injector's: iBGP, so the next hop arrives unchanged (RFC 4271 5.1.3).
-  await putResource(store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: 'injector' },
-    spec: { node: 'bench', peerIP: INJECTOR_IP, asNumber: ASN } });
+  await putResource(store, {
+    apiVersion: 'vroute/v1',
+    kind: 'BGPPeer',
+    metadata: { name: 'injector' },
+    spec: { node: 'bench', peerIP: INJECTOR_IP, asNumber: ASN },
+  });
   await store.close();
   const conf = path.join(dir, 'node.yaml');
-  writeFileSync(conf, `name: bench\nip: ${DAEMON_IP}\nasn: ${ASN}\ndatastore: embedded:${file}\napi: false\nlog: info\n` +
-    `fib: {table: main, protocol: 200, scanSeconds: ${SCAN_SECONDS}}\n`);
+  writeFileSync(
+    conf,
+    `name: bench\nip: ${DAEMON_IP}\nasn: ${ASN}\ndatastore: embedded:${file}\napi: false\nlog: info\n` +
+      `fib: {table: main, protocol: 200, scanSeconds: ${SCAN_SECONDS}}\n`,
+  );
   const log = path.join(dir, 'vroute.log');
   // VROUTE_E2E_PROF=DIR: a V8 CPU profile of the node agent, written there when it stops.
   const prof = process.env.VROUTE_E2E_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VROUTE_E2E_PROF}`] : [];
-  const child = spawnLogged('ip', ['netns', 'exec', ns, process.execPath, ...prof, path.join(REPO, 'bin/vroute'), 'node', '--config', conf], log);
+  const child = spawnLogged(
+    'ip',
+    ['netns', 'exec', ns, process.execPath, ...prof, path.join(REPO, 'bin/vroute'), 'node', '--config', conf],
+    log,
+  );
   return { name: 'vroute', child, proto: '200', log, dir };
 }
 
@@ -117,7 +146,9 @@ async function startVroute(ns: string, dir: string): Promise<Daemon> {
  */
 function startBird(ns: string, dir: string): Daemon {
   const conf = path.join(dir, 'bird.conf');
-  writeFileSync(conf, `router id ${DAEMON_IP};
+  writeFileSync(
+    conf,
+    `router id ${DAEMON_IP};
 log stderr { warning, error, fatal };
 protocol device { scan time 10; }
 protocol kernel {
@@ -134,9 +165,14 @@ protocol bgp inj {
   hold time 90;
   ipv4 { import all; export none; gateway direct; };
 }
-`);
+`,
+  );
   const log = path.join(dir, 'bird.log');
-  const child = spawnLogged('ip', ['netns', 'exec', ns, 'bird', '-f', '-c', conf, '-s', path.join(dir, 'bird.ctl')], log);
+  const child = spawnLogged(
+    'ip',
+    ['netns', 'exec', ns, 'bird', '-f', '-c', conf, '-s', path.join(dir, 'bird.ctl')],
+    log,
+  );
   return { name: 'bird', child, proto: 'bird', log, dir };
 }
 
@@ -175,5 +211,9 @@ export function logTail(d: Daemon, lines = 15): string {
 /** The injector of bench/reflect in its namespace: N /24s via 198.51.100.1, then End-of-RIB. */
 export function startInjector(ns: string, n: number, log: string): ChildProcess {
   const script = path.join(REPO, 'dist/bench/reflect/injector.js');
-  return spawnLogged('ip', ['netns', 'exec', ns, process.execPath, script, `${DAEMON_IP}:179`, INJECTOR_IP, String(n), String(ASN)], log);
+  return spawnLogged(
+    'ip',
+    ['netns', 'exec', ns, process.execPath, script, `${DAEMON_IP}:179`, INJECTOR_IP, String(n), String(ASN)],
+    log,
+  );
 }

@@ -22,14 +22,33 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { peakRssMiB, sleep, stopChild, waitFor } from '../reflect/proc';
 import {
-  cpuOf, createNetns, logTail, mainPrefixes, ready, routesOfProto, startDaemon, startInjector, type Daemon, type DaemonName,
+  cpuOf,
+  createNetns,
+  logTail,
+  mainPrefixes,
+  ready,
+  routesOfProto,
+  startDaemon,
+  startInjector,
+  type Daemon,
+  type DaemonName,
 } from './e2e-parts';
 
 const PHASE_TIMEOUT_MS = 600_000;
 const SAMPLE_MS = 20;
 
-interface Phase { seconds: number; cpu: number; sys: number }
-interface Trial { daemon: DaemonName; n: number; install: Phase; withdraw: Phase; rssMiB: number }
+interface Phase {
+  seconds: number;
+  cpu: number;
+  sys: number;
+}
+interface Trial {
+  daemon: DaemonName;
+  n: number;
+  install: Phase;
+  withdraw: Phase;
+  rssMiB: number;
+}
 
 /** Polls the namespace's prefix count until `ok`; the time it first was, or an Error. */
 async function until(pid: number, ok: (count: number) => boolean, what: string): Promise<number> {
@@ -46,7 +65,11 @@ async function established(log: string, timeoutMs = 60_000): Promise<number> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     let text = '';
-    try { text = readFileSync(log, 'utf8'); } catch { /* not written yet */ }
+    try {
+      text = readFileSync(log, 'utf8');
+    } catch {
+      /* not written yet */
+    }
     const m = /ESTABLISHED (\d+)/.exec(text);
     if (m) return Number(m[1]);
     await sleep(5);
@@ -66,14 +89,16 @@ async function trial(name: DaemonName, n: number, seq: number): Promise<Trial> {
     d = await startDaemon(name, ns.name);
     const pid = d.child.pid!;
     const up = d;
-    if (!await waitFor(() => up.child.exitCode !== null || ready(up), 60_000, 50) || d.child.exitCode !== null) {
+    if (!(await waitFor(() => up.child.exitCode !== null || ready(up), 60_000, 50)) || d.child.exitCode !== null) {
       throw new Error(`${name} did not start:\n${logTail(d)}`);
     }
     const base = mainPrefixes(pid);
     const injLog = path.join(d.dir, 'injector.log');
     injector = startInjector(ns.peer, n, injLog);
     // CPU is read as the session comes up; the daemon is idle while the injector packs.
-    const t0 = await established(injLog).catch((e: Error) => { throw new Error(`${e.message}\n${name}: ${logTail(d!)}`); });
+    const t0 = await established(injLog).catch((e: Error) => {
+      throw new Error(`${e.message}\n${name}: ${logTail(d!)}`);
+    });
     const c0 = cpuOf(pid);
     const t1 = await until(pid, (c) => c >= base + n, `${name} N=${n} install`);
     const c1 = cpuOf(pid);
@@ -101,19 +126,29 @@ async function trial(name: DaemonName, n: number, seq: number): Promise<Trial> {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rate = (n: number, s: number): string => (n / s >= 1e6 ? `${(n / s / 1e6).toFixed(2)} M/s` : `${Math.round(n / s / 1000)}k/s`);
-const cpu = (ps: Phase[]): string => `${median(ps.map((p) => p.cpu)).toFixed(2)} (${median(ps.map((p) => p.sys)).toFixed(2)})`;
+const rate = (n: number, s: number): string =>
+  n / s >= 1e6 ? `${(n / s / 1e6).toFixed(2)} M/s` : `${Math.round(n / s / 1000)}k/s`;
+const cpu = (ps: Phase[]): string =>
+  `${median(ps.map((p) => p.cpu)).toFixed(2)} (${median(ps.map((p) => p.sys)).toFixed(2)})`;
 const label = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1000}k`);
 
 function machine(): string {
   const model = os.cpus()[0]?.model ?? 'unknown CPU';
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
-  return `${os.cpus().length} vCPU ${model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}; Node ${process.version}; ` +
-    `${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC; load average at start ${load}`;
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  return (
+    `${os.cpus().length} vCPU ${model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}; Node ${process.version}; ` +
+    `${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC; load average at start ${load}`
+  );
 }
 
 async function main(argv: string[]): Promise<void> {
-  const flag = (f: string): string | undefined => { const i = argv.indexOf(f); return i >= 0 ? argv[i + 1] : undefined; };
+  const flag = (f: string): string | undefined => {
+    const i = argv.indexOf(f);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
   const reps = Number(flag('--reps') ?? 1);
   const only = flag('--only') as DaemonName | undefined;
   const sizesArg = argv.find((a, i) => /^\d[\d,]*$/.test(a) && argv[i - 1] !== '--reps');
@@ -129,8 +164,10 @@ async function main(argv: string[]): Promise<void> {
       for (const name of (r + seq) % 2 === 0 ? daemons : [...daemons].reverse()) {
         const t = await trial(name, n, seq++);
         trials.push(t);
-        console.error(`${name} N=${label(n)}: install ${t.install.seconds.toFixed(2)} s (CPU ${t.install.cpu.toFixed(2)}, sys ${t.install.sys.toFixed(2)}) ` +
-          `withdraw ${t.withdraw.seconds.toFixed(2)} s (CPU ${t.withdraw.cpu.toFixed(2)}, sys ${t.withdraw.sys.toFixed(2)}) peak RSS ${t.rssMiB.toFixed(0)} MiB; load ${os.loadavg()[0]!.toFixed(1)}`);
+        console.error(
+          `${name} N=${label(n)}: install ${t.install.seconds.toFixed(2)} s (CPU ${t.install.cpu.toFixed(2)}, sys ${t.install.sys.toFixed(2)}) ` +
+            `withdraw ${t.withdraw.seconds.toFixed(2)} s (CPU ${t.withdraw.cpu.toFixed(2)}, sys ${t.withdraw.sys.toFixed(2)}) peak RSS ${t.rssMiB.toFixed(0)} MiB; load ${os.loadavg()[0]!.toFixed(1)}`,
+        );
       }
     }
   }
@@ -144,18 +181,26 @@ async function main(argv: string[]): Promise<void> {
       if (ts.length === 0) continue;
       const is = median(ts.map((t) => t.install.seconds));
       const ws = median(ts.map((t) => t.withdraw.seconds));
-      lines.push(`| ${label(n)} | ${name === 'vroute' ? 'vroute node' : 'BIRD 2.0.12'} | ${is.toFixed(2)} s | ${rate(n, is)} | ` +
-        `${cpu(ts.map((t) => t.install))} | ${ws.toFixed(2)} s | ${rate(n, ws)} | ${cpu(ts.map((t) => t.withdraw))} | ${median(ts.map((t) => t.rssMiB)).toFixed(0)} MiB |`);
+      lines.push(
+        `| ${label(n)} | ${name === 'vroute' ? 'vroute node' : 'BIRD 2.0.12'} | ${is.toFixed(2)} s | ${rate(n, is)} | ` +
+          `${cpu(ts.map((t) => t.install))} | ${ws.toFixed(2)} s | ${rate(n, ws)} | ${cpu(ts.map((t) => t.withdraw))} | ${median(ts.map((t) => t.rssMiB)).toFixed(0)} MiB |`,
+      );
     }
   }
   const text = lines.join('\n');
-  const end = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  const end = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
   console.log(`${where}; at the end ${end}\n${reps > 1 ? `medians of ${reps}\n` : ''}${text}`);
   if (argv.includes('--write')) {
     const file = path.join(__dirname, __filename.endsWith('.js') ? '../../../bench/RESULTS.md' : '../RESULTS.md');
-    appendFileSync(file, `\n### bench/fib/e2e.ts: BGP session to kernel table, vroute node and BIRD 2\n\n` +
-      `Machine: ${where}; at the end ${end}. \`node dist/bench/fib/e2e.js ${sizes.join(',')}${reps > 1 ? ` --reps ${reps}` : ''}\`` +
-      `${reps > 1 ? `, medians of ${reps}` : ''}.\n\n${text}\n`);
+    appendFileSync(
+      file,
+      `\n### bench/fib/e2e.ts: BGP session to kernel table, vroute node and BIRD 2\n\n` +
+        `Machine: ${where}; at the end ${end}. \`node dist/bench/fib/e2e.js ${sizes.join(',')}${reps > 1 ? ` --reps ${reps}` : ''}\`` +
+        `${reps > 1 ? `, medians of ${reps}` : ''}.\n\n${text}\n`,
+    );
   }
 }
 

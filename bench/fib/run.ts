@@ -16,13 +16,31 @@ import * as path from 'node:path';
 const TRIAL_TIMEOUT_MS = 600_000;
 const GATEWAY = '192.0.2.2';
 
-interface Phase { seconds: number; cpu: number; user: number; sys: number }
-interface Trial { n: number; install: Phase; withdraw: Phase; inKernel: number; rssMiB: number; failed: number }
+interface Phase {
+  seconds: number;
+  cpu: number;
+  user: number;
+  sys: number;
+}
+interface Trial {
+  n: number;
+  install: Phase;
+  withdraw: Phase;
+  inKernel: number;
+  rssMiB: number;
+  failed: number;
+}
 
 /** The child: runs inside the namespace, prints one JSON Trial. */
 async function inner(n: number): Promise<void> {
   const { openKernelFib } = await import('../../src/node/fib');
-  const quiet = { info: (): void => {}, warn: (o: object, m?: string): void => { process.stderr.write(`${m} ${JSON.stringify(o)}\n`); }, debug: (): void => {} };
+  const quiet = {
+    info: (): void => {},
+    warn: (o: object, m?: string): void => {
+      process.stderr.write(`${m} ${JSON.stringify(o)}\n`);
+    },
+    debug: (): void => {},
+  };
   const prefixes: string[] = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     const a = 0x0b000000 + i * 256; // 11.0.0.0/24 onwards: n up to 16M /24s
@@ -39,11 +57,15 @@ async function inner(n: number): Promise<void> {
     const c = process.cpuUsage(c0);
     return { seconds, cpu: (c.user + c.system) / 1e6, user: c.user / 1e6, sys: c.system / 1e6 };
   };
-  const install = await phase(() => { for (const prefix of prefixes) fib.set({ prefix, kind: 'unicast', nextHops }); });
+  const install = await phase(() => {
+    for (const prefix of prefixes) fib.set({ prefix, kind: 'unicast', nextHops });
+  });
   const failed = fib.stats().failed;
   const listing = spawnSync('ip', ['-4', 'route', 'show', 'proto', '200'], { maxBuffer: 1 << 30, encoding: 'utf8' });
   const inKernel = listing.stdout.split('\n').filter((l) => l.includes(` via ${GATEWAY} `)).length;
-  const withdraw = await phase(() => { for (const prefix of prefixes) fib.delete(prefix); });
+  const withdraw = await phase(() => {
+    for (const prefix of prefixes) fib.delete(prefix);
+  });
   await fib.close();
   const rssMiB = process.resourceUsage().maxRSS / 1024;
   const t: Trial = { n, install, withdraw, inKernel, rssMiB, failed };
@@ -53,10 +75,16 @@ async function inner(n: number): Promise<void> {
 function runTrial(ns: string, n: number): Promise<Trial> {
   return new Promise((resolve, reject) => {
     const script = __filename.endsWith('.js') ? [__filename] : ['--import', 'tsx', __filename];
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...script, '--inner', String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...script, '--inner', String(n)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); }, TRIAL_TIMEOUT_MS);
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, TRIAL_TIMEOUT_MS);
     child.once('exit', (code, sig) => {
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`trial N=${n} failed (exit ${code ?? sig})`));
@@ -75,14 +103,20 @@ function ipBatch(ns: string, n: number): { install: Phase; withdraw: Phase } {
     const out: string[] = [];
     for (let i = 0; i < n; i++) {
       const a = 0x0b000000 + i * 256;
-      out.push(`route ${verb} ${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.0/24 via ${GATEWAY} proto 201 metric 32`);
+      out.push(
+        `route ${verb} ${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.0/24 via ${GATEWAY} proto 201 metric 32`,
+      );
     }
     return `${out.join('\n')}\n`;
   };
   const one = (verb: string): Phase => {
     const c0 = childCpu();
     const t0 = process.hrtime.bigint();
-    execFileSync('ip', ['-n', ns, '-batch', '-'], { input: lines(verb), stdio: ['pipe', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
+    execFileSync('ip', ['-n', ns, '-batch', '-'], {
+      input: lines(verb),
+      stdio: ['pipe', 'ignore', 'inherit'],
+      maxBuffer: 1 << 30,
+    });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const c1 = childCpu();
     return { seconds, cpu: c1.user - c0.user + c1.sys - c0.sys, user: c1.user - c0.user, sys: c1.sys - c0.sys };
@@ -97,7 +131,8 @@ function childCpu(): { user: number; sys: number } {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rate = (n: number, s: number): string => (n / s >= 1e6 ? `${(n / s / 1e6).toFixed(2)} M/s` : `${Math.round(n / s / 1000)}k/s`);
+const rate = (n: number, s: number): string =>
+  n / s >= 1e6 ? `${(n / s / 1e6).toFixed(2)} M/s` : `${Math.round(n / s / 1000)}k/s`;
 const label = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1000}k`);
 
 function machine(): string {
@@ -105,10 +140,17 @@ function machine(): string {
   try {
     const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
     if (m) model = m[1]!.trim();
-  } catch { /* lscpu missing: the os module's name stands */ }
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
-  return `${os.cpus().length} vCPU ${model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}; Node ${process.version}; ` +
-    `${new Date().toISOString().slice(0, 10)}; load average at start ${load}`;
+  } catch {
+    /* lscpu missing: the os module's name stands */
+  }
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  return (
+    `${os.cpus().length} vCPU ${model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}; Node ${process.version}; ` +
+    `${new Date().toISOString().slice(0, 10)}; load average at start ${load}`
+  );
 }
 
 async function outer(argv: string[]): Promise<void> {
@@ -120,10 +162,18 @@ async function outer(argv: string[]): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/fib needs root (a network namespace)');
   const where = machine();
   const ns = `vr-fibbench-${process.pid}`;
-  const cleanup = (): void => { try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); } catch { /* gone */ } };
+  const cleanup = (): void => {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      /* gone */
+    }
+  };
   process.on('exit', cleanup);
   execFileSync('ip', ['netns', 'add', ns]);
-  const ip = (...a: string[]): void => { execFileSync('ip', ['-n', ns, ...a]); };
+  const ip = (...a: string[]): void => {
+    execFileSync('ip', ['-n', ns, ...a]);
+  };
   const rows: { n: number; trials: Trial[] }[] = [];
   const baseline: { install: Phase; withdraw: Phase }[] = [];
   try {
@@ -138,14 +188,19 @@ async function outer(argv: string[]): Promise<void> {
     for (let r = 0; r < reps; r++) {
       for (const row of rows) {
         const t = await runTrial(ns, row.n);
-        if (t.inKernel !== row.n || t.failed !== 0) throw new Error(`N=${row.n}: ${t.inKernel} routes in the kernel, ${t.failed} failed`);
+        if (t.inKernel !== row.n || t.failed !== 0)
+          throw new Error(`N=${row.n}: ${t.inKernel} routes in the kernel, ${t.failed} failed`);
         row.trials.push(t);
         if (row.n === small) {
           const b = ipBatch(ns, row.n);
           baseline.push(b);
-          console.error(`N=${label(row.n)} ip -batch: install ${b.install.seconds.toFixed(2)} s (CPU ${b.install.cpu.toFixed(2)}) withdraw ${b.withdraw.seconds.toFixed(2)} s (CPU ${b.withdraw.cpu.toFixed(2)})`);
+          console.error(
+            `N=${label(row.n)} ip -batch: install ${b.install.seconds.toFixed(2)} s (CPU ${b.install.cpu.toFixed(2)}) withdraw ${b.withdraw.seconds.toFixed(2)} s (CPU ${b.withdraw.cpu.toFixed(2)})`,
+          );
         }
-        console.error(`N=${label(row.n)} install ${t.install.seconds.toFixed(2)} s (user ${t.install.user.toFixed(2)} sys ${t.install.sys.toFixed(2)}) withdraw ${t.withdraw.seconds.toFixed(2)} s (user ${t.withdraw.user.toFixed(2)} sys ${t.withdraw.sys.toFixed(2)}) rss ${t.rssMiB.toFixed(0)} MiB`);
+        console.error(
+          `N=${label(row.n)} install ${t.install.seconds.toFixed(2)} s (user ${t.install.user.toFixed(2)} sys ${t.install.sys.toFixed(2)}) withdraw ${t.withdraw.seconds.toFixed(2)} s (user ${t.withdraw.user.toFixed(2)} sys ${t.withdraw.sys.toFixed(2)}) rss ${t.rssMiB.toFixed(0)} MiB`,
+        );
       }
     }
   } finally {
@@ -167,17 +222,22 @@ async function outer(argv: string[]): Promise<void> {
     const n = Math.min(...sizes);
     const is = median(baseline.map((b) => b.install.seconds));
     const ws = median(baseline.map((b) => b.withdraw.seconds));
-    lines.push(`| ${label(n)} \`ip -batch\` | ${is.toFixed(2)} s | ${rate(n, is)} | ${median(baseline.map((b) => b.install.cpu)).toFixed(2)} | ` +
-      `${ws.toFixed(2)} s | ${rate(n, ws)} | ${median(baseline.map((b) => b.withdraw.cpu)).toFixed(2)} | |`);
+    lines.push(
+      `| ${label(n)} \`ip -batch\` | ${is.toFixed(2)} s | ${rate(n, is)} | ${median(baseline.map((b) => b.install.cpu)).toFixed(2)} | ` +
+        `${ws.toFixed(2)} s | ${rate(n, ws)} | ${median(baseline.map((b) => b.withdraw.cpu)).toFixed(2)} | |`,
+    );
   }
   const text = lines.join('\n');
   console.log(`${where}\n${reps > 1 ? `medians of ${reps}\n` : ''}${text}`);
   if (write) {
     const file = path.join(__dirname, __filename.endsWith('.js') ? '../../../bench/RESULTS.md' : '../RESULTS.md');
     const has = readFileSync(file, 'utf8').includes('\n## fib\n');
-    appendFileSync(file, `${has ? '' : '\n## fib\n'}\n### bench/fib/run.ts: the FIB layer alone, N IPv4 /24s via one next hop\n\n` +
-      `Machine: ${where}. \`node dist/bench/fib/run.js ${sizes.join(',')}${reps > 1 ? ` --reps ${reps}` : ''}\`` +
-      `${reps > 1 ? `, medians of ${reps}` : ''}.\n\n${text}\n`);
+    appendFileSync(
+      file,
+      `${has ? '' : '\n## fib\n'}\n### bench/fib/run.ts: the FIB layer alone, N IPv4 /24s via one next hop\n\n` +
+        `Machine: ${where}. \`node dist/bench/fib/run.js ${sizes.join(',')}${reps > 1 ? ` --reps ${reps}` : ''}\`` +
+        `${reps > 1 ? `, medians of ${reps}` : ''}.\n\n${text}\n`,
+    );
   }
 }
 

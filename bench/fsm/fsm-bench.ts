@@ -4,20 +4,27 @@
 //  3. the wheel: N sessions x 3 timers armed, a lap of refreshes, all cancelled; RSS.
 // Run: npm run build && node --expose-gc dist/bench/fsm/fsm-bench.js [N...]
 import {
-  createFsm, SessionTimers, step, TimerWheel,
-  type Clock, type FsmEvent, type FsmState,
+  createFsm,
+  SessionTimers,
+  step,
+  TimerWheel,
+  type Clock,
+  type FsmEvent,
+  type FsmState,
 } from '../../src/bgp/fsm';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const mib = (n: number): string => (n / 1048576).toFixed(1);
-const rate = (n: number, ms: number): string => `${((n / ms) * 1000 / 1e6).toFixed(2)}M/s`;
+const rate = (n: number, ms: number): string => `${(((n / ms) * 1000) / 1e6).toFixed(2)}M/s`;
 
 /** Time stands still: nothing fires, we measure bookkeeping only. */
 const stillClock: Clock = { now: () => 0, setInterval: () => 1, clearInterval: () => undefined };
 
 const UP: FsmEvent[] = [
-  { type: 'ManualStart' }, { type: 'Tcp_CR_Acked' },
-  { type: 'BGPOpen', asn: 65001, holdTime: 90, bgpId: 0x0a000002 }, { type: 'KeepAliveMsg' },
+  { type: 'ManualStart' },
+  { type: 'Tcp_CR_Acked' },
+  { type: 'BGPOpen', asn: 65001, holdTime: 90, bgpId: 0x0a000002 },
+  { type: 'KeepAliveMsg' },
 ];
 
 function run(n: number): void {
@@ -65,11 +72,14 @@ function run(n: number): void {
 
   console.log(
     `N=${n}: up ${rate(steps, upMs)} steps (${upMs.toFixed(0)} ms), ` +
-    `Established msgs ${rate(m, msgMs)} (step + hold refresh), ` +
-    `cancel ${n * 2} timers ${cancelMs.toFixed(1)} ms, ` +
-    `armed ${wheel.size}, RSS +${mib(rssUp - rss0)} MiB for sessions + timers`,
+      `Established msgs ${rate(m, msgMs)} (step + hold refresh), ` +
+      `cancel ${n * 2} timers ${cancelMs.toFixed(1)} ms, ` +
+      `armed ${wheel.size}, RSS +${mib(rssUp - rss0)} MiB for sessions + timers`,
   );
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((x) => x > 0);
 for (const n of sizes.length ? sizes : [10_000, 100_000]) run(n);

@@ -7,7 +7,15 @@
 // fan-out also this process's CPU time (user + system: less swayed by other load on a shared
 // machine than wall time) and that CPU time per path sent (ns/path: ADD-PATH sends each).
 //   npm run bench -- policy      (env N=100000,1000000 TRIALS=3 ROWS=label-substring to change)
-import { IPV4_UNICAST, decodeUpdate, packAnnouncements, parsePrefix, type CodecContext, type Prefix, type UpdateMessage } from '../../src/bgp/messages';
+import {
+  IPV4_UNICAST,
+  decodeUpdate,
+  packAnnouncements,
+  parsePrefix,
+  type CodecContext,
+  type Prefix,
+  type UpdateMessage,
+} from '../../src/bgp/messages';
 import { RoutingEngine, type SessionHandle, type SessionSettings } from '../../src/routing';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
@@ -20,7 +28,11 @@ class FakeSession extends FakeSessionBase implements SessionHandle {
   bytes = 0;
   readonly negotiated: { families: number[]; fourOctetAs: boolean; tx: CodecContext };
   readonly config: SessionHandle['config'];
-  constructor(address: string, readonly remoteBgpId: number, tx = CTX) {
+  constructor(
+    address: string,
+    readonly remoteBgpId: number,
+    tx = CTX,
+  ) {
     super();
     this.config = { address, asn: 65000, routeReflectorClient: true };
     this.negotiated = { families: [IPV4_UNICAST], fourOctetAs: true, tx };
@@ -34,15 +46,33 @@ class FakeSession extends FakeSessionBase implements SessionHandle {
 
 // 0.0.0.0/0 ge 24 le 24 after one deny: every /24 walks two entries.
 const defs = validateConfig({
-  routerId: '10.0.0.1', asn: 65000,
-  prefixLists: { blocks: [{ action: 'deny', prefix: '192.0.2.0/24' }, { action: 'permit', prefix: '0.0.0.0/0', ge: 24, le: 24 }] },
+  routerId: '10.0.0.1',
+  asn: 65000,
+  prefixLists: {
+    blocks: [
+      { action: 'deny', prefix: '192.0.2.0/24' },
+      { action: 'permit', prefix: '0.0.0.0/0', ge: 24, le: 24 },
+    ],
+  },
   policies: {
-    imp: [{ match: { prefixList: 'blocks' }, action: 'accept', set: { localPref: 150, communities: { add: ['65000:1'] } } }, { action: 'reject' }],
-    exp: [{ match: { community: ['65000:9'] }, action: 'accept', set: { med: 5, communities: { delete: ['65000:9'] } } }, { action: 'accept' }],
+    imp: [
+      { match: { prefixList: 'blocks' }, action: 'accept', set: { localPref: 150, communities: { add: ['65000:1'] } } },
+      { action: 'reject' },
+    ],
+    exp: [
+      { match: { community: ['65000:9'] }, action: 'accept', set: { med: 5, communities: { delete: ['65000:9'] } } },
+      { action: 'accept' },
+    ],
   },
 });
 
-interface Row { readonly label: string; readonly src: SessionSettings; readonly recv: SessionSettings; readonly recvTx: CodecContext; readonly sources: number }
+interface Row {
+  readonly label: string;
+  readonly src: SessionSettings;
+  readonly recv: SessionSettings;
+  readonly recvTx: CodecContext;
+  readonly sources: number;
+}
 const ROWS: Row[] = [
   { label: 'no policy', src: {}, recv: {}, recvTx: CTX, sources: 1 },
   { label: 'import policy', src: { importPolicy: 'imp' }, recv: {}, recvTx: CTX, sources: 1 },
@@ -54,10 +84,22 @@ const ROWS: Row[] = [
 const tick = () => new Promise((r) => setImmediate(r));
 const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 
-interface Result { ingest: number; fanout: number; cpu: number; bytes: number }
+interface Result {
+  ingest: number;
+  fanout: number;
+  cpu: number;
+  bytes: number;
+}
 
 async function trial(row: Row, msgs: UpdateMessage[][], n: number): Promise<Result> {
-  const e = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST], policies: defs });
+  const e = new RoutingEngine({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+    policies: defs,
+  });
   const srcs = Array.from({ length: row.sources }, (_, k) => new FakeSession(`192.0.2.${k + 2}`, k + 2));
   const recv = new FakeSession('192.0.2.100', 100, row.recvTx);
   for (const s of srcs) {
@@ -98,9 +140,20 @@ async function main(): Promise<void> {
     // 10.0.0.0/24 upwards: 65536 /24s per /8.
     for (let i = 0; i < n; i++) prefixes.push(parsePrefix(`${10 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`)!);
     for (const row of ROWS.filter((r) => !process.env.ROWS || r.label.includes(process.env.ROWS))) {
-      const msgs = Array.from({ length: row.sources }, (_, k) => packAnnouncements(
-        { origin: 0, asPath: [], nextHop: `192.0.2.${k + 2}`, localPref: 100 + k, communities: [(65000 << 16 | 9) >>> 0] } as never,
-        IPV4_UNICAST, prefixes, CTX).map((m) => decodeUpdate(m, CTX)));
+      const msgs = Array.from({ length: row.sources }, (_, k) =>
+        packAnnouncements(
+          {
+            origin: 0,
+            asPath: [],
+            nextHop: `192.0.2.${k + 2}`,
+            localPref: 100 + k,
+            communities: [((65000 << 16) | 9) >>> 0],
+          } as never,
+          IPV4_UNICAST,
+          prefixes,
+          CTX,
+        ).map((m) => decodeUpdate(m, CTX)),
+      );
       const r: Result[] = [];
       for (let t = 0; t < trials; t++) {
         gc?.();
@@ -112,9 +165,11 @@ async function main(): Promise<void> {
       const paths = n * row.sources;
       // Paths sent: every path with ADD-PATH, else the best of each prefix.
       const sent = row.recv.addPathSend ? paths : n;
-      console.log(`N=${String(n).padStart(7)} ${row.label.padEnd(24)} ingest ${ing.toFixed(0).padStart(6)} ms ` +
-        `(${(paths / ing / 1000).toFixed(2)} M paths/s)  decide+fan-out ${fan.toFixed(0).padStart(6)} ms ` +
-        `(cpu ${cpu.toFixed(0).padStart(6)} ms, ${(cpu * 1e6 / sent).toFixed(0).padStart(4)} ns/path sent)  sent ${(r[0]!.bytes / 1e6).toFixed(1)} MB`);
+      console.log(
+        `N=${String(n).padStart(7)} ${row.label.padEnd(24)} ingest ${ing.toFixed(0).padStart(6)} ms ` +
+          `(${(paths / ing / 1000).toFixed(2)} M paths/s)  decide+fan-out ${fan.toFixed(0).padStart(6)} ms ` +
+          `(cpu ${cpu.toFixed(0).padStart(6)} ms, ${((cpu * 1e6) / sent).toFixed(0).padStart(4)} ns/path sent)  sent ${(r[0]!.bytes / 1e6).toFixed(1)} MB`,
+      );
     }
   }
 }

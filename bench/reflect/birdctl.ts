@@ -42,8 +42,14 @@ export class BirdCtl {
 
   private reply(timeoutMs: number): Promise<string> {
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => { this.waiter = undefined; reject(new Error('BIRD control socket timed out')); }, timeoutMs);
-      this.waiter = (r) => { clearTimeout(t); resolve(r); };
+      const t = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new Error('BIRD control socket timed out'));
+      }, timeoutMs);
+      this.waiter = (r) => {
+        clearTimeout(t);
+        resolve(r);
+      };
       this.check();
     });
   }

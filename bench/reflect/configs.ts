@@ -112,12 +112,34 @@ allow to any
  * Dynamic ranges have a default maxPrefixes (100,000) that a 1M table would exceed: the range
  * lifts it, unless `maxPrefixes: false` (for a build that rejects the field and has no limit).
  */
-export function vrouteReflector(l: Layout, apiPort: number, opts: { datastore?: string; maxPrefixes?: boolean } = {}): string {
-  return JSON.stringify({
-    name: 'bench-rr', routerId: CLUSTER_ID, asn: ASN, listen: { address: '127.0.0.1', port: l.port },
-    reflector: { clusterId: CLUSTER_ID }, neighbors: [],
-    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: ASN, routeReflectorClient: true, holdTime: 90, families: ['ipv4-unicast'],
-      ...(opts.maxPrefixes === false ? {} : { maxPrefixes: 2 ** 31 }) }],
-    datastore: opts.datastore ?? 'memory', api: `127.0.0.1:${apiPort}`, log: 'warn',
-  }, null, 1);
+export function vrouteReflector(
+  l: Layout,
+  apiPort: number,
+  opts: { datastore?: string; maxPrefixes?: boolean } = {},
+): string {
+  return JSON.stringify(
+    {
+      name: 'bench-rr',
+      routerId: CLUSTER_ID,
+      asn: ASN,
+      listen: { address: '127.0.0.1', port: l.port },
+      reflector: { clusterId: CLUSTER_ID },
+      neighbors: [],
+      dynamicNeighbors: [
+        {
+          prefix: '127.0.0.0/8',
+          asn: ASN,
+          routeReflectorClient: true,
+          holdTime: 90,
+          families: ['ipv4-unicast'],
+          ...(opts.maxPrefixes === false ? {} : { maxPrefixes: 2 ** 31 }),
+        },
+      ],
+      datastore: opts.datastore ?? 'memory',
+      api: `127.0.0.1:${apiPort}`,
+      log: 'warn',
+    },
+    null,
+    1,
+  );
 }

@@ -19,7 +19,12 @@ const BLOCK = 4096;
 
 /** The four attribute sets: iBGP (LOCAL_PREF, RFC 4271 5.1.5), distinct AS_PATHs. */
 export function attributeSet(s: number): PathAttributes {
-  return { origin: 0, asPath: [{ type: 2, asns: [64512 + s] }], nextHop: 0xc6336401 /* 198.51.100.1 */, localPref: 100 };
+  return {
+    origin: 0,
+    asPath: [{ type: 2, asns: [64512 + s] }],
+    nextHop: 0xc6336401 /* 198.51.100.1 */,
+    localPref: 100,
+  };
 }
 
 /** N /24s as packed UPDATEs (4096-octet messages) for a session with `ctx`. */
@@ -46,8 +51,15 @@ async function main(): Promise<void> {
   const bytes = updates.reduce((a, u) => a + u.length, 0);
   const speaker = new Speaker({ asn, routerId: '10.254.255.1', logger: createLogger({ level: 'error' }) });
   const peer = speaker.addPeer({
-    address: m[1]!, port: Number(m[2]), localAddress: local, asn, passive: false, holdTime: 90,
-    connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
+    address: m[1]!,
+    port: Number(m[2]),
+    localAddress: local,
+    asn,
+    passive: false,
+    holdTime: 90,
+    connectRetryTime: 1,
+    families: [IPV4_UNICAST],
+    routeReflectorClient: false,
   });
   const events = sessionEvents(peer);
   let sending = false;

@@ -39,10 +39,14 @@ export async function startOpenbgpd(l: Layout, dir: string, log: string): Promis
     for (let i = 0; i < 50 && helpers.some(alive); i++) await sleep(100);
     for (const pid of helpers.filter(alive)) process.kill(pid, 'SIGKILL');
     if (madeChroot) {
-      try { rmdirSync(CHROOT); } catch { /* not empty or already gone: leave it */ }
+      try {
+        rmdirSync(CHROOT);
+      } catch {
+        /* not empty or already gone: leave it */
+      }
     }
   };
-  if (!await waitFor(() => child.exitCode === null && canConnect('127.0.0.1', l.port), 15000, 50)) {
+  if (!(await waitFor(() => child.exitCode === null && canConnect('127.0.0.1', l.port), 15000, 50))) {
     await stop();
     throw new Error(`OpenBGPD did not start: ${readFileSync(log, 'utf8').slice(-1500)}`);
   }

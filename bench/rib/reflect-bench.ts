@@ -29,19 +29,43 @@ function run(n: number, k: number, mode = ''): void {
   const local = { asn: 65000, routerId: 0x0a000001, clusterId: 0x0a000001 };
   const store = new AttrStore();
   const peers = new PeerTable();
-  const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, importFilter: receiveFilter(local, store), initialPrefixes: n });
+  const rib = new Rib({
+    family: IPV4_UNICAST,
+    peers,
+    attrs: store,
+    importFilter: receiveFilter(local, store),
+    initialPrefixes: n,
+  });
   const groups = new UpdateGroups(rib, store, local, new SimplePacker(IPV4_UNICAST));
   const ctx = { fourOctetAs: true, extendedMessage: false, addPath: new Set<number>() };
-  const sig = { family: IPV4_UNICAST, target: { role: 'ibgp-client' as const, asn: 65000 }, addPath: 'none' as const, ctx };
-  const injector = peers.add({ address: '10.0.1.1', asn: 65000, localAsn: 65000, routerId: 0x0a000101, rrClient: true });
+  const sig = {
+    family: IPV4_UNICAST,
+    target: { role: 'ibgp-client' as const, asn: 65000 },
+    addPath: 'none' as const,
+    ctx,
+  };
+  const injector = peers.add({
+    address: '10.0.1.1',
+    asn: 65000,
+    localAsn: 65000,
+    routerId: 0x0a000101,
+    rrClient: true,
+  });
   groups.join(injector, sig);
   const clientPeers = Array.from({ length: k }, (_, i) =>
-    peers.add({ address: `10.0.2.${i + 1}`, asn: 65000, localAsn: 65000, routerId: 0x0a000201 + i, rrClient: true }));
+    peers.add({ address: `10.0.2.${i + 1}`, asn: 65000, localAsn: 65000, routerId: 0x0a000201 + i, rrClient: true }),
+  );
   const clients = clientPeers.map((p) => p.index);
   // `late`: clients connect after the table is in (a reflector restart, a new node).
   if (!late) for (const p of clientPeers) groups.join(p, sig);
-  const sets = [0, 1, 2, 3].map((i) => store.intern({ origin: 0, asPath: [{ type: SegmentType.AsSequence, asns: [64512 + i] }],
-    nextHop: Uint8Array.of(10, 0, 1, 1), localPref: 100 }));
+  const sets = [0, 1, 2, 3].map((i) =>
+    store.intern({
+      origin: 0,
+      asPath: [{ type: SegmentType.AsSequence, asns: [64512 + i] }],
+      nextHop: Uint8Array.of(10, 0, 1, 1),
+      localPref: 100,
+    }),
+  );
   const bytes = new Array<number>(k).fill(0);
   // Pre-built frames for `wire`: 4 attribute sets, prefixes interleaved as above.
   const frames: Uint8Array[] = [];
@@ -50,9 +74,16 @@ function run(n: number, k: number, mode = ''): void {
     for (let i = 0; i < n; i += CH) {
       for (let s = 0; s < 4; s++) {
         const ps: Prefix[] = [];
-        for (let j = i + s; j < Math.min(n, i + CH); j += 4) ps.push({ afi: 1, addr: (0x0b000000 + j * 256) >>> 0, len: 24 });
-        frames.push(...packAnnouncements({ origin: 0, asPath: [{ type: 2, asns: [64512 + s] }], nextHop: 0x0a000101, localPref: 100 },
-          IPV4_UNICAST, ps, ctx));
+        for (let j = i + s; j < Math.min(n, i + CH); j += 4)
+          ps.push({ afi: 1, addr: (0x0b000000 + j * 256) >>> 0, len: 24 });
+        frames.push(
+          ...packAnnouncements(
+            { origin: 0, asPath: [{ type: 2, asns: [64512 + s] }], nextHop: 0x0a000101, localPref: 100 },
+            IPV4_UNICAST,
+            ps,
+            ctx,
+          ),
+        );
       }
     }
   }
@@ -84,7 +115,8 @@ function run(n: number, k: number, mode = ''): void {
         ingestUpdate(ribs, store, injector.index, u, { fourOctetAs: true, attributes: v.attributes, action: v.action });
       }
     } else {
-      for (let j = i; j < Math.min(n, i + CHUNK); j++) rib.announce4(injector.index, (0x0b000000 + j * 256) >>> 0, 24, 0, sets[j & 3]);
+      for (let j = i; j < Math.min(n, i + CHUNK); j++)
+        rib.announce4(injector.index, (0x0b000000 + j * 256) >>> 0, 24, 0, sets[j & 3]);
     }
     for (let ch = rib.decide(4096); ch.length > 0; ch = rib.decide(4096)) groups.apply(ch);
     pullAll();
@@ -92,23 +124,37 @@ function run(n: number, k: number, mode = ''): void {
   }
   for (; f < frames.length; f++) {
     const u = decodeUpdate(frames[f]!, ctx);
-    ingestUpdate(ribs, store, injector.index, u, { fourOctetAs: true, attributes: validateUpdate(u, session).attributes });
+    ingestUpdate(ribs, store, injector.index, u, {
+      fourOctetAs: true,
+      attributes: validateUpdate(u, session).attributes,
+    });
   }
   for (let ch = rib.decide(4096); ch.length > 0; ch = rib.decide(4096)) groups.apply(ch);
   if (late) for (const p of clientPeers) groups.join(p, sig);
   while (pullAll() > 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const mb = bytes[0] / 1e6;
-  console.log(`N=${String(n).padStart(8)} K=${String(k).padStart(2)}${mode ? ` ${mode}` : ''}  ${s.toFixed(2)} s  ` +
-    `${(n / s / 1e6).toFixed(2)} M prefixes/s in  ${((n * k) / s / 1e6).toFixed(2)} M prefixes/s out  ` +
-    `${mb.toFixed(1)} MB/client  peak RSS ${mib(peakRss)} MiB (+${mib(peakRss - rss0)})`);
+  console.log(
+    `N=${String(n).padStart(8)} K=${String(k).padStart(2)}${mode ? ` ${mode}` : ''}  ${s.toFixed(2)} s  ` +
+      `${(n / s / 1e6).toFixed(2)} M prefixes/s in  ${((n * k) / s / 1e6).toFixed(2)} M prefixes/s out  ` +
+      `${mb.toFixed(1)} MB/client  peak RSS ${mib(peakRss)} MiB (+${mib(peakRss - rss0)})`,
+  );
   // Live members share Buffers (identical bytes); a late joiner's catch-up packs on its own.
   if (rib.locRibSize !== n) throw new Error(`Loc-RIB holds ${rib.locRibSize}, expected ${n}`);
-  if (!late && !bytes.every((b) => b === bytes[0])) throw new Error(`clients got different byte counts: ${[...new Set(bytes)].join(' ')}`);
+  if (!late && !bytes.every((b) => b === bytes[0]))
+    throw new Error(`clients got different byte counts: ${[...new Set(bytes)].join(' ')}`);
   if (!bytes.every((b) => b >= n * 4)) throw new Error('a client is missing prefixes');
 }
 
 const [n, k] = process.argv.slice(2, 4).map(Number);
 console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
 if (n && k) run(n, k, process.argv[4] ?? '');
-else for (const [nn, kk] of [[100_000, 4], [100_000, 16], [500_000, 4], [1_000_000, 2], [1_000_000, 16]]) run(nn, kk);
+else
+  for (const [nn, kk] of [
+    [100_000, 4],
+    [100_000, 16],
+    [500_000, 4],
+    [1_000_000, 2],
+    [1_000_000, 16],
+  ])
+    run(nn, kk);

@@ -20,8 +20,19 @@ function run(n: number): void {
   const p2 = peers.add({ address: '10.0.0.3', asn: 65000, localAsn: 65000, routerId: 0x0a000003 });
   // Four distinct attribute sets, as in the issue's bench/reflect setup.
   const sets = [0, 1, 2, 3].map((i) =>
-    store.intern({ origin: 0, asPath: [{ type: SegmentType.AsSequence, asns: [64512 + i] }], nextHop: Uint8Array.of(10, 0, 0, 2), localPref: 100 }));
-  const worse = store.intern({ origin: 2, asPath: [{ type: SegmentType.AsSequence, asns: [64600, 64601] }], nextHop: Uint8Array.of(10, 0, 0, 3), localPref: 100 });
+    store.intern({
+      origin: 0,
+      asPath: [{ type: SegmentType.AsSequence, asns: [64512 + i] }],
+      nextHop: Uint8Array.of(10, 0, 0, 2),
+      localPref: 100,
+    }),
+  );
+  const worse = store.intern({
+    origin: 2,
+    asPath: [{ type: SegmentType.AsSequence, asns: [64600, 64601] }],
+    nextHop: Uint8Array.of(10, 0, 0, 3),
+    localPref: 100,
+  });
 
   const base = 0x0b000000; // 11.0.0.0: 1M /24s span 11.0.0.0 - 26.255.255.0
   const drain = (): number => {
@@ -37,8 +48,10 @@ function run(n: number): void {
     const rss = process.memoryUsage().rss;
     gc?.();
     const m = process.memoryUsage();
-    console.log(`${String(n).padStart(8)}  ${name.padEnd(22)} ${s.toFixed(3)} s  ${(n / s / 1e6).toFixed(2)} M prefixes/s  ` +
-      `changes ${changes}  RSS ${mib(rss)} MiB (+${mib(rss - rss0)}), after GC: heap ${mib(m.heapUsed)} MiB, typed arrays ${mib(m.arrayBuffers)} MiB`);
+    console.log(
+      `${String(n).padStart(8)}  ${name.padEnd(22)} ${s.toFixed(3)} s  ${(n / s / 1e6).toFixed(2)} M prefixes/s  ` +
+        `changes ${changes}  RSS ${mib(rss)} MiB (+${mib(rss - rss0)}), after GC: heap ${mib(m.heapUsed)} MiB, typed arrays ${mib(m.arrayBuffers)} MiB`,
+    );
   };
   phase('peer 1 announce', () => {
     for (let i = 0; i < n; i++) rib.announce4(p1.index, (base + i * 256) >>> 0, 24, 0, sets[i & 3]);
@@ -50,6 +63,9 @@ function run(n: number): void {
   if (rib.locRibSize !== n) throw new Error(`Loc-RIB holds ${rib.locRibSize}, expected ${n}`);
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((x) => x > 0);
 console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
 for (const n of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) run(n);

@@ -21,12 +21,14 @@ const HOLD = 3;
 /** Client i binds 127.0.(1 + i / 250).(1 + i % 250): distinct sources, one dynamic range. */
 const clientAddress = (i: number): string => `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
 
-interface StatusJson { sessions: { peer: string; state: string }[] }
+interface StatusJson {
+  sessions: { peer: string; state: string }[];
+}
 
 async function reflectorStatus(api: number): Promise<StatusJson | undefined> {
   try {
     const r = await fetch(`http://127.0.0.1:${api}/status`, { signal: AbortSignal.timeout(2000) });
-    return r.ok ? (await r.json()) as StatusJson : undefined;
+    return r.ok ? ((await r.json()) as StatusJson) : undefined;
   } catch {
     return undefined;
   }
@@ -36,12 +38,30 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-soak-'));
   const [bgpPort, apiPort] = [await freePort(), await freePort()];
   const conf = path.join(dir, 'rr.json');
-  writeFileSync(conf, JSON.stringify({
-    name: 'soak-rr', routerId: '10.255.0.1', asn: 65000, listen: { address: '127.0.0.1', port: bgpPort },
-    reflector: { clusterId: '10.255.0.1' }, neighbors: [],
-    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: HOLD, families: ['ipv4-unicast'], maxPrefixes: 2 ** 31 }],
-    datastore: 'memory', api: `127.0.0.1:${apiPort}`, log: 'warn',
-  }));
+  writeFileSync(
+    conf,
+    JSON.stringify({
+      name: 'soak-rr',
+      routerId: '10.255.0.1',
+      asn: 65000,
+      listen: { address: '127.0.0.1', port: bgpPort },
+      reflector: { clusterId: '10.255.0.1' },
+      neighbors: [],
+      dynamicNeighbors: [
+        {
+          prefix: '127.0.0.0/8',
+          asn: 65000,
+          routeReflectorClient: true,
+          holdTime: HOLD,
+          families: ['ipv4-unicast'],
+          maxPrefixes: 2 ** 31,
+        },
+      ],
+      datastore: 'memory',
+      api: `127.0.0.1:${apiPort}`,
+      log: 'warn',
+    }),
+  );
   const launcher = path.join(__dirname, '..', 'reflect', `vroute-rr${path.extname(__filename)}`);
   const args = __filename.endsWith('.ts') ? ['--import', 'tsx', launcher, conf] : [launcher, conf];
   const log = path.join(dir, 'rr.log');
@@ -54,7 +74,7 @@ async function main(): Promise<void> {
   let soakStarted = false;
   let tearingDown = false;
   try {
-    if (!await waitFor(async () => (await reflectorStatus(apiPort)) !== undefined, 15000, 100)) {
+    if (!(await waitFor(async () => (await reflectorStatus(apiPort)) !== undefined, 15000, 100))) {
       throw new Error(`reflector did not start; log:\n${readFileSync(log, 'utf8').slice(-2000)}`);
     }
     const cpu0 = cpuSeconds(pid);
@@ -62,13 +82,25 @@ async function main(): Promise<void> {
     for (let i = 0; i < sessions; i++) {
       const sp = new Speaker({ asn: 65000, routerId: `10.254.${i >> 8}.${(i & 255) + 1}`, logger });
       const peer = sp.addPeer({
-        address: '127.0.0.1', port: bgpPort, localAddress: clientAddress(i), asn: 65000, passive: false,
-        holdTime: HOLD, connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
+        address: '127.0.0.1',
+        port: bgpPort,
+        localAddress: clientAddress(i),
+        asn: 65000,
+        passive: false,
+        holdTime: HOLD,
+        connectRetryTime: 1,
+        families: [IPV4_UNICAST],
+        routeReflectorClient: false,
       });
-      sessionEvents(peer).on('established', () => { up++; });
+      sessionEvents(peer).on('established', () => {
+        up++;
+      });
       sessionEvents(peer).on('down', (why: string) => {
         up--;
-        if (!tearingDown) downs.push(`${new Date().toISOString()} ${clientAddress(i)} ${soakStarted ? 'DURING SOAK' : 'during setup'}: ${why}`);
+        if (!tearingDown)
+          downs.push(
+            `${new Date().toISOString()} ${clientAddress(i)} ${soakStarted ? 'DURING SOAK' : 'during setup'}: ${why}`,
+          );
       });
       speakers.push(sp);
     }
@@ -88,17 +120,21 @@ async function main(): Promise<void> {
       minClient = Math.min(minClient, up);
       minRr = Math.min(minRr, rrUp);
       if (s % 10 === 0 || up !== sessions || rrUp !== sessions) {
-        console.log(`t=${String(s).padStart(3)} s  clients Established ${up}  reflector /status Established ${rrUp}  ` +
-          `reflector CPU ${(cpuSeconds(pid) - cpu1).toFixed(2)} s  peak RSS ${peakRssMiB(pid).toFixed(0)} MiB`);
+        console.log(
+          `t=${String(s).padStart(3)} s  clients Established ${up}  reflector /status Established ${rrUp}  ` +
+            `reflector CPU ${(cpuSeconds(pid) - cpu1).toFixed(2)} s  peak RSS ${peakRssMiB(pid).toFixed(0)} MiB`,
+        );
       }
       await sleep(Math.max(0, 1000 - (Date.now() - tick)));
     }
     const cpuSoak = cpuSeconds(pid) - cpu1;
     const mine = process.cpuUsage();
-    console.log(`RESULT sessions=${sessions} hold=${HOLD}s soak=${seconds}s up-after=${upAfter.toFixed(2)}s ` +
-      `min-established clients=${minClient} reflector=${minRr} downs-during-soak=${downs.filter((d) => d.includes('SOAK')).length} ` +
-      `reflector-cpu setup=${cpuSetup.toFixed(2)}s soak=${cpuSoak.toFixed(2)}s (${((100 * cpuSoak) / seconds).toFixed(1)}% of a core) ` +
-      `reflector-peak-rss=${peakRssMiB(pid).toFixed(0)}MiB clients-process-cpu=${((mine.user + mine.system) / 1e6).toFixed(1)}s`);
+    console.log(
+      `RESULT sessions=${sessions} hold=${HOLD}s soak=${seconds}s up-after=${upAfter.toFixed(2)}s ` +
+        `min-established clients=${minClient} reflector=${minRr} downs-during-soak=${downs.filter((d) => d.includes('SOAK')).length} ` +
+        `reflector-cpu setup=${cpuSetup.toFixed(2)}s soak=${cpuSoak.toFixed(2)}s (${((100 * cpuSoak) / seconds).toFixed(1)}% of a core) ` +
+        `reflector-peak-rss=${peakRssMiB(pid).toFixed(0)}MiB clients-process-cpu=${((mine.user + mine.system) / 1e6).toFixed(1)}s`,
+    );
   } finally {
     tearingDown = true;
     await Promise.race([Promise.all(speakers.map((sp) => sp.stop('soak over'))), sleep(10000)]);
@@ -109,8 +145,17 @@ async function main(): Promise<void> {
 }
 
 // Hard bound on the whole run whatever happens: setup 45 s + soak + teardown 30 s.
-setTimeout(() => { console.error('soak: overall deadline passed'); process.exit(2); }, (seconds + 75) * 1000).unref();
-main().then(() => process.exit(0), (e: unknown) => {
-  console.error(`soak: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+setTimeout(
+  () => {
+    console.error('soak: overall deadline passed');
+    process.exit(2);
+  },
+  (seconds + 75) * 1000,
+).unref();
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`soak: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -18,5 +18,5 @@
  * 4456 (route reflection attributes), 7606 (revised error handling), 9003 (shutdown
  * communication), 4486 (Cease subcodes), 6608 (FSM error subcodes), 9687 (send hold timer),
  * 2385 (TCP-MD5) and 5082 (GTSM) through src/sys.
- */export * as messages from './messages';
+ */ export * as messages from './messages';
 export * as fsm from './fsm';

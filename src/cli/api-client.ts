@@ -27,7 +27,9 @@ export function apiToken(opts: { token?: string; tokenFile?: string }): string |
     try {
       return readFileSync(opts.tokenFile, 'utf8').replace(/\r?\n$/, '');
     } catch (e) {
-      throw new CliError(`--token-file: cannot read ${opts.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw new CliError(
+        `--token-file: cannot read ${opts.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      );
     }
   }
   const env = process.env.VROUTE_API_TOKEN;
@@ -38,12 +40,22 @@ export function apiGet(addr: { host: string; port: number }, path: string, timeo
   return apiRequest('GET', addr, path, timeoutMs);
 }
 
-export function apiPost(addr: { host: string; port: number }, path: string, timeoutMs = 5000, token?: string): Promise<unknown> {
+export function apiPost(
+  addr: { host: string; port: number },
+  path: string,
+  timeoutMs = 5000,
+  token?: string,
+): Promise<unknown> {
   return apiRequest('POST', addr, path, timeoutMs, token);
 }
 
-function apiRequest(method: 'GET' | 'POST', addr: { host: string; port: number }, path: string, timeoutMs: number,
-  token?: string): Promise<unknown> {
+function apiRequest(
+  method: 'GET' | 'POST',
+  addr: { host: string; port: number },
+  path: string,
+  timeoutMs: number,
+  token?: string,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
     const req = http.request({ method, host: addr.host, port: addr.port, path, timeout: timeoutMs, headers }, (res) => {
@@ -55,7 +67,9 @@ function apiRequest(method: 'GET' | 'POST', addr: { host: string; port: number }
         try {
           parsed = JSON.parse(body);
         } catch {
-          return reject(new CliError(`the daemon at ${addr.host}:${addr.port} answered ${path} with something that is not JSON`));
+          return reject(
+            new CliError(`the daemon at ${addr.host}:${addr.port} answered ${path} with something that is not JSON`),
+          );
         }
         if ((res.statusCode ?? 500) >= 400) {
           const msg = (parsed as { error?: string }).error ?? `HTTP ${res.statusCode}`;

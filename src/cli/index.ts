@@ -23,4 +23,4 @@
  *
  * Data flow: argv -> commander -> one command -> (config | datastore | HTTP API | pcap
  * decoder | daemon) -> stdout as a table, YAML, JSON or NDJSON; errors -> stderr.
- */export { main, buildProgram } from './main';
+ */ export { main, buildProgram } from './main';

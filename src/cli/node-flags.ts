@@ -71,4 +71,3 @@ export function applyDaemonV8Flags(env: NodeJS.ProcessEnv = process.env): string
   }
   return flags;
 }
-

@@ -3,7 +3,17 @@
 // IPAM (fixed or lowest free), the workload side configured, then the WorkloadEndpoint
 // written (contract 7). Detaching undoes all of it and tolerates parts already gone.
 import {
-  allocate, assign, blocksForNode, type Datastore, releaseBlock, deleteResource, getResource, putResource, releaseIfAllocated, type Resource, type WorkloadEndpointSpec,
+  allocate,
+  assign,
+  blocksForNode,
+  type Datastore,
+  releaseBlock,
+  deleteResource,
+  getResource,
+  putResource,
+  releaseIfAllocated,
+  type Resource,
+  type WorkloadEndpointSpec,
 } from '../datastore';
 import { configureWorkload, createVeth, deleteLink, prefixOf, type WorkloadAddress } from './links';
 import { endpointId, hostInterfaceName, workloadMac } from './names';
@@ -38,7 +48,10 @@ export interface Attached {
 
 export class WorkloadError extends Error {
   readonly expose = true;
-  constructor(message: string, readonly reason: 'exists' | 'not-found' | 'invalid' | 'profile' = 'invalid') {
+  constructor(
+    message: string,
+    readonly reason: 'exists' | 'not-found' | 'invalid' | 'profile' = 'invalid',
+  ) {
     super(message);
     this.name = 'WorkloadError';
   }
@@ -51,7 +64,8 @@ function familyOf(address: string): 4 | 6 {
 /** Sets up everything but the namespace itself; every step registers its undo on `undo`. */
 export async function attach(store: Datastore, req: AttachRequest, undo: Undo): Promise<Attached> {
   const id = endpointId(req.node, req.workload, req.ifname);
-  if (await getResource(store, 'WorkloadEndpoint', id)) throw new WorkloadError(`WorkloadEndpoint ${id} already exists`, 'exists');
+  if (await getResource(store, 'WorkloadEndpoint', id))
+    throw new WorkloadError(`WorkloadEndpoint ${id} already exists`, 'exists');
   const hostIf = hostInterfaceName(id);
   const mac = workloadMac(id);
 
@@ -61,9 +75,10 @@ export async function attach(store: Datastore, req: AttachRequest, undo: Undo): 
   const addresses: WorkloadAddress[] = [];
   for (const r of req.ips) {
     const held = new Set(await blocksForNode(store, req.node));
-    const address = r.address !== undefined
-      ? await assign(store, { node: req.node, address: r.address })
-      : (await allocate(store, { node: req.node, family: r.family, pool: r.pool }))[0]!;
+    const address =
+      r.address !== undefined
+        ? await assign(store, { node: req.node, address: r.address })
+        : (await allocate(store, { node: req.node, family: r.family, pool: r.pool }))[0]!;
     // A block this very allocation claimed goes back too (releaseBlock refuses one that holds
     // any address, so a block someone else allocated in meanwhile stays).
     const claimed = (await blocksForNode(store, req.node)).filter((b) => !held.has(b));
@@ -82,14 +97,20 @@ export async function attach(store: Datastore, req: AttachRequest, undo: Undo): 
     } catch {
       found = undefined;
     }
-    if (!found) throw new WorkloadError(`profile ${JSON.stringify(p)} does not exist (vroute profile add ${p})`, 'profile');
+    if (!found)
+      throw new WorkloadError(`profile ${JSON.stringify(p)} does not exist (vroute profile add ${p})`, 'profile');
   }
   const spec: WorkloadEndpointSpec = {
-    node: req.node, workload: req.workload, interfaceName: hostIf, mac,
-    ipNetworks: addresses.map(prefixOf), profiles: [...req.profiles],
+    node: req.node,
+    workload: req.workload,
+    interfaceName: hostIf,
+    mac,
+    ipNetworks: addresses.map(prefixOf),
+    profiles: [...req.profiles],
   };
   const endpoint: Resource = {
-    apiVersion: 'vroute/v1', kind: 'WorkloadEndpoint',
+    apiVersion: 'vroute/v1',
+    kind: 'WorkloadEndpoint',
     metadata: { name: id, ...(req.labels ? { labels: req.labels } : {}), resourceVersion: 0 },
     spec: spec as unknown as Record<string, unknown>,
   };

@@ -19,7 +19,11 @@ export const CNI = {
 } as const;
 
 export class CniError extends Error {
-  constructor(readonly code: number, msg: string, readonly details?: string) {
+  constructor(
+    readonly code: number,
+    msg: string,
+    readonly details?: string,
+  ) {
     super(msg);
     this.name = 'CniError';
   }

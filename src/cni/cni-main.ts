@@ -5,7 +5,10 @@ import { runCni } from './cni-plugin';
 
 function readStdin(): Promise<string> {
   return new Promise((resolve) => {
-    if (process.stdin.isTTY) { resolve(''); return; }
+    if (process.stdin.isTTY) {
+      resolve('');
+      return;
+    }
     const chunks: Buffer[] = [];
     process.stdin.on('data', (c: Buffer) => chunks.push(c));
     process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

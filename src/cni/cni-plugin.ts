@@ -5,7 +5,15 @@
 // what ADD made, and needs no running node agent.
 import { existsSync } from 'node:fs';
 import {
-  allocationOf, type Datastore, DatastoreError, getResource, IpamError, listResources, openDatastore, type Resource, ResourceError,
+  allocationOf,
+  type Datastore,
+  DatastoreError,
+  getResource,
+  IpamError,
+  listResources,
+  openDatastore,
+  type Resource,
+  ResourceError,
   type WorkloadEndpointSpec,
 } from '../datastore';
 import { attach, detach, type IpRequest, WorkloadError } from './attach';
@@ -35,9 +43,11 @@ export function toCniError(e: unknown): CniError {
   const msg = e instanceof Error ? e.message : String(e);
   if (e instanceof IpamError) return new CniError(CNI.IpamFailure, msg);
   if (e instanceof CommandError || e instanceof NetnsError) return new CniError(CNI.InterfaceFailure, msg);
-  if (e instanceof WorkloadError) return new CniError(e.reason === 'not-found' ? CNI.UnknownContainer : CNI.InterfaceFailure, msg);
+  if (e instanceof WorkloadError)
+    return new CniError(e.reason === 'not-found' ? CNI.UnknownContainer : CNI.InterfaceFailure, msg);
   if (e instanceof ResourceError) return new CniError(CNI.InvalidNetworkConfig, msg);
-  if (e instanceof DatastoreError) return new CniError(e.code === 'invalid' ? CNI.InvalidNetworkConfig : CNI.TryAgainLater, msg);
+  if (e instanceof DatastoreError)
+    return new CniError(e.code === 'invalid' ? CNI.InvalidNetworkConfig : CNI.TryAgainLater, msg);
   return new CniError(CNI.Internal, `internal error: ${msg}`);
 }
 
@@ -52,23 +62,46 @@ function resultOf(conf: NetConf, env: CniEnv, hostIf: string, mac: string, netwo
   return {
     cniVersion: conf.cniVersion,
     // Index 0 the host side (no sandbox), 1 the container side (SPEC "Success": interfaces).
-    interfaces: [{ name: hostIf, mac: HOST_MAC }, { name: env.ifname!, mac, sandbox: env.netns! }],
+    interfaces: [
+      { name: hostIf, mac: HOST_MAC },
+      { name: env.ifname!, mac, sandbox: env.netns! },
+    ],
     ips: networks.map((n) => ({ address: n, gateway: n.includes(':') ? HOST_LINK_LOCAL : GATEWAY_V4, interface: 1 })),
-    routes: [...(v4 ? [{ dst: '0.0.0.0/0', gw: GATEWAY_V4 }] : []), ...(v6 ? [{ dst: '::/0', gw: HOST_LINK_LOCAL }] : [])],
+    routes: [
+      ...(v4 ? [{ dst: '0.0.0.0/0', gw: GATEWAY_V4 }] : []),
+      ...(v6 ? [{ dst: '::/0', gw: HOST_LINK_LOCAL }] : []),
+    ],
     dns: conf.dns ?? {},
   };
 }
 
 async function cmdAdd(store: Datastore, conf: NetConf, env: CniEnv): Promise<unknown> {
-  if (!existsSync(env.netns!)) throw new CniError(CNI.InvalidEnvironment, `CNI_NETNS ${env.netns}: no such namespace file`);
+  if (!existsSync(env.netns!))
+    throw new CniError(CNI.InvalidEnvironment, `CNI_NETNS ${env.netns}: no such namespace file`);
   // A Profile named like the network applies to its endpoints (Calico's CNI plugin made one per network).
   const profile = await getResource(store, 'Profile', conf.name).catch(() => undefined);
-  const done = await withUndo((undo) => attach(store, {
-    node: conf.nodename, workload: env.containerId!, ifname: env.ifname!, netnsPath: env.netns!,
-    ips: ipsWanted(conf), profiles: profile ? [conf.name] : [],
-    labels: { [LABEL_NETWORK]: conf.name, [LABEL_CONTAINER]: env.containerId!, [LABEL_IFNAME]: env.ifname! },
-  }, undo));
-  return resultOf(conf, env, done.hostIf, done.mac, done.addresses.map((a) => `${a.address}/${a.family === 4 ? 32 : 128}`));
+  const done = await withUndo((undo) =>
+    attach(
+      store,
+      {
+        node: conf.nodename,
+        workload: env.containerId!,
+        ifname: env.ifname!,
+        netnsPath: env.netns!,
+        ips: ipsWanted(conf),
+        profiles: profile ? [conf.name] : [],
+        labels: { [LABEL_NETWORK]: conf.name, [LABEL_CONTAINER]: env.containerId!, [LABEL_IFNAME]: env.ifname! },
+      },
+      undo,
+    ),
+  );
+  return resultOf(
+    conf,
+    env,
+    done.hostIf,
+    done.mac,
+    done.addresses.map((a) => `${a.address}/${a.family === 4 ? 32 : 128}`),
+  );
 }
 
 async function cmdDel(store: Datastore, conf: NetConf, env: CniEnv): Promise<void> {
@@ -79,11 +112,16 @@ async function cmdDel(store: Datastore, conf: NetConf, env: CniEnv): Promise<voi
 async function differences(store: Datastore, conf: NetConf, env: CniEnv): Promise<string[]> {
   const id = endpointId(conf.nodename, env.containerId!, env.ifname!);
   const ep = await getResource(store, 'WorkloadEndpoint', id);
-  if (!ep) throw new CniError(CNI.UnknownContainer, `no WorkloadEndpoint ${id}: container ${env.containerId} is not attached to ${conf.name}`);
+  if (!ep)
+    throw new CniError(
+      CNI.UnknownContainer,
+      `no WorkloadEndpoint ${id}: container ${env.containerId} is not attached to ${conf.name}`,
+    );
   const spec = ep.spec as unknown as WorkloadEndpointSpec;
   const bad: string[] = [];
   const hostIf = hostInterfaceName(id);
-  if (spec.interfaceName !== hostIf) bad.push(`endpoint ${id}: interfaceName is ${spec.interfaceName}, expected ${hostIf}`);
+  if (spec.interfaceName !== hostIf)
+    bad.push(`endpoint ${id}: interfaceName is ${spec.interfaceName}, expected ${hostIf}`);
   const host = await hostLink(hostIf);
   if (!host) bad.push(`host interface ${hostIf} is missing`);
   else {
@@ -97,7 +135,8 @@ async function differences(store: Datastore, conf: NetConf, env: CniEnv): Promis
   const w = await workloadView(env.netns!, env.ifname!);
   if (!w.link) bad.push(`${env.ifname} is missing in ${env.netns}`);
   else {
-    if (spec.mac && w.link.mac !== spec.mac) bad.push(`${env.ifname} has MAC ${w.link.mac}, the endpoint says ${spec.mac}`);
+    if (spec.mac && w.link.mac !== spec.mac)
+      bad.push(`${env.ifname} has MAC ${w.link.mac}, the endpoint says ${spec.mac}`);
     if (!w.link.up) bad.push(`${env.ifname} is down`);
   }
   for (const net of spec.ipNetworks) {
@@ -105,16 +144,23 @@ async function differences(store: Datastore, conf: NetConf, env: CniEnv): Promis
     const holder = await allocationOf(store, net.split('/')[0]!);
     if (holder === undefined) bad.push(`address ${net} is not allocated in IPAM`);
   }
-  if (w.link && spec.ipNetworks.some((n) => !n.includes(':')) && !w.gateways.includes(GATEWAY_V4)) bad.push(`no default route via ${GATEWAY_V4} on ${env.ifname}`);
-  if (w.link && spec.ipNetworks.some((n) => n.includes(':')) && !w.gateways.includes(HOST_LINK_LOCAL)) bad.push(`no IPv6 default route via ${HOST_LINK_LOCAL} on ${env.ifname}`);
+  if (w.link && spec.ipNetworks.some((n) => !n.includes(':')) && !w.gateways.includes(GATEWAY_V4))
+    bad.push(`no default route via ${GATEWAY_V4} on ${env.ifname}`);
+  if (w.link && spec.ipNetworks.some((n) => n.includes(':')) && !w.gateways.includes(HOST_LINK_LOCAL))
+    bad.push(`no IPv6 default route via ${HOST_LINK_LOCAL} on ${env.ifname}`);
   // SPEC CHECK: consult prevResult for the interfaces and addresses ADD reported.
-  const prev = conf.prevResult as { interfaces?: Array<{ name?: string; mac?: string; sandbox?: string }>; ips?: Array<{ address?: string }> } | undefined;
+  const prev = conf.prevResult as
+    | { interfaces?: Array<{ name?: string; mac?: string; sandbox?: string }>; ips?: Array<{ address?: string }> }
+    | undefined;
   if (prev !== undefined) {
     for (const i of prev.interfaces ?? []) {
-      if (i.sandbox && i.name === env.ifname && spec.mac && i.mac !== spec.mac) bad.push(`prevResult: ${i.name} MAC ${i.mac} differs from ${spec.mac}`);
+      if (i.sandbox && i.name === env.ifname && spec.mac && i.mac !== spec.mac)
+        bad.push(`prevResult: ${i.name} MAC ${i.mac} differs from ${spec.mac}`);
       if (!i.sandbox && i.name !== hostIf) bad.push(`prevResult: host interface ${i.name} is not ours (${hostIf})`);
     }
-    for (const a of prev.ips ?? []) if (a.address && !spec.ipNetworks.includes(a.address)) bad.push(`prevResult: address ${a.address} is not the endpoint's (${spec.ipNetworks.join(', ')})`);
+    for (const a of prev.ips ?? [])
+      if (a.address && !spec.ipNetworks.includes(a.address))
+        bad.push(`prevResult: address ${a.address} is not the endpoint's (${spec.ipNetworks.join(', ')})`);
   }
   return bad;
 }
@@ -160,9 +206,19 @@ export async function runCni(env: NodeJS.ProcessEnv, stdin: string): Promise<Cni
     if (cenv.command === 'VERSION') {
       // The request's version when we speak it, else our first; VERSION never fails on it.
       let asked: unknown;
-      try { asked = stdin.trim() === '' ? undefined : (JSON.parse(stdin) as { cniVersion?: unknown }).cniVersion; } catch { asked = undefined; }
-      const v = typeof asked === 'string' && (SUPPORTED_VERSIONS as readonly string[]).includes(asked) ? asked : SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1];
-      return { stdout: JSON.stringify({ cniVersion: v, supportedVersions: [...SUPPORTED_VERSIONS] }) + '\n', exitCode: 0 };
+      try {
+        asked = stdin.trim() === '' ? undefined : (JSON.parse(stdin) as { cniVersion?: unknown }).cniVersion;
+      } catch {
+        asked = undefined;
+      }
+      const v =
+        typeof asked === 'string' && (SUPPORTED_VERSIONS as readonly string[]).includes(asked)
+          ? asked
+          : SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1];
+      return {
+        stdout: JSON.stringify({ cniVersion: v, supportedVersions: [...SUPPORTED_VERSIONS] }) + '\n',
+        exitCode: 0,
+      };
     }
     const conf = parseNetConf(stdin, cenv.command, env);
     version = conf.cniVersion;
@@ -171,15 +227,26 @@ export async function runCni(env: NodeJS.ProcessEnv, stdin: string): Promise<Cni
       store = openDatastore(conf.datastore, env);
     } catch (e) {
       if (cenv.command === 'STATUS') throw new CniError(CNI.PluginNotAvailable, (e as Error).message);
-      throw e instanceof DatastoreError && e.code === 'invalid' ? new CniError(CNI.InvalidNetworkConfig, `network configuration: datastore: ${e.message}`) : e;
+      throw e instanceof DatastoreError && e.code === 'invalid'
+        ? new CniError(CNI.InvalidNetworkConfig, `network configuration: datastore: ${e.message}`)
+        : e;
     }
     try {
       switch (cenv.command) {
-        case 'ADD': return { stdout: JSON.stringify(await cmdAdd(store, conf, cenv)) + '\n', exitCode: 0 };
-        case 'DEL': await cmdDel(store, conf, cenv); break;
-        case 'CHECK': await cmdCheck(store, conf, cenv); break;
-        case 'STATUS': await cmdStatus(store); break;
-        case 'GC': await cmdGc(store, conf); break;
+        case 'ADD':
+          return { stdout: JSON.stringify(await cmdAdd(store, conf, cenv)) + '\n', exitCode: 0 };
+        case 'DEL':
+          await cmdDel(store, conf, cenv);
+          break;
+        case 'CHECK':
+          await cmdCheck(store, conf, cenv);
+          break;
+        case 'STATUS':
+          await cmdStatus(store);
+          break;
+        case 'GC':
+          await cmdGc(store, conf);
+          break;
       }
       return { stdout: '', exitCode: 0 };
     } finally {

@@ -5,7 +5,10 @@ import { execFile } from 'node:child_process';
 
 export class CommandError extends Error {
   readonly expose = true;
-  constructor(message: string, readonly stderr: string) {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
     super(message);
     this.name = 'CommandError';
   }
@@ -19,11 +22,25 @@ export interface RunOptions {
 /** Runs `cmd args`, resolves with its stdout; rejects with a CommandError (first stderr line). */
 export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { encoding: 'utf8', timeout: opts.timeoutMs ?? 10_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
-      if (!err) { resolve(stdout); return; }
-      const why = (stderr || '').trim().split('\n').filter((l) => l !== '').slice(-2).join('; ') || err.message.split('\n')[0]!;
-      reject(new CommandError(`${[cmd, ...args].join(' ')}: ${why}`, stderr ?? ''));
-    });
+    const child = execFile(
+      cmd,
+      args,
+      { encoding: 'utf8', timeout: opts.timeoutMs ?? 10_000, maxBuffer: 4 << 20 },
+      (err, stdout, stderr) => {
+        if (!err) {
+          resolve(stdout);
+          return;
+        }
+        const why =
+          (stderr || '')
+            .trim()
+            .split('\n')
+            .filter((l) => l !== '')
+            .slice(-2)
+            .join('; ') || err.message.split('\n')[0]!;
+        reject(new CommandError(`${[cmd, ...args].join(' ')}: ${why}`, stderr ?? ''));
+      },
+    );
     if (opts.input !== undefined) child.stdin!.end(opts.input);
   });
 }

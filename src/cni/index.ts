@@ -12,11 +12,28 @@
  * Profiles and endpoint profile lists: profiles.ts. Reported endpoint status: status.ts.
  * Never imports bgp, rib or routing.
  */
-export { addWorkload, deleteWorkload, showWorkload, workloadEndpoints, WorkloadAddOptions, WorkloadDeleted, EndpointView } from './workload';
+export {
+  addWorkload,
+  deleteWorkload,
+  showWorkload,
+  workloadEndpoints,
+  WorkloadAddOptions,
+  WorkloadDeleted,
+  EndpointView,
+} from './workload';
 export { attach, detach, IpRequest, AttachRequest, Attached, Detached, WorkloadError } from './attach';
 export {
-  addProfile, deleteProfile, showProfile, listProfiles, editEndpointProfiles, defaultProfile, profileMembers,
-  ProfileOp, ProfileSpec, ProfileView, Rule,
+  addProfile,
+  deleteProfile,
+  showProfile,
+  listProfiles,
+  editEndpointProfiles,
+  defaultProfile,
+  profileMembers,
+  ProfileOp,
+  ProfileSpec,
+  ProfileView,
+  Rule,
 } from './profiles';
 export { endpointStatus, describeStatus } from './status';
 export { hostInterfaceName, workloadMac, endpointId, GATEWAY_V4, HOST_MAC } from './names';

@@ -20,10 +20,11 @@ export function prefixOf(a: WorkloadAddress): string {
 export async function createVeth(hostIf: string, netnsPath: string, ifname: string, mac: string): Promise<void> {
   try {
     await ip(['-batch', '-'], {
-      input: [
-        `link add ${hostIf} address ${HOST_MAC} type veth peer name ${ifname} address ${mac} netns ${netnsPath}`,
-        `link set ${hostIf} up`,
-      ].join('\n') + '\n',
+      input:
+        [
+          `link add ${hostIf} address ${HOST_MAC} type veth peer name ${ifname} address ${mac} netns ${netnsPath}`,
+          `link set ${hostIf} up`,
+        ].join('\n') + '\n',
     });
   } catch (e) {
     // A veth pair is made whole or not at all: "File exists" means nothing of ours was made
@@ -34,7 +35,11 @@ export async function createVeth(hostIf: string, netnsPath: string, ifname: stri
 }
 
 /** Addresses, link up and default routes on the workload side, inside its namespace. */
-export async function configureWorkload(netnsPath: string, ifname: string, addrs: readonly WorkloadAddress[]): Promise<void> {
+export async function configureWorkload(
+  netnsPath: string,
+  ifname: string,
+  addrs: readonly WorkloadAddress[],
+): Promise<void> {
   const lines = ['link set lo up', `link set ${ifname} up`];
   for (const a of addrs) {
     // nodad: the address is unique by IPAM, and a tentative address would be unusable for a second or more.
@@ -66,7 +71,9 @@ export interface LinkView {
 }
 
 function parseLink(json: string): LinkView | undefined {
-  const l = (JSON.parse(json) as Array<{ ifname: string; address?: string; flags?: string[]; linkinfo?: { info_kind?: string } }>)[0];
+  const l = (
+    JSON.parse(json) as Array<{ ifname: string; address?: string; flags?: string[]; linkinfo?: { info_kind?: string } }>
+  )[0];
   if (!l) return undefined;
   return { name: l.ifname, mac: l.address ?? '', up: (l.flags ?? []).includes('UP'), kind: l.linkinfo?.info_kind };
 }
@@ -95,14 +102,21 @@ export async function workloadView(netnsPath: string, ifname: string): Promise<W
   try {
     link = parseLink(await ipIn(netnsPath, ['-j', '-d', 'link', 'show', 'dev', ifname]));
   } catch (e) {
-    if (e instanceof CommandError && /does not exist|Cannot find device/i.test(e.stderr)) return { addresses: [], gateways: [] };
+    if (e instanceof CommandError && /does not exist|Cannot find device/i.test(e.stderr))
+      return { addresses: [], gateways: [] };
     throw e;
   }
-  const addrJson = JSON.parse(await ipIn(netnsPath, ['-j', 'addr', 'show', 'dev', ifname])) as Array<{ addr_info?: Array<{ local: string; prefixlen: number; scope?: string }> }>;
-  const addresses = (addrJson[0]?.addr_info ?? []).filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => `${a.local}/${a.prefixlen}`);
+  const addrJson = JSON.parse(await ipIn(netnsPath, ['-j', 'addr', 'show', 'dev', ifname])) as Array<{
+    addr_info?: Array<{ local: string; prefixlen: number; scope?: string }>;
+  }>;
+  const addresses = (addrJson[0]?.addr_info ?? [])
+    .filter((a) => a.scope !== 'link' && a.scope !== 'host')
+    .map((a) => `${a.local}/${a.prefixlen}`);
   const gateways: string[] = [];
   for (const fam of ['-4', '-6']) {
-    const routes = JSON.parse(await ipIn(netnsPath, [fam, '-j', 'route', 'show', 'default', 'dev', ifname])) as Array<{ gateway?: string }>;
+    const routes = JSON.parse(await ipIn(netnsPath, [fam, '-j', 'route', 'show', 'default', 'dev', ifname])) as Array<{
+      gateway?: string;
+    }>;
     for (const r of routes) if (r.gateway) gateways.push(r.gateway);
   }
   return { link, addresses, gateways };

@@ -34,7 +34,11 @@ export function isNamespaceFile(path: string): boolean {
  */
 function netnsDirPropagation(pid: string): string[] | undefined {
   let text: string;
-  try { text = readFileSync(`/proc/${pid}/mountinfo`, 'utf8'); } catch { return undefined; }
+  try {
+    text = readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+  } catch {
+    return undefined;
+  }
   let best: { point: string; tags: string[] } | undefined;
   for (const line of text.split('\n')) {
     // id parent major:minor root mount-point options [optional fields...] - fstype source super
@@ -72,10 +76,18 @@ function parentOf(pid: string): string | undefined {
 export function hostMountNamespace(): string | undefined {
   if (!isSlave('self')) return undefined;
   let mine: string;
-  try { mine = readlinkSync('/proc/self/ns/mnt'); } catch { return undefined; }
+  try {
+    mine = readlinkSync('/proc/self/ns/mnt');
+  } catch {
+    return undefined;
+  }
   for (let pid = parentOf('self'); pid !== undefined; pid = parentOf(pid)) {
     let ns: string;
-    try { ns = readlinkSync(`/proc/${pid}/ns/mnt`); } catch { return undefined; }
+    try {
+      ns = readlinkSync(`/proc/${pid}/ns/mnt`);
+    } catch {
+      return undefined;
+    }
     if (ns !== mine && !isSlave(pid)) return `/proc/${pid}/ns/mnt`;
   }
   return undefined;
@@ -94,7 +106,9 @@ export async function createNamedNetns(name: string): Promise<string> {
   await run(cmd, args);
   if (!isNamespaceFile(path)) {
     await deleteNamedNetns(name).catch(() => undefined);
-    throw new NetnsError(`network namespace ${name}: ${path} was made but is not visible here as a namespace (mount propagation)`);
+    throw new NetnsError(
+      `network namespace ${name}: ${path} was made but is not visible here as a namespace (mount propagation)`,
+    );
   }
   return path;
 }

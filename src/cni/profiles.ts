@@ -3,7 +3,14 @@
 // members reach each other and lets everything out. Endpoint updates are compare-and-swap
 // writes, so two operators editing one endpoint never lose each other's change.
 import {
-  type Datastore, deleteResource, getResource, listResources, putResource, type Resource, withCasRetry, type WorkloadEndpointSpec,
+  type Datastore,
+  deleteResource,
+  getResource,
+  listResources,
+  putResource,
+  type Resource,
+  withCasRetry,
+  type WorkloadEndpointSpec,
 } from '../datastore';
 import { WorkloadError } from './attach';
 import { PROFILE_NAME } from './names';
@@ -30,9 +37,14 @@ export function defaultProfile(name: string): ProfileSpec {
 }
 
 export async function addProfile(store: Datastore, name: string): Promise<Resource> {
-  if (!PROFILE_NAME.test(name)) throw new WorkloadError(`profile name ${JSON.stringify(name)}: expected letters, digits, '_', '-', '.' (a letter or digit first)`);
+  if (!PROFILE_NAME.test(name))
+    throw new WorkloadError(
+      `profile name ${JSON.stringify(name)}: expected letters, digits, '_', '-', '.' (a letter or digit first)`,
+    );
   const r: Resource = {
-    apiVersion: 'vroute/v1', kind: 'Profile', metadata: { name, resourceVersion: 0 },
+    apiVersion: 'vroute/v1',
+    kind: 'Profile',
+    metadata: { name, resourceVersion: 0 },
     spec: defaultProfile(name) as unknown as Record<string, unknown>,
   };
   if (await getResource(store, 'Profile', name)) throw new WorkloadError(`profile ${name} already exists`, 'exists');
@@ -44,7 +56,8 @@ export async function addProfile(store: Datastore, name: string): Promise<Resour
 export async function profileMembers(store: Datastore, name: string): Promise<string[]> {
   return (await listResources(store, 'WorkloadEndpoint')).items
     .filter((r) => ((r.spec as unknown as WorkloadEndpointSpec).profiles ?? []).includes(name))
-    .map((r) => r.metadata.name).sort();
+    .map((r) => r.metadata.name)
+    .sort();
 }
 
 /** Deletes a profile no endpoint uses (one that is used would leave those endpoints denying everything). */
@@ -52,7 +65,9 @@ export async function deleteProfile(store: Datastore, name: string): Promise<voi
   if (!(await getResource(store, 'Profile', name))) throw new WorkloadError(`profile ${name} not found`, 'not-found');
   const members = await profileMembers(store, name);
   if (members.length > 0) {
-    throw new WorkloadError(`profile ${name} is still used by ${members.length} endpoint${members.length > 1 ? 's' : ''} (${members.slice(0, 3).join(', ')}${members.length > 3 ? ', ...' : ''}): vroute endpoint ID profile remove ${name}`);
+    throw new WorkloadError(
+      `profile ${name} is still used by ${members.length} endpoint${members.length > 1 ? 's' : ''} (${members.slice(0, 3).join(', ')}${members.length > 3 ? ', ...' : ''}): vroute endpoint ID profile remove ${name}`,
+    );
   }
   await deleteResource(store, 'Profile', name);
 }
@@ -75,7 +90,10 @@ export async function listProfiles(store: Datastore): Promise<ProfileView[]> {
   const eps = (await listResources(store, 'WorkloadEndpoint')).items;
   return (await listResources(store, 'Profile')).items.map((r) => {
     const s = r.spec as Partial<ProfileSpec>;
-    const members = eps.filter((e) => ((e.spec as unknown as WorkloadEndpointSpec).profiles ?? []).includes(r.metadata.name)).map((e) => e.metadata.name).sort();
+    const members = eps
+      .filter((e) => ((e.spec as unknown as WorkloadEndpointSpec).profiles ?? []).includes(r.metadata.name))
+      .map((e) => e.metadata.name)
+      .sort();
     return { name: r.metadata.name, inbound: s.inbound ?? [], outbound: s.outbound ?? [], members };
   });
 }
@@ -87,18 +105,30 @@ export type ProfileOp = 'append' | 'remove' | 'set';
  * there yet), `remove` takes out (each must be there), `set` replaces the list (each must
  * exist; none clears it). Returns the new list.
  */
-export async function editEndpointProfiles(store: Datastore, id: string, op: ProfileOp, names: readonly string[]): Promise<string[]> {
-  if (op !== 'set' && names.length === 0) throw new WorkloadError(`endpoint ${id} profile ${op}: name at least one profile`);
-  if (new Set(names).size !== names.length) throw new WorkloadError(`endpoint ${id} profile ${op}: a profile is named twice`);
+export async function editEndpointProfiles(
+  store: Datastore,
+  id: string,
+  op: ProfileOp,
+  names: readonly string[],
+): Promise<string[]> {
+  if (op !== 'set' && names.length === 0)
+    throw new WorkloadError(`endpoint ${id} profile ${op}: name at least one profile`);
+  if (new Set(names).size !== names.length)
+    throw new WorkloadError(`endpoint ${id} profile ${op}: a profile is named twice`);
   if (op !== 'remove') {
     for (const p of names) {
       const found = await getResource(store, 'Profile', p).catch(() => undefined);
-      if (!found) throw new WorkloadError(`profile ${JSON.stringify(p)} does not exist (vroute profile add ${p})`, 'profile');
+      if (!found)
+        throw new WorkloadError(`profile ${JSON.stringify(p)} does not exist (vroute profile add ${p})`, 'profile');
     }
   }
   return withCasRetry(async () => {
     const ep = await getResource(store, 'WorkloadEndpoint', id);
-    if (!ep) throw new WorkloadError(`endpoint ${id} not found (the ID \`vroute workload add\` printed, e.g. alpha.workload-A.eth0)`, 'not-found');
+    if (!ep)
+      throw new WorkloadError(
+        `endpoint ${id} not found (the ID \`vroute workload add\` printed, e.g. alpha.workload-A.eth0)`,
+        'not-found',
+      );
     const spec = ep.spec as unknown as WorkloadEndpointSpec;
     const current = spec.profiles ?? [];
     let next: string[];

@@ -38,7 +38,13 @@ function fromDocument(doc: unknown, id: string): unknown {
 
 /** The reported status of endpoint `id` on `node`, or undefined when the dataplane wrote none. */
 export async function endpointStatus(store: Datastore, node: string, id: string): Promise<string | undefined> {
-  const parse = (s: string): unknown => { try { return JSON.parse(s); } catch { return s; } };
+  const parse = (s: string): unknown => {
+    try {
+      return JSON.parse(s);
+    } catch {
+      return s;
+    }
+  };
   const own = await store.list(`${ROOT}status/${node}/`);
   const mine = own.items.find((kv) => kv.key.endsWith(`/${id}`));
   if (mine) return describeStatus(parse(mine.value));

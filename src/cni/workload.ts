@@ -19,8 +19,12 @@ export interface WorkloadAddOptions {
 }
 
 function checkNames(name: string, node: string): void {
-  if (!WORKLOAD_NAME.test(name)) throw new WorkloadError(`workload name ${JSON.stringify(name)}: expected 1-63 of letters, digits, '_', '-', '.' (not starting with one of the last three)`);
-  if (!NODE_NAME.test(node)) throw new WorkloadError(`node name ${JSON.stringify(node)}: expected 1-63 of letters, digits, '_', '-', '.'`);
+  if (!WORKLOAD_NAME.test(name))
+    throw new WorkloadError(
+      `workload name ${JSON.stringify(name)}: expected 1-63 of letters, digits, '_', '-', '.' (not starting with one of the last three)`,
+    );
+  if (!NODE_NAME.test(node))
+    throw new WorkloadError(`node name ${JSON.stringify(node)}: expected 1-63 of letters, digits, '_', '-', '.'`);
 }
 
 /** Creates the workload; resolves with what was made (the endpoint ID is `endpointId`). */
@@ -31,10 +35,18 @@ export async function addWorkload(store: Datastore, opts: WorkloadAddOptions): P
     // The undo goes on only once the namespace is ours: a name already taken is someone else's.
     const path = await createNamedNetns(opts.name);
     undo.push(`network namespace ${opts.name}`, () => deleteNamedNetns(opts.name));
-    return attach(store, {
-      node: opts.node, workload: opts.name, ifname: opts.ifname ?? 'eth0', netnsPath: path,
-      ips: opts.ips, profiles: opts.profiles ?? [],
-    }, undo);
+    return attach(
+      store,
+      {
+        node: opts.node,
+        workload: opts.name,
+        ifname: opts.ifname ?? 'eth0',
+        netnsPath: path,
+        ips: opts.ips,
+        profiles: opts.profiles ?? [],
+      },
+      undo,
+    );
   });
 }
 
@@ -42,7 +54,10 @@ export async function addWorkload(store: Datastore, opts: WorkloadAddOptions): P
 export async function workloadEndpoints(store: Datastore, name: string, node?: string): Promise<Resource[]> {
   const all = (await listResources(store, 'WorkloadEndpoint')).items;
   const spec = (r: Resource) => r.spec as unknown as WorkloadEndpointSpec;
-  return all.filter((r) => (spec(r).workload === name || r.metadata.name === name) && (node === undefined || spec(r).node === node))
+  return all
+    .filter(
+      (r) => (spec(r).workload === name || r.metadata.name === name) && (node === undefined || spec(r).node === node),
+    )
     .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }
 
@@ -58,7 +73,11 @@ export async function deleteWorkload(store: Datastore, name: string, node: strin
   const released: string[] = [];
   for (const ep of eps) released.push(...(await detach(store, ep.metadata.name)).released);
   const namespaceDeleted = await deleteNamedNetns(name);
-  if (eps.length === 0 && !namespaceDeleted) throw new WorkloadError(`no workload ${name} on node ${node} (no endpoint, no namespace ${netnsPath(name)})`, 'not-found');
+  if (eps.length === 0 && !namespaceDeleted)
+    throw new WorkloadError(
+      `no workload ${name} on node ${node} (no endpoint, no namespace ${netnsPath(name)})`,
+      'not-found',
+    );
   return { endpoints: eps.map((e) => e.metadata.name), released, namespaceDeleted };
 }
 
@@ -77,12 +96,19 @@ export interface EndpointView {
 export async function showWorkload(store: Datastore, name: string, node?: string): Promise<EndpointView[]> {
   const eps = await workloadEndpoints(store, name, node);
   if (eps.length === 0) throw new WorkloadError(`no workload ${name}${node ? ` on node ${node}` : ''}`, 'not-found');
-  return Promise.all(eps.map(async (r) => {
-    const s = r.spec as unknown as WorkloadEndpointSpec;
-    return {
-      endpoint: r.metadata.name, node: s.node, workload: s.workload, interfaceName: s.interfaceName, mac: s.mac,
-      ipNetworks: s.ipNetworks, profiles: s.profiles ?? [],
-      status: (await endpointStatus(store, s.node, r.metadata.name)) ?? null,
-    };
-  }));
+  return Promise.all(
+    eps.map(async (r) => {
+      const s = r.spec as unknown as WorkloadEndpointSpec;
+      return {
+        endpoint: r.metadata.name,
+        node: s.node,
+        workload: s.workload,
+        interfaceName: s.interfaceName,
+        mac: s.mac,
+        ipNetworks: s.ipNetworks,
+        profiles: s.profiles ?? [],
+        status: (await endpointStatus(store, s.node, r.metadata.name)) ?? null,
+      };
+    }),
+  );
 }

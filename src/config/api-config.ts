@@ -37,8 +37,10 @@ export function isLoopbackHost(host: string): boolean {
 // is narrower; we only refuse what could not be sent or would be trimmed away).
 function tokenValue(v: unknown, path: string): string {
   if (typeof v !== 'string' || v.length === 0) throw new ConfigError(path, `${show(v)} is not a non-empty string`);
-  if (!/^[\x21-\x7e]+$/.test(v)) throw new ConfigError(path, 'must be printable ASCII without spaces (it is sent as an HTTP header)');
-  if (v.length < 16) throw new ConfigError(path, `is ${v.length} characters: use at least 16 (e.g. \`openssl rand -hex 16\`)`);
+  if (!/^[\x21-\x7e]+$/.test(v))
+    throw new ConfigError(path, 'must be printable ASCII without spaces (it is sent as an HTTP header)');
+  if (v.length < 16)
+    throw new ConfigError(path, `is ${v.length} characters: use at least 16 (e.g. \`openssl rand -hex 16\`)`);
   return v;
 }
 
@@ -49,7 +51,7 @@ function readTokenFile(v: unknown, path: string): string {
     text = readFileSync(v, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(path, `cannot read ${v}: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`);
+    throw new ConfigError(path, `cannot read ${v}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
   }
   // One line, as `openssl rand -hex 16 > FILE` writes it; the newline is not part of it.
   return tokenValue(text.replace(/\r?\n$/, ''), `${path} (${v})`);
@@ -71,8 +73,11 @@ export function parseApiConfig(v: unknown, path = 'api'): ApiConfig {
     throw new ConfigError(path, `${show(v)} is not host:port or a mapping {address, token | tokenFile}`);
   }
   if (api.token === undefined && !isLoopbackHost(api.host)) {
-    throw new ConfigError(`${path}.token`, `is required when the API listens on ${api.host}, which is not loopback ` +
-      '(set api: {address, token | tokenFile}, or bind 127.0.0.1)');
+    throw new ConfigError(
+      `${path}.token`,
+      `is required when the API listens on ${api.host}, which is not loopback ` +
+        '(set api: {address, token | tokenFile}, or bind 127.0.0.1)',
+    );
   }
   return api;
 }

@@ -1,14 +1,18 @@
 // The daemon configuration file (DESIGN.md contract 2): YAML or JSON, validated field by
 // field so that a bad file fails with one line naming the field and what was wrong.
 import * as os from 'node:os';
-import {
-  boolField, checkKeys, ConfigError, intField, ipField, isObj, parsePrefix, show, type Obj,
-} from './fields';
+import { boolField, checkKeys, ConfigError, intField, ipField, isObj, parsePrefix, show, type Obj } from './fields';
 
 import { parseIp } from '../net';
 import { parseApiConfig, type ApiConfig } from './api-config';
 import { datastoreField, logLevelField, nameField, readConfigDocument, type LogLevel } from './daemon-fields';
-import { policyRef, validatePolicies, validatePrefixLists, type PoliciesConfig, type PrefixListsConfig } from './policy-config';
+import {
+  policyRef,
+  validatePolicies,
+  validatePrefixLists,
+  type PoliciesConfig,
+  type PrefixListsConfig,
+} from './policy-config';
 
 export { ConfigError } from './fields';
 export { parseHostPort, isLoopbackHost, parseApiConfig, type ApiConfig } from './api-config';
@@ -98,7 +102,8 @@ function holdTimeField(v: unknown, path: string): number {
   if (v === undefined) return 90;
   const h = intField(v, path, 0, 65535);
   // RFC 4271 4.2: the hold time is zero or at least three seconds.
-  if (h === 1 || h === 2) throw new ConfigError(path, `${h} is not allowed: a hold time is 0 or at least 3 seconds (RFC 4271 4.2)`);
+  if (h === 1 || h === 2)
+    throw new ConfigError(path, `${h} is not allowed: a hold time is 0 or at least 3 seconds (RFC 4271 4.2)`);
   return h;
 }
 
@@ -108,15 +113,18 @@ function holdTimeField(v: unknown, path: string): number {
  * enough not to let it expire (10: one third of it is suggested).
  */
 export function keepaliveProblem(keepalive: number, hold: number): string | undefined {
-  if (keepalive === 0 && hold > 0) return `0 (no KEEPALIVEs) needs holdTime 0: a peer holding us to ${hold} s would drop the session (RFC 4271 4.4)`;
-  if (keepalive > 0 && hold === 0) return `${keepalive} cannot be honoured with holdTime 0: no KEEPALIVEs are sent then (RFC 4271 4.4); use 0 or leave it out`;
+  if (keepalive === 0 && hold > 0)
+    return `0 (no KEEPALIVEs) needs holdTime 0: a peer holding us to ${hold} s would drop the session (RFC 4271 4.4)`;
+  if (keepalive > 0 && hold === 0)
+    return `${keepalive} cannot be honoured with holdTime 0: no KEEPALIVEs are sent then (RFC 4271 4.4); use 0 or leave it out`;
   if (keepalive > 0 && keepalive >= hold) return `${keepalive} must be less than holdTime ${hold}`;
   return undefined;
 }
 
 function familiesField(v: unknown, path: string): FamilyName[] {
   if (v === undefined) return ['ipv4-unicast'];
-  if (!Array.isArray(v) || v.length === 0) throw new ConfigError(path, `${show(v)} is not a non-empty list of families`);
+  if (!Array.isArray(v) || v.length === 0)
+    throw new ConfigError(path, `${show(v)} is not a non-empty list of families`);
   return v.map((f, i) => {
     if (!FAMILY_NAMES.includes(f as FamilyName)) {
       throw new ConfigError(`${path}[${i}]`, `${show(f)} is not a family (expected ${FAMILY_NAMES.join(' or ')})`);
@@ -125,26 +133,62 @@ function familiesField(v: unknown, path: string): FamilyName[] {
   });
 }
 
-const NEIGHBOR_KEYS = ['address', 'asn', 'port', 'localAddress', 'routeReflectorClient', 'passive', 'holdTime',
-  'keepaliveTime', 'connectRetryTime', 'families', 'description', 'maxPrefixes', 'addPath', 'addPathSend',
-  'importPolicy', 'exportPolicy', 'password', 'ttlSecurity', 'sendHoldTime'] as const;
+const NEIGHBOR_KEYS = [
+  'address',
+  'asn',
+  'port',
+  'localAddress',
+  'routeReflectorClient',
+  'passive',
+  'holdTime',
+  'keepaliveTime',
+  'connectRetryTime',
+  'families',
+  'description',
+  'maxPrefixes',
+  'addPath',
+  'addPathSend',
+  'importPolicy',
+  'exportPolicy',
+  'password',
+  'ttlSecurity',
+  'sendHoldTime',
+] as const;
 
 /** The fields neighbors and dynamic neighbors share: max-prefix, ADD-PATH, policies. */
-type SessionExtras = Pick<NeighborConfig, 'maxPrefixes' | 'addPath' | 'addPathSend' | 'importPolicy' | 'exportPolicy' | 'password' | 'ttlSecurity' | 'sendHoldTime'>;
+type SessionExtras = Pick<
+  NeighborConfig,
+  | 'maxPrefixes'
+  | 'addPath'
+  | 'addPathSend'
+  | 'importPolicy'
+  | 'exportPolicy'
+  | 'password'
+  | 'ttlSecurity'
+  | 'sendHoldTime'
+>;
 
 /** Linux TCP_MD5SIG_MAXKEYLEN: an RFC 2385 key is at most 80 octets. */
 const MD5_MAX_KEY_LEN = 80;
 
 function passwordField(v: unknown, path: string): string {
-  if (typeof v !== 'string' || v === '') throw new ConfigError(path, `${show(v)} is not a non-empty string (the TCP-MD5 key, RFC 2385)`);
+  if (typeof v !== 'string' || v === '')
+    throw new ConfigError(path, `${show(v)} is not a non-empty string (the TCP-MD5 key, RFC 2385)`);
   const n = Buffer.byteLength(v, 'utf8');
-  if (n > MD5_MAX_KEY_LEN) throw new ConfigError(path, `is ${n} octets; a TCP-MD5 key is at most ${MD5_MAX_KEY_LEN} (Linux TCP_MD5SIG_MAXKEYLEN)`);
+  if (n > MD5_MAX_KEY_LEN)
+    throw new ConfigError(
+      path,
+      `is ${n} octets; a TCP-MD5 key is at most ${MD5_MAX_KEY_LEN} (Linux TCP_MD5SIG_MAXKEYLEN)`,
+    );
   return v;
 }
 
 function ttlSecurityField(v: unknown, path: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 254) {
-    throw new ConfigError(path, `${show(v)} is not a hop count from 1 to 254 (RFC 5082 GTSM: we accept TTL >= 256 - N)`);
+    throw new ConfigError(
+      path,
+      `${show(v)} is not a hop count from 1 to 254 (RFC 5082 GTSM: we accept TTL >= 256 - N)`,
+    );
   }
   return v;
 }
@@ -167,7 +211,10 @@ function sessionExtras(v: Obj, path: string, policies: PoliciesConfig): SessionE
   if (v.addPathSend !== undefined) {
     // RFC 7911 4: several paths go only where we advertised (and the peer accepted) Send.
     if (n.addPath !== 'send' && n.addPath !== 'both') {
-      throw new ConfigError(`${path}.addPathSend`, 'needs addPath: send or both (RFC 7911: several paths only where the capability allows)');
+      throw new ConfigError(
+        `${path}.addPathSend`,
+        'needs addPath: send or both (RFC 7911: several paths only where the capability allows)',
+      );
     }
     n.addPathSend = addPathSendField(v.addPathSend, `${path}.addPathSend`);
   }
@@ -191,7 +238,8 @@ function neighbor(v: unknown, path: string, policies: PoliciesConfig): NeighborC
     routeReflectorClient: boolField(v.routeReflectorClient, `${path}.routeReflectorClient`, false),
     passive: boolField(v.passive, `${path}.passive`, false),
     holdTime: holdTimeField(v.holdTime, `${path}.holdTime`),
-    connectRetryTime: v.connectRetryTime === undefined ? 30 : intField(v.connectRetryTime, `${path}.connectRetryTime`, 1, 65535),
+    connectRetryTime:
+      v.connectRetryTime === undefined ? 30 : intField(v.connectRetryTime, `${path}.connectRetryTime`, 1, 65535),
     families: familiesField(v.families, `${path}.families`),
   };
   if (v.localAddress !== undefined) n.localAddress = ipField(v.localAddress, `${path}.localAddress`);
@@ -211,8 +259,22 @@ function neighbor(v: unknown, path: string, policies: PoliciesConfig): NeighborC
 
 function dynamicNeighbor(v: unknown, path: string, policies: PoliciesConfig): DynamicNeighborConfig {
   if (!isObj(v)) throw new ConfigError(path, `${show(v)} is not a mapping`);
-  checkKeys(v, path, ['prefix', 'asn', 'routeReflectorClient', 'holdTime', 'families', 'maxPrefixes', 'addPath',
-    'addPathSend', 'importPolicy', 'exportPolicy', 'password', 'ttlSecurity', 'maxPeers', 'sendHoldTime']);
+  checkKeys(v, path, [
+    'prefix',
+    'asn',
+    'routeReflectorClient',
+    'holdTime',
+    'families',
+    'maxPrefixes',
+    'addPath',
+    'addPathSend',
+    'importPolicy',
+    'exportPolicy',
+    'password',
+    'ttlSecurity',
+    'maxPeers',
+    'sendHoldTime',
+  ]);
   if (v.prefix === undefined) throw new ConfigError(`${path}.prefix`, 'is required');
   if (v.asn === undefined) throw new ConfigError(`${path}.asn`, 'is required');
   return {
@@ -233,8 +295,21 @@ function dynamicNeighbor(v: unknown, path: string, policies: PoliciesConfig): Dy
 export const DYNAMIC_MAX_PEERS = 100;
 export const DYNAMIC_MAX_PREFIXES = 100_000;
 
-const TOP_KEYS = ['name', 'routerId', 'asn', 'listen', 'reflector', 'neighbors', 'dynamicNeighbors',
-  'datastore', 'api', 'log', 'prefixLists', 'policies', 'gracefulRestart'] as const;
+const TOP_KEYS = [
+  'name',
+  'routerId',
+  'asn',
+  'listen',
+  'reflector',
+  'neighbors',
+  'dynamicNeighbors',
+  'datastore',
+  'api',
+  'log',
+  'prefixLists',
+  'policies',
+  'gracefulRestart',
+] as const;
 
 /** Validates a parsed document; throws ConfigError naming the first bad field. */
 export function validateConfig(doc: unknown): DaemonConfig {
@@ -269,13 +344,20 @@ export function validateConfig(doc: unknown): DaemonConfig {
     };
   }
   if (doc.reflector !== undefined) {
-    if (!isObj(doc.reflector)) throw new ConfigError('reflector', `${show(doc.reflector)} is not a mapping {clusterId}`);
+    if (!isObj(doc.reflector))
+      throw new ConfigError('reflector', `${show(doc.reflector)} is not a mapping {clusterId}`);
     checkKeys(doc.reflector, 'reflector', ['clusterId', 'advertiseAddress', 'advertiseAddress6']);
-    cfg.reflector = { clusterId: doc.reflector.clusterId === undefined ? routerId : ipField(doc.reflector.clusterId, 'reflector.clusterId', { v4only: true }) };
+    cfg.reflector = {
+      clusterId:
+        doc.reflector.clusterId === undefined
+          ? routerId
+          : ipField(doc.reflector.clusterId, 'reflector.clusterId', { v4only: true }),
+    };
     if (doc.reflector.advertiseAddress !== undefined) {
       const a = ipField(doc.reflector.advertiseAddress, 'reflector.advertiseAddress');
       // Other speakers connect to what is registered: a wildcard is nobody's address.
-      if (parseIp(a)!.every((b) => b === 0)) throw new ConfigError('reflector.advertiseAddress', `${a} is not an address others can reach`);
+      if (parseIp(a)!.every((b) => b === 0))
+        throw new ConfigError('reflector.advertiseAddress', `${a} is not an address others can reach`);
       cfg.reflector.advertiseAddress = a;
     }
     if (doc.reflector.advertiseAddress6 !== undefined) {
@@ -286,7 +368,10 @@ export function validateConfig(doc: unknown): DaemonConfig {
       // Link-local addresses need an interface to go with them: not a peering address for others.
       if (/^fe[89ab]/i.test(a)) throw new ConfigError(path, `${a} is link-local: not an address others can peer with`);
       if (cfg.reflector.advertiseAddress?.includes(':')) {
-        throw new ConfigError(path, `advertiseAddress ${cfg.reflector.advertiseAddress} is IPv6 already: one IPv6 address is registered`);
+        throw new ConfigError(
+          path,
+          `advertiseAddress ${cfg.reflector.advertiseAddress} is IPv6 already: one IPv6 address is registered`,
+        );
       }
       cfg.reflector.advertiseAddress6 = a;
     }
@@ -295,7 +380,8 @@ export function validateConfig(doc: unknown): DaemonConfig {
     const gr = doc.gracefulRestart;
     if (!isObj(gr)) throw new ConfigError('gracefulRestart', `${show(gr)} is not a mapping {staleTime}`);
     checkKeys(gr, 'gracefulRestart', ['staleTime']);
-    if (gr.staleTime !== undefined) cfg.gracefulRestart.staleTime = intField(gr.staleTime, 'gracefulRestart.staleTime', 1, 3600);
+    if (gr.staleTime !== undefined)
+      cfg.gracefulRestart.staleTime = intField(gr.staleTime, 'gracefulRestart.staleTime', 1, 3600);
   }
   if (doc.neighbors !== undefined) {
     if (!Array.isArray(doc.neighbors)) throw new ConfigError('neighbors', 'is not a list');
@@ -303,13 +389,16 @@ export function validateConfig(doc: unknown): DaemonConfig {
     const seen = new Map<string, number>();
     cfg.neighbors.forEach((n, i) => {
       const prev = seen.get(n.address);
-      if (prev !== undefined) throw new ConfigError(`neighbors[${i}].address`, `${n.address} is already neighbors[${prev}]`);
+      if (prev !== undefined)
+        throw new ConfigError(`neighbors[${i}].address`, `${n.address} is already neighbors[${prev}]`);
       seen.set(n.address, i);
     });
   }
   if (doc.dynamicNeighbors !== undefined) {
     if (!Array.isArray(doc.dynamicNeighbors)) throw new ConfigError('dynamicNeighbors', 'is not a list');
-    cfg.dynamicNeighbors = doc.dynamicNeighbors.map((n, i) => dynamicNeighbor(n, `dynamicNeighbors[${i}]`, cfg.policies));
+    cfg.dynamicNeighbors = doc.dynamicNeighbors.map((n, i) =>
+      dynamicNeighbor(n, `dynamicNeighbors[${i}]`, cfg.policies),
+    );
   }
   if (doc.datastore !== undefined) cfg.datastore = datastoreField(doc.datastore);
   if (doc.api !== undefined) cfg.api = parseApiConfig(doc.api, 'api');

@@ -9,7 +9,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export function logLevelField(v: unknown, path = 'log'): LogLevel {
-  if (!LOG_LEVELS.includes(v as LogLevel)) throw new ConfigError(path, `${show(v)} is not a log level (${LOG_LEVELS.join(', ')})`);
+  if (!LOG_LEVELS.includes(v as LogLevel))
+    throw new ConfigError(path, `${show(v)} is not a log level (${LOG_LEVELS.join(', ')})`);
   return v as LogLevel;
 }
 
@@ -36,7 +37,7 @@ export function readConfigDocument(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError('', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`);
+    throw new ConfigError('', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
   }
   try {
     return parseYaml(text, { prettyErrors: false });

@@ -5,7 +5,10 @@ import { ipVersion, isIpv4, parseCidr } from '../net';
 /** A configuration problem: `field` is a path such as `neighbors[2].holdTime`. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(readonly field: string, readonly problem: string) {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
     super(field ? `${field}: ${problem}` : problem);
   }
 }
@@ -51,7 +54,7 @@ export function boolField(v: unknown, path: string, dflt: boolean): boolean {
 }
 
 export function parsePrefix(v: unknown, path: string): string {
-  if (typeof v !== 'string' || !parseCidr(v)) throw new ConfigError(path, `${show(v)} is not a prefix like 10.0.0.0/16`);
+  if (typeof v !== 'string' || !parseCidr(v))
+    throw new ConfigError(path, `${show(v)} is not a prefix like 10.0.0.0/16`);
   return v;
 }
-

@@ -5,7 +5,13 @@ import * as os from 'node:os';
 import { checkKeys, ConfigError, intField, ipField, isObj, show } from './fields';
 import { parseApiConfig, type ApiConfig } from './api-config';
 import { datastoreField, logLevelField, nameField, readConfigDocument, type LogLevel } from './daemon-fields';
-import { policyRef, validatePolicies, validatePrefixLists, type PoliciesConfig, type PrefixListsConfig } from './policy-config';
+import {
+  policyRef,
+  validatePolicies,
+  validatePrefixLists,
+  type PoliciesConfig,
+  type PrefixListsConfig,
+} from './policy-config';
 
 export interface NodeFibConfig {
   /** Kernel routing table: a number (1..2^32-1) or `main` (254). */
@@ -45,8 +51,21 @@ export interface NodeConfig {
   ebgp: { importPolicy?: string; exportPolicy?: string };
 }
 
-export const NODE_KEYS = ['name', 'ip', 'ip6', 'asn', 'datastore', 'api', 'log', 'fib', 'dataplane', 'port',
-  'prefixLists', 'policies', 'ebgp'] as const;
+export const NODE_KEYS = [
+  'name',
+  'ip',
+  'ip6',
+  'asn',
+  'datastore',
+  'api',
+  'log',
+  'fib',
+  'dataplane',
+  'port',
+  'prefixLists',
+  'policies',
+  'ebgp',
+] as const;
 /** Linux RTPROT_* values up to 4 are the kernel's own (unspec, redirect, kernel, boot, static). */
 const MIN_PROTOCOL = 5;
 
@@ -57,7 +76,8 @@ function fibField(v: unknown): NodeFibConfig | false {
   checkKeys(v, 'fib', ['table', 'protocol', 'metric', 'scanSeconds']);
   const table = v.table === undefined || v.table === 'main' ? 'main' : intField(v.table, 'fib.table', 1, 4294967295);
   // Linux reserves 0 (unspec), 253 (default) and 255 (local) for itself.
-  if (table === 253 || table === 255) throw new ConfigError('fib.table', `${table} is a table the kernel keeps for itself (use main or another number)`);
+  if (table === 253 || table === 255)
+    throw new ConfigError('fib.table', `${table} is a table the kernel keeps for itself (use main or another number)`);
   const protocol = v.protocol === undefined ? 200 : intField(v.protocol, 'fib.protocol', MIN_PROTOCOL, 255);
   const out: NodeFibConfig = { table, protocol };
   if (v.metric !== undefined) out.metric = intField(v.metric, 'fib.metric', 0, 4294967295);
@@ -69,7 +89,7 @@ function fibField(v: unknown): NodeFibConfig | false {
 export function validateNodeConfig(doc: unknown): NodeConfig {
   if (!isObj(doc)) throw new ConfigError('', 'the config is not a mapping of fields');
   checkKeys(doc, '', NODE_KEYS);
-  if (doc.ip === undefined) throw new ConfigError('ip', 'is required (the node\'s IPv4 address, --ip)');
+  if (doc.ip === undefined) throw new ConfigError('ip', "is required (the node's IPv4 address, --ip)");
   const ip = ipField(doc.ip, 'ip', { v4only: true });
   // RFC 4271 6.2: the address is our BGP identifier too; 0.0.0.0 is never valid, and a
   // wildcard is no address others can peer with.
@@ -90,15 +110,20 @@ export function validateNodeConfig(doc: unknown): NodeConfig {
   cfg.prefixLists = validatePrefixLists(doc.prefixLists);
   cfg.policies = validatePolicies(doc.policies, cfg.prefixLists);
   if (doc.ebgp !== undefined) {
-    if (!isObj(doc.ebgp)) throw new ConfigError('ebgp', `${show(doc.ebgp)} is not a mapping {importPolicy, exportPolicy}`);
+    if (!isObj(doc.ebgp))
+      throw new ConfigError('ebgp', `${show(doc.ebgp)} is not a mapping {importPolicy, exportPolicy}`);
     checkKeys(doc.ebgp, 'ebgp', ['importPolicy', 'exportPolicy']);
-    if (doc.ebgp.importPolicy !== undefined) cfg.ebgp.importPolicy = policyRef(doc.ebgp.importPolicy, 'ebgp.importPolicy', cfg.policies);
-    if (doc.ebgp.exportPolicy !== undefined) cfg.ebgp.exportPolicy = policyRef(doc.ebgp.exportPolicy, 'ebgp.exportPolicy', cfg.policies);
+    if (doc.ebgp.importPolicy !== undefined)
+      cfg.ebgp.importPolicy = policyRef(doc.ebgp.importPolicy, 'ebgp.importPolicy', cfg.policies);
+    if (doc.ebgp.exportPolicy !== undefined)
+      cfg.ebgp.exportPolicy = policyRef(doc.ebgp.exportPolicy, 'ebgp.exportPolicy', cfg.policies);
   }
   if (doc.ip6 !== undefined) {
-    if (typeof doc.ip6 !== 'string' || !doc.ip6.includes(':')) throw new ConfigError('ip6', `${show(doc.ip6)} is not an IPv6 address`);
+    if (typeof doc.ip6 !== 'string' || !doc.ip6.includes(':'))
+      throw new ConfigError('ip6', `${show(doc.ip6)} is not an IPv6 address`);
     const a = ipField(doc.ip6, 'ip6');
-    if (a === '::' || /^fe[89ab]/i.test(a)) throw new ConfigError('ip6', `${a} is not a global address other nodes can peer with`);
+    if (a === '::' || /^fe[89ab]/i.test(a))
+      throw new ConfigError('ip6', `${a} is not a global address other nodes can peer with`);
     cfg.ip6 = a;
   }
   if (doc.asn !== undefined) cfg.asn = intField(doc.asn, 'asn', 1, 4294967295);
@@ -111,7 +136,10 @@ export function validateNodeConfig(doc: unknown): NodeConfig {
     // The workload routes go through the FIB's kernel route table (one owner per prefix), and
     // fib: false promises a kernel left untouched, which interfaces and nftables would break.
     if (cfg.fib === false) {
-      throw new ConfigError('dataplane', 'true needs the kernel FIB: fib: false (--no-fib) promises an untouched kernel, and the workload routes go through the FIB\'s route table');
+      throw new ConfigError(
+        'dataplane',
+        "true needs the kernel FIB: fib: false (--no-fib) promises an untouched kernel, and the workload routes go through the FIB's route table",
+      );
     }
     cfg.dataplane = true;
   }
@@ -134,7 +162,8 @@ export function loadNodeConfig(file: string | undefined, flags: Record<string, u
   try {
     return validateNodeConfig(doc);
   } catch (e) {
-    if (e instanceof ConfigError && file !== undefined) throw new ConfigError(e.field, `${e.problem} (in ${file} or the flags)`);
+    if (e instanceof ConfigError && file !== undefined)
+      throw new ConfigError(e.field, `${e.problem} (in ${file} or the flags)`);
     throw e;
   }
 }

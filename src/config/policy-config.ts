@@ -65,7 +65,10 @@ function communities(v: unknown, path: string): string[] {
   if (!Array.isArray(v)) throw new ConfigError(path, `${show(v)} is not a list of communities`);
   return v.map((c, i) => {
     if (typeof c !== 'string' || communityValue(c) === undefined) {
-      throw new ConfigError(`${path}[${i}]`, `${show(c)} is not a community (0-65535:0-65535, no-export, no-advertise, no-export-subconfed)`);
+      throw new ConfigError(
+        `${path}[${i}]`,
+        `${show(c)} is not a community (0-65535:0-65535, no-export, no-advertise, no-export-subconfed)`,
+      );
     }
     return c;
   });
@@ -85,7 +88,8 @@ function prefixNoHostBits(v: unknown, path: string): { len: number; max: number 
 function prefixListEntry(v: unknown, path: string): PrefixListEntryConfig {
   if (!isObj(v)) throw new ConfigError(path, `${show(v)} is not a mapping {action, prefix, ge, le}`);
   checkKeys(v, path, ['action', 'prefix', 'ge', 'le']);
-  if (v.action !== 'permit' && v.action !== 'deny') throw new ConfigError(`${path}.action`, `${show(v.action)} is not permit or deny`);
+  if (v.action !== 'permit' && v.action !== 'deny')
+    throw new ConfigError(`${path}.action`, `${show(v.action)} is not permit or deny`);
   if (v.prefix === undefined) throw new ConfigError(`${path}.prefix`, 'is required');
   const { len, max } = prefixNoHostBits(v.prefix, `${path}.prefix`);
   const e: PrefixListEntryConfig = { action: v.action, prefix: v.prefix as string };
@@ -98,7 +102,12 @@ function term(v: unknown, path: string, prefixLists: PrefixListsConfig): PolicyT
   if (!isObj(v)) throw new ConfigError(path, `${show(v)} is not a mapping {match, action, set}`);
   checkKeys(v, path, ['match', 'action', 'set']);
   if (v.action !== 'accept' && v.action !== 'reject' && v.action !== 'next') {
-    throw new ConfigError(`${path}.action`, v.action === undefined ? 'is required (accept, reject or next)' : `${show(v.action)} is not accept, reject or next`);
+    throw new ConfigError(
+      `${path}.action`,
+      v.action === undefined
+        ? 'is required (accept, reject or next)'
+        : `${show(v.action)} is not accept, reject or next`,
+    );
   }
   const t: PolicyTermConfig = { action: v.action };
   if (v.match !== undefined) {
@@ -108,7 +117,10 @@ function term(v: unknown, path: string, prefixLists: PrefixListsConfig): PolicyT
     t.match = {};
     if (m.prefixList !== undefined) {
       if (typeof m.prefixList !== 'string' || !Object.hasOwn(prefixLists, m.prefixList)) {
-        throw new ConfigError(`${path}.match.prefixList`, `${show(m.prefixList)} is not a prefix list defined under prefixLists`);
+        throw new ConfigError(
+          `${path}.match.prefixList`,
+          `${show(m.prefixList)} is not a prefix list defined under prefixLists`,
+        );
       }
       t.match.prefixList = m.prefixList;
     }
@@ -128,11 +140,13 @@ function term(v: unknown, path: string, prefixLists: PrefixListsConfig): PolicyT
       if (!isObj(c)) throw new ConfigError(cp, `${show(c)} is not a mapping {add, delete, set}`);
       checkKeys(c, cp, ['add', 'delete', 'set']);
       const out: CommunitySetConfig = {};
-      for (const k of ['add', 'delete', 'set'] as const) if (c[k] !== undefined) out[k] = communities(c[k], `${cp}.${k}`);
+      for (const k of ['add', 'delete', 'set'] as const)
+        if (c[k] !== undefined) out[k] = communities(c[k], `${cp}.${k}`);
       t.set.communities = out;
     }
   }
-  if (t.action === 'reject' && t.set !== undefined) throw new ConfigError(`${path}.set`, 'does nothing on a reject term');
+  if (t.action === 'reject' && t.set !== undefined)
+    throw new ConfigError(`${path}.set`, 'does nothing on a reject term');
   return t;
 }
 
@@ -140,7 +154,8 @@ function named<T>(v: unknown, path: string, item: (x: unknown, p: string) => T):
   if (!isObj(v)) throw new ConfigError(path, `${show(v)} is not a mapping of names to lists`);
   const out: Record<string, T[]> = {};
   for (const [name, list] of Object.entries(v)) {
-    if (!NAME.test(name)) throw new ConfigError(`${path}.${name}`, 'is not a name (letters, digits, ".", "_", "-"; at most 63)');
+    if (!NAME.test(name))
+      throw new ConfigError(`${path}.${name}`, 'is not a name (letters, digits, ".", "_", "-"; at most 63)');
     if (!Array.isArray(list)) throw new ConfigError(`${path}.${name}`, `${show(list)} is not a list`);
     out[name] = list.map((x, i) => item(x, `${path}.${name}[${i}]`));
   }

@@ -3,11 +3,21 @@
 // an IPv4 and an IPv6 set, and `ip saddr` matches IPv4 packets only), in the rule's order.
 import { type PortRange, type Profile, type Rule, ruleFamily } from './model';
 import {
-  CHAIN_WL_TO_HOST, MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, listChain, profileChain, ruleHash, tagSet,
+  CHAIN_WL_TO_HOST,
+  MAP_FROM_EP,
+  MAP_TO_EP,
+  SET_EP_IFACES,
+  listChain,
+  profileChain,
+  ruleHash,
+  tagSet,
 } from './names';
 
 /** One rule of ours: its nft text (without comment) and its chained hash. */
-export interface RuleLine { text: string; hash: string }
+export interface RuleLine {
+  text: string;
+  hash: string;
+}
 
 export interface ChainSpec {
   name: string;
@@ -16,7 +26,10 @@ export interface ChainSpec {
   rules: RuleLine[];
 }
 
-export interface BaseHook { hook: 'forward' | 'input'; priority: number }
+export interface BaseHook {
+  hook: 'forward' | 'input';
+  priority: number;
+}
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'ipv6-icmp' };
 
@@ -90,7 +103,8 @@ export function profileTags(p: Profile | undefined): string[] {
 /** A profile list's chains: the profiles in order, then deny (no match, or no profile). */
 export function listChains(profiles: readonly string[]): ChainSpec[] {
   return (['in', 'out'] as const).map((dir) =>
-    chainOf(listChain(dir, profiles), [...profiles.map((p) => `jump ${profileChain(dir, p)}`), 'drop']));
+    chainOf(listChain(dir, profiles), [...profiles.map((p) => `jump ${profileChain(dir, p)}`), 'drop']),
+  );
 }
 
 export type HostAccess = 'deny' | 'allow';

@@ -51,7 +51,10 @@ export class ApplyLoop {
   private backoff = 0;
   private idle: Promise<void> = Promise.resolve();
 
-  constructor(private readonly apply: ApplyFn, opts: ApplyLoopOptions = {}) {
+  constructor(
+    private readonly apply: ApplyFn,
+    opts: ApplyLoopOptions = {},
+  ) {
     this.timers = opts.timers ?? realTimers;
     this.minInterval = opts.minIntervalMs ?? 100;
     this.resyncMs = opts.resyncMs ?? 10_000;
@@ -88,15 +91,25 @@ export class ApplyLoop {
     if (this.timer !== undefined && this.timerAt <= at) return;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = this.timers.setTimeout(() => { this.timer = undefined; this.timerAt = Infinity; this.fire(); }, delay);
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.fire();
+    }, delay);
   }
 
   private fire(): void {
     if (this.stopped) return;
-    if (this.running) { this.dirty = true; return; } // picked up when the running apply ends
+    if (this.running) {
+      this.dirty = true;
+      return;
+    } // picked up when the running apply ends
     const now = this.timers.now();
     const resync = this.resyncDue || now >= this.nextResync;
-    if (!this.dirty && !this.retryDue && !resync) { this.schedule(this.nextResync - now); return; }
+    if (!this.dirty && !this.retryDue && !resync) {
+      this.schedule(this.nextResync - now);
+      return;
+    }
     this.running = true;
     this.dirty = false;
     this.retryDue = false;
@@ -104,23 +117,33 @@ export class ApplyLoop {
     this.lastStart = now;
     if (resync) this.nextResync = now + this.resyncMs;
     let done!: () => void;
-    this.idle = new Promise((r) => { done = r; });
-    void this.apply(resync).then((r) => r, () => ({ ok: false, retryMs: undefined })).then((r) => {
-      this.running = false;
-      done();
-      if (this.stopped) return;
-      if (!r.ok) {
-        // Kernel state after a failure is unknown: re-read it on the retry.
-        this.backoff = this.backoff === 0 ? this.backoffMin : Math.min(this.backoffMax, this.backoff * 2);
-        this.resyncDue = true;
-        this.dirty = true;
-        this.schedule(this.backoff);
-        return;
-      }
-      this.backoff = 0;
-      if (r.retryMs !== undefined) { this.retryDue = true; this.schedule(r.retryMs); }
-      if (this.dirty) this.schedule(Math.max(0, this.lastStart + this.minInterval - this.timers.now()));
-      else if (!this.retryDue) this.schedule(Math.max(0, this.nextResync - this.timers.now()));
+    this.idle = new Promise((r) => {
+      done = r;
     });
+    void this.apply(resync)
+      .then(
+        (r) => r,
+        () => ({ ok: false, retryMs: undefined }),
+      )
+      .then((r) => {
+        this.running = false;
+        done();
+        if (this.stopped) return;
+        if (!r.ok) {
+          // Kernel state after a failure is unknown: re-read it on the retry.
+          this.backoff = this.backoff === 0 ? this.backoffMin : Math.min(this.backoffMax, this.backoff * 2);
+          this.resyncDue = true;
+          this.dirty = true;
+          this.schedule(this.backoff);
+          return;
+        }
+        this.backoff = 0;
+        if (r.retryMs !== undefined) {
+          this.retryDue = true;
+          this.schedule(r.retryMs);
+        }
+        if (this.dirty) this.schedule(Math.max(0, this.lastStart + this.minInterval - this.timers.now()));
+        else if (!this.retryDue) this.schedule(Math.max(0, this.nextResync - this.timers.now()));
+      });
   }
 }

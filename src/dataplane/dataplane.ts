@@ -45,7 +45,11 @@ export interface Dataplane {
   applied(): Promise<void>;
 }
 
-interface Programmed { cfg: IfaceConfig; key: string; routes: string[] }
+interface Programmed {
+  cfg: IfaceConfig;
+  key: string;
+  routes: string[];
+}
 
 export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
   const log = o.log.child({ component: 'dataplane' });
@@ -53,7 +57,12 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
   const routes = o.routes;
   const ifaces = o.interfaces ?? hostInterfaces({ ipv6Gateway: o.ipv6Gateway });
   const desired = new DesiredAcl(o.workloadToHost ?? 'deny');
-  const reporter = new StatusReporter(o.store, o.nodeName, (e) => log.warn({ err: e.message }, 'status write failed'), o.statusIntervalMs);
+  const reporter = new StatusReporter(
+    o.store,
+    o.nodeName,
+    (e) => log.warn({ err: e.message }, 'status write failed'),
+    o.statusIntervalMs,
+  );
   const local = new Map<string, Endpoint>();
   const programmed = new Map<string, Programmed>();
   const states = new Map<string, EndpointStatus>();
@@ -61,10 +70,18 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
   const toCheck = new Set<string>();
   const removed = new Map<string, Programmed>();
   const st: NodeDataplaneStatus = {
-    node: o.nodeName, lastApply: null, lastApplyMs: null, applies: 0, failures: 0, consecutiveFailures: 0,
-    lastError: null, endpoints: { up: 0, down: 0, error: 0 },
+    node: o.nodeName,
+    lastApply: null,
+    lastApplyMs: null,
+    applies: 0,
+    failures: 0,
+    consecutiveFailures: 0,
+    lastError: null,
+    endpoints: { up: 0, down: 0, error: 0 },
   };
-  let inputGen = 0, appliedGen = -1, lastFailed = false;
+  let inputGen = 0,
+    appliedGen = -1,
+    lastFailed = false;
   const waiters: { gen: number; resolve: () => void }[] = [];
   const downRetryMs = o.downRetryMs ?? 1000;
 
@@ -94,17 +111,25 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
         if (!(await ifaces.exists(ep.ifname))) {
           states.set(name, { state: 'down', reason: `interface ${ep.ifname} does not exist` });
           const p = programmed.get(name);
-          if (p) { for (const r of p.routes) routes.delete(r); programmed.delete(name); }
+          if (p) {
+            for (const r of p.routes) routes.delete(r);
+            programmed.delete(name);
+          }
           toCheck.add(name);
           anyDown = true;
           continue;
         }
         configure.push({ name, cfg: { ifname: ep.ifname, v4: ep.v4, v6: ep.v6, mac: ep.mac }, key: endpointKey(ep) });
       }
-      const failedIf = configure.length ? await ifaces.configure(configure.map((c) => c.cfg)) : new Map<string, string>();
+      const failedIf = configure.length
+        ? await ifaces.configure(configure.map((c) => c.cfg))
+        : new Map<string, string>();
       for (const c of configure) {
         const why = failedIf.get(c.cfg.ifname);
-        if (why) { errors.set(c.name, why); toCheck.add(c.name); }
+        if (why) {
+          errors.set(c.name, why);
+          toCheck.add(c.name);
+        }
         const old = programmed.get(c.name);
         const want = [...c.cfg.v4.map((a) => `${a}/32`), ...c.cfg.v6.map((a) => `${a}/128`)];
         for (const r of old?.routes ?? []) if (!want.includes(r)) routes.delete(r);
@@ -165,14 +190,19 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
       st.lastApply = new Date().toISOString();
       st.lastApplyMs = Date.now() - started;
       appliedGen = gen;
-      for (const w of waiters.splice(0)) { if (w.gen <= gen) w.resolve(); else waiters.push(w); }
+      for (const w of waiters.splice(0)) {
+        if (w.gen <= gen) w.resolve();
+        else waiters.push(w);
+      }
     }
     reporter.nodeStatus({ ...st });
     return { ok: !failure, retryMs: anyDown ? downRetryMs : undefined };
   };
 
   const loop = new ApplyLoop(apply, {
-    timers: o.timers, minIntervalMs: o.minIntervalMs, resyncMs: o.resyncMs,
+    timers: o.timers,
+    minIntervalMs: o.minIntervalMs,
+    resyncMs: o.resyncMs,
   });
 
   const changed = (): void => {
@@ -183,7 +213,10 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
   const onSynced = (which: string) => (): void => {
     if (synced.has(which)) return;
     synced.add(which);
-    if (synced.size === 2) { log.info({ endpoints: local.size }, 'datastore synced; programming the dataplane'); loop.kick(); }
+    if (synced.size === 2) {
+      log.info({ endpoints: local.size }, 'datastore synced; programming the dataplane');
+      loop.kick();
+    }
   };
 
   // Two local endpoints naming one interface would share chains and routes: the first keeps
@@ -194,7 +227,10 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
     if (!ifname || ifOwner.get(ifname) !== name) return;
     ifOwner.delete(ifname);
     const next = [...blocked.values()].find((b) => b.ifname === ifname);
-    if (next) { blocked.delete(next.name); setEndpoint(next.name, next); }
+    if (next) {
+      blocked.delete(next.name);
+      setEndpoint(next.name, next);
+    }
   };
   const setEndpoint = (name: string, parsed: Endpoint | undefined): void => {
     let ep = parsed;
@@ -206,7 +242,11 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
       const owner = ifOwner.get(ep.ifname);
       if (owner !== undefined && owner !== name) {
         blocked.set(name, ep);
-        ep = { ...ep, ifname: '', error: `spec.interfaceName: ${ep.ifname} is already the interface of endpoint ${owner}` };
+        ep = {
+          ...ep,
+          ifname: '',
+          error: `spec.interfaceName: ${ep.ifname} is already the interface of endpoint ${owner}`,
+        };
       } else {
         ifOwner.set(ep.ifname, name);
       }
@@ -215,7 +255,11 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
     if (isLocal && ep) {
       local.set(name, ep);
       if (!old || endpointKey(old) !== endpointKey(ep)) {
-        if (old && old.ifname !== ep.ifname) { const p = programmed.get(name); if (p) removed.set(`${name}\0${old.ifname}`, p); programmed.delete(name); }
+        if (old && old.ifname !== ep.ifname) {
+          const p = programmed.get(name);
+          if (p) removed.set(`${name}\0${old.ifname}`, p);
+          programmed.delete(name);
+        }
         toCheck.add(name);
       }
       if (ep.error) log.warn({ endpoint: name, err: ep.error }, 'workload endpoint has errors');
@@ -232,21 +276,33 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
   };
 
   const epPrefix = kindPrefix('WorkloadEndpoint');
-  const epWatch = resyncingWatch(o.store, epPrefix, (e) => {
-    const name = e.key.slice(epPrefix.length);
-    const ep = e.type === 'put' ? parseEndpoint(name, e.value ?? '') : undefined;
-    if (e.type === 'put' && !ep) log.warn({ key: e.key }, 'workload endpoint is not a document with spec.node; ignored');
-    setEndpoint(name, ep);
-  }, { onSynced: onSynced('endpoints') });
+  const epWatch = resyncingWatch(
+    o.store,
+    epPrefix,
+    (e) => {
+      const name = e.key.slice(epPrefix.length);
+      const ep = e.type === 'put' ? parseEndpoint(name, e.value ?? '') : undefined;
+      if (e.type === 'put' && !ep)
+        log.warn({ key: e.key }, 'workload endpoint is not a document with spec.node; ignored');
+      setEndpoint(name, ep);
+    },
+    { onSynced: onSynced('endpoints') },
+  );
 
   const profPrefix = kindPrefix('Profile');
-  const profWatch = resyncingWatch(o.store, profPrefix, (e) => {
-    const name = e.key.slice(profPrefix.length);
-    const p = e.type === 'put' ? parseProfile(name, e.value ?? '') : undefined;
-    if (p?.error) log.warn({ profile: name, err: p.error }, 'profile has a bad rule; its endpoints deny all traffic under it');
-    desired.setProfile(name, p);
-    changed();
-  }, { onSynced: onSynced('profiles') });
+  const profWatch = resyncingWatch(
+    o.store,
+    profPrefix,
+    (e) => {
+      const name = e.key.slice(profPrefix.length);
+      const p = e.type === 'put' ? parseProfile(name, e.value ?? '') : undefined;
+      if (p?.error)
+        log.warn({ profile: name, err: p.error }, 'profile has a bad rule; its endpoints deny all traffic under it');
+      desired.setProfile(name, p);
+      changed();
+    },
+    { onSynced: onSynced('profiles') },
+  );
 
   return {
     async stop() {

@@ -41,7 +41,8 @@ function unique(list: readonly string[]): readonly string[] {
 
 function counter<K>(m: Map<K, number>, k: K, d: 1 | -1): number {
   const n = (m.get(k) ?? 0) + d;
-  if (n <= 0) m.delete(k); else m.set(k, n);
+  if (n <= 0) m.delete(k);
+  else m.set(k, n);
   return n;
 }
 
@@ -79,10 +80,16 @@ export class DesiredAcl {
    */
   private fixed(d: 1 | -1): void {
     for (const c of fixedChains(this.hostAccess)) {
-      if (d === 1) this.t.chains.setDesired(c.name, c); else this.t.chains.deleteDesired(c.name);
+      if (d === 1) this.t.chains.setDesired(c.name, c);
+      else this.t.chains.deleteDesired(c.name);
     }
-    for (const [name, type] of [[MAP_FROM_EP, 'map:ifname'], [MAP_TO_EP, 'map:ifname'], [SET_EP_IFACES, 'ifname']] as const) {
-      if (d === 1) this.t.sets.setDesired(name, type); else this.t.sets.deleteDesired(name);
+    for (const [name, type] of [
+      [MAP_FROM_EP, 'map:ifname'],
+      [MAP_TO_EP, 'map:ifname'],
+      [SET_EP_IFACES, 'ifname'],
+    ] as const) {
+      if (d === 1) this.t.sets.setDesired(name, type);
+      else this.t.sets.deleteDesired(name);
     }
   }
 
@@ -90,11 +97,17 @@ export class DesiredAcl {
   setEndpoint(name: string, ep: Endpoint | undefined, local: boolean): void {
     const old = this.all.get(name);
     if (old) this.membership(old, -1);
-    if (ep) { this.all.set(name, ep); this.membership(ep, 1); } else this.all.delete(name);
+    if (ep) {
+      this.all.set(name, ep);
+      this.membership(ep, 1);
+    } else this.all.delete(name);
     const oldLocal = this.local.get(name);
     if (oldLocal) this.localEndpoint(oldLocal, -1);
     const before = this.local.size;
-    if (ep && local && ep.ifname) { this.local.set(name, ep); this.localEndpoint(ep, 1); } else this.local.delete(name);
+    if (ep && local && ep.ifname) {
+      this.local.set(name, ep);
+      this.localEndpoint(ep, 1);
+    } else this.local.delete(name);
     if (before === 0 && this.local.size > 0) this.fixed(1);
     if (before > 0 && this.local.size === 0) this.fixed(-1);
   }
@@ -102,7 +115,8 @@ export class DesiredAcl {
   setProfile(name: string, p: Profile | undefined): void {
     const inUse = this.profileUse.has(name);
     if (inUse) this.profileInUse(name, -1);
-    if (p) this.profiles.set(name, p); else this.profiles.delete(name);
+    if (p) this.profiles.set(name, p);
+    else this.profiles.delete(name);
     if (inUse) this.profileInUse(name, 1);
   }
 
@@ -127,7 +141,8 @@ export class DesiredAcl {
    * entries, its list's chains or its profiles' chains (to name it in an ACL failure).
    */
   endpointPending(ep: Endpoint): boolean {
-    const c = this.t.chains.pendingUpdates, m = this.t.mapElements.pendingUpdates;
+    const c = this.t.chains.pendingUpdates,
+      m = this.t.mapElements.pendingUpdates;
     if (m.has(`${MAP_TO_EP}\0${ep.ifname}`) || m.has(`${MAP_FROM_EP}\0${ep.ifname}`)) return true;
     if (this.listNamesOf(ep.profiles).some((n) => c.has(n))) return true;
     return ep.profiles.some((p) => c.has(profileChain('in', p)) || c.has(profileChain('out', p)));
@@ -136,7 +151,8 @@ export class DesiredAcl {
   private localEndpoint(ep: Endpoint, d: 1 | -1): void {
     const listKey = ep.profiles.join('\0');
     const [chainIn, chainOut] = this.listNamesOf(ep.profiles);
-    const keyIn = `${MAP_TO_EP}\0${ep.ifname}`, keyOut = `${MAP_FROM_EP}\0${ep.ifname}`;
+    const keyIn = `${MAP_TO_EP}\0${ep.ifname}`,
+      keyOut = `${MAP_FROM_EP}\0${ep.ifname}`;
     const uses = counter(this.listUse, listKey, d);
     if (d === 1) {
       if (uses === 1) for (const c of listChains(ep.profiles)) this.t.chains.setDesired(c.name, c);
@@ -170,7 +186,8 @@ export class DesiredAcl {
       for (const tag of tags) if (counter(this.tagUse, tag, 1) === 1) this.tagSets(tag, 1);
     } else {
       if (gone) for (const c of chains) this.t.chains.deleteDesired(c.name);
-      for (const tag of this.countedTags.get(name) ?? []) if (counter(this.tagUse, tag, -1) === 0) this.tagSets(tag, -1);
+      for (const tag of this.countedTags.get(name) ?? [])
+        if (counter(this.tagUse, tag, -1) === 0) this.tagSets(tag, -1);
       this.countedTags.delete(name);
     }
   }

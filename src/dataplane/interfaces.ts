@@ -69,7 +69,10 @@ export function hostInterfaces(opts: HostInterfaceOptions = {}): InterfaceDriver
   return {
     async exists(ifname) {
       // /proc/sys/net follows the reader's namespace (sysfs would follow its mount's).
-      return fs.access(`${root}/net/ipv4/conf/${ifname}`).then(() => true, () => false);
+      return fs.access(`${root}/net/ipv4/conf/${ifname}`).then(
+        () => true,
+        () => false,
+      );
     },
     async configure(list) {
       const failed = new Map<string, string>();
@@ -86,10 +89,14 @@ export function hostInterfaces(opts: HostInterfaceOptions = {}): InterfaceDriver
         if (c.v6.length) lines.push({ ifname: c.ifname, line: `neigh replace proxy ${gw6} dev ${c.ifname}` });
         // Felix's static neighbour entries: the host never has to ARP/solicit for a workload.
         if (c.mac) {
-          for (const a of [...c.v4, ...c.v6]) lines.push({ ifname: c.ifname, line: `neigh replace ${a} lladdr ${c.mac} dev ${c.ifname} nud permanent` });
+          for (const a of [...c.v4, ...c.v6])
+            lines.push({ ifname: c.ifname, line: `neigh replace ${a} lladdr ${c.mac} dev ${c.ifname} nud permanent` });
         }
       }
-      const errs = await ipBatch(ip, lines.map((l) => l.line));
+      const errs = await ipBatch(
+        ip,
+        lines.map((l) => l.line),
+      );
       for (const [n, why] of errs) {
         const l = lines[n - 1];
         if (l && !failed.has(l.ifname)) failed.set(l.ifname, `${l.line}: ${why}`);
@@ -117,12 +124,15 @@ export class FakeInterfaces implements InterfaceDriver {
   readonly configured = new Map<string, IfaceConfig>();
   readonly missing = new Set<string>();
   readonly failing = new Map<string, string>();
-  async exists(ifname: string): Promise<boolean> { return !this.missing.has(ifname); }
+  async exists(ifname: string): Promise<boolean> {
+    return !this.missing.has(ifname);
+  }
   async configure(list: readonly IfaceConfig[]): Promise<Map<string, string>> {
     const failed = new Map<string, string>();
     for (const c of list) {
       const why = this.failing.get(c.ifname);
-      if (why) failed.set(c.ifname, why); else this.configured.set(c.ifname, c);
+      if (why) failed.set(c.ifname, why);
+      else this.configured.set(c.ifname, c);
     }
     return failed;
   }

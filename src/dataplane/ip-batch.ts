@@ -14,8 +14,12 @@ export async function ipBatch(ipPath: string, lines: string[]): Promise<Map<numb
   let pending: string[] = [];
   for (const l of r.stderr.split('\n')) {
     const m = /^Command failed -:(\d+)/.exec(l);
-    if (m) { errs.set(Number(m[1]), pending.join(' ').trim() || 'failed'); pending = []; } else if (l.trim()) pending.push(l.trim());
+    if (m) {
+      errs.set(Number(m[1]), pending.join(' ').trim() || 'failed');
+      pending = [];
+    } else if (l.trim()) pending.push(l.trim());
   }
-  if (r.code !== 0 && errs.size === 0) for (let i = 1; i <= lines.length; i++) errs.set(i, r.stderr.trim() || `ip exited ${r.code}`);
+  if (r.code !== 0 && errs.size === 0)
+    for (let i = 1; i <= lines.length; i++) errs.set(i, r.stderr.trim() || `ip exited ${r.code}`);
   return errs;
 }

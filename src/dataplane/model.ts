@@ -19,8 +19,14 @@ export interface Rule {
   icmpType?: number;
 }
 
-export interface Net { family: 4 | 6; text: string }
-export interface PortRange { lo: number; hi: number }
+export interface Net {
+  family: 4 | 6;
+  text: string;
+}
+export interface PortRange {
+  lo: number;
+  hi: number;
+}
 
 export interface Profile {
   name: string;
@@ -60,7 +66,7 @@ function fail(field: string, what: string): never {
  * An address or CIDR as {family, network text}: host bits cleared and the address in its
  * canonical form (RFC 5952 for IPv6), as nft prints it back. Undefined when not one.
  */
-export function parseCidr(text: string): Net & { len: number; addr: string } | undefined {
+export function parseCidr(text: string): (Net & { len: number; addr: string }) | undefined {
   const t = text.trim();
   let p = t.includes('/') ? parsePrefix(t) : undefined;
   if (!t.includes('/')) {
@@ -88,7 +94,8 @@ function parsePorts(v: unknown, field: string): PortRange[] {
     // Calico writes ranges as "lo:hi".
     const m = typeof p === 'string' ? /^(\d{1,5})(?::(\d{1,5}))?$/.exec(p) : null;
     if (m) {
-      const lo = Number(m[1]), hi = m[2] === undefined ? lo : Number(m[2]);
+      const lo = Number(m[1]),
+        hi = m[2] === undefined ? lo : Number(m[2]);
       if (lo <= hi && hi <= 65535) return { lo, hi };
     }
     return fail(f, `${show(p)} is not a port (0..65535) or range "lo:hi"`);
@@ -124,10 +131,12 @@ export function parseRule(v: unknown, where: string): Rule {
   if (v.icmpType !== undefined) {
     if (r.protocol !== 1 && r.protocol !== 58) fail(`${where}.icmpType`, 'needs protocol icmp or icmpv6');
     const t = v.icmpType;
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 255) fail(`${where}.icmpType`, `${show(t)} is not an integer 0..255`);
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 255)
+      fail(`${where}.icmpType`, `${show(t)} is not an integer 0..255`);
     r.icmpType = t;
   }
-  if (r.srcNet && r.dstNet && r.srcNet.family !== r.dstNet.family) fail(`${where}.dstNet`, 'is of another address family than srcNet');
+  if (r.srcNet && r.dstNet && r.srcNet.family !== r.dstNet.family)
+    fail(`${where}.dstNet`, 'is of another address family than srcNet');
   const fam = ruleFamily(r);
   if (fam === null) fail(`${where}.protocol`, 'does not fit the address family of srcNet/dstNet');
   return r;
@@ -179,8 +188,12 @@ export function parseEndpoint(name: string, value: string): Endpoint | undefined
   const ep: Endpoint = { name, node: spec.node, ifname: '', v4: [], v6: [], profiles: [] };
   const errors: string[] = [];
   if (typeof spec.interfaceName === 'string' && validIfnameText(spec.interfaceName)) ep.ifname = spec.interfaceName;
-  else errors.push(`spec.interfaceName: ${show(spec.interfaceName)} is not an interface name (1..15 of A-Z a-z 0-9 _ . -)`);
-  if (Array.isArray(spec.profiles)) ep.profiles = spec.profiles.filter((x): x is string => typeof x === 'string' && x !== '');
+  else
+    errors.push(
+      `spec.interfaceName: ${show(spec.interfaceName)} is not an interface name (1..15 of A-Z a-z 0-9 _ . -)`,
+    );
+  if (Array.isArray(spec.profiles))
+    ep.profiles = spec.profiles.filter((x): x is string => typeof x === 'string' && x !== '');
   if (typeof spec.mac === 'string' && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(spec.mac)) ep.mac = spec.mac.toLowerCase();
   const nets = Array.isArray(spec.ipNetworks) ? spec.ipNetworks : [];
   nets.forEach((n, i) => {

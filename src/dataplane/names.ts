@@ -49,8 +49,10 @@ export function tagSet(family: 4 | 6, tag: string): string {
 /** Chains we create; any other chain in our table is foreign and never touched. */
 export function isOurChain(name: string): boolean {
   // ep-in-/ep-out-: per-endpoint chains of earlier versions, ours to delete.
-  return /^(pl-(in|out)-|ep-(in|out)-|p[io]-)/.test(name) ||
-    [CHAIN_FROM_EP, CHAIN_TO_EP, CHAIN_EP_TO_HOST, CHAIN_WL_TO_HOST].includes(name);
+  return (
+    /^(pl-(in|out)-|ep-(in|out)-|p[io]-)/.test(name) ||
+    [CHAIN_FROM_EP, CHAIN_TO_EP, CHAIN_EP_TO_HOST, CHAIN_WL_TO_HOST].includes(name)
+  );
 }
 
 export function isOurSet(name: string): boolean {

@@ -18,17 +18,25 @@ export interface NftRunner {
   listChain(name: string): Promise<string | undefined>;
 }
 
-export interface ProcResult { code: number | null; stdout: string; stderr: string }
+export interface ProcResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a command with `input` on stdin (bounded by a timeout, killed by PID after it). */
 export function run(cmd: string, args: string[], input: string, timeoutMs = 60_000): Promise<ProcResult> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [], err: Buffer[] = [];
+    const out: Buffer[] = [],
+      err: Buffer[] = [];
     const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
     p.stdout.on('data', (b: Buffer) => out.push(b));
     p.stderr.on('data', (b: Buffer) => err.push(b));
-    p.on('error', (e) => { clearTimeout(timer); reject(e); });
+    p.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     p.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
@@ -61,7 +69,10 @@ function firstLines(s: string): string {
   return s.trim().split('\n').slice(0, 3).join(' | ');
 }
 
-export interface AclApplyResult { changed: boolean; script?: string }
+export interface AclApplyResult {
+  changed: boolean;
+  script?: string;
+}
 
 /**
  * Programs the trackers' pending changes in one transaction. With `resync`, reads the table
@@ -88,7 +99,8 @@ export async function applyAcl(nft: NftRunner, t: AclTrackers, resync: boolean):
     if (!cp.reread) continue;
     const json = await nft.listChain(cp.name);
     const c = json === undefined ? undefined : parseListing(json).chains.get(cp.name);
-    if (c) t.chains.setDataplane(cp.name, c); else t.chains.deleteDataplane(cp.name);
+    if (c) t.chains.setDataplane(cp.name, c);
+    else t.chains.deleteDataplane(cp.name);
   }
   return { changed: true, script: plan.script };
 }

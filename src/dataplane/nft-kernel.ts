@@ -2,7 +2,10 @@
 // `nft -j list chain` for one chain. Pure parsing (no I/O): the driver hands in the text.
 import { COMMENT_RE, isOurChain, isOurMap, isOurSet } from './names';
 
-export interface KernelRule { hash: string; handle: number }
+export interface KernelRule {
+  hash: string;
+  handle: number;
+}
 
 export interface KernelChain {
   /** `forward:0` for a base chain (hook:priority, policy accept), undefined for a regular one. */
@@ -51,7 +54,10 @@ export function parseListing(json: string): KernelTable {
     if (isObj(item.table)) k.exists = true;
     const chain = item.chain;
     if (isObj(chain) && typeof chain.name === 'string' && isOurChain(chain.name)) {
-      const base = typeof chain.hook === 'string' ? `${chain.hook}:${Number(chain.prio)}:${String(chain.policy ?? 'accept')}` : undefined;
+      const base =
+        typeof chain.hook === 'string'
+          ? `${chain.hook}:${Number(chain.prio)}:${String(chain.policy ?? 'accept')}`
+          : undefined;
       k.chains.set(chain.name, { base, ours: [], foreign: 0 });
     }
     for (const kind of ['set', 'map'] as const) {

@@ -78,11 +78,21 @@ function removalRank(name: string): number {
 export function planTransaction(t: AclTrackers): Plan {
   const out: string[] = [`add table ${T}`];
   const plan: Plan = {
-    script: '', setsAdded: [], setsDeleted: [...t.sets.pendingDeletes], elementsAdded: [...t.elements.pendingUpdates],
-    elementsDeleted: [...t.elements.pendingDeletes], mapAdded: [], mapDeleted: [...t.mapElements.pendingDeletes],
-    chains: [], deletedChains: [], emptiedChains: [], empty: true,
+    script: '',
+    setsAdded: [],
+    setsDeleted: [...t.sets.pendingDeletes],
+    elementsAdded: [...t.elements.pendingUpdates],
+    elementsDeleted: [...t.elements.pendingDeletes],
+    mapAdded: [],
+    mapDeleted: [...t.mapElements.pendingDeletes],
+    chains: [],
+    deletedChains: [],
+    emptiedChains: [],
+    empty: true,
   };
-  const touch = (): void => { plan.empty = false; };
+  const touch = (): void => {
+    plan.empty = false;
+  };
   if (!t.table.exists) touch();
 
   // 1. Sets and maps we need.
@@ -92,7 +102,11 @@ export function planTransaction(t: AclTrackers): Plan {
     const have = t.sets.dataplane.get(name);
     const kind = type.startsWith('map:') ? 'map' : 'set';
     if (have !== undefined) out.push(`delete ${kind} ${T} ${name}`); // wrong type: replace it
-    out.push(kind === 'map' ? `add map ${T} ${name} { type ${type.slice(4)} : verdict; }` : `add set ${T} ${name} { type ${type}; }`);
+    out.push(
+      kind === 'map'
+        ? `add map ${T} ${name} { type ${type.slice(4)} : verdict; }`
+        : `add set ${T} ${name} { type ${type}; }`,
+    );
     touch();
   }
   // 2. Set elements: stale ones out, new ones in (sets being removed go whole in step 6).
@@ -102,7 +116,12 @@ export function planTransaction(t: AclTrackers): Plan {
     touch();
   }
   for (const [set, elems] of byContainer(t.elements.pendingUpdates)) {
-    elementLines(out, 'add', set, elems.map((e) => quoteKey(set, e)));
+    elementLines(
+      out,
+      'add',
+      set,
+      elems.map((e) => quoteKey(set, e)),
+    );
     touch();
   }
   // 3. Chains: create missing ones first (rules may jump to each other), then rewrite.
@@ -123,16 +142,28 @@ export function planTransaction(t: AclTrackers): Plan {
   }
   // Batched like set elements: one command per element would have nft evaluate 20,000
   // commands for 10,000 endpoints. A changed entry is deleted and added again.
-  const replaced: string[] = [], added: string[] = [];
+  const replaced: string[] = [],
+    added: string[] = [];
   for (const key of t.mapElements.pendingUpdates) {
     const verdict = t.mapElements.desired.get(key)!;
     plan.mapAdded.push([key, verdict]);
     if (t.mapElements.dataplane.has(key)) replaced.push(key);
     added.push(key);
   }
-  for (const [map, keys] of byContainer(replaced)) elementLines(out, 'delete', map, keys.map((k) => `"${k}"`));
+  for (const [map, keys] of byContainer(replaced))
+    elementLines(
+      out,
+      'delete',
+      map,
+      keys.map((k) => `"${k}"`),
+    );
   for (const [map, keys] of byContainer(added)) {
-    elementLines(out, 'add', map, keys.map((k) => `"${k}" : ${t.mapElements.desired.get(`${map}\0${k}`)!}`));
+    elementLines(
+      out,
+      'add',
+      map,
+      keys.map((k) => `"${k}" : ${t.mapElements.desired.get(`${map}\0${k}`)!}`),
+    );
   }
   if (added.length) touch();
   // 5. Chains no longer wanted: users (profile-list chains) before what they jump to.
@@ -171,7 +202,9 @@ function comment(r: RuleLine): string {
  * back after the transaction for the handles of the new ones.
  */
 function rewriteChain(out: string[], c: ChainSpec, k: KernelChain | undefined): ChainPlan {
-  const add = (rules: RuleLine[]): void => { for (const r of rules) out.push(`add rule ${T} ${c.name} ${r.text} ${comment(r)}`); };
+  const add = (rules: RuleLine[]): void => {
+    for (const r of rules) out.push(`add rule ${T} ${c.name} ${r.text} ${comment(r)}`);
+  };
   if (!k || (baseKey(c) !== k.base && k.foreign === 0)) {
     add(c.rules); // created (or re-created) empty in step 3
     return { name: c.name, spec: c, keep: [], added: c.rules, reread: false };
@@ -204,7 +237,11 @@ export function commitPlan(t: AclTrackers, plan: Plan): void {
     const prev = t.chains.dataplane.get(cp.name);
     const recreated = !prev || (baseKey(cp.spec) !== prev.base && prev.foreign === 0);
     const added = cp.added.map((r) => ({ hash: r.hash, handle: -1 }));
-    t.chains.setDataplane(cp.name, { base: baseKey(cp.spec), ours: [...cp.keep, ...added], foreign: recreated ? 0 : prev.foreign });
+    t.chains.setDataplane(cp.name, {
+      base: baseKey(cp.spec),
+      ours: [...cp.keep, ...added],
+      foreign: recreated ? 0 : prev.foreign,
+    });
   }
   // Emptied chains stay in place for the rules of others; no longer ours to track.
   for (const name of [...plan.deletedChains, ...plan.emptiedChains]) t.chains.deleteDataplane(name);

@@ -22,15 +22,20 @@ export class FakeRouteTable implements RouteTable {
   private readonly desired = new Map<string, string>();
   applies = 0;
   failing = new Map<string, string>();
-  setDeviceRoute(prefix: string, ifname: string): void { this.desired.set(prefix, ifname); }
-  delete(prefix: string): void { this.desired.delete(prefix); }
+  setDeviceRoute(prefix: string, ifname: string): void {
+    this.desired.set(prefix, ifname);
+  }
+  delete(prefix: string): void {
+    this.desired.delete(prefix);
+  }
   async apply(): Promise<Map<string, string>> {
     this.applies++;
     const failed = new Map<string, string>();
     for (const p of [...this.kernel.keys()]) if (!this.desired.has(p)) this.kernel.delete(p);
     for (const [p, i] of this.desired) {
       const why = this.failing.get(p);
-      if (why) failed.set(p, why); else this.kernel.set(p, i);
+      if (why) failed.set(p, why);
+      else this.kernel.set(p, i);
     }
     return failed;
   }

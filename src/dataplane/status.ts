@@ -11,7 +11,10 @@ import { ROOT } from '../datastore';
 
 export type EndpointState = 'up' | 'down' | 'error';
 
-export interface EndpointStatus { state: EndpointState; reason?: string }
+export interface EndpointStatus {
+  state: EndpointState;
+  reason?: string;
+}
 
 export interface NodeDataplaneStatus {
   node: string;
@@ -47,8 +50,10 @@ export class StatusReporter {
   private lastWrite = 0;
 
   constructor(
-    private readonly store: Datastore, private readonly node: string,
-    private readonly onError: (e: Error) => void, private readonly intervalMs = 1000,
+    private readonly store: Datastore,
+    private readonly node: string,
+    private readonly onError: (e: Error) => void,
+    private readonly intervalMs = 1000,
   ) {}
 
   /** Queues the endpoint's status if it changed since the last one queued. */
@@ -74,7 +79,10 @@ export class StatusReporter {
 
   /** Writes what is queued and waits for every write. */
   async flush(): Promise<void> {
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     this.write();
     await this.chain;
   }
@@ -88,18 +96,29 @@ export class StatusReporter {
   private schedule(): void {
     if (this.timer) return;
     const wait = Math.max(0, this.lastWrite + this.intervalMs - Date.now());
-    this.timer = setTimeout(() => { this.timer = undefined; this.write(); }, wait);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.write();
+    }, wait);
   }
 
   private write(): void {
     const updated = new Date().toISOString();
     const ops: TxnOp[] = [];
     for (const [key, body] of this.pending) {
-      ops.push(body === null ? { type: 'delete', key } : { type: 'put', key, value: JSON.stringify({ ...JSON.parse(body) as object, updated }) });
+      ops.push(
+        body === null
+          ? { type: 'delete', key }
+          : { type: 'put', key, value: JSON.stringify({ ...(JSON.parse(body) as object), updated }) },
+      );
     }
     this.pending.clear();
     if (this.nodePending) {
-      ops.push({ type: 'put', key: dataplaneStatusKey(this.node), value: JSON.stringify({ ...this.nodePending, updated }) });
+      ops.push({
+        type: 'put',
+        key: dataplaneStatusKey(this.node),
+        value: JSON.stringify({ ...this.nodePending, updated }),
+      });
       this.nodePending = undefined;
     }
     if (ops.length === 0) return;
@@ -107,7 +126,12 @@ export class StatusReporter {
     for (let i = 0; i < ops.length; i += OPS_PER_TXN) {
       const batch = ops.slice(i, i + OPS_PER_TXN);
       // One write at a time, in order, so an endpoint's `up` never lands after its delete.
-      this.chain = this.chain.then(() => this.store.txn([], batch)).then(() => undefined, (e: Error) => this.onError(e));
+      this.chain = this.chain
+        .then(() => this.store.txn([], batch))
+        .then(
+          () => undefined,
+          (e: Error) => this.onError(e),
+        );
     }
   }
 }

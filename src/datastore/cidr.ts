@@ -1,7 +1,13 @@
 // Addresses and CIDRs as BigInt for IPAM block arithmetic (one code path for IPv4 and IPv6);
 // the text forms are src/net's.
 import {
-  formatIp as netFormatIp, hasHostBits, ipFromBigInt, ipToBigInt, maskAddr, parseCidr as netParseCidr, parseIp as netParseIp,
+  formatIp as netFormatIp,
+  hasHostBits,
+  ipFromBigInt,
+  ipToBigInt,
+  maskAddr,
+  parseCidr as netParseCidr,
+  parseIp as netParseIp,
 } from '../net';
 
 export interface Cidr {

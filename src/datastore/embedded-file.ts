@@ -18,8 +18,16 @@ import { DatastoreError } from './store';
 
 export const FILE_FORMAT = 'vroute-datastore/1';
 
-export interface FileRow { value: string; revision: number; createRevision: number; lease?: string }
-export interface FileLease { ttlMs: number; /** Wall-clock ms; every process on the host shares the clock. */ expires: number }
+export interface FileRow {
+  value: string;
+  revision: number;
+  createRevision: number;
+  lease?: string;
+}
+export interface FileLease {
+  ttlMs: number /** Wall-clock ms; every process on the host shares the clock. */;
+  expires: number;
+}
 export interface FileState {
   /** Bumped by every write of the file. */
   serial: number;
@@ -61,17 +69,30 @@ export function parseState(file: string, text: string): FileState {
   } catch (e) {
     throw invalid(file, `is not valid JSON (corrupt or half-written: ${(e as Error).message})`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !isNum(doc.revision) || typeof doc.keys !== 'object' || doc.keys === null) {
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    Array.isArray(doc) ||
+    !isNum(doc.revision) ||
+    typeof doc.keys !== 'object' ||
+    doc.keys === null
+  ) {
     throw invalid(file, 'is not a vroute datastore file (no revision and keys)');
   }
-  if (doc.format !== undefined && doc.format !== FILE_FORMAT) throw invalid(file, `has format ${JSON.stringify(doc.format)}, not ${FILE_FORMAT}`);
+  if (doc.format !== undefined && doc.format !== FILE_FORMAT)
+    throw invalid(file, `has format ${JSON.stringify(doc.format)}, not ${FILE_FORMAT}`);
   const st = emptyState();
   st.revision = doc.revision;
   st.serial = isNum(doc.serial) ? doc.serial : 0;
   st.nextLease = isNum(doc.nextLease) ? doc.nextLease : 1;
   for (const [k, r] of Object.entries(doc.keys as Record<string, Partial<FileRow>>)) {
-    if (typeof r?.value !== 'string' || !isNum(r.revision) || r.revision > st.revision) throw invalid(file, `has a broken entry for key ${k}`);
-    const row: FileRow = { value: r.value, revision: r.revision, createRevision: isNum(r.createRevision) ? r.createRevision : r.revision };
+    if (typeof r?.value !== 'string' || !isNum(r.revision) || r.revision > st.revision)
+      throw invalid(file, `has a broken entry for key ${k}`);
+    const row: FileRow = {
+      value: r.value,
+      revision: r.revision,
+      createRevision: isNum(r.createRevision) ? r.createRevision : r.revision,
+    };
     if (typeof r.lease === 'string') row.lease = r.lease;
     st.keys.set(k, row);
   }
@@ -153,13 +174,20 @@ export class StoreFile {
   /** Writes `state` (its serial bumped) atomically. */
   write(state: FileState): void {
     const keys: Record<string, FileRow> = {};
-    for (const [k, r] of state.keys) keys[k] = r.lease ? { ...r } : { value: r.value, revision: r.revision, createRevision: r.createRevision };
+    for (const [k, r] of state.keys)
+      keys[k] = r.lease ? { ...r } : { value: r.value, revision: r.revision, createRevision: r.createRevision };
     const leases: Record<string, FileLease> = {};
     for (const [id, l] of state.leases) leases[id] = { ttlMs: l.ttlMs, expires: l.expires };
     const serial = state.serial + 1;
     const text = JSON.stringify({
-      format: FILE_FORMAT, serial, revision: state.revision, nextLease: state.nextLease, keys, leases,
-      deleted: state.deleted, deletedFloor: state.deletedFloor,
+      format: FILE_FORMAT,
+      serial,
+      revision: state.revision,
+      nextLease: state.nextLease,
+      keys,
+      leases,
+      deleted: state.deleted,
+      deletedFloor: state.deletedFloor,
     });
     const tmp = path.join(path.dirname(this.file), `.${path.basename(this.file)}.${process.pid}.tmp`);
     try {
@@ -172,7 +200,11 @@ export class StoreFile {
       }
       fs.renameSync(tmp, this.file);
     } catch (e) {
-      try { fs.unlinkSync(tmp); } catch { /* not created */ }
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* not created */
+      }
       throw unavailable('write', this.file, e);
     }
     state.serial = serial;
@@ -190,15 +222,24 @@ export class StoreFile {
     for (let attempt = 0; ; attempt++) {
       try {
         const fd = fs.openSync(lock, 'wx', 0o600);
-        try { fs.writeSync(fd, `${process.pid}@${HOST}`); } finally { fs.closeSync(fd); }
+        try {
+          fs.writeSync(fd, `${process.pid}@${HOST}`);
+        } finally {
+          fs.closeSync(fd);
+        }
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw unavailable('lock', this.file, e);
         if (lockIsStale(lock)) {
-          try { fs.unlinkSync(lock); } catch { /* released meanwhile */ }
+          try {
+            fs.unlinkSync(lock);
+          } catch {
+            /* released meanwhile */
+          }
           continue;
         }
-        if (Date.now() > deadline) throw new DatastoreError('unavailable', `datastore: ${lock} held for over ${LOCK_WAIT_MS / 1000} s`);
+        if (Date.now() > deadline)
+          throw new DatastoreError('unavailable', `datastore: ${lock} held for over ${LOCK_WAIT_MS / 1000} s`);
         // Random back-off so contending processes spread out instead of colliding in lockstep.
         await new Promise((r) => setTimeout(r, 1 + Math.random() * Math.min(20, 2 + attempt)));
       }
@@ -206,7 +247,11 @@ export class StoreFile {
     try {
       return body();
     } finally {
-      try { fs.unlinkSync(lock); } catch { /* already gone */ }
+      try {
+        fs.unlinkSync(lock);
+      } catch {
+        /* already gone */
+      }
     }
   }
 }

@@ -2,8 +2,12 @@
 import { DatastoreError, type Watch, type WatchErrorHandler, type WatchEvent } from './store';
 
 interface Watcher {
-  prefix: string; onEvent: (e: WatchEvent) => void; onError?: WatchErrorHandler;
-  queue: WatchEvent[]; scheduled: boolean; dead: boolean;
+  prefix: string;
+  onEvent: (e: WatchEvent) => void;
+  onError?: WatchErrorHandler;
+  queue: WatchEvent[];
+  scheduled: boolean;
+  dead: boolean;
 }
 
 export class WatchHub {
@@ -18,14 +22,23 @@ export class WatchHub {
   add(prefix: string, from: number, onEvent: (e: WatchEvent) => void, onError?: WatchErrorHandler): Watch {
     const w: Watcher = { prefix, onEvent, queue: [], scheduled: false, dead: false, ...(onError ? { onError } : {}) };
     if (from <= this.compactRevision) {
-      const err = new DatastoreError('compacted', `datastore: revision ${from} is compacted (oldest ${this.compactRevision + 1})`, this.compactRevision);
+      const err = new DatastoreError(
+        'compacted',
+        `datastore: revision ${from} is compacted (oldest ${this.compactRevision + 1})`,
+        this.compactRevision,
+      );
       queueMicrotask(() => onError?.(err));
       return { cancel: () => undefined };
     }
     for (const e of this.history) if (e.revision >= from && e.key.startsWith(prefix)) w.queue.push(e);
     this.watchers.add(w);
     this.schedule(w);
-    return { cancel: () => { w.dead = true; this.watchers.delete(w); } };
+    return {
+      cancel: () => {
+        w.dead = true;
+        this.watchers.delete(w);
+      },
+    };
   }
 
   /** Drops history up to and including `revision` (never below what is already compacted). */

@@ -14,8 +14,18 @@ import { fileChanges } from './embedded-diff';
 import { emptyState, type FileRow, type FileState, StoreFile } from './embedded-file';
 import { WatchHub } from './embedded-watch';
 import {
-  type Compare, type Datastore, DatastoreError, type DeleteOptions, type KeyValue, type Lease, type ListResult, type PutOptions, type TxnOp, type Watch,
-  type WatchErrorHandler, type WatchEvent,
+  type Compare,
+  type Datastore,
+  DatastoreError,
+  type DeleteOptions,
+  type KeyValue,
+  type Lease,
+  type ListResult,
+  type PutOptions,
+  type TxnOp,
+  type Watch,
+  type WatchErrorHandler,
+  type WatchEvent,
 } from './store';
 
 export interface EmbeddedOptions {
@@ -33,7 +43,10 @@ export interface EmbeddedOptions {
   deleteLogSize?: number;
 }
 
-interface OwnLease { lost: Array<() => void>; timer?: NodeJS.Timeout }
+interface OwnLease {
+  lost: Array<() => void>;
+  timer?: NodeJS.Timeout;
+}
 
 export class EmbeddedDatastore implements Datastore {
   readonly kind: 'embedded' | 'memory';
@@ -136,17 +149,23 @@ export class EmbeddedDatastore implements Datastore {
     });
     const own: OwnLease = { lost: [] };
     this.own.set(id, own);
-    const keepAlive = () => this.mutate(() => {
-      const l = this.state.leases.get(id);
-      if (!l) throw new DatastoreError('lost', `datastore: lease ${id} expired`);
-      l.expires = this.now() + l.ttlMs;
-      this.dirty = true; // no new revision: etcd's keep-alive changes no key either
-    });
+    const keepAlive = () =>
+      this.mutate(() => {
+        const l = this.state.leases.get(id);
+        if (!l) throw new DatastoreError('lost', `datastore: lease ${id} expired`);
+        l.expires = this.now() + l.ttlMs;
+        this.dirty = true; // no new revision: etcd's keep-alive changes no key either
+      });
     if (this.timers) {
       // Refresh at a third of the TTL, as etcd clients do, so one missed tick does not expire it.
       // A failed refresh (lock busy, disk full) is retried by the next tick; if the lease
       // expires meanwhile its owner hears it through onLost.
-      own.timer = setInterval(() => { if (this.own.has(id) && !this.closed) void keepAlive().catch(() => undefined); }, Math.max(50, ttlMs / 3));
+      own.timer = setInterval(
+        () => {
+          if (this.own.has(id) && !this.closed) void keepAlive().catch(() => undefined);
+        },
+        Math.max(50, ttlMs / 3),
+      );
       own.timer.unref();
     }
     return {
@@ -163,7 +182,9 @@ export class EmbeddedDatastore implements Datastore {
         if (this.closed) return;
         await this.mutate(() => this.dropLease(id));
       },
-      onLost: (cb) => { own.lost.push(cb); },
+      onLost: (cb) => {
+        own.lost.push(cb);
+      },
     };
   }
 
@@ -281,7 +302,11 @@ export class EmbeddedDatastore implements Datastore {
       // Later, not inside the file lock: a callback that re-grants must not wait on ourselves.
       queueMicrotask(() => {
         for (const cb of own.lost) {
-          try { cb(); } catch { /* a callback's failure is its owner's business */ }
+          try {
+            cb();
+          } catch {
+            /* a callback's failure is its owner's business */
+          }
         }
       });
     }
@@ -307,8 +332,12 @@ export class EmbeddedDatastore implements Datastore {
    */
   private expireShared(): Promise<void> {
     this.expiring ??= this.mutate(() => undefined)
-      .catch((e: unknown) => { if (!(e instanceof DatastoreError && e.code === 'unavailable')) throw e; })
-      .finally(() => { this.expiring = undefined; });
+      .catch((e: unknown) => {
+        if (!(e instanceof DatastoreError && e.code === 'unavailable')) throw e;
+      })
+      .finally(() => {
+        this.expiring = undefined;
+      });
     return this.expiring;
   }
 
@@ -369,4 +398,3 @@ function toKeyValue(key: string, r: FileRow): KeyValue {
   if (r.lease) kv.lease = r.lease;
   return kv;
 }
-

@@ -8,8 +8,18 @@
 // required when an etcd:// datastore is opened, not by every process that imports src/datastore.
 import type { Etcd3, IOptions, ITxnResponse, Lease as EtcdLease } from 'etcd3';
 import {
-  type Compare, type Datastore, DatastoreError, type DeleteOptions, type KeyValue, type Lease, type ListResult, type PutOptions, type TxnOp, type Watch,
-  type WatchErrorHandler, type WatchEvent,
+  type Compare,
+  type Datastore,
+  DatastoreError,
+  type DeleteOptions,
+  type KeyValue,
+  type Lease,
+  type ListResult,
+  type PutOptions,
+  type TxnOp,
+  type Watch,
+  type WatchErrorHandler,
+  type WatchEvent,
 } from './store';
 
 export interface EtcdOptions {
@@ -47,8 +57,11 @@ export class EtcdDatastore implements Datastore {
   private leases = new Set<EtcdLease>();
 
   constructor(opts: EtcdOptions) {
-    const o: IOptions = { hosts: opts.endpoints.map((h) => (h.includes('://') ? h : `${opts.tls ? 'https' : 'http'}://${h}`)) };
-    if (opts.tls?.ca) o.credentials = { rootCertificate: opts.tls.ca, privateKey: opts.tls.key, certChain: opts.tls.cert };
+    const o: IOptions = {
+      hosts: opts.endpoints.map((h) => (h.includes('://') ? h : `${opts.tls ? 'https' : 'http'}://${h}`)),
+    };
+    if (opts.tls?.ca)
+      o.credentials = { rootCertificate: opts.tls.ca, privateKey: opts.tls.key, certChain: opts.tls.cert };
     if (opts.auth) o.auth = { username: opts.auth.username, password: opts.auth.password };
     // etcd3's default fault handling retries a failed call on another endpoint (3 tries)
     // and breaks the circuit to a dead host, which is what a cluster losing a member needs.
@@ -71,7 +84,10 @@ export class EtcdDatastore implements Datastore {
 
   async list(prefix: string): Promise<ListResult> {
     try {
-      const res = await this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }, this.callOpts());
+      const res = await this.client.kv.range(
+        { key: Buffer.from(prefix), range_end: prefixEnd(prefix) },
+        this.callOpts(),
+      );
       return { items: res.kvs.map(toKeyValue), revision: Number(res.header.revision) };
     } catch (e) {
       throw unavailable(e);
@@ -98,13 +114,23 @@ export class EtcdDatastore implements Datastore {
   private async rawTxn(compares: Compare[], ops: TxnOp[]): Promise<ITxnResponse> {
     let res: ITxnResponse;
     try {
-      res = await this.client.kv.txn({
-        compare: compares.map((c) => ({ key: Buffer.from(c.key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: String(c.revision) })),
-        success: ops.map((op) => (op.type === 'put'
-          ? { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value), lease: op.lease?.id ?? '0' } }
-          : { request_delete_range: { key: Buffer.from(op.key) } })),
-        failure: [],
-      }, this.callOpts());
+      res = await this.client.kv.txn(
+        {
+          compare: compares.map((c) => ({
+            key: Buffer.from(c.key),
+            target: 'Mod' as const,
+            result: 'Equal' as const,
+            mod_revision: String(c.revision),
+          })),
+          success: ops.map((op) =>
+            op.type === 'put'
+              ? { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value), lease: op.lease?.id ?? '0' } }
+              : { request_delete_range: { key: Buffer.from(op.key) } },
+          ),
+          failure: [],
+        },
+        this.callOpts(),
+      );
     } catch (e) {
       throw unavailable(e);
     }
@@ -142,11 +168,25 @@ export class EtcdDatastore implements Datastore {
       // the watch wanted fails with "required revision has been compacted" exactly then.
       const msg = String(err.message ?? err);
       const want = next;
-      const report = (code: 'compacted' | 'lost') => onError?.(new DatastoreError(code, `datastore: etcd watch on ${prefix} from ${want}: ${code === 'compacted' ? 'revision compacted' : msg}`));
-      if (/compact/i.test(msg)) { report('compacted'); return; }
-      if (want <= 0) { report('lost'); return; }
-      this.client.kv.range({ key: Buffer.from(prefix), revision: String(want), limit: 1 }, this.callOpts())
-        .then(() => report('lost'), (e: Error) => report(/compact/i.test(String(e.message)) ? 'compacted' : 'lost'));
+      const report = (code: 'compacted' | 'lost') =>
+        onError?.(
+          new DatastoreError(
+            code,
+            `datastore: etcd watch on ${prefix} from ${want}: ${code === 'compacted' ? 'revision compacted' : msg}`,
+          ),
+        );
+      if (/compact/i.test(msg)) {
+        report('compacted');
+        return;
+      }
+      if (want <= 0) {
+        report('lost');
+        return;
+      }
+      this.client.kv.range({ key: Buffer.from(prefix), revision: String(want), limit: 1 }, this.callOpts()).then(
+        () => report('lost'),
+        (e: Error) => report(/compact/i.test(String(e.message)) ? 'compacted' : 'lost'),
+      );
     });
     return {
       cancel: () => {
@@ -168,7 +208,9 @@ export class EtcdDatastore implements Datastore {
     }
     this.leases.add(l);
     const lost: Array<() => void> = [];
-    l.on('lost', () => { for (const cb of lost) cb(); });
+    l.on('lost', () => {
+      for (const cb of lost) cb();
+    });
     return {
       id,
       keepAlive: async () => {
@@ -182,7 +224,9 @@ export class EtcdDatastore implements Datastore {
         this.leases.delete(l);
         await l.revoke().catch(() => undefined);
       },
-      onLost: (cb) => { lost.push(cb); },
+      onLost: (cb) => {
+        lost.push(cb);
+      },
     };
   }
 
@@ -198,10 +242,18 @@ export class EtcdDatastore implements Datastore {
   }
 }
 
-function toKeyValue(kv: { key: Buffer; value: Buffer; mod_revision: string; create_revision: string; lease: string }): KeyValue {
+function toKeyValue(kv: {
+  key: Buffer;
+  value: Buffer;
+  mod_revision: string;
+  create_revision: string;
+  lease: string;
+}): KeyValue {
   const out: KeyValue = {
-    key: kv.key.toString(), value: kv.value.toString(),
-    revision: Number(kv.mod_revision), createRevision: Number(kv.create_revision),
+    key: kv.key.toString(),
+    value: kv.value.toString(),
+    revision: Number(kv.mod_revision),
+    createRevision: Number(kv.create_revision),
   };
   if (kv.lease && kv.lease !== '0') out.lease = kv.lease;
   return out;

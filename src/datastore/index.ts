@@ -27,16 +27,69 @@
  *
  * Data flow: CLI and daemons -> resources (validated) -> Datastore -> shared file, memory or
  * etcd; watches -> resyncingWatch -> PeerSource / watchResources -> the reflector, the node.
- */export * from './store';
+ */ export * from './store';
 export { EmbeddedDatastore, EmbeddedOptions } from './embedded';
 export { EtcdDatastore, EtcdOptions } from './etcd';
-export { openDatastore, parseDatastoreUrl, withDatastore, DatastoreUrl, defaultDataDir, embeddedPath, DATASTORE_URL_FORMS } from './open';
+export {
+  openDatastore,
+  parseDatastoreUrl,
+  withDatastore,
+  DatastoreUrl,
+  defaultDataDir,
+  embeddedPath,
+  DATASTORE_URL_FORMS,
+} from './open';
 export { resyncingWatch, ResyncingWatch, ResyncingWatchOptions } from './resync';
 export * from './resources/types';
 export { ResourceError, validateResource } from './resources/validate';
 export { parseSelector, Selector, Labels, SelectorError } from './resources/selector';
-export { parseDocuments, putResource, getResource, listResources, deleteResource, requireKind, encodeStored, decodeStored } from './resources/documents';
-export { peersForNode, computePeers, reflectorAsNode, PeerSource, EffectivePeer, PeerChanges, PeerSourceOptions, PeerInputs, ComputeOptions } from './resources/peers';
-export { registerReflector, keepRegistered, retryDelay, reflectorKey, statusKey, StatusWriter, StatusReports, Registration, ReflectorInfo, KeptRegistration, RegistrationOptions, RetryTimers } from './resources/registration';
-export { allocate, allocationOf, assign, release, releaseIfAllocated, releaseBlock, showBlocks, blocksForNode, IpamError, AllocateOptions, AssignOptions, BlockSummary } from './ipam';
+export {
+  parseDocuments,
+  putResource,
+  getResource,
+  listResources,
+  deleteResource,
+  requireKind,
+  encodeStored,
+  decodeStored,
+} from './resources/documents';
+export {
+  peersForNode,
+  computePeers,
+  reflectorAsNode,
+  PeerSource,
+  EffectivePeer,
+  PeerChanges,
+  PeerSourceOptions,
+  PeerInputs,
+  ComputeOptions,
+} from './resources/peers';
+export {
+  registerReflector,
+  keepRegistered,
+  retryDelay,
+  reflectorKey,
+  statusKey,
+  StatusWriter,
+  StatusReports,
+  Registration,
+  ReflectorInfo,
+  KeptRegistration,
+  RegistrationOptions,
+  RetryTimers,
+} from './resources/registration';
+export {
+  allocate,
+  allocationOf,
+  assign,
+  release,
+  releaseIfAllocated,
+  releaseBlock,
+  showBlocks,
+  blocksForNode,
+  IpamError,
+  AllocateOptions,
+  AssignOptions,
+  BlockSummary,
+} from './ipam';
 export { watchResources, ResourceHandlers } from './resources/watch';

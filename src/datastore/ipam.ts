@@ -10,7 +10,15 @@
 import { type Cidr, contains, formatCidr, formatIp, parseCidr, parseIp, size, subBlock, bits } from './cidr';
 import { type Datastore, type KeyValue, withCasRetry } from './store';
 import { decodeStored, encodeStored } from './resources/documents';
-import { API_VERSION, blockName, type IPAMBlockSpec, type IPPoolSpec, kindPrefix, type Resource, resourceKey } from './resources/types';
+import {
+  API_VERSION,
+  blockName,
+  type IPAMBlockSpec,
+  type IPPoolSpec,
+  kindPrefix,
+  type Resource,
+  resourceKey,
+} from './resources/types';
 
 export class IpamError extends Error {
   readonly expose = true;
@@ -20,8 +28,18 @@ export class IpamError extends Error {
   }
 }
 
-interface Pool { name: string; cidr: Cidr; text: string; blockSize: number; disabled: boolean }
-interface Block { kv: KeyValue; cidr: Cidr; spec: IPAMBlockSpec }
+interface Pool {
+  name: string;
+  cidr: Cidr;
+  text: string;
+  blockSize: number;
+  disabled: boolean;
+}
+interface Block {
+  kv: KeyValue;
+  cidr: Cidr;
+  spec: IPAMBlockSpec;
+}
 
 export interface AllocateOptions {
   node: string;
@@ -38,7 +56,13 @@ async function readPools(store: Datastore): Promise<Pool[]> {
   return l.items.map((kv) => {
     const r = decodeStored('IPPool', kv.key, kv.value, kv.revision);
     const s = r.spec as unknown as IPPoolSpec;
-    return { name: r.metadata.name, cidr: parseCidr(s.cidr)!, text: s.cidr, blockSize: s.blockSize, disabled: s.disabled };
+    return {
+      name: r.metadata.name,
+      cidr: parseCidr(s.cidr)!,
+      text: s.cidr,
+      blockSize: s.blockSize,
+      disabled: s.disabled,
+    };
   });
 }
 
@@ -52,11 +76,20 @@ async function readBlocks(store: Datastore): Promise<Block[]> {
 }
 
 function blockResource(spec: IPAMBlockSpec): Resource {
-  return { apiVersion: API_VERSION, kind: 'IPAMBlock', metadata: { name: blockName(spec.cidr) }, spec: spec as unknown as Record<string, unknown> };
+  return {
+    apiVersion: API_VERSION,
+    kind: 'IPAMBlock',
+    metadata: { name: blockName(spec.cidr) },
+    spec: spec as unknown as Record<string, unknown>,
+  };
 }
 
 function inside(pool: Pool, b: Block): boolean {
-  return b.cidr.family === pool.cidr.family && b.cidr.base >= pool.cidr.base && b.cidr.base < pool.cidr.base + size(pool.cidr);
+  return (
+    b.cidr.family === pool.cidr.family &&
+    b.cidr.base >= pool.cidr.base &&
+    b.cidr.base < pool.cidr.base + size(pool.cidr)
+  );
 }
 
 /** True for the pool's first and last address, which are never handed out. */
@@ -83,13 +116,17 @@ function used(b: Block): number {
 /** Addresses of the block that can ever be handed out (its size less the pool's reserved ones inside it). */
 function capacity(pool: Pool, b: Block): number {
   let n = Number(size(b.cidr));
-  for (const v of [pool.cidr.base, pool.cidr.base + size(pool.cidr) - 1n]) if (contains(b.cidr, pool.cidr.family, v)) n--;
+  for (const v of [pool.cidr.base, pool.cidr.base + size(pool.cidr) - 1n])
+    if (contains(b.cidr, pool.cidr.family, v)) n--;
   return n;
 }
 
 function hasRoom(pool: Pool, b: Block): boolean {
   // A reserved address recorded before this rule existed does not count against the capacity.
-  const taken = Object.keys(b.spec.allocations).filter((ip) => { const v = parseIp(ip); return !v || !reserved(pool, v.value); }).length;
+  const taken = Object.keys(b.spec.allocations).filter((ip) => {
+    const v = parseIp(ip);
+    return !v || !reserved(pool, v.value);
+  }).length;
   return taken < capacity(pool, b);
 }
 
@@ -99,10 +136,17 @@ function byBase(a: Block, b: Block): number {
 }
 
 /** CAS-writes `ips` into block b; throws 'conflict' if anyone wrote the block meanwhile. */
-async function takeIn(store: Datastore, b: Block | { new: IPAMBlockSpec }, ips: string[], handle: string): Promise<void> {
+async function takeIn(
+  store: Datastore,
+  b: Block | { new: IPAMBlockSpec },
+  ips: string[],
+  handle: string,
+): Promise<void> {
   if ('new' in b) {
     const spec = { ...b.new, allocations: Object.fromEntries(ips.map((ip) => [ip, handle])) };
-    await store.put(resourceKey('IPAMBlock', blockName(spec.cidr)), encodeStored(blockResource(spec)), { expectRevision: 0 });
+    await store.put(resourceKey('IPAMBlock', blockName(spec.cidr)), encodeStored(blockResource(spec)), {
+      expectRevision: 0,
+    });
     return;
   }
   const spec = { ...b.spec, allocations: { ...b.spec.allocations } };
@@ -125,21 +169,34 @@ function freeBlocks(pool: Pool, taken: Set<string>, limit: number): Cidr[] {
 async function allocateOnce(store: Datastore, opts: AllocateOptions, want: number, attempt: number): Promise<string[]> {
   const affinity = `node:${opts.node}`;
   const handle = opts.handle ?? affinity;
-  const pools = (await readPools(store)).filter((p) => !p.disabled && (opts.pool ? p.text === opts.pool || formatCidr(p.cidr) === opts.pool : (p.cidr.family === (opts.family ?? 4))));
-  if (pools.length === 0) throw new IpamError(opts.pool ? `ipam: no enabled IPPool with cidr ${opts.pool}` : `ipam: no enabled IPv${opts.family ?? 4} IPPool`);
+  const pools = (await readPools(store)).filter(
+    (p) =>
+      !p.disabled &&
+      (opts.pool ? p.text === opts.pool || formatCidr(p.cidr) === opts.pool : p.cidr.family === (opts.family ?? 4)),
+  );
+  if (pools.length === 0)
+    throw new IpamError(
+      opts.pool ? `ipam: no enabled IPPool with cidr ${opts.pool}` : `ipam: no enabled IPv${opts.family ?? 4} IPPool`,
+    );
   const blocks = (await readBlocks(store)).sort(byBase);
   const mine = (p: Pool) => blocks.filter((b) => inside(p, b) && b.spec.affinity === affinity && hasRoom(p, b));
   // 1. the lowest block this node already holds that has room
   for (const p of pools) {
     const b = mine(p)[0];
-    if (b) { const ips = freeAddresses(p, b, want); await takeIn(store, b, ips, handle); return ips; }
+    if (b) {
+      const ips = freeAddresses(p, b, want);
+      await takeIn(store, b, ips, handle);
+      return ips;
+    }
   }
   // 2. claim a free block: the lowest on a first try (predictable addresses), then one of the
   //    first few at random, so nodes that lost a race spread out instead of colliding again
   const taken = new Set(blocks.map((b) => formatCidr(b.cidr)));
   for (const p of pools) {
     // A block of one address that is the pool's reserved one has no room at all.
-    const free = freeBlocks(p, taken, 8).filter((c) => capacity(p, { kv: undefined as never, cidr: c, spec: { cidr: '', affinity: null, allocations: {} } }) > 0);
+    const free = freeBlocks(p, taken, 8).filter(
+      (c) => capacity(p, { kv: undefined as never, cidr: c, spec: { cidr: '', affinity: null, allocations: {} } }) > 0,
+    );
     if (free.length === 0) continue;
     const c = free[attempt === 0 ? 0 : Math.floor(Math.random() * free.length)]!;
     const spec: IPAMBlockSpec = { cidr: formatCidr(c), affinity, allocations: {} };
@@ -150,7 +207,11 @@ async function allocateOnce(store: Datastore, opts: AllocateOptions, want: numbe
   // 3. the pools have no free block: borrow from any block with room (another node's or none)
   for (const p of pools) {
     const b = blocks.filter((x) => inside(p, x) && hasRoom(p, x))[0];
-    if (b) { const ips = freeAddresses(p, b, want); await takeIn(store, b, ips, handle); return ips; }
+    if (b) {
+      const ips = freeAddresses(p, b, want);
+      await takeIn(store, b, ips, handle);
+      return ips;
+    }
   }
   throw new IpamError(`ipam: pool${pools.length > 1 ? 's' : ''} ${pools.map((p) => p.text).join(', ')} exhausted`);
 }
@@ -158,12 +219,14 @@ async function allocateOnce(store: Datastore, opts: AllocateOptions, want: numbe
 /** Allocates `count` addresses (default 1) for a node; returns them as bare addresses. */
 export async function allocate(store: Datastore, opts: AllocateOptions): Promise<string[]> {
   const count = opts.count ?? 1;
-  if (!Number.isInteger(count) || count < 1 || count > 65536) throw new IpamError(`ipam: --count ${count} is not in 1..65536`);
+  if (!Number.isInteger(count) || count < 1 || count > 65536)
+    throw new IpamError(`ipam: --count ${count} is not in 1..65536`);
   const out: string[] = [];
   while (out.length < count) {
     let attempt = 0;
     const got = await withCasRetry(() => allocateOnce(store, opts, count - out.length, attempt++));
-    if (got.length === 0) throw new IpamError('ipam: no free address found although a block claimed room (corrupt block?)');
+    if (got.length === 0)
+      throw new IpamError('ipam: no free address found although a block claimed room (corrupt block?)');
     out.push(...got);
   }
   return out;
@@ -192,11 +255,18 @@ export async function assign(store: Datastore, opts: AssignOptions): Promise<str
     const pool = (await readPools(store)).find((p) => contains(p.cidr, ip.family, ip.value));
     if (!pool) throw new IpamError(`ipam: ${text} is in no IPPool`);
     if (pool.disabled) throw new IpamError(`ipam: ${text} is in IPPool ${pool.name} (${pool.text}), which is disabled`);
-    if (reserved(pool, ip.value)) throw new IpamError(`ipam: ${text} is the ${ip.value === pool.cidr.base ? 'first' : 'last'} address of IPPool ${pool.text}, which is never handed out`);
+    if (reserved(pool, ip.value))
+      throw new IpamError(
+        `ipam: ${text} is the ${ip.value === pool.cidr.base ? 'first' : 'last'} address of IPPool ${pool.text}, which is never handed out`,
+      );
     const { block } = await blockOf(store, text);
     if (!block) {
       const hb = BigInt(bits(ip.family) - pool.blockSize);
-      const spec: IPAMBlockSpec = { cidr: formatCidr({ family: ip.family, base: (ip.value >> hb) << hb, len: pool.blockSize }), affinity: `node:${opts.node}`, allocations: {} };
+      const spec: IPAMBlockSpec = {
+        cidr: formatCidr({ family: ip.family, base: (ip.value >> hb) << hb, len: pool.blockSize }),
+        affinity: `node:${opts.node}`,
+        allocations: {},
+      };
       await takeIn(store, { new: spec }, [text], handle);
       return text;
     }
@@ -217,7 +287,11 @@ async function blockOf(store: Datastore, addr: string): Promise<{ block?: Block;
   const kv = await store.get(resourceKey('IPAMBlock', blockName(cidr)));
   if (!kv) return { family: ip.family, value: ip.value };
   const r = decodeStored('IPAMBlock', kv.key, kv.value, kv.revision);
-  return { block: { kv, cidr: parseCidr(cidr)!, spec: r.spec as unknown as IPAMBlockSpec }, family: ip.family, value: ip.value };
+  return {
+    block: { kv, cidr: parseCidr(cidr)!, spec: r.spec as unknown as IPAMBlockSpec },
+    family: ip.family,
+    value: ip.value,
+  };
 }
 
 /** The handle holding `addr`, or undefined when it is not allocated (or in no pool). */
@@ -266,23 +340,39 @@ export async function releaseBlock(store: Datastore, cidr: string): Promise<void
   });
 }
 
-export interface BlockSummary { cidr: string; pool: string | null; affinity: string | null; used: number; size: number }
+export interface BlockSummary {
+  cidr: string;
+  pool: string | null;
+  affinity: string | null;
+  used: number;
+  size: number;
+}
 
 /** Every block with its pool, affinity and use (for `vroute ipam show` and the node agent). */
-export async function showBlocks(store: Datastore): Promise<{ pools: Array<{ name: string; cidr: string; blockSize: number; disabled: boolean }>; blocks: BlockSummary[] }> {
+export async function showBlocks(store: Datastore): Promise<{
+  pools: Array<{ name: string; cidr: string; blockSize: number; disabled: boolean }>;
+  blocks: BlockSummary[];
+}> {
   const pools = await readPools(store);
   const blocks = await readBlocks(store);
   return {
     pools: pools.map((p) => ({ name: p.name, cidr: p.text, blockSize: p.blockSize, disabled: p.disabled })),
-    blocks: blocks.map((b) => ({
-      cidr: b.spec.cidr, pool: pools.find((p) => inside(p, b))?.text ?? null, affinity: b.spec.affinity,
-      used: used(b), size: Number(size(b.cidr)),
-    })).sort((a, b) => (a.cidr < b.cidr ? -1 : 1)),
+    blocks: blocks
+      .map((b) => ({
+        cidr: b.spec.cidr,
+        pool: pools.find((p) => inside(p, b))?.text ?? null,
+        affinity: b.spec.affinity,
+        used: used(b),
+        size: Number(size(b.cidr)),
+      }))
+      .sort((a, b) => (a.cidr < b.cidr ? -1 : 1)),
   };
 }
 
 /** CIDRs of the blocks a node holds (what its agent advertises). */
 export async function blocksForNode(store: Datastore, node: string): Promise<string[]> {
-  return (await readBlocks(store)).filter((b) => b.spec.affinity === `node:${node}`).map((b) => b.spec.cidr).sort();
+  return (await readBlocks(store))
+    .filter((b) => b.spec.affinity === `node:${node}`)
+    .map((b) => b.spec.cidr)
+    .sort();
 }
-

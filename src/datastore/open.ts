@@ -33,7 +33,10 @@ export function parseDatastoreUrl(url: string): DatastoreUrl {
   }
   const m = /^(etcds?):\/\/(.+)$/.exec(u);
   if (m) {
-    const endpoints = m[2]!.split(',').map((h) => h.trim()).filter((h) => h !== '');
+    const endpoints = m[2]!
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== '');
     for (const h of endpoints) {
       if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(h)) {
         throw new DatastoreError('invalid', `datastore: "${url}": endpoint "${h}" is not host:port`);
@@ -49,9 +52,10 @@ export function parseDatastoreUrl(url: string): DatastoreUrl {
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? -1): string {
   if (env.VROUTE_DATA_DIR) return path.resolve(env.VROUTE_DATA_DIR);
   if (uid === 0) return '/var/lib/vroute';
-  const state = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)
-    ? env.XDG_STATE_HOME
-    : path.join(env.HOME || os.homedir(), '.local', 'state');
+  const state =
+    env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)
+      ? env.XDG_STATE_HOME
+      : path.join(env.HOME || os.homedir(), '.local', 'state');
   return path.join(state, 'vroute');
 }
 
@@ -61,8 +65,13 @@ export function embeddedPath(spec: { path?: string }, env: NodeJS.ProcessEnv = p
     const file = path.resolve(spec.path);
     const dir = path.dirname(file);
     let st: fs.Stats | undefined;
-    try { st = fs.statSync(dir); } catch { /* reported below */ }
-    if (!st?.isDirectory()) throw new DatastoreError('unavailable', `datastore: embedded:${spec.path}: directory ${dir} does not exist`);
+    try {
+      st = fs.statSync(dir);
+    } catch {
+      /* reported below */
+    }
+    if (!st?.isDirectory())
+      throw new DatastoreError('unavailable', `datastore: embedded:${spec.path}: directory ${dir} does not exist`);
     return file;
   }
   const dir = defaultDataDir(env);
@@ -70,8 +79,10 @@ export function embeddedPath(spec: { path?: string }, env: NodeJS.ProcessEnv = p
     // 0700: the store holds BGP passwords and the whole fabric's configuration.
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new DatastoreError('unavailable',
-      `datastore: cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (set VROUTE_DATA_DIR or use --datastore embedded:PATH)`);
+    throw new DatastoreError(
+      'unavailable',
+      `datastore: cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (set VROUTE_DATA_DIR or use --datastore embedded:PATH)`,
+    );
   }
   return path.join(dir, DATASTORE_FILE);
 }

@@ -22,7 +22,10 @@ export interface ResyncingWatch {
 }
 
 export function resyncingWatch(
-  store: Datastore, prefix: string, onEvent: (e: WatchEvent) => void, opts: ResyncingWatchOptions = {},
+  store: Datastore,
+  prefix: string,
+  onEvent: (e: WatchEvent) => void,
+  opts: ResyncingWatchOptions = {},
 ): ResyncingWatch {
   const view = new Map<string, { value: string; revision: number }>();
   let cancelled = false;
@@ -75,12 +78,19 @@ export function resyncingWatch(
       }
     }
     opts.onSynced?.(listed.revision);
-    inner = store.watch(prefix, listed.revision + 1, (e) => { if (gen === generation && !cancelled) emit(e); }, (err) => {
-      if (cancelled || gen !== generation) return;
-      opts.onResync?.(err);
-      inner?.cancel();
-      timer = setTimeout(() => void start(), 0);
-    });
+    inner = store.watch(
+      prefix,
+      listed.revision + 1,
+      (e) => {
+        if (gen === generation && !cancelled) emit(e);
+      },
+      (err) => {
+        if (cancelled || gen !== generation) return;
+        opts.onResync?.(err);
+        inner?.cancel();
+        timer = setTimeout(() => void start(), 0);
+      },
+    );
   };
 
   void start();

@@ -30,9 +30,7 @@ export interface DeleteOptions {
 
 export type Compare = { key: string; revision: number }; // 0 = key must not exist
 
-export type TxnOp =
-  | { type: 'put'; key: string; value: string; lease?: Lease }
-  | { type: 'delete'; key: string };
+export type TxnOp = { type: 'put'; key: string; value: string; lease?: Lease } | { type: 'delete'; key: string };
 
 export interface WatchEvent {
   type: 'put' | 'delete';
@@ -82,7 +80,11 @@ export type DatastoreErrorCode = 'conflict' | 'compacted' | 'unavailable' | 'inv
 /** A datastore failure. `expose` lets the CLI print it as one line (src/cli/run.ts). */
 export class DatastoreError extends Error {
   readonly expose = true;
-  constructor(readonly code: DatastoreErrorCode, message: string, readonly compactRevision?: number) {
+  constructor(
+    readonly code: DatastoreErrorCode,
+    message: string,
+    readonly compactRevision?: number,
+  ) {
     super(message);
     this.name = 'DatastoreError';
   }

@@ -7,12 +7,30 @@ import { familyName, parseFamilyName, IPV4_UNICAST, type Family } from '../bgp/m
 import { Speaker, type Peer } from '../bgp/fsm';
 import type { NodeConfig } from '../config';
 import {
-  createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
+  createLogger,
+  createMetrics,
+  startApiServer,
+  type ApiServer,
+  type Logger,
+  type Metrics,
+  type StatusProvider,
 } from '../observability';
 import {
-  getResource, openDatastore, retryDelay, StatusReports, type BGPConfigurationSpec, type Datastore, type NodeSpec,
+  getResource,
+  openDatastore,
+  retryDelay,
+  StatusReports,
+  type BGPConfigurationSpec,
+  type Datastore,
+  type NodeSpec,
 } from '../datastore';
-import { RoutingEngine, engineApiView, engineRibCounts, followDatastorePeers, datastorePeerToSession } from '../routing';
+import {
+  RoutingEngine,
+  engineApiView,
+  engineRibCounts,
+  followDatastorePeers,
+  datastorePeerToSession,
+} from '../routing';
 import { memoryFib, openKernelFib, type FibSink } from './fib';
 import { FibFeed } from './fib-feed';
 import { LocalBlocks, type LocalRoute } from './local-blocks';
@@ -66,7 +84,12 @@ export interface NodeAgentOptions {
 }
 
 /** Retries `fn` with back-off until it resolves or `cancelled()`; logs attempts 1, 2, 4, 8... */
-async function untilDone<T>(what: string, logger: Logger, fn: () => Promise<T>, cancelled: () => boolean): Promise<T | undefined> {
+async function untilDone<T>(
+  what: string,
+  logger: Logger,
+  fn: () => Promise<T>,
+  cancelled: () => boolean,
+): Promise<T | undefined> {
   for (let failures = 0; ; ) {
     try {
       return await fn();
@@ -74,7 +97,8 @@ async function untilDone<T>(what: string, logger: Logger, fn: () => Promise<T>, 
       // A document the store refuses (validation) will be refused again: no retry.
       if (e instanceof Error && e.name === 'ResourceError') throw e;
       failures++;
-      if ((failures & (failures - 1)) === 0) logger.warn({ err: e instanceof Error ? e.message : String(e), failures }, `${what} failed; retrying`);
+      if ((failures & (failures - 1)) === 0)
+        logger.warn({ err: e instanceof Error ? e.message : String(e), failures }, `${what} failed; retrying`);
       if (cancelled()) return undefined;
       await new Promise((r) => setTimeout(r, retryDelay(failures, 200, 10_000)));
       if (cancelled()) return undefined;
@@ -106,9 +130,23 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
       if (changed.length > 0) logger.info({ files: changed }, 'IP forwarding enabled');
     }
     // Our Node resource before any session: the others find our address there (contract 6).
-    const node = await untilDone('writing the Node resource', logger, () => writeNodeResource(store, cfg), () => false);
-    const bgpConfig = await untilDone('reading BGPConfiguration default', logger, () => getResource(store, 'BGPConfiguration', 'default'), () => false);
-    const { asn } = effectiveAsn({ configured: cfg.asn, nodeSpec: node!.spec as NodeSpec, bgpConfig: bgpConfig?.spec as BGPConfigurationSpec | undefined });
+    const node = await untilDone(
+      'writing the Node resource',
+      logger,
+      () => writeNodeResource(store, cfg),
+      () => false,
+    );
+    const bgpConfig = await untilDone(
+      'reading BGPConfiguration default',
+      logger,
+      () => getResource(store, 'BGPConfiguration', 'default'),
+      () => false,
+    );
+    const { asn } = effectiveAsn({
+      configured: cfg.asn,
+      nodeSpec: node!.spec as NodeSpec,
+      bgpConfig: bgpConfig?.spec as BGPConfigurationSpec | undefined,
+    });
     // The dataplane before BGP: its workload routes and BGP's meet in one RouteOwner.
     let local: LocalDataplane | undefined;
     if (cfg.dataplane) {
@@ -116,7 +154,17 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
       const l = local;
       cleanups.push(() => l.stop());
     }
-    return await run(cfg, opts, { store, ownsStore, logger, metrics, fib: local?.bgpFib ?? fib, local, asn, restarted, cleanups });
+    return await run(cfg, opts, {
+      store,
+      ownsStore,
+      logger,
+      metrics,
+      fib: local?.bgpFib ?? fib,
+      local,
+      asn,
+      restarted,
+      cleanups,
+    });
   } catch (e) {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
     throw e;
@@ -124,7 +172,13 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
 }
 
 interface Parts {
-  store: Datastore; ownsStore: boolean; logger: Logger; metrics: Metrics; fib: FibSink; local?: LocalDataplane; asn: number;
+  store: Datastore;
+  ownsStore: boolean;
+  logger: Logger;
+  metrics: Metrics;
+  fib: FibSink;
+  local?: LocalDataplane;
+  asn: number;
   /** The kernel held routes of ours at start: we set the R bit until the initial sync is done. */
   restarted: boolean;
   cleanups: Array<() => Promise<void> | void>;
@@ -146,7 +200,11 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     },
   });
   const engine: RoutingEngine = new RoutingEngine({
-    asn, routerId: cfg.ip, logger, multipath: true, ownRoutesOnlyToEbgp: true,
+    asn,
+    routerId: cfg.ip,
+    logger,
+    multipath: true,
+    ownRoutesOnlyToEbgp: true,
     policies: { prefixLists: cfg.prefixLists, policies: cfg.policies },
     onRouteTooLarge: (f) => metrics.routesTooLarge.inc({ family: familyName(f) }),
     onLocRibChanges: (f, rib, changes) => feed.apply(f, rib, changes),
@@ -155,7 +213,11 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
   // One listener: on our address, or with an IPv6 address too on the dual-stack wildcard
   // (the Speaker has one socket; sources that are not our peers are refused with a Cease).
   const speaker = new Speaker({
-    asn, routerId: cfg.ip, logger, metrics, listen: { address: cfg.ip6 ? '::' : cfg.ip, port: cfg.port },
+    asn,
+    routerId: cfg.ip,
+    logger,
+    metrics,
+    listen: { address: cfg.ip6 ? '::' : cfg.ip, port: cfg.port },
   });
   speaker.on('peer', (p: Peer) => {
     // No dynamic neighbors here: the Speaker announces none, but never leave one unfollowed.
@@ -175,52 +237,69 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
   };
 
   // Local routes: each affine block (with its blackhole) and each borrowed address.
-  const nextHopOf = (f: Family) => (f === IPV4_UNICAST ? opts.nextHop?.v4 ?? cfg.ip : opts.nextHop?.v6 ?? cfg.ip6);
+  const nextHopOf = (f: Family) => (f === IPV4_UNICAST ? (opts.nextHop?.v4 ?? cfg.ip) : (opts.nextHop?.v6 ?? cfg.ip6));
   const warned = new Set<string>();
   /** Datastore prefix text -> the RIB's canonical text (the FIB's key). */
   const canonical = new Map<string, string>();
-  const blocks = new LocalBlocks(store, cfg.name, (c) => {
-    for (const r of c.removed) {
-      const f = r.prefix.includes(':') ? IPV6_UNICAST : IPV4_UNICAST;
-      try {
-        engine.withdrawLocal(f, r.prefix);
-      } catch {
-        // Never originated (refused when added): nothing to withdraw.
+  const blocks = new LocalBlocks(
+    store,
+    cfg.name,
+    (c) => {
+      for (const r of c.removed) {
+        const f = r.prefix.includes(':') ? IPV6_UNICAST : IPV4_UNICAST;
+        try {
+          engine.withdrawLocal(f, r.prefix);
+        } catch {
+          // Never originated (refused when added): nothing to withdraw.
+        }
+        feed.deleteBlackhole(canonical.get(r.prefix) ?? r.prefix);
+        canonical.delete(r.prefix);
+        logger.info({ prefix: r.prefix }, 'local route withdrawn');
       }
-      feed.deleteBlackhole(canonical.get(r.prefix) ?? r.prefix);
-      canonical.delete(r.prefix);
-      logger.info({ prefix: r.prefix }, 'local route withdrawn');
-    }
-    for (const r of c.added) {
-      const f = r.prefix.includes(':') ? IPV6_UNICAST : IPV4_UNICAST;
-      const nh = nextHopOf(f);
-      if (nh === undefined) {
-        if (!warned.has(r.prefix)) logger.error({ prefix: r.prefix }, 'IPv6 block or address for this node, but no ip6 configured: not advertised (set ip6)');
-        warned.add(r.prefix);
-        continue;
+      for (const r of c.added) {
+        const f = r.prefix.includes(':') ? IPV6_UNICAST : IPV4_UNICAST;
+        const nh = nextHopOf(f);
+        if (nh === undefined) {
+          if (!warned.has(r.prefix))
+            logger.error(
+              { prefix: r.prefix },
+              'IPv6 block or address for this node, but no ip6 configured: not advertised (set ip6)',
+            );
+          warned.add(r.prefix);
+          continue;
+        }
+        // One bad block (a prefix the RIB refuses) is logged; the others still go out.
+        try {
+          const text = engine.originate(f, r.prefix, { nextHop: nh });
+          canonical.set(r.prefix, text);
+          if (r.block) feed.setBlackhole(text);
+          else feed.deleteBlackhole(text);
+          logger.info({ prefix: text, block: r.block }, 'local route advertised');
+        } catch (e) {
+          logger.error(
+            { prefix: r.prefix, err: e instanceof Error ? e.message : String(e) },
+            'local route not advertised',
+          );
+        }
       }
-      // One bad block (a prefix the RIB refuses) is logged; the others still go out.
-      try {
-        const text = engine.originate(f, r.prefix, { nextHop: nh });
-        canonical.set(r.prefix, text);
-        if (r.block) feed.setBlackhole(text);
-        else feed.deleteBlackhole(text);
-        logger.info({ prefix: text, block: r.block }, 'local route advertised');
-      } catch (e) {
-        logger.error({ prefix: r.prefix, err: e instanceof Error ? e.message : String(e) }, 'local route not advertised');
-      }
-    }
-    onPeerState();
-  }, {
-    onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid IPAM block in the datastore ignored'),
-    onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing local routes'),
-  });
+      onPeerState();
+    },
+    {
+      onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid IPAM block in the datastore ignored'),
+      onError: (err) =>
+        logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing local routes'),
+    },
+  );
 
   // Peers from the datastore, live (mesh or reflectors, and BGPPeers); the first computed set
   // is what the initial FIB sync waits for (End-of-RIB from each, or its timeout).
   let first = true;
   const datastorePeers = followDatastorePeers({
-    store, name: cfg.name, speaker, engine, logger,
+    store,
+    name: cfg.name,
+    speaker,
+    engine,
+    logger,
     onChanges: (c) => {
       if (first) {
         first = false;
@@ -234,14 +313,23 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
         logger.info({ peer: p.peerIP, source: p.source }, notCarried);
         return undefined;
       }
-      if (p.peerIP.includes(':') && cfg.ip6 === undefined) throw new Error('an IPv6 peer needs ip6 (our IPv6 address) configured');
+      if (p.peerIP.includes(':') && cfg.ip6 === undefined)
+        throw new Error('an IPv6 peer needs ip6 (our IPv6 address) configured');
       // Mesh and reflector peers have no port of their own: they listen where we do.
-      return { ...datastorePeerToSession(p), port: p.port ?? cfg.port, forwardingPreserved: cfg.fib !== false, restartState };
+      return {
+        ...datastorePeerToSession(p),
+        port: p.port ?? cfg.port,
+        forwardingPreserved: cfg.fib !== false,
+        restartState,
+      };
     },
     follow: (session, p) => void follow(session, p.asNumber !== asn),
     // The mesh turned off: mesh sessions stay until the reflectors delivered their routes.
     makeBeforeBreakMs: opts.makeBeforeBreakMs ?? 30_000,
-    source: { reflectorsWhenMeshOff: true, ...(opts.reflectorGraceMs !== undefined ? { reflectorGraceMs: opts.reflectorGraceMs } : {}) },
+    source: {
+      reflectorsWhenMeshOff: true,
+      ...(opts.reflectorGraceMs !== undefined ? { reflectorGraceMs: opts.reflectorGraceMs } : {}),
+    },
   });
 
   // The AS is read once; a later change in the datastore is logged and shown, not applied (asn-watch.ts).
@@ -254,12 +342,25 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
       const f = fib.stats();
       if (f.lastError !== undefined) lastError = f.lastError;
       return {
-        name: cfg.name, routerId: cfg.ip, asn, role: 'node', ...pendingAsn(asnWatch.pending()),
+        name: cfg.name,
+        routerId: cfg.ip,
+        asn,
+        role: 'node',
+        ...pendingAsn(asnWatch.pending()),
         routesTooLarge: engine.routesTooLarge,
         sessions: view.sessions(),
-        fib: { installed: f.installed, pending: f.pending, failed: f.failed, ...(f.lastError !== undefined ? { lastError: f.lastError } : {}),
-          kernel: cfg.fib !== false, synced },
-        localRoutes: blocks.routes().map((r) => r.prefix).sort(),
+        fib: {
+          installed: f.installed,
+          pending: f.pending,
+          failed: f.failed,
+          ...(f.lastError !== undefined ? { lastError: f.lastError } : {}),
+          kernel: cfg.fib !== false,
+          synced,
+        },
+        localRoutes: blocks
+          .routes()
+          .map((r) => r.prefix)
+          .sort(),
         lastError,
       };
     },
@@ -270,7 +371,14 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
   metrics.setRibSource(engineRibCounts(engine));
   let api: ApiServer | undefined;
   try {
-    api = cfg.api ? await startApiServer(provider, cfg.api.host, cfg.api.port, cfg.api.token !== undefined ? { token: cfg.api.token } : {}) : undefined;
+    api = cfg.api
+      ? await startApiServer(
+          provider,
+          cfg.api.host,
+          cfg.api.port,
+          cfg.api.token !== undefined ? { token: cfg.api.token } : {},
+        )
+      : undefined;
   } catch (e) {
     // The API address is taken (or not ours): nothing may stay running behind the error.
     blocks.cancel();
@@ -285,32 +393,56 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
 
   // status/<node> (contract 4): on every session transition and local-route change, throttled
   // by StatusWriter, and every 5 s so route counts stay fresh.
-  const statusReports = new StatusReports(store, cfg.name, () => provider.status(),
-    (e) => logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status'), 5000);
+  const statusReports = new StatusReports(
+    store,
+    cfg.name,
+    () => provider.status(),
+    (e) => logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status'),
+    5000,
+  );
   onPeerState = () => statusReports.report();
-  logger.info({ ip: cfg.ip, ip6: cfg.ip6 ?? null, asn, port: speaker.listenPort, api: api ? `${api.host}:${api.port}` : null,
-    fib: cfg.fib === false ? 'memory (fib: false)' : cfg.fib, dataplane: cfg.dataplane }, 'node agent started');
+  logger.info(
+    {
+      ip: cfg.ip,
+      ip6: cfg.ip6 ?? null,
+      asn,
+      port: speaker.listenPort,
+      api: api ? `${api.host}:${api.port}` : null,
+      fib: cfg.fib === false ? 'memory (fib: false)' : cfg.fib,
+      dataplane: cfg.dataplane,
+    },
+    'node agent started',
+  );
 
   let stopping: Promise<void> | undefined;
   return {
-    speaker, engine, fib, logger, asn, ...(api ? { api } : {}), ...(parts.local ? { local: parts.local } : {}),
+    speaker,
+    engine,
+    fib,
+    logger,
+    asn,
+    ...(api ? { api } : {}),
+    ...(parts.local ? { local: parts.local } : {}),
     localRoutes: () => blocks.routes(),
-    get synced() { return synced; },
-    stop: (message = 'vroute node shutting down') => (stopping ??= (async () => {
-      blocks.cancel();
-      sync.cancel();
-      asnWatch.cancel();
-      await datastorePeers.stop();
-      await speaker.stop(message);
-      await statusReports.stop();
-      engine.close();
-      metrics.setRibSource(undefined);
-      await api?.close();
-      // The kernel routes stay (no flush): forwarding goes on while we are away, and the
-      // next start keeps what is still right (contract 6).
-      for (const c of parts.cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
-      logger.info('node agent stopped');
-    })()),
+    get synced() {
+      return synced;
+    },
+    stop: (message = 'vroute node shutting down') =>
+      (stopping ??= (async () => {
+        blocks.cancel();
+        sync.cancel();
+        asnWatch.cancel();
+        await datastorePeers.stop();
+        await speaker.stop(message);
+        await statusReports.stop();
+        engine.close();
+        metrics.setRibSource(undefined);
+        await api?.close();
+        // The kernel routes stay (no flush): forwarding goes on while we are away, and the
+        // next start keeps what is still right (contract 6).
+        for (const c of parts.cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+        logger.info('node agent stopped');
+      })()),
   };
 }
 

@@ -41,8 +41,14 @@ export interface AsnWatch {
  * differs from `running`, logs a warning naming both and what to do, and calls `changed`
  * (for a status report). With a configured `asn` the datastore cannot change it: no watch.
  */
-export function watchAsn(store: Datastore, node: string, configured: number | undefined, running: number,
-  logger: Logger, changed: () => void = () => undefined): AsnWatch {
+export function watchAsn(
+  store: Datastore,
+  node: string,
+  configured: number | undefined,
+  running: number,
+  logger: Logger,
+  changed: () => void = () => undefined,
+): AsnWatch {
   if (configured !== undefined) return { pending: () => undefined, cancel: () => undefined };
   let nodeSpec: NodeSpec | undefined;
   let bgpConfig: BGPConfigurationSpec | undefined;
@@ -56,15 +62,20 @@ export function watchAsn(store: Datastore, node: string, configured: number | un
     if (next === pending) return;
     pending = next;
     if (next !== undefined) {
-      logger.warn({ runningAsn: running, wantedAsn: next, source: want.source },
+      logger.warn(
+        { runningAsn: running, wantedAsn: next, source: want.source },
         `the datastore now gives this node AS ${next} (from ${want.source}) but it runs as AS ${running}: ` +
-        'sessions keep the running AS until `vroute node` is restarted (a restart keeps the kernel routes)');
+          'sessions keep the running AS until `vroute node` is restarted (a restart keeps the kernel routes)',
+      );
     } else {
       logger.info({ runningAsn: running }, 'the datastore gives the running AS again: no restart needed');
     }
     changed();
   };
-  const onSynced = (): void => { synced++; check(); };
+  const onSynced = (): void => {
+    synced++;
+    check();
+  };
   const nodes = watchResources(store, 'Node', {
     onUpsert: (r) => {
       if (r.metadata.name !== node) return;

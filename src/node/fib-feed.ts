@@ -32,7 +32,10 @@ export class FibFeed {
   private lastHopText = '';
 
   /** `own`: our addresses; a next hop that is one of them is never installed (it would loop). */
-  constructor(private readonly fib: FibSink, private readonly own: ReadonlySet<string>) {}
+  constructor(
+    private readonly fib: FibSink,
+    private readonly own: ReadonlySet<string>,
+  ) {}
 
   /** One batch of Loc-RIB changes of a family (prefix ids are formatted while still valid). */
   apply(_family: Family, rib: Rib, changes: readonly LocRibChange[]): void {

@@ -23,7 +23,12 @@ export function enableForwarding(families: ReadonlyArray<4 | 6>, procSys = '/pro
       changed.push(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
-      throw Object.assign(new Error(`cannot enable IPv${f} forwarding (${file}: ${code}); run as root in the node's namespace, or set fib: false`), { expose: true });
+      throw Object.assign(
+        new Error(
+          `cannot enable IPv${f} forwarding (${file}: ${code}); run as root in the node's namespace, or set fib: false`,
+        ),
+        { expose: true },
+      );
     }
   }
   return changed;

@@ -34,7 +34,10 @@ export interface LocalDataplaneOptions {
 export async function startLocalDataplane(o: LocalDataplaneOptions): Promise<LocalDataplane> {
   const owner = new RouteOwner(o.fib, true);
   const dataplane = await startDataplane({
-    store: o.store, nodeName: o.nodeName, log: o.logger, routes: owner.routeTable,
+    store: o.store,
+    nodeName: o.nodeName,
+    log: o.logger,
+    routes: owner.routeTable,
     ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
   });
   let timer: NodeJS.Timeout | undefined;
@@ -49,7 +52,9 @@ export async function startLocalDataplane(o: LocalDataplaneOptions): Promise<Loc
     owner.localSyncDone();
   });
   return {
-    dataplane, owner, bgpFib: owner.bgpSink,
+    dataplane,
+    owner,
+    bgpFib: owner.bgpSink,
     async stop() {
       clearTimeout(timer);
       // Leaves interfaces, routes and nftables as they are: forwarding and ACLs go on while

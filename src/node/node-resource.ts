@@ -3,7 +3,12 @@
 // stay; spec.bgp's addresses are ours; asNumber is ours only when configured.
 import { getResource, putResource, type Datastore, type NodeSpec, type Resource } from '../datastore';
 
-export interface NodeIdentity { name: string; ip: string; ip6?: string; asn?: number }
+export interface NodeIdentity {
+  name: string;
+  ip: string;
+  ip6?: string;
+  asn?: number;
+}
 
 /** One read-modify-write with a revision check; throws on conflict (the caller retries). */
 export async function writeNodeResource(store: Datastore, id: NodeIdentity): Promise<Resource> {
@@ -16,8 +21,13 @@ export async function writeNodeResource(store: Datastore, id: NodeIdentity): Pro
   if (id.asn !== undefined) bgp.asNumber = id.asn;
   spec.bgp = bgp;
   const r: Resource = {
-    apiVersion: 'vroute/v1', kind: 'Node',
-    metadata: { name: id.name, ...(old?.metadata.labels ? { labels: old.metadata.labels } : {}), resourceVersion: old?.metadata.resourceVersion ?? 0 },
+    apiVersion: 'vroute/v1',
+    kind: 'Node',
+    metadata: {
+      name: id.name,
+      ...(old?.metadata.labels ? { labels: old.metadata.labels } : {}),
+      resourceVersion: old?.metadata.resourceVersion ?? 0,
+    },
     spec,
   };
   await putResource(store, r);

@@ -6,7 +6,10 @@
 import type { EffectivePeer } from '../datastore';
 
 /** Why `p` is left out (logged once by the caller), or undefined when it is configured. */
-export function familyNotCarried(p: Pick<EffectivePeer, 'peerIP' | 'source'>, ip6: string | undefined): string | undefined {
+export function familyNotCarried(
+  p: Pick<EffectivePeer, 'peerIP' | 'source'>,
+  ip6: string | undefined,
+): string | undefined {
   if (ip6 !== undefined || !p.peerIP.includes(':')) return undefined;
   if (p.source.startsWith('mesh/') || p.source.startsWith('reflector/')) {
     return 'an IPv6 address of a mesh node or reflector, and this node has no ip6: peering over IPv4 only';

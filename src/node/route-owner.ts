@@ -27,7 +27,10 @@ export class RouteOwner {
   private syncSent = false;
 
   /** `withLocal`: a dataplane will write here (the initial sync waits for `localSyncDone`). */
-  constructor(private readonly sink: FibSink, withLocal: boolean) {
+  constructor(
+    private readonly sink: FibSink,
+    withLocal: boolean,
+  ) {
     this.localSynced = !withLocal;
   }
 
@@ -35,17 +38,26 @@ export class RouteOwner {
   readonly bgpSink: FibSink = {
     set: (route) => {
       const p = canonical(route.prefix);
-      if (p === undefined) { this.sink.set(route); return; } // the sink counts the bad prefix
+      if (p === undefined) {
+        this.sink.set(route);
+        return;
+      } // the sink counts the bad prefix
       this.bgp.set(p, route);
       if (!this.local.has(p)) this.sink.set(route);
     },
     delete: (prefix) => {
       const p = canonical(prefix);
-      if (p === undefined) { this.sink.delete(prefix); return; }
+      if (p === undefined) {
+        this.sink.delete(prefix);
+        return;
+      }
       this.bgp.delete(p);
       if (!this.local.has(p)) this.sink.delete(p);
     },
-    syncDone: () => { this.bgpSynced = true; this.maybeSyncDone(); },
+    syncDone: () => {
+      this.bgpSynced = true;
+      this.maybeSyncDone();
+    },
     stats: (): FibStats => this.sink.stats(),
     failure: (prefix) => this.sink.failure(prefix),
     resync: (what) => this.sink.resync(what),
@@ -70,7 +82,8 @@ export class RouteOwner {
       this.localText.delete(p);
       // The workload is gone: BGP's view of the prefix (if any) is the truth again.
       const b = this.bgp.get(p);
-      if (b) this.sink.set(b); else this.sink.delete(p);
+      if (b) this.sink.set(b);
+      else this.sink.delete(p);
     },
     apply: async (resync) => {
       // A new device route's interface was usually made a moment ago: the sink's view of the

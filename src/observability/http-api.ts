@@ -44,7 +44,10 @@ export interface RejectedEntry {
 /** A request the daemon refuses: the HTTP status and one line saying why. */
 export class ApiRequestError extends Error {
   override readonly name = 'ApiRequestError';
-  constructor(readonly status: 400 | 404 | 409, message: string) {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -87,7 +90,12 @@ export interface ApiOptions {
   readonly token?: string;
 }
 
-export async function startApiServer(provider: StatusProvider, host: string, port: number, opts: ApiOptions = {}): Promise<ApiServer> {
+export async function startApiServer(
+  provider: StatusProvider,
+  host: string,
+  port: number,
+  opts: ApiOptions = {},
+): Promise<ApiServer> {
   const server = http.createServer((req, res) => {
     void handle(provider, opts, req, res).catch((err) => {
       if (res.headersSent) return void res.destroy(); // mid-stream: the client sees a cut body
@@ -105,14 +113,20 @@ export async function startApiServer(provider: StatusProvider, host: string, por
   return {
     port: addr.port,
     host,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
-async function handle(provider: StatusProvider, opts: ApiOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  provider: StatusProvider,
+  opts: ApiOptions,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/refresh') {
     if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: '/refresh takes POST' }) + '\n');
@@ -124,7 +138,8 @@ async function handle(provider: StatusProvider, opts: ApiOptions, req: http.Inco
     }
     return refresh(provider, url, res);
   }
-  if (req.method !== 'GET') return send(res, 405, JSON.stringify({ error: `only GET is supported on ${url.pathname}` }) + '\n');
+  if (req.method !== 'GET')
+    return send(res, 405, JSON.stringify({ error: `only GET is supported on ${url.pathname}` }) + '\n');
   switch (url.pathname) {
     case '/status':
       return send(res, 200, JSON.stringify(provider.status()) + '\n');
@@ -140,7 +155,8 @@ async function handle(provider: StatusProvider, opts: ApiOptions, req: http.Inco
       try {
         // The first item is taken before the status line: a bad family or prefix is a 400.
         if (rejected === 'true') {
-          if (!provider.rejected) return send(res, 404, JSON.stringify({ error: 'this daemon keeps no rejected paths' }) + '\n');
+          if (!provider.rejected)
+            return send(res, 404, JSON.stringify({ error: 'this daemon keeps no rejected paths' }) + '\n');
           it = provider.rejected(family)[Symbol.iterator]();
         } else it = provider.routes(family, prefix)[Symbol.iterator]();
         first = it.next();
@@ -153,7 +169,12 @@ async function handle(provider: StatusProvider, opts: ApiOptions, req: http.Inco
     case '/metrics':
       return send(res, 200, await provider.registry.metrics(), provider.registry.contentType);
     default:
-      return send(res, 404, JSON.stringify({ error: `no such endpoint ${url.pathname}; try /status, /routes, /metrics, POST /refresh` }) + '\n');
+      return send(
+        res,
+        404,
+        JSON.stringify({ error: `no such endpoint ${url.pathname}; try /status, /routes, /metrics, POST /refresh` }) +
+          '\n',
+      );
   }
 }
 
@@ -166,7 +187,7 @@ function refresh(provider: StatusProvider, url: URL, res: http.ServerResponse): 
   const peer = url.searchParams.get('peer');
   const direction = url.searchParams.get('direction') ?? 'in';
   if (!peer) {
-    fail(400, 'peer= is required (the session\'s peer address, as /status lists it)');
+    fail(400, "peer= is required (the session's peer address, as /status lists it)");
     return;
   }
   if (direction !== 'in' && direction !== 'out') {

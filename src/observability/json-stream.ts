@@ -31,7 +31,11 @@ function drained(res: ServerResponse): Promise<void> {
  * Writes `items` as a JSON array with status 200. `first` is the iterator's first result,
  * taken by the caller before anything is sent (so that a bad request still gets a 400).
  */
-export async function streamJsonArray(res: ServerResponse, it: Iterator<unknown>, first: IteratorResult<unknown>): Promise<void> {
+export async function streamJsonArray(
+  res: ServerResponse,
+  it: Iterator<unknown>,
+  first: IteratorResult<unknown>,
+): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/json' }); // chunked: the length is not known
   let r = first;
   let sep = '[';

@@ -41,29 +41,79 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     for (const c of source.prefixCounts()) this.set({ peer: c.peer, family: c.family }, c[field]);
   }
   return {
-    setRibSource: (src) => { source = src; },
+    setRibSource: (src) => {
+      source = src;
+    },
     registry,
-    fsmTransitions: new Counter({ name: 'vroute_bgp_fsm_transitions_total', help: 'BGP FSM state transitions', labelNames: ['peer', 'from', 'to'], registers: r }),
-    sessionState: new Gauge({ name: 'vroute_bgp_session_state', help: 'BGP session state (1 for the current state)', labelNames: ['peer', 'state'], registers: r }),
-    messagesReceived: new Counter({ name: 'vroute_bgp_messages_received_total', help: 'BGP messages received', labelNames: ['peer', 'type'], registers: r }),
-    messagesSent: new Counter({ name: 'vroute_bgp_messages_sent_total', help: 'BGP messages sent', labelNames: ['peer', 'type'], registers: r }),
-    notificationsSent: new Counter({ name: 'vroute_bgp_notifications_sent_total', help: 'NOTIFICATIONs sent', labelNames: ['peer', 'code', 'subcode'], registers: r }),
-    notificationsReceived: new Counter({ name: 'vroute_bgp_notifications_received_total', help: 'NOTIFICATIONs received', labelNames: ['peer', 'code', 'subcode'], registers: r }),
+    fsmTransitions: new Counter({
+      name: 'vroute_bgp_fsm_transitions_total',
+      help: 'BGP FSM state transitions',
+      labelNames: ['peer', 'from', 'to'],
+      registers: r,
+    }),
+    sessionState: new Gauge({
+      name: 'vroute_bgp_session_state',
+      help: 'BGP session state (1 for the current state)',
+      labelNames: ['peer', 'state'],
+      registers: r,
+    }),
+    messagesReceived: new Counter({
+      name: 'vroute_bgp_messages_received_total',
+      help: 'BGP messages received',
+      labelNames: ['peer', 'type'],
+      registers: r,
+    }),
+    messagesSent: new Counter({
+      name: 'vroute_bgp_messages_sent_total',
+      help: 'BGP messages sent',
+      labelNames: ['peer', 'type'],
+      registers: r,
+    }),
+    notificationsSent: new Counter({
+      name: 'vroute_bgp_notifications_sent_total',
+      help: 'NOTIFICATIONs sent',
+      labelNames: ['peer', 'code', 'subcode'],
+      registers: r,
+    }),
+    notificationsReceived: new Counter({
+      name: 'vroute_bgp_notifications_received_total',
+      help: 'NOTIFICATIONs received',
+      labelNames: ['peer', 'code', 'subcode'],
+      registers: r,
+    }),
     prefixesReceived: new Gauge({
-      name: 'vroute_bgp_prefixes_received', help: 'Paths the peer announced (kept or not: /status received)', labelNames: ['peer', 'family'], registers: r,
-      collect() { fromSessions.call(this, 'received'); },
+      name: 'vroute_bgp_prefixes_received',
+      help: 'Paths the peer announced (kept or not: /status received)',
+      labelNames: ['peer', 'family'],
+      registers: r,
+      collect() {
+        fromSessions.call(this, 'received');
+      },
     }),
     prefixesAdvertised: new Gauge({
-      name: 'vroute_bgp_prefixes_advertised', help: 'Paths advertised to the peer (its Adj-RIB-Out)', labelNames: ['peer', 'family'], registers: r,
-      collect() { fromSessions.call(this, 'advertised'); },
+      name: 'vroute_bgp_prefixes_advertised',
+      help: 'Paths advertised to the peer (its Adj-RIB-Out)',
+      labelNames: ['peer', 'family'],
+      registers: r,
+      collect() {
+        fromSessions.call(this, 'advertised');
+      },
     }),
     locRibPrefixes: new Gauge({
-      name: 'vroute_rib_loc_rib_prefixes', help: 'Prefixes in the Loc-RIB', labelNames: ['family'], registers: r,
+      name: 'vroute_rib_loc_rib_prefixes',
+      help: 'Prefixes in the Loc-RIB',
+      labelNames: ['family'],
+      registers: r,
       collect() {
         this.reset();
         for (const l of source?.locRibSizes() ?? []) this.set({ family: l.family }, l.size);
       },
     }),
-    routesTooLarge: new Counter({ name: 'vroute_bgp_routes_too_large_total', help: 'Routes withdrawn from receivers because their path attributes fit no UPDATE', labelNames: ['family'], registers: r }),
+    routesTooLarge: new Counter({
+      name: 'vroute_bgp_routes_too_large_total',
+      help: 'Routes withdrawn from receivers because their path attributes fit no UPDATE',
+      labelNames: ['family'],
+      registers: r,
+    }),
   };
 }

@@ -41,22 +41,33 @@ function hostOnly(hostHeader: string): string {
 export function refuseWrite(req: IncomingMessage, token: string | undefined): Refusal | undefined {
   const h = req.headers;
   if (h.origin !== undefined || h['sec-fetch-site'] !== undefined || h['sec-fetch-mode'] !== undefined) {
-    return { status: 403, error: 'writes are not accepted from web pages (Origin / Sec-Fetch-* present); use the vroute CLI or curl' };
+    return {
+      status: 403,
+      error: 'writes are not accepted from web pages (Origin / Sec-Fetch-* present); use the vroute CLI or curl',
+    };
   }
   const type = (h['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (FORM_TYPES.includes(type)) {
-    return { status: 415, error: `content-type ${type} is not accepted for writes (parameters go in the query string)` };
+    return {
+      status: 415,
+      error: `content-type ${type} is not accepted for writes (parameters go in the query string)`,
+    };
   }
   if (token === undefined) {
     const host = hostOnly(h.host ?? '');
     if (host !== 'localhost' && ipVersion(host) === 0) {
-      return { status: 403, error: `Host ${JSON.stringify(h.host ?? '')} is not an IP address or localhost (DNS rebinding?)` };
+      return {
+        status: 403,
+        error: `Host ${JSON.stringify(h.host ?? '')} is not an IP address or localhost (DNS rebinding?)`,
+      };
     }
     return undefined;
   }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h.authorization ?? '');
   if (!m || !sameSecret(m[1]!, token)) {
-    const why = m ? 'wrong API token' : 'this request needs the API token (Authorization: Bearer TOKEN; vroute: --token or VROUTE_API_TOKEN)';
+    const why = m
+      ? 'wrong API token'
+      : 'this request needs the API token (Authorization: Bearer TOKEN; vroute: --token or VROUTE_API_TOKEN)';
     return { status: 401, error: why };
   }
   return undefined;

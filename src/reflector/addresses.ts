@@ -13,7 +13,9 @@ export function registeredAddresses(cfg: Pick<DaemonConfig, 'routerId' | 'listen
   const first = cfg.reflector?.advertiseAddress ?? cfg.routerId;
   if (first.includes(':')) return [first];
   const listen = cfg.listen?.address;
-  const v6 = cfg.reflector?.advertiseAddress6 ?? (listen !== undefined && listen.includes(':') && !isWildcard6(listen) ? listen : undefined);
+  const v6 =
+    cfg.reflector?.advertiseAddress6 ??
+    (listen !== undefined && listen.includes(':') && !isWildcard6(listen) ? listen : undefined);
   return v6 === undefined ? [first] : [first, v6];
 }
 

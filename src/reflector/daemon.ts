@@ -1,17 +1,37 @@
 // The reflector daemon (`vroute reflector`): config file + datastore peers -> Speaker
 // (sessions) -> RoutingEngine (RIB, RFC 4456 rules, update groups), with the HTTP API,
 // self-registration under a lease, and a clean stop on SIGTERM/SIGINT.
-import { familyName, } from '../bgp/messages';
-import { Speaker, type Peer, } from '../bgp/fsm';
-import type { DaemonConfig, } from '../config';
+import { familyName } from '../bgp/messages';
+import { Speaker, type Peer } from '../bgp/fsm';
+import type { DaemonConfig } from '../config';
 import {
-  createLogger, createMetrics, startApiServer, type ApiServer, type Logger, type Metrics, type StatusProvider,
+  createLogger,
+  createMetrics,
+  startApiServer,
+  type ApiServer,
+  type Logger,
+  type Metrics,
+  type StatusProvider,
 } from '../observability';
-import { keepRegistered, openDatastore, StatusReports, type Datastore, type KeptRegistration,
-  type RegistrationOptions } from '../datastore';
+import {
+  keepRegistered,
+  openDatastore,
+  StatusReports,
+  type Datastore,
+  type KeptRegistration,
+  type RegistrationOptions,
+} from '../datastore';
 import { restartState, SELECTION_DEFERRAL_MS } from './restart';
 import {
-  RoutingEngine, engineApiView, engineRibCounts, followDatastorePeers, neighborToSession, sessionSettings, dynamicNeighborOf, dynamicRange, datastorePeerToSession,
+  RoutingEngine,
+  engineApiView,
+  engineRibCounts,
+  followDatastorePeers,
+  neighborToSession,
+  sessionSettings,
+  dynamicNeighborOf,
+  dynamicRange,
+  datastorePeerToSession,
 } from '../routing';
 import type { SessionSettings } from '../routing';
 import { registeredAddresses } from './addresses';
@@ -53,18 +73,27 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const metrics = opts.metrics ?? createMetrics();
   const restarted = cfg.reflector !== undefined ? await restartState(store, cfg.name) : undefined;
   if (restarted) {
-    logger.info({ peers: restarted.peers, maxSeconds: SELECTION_DEFERRAL_MS / 1000 },
-      'our registration outlived us: restarted, routes deferred until these peers sent End-of-RIB (RFC 4724 4.1)');
+    logger.info(
+      { peers: restarted.peers, maxSeconds: SELECTION_DEFERRAL_MS / 1000 },
+      'our registration outlived us: restarted, routes deferred until these peers sent End-of-RIB (RFC 4724 4.1)',
+    );
   }
   const engine = new RoutingEngine({
     ...(restarted ? { selectionDeferralMs: SELECTION_DEFERRAL_MS } : {}),
-    asn: cfg.asn, routerId: cfg.routerId, logger, policies: { prefixLists: cfg.prefixLists, policies: cfg.policies },
+    asn: cfg.asn,
+    routerId: cfg.routerId,
+    logger,
+    policies: { prefixLists: cfg.prefixLists, policies: cfg.policies },
     staleTimeSeconds: cfg.gracefulRestart.staleTime,
     onRouteTooLarge: (f) => metrics.routesTooLarge.inc({ family: familyName(f) }),
     ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
   });
   const speaker = new Speaker({
-    asn: cfg.asn, routerId: cfg.routerId, logger, metrics, dynamicNeighbors: cfg.dynamicNeighbors.map((d) => ({ ...dynamicRange(d), ...KEPT })),
+    asn: cfg.asn,
+    routerId: cfg.routerId,
+    logger,
+    metrics,
+    dynamicNeighbors: cfg.dynamicNeighbors.map((d) => ({ ...dynamicRange(d), ...KEPT })),
     ...(cfg.listen ? { listen: cfg.listen } : {}),
   });
   // Every session, whatever created it, is followed by the engine and reports its state.
@@ -82,7 +111,10 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       const d = rangeOf(p.config.address);
       follow(p, d ? sessionSettings(d) : {});
     } catch (e) {
-      logger.error({ peer: p.config.address, err: e instanceof Error ? e.message : String(e) }, 'dynamic neighbor refused');
+      logger.error(
+        { peer: p.config.address, err: e instanceof Error ? e.message : String(e) },
+        'dynamic neighbor refused',
+      );
       void speaker.removePeer(p.config.address, 'not configurable').catch(() => undefined);
     }
   });
@@ -100,7 +132,11 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   // Datastore peers (BGPPeers that select this reflector) come and go live; config-file
   // neighbors are never replaced by them.
   const datastorePeers = followDatastorePeers({
-    store, name: cfg.name, speaker, engine, logger,
+    store,
+    name: cfg.name,
+    speaker,
+    engine,
+    logger,
     skip: (ip) => fromFile.has(ip),
     toSession: (p) => ({ ...datastorePeerToSession(p), ...KEPT }),
     follow: (session) => void follow(session),
@@ -110,17 +146,26 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   // are ones others can connect to (never the listener's wildcard): addresses.ts.
   let registration: KeptRegistration | undefined;
   if (cfg.reflector) {
-    registration = keepRegistered(store, cfg.name, {
-      routerId: cfg.routerId, asn: cfg.asn, clusterId: cfg.reflector.clusterId,
-      addresses: registeredAddresses(cfg),
-    }, { log: logger, ...opts.registration });
+    registration = keepRegistered(
+      store,
+      cfg.name,
+      {
+        routerId: cfg.routerId,
+        asn: cfg.asn,
+        clusterId: cfg.reflector.clusterId,
+        addresses: registeredAddresses(cfg),
+      },
+      { log: logger, ...opts.registration },
+    );
   }
 
   const view = engineApiView(speaker, engine);
   const provider: StatusProvider = {
     registry: metrics.registry,
     status: () => ({
-      name: cfg.name, routerId: cfg.routerId, asn: cfg.asn,
+      name: cfg.name,
+      routerId: cfg.routerId,
+      asn: cfg.asn,
       ...(cfg.reflector ? { clusterId: cfg.reflector.clusterId } : {}),
       // Routes withdrawn from receivers because their attributes fit no UPDATE (RFC 4271 4.3).
       routesTooLarge: engine.routesTooLarge,
@@ -132,30 +177,52 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   };
   metrics.setRibSource(engineRibCounts(engine));
   const api = cfg.api
-    ? await startApiServer(provider, cfg.api.host, cfg.api.port, cfg.api.token !== undefined ? { token: cfg.api.token } : {})
+    ? await startApiServer(
+        provider,
+        cfg.api.host,
+        cfg.api.port,
+        cfg.api.token !== undefined ? { token: cfg.api.token } : {},
+      )
     : undefined;
 
   // status/<name> in the datastore (contract 4): on every session transition, throttled to
   // one write a second by StatusWriter, and every 10 s so prefix counts stay fresh.
-  const statusReports = new StatusReports(store, cfg.name, () => provider.status(),
-    (e) => logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status'), 10000);
+  const statusReports = new StatusReports(
+    store,
+    cfg.name,
+    () => provider.status(),
+    (e) => logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status'),
+    10000,
+  );
   onPeerState = () => statusReports.report();
-  logger.info({ listen: cfg.listen, port: speaker.listenPort, api: api ? `${api.host}:${api.port}` : null,
-    neighbors: cfg.neighbors.length }, 'reflector started');
+  logger.info(
+    {
+      listen: cfg.listen,
+      port: speaker.listenPort,
+      api: api ? `${api.host}:${api.port}` : null,
+      neighbors: cfg.neighbors.length,
+    },
+    'reflector started',
+  );
 
   let stopping: Promise<void> | undefined;
   return {
-    speaker, engine, logger, ...(api ? { api } : {}), ...(registration ? { registration } : {}),
-    stop: (message = 'vroute shutting down') => (stopping ??= (async () => {
-      await datastorePeers.stop();
-      await speaker.stop(message);
-      await statusReports.stop();
-      engine.close();
-      metrics.setRibSource(undefined);
-      await registration?.stop().catch(() => undefined);
-      await api?.close();
-      if (ownsStore) await store.close();
-      logger.info('reflector stopped');
-    })()),
+    speaker,
+    engine,
+    logger,
+    ...(api ? { api } : {}),
+    ...(registration ? { registration } : {}),
+    stop: (message = 'vroute shutting down') =>
+      (stopping ??= (async () => {
+        await datastorePeers.stop();
+        await speaker.stop(message);
+        await statusReports.stop();
+        engine.close();
+        metrics.setRibSource(undefined);
+        await registration?.stop().catch(() => undefined);
+        await api?.close();
+        if (ownsStore) await store.close();
+        logger.info('reflector stopped');
+      })()),
   };
 }

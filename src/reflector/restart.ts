@@ -17,14 +17,20 @@ export interface RestartState {
 /** Our state from a previous life, if it outlived us (asked for at most 2 s); undefined: a clean start. */
 export async function restartState(store: Datastore, name: string): Promise<RestartState | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), 2000); });
+  const timeout = new Promise<undefined>((r) => {
+    timer = setTimeout(() => r(undefined), 2000);
+  });
   const ask = async (): Promise<RestartState | undefined> => {
     if (!(await store.get(reflectorKey(name)))) return undefined;
     const status = await store.get(statusKey(name));
     let peers: string[] = [];
     try {
-      const doc = status ? (JSON.parse(status.value) as { status?: { sessions?: Array<{ peer?: unknown; state?: unknown }> } }) : undefined;
-      peers = (doc?.status?.sessions ?? []).filter((s) => s.state === 'Established' && typeof s.peer === 'string').map((s) => s.peer as string);
+      const doc = status
+        ? (JSON.parse(status.value) as { status?: { sessions?: Array<{ peer?: unknown; state?: unknown }> } })
+        : undefined;
+      peers = (doc?.status?.sessions ?? [])
+        .filter((s) => s.state === 'Established' && typeof s.peer === 'string')
+        .map((s) => s.peer as string);
     } catch {
       // An unreadable record: no peer list, the deferral ends by its timer or at once.
     }

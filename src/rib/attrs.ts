@@ -100,9 +100,20 @@ export function attrKey(a: RouteAttrs): string {
   const path = a.asPath.map((s) => `${s.type}:${s.asns.join(',')}`).join(' ');
   const agg = a.aggregator ? `${a.aggregator.asn}@${a.aggregator.address}` : '';
   const other = (a.other ?? []).map((o) => `${o.type}/${o.flags}/${hex(o.value)}`).join(',');
-  return [a.origin, path, hex(a.nextHop), a.nextHopLinkLocal ? hex(a.nextHopLinkLocal) : '', a.med ?? '', a.localPref ?? '',
-    a.atomicAggregate ? 1 : '', agg, (a.communities ?? []).join(','), a.originatorId ?? '',
-    (a.clusterList ?? []).join(','), other].join('|');
+  return [
+    a.origin,
+    path,
+    hex(a.nextHop),
+    a.nextHopLinkLocal ? hex(a.nextHopLinkLocal) : '',
+    a.med ?? '',
+    a.localPref ?? '',
+    a.atomicAggregate ? 1 : '',
+    agg,
+    (a.communities ?? []).join(','),
+    a.originatorId ?? '',
+    (a.clusterList ?? []).join(','),
+    other,
+  ].join('|');
 }
 
 /** Interns RouteAttrs into AttrSets with reference counts; ids are small and reused. */

@@ -4,7 +4,19 @@
 // AttrSet per UPDATE. RFC 7606 treat-as-withdraw turns every NLRI of the message into a
 // withdrawal; End-of-RIB (RFC 4724 2) ends the peer's stale paths of that family.
 import {
-  AttrType, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, family as familyOf, forEachIpv4, forEachIpv6, mergeAs4,type BgpError, type ErrorAction, type Family, type NlriBlock, type PathAttributes,
+  AttrType,
+  FLAG_OPTIONAL,
+  FLAG_PARTIAL,
+  FLAG_TRANSITIVE,
+  family as familyOf,
+  forEachIpv4,
+  forEachIpv6,
+  mergeAs4,
+  type BgpError,
+  type ErrorAction,
+  type Family,
+  type NlriBlock,
+  type PathAttributes,
   type UpdateMessage,
 } from '../bgp/messages';
 import { ipv4Octets, type AttrSet, type AttrStore, type OpaqueAttr, type RouteAttrs } from './attrs';
@@ -39,7 +51,12 @@ const OPT_TRANS = FLAG_OPTIONAL | FLAG_TRANSITIVE;
  * unknown optional transitive ones are kept with Partial set and unknown non-transitive ones
  * dropped (RFC 4271 5: what we pass on we did not understand).
  */
-export function toRouteAttrs(a: PathAttributes, fourOctetAs: boolean, nextHop: Uint8Array, linkLocal?: Uint8Array): RouteAttrs {
+export function toRouteAttrs(
+  a: PathAttributes,
+  fourOctetAs: boolean,
+  nextHop: Uint8Array,
+  linkLocal?: Uint8Array,
+): RouteAttrs {
   const merged = mergeAs4(a, fourOctetAs);
   const other: OpaqueAttr[] = [];
   if (a.extCommunities && a.extCommunities.length > 0) {
@@ -56,7 +73,8 @@ export function toRouteAttrs(a: PathAttributes, fourOctetAs: boolean, nextHop: U
     other.push({ type: AttrType.LargeCommunities, flags: OPT_TRANS, value: v });
   }
   for (const u of a.unknown ?? []) {
-    if ((u.flags & OPT_TRANS) === OPT_TRANS) other.push({ type: u.type, flags: (u.flags | FLAG_PARTIAL) & 0xf0, value: u.value.slice() });
+    if ((u.flags & OPT_TRANS) === OPT_TRANS)
+      other.push({ type: u.type, flags: (u.flags | FLAG_PARTIAL) & 0xf0, value: u.value.slice() });
   }
   const out: { -readonly [K in keyof RouteAttrs]: RouteAttrs[K] } = {
     origin: a.origin ?? 2,
@@ -87,12 +105,17 @@ export function mpNextHopOctets(nh: Uint8Array): Uint8Array[] {
 
 /** Words of a 16-octet IPv6 address (big-endian), written into `w`. */
 function v6Words(a: Uint8Array, w: number[]): number[] {
-  for (let i = 0; i < 4; i++) w[i] = ((a[i * 4]! << 24) | (a[i * 4 + 1]! << 16) | (a[i * 4 + 2]! << 8) | a[i * 4 + 3]!) >>> 0;
+  for (let i = 0; i < 4; i++)
+    w[i] = ((a[i * 4]! << 24) | (a[i * 4 + 1]! << 16) | (a[i * 4 + 2]! << 8) | a[i * 4 + 3]!) >>> 0;
   return w;
 }
 
-function walk(rib: Rib, block: NlriBlock, fn4: (addr: number, len: number, id: number) => void,
-  fn6: (w: number[], len: number, id: number) => void): void {
+function walk(
+  rib: Rib,
+  block: NlriBlock,
+  fn4: (addr: number, len: number, id: number) => void,
+  fn6: (w: number[], len: number, id: number) => void,
+): void {
   if (block.count <= 0) return;
   if (rib.prefixes.addrWords === 1) forEachIpv4(block.bytes, 0, block.bytes.length, block.addPath, fn4);
   else {
@@ -105,8 +128,13 @@ function walk(rib: Rib, block: NlriBlock, fn4: (addr: number, len: number, id: n
  * Applies one UPDATE from `peer` to the RIBs of the families we run (`ribs`); NLRI of other
  * families are ignored (RFC 4760 6: not negotiated). Call Rib.decide() afterwards.
  */
-export function ingestUpdate(ribs: ReadonlyMap<Family, Rib>, store: AttrStore, peer: number, u: UpdateMessage,
-  opts: IngestOptions): IngestResult {
+export function ingestUpdate(
+  ribs: ReadonlyMap<Family, Rib>,
+  store: AttrStore,
+  peer: number,
+  u: UpdateMessage,
+  opts: IngestOptions,
+): IngestResult {
   if (u.endOfRib !== undefined) {
     const rib = ribs.get(u.endOfRib);
     rib?.endOfRib(peer);
@@ -119,15 +147,35 @@ export function ingestUpdate(ribs: ReadonlyMap<Family, Rib>, store: AttrStore, p
   let withdrawn = 0;
   let error: BgpError | undefined;
 
-  const withdrawAll = (rib: Rib, block: NlriBlock): void => walk(rib, block,
-    (addr, len, id) => { rib.withdraw4(peer, addr, len, id); withdrawn++; },
-    (w, len, id) => { rib.withdraw(peer, w, len, id); withdrawn++; });
+  const withdrawAll = (rib: Rib, block: NlriBlock): void =>
+    walk(
+      rib,
+      block,
+      (addr, len, id) => {
+        rib.withdraw4(peer, addr, len, id);
+        withdrawn++;
+      },
+      (w, len, id) => {
+        rib.withdraw(peer, w, len, id);
+        withdrawn++;
+      },
+    );
   // NLRI the peer announced and we may not use: withdrawn all the same (RFC 7606 2), and
   // remembered as received-not-accepted so that the operator can see them and why.
   const why = opts.rejectReason ?? 'treat-as-withdraw (RFC 7606)';
-  const rejectAll = (rib: Rib, block: NlriBlock, reason: string): void => walk(rib, block,
-    (addr, len, id) => { rib.reject4(peer, addr, len, id, reason); withdrawn++; },
-    (w, len, id) => { rib.reject(peer, w, len, id, reason); withdrawn++; });
+  const rejectAll = (rib: Rib, block: NlriBlock, reason: string): void =>
+    walk(
+      rib,
+      block,
+      (addr, len, id) => {
+        rib.reject4(peer, addr, len, id, reason);
+        withdrawn++;
+      },
+      (w, len, id) => {
+        rib.reject(peer, w, len, id, reason);
+        withdrawn++;
+      },
+    );
   // The UPDATE's set is held for the whole walk: when a policy stores a rewritten set instead,
   // the received one would otherwise be forgotten after each prefix and interned (and the
   // policy's per-set cache missed) again for the next.
@@ -139,17 +187,21 @@ export function ingestUpdate(ribs: ReadonlyMap<Family, Rib>, store: AttrStore, p
       store.unref(set);
     }
   };
-  const announceWalk = (rib: Rib, block: NlriBlock, set: AttrSet): void => walk(rib, block,
-    (addr, len, id) => {
-      if (error) return;
-      error = rib.announce4(peer, addr, len, id, set);
-      if (!error) announced++;
-    },
-    (w, len, id) => {
-      if (error) return;
-      error = rib.announce(peer, w, len, id, set);
-      if (!error) announced++;
-    });
+  const announceWalk = (rib: Rib, block: NlriBlock, set: AttrSet): void =>
+    walk(
+      rib,
+      block,
+      (addr, len, id) => {
+        if (error) return;
+        error = rib.announce4(peer, addr, len, id, set);
+        if (!error) announced++;
+      },
+      (w, len, id) => {
+        if (error) return;
+        error = rib.announce(peer, w, len, id, set);
+        if (!error) announced++;
+      },
+    );
 
   const v4 = ribs.get(familyOf(u.withdrawn.afi, u.withdrawn.safi));
   if (v4) withdrawAll(v4, u.withdrawn);
@@ -165,8 +217,10 @@ export function ingestUpdate(ribs: ReadonlyMap<Family, Rib>, store: AttrStore, p
   if (mp && !error) {
     const rib = ribs.get(familyOf(mp.afi, mp.safi));
     const hops = mpNextHopOctets(mp.nextHop);
-    if (rib && (asWithdraw || hops.length === 0)) rejectAll(rib, mp.nlri, asWithdraw ? why : 'no MP_REACH_NLRI next hop');
-    else if (rib) announceAll(rib, mp.nlri, store.intern(toRouteAttrs(a, opts.fourOctetAs, hops[0]!.slice(), hops[1]?.slice())));
+    if (rib && (asWithdraw || hops.length === 0))
+      rejectAll(rib, mp.nlri, asWithdraw ? why : 'no MP_REACH_NLRI next hop');
+    else if (rib)
+      announceAll(rib, mp.nlri, store.intern(toRouteAttrs(a, opts.fourOctetAs, hops[0]!.slice(), hops[1]?.slice())));
   }
   return error ? { announced, withdrawn, error } : { announced, withdrawn };
 }

@@ -78,8 +78,11 @@ export interface PolicyTerm {
 }
 
 const hasRewrite = (t: PolicyTerm): boolean =>
-  t.setCommunities !== undefined || t.addCommunities !== undefined || t.deleteCommunities !== undefined ||
-  t.setLocalPref !== undefined || t.setMed !== undefined;
+  t.setCommunities !== undefined ||
+  t.addCommunities !== undefined ||
+  t.deleteCommunities !== undefined ||
+  t.setLocalPref !== undefined ||
+  t.setMed !== undefined;
 
 /** One term's community rewrite: set replaces, then add (no duplicates), then delete. */
 export function rewriteCommunities(cur: readonly number[] | undefined, t: PolicyTerm): number[] {
@@ -150,7 +153,12 @@ export class Policy {
     return (_peer, ix, id, attrs) => this.apply(ix, id, attrs);
   }
 
-  private matches(m: PolicyMatch | undefined, ix: PrefixIndex, id: PrefixId, comms: readonly number[] | undefined): boolean {
+  private matches(
+    m: PolicyMatch | undefined,
+    ix: PrefixIndex,
+    id: PrefixId,
+    comms: readonly number[] | undefined,
+  ): boolean {
     if (!m) return true;
     if (m.prefixList && !m.prefixList.permits(ix, id)) return false;
     if (m.anyCommunity && !m.anyCommunity.some((c) => comms?.includes(c))) return false;

@@ -126,7 +126,11 @@ export class PrefixIndex {
 
   value(id: PrefixId): PrefixValue {
     const w = this.addrWords + 1;
-    return { family: this.family, words: Array.from(this.words.subarray(id * w, id * w + this.addrWords)), len: this.len(id) };
+    return {
+      family: this.family,
+      words: Array.from(this.words.subarray(id * w, id * w + this.addrWords)),
+      len: this.len(id),
+    };
   }
 
   format(id: PrefixId): string {

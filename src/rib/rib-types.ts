@@ -29,7 +29,12 @@ export interface LocRibChange {
  * RFC 4456 8 loop checks, policy). Returns the (possibly new, interned) set or undefined to
  * drop the path; a dropped announcement still implicitly withdraws the previous one.
  */
-export type ImportFilter = (peer: PeerInfo, prefixes: PrefixIndex, prefix: PrefixId, attrs: AttrSet) => AttrSet | undefined;
+export type ImportFilter = (
+  peer: PeerInfo,
+  prefixes: PrefixIndex,
+  prefix: PrefixId,
+  attrs: AttrSet,
+) => AttrSet | undefined;
 
 export interface RibOptions extends DecisionOptions {
   readonly family: Family;

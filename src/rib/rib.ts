@@ -19,7 +19,6 @@ export type { ImportFilter, LocRibChange, RibOptions, Route } from './rib-types'
 /** The dirty queue is dropped back to 1024 entries when it drains and is longer than this. */
 const DIRTY_KEEP = 65536;
 
-
 // Reference counting keeps prefix ids valid exactly as long as something names them: each
 // path, the Loc-RIB entry, the dirty queue, and (in src/routing) Adj-RIB-Out state,
 // pending changes, log entries and catch-up queues each hold one reference. An id is
@@ -53,7 +52,9 @@ export class Rib {
     this.family = opts.family;
     const n = opts.initialPrefixes ?? 1024;
     this.prefixes = new PrefixIndex(opts.family, n);
-    this.rejected = new RejectedPaths(this.prefixes, (peer, prefix, pathId, reason) => opts.onReject?.(peer, prefix, pathId, reason));
+    this.rejected = new RejectedPaths(this.prefixes, (peer, prefix, pathId, reason) =>
+      opts.onReject?.(peer, prefix, pathId, reason),
+    );
     this.paths = new PathStore(n, n);
     this.growPrefixArrays(n);
   }
@@ -98,7 +99,6 @@ export class Rib {
     this.rejected.note(peer, prefix, pathId, reason);
     this.withdrawId(peer, prefix, pathId, true);
   }
-
 
   /** IPv4 fast path of announce(): addr is the address as uint32. */
   announce4(peer: number, addr: number, len: number, pathId: number, attrs: AttrSet): BgpError | undefined {

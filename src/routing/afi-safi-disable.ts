@@ -11,7 +11,7 @@ import type { Attached, FamilyDeps } from './sessions';
 export function brokenFamilies(u: UpdateMessage): Family[] {
   const b = u.attrBytes;
   const out: Family[] = [];
-  for (let i = 0; i + 3 <= b.length;) {
+  for (let i = 0; i + 3 <= b.length; ) {
     const flags = b[i]!;
     const type = b[i + 1]!;
     const ext = (flags & 0x10) !== 0;
@@ -41,8 +41,10 @@ export function disableFamily(deps: FamilyDeps, a: Attached, f: Family, err: Bgp
   a.ribs = ribs;
   const carried = a.families.includes(f);
   a.families = a.families.filter((x) => x !== f);
-  deps.logger.warn({ peer: info.address, family: familyName(f), err: err?.message },
-    'AFI/SAFI disabled for this session (RFC 4760 7, RFC 7606 5.3): its routes deleted, no more accepted or sent');
+  deps.logger.warn(
+    { peer: info.address, family: familyName(f), err: err?.message },
+    'AFI/SAFI disabled for this session (RFC 4760 7, RFC 7606 5.3): its routes deleted, no more accepted or sent',
+  );
   if (carried) {
     const g = deps.groups.get(f)!;
     const out = g.groupOf(info.index)?.out;
@@ -68,7 +70,7 @@ function withdrawSent(deps: FamilyDeps, a: Attached, f: Family, out: AdjRibOut):
   const packer = deps.packers.get(f)!;
   const ctx = a.session.negotiated?.tx;
   if (!ctx) return;
-  for (let at = 0; at < pairs.length;) {
+  for (let at = 0; at < pairs.length; ) {
     const w = packer.withdraw(deps.ribs.get(f)!.prefixes, pairs, at, ctx);
     if (w.next === at) break;
     a.session.write(w.buf);

@@ -8,10 +8,11 @@ import type { RoutingEngine } from './engine';
 import { softReset } from './soft-reset';
 import { locRibRoutes } from './routes-view';
 
-export type EngineApiView = Pick<StatusProvider, 'routes' | 'refresh'> & Required<Pick<StatusProvider, 'rejected'>> & {
-  /** /status `sessions`: each session's own status plus its policies. */
-  sessions(): SessionStatus[];
-};
+export type EngineApiView = Pick<StatusProvider, 'routes' | 'refresh'> &
+  Required<Pick<StatusProvider, 'rejected'>> & {
+    /** /status `sessions`: each session's own status plus its policies. */
+    sessions(): SessionStatus[];
+  };
 
 export function engineApiView(speaker: Speaker, engine: RoutingEngine): EngineApiView {
   return {

@@ -61,7 +61,10 @@ export function followDatastorePeers(o: DatastorePeersOptions): DatastorePeers {
   const untilReplaced = async (ip: string, limitMs: number): Promise<void> => {
     const s = speaker.peer(ip);
     if (!s || engine.soleRoutes(s) === 0) return;
-    logger.info({ peer: ip, routes: engine.soleRoutes(s), maxSeconds: limitMs / 1000 }, 'peer kept until its routes come from another session (make before break)');
+    logger.info(
+      { peer: ip, routes: engine.soleRoutes(s), maxSeconds: limitMs / 1000 },
+      'peer kept until its routes come from another session (make before break)',
+    );
     const end = Date.now() + limitMs;
     while (Date.now() < end && !stopped && speaker.peer(ip) === s && engine.soleRoutes(s) > 0) await sleep(200);
     // Our Cease takes the session from the other side too: its copy of our routes from the
@@ -69,34 +72,44 @@ export function followDatastorePeers(o: DatastorePeersOptions): DatastorePeers {
     // moment to arrive.
     if (!stopped && Date.now() < end) await sleep(Math.min(1000, end - Date.now()));
   };
-  const source = new PeerSource(o.store, o.name, (c) => {
-    o.onChanges?.(c);
-    const mbb = c.added.length > 0 ? o.makeBeforeBreakMs ?? 0 : 0;
-    for (const p of c.removed) {
-      if (o.skip?.(p.peerIP)) continue;
-      queues.run(p, async () => {
-        if (mbb > 0) await untilReplaced(p.peerIP, mbb);
-        await unconfigure(p.peerIP, 'peer removed from the datastore');
-        logger.info({ peer: p.peerIP, source: p.source }, 'peer removed from the datastore');
-      });
-    }
-    for (const p of [...c.changed, ...c.added]) {
-      if (o.skip?.(p.peerIP)) continue;
-      queues.run(p, async () => {
-        await unconfigure(p.peerIP, 'peer changed in the datastore');
-        if (stopped) return;
-        if (speaker.peer(p.peerIP)) throw new Error('the address is still taken by a reconnecting dynamic neighbor; the next change retries');
-        const session = o.toSession(p);
-        if (session === undefined) return;
-        o.follow(speaker.addPeer(session), p);
-        logger.info({ peer: p.peerIP, asn: p.asNumber, source: p.source }, 'peer configured from the datastore');
-      });
-    }
-  }, {
-    ...o.source,
-    onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid resource in the datastore ignored'),
-    onError: (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error computing peers from the datastore'),
-  });
+  const source = new PeerSource(
+    o.store,
+    o.name,
+    (c) => {
+      o.onChanges?.(c);
+      const mbb = c.added.length > 0 ? (o.makeBeforeBreakMs ?? 0) : 0;
+      for (const p of c.removed) {
+        if (o.skip?.(p.peerIP)) continue;
+        queues.run(p, async () => {
+          if (mbb > 0) await untilReplaced(p.peerIP, mbb);
+          await unconfigure(p.peerIP, 'peer removed from the datastore');
+          logger.info({ peer: p.peerIP, source: p.source }, 'peer removed from the datastore');
+        });
+      }
+      for (const p of [...c.changed, ...c.added]) {
+        if (o.skip?.(p.peerIP)) continue;
+        queues.run(p, async () => {
+          await unconfigure(p.peerIP, 'peer changed in the datastore');
+          if (stopped) return;
+          if (speaker.peer(p.peerIP))
+            throw new Error('the address is still taken by a reconnecting dynamic neighbor; the next change retries');
+          const session = o.toSession(p);
+          if (session === undefined) return;
+          o.follow(speaker.addPeer(session), p);
+          logger.info({ peer: p.peerIP, asn: p.asNumber, source: p.source }, 'peer configured from the datastore');
+        });
+      }
+    },
+    {
+      ...o.source,
+      onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid resource in the datastore ignored'),
+      onError: (err) =>
+        logger.error(
+          { err: err instanceof Error ? err.stack : String(err) },
+          'internal error computing peers from the datastore',
+        ),
+    },
+  );
   return {
     stop: async () => {
       source.cancel();

@@ -13,7 +13,10 @@ export class EngineLog {
   /** Log lines about a peer's bad or refused paths: a few per peer per 10 s, then a count. */
   private readonly inputLog = new LogRateLimiter(5, 10_000);
 
-  constructor(private readonly logger: Logger, private readonly onRouteTooLarge?: (family: Family) => void) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly onRouteTooLarge?: (family: Family) => void,
+  ) {}
 
   /** One log line per attribute set (a full table may carry it on many prefixes); every route counted. */
   tooLarge(t: TooLarge): void {
@@ -21,23 +24,29 @@ export class EngineLog {
     this.onRouteTooLarge?.(t.family);
     if (this.tooLargeLogged.has(t.attrs)) return;
     this.tooLargeLogged.add(t.attrs);
-    this.logger.warn({ family: familyName(t.family), prefix: t.prefix, from: t.from, size: t.size, limit: t.limit },
-      'path attributes too large for one UPDATE (RFC 4271 4.3): route withdrawn from the receivers instead; logged once per attribute set');
+    this.logger.warn(
+      { family: familyName(t.family), prefix: t.prefix, from: t.from, size: t.size, limit: t.limit },
+      'path attributes too large for one UPDATE (RFC 4271 4.3): route withdrawn from the receivers instead; logged once per attribute set',
+    );
   }
 
   /** A peer's UPDATE errors (RFC 7606), limited per peer like refused paths. */
   updateErrors(peer: string, errors: ReadonlyArray<{ message: string }>, action: string | undefined): void {
     const d = this.inputLog.allow(`${peer} rfc7606`);
     if (!d.ok) return;
-    this.logger.warn({ peer, errors: errors.map((e) => e.message), action, ...(d.suppressed ? { suppressed: d.suppressed } : {}) },
-      'UPDATE errors (RFC 7606)');
+    this.logger.warn(
+      { peer, errors: errors.map((e) => e.message), action, ...(d.suppressed ? { suppressed: d.suppressed } : {}) },
+      'UPDATE errors (RFC 7606)',
+    );
   }
 
   /** One info line per refused path, a few per peer per 10 s (the rest counted in the next). */
   rejected(peer: string, prefix: () => string, reason: string): void {
     const d = this.inputLog.allow(peer);
     if (!d.ok) return;
-    this.logger.info({ peer, prefix: prefix(), reason, ...(d.suppressed ? { suppressed: d.suppressed } : {}) },
-      'path received and not accepted (vroute routes --rejected)');
+    this.logger.info(
+      { peer, prefix: prefix(), reason, ...(d.suppressed ? { suppressed: d.suppressed } : {}) },
+      'path received and not accepted (vroute routes --rejected)',
+    );
   }
 }

@@ -4,13 +4,19 @@
 // Decisions run in bounded batches on setImmediate, so a full table arriving never starves
 // the sockets (keepalives keep flowing while we converge).
 import {
-  familyAfi, familySafi, familyName, parseFamilyName, validateUpdate, type Family,
-  type UpdateMessage, family, encodeRouteRefresh, RouteRefreshSubtype,
+  familyAfi,
+  familySafi,
+  familyName,
+  parseFamilyName,
+  validateUpdate,
+  type Family,
+  type UpdateMessage,
+  family,
+  encodeRouteRefresh,
+  RouteRefreshSubtype,
 } from '../bgp/messages';
 import { parseIpv4 } from '../net';
-import {
-  AttrStore, PeerTable, Rib, ingestUpdate, type PeerInfo, type Policy,
-} from '../rib';
+import { AttrStore, PeerTable, Rib, ingestUpdate, type PeerInfo, type Policy } from '../rib';
 import { LocalRoutes, type LocalRouteAttrs } from './local-routes';
 import { EngineLog } from './engine-log';
 import { SimplePacker } from './wire-encode';
@@ -26,7 +32,15 @@ import { brokenFamilies, disableFamily } from './afi-safi-disable';
 import { sessionDeferral, type SelectionDeferral } from './selection-deferral';
 import { joinGroups } from './join-groups';
 import {
-  guardedPump, GuardedConsumer, policyOf, prefixCounts, pump, soleRoutes, type Attached, type FamilyDeps, type SessionHandle,
+  guardedPump,
+  GuardedConsumer,
+  policyOf,
+  prefixCounts,
+  pump,
+  soleRoutes,
+  type Attached,
+  type FamilyDeps,
+  type SessionHandle,
 } from './sessions';
 
 export type { SessionHandle } from './sessions';
@@ -61,12 +75,22 @@ export class RoutingEngine {
 
   constructor(private readonly opts: EngineOptions) {
     this.log = new EngineLog(opts.logger, opts.onRouteTooLarge);
-    this.deps = { ribs: this.ribs, groups: this.groups, packers: this.packers, logger: opts.logger, schedule: () => this.schedule() };
+    this.deps = {
+      ribs: this.ribs,
+      groups: this.groups,
+      packers: this.packers,
+      logger: opts.logger,
+      schedule: () => this.schedule(),
+    };
     const routerId = parseIpv4(opts.routerId);
     if (routerId === undefined) throw new RangeError(`routerId ${opts.routerId} is not an IPv4 address`);
     const clusterId = opts.clusterId === undefined ? undefined : parseIpv4(opts.clusterId);
-    this.local = { asn: opts.asn, routerId, ...(clusterId === undefined ? {} : { clusterId }),
-      ...(opts.ownRoutesOnlyToEbgp ? { ownRoutesOnlyToEbgp: true } : {}) };
+    this.local = {
+      asn: opts.asn,
+      routerId,
+      ...(clusterId === undefined ? {} : { clusterId }),
+      ...(opts.ownRoutesOnlyToEbgp ? { ownRoutesOnlyToEbgp: true } : {}),
+    };
     this.policyBook = new PolicyBook(this.store, opts.policies);
     for (const f of opts.families ?? [parseFamilyName('ipv4-unicast')!, parseFamilyName('ipv6-unicast')!]) {
       // RFC 4456 8 / RFC 4271 9.1.2 receive rules first, then the peer's import policy: what
@@ -75,33 +99,58 @@ export class RoutingEngine {
       this.importPolicies.set(f, byPeer);
       const { importFilter, why } = importStages(receiveFilter(this.local, this.store), byPeer);
       const rib = new Rib({
-        family: f, peers: this.peers, attrs: this.store, importFilter, rejectReason: why,
+        family: f,
+        peers: this.peers,
+        attrs: this.store,
+        importFilter,
+        rejectReason: why,
         ...(opts.multipath ? { multipath: true } : {}),
-        onReject: (peer, prefix, _pathId, reason) => this.log.rejected(this.peers.get(peer).address, () => rib.prefixes.format(prefix), reason),
+        onReject: (peer, prefix, _pathId, reason) =>
+          this.log.rejected(this.peers.get(peer).address, () => rib.prefixes.format(prefix), reason),
       });
       this.ribs.set(f, rib);
       const packer = new SimplePacker(f);
       this.packers.set(f, packer);
-      this.groups.set(f, new UpdateGroups(rib, this.store, this.local, packer, { onTooLarge: (t) => this.log.tooLarge(t) }));
+      this.groups.set(
+        f,
+        new UpdateGroups(rib, this.store, this.local, packer, { onTooLarge: (t) => this.log.tooLarge(t) }),
+      );
     }
-    this.deferral = opts.selectionDeferralMs === undefined ? undefined
-      : sessionDeferral(opts.selectionDeferralMs, this.sessions, opts.logger, () => { this.joinDeferred = true; this.schedule(); });
+    this.deferral =
+      opts.selectionDeferralMs === undefined
+        ? undefined
+        : sessionDeferral(opts.selectionDeferralMs, this.sessions, opts.logger, () => {
+            this.joinDeferred = true;
+            this.schedule();
+          });
     this.localRoutes = new LocalRoutes(this.ribs, this.peers, this.store, this.local, () => this.schedule());
     const staleMs = (opts.staleTimeSeconds ?? 360) * 1000;
-    this.gr = new GracefulRestart({
-      markStale: (p, f) => this.ribs.get(f)?.markStale(p),
-      dropStale: (p, f) => {
-        const n = this.ribs.get(f)?.staleExpired(p) ?? 0;
-        this.schedule();
-        // The index is still registered: release() (after this) is what frees it.
-        this.opts.logger.info({ peer: this.peers.get(p).address, family: familyName(f), withdrawn: n }, 'stale paths withdrawn');
+    this.gr = new GracefulRestart(
+      {
+        markStale: (p, f) => this.ribs.get(f)?.markStale(p),
+        dropStale: (p, f) => {
+          const n = this.ribs.get(f)?.staleExpired(p) ?? 0;
+          this.schedule();
+          // The index is still registered: release() (after this) is what frees it.
+          this.opts.logger.info(
+            { peer: this.peers.get(p).address, family: familyName(f), withdrawn: n },
+            'stale paths withdrawn',
+          );
+        },
+        dropAll: (p, f) => this.ribs.get(f)?.peerDown(p),
+        released: (p) => this.release(p),
       },
-      dropAll: (p, f) => this.ribs.get(f)?.peerDown(p),
-      released: (p) => this.release(p),
-    }, {
-      timers: opts.timers ?? REAL_TIMERS, staleTimeMs: staleMs, refreshStaleTimeMs: staleMs,
-      onError: (e) => this.opts.logger.error({ err: (e as Error).stack ?? String(e) }, 'internal error in a graceful restart timer'),
-    });
+      {
+        timers: opts.timers ?? REAL_TIMERS,
+        staleTimeMs: staleMs,
+        refreshStaleTimeMs: staleMs,
+        onError: (e) =>
+          this.opts.logger.error(
+            { err: (e as Error).stack ?? String(e) },
+            'internal error in a graceful restart timer',
+          ),
+      },
+    );
   }
 
   /**
@@ -111,19 +160,22 @@ export class RoutingEngine {
    */
   attach(session: SessionHandle, settings: SessionSettings = {}): void {
     for (const name of [settings.importPolicy, settings.exportPolicy]) {
-      if (name !== undefined && !this.policyBook.has(name)) throw new RangeError(`policy ${JSON.stringify(name)} is not defined`);
+      if (name !== undefined && !this.policyBook.has(name))
+        throw new RangeError(`policy ${JSON.stringify(name)} is not defined`);
     }
     const a: Attached = { session, families: [], blocked: false, settings };
-    session.setConsumer(new GuardedConsumer(this.opts.logger, session, {
-      established: () => this.up(a),
-      update: (u) => this.update(a, u),
-      routeRefresh: (m) => this.refresh(a, m.afi, m.safi, m.subtype),
-      drained: () => {
-        a.blocked = false;
-        pump(this.deps, a);
-      },
-      down: (_reason, end) => this.down(a, end),
-    }));
+    session.setConsumer(
+      new GuardedConsumer(this.opts.logger, session, {
+        established: () => this.up(a),
+        update: (u) => this.update(a, u),
+        routeRefresh: (m) => this.refresh(a, m.afi, m.safi, m.subtype),
+        drained: () => {
+          a.blocked = false;
+          pump(this.deps, a);
+        },
+        down: (_reason, end) => this.down(a, end),
+      }),
+    );
     this.sessions.add(a);
   }
 
@@ -153,8 +205,12 @@ export class RoutingEngine {
     if (a.info && a.live) this.down(a, { notification: true });
     const maxPrefixes = a.settings.maxPrefixes ?? s.config.maxPrefixes;
     const cfg = {
-      address: s.config.address, asn: s.config.asn, routerId: s.remoteBgpId ?? 0, localAsn: this.opts.asn,
-      rrClient: s.config.routeReflectorClient, ...(maxPrefixes ? { maxPrefixes } : {}),
+      address: s.config.address,
+      asn: s.config.asn,
+      routerId: s.remoteBgpId ?? 0,
+      localAsn: this.opts.asn,
+      rrClient: s.config.routeReflectorClient,
+      ...(maxPrefixes ? { maxPrefixes } : {}),
     };
     // RFC 4724 4.2: a peer back from a graceful restart continues in its Adj-RIB-In (same index).
     const kept = a.info ?? this.orphans.get(s.config.address);
@@ -203,7 +259,9 @@ export class RoutingEngine {
       for (const f of brokenFamilies(u)) if (disableFamily(this.deps, a, f, err)) return;
     }
     const r = ingestUpdate(a.ribs ?? this.ribs, this.store, info.index, u, {
-      fourOctetAs: n.fourOctetAs, attributes: v.attributes, ...(v.action ? { action: v.action } : {}),
+      fourOctetAs: n.fourOctetAs,
+      attributes: v.attributes,
+      ...(v.action ? { action: v.action } : {}),
       ...(rejectReason ? { rejectReason } : {}),
     });
     if (r.error) {
@@ -219,7 +277,6 @@ export class RoutingEngine {
     }
     this.schedule();
   }
-
 
   private refresh(a: Attached, afi: number, safi: number, subtype: number): void {
     const info = a.info;
@@ -255,7 +312,10 @@ export class RoutingEngine {
       this.gr.forget(info.index);
       this.release(info.index);
     } else if (this.gr.sessionDown(info.index, a.families, a.gr, end)) {
-      this.opts.logger.info({ peer: info.address, restartTime: a.gr?.restartTime }, 'graceful restart: paths kept as stale (RFC 4724)');
+      this.opts.logger.info(
+        { peer: info.address, restartTime: a.gr?.restartTime },
+        'graceful restart: paths kept as stale (RFC 4724)',
+      );
     }
     this.schedule();
   }
@@ -293,7 +353,10 @@ export class RoutingEngine {
         }
         if (rib.pendingDecisions > 0) more = true;
       } catch (e) {
-        this.opts.logger.error({ family: familyName(f), err: (e as Error).stack ?? String(e) }, 'internal error in the decision process');
+        this.opts.logger.error(
+          { family: familyName(f), err: (e as Error).stack ?? String(e) },
+          'internal error in the decision process',
+        );
       }
     }
     if (this.joinDeferred && !more) {

@@ -2,8 +2,17 @@
 // Every result is a new interned set; inputs are never mutated. Cached per (group, input
 // set, source peer) because ORIGINATOR_ID depends on the source peer's identifier.
 import type { CodecContext, Family } from '../bgp/messages';
-import { parseNextHop, SegmentType, type AsPathSegment, type AttrSet, type AttrStore, type PeerInfo, type PrefixId, type PrefixIndex,
-  type RouteAttrs } from '../rib';
+import {
+  parseNextHop,
+  SegmentType,
+  type AsPathSegment,
+  type AttrSet,
+  type AttrStore,
+  type PeerInfo,
+  type PrefixId,
+  type PrefixIndex,
+  type RouteAttrs,
+} from '../rib';
 import { type LocalIdentity, mayAdvertise, type PeerRole, plainAttrs, roleOf } from './rules';
 
 /** What an update group exports to: the parts of the export signature that shape attributes. */
@@ -50,7 +59,12 @@ export function prependAs(asn: number, path: readonly AsPathSegment[]): AsPathSe
  * The attributes to send for a route learned from `from` (undefined: originated locally)
  * to a peer of `to`, or undefined when the rules forbid sending it.
  */
-export function exportAttrs(local: LocalIdentity, from: PeerInfo | undefined, to: ExportTarget, a: RouteAttrs): RouteAttrs | undefined {
+export function exportAttrs(
+  local: LocalIdentity,
+  from: PeerInfo | undefined,
+  to: ExportTarget,
+  a: RouteAttrs,
+): RouteAttrs | undefined {
   const fromRole = from && from.local !== true ? roleOf(from) : 'local';
   const reflector = local.clusterId !== undefined;
   if (!mayAdvertise(fromRole, to.role, reflector)) return undefined;
@@ -140,7 +154,16 @@ export interface ExportPolicy {
 
 export function signatureKey(s: ExportSignature): string {
   const t = s.target;
-  return [s.family, t.role, t.asn, t.localAddress ?? '', t.localAddressV6 ?? '', s.addPath,
-    s.ctx.fourOctetAs ? 4 : 2, s.ctx.extendedMessage ? 'x' : '', [...s.ctx.addPath].sort().join(','),
-    s.exportPolicy?.name ?? ''].join('|');
+  return [
+    s.family,
+    t.role,
+    t.asn,
+    t.localAddress ?? '',
+    t.localAddressV6 ?? '',
+    s.addPath,
+    s.ctx.fourOctetAs ? 4 : 2,
+    s.ctx.extendedMessage ? 'x' : '',
+    [...s.ctx.addPath].sort().join(','),
+    s.exportPolicy?.name ?? '',
+  ].join('|');
 }

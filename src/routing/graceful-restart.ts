@@ -70,11 +70,13 @@ interface PeerState {
   readonly stale: Map<Family, StaleFamily>;
 }
 
-
 export class GracefulRestart {
   private readonly peers = new Map<number, PeerState>();
 
-  constructor(private readonly sink: StaleSink, private readonly opts: GracefulRestartOptions) {}
+  constructor(
+    private readonly sink: StaleSink,
+    private readonly opts: GracefulRestartOptions,
+  ) {}
 
   /** Is the peer's index held for stale paths while it has no session? */
   isRetained(peer: number): boolean {
@@ -103,7 +105,8 @@ export class GracefulRestart {
     st.restartTimer = undefined;
     for (const [f, e] of [...st.stale]) {
       this.clear(e.timer);
-      const kept = families.includes(f) && cap?.families.some((x) => family(x.afi, x.safi) === f && (x.flags & F_BIT) !== 0);
+      const kept =
+        families.includes(f) && cap?.families.some((x) => family(x.afi, x.safi) === f && (x.flags & F_BIT) !== 0);
       if (!kept) {
         this.finish(peer, st, f);
         continue;
@@ -123,7 +126,12 @@ export class GracefulRestart {
    * deleted": whatever is still stale from before goes first. Returns true when something
    * is retained (the peer's index must survive).
    */
-  sessionDown(peer: number, families: readonly Family[], cap: GracefulRestartCapability | undefined, end: SessionEnd): boolean {
+  sessionDown(
+    peer: number,
+    families: readonly Family[],
+    cap: GracefulRestartCapability | undefined,
+    end: SessionEnd,
+  ): boolean {
     const st = this.state(peer);
     st.up = false;
     for (const e of st.stale.values()) this.clear(e.timer);
@@ -171,7 +179,10 @@ export class GracefulRestart {
     const e = st.stale.get(f);
     this.clear(e?.timer);
     this.sink.markStale(peer, f);
-    st.stale.set(f, { cause: 'refresh', timer: this.arm(() => this.finish(peer, st, f), this.opts.refreshStaleTimeMs) });
+    st.stale.set(f, {
+      cause: 'refresh',
+      timer: this.arm(() => this.finish(peer, st, f), this.opts.refreshStaleTimeMs),
+    });
   }
 
   /** RFC 7313 4: EoRR: the peer's paths of `f` still stale are withdrawn. */

@@ -6,7 +6,10 @@ import type { AttrSet, PeerInfo, Policy, PrefixId, PrefixIndex } from '../rib';
 
 export type ImportFilter = (peer: PeerInfo, ix: PrefixIndex, id: PrefixId, attrs: AttrSet) => AttrSet | undefined;
 
-export function importStages(receive: ImportFilter, byPeer: ReadonlyArray<Policy | undefined>): { importFilter: ImportFilter; why: () => string } {
+export function importStages(
+  receive: ImportFilter,
+  byPeer: ReadonlyArray<Policy | undefined>,
+): { importFilter: ImportFilter; why: () => string } {
   let why = 'rejected';
   // One closure for both stages (not chainFilters): it runs for every path received, and a
   // full table is ~1M of them.
@@ -16,7 +19,9 @@ export function importStages(receive: ImportFilter, byPeer: ReadonlyArray<Policy
     if (peer.local === true) return attrs;
     const r = receive(peer, ix, id, attrs);
     if (!r) {
-      why = peer.ibgp ? 'loop: our CLUSTER_ID or ORIGINATOR_ID (RFC 4456 8)' : 'loop: our AS in AS_PATH (RFC 4271 9.1.2)';
+      why = peer.ibgp
+        ? 'loop: our CLUSTER_ID or ORIGINATOR_ID (RFC 4456 8)'
+        : 'loop: our AS in AS_PATH (RFC 4271 9.1.2)';
       return undefined;
     }
     const pol = byPeer[peer.index];

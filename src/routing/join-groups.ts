@@ -20,13 +20,16 @@ export function joinGroups(a: Attached, groups: ReadonlyMap<Family, UpdateGroups
     // RFC 4271 5.1.3: next hop self towards external peers is our end of this connection,
     // the configured local address or, without one, whatever address the kernel chose.
     // Only eBGP targets use it, so iBGP clients never split groups over it.
-    const local = ebgp ? s.config.localAddress ?? s.sessionLocalAddress : undefined;
-    const nextHopSelf = local === undefined ? {} : local.includes(':') ? { localAddressV6: local } : { localAddress: local };
+    const local = ebgp ? (s.config.localAddress ?? s.sessionLocalAddress) : undefined;
+    const nextHopSelf =
+      local === undefined ? {} : local.includes(':') ? { localAddressV6: local } : { localAddress: local };
     // RFC 7911: several paths per prefix only where ADD-PATH send was negotiated for f;
     // the export policy is part of the signature, so peers differing in it never share a group.
     const exportPolicy = policyBook.forSession(f, a.settings.exportPolicy, ebgp);
     groups.get(f)!.join(info, {
-      family: f, addPath: n.tx.addPath.has(f) ? a.settings.addPathSend ?? 'all' : 'none', ctx: n.tx,
+      family: f,
+      addPath: n.tx.addPath.has(f) ? (a.settings.addPathSend ?? 'all') : 'none',
+      ctx: n.tx,
       ...(exportPolicy ? { exportPolicy } : {}),
       target: { role: roleOf(info), asn: info.asn, ...nextHopSelf },
     });

@@ -4,7 +4,15 @@
 // them as originated here (export.ts: to iBGP as they are with LOCAL_PREF, to eBGP with our AS
 // prepended and next hop self, RFC 4271 5.1.2 / 5.1.3).
 import type { Family } from '../bgp/messages';
-import { parseNextHop, parsePrefix, type AttrStore, type PeerInfo, type PeerTable, type Rib, type RouteAttrs } from '../rib';
+import {
+  parseNextHop,
+  parsePrefix,
+  type AttrStore,
+  type PeerInfo,
+  type PeerTable,
+  type Rib,
+  type RouteAttrs,
+} from '../rib';
 
 /** What a caller may set on an originated route; the rest is RFC 4271's defaults. */
 export interface LocalRouteAttrs {
@@ -33,7 +41,13 @@ export class LocalRoutes {
 
   /** The pseudo-peer's index, registered on first use and never released (so never reused by a session). */
   private source(): PeerInfo {
-    this.peer ??= this.peers.add({ address: 'local', asn: this.local.asn, localAsn: this.local.asn, routerId: this.local.routerId, local: true });
+    this.peer ??= this.peers.add({
+      address: 'local',
+      asn: this.local.asn,
+      localAsn: this.local.asn,
+      routerId: this.local.routerId,
+      local: true,
+    });
     return this.peer;
   }
 
@@ -49,9 +63,12 @@ export class LocalRoutes {
   originate(family: Family, prefix: string, attrs: LocalRouteAttrs): string {
     const { rib, p } = this.locate(family, prefix);
     const nextHop = parseNextHop(attrs.nextHop);
-    if (!nextHop) throw new RangeError(`cannot originate ${prefix}: next hop ${JSON.stringify(attrs.nextHop)} is not an address`);
+    if (!nextHop)
+      throw new RangeError(`cannot originate ${prefix}: next hop ${JSON.stringify(attrs.nextHop)} is not an address`);
     const a: RouteAttrs = {
-      origin: ORIGIN_IGP, asPath: [], nextHop,
+      origin: ORIGIN_IGP,
+      asPath: [],
+      nextHop,
       ...(attrs.med !== undefined ? { med: attrs.med } : {}),
       ...(attrs.localPref !== undefined ? { localPref: attrs.localPref } : {}),
       ...(attrs.communities !== undefined && attrs.communities.length > 0 ? { communities: attrs.communities } : {}),

@@ -108,8 +108,9 @@ export class ChainState implements OutState {
     return this.count;
   }
   get bytes(): number {
-    return this.head.byteLength + this.eTx.byteLength + this.eAttr.byteLength + this.eExcl.byteLength +
-      this.eNext.byteLength;
+    return (
+      this.head.byteLength + this.eTx.byteLength + this.eAttr.byteLength + this.eExcl.byteLength + this.eNext.byteLength
+    );
   }
 
   /** Finds (prefix, tx): the entry or NIL, with lastPrev set to its predecessor. */
@@ -170,7 +171,8 @@ export class ChainState implements OutState {
   }
   txsOf(prefix: number, out: number[]): number {
     let n = 0;
-    for (let e = prefix < this.head.length ? this.head[prefix] : NIL; e !== NIL; e = this.eNext[e]) out[n++] = this.eTx[e];
+    for (let e = prefix < this.head.length ? this.head[prefix] : NIL; e !== NIL; e = this.eNext[e])
+      out[n++] = this.eTx[e];
     return n;
   }
   clear(): void {

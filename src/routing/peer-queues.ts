@@ -15,8 +15,10 @@ export class PeerQueues {
   run(p: { peerIP: string; source: string }, job: () => Promise<void>): void {
     const key = p.peerIP;
     const next = (this.tails.get(key) ?? Promise.resolve()).then(job).catch((e: unknown) => {
-      this.logger.error({ peer: p.peerIP, source: p.source, err: e instanceof Error ? e.message : String(e) },
-        'peer from the datastore not configured');
+      this.logger.error(
+        { peer: p.peerIP, source: p.source, err: e instanceof Error ? e.message : String(e) },
+        'peer from the datastore not configured',
+      );
     });
     this.tails.set(key, next);
     void next.then(() => {

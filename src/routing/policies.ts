@@ -38,7 +38,10 @@ function communityList(xs: readonly string[] | undefined): number[] | undefined 
 export const RFC8212_NONE = 'none (RFC 8212)';
 
 /** What /status says of a session's policies: a name, RFC 8212's default deny, or null (iBGP, none). */
-export function policyStatus(settings: SessionSettings, ebgp: boolean): { import: string | null; export: string | null } {
+export function policyStatus(
+  settings: SessionSettings,
+  ebgp: boolean,
+): { import: string | null; export: string | null } {
   const show = (name: string | undefined) => name ?? (ebgp ? RFC8212_NONE : null);
   return { import: show(settings.importPolicy), export: show(settings.exportPolicy) };
 }
@@ -50,7 +53,10 @@ export class PolicyBook {
   /** By family, then name: the import filter looks a policy up per path (no string building). */
   private readonly compiled = new Map<Family, Map<string, Policy>>();
 
-  constructor(private readonly store: AttrStore, private readonly defs: PolicyDefs = { prefixLists: {}, policies: {} }) {}
+  constructor(
+    private readonly store: AttrStore,
+    private readonly defs: PolicyDefs = { prefixLists: {}, policies: {} },
+  ) {}
 
   has(name: string): boolean {
     return Object.hasOwn(this.defs.policies, name);

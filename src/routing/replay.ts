@@ -79,8 +79,13 @@ export class TableReplay {
  * group advertises the pair to it, withdrawals otherwise (the member may hold an older
  * announcement of it: these pairs changed since it was last sent anything).
  */
-export function packState(out: AdjRibOut, packer: UpdatePacker, ctx: CodecContext, pairs: readonly number[],
-  peer: number): Buffer[] {
+export function packState(
+  out: AdjRibOut,
+  packer: UpdatePacker,
+  ctx: CodecContext,
+  pairs: readonly number[],
+  peer: number,
+): Buffer[] {
   const res: Buffer[] = [];
   const withdraw: number[] = [];
   const announce = new Map<AttrSet, number[]>();

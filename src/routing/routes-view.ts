@@ -22,17 +22,24 @@ function ribOf(ribs: ReadonlyMap<Family, Rib>, family: string): Rib {
  * Best paths of a family, or every path of one prefix when `prefix` is given. Throws
  * RangeError at once (not at the first read) for an unknown family or a malformed prefix.
  */
-export function locRibRoutes(ribs: ReadonlyMap<Family, Rib>, family: string, prefix?: string): Iterable<Record<string, unknown>> {
+export function locRibRoutes(
+  ribs: ReadonlyMap<Family, Rib>,
+  family: string,
+  prefix?: string,
+): Iterable<Record<string, unknown>> {
   const rib = ribOf(ribs, family);
   if (prefix !== undefined) {
     if (parsePrefix(prefix, rib.family) === undefined) {
-      throw new RangeError(`prefix ${JSON.stringify(prefix)} is not ${family === 'ipv6-unicast' ? 'an IPv6 prefix like 2001:db8::/32' : 'an IPv4 prefix like 10.0.0.0/24'}`);
+      throw new RangeError(
+        `prefix ${JSON.stringify(prefix)} is not ${family === 'ipv6-unicast' ? 'an IPv6 prefix like 2001:db8::/32' : 'an IPv4 prefix like 10.0.0.0/24'}`,
+      );
     }
     const out: Array<Record<string, unknown>> = [];
     const id = rib.findText(prefix);
     if (id < 0) return out;
     const best = rib.bestOf(id);
-    for (const r of rib.routesOf(id)) out.push(routeJson(rib.prefixes.format(id), r, r === best || r.slot === best?.slot));
+    for (const r of rib.routesOf(id))
+      out.push(routeJson(rib.prefixes.format(id), r, r === best || r.slot === best?.slot));
     return out;
   }
   return walkBest(rib);
@@ -47,7 +54,12 @@ function* walkBest(rib: Rib): Generator<Record<string, unknown>> {
 }
 
 /** Paths received and not kept, with the reason: at most `limit` (the record is for eyes). */
-export function rejectedRoutes(ribs: ReadonlyMap<Family, Rib>, peers: PeerTable, family: string, limit = 1000): Array<Record<string, unknown>> {
+export function rejectedRoutes(
+  ribs: ReadonlyMap<Family, Rib>,
+  peers: PeerTable,
+  family: string,
+  limit = 1000,
+): Array<Record<string, unknown>> {
   const rib = ribOf(ribs, family);
   const out: Array<Record<string, unknown>> = [];
   rib.forEachRejected((peer, prefix, pathId, reason) => {

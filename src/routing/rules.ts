@@ -1,8 +1,15 @@
 // RFC 4456 route reflection rules and loop prevention, pure functions over the RIB's types.
 // Who may hear what (section 6), what is dropped on receipt (section 8, and RFC 4271 9.1.2's
 // AS-path loop check), and which received attributes an eBGP peer may not set.
-import { SegmentType, type AttrSet, type AttrStore, type PeerInfo, type PrefixId, type PrefixIndex,
-  type RouteAttrs } from '../rib';
+import {
+  SegmentType,
+  type AttrSet,
+  type AttrStore,
+  type PeerInfo,
+  type PrefixId,
+  type PrefixIndex,
+  type RouteAttrs,
+} from '../rib';
 
 export type PeerRole = 'ebgp' | 'ibgp-client' | 'ibgp-nonclient';
 
@@ -67,16 +74,24 @@ export function plainAttrs(a: RouteAttrs): RouteAttrs {
  *   ORIGINATOR_ID / CLUSTER_LIST (RFC 7606 7.9, 7.10: not expected from external peers).
  * Rewritten sets are interned and cached per input set.
  */
-export function receiveFilter(local: LocalIdentity, store: AttrStore):
-  (peer: PeerInfo, ix: PrefixIndex, id: PrefixId, attrs: AttrSet) => AttrSet | undefined {
+export function receiveFilter(
+  local: LocalIdentity,
+  store: AttrStore,
+): (peer: PeerInfo, ix: PrefixIndex, id: PrefixId, attrs: AttrSet) => AttrSet | undefined {
   const cleaned = new WeakMap<AttrSet, AttrSet>();
   return (peer, _ix, _id, attrs) => {
     if (peer.ibgp) return isReflectionLoop(local, attrs) ? undefined : attrs;
     if (hasAsLoop(local.asn, attrs)) return undefined;
-    if (attrs.localPref === undefined && attrs.originatorId === undefined && attrs.clusterList === undefined) return attrs;
+    if (attrs.localPref === undefined && attrs.originatorId === undefined && attrs.clusterList === undefined)
+      return attrs;
     const hit = cleaned.get(attrs);
     if (hit && store.isLive(hit)) return hit;
-    const out = store.intern({ ...plainAttrs(attrs), localPref: undefined, originatorId: undefined, clusterList: undefined });
+    const out = store.intern({
+      ...plainAttrs(attrs),
+      localPref: undefined,
+      originatorId: undefined,
+      clusterList: undefined,
+    });
     cleaned.set(attrs, out);
     return out;
   };

@@ -76,15 +76,25 @@ export class SelectionDeferral {
 /** The current session from `address` as the deferral sees it; undefined: not up. */
 export function deferralPeerOf(sessions: Iterable<Attached>, address: string): DeferralPeer | undefined {
   for (const a of sessions) {
-    if (a.session.config.address === address && a.live) return { live: true, families: a.families, gr: a.gr, endOfRib: a.endOfRib ?? new Set() };
+    if (a.session.config.address === address && a.live)
+      return { live: true, families: a.families, gr: a.gr, endOfRib: a.endOfRib ?? new Set() };
   }
   return undefined;
 }
 
 /** The engine's deferral over its sessions; `onEnd` then lets the deferred sessions join. */
-export function sessionDeferral(ms: number, sessions: Iterable<Attached>, logger: Logger, onEnd: () => void): SelectionDeferral {
-  return new SelectionDeferral(ms, (addr) => deferralPeerOf(sessions, addr), (why) => {
-    logger.info({ why }, 'route selection deferral over (RFC 4724 4.1): sending routes');
-    onEnd();
-  });
+export function sessionDeferral(
+  ms: number,
+  sessions: Iterable<Attached>,
+  logger: Logger,
+  onEnd: () => void,
+): SelectionDeferral {
+  return new SelectionDeferral(
+    ms,
+    (addr) => deferralPeerOf(sessions, addr),
+    (why) => {
+      logger.info({ why }, 'route selection deferral over (RFC 4724 4.1): sending routes');
+      onEnd();
+    },
+  );
 }

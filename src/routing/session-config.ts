@@ -14,8 +14,14 @@ function families(names: readonly string[]): Family[] {
 
 export function neighborToSession(n: NeighborConfig): PeerSessionConfig {
   return {
-    address: n.address, port: n.port, asn: n.asn, passive: n.passive, holdTime: n.holdTime,
-    connectRetryTime: n.connectRetryTime, families: families(n.families), routeReflectorClient: n.routeReflectorClient,
+    address: n.address,
+    port: n.port,
+    asn: n.asn,
+    passive: n.passive,
+    holdTime: n.holdTime,
+    connectRetryTime: n.connectRetryTime,
+    families: families(n.families),
+    routeReflectorClient: n.routeReflectorClient,
     ...(n.localAddress ? { localAddress: n.localAddress } : {}),
     ...(n.keepaliveTime !== undefined ? { keepaliveTime: n.keepaliveTime } : {}),
     ...(n.addPath ? { addPath: n.addPath } : {}),
@@ -29,7 +35,11 @@ export function neighborToSession(n: NeighborConfig): PeerSessionConfig {
 /** A config dynamic-neighbor range as the Speaker takes it (the session's own settings type). */
 export function dynamicRange(d: DynamicNeighborConfig): DynamicRange {
   return {
-    prefix: d.prefix, asn: d.asn, holdTime: d.holdTime, families: families(d.families), routeReflectorClient: d.routeReflectorClient,
+    prefix: d.prefix,
+    asn: d.asn,
+    holdTime: d.holdTime,
+    families: families(d.families),
+    routeReflectorClient: d.routeReflectorClient,
     ...(d.maxPeers !== undefined ? { maxPeers: d.maxPeers } : {}),
     ...(d.addPath ? { addPath: d.addPath } : {}),
     ...(d.password !== undefined ? { password: d.password } : {}),
@@ -49,7 +59,9 @@ export function sessionSettings(n: NeighborConfig | DynamicNeighborConfig): Sess
 }
 
 /** The dynamic-neighbor range an address came from: the longest that holds it, as the Speaker matches. */
-export function dynamicNeighborOf(ranges: readonly DynamicNeighborConfig[]): (address: string) => DynamicNeighborConfig | undefined {
+export function dynamicNeighborOf(
+  ranges: readonly DynamicNeighborConfig[],
+): (address: string) => DynamicNeighborConfig | undefined {
   const set = new PrefixSet<DynamicNeighborConfig>();
   for (const d of ranges) set.add(d.prefix, d);
   return (address) => set.match(address);
@@ -57,10 +69,14 @@ export function dynamicNeighborOf(ranges: readonly DynamicNeighborConfig[]): (ad
 
 export function datastorePeerToSession(p: EffectivePeer): PeerSessionConfig {
   return {
-    address: p.peerIP, port: p.port ?? 179, asn: p.asNumber, passive: p.passive,
+    address: p.peerIP,
+    port: p.port ?? 179,
+    asn: p.asNumber,
+    passive: p.passive,
     // keepaliveTime 0 (no KEEPALIVEs) offers hold time 0 unless one is set (RFC 4271 4.4).
     holdTime: p.holdTime ?? (p.keepaliveTime === 0 ? 0 : 90),
-    connectRetryTime: 30, families: families(p.peerIP.includes(':') ? ['ipv6-unicast'] : ['ipv4-unicast']),
+    connectRetryTime: 30,
+    families: families(p.peerIP.includes(':') ? ['ipv6-unicast'] : ['ipv4-unicast']),
     routeReflectorClient: p.routeReflectorClient,
     ...(p.keepaliveTime !== undefined ? { keepaliveTime: p.keepaliveTime } : {}),
     ...(p.maxPrefixes ? { maxPrefixes: p.maxPrefixes } : {}),

@@ -1,7 +1,17 @@
 // Per-session bookkeeping of the engine: what it needs of a session, what it keeps per attached session, the guard around the engine's SessionConsumer, the pull-and-write loop to its socket and the per-peer counters (received/accepted/advertised) and status; apart from engine.ts so the routing glue (RIB, decisions, groups) stays readable.
 import {
-  BgpError, CeaseSubcode, familyName, familyAfi, familySafi, encodeRouteRefresh, RouteRefreshSubtype, type CodecContext, type Family, type GracefulRestartCapability,
-  type RouteRefreshMessage, type UpdateMessage,
+  BgpError,
+  CeaseSubcode,
+  familyName,
+  familyAfi,
+  familySafi,
+  encodeRouteRefresh,
+  RouteRefreshSubtype,
+  type CodecContext,
+  type Family,
+  type GracefulRestartCapability,
+  type RouteRefreshMessage,
+  type UpdateMessage,
 } from '../bgp/messages';
 import type { PrefixCounts, SessionConsumer, SessionEnd } from '../bgp/fsm';
 import type { PeerInfo, Rib } from '../rib';
@@ -22,15 +32,24 @@ export interface FamilyDeps {
 /** What the engine needs of a session (src/bgp/fsm Peer satisfies it). */
 export interface SessionHandle {
   readonly config: {
-    address: string; asn: number; routeReflectorClient: boolean; maxPrefixes?: number; localAddress?: string;
+    address: string;
+    asn: number;
+    routeReflectorClient: boolean;
+    maxPrefixes?: number;
+    localAddress?: string;
     /** A dynamic neighbor: its session object goes when idle (its stale paths need not). */
     dynamic?: boolean;
   };
-  readonly negotiated: {
-    families: readonly Family[]; fourOctetAs: boolean; tx: CodecContext;
-    /** The peer's RFC 4724 capability and RFC 7313 on both sides (optional: GR/ERR off). */
-    gracefulRestart?: GracefulRestartCapability; enhancedRouteRefresh?: boolean;
-  } | undefined;
+  readonly negotiated:
+    | {
+        families: readonly Family[];
+        fourOctetAs: boolean;
+        tx: CodecContext;
+        /** The peer's RFC 4724 capability and RFC 7313 on both sides (optional: GR/ERR off). */
+        gracefulRestart?: GracefulRestartCapability;
+        enhancedRouteRefresh?: boolean;
+      }
+    | undefined;
   readonly remoteBgpId: number | undefined;
   /** Our address on the established connection (Peer.sessionLocalAddress). Optional. */
   readonly sessionLocalAddress?: string | undefined;
@@ -87,24 +106,40 @@ export function updateCounts(deps: FamilyDeps, a: Attached): void {
  * (import rules, RFC 7606 treat-as-withdraw); `accepted` its Adj-RIB-In; `advertised` the
  * group's Adj-RIB-Out less the routes that came from this peer (never sent back to it).
  */
-export function familyCounts(deps: FamilyDeps, index: number, f: Family): { received: number; accepted: number; advertised: number } {
+export function familyCounts(
+  deps: FamilyDeps,
+  index: number,
+  f: Family,
+): { received: number; accepted: number; advertised: number } {
   const rib = deps.ribs.get(f)!;
   const accepted = rib.received(index);
-  return { received: accepted + rib.rejectedCount(index), accepted, advertised: deps.groups.get(f)!.groupOf(index)?.out.sizeFor(index) ?? 0 };
+  return {
+    received: accepted + rib.rejectedCount(index),
+    accepted,
+    advertised: deps.groups.get(f)!.groupOf(index)?.out.sizeFor(index) ?? 0,
+  };
 }
 
 /** Per established session and family, for the Prometheus gauges (read at scrape time). */
-export function prefixCounts(deps: FamilyDeps, sessions: Iterable<Attached>): Array<{ peer: string; family: string; received: number; accepted: number; advertised: number }> {
+export function prefixCounts(
+  deps: FamilyDeps,
+  sessions: Iterable<Attached>,
+): Array<{ peer: string; family: string; received: number; accepted: number; advertised: number }> {
   const out: Array<{ peer: string; family: string; received: number; accepted: number; advertised: number }> = [];
   for (const a of sessions) {
     if (!a.info || !a.live) continue;
-    for (const f of a.families) out.push({ peer: a.info.address, family: familyName(f), ...familyCounts(deps, a.info.index, f) });
+    for (const f of a.families)
+      out.push({ peer: a.info.address, family: familyName(f), ...familyCounts(deps, a.info.index, f) });
   }
   return out;
 }
 
 /** The session's import/export policy for /status (RFC 8212 default deny on eBGP); undefined: not attached. */
-export function policyOf(sessions: Iterable<Attached>, session: SessionHandle, asn: number): { import: string | null; export: string | null } | undefined {
+export function policyOf(
+  sessions: Iterable<Attached>,
+  session: SessionHandle,
+  asn: number,
+): { import: string | null; export: string | null } | undefined {
   for (const a of sessions) {
     if (a.session === session) return policyStatus(a.settings, session.config.asn !== asn);
   }
@@ -115,7 +150,11 @@ export function policyOf(sessions: Iterable<Attached>, session: SessionHandle, a
  * Prefixes whose best path comes from this session with no other feasible path: what the
  * Loc-RIB (and a node's FIB) would lose if the session went now. 0 when not attached.
  */
-export function soleRoutes(sessions: Iterable<Attached>, ribs: ReadonlyMap<Family, Rib>, session: SessionHandle): number {
+export function soleRoutes(
+  sessions: Iterable<Attached>,
+  ribs: ReadonlyMap<Family, Rib>,
+  session: SessionHandle,
+): number {
   let info: PeerInfo | undefined;
   for (const a of sessions) if (a.session === session) info = a.info;
   if (!info) return 0;
@@ -144,7 +183,11 @@ export function failSession(logger: Logger, session: SessionHandle, e: unknown):
  * Cease / Out of Resources, RFC 4486); the others carry on.
  */
 export class GuardedConsumer implements SessionConsumer {
-  constructor(private readonly logger: Logger, private readonly session: SessionHandle, private readonly inner: SessionConsumer) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly session: SessionHandle,
+    private readonly inner: SessionConsumer,
+  ) {}
 
   established(): void {
     try {
@@ -187,7 +230,10 @@ export class GuardedConsumer implements SessionConsumer {
   }
 
   private failed(event: keyof SessionConsumer, e: unknown): void {
-    this.logger.error({ peer: this.session.config.address, event, err: (e as Error).stack ?? String(e) }, 'internal error handling a session event');
+    this.logger.error(
+      { peer: this.session.config.address, event, err: (e as Error).stack ?? String(e) },
+      'internal error handling a session event',
+    );
     failSession(this.logger, this.session, e);
   }
 }
@@ -232,7 +278,9 @@ function endRefresh(a: Attached, f: Family, g: UpdateGroups): void {
     if (grp.isCatchingUp(index)) return;
   }
   a.eorr!.delete(f);
-  a.session.write(encodeRouteRefresh({ afi: familyAfi(f), safi: familySafi(f), subtype: RouteRefreshSubtype.EndOfRouteRefresh }));
+  a.session.write(
+    encodeRouteRefresh({ afi: familyAfi(f), safi: familySafi(f), subtype: RouteRefreshSubtype.EndOfRouteRefresh }),
+  );
 }
 
 /** pump() from the turn: a bug while sending to one session resets that session only. */
@@ -240,7 +288,10 @@ export function guardedPump(deps: FamilyDeps, a: Attached): void {
   try {
     pump(deps, a);
   } catch (e) {
-    deps.logger.error({ peer: a.session.config.address, err: (e as Error).stack ?? String(e) }, 'internal error sending to a session');
+    deps.logger.error(
+      { peer: a.session.config.address, err: (e as Error).stack ?? String(e) },
+      'internal error sending to a session',
+    );
     failSession(deps.logger, a.session, e);
   }
 }

@@ -9,18 +9,38 @@ import type { RoutingEngine } from './engine';
 
 export function softReset(speaker: Speaker, engine: RoutingEngine, r: RefreshRequest): Record<string, unknown> {
   const f = parseFamilyName(r.family);
-  if (f === undefined) throw new ApiRequestError(400, `unknown family ${JSON.stringify(r.family)} (expected ipv4-unicast or ipv6-unicast)`);
+  if (f === undefined)
+    throw new ApiRequestError(
+      400,
+      `unknown family ${JSON.stringify(r.family)} (expected ipv4-unicast or ipv6-unicast)`,
+    );
   const peer = speaker.peer(r.peer);
   if (!peer) throw new ApiRequestError(404, `no session with ${r.peer} (see /status for the peers)`);
   const n = peer.negotiated;
-  if (peer.state !== 'Established' || !n) throw new ApiRequestError(409, `the session with ${r.peer} is ${peer.state}, not Established`);
+  if (peer.state !== 'Established' || !n)
+    throw new ApiRequestError(409, `the session with ${r.peer} is ${peer.state}, not Established`);
   if (!n.families.includes(f)) throw new ApiRequestError(409, `the session with ${r.peer} does not carry ${r.family}`);
   if (r.direction === 'in') {
     // RFC 2918 4: only a peer that announced the capability may be sent a ROUTE-REFRESH.
-    if (!n.routeRefresh) throw new ApiRequestError(409, `${r.peer} did not announce route refresh (RFC 2918): only a session reset would bring its routes again`);
+    if (!n.routeRefresh)
+      throw new ApiRequestError(
+        409,
+        `${r.peer} did not announce route refresh (RFC 2918): only a session reset would bring its routes again`,
+      );
     peer.sendRouteRefresh(familyAfi(f), familySafi(f));
-    return { peer: r.peer, family: r.family, direction: 'in', sent: n.enhancedRouteRefresh ? 'ROUTE-REFRESH (enhanced, RFC 7313)' : 'ROUTE-REFRESH' };
+    return {
+      peer: r.peer,
+      family: r.family,
+      direction: 'in',
+      sent: n.enhancedRouteRefresh ? 'ROUTE-REFRESH (enhanced, RFC 7313)' : 'ROUTE-REFRESH',
+    };
   }
-  if (!engine.resend(r.peer, f)) throw new ApiRequestError(409, `the session with ${r.peer} is not ready to be sent ${r.family}`);
-  return { peer: r.peer, family: r.family, direction: 'out', sent: n.enhancedRouteRefresh ? 'BoRR, routes, EoRR' : 'routes' };
+  if (!engine.resend(r.peer, f))
+    throw new ApiRequestError(409, `the session with ${r.peer} is not ready to be sent ${r.family}`);
+  return {
+    peer: r.peer,
+    family: r.family,
+    direction: 'out',
+    sent: n.enhancedRouteRefresh ? 'BoRR, routes, EoRR' : 'routes',
+  };
 }

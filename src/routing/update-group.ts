@@ -109,7 +109,9 @@ export class UpdateGroup {
   hasWork(peer: number): boolean {
     const m = this.members.get(peer);
     if (!m) return false;
-    return m.needEor || m.replay !== undefined || (m.queue?.size ?? 0) > 0 || m.next < this.head || this.out.pending > 0;
+    return (
+      m.needEor || m.replay !== undefined || (m.queue?.size ?? 0) > 0 || m.next < this.head || this.out.pending > 0
+    );
   }
 
   /**
@@ -257,8 +259,14 @@ export class UpdateGroup {
     // the receivers on the route they had before. It is withdrawn instead, and reported.
     const size = this.sizes.size(out);
     if (size > this.limit) {
-      this.onTooLarge?.({ family: this.sig.family, prefix: this.rib.prefixes.format(r.prefix), attrs: out, size,
-        limit: this.limit, from: r.peer.address });
+      this.onTooLarge?.({
+        family: this.sig.family,
+        prefix: this.rib.prefixes.format(r.prefix),
+        attrs: out,
+        size,
+        limit: this.limit,
+        from: r.peer.address,
+      });
       return undefined;
     }
     return out;

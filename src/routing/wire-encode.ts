@@ -6,8 +6,19 @@
 // not for a full table). Every UPDATE carries as many prefixes of one set as fit (DESIGN.md
 // "Pack").
 import {
-  AFI_IPV4, type CodecContext, encodeAttributes, type Family, familyAfi, familySafi, HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH,
-  MAX_MESSAGE_LENGTH, MessageType, splitAs4, type MutableAttributes, type PathAttributes,
+  AFI_IPV4,
+  type CodecContext,
+  encodeAttributes,
+  type Family,
+  familyAfi,
+  familySafi,
+  HEADER_LENGTH,
+  MAX_EXTENDED_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MessageType,
+  splitAs4,
+  type MutableAttributes,
+  type PathAttributes,
 } from '../bgp/messages';
 import type { AttrSet, RouteAttrs } from '../rib';
 import type { PrefixIndex } from '../rib';
@@ -59,7 +70,8 @@ export function toPathAttributes(a: RouteAttrs, ctx: CodecContext, withNextHop: 
   if (a.communities && a.communities.length > 0) out.communities = a.communities;
   if (a.originatorId !== undefined) out.originatorId = a.originatorId;
   if (a.clusterList && a.clusterList.length > 0) out.clusterList = a.clusterList;
-  if (a.other && a.other.length > 0) out.unknown = a.other.map((o) => ({ type: o.type, flags: o.flags & ~EXTENDED, value: o.value }));
+  if (a.other && a.other.length > 0)
+    out.unknown = a.other.map((o) => ({ type: o.type, flags: o.flags & ~EXTENDED, value: o.value }));
   return out;
 }
 
@@ -70,8 +82,15 @@ export function encodeAttrs(a: RouteAttrs, ctx: CodecContext, withNextHop: boole
 }
 
 /** Writes NLRI (RFC 4271 4.3 / RFC 7911 3) for pairs from `start` into `out` at `at`, up to `end`. */
-function writeNlri(ix: PrefixIndex, pairs: readonly number[], start: number, addPath: boolean,
-  out: Buffer, at: number, end: number): { at: number; next: number } {
+function writeNlri(
+  ix: PrefixIndex,
+  pairs: readonly number[],
+  start: number,
+  addPath: boolean,
+  out: Buffer,
+  at: number,
+  end: number,
+): { at: number; next: number } {
   let i = start;
   while (i < pairs.length) {
     const id = pairs[i];

@@ -93,7 +93,8 @@ export interface Md5SigArgs {
 
 /** struct tcp_md5sig for setsockopt(IPPROTO_TCP, TCP_MD5SIG or TCP_MD5SIG_EXT). */
 export function encodeMd5Sig(a: Md5SigArgs): Buffer | RangeError {
-  if (a.key.length > MD5_MAX_KEY_LEN) return new RangeError(`a TCP-MD5 key is at most ${MD5_MAX_KEY_LEN} octets, this one has ${a.key.length}`);
+  if (a.key.length > MD5_MAX_KEY_LEN)
+    return new RangeError(`a TCP-MD5 key is at most ${MD5_MAX_KEY_LEN} octets, this one has ${a.key.length}`);
   const sa = encodeSockaddr(a.address, a.socketFamily);
   if (sa instanceof RangeError) return sa;
   const b = Buffer.alloc(TCP_MD5SIG_LEN);
@@ -104,7 +105,8 @@ export function encodeMd5Sig(a: Md5SigArgs): Buffer | RangeError {
     const max = familyOf(a.address) === AF_INET ? 32 : 128;
     // On an IPv6 socket an IPv4 range keeps its IPv4 length: the kernel matches the
     // mapped address as IPv4 (tcp_v6_parse_md5_keys refuses more than 32 there).
-    if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > max) return new RangeError(`prefix length ${prefixLength} is not 0..${max}`);
+    if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > max)
+      return new RangeError(`prefix length ${prefixLength} is not 0..${max}`);
   }
   b.writeUInt8(prefixLength === undefined ? 0 : TCP_MD5SIG_FLAG_PREFIX, off++);
   b.writeUInt8(prefixLength ?? 0, off++);

@@ -29,16 +29,39 @@
  * range on the listening socket) -> sockopt.ts -> libc.ts setsockopt.
  */
 export {
-  AF_INET, AF_INET6, MD5_MAX_KEY_LEN, TCP_MD5SIG_LEN, encodeMd5Sig, encodeSockaddr, encodeInt, familyOf,
+  AF_INET,
+  AF_INET6,
+  MD5_MAX_KEY_LEN,
+  TCP_MD5SIG_LEN,
+  encodeMd5Sig,
+  encodeSockaddr,
+  encodeInt,
+  familyOf,
   type Md5SigArgs,
 } from './encoding';
 export { SysError, libc } from './libc';
 export { DAEMON_MMAP_THRESHOLD, M_ARENA_MAX, M_MMAP_THRESHOLD, tuneMalloc } from './malloc';
 export {
-  GTSM_TTL, closeFd, fdOf, openTcpSocket, setGtsm, setMd5Key, setMinTtl, setSendTtl, socketFamilyOf, type Md5KeyOptions,
+  GTSM_TTL,
+  closeFd,
+  fdOf,
+  openTcpSocket,
+  setGtsm,
+  setMd5Key,
+  setMinTtl,
+  setSendTtl,
+  socketFamilyOf,
+  type Md5KeyOptions,
 } from './sockopt';
 export {
-  formatInetAddr, isLinkLocal6, parseInetAddr, parseInetPrefix, parseV4PrefixInto, prefixCovers, type InetAddr, type InetPrefix,
+  formatInetAddr,
+  isLinkLocal6,
+  parseInetAddr,
+  parseInetPrefix,
+  parseV4PrefixInto,
+  prefixCovers,
+  type InetAddr,
+  type InetPrefix,
 } from './inet';
 export * as rtnl from './rtnl';
 export type { NlAck, NlAddr, NlLink, NlMessage, NlNextHop, NlRoute } from './rtnetlink-decode';

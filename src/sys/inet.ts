@@ -69,8 +69,15 @@ function parseV6Into(s: string, out: Uint8Array): boolean {
   const fill = 8 - head.length - rest.length;
   if (halves.length === 2 ? fill < 1 : fill !== 0) return false;
   out.fill(0);
-  head.forEach((v, i) => { out[2 * i] = v >>> 8; out[2 * i + 1] = v & 0xff; });
-  rest.forEach((v, i) => { const g = 8 - rest.length + i; out[2 * g] = v >>> 8; out[2 * g + 1] = v & 0xff; });
+  head.forEach((v, i) => {
+    out[2 * i] = v >>> 8;
+    out[2 * i + 1] = v & 0xff;
+  });
+  rest.forEach((v, i) => {
+    const g = 8 - rest.length + i;
+    out[2 * g] = v >>> 8;
+    out[2 * g + 1] = v & 0xff;
+  });
   if (tail) out.set(tail, 12);
   return true;
 }
@@ -165,18 +172,27 @@ export function formatInetAddr(b: Uint8Array, off = 0, len = b.length - off): st
   for (let i = 0; i < 8; i++) g.push((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!);
   let bestAt = -1;
   let bestLen = 1; // RFC 5952 4.2.2: one zero group alone is not shortened
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { bestAt = i; bestLen = j - i; } // 4.2.3: the first of equal runs wins
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    } // 4.2.3: the first of equal runs wins
     i = j;
   }
   // RFC 5952 5: an IPv4-mapped address keeps its dotted quad.
   if (bestAt === 0 && bestLen === 5 && g[5] === 0xffff) return `::ffff:${formatInetAddr(b, off + 12, 4)}`;
   const hex = (x: number): string => x.toString(16);
   if (bestAt < 0) return g.map(hex).join(':');
-  return `${g.slice(0, bestAt).map(hex).join(':')}::${g.slice(bestAt + bestLen).map(hex).join(':')}`;
+  return `${g.slice(0, bestAt).map(hex).join(':')}::${g
+    .slice(bestAt + bestLen)
+    .map(hex)
+    .join(':')}`;
 }
 
 /** fe80::/10 (RFC 4291 2.5.6): a next hop that means something only with its interface. */

@@ -8,7 +8,11 @@ import { constants as osConstants } from 'node:os';
 /** A failed system call: what was attempted, and errno by name and text. */
 export class SysError extends Error {
   override readonly name = 'SysError';
-  constructor(readonly op: string, readonly errno: number, readonly text: string) {
+  constructor(
+    readonly op: string,
+    readonly errno: number,
+    readonly text: string,
+  ) {
     super(`${op}: ${text}`);
   }
 }
@@ -37,7 +41,8 @@ const ERRNO_NAMES = new Map<number, string>(Object.entries(osConstants.errno).ma
 /** libc, or why it cannot be had (koffi missing, not Linux, libc.so.6 not found). */
 export function libc(): Libc | Error {
   if (loaded) return loaded;
-  if (process.platform !== 'linux') return (loaded = new Error(`TCP-MD5, GTSM and rtnetlink need Linux (this is ${process.platform})`));
+  if (process.platform !== 'linux')
+    return (loaded = new Error(`TCP-MD5, GTSM and rtnetlink need Linux (this is ${process.platform})`));
   try {
     // require at run time: koffi is a native addon, needed only where these options are used.
     const koffi = createRequire(__filename)('koffi') as typeof import('koffi');

@@ -4,9 +4,27 @@
 // include/uapi/linux/{netlink,rtnetlink,if_addr,if_link}.h; netlink is in host byte order
 // (addresses inside attributes stay in network order).
 import {
-  LITTLE, NLMSG_HDRLEN, NLM_F_DUMP, NLM_F_REQUEST, RTA_DST, RTA_GATEWAY, RTA_MULTIPATH, RTA_OIF, RTA_PRIORITY, RTA_TABLE,
-  RTMSG_LEN, type RTM_DELROUTE, RTM_GETADDR, type RTM_GETLINK, RTM_GETROUTE, type RTM_NEWROUTE, RTNH_LEN, RT_TABLE_COMPAT, IFADDRMSG_LEN,
-  IFINFOMSG_LEN, align4,
+  LITTLE,
+  NLMSG_HDRLEN,
+  NLM_F_DUMP,
+  NLM_F_REQUEST,
+  RTA_DST,
+  RTA_GATEWAY,
+  RTA_MULTIPATH,
+  RTA_OIF,
+  RTA_PRIORITY,
+  RTA_TABLE,
+  RTMSG_LEN,
+  type RTM_DELROUTE,
+  RTM_GETADDR,
+  type RTM_GETLINK,
+  RTM_GETROUTE,
+  type RTM_NEWROUTE,
+  RTNH_LEN,
+  RT_TABLE_COMPAT,
+  IFADDRMSG_LEN,
+  IFINFOMSG_LEN,
+  align4,
 } from './rtnetlink-constants';
 import type { NlRoute } from './rtnetlink-decode';
 
@@ -49,15 +67,27 @@ export class NlBatch {
   // every offset (a measurable share of encoding a million routes).
   private u16(v: number, at: number): void {
     const b = this.buf;
-    if (LITTLE) { b[at] = v & 0xff; b[at + 1] = (v >>> 8) & 0xff; } else { b[at] = (v >>> 8) & 0xff; b[at + 1] = v & 0xff; }
+    if (LITTLE) {
+      b[at] = v & 0xff;
+      b[at + 1] = (v >>> 8) & 0xff;
+    } else {
+      b[at] = (v >>> 8) & 0xff;
+      b[at + 1] = v & 0xff;
+    }
   }
 
   private u32(v: number, at: number): void {
     const b = this.buf;
     if (LITTLE) {
-      b[at] = v & 0xff; b[at + 1] = (v >>> 8) & 0xff; b[at + 2] = (v >>> 16) & 0xff; b[at + 3] = (v >>> 24) & 0xff;
+      b[at] = v & 0xff;
+      b[at + 1] = (v >>> 8) & 0xff;
+      b[at + 2] = (v >>> 16) & 0xff;
+      b[at + 3] = (v >>> 24) & 0xff;
     } else {
-      b[at] = (v >>> 24) & 0xff; b[at + 1] = (v >>> 16) & 0xff; b[at + 2] = (v >>> 8) & 0xff; b[at + 3] = v & 0xff;
+      b[at] = (v >>> 24) & 0xff;
+      b[at + 1] = (v >>> 16) & 0xff;
+      b[at + 2] = (v >>> 8) & 0xff;
+      b[at + 3] = v & 0xff;
     }
   }
 
@@ -144,8 +174,12 @@ export class NlBatch {
   }
 
   /** A dump request (NLM_F_DUMP) of `type` for `family`; the header after nlmsghdr is zero. */
-  addDump(type: typeof RTM_GETROUTE | typeof RTM_GETADDR | typeof RTM_GETLINK, family: number, seq: number,
-    filter?: { table?: number; protocol?: number }): void {
+  addDump(
+    type: typeof RTM_GETROUTE | typeof RTM_GETADDR | typeof RTM_GETLINK,
+    family: number,
+    seq: number,
+    filter?: { table?: number; protocol?: number },
+  ): void {
     const body = type === RTM_GETROUTE ? RTMSG_LEN : type === RTM_GETADDR ? IFADDRMSG_LEN : IFINFOMSG_LEN;
     this.room(NLMSG_HDRLEN + body + 8);
     const start = this.header(type, NLM_F_REQUEST | NLM_F_DUMP, seq);

@@ -2,8 +2,25 @@
 // extended-ACK text), and RTM_NEWROUTE / RTM_NEWADDR / RTM_NEWLINK from dumps and
 // notifications. Pure: no I/O. A malformed message decodes to undefined, never throws.
 import {
-  IFADDRMSG_LEN, IFA_ADDRESS, IFA_LOCAL, IFINFOMSG_LEN, IFLA_IFNAME, LITTLE, NLMSGERR_ATTR_MSG, NLMSG_HDRLEN, NLM_F_ACK_TLVS,
-  NLM_F_CAPPED, RTA_DST, RTA_GATEWAY, RTA_MULTIPATH, RTA_OIF, RTA_PRIORITY, RTA_TABLE, RTMSG_LEN, RTNH_LEN, align4,
+  IFADDRMSG_LEN,
+  IFA_ADDRESS,
+  IFA_LOCAL,
+  IFINFOMSG_LEN,
+  IFLA_IFNAME,
+  LITTLE,
+  NLMSGERR_ATTR_MSG,
+  NLMSG_HDRLEN,
+  NLM_F_ACK_TLVS,
+  NLM_F_CAPPED,
+  RTA_DST,
+  RTA_GATEWAY,
+  RTA_MULTIPATH,
+  RTA_OIF,
+  RTA_PRIORITY,
+  RTA_TABLE,
+  RTMSG_LEN,
+  RTNH_LEN,
+  align4,
 } from './rtnetlink-constants';
 
 /** One next hop in kernel form. */
@@ -58,7 +75,13 @@ export function* messages(b: Uint8Array, n: number): Generator<NlMessage> {
   while (o + NLMSG_HDRLEN <= n) {
     const len = rd32(b, o);
     if (len < NLMSG_HDRLEN || o + len > n) return;
-    yield { type: rd16(b, o + 4), flags: rd16(b, o + 6), seq: rd32(b, o + 8), off: o + NLMSG_HDRLEN, len: len - NLMSG_HDRLEN };
+    yield {
+      type: rd16(b, o + 4),
+      flags: rd16(b, o + 6),
+      seq: rd32(b, o + 8),
+      off: o + NLMSG_HDRLEN,
+      len: len - NLMSG_HDRLEN,
+    };
     o += align4(len);
   }
 }
@@ -94,7 +117,10 @@ export function decodeAck(b: Uint8Array, m: NlMessage): NlAck | undefined {
     // The TLVs follow the echoed request: its header alone when capped, else all of it.
     const tlvs = m.off + 4 + (m.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : align4(origLen));
     eachAttr(b, tlvs, m.off + m.len, (t, o, len) => {
-      if (t === NLMSGERR_ATTR_MSG) message = Buffer.from(b.buffer, b.byteOffset + o, len).toString('utf8').replace(/\0+$/, '');
+      if (t === NLMSGERR_ATTR_MSG)
+        message = Buffer.from(b.buffer, b.byteOffset + o, len)
+          .toString('utf8')
+          .replace(/\0+$/, '');
     });
   }
   return message === undefined ? { seq, errno } : { seq, errno, message };
@@ -137,8 +163,16 @@ export function decodeRoute(b: Uint8Array, m: NlMessage): NlRoute | undefined {
   });
   if (hops.length === 0 && (gateway || oif)) hops.push(gateway ? { gateway, ifindex: oif } : { ifindex: oif });
   return {
-    family, dst, dstLen: b[o + 1]!, table, protocol: b[o + 5]!, priority, scope: b[o + 6]!, type: b[o + 7]!,
-    nextHops: hops, flags: rd32(b, o + 8),
+    family,
+    dst,
+    dstLen: b[o + 1]!,
+    table,
+    protocol: b[o + 5]!,
+    priority,
+    scope: b[o + 6]!,
+    type: b[o + 7]!,
+    nextHops: hops,
+    flags: rd32(b, o + 8),
   };
 }
 
@@ -178,7 +212,10 @@ export function decodeLink(b: Uint8Array, m: NlMessage): NlLink | undefined {
   const o = m.off;
   let name = '';
   eachAttr(b, o + IFINFOMSG_LEN, o + m.len, (t, ao, len) => {
-    if (t === IFLA_IFNAME) name = Buffer.from(b.buffer, b.byteOffset + ao, len).toString('utf8').replace(/\0+$/, '');
+    if (t === IFLA_IFNAME)
+      name = Buffer.from(b.buffer, b.byteOffset + ao, len)
+        .toString('utf8')
+        .replace(/\0+$/, '');
   });
   return { ifindex: rd32(b, o + 4) | 0, flags: rd32(b, o + 8), name };
 }

@@ -67,7 +67,12 @@ export class RtnlSocket {
   private readonly rbuf = Buffer.allocUnsafe(RECV_BUF);
   private closed = false;
 
-  private constructor(private readonly c: Libc, readonly fd: number, readonly rcvbuf: number, readonly sndbuf: number) {}
+  private constructor(
+    private readonly c: Libc,
+    readonly fd: number,
+    readonly rcvbuf: number,
+    readonly sndbuf: number,
+  ) {}
 
   /** A new socket, or why not (no koffi, not Linux, EPERM, ...). Never throws. */
   static open(opts: RtnlOpenOptions = {}): RtnlSocket | Error {
@@ -80,12 +85,15 @@ export class RtnlSocket {
       c.close(fd);
       return e;
     };
-    const setInt = (level: number, name: number, v: number): boolean => c.setsockopt(fd, level, name, encodeInt(v), 4) === 0;
+    const setInt = (level: number, name: number, v: number): boolean =>
+      c.setsockopt(fd, level, name, encodeInt(v), 4) === 0;
     // The FORCE forms pass net.core.[rw]mem_max for root (CAP_NET_ADMIN); others get the cap.
     const rcv = opts.rcvbuf ?? 4 * 1024 * 1024;
     const snd = opts.sndbuf ?? 1024 * 1024;
-    if (!setInt(SOL_SOCKET, SO_RCVBUFFORCE, rcv) && !setInt(SOL_SOCKET, SO_RCVBUF, rcv)) return fail('setsockopt(SO_RCVBUF)');
-    if (!setInt(SOL_SOCKET, SO_SNDBUFFORCE, snd) && !setInt(SOL_SOCKET, SO_SNDBUF, snd)) return fail('setsockopt(SO_SNDBUF)');
+    if (!setInt(SOL_SOCKET, SO_RCVBUFFORCE, rcv) && !setInt(SOL_SOCKET, SO_RCVBUF, rcv))
+      return fail('setsockopt(SO_RCVBUF)');
+    if (!setInt(SOL_SOCKET, SO_SNDBUFFORCE, snd) && !setInt(SOL_SOCKET, SO_SNDBUF, snd))
+      return fail('setsockopt(SO_SNDBUF)');
     // Errors carry the kernel's reason as text (Linux 4.12) and do not echo the request back.
     setInt(SOL_NETLINK, NETLINK_EXT_ACK, 1);
     setInt(SOL_NETLINK, NETLINK_CAP_ACK, 1);
@@ -126,7 +134,8 @@ export class RtnlSocket {
     for (;;) {
       const n = this.c.recv(this.fd, this.rbuf, this.rbuf.length, MSG_TRUNC);
       if (n >= 0) {
-        if (n > this.rbuf.length) return new SysError('recv(netlink)', 90, `EMSGSIZE (a ${n}-octet datagram was truncated)`);
+        if (n > this.rbuf.length)
+          return new SysError('recv(netlink)', 90, `EMSGSIZE (a ${n}-octet datagram was truncated)`);
         return n;
       }
       const e = this.c.errno();
@@ -181,7 +190,11 @@ export class RtnlSocket {
    * hold it for long. Resolves to `interrupted` when the kernel flagged NLM_F_DUMP_INTR (the
    * table changed during the dump: the caller may dump again).
    */
-  async dump(request: NlBatch, seq: number, onMessage: (b: Buffer, m: NlMessage) => void): Promise<{ interrupted: boolean } | SysError> {
+  async dump(
+    request: NlBatch,
+    seq: number,
+    onMessage: (b: Buffer, m: NlMessage) => void,
+  ): Promise<{ interrupted: boolean } | SysError> {
     if (this.closed) return new SysError('send(netlink)', 9, 'EBADF (socket closed)');
     const bytes = request.bytes();
     if (this.c.send(this.fd, bytes, bytes.length, 0) !== bytes.length) return lastError(this.c, 'send(netlink dump)');
@@ -203,7 +216,8 @@ export class RtnlSocket {
         if (m.type === NLMSG_DONE) return { interrupted };
         if (m.type === NLMSG_ERROR) {
           const a = decodeAck(this.rbuf, m);
-          if (a && a.errno !== 0) return new SysError('netlink dump', a.errno, `errno ${a.errno}${a.message ? ` (${a.message})` : ''}`);
+          if (a && a.errno !== 0)
+            return new SysError('netlink dump', a.errno, `errno ${a.errno}${a.message ? ` (${a.message})` : ''}`);
           continue;
         }
         onMessage(this.rbuf, m);

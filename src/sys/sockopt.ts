@@ -2,8 +2,22 @@
 // GTSM (send TTL 255, drop what arrives with less than 256-N), for IPv4 and IPv6. Every
 // function returns an Error value (undefined on success); none throws.
 import {
-  AF_INET, AF_INET6, encodeInt, encodeMd5Sig, familyOf, IP_MINTTL, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP,
-  IPV6_MINHOPCOUNT, IPV6_UNICAST_HOPS, SOCK_CLOEXEC, SOCK_STREAM, TCP_MD5SIG, TCP_MD5SIG_EXT,
+  AF_INET,
+  AF_INET6,
+  encodeInt,
+  encodeMd5Sig,
+  familyOf,
+  IP_MINTTL,
+  IP_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPPROTO_TCP,
+  IPV6_MINHOPCOUNT,
+  IPV6_UNICAST_HOPS,
+  SOCK_CLOEXEC,
+  SOCK_STREAM,
+  TCP_MD5SIG,
+  TCP_MD5SIG_EXT,
 } from './encoding';
 import { lastError, libc } from './libc';
 
@@ -49,7 +63,9 @@ export interface Md5KeyOptions {
 export function setMd5Key(o: Md5KeyOptions): Error | undefined {
   const what = `${o.address}${o.prefixLength === undefined ? '' : `/${o.prefixLength}`}`;
   const arg = encodeMd5Sig({
-    address: o.address, socketFamily: o.socketFamily, key: Buffer.from(o.password, 'utf8'),
+    address: o.address,
+    socketFamily: o.socketFamily,
+    key: Buffer.from(o.password, 'utf8'),
     ...(o.prefixLength === undefined ? {} : { prefixLength: o.prefixLength }),
   });
   if (arg instanceof Error) return new Error(`TCP-MD5 key for ${what}: ${arg.message}`);

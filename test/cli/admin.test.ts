@@ -13,7 +13,12 @@ let dir: string;
 let url: string;
 
 function vroute(args: string[], input?: string, env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 30000, env: { ...process.env, VROUTE_DATASTORE: url, ...env } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: 'utf8',
+    timeout: 30000,
+    env: { ...process.env, VROUTE_DATASTORE: url, ...env },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -51,10 +56,21 @@ test('apply -f FILE, then get as table, wide, yaml and json', () => {
   assert.equal(a.out, 'BGPPeer tor-a created\nBGPPeer tor-b created\nIPPool default-ipv4 created\n');
   assert.equal(vroute(['apply', '-f', path.join(dir, 'peers.yaml')]).out.split('\n')[0], 'BGPPeer tor-a configured');
   const t = vroute(['get', 'BGPPeer']);
-  assert.equal(t.out, "NAME   PEERIP      ASN    NODE\ntor-a  10.0.0.254  64512  rack == 'a'\ntor-b  10.0.1.254  64513  beta\n");
-  assert.match(vroute(['get', 'bgppeers', '-o', 'wide']).out.split('\n')[0]!, /RRCLIENT\s+PASSIVE\s+HOLD\s+MAXPREFIXES/);
+  assert.equal(
+    t.out,
+    "NAME   PEERIP      ASN    NODE\ntor-a  10.0.0.254  64512  rack == 'a'\ntor-b  10.0.1.254  64513  beta\n",
+  );
+  assert.match(
+    vroute(['get', 'bgppeers', '-o', 'wide']).out.split('\n')[0]!,
+    /RRCLIENT\s+PASSIVE\s+HOLD\s+MAXPREFIXES/,
+  );
   const j = JSON.parse(vroute(['get', 'bgppeer', 'tor-b', '-o', 'json']).out);
-  assert.deepEqual(j, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: 'tor-b' }, spec: { peerIP: '10.0.1.254', asNumber: 64513, node: 'beta' } });
+  assert.deepEqual(j, {
+    apiVersion: 'vroute/v1',
+    kind: 'BGPPeer',
+    metadata: { name: 'tor-b' },
+    spec: { peerIP: '10.0.1.254', asNumber: 64513, node: 'beta' },
+  });
   // yaml output applies back unchanged (from stdin)
   const y = vroute(['get', 'ippool', '-o', 'yaml']).out;
   assert.match(y, /blockSize: 26/);
@@ -74,7 +90,10 @@ test('errors: one line naming resource and field, exit 1, nothing written', () =
     [['get', 'router'], /^vroute: unknown kind "router"/],
     [['delete', 'bgppeer', 'nope'], /^vroute: BGPPeer nope not found\n$/],
     [['apply', '-f', path.join(dir, 'missing.yaml')], /^vroute: cannot read .*missing.yaml: ENOENT\n$/],
-    [['get', 'bgppeer', '--datastore', 'etcd://nohostport'], /^vroute: datastore: "etcd:\/\/nohostport": endpoint "nohostport" is not host:port\n$/],
+    [
+      ['get', 'bgppeer', '--datastore', 'etcd://nohostport'],
+      /^vroute: datastore: "etcd:\/\/nohostport": endpoint "nohostport" is not host:port\n$/,
+    ],
     [['ipam', 'release', '10.1.1.1'], /^vroute: ipam: 10.1.1.1 is in no IPPool\n$/],
   ];
   for (const [args, re] of cases) {
@@ -96,7 +115,11 @@ test('ipam allocate / release / show', () => {
   const ips = a.out.trim().split('\n');
   assert.equal(ips.length, 3);
   assert.ok(ips.every((ip) => /^10\.233\.\d+\.\d+$/.test(ip)));
-  assert.deepEqual(ips, ['10.233.0.1', '10.233.0.2', '10.233.0.3'], 'the pool\'s first address 10.233.0.0 is never handed out');
+  assert.deepEqual(
+    ips,
+    ['10.233.0.1', '10.233.0.2', '10.233.0.3'],
+    "the pool's first address 10.233.0.0 is never handed out",
+  );
   const b = vroute(['ipam', 'allocate', '--node', 'beta', '--pool', '10.233.0.0/16']).out.trim();
   assert.ok(!ips.includes(b));
   const show = vroute(['ipam', 'show']).out;
@@ -107,19 +130,30 @@ test('ipam allocate / release / show', () => {
   const again = vroute(['ipam', 'release', ips[1]!]);
   assert.equal(again.code, 1);
   assert.equal(again.err, `vroute: ipam: ${ips[1]} is not allocated\n`);
-  assert.equal(vroute(['ipam', 'allocate', '--node', 'alpha', '--pool', '10.9.0.0/16']).err, 'vroute: ipam: no enabled IPPool with cidr 10.9.0.0/16\n');
+  assert.equal(
+    vroute(['ipam', 'allocate', '--node', 'alpha', '--pool', '10.9.0.0/16']).err,
+    'vroute: ipam: no enabled IPPool with cidr 10.9.0.0/16\n',
+  );
 });
 
 test('ipam allocate from 4 processes at once on one embedded:PATH: no duplicates', async () => {
   const { execFile } = await import('node:child_process');
-  const run = () => new Promise<string[]>((resolve, reject) => {
-    execFile(process.execPath, [BIN, 'ipam', 'allocate', '--node', 'gamma', '--count', '1'], { env: { ...process.env, VROUTE_DATASTORE: url }, timeout: 30000 }, (err, out, errOut) => (err ? reject(new Error(errOut)) : resolve(out.trim().split('\n'))));
-  });
-  const batches = await Promise.all(Array.from({ length: 4 }, async () => {
-    const mine: string[] = [];
-    for (let i = 0; i < 5; i++) mine.push(...(await run()));
-    return mine;
-  }));
+  const run = () =>
+    new Promise<string[]>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [BIN, 'ipam', 'allocate', '--node', 'gamma', '--count', '1'],
+        { env: { ...process.env, VROUTE_DATASTORE: url }, timeout: 30000 },
+        (err, out, errOut) => (err ? reject(new Error(errOut)) : resolve(out.trim().split('\n'))),
+      );
+    });
+  const batches = await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      const mine: string[] = [];
+      for (let i = 0; i < 5; i++) mine.push(...(await run()));
+      return mine;
+    }),
+  );
   const all = batches.flat();
   assert.equal(all.length, 20);
   assert.equal(new Set(all).size, 20);

@@ -16,13 +16,25 @@ const skip = BUILT ? false : 'needs `npm run build` (dist/ missing)';
 const dir = mkdtempSync(path.join(tmpdir(), 'vroute-decode-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 function vroute(args: string[], input?: Uint8Array): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 function lines(s: string): Record<string, unknown>[] {
-  return s.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return s
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 function file(name: string, bytes: Uint8Array): string {
   const p = path.join(dir, name);
@@ -58,8 +70,14 @@ test('reads pcapng from stdin with -; IPv6 endpoints in brackets', { skip }, () 
   const segs = session('[2001:db8:0:0:0:0:0:a]:33000', '[2001:db8::b]:179');
   const r = vroute(['decode', '-'], buildCapture(segs, { format: 'pcapng', littleEndian: false, linkTypes: [113] }));
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(lines(r.stdout).map((o) => `${o.src} ${o.dst}`), [
-    '[2001:db8::a]:33000 [2001:db8::b]:179', '[2001:db8::b]:179 [2001:db8::a]:33000', '[2001:db8::a]:33000 [2001:db8::b]:179']);
+  assert.deepEqual(
+    lines(r.stdout).map((o) => `${o.src} ${o.dst}`),
+    [
+      '[2001:db8::a]:33000 [2001:db8::b]:179',
+      '[2001:db8::b]:179 [2001:db8::a]:33000',
+      '[2001:db8::a]:33000 [2001:db8::b]:179',
+    ],
+  );
 });
 
 test('missing file: one line on stderr, exit 1', { skip }, () => {
@@ -102,7 +120,10 @@ test('truncated capture: every message up to the cut, then one line on stderr, e
 test('malformed messages print error lines; exit 0', { skip }, () => {
   const f = new TcpFlow(A, B);
   const bad = concat(new Uint8Array(16).fill(0xff), Uint8Array.of(0, 20, 42, 0));
-  const r = vroute(['decode', file('bad.pcap', buildCapture([...f.handshake(), f.send(true, concat(bad, keepalive()))]))]);
+  const r = vroute([
+    'decode',
+    file('bad.pcap', buildCapture([...f.handshake(), f.send(true, concat(bad, keepalive()))])),
+  ]);
   assert.equal(r.code, 0);
   const out = lines(r.stdout);
   assert.deepEqual(Object.keys(out[0]!), ['src', 'dst', 'error', 'hex']);
@@ -114,7 +135,10 @@ test('IP fragments are skipped with a note on stderr; exit 0', { skip }, () => {
   const segs = session();
   const frame = Buffer.from(buildCapture([segs[3]!]).subarray(24 + 16)); // the frame of one KEEPALIVE
   frame[14 + 6] = 0x20; // IPv4 More Fragments (RFC 791 3.1)
-  const r = vroute(['decode', file('frag.pcap', buildCapture([...segs.slice(0, 3), { ...segs[3]!, rawFrame: frame }]))]);
+  const r = vroute([
+    'decode',
+    file('frag.pcap', buildCapture([...segs.slice(0, 3), { ...segs[3]!, rawFrame: frame }])),
+  ]);
   assert.equal(r.code, 0);
   assert.equal(r.stdout, '');
   assertOneCleanLine(r.stderr, /^vroute decode: note: 1 IP fragments skipped \(not reassembled\)$/);
@@ -129,8 +153,12 @@ function update(first: number, count: number): Uint8Array {
     nlri.set([24, 10 + (n >> 16), (n >> 8) & 0xff, n & 0xff], i * 4);
   }
   const len = 19 + 4 + attrs.length + nlri.length;
-  return concat(new Uint8Array(16).fill(0xff), Uint8Array.of(len >> 8, len & 0xff, 2, 0, 0, 0, attrs.length),
-    Uint8Array.from(attrs), nlri);
+  return concat(
+    new Uint8Array(16).fill(0xff),
+    Uint8Array.of(len >> 8, len & 0xff, 2, 0, 0, 0, attrs.length),
+    Uint8Array.from(attrs),
+    nlri,
+  );
 }
 
 test('a capture of 2M prefixes streams with bounded memory', { skip, timeout: 120_000 }, async () => {
@@ -146,8 +174,11 @@ test('a capture of 2M prefixes streams with bounded memory', { skip, timeout: 12
   const p = file('big.pcap', buildCapture(segs));
   const started = Date.now();
   // The heap cap makes the run fail if output or input were held whole (~40 MB of output).
-  const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, '--max-old-space-size=48', BIN, 'decode', p],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    '/usr/bin/time',
+    ['-f', 'maxrss_kb=%M', process.execPath, '--max-old-space-size=48', BIN, 'decode', p],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let messages = 0;
@@ -164,26 +195,35 @@ test('a capture of 2M prefixes streams with bounded memory', { skip, timeout: 12
   assert.equal(messages, PREFIXES / PER_UPDATE);
   assert.equal(prefixes, PREFIXES);
   const rss = Number(/maxrss_kb=(\d+)/.exec(stderr)?.[1] ?? 0);
-  process.stdout.write(`# decode of ${PREFIXES} prefixes (${(readFileSync(p).length / 1e6).toFixed(1)} MB capture): ${secs.toFixed(1)} s, max RSS ${(rss / 1024).toFixed(0)} MiB\n`);
+  process.stdout.write(
+    `# decode of ${PREFIXES} prefixes (${(readFileSync(p).length / 1e6).toFixed(1)} MB capture): ${secs.toFixed(1)} s, max RSS ${(rss / 1024).toFixed(0)} MiB\n`,
+  );
   if (rss > 0) assert.ok(rss < 200 * 1024, `max RSS ${rss} KiB`);
 });
 
 // Every capture in test/pcap-fixtures with a sibling .ndjson (tshark-made expected output).
 const FIXTURES = path.join(REPO_ROOT, 'test', 'pcap-fixtures');
 const fixtures = existsSync(FIXTURES)
-  ? readdirSync(FIXTURES).filter((n) => /\.(pcap|pcapng)$/.test(n) && existsSync(path.join(FIXTURES, n.replace(/\.(pcap|pcapng)$/, '.ndjson'))))
+  ? readdirSync(FIXTURES).filter(
+      (n) => /\.(pcap|pcapng)$/.test(n) && existsSync(path.join(FIXTURES, n.replace(/\.(pcap|pcapng)$/, '.ndjson'))),
+    )
   : [];
 for (const name of fixtures) {
   test(`fixture ${name} decodes to its .ndjson`, { skip }, () => {
     const expected = readFileSync(path.join(FIXTURES, name.replace(/\.(pcap|pcapng)$/, '.ndjson')), 'utf8')
-      .split('\n').filter((l) => l.trim() !== '');
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     const r = vroute(['decode', path.join(FIXTURES, name)]);
     const got = r.stdout.split('\n').filter((l) => l !== '');
     for (let i = 0; i < Math.max(got.length, expected.length); i++) {
       const g = got[i] === undefined ? undefined : JSON.parse(got[i]!);
       const e = expected[i] === undefined ? undefined : JSON.parse(expected[i]!);
-      assert.deepEqual(g, e, `${name}: first mismatch at line ${i + 1} of ${expected.length} expected / ${got.length} printed\n` +
-        `  expected: ${expected[i] ?? '(no more lines)'}\n  printed:  ${got[i] ?? '(no more lines)'}\n  stderr: ${r.stderr}`);
+      assert.deepEqual(
+        g,
+        e,
+        `${name}: first mismatch at line ${i + 1} of ${expected.length} expected / ${got.length} printed\n` +
+          `  expected: ${expected[i] ?? '(no more lines)'}\n  printed:  ${got[i] ?? '(no more lines)'}\n  stderr: ${r.stderr}`,
+      );
     }
   });
 }

@@ -14,17 +14,28 @@ const BIN = path.join(REPO_ROOT, 'bin', 'vroute');
 
 test('daemonEnv adds the tunable to GLIBC_TUNABLES and marks it set; VROUTE_MALLOC=none leaves it', () => {
   assert.deepEqual(daemonEnv({}), { VROUTE_MALLOC: 'env', GLIBC_TUNABLES: MMAP_TUNABLE });
-  assert.equal(daemonEnv({ GLIBC_TUNABLES: 'glibc.pthread.rseq=0' }).GLIBC_TUNABLES, `glibc.pthread.rseq=0:${MMAP_TUNABLE}`);
+  assert.equal(
+    daemonEnv({ GLIBC_TUNABLES: 'glibc.pthread.rseq=0' }).GLIBC_TUNABLES,
+    `glibc.pthread.rseq=0:${MMAP_TUNABLE}`,
+  );
   assert.deepEqual(daemonEnv({ VROUTE_MALLOC: 'none' }), { VROUTE_MALLOC: 'none' });
 });
 
-test('./bin/vroute reflector execs one node with the daemon start-up flags and malloc tunable', { skip: process.platform !== 'linux' && '/proc: Linux only' }, async () => {
+test('./bin/vroute reflector execs one node with the daemon start-up flags and malloc tunable', {
+  skip: process.platform !== 'linux' && '/proc: Linux only',
+}, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vroute-launcher-'));
   const conf = path.join(dir, 'rr.yaml');
   // Port 0 everywhere: nothing fixed on the host namespace; no peers.
-  writeFileSync(conf, 'name: rr1\nrouterId: 10.0.0.1\nasn: 65000\nlisten: {address: 127.0.0.1, port: 0}\nneighbors: []\n' +
-    'datastore: memory\napi: 127.0.0.1:0\nlog: warn\n');
-  const child = spawn(BIN, ['reflector', '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GLIBC_TUNABLES: '', VROUTE_MALLOC: '' } });
+  writeFileSync(
+    conf,
+    'name: rr1\nrouterId: 10.0.0.1\nasn: 65000\nlisten: {address: 127.0.0.1, port: 0}\nneighbors: []\n' +
+      'datastore: memory\napi: 127.0.0.1:0\nlog: warn\n',
+  );
+  const child = spawn(BIN, ['reflector', '--config', conf], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GLIBC_TUNABLES: '', VROUTE_MALLOC: '' },
+  });
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   child.stdout.on('data', () => {});
@@ -33,7 +44,11 @@ test('./bin/vroute reflector execs one node with the daemon start-up flags and m
     let argv: string[] = [];
     for (let i = 0; i < 100 && !argv.includes(BIN); i++) {
       await new Promise((r) => setTimeout(r, 50));
-      try { argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0'); } catch { break; }
+      try {
+        argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+      } catch {
+        break;
+      }
     }
     assert.ok(argv.includes(BIN), `the spawned pid runs node on bin/vroute: ${argv.join(' ')} ${err}`);
     assert.equal(path.basename(readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim()), 'node');
@@ -49,7 +64,9 @@ test('./bin/vroute reflector execs one node with the daemon start-up flags and m
 });
 
 test('other subcommands start through the sh line too; it holds node-flags.ts values', async () => {
-  const out = await new Promise<string>((resolve) => execFile(BIN, ['--help'], { encoding: 'utf8', timeout: 20000 }, (_e, o) => resolve(o)));
+  const out = await new Promise<string>((resolve) =>
+    execFile(BIN, ['--help'], { encoding: 'utf8', timeout: 20000 }, (_e, o) => resolve(o)),
+  );
   assert.match(out, /reflector/);
   const src = readFileSync(BIN, 'utf8').split('\n')[1]!;
   // The sh line holds the same values as node-flags.ts.

@@ -9,7 +9,10 @@ import { REPO_ROOT } from '../helpers/env';
 
 test('VROUTE_V8_FLAGS=none applies nothing; a list replaces the defaults', () => {
   assert.deepEqual(applyDaemonV8Flags({ VROUTE_V8_FLAGS: 'none' }), []);
-  assert.deepEqual(applyDaemonV8Flags({ VROUTE_V8_FLAGS: ' --semi-space-growth-factor=2  --trace-gc-verbose=false ' }), ['--semi-space-growth-factor=2', '--trace-gc-verbose=false']);
+  assert.deepEqual(
+    applyDaemonV8Flags({ VROUTE_V8_FLAGS: ' --semi-space-growth-factor=2  --trace-gc-verbose=false ' }),
+    ['--semi-space-growth-factor=2', '--trace-gc-verbose=false'],
+  );
   assert.ok(DAEMON_V8_FLAGS.includes('--semi-space-growth-factor=1'));
 });
 
@@ -18,7 +21,8 @@ test('VROUTE_V8_FLAGS=none applies nothing; a list replaces the defaults', () =>
 // burst of UPDATEs does); it reports the new space's size in MiB before and after the burst.
 function youngGen(flags: string): { before: number; after: number } {
   const fromSource = __filename.endsWith('.ts');
-  const src = (rel: string): string => (fromSource ? path.join(REPO_ROOT, `src/${rel}.ts`) : path.join(REPO_ROOT, `dist/src/${rel}.js`));
+  const src = (rel: string): string =>
+    fromSource ? path.join(REPO_ROOT, `src/${rel}.ts`) : path.join(REPO_ROOT, `dist/src/${rel}.js`);
   const script = `
     const v8 = require('node:v8');
     const size = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576;
@@ -34,7 +38,9 @@ function youngGen(flags: string): { before: number; after: number } {
     }
     process.stdout.write(JSON.stringify({ before, after: size() }));`;
   const out = execFileSync(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), '-e', script], {
-    cwd: REPO_ROOT, env: { ...process.env, VROUTE_V8_FLAGS: flags }, timeout: 60_000,
+    cwd: REPO_ROOT,
+    env: { ...process.env, VROUTE_V8_FLAGS: flags },
+    timeout: 60_000,
   });
   return JSON.parse(out.toString()) as { before: number; after: number };
 }
@@ -42,6 +48,12 @@ function youngGen(flags: string): { before: number; after: number } {
 test('after startup, the default flags stop the young generation growing under a burst', () => {
   const base = youngGen('none');
   const tuned = youngGen('');
-  assert.ok(base.after > base.before, `control: V8's defaults grow the nursery here (${base.before} -> ${base.after} MiB)`);
-  assert.ok(tuned.after <= tuned.before, `young generation grew ${tuned.before} -> ${tuned.after} MiB with ${DAEMON_V8_FLAGS.join(' ')}`);
+  assert.ok(
+    base.after > base.before,
+    `control: V8's defaults grow the nursery here (${base.before} -> ${base.after} MiB)`,
+  );
+  assert.ok(
+    tuned.after <= tuned.before,
+    `young generation grew ${tuned.before} -> ${tuned.after} MiB with ${DAEMON_V8_FLAGS.join(' ')}`,
+  );
 });

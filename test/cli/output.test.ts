@@ -17,19 +17,46 @@ const BIN = path.join(REPO_ROOT, 'bin', 'vroute');
 // ESC [2J clears the screen; ESC ]0; sets the window title; U+202E flips the line; BEL rings.
 const HOSTILE = 'received Cease / Administrative Shutdown: "bye\u001b[2J\u001b]0;pwned\u0007\r\nfake line\u202e"';
 const STATUS: DaemonStatus = {
-  name: 'rr1', routerId: '10.0.0.1', asn: 65000, routesTooLarge: 0,
-  sessions: [{ peer: '10.0.0.2', asn: 65000, state: 'Idle', uptimeSeconds: 0, prefixes: { received: 0, accepted: 0, advertised: 0 },
-    lastError: HOSTILE, dynamic: true, routeReflectorClient: true }],
+  name: 'rr1',
+  routerId: '10.0.0.1',
+  asn: 65000,
+  routesTooLarge: 0,
+  sessions: [
+    {
+      peer: '10.0.0.2',
+      asn: 65000,
+      state: 'Idle',
+      uptimeSeconds: 0,
+      prefixes: { received: 0, accepted: 0, advertised: 0 },
+      lastError: HOSTILE,
+      dynamic: true,
+      routeReflectorClient: true,
+    },
+  ],
 };
 let api: ApiServer;
 let dir: string;
 
 before(async () => {
-  api = await startApiServer({
-    registry: new Registry(),
-    status: () => STATUS,
-    routes: () => [{ prefix: '10.1.0.0/24', nextHop: '198.51.100.1', asPath: '', origin: 'IGP', from: '10.0.0.2', best: true, communities: ['65000:1'] }],
-  }, '127.0.0.1', 0);
+  api = await startApiServer(
+    {
+      registry: new Registry(),
+      status: () => STATUS,
+      routes: () => [
+        {
+          prefix: '10.1.0.0/24',
+          nextHop: '198.51.100.1',
+          asPath: '',
+          origin: 'IGP',
+          from: '10.0.0.2',
+          best: true,
+          communities: ['65000:1'],
+        },
+      ],
+    },
+    '127.0.0.1',
+    0,
+  );
   dir = mkdtempSync(path.join(os.tmpdir(), 'vroute-output-'));
 });
 after(async () => {
@@ -39,20 +66,38 @@ after(async () => {
 
 function vroute(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30000, env: { ...process.env, VROUTE_API: `127.0.0.1:${api.port}`, VROUTE_DATASTORE: `embedded:${path.join(dir, 'ds.json')}` } },
-      (e, out, err) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }));
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        encoding: 'utf8',
+        timeout: 30000,
+        env: {
+          ...process.env,
+          VROUTE_API: `127.0.0.1:${api.port}`,
+          VROUTE_DATASTORE: `embedded:${path.join(dir, 'ds.json')}`,
+        },
+      },
+      (e, out, err) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
+    );
   });
 }
 
 test('vroute status: a shutdown communication with escape sequences is printed escaped, on one line', async () => {
   const r = await vroute(['status']);
   assert.equal(r.code, 0, r.err);
-  assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/.test(r.out), `no control characters in ${JSON.stringify(r.out)}`);
+  assert.ok(
+    !/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/.test(r.out),
+    `no control characters in ${JSON.stringify(r.out)}`,
+  );
   const line = r.out.split('\n').find((l) => l.startsWith('10.0.0.2'))!;
   assert.ok(line.includes('"bye\\x1b[2J\\x1b]0;pwned\\x07\\r\\nfake line\\u{202e}"'), line);
   assert.ok(!r.out.split('\n').some((l) => l.startsWith('fake line')), 'the text cannot start a line of its own');
   // json and yaml carry the text as it was (escaped by their own syntax).
-  assert.equal((JSON.parse((await vroute(['status', '-o', 'json'])).out) as DaemonStatus).sessions[0]!.lastError, HOSTILE);
+  assert.equal(
+    (JSON.parse((await vroute(['status', '-o', 'json'])).out) as DaemonStatus).sessions[0]!.lastError,
+    HOSTILE,
+  );
   const y = await vroute(['status', '-o', 'yaml']);
   assert.equal(y.code, 0, y.err);
   assert.equal((parseYaml(y.out) as DaemonStatus).sessions[0]!.lastError, HOSTILE);

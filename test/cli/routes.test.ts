@@ -11,29 +11,62 @@ import { REPO_ROOT } from '../helpers/env';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'vroute');
 const ROUTES: RouteEntry[] = [
-  { prefix: '10.1.0.0/24', nextHop: '198.51.100.1', asPath: '', origin: 'IGP', localPref: 100, from: '10.0.0.2', best: true, stale: true },
-  { prefix: '10.1.0.0/24', nextHop: '198.51.100.2', asPath: '64512', origin: 'IGP', localPref: 100, from: '10.0.0.3', best: false },
-  { prefix: '10.2.0.0/24', nextHop: '198.51.100.3', asPath: '', origin: 'INCOMPLETE', med: 5, from: '10.0.0.4', best: true },
+  {
+    prefix: '10.1.0.0/24',
+    nextHop: '198.51.100.1',
+    asPath: '',
+    origin: 'IGP',
+    localPref: 100,
+    from: '10.0.0.2',
+    best: true,
+    stale: true,
+  },
+  {
+    prefix: '10.1.0.0/24',
+    nextHop: '198.51.100.2',
+    asPath: '64512',
+    origin: 'IGP',
+    localPref: 100,
+    from: '10.0.0.3',
+    best: false,
+  },
+  {
+    prefix: '10.2.0.0/24',
+    nextHop: '198.51.100.3',
+    asPath: '',
+    origin: 'INCOMPLETE',
+    med: 5,
+    from: '10.0.0.4',
+    best: true,
+  },
 ];
 let api: ApiServer;
 
 before(async () => {
-  api = await startApiServer({
-    registry: new Registry(),
-    status: () => ({ name: 'rr1', routerId: '10.0.0.1', asn: 65000, sessions: [] }),
-    routes: (family) => {
-      if (family !== 'ipv4-unicast') throw new RangeError(`unknown family ${family}`);
-      return ROUTES;
+  api = await startApiServer(
+    {
+      registry: new Registry(),
+      status: () => ({ name: 'rr1', routerId: '10.0.0.1', asn: 65000, sessions: [] }),
+      routes: (family) => {
+        if (family !== 'ipv4-unicast') throw new RangeError(`unknown family ${family}`);
+        return ROUTES;
+      },
     },
-  }, '127.0.0.1', 0);
+    '127.0.0.1',
+    0,
+  );
 });
 after(() => api.close());
 
 // Not spawnSync: the API server lives in this process and must keep answering.
 function vroute(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'routes', '--api', `127.0.0.1:${api.port}`, ...args], { encoding: 'utf8', timeout: 30000 },
-      (e, out, err) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }));
+    execFile(
+      process.execPath,
+      [BIN, 'routes', '--api', `127.0.0.1:${api.port}`, ...args],
+      { encoding: 'utf8', timeout: 30000 },
+      (e, out, err) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
+    );
   });
 }
 

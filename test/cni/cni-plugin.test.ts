@@ -30,20 +30,46 @@ interface CniJson {
   [field: string]: unknown;
 }
 
-interface Run { code: number | null; out: string; err: string; json?: CniJson }
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+  json?: CniJson;
+}
 
 /** Execs the plugin in the node's namespace with exactly these CNI variables (plus PATH). */
 function cni(vars: Record<string, string>, stdin: string): Run {
-  const r = spawnSync('ip', ['netns', 'exec', node!.name, CNI_BIN], { input: stdin, encoding: 'utf8', timeout: 30000, env: { PATH: process.env.PATH!, ...vars } });
+  const r = spawnSync('ip', ['netns', 'exec', node!.name, CNI_BIN], {
+    input: stdin,
+    encoding: 'utf8',
+    timeout: 30000,
+    env: { PATH: process.env.PATH!, ...vars },
+  });
   let json: Run['json'];
-  try { json = r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout); } catch { json = undefined; }
+  try {
+    json = r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout);
+  } catch {
+    json = undefined;
+  }
   return { code: r.status, out: r.stdout, err: r.stderr, json };
 }
 function conf(extra: Record<string, unknown> = {}, ipam: Record<string, unknown> = { pool: '192.168.1.0/24' }): string {
-  return JSON.stringify({ cniVersion: '1.0.0', name: 'demo-net', type: 'vroute-cni', datastore: url, nodename: 'alpha', ipam, ...extra });
+  return JSON.stringify({
+    cniVersion: '1.0.0',
+    name: 'demo-net',
+    type: 'vroute-cni',
+    datastore: url,
+    nodename: 'alpha',
+    ipam,
+    ...extra,
+  });
 }
 function vroute(args: string[], input?: string) {
-  return spawnSync(process.execPath, [VROUTE, ...args, '--datastore', url], { input, encoding: 'utf8', timeout: 30000 });
+  return spawnSync(process.execPath, [VROUTE, ...args, '--datastore', url], {
+    input,
+    encoding: 'utf8',
+    timeout: 30000,
+  });
 }
 function container(n: string): Netns {
   const ns = Netns.create(`vrc${tag}${n}`);
@@ -51,10 +77,18 @@ function container(n: string): Netns {
   return ns;
 }
 const vars = (cmd: string, ns: Netns | undefined, id: string, ifname = 'eth0'): Record<string, string> => ({
-  CNI_COMMAND: cmd, CNI_CONTAINERID: id, CNI_IFNAME: ifname, CNI_PATH: '/opt/cni/bin', ...(ns ? { CNI_NETNS: `/run/netns/${ns.name}` } : {}),
+  CNI_COMMAND: cmd,
+  CNI_CONTAINERID: id,
+  CNI_IFNAME: ifname,
+  CNI_PATH: '/opt/cni/bin',
+  ...(ns ? { CNI_NETNS: `/run/netns/${ns.name}` } : {}),
 });
 const nodeLinks = () => execFileSync('ip', ['-n', node!.name, '-o', 'link', 'show'], { encoding: 'utf8' });
-const used = () => (JSON.parse(vroute(['ipam', 'show', '-o', 'json']).stdout).blocks as Array<{ used: number }>).reduce((n, b) => n + b.used, 0);
+const used = () =>
+  (JSON.parse(vroute(['ipam', 'show', '-o', 'json']).stdout).blocks as Array<{ used: number }>).reduce(
+    (n, b) => n + b.used,
+    0,
+  );
 
 /** A CNI error: non-zero exit, one JSON object on stdout with the code, no stack trace anywhere. */
 function assertCniError(r: Run, code: number, msg: RegExp): void {
@@ -71,8 +105,10 @@ before(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'vr-cni-'));
   url = `embedded:${path.join(dir, 'store.json')}`;
   node = Netns.create(`vrn${tag}c`);
-  const pools = ['apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: demo}\nspec: {cidr: 192.168.1.0/24}',
-    'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: tiny}\nspec: {cidr: 10.70.0.0/30, blockSize: 30}'].join('\n---\n');
+  const pools = [
+    'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: demo}\nspec: {cidr: 192.168.1.0/24}',
+    'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: tiny}\nspec: {cidr: 10.70.0.0/30, blockSize: 30}',
+  ].join('\n---\n');
   assert.equal(vroute(['apply', '-f', '-'], pools).status, 0);
 });
 after(() => {
@@ -91,7 +127,10 @@ test('VERSION: the versions spoken, with or without a config on stdin', { skip, 
   }
 });
 
-test('ADD, CHECK, DEL, DEL again: the result lists both interfaces; DEL leaves nothing', { skip, timeout: 60_000 }, () => {
+test('ADD, CHECK, DEL, DEL again: the result lists both interfaces; DEL leaves nothing', {
+  skip,
+  timeout: 60_000,
+}, () => {
   const c = container('a');
   const id = `ctr${tag}a`;
   const add = cni(vars('ADD', c, id), conf());
@@ -101,7 +140,10 @@ test('ADD, CHECK, DEL, DEL again: the result lists both interfaces; DEL leaves n
   const mac = /link\/ether ([0-9a-f:]{17})/.exec(c.exec('ip', ['-o', 'link', 'show', 'eth0']))![1];
   assert.deepEqual(add.json, {
     cniVersion: '1.0.0',
-    interfaces: [{ name: hostIf, mac: 'ee:ee:ee:ee:ee:ee' }, { name: 'eth0', mac, sandbox: `/run/netns/${c.name}` }],
+    interfaces: [
+      { name: hostIf, mac: 'ee:ee:ee:ee:ee:ee' },
+      { name: 'eth0', mac, sandbox: `/run/netns/${c.name}` },
+    ],
     ips: [{ address: '192.168.1.1/32', gateway: '169.254.1.1', interface: 1 }],
     routes: [{ dst: '0.0.0.0/0', gw: '169.254.1.1' }],
     dns: {},
@@ -120,7 +162,11 @@ test('ADD, CHECK, DEL, DEL again: the result lists both interfaces; DEL leaves n
   assert.equal(check.out, '');
   // Someone removes the workload's default route: CHECK reports it.
   c.exec('ip', ['route', 'del', 'default']);
-  assertCniError(cni(vars('CHECK', c, id), conf({ prevResult: add.json })), 102, /^CHECK failed: no default route via 169\.254\.1\.1 on eth0$/);
+  assertCniError(
+    cni(vars('CHECK', c, id), conf({ prevResult: add.json })),
+    102,
+    /^CHECK failed: no default route via 169\.254\.1\.1 on eth0$/,
+  );
   // A second ADD for the same attachment is refused and changes nothing.
   assertCniError(cni(vars('ADD', c, id), conf()), 101, /WorkloadEndpoint alpha\.ctr\d+a\.eth0 already exists/);
   assert.equal(used(), 1);
@@ -147,8 +193,16 @@ test('DEL when the namespace is already gone, and without CNI_NETNS', { skip, ti
   assert.equal(add.json!.interfaces![1]!.name, 'net1', 'CNI_IFNAME names the container interface');
   const ep = JSON.parse(vroute(['get', 'wep', `alpha.${id}.net1`, '-o', 'json']).stdout);
   assert.deepEqual(ep.spec.profiles, ['demo-net']);
-  assert.deepEqual(ep.metadata.labels, { 'cni.vroute/network': 'demo-net', 'cni.vroute/container': id, 'cni.vroute/ifname': 'net1' });
-  assert.match(c.exec('ip', ['-o', 'addr', 'show', 'dev', 'net1']), /inet 192\.168\.1\.1\/32 /, 'the address DEL released before is the lowest free again');
+  assert.deepEqual(ep.metadata.labels, {
+    'cni.vroute/network': 'demo-net',
+    'cni.vroute/container': id,
+    'cni.vroute/ifname': 'net1',
+  });
+  assert.match(
+    c.exec('ip', ['-o', 'addr', 'show', 'dev', 'net1']),
+    /inet 192\.168\.1\.1\/32 /,
+    'the address DEL released before is the lowest free again',
+  );
   c.delete();
   assert.ok(!existsSync(`/run/netns/${c.name}`));
   const del = cni(vars('DEL', c, id, 'net1'), conf());
@@ -158,23 +212,47 @@ test('DEL when the namespace is already gone, and without CNI_NETNS', { skip, ti
   assert.equal(cni(vars('DEL', undefined, id, 'net1'), conf()).code, 0, 'no CNI_NETNS: still succeeds');
 });
 
-test('bad input: CNI error JSON with the spec\'s codes, never a stack trace', { skip, timeout: 90_000 }, () => {
+test("bad input: CNI error JSON with the spec's codes, never a stack trace", { skip, timeout: 90_000 }, () => {
   const c = container('c');
   const id = `ctr${tag}c`;
   assertCniError(cni({}, conf()), 4, /^CNI_COMMAND is not set$/);
-  assertCniError(cni({ CNI_COMMAND: 'FROB' }, conf()), 4, /^CNI_COMMAND "FROB" is not one of ADD, DEL, CHECK, VERSION, STATUS, GC$/);
+  assertCniError(
+    cni({ CNI_COMMAND: 'FROB' }, conf()),
+    4,
+    /^CNI_COMMAND "FROB" is not one of ADD, DEL, CHECK, VERSION, STATUS, GC$/,
+  );
   const noNetns = vars('ADD', c, id);
   delete noNetns.CNI_NETNS;
   assertCniError(cni(noNetns, conf()), 4, /^CNI_NETNS is not set$/);
-  assertCniError(cni({ ...vars('ADD', c, id), CNI_NETNS: '/run/netns/does-not-exist' }, conf()), 4, /no such namespace file/);
-  assertCniError(cni(vars('ADD', c, id), '{"cniVersion": "1.0.0", '), 6, /^network configuration on stdin is not JSON$/);
+  assertCniError(
+    cni({ ...vars('ADD', c, id), CNI_NETNS: '/run/netns/does-not-exist' }, conf()),
+    4,
+    /no such namespace file/,
+  );
+  assertCniError(
+    cni(vars('ADD', c, id), '{"cniVersion": "1.0.0", '),
+    6,
+    /^network configuration on stdin is not JSON$/,
+  );
   assertCniError(cni(vars('ADD', c, id), '[]'), 6, /not a JSON object/);
   const old = cni(vars('ADD', c, id), conf({ cniVersion: '0.4.0' }));
   assert.equal(old.json!.code, 1);
   assert.match(String(old.json!.msg), /^cniVersion 0\.4\.0 is not supported$/);
-  assertCniError(cni(vars('ADD', c, id), conf({ ipMasq: true })), 2, /^network configuration: ipMasq: unsupported field$/);
-  assertCniError(cni(vars('ADD', c, id), conf({}, { type: 'host-local' })), 2, /^network configuration: ipam\.type: unsupported field$/);
-  assertCniError(cni(vars('ADD', c, id), conf({ datastore: undefined })), 7, /^network configuration: datastore: is required$/);
+  assertCniError(
+    cni(vars('ADD', c, id), conf({ ipMasq: true })),
+    2,
+    /^network configuration: ipMasq: unsupported field$/,
+  );
+  assertCniError(
+    cni(vars('ADD', c, id), conf({}, { type: 'host-local' })),
+    2,
+    /^network configuration: ipam\.type: unsupported field$/,
+  );
+  assertCniError(
+    cni(vars('ADD', c, id), conf({ datastore: undefined })),
+    7,
+    /^network configuration: datastore: is required$/,
+  );
   // An exhausted pool: the error, and nothing left behind (veth, endpoint, address).
   assert.equal(vroute(['ipam', 'allocate', '--node', 'x', '--pool', '10.70.0.0/30', '--count', '2']).status, 0);
   const links = nodeLinks();
@@ -187,7 +265,7 @@ test('bad input: CNI error JSON with the spec\'s codes, never a stack trace', { 
   c.exec('ip', ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'other0']);
   const taken = cni(vars('ADD', c, id), conf());
   assertCniError(taken, 101, /File exists/);
-  assert.match(c.exec('ip', ['-o', 'link', 'show', 'eth0']), /eth0@other0/, 'the container\'s eth0 is still there');
+  assert.match(c.exec('ip', ['-o', 'link', 'show', 'eth0']), /eth0@other0/, "the container's eth0 is still there");
   assert.equal(nodeLinks(), links, 'no veth left on the node');
   assert.equal(vroute(['get', 'wep', `alpha.${id}.eth0`]).status, 1, 'no endpoint');
 });
@@ -200,9 +278,16 @@ test('CNI 1.1 STATUS and GC', { skip, timeout: 60_000 }, () => {
   const keep = container('e');
   assert.equal(cni(vars('ADD', c, `ctr${tag}d`), conf()).code, 0);
   assert.equal(cni(vars('ADD', keep, `ctr${tag}e`), conf()).code, 0);
-  const gc = cni({ CNI_COMMAND: 'GC' }, conf({ cniVersion: '1.1.0', 'cni.dev/valid-attachments': [{ containerID: `ctr${tag}e`, ifname: 'eth0' }] }));
+  const gc = cni(
+    { CNI_COMMAND: 'GC' },
+    conf({ cniVersion: '1.1.0', 'cni.dev/valid-attachments': [{ containerID: `ctr${tag}e`, ifname: 'eth0' }] }),
+  );
   assert.equal(gc.code, 0, gc.out);
-  assert.equal(vroute(['get', 'wep', `alpha.ctr${tag}d.eth0`]).status, 1, 'the attachment the runtime no longer lists is gone');
+  assert.equal(
+    vroute(['get', 'wep', `alpha.ctr${tag}d.eth0`]).status,
+    1,
+    'the attachment the runtime no longer lists is gone',
+  );
   assert.equal(vroute(['get', 'wep', `alpha.ctr${tag}e.eth0`]).status, 0, 'the listed one stays');
   assert.equal(cni(vars('DEL', keep, `ctr${tag}e`), conf()).code, 0);
   // No enabled pool: the plugin cannot serve ADD (code 50).

@@ -23,27 +23,44 @@ const made: string[] = [];
 
 /** `vroute ARGS` inside the node's namespace (as its operator runs it). */
 function inNode(args: string[]) {
-  const r = spawnSync('ip', ['netns', 'exec', node!.name, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 30000, env: { ...process.env, VROUTE_DATASTORE: url } });
+  const r = spawnSync('ip', ['netns', 'exec', node!.name, process.execPath, BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 30000,
+    env: { ...process.env, VROUTE_DATASTORE: url },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 function vroute(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 30000, env: { ...process.env, VROUTE_DATASTORE: url } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: 'utf8',
+    timeout: 30000,
+    env: { ...process.env, VROUTE_DATASTORE: url },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
-const wl = (n: string) => { const name = `vrw${tag}${n}`; made.push(name); return name; };
+const wl = (n: string) => {
+  const name = `vrw${tag}${n}`;
+  made.push(name);
+  return name;
+};
 const nodeLinks = () => execFileSync('ip', ['-n', node!.name, '-o', 'link', 'show'], { encoding: 'utf8' });
-const inWorkload = (name: string, ...args: string[]) => execFileSync('ip', ['netns', 'exec', name, ...args], { encoding: 'utf8', timeout: 10000 });
+const inWorkload = (name: string, ...args: string[]) =>
+  execFileSync('ip', ['netns', 'exec', name, ...args], { encoding: 'utf8', timeout: 10000 });
 
 before(() => {
   if (skip) return;
   dir = mkdtempSync(path.join(os.tmpdir(), 'vr-wl-'));
   url = `embedded:${path.join(dir, 'store.json')}`;
   node = Netns.create(`vrn${tag}`);
-  writeFileSync(path.join(dir, 'pools.yaml'), [
-    'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: demo}\nspec: {cidr: 192.168.1.0/24}',
-    'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: tiny}\nspec: {cidr: 10.70.0.0/30, blockSize: 30}',
-    'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: v6}\nspec: {cidr: "fd00:233::/64"}',
-  ].join('\n---\n'));
+  writeFileSync(
+    path.join(dir, 'pools.yaml'),
+    [
+      'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: demo}\nspec: {cidr: 192.168.1.0/24}',
+      'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: tiny}\nspec: {cidr: 10.70.0.0/30, blockSize: 30}',
+      'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: v6}\nspec: {cidr: "fd00:233::/64"}',
+    ].join('\n---\n'),
+  );
   assert.equal(vroute(['apply', '-f', path.join(dir, 'pools.yaml')]).code, 0);
   assert.equal(vroute(['profile', 'add', 'PROF_A_C_E']).code, 0);
 });
@@ -54,7 +71,10 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('workload add inside a node namespace: named namespace, veth, /32, onlink default route, endpoint', { skip, timeout: 60_000 }, () => {
+test('workload add inside a node namespace: named namespace, veth, /32, onlink default route, endpoint', {
+  skip,
+  timeout: 60_000,
+}, () => {
   const name = wl('a');
   const r = inNode(['workload', 'add', name, '--ip', '192.168.1.1', '--profile', 'PROF_A_C_E', '--node', 'alpha']);
   assert.equal(r.code, 0, r.err);
@@ -73,7 +93,14 @@ test('workload add inside a node namespace: named namespace, veth, /32, onlink d
   // The endpoint, contract 7's shape.
   const ep = JSON.parse(vroute(['get', 'workloadendpoint', id, '-o', 'json']).out);
   const mac = /link\/ether ([0-9a-f:]{17})/.exec(inWorkload(name, 'ip', '-o', 'link', 'show', 'eth0'))![1];
-  assert.deepEqual(ep.spec, { node: 'alpha', workload: name, interfaceName: hostIf, mac, ipNetworks: ['192.168.1.1/32'], profiles: ['PROF_A_C_E'] });
+  assert.deepEqual(ep.spec, {
+    node: 'alpha',
+    workload: name,
+    interfaceName: hostIf,
+    mac,
+    ipNetworks: ['192.168.1.1/32'],
+    profiles: ['PROF_A_C_E'],
+  });
   // A packet really leaves through the onlink route: stand in for the dataplane on the node
   // (proxy ARP and a /32 route on the host side) and ping an address of the node.
   node!.exec('ip', ['addr', 'add', '10.255.0.1/32', 'dev', 'lo']);
@@ -92,39 +119,78 @@ test('workload add inside a node namespace: named namespace, veth, /32, onlink d
 test('workload show: endpoint, IPs, profiles, and the status the node reported', { skip, timeout: 30_000 }, () => {
   const name = made[0]!;
   const id = `alpha.${name}.eth0`;
-  assert.equal(vroute(['workload', 'show', name]).out,
-    `ENDPOINT${' '.repeat(id.length - 6)}NODE   IPS             PROFILES    STATUS\n${id}  alpha  192.168.1.1/32  PROF_A_C_E  -\n`);
+  assert.equal(
+    vroute(['workload', 'show', name]).out,
+    `ENDPOINT${' '.repeat(id.length - 6)}NODE   IPS             PROFILES    STATUS\n${id}  alpha  192.168.1.1/32  PROF_A_C_E  -\n`,
+  );
   // The node's dataplane reports each endpoint under status/<node>/endpoint/<ID>; show displays it.
-  writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ endpoint: id, node: 'alpha', state: 'up', reason: null, updated: new Date().toISOString() }));
-  const put = spawnSync(process.execPath, ['-e', `
+  writeFileSync(
+    path.join(dir, 'status.json'),
+    JSON.stringify({ endpoint: id, node: 'alpha', state: 'up', reason: null, updated: new Date().toISOString() }),
+  );
+  const put = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `
     const { openDatastore } = require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'src', 'datastore'))});
     const ds = openDatastore(${JSON.stringify(url)});
-    ds.put('/vroute/v1/status/alpha/endpoint/${id}', require('fs').readFileSync(${JSON.stringify(path.join(dir, 'status.json'))}, 'utf8')).then(() => ds.close());`], { encoding: 'utf8' });
+    ds.put('/vroute/v1/status/alpha/endpoint/${id}', require('fs').readFileSync(${JSON.stringify(path.join(dir, 'status.json'))}, 'utf8')).then(() => ds.close());`,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(put.status, 0, put.stderr);
   const j = JSON.parse(vroute(['workload', 'show', name, '-o', 'json']).out);
-  assert.deepEqual({ endpoint: j.endpoint, ipNetworks: j.ipNetworks, profiles: j.profiles, status: j.status }, { endpoint: id, ipNetworks: ['192.168.1.1/32'], profiles: ['PROF_A_C_E'], status: 'up' });
+  assert.deepEqual(
+    { endpoint: j.endpoint, ipNetworks: j.ipNetworks, profiles: j.profiles, status: j.status },
+    { endpoint: id, ipNetworks: ['192.168.1.1/32'], profiles: ['PROF_A_C_E'], status: 'up' },
+  );
   assert.match(vroute(['workload', 'show', name, '-o', 'yaml']).out, /status: up/);
   assert.equal(vroute(['workload', 'show', 'nope']).err, 'vroute: no workload nope\n');
 });
 
 test('a failure half way rolls back: no namespace, veth, address or endpoint left', { skip, timeout: 90_000 }, () => {
   const snapshot = (store = url) => ({
-    links: nodeLinks().split('\n').map((l) => l.split(':')[1]?.trim()).join(' '),
-    namespaces: execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(tag)).sort().join(' '),
+    links: nodeLinks()
+      .split('\n')
+      .map((l) => l.split(':')[1]?.trim())
+      .join(' '),
+    namespaces: execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes(tag))
+      .sort()
+      .join(' '),
     ipam: vroute(['ipam', 'show', '-o', 'json', '--datastore', store]).out,
     endpoints: vroute(['get', 'workloadendpoint', '-o', 'json', '--datastore', store]).out,
   });
   // A store whose only pool is exhausted (10.70.0.0/30: two usable addresses, both taken).
   const tiny = `embedded:${path.join(dir, 'tiny.json')}`;
-  assert.equal(vroute(['apply', '-f', '-', '--datastore', tiny], 'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: tiny}\nspec: {cidr: 10.70.0.0/30, blockSize: 30}\n').code, 0);
-  assert.equal(vroute(['ipam', 'allocate', '--node', 'x', '--count', '2', '--datastore', tiny]).out, '10.70.0.1\n10.70.0.2\n');
+  assert.equal(
+    vroute(
+      ['apply', '-f', '-', '--datastore', tiny],
+      'apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: tiny}\nspec: {cidr: 10.70.0.0/30, blockSize: 30}\n',
+    ).code,
+    0,
+  );
+  assert.equal(
+    vroute(['ipam', 'allocate', '--node', 'x', '--count', '2', '--datastore', tiny]).out,
+    '10.70.0.1\n10.70.0.2\n',
+  );
   const cases: Array<[string[], string, string]> = [
     // The profile is checked just before the endpoint is written: the namespace, the veth and
     // both addresses exist by then.
-    [['--ip', 'auto', '--ip6', 'auto', '--profile', 'NOPE'], url, 'vroute: profile "NOPE" does not exist (vroute profile add NOPE)\n'],
+    [
+      ['--ip', 'auto', '--ip6', 'auto', '--profile', 'NOPE'],
+      url,
+      'vroute: profile "NOPE" does not exist (vroute profile add NOPE)\n',
+    ],
     [['--ip', 'auto'], tiny, 'vroute: ipam: pool 10.70.0.0/30 exhausted\n'],
     [['--ip', '192.168.1.1'], url, 'vroute: ipam: 192.168.1.1 is already allocated (to node:alpha)\n'],
-    [['--ip', '192.168.1.7', '--ip6', 'fd00:233::'], url, 'vroute: ipam: fd00:233:: is the first address of IPPool fd00:233::/64, which is never handed out\n'],
+    [
+      ['--ip', '192.168.1.7', '--ip6', 'fd00:233::'],
+      url,
+      'vroute: ipam: fd00:233:: is the first address of IPPool fd00:233::/64, which is never handed out\n',
+    ],
   ];
   // A namespace of that name already exists: refused, and the existing one is left alone.
   const taken = Netns.create(`vrw${tag}y`);
@@ -152,9 +218,12 @@ test('IPv6 as well; workload delete removes endpoint, veth, addresses and namesp
   const r = inNode(['workload', 'add', b, '--ip', 'auto', '--ip6', 'auto', '--node', 'alpha']);
   assert.equal(r.code, 0, r.err);
   const addrs = inWorkload(b, 'ip', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'global');
-  assert.match(addrs, /inet 192\.168\.1\.2\/32 /, 'lowest free: .0 is the pool\'s first, .1 is taken');
+  assert.match(addrs, /inet 192\.168\.1\.2\/32 /, "lowest free: .0 is the pool's first, .1 is taken");
   assert.match(addrs, /inet6 fd00:233::1\/128 /);
-  assert.match(inWorkload(b, 'ip', '-6', 'route', 'show', 'default'), /^default via fe80::ecee:eeff:feee:eeee dev eth0/);
+  assert.match(
+    inWorkload(b, 'ip', '-6', 'route', 'show', 'default'),
+    /^default via fe80::ecee:eeff:feee:eeee dev eth0/,
+  );
   for (const name of [made[0]!, b]) {
     const hostIf = hostInterfaceName(`alpha.${name}.eth0`);
     const d = inNode(['workload', 'delete', name, '--node', 'alpha']);
@@ -165,7 +234,11 @@ test('IPv6 as well; workload delete removes endpoint, veth, addresses and namesp
     assert.equal(vroute(['get', 'workloadendpoint', `alpha.${name}.eth0`]).code, 1, 'endpoint gone');
   }
   const blocks = JSON.parse(vroute(['ipam', 'show', '-o', 'json']).out).blocks as Array<{ used: number }>;
-  assert.deepEqual(blocks.map((x) => x.used), blocks.map(() => 0), 'every address released');
+  assert.deepEqual(
+    blocks.map((x) => x.used),
+    blocks.map(() => 0),
+    'every address released',
+  );
   const again = inNode(['workload', 'delete', b, '--node', 'alpha']);
   assert.equal(again.code, 1);
   assert.equal(again.err, `vroute: no workload ${b} on node alpha (no endpoint, no namespace /run/netns/${b})\n`);

@@ -13,7 +13,10 @@ const base = { routerId: '10.0.0.1', asn: 65000 };
 test('neighbors and dynamic ranges take password and ttlSecurity; the session config carries them', () => {
   const cfg = validateConfig({
     ...base,
-    neighbors: [{ address: '10.0.0.2', asn: 65001, password: 'tor-key', ttlSecurity: 1 }, { address: '10.0.0.3', asn: 65000 }],
+    neighbors: [
+      { address: '10.0.0.2', asn: 65001, password: 'tor-key', ttlSecurity: 1 },
+      { address: '10.0.0.3', asn: 65000 },
+    ],
     dynamicNeighbors: [{ prefix: '10.1.0.0/16', asn: 65000, password: 'range-key', ttlSecurity: 2 }],
   });
   assert.equal(cfg.neighbors[0]!.password, 'tor-key');
@@ -28,28 +31,65 @@ test('neighbors and dynamic ranges take password and ttlSecurity; the session co
 });
 
 const bad: Array<[string, unknown, string]> = [
-  ['ttlSecurity 0', { address: '10.0.0.2', asn: 1, ttlSecurity: 0 }, 'neighbors[0].ttlSecurity: 0 is not a hop count from 1 to 254'],
-  ['ttlSecurity 255', { address: '10.0.0.2', asn: 1, ttlSecurity: 255 }, 'neighbors[0].ttlSecurity: 255 is not a hop count from 1 to 254'],
-  ['ttlSecurity text', { address: '10.0.0.2', asn: 1, ttlSecurity: '1' }, 'neighbors[0].ttlSecurity: "1" is not a hop count'],
-  ['empty password', { address: '10.0.0.2', asn: 1, password: '' }, 'neighbors[0].password: "" is not a non-empty string'],
-  ['password number', { address: '10.0.0.2', asn: 1, password: 1234 }, 'neighbors[0].password: 1234 is not a non-empty string'],
-  ['password 81 octets', { address: '10.0.0.2', asn: 1, password: 'x'.repeat(81) }, 'neighbors[0].password: is 81 octets; a TCP-MD5 key is at most 80'],
+  [
+    'ttlSecurity 0',
+    { address: '10.0.0.2', asn: 1, ttlSecurity: 0 },
+    'neighbors[0].ttlSecurity: 0 is not a hop count from 1 to 254',
+  ],
+  [
+    'ttlSecurity 255',
+    { address: '10.0.0.2', asn: 1, ttlSecurity: 255 },
+    'neighbors[0].ttlSecurity: 255 is not a hop count from 1 to 254',
+  ],
+  [
+    'ttlSecurity text',
+    { address: '10.0.0.2', asn: 1, ttlSecurity: '1' },
+    'neighbors[0].ttlSecurity: "1" is not a hop count',
+  ],
+  [
+    'empty password',
+    { address: '10.0.0.2', asn: 1, password: '' },
+    'neighbors[0].password: "" is not a non-empty string',
+  ],
+  [
+    'password number',
+    { address: '10.0.0.2', asn: 1, password: 1234 },
+    'neighbors[0].password: 1234 is not a non-empty string',
+  ],
+  [
+    'password 81 octets',
+    { address: '10.0.0.2', asn: 1, password: 'x'.repeat(81) },
+    'neighbors[0].password: is 81 octets; a TCP-MD5 key is at most 80',
+  ],
 ];
 for (const [name, n, msg] of bad) {
   test(`config error names the field: ${name}`, () => {
-    assert.throws(() => validateConfig({ ...base, neighbors: [n] }), (e: unknown) => e instanceof ConfigError && e.message.startsWith(msg));
+    assert.throws(
+      () => validateConfig({ ...base, neighbors: [n] }),
+      (e: unknown) => e instanceof ConfigError && e.message.startsWith(msg),
+    );
   });
 }
 
 test('a dynamic range with a bad ttlSecurity is an error naming it', () => {
-  assert.throws(() => validateConfig({ ...base, dynamicNeighbors: [{ prefix: '10.1.0.0/16', asn: 1, ttlSecurity: 300 }] }),
-    (e: unknown) => e instanceof ConfigError && e.message.startsWith('dynamicNeighbors[0].ttlSecurity: 300 is not a hop count'));
+  assert.throws(
+    () => validateConfig({ ...base, dynamicNeighbors: [{ prefix: '10.1.0.0/16', asn: 1, ttlSecurity: 300 }] }),
+    (e: unknown) =>
+      e instanceof ConfigError && e.message.startsWith('dynamicNeighbors[0].ttlSecurity: 300 is not a hop count'),
+  );
 });
 
-const peer = (spec: Record<string, unknown>) => ({ apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: 'tor-a' }, spec });
+const peer = (spec: Record<string, unknown>) => ({
+  apiVersion: 'vroute/v1',
+  kind: 'BGPPeer',
+  metadata: { name: 'tor-a' },
+  spec,
+});
 
 test('BGPPeer spec.password, spec.ttlSecurity and spec.localAddress reach the session (no longer dropped)', () => {
-  const r = validateResource(peer({ peerIP: '10.0.0.254', asNumber: 64512, password: 'k3y', ttlSecurity: 1, localAddress: '10.0.0.1' })) as Resource;
+  const r = validateResource(
+    peer({ peerIP: '10.0.0.254', asNumber: 64512, password: 'k3y', ttlSecurity: 1, localAddress: '10.0.0.1' }),
+  ) as Resource;
   const [eff] = computePeers({ peers: [r], nodes: [] }, 'rr1', {});
   const s = datastorePeerToSession(eff!);
   assert.equal(s.password, 'k3y');
@@ -64,7 +104,9 @@ for (const [spec, msg] of [
   [{ localAddress: '10.0.0.300' }, 'spec.localAddress: "10.0.0.300" is not an IP address'],
 ] as const) {
   test(`BGPPeer ${JSON.stringify(spec).slice(0, 40)} is refused naming the field`, () => {
-    assert.throws(() => validateResource(peer({ peerIP: '10.0.0.1', asNumber: 1, ...spec })),
-      (e: Error) => e.name === 'ResourceError' && e.message.startsWith(`BGPPeer tor-a: ${msg}`));
+    assert.throws(
+      () => validateResource(peer({ peerIP: '10.0.0.1', asNumber: 1, ...spec })),
+      (e: Error) => e.name === 'ResourceError' && e.message.startsWith(`BGPPeer tor-a: ${msg}`),
+    );
   });
 }

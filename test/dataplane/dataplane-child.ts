@@ -8,7 +8,12 @@ import { RouteOwner, openKernelFib } from '../../src/node';
 import { createLogger } from '../../src/observability';
 
 async function main(): Promise<void> {
-  const cfg = JSON.parse(process.argv[2] ?? '{}') as { datastore: string; node: string; resyncMs?: number; workloadToHost?: 'allow' | 'deny' };
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as {
+    datastore: string;
+    node: string;
+    resyncMs?: number;
+    workloadToHost?: 'allow' | 'deny';
+  };
   const store = openDatastore(cfg.datastore);
   // The dataplane's timers do not hold the process open (a daemon has its listeners for that).
   const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -17,8 +22,15 @@ async function main(): Promise<void> {
   const owner = new RouteOwner(fib, true);
   owner.bgpSink.syncDone(); // no BGP here: only the dataplane's first apply gates the sweep
   const dp = await startDataplane({
-    store, nodeName: cfg.node, log, routes: owner.routeTable, resyncMs: cfg.resyncMs ?? 1000, minIntervalMs: 50, downRetryMs: 300,
-    statusIntervalMs: 200, workloadToHost: cfg.workloadToHost,
+    store,
+    nodeName: cfg.node,
+    log,
+    routes: owner.routeTable,
+    resyncMs: cfg.resyncMs ?? 1000,
+    minIntervalMs: 50,
+    downRetryMs: 300,
+    statusIntervalMs: 200,
+    workloadToHost: cfg.workloadToHost,
   });
   const stop = async (): Promise<void> => {
     await dp.stop();

@@ -39,7 +39,8 @@ export function createHostLab(count: number, tag: string): HostLab {
       const ns = set.create(`w${i}`);
       const hostIf = `vrw${i}`;
       vethPair(host, hostIf, ns, 'eth0'); // eth0 comes up; the host side is the dataplane's job
-      const v4 = `192.168.1.${i}`, v6 = `2001:db8:1::${i}`;
+      const v4 = `192.168.1.${i}`,
+        v6 = `2001:db8:1::${i}`;
       ns.exec('ip', ['addr', 'add', `${v4}/32`, 'dev', 'eth0']);
       ns.exec('ip', ['addr', 'add', `${v6}/128`, 'dev', 'eth0', 'nodad']);
       ns.exec('ip', ['route', 'add', '169.254.1.1', 'dev', 'eth0', 'scope', 'link']);
@@ -71,25 +72,45 @@ export interface DataplaneChild {
 export async function startDataplaneChild(ns: Netns, args: Record<string, unknown>): Promise<DataplaneChild> {
   const compiled = __filename.endsWith('.js');
   const script = path.join(__dirname, compiled ? 'dataplane-child.js' : 'dataplane-child.ts');
-  const proc = ns.spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), script, JSON.stringify(args)],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = ns.spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), script, JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let exited = false;
-  const gone = new Promise<void>((r) => proc.once('exit', () => { exited = true; r(); }));
-  const kill = (): void => { if (!exited) proc.kill('SIGKILL'); };
+  const gone = new Promise<void>((r) =>
+    proc.once('exit', () => {
+      exited = true;
+      r();
+    }),
+  );
+  const kill = (): void => {
+    if (!exited) proc.kill('SIGKILL');
+  };
   process.on('exit', kill);
   const stop = async (): Promise<void> => {
     process.removeListener('exit', kill);
     if (exited) return;
     proc.kill('SIGTERM');
     await Promise.race([gone, new Promise((r) => setTimeout(r, 5000).unref())]);
-    if (!exited) { proc.kill('SIGKILL'); await gone; }
+    if (!exited) {
+      proc.kill('SIGKILL');
+      await gone;
+    }
   };
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('dataplane child: no first apply within 20 s')), 20_000);
     readline.createInterface({ input: proc.stdout! }).on('line', (l) => {
-      if (l.includes('"applied"')) { clearTimeout(t); resolve(); }
+      if (l.includes('"applied"')) {
+        clearTimeout(t);
+        resolve();
+      }
     });
-    void gone.then(() => { clearTimeout(t); reject(new Error('dataplane child exited')); });
-  }).catch(async (e) => { await stop(); throw e; });
+    void gone.then(() => {
+      clearTimeout(t);
+      reject(new Error('dataplane child exited'));
+    });
+  }).catch(async (e) => {
+    await stop();
+    throw e;
+  });
   return { proc, stop };
 }

@@ -21,20 +21,31 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-function contract(name: string, skip: string | false, make: () => Promise<{ ds: Datastore; done: () => Promise<void> }>): void {
+function contract(
+  name: string,
+  skip: string | false,
+  make: () => Promise<{ ds: Datastore; done: () => Promise<void> }>,
+): void {
   describe(`datastore contract: ${name}`, { skip }, () => {
     let ds: Datastore;
     let done: () => Promise<void>;
     let n = 0;
     const p = () => `/t${++n}-${Date.now()}/`; // fresh prefix per test
-    before(async () => { ({ ds, done } = await make()); });
-    after(async () => { await done?.(); });
+    before(async () => {
+      ({ ds, done } = await make());
+    });
+    after(async () => {
+      await done?.();
+    });
 
     test('put/get with per-key mod and create revisions', async () => {
       const k = p() + 'a';
       const r1 = await ds.put(k, 'one');
       const g1 = await ds.get(k);
-      assert.deepEqual({ value: g1?.value, revision: g1?.revision, createRevision: g1?.createRevision }, { value: 'one', revision: r1, createRevision: r1 });
+      assert.deepEqual(
+        { value: g1?.value, revision: g1?.revision, createRevision: g1?.createRevision },
+        { value: 'one', revision: r1, createRevision: r1 },
+      );
       const r2 = await ds.put(k, 'two');
       assert.ok(r2 > r1);
       const g2 = await ds.get(k);
@@ -50,15 +61,27 @@ function contract(name: string, skip: string | false, make: () => Promise<{ ds: 
       const last = await ds.put(pre + 'a', '1');
       await ds.put(pre.slice(0, -1) + 'x/c', 'outside');
       const l = await ds.list(pre);
-      assert.deepEqual(l.items.map((i) => [i.key, i.value]), [[pre + 'a', '1'], [pre + 'b', '2']]);
+      assert.deepEqual(
+        l.items.map((i) => [i.key, i.value]),
+        [
+          [pre + 'a', '1'],
+          [pre + 'b', '2'],
+        ],
+      );
       assert.ok(l.revision >= last);
     });
 
     test('compare-and-swap put: expectRevision and 0 = must not exist', async () => {
       const k = p() + 'cas';
       const r1 = await ds.put(k, 'v1', { expectRevision: 0 });
-      await assert.rejects(ds.put(k, 'again', { expectRevision: 0 }), (e: unknown) => e instanceof DatastoreError && e.code === 'conflict');
-      await assert.rejects(ds.put(k, 'stale', { expectRevision: r1 - 1 }), (e: unknown) => e instanceof DatastoreError && e.code === 'conflict');
+      await assert.rejects(
+        ds.put(k, 'again', { expectRevision: 0 }),
+        (e: unknown) => e instanceof DatastoreError && e.code === 'conflict',
+      );
+      await assert.rejects(
+        ds.put(k, 'stale', { expectRevision: r1 - 1 }),
+        (e: unknown) => e instanceof DatastoreError && e.code === 'conflict',
+      );
       const r2 = await ds.put(k, 'v2', { expectRevision: r1 });
       assert.equal((await ds.get(k))?.value, 'v2');
       assert.equal((await ds.get(k))?.revision, r2);
@@ -67,7 +90,10 @@ function contract(name: string, skip: string | false, make: () => Promise<{ ds: 
     test('delete, with and without expectRevision', async () => {
       const k = p() + 'd';
       const r = await ds.put(k, 'x');
-      await assert.rejects(ds.delete(k, { expectRevision: r + 100 }), (e: unknown) => e instanceof DatastoreError && e.code === 'conflict');
+      await assert.rejects(
+        ds.delete(k, { expectRevision: r + 100 }),
+        (e: unknown) => e instanceof DatastoreError && e.code === 'conflict',
+      );
       assert.equal(await ds.delete(k, { expectRevision: r }), true);
       assert.equal(await ds.get(k), undefined);
       assert.equal(await ds.delete(k), false);
@@ -77,12 +103,32 @@ function contract(name: string, skip: string | false, make: () => Promise<{ ds: 
       const pre = p();
       const ra = await ds.put(pre + 'a', '1');
       await ds.put(pre + 'b', '1');
-      await assert.rejects(ds.txn([{ key: pre + 'a', revision: ra }, { key: pre + 'c', revision: 5 }],
-        [{ type: 'put', key: pre + 'a', value: '2' }, { type: 'delete', key: pre + 'b' }]), (e: unknown) => e instanceof DatastoreError && e.code === 'conflict');
+      await assert.rejects(
+        ds.txn(
+          [
+            { key: pre + 'a', revision: ra },
+            { key: pre + 'c', revision: 5 },
+          ],
+          [
+            { type: 'put', key: pre + 'a', value: '2' },
+            { type: 'delete', key: pre + 'b' },
+          ],
+        ),
+        (e: unknown) => e instanceof DatastoreError && e.code === 'conflict',
+      );
       assert.equal((await ds.get(pre + 'a'))?.value, '1');
       assert.ok(await ds.get(pre + 'b'));
-      const rev = await ds.txn([{ key: pre + 'a', revision: ra }, { key: pre + 'c', revision: 0 }],
-        [{ type: 'put', key: pre + 'a', value: '2' }, { type: 'delete', key: pre + 'b' }, { type: 'put', key: pre + 'c', value: '3' }]);
+      const rev = await ds.txn(
+        [
+          { key: pre + 'a', revision: ra },
+          { key: pre + 'c', revision: 0 },
+        ],
+        [
+          { type: 'put', key: pre + 'a', value: '2' },
+          { type: 'delete', key: pre + 'b' },
+          { type: 'put', key: pre + 'c', value: '3' },
+        ],
+      );
       assert.equal((await ds.get(pre + 'a'))?.revision, rev);
       assert.equal((await ds.get(pre + 'c'))?.revision, rev);
       assert.equal(await ds.get(pre + 'b'), undefined);
@@ -100,8 +146,15 @@ function contract(name: string, skip: string | false, make: () => Promise<{ ds: 
       await ds.put('/elsewhere' + pre, 'not-under-prefix');
       await until(() => seen.length === 4);
       w.cancel();
-      assert.deepEqual(seen.map((e) => [e.type, e.key.slice(pre.length), e.value]),
-        [['put', 'a', '1'], ['put', 'b', '1'], ['delete', 'a', undefined], ['put', 'c', 'live']]);
+      assert.deepEqual(
+        seen.map((e) => [e.type, e.key.slice(pre.length), e.value]),
+        [
+          ['put', 'a', '1'],
+          ['put', 'b', '1'],
+          ['delete', 'a', undefined],
+          ['put', 'c', 'live'],
+        ],
+      );
       assert.ok(seen.every((e, i) => i === 0 || e.revision > seen[i - 1]!.revision));
     });
 
@@ -129,12 +182,24 @@ contract('memory', false, async () => {
 contract('embedded (shared file)', false, async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-contract-'));
   const ds = new EmbeddedDatastore({ path: path.join(dir, 'datastore.json') });
-  return { ds, done: async () => { await ds.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    ds,
+    done: async () => {
+      await ds.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 });
 
 let cluster: EtcdCluster | undefined;
 contract('etcd', skipReason('etcd'), async () => {
   cluster = await startEtcd(1);
   const ds = new EtcdDatastore({ endpoints: cluster.endpoints });
-  return { ds, done: async () => { await ds.close(); await cluster?.destroy(); } };
+  return {
+    ds,
+    done: async () => {
+      await ds.close();
+      await cluster?.destroy();
+    },
+  };
 });

@@ -63,13 +63,16 @@ test('a corrupt or half-written file is one clear error, never a reset; the file
     ];
     for (const [text, re] of cases) {
       writeFileSync(file, text);
-      assert.throws(() => new EmbeddedDatastore({ path: file }), (e: unknown) => {
-        assert.ok(e instanceof DatastoreError, String(e));
-        assert.match(e.message, re);
-        assert.ok(e.message.startsWith(`datastore: ${file} `));
-        assert.ok(!e.message.includes('\n'), 'one line');
-        return true;
-      });
+      assert.throws(
+        () => new EmbeddedDatastore({ path: file }),
+        (e: unknown) => {
+          assert.ok(e instanceof DatastoreError, String(e));
+          assert.match(e.message, re);
+          assert.ok(e.message.startsWith(`datastore: ${file} `));
+          assert.ok(!e.message.includes('\n'), 'one line');
+          return true;
+        },
+      );
       // A store opened before the damage refuses writes too, and does not overwrite it.
       await assert.rejects(good.put('/k/b', 'x'), (e: unknown) => e instanceof DatastoreError && re.test(e.message));
       await assert.rejects(good.get('/k/a'), (e: unknown) => e instanceof DatastoreError && re.test(e.message));
@@ -79,7 +82,12 @@ test('a corrupt or half-written file is one clear error, never a reset; the file
     writeFileSync(file, whole);
     const w = new EmbeddedDatastore({ path: file, pollMs: 20 });
     const errs: DatastoreError[] = [];
-    w.watch('/k/', 0, () => undefined, (e) => errs.push(e));
+    w.watch(
+      '/k/',
+      0,
+      () => undefined,
+      (e) => errs.push(e),
+    );
     writeFileSync(file, '{"revision":');
     const end = Date.now() + 3000;
     while (errs.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
@@ -99,14 +107,18 @@ test('a lock left by a killed writer is broken at once (its pid is gone); one he
     const file = path.join(dir, 'ds.json');
     const ds = new EmbeddedDatastore({ path: file });
     // A pid that is not running: a child that has exited.
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
     writeFileSync(`${file}.lock`, `${dead}@${os.hostname()}`);
     const t0 = Date.now();
     await ds.put('/k/a', '1');
     assert.ok(Date.now() - t0 < 2000, 'did not wait for the stale-lock timeout');
     writeFileSync(`${file}.lock`, `${process.pid}@${os.hostname()}`);
     let done = false;
-    const p = ds.put('/k/a', '2').then(() => { done = true; });
+    const p = ds.put('/k/a', '2').then(() => {
+      done = true;
+    });
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(done, false, 'waits while the holder lives');
     rmSync(`${file}.lock`);
@@ -133,7 +145,10 @@ test('leases expire on the injected clock unless kept alive; onLost fires', asyn
   assert.equal(await ds.get('/r/rr1'), undefined);
   assert.equal(lost, 1);
   await assert.rejects(lease.keepAlive(), (e: unknown) => e instanceof DatastoreError && e.code === 'lost');
-  await assert.rejects(ds.put('/r/x', 'y', { lease }), (e: unknown) => e instanceof DatastoreError && e.code === 'lost');
+  await assert.rejects(
+    ds.put('/r/x', 'y', { lease }),
+    (e: unknown) => e instanceof DatastoreError && e.code === 'lost',
+  );
   await ds.close();
 });
 
@@ -153,8 +168,15 @@ test('history is bounded: old revisions compact, recent ones replay', async () =
 test('datastore URLs', () => {
   assert.deepEqual(parseDatastoreUrl('embedded'), { kind: 'embedded' });
   assert.deepEqual(parseDatastoreUrl('memory'), { kind: 'memory' });
-  assert.deepEqual(parseDatastoreUrl('embedded:/var/lib/vroute/ds.json'), { kind: 'embedded', path: '/var/lib/vroute/ds.json' });
-  assert.deepEqual(parseDatastoreUrl('etcd://10.0.0.1:2379,10.0.0.2:2379'), { kind: 'etcd', endpoints: ['10.0.0.1:2379', '10.0.0.2:2379'], tls: false });
+  assert.deepEqual(parseDatastoreUrl('embedded:/var/lib/vroute/ds.json'), {
+    kind: 'embedded',
+    path: '/var/lib/vroute/ds.json',
+  });
+  assert.deepEqual(parseDatastoreUrl('etcd://10.0.0.1:2379,10.0.0.2:2379'), {
+    kind: 'etcd',
+    endpoints: ['10.0.0.1:2379', '10.0.0.2:2379'],
+    tls: false,
+  });
   assert.deepEqual(parseDatastoreUrl('etcds://[::1]:2379'), { kind: 'etcd', endpoints: ['[::1]:2379'], tls: true });
   assert.throws(() => parseDatastoreUrl('etcd://'), /is not embedded|no etcd endpoints/);
   assert.throws(() => parseDatastoreUrl('etcd://host'), /endpoint "host" is not host:port/);
@@ -169,7 +191,11 @@ test('embedded means $VROUTE_DATA_DIR/datastore.json (default /var/lib/vroute fo
   assert.equal(defaultDataDir({ VROUTE_DATA_DIR: '/srv/vr' }, 0), '/srv/vr');
   assert.equal(defaultDataDir({ XDG_STATE_HOME: '/x/state', HOME: '/home/u' }, 1000), '/x/state/vroute');
   assert.equal(defaultDataDir({ HOME: '/home/u' }, 1000), '/home/u/.local/state/vroute');
-  assert.equal(defaultDataDir({ XDG_STATE_HOME: 'relative', HOME: '/home/u' }, 1000), '/home/u/.local/state/vroute', 'XDG: relative paths are ignored');
+  assert.equal(
+    defaultDataDir({ XDG_STATE_HOME: 'relative', HOME: '/home/u' }, 1000),
+    '/home/u/.local/state/vroute',
+    'XDG: relative paths are ignored',
+  );
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-emb-dir-'));
   try {
     const data = path.join(dir, 'a', 'b');
@@ -183,9 +209,15 @@ test('embedded means $VROUTE_DATA_DIR/datastore.json (default /var/lib/vroute fo
     assert.ok(existsSync(path.join(data, 'datastore.json')));
     await one.close();
     await two.close();
-    assert.throws(() => openDatastore(`embedded:${path.join(dir, 'nope', 'x.json')}`), /directory .*nope does not exist/);
+    assert.throws(
+      () => openDatastore(`embedded:${path.join(dir, 'nope', 'x.json')}`),
+      /directory .*nope does not exist/,
+    );
     writeFileSync(path.join(dir, 'file'), '');
-    assert.throws(() => openDatastore('embedded', { VROUTE_DATA_DIR: path.join(dir, 'file', 'sub') }), /datastore: cannot create .*: ENOTDIR \(set VROUTE_DATA_DIR/);
+    assert.throws(
+      () => openDatastore('embedded', { VROUTE_DATA_DIR: path.join(dir, 'file', 'sub') }),
+      /datastore: cannot create .*: ENOTDIR \(set VROUTE_DATA_DIR/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -198,9 +230,12 @@ test('embedded:PATH shared by two stores (two processes on one host): CAS holds,
     const a = new EmbeddedDatastore({ path: file });
     const b = new EmbeddedDatastore({ path: file });
     const r = await a.put('/s/x', '1');
-    assert.equal((await b.get('/s/x'))?.revision, r, 'b reads a\'s write');
+    assert.equal((await b.get('/s/x'))?.revision, r, "b reads a's write");
     await b.put('/s/x', '2', { expectRevision: r });
-    await assert.rejects(a.put('/s/x', 'stale', { expectRevision: r }), (e: unknown) => e instanceof DatastoreError && e.code === 'conflict');
+    await assert.rejects(
+      a.put('/s/x', 'stale', { expectRevision: r }),
+      (e: unknown) => e instanceof DatastoreError && e.code === 'conflict',
+    );
     // b's watch hears a's writes (on its next read of the file).
     const seen: string[] = [];
     b.watch('/s/', 0, (e) => seen.push(`${e.type} ${e.key} ${e.value ?? ''}`));
@@ -231,19 +266,33 @@ test('embedded:PATH shared by two stores (two processes on one host): CAS holds,
   }
 });
 
-test('fileChanges: another process\'s writes as events at their own revisions', () => {
+test("fileChanges: another process's writes as events at their own revisions", () => {
   const row = (value: string, revision: number, createRevision = revision) => ({ value, revision, createRevision });
-  const cur = new Map([['/a', row('1', 3)], ['/b', row('x', 4)], ['/c', row('old', 2)], ['/gone', row('g', 2)]]);
+  const cur = new Map([
+    ['/a', row('1', 3)],
+    ['/b', row('x', 4)],
+    ['/c', row('old', 2)],
+    ['/gone', row('g', 2)],
+  ]);
   const next = emptyState();
   next.revision = 12;
   next.keys.set('/a', row('1', 3)); // unchanged: no event
   next.keys.set('/b', row('y', 9, 4)); // changed twice unseen: the latest value only
   next.keys.set('/c', row('new', 11, 11)); // deleted at 10, created again at 11
   next.keys.set('/d', row('d', 7)); // new
-  next.deleted = [['/c', 10], ['/e', 8], ['/old', 3]]; // /e: created and deleted unseen; /old: before `seen`
+  next.deleted = [
+    ['/c', 10],
+    ['/e', 8],
+    ['/old', 3],
+  ]; // /e: created and deleted unseen; /old: before `seen`
   next.deletedFloor = 6; // /gone was deleted longer ago than the log keeps
-  assert.deepEqual(fileChanges(cur, 5, next).map((e) => `${e.type} ${e.key} ${e.value ?? ''}@${e.revision}`), [
-    'delete /gone @6', 'put /d d@7', 'delete /e @8', 'put /b y@9', 'delete /c @10', 'put /c new@11',
-  ]);
-  assert.deepEqual(fileChanges(cur, 5, { ...next, keys: new Map(cur), deleted: [], deletedFloor: 0 }), [], 'nothing new');
+  assert.deepEqual(
+    fileChanges(cur, 5, next).map((e) => `${e.type} ${e.key} ${e.value ?? ''}@${e.revision}`),
+    ['delete /gone @6', 'put /d d@7', 'delete /e @8', 'put /b y@9', 'delete /c @10', 'put /c new@11'],
+  );
+  assert.deepEqual(
+    fileChanges(cur, 5, { ...next, keys: new Map(cur), deleted: [], deletedFloor: 0 }),
+    [],
+    'nothing new',
+  );
 });

@@ -8,7 +8,10 @@ import { startEtcd } from '../helpers/etcd';
 import { openDatastore } from '../../src/datastore/open';
 import { DatastoreError } from '../../src/datastore/store';
 
-test('etcd auth: user and password pass through; a wrong password fails cleanly', { skip: skipReason('etcd'), timeout: 60000 }, async () => {
+test('etcd auth: user and password pass through; a wrong password fails cleanly', {
+  skip: skipReason('etcd'),
+  timeout: 60000,
+}, async () => {
   const cluster = await startEtcd(1);
   try {
     // Turn auth on the way etcdctl does: a root role and user, then AuthEnable.
@@ -26,7 +29,11 @@ test('etcd auth: user and password pass through; a wrong password fails cleanly'
     await ok.close();
 
     const bad = openDatastore(url, { VROUTE_ETCD_USER: 'root', VROUTE_ETCD_PASSWORD: 'wrong' });
-    await assert.rejects(bad.get('/vroute/v1/node/a'), (e: unknown) => e instanceof DatastoreError && e.code === 'unavailable' && /auth|password|invalid/i.test(e.message));
+    await assert.rejects(
+      bad.get('/vroute/v1/node/a'),
+      (e: unknown) =>
+        e instanceof DatastoreError && e.code === 'unavailable' && /auth|password|invalid/i.test(e.message),
+    );
     await bad.close();
     const none = openDatastore(url, {});
     await assert.rejects(none.get('/vroute/v1/node/a'), (e: unknown) => e instanceof DatastoreError);

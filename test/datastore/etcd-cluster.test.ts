@@ -10,11 +10,17 @@ import { DatastoreError, withCasRetry } from '../../src/datastore/store';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('3-member cluster: one member down, the client carries on', { skip: skipReason('etcd'), timeout: 120000 }, async () => {
+test('3-member cluster: one member down, the client carries on', {
+  skip: skipReason('etcd'),
+  timeout: 120000,
+}, async () => {
   const cluster = await startEtcd(3);
   const ds = new EtcdDatastore({ endpoints: cluster.endpoints, timeoutMs: 3000 });
   const view = new Map<string, string>();
-  const w = resyncingWatch(ds, '/c/', (e) => { if (e.type === 'put') view.set(e.key, e.value!); else view.delete(e.key); });
+  const w = resyncingWatch(ds, '/c/', (e) => {
+    if (e.type === 'put') view.set(e.key, e.value!);
+    else view.delete(e.key);
+  });
   try {
     for (let i = 0; i < 20; i++) await ds.put(`/c/${i}`, 'before');
     // Stop the first member: the one the client is most likely talking to.
@@ -51,7 +57,8 @@ test('3-member cluster: one member down, the client carries on', { skip: skipRea
       await sleep(50);
     }
     assert.deepEqual(view, await want());
-    if (process.env.VR_DEBUG) console.error(`cluster: 50 CAS increments with a member down in ${ms} ms, ${failures} failed calls`);
+    if (process.env.VR_DEBUG)
+      console.error(`cluster: 50 CAS increments with a member down in ${ms} ms, ${failures} failed calls`);
   } finally {
     w.cancel();
     await ds.close();

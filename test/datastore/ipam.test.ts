@@ -9,11 +9,24 @@ import { startEtcd } from '../helpers/etcd';
 import { EmbeddedDatastore } from '../../src/datastore/embedded';
 import { EtcdDatastore } from '../../src/datastore/etcd';
 import type { Datastore } from '../../src/datastore/store';
-import { allocate, assign, blocksForNode, release, releaseBlock, releaseIfAllocated, showBlocks } from '../../src/datastore/ipam';
+import {
+  allocate,
+  assign,
+  blocksForNode,
+  release,
+  releaseBlock,
+  releaseIfAllocated,
+  showBlocks,
+} from '../../src/datastore/ipam';
 import { parseDocuments, putResource } from '../../src/datastore/resources/documents';
 
 async function pool(ds: Datastore, cidr: string, blockSize: number, name = 'p'): Promise<void> {
-  await putResource(ds, parseDocuments(`apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: ${name}}\nspec: {cidr: "${cidr}", blockSize: ${blockSize}}`)[0]!);
+  await putResource(
+    ds,
+    parseDocuments(
+      `apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: ${name}}\nspec: {cidr: "${cidr}", blockSize: ${blockSize}}`,
+    )[0]!,
+  );
 }
 
 test('a node fills its block, then claims the next; addresses are unique', async () => {
@@ -43,7 +56,11 @@ test('borrow only when the pool has no free block; release and block release', a
   const borrowed = await allocate(ds, { node: 'beta', count: 2 }); // no free block: borrows from alpha's
   const alphaBlocks = await blocksForNode(ds, 'alpha');
   const show = await showBlocks(ds);
-  assert.ok(borrowed.every((ip) => show.blocks.some((x) => x.affinity === 'node:alpha' && alphaBlocks.includes(x.cidr) && ipIn(ip, x.cidr))));
+  assert.ok(
+    borrowed.every((ip) =>
+      show.blocks.some((x) => x.affinity === 'node:alpha' && alphaBlocks.includes(x.cidr) && ipIn(ip, x.cidr)),
+    ),
+  );
   assert.equal((await blocksForNode(ds, 'beta')).length, 1, 'borrowing claims no block');
   await assert.rejects(allocate(ds, { node: 'gamma' }), /ipam: pool 10.9.0.0\/28 exhausted/);
   assert.equal(await release(ds, a[0]!), 'node:alpha');
@@ -59,11 +76,14 @@ test('borrow only when the pool has no free block; release and block release', a
 
 test('IPv6 pools: /122 blocks by default', async () => {
   const ds = new EmbeddedDatastore();
-  await putResource(ds, parseDocuments('apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: v6}\nspec: {cidr: "fd00:233::/64"}')[0]!);
+  await putResource(
+    ds,
+    parseDocuments('apiVersion: vroute/v1\nkind: IPPool\nmetadata: {name: v6}\nspec: {cidr: "fd00:233::/64"}')[0]!,
+  );
   const got = await allocate(ds, { node: 'alpha', family: 6, count: 65 });
   // One allocator never loses a race, so it takes the lowest free block and address.
   assert.equal(new Set(got).size, 65);
-  assert.equal(got[0], 'fd00:233::1', 'the pool\'s first address is never handed out');
+  assert.equal(got[0], 'fd00:233::1', "the pool's first address is never handed out");
   assert.equal(got[62], 'fd00:233::3f');
   assert.equal(got[63], 'fd00:233::40');
   assert.equal(got[64], 'fd00:233::41');
@@ -71,7 +91,7 @@ test('IPv6 pools: /122 blocks by default', async () => {
   await ds.close();
 });
 
-test('a pool\'s first and last addresses are never handed out', async () => {
+test("a pool's first and last addresses are never handed out", async () => {
   const ds = new EmbeddedDatastore();
   await pool(ds, '10.65.0.0/16', 26);
   assert.deepEqual(await allocate(ds, { node: 'alpha' }), ['10.65.0.1'], 'not 10.65.0.0');
@@ -84,7 +104,10 @@ test('a pool\'s first and last addresses are never handed out', async () => {
   await pool(ds, '10.67.0.0/30', 32, 'tiny');
   assert.deepEqual(await allocate(ds, { node: 'gamma', pool: '10.67.0.0/30', count: 2 }), ['10.67.0.1', '10.67.0.2']);
   await assert.rejects(allocate(ds, { node: 'gamma', pool: '10.67.0.0/30' }), /exhausted/);
-  await assert.rejects(assign(ds, { node: 'alpha', address: '10.65.255.255' }), /ipam: 10.65.255.255 is the last address of IPPool 10.65.0.0\/16/);
+  await assert.rejects(
+    assign(ds, { node: 'alpha', address: '10.65.255.255' }),
+    /ipam: 10.65.255.255 is the last address of IPPool 10.65.0.0\/16/,
+  );
   await assert.rejects(assign(ds, { node: 'alpha', address: '10.66.0.0' }), /first address/);
   await ds.close();
 });
@@ -98,10 +121,14 @@ test('assign: a fixed address claims its block for the node, or joins the block 
   assert.deepEqual(await blocksForNode(ds, 'beta'), [], 'the block exists: beta records .4 in it, claiming nothing');
   const block = (await showBlocks(ds)).blocks.find((b) => b.cidr === '192.168.1.0/26')!;
   assert.equal(block.used, 2);
-  await assert.rejects(assign(ds, { node: 'beta', address: '192.168.1.4' }), /ipam: 192.168.1.4 is already allocated \(to node:beta\)/);
+  await assert.rejects(
+    assign(ds, { node: 'beta', address: '192.168.1.4' }),
+    /ipam: 192.168.1.4 is already allocated \(to node:beta\)/,
+  );
   await assert.rejects(assign(ds, { node: 'beta', address: '10.1.1.1' }), /ipam: 10.1.1.1 is in no IPPool/);
   await assert.rejects(assign(ds, { node: 'beta', address: 'nope' }), /is not an IP address/);
-  for (const ip of ['192.168.1.2', '192.168.1.3', '192.168.1.5']) await assign(ds, { node: ip.endsWith('5') ? 'beta' : 'alpha', address: ip });
+  for (const ip of ['192.168.1.2', '192.168.1.3', '192.168.1.5'])
+    await assign(ds, { node: ip.endsWith('5') ? 'beta' : 'alpha', address: ip });
   // auto takes the lowest free address of a block affine to the node (the demo's workload-F).
   assert.deepEqual(await allocate(ds, { node: 'alpha' }), ['192.168.1.6']);
   // beta holds no block: auto claims the lowest free one for it.
@@ -137,23 +164,40 @@ test('race: 4 processes x 500 allocations on one etcd', { skip: skipReason('etcd
     const args = __filename.endsWith('.ts') ? ['--import', 'tsx', worker] : [worker];
     const nodes = ['n0', 'n1', 'n2', 'n3'];
     const started = Date.now();
-    const results = await Promise.all(nodes.map((node) => new Promise<string[]>((resolve, reject) => {
-      execFile(process.execPath, [...args, cluster.endpoints.join(','), node, '500'], { timeout: 200000 }, (err, out, errOut) => {
-        if (err) reject(new Error(`${node}: ${errOut || err.message}`));
-        else resolve(JSON.parse(out) as string[]);
-      });
-    })));
+    const results = await Promise.all(
+      nodes.map(
+        (node) =>
+          new Promise<string[]>((resolve, reject) => {
+            execFile(
+              process.execPath,
+              [...args, cluster.endpoints.join(','), node, '500'],
+              { timeout: 200000 },
+              (err, out, errOut) => {
+                if (err) reject(new Error(`${node}: ${errOut || err.message}`));
+                else resolve(JSON.parse(out) as string[]);
+              },
+            );
+          }),
+      ),
+    );
     const ms = Date.now() - started;
     const all = results.flat();
     assert.equal(all.length, 2000);
     assert.equal(new Set(all).size, 2000, 'no address handed out twice');
     // No lost address: the blocks hold exactly what the processes were given, with their handles.
     const show = await showBlocks(ds);
-    assert.equal(show.blocks.reduce((s, b) => s + b.used, 0), 2000);
+    assert.equal(
+      show.blocks.reduce((s, b) => s + b.used, 0),
+      2000,
+    );
     for (const [i, node] of nodes.entries()) {
       const blocks = await blocksForNode(ds, node);
       assert.equal(blocks.length, Math.ceil(500 / 64), `${node} holds ceil(500/64) blocks`);
-      for (const ip of results[i]!) assert.ok(blocks.some((b) => ipIn(ip, b)), `${ip} is in a block of ${node}`);
+      for (const ip of results[i]!)
+        assert.ok(
+          blocks.some((b) => ipIn(ip, b)),
+          `${ip} is in a block of ${node}`,
+        );
     }
     if (process.env.VR_DEBUG) console.error(`ipam race: 2000 allocations in ${ms} ms`);
   } finally {

@@ -52,7 +52,10 @@ test('embedded: a watch lost to compaction resyncs to exactly the store', async 
   // Break the inner watch as etcd does on compaction, while writes land that the watch misses.
   let breakIt: ((e: DatastoreError) => void) | undefined;
   const flaky: Datastore = Object.create(ds) as Datastore;
-  flaky.watch = (p, from, on, onErr) => { breakIt = onErr; return ds.watch(p, from, on, onErr); };
+  flaky.watch = (p, from, on, onErr) => {
+    breakIt = onErr;
+    return ds.watch(p, from, on, onErr);
+  };
   const c = consumer();
   const resyncs: DatastoreError[] = [];
   const w = resyncingWatch(flaky, pre, c.onEvent, { onResync: (e) => resyncs.push(e) });
@@ -70,7 +73,10 @@ test('embedded: a watch lost to compaction resyncs to exactly the store', async 
   await ds.close();
 });
 
-test('etcd: watch from a compacted revision reports compacted', { skip: skipReason('etcd'), timeout: 30000 }, async () => {
+test('etcd: watch from a compacted revision reports compacted', {
+  skip: skipReason('etcd'),
+  timeout: 30000,
+}, async () => {
   const cluster = await startEtcd(1);
   const ds = new EtcdDatastore({ endpoints: cluster.endpoints });
   try {
@@ -108,7 +114,14 @@ test('etcd: resync after a restart and after a compaction', { skip: skipReason('
     await cluster.members[0]!.restart();
     // Writes right after the restart, then a compaction past them: a watcher that resumes
     // late must resync from a list; one that resumed early sees them live. Either way, equal.
-    await until(async () => { try { await writer.put(pre + '0', 'after-restart'); return true; } catch { return false; } });
+    await until(async () => {
+      try {
+        await writer.put(pre + '0', 'after-restart');
+        return true;
+      } catch {
+        return false;
+      }
+    });
     await writer.delete(pre + '5');
     for (let i = 20; i < 30; i++) await writer.put(pre + i, `n${i}`);
     await equalSoon(writer, pre, c.state);
@@ -118,7 +131,14 @@ test('etcd: resync after a restart and after a compaction', { skip: skipReason('
     await cluster.members[0]!.stop();
     await sleep(4000); // the client's reconnect back-off grows while etcd is down
     await cluster.members[0]!.restart();
-    await until(async () => { try { await writer.put(pre + '1', 'x'); return true; } catch { return false; } });
+    await until(async () => {
+      try {
+        await writer.put(pre + '1', 'x');
+        return true;
+      } catch {
+        return false;
+      }
+    });
     for (let i = 0; i < 10; i++) await writer.put(pre + '2', `churn${i}`);
     await writer.delete(pre + '3');
     const top = (await writer.list('/')).revision;
@@ -126,7 +146,11 @@ test('etcd: resync after a restart and after a compaction', { skip: skipReason('
     await writer.put(pre + '4', 'post-compact');
     await equalSoon(writer, pre, c.state);
     w.cancel();
-    if (process.env.VR_DEBUG) console.error('etcd resyncs:', resyncs.map((e) => e.code));
+    if (process.env.VR_DEBUG)
+      console.error(
+        'etcd resyncs:',
+        resyncs.map((e) => e.code),
+      );
   } finally {
     await watcherDs.close();
     await writer.close();
@@ -134,7 +158,10 @@ test('etcd: resync after a restart and after a compaction', { skip: skipReason('
   }
 });
 
-test('etcd: compaction between list and watch start resyncs to exactly the store', { skip: skipReason('etcd'), timeout: 60000 }, async () => {
+test('etcd: compaction between list and watch start resyncs to exactly the store', {
+  skip: skipReason('etcd'),
+  timeout: 60000,
+}, async () => {
   const cluster = await startEtcd(1);
   const ds = new EtcdDatastore({ endpoints: cluster.endpoints });
   try {
@@ -143,7 +170,9 @@ test('etcd: compaction between list and watch start resyncs to exactly the store
     // The first watch starts late: meanwhile keys change and etcd compacts past the list's
     // revision, so the watch is refused as compacted and the wrapper must relist.
     let gate!: () => void;
-    const opened = new Promise<void>((r) => { gate = r; });
+    const opened = new Promise<void>((r) => {
+      gate = r;
+    });
     let first = true;
     const slow: Datastore = Object.create(ds) as Datastore;
     slow.list = (p) => ds.list(p);
@@ -151,7 +180,9 @@ test('etcd: compaction between list and watch start resyncs to exactly the store
       if (!first) return ds.watch(p, from, on, onErr);
       first = false;
       let inner: { cancel(): void } | undefined;
-      void opened.then(() => { inner = ds.watch(p, from, on, onErr); });
+      void opened.then(() => {
+        inner = ds.watch(p, from, on, onErr);
+      });
       return { cancel: () => inner?.cancel() };
     };
     const c = consumer();
@@ -166,7 +197,10 @@ test('etcd: compaction between list and watch start resyncs to exactly the store
     await until(() => resyncs.length > 0);
     await ds.put(pre + '12', 'live-after-resync');
     await equalSoon(ds, pre, c.state);
-    assert.deepEqual(resyncs.map((e) => e.code), ['compacted']);
+    assert.deepEqual(
+      resyncs.map((e) => e.code),
+      ['compacted'],
+    );
     w.cancel();
   } finally {
     await ds.close();

@@ -11,13 +11,17 @@ import { allocate } from '../../src/datastore/ipam';
 import { putResource } from '../../src/datastore/resources/documents';
 import { withCasRetry } from '../../src/datastore/store';
 
-const out = (o: unknown): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
+const out = (o: unknown): void => {
+  process.stdout.write(`${JSON.stringify(o)}\n`);
+};
 
 async function load(ds: EmbeddedDatastore, id: string, n: number): Promise<void> {
   const ips: string[] = [];
   for (let i = 0; i < n; i++) {
     await putResource(ds, {
-      apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: `peer-${id}-${i}` },
+      apiVersion: 'vroute/v1',
+      kind: 'BGPPeer',
+      metadata: { name: `peer-${id}-${i}` },
       spec: { peerIP: `10.${Number(id) + 1}.${i >> 8}.${i & 255}`, asNumber: 64512 },
     } as Parameters<typeof putResource>[1]);
     ips.push(...(await allocate(ds, { node: `node-${id}`, handle: `${id}/${i}` })));
@@ -46,13 +50,18 @@ async function main(): Promise<void> {
     const lease = await ds.grant(Number(b));
     const rev = await ds.put(a!, 'alive', { lease });
     out({ ready: rev, lease: lease.id });
-    rl.on('line', (l) => { if (l.trim() === 'revoke') void lease.revoke().then(() => out({ revoked: true })); });
+    rl.on('line', (l) => {
+      if (l.trim() === 'revoke') void lease.revoke().then(() => out({ revoked: true }));
+    });
   } else {
     throw new Error(`unknown mode ${mode}`);
   }
   // Keep running (the watch and lease timers are unref'd) until the parent closes stdin.
   const keep = setInterval(() => undefined, 1000);
-  rl.on('close', () => { clearInterval(keep); void ds.close().then(() => process.exit(0)); });
+  rl.on('close', () => {
+    clearInterval(keep);
+    void ds.close().then(() => process.exit(0));
+  });
 }
 
 main().catch((e) => {

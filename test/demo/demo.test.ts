@@ -32,7 +32,10 @@ const state = (f: string): string => readFileSync(path.join(STATE, f), 'utf8').t
 /** One ping from workload `w` to `addr`, 1 s timeout: answered or not. */
 function pings(w: string, addr: string): boolean {
   try {
-    execFileSync('ip', ['netns', 'exec', wl(w), 'ping', '-c', '1', '-W', '1', addr], { stdio: 'ignore', timeout: 5000 });
+    execFileSync('ip', ['netns', 'exec', wl(w), 'ping', '-c', '1', '-W', '1', addr], {
+      stdio: 'ignore',
+      timeout: 5000,
+    });
     return true;
   } catch {
     return false;
@@ -41,19 +44,39 @@ function pings(w: string, addr: string): boolean {
 
 /** `vroute ...` inside alpha's namespace against the demo's etcd. */
 async function vroute(...args: string[]): Promise<string> {
-  return (await run('ip', ['netns', 'exec', `vd${TAG}-alpha`, process.execPath, path.join(REPO_ROOT, 'bin', 'vroute'), ...args,
-    '--datastore', 'etcd://172.17.8.1:2379'], { timeout: 30_000 })).stdout;
+  return (
+    await run(
+      'ip',
+      [
+        'netns',
+        'exec',
+        `vd${TAG}-alpha`,
+        process.execPath,
+        path.join(REPO_ROOT, 'bin', 'vroute'),
+        ...args,
+        '--datastore',
+        'etcd://172.17.8.1:2379',
+      ],
+      { timeout: 30_000 },
+    )
+  ).stdout;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test('the two-host demo: matrix, F gets .6 by IPAM, profile changes within a second, agent restart keeps a ping flow', { skip, timeout: 300_000 }, async (t) => {
+test('the two-host demo: matrix, F gets .6 by IPAM, profile changes within a second, agent restart keeps a ping flow', {
+  skip,
+  timeout: 300_000,
+}, async (t) => {
   try {
     await script('up');
     // workload-F asked for `--ip auto`: the lowest free address after .1-.5 (the pool's
     // first address, 192.168.1.0, is never handed out).
     assert.equal(state('workload-F.ip'), '192.168.1.6');
-    assert.match(execFileSync('ip', ['-n', wl('F'), '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }), /inet 192\.168\.1\.6\/32/);
+    assert.match(
+      execFileSync('ip', ['-n', wl('F'), '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }),
+      /inet 192\.168\.1\.6\/32/,
+    );
 
     // Each dataplane reported its endpoints up, as `vroute workload show` displays it.
     for (const w of ['A', 'E']) {
@@ -72,7 +95,11 @@ test('the two-host demo: matrix, F gets .6 by IPAM, profile changes within a sec
     // other, across hosts too; B and D reach nobody and nobody reaches them.
     const out = await script('matrix');
     for (const l of out.trim().split('\n')) t.diagnostic(l);
-    const rows = out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    const rows = out
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/));
     const members = new Set(['A', 'C', 'E', 'F']);
     for (const r of rows) {
       const from = r[0]!;
@@ -98,9 +125,13 @@ test('the two-host demo: matrix, F gets .6 by IPAM, profile changes within a sec
     // kernel routes and nftables stay while it is gone, beta keeps alpha's routes (graceful
     // restart, forwarding state preserved) and the restarted agent replaces nothing that is
     // right. 100 echoes 100 ms apart span the kill, the 1 s gap and the restart.
-    const flow = spawn('ip', ['netns', 'exec', wl('A'), 'ping', '-i', '0.1', '-c', '100', '-W', '1', '192.168.1.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const flow = spawn('ip', ['netns', 'exec', wl('A'), 'ping', '-i', '0.1', '-c', '100', '-W', '1', '192.168.1.5'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let pingOut = '';
-    flow.stdout!.on('data', (b: Buffer) => { pingOut += b.toString(); });
+    flow.stdout!.on('data', (b: Buffer) => {
+      pingOut += b.toString();
+    });
     const flowDone = new Promise<void>((r) => flow.once('exit', () => r()));
     await sleep(2000);
     process.kill(Number(state('alpha.pid')), 'SIGKILL');
@@ -118,18 +149,28 @@ test('the two-host demo: matrix, F gets .6 by IPAM, profile changes within a sec
     assert.equal(pings('A', '192.168.1.3'), false, 'the restarted agent applies changes');
   } finally {
     await script('down').catch((e: Error) => t.diagnostic(`down: ${e.message}`));
-    const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`vd${TAG}-`));
+    const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.startsWith(`vd${TAG}-`));
     assert.deepEqual(left, [], 'every namespace of the demo is gone');
   }
 });
 
 const demoNamespaces = (tag: string): string[] =>
-  execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`vd${tag}-`));
+  execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.startsWith(`vd${tag}-`));
 
-test('`sudo examples/demo/run.sh` as the README shows it: sets up, prints the matrix, cleans up', { skip, timeout: 300_000 }, async () => {
+test('`sudo examples/demo/run.sh` as the README shows it: sets up, prints the matrix, cleans up', {
+  skip,
+  timeout: 300_000,
+}, async () => {
   const tag = `${process.pid}b`;
   try {
-    const r = await run(SCRIPT, [], { env: { ...ENV, VROUTE_DEMO_TAG: tag, VROUTE_DEMO_STATE: path.join(TMP, 'all') }, timeout: 240_000 });
+    const r = await run(SCRIPT, [], {
+      env: { ...ENV, VROUTE_DEMO_TAG: tag, VROUTE_DEMO_STATE: path.join(TMP, 'all') },
+      timeout: 240_000,
+    });
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0]!, /^from \\ to\s+A\s+B\s+C\s+D\s+E\s+F\s*$/);
     assert.match(lines[1]!, /^A 1\s+-\s+no\s+ok\s+no\s+ok\s+ok\s*$/);
@@ -137,7 +178,9 @@ test('`sudo examples/demo/run.sh` as the README shows it: sets up, prints the ma
     assert.match(r.stderr, /== the ping matrix/);
     assert.deepEqual(demoNamespaces(tag), [], 'the trap cleaned up');
   } finally {
-    await run('bash', [SCRIPT, 'down'], { env: { ...ENV, VROUTE_DEMO_TAG: tag, VROUTE_DEMO_STATE: path.join(TMP, 'all') } }).catch(() => undefined);
+    await run('bash', [SCRIPT, 'down'], {
+      env: { ...ENV, VROUTE_DEMO_TAG: tag, VROUTE_DEMO_STATE: path.join(TMP, 'all') },
+    }).catch(() => undefined);
     rmSync(TMP, { recursive: true, force: true });
   }
 });

@@ -31,24 +31,50 @@ export interface EtcdMember {
   restart(): Promise<void>;
 }
 
-interface MemberSpec { name: string; clientPort: number; peerPort: number; dataDir: string; tls?: EtcdTls }
+interface MemberSpec {
+  name: string;
+  clientPort: number;
+  peerPort: number;
+  dataDir: string;
+  tls?: EtcdTls;
+}
 
 /** Serve clients over TLS with this server certificate (PEM files). */
-export interface EtcdTls { certFile: string; keyFile: string }
+export interface EtcdTls {
+  certFile: string;
+  keyFile: string;
+}
 
 function args(m: MemberSpec, cluster: MemberSpec[], token: string): string[] {
   const scheme = m.tls ? 'https' : 'http';
   return [
-    '--name', m.name, '--data-dir', m.dataDir,
-    '--listen-client-urls', `${scheme}://127.0.0.1:${m.clientPort}`,
-    '--advertise-client-urls', `${scheme}://127.0.0.1:${m.clientPort}`,
+    '--name',
+    m.name,
+    '--data-dir',
+    m.dataDir,
+    '--listen-client-urls',
+    `${scheme}://127.0.0.1:${m.clientPort}`,
+    '--advertise-client-urls',
+    `${scheme}://127.0.0.1:${m.clientPort}`,
     ...(m.tls ? ['--cert-file', m.tls.certFile, '--key-file', m.tls.keyFile] : []),
-    '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`,
-    '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort}`,
-    '--initial-cluster', cluster.map((c) => `${c.name}=http://127.0.0.1:${c.peerPort}`).join(','),
-    '--initial-cluster-token', token, '--initial-cluster-state', 'new',
-    '--log-level', 'error', '--logger', 'zap',
-    '--heartbeat-interval', '50', '--election-timeout', '500',
+    '--listen-peer-urls',
+    `http://127.0.0.1:${m.peerPort}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${m.peerPort}`,
+    '--initial-cluster',
+    cluster.map((c) => `${c.name}=http://127.0.0.1:${c.peerPort}`).join(','),
+    '--initial-cluster-token',
+    token,
+    '--initial-cluster-state',
+    'new',
+    '--log-level',
+    'error',
+    '--logger',
+    'zap',
+    '--heartbeat-interval',
+    '50',
+    '--election-timeout',
+    '500',
   ];
 }
 
@@ -59,7 +85,10 @@ async function waitHealthy(clientPort: number, child: ChildProcess, ms: number, 
     if (tls) {
       // /health over TLS would need the CA here; a listening port is enough for the TLS test.
       const up = await new Promise<boolean>((r) => {
-        const c = net.connect(clientPort, '127.0.0.1', () => { c.destroy(); r(true); });
+        const c = net.connect(clientPort, '127.0.0.1', () => {
+          c.destroy();
+          r(true);
+        });
         c.on('error', () => r(false));
       });
       if (up) return;
@@ -70,7 +99,9 @@ async function waitHealthy(clientPort: number, child: ChildProcess, ms: number, 
       const res = await fetch(`http://127.0.0.1:${clientPort}/health`, { signal: AbortSignal.timeout(500) });
       const body = (await res.json()) as { health?: string };
       if (body.health === 'true') return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`etcd on port ${clientPort} not healthy after ${ms} ms`);
@@ -86,7 +117,11 @@ function launch(m: MemberSpec, cluster: MemberSpec[], token: string): ChildProce
   return child;
 }
 
-function member(m: MemberSpec, cluster: MemberSpec[], token: string): EtcdMember & { child?: ChildProcess; start(): void } {
+function member(
+  m: MemberSpec,
+  cluster: MemberSpec[],
+  token: string,
+): EtcdMember & { child?: ChildProcess; start(): void } {
   let child: ChildProcess | undefined;
   const self = {
     name: m.name,
@@ -95,14 +130,18 @@ function member(m: MemberSpec, cluster: MemberSpec[], token: string): EtcdMember
     peerUrl: `http://127.0.0.1:${m.peerPort}`,
     dataDir: m.dataDir,
     pid: () => child?.pid,
-    start: () => { child = launch(m, cluster, token); },
+    start: () => {
+      child = launch(m, cluster, token);
+    },
     stop: async () => {
       const c = child;
       child = undefined;
       if (!c || c.exitCode !== null || c.pid === undefined) return;
       const done = new Promise<void>((r) => c.once('exit', () => r()));
       process.kill(c.pid, 'SIGTERM');
-      const t = setTimeout(() => { if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGKILL'); }, 3000);
+      const t = setTimeout(() => {
+        if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
+      }, 3000);
       await done;
       clearTimeout(t);
     },
@@ -111,7 +150,9 @@ function member(m: MemberSpec, cluster: MemberSpec[], token: string): EtcdMember
       self.start();
       await waitHealthy(m.clientPort, child!, 15000, !!m.tls);
     },
-    get child() { return child; },
+    get child() {
+      return child;
+    },
   };
   return self;
 }
@@ -129,7 +170,13 @@ export async function startEtcd(size = 1, opts: { tls?: EtcdTls } = {}): Promise
   const token = `vr-ds-${process.pid}-${Date.now()}`;
   const specs: MemberSpec[] = [];
   for (let i = 0; i < size; i++) {
-    specs.push({ name: `vr-ds-${process.pid}-${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: path.join(root, `m${i}`), tls: opts.tls });
+    specs.push({
+      name: `vr-ds-${process.pid}-${i}`,
+      clientPort: await freePort(),
+      peerPort: await freePort(),
+      dataDir: path.join(root, `m${i}`),
+      tls: opts.tls,
+    });
   }
   const members = specs.map((s) => member(s, specs, token));
   for (const m of members) m.start();

@@ -13,7 +13,9 @@ const CLIENT = `const c=require('net').connect(+process.argv[2], process.argv[1]
 c.on('data',(d)=>{process.stdout.write(d);c.end();});`;
 
 async function tcpEcho(from: Netns, to: Netns, address: string, port: number): Promise<string> {
-  const server = to.spawn(process.execPath, ['-e', SERVER, address, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = to.spawn(process.execPath, ['-e', SERVER, address, String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.stdout!.once('data', () => resolve());
@@ -25,7 +27,10 @@ async function tcpEcho(from: Netns, to: Netns, address: string, port: number): P
   }
 }
 
-test('createLab(3): hosts on a bridge reach each other over IPv4 and IPv6, cleanup removes them', { skip: skipReason('netns'), timeout: 30_000 }, async () => {
+test('createLab(3): hosts on a bridge reach each other over IPv4 and IPv6, cleanup removes them', {
+  skip: skipReason('netns'),
+  timeout: 30_000,
+}, async () => {
   const lab = createLab(3, 'hlp');
   const names = [...lab.hosts.map((h) => h.ns.name), lab.hub!.name];
   try {

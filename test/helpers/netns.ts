@@ -174,11 +174,9 @@ function makeHost(ns: Netns, i: number): Host {
 
 /** A veth pair whose ends are created directly inside the two namespaces (b's end is set up). */
 export function vethPair(a: Netns, aIf: string, b: Netns, bIf: string): void {
-  execFileSync(
-    'ip',
-    ['link', 'add', aIf, 'netns', a.name, 'type', 'veth', 'peer', 'name', bIf, 'netns', b.name],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  execFileSync('ip', ['link', 'add', aIf, 'netns', a.name, 'type', 'veth', 'peer', 'name', bIf, 'netns', b.name], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   b.exec('ip', ['link', 'set', bIf, 'up']);
 }
 
@@ -206,22 +204,39 @@ export async function startCapture(ns: Netns, ifname: string, file: string, filt
   });
   let err = '';
   let exited = false;
-  const gone = new Promise<void>((r) => child.once('exit', () => { exited = true; r(); }));
-  child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
-  const killAtExit = (): void => { if (!exited) child.kill('SIGKILL'); };
+  const gone = new Promise<void>((r) =>
+    child.once('exit', () => {
+      exited = true;
+      r();
+    }),
+  );
+  child.stderr!.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
+  const killAtExit = (): void => {
+    if (!exited) child.kill('SIGKILL');
+  };
   process.on('exit', killAtExit);
   const stop = async (): Promise<void> => {
     process.removeListener('exit', killAtExit);
     if (exited) return;
     child.kill('SIGINT');
     await Promise.race([gone, new Promise((r) => setTimeout(r, 3000).unref())]);
-    if (!exited) { child.kill('SIGKILL'); await gone; }
+    if (!exited) {
+      child.kill('SIGKILL');
+      await gone;
+    }
   };
   try {
-    await waitFor(`tcpdump listening in ${ns.name}`, () => {
-      if (exited) throw new Error(`tcpdump exited: ${err.trim()}`);
-      return err.includes('listening on') ? true : undefined;
-    }, 5000, 50);
+    await waitFor(
+      `tcpdump listening in ${ns.name}`,
+      () => {
+        if (exited) throw new Error(`tcpdump exited: ${err.trim()}`);
+        return err.includes('listening on') ? true : undefined;
+      },
+      5000,
+      50,
+    );
   } catch (e) {
     await stop();
     throw e;

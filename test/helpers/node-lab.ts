@@ -56,7 +56,12 @@ export async function openNodeLab(count: number, tag: string, names: readonly st
   try {
     lab = createLab(count, tag);
     const hosts = lab.hosts;
-    await putResource(store, { apiVersion: 'vroute/v1', kind: 'IPPool', metadata: { name: 'p' }, spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false } });
+    await putResource(store, {
+      apiVersion: 'vroute/v1',
+      kind: 'IPPool',
+      metadata: { name: 'p' },
+      spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false },
+    });
     const workloads: string[] = [];
     for (const [i, n] of names.entries()) {
       const [w] = await allocate(store, { node: n });
@@ -64,23 +69,57 @@ export async function openNodeLab(count: number, tag: string, names: readonly st
       hosts[i]!.ns.exec('ip', ['addr', 'add', `${w}/32`, 'dev', 'lo']);
     }
     const blockOf = (i: number): string => `10.233.0.${i * 64}/26`;
-    const table = (i: number): string[] => hosts[i]!.ns.exec('ip', ['-4', 'route', 'show', 'proto', '200']).split('\n')
-      .map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l !== '').sort();
+    const table = (i: number): string[] =>
+      hosts[i]!.ns.exec('ip', ['-4', 'route', 'show', 'proto', '200'])
+        .split('\n')
+        .map((l) => l.trim().replace(/\s+/g, ' '))
+        .filter((l) => l !== '')
+        .sort();
     const ds = `embedded:${file}`;
     return {
-      dir, ds, store, hosts, names, workloads, procs, blockOf, table, close,
+      dir,
+      ds,
+      store,
+      hosts,
+      names,
+      workloads,
+      procs,
+      blockOf,
+      table,
+      close,
       startNode(i, extra = []) {
-        const p = spawnNode(hosts[i]!.ns, ['--name', names[i]!, '--ip', hosts[i]!.ipv4, '--datastore', ds, '--api', '127.0.0.1:8179', ...extra]);
+        const p = spawnNode(hosts[i]!.ns, [
+          '--name',
+          names[i]!,
+          '--ip',
+          hosts[i]!.ipv4,
+          '--datastore',
+          ds,
+          '--api',
+          '127.0.0.1:8179',
+          ...extra,
+        ]);
         procs.push(p);
         return p;
       },
       startReflector(i, name) {
         const h = hosts[i]!;
-        const p = spawnReflector(h.ns, dir, {
-          name, routerId: h.ipv4, asn: 64512, listen: { address: h.ipv4, port: 179 },
-          reflector: { clusterId: '192.0.2.254' }, datastore: ds, api: '127.0.0.1:8179', log: 'warn',
-          dynamicNeighbors: [{ prefix: '192.0.2.0/24', asn: 64512, routeReflectorClient: true }],
-        }, `${name}.json`);
+        const p = spawnReflector(
+          h.ns,
+          dir,
+          {
+            name,
+            routerId: h.ipv4,
+            asn: 64512,
+            listen: { address: h.ipv4, port: 179 },
+            reflector: { clusterId: '192.0.2.254' },
+            datastore: ds,
+            api: '127.0.0.1:8179',
+            log: 'warn',
+            dynamicNeighbors: [{ prefix: '192.0.2.0/24', asn: 64512, routeReflectorClient: true }],
+          },
+          `${name}.json`,
+        );
         procs.push(p);
         return p;
       },
@@ -118,7 +157,9 @@ export interface RouteMonitor {
 export async function monitorRoutes(ns: Netns): Promise<RouteMonitor> {
   const child = ns.spawn('ip', ['monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
-  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stdout!.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
   const gone = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async (): Promise<string> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -127,12 +168,21 @@ export async function monitorRoutes(ns: Netns): Promise<RouteMonitor> {
   };
   try {
     // A probe from TEST-NET-3 (RFC 5737) with the static protocol: never ours, never a workload's.
-    await waitFor(`ip monitor in ${ns.name}`, () => {
-      // Added afresh each time (a replace by the same route may not be reported).
-      try { ns.exec('ip', ['route', 'del', 'blackhole', '203.0.113.99/32', 'proto', 'static']); } catch { /* not there */ }
-      ns.exec('ip', ['route', 'add', 'blackhole', '203.0.113.99/32', 'proto', 'static']);
-      return out.includes('203.0.113.99') ? true : undefined;
-    }, 10_000, 200);
+    await waitFor(
+      `ip monitor in ${ns.name}`,
+      () => {
+        // Added afresh each time (a replace by the same route may not be reported).
+        try {
+          ns.exec('ip', ['route', 'del', 'blackhole', '203.0.113.99/32', 'proto', 'static']);
+        } catch {
+          /* not there */
+        }
+        ns.exec('ip', ['route', 'add', 'blackhole', '203.0.113.99/32', 'proto', 'static']);
+        return out.includes('203.0.113.99') ? true : undefined;
+      },
+      10_000,
+      200,
+    );
     ns.exec('ip', ['route', 'del', 'blackhole', '203.0.113.99/32', 'proto', 'static']);
   } catch (e) {
     await stop();

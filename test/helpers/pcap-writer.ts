@@ -74,8 +74,20 @@ function tcpHeader(seg: Segment, sp: number, dp: number, opts: CaptureOptions): 
   const flags = seg.flags ?? (payload.length ? ACK | PSH : ACK);
   // Options: NOP, NOP, timestamps (RFC 7323): 12 octets, so the data offset is 8 words.
   const options = opts.tcpOptions ? [1, 1, 8, 10, ...be32(1), ...be32(2)] : [];
-  const hdr = [...be16(sp), ...be16(dp), ...be32(seg.seq >>> 0), ...be32(0), ((20 + options.length) / 4) << 4, flags,
-    ...be16(65535), 0, 0, 0, 0, ...options];
+  const hdr = [
+    ...be16(sp),
+    ...be16(dp),
+    ...be32(seg.seq >>> 0),
+    ...be32(0),
+    ((20 + options.length) / 4) << 4,
+    flags,
+    ...be16(65535),
+    0,
+    0,
+    0,
+    0,
+    ...options,
+  ];
   const out = new Uint8Array(hdr.length + payload.length);
   out.set(hdr, 0);
   out.set(payload, hdr.length);
@@ -257,7 +269,12 @@ export function writeCapture(path: string, segments: readonly Segment[], opts: C
 export class TcpFlow {
   private seqC: number;
   private seqS: number;
-  constructor(readonly client: string, readonly server: string, isnClient = 1000, isnServer = 5000) {
+  constructor(
+    readonly client: string,
+    readonly server: string,
+    isnClient = 1000,
+    isnServer = 5000,
+  ) {
     this.seqC = isnClient;
     this.seqS = isnServer;
   }

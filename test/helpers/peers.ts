@@ -69,8 +69,20 @@ export async function startBird(ns: Netns, config: string, opts: DaemonOptions =
   const sock = path.join(dir, 'bird.ctl');
   writeFileSync(configFile, config);
   const query = (...commands: string[]): string =>
-    execFileSync(BIRDC, ['-s', sock, ...commands], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  const d = launch('bird', ns, dir, configFile, BIRD, ['-f', '-c', configFile, '-s', sock, '-P', path.join(dir, 'bird.pid')], query);
+    execFileSync(BIRDC, ['-s', sock, ...commands], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  const d = launch(
+    'bird',
+    ns,
+    dir,
+    configFile,
+    BIRD,
+    ['-f', '-c', configFile, '-s', sock, '-P', path.join(dir, 'bird.pid')],
+    query,
+  );
   await ready(d, () => (query('show status').includes('Daemon is up') ? true : undefined), opts.readyTimeoutMs);
   return d;
 }
@@ -86,8 +98,24 @@ export async function startFrr(ns: Netns, config: string, opts: FrrOptions = {})
     chmodSync(dir, 0o777);
     const zconf = path.join(dir, 'zebra.conf');
     writeFileSync(zconf, '');
-    const zargs = ['-u', 'frr', '-g', 'frr', '-P', '0', '-f', zconf, '-i', path.join(dir, 'zebra.pid'),
-      '-z', path.join(dir, 'zserv.api'), '--vty_socket', dir, '--log', 'stdout'];
+    const zargs = [
+      '-u',
+      'frr',
+      '-g',
+      'frr',
+      '-P',
+      '0',
+      '-f',
+      zconf,
+      '-i',
+      path.join(dir, 'zebra.pid'),
+      '-z',
+      path.join(dir, 'zserv.api'),
+      '--vty_socket',
+      dir,
+      '--log',
+      'stdout',
+    ];
     zebra = launch('frr', ns, dir, zconf, FRR_ZEBRA, zargs, () => '', 'zebra.log');
     await ready(zebra, () => (existsSync(path.join(dir, 'zserv.api')) ? true : undefined), opts.readyTimeoutMs);
   }
@@ -100,16 +128,30 @@ export async function startFrr(ns: Netns, config: string, opts: FrrOptions = {})
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   const args = [
-    ...(zebra ? [] : ['-Z']), '-S', '-P', '0',
-    '-f', configFile,
-    '-i', path.join(dir, 'bgpd.pid'),
-    '-z', path.join(dir, 'zserv.api'),
-    '--vty_socket', dir,
-    '--log', 'stdout', '--log-level', 'info',
+    ...(zebra ? [] : ['-Z']),
+    '-S',
+    '-P',
+    '0',
+    '-f',
+    configFile,
+    '-i',
+    path.join(dir, 'bgpd.pid'),
+    '-z',
+    path.join(dir, 'zserv.api'),
+    '--vty_socket',
+    dir,
+    '--log',
+    'stdout',
+    '--log-level',
+    'info',
   ];
   const bgpd = launch('frr', ns, dir, configFile, FRR_BGPD, args, query);
   try {
-    await ready(bgpd, () => (existsSync(path.join(dir, 'bgpd.vty')) && query('show bgp summary json') ? true : undefined), opts.readyTimeoutMs);
+    await ready(
+      bgpd,
+      () => (existsSync(path.join(dir, 'bgpd.vty')) && query('show bgp summary json') ? true : undefined),
+      opts.readyTimeoutMs,
+    );
   } catch (e) {
     await zebra?.stop(1000);
     throw e;
@@ -117,9 +159,21 @@ export async function startFrr(ns: Netns, config: string, opts: FrrOptions = {})
   if (!zebra) return bgpd;
   const z = zebra;
   return {
-    kind: 'frr', ns, pid: bgpd.pid, dir, configFile, logFile: bgpd.logFile, query, log: bgpd.log,
-    get exited() { return bgpd.exited; },
-    async stop(timeoutMs?: number): Promise<void> { await bgpd.stop(timeoutMs); await z.stop(timeoutMs); },
+    kind: 'frr',
+    ns,
+    pid: bgpd.pid,
+    dir,
+    configFile,
+    logFile: bgpd.logFile,
+    query,
+    log: bgpd.log,
+    get exited() {
+      return bgpd.exited;
+    },
+    async stop(timeoutMs?: number): Promise<void> {
+      await bgpd.stop(timeoutMs);
+      await z.stop(timeoutMs);
+    },
   };
 }
 
@@ -144,24 +198,53 @@ function launch(
   if (child.pid === undefined) throw new Error(`${kind}: spawn failed`);
   let exited = false;
   const gone = new Promise<void>((resolve) => {
-    child.once('exit', () => { exited = true; resolve(); });
-    child.once('error', () => { exited = true; resolve(); });
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    });
+    child.once('error', () => {
+      exited = true;
+      resolve();
+    });
   });
   // If the test process dies first, do not leave daemons behind.
-  const killAtExit = (): void => { if (!exited) try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+  const killAtExit = (): void => {
+    if (!exited)
+      try {
+        process.kill(child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+  };
   process.on('exit', killAtExit);
   const pid = child.pid;
   return {
-    kind, ns, pid, dir, configFile, logFile, query,
+    kind,
+    ns,
+    pid,
+    dir,
+    configFile,
+    logFile,
+    query,
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
-    get exited() { return exited; },
+    get exited() {
+      return exited;
+    },
     async stop(timeoutMs = 5000): Promise<void> {
       process.removeListener('exit', killAtExit);
       if (exited) return;
-      try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
       const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
       if ((await Promise.race([gone, timer])) === 'timeout') {
-        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
         await gone;
       }
     },
@@ -212,10 +295,15 @@ export function frrSummary(d: Daemon): Record<string, unknown> {
 
 /** Waits until a BIRD protocol or FRR neighbor is Established (default 30 s). */
 export async function waitEstablished(d: Daemon, peer: string, timeoutMs = 30_000): Promise<void> {
-  await waitFor(`${d.kind} ${peer} Established`, () => {
-    const s = d.kind === 'bird' ? birdProtocolState(d, peer) : frrNeighborState(d, peer);
-    return s === 'Established' ? true : undefined;
-  }, timeoutMs, 200);
+  await waitFor(
+    `${d.kind} ${peer} Established`,
+    () => {
+      const s = d.kind === 'bird' ? birdProtocolState(d, peer) : frrNeighborState(d, peer);
+      return s === 'Established' ? true : undefined;
+    },
+    timeoutMs,
+    200,
+  );
 }
 
 /**

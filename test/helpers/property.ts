@@ -61,13 +61,16 @@ export function checkProperty<Ts>(t: TestContext, prop: fc.IProperty<Ts>, opts: 
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
   });
   const ms = Math.round(performance.now() - started);
-  const line = `property ${name}: ${details.numRuns} cases` +
+  const line =
+    `property ${name}: ${details.numRuns} cases` +
     (details.numSkips ? ` (+${details.numSkips} rejected by preconditions)` : '') +
     ` in ${ms} ms, seed ${details.seed}`;
   t.diagnostic(line);
   if (details.interrupted) {
-    throw new Error(`property ${name}: the ${PROPERTY_MS} ms time cap cut the run short after ${details.numRuns} of ${runs} cases ` +
-      '(make the generator cheaper, or raise VROUTE_PROPERTY_MS; a truncated run is not a pass)');
+    throw new Error(
+      `property ${name}: the ${PROPERTY_MS} ms time cap cut the run short after ${details.numRuns} of ${runs} cases ` +
+        '(make the generator cheaper, or raise VROUTE_PROPERTY_MS; a truncated run is not a pass)',
+    );
   }
   if (details.failed) {
     const cause = details.errorInstance;

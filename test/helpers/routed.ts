@@ -8,8 +8,10 @@ export interface RoutedLab {
   readonly a: Netns;
   readonly r: Netns;
   readonly b: Netns;
-  readonly aIpv4: string; readonly aIpv6: string;
-  readonly bIpv4: string; readonly bIpv6: string;
+  readonly aIpv4: string;
+  readonly aIpv6: string;
+  readonly bIpv4: string;
+  readonly bIpv6: string;
   cleanup(): void;
 }
 
@@ -34,7 +36,16 @@ export function createRoutedLab(tag: string): RoutedLab {
     a.exec('ip', ['-6', 'route', 'add', 'default', 'via', '2001:db8:1::fe']);
     b.exec('ip', ['route', 'add', 'default', 'via', '198.51.100.254']);
     b.exec('ip', ['-6', 'route', 'add', 'default', 'via', '2001:db8:2::fe']);
-    return { a, r, b, aIpv4: '192.0.2.1', aIpv6: '2001:db8:1::1', bIpv4: '198.51.100.2', bIpv6: '2001:db8:2::2', cleanup: set.cleanup };
+    return {
+      a,
+      r,
+      b,
+      aIpv4: '192.0.2.1',
+      aIpv6: '2001:db8:1::1',
+      bIpv4: '198.51.100.2',
+      bIpv6: '2001:db8:2::2',
+      cleanup: set.cleanup,
+    };
   });
 }
 

@@ -54,26 +54,29 @@ export class FakeSessionBase {
  */
 export function alsoObserve(peer: Peer, also: Partial<SessionConsumer>): void {
   const set = peer.setConsumer.bind(peer);
-  peer.setConsumer = (c) => set(c && {
-    established: () => {
-      c.established();
-      also.established?.();
-    },
-    update: (u) => {
-      c.update(u);
-      also.update?.(u);
-    },
-    routeRefresh: (m) => {
-      c.routeRefresh(m);
-      also.routeRefresh?.(m);
-    },
-    drained: () => {
-      c.drained();
-      also.drained?.();
-    },
-    down: (reason, end) => {
-      c.down(reason, end);
-      also.down?.(reason, end);
-    },
-  });
+  peer.setConsumer = (c) =>
+    set(
+      c && {
+        established: () => {
+          c.established();
+          also.established?.();
+        },
+        update: (u) => {
+          c.update(u);
+          also.update?.(u);
+        },
+        routeRefresh: (m) => {
+          c.routeRefresh(m);
+          also.routeRefresh?.(m);
+        },
+        drained: () => {
+          c.drained();
+          also.drained?.();
+        },
+        down: (reason, end) => {
+          c.down(reason, end);
+          also.down?.(reason, end);
+        },
+      },
+    );
 }

@@ -35,7 +35,9 @@ export function spawnNode(ns: Netns, args: readonly string[]): ReflectorProcess 
 export function spawnVroute(ns: Netns, args: readonly string[]): ReflectorProcess {
   const child = ns.spawn(process.execPath, [VROUTE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  const keep = (b: Buffer): void => { log = (log + b.toString()).slice(-20_000); };
+  const keep = (b: Buffer): void => {
+    log = (log + b.toString()).slice(-20_000);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
@@ -63,7 +65,15 @@ export function vrouteJson<T = unknown>(ns: Netns, ...args: string[]): T {
   return JSON.parse(ns.exec(process.execPath, [VROUTE_BIN, ...args, '-o', 'json'])) as T;
 }
 
-export interface RouteView { prefix: string; nextHop: string; from: string; best: boolean; stale?: boolean; localPref?: number; communities?: string[] }
+export interface RouteView {
+  prefix: string;
+  nextHop: string;
+  from: string;
+  best: boolean;
+  stale?: boolean;
+  localPref?: number;
+  communities?: string[];
+}
 
 /** The daemon's /routes (contract 3) through `vroute routes`, from inside its namespace. */
 export function routesIn(ns: Netns, api = '127.0.0.1:8179', family = 'ipv4-unicast'): RouteView[] {
@@ -71,12 +81,20 @@ export function routesIn(ns: Netns, api = '127.0.0.1:8179', family = 'ipv4-unica
 }
 
 export interface DecodedMessage {
-  src?: string; dst?: string; type?: string; subtype?: number;
-  nlri?: string[]; withdrawn?: string[]; attributes?: Record<string, unknown>;
+  src?: string;
+  dst?: string;
+  type?: string;
+  subtype?: number;
+  nlri?: string[];
+  withdrawn?: string[];
+  attributes?: Record<string, unknown>;
 }
 
 /** A capture decoded by our own `vroute decode` (contract 1: one JSON object per message). */
 export function decodeWithVroute(file: string): DecodedMessage[] {
   const out = execFileSync(process.execPath, [VROUTE_BIN, 'decode', file], { encoding: 'utf8', timeout: 20_000 });
-  return out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as DecodedMessage);
+  return out
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as DecodedMessage);
 }

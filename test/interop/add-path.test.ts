@@ -21,7 +21,11 @@ import { spawnReflector, vrouteJson, type ReflectorProcess, type RouteView } fro
 const skip = skipReason('netns', 'bird', 'frr');
 
 const RR_CONFIG = JSON.stringify({
-  name: 'rr-ap', routerId: '192.0.2.1', asn: 65000, listen: { address: '0.0.0.0', port: 179 }, reflector: { clusterId: '192.0.2.1' },
+  name: 'rr-ap',
+  routerId: '192.0.2.1',
+  asn: 65000,
+  listen: { address: '0.0.0.0', port: 179 },
+  reflector: { clusterId: '192.0.2.1' },
   prefixLists: { denied: [{ action: 'permit', prefix: '10.66.0.0/16', le: 32 }] },
   policies: {
     'from-a': [
@@ -30,13 +34,38 @@ const RR_CONFIG = JSON.stringify({
     ],
   },
   neighbors: [
-    { address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2, importPolicy: 'from-a' },
+    {
+      address: '192.0.2.2',
+      asn: 65000,
+      routeReflectorClient: true,
+      holdTime: 9,
+      connectRetryTime: 2,
+      importPolicy: 'from-a',
+    },
     { address: '192.0.2.3', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
-    { address: '192.0.2.4', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2, addPath: 'both', addPathSend: 'all' },
+    {
+      address: '192.0.2.4',
+      asn: 65000,
+      routeReflectorClient: true,
+      holdTime: 9,
+      connectRetryTime: 2,
+      addPath: 'both',
+      addPathSend: 'all',
+    },
     { address: '192.0.2.5', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
-    { address: '192.0.2.6', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2, addPath: 'send', addPathSend: 2 },
+    {
+      address: '192.0.2.6',
+      asn: 65000,
+      routeReflectorClient: true,
+      holdTime: 9,
+      connectRetryTime: 2,
+      addPath: 'send',
+      addPathSend: 2,
+    },
   ],
-  datastore: 'memory', api: '127.0.0.1:8179', log: 'warn',
+  datastore: 'memory',
+  api: '127.0.0.1:8179',
+  log: 'warn',
 });
 
 function birdConf(self: string, routes: string[], channelExtra = ''): string {
@@ -69,7 +98,9 @@ router bgp 65000
 /** FRR's paths of a prefix: their next hops, sorted. */
 function frrNextHops(frr: Daemon, prefix: string): string[] {
   try {
-    const j = JSON.parse(frr.query(`show bgp ipv4 unicast ${prefix} json`)) as { paths?: Array<{ nexthops?: Array<{ ip?: string }> }> };
+    const j = JSON.parse(frr.query(`show bgp ipv4 unicast ${prefix} json`)) as {
+      paths?: Array<{ nexthops?: Array<{ ip?: string }> }>;
+    };
     return (j.paths ?? []).map((p) => p.nexthops?.[0]?.ip ?? '?').sort();
   } catch {
     return [];
@@ -85,115 +116,164 @@ function nextHops(d: Daemon, prefix: string): string[] {
   }
 }
 
-test('ADD-PATH interop: BIRD (add paths rx) gets all paths, FRR the best 2 of 3, a plain BIRD the best; import policy over the wire',
-  { skip, timeout: 180_000 }, async () => {
-    const lab: Lab = createLab(6, 'addp');
-    const dir = mkdtempSync(path.join(tmpdir(), 'vr-addp-'));
-    let rr: ReflectorProcess | undefined;
-    const birds: Daemon[] = [];
-    let frr: Daemon | undefined;
-    try {
-      const [h0, h1, h2, h3, h4, h5] = lab.hosts;
-      rr = spawnReflector(h0!.ns, dir, RR_CONFIG);
-      const a = await startBird(h1!.ns, birdConf(h1!.ipv4, ['10.50.0.0/24', '10.66.0.0/24', '10.51.0.0/24']));
-      birds.push(a);
-      const b = await startBird(h2!.ns, birdConf(h2!.ipv4, ['10.50.0.0/24']));
-      birds.push(b);
-      // multi announces the prefix too: a third path, the worst (RFC 4456 9: higher ORIGINATOR_ID).
-      const multi = await startBird(h3!.ns, birdConf(h3!.ipv4, ['10.50.0.0/24'], 'add paths rx;'));
-      birds.push(multi);
-      const plain = await startBird(h4!.ns, birdConf(h4!.ipv4, []));
-      birds.push(plain);
-      frr = await startFrr(h5!.ns, FRR_CONF, { zebra: true });
-      for (const d of birds) await waitEstablished(d, 'vr1', 60_000);
-      await waitEstablished(frr, '192.0.2.1', 30_000);
+test('ADD-PATH interop: BIRD (add paths rx) gets all paths, FRR the best 2 of 3, a plain BIRD the best; import policy over the wire', {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const lab: Lab = createLab(6, 'addp');
+  const dir = mkdtempSync(path.join(tmpdir(), 'vr-addp-'));
+  let rr: ReflectorProcess | undefined;
+  const birds: Daemon[] = [];
+  let frr: Daemon | undefined;
+  try {
+    const [h0, h1, h2, h3, h4, h5] = lab.hosts;
+    rr = spawnReflector(h0!.ns, dir, RR_CONFIG);
+    const a = await startBird(h1!.ns, birdConf(h1!.ipv4, ['10.50.0.0/24', '10.66.0.0/24', '10.51.0.0/24']));
+    birds.push(a);
+    const b = await startBird(h2!.ns, birdConf(h2!.ipv4, ['10.50.0.0/24']));
+    birds.push(b);
+    // multi announces the prefix too: a third path, the worst (RFC 4456 9: higher ORIGINATOR_ID).
+    const multi = await startBird(h3!.ns, birdConf(h3!.ipv4, ['10.50.0.0/24'], 'add paths rx;'));
+    birds.push(multi);
+    const plain = await startBird(h4!.ns, birdConf(h4!.ipv4, []));
+    birds.push(plain);
+    frr = await startFrr(h5!.ns, FRR_CONF, { zebra: true });
+    for (const d of birds) await waitEstablished(d, 'vr1', 60_000);
+    await waitEstablished(frr, '192.0.2.1', 30_000);
 
-      // RFC 7911: both other paths (never its own), each with its own next hop, at the ADD-PATH receiver.
-      const both = await waitFor('two paths of 10.50.0.0/24 at the ADD-PATH client', () => {
+    // RFC 7911: both other paths (never its own), each with its own next hop, at the ADD-PATH receiver.
+    const both = await waitFor(
+      'two paths of 10.50.0.0/24 at the ADD-PATH client',
+      () => {
         const h = nextHops(multi, '10.50.0.0/24');
         return h.length === 2 ? h : undefined;
-      }, 30_000, 250);
-      assert.deepEqual(both, ['192.0.2.2', '192.0.2.3'], multi.query('show route', '10.50.0.0/24', 'all'));
-      assert.match(multi.query('show protocols all', 'vr1'), /Neighbor capabilities[\s\S]*ADD-PATH\s+RX: ipv4\s+TX: ipv4/,
-        'BIRD saw our ADD-PATH capability (send and receive for IPv4 unicast)');
+      },
+      30_000,
+      250,
+    );
+    assert.deepEqual(both, ['192.0.2.2', '192.0.2.3'], multi.query('show route', '10.50.0.0/24', 'all'));
+    assert.match(
+      multi.query('show protocols all', 'vr1'),
+      /Neighbor capabilities[\s\S]*ADD-PATH\s+RX: ipv4\s+TX: ipv4/,
+      'BIRD saw our ADD-PATH capability (send and receive for IPv4 unicast)',
+    );
 
-      // FRR (ADD-PATH receive by default; we send it the best 2 of 3 paths), from vtysh: a's
-      // (LOCAL_PREF 200) and b's (lower ORIGINATOR_ID than multi's, RFC 4456 9), not multi's.
-      const atFrr = await waitFor('two paths of 10.50.0.0/24 at FRR', () => {
+    // FRR (ADD-PATH receive by default; we send it the best 2 of 3 paths), from vtysh: a's
+    // (LOCAL_PREF 200) and b's (lower ORIGINATOR_ID than multi's, RFC 4456 9), not multi's.
+    const atFrr = await waitFor(
+      'two paths of 10.50.0.0/24 at FRR',
+      () => {
         const h = frrNextHops(frr!, '10.50.0.0/24');
         return h.length === 2 ? h : undefined;
-      }, 30_000, 250);
-      assert.deepEqual(atFrr, ['192.0.2.2', '192.0.2.3']);
-      // The reflector itself holds all three (its /routes, read with `vroute routes` in its namespace).
-      const held = vrouteJson<RouteView[]>(h0!.ns, 'routes', '--prefix', '10.50.0.0/24');
-      assert.deepEqual(held.map((r) => r.nextHop).sort(), ['192.0.2.2', '192.0.2.3', '192.0.2.4']);
-      const best = held.find((r) => r.best)!;
-      assert.deepEqual([best.nextHop, best.localPref, best.communities], ['192.0.2.2', 200, ['65000:42']]);
-      await new Promise((r) => setTimeout(r, 1000));
-      assert.deepEqual(frrNextHops(frr, '10.50.0.0/24'), ['192.0.2.2', '192.0.2.3'], 'still best 2 of 3');
+      },
+      30_000,
+      250,
+    );
+    assert.deepEqual(atFrr, ['192.0.2.2', '192.0.2.3']);
+    // The reflector itself holds all three (its /routes, read with `vroute routes` in its namespace).
+    const held = vrouteJson<RouteView[]>(h0!.ns, 'routes', '--prefix', '10.50.0.0/24');
+    assert.deepEqual(held.map((r) => r.nextHop).sort(), ['192.0.2.2', '192.0.2.3', '192.0.2.4']);
+    const best = held.find((r) => r.best)!;
+    assert.deepEqual([best.nextHop, best.localPref, best.communities], ['192.0.2.2', 200, ['65000:42']]);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(frrNextHops(frr, '10.50.0.0/24'), ['192.0.2.2', '192.0.2.3'], 'still best 2 of 3');
 
-      // The plain client: the best path only, a's (LOCAL_PREF 200 from the import policy), with its community.
-      const one = await waitFor('the best path at the plain client', () => {
+    // The plain client: the best path only, a's (LOCAL_PREF 200 from the import policy), with its community.
+    const one = await waitFor(
+      'the best path at the plain client',
+      () => {
         const h = nextHops(plain, '10.50.0.0/24');
         return h.length > 0 ? h : undefined;
-      }, 30_000, 250);
-      assert.deepEqual(one, ['192.0.2.2']);
-      const shown = plain.query('show route', '10.50.0.0/24', 'all');
-      assert.match(shown, /BGP\.local_pref:\s+200/, shown);
-      assert.match(shown, /BGP\.community:.*\(65000,\s*42\)/, shown);
-      await waitFor('10.51.0.0/24 at the plain client', () => (nextHops(plain, '10.51.0.0/24').length === 1 ? true : undefined), 30_000, 250);
+      },
+      30_000,
+      250,
+    );
+    assert.deepEqual(one, ['192.0.2.2']);
+    const shown = plain.query('show route', '10.50.0.0/24', 'all');
+    assert.match(shown, /BGP\.local_pref:\s+200/, shown);
+    assert.match(shown, /BGP\.community:.*\(65000,\s*42\)/, shown);
+    await waitFor(
+      '10.51.0.0/24 at the plain client',
+      () => (nextHops(plain, '10.51.0.0/24').length === 1 ? true : undefined),
+      30_000,
+      250,
+    );
 
-      // The denied prefix went nowhere: by now the rest of a's routes have arrived everywhere.
-      await new Promise((r) => setTimeout(r, 2000));
-      for (const d of [b, multi, plain]) {
-        assert.deepEqual(nextHops(d, '10.66.0.0/24'), [], `10.66.0.0/24 must not reach ${d.ns.name}`);
-      }
-      assert.deepEqual(frrNextHops(frr, '10.66.0.0/24'), []);
-      // b (no ADD-PATH) learns a's better path over BGP; its own is never sent back to it.
-      assert.deepEqual(nextHops(b, '10.50.0.0/24'), ['192.0.2.2']);
-    } finally {
-      await rr?.stop();
-      for (const d of birds) await d.stop();
-      await frr?.stop();
-      lab.cleanup();
-      rmSync(dir, { recursive: true, force: true });
+    // The denied prefix went nowhere: by now the rest of a's routes have arrived everywhere.
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const d of [b, multi, plain]) {
+      assert.deepEqual(nextHops(d, '10.66.0.0/24'), [], `10.66.0.0/24 must not reach ${d.ns.name}`);
     }
-  });
+    assert.deepEqual(frrNextHops(frr, '10.66.0.0/24'), []);
+    // b (no ADD-PATH) learns a's better path over BGP; its own is never sent back to it.
+    assert.deepEqual(nextHops(b, '10.50.0.0/24'), ['192.0.2.2']);
+  } finally {
+    await rr?.stop();
+    for (const d of birds) await d.stop();
+    await frr?.stop();
+    lab.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
-test('max-prefix interop: BIRD sending more than maxPrefixes gets Cease / Maximum Number of Prefixes Reached (RFC 4486)',
-  { skip, timeout: 120_000 }, async () => {
-    const lab: Lab = createLab(2, 'maxp');
-    const dir = mkdtempSync(path.join(tmpdir(), 'vr-maxp-'));
-    let rr: ReflectorProcess | undefined;
-    let bird: Daemon | undefined;
-    const vroute = (h: (typeof lab.hosts)[number], ...args: string[]): unknown => vrouteJson(h.ns, ...args);
-    try {
-      const [h0, h1] = lab.hosts;
-      rr = spawnReflector(h0!.ns, dir, {
-        name: 'rr-maxp', routerId: '192.0.2.1', asn: 65000, listen: { address: '0.0.0.0', port: 179 }, reflector: { clusterId: '192.0.2.1' },
-        neighbors: [{ address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, passive: true, maxPrefixes: 5 }],
-        datastore: 'memory', api: '127.0.0.1:8179', log: 'warn',
-      });
-      const routes = Array.from({ length: 8 }, (_, i) => `10.70.${i}.0/24`);
-      // A long error wait: BIRD stays down after the Cease, so what we see is the first one.
-      bird = await startBird(h1!.ns, birdConf(h1!.ipv4, routes).replace('error wait time 1, 4;', 'error wait time 120, 240;'));
-      const last = await waitFor('BIRD reports the Cease', () => {
+test('max-prefix interop: BIRD sending more than maxPrefixes gets Cease / Maximum Number of Prefixes Reached (RFC 4486)', {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const lab: Lab = createLab(2, 'maxp');
+  const dir = mkdtempSync(path.join(tmpdir(), 'vr-maxp-'));
+  let rr: ReflectorProcess | undefined;
+  let bird: Daemon | undefined;
+  const vroute = (h: (typeof lab.hosts)[number], ...args: string[]): unknown => vrouteJson(h.ns, ...args);
+  try {
+    const [h0, h1] = lab.hosts;
+    rr = spawnReflector(h0!.ns, dir, {
+      name: 'rr-maxp',
+      routerId: '192.0.2.1',
+      asn: 65000,
+      listen: { address: '0.0.0.0', port: 179 },
+      reflector: { clusterId: '192.0.2.1' },
+      neighbors: [
+        { address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, passive: true, maxPrefixes: 5 },
+      ],
+      datastore: 'memory',
+      api: '127.0.0.1:8179',
+      log: 'warn',
+    });
+    const routes = Array.from({ length: 8 }, (_, i) => `10.70.${i}.0/24`);
+    // A long error wait: BIRD stays down after the Cease, so what we see is the first one.
+    bird = await startBird(
+      h1!.ns,
+      birdConf(h1!.ipv4, routes).replace('error wait time 1, 4;', 'error wait time 120, 240;'),
+    );
+    const last = await waitFor(
+      'BIRD reports the Cease',
+      () => {
         const m = /Last error:\s+(.*)/.exec(bird!.query('show protocols all', 'vr1'));
         return m && /Maximum number of prefixes reached/i.test(m[1]!) ? m[1]! : undefined;
-      }, 60_000, 250);
-      assert.match(last, /Received/i, 'BIRD received the NOTIFICATION from us');
-      console.log(`# BIRD: Last error: ${last}`);
-      const st = await waitFor('the daemon /status lastError', () => {
-        const s = (vroute(h0!, 'status') as { sessions: Array<{ peer: string; state: string; lastError: string | null }> }).sessions
-          .find((x) => x.peer === '192.0.2.2');
+      },
+      60_000,
+      250,
+    );
+    assert.match(last, /Received/i, 'BIRD received the NOTIFICATION from us');
+    console.log(`# BIRD: Last error: ${last}`);
+    const st = await waitFor(
+      'the daemon /status lastError',
+      () => {
+        const s = (
+          vroute(h0!, 'status') as { sessions: Array<{ peer: string; state: string; lastError: string | null }> }
+        ).sessions.find((x) => x.peer === '192.0.2.2');
         return s && s.state !== 'Established' && s.lastError ? s : undefined;
-      }, 10_000, 250);
-      assert.match(st.lastError!, /sent .*Maximum Number of Prefixes Reached/);
-      assert.deepEqual(vroute(h0!, 'routes'), [], 'the peer\'s routes are gone');
-    } finally {
-      await rr?.stop();
-      await bird?.stop();
-      lab.cleanup();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      },
+      10_000,
+      250,
+    );
+    assert.match(st.lastError!, /sent .*Maximum Number of Prefixes Reached/);
+    assert.deepEqual(vroute(h0!, 'routes'), [], "the peer's routes are gone");
+  } finally {
+    await rr?.stop();
+    await bird?.stop();
+    lab.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -34,17 +34,33 @@ async function run(passive: boolean, v6 = false): Promise<void> {
   try {
     const [h0, h1] = lab.hosts;
     bird = await startBird(h1!.ns, birdConf(!passive, v6));
-    child = await startChild(h0!.ns, { asn: 65000, routerId: '192.0.2.1', listen: { address: v6 ? '::' : '0.0.0.0', port: 179 } }, [{
-      address: peer, port: 179, asn: 65000, passive, holdTime: 3, connectRetryTime: 2,
-      families: [v6 ? IPV6_UNICAST : IPV4_UNICAST], routeReflectorClient: true,
-    }]);
+    child = await startChild(
+      h0!.ns,
+      { asn: 65000, routerId: '192.0.2.1', listen: { address: v6 ? '::' : '0.0.0.0', port: 179 } },
+      [
+        {
+          address: peer,
+          port: 179,
+          asn: 65000,
+          passive,
+          holdTime: 3,
+          connectRetryTime: 2,
+          families: [v6 ? IPV6_UNICAST : IPV4_UNICAST],
+          routeReflectorClient: true,
+        },
+      ],
+    );
     const c = child;
     await waitEstablished(bird, 'vr1', 30_000);
     await waitFor('we Established', () => (c.state(peer) === 'Established' ? true : undefined), 10_000, 100);
 
     // BIRD's route arrives as a decoded UPDATE.
-    await waitFor('UPDATE from BIRD', () => (c.lines.some((l) => l.ev === 'update'
-      && JSON.stringify(l.update).includes(route)) ? true : undefined), 10_000, 100);
+    await waitFor(
+      'UPDATE from BIRD',
+      () => (c.lines.some((l) => l.ev === 'update' && JSON.stringify(l.update).includes(route)) ? true : undefined),
+      10_000,
+      100,
+    );
 
     // Several hold times with KEEPALIVEs only.
     await new Promise((r) => setTimeout(r, 10_000));
@@ -63,10 +79,15 @@ async function run(passive: boolean, v6 = false): Promise<void> {
 
     // Our stop(): BIRD reports the Cease with our shutdown communication (RFC 9003).
     await c.stop('interop bye');
-    await waitFor('bird sees Cease', () => {
-      const out = bird!.query('show protocols all', 'vr1');
-      return /Administrative shutdown/i.test(out) ? out : undefined;
-    }, 10_000, 200);
+    await waitFor(
+      'bird sees Cease',
+      () => {
+        const out = bird!.query('show protocols all', 'vr1');
+        return /Administrative shutdown/i.test(out) ? out : undefined;
+      },
+      10_000,
+      200,
+    );
   } finally {
     child?.kill();
     await bird?.stop();
@@ -74,7 +95,12 @@ async function run(passive: boolean, v6 = false): Promise<void> {
   }
 }
 
-test('BIRD: we connect (BIRD passive): up, hold expiry on SIGSTOP, reconnect, stop -> Cease', { skip, timeout: 120_000 },
-  () => run(false));
+test(
+  'BIRD: we connect (BIRD passive): up, hold expiry on SIGSTOP, reconnect, stop -> Cease',
+  { skip, timeout: 120_000 },
+  () => run(false),
+);
 test('BIRD: BIRD connects (we passive): same checks', { skip, timeout: 120_000 }, () => run(true));
-test('BIRD: we connect over IPv6 transport (IPv6 unicast): same checks', { skip, timeout: 120_000 }, () => run(false, true));
+test('BIRD: we connect over IPv6 transport (IPv6 unicast): same checks', { skip, timeout: 120_000 }, () =>
+  run(false, true),
+);

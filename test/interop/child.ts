@@ -15,14 +15,18 @@ export interface ChildSpeaker {
   kill(): void;
 }
 
-export async function startChild(ns: Netns, speaker: Omit<SpeakerOptions, 'logger'>,
-  peers: PeerSessionConfig[]): Promise<ChildSpeaker> {
+export async function startChild(
+  ns: Netns,
+  speaker: Omit<SpeakerOptions, 'logger'>,
+  peers: PeerSessionConfig[],
+): Promise<ChildSpeaker> {
   // Compiled (npm test: dist/test/interop/*.js) or run from source with tsx.
   const compiled = __filename.endsWith('.js');
   const script = path.join(__dirname, compiled ? 'speaker-child.js' : 'speaker-child.ts');
   const loader = compiled ? [] : ['--import', 'tsx'];
-  const proc = ns.spawn(process.execPath, [...loader, script, JSON.stringify({ speaker, peers })],
-    { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = ns.spawn(process.execPath, [...loader, script, JSON.stringify({ speaker, peers })], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines: Record<string, unknown>[] = [];
   const states = new Map<string, string>();
   const waiters: ((o: Record<string, unknown>) => void)[] = [];
@@ -37,22 +41,24 @@ export async function startChild(ns: Netns, speaker: Omit<SpeakerOptions, 'logge
     if (o.ev === 'state') states.set(String(o.peer), String(o.to));
     for (const w of waiters.splice(0)) w(o);
   });
-  const next = (ev: string, ms = 10_000): Promise<Record<string, unknown>> => new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`child: no ${ev} within ${ms} ms`)), ms);
-    const w = (o: Record<string, unknown>): void => {
-      if (o.ev === ev) {
-        clearTimeout(t);
-        resolve(o);
-      } else waiters.push(w);
-    };
-    waiters.push(w);
-  });
+  const next = (ev: string, ms = 10_000): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`child: no ${ev} within ${ms} ms`)), ms);
+      const w = (o: Record<string, unknown>): void => {
+        if (o.ev === ev) {
+          clearTimeout(t);
+          resolve(o);
+        } else waiters.push(w);
+      };
+      waiters.push(w);
+    });
   await next('ready', 20_000);
   const send = (o: unknown): void => {
     proc.stdin!.write(`${JSON.stringify(o)}\n`);
   };
   return {
-    proc, lines,
+    proc,
+    lines,
     state: (p) => states.get(p),
     async status() {
       const r = next('status');

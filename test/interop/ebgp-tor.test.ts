@@ -15,13 +15,22 @@ import * as path from 'node:path';
 import { createLab, startCapture, waitFor, type Host, type Lab } from '../helpers/netns';
 import { startBird, startFrr, waitEstablished, type Daemon } from '../helpers/peers';
 import { skipReason } from '../helpers/env';
-import { decodeWithVroute as decodeCapture, routesIn, spawnReflector, type DecodedMessage as Decoded, type ReflectorProcess } from '../helpers/vroute';
+import {
+  decodeWithVroute as decodeCapture,
+  routesIn,
+  spawnReflector,
+  type DecodedMessage as Decoded,
+  type ReflectorProcess,
+} from '../helpers/vroute';
 
 const skip = skipReason('netns', 'bird', 'frr');
 const API_PORT = 8179;
 
 const RR_CONFIG = JSON.stringify({
-  name: 'rr-tor', routerId: '192.0.2.1', asn: 65000, listen: { address: '0.0.0.0', port: 179 },
+  name: 'rr-tor',
+  routerId: '192.0.2.1',
+  asn: 65000,
+  listen: { address: '0.0.0.0', port: 179 },
   reflector: { clusterId: '192.0.2.1' },
   neighbors: [
     { address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
@@ -29,7 +38,9 @@ const RR_CONFIG = JSON.stringify({
     { address: '192.0.2.3', asn: 64512, holdTime: 9, connectRetryTime: 2, importPolicy: 'all', exportPolicy: 'all' },
   ],
   policies: { all: [{ action: 'accept' }] },
-  datastore: 'memory', api: `127.0.0.1:${API_PORT}`, log: 'warn',
+  datastore: 'memory',
+  api: `127.0.0.1:${API_PORT}`,
+  log: 'warn',
 });
 
 const BIRD_CONF = `router id 192.0.2.2;
@@ -67,7 +78,11 @@ router bgp 64512
  exit-address-family
 `;
 
-interface FrrPath { aspath?: { string?: string }; nexthops?: Array<{ ip?: string }>; valid?: boolean }
+interface FrrPath {
+  aspath?: { string?: string };
+  nexthops?: Array<{ ip?: string }>;
+  valid?: boolean;
+}
 
 function torPaths(tor: Daemon, prefix: string): FrrPath[] {
   try {
@@ -86,66 +101,90 @@ function birdShow(b: Daemon, prefix: string): string {
   }
 }
 
-test('eBGP ToR (FRR, AS 64512): AS prepended, next hop self, no LOCAL_PREF/RFC 4456 attributes out; ToR routes in with LOCAL_PREF; AS-path loop dropped',
-  { skip, timeout: 150_000 }, async () => {
-    const lab: Lab = createLab(3, 'tor');
-    const dir = mkdtempSync(path.join(tmpdir(), 'vr-tor-'));
-    let rr: ReflectorProcess | undefined;
-    let bird: Daemon | undefined;
-    let tor: Daemon | undefined;
-    try {
-      const [h0, h1, h2] = lab.hosts as [Host, Host, Host];
-      const pcap = path.join(dir, 'tor.pcap');
-      const cap = await startCapture(h0.ns, 'vr0', pcap, 'tcp port 179 and host 192.0.2.3');
-      rr = spawnReflector(h0.ns, dir, RR_CONFIG);
-      bird = await startBird(h1.ns, BIRD_CONF);
-      tor = await startFrr(h2.ns, TOR_CONF, { zebra: true });
-      await waitEstablished(bird, 'refl', 60_000);
-      await waitEstablished(tor, '192.0.2.1', 30_000);
+test('eBGP ToR (FRR, AS 64512): AS prepended, next hop self, no LOCAL_PREF/RFC 4456 attributes out; ToR routes in with LOCAL_PREF; AS-path loop dropped', {
+  skip,
+  timeout: 150_000,
+}, async () => {
+  const lab: Lab = createLab(3, 'tor');
+  const dir = mkdtempSync(path.join(tmpdir(), 'vr-tor-'));
+  let rr: ReflectorProcess | undefined;
+  let bird: Daemon | undefined;
+  let tor: Daemon | undefined;
+  try {
+    const [h0, h1, h2] = lab.hosts as [Host, Host, Host];
+    const pcap = path.join(dir, 'tor.pcap');
+    const cap = await startCapture(h0.ns, 'vr0', pcap, 'tcp port 179 and host 192.0.2.3');
+    rr = spawnReflector(h0.ns, dir, RR_CONFIG);
+    bird = await startBird(h1.ns, BIRD_CONF);
+    tor = await startFrr(h2.ns, TOR_CONF, { zebra: true });
+    await waitEstablished(bird, 'refl', 60_000);
+    await waitEstablished(tor, '192.0.2.1', 30_000);
 
-      // Outbound to the ToR.
-      const t = tor;
-      const out = await waitFor('10.90.0.0/24 at the ToR', () => torPaths(t, '10.90.0.0/24')[0], 30_000, 250);
-      assert.equal(out.aspath?.string, '65000', JSON.stringify(out));
-      assert.equal(out.nexthops?.[0]?.ip, '192.0.2.1', 'next hop self without a configured localAddress');
-      // Inbound from the ToR, reflected to the client.
-      const b = bird;
-      const inb = await waitFor('10.91.0.0/24 at BIRD', () => {
+    // Outbound to the ToR.
+    const t = tor;
+    const out = await waitFor('10.90.0.0/24 at the ToR', () => torPaths(t, '10.90.0.0/24')[0], 30_000, 250);
+    assert.equal(out.aspath?.string, '65000', JSON.stringify(out));
+    assert.equal(out.nexthops?.[0]?.ip, '192.0.2.1', 'next hop self without a configured localAddress');
+    // Inbound from the ToR, reflected to the client.
+    const b = bird;
+    const inb = await waitFor(
+      '10.91.0.0/24 at BIRD',
+      () => {
         const s = b.query('show route 10.91.0.0/24 all');
         return /10\.91\.0\.0\/24/.test(s) ? s : undefined;
-      }, 30_000, 250);
-      assert.match(inb, /BGP\.as_path:\s+64512\s*$/m);
-      assert.match(inb, /BGP\.next_hop:\s+192\.0\.2\.3/);
-      assert.match(inb, /BGP\.local_pref:\s+100/);
+      },
+      30_000,
+      250,
+    );
+    assert.match(inb, /BGP\.as_path:\s+64512\s*$/m);
+    assert.match(inb, /BGP\.next_hop:\s+192\.0\.2\.3/);
+    assert.match(inb, /BGP\.local_pref:\s+100/);
 
-      // Loop detection: the ToR did send 10.92.0.0/24 (path 64512 65000), we dropped it.
-      // tcpdump -U writes each packet at once: wait until the capture holds that UPDATE.
-      const fromTor = (ms: Decoded[]) => ms.filter((m) => m.src?.startsWith('192.0.2.3:') && m.type === 'UPDATE' && m.nlri);
-      const loop = await waitFor('the ToR\'s looped route on the wire', () => fromTor(decodeCapture(pcap)).find((m) => m.nlri!.includes('10.92.0.0/24')), 20_000, 250);
-      await new Promise((r) => setTimeout(r, 1000)); // time for the reflector to (not) take it
-      await cap.stop();
-      const msgs = decodeCapture(pcap);
-      assert.deepEqual(loop.attributes!.asPath, [{ type: 'AS_SEQUENCE', asns: [64512, 65000] }]);
-      const routes = routesIn(h0.ns, `127.0.0.1:${API_PORT}`);
-      assert.deepEqual(routes.map((r) => r.prefix).sort(), ['10.90.0.0/24', '10.91.0.0/24'], 'the looped route is not in our Loc-RIB');
-      assert.doesNotMatch(birdShow(b, '10.92.0.0/24'), /10\.92\.0\.0\/24/);
+    // Loop detection: the ToR did send 10.92.0.0/24 (path 64512 65000), we dropped it.
+    // tcpdump -U writes each packet at once: wait until the capture holds that UPDATE.
+    const fromTor = (ms: Decoded[]) =>
+      ms.filter((m) => m.src?.startsWith('192.0.2.3:') && m.type === 'UPDATE' && m.nlri);
+    const loop = await waitFor(
+      "the ToR's looped route on the wire",
+      () => fromTor(decodeCapture(pcap)).find((m) => m.nlri!.includes('10.92.0.0/24')),
+      20_000,
+      250,
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // time for the reflector to (not) take it
+    await cap.stop();
+    const msgs = decodeCapture(pcap);
+    assert.deepEqual(loop.attributes!.asPath, [{ type: 'AS_SEQUENCE', asns: [64512, 65000] }]);
+    const routes = routesIn(h0.ns, `127.0.0.1:${API_PORT}`);
+    assert.deepEqual(
+      routes.map((r) => r.prefix).sort(),
+      ['10.90.0.0/24', '10.91.0.0/24'],
+      'the looped route is not in our Loc-RIB',
+    );
+    assert.doesNotMatch(birdShow(b, '10.92.0.0/24'), /10\.92\.0\.0\/24/);
 
-      // What we sent the ToR, on the wire: AS_PATH 65000, next hop 192.0.2.1, no iBGP-only attributes.
-      const toTor = msgs.filter((m) => m.dst?.startsWith('192.0.2.3:') && m.type === 'UPDATE' && m.nlri?.includes('10.90.0.0/24'));
-      assert.equal(toTor.length, 1, JSON.stringify(toTor));
-      const at = toTor[0]!.attributes!;
-      assert.deepEqual(at.asPath, [{ type: 'AS_SEQUENCE', asns: [65000] }]);
-      assert.equal(at.nextHop, '192.0.2.1');
-      for (const k of ['localPref', 'originatorId', 'clusterList']) assert.equal(at[k], undefined, `${k} not sent to an external peer: ${JSON.stringify(at)}`);
-      // Nothing the ToR sent us went back to it (10.91/10.92 are its own).
-      assert.ok(!msgs.some((m) => m.dst?.startsWith('192.0.2.3:') && m.nlri?.some((p) => p.startsWith('10.91.') || p.startsWith('10.92.'))));
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- vroute log (tail) ---\n${rr?.log().slice(-4000) ?? ''}`);
-    } finally {
-      rr?.kill();
-      await bird?.stop();
-      await tor?.stop();
-      lab.cleanup();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    // What we sent the ToR, on the wire: AS_PATH 65000, next hop 192.0.2.1, no iBGP-only attributes.
+    const toTor = msgs.filter(
+      (m) => m.dst?.startsWith('192.0.2.3:') && m.type === 'UPDATE' && m.nlri?.includes('10.90.0.0/24'),
+    );
+    assert.equal(toTor.length, 1, JSON.stringify(toTor));
+    const at = toTor[0]!.attributes!;
+    assert.deepEqual(at.asPath, [{ type: 'AS_SEQUENCE', asns: [65000] }]);
+    assert.equal(at.nextHop, '192.0.2.1');
+    for (const k of ['localPref', 'originatorId', 'clusterList'])
+      assert.equal(at[k], undefined, `${k} not sent to an external peer: ${JSON.stringify(at)}`);
+    // Nothing the ToR sent us went back to it (10.91/10.92 are its own).
+    assert.ok(
+      !msgs.some(
+        (m) => m.dst?.startsWith('192.0.2.3:') && m.nlri?.some((p) => p.startsWith('10.91.') || p.startsWith('10.92.')),
+      ),
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- vroute log (tail) ---\n${rr?.log().slice(-4000) ?? ''}`);
+  } finally {
+    rr?.kill();
+    await bird?.stop();
+    await tor?.stop();
+    lab.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -39,17 +39,32 @@ async function run(tag: string, ourPassive: boolean, v6: boolean): Promise<void>
     const us = v6 ? h0!.ipv6 : h0!.ipv4;
     const them = v6 ? h1!.ipv6 : h1!.ipv4;
     frr = await startFrr(h1!.ns, frrConf(us, !ourPassive));
-    child = await startChild(h0!.ns, { asn: 65000, routerId: '192.0.2.1', listen: { address: '::', port: 179 } }, [{
-      address: them, port: 179, asn: 65000, passive: ourPassive, holdTime: 3, connectRetryTime: 2,
-      families: [IPV4_UNICAST, IPV6_UNICAST], routeReflectorClient: true,
-    }]);
+    child = await startChild(h0!.ns, { asn: 65000, routerId: '192.0.2.1', listen: { address: '::', port: 179 } }, [
+      {
+        address: them,
+        port: 179,
+        asn: 65000,
+        passive: ourPassive,
+        holdTime: 3,
+        connectRetryTime: 2,
+        families: [IPV4_UNICAST, IPV6_UNICAST],
+        routeReflectorClient: true,
+      },
+    ]);
     const c = child;
     const f = frr;
     await waitEstablished(f, us, 30_000);
     await waitFor('we Established', () => (c.state(them) === 'Established' ? true : undefined), 10_000, 100);
 
-    await waitFor('UPDATE from FRR', () => (c.lines.some((l) => l.ev === 'update'
-      && JSON.stringify(l.update).includes('198.51.100.0/24')) ? true : undefined), 10_000, 100);
+    await waitFor(
+      'UPDATE from FRR',
+      () =>
+        c.lines.some((l) => l.ev === 'update' && JSON.stringify(l.update).includes('198.51.100.0/24'))
+          ? true
+          : undefined,
+      10_000,
+      100,
+    );
     await new Promise((r) => setTimeout(r, 10_000)); // several hold times
     assert.equal(c.state(them), 'Established');
     assert.equal(frrNeighborState(f, us), 'Established');
@@ -65,11 +80,16 @@ async function run(tag: string, ourPassive: boolean, v6: boolean): Promise<void>
     await waitEstablished(f, us, 10_000);
 
     await c.stop('interop bye');
-    await waitFor('frr sees Cease', () => {
-      const j = JSON.parse(f.query(`show bgp neighbors ${us} json`)) as Record<string, Record<string, unknown>>;
-      const s = JSON.stringify(j[us] ?? {});
-      return /Administrative Shutdown/i.test(s) ? s : undefined;
-    }, 10_000, 200);
+    await waitFor(
+      'frr sees Cease',
+      () => {
+        const j = JSON.parse(f.query(`show bgp neighbors ${us} json`)) as Record<string, Record<string, unknown>>;
+        const s = JSON.stringify(j[us] ?? {});
+        return /Administrative Shutdown/i.test(s) ? s : undefined;
+      },
+      10_000,
+      200,
+    );
   } finally {
     child?.kill();
     await frr?.stop();
@@ -77,7 +97,10 @@ async function run(tag: string, ourPassive: boolean, v6: boolean): Promise<void>
   }
 }
 
-test('FRR: we connect (FRR passive), IPv4: up, hold expiry on SIGSTOP, reconnect, stop -> Cease', { skip, timeout: 120_000 },
-  () => run('fra', false, false));
+test(
+  'FRR: we connect (FRR passive), IPv4: up, hold expiry on SIGSTOP, reconnect, stop -> Cease',
+  { skip, timeout: 120_000 },
+  () => run('fra', false, false),
+);
 test('FRR: FRR connects (we passive), IPv4', { skip, timeout: 120_000 }, () => run('frp', true, false));
 test('FRR: we connect over IPv6 transport', { skip, timeout: 120_000 }, () => run('fr6', false, true));

@@ -17,20 +17,32 @@ import * as path from 'node:path';
 import { createLab, startCapture, waitFor, type Host, type Lab, type Netns } from '../helpers/netns';
 import { BIRD, BIRDC, startBird, startFrr, waitEstablished, type Daemon } from '../helpers/peers';
 import { skipReason } from '../helpers/env';
-import { decodeWithVroute as decodeCapture, routesIn, spawnReflector, type DecodedMessage as Decoded, type ReflectorProcess, type RouteView } from '../helpers/vroute';
+import {
+  decodeWithVroute as decodeCapture,
+  routesIn,
+  spawnReflector,
+  type DecodedMessage as Decoded,
+  type ReflectorProcess,
+  type RouteView,
+} from '../helpers/vroute';
 
 const skip = skipReason('netns', 'bird', 'frr');
 const RESTART_TIME = 20;
 const API_PORT = 8179;
 
 const RR_CONFIG = JSON.stringify({
-  name: 'rr-gr', routerId: '192.0.2.1', asn: 65000, listen: { address: '0.0.0.0', port: 179 },
+  name: 'rr-gr',
+  routerId: '192.0.2.1',
+  asn: 65000,
+  listen: { address: '0.0.0.0', port: 179 },
   reflector: { clusterId: '192.0.2.1' },
   neighbors: [
     { address: '192.0.2.2', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
     { address: '192.0.2.3', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
   ],
-  datastore: 'memory', api: `127.0.0.1:${API_PORT}`, log: 'info',
+  datastore: 'memory',
+  api: `127.0.0.1:${API_PORT}`,
+  log: 'info',
 });
 
 function birdConf(routes: string[]): string {
@@ -90,24 +102,38 @@ async function kill(pid: number, exited: () => boolean): Promise<void> {
  * BIRD started with -R (graceful restart recovery), which startBird does not offer: then it
  * sets the Forwarding State bit (RFC 4724 3) for its GR families.
  */
-async function startBirdRecovering(ns: Netns, dir: string, config: string): Promise<{ child: ChildProcess; query: (c: string) => string; exited: () => boolean }> {
+async function startBirdRecovering(
+  ns: Netns,
+  dir: string,
+  config: string,
+): Promise<{ child: ChildProcess; query: (c: string) => string; exited: () => boolean }> {
   const conf = path.join(dir, 'bird-r.conf');
   const sock = path.join(dir, 'bird-r.ctl');
   writeFileSync(conf, config);
   const fd = openSync(path.join(dir, 'bird-r.log'), 'a');
   let child: ChildProcess;
   try {
-    child = ns.spawn(BIRD, ['-f', '-R', '-c', conf, '-s', sock, '-P', path.join(dir, 'bird-r.pid')], { stdio: ['ignore', fd, fd] });
+    child = ns.spawn(BIRD, ['-f', '-R', '-c', conf, '-s', sock, '-P', path.join(dir, 'bird-r.pid')], {
+      stdio: ['ignore', fd, fd],
+    });
   } finally {
     closeSync(fd);
   }
   let gone = false;
-  child.once('exit', () => { gone = true; });
-  const query = (c: string): string => execFileSync(BIRDC, ['-s', sock, c], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  await waitFor('recovering BIRD up', () => {
-    if (gone) throw new Error(`bird -R exited: ${readFileSync(path.join(dir, 'bird-r.log'), 'utf8').slice(-300)}`);
-    return query('show status').includes('Daemon is up') ? true : undefined;
-  }, 10_000, 100);
+  child.once('exit', () => {
+    gone = true;
+  });
+  const query = (c: string): string =>
+    execFileSync(BIRDC, ['-s', sock, c], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitFor(
+    'recovering BIRD up',
+    () => {
+      if (gone) throw new Error(`bird -R exited: ${readFileSync(path.join(dir, 'bird-r.log'), 'utf8').slice(-300)}`);
+      return query('show status').includes('Daemon is up') ? true : undefined;
+    },
+    10_000,
+    100,
+  );
   return { child, query, exited: () => gone };
 }
 
@@ -155,7 +181,10 @@ async function withGrLab(tag: string, body: (l: GrLab) => Promise<void>): Promis
   }
 }
 
-test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR keeps the routes until the restart time', { skip, timeout: 180_000 }, async () => {
+test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR keeps the routes until the restart time', {
+  skip,
+  timeout: 180_000,
+}, async () => {
   await withGrLab('grh', async ({ rr: h0, birdHost: h1, dir, bird, frr, onCleanup }) => {
     let bird2: Awaited<ReturnType<typeof startBirdRecovering>> | undefined;
     onCleanup.push(() => {
@@ -164,10 +193,15 @@ test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR
     // 1. SIGKILL: the routes stay (stale) in our Loc-RIB and at FRR.
     const b1 = bird;
     await kill(b1.pid, () => b1.exited);
-    const stale = await waitFor('stale routes in /routes', () => {
-      const r = ourRoutes(h0);
-      return r.get(A)?.stale && r.get(B)?.stale ? r : undefined;
-    }, 15_000, 200);
+    const stale = await waitFor(
+      'stale routes in /routes',
+      () => {
+        const r = ourRoutes(h0);
+        return r.get(A)?.stale && r.get(B)?.stale ? r : undefined;
+      },
+      15_000,
+      200,
+    );
     assert.equal(stale.get(A)!.from, '192.0.2.2');
     // FRR must not lose them at any point while BIRD is away and coming back.
     let lost = '';
@@ -181,12 +215,22 @@ test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR
       // 2. Back with -R, without B: after BIRD's End-of-RIB, A is fresh and B withdrawn.
       bird2 = await startBirdRecovering(h1.ns, dir, birdConf([A]));
       const q = bird2.query;
-      await waitFor('recovering BIRD Established', () => (/BGP state:\s+Established/.test(q('show protocols all refl')) ? true : undefined), 30_000, 200);
+      await waitFor(
+        'recovering BIRD Established',
+        () => (/BGP state:\s+Established/.test(q('show protocols all refl')) ? true : undefined),
+        30_000,
+        200,
+      );
       await waitFor(`${B} withdrawn at FRR`, () => (atFrr(frr!, B) ? undefined : true), 20_000, 200);
-      const fresh = await waitFor('A fresh in /routes', () => {
-        const r = ourRoutes(h0);
-        return r.get(A) && !r.get(A)!.stale ? r : undefined;
-      }, 10_000, 200);
+      const fresh = await waitFor(
+        'A fresh in /routes',
+        () => {
+          const r = ourRoutes(h0);
+          return r.get(A) && !r.get(A)!.stale ? r : undefined;
+        },
+        10_000,
+        200,
+      );
       assert.equal(fresh.has(B), false, `${B} gone from our Loc-RIB`);
     } finally {
       clearInterval(watch);
@@ -200,17 +244,30 @@ test('graceful restart helper: BIRD killed, restarted with -R, killed again; FRR
     await kill(b2.child.pid!, b2.exited);
     await waitFor('A stale again', () => (ourRoutes(h0).get(A)?.stale ? true : undefined), 15_000, 200);
     assert.ok(atFrr(frr, A), 'still at FRR right after the second kill');
-    await waitFor(`${A} withdrawn at FRR after the restart time`, () => (atFrr(frr!, A) ? undefined : true), (RESTART_TIME + 15) * 1000, 250);
+    await waitFor(
+      `${A} withdrawn at FRR after the restart time`,
+      () => (atFrr(frr!, A) ? undefined : true),
+      (RESTART_TIME + 15) * 1000,
+      250,
+    );
     const took = (Date.now() - killedAt) / 1000;
     assert.ok(took >= RESTART_TIME - 1, `withdrawn after ${took.toFixed(1)} s, not before the restart time`);
-    assert.deepEqual([...ourRoutes(h0).keys()], ['10.88.0.0/24'], 'only FRR\'s route left');
+    assert.deepEqual([...ourRoutes(h0).keys()], ['10.88.0.0/24'], "only FRR's route left");
   });
 });
 
-test('enhanced route refresh with BIRD: `reload in` gets BoRR, the table, EoRR; `reload out` leaves nothing stale', { skip, timeout: 120_000 }, async () => {
+test('enhanced route refresh with BIRD: `reload in` gets BoRR, the table, EoRR; `reload out` leaves nothing stale', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   await withGrLab('grr', async ({ rr: h0, dir, bird, frr }) => {
     const b = bird;
-    await waitFor('10.88.0.0/24 at BIRD', () => (/10\.88\.0\.0\/24/.test(b.query('show route 10.88.0.0/24')) ? true : undefined), 30_000, 250);
+    await waitFor(
+      '10.88.0.0/24 at BIRD',
+      () => (/10\.88\.0\.0\/24/.test(b.query('show route 10.88.0.0/24')) ? true : undefined),
+      30_000,
+      250,
+    );
     assert.match(b.query('show protocols all refl'), /enhanced refresh/i, 'BIRD negotiated enhanced route refresh');
 
     const pcap = path.join(dir, 'rr.pcap');
@@ -226,8 +283,12 @@ test('enhanced route refresh with BIRD: `reload in` gets BoRR, the table, EoRR; 
     const msgs = decodeCapture(pcap);
     const toBird = msgs.filter((m) => m.dst?.startsWith('192.0.2.2:') && m.type !== 'KEEPALIVE');
     const fromBird = msgs.filter((m) => m.src?.startsWith('192.0.2.2:') && m.type !== 'KEEPALIVE');
-    const shape = (ms: Decoded[]) => ms.map((m) => (m.type === 'ROUTE-REFRESH' ? `RR${m.subtype}`
-      : `${m.type}${m.withdrawn ? ` -${m.withdrawn.join(',-')}` : ''}${m.nlri ? ` +${m.nlri.join(',+')}` : ''}`));
+    const shape = (ms: Decoded[]) =>
+      ms.map((m) =>
+        m.type === 'ROUTE-REFRESH'
+          ? `RR${m.subtype}`
+          : `${m.type}${m.withdrawn ? ` -${m.withdrawn.join(',-')}` : ''}${m.nlri ? ` +${m.nlri.join(',+')}` : ''}`,
+      );
     const seen = JSON.stringify({ toBird: shape(toBird), fromBird: shape(fromBird) });
     assert.deepEqual(shape(fromBird.slice(0, 1)), ['RR0'], `BIRD's request first: ${seen}`);
     // RFC 7313 4: BoRR, the re-advertisement, EoRR. The table comes from Adj-RIB-Out state,
@@ -235,12 +296,20 @@ test('enhanced route refresh with BIRD: `reload in` gets BoRR, the table, EoRR; 
     const t = shape(toBird);
     assert.equal(t[0], 'RR1', seen);
     assert.equal(t.at(-1), 'RR2', seen);
-    assert.deepEqual(toBird.slice(1, -1).flatMap((m) => m.nlri ?? []), ['10.88.0.0/24'], seen);
+    assert.deepEqual(
+      toBird.slice(1, -1).flatMap((m) => m.nlri ?? []),
+      ['10.88.0.0/24'],
+      seen,
+    );
     for (const w of toBird.slice(1, -1).flatMap((m) => m.withdrawn ?? [])) assert.ok(w === A || w === B, seen);
     await new Promise((r) => setTimeout(r, 500));
     assert.match(b.query('show route 10.88.0.0/24'), /10\.88\.0\.0\/24/, 'BIRD kept our route through its refresh');
     // BIRD's `reload out` is a refresh of its own: BoRR, its routes, EoRR; nothing stays stale.
-    assert.deepEqual(shape(fromBird).filter((x) => x.startsWith('RR')), ['RR0', 'RR1', 'RR2'], seen);
+    assert.deepEqual(
+      shape(fromBird).filter((x) => x.startsWith('RR')),
+      ['RR0', 'RR1', 'RR2'],
+      seen,
+    );
     const ours = ourRoutes(h0);
     assert.equal(ours.get(A)?.stale, undefined, JSON.stringify([...ours.values()]));
     assert.equal(ours.get(B)?.stale, undefined);

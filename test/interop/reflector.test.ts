@@ -18,12 +18,17 @@ const CLUSTER = '10.255.0.1';
 
 function rrConfig(name: string, routerId: string): string {
   return JSON.stringify({
-    name, routerId, asn: 65000, listen: { address: '0.0.0.0', port: 179 }, reflector: { clusterId: CLUSTER },
+    name,
+    routerId,
+    asn: 65000,
+    listen: { address: '0.0.0.0', port: 179 },
+    reflector: { clusterId: CLUSTER },
     neighbors: [
       { address: '192.0.2.3', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
       { address: '192.0.2.4', asn: 65000, routeReflectorClient: true, holdTime: 9, connectRetryTime: 2 },
     ],
-    datastore: 'memory', log: 'warn',
+    datastore: 'memory',
+    log: 'warn',
   });
 }
 
@@ -61,7 +66,11 @@ router bgp 65000
  exit-address-family
 `;
 
-interface FrrPath { originatorId?: string; clusterList?: { list?: string[] }; peer?: { peerId?: string } }
+interface FrrPath {
+  originatorId?: string;
+  clusterList?: { list?: string[] };
+  peer?: { peerId?: string };
+}
 
 function frrPaths(frr: Daemon, prefix: string): FrrPath[] {
   try {
@@ -72,7 +81,10 @@ function frrPaths(frr: Daemon, prefix: string): FrrPath[] {
   }
 }
 
-test('reflector interop: BIRD and FRR clients, RFC 4456 attributes, withdrawal, redundancy', { skip, timeout: 180_000 }, async () => {
+test('reflector interop: BIRD and FRR clients, RFC 4456 attributes, withdrawal, redundancy', {
+  skip,
+  timeout: 180_000,
+}, async () => {
   const lab: Lab = createLab(4, 'rri');
   const dir = mkdtempSync(path.join(tmpdir(), 'vr-rri-'));
   const rrs: ReflectorProcess[] = [];
@@ -91,20 +103,35 @@ test('reflector interop: BIRD and FRR clients, RFC 4456 attributes, withdrawal, 
     await waitEstablished(frr, '192.0.2.2', 30_000);
 
     // BIRD's route at FRR, once through each reflector, as RFC 4456 8 says.
-    const paths = await waitFor('10.77.0.0/24 at FRR via both reflectors', () => {
-      const p = frrPaths(frr!, '10.77.0.0/24');
-      return p.length >= 2 ? p : undefined;
-    }, 30_000, 250);
+    const paths = await waitFor(
+      '10.77.0.0/24 at FRR via both reflectors',
+      () => {
+        const p = frrPaths(frr!, '10.77.0.0/24');
+        return p.length >= 2 ? p : undefined;
+      },
+      30_000,
+      250,
+    );
     for (const p of paths) {
       assert.equal(p.originatorId, '192.0.2.3', JSON.stringify(p));
       assert.deepEqual(p.clusterList?.list, [CLUSTER], JSON.stringify(p));
     }
     // FRR's route at BIRD.
-    await waitFor('10.88.0.0/24 at BIRD', () => (/10\.88\.0\.0\/24/.test(bird!.query('show route 10.88.0.0/24')) ? true : undefined), 30_000, 250);
+    await waitFor(
+      '10.88.0.0/24 at BIRD',
+      () => (/10\.88\.0\.0\/24/.test(bird!.query('show route 10.88.0.0/24')) ? true : undefined),
+      30_000,
+      250,
+    );
 
     // A withdrawal follows.
     reconfigureBird(bird, birdConf(['10.77.0.0/24']));
-    await waitFor('10.77.1.0/24 withdrawn at FRR', () => (frrPaths(frr!, '10.77.1.0/24').length === 0 ? true : undefined), 30_000, 250);
+    await waitFor(
+      '10.77.1.0/24 withdrawn at FRR',
+      () => (frrPaths(frr!, '10.77.1.0/24').length === 0 ? true : undefined),
+      30_000,
+      250,
+    );
     assert.ok(frrPaths(frr, '10.77.0.0/24').length >= 1);
 
     // Redundancy: stop rr1 (SIGTERM: Cease to its peers); the routes stay through rr2.
@@ -112,7 +139,12 @@ test('reflector interop: BIRD and FRR clients, RFC 4456 attributes, withdrawal, 
     const exited = new Promise<number | null>((r) => rr1.once('exit', (code) => r(code)));
     rr1.kill('SIGTERM');
     assert.equal(await exited, 0, 'rr1 exits 0 on SIGTERM');
-    await waitFor('FRR sees rr1 gone', () => (frrPaths(frr!, '10.77.0.0/24').length === 1 ? true : undefined), 30_000, 250);
+    await waitFor(
+      'FRR sees rr1 gone',
+      () => (frrPaths(frr!, '10.77.0.0/24').length === 1 ? true : undefined),
+      30_000,
+      250,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     const left = frrPaths(frr, '10.77.0.0/24');
     assert.equal(left.length, 1, 'one path left, via rr2');

@@ -27,7 +27,9 @@ async function main(): Promise<void> {
     const peer = sp.addPeer(p);
     peer.on('stateChange', (from: string, to: string) => out({ ev: 'state', peer: p.address, from, to }));
     sessionEvents(peer).on('down', (reason: string) => out({ ev: 'down', peer: p.address, reason }));
-    sessionEvents(peer).on('update', (m: UpdateMessage) => out({ ev: 'update', peer: p.address, update: updateToJson(m) }));
+    sessionEvents(peer).on('update', (m: UpdateMessage) =>
+      out({ ev: 'update', peer: p.address, update: updateToJson(m) }),
+    );
   }
   out({ ev: 'ready', port: sp.listenPort });
   const rl = readline.createInterface({ input: process.stdin });

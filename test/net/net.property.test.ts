@@ -12,11 +12,18 @@ const group = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
 const v6Bytes = fc.oneof(
   fc.array(group, { minLength: 8, maxLength: 8 }).map((gs) => {
     const b = new Uint8Array(16);
-    gs.forEach((g, i) => { b[2 * i] = g >>> 8; b[2 * i + 1] = g & 0xff; });
+    gs.forEach((g, i) => {
+      b[2 * i] = g >>> 8;
+      b[2 * i + 1] = g & 0xff;
+    });
     return b;
   }),
   // IPv4-mapped (RFC 4291 2.5.5.2)
-  fc.integer({ min: 0, max: 0xffffffff }).map((v) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff)),
+  fc
+    .integer({ min: 0, max: 0xffffffff })
+    .map((v) =>
+      Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff),
+    ),
 );
 
 /** A text spelling of the same address that is not canonical: full groups, upper case, or "::" elsewhere. */
@@ -32,32 +39,38 @@ function respell(b: Uint8Array, style: number): string {
 }
 
 test('IPv6: format(parse(text)) is canonical and stable, and agrees with ip-address', (t) => {
-  checkProperty(t, fc.property(v6Bytes, fc.integer({ min: 0, max: 2 }), (b, style) => {
-    const text = formatIpv6(b);
-    const spelled = respell(b, style);
-    const back = parseIpv6(spelled);
-    assert.ok(back, `${spelled} parses`);
-    assert.deepEqual([...back], [...b]);
-    assert.equal(formatIpv6(back), text, 'any spelling gives the one text');
-    assert.deepEqual([...parseIpv6(text)!], [...b], 'the text parses back to the address');
-    // ip-address: same value from the odd spelling, same canonical text (it writes
-    // IPv4-mapped addresses in hex; RFC 5952 5 recommends the dotted tail, which we keep).
-    const theirs = new Address6(spelled);
-    assert.equal(BigInt(theirs.bigInt()), ipToBigInt(b));
-    const mapped = b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
-    const expected = mapped ? `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}` : theirs.correctForm();
-    assert.equal(text, expected);
-    assert.equal(Address6.isValid(text), true);
-  }));
+  checkProperty(
+    t,
+    fc.property(v6Bytes, fc.integer({ min: 0, max: 2 }), (b, style) => {
+      const text = formatIpv6(b);
+      const spelled = respell(b, style);
+      const back = parseIpv6(spelled);
+      assert.ok(back, `${spelled} parses`);
+      assert.deepEqual([...back], [...b]);
+      assert.equal(formatIpv6(back), text, 'any spelling gives the one text');
+      assert.deepEqual([...parseIpv6(text)!], [...b], 'the text parses back to the address');
+      // ip-address: same value from the odd spelling, same canonical text (it writes
+      // IPv4-mapped addresses in hex; RFC 5952 5 recommends the dotted tail, which we keep).
+      const theirs = new Address6(spelled);
+      assert.equal(BigInt(theirs.bigInt()), ipToBigInt(b));
+      const mapped = b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+      const expected = mapped ? `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}` : theirs.correctForm();
+      assert.equal(text, expected);
+      assert.equal(Address6.isValid(text), true);
+    }),
+  );
 });
 
 test('IPv4: format(parse(text)) round-trips and agrees with ip-address', (t) => {
-  checkProperty(t, fc.property(fc.integer({ min: 0, max: 0xffffffff }), (v) => {
-    const text = formatIpv4(v);
-    assert.equal(parseIpv4(text), v);
-    assert.equal(new Address4(text).correctForm(), text);
-    assert.equal(BigInt(new Address4(text).bigInt()), BigInt(v));
-  }));
+  checkProperty(
+    t,
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), (v) => {
+      const text = formatIpv4(v);
+      assert.equal(parseIpv4(text), v);
+      assert.equal(new Address4(text).correctForm(), text);
+      assert.equal(BigInt(new Address4(text).bigInt()), BigInt(v));
+    }),
+  );
 });
 
 test('random text: we accept exactly what ip-address accepts (no zone ids, no prefix)', (t) => {
@@ -75,9 +88,12 @@ test('random text: we accept exactly what ip-address accepts (no zone ids, no pr
     if (op === 2) return s.slice(0, i) + c + s.slice(i + 1);
     return s;
   });
-  checkProperty(t, fc.property(fc.oneof(random, nearMiss), (s) => {
-    const ours = parseIp(s) !== undefined;
-    const theirs = Address4.isValid(s) || Address6.isValid(s);
-    assert.equal(ours, theirs, JSON.stringify(s));
-  }));
+  checkProperty(
+    t,
+    fc.property(fc.oneof(random, nearMiss), (s) => {
+      const ours = parseIp(s) !== undefined;
+      const theirs = Address4.isValid(s) || Address6.isValid(s);
+      assert.equal(ours, theirs, JSON.stringify(s));
+    }),
+  );
 });

@@ -1,9 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  canonicalIp, formatCidr, formatEndpoint, formatIp, formatIpv4, formatIpv6, hasHostBits, ipFromBigInt, ipFromWords,
-  ipToBigInt, ipToWords, ipVersion, isLoopback, mask32, maskAddr, parseCidr, parseIp, parseIpv4, parseIpv6,
-  prefixContains, unmapIpv4, writeIpv4, writeIpv6,
+  canonicalIp,
+  formatCidr,
+  formatEndpoint,
+  formatIp,
+  formatIpv4,
+  formatIpv6,
+  hasHostBits,
+  ipFromBigInt,
+  ipFromWords,
+  ipToBigInt,
+  ipToWords,
+  ipVersion,
+  isLoopback,
+  mask32,
+  maskAddr,
+  parseCidr,
+  parseIp,
+  parseIpv4,
+  parseIpv6,
+  prefixContains,
+  unmapIpv4,
+  writeIpv4,
+  writeIpv6,
 } from '../../src/net';
 
 const v6 = (s: string): string => {
@@ -45,8 +65,27 @@ test('RFC 5952 5: IPv4-mapped addresses keep a dotted-quad tail; other embedded 
 });
 
 test('IPv6 text that is not an address is refused, not guessed', () => {
-  for (const s of ['', ':', ':::', '1::2::3', ':1::', '1:', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7:8::', '00000::1', '::g',
-    'fe80::1%eth0', '[::1]', '::1/64', '1:2:3:4:5:6:7', '1.2.3.4', '::ffff:01.2.3.4', '::1.2.3', '1:2:3:4:5:6:7:1.2.3.4', ' ::1']) {
+  for (const s of [
+    '',
+    ':',
+    ':::',
+    '1::2::3',
+    ':1::',
+    '1:',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7:8::',
+    '00000::1',
+    '::g',
+    'fe80::1%eth0',
+    '[::1]',
+    '::1/64',
+    '1:2:3:4:5:6:7',
+    '1.2.3.4',
+    '::ffff:01.2.3.4',
+    '::1.2.3',
+    '1:2:3:4:5:6:7:1.2.3.4',
+    ' ::1',
+  ]) {
     assert.equal(parseIpv6(s), undefined, JSON.stringify(s));
   }
 });
@@ -57,7 +96,19 @@ test('IPv4: dotted quad <-> uint32; leading zeros, short forms and out-of-range 
   assert.equal(parseIpv4('0.0.0.0'), 0);
   assert.equal(formatIpv4(0xc0000201), '192.0.2.1');
   assert.equal(formatIpv4(0xffffffff), '255.255.255.255');
-  for (const s of ['', '1.2.3', '1.2.3.4.5', '256.0.0.1', '01.2.3.4', '1.2.3.04', '1..2.3', '1.2.3.4.', ' 1.2.3.4', '+1.2.3.4', '1.2.3.a']) {
+  for (const s of [
+    '',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.0.0.1',
+    '01.2.3.4',
+    '1.2.3.04',
+    '1..2.3',
+    '1.2.3.4.',
+    ' 1.2.3.4',
+    '+1.2.3.4',
+    '1.2.3.a',
+  ]) {
     assert.equal(parseIpv4(s), undefined, JSON.stringify(s));
   }
 });
@@ -100,7 +151,16 @@ test('prefixes: parse, canonical check, masking, containment', () => {
   assert.equal(hasHostBits(parseIp('1.2.3.4')!, 0), true);
   assert.equal(formatCidr({ addr: maskAddr(parseIp('10.1.2.3')!, 12), len: 12 }), '10.0.0.0/12');
   assert.equal(formatIp(maskAddr(parseIp('2001:db8:ffff::1')!, 36)), '2001:db8:f000::');
-  for (const s of ['10.0.0.0', '10.0.0.0/33', '::/129', '10.0.0.0/-1', '10.0.0.0/08', '10.0.0.0/', 'x/8', '10.0.0.0/8/8']) {
+  for (const s of [
+    '10.0.0.0',
+    '10.0.0.0/33',
+    '::/129',
+    '10.0.0.0/-1',
+    '10.0.0.0/08',
+    '10.0.0.0/',
+    'x/8',
+    '10.0.0.0/8/8',
+  ]) {
     assert.equal(parseCidr(s), undefined, s);
   }
   assert.ok(prefixContains(parseCidr('10.0.0.0/8')!, parseIp('10.255.0.1')!));

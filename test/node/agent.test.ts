@@ -14,21 +14,45 @@ import { waitFor as waitUntil } from '../helpers/netns';
 import { apiGet } from '../../src/cli/api-client';
 
 /** What a node agent's GET /status adds to the common daemon status. */
-type NodeApiStatus = DaemonStatus & { fib: { installed: number; pending: number; failed: number }; localRoutes: string[] };
+type NodeApiStatus = DaemonStatus & {
+  fib: { installed: number; pending: number; failed: number };
+  localRoutes: string[];
+};
 
-function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 15000): Promise<T> {
+function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 15000,
+): Promise<T> {
   return waitUntil(what, async () => (await probe()) || undefined, ms, 50) as Promise<T>;
 }
 
 type Fib = ReturnType<typeof memoryFib>;
-interface Agent { node: RunningNode; fib: Fib; ip: string }
+interface Agent {
+  node: RunningNode;
+  fib: Fib;
+  ip: string;
+}
 
-async function startAgent(store: Datastore, name: string, ip: string, port: number, extra: Record<string, unknown> = {}): Promise<Agent> {
+async function startAgent(
+  store: Datastore,
+  name: string,
+  ip: string,
+  port: number,
+  extra: Record<string, unknown> = {},
+): Promise<Agent> {
   const fib = memoryFib();
   const cfg = validateNodeConfig({ name, ip, port, fib: false, api: false, datastore: 'memory', ...extra });
   // RFC 7606 makes peers refuse a loopback NEXT_HOP: node 127.0.0.N advertises 192.0.2.N.
   const nextHop = { v4: ip.replace(/^127\.0\.0\./, '192.0.2.') };
-  const node = await startNode(cfg, { logger: silentLogger, datastore: store, fib, syncTimeoutMs: 20_000, reflectorGraceMs: 0, nextHop });
+  const node = await startNode(cfg, {
+    logger: silentLogger,
+    datastore: store,
+    fib,
+    syncTimeoutMs: 20_000,
+    reflectorGraceMs: 0,
+    nextHop,
+  });
   return { node, fib, ip };
 }
 
@@ -38,18 +62,31 @@ function same(x: Record<string, string>, y: Record<string, string>): boolean {
 }
 
 function fibOf(a: Agent): Record<string, string> {
-  return Object.fromEntries(a.fib.routes().map((r) => [r.prefix, r.kind === 'blackhole' ? 'blackhole' : r.nextHops.map((h) => h.gateway).join(',')]));
+  return Object.fromEntries(
+    a.fib
+      .routes()
+      .map((r) => [r.prefix, r.kind === 'blackhole' ? 'blackhole' : r.nextHops.map((h) => h.gateway).join(',')]),
+  );
 }
 
 async function pool(store: Datastore): Promise<void> {
-  await putResource(store, { apiVersion: 'vroute/v1', kind: 'IPPool', metadata: { name: 'p' }, spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false } });
+  await putResource(store, {
+    apiVersion: 'vroute/v1',
+    kind: 'IPPool',
+    metadata: { name: 'p' },
+    spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false },
+  });
 }
 
 function established(a: Agent): string[] {
-  return a.node.speaker.peers().filter((p) => p.state === 'Established').map((p) => p.config.address).sort();
+  return a.node.speaker
+    .peers()
+    .filter((p) => p.state === 'Established')
+    .map((p) => p.config.address)
+    .sort();
 }
 
-test('three nodes in a mesh: each learns the others\' blocks, installs them, blackholes its own, reports status', async () => {
+test("three nodes in a mesh: each learns the others' blocks, installs them, blackholes its own, reports status", async () => {
   const store = openDatastore('memory');
   const port = await freePort();
   await pool(store);
@@ -61,7 +98,10 @@ test('three nodes in a mesh: each learns the others\' blocks, installs them, bla
     }
     const [a, b, c] = agents as [Agent, Agent, Agent];
     // Blocks are the first three /26 of the pool, in allocation order.
-    const want = (self: number) => Object.fromEntries([0, 1, 2].map((j) => [`10.233.0.${j * 64}/26`, j === self ? 'blackhole' : `192.0.2.${j + 1}`]));
+    const want = (self: number) =>
+      Object.fromEntries(
+        [0, 1, 2].map((j) => [`10.233.0.${j * 64}/26`, j === self ? 'blackhole' : `192.0.2.${j + 1}`]),
+      );
     for (const [i, x] of agents.entries()) {
       await waitFor(`node ${i} FIB`, () => same(fibOf(x), want(i)));
     }
@@ -71,12 +111,18 @@ test('three nodes in a mesh: each learns the others\' blocks, installs them, bla
     // status/<node> in the datastore: sessions and the FIB line.
     const st = await waitFor('status/alpha', async () => {
       const kv = await store.get(statusKey('alpha'));
-      const s = kv && (JSON.parse(kv.value) as { status: { sessions: Array<{ state: string }>; fib: { installed: number } } }).status;
-      return s && s.sessions.length === 2 && s.sessions.every((x) => x.state === 'Established') && s.fib.installed === 3 ? s : undefined;
+      const s =
+        kv &&
+        (JSON.parse(kv.value) as { status: { sessions: Array<{ state: string }>; fib: { installed: number } } }).status;
+      return s && s.sessions.length === 2 && s.sessions.every((x) => x.state === 'Established') && s.fib.installed === 3
+        ? s
+        : undefined;
     });
     assert.equal(st.fib.installed, 3);
     // The Node resources carry what the agents were given.
-    const nodeB = JSON.parse((await store.get('/vroute/v1/node/beta'))!.value) as { spec: { bgp: Record<string, unknown> } };
+    const nodeB = JSON.parse((await store.get('/vroute/v1/node/beta'))!.value) as {
+      spec: { bgp: Record<string, unknown> };
+    };
     assert.equal(nodeB.spec.bgp.ipv4Address, '127.0.0.2');
 
     // A node goes: the other two drop it within seconds; their own session never blinks.
@@ -85,7 +131,10 @@ test('three nodes in a mesh: each learns the others\' blocks, installs them, bla
     abPeer.on('stateChange', (_f: string, to: string) => abTransitions.push(to));
     await c.node.stop();
     await deleteResource(store, 'Node', 'gamma');
-    await waitFor('alpha drops gamma', () => a.node.speaker.peer('127.0.0.3') === undefined && !('10.233.0.128/26' in fibOf(a)));
+    await waitFor(
+      'alpha drops gamma',
+      () => a.node.speaker.peer('127.0.0.3') === undefined && !('10.233.0.128/26' in fibOf(a)),
+    );
     await waitFor('beta drops gamma', () => b.node.speaker.peer('127.0.0.3') === undefined);
     assert.deepEqual(abTransitions, [], 'the alpha-beta session was not disturbed');
     assert.equal(a.node.speaker.peer('127.0.0.2'), abPeer);
@@ -93,7 +142,7 @@ test('three nodes in a mesh: each learns the others\' blocks, installs them, bla
     // A new block for beta reaches alpha; releasing... the block goes away again.
     await allocate(store, { node: 'beta', count: 64 }); // fills beta's block: the next one is claimed
     await allocate(store, { node: 'beta' });
-    await waitFor('beta\'s second block at alpha', () => fibOf(a)['10.233.0.192/26'] === '192.0.2.2');
+    await waitFor("beta's second block at alpha", () => fibOf(a)['10.233.0.192/26'] === '192.0.2.2');
   } finally {
     for (const x of agents) await x.node.stop();
     await store.close();
@@ -105,8 +154,19 @@ test('a node is a plain speaker: what it learns over iBGP goes to no other iBGP 
   const port = await freePort();
   await pool(store);
   // Mesh off; explicit BGPPeers a-b and b-c only (b in the middle).
-  await putResource(store, { apiVersion: 'vroute/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeToNodeMesh: false } });
-  const peer = (name: string, node: string, ip: string) => putResource(store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name }, spec: { node, peerIP: ip, asNumber: 64512, port } });
+  await putResource(store, {
+    apiVersion: 'vroute/v1',
+    kind: 'BGPConfiguration',
+    metadata: { name: 'default' },
+    spec: { nodeToNodeMesh: false },
+  });
+  const peer = (name: string, node: string, ip: string) =>
+    putResource(store, {
+      apiVersion: 'vroute/v1',
+      kind: 'BGPPeer',
+      metadata: { name },
+      spec: { node, peerIP: ip, asNumber: 64512, port },
+    });
   await peer('a-b', 'a', '127.0.0.2');
   await peer('b-a', 'b', '127.0.0.1');
   await peer('b-c', 'b', '127.0.0.3');
@@ -118,14 +178,23 @@ test('a node is a plain speaker: what it learns over iBGP goes to no other iBGP 
       agents.push(await startAgent(store, n, `127.0.0.${i + 1}`, port));
     }
     const [a, b, c] = agents as [Agent, Agent, Agent];
-    await waitFor('b learns both', () => fibOf(b)['10.233.0.0/26'] === '192.0.2.1' && fibOf(b)['10.233.0.128/26'] === '192.0.2.3');
+    await waitFor(
+      'b learns both',
+      () => fibOf(b)['10.233.0.0/26'] === '192.0.2.1' && fibOf(b)['10.233.0.128/26'] === '192.0.2.3',
+    );
     await waitFor('a and c established with b', () => established(a).length === 1 && established(c).length === 1);
     await waitFor('everyone synced', () => agents.every((x) => x.node.synced));
     // RFC 4271 9.2: b never advertises a's block to c or c's to a.
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(fibOf(a), { '10.233.0.0/26': 'blackhole', '10.233.0.64/26': '192.0.2.2' });
     assert.deepEqual(fibOf(c), { '10.233.0.128/26': 'blackhole', '10.233.0.64/26': '192.0.2.2' });
-    assert.deepEqual(b.node.engine.routes('ipv4-unicast').filter((r) => r.from === 'local').map((r) => r.prefix), ['10.233.0.64/26']);
+    assert.deepEqual(
+      b.node.engine
+        .routes('ipv4-unicast')
+        .filter((r) => r.from === 'local')
+        .map((r) => r.prefix),
+      ['10.233.0.64/26'],
+    );
   } finally {
     for (const x of agents) await x.node.stop();
     await store.close();
@@ -136,10 +205,19 @@ test('mesh off: nodes peer with the registered reflectors instead, and learn thr
   const store = openDatastore('memory');
   const port = await freePort();
   await pool(store);
-  await putResource(store, { apiVersion: 'vroute/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeToNodeMesh: false } });
+  await putResource(store, {
+    apiVersion: 'vroute/v1',
+    kind: 'BGPConfiguration',
+    metadata: { name: 'default' },
+    spec: { nodeToNodeMesh: false },
+  });
   const rrCfg = validateConfig({
-    name: 'rr1', routerId: '127.0.0.9', asn: 64512, listen: { address: '127.0.0.9', port },
-    reflector: { clusterId: '127.0.0.9' }, datastore: 'memory',
+    name: 'rr1',
+    routerId: '127.0.0.9',
+    asn: 64512,
+    listen: { address: '127.0.0.9', port },
+    reflector: { clusterId: '127.0.0.9' },
+    datastore: 'memory',
     dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 64512, routeReflectorClient: true, holdTime: 9 }],
   });
   const rr = await startReflector(rrCfg, { logger: silentLogger, datastore: store });
@@ -152,7 +230,11 @@ test('mesh off: nodes peer with the registered reflectors instead, and learn thr
     const [a, b] = agents as [Agent, Agent];
     await waitFor('a learns b via rr', () => fibOf(a)['10.233.0.64/26'] === '192.0.2.2', 20000);
     await waitFor('b learns a via rr', () => fibOf(b)['10.233.0.0/26'] === '192.0.2.1');
-    assert.deepEqual(a.node.speaker.peers().map((p) => p.config.address), ['127.0.0.9'], 'only the reflector, no mesh');
+    assert.deepEqual(
+      a.node.speaker.peers().map((p) => p.config.address),
+      ['127.0.0.9'],
+      'only the reflector, no mesh',
+    );
   } finally {
     for (const x of agents) await x.node.stop();
     await rr.stop();
@@ -160,23 +242,31 @@ test('mesh off: nodes peer with the registered reflectors instead, and learn thr
   }
 });
 
-test('borrowed addresses: a /32 for an address the node holds in another node\'s block', async () => {
+test("borrowed addresses: a /32 for an address the node holds in another node's block", async () => {
   const store = openDatastore('memory');
   const port = await freePort();
   // A pool of exactly one /30 block: the second node can only borrow (a pool's first and last
   // addresses are never handed out: a gets .1, b borrows .2).
-  await putResource(store, { apiVersion: 'vroute/v1', kind: 'IPPool', metadata: { name: 'tiny' }, spec: { cidr: '10.9.0.0/30', blockSize: 30, disabled: false } });
+  await putResource(store, {
+    apiVersion: 'vroute/v1',
+    kind: 'IPPool',
+    metadata: { name: 'tiny' },
+    spec: { cidr: '10.9.0.0/30', blockSize: 30, disabled: false },
+  });
   await allocate(store, { node: 'a' });
   const [borrowed] = await allocate(store, { node: 'b' });
   assert.equal(borrowed, '10.9.0.2');
   const a = await startAgent(store, 'a', '127.0.0.1', port);
   const b = await startAgent(store, 'b', '127.0.0.2', port);
   try {
-    await waitFor('a has b\'s /32', () => fibOf(a)['10.9.0.2/32'] === '192.0.2.2');
+    await waitFor("a has b's /32", () => fibOf(a)['10.9.0.2/32'] === '192.0.2.2');
     assert.equal(fibOf(a)['10.9.0.0/30'], 'blackhole');
-    await waitFor('b has a\'s block', () => fibOf(b)['10.9.0.0/30'] === '192.0.2.1');
+    await waitFor("b has a's block", () => fibOf(b)['10.9.0.0/30'] === '192.0.2.1');
     assert.equal(fibOf(b)['10.9.0.2/32'], undefined, 'our own /32 is no kernel route of ours');
-    assert.deepEqual(b.node.localRoutes().map((r) => r.prefix), ['10.9.0.2/32']);
+    assert.deepEqual(
+      b.node.localRoutes().map((r) => r.prefix),
+      ['10.9.0.2/32'],
+    );
   } finally {
     await a.node.stop();
     await b.node.stop();
@@ -184,27 +274,41 @@ test('borrowed addresses: a /32 for an address the node holds in another node\'s
   }
 });
 
-test('eBGP ToR: only the node\'s own routes, next hop self, and RFC 8212 without policies', async () => {
+test("eBGP ToR: only the node's own routes, next hop self, and RFC 8212 without policies", async () => {
   for (const withPolicy of [true, false]) {
     const store = openDatastore('memory');
     const port = await freePort();
     await pool(store);
     await allocate(store, { node: 'a' });
     await allocate(store, { node: 'b' });
-    await putResource(store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: 'tor' }, spec: { node: 'a', peerIP: '127.0.0.9', asNumber: 65100, port } });
+    await putResource(store, {
+      apiVersion: 'vroute/v1',
+      kind: 'BGPPeer',
+      metadata: { name: 'tor' },
+      spec: { node: 'a', peerIP: '127.0.0.9', asNumber: 65100, port },
+    });
     // The ToR: a vroute speaker in AS 65100 that accepts everything. On loopback its RFC 7606
     // check refuses our 127/8 next hop, so what it was sent is in its rejected list, with the
     // next hop in the reason.
-    const tor = await startReflector(validateConfig({
-      name: 'tor', routerId: '127.0.0.9', asn: 65100, listen: { address: '127.0.0.9', port }, datastore: 'memory',
-      policies: { all: [{ action: 'accept' }] },
-      neighbors: [{ address: '127.0.0.1', asn: 64512, port, importPolicy: 'all', exportPolicy: 'all', holdTime: 9 }],
-    }), { logger: silentLogger, datastore: openDatastore('memory') });
-    const extra = withPolicy ? { policies: { all: [{ action: 'accept' }] }, ebgp: { importPolicy: 'all', exportPolicy: 'all' } } : {};
+    const tor = await startReflector(
+      validateConfig({
+        name: 'tor',
+        routerId: '127.0.0.9',
+        asn: 65100,
+        listen: { address: '127.0.0.9', port },
+        datastore: 'memory',
+        policies: { all: [{ action: 'accept' }] },
+        neighbors: [{ address: '127.0.0.1', asn: 64512, port, importPolicy: 'all', exportPolicy: 'all', holdTime: 9 }],
+      }),
+      { logger: silentLogger, datastore: openDatastore('memory') },
+    );
+    const extra = withPolicy
+      ? { policies: { all: [{ action: 'accept' }] }, ebgp: { importPolicy: 'all', exportPolicy: 'all' } }
+      : {};
     const a = await startAgent(store, 'a', '127.0.0.1', port, extra);
     const b = await startAgent(store, 'b', '127.0.0.2', port);
     try {
-      await waitFor('a has b\'s block', () => fibOf(a)['10.233.0.64/26'] === '192.0.2.2');
+      await waitFor("a has b's block", () => fibOf(a)['10.233.0.64/26'] === '192.0.2.2');
       await waitFor('tor session', () => a.node.speaker.peer('127.0.0.9')?.state === 'Established');
       await waitFor('a synced', () => a.node.synced);
       await new Promise((res) => setTimeout(res, 500));
@@ -242,7 +346,10 @@ test('status API: sessions as for the reflector, plus the FIB and the local rout
     assert.equal(st.name, 'a');
     assert.equal(st.sessions[0].peer, '127.0.0.2');
     assert.equal(st.sessions[0].state, 'Established');
-    assert.deepEqual({ installed: st.fib.installed, pending: st.fib.pending, failed: st.fib.failed }, { installed: 1, pending: 0, failed: 0 });
+    assert.deepEqual(
+      { installed: st.fib.installed, pending: st.fib.pending, failed: st.fib.failed },
+      { installed: 1, pending: 0, failed: 0 },
+    );
     assert.deepEqual(st.localRoutes, ['10.233.0.0/26']);
     // The peer advertised RFC 4724 graceful restart (our helper side keeps its routes).
     assert.ok(a.node.speaker.peer('127.0.0.2')!.negotiated!.gracefulRestart);

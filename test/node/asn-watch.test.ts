@@ -12,32 +12,49 @@ import { openDatastore, putResource, statusKey, type Datastore } from '../../src
 import { waitFor as waitUntil } from '../helpers/netns';
 import { freePort } from '../helpers/etcd';
 
-function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 10_000,
+): Promise<T> {
   return waitUntil(what, async () => (await probe()) || undefined, ms, 20) as Promise<T>;
 }
 
 function capture(): { logger: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); cb(); } });
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      cb();
+    },
+  });
   return { logger: createLogger({ level: 'info', destination }), lines };
 }
 
-const bgpDefault = (store: Datastore, asNumber?: number) => putResource(store, {
-  apiVersion: 'vroute/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: asNumber === undefined ? {} : { asNumber },
-});
+const bgpDefault = (store: Datastore, asNumber?: number) =>
+  putResource(store, {
+    apiVersion: 'vroute/v1',
+    kind: 'BGPConfiguration',
+    metadata: { name: 'default' },
+    spec: asNumber === undefined ? {} : { asNumber },
+  });
 
 test('effectiveAsn: configured, then the Node resource, then BGPConfiguration default, then 64512', () => {
   assert.equal(effectiveAsn({}).asn, DEFAULT_ASN);
   assert.equal(DEFAULT_ASN, 64512);
   assert.equal(effectiveAsn({ bgpConfig: { asNumber: 65000 } }).asn, 65000);
   assert.equal(effectiveAsn({ bgpConfig: { asNumber: 65000 }, nodeSpec: { bgp: { asNumber: 65001 } } }).asn, 65001);
-  const all = effectiveAsn({ configured: 65002, bgpConfig: { asNumber: 65000 }, nodeSpec: { bgp: { asNumber: 65001 } } });
+  const all = effectiveAsn({
+    configured: 65002,
+    bgpConfig: { asNumber: 65000 },
+    nodeSpec: { bgp: { asNumber: 65001 } },
+  });
   assert.equal(all.asn, 65002);
   assert.match(all.source, /flags or config file/);
   assert.match(effectiveAsn({ bgpConfig: { asNumber: 1 } }).source, /BGPConfiguration default/);
 });
 
-test('watchAsn: a changed default AS is warned about once with both numbers; the Node resource\'s AS wins; agreeing again clears it', async () => {
+test("watchAsn: a changed default AS is warned about once with both numbers; the Node resource's AS wins; agreeing again clears it", async () => {
   const store = openDatastore('memory');
   const { logger, lines } = capture();
   await bgpDefault(store, 65000);
@@ -58,11 +75,21 @@ test('watchAsn: a changed default AS is warned about once with both numbers; the
     assert.match(String(warns[0]!.msg), /AS 65010 .* runs as AS 65000: .*restarted/);
     assert.equal(changes, 1);
     // The Node resource's asNumber takes precedence: it names the running AS, nothing pending.
-    await putResource(store, { apiVersion: 'vroute/v1', kind: 'Node', metadata: { name: 'alpha' }, spec: { bgp: { ipv4Address: '192.0.2.1', asNumber: 65000 } } });
+    await putResource(store, {
+      apiVersion: 'vroute/v1',
+      kind: 'Node',
+      metadata: { name: 'alpha' },
+      spec: { bgp: { ipv4Address: '192.0.2.1', asNumber: 65000 } },
+    });
     await waitFor('no pending AS', () => w.pending() === undefined);
     assert.ok(lines.some((l) => l.level === 30 && /running AS again/.test(String(l.msg))));
     // Another node's resource is none of our business.
-    await putResource(store, { apiVersion: 'vroute/v1', kind: 'Node', metadata: { name: 'beta' }, spec: { bgp: { ipv4Address: '192.0.2.2', asNumber: 65099 } } });
+    await putResource(store, {
+      apiVersion: 'vroute/v1',
+      kind: 'Node',
+      metadata: { name: 'beta' },
+      spec: { bgp: { ipv4Address: '192.0.2.2', asNumber: 65099 } },
+    });
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(w.pending(), undefined);
     assert.equal(changes, 2);

@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { RouteBatch, type BatchOutcome } from '../../src/node/fib/batch';
 import { AF_INET, SysError, rtnl, type NlAck, type NlBatch, type RtnlExchange, type RtnlSocket } from '../../src/sys';
 
-interface Sent { flags: number[]; seqs: number[] }
+interface Sent {
+  flags: number[];
+  seqs: number[];
+}
 
 /** A socket whose exchange answers with `script(firstSeq, count)` and records the requests' flags. */
 function fakeSocket(script: (seq0: number, n: number) => RtnlExchange): { sock: RtnlSocket; sent: Sent[] } {
@@ -15,11 +18,18 @@ function fakeSocket(script: (seq0: number, n: number) => RtnlExchange): { sock: 
   let seq = 100;
   const sock = {
     maxBatch: (cap = 1024) => Math.min(cap, 512),
-    takeSeq: (n: number) => { const s = seq; seq += n; return s; },
+    takeSeq: (n: number) => {
+      const s = seq;
+      seq += n;
+      return s;
+    },
     exchange: (batch: NlBatch, seq0: number): RtnlExchange => {
       const b = batch.bytes();
       const s: Sent = { flags: [], seqs: [] };
-      for (const m of rtnl.messages(b, b.length)) { s.flags.push(m.flags); s.seqs.push(m.seq); }
+      for (const m of rtnl.messages(b, b.length)) {
+        s.flags.push(m.flags);
+        s.seqs.push(m.seq);
+      }
       sent.push(s);
       return script(seq0, batch.count);
     },
@@ -41,7 +51,7 @@ function recorder(): { out: BatchOutcome; log: string[] } {
   };
 }
 
-const dst = (a: number) => ({ family: AF_INET, bytes: Uint8Array.of(10, a, 0, 0), len: 16 } as const);
+const dst = (a: number) => ({ family: AF_INET, bytes: Uint8Array.of(10, a, 0, 0), len: 16 }) as const;
 const hops = [{ gateway: Uint8Array.of(192, 0, 2, 2), ifindex: 2 }];
 
 test('RouteBatch: no NLM_F_ACK; silence is success, each error goes to its own route; lost answers make all unknown and the next batches ACKed and small', () => {
@@ -55,12 +65,28 @@ test('RouteBatch: no NLM_F_ACK; silence is success, each error goes to its own r
   b.set('10.1.0.0/16', dst(1), rtnl.RTN_UNICAST, hops, 'k1', false);
   b.set('10.2.0.0/16', dst(2), rtnl.RTN_UNICAST, hops, 'k2', false);
   b.delete('10.3.0.0/16', dst(3));
-  answers = (seq0) => { const acks: (NlAck | undefined)[] = []; acks[1] = { seq: seq0 + 1, errno: 17, message: 'File exists' }; return { acks }; };
+  answers = (seq0) => {
+    const acks: (NlAck | undefined)[] = [];
+    acks[1] = { seq: seq0 + 1, errno: 17, message: 'File exists' };
+    return { acks };
+  };
   assert.equal(b.send(out), true);
-  assert.deepEqual(log.splice(0), ['done 10.1.0.0/16 k1', 'refused 10.2.0.0/16 k2 17 File exists', 'done 10.3.0.0/16 -']);
-  assert.deepEqual(sent[0]!.flags.map((f) => f & rtnl.NLM_F_ACK), [0, 0, 0], 'no request asks for an ACK');
+  assert.deepEqual(log.splice(0), [
+    'done 10.1.0.0/16 k1',
+    'refused 10.2.0.0/16 k2 17 File exists',
+    'done 10.3.0.0/16 -',
+  ]);
+  assert.deepEqual(
+    sent[0]!.flags.map((f) => f & rtnl.NLM_F_ACK),
+    [0, 0, 0],
+    'no request asks for an ACK',
+  );
   assert.equal(sent[0]!.flags[0]! & rtnl.NLM_F_EXCL, rtnl.NLM_F_EXCL);
-  assert.deepEqual(sent[0]!.seqs, [sent[0]!.seqs[0]!, sent[0]!.seqs[0]! + 1, sent[0]!.seqs[0]! + 2], 'consecutive sequence numbers');
+  assert.deepEqual(
+    sent[0]!.seqs,
+    [sent[0]!.seqs[0]!, sent[0]!.seqs[0]! + 1, sent[0]!.seqs[0]! + 2],
+    'consecutive sequence numbers',
+  );
 
   // 2: a delete of what is gone (ESRCH) is done; answers lost: the silent ones are unknown.
   b.begin();
@@ -80,7 +106,10 @@ test('RouteBatch: no NLM_F_ACK; silence is success, each error goes to its own r
   assert.equal(n, full >> 3);
   answers = (seq0) => ({ acks: [{ seq: seq0, errno: 0 }] });
   b.send(out);
-  assert.ok(sent[2]!.flags.every((f) => (f & rtnl.NLM_F_ACK) !== 0), 'all ACKed while careful');
+  assert.ok(
+    sent[2]!.flags.every((f) => (f & rtnl.NLM_F_ACK) !== 0),
+    'all ACKed while careful',
+  );
   assert.equal(log[0], 'done 10.6.0.0/16 k6');
   assert.equal(log.slice(1).filter((l) => l.startsWith('unknown')).length, n - 1);
   log.length = 0;

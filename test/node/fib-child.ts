@@ -6,8 +6,13 @@ import { openKernelFib, type FibSink } from '../../src/node/fib';
 import { RouteOwner } from '../../src/node';
 import { AF_INET, NlBatch, RtnlSocket, parseInetAddr, parseInetPrefix, rtnl, type InetPrefix } from '../../src/sys';
 
-const out = (o: unknown): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
-const log = (level: string) => (obj: object, msg?: string): void => out({ log: { level, msg, ...obj } });
+const out = (o: unknown): void => {
+  process.stdout.write(`${JSON.stringify(o)}\n`);
+};
+const log =
+  (level: string) =>
+  (obj: object, msg?: string): void =>
+    out({ log: { level, msg, ...obj } });
 const logger = { info: log('info'), warn: log('warn'), debug: (): void => {} };
 let fib: FibSink | undefined;
 let owner: RouteOwner | undefined;
@@ -64,8 +69,15 @@ async function run(c: Cmd): Promise<unknown> {
       pairs.forEach(([p, gw], i) => {
         const dst = parseInetPrefix(p) as InetPrefix;
         b.addRoute(rtnl.RTM_NEWROUTE, rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | rtnl.NLM_F_EXCL, seq + i, {
-          family: AF_INET, dst: dst.bytes, dstLen: dst.len, table: 254, protocol: 201, priority: 0, type: rtnl.RTN_UNICAST,
-          scope: rtnl.RT_SCOPE_UNIVERSE, nextHops: [{ gateway: parseInetAddr(gw)!.bytes }],
+          family: AF_INET,
+          dst: dst.bytes,
+          dstLen: dst.len,
+          table: 254,
+          protocol: 201,
+          priority: 0,
+          type: rtnl.RTN_UNICAST,
+          scope: rtnl.RT_SCOPE_UNIVERSE,
+          nextHops: [{ gateway: parseInetAddr(gw)!.bytes }],
         });
       });
       const r = s.exchange(b, seq);
@@ -79,14 +91,19 @@ async function run(c: Cmd): Promise<unknown> {
 }
 
 let chain = Promise.resolve();
-readline.createInterface({ input: process.stdin }).on('line', (line) => {
-  const c = JSON.parse(line) as Cmd;
-  chain = chain.then(async () => {
-    try {
-      out({ ok: await run(c) });
-    } catch (e) {
-      out({ error: (e as Error).message });
-    }
+readline
+  .createInterface({ input: process.stdin })
+  .on('line', (line) => {
+    const c = JSON.parse(line) as Cmd;
+    chain = chain.then(async () => {
+      try {
+        out({ ok: await run(c) });
+      } catch (e) {
+        out({ error: (e as Error).message });
+      }
+    });
+  })
+  .on('close', () => {
+    void chain.then(() => process.exit(0));
   });
-}).on('close', () => { void chain.then(() => process.exit(0)); });
 out({ ready: true });

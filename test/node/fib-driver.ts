@@ -20,7 +20,9 @@ export async function startFibChild(ns: Netns): Promise<FibChild> {
   const logs: FibChild['logs'] = [];
   const answers: ((o: Record<string, unknown>) => void)[] = [];
   let ready: () => void;
-  const isReady = new Promise<void>((r) => { ready = r; });
+  const isReady = new Promise<void>((r) => {
+    ready = r;
+  });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   readline.createInterface({ input: proc.stdout! }).on('line', (l) => {
     const o = JSON.parse(l) as Record<string, unknown>;
@@ -28,7 +30,12 @@ export async function startFibChild(ns: Netns): Promise<FibChild> {
     else if (o.log) logs.push(o.log as FibChild['logs'][number]);
     else answers.shift()?.(o);
   });
-  await Promise.race([isReady, exited.then(() => { throw new Error('fib child exited before ready'); })]);
+  await Promise.race([
+    isReady,
+    exited.then(() => {
+      throw new Error('fib child exited before ready');
+    }),
+  ]);
   return {
     logs,
     call<T>(cmd: string, args: object = {}): Promise<T> {

@@ -31,12 +31,22 @@ test('memoryFib: set replaces per prefix, delete removes, canonical keys, bad pr
 test('parseFibConfig: false, defaults, a full map; each bad value named by its field', () => {
   assert.equal(parseFibConfig(false), false);
   assert.deepEqual(parseFibConfig(undefined), {});
-  assert.deepEqual(parseFibConfig({ table: 'main', protocol: 200, metric: 20, scanSeconds: 0 }), { table: 'main', protocol: 200, metric: 20, scanSeconds: 0 });
+  assert.deepEqual(parseFibConfig({ table: 'main', protocol: 200, metric: 20, scanSeconds: 0 }), {
+    table: 'main',
+    protocol: 200,
+    metric: 20,
+    scanSeconds: 0,
+  });
   assert.deepEqual(parseFibConfig({ table: 100 }), { table: 100 });
   const bad: [unknown, RegExp][] = [
-    [{ table: 'local' }, /^RangeError: fib\.table/], [{ table: 255 }, /fib\.table: 255/], [{ protocol: 4 }, /fib\.protocol: 4 is not an integer 5\.\.255/],
-    [{ protocol: 256 }, /fib\.protocol/], [{ metric: -1 }, /fib\.metric/], [{ scanSeconds: 'x' }, /fib\.scanSeconds/],
-    [{ tabel: 1 }, /fib\.tabel: unknown key/], ['yes', /fib: must be false or a map/],
+    [{ table: 'local' }, /^RangeError: fib\.table/],
+    [{ table: 255 }, /fib\.table: 255/],
+    [{ protocol: 4 }, /fib\.protocol: 4 is not an integer 5\.\.255/],
+    [{ protocol: 256 }, /fib\.protocol/],
+    [{ metric: -1 }, /fib\.metric/],
+    [{ scanSeconds: 'x' }, /fib\.scanSeconds/],
+    [{ tabel: 1 }, /fib\.tabel: unknown key/],
+    ['yes', /fib: must be false or a map/],
   ];
   for (const [v, re] of bad) assert.match(String(parseFibConfig(v)), re, JSON.stringify(v));
 });

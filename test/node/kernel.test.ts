@@ -17,9 +17,15 @@ import { monitorRoutes, openNodeLab } from '../helpers/node-lab';
 import { vrouteJson } from '../helpers/vroute';
 import { putResource } from '../../src/datastore';
 
-interface Status { sessions: Array<{ peer: string; state: string }>; fib: { synced?: boolean } }
+interface Status {
+  sessions: Array<{ peer: string; state: string }>;
+  fib: { synced?: boolean };
+}
 
-test('two node agents program their kernels: routes proto 200 to the other block, a blackhole for their own, pings between workloads; a SIGKILL and restart never removes a route', { skip: skipReason('netns'), timeout: 150_000 }, async () => {
+test('two node agents program their kernels: routes proto 200 to the other block, a blackhole for their own, pings between workloads; a SIGKILL and restart never removes a route', {
+  skip: skipReason('netns'),
+  timeout: 150_000,
+}, async () => {
   const nl = await openNodeLab(2, 'nodek', ['n1', 'n2']);
   try {
     const [h1] = nl.hosts;
@@ -35,9 +41,16 @@ test('two node agents program their kernels: routes proto 200 to the other block
       return want.every((w) => t.some((l) => l.startsWith(w))) && t.length === want.length;
     };
     try {
-      await waitFor('both kernels hold the routes', () => (matches(0, want1) && matches(1, want2) ? true : undefined), 40_000, 250);
+      await waitFor(
+        'both kernels hold the routes',
+        () => (matches(0, want1) && matches(1, want2) ? true : undefined),
+        40_000,
+        250,
+      );
     } catch (e) {
-      throw new Error(`${(e as Error).message}\nn1: ${nl.table(0).join(' | ')}\nn2: ${nl.table(1).join(' | ')}\n${nl.logs()}`);
+      throw new Error(
+        `${(e as Error).message}\nn1: ${nl.table(0).join(' | ')}\nn2: ${nl.table(1).join(' | ')}\n${nl.logs()}`,
+      );
     }
     // Workload to workload, across the two hosts' kernels.
     assert.ok(nl.ping(0, 1), `ping ${w1} -> ${w2}`);
@@ -69,7 +82,11 @@ test('two node agents program their kernels: routes proto 200 to the other block
       if (settled >= 20 && synced()) break;
     }
     const missing = samples.findIndex((t) => !t.some((l) => l.startsWith('10.233.0.64/26 via 192.0.2.2')));
-    assert.equal(missing, -1, `sample ${missing} of ${samples.length} lacked the route to n2's block: ${JSON.stringify(samples[missing])}\n${nl.logs()}`);
+    assert.equal(
+      missing,
+      -1,
+      `sample ${missing} of ${samples.length} lacked the route to n2's block: ${JSON.stringify(samples[missing])}\n${nl.logs()}`,
+    );
     assert.deepEqual(nl.table(0), before, 'the table ends as it was');
     assert.ok(nl.ping(0, 1), 'forwarding after the restart');
   } finally {
@@ -86,24 +103,42 @@ test('two node agents program their kernels: routes proto 200 to the other block
 // back in (captured: n1 sent its block only after the reflector's End-of-RIB to n2 had gone),
 // where RFC 4724 4.1 has a restarting speaker defer: it now does (its registration outlived
 // it, so it knows it restarted; routing/selection-deferral.ts).
-test('a reflector SIGKILLed and started again (graceful restart): both nodes\' kernels keep the routes all along, no delete, pings throughout', {
-  skip: skipReason('netns'), timeout: 150_000,
+test("a reflector SIGKILLed and started again (graceful restart): both nodes' kernels keep the routes all along, no delete, pings throughout", {
+  skip: skipReason('netns'),
+  timeout: 150_000,
 }, async () => {
   const nl = await openNodeLab(3, 'nodegr', ['n1', 'n2']);
   try {
     const rr = nl.hosts[2]!;
-    await putResource(nl.store, { apiVersion: 'vroute/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeToNodeMesh: false } });
+    await putResource(nl.store, {
+      apiVersion: 'vroute/v1',
+      kind: 'BGPConfiguration',
+      metadata: { name: 'default' },
+      spec: { nodeToNodeMesh: false },
+    });
     let reflector = nl.startReflector(2, 'rr1');
     nl.startNode(0);
     nl.startNode(1);
-    const onReflector = (up: boolean) => () => [0, 1].every((i) => {
-      const s = vrouteJson<Status>(nl.hosts[i]!.ns, 'status', '--api', '127.0.0.1:8179');
-      return s.sessions.length === 1 && s.sessions[0]!.peer === rr.ipv4 && (s.sessions[0]!.state === 'Established') === up;
-    }) ? true : undefined;
+    const onReflector = (up: boolean) => () =>
+      [0, 1].every((i) => {
+        const s = vrouteJson<Status>(nl.hosts[i]!.ns, 'status', '--api', '127.0.0.1:8179');
+        return (
+          s.sessions.length === 1 && s.sessions[0]!.peer === rr.ipv4 && (s.sessions[0]!.state === 'Established') === up
+        );
+      })
+        ? true
+        : undefined;
     try {
-      await waitFor('both nodes on the reflector, routes in both kernels', () => (onReflector(true)() && nl.hasOthers(0) && nl.hasOthers(1) ? true : undefined), 40_000, 250);
+      await waitFor(
+        'both nodes on the reflector, routes in both kernels',
+        () => (onReflector(true)() && nl.hasOthers(0) && nl.hasOthers(1) ? true : undefined),
+        40_000,
+        250,
+      );
     } catch (e) {
-      throw new Error(`${(e as Error).message}\nn1: ${nl.table(0).join(' | ')}\nn2: ${nl.table(1).join(' | ')}\n${nl.logs()}`);
+      throw new Error(
+        `${(e as Error).message}\nn1: ${nl.table(0).join(' | ')}\nn2: ${nl.table(1).join(' | ')}\n${nl.logs()}`,
+      );
     }
     assert.ok(nl.ping(0, 1), 'ping before');
     const before = [nl.table(0), nl.table(1)];
@@ -114,10 +149,15 @@ test('a reflector SIGKILLed and started again (graceful restart): both nodes\' k
     // SIGKILL: no NOTIFICATION, so both nodes (GR helpers) keep the reflector's routes stale.
     reflector.kill();
     await new Promise<void>((r) => reflector.child.once('exit', () => r()));
-    await waitFor('both sessions down', () => {
-      sample();
-      return onReflector(false)();
-    }, 20_000, 100);
+    await waitFor(
+      'both sessions down',
+      () => {
+        sample();
+        return onReflector(false)();
+      },
+      20_000,
+      100,
+    );
     for (let k = 0; k < 10; k++) {
       sample();
       await new Promise((r) => setTimeout(r, 100));
@@ -130,18 +170,28 @@ test('a reflector SIGKILLed and started again (graceful restart): both nodes\' k
     for (const m of monitors) assert.deepEqual(m.deleted('10.233.'), [], 'routes deleted while the reflector was down');
     const restartedAt = samples.length;
     reflector = nl.startReflector(2, 'rr1');
-    await waitFor('both nodes on the reflector again', () => {
-      sample();
-      return onReflector(true)();
-    }, 40_000, 100)
-      .catch((e) => { throw new Error(`${(e as Error).message}\n${nl.logs()}`); });
+    await waitFor(
+      'both nodes on the reflector again',
+      () => {
+        sample();
+        return onReflector(true)();
+      },
+      40_000,
+      100,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${nl.logs()}`);
+    });
     for (let k = 0; k < 30; k++) {
       sample();
       await new Promise((r) => setTimeout(r, 100));
     }
     const events = await Promise.all(monitors.map((m) => m.stop()));
     const gap = samples.indexOf(false);
-    assert.equal(gap, -1, `sample ${gap} of ${samples.length} (restarted at ${restartedAt}) lacked a route: ${JSON.stringify(events.map((e) => e.split('\n').filter((l) => l.includes('10.233.'))))}`);
+    assert.equal(
+      gap,
+      -1,
+      `sample ${gap} of ${samples.length} (restarted at ${restartedAt}) lacked a route: ${JSON.stringify(events.map((e) => e.split('\n').filter((l) => l.includes('10.233.'))))}`,
+    );
     for (const i of [0, 1]) {
       const deleted = events[i]!.split('\n').filter((l) => l.startsWith('Deleted') && l.includes('10.233.'));
       assert.deepEqual(deleted, [], `node ${i + 1}: routes deleted while the reflector restarted\n${nl.logs()}`);

@@ -39,12 +39,23 @@ async function moveOntoReflectors(makeBeforeBreak: boolean): Promise<void> {
     const nodes = [0, 1, 2];
     for (const i of nodes) nl.startNode(i);
     const status = (i: number) => vrouteJson<Status>(hosts[i]!.ns, 'status', '--api', '127.0.0.1:8179');
-    const learned = (i: number) => routesIn(hosts[i]!.ns).filter((r) => r.best && r.from !== 'local').map((r) => `${r.prefix} ${r.nextHop}`).sort();
-    const want = (i: number) => nodes.filter((j) => j !== i).map((j) => `${blockOf(j)} ${hosts[j]!.ipv4}`).sort();
+    const learned = (i: number) =>
+      routesIn(hosts[i]!.ns)
+        .filter((r) => r.best && r.from !== 'local')
+        .map((r) => `${r.prefix} ${r.nextHop}`)
+        .sort();
+    const want = (i: number) =>
+      nodes
+        .filter((j) => j !== i)
+        .map((j) => `${blockOf(j)} ${hosts[j]!.ipv4}`)
+        .sort();
     const converged = (peers: (i: number) => string[]) => async () => {
       for (const i of nodes) {
         const s = status(i);
-        const up = s.sessions.filter((x) => x.state === 'Established').map((x) => x.peer).sort();
+        const up = s.sessions
+          .filter((x) => x.state === 'Established')
+          .map((x) => x.peer)
+          .sort();
         if (JSON.stringify(up) !== JSON.stringify(peers(i))) return undefined;
         // Two learned blocks plus our own blackhole, in the kernel too.
         if (s.fib.installed !== 3 || JSON.stringify(s.localRoutes) !== JSON.stringify([blockOf(i)])) return undefined;
@@ -53,13 +64,22 @@ async function moveOntoReflectors(makeBeforeBreak: boolean): Promise<void> {
       }
       return true;
     };
-    const meshPeers = (i: number) => nodes.filter((j) => j !== i).map((j) => hosts[j]!.ipv4).sort();
+    const meshPeers = (i: number) =>
+      nodes
+        .filter((j) => j !== i)
+        .map((j) => hosts[j]!.ipv4)
+        .sort();
     try {
       await waitFor('the mesh converged', converged(meshPeers), 40_000, 250);
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${nodes.map((i) => nl.table(i).join(' | ')).join('\n')}\n${nl.logs()}`);
     }
-    for (const [a, b] of [[0, 1], [1, 2], [2, 0]] as const) assert.ok(nl.ping(a, b), `ping ${nl.workloads[a]} -> ${nl.workloads[b]}`);
+    for (const [a, b] of [
+      [0, 1],
+      [1, 2],
+      [2, 0],
+    ] as const)
+      assert.ok(nl.ping(a, b), `ping ${nl.workloads[a]} -> ${nl.workloads[b]}`);
     // status/<node> in the datastore says the same.
     const rec = JSON.parse((await nl.store.get('/vroute/v1/status/n1'))!.value) as { status: Status };
     assert.equal(rec.status.sessions.length, 2);
@@ -68,7 +88,15 @@ async function moveOntoReflectors(makeBeforeBreak: boolean): Promise<void> {
     const rrs = [hosts[3]!.ipv4, hosts[4]!.ipv4];
     nl.startReflector(3, 'rr1');
     nl.startReflector(4, 'rr2');
-    await waitFor('both reflectors registered', async () => ((await nl.store.get('/vroute/v1/reflector/rr1')) && (await nl.store.get('/vroute/v1/reflector/rr2')) ? true : undefined), 15_000, 200);
+    await waitFor(
+      'both reflectors registered',
+      async () =>
+        (await nl.store.get('/vroute/v1/reflector/rr1')) && (await nl.store.get('/vroute/v1/reflector/rr2'))
+          ? true
+          : undefined,
+      15_000,
+      200,
+    );
     if (makeBeforeBreak) {
       // The nodes get a label and a BGPPeer per reflector selecting them, and each reflector a
       // BGPPeer making the labelled nodes its clients (with the mesh on, a reflector is a plain
@@ -79,25 +107,50 @@ async function moveOntoReflectors(makeBeforeBreak: boolean): Promise<void> {
         await putResource(nl.store, { ...node, metadata: { ...node.metadata, labels: { compute: 'true' } } });
       }
       for (const [k, ip] of rrs.entries()) {
-        await putResource(nl.store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: `to-rr${k + 1}` }, spec: { peerIP: ip, asNumber: 64512, nodeSelector: 'has(compute)' } });
-        await putResource(nl.store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: `rr${k + 1}-clients` }, spec: { node: `rr${k + 1}`, peerSelector: 'has(compute)', asNumber: 64512, routeReflectorClient: true } });
+        await putResource(nl.store, {
+          apiVersion: 'vroute/v1',
+          kind: 'BGPPeer',
+          metadata: { name: `to-rr${k + 1}` },
+          spec: { peerIP: ip, asNumber: 64512, nodeSelector: 'has(compute)' },
+        });
+        await putResource(nl.store, {
+          apiVersion: 'vroute/v1',
+          kind: 'BGPPeer',
+          metadata: { name: `rr${k + 1}-clients` },
+          spec: { node: `rr${k + 1}`, peerSelector: 'has(compute)', asNumber: 64512, routeReflectorClient: true },
+        });
       }
-      await waitFor('every node holds the reflectors\' paths too', () => nodes.every((i) => {
-        const ss = status(i).sessions.filter((x) => x.state === 'Established');
-        return ss.length === 4 && rrs.every((ip) => ss.find((x) => x.peer === ip)?.prefixes.accepted === 2);
-      }) ? true : undefined, 40_000, 250).catch((e) => {
-        throw new Error(`${(e as Error).message}\n${JSON.stringify(status(0).sessions)}\n${JSON.stringify(routesIn(hosts[0]!.ns))}\n${nl.logs()}`);
+      await waitFor(
+        "every node holds the reflectors' paths too",
+        () =>
+          nodes.every((i) => {
+            const ss = status(i).sessions.filter((x) => x.state === 'Established');
+            return ss.length === 4 && rrs.every((ip) => ss.find((x) => x.peer === ip)?.prefixes.accepted === 2);
+          })
+            ? true
+            : undefined,
+        40_000,
+        250,
+      ).catch((e) => {
+        throw new Error(
+          `${(e as Error).message}\n${JSON.stringify(status(0).sessions)}\n${JSON.stringify(routesIn(hosts[0]!.ns))}\n${nl.logs()}`,
+        );
       });
     }
     // The mesh goes off, with the kernels watched all along.
     const monitors = await Promise.all(nodes.map((i) => monitorRoutes(hosts[i]!.ns)));
     const samples: string[][][] = [];
-    await putResource(nl.store, { apiVersion: 'vroute/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeToNodeMesh: false } });
+    await putResource(nl.store, {
+      apiVersion: 'vroute/v1',
+      kind: 'BGPConfiguration',
+      metadata: { name: 'default' },
+      spec: { nodeToNodeMesh: false },
+    });
     // Every kernel sampled each ~100 ms until the nodes are on both reflectors (checked every
     // tenth sample), and 20 samples more.
     const onReflectors = converged(() => rrs);
     let done = false;
-    for (const deadline = Date.now() + 40_000; Date.now() < deadline && !done;) {
+    for (const deadline = Date.now() + 40_000; Date.now() < deadline && !done; ) {
       samples.push(nodes.map((i) => nl.table(i)));
       if (samples.length % 10 === 0) done = (await onReflectors().catch(() => undefined)) === true;
       await new Promise((r) => setTimeout(r, 100));
@@ -109,30 +162,57 @@ async function moveOntoReflectors(makeBeforeBreak: boolean): Promise<void> {
     assert.ok(done, `every node on both reflectors\n${nl.logs()}`);
     const events = await Promise.all(monitors.map((m) => m.stop()));
     for (const i of nodes) {
-      const gap = samples.findIndex((s) => !nodes.every((j) => j === i || s[i]!.some((l) => l.startsWith(`${blockOf(j)} via ${hosts[j]!.ipv4} `))));
-      assert.equal(gap, -1, `node ${i + 1}: sample ${gap} of ${samples.length} lacked a route: ${JSON.stringify(samples[gap]?.[i])}`);
+      const gap = samples.findIndex(
+        (s) => !nodes.every((j) => j === i || s[i]!.some((l) => l.startsWith(`${blockOf(j)} via ${hosts[j]!.ipv4} `))),
+      );
+      assert.equal(
+        gap,
+        -1,
+        `node ${i + 1}: sample ${gap} of ${samples.length} lacked a route: ${JSON.stringify(samples[gap]?.[i])}`,
+      );
       const deleted = events[i]!.split('\n').filter((l) => l.startsWith('Deleted') && l.includes('10.233.'));
       assert.deepEqual(deleted, [], `node ${i + 1}: routes deleted during the move`);
     }
-    for (const [a, b] of [[0, 1], [1, 2], [2, 0]] as const) assert.ok(nl.ping(a, b), `after the move: ping ${nl.workloads[a]} -> ${nl.workloads[b]}`);
+    for (const [a, b] of [
+      [0, 1],
+      [1, 2],
+      [2, 0],
+    ] as const)
+      assert.ok(nl.ping(a, b), `after the move: ping ${nl.workloads[a]} -> ${nl.workloads[b]}`);
     // SIGTERM: Cease to every peer and exit 0 (contract 0).
     await Promise.all(nl.procs.map((p) => p.stop()));
-    assert.deepEqual(nl.procs.map((p) => p.child.exitCode), [0, 0, 0, 0, 0], nl.logs());
+    assert.deepEqual(
+      nl.procs.map((p) => p.child.exitCode),
+      [0, 0, 0, 0, 0],
+      nl.logs(),
+    );
   } finally {
     await nl.close();
   }
 }
 
-test('three node agents with the kernel FIB: mesh; BGPPeers to two registered reflectors, then the mesh off: no route missing or deleted meanwhile', { skip: skipReason('netns'), timeout: 150_000 }, () => moveOntoReflectors(true));
+test(
+  'three node agents with the kernel FIB: mesh; BGPPeers to two registered reflectors, then the mesh off: no route missing or deleted meanwhile',
+  { skip: skipReason('netns'), timeout: 150_000 },
+  () => moveOntoReflectors(true),
+);
 
 // Issue 11 evidence: with the mesh on, a node has no session to the registered reflectors;
 // turning the mesh off removes the mesh peers and adds the reflectors in one change, and the
 // agent keeps each mesh session until the routes only it gave come from the reflectors too.
-test('three node agents: the mesh turned off with only registered reflectors (no BGPPeers) loses no route', {
-  skip: skipReason('netns'), timeout: 150_000,
-}, () => moveOntoReflectors(false));
+test(
+  'three node agents: the mesh turned off with only registered reflectors (no BGPPeers) loses no route',
+  {
+    skip: skipReason('netns'),
+    timeout: 150_000,
+  },
+  () => moveOntoReflectors(false),
+);
 
-test('two dual-stack node agents: IPv4 and IPv6 blocks over their own sessions; SIGKILL and restart keep the peer\'s routes (RFC 4724)', { skip: skipReason('netns'), timeout: 120_000 }, async () => {
+test("two dual-stack node agents: IPv4 and IPv6 blocks over their own sessions; SIGKILL and restart keep the peer's routes (RFC 4724)", {
+  skip: skipReason('netns'),
+  timeout: 120_000,
+}, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vr-node6-'));
   const file = path.join(dir, 'datastore.json');
   const store = new EmbeddedDatastore({ path: file });
@@ -142,24 +222,60 @@ test('two dual-stack node agents: IPv4 and IPv6 blocks over their own sessions; 
   try {
     lab = createLab(2, 'node6');
     const [h1, h2] = lab.hosts as [Lab['hosts'][number], Lab['hosts'][number]];
-    await putResource(store, { apiVersion: 'vroute/v1', kind: 'IPPool', metadata: { name: 'v4' }, spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false } });
-    await putResource(store, { apiVersion: 'vroute/v1', kind: 'IPPool', metadata: { name: 'v6' }, spec: { cidr: '2001:db8:100::/48', blockSize: 122, disabled: false } });
+    await putResource(store, {
+      apiVersion: 'vroute/v1',
+      kind: 'IPPool',
+      metadata: { name: 'v4' },
+      spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false },
+    });
+    await putResource(store, {
+      apiVersion: 'vroute/v1',
+      kind: 'IPPool',
+      metadata: { name: 'v6' },
+      spec: { cidr: '2001:db8:100::/48', blockSize: 122, disabled: false },
+    });
     for (const n of ['n1', 'n2']) {
       await allocate(store, { node: n });
       await allocate(store, { node: n, family: 6 });
     }
-    const start = (h: typeof h1, name: string) => spawnNode(h.ns, ['--name', name, '--ip', h.ipv4, '--ip6', h.ipv6, '--datastore', `embedded:${file}`, '--no-fib', '--api', '127.0.0.1:8179']);
+    const start = (h: typeof h1, name: string) =>
+      spawnNode(h.ns, [
+        '--name',
+        name,
+        '--ip',
+        h.ipv4,
+        '--ip6',
+        h.ipv6,
+        '--datastore',
+        `embedded:${file}`,
+        '--no-fib',
+        '--api',
+        '127.0.0.1:8179',
+      ]);
     procs.push(start(h1, 'n1'), start(h2, 'n2'));
-    const routes = (h: typeof h1, family: string) => routesIn(h.ns, '127.0.0.1:8179', family).filter((r) => r.best && r.from !== 'local');
-    const view = (h: typeof h1) => [...routes(h, 'ipv4-unicast'), ...routes(h, 'ipv6-unicast')].map((r) => `${r.prefix} ${r.nextHop}${r.stale ? ' stale' : ''}`).sort();
+    const routes = (h: typeof h1, family: string) =>
+      routesIn(h.ns, '127.0.0.1:8179', family).filter((r) => r.best && r.from !== 'local');
+    const view = (h: typeof h1) =>
+      [...routes(h, 'ipv4-unicast'), ...routes(h, 'ipv6-unicast')]
+        .map((r) => `${r.prefix} ${r.nextHop}${r.stale ? ' stale' : ''}`)
+        .sort();
     const want1 = ['10.233.0.64/26 192.0.2.2', '2001:db8:100::40/122 2001:db8::2'];
     const want2 = ['10.233.0.0/26 192.0.2.1', '2001:db8:100::/122 2001:db8::1'];
     try {
-      await waitFor('both families both ways', () => {
-        const s = vrouteJson<Status>(h1.ns, 'status', '--api', '127.0.0.1:8179');
-        return s.sessions.filter((x) => x.state === 'Established').length === 2 && s.fib.installed === 4
-          && JSON.stringify(view(h1)) === JSON.stringify(want1) && JSON.stringify(view(h2)) === JSON.stringify(want2) ? true : undefined;
-      }, 40_000, 250);
+      await waitFor(
+        'both families both ways',
+        () => {
+          const s = vrouteJson<Status>(h1.ns, 'status', '--api', '127.0.0.1:8179');
+          return s.sessions.filter((x) => x.state === 'Established').length === 2 &&
+            s.fib.installed === 4 &&
+            JSON.stringify(view(h1)) === JSON.stringify(want1) &&
+            JSON.stringify(view(h2)) === JSON.stringify(want2)
+            ? true
+            : undefined;
+        },
+        40_000,
+        250,
+      );
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${logs()}`);
     }
@@ -167,14 +283,31 @@ test('two dual-stack node agents: IPv4 and IPv6 blocks over their own sessions; 
     // Restart Time instead of dropping them.
     procs[1]!.kill();
     await new Promise<void>((r) => procs[1]!.child.once('exit', () => r()));
-    await waitFor('n1 sees the sessions drop', () => {
-      const s = vrouteJson<Status>(h1.ns, 'status', '--api', '127.0.0.1:8179');
-      return s.sessions.every((x) => x.state !== 'Established') ? true : undefined;
-    }, 20_000, 200);
-    assert.deepEqual(view(h1), want1.map((r) => `${r} stale`), 'n2\'s routes kept, stale (RFC 4724)');
+    await waitFor(
+      'n1 sees the sessions drop',
+      () => {
+        const s = vrouteJson<Status>(h1.ns, 'status', '--api', '127.0.0.1:8179');
+        return s.sessions.every((x) => x.state !== 'Established') ? true : undefined;
+      },
+      20_000,
+      200,
+    );
+    assert.deepEqual(
+      view(h1),
+      want1.map((r) => `${r} stale`),
+      "n2's routes kept, stale (RFC 4724)",
+    );
     procs[1] = start(h2, 'n2');
     try {
-      await waitFor('n2 back: routes fresh again', () => JSON.stringify(view(h1)) === JSON.stringify(want1) && JSON.stringify(view(h2)) === JSON.stringify(want2) ? true : undefined, 40_000, 250);
+      await waitFor(
+        'n2 back: routes fresh again',
+        () =>
+          JSON.stringify(view(h1)) === JSON.stringify(want1) && JSON.stringify(view(h2)) === JSON.stringify(want2)
+            ? true
+            : undefined,
+        40_000,
+        250,
+      );
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${logs()}`);
     }

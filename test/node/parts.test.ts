@@ -32,11 +32,22 @@ function configError(doc: unknown): string {
 
 test('node config: defaults, and one line naming the field for each bad value', () => {
   const c = validateNodeConfig({ name: 'alpha', ip: '192.0.2.1' });
-  assert.deepEqual({ fib: c.fib, port: c.port, api: c.api, datastore: c.datastore, dataplane: c.dataplane },
-    { fib: { table: 'main', protocol: 200 }, port: 179, api: { host: '127.0.0.1', port: 8179 }, datastore: 'embedded', dataplane: false });
+  assert.deepEqual(
+    { fib: c.fib, port: c.port, api: c.api, datastore: c.datastore, dataplane: c.dataplane },
+    {
+      fib: { table: 'main', protocol: 200 },
+      port: 179,
+      api: { host: '127.0.0.1', port: 8179 },
+      datastore: 'embedded',
+      dataplane: false,
+    },
+  );
   assert.equal(validateNodeConfig({ ip: '192.0.2.1', fib: false, api: false }).fib, false);
   assert.equal(validateNodeConfig({ ip: '192.0.2.1', api: false }).api, undefined);
-  assert.deepEqual(validateNodeConfig({ ip: '192.0.2.1', fib: { table: 100, protocol: 42 } }).fib, { table: 100, protocol: 42 });
+  assert.deepEqual(validateNodeConfig({ ip: '192.0.2.1', fib: { table: 100, protocol: 42 } }).fib, {
+    table: 100,
+    protocol: 42,
+  });
   assert.match(configError({}), /^ip: is required/);
   assert.match(configError({ ip: '2001:db8::1' }), /^ip: .* is not an IPv4 address/);
   assert.match(configError({ ip: '192.0.2.1', ip6: '192.0.2.2' }), /^ip6: /);
@@ -46,7 +57,10 @@ test('node config: defaults, and one line naming the field for each bad value', 
   assert.match(configError({ ip: '192.0.2.1', fib: { table: 'x' } }), /^fib\.table: /);
   assert.match(configError({ ip: '192.0.2.1', fib: true }), /^fib: /);
   assert.equal(validateNodeConfig({ ip: '192.0.2.1', dataplane: true }).dataplane, true);
-  assert.match(configError({ ip: '192.0.2.1', dataplane: true, fib: false }), /^dataplane: true needs the kernel FIB: fib: false/);
+  assert.match(
+    configError({ ip: '192.0.2.1', dataplane: true, fib: false }),
+    /^dataplane: true needs the kernel FIB: fib: false/,
+  );
   assert.match(configError({ ip: '192.0.2.1', dataplane: 'yes' }), /^dataplane: /);
   assert.match(configError({ ip: '192.0.2.1', listen: 1 }), /^listen: unknown field/);
   assert.match(configError({ ip: '192.0.2.1', ebgp: { exportPolicy: 'nope' } }), /^ebgp\.exportPolicy: /);
@@ -80,17 +94,30 @@ test('forwarding: /proc/sys files written once, failures name the file', () => {
     assert.deepEqual(enableForwarding([4, 6], dir), [path.join(dir, 'net/ipv4/ip_forward')]);
     assert.equal(readFileSync(path.join(dir, 'net/ipv4/ip_forward'), 'utf8'), '1\n');
     assert.deepEqual(enableForwarding([4, 6], dir), []);
-    assert.throws(() => enableForwarding([4], path.join(dir, 'missing')), /cannot enable IPv4 forwarding \(.*ip_forward: ENOENT\)/);
+    assert.throws(
+      () => enableForwarding([4], path.join(dir, 'missing')),
+      /cannot enable IPv4 forwarding \(.*ip_forward: ENOENT\)/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-function ribWithPeers(): { rib: Rib; attrs: AttrStore; peers: PeerTable; add(address: string, routerId: number, asn?: number): PeerInfo } {
+function ribWithPeers(): {
+  rib: Rib;
+  attrs: AttrStore;
+  peers: PeerTable;
+  add(address: string, routerId: number, asn?: number): PeerInfo;
+} {
   const peers = new PeerTable();
   const attrs = new AttrStore();
   const rib = new Rib({ family: IPV4_UNICAST, peers, attrs, multipath: true });
-  return { rib, attrs, peers, add: (address, routerId, asn = 64512) => peers.add({ address, asn, routerId, localAsn: 64512 }) };
+  return {
+    rib,
+    attrs,
+    peers,
+    add: (address, routerId, asn = 64512) => peers.add({ address, asn, routerId, localAsn: 64512 }),
+  };
 }
 
 test('FIB feed: ECMP over paths equal up to the router-ID step, a longer path drops out, blackholes win, own routes stay out', () => {
@@ -105,9 +132,17 @@ test('FIB feed: ECMP over paths equal up to the router-ID step, a longer path dr
   rib.announce(p1.index, words, 24, 0, attrs.intern({ ...base, nextHop: nh('192.0.2.2') }));
   rib.announce(p2.index, words, 24, 0, attrs.intern({ ...base, nextHop: nh('192.0.2.3') }));
   // Differs before the router-ID step (9.1.2.2 (a), longer AS_PATH): not part of the ECMP set.
-  rib.announce(p3.index, words, 24, 0, attrs.intern({ ...base, nextHop: nh('192.0.2.4'), asPath: [{ type: 2, asns: [65001] }] }));
+  rib.announce(
+    p3.index,
+    words,
+    24,
+    0,
+    attrs.intern({ ...base, nextHop: nh('192.0.2.4'), asPath: [{ type: 2, asns: [65001] }] }),
+  );
   feed.apply(IPV4_UNICAST, rib, rib.decide());
-  assert.deepEqual(fib.routes(), [{ prefix: '10.0.1.0/24', kind: 'unicast', nextHops: [{ gateway: '192.0.2.2' }, { gateway: '192.0.2.3' }] }]);
+  assert.deepEqual(fib.routes(), [
+    { prefix: '10.0.1.0/24', kind: 'unicast', nextHops: [{ gateway: '192.0.2.2' }, { gateway: '192.0.2.3' }] },
+  ]);
   // One path goes: a single next hop, replaced in place (no delete).
   rib.withdraw(p1.index, words, 24, 0);
   feed.apply(IPV4_UNICAST, rib, rib.decide());
@@ -123,7 +158,10 @@ test('FIB feed: ECMP over paths equal up to the router-ID step, a longer path dr
   // A learned next hop that is our own address would loop: not installed.
   rib.announce(p2.index, [0x0a000300], 24, 0, attrs.intern({ ...base, nextHop: nh('192.0.2.1') }));
   feed.apply(IPV4_UNICAST, rib, rib.decide());
-  assert.deepEqual(fib.routes().map((r) => r.prefix), ['10.0.1.0/24']);
+  assert.deepEqual(
+    fib.routes().map((r) => r.prefix),
+    ['10.0.1.0/24'],
+  );
   // Everything withdrawn: the route goes.
   rib.peerDown(p2.index);
   rib.peerDown(p3.index);
@@ -132,36 +170,75 @@ test('FIB feed: ECMP over paths equal up to the router-ID step, a longer path dr
 });
 
 test('local routes from IPAM blocks: affine blocks, and /32 /128 for held addresses in other blocks', () => {
-  const got = desiredLocalRoutes([
-    { cidr: '10.0.0.0/26', affinity: 'node:a', allocations: { '10.0.0.1': 'node:a' } },
-    { cidr: '10.0.0.64/26', affinity: 'node:b', allocations: { '10.0.0.65': 'node:a', '10.0.0.66': 'node:b', '10.0.0.67': 'node:a/pod1', '10.0.0.68': 'node:ab' } },
-    { cidr: '2001:db8::/122', affinity: null, allocations: { '2001:db8::5': 'node:a' } },
-  ], 'a');
-  assert.deepEqual([...got.values()], [
-    { prefix: '10.0.0.0/26', block: true },
-    { prefix: '10.0.0.65/32', block: false },
-    { prefix: '10.0.0.67/32', block: false },
-    { prefix: '2001:db8::5/128', block: false },
-  ]);
+  const got = desiredLocalRoutes(
+    [
+      { cidr: '10.0.0.0/26', affinity: 'node:a', allocations: { '10.0.0.1': 'node:a' } },
+      {
+        cidr: '10.0.0.64/26',
+        affinity: 'node:b',
+        allocations: {
+          '10.0.0.65': 'node:a',
+          '10.0.0.66': 'node:b',
+          '10.0.0.67': 'node:a/pod1',
+          '10.0.0.68': 'node:ab',
+        },
+      },
+      { cidr: '2001:db8::/122', affinity: null, allocations: { '2001:db8::5': 'node:a' } },
+    ],
+    'a',
+  );
+  assert.deepEqual(
+    [...got.values()],
+    [
+      { prefix: '10.0.0.0/26', block: true },
+      { prefix: '10.0.0.65/32', block: false },
+      { prefix: '10.0.0.67/32', block: false },
+      { prefix: '2001:db8::5/128', block: false },
+    ],
+  );
 });
 
 test('peers: with the mesh off a node peers with the registered reflectors; a reflector does not', () => {
-  const node = (name: string, ip: string): Resource => ({ apiVersion: 'vroute/v1', kind: 'Node', metadata: { name }, spec: { bgp: { ipv4Address: ip } } });
+  const node = (name: string, ip: string): Resource => ({
+    apiVersion: 'vroute/v1',
+    kind: 'Node',
+    metadata: { name },
+    spec: { bgp: { ipv4Address: ip } },
+  });
   const inputs = {
-    peers: [], nodes: [node('a', '192.0.2.1'), node('b', '192.0.2.2')],
+    peers: [],
+    nodes: [node('a', '192.0.2.1'), node('b', '192.0.2.2')],
     reflectors: [node('rr1', '192.0.2.9'), node('rr2', '192.0.2.10')],
-    config: { apiVersion: 'vroute/v1', kind: 'BGPConfiguration' as const, metadata: { name: 'default' }, spec: { nodeToNodeMesh: false } },
+    config: {
+      apiVersion: 'vroute/v1',
+      kind: 'BGPConfiguration' as const,
+      metadata: { name: 'default' },
+      spec: { nodeToNodeMesh: false },
+    },
   };
-  assert.deepEqual(computePeers(inputs, 'a', {}, { reflectorsWhenMeshOff: true }).map((p) => [p.peerIP, p.source, p.asNumber]),
-    [['192.0.2.10', 'reflector/rr2', 64512], ['192.0.2.9', 'reflector/rr1', 64512]]);
+  assert.deepEqual(
+    computePeers(inputs, 'a', {}, { reflectorsWhenMeshOff: true }).map((p) => [p.peerIP, p.source, p.asNumber]),
+    [
+      ['192.0.2.10', 'reflector/rr2', 64512],
+      ['192.0.2.9', 'reflector/rr1', 64512],
+    ],
+  );
   assert.deepEqual(computePeers(inputs, 'rr1', {}, {}), []);
   // Mesh on: the nodes, never the reflectors (unless a BGPPeer selects them).
   const on = { ...inputs, config: undefined };
-  assert.deepEqual(computePeers(on, 'a', {}, { reflectorsWhenMeshOff: true }).map((p) => p.peerIP), ['192.0.2.2']);
+  assert.deepEqual(
+    computePeers(on, 'a', {}, { reflectorsWhenMeshOff: true }).map((p) => p.peerIP),
+    ['192.0.2.2'],
+  );
 });
 
 test('engine: originate and withdraw local routes; RangeError for a bad prefix or family', () => {
-  const engine = new RoutingEngine({ asn: 64512, routerId: '192.0.2.1', logger: silentLogger, families: [IPV4_UNICAST] });
+  const engine = new RoutingEngine({
+    asn: 64512,
+    routerId: '192.0.2.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+  });
   try {
     assert.equal(engine.originate(IPV4_UNICAST, '10.1.2.3/24', { nextHop: '192.0.2.1' }), '10.1.2.0/24');
     assert.deepEqual(engine.localPrefixes(IPV4_UNICAST), ['10.1.2.0/24']);
@@ -175,15 +252,35 @@ test('engine: originate and withdraw local routes; RangeError for a bad prefix o
 });
 
 test('RFC 4724: the Forwarding State bit only where the forwarding state survives us', () => {
-  const base = { address: '192.0.2.2', port: 179, asn: 64512, passive: false, holdTime: 90, connectRetryTime: 30, families: [IPV4_UNICAST], routeReflectorClient: false };
-  const gr = (o: ReturnType<typeof peerOpen>) => o.capabilities.find((c) => c.kind === 'graceful-restart') as unknown as { families: Array<{ flags: number }> };
+  const base = {
+    address: '192.0.2.2',
+    port: 179,
+    asn: 64512,
+    passive: false,
+    holdTime: 90,
+    connectRetryTime: 30,
+    families: [IPV4_UNICAST],
+    routeReflectorClient: false,
+  };
+  const gr = (o: ReturnType<typeof peerOpen>) =>
+    o.capabilities.find((c) => c.kind === 'graceful-restart') as unknown as { families: Array<{ flags: number }> };
   assert.equal(gr(peerOpen({ ...base, forwardingPreserved: true }, 64512, 1)).families[0]!.flags, 0x80);
   assert.equal(gr(peerOpen(base, 64512, 1)).families[0]!.flags, 0);
 });
 
 test('RFC 4724 3: the Restart State bit while back from a restart and not yet synced, asked at each OPEN', () => {
-  const base = { address: '192.0.2.2', port: 179, asn: 64512, passive: false, holdTime: 90, connectRetryTime: 30, families: [IPV4_UNICAST], routeReflectorClient: false };
-  const flags = (o: ReturnType<typeof peerOpen>) => (o.capabilities.find((c) => c.kind === 'graceful-restart') as unknown as { flags: number }).flags;
+  const base = {
+    address: '192.0.2.2',
+    port: 179,
+    asn: 64512,
+    passive: false,
+    holdTime: 90,
+    connectRetryTime: 30,
+    families: [IPV4_UNICAST],
+    routeReflectorClient: false,
+  };
+  const flags = (o: ReturnType<typeof peerOpen>) =>
+    (o.capabilities.find((c) => c.kind === 'graceful-restart') as unknown as { flags: number }).flags;
   let restarting = true;
   const cfg = { ...base, forwardingPreserved: true, restartState: () => restarting };
   assert.equal(flags(peerOpen(cfg, 64512, 1)), 0x8, 'first OPEN after the restart: R set');
@@ -213,7 +310,13 @@ test('initial sync: done once every first peer sent End-of-RIB and the decisions
 });
 
 test('vroute status: a FIB line for a node agent', () => {
-  const out = renderStatus({ name: 'a', routerId: '192.0.2.1', asn: 64512, sessions: [], fib: { installed: 3, pending: 1, failed: 2, lastError: 'EINVAL 10.0.0.0/24', kernel: true } });
+  const out = renderStatus({
+    name: 'a',
+    routerId: '192.0.2.1',
+    asn: 64512,
+    sessions: [],
+    fib: { installed: 3, pending: 1, failed: 2, lastError: 'EINVAL 10.0.0.0/24', kernel: true },
+  });
   assert.match(out, /\nFIB {2}installed 3 {2}pending 1 {2}failed 2 {2}last error: EINVAL 10\.0\.0\.0\/24\n$/);
   assert.doesNotMatch(renderStatus({ name: 'rr', routerId: '192.0.2.9', asn: 64512, sessions: [] }), /FIB/);
 });
@@ -221,7 +324,8 @@ test('vroute status: a FIB line for a node agent', () => {
 test('vroute node: a bad flag or config is one line naming the field, exit 1', async () => {
   const { spawnSync } = await import('node:child_process');
   const { VROUTE_BIN } = await import('../helpers/vroute');
-  const run = (...args: string[]) => spawnSync(process.execPath, [VROUTE_BIN, 'node', ...args], { encoding: 'utf8', timeout: 20_000 });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [VROUTE_BIN, 'node', ...args], { encoding: 'utf8', timeout: 20_000 });
   const r1 = run('--ip', 'nope', '--datastore', 'memory', '--no-fib');
   assert.equal(r1.status, 1);
   assert.equal(r1.stderr, 'vroute: ip: "nope" is not an IPv4 address\n');

@@ -11,7 +11,9 @@ import { startFibChild } from './fib-driver';
 
 const skip = skipReason('netns');
 
-test('one owner per prefix in the kernel: local device route wins, BGP\'s comes back, resync restores', { skip }, async () => {
+test("one owner per prefix in the kernel: local device route wins, BGP's comes back, resync restores", {
+  skip,
+}, async () => {
   const set = withNamespaceSet('rowner', 'route-owner test', (s) => s);
   try {
     const ns = set.create('h');
@@ -29,16 +31,27 @@ test('one owner per prefix in the kernel: local device route wins, BGP\'s comes 
     try {
       await fib.call('open', { opts: { scanSeconds: 0 } });
       await fib.call('owner');
-      await fib.call('bgpSet', { routes: [{ prefix: '192.168.1.7/32', kind: 'unicast', nextHops: [{ gateway: '10.0.0.2' }] }] });
+      await fib.call('bgpSet', {
+        routes: [{ prefix: '192.168.1.7/32', kind: 'unicast', nextHops: [{ gateway: '10.0.0.2' }] }],
+      });
       assert.equal(show('192.168.1.7/32'), '192.168.1.7 via 10.0.0.2 dev d0 proto 200 metric 32');
 
       await fib.call('localSet', { routes: [['192.168.1.7/32', 'vrw0']] });
       assert.deepEqual(await fib.call('localApply'), {});
-      assert.equal(show('192.168.1.7/32'), '192.168.1.7 dev vrw0 proto 200 scope link metric 32', 'replaced in place: one route');
+      assert.equal(
+        show('192.168.1.7/32'),
+        '192.168.1.7 dev vrw0 proto 200 scope link metric 32',
+        'replaced in place: one route',
+      );
 
       // An interface made just now (the FIB's link view is re-read first), and a missing one.
       link('vrnew');
-      await fib.call('localSet', { routes: [['192.168.1.9/32', 'vrnew'], ['192.168.1.8/32', 'vrnone']] });
+      await fib.call('localSet', {
+        routes: [
+          ['192.168.1.9/32', 'vrnew'],
+          ['192.168.1.8/32', 'vrnone'],
+        ],
+      });
       assert.deepEqual(await fib.call('localApply'), { '192.168.1.8/32': 'interface vrnone does not exist' });
       assert.equal(show('192.168.1.9/32'), '192.168.1.9 dev vrnew proto 200 scope link metric 32');
 

@@ -5,24 +5,35 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouteOwner, memoryFib, type FibSink } from '../../src/node';
 
-function recordingSink(): FibSink & { routes(): unknown[]; synced: number; resyncs: string[]; failures: Map<string, string> } {
+function recordingSink(): FibSink & {
+  routes(): unknown[];
+  synced: number;
+  resyncs: string[];
+  failures: Map<string, string>;
+} {
   const mem = memoryFib();
   const failures = new Map<string, string>();
   const resyncs: string[] = [];
   let synced = 0;
   return {
     ...mem,
-    syncDone: () => { synced++; },
+    syncDone: () => {
+      synced++;
+    },
     failure: (p) => failures.get(p),
-    resync: (what) => { resyncs.push(what); },
+    resync: (what) => {
+      resyncs.push(what);
+    },
     routes: () => mem.routes(),
-    get synced() { return synced; },
+    get synced() {
+      return synced;
+    },
     resyncs,
     failures,
   };
 }
 
-test('a local device route wins over BGP for its prefix; removing it restores BGP\'s route', async () => {
+test("a local device route wins over BGP for its prefix; removing it restores BGP's route", async () => {
   const sink = recordingSink();
   const owner = new RouteOwner(sink, true);
   const bgp = { prefix: '192.168.1.1/32', kind: 'unicast' as const, nextHops: [{ gateway: '172.17.8.102' }] };
@@ -54,7 +65,7 @@ test('a local device route wins over BGP for its prefix; removing it restores BG
   assert.equal(sink.routes().length, 2);
 });
 
-test('failures come back in the dataplane\'s own prefix text; IPv6 keys are canonical', async () => {
+test("failures come back in the dataplane's own prefix text; IPv6 keys are canonical", async () => {
   const sink = recordingSink();
   const owner = new RouteOwner(sink, true);
   owner.bgpSink.set({ prefix: '2001:db8::1/128', kind: 'unicast', nextHops: [{ gateway: '2001:db8:ff::1' }] });
@@ -71,7 +82,7 @@ test('failures come back in the dataplane\'s own prefix text; IPv6 keys are cano
   assert.deepEqual(sink.resyncs, ['links', 'table']);
 });
 
-test('the stale-route sweep waits for BGP\'s initial sync and the dataplane\'s first apply', () => {
+test("the stale-route sweep waits for BGP's initial sync and the dataplane's first apply", () => {
   const sink = recordingSink();
   const owner = new RouteOwner(sink, true);
   owner.bgpSink.syncDone();

@@ -27,39 +27,65 @@ const KEY = 'T0r-md5-Key';
 /** The node config: kernel FIB, and eBGP policies (without them RFC 8212 sends nothing). */
 function nodeConfig(dir: string, name: string, ip: string, ds: string): string {
   const file = path.join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({
-    name, ip, datastore: ds, api: '127.0.0.1:8179', log: 'info',
-    prefixLists: { workloads: [{ action: 'permit', prefix: '10.233.0.0/16', ge: 16 }] },
-    policies: {
-      // To the ToR: our workload routes only (the engine already sends nothing but our own).
-      'to-tor': [{ match: { prefixList: 'workloads' }, action: 'accept' }, { action: 'reject' }],
-      'from-tor': [{ action: 'accept' }],
-    },
-    ebgp: { exportPolicy: 'to-tor', importPolicy: 'from-tor' },
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name,
+      ip,
+      datastore: ds,
+      api: '127.0.0.1:8179',
+      log: 'info',
+      prefixLists: { workloads: [{ action: 'permit', prefix: '10.233.0.0/16', ge: 16 }] },
+      policies: {
+        // To the ToR: our workload routes only (the engine already sends nothing but our own).
+        'to-tor': [{ match: { prefixList: 'workloads' }, action: 'accept' }, { action: 'reject' }],
+        'from-tor': [{ action: 'accept' }],
+      },
+      ebgp: { exportPolicy: 'to-tor', importPolicy: 'from-tor' },
+    }),
+  );
   return file;
 }
 
-async function put(store: Datastore, kind: string, name: string, spec: unknown, labels?: Record<string, string>): Promise<void> {
+async function put(
+  store: Datastore,
+  kind: string,
+  name: string,
+  spec: unknown,
+  labels?: Record<string, string>,
+): Promise<void> {
   const old = await getResource(store, kind as 'Node', name);
   await putResource(store, {
-    apiVersion: 'vroute/v1', kind, metadata: { name, ...(labels ? { labels } : {}), ...(old ? { resourceVersion: old.metadata.resourceVersion } : {}) },
+    apiVersion: 'vroute/v1',
+    kind,
+    metadata: {
+      name,
+      ...(labels ? { labels } : {}),
+      ...(old ? { resourceVersion: old.metadata.resourceVersion } : {}),
+    },
     spec,
   } as Parameters<typeof putResource>[1]);
 }
 
 /** `ip -j route show PREFIX proto 200` in `ns`: the next hops of our route ([] when absent). */
 function ourNextHops(ns: Netns, prefix: string): string[] {
-  const j = JSON.parse(ns.exec('ip', ['-j', '-4', 'route', 'show', prefix, 'proto', '200']) || '[]') as
-    Array<{ dst: string; gateway?: string; nexthops?: Array<{ gateway?: string }> }>;
-  return j.filter((r) => r.dst === prefix)
-    .flatMap((r) => (r.nexthops ? r.nexthops.map((n) => n.gateway ?? '?') : [r.gateway ?? '?'])).sort();
+  const j = JSON.parse(ns.exec('ip', ['-j', '-4', 'route', 'show', prefix, 'proto', '200']) || '[]') as Array<{
+    dst: string;
+    gateway?: string;
+    nexthops?: Array<{ gateway?: string }>;
+  }>;
+  return j
+    .filter((r) => r.dst === prefix)
+    .flatMap((r) => (r.nexthops ? r.nexthops.map((n) => n.gateway ?? '?') : [r.gateway ?? '?']))
+    .sort();
 }
 
 /** FRR's paths for a prefix: "ASPATH via NEXTHOP", sorted. */
 function frrPaths(tor: Daemon, prefix: string): string[] {
   try {
-    const j = JSON.parse(tor.query(`show bgp ipv4 unicast ${prefix} json`)) as { paths?: Array<{ aspath?: { string?: string }; nexthops?: Array<{ ip?: string }> }> };
+    const j = JSON.parse(tor.query(`show bgp ipv4 unicast ${prefix} json`)) as {
+      paths?: Array<{ aspath?: { string?: string }; nexthops?: Array<{ ip?: string }> }>;
+    };
     return (j.paths ?? []).map((p) => `${p.aspath?.string ?? ''} via ${p.nexthops?.[0]?.ip ?? '?'}`).sort();
   } catch {
     return [];
@@ -75,21 +101,32 @@ function ping(ns: Netns, from: string, to: string): boolean {
   }
 }
 
-const torConf = (id: string, prefix: string, neighbors: Array<{ ip: string; asn: number; password?: string }>): string => `frr defaults traditional
+const torConf = (
+  id: string,
+  prefix: string,
+  neighbors: Array<{ ip: string; asn: number; password?: string }>,
+): string => `frr defaults traditional
 hostname tor-${id}
 router bgp 65100
  bgp router-id ${id}
  no bgp ebgp-requires-policy
  no bgp network import-check
-${neighbors.map((n) => ` neighbor ${n.ip} remote-as ${n.asn}
+${neighbors
+  .map(
+    (n) => ` neighbor ${n.ip} remote-as ${n.asn}
  neighbor ${n.ip} timers 3 9
  neighbor ${n.ip} timers connect 2
-${n.password ? ` neighbor ${n.ip} password ${n.password}\n` : ''}`).join('')} address-family ipv4 unicast
+${n.password ? ` neighbor ${n.ip} password ${n.password}\n` : ''}`,
+  )
+  .join('')} address-family ipv4 unicast
   network ${prefix}
  exit-address-family
 `;
 
-test('FRR as the eBGP ToR of two nodes in their own AS, with TCP-MD5: it learns both blocks, its prefix reaches both kernels (proto 200), a wrong key keeps the sessions down', { skip, timeout: 180_000 }, async () => {
+test('FRR as the eBGP ToR of two nodes in their own AS, with TCP-MD5: it learns both blocks, its prefix reaches both kernels (proto 200), a wrong key keeps the sessions down', {
+  skip,
+  timeout: 180_000,
+}, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vr-nodetor-'));
   const file = path.join(dir, 'datastore.json');
   const ds = `embedded:${file}`;
@@ -97,7 +134,8 @@ test('FRR as the eBGP ToR of two nodes in their own AS, with TCP-MD5: it learns 
   let lab: Lab | undefined;
   let tor: Daemon | undefined;
   const procs: ReflectorProcess[] = [];
-  const logs = () => `${procs.map((p) => p.log().split('\n').slice(-12).join('\n')).join('\n----\n')}\n---- frr\n${tor?.log().slice(-3000) ?? ''}`;
+  const logs = () =>
+    `${procs.map((p) => p.log().split('\n').slice(-12).join('\n')).join('\n----\n')}\n---- frr\n${tor?.log().slice(-3000) ?? ''}`;
   try {
     lab = createLab(3, 'nodetor');
     const [h1, h2, ht] = lab.hosts as [Lab['hosts'][number], Lab['hosts'][number], Lab['hosts'][number]];
@@ -109,15 +147,27 @@ test('FRR as the eBGP ToR of two nodes in their own AS, with TCP-MD5: it learns 
     // Per-node AS in the Node resource (the agent keeps it: no --asn given), rack label for the peer.
     await put(store, 'Node', 'n1', { bgp: { asNumber: 65001 } }, { rack: 'a' });
     await put(store, 'Node', 'n2', { bgp: { asNumber: 65002 } }, { rack: 'a' });
-    await put(store, 'BGPPeer', 'tor-a', { peerIP: ht.ipv4, asNumber: 65100, nodeSelector: "rack == 'a'", password: KEY, holdTime: 9 });
+    await put(store, 'BGPPeer', 'tor-a', {
+      peerIP: ht.ipv4,
+      asNumber: 65100,
+      nodeSelector: "rack == 'a'",
+      password: KEY,
+      holdTime: 9,
+    });
     const [w1] = await allocate(store, { node: 'n1' });
     const [w2] = await allocate(store, { node: 'n2' });
     assert.deepEqual([w1, w2], ['10.233.0.1', '10.233.0.64']);
     h1.ns.exec('ip', ['addr', 'add', `${w1}/32`, 'dev', 'lo']);
     h2.ns.exec('ip', ['addr', 'add', `${w2}/32`, 'dev', 'lo']);
 
-    tor = await startFrr(ht.ns, torConf(ht.ipv4, '10.50.0.0/24', [
-      { ip: h1.ipv4, asn: 65001, password: KEY }, { ip: h2.ipv4, asn: 65002, password: KEY }]), { zebra: true });
+    tor = await startFrr(
+      ht.ns,
+      torConf(ht.ipv4, '10.50.0.0/24', [
+        { ip: h1.ipv4, asn: 65001, password: KEY },
+        { ip: h2.ipv4, asn: 65002, password: KEY },
+      ]),
+      { zebra: true },
+    );
     procs.push(spawnNode(h1.ns, ['--config', nodeConfig(dir, 'n1', h1.ipv4, ds)]));
     procs.push(spawnNode(h2.ns, ['--config', nodeConfig(dir, 'n2', h2.ipv4, ds)]));
     const t = tor;
@@ -126,38 +176,100 @@ test('FRR as the eBGP ToR of two nodes in their own AS, with TCP-MD5: it learns 
       '10.233.0.64/26': ['65002 via 192.0.2.2'],
     };
     try {
-      await waitFor('FRR learns both blocks', () => (Object.entries(want).every(([p, w]) => JSON.stringify(frrPaths(t, p)) === JSON.stringify(w)) ? true : undefined), 60_000, 500);
-      await waitFor('FRR\'s prefix in both kernels', () => ([h1, h2].every((h) => JSON.stringify(ourNextHops(h.ns, '10.50.0.0/24')) === JSON.stringify([ht.ipv4])) ? true : undefined), 30_000, 250);
+      await waitFor(
+        'FRR learns both blocks',
+        () =>
+          Object.entries(want).every(([p, w]) => JSON.stringify(frrPaths(t, p)) === JSON.stringify(w))
+            ? true
+            : undefined,
+        60_000,
+        500,
+      );
+      await waitFor(
+        "FRR's prefix in both kernels",
+        () =>
+          [h1, h2].every((h) => JSON.stringify(ourNextHops(h.ns, '10.50.0.0/24')) === JSON.stringify([ht.ipv4]))
+            ? true
+            : undefined,
+        30_000,
+        250,
+      );
     } catch (e) {
-      throw new Error(`${(e as Error).message}\nfrr: ${JSON.stringify(Object.keys(want).map((p) => frrPaths(t, p)))}\nn1: ${h1.ns.exec('ip', ['route'])}\n${logs()}`);
+      throw new Error(
+        `${(e as Error).message}\nfrr: ${JSON.stringify(Object.keys(want).map((p) => frrPaths(t, p)))}\nn1: ${h1.ns.exec('ip', ['route'])}\n${logs()}`,
+      );
     }
     // Each node runs in its own AS, from its Node resource.
-    for (const [h, asn] of [[h1, 65001], [h2, 65002]] as const) {
-      const s = vrouteJson<{ asn: number; sessions: Array<{ peer: string; state: string; asn: number }> }>(h.ns, 'status', '--api', '127.0.0.1:8179');
+    for (const [h, asn] of [
+      [h1, 65001],
+      [h2, 65002],
+    ] as const) {
+      const s = vrouteJson<{ asn: number; sessions: Array<{ peer: string; state: string; asn: number }> }>(
+        h.ns,
+        'status',
+        '--api',
+        '127.0.0.1:8179',
+      );
       assert.equal(s.asn, asn);
-      assert.deepEqual(s.sessions.map((x) => [x.peer, x.asn, x.state]), [[ht.ipv4, 65100, 'Established']]);
+      assert.deepEqual(
+        s.sessions.map((x) => [x.peer, x.asn, x.state]),
+        [[ht.ipv4, 65100, 'Established']],
+      );
     }
     // Workload -> ToR address, and workload -> workload through the ToR's routes.
     assert.ok(ping(h1.ns, w1!, '10.50.0.1'), 'n1 workload pings the ToR');
     assert.ok(ping(h2.ns, w2!, '10.50.0.1'), 'n2 workload pings the ToR');
-    await waitFor('the other block in each kernel', () => (ourNextHops(h1.ns, '10.233.0.64/26').length === 1 && ourNextHops(h2.ns, '10.233.0.0/26').length === 1 ? true : undefined), 20_000, 250);
+    await waitFor(
+      'the other block in each kernel',
+      () =>
+        ourNextHops(h1.ns, '10.233.0.64/26').length === 1 && ourNextHops(h2.ns, '10.233.0.0/26').length === 1
+          ? true
+          : undefined,
+      20_000,
+      250,
+    );
     assert.ok(ping(h1.ns, w1!, w2!), `ping ${w1} -> ${w2}`);
 
     // A wrong key: the agents reconfigure the sessions with it; they stay down, the ToR's
     // kernel refusing every segment with a bad signature.
     const failures = () => nstat(ht.ns, 'TcpExtTCPMD5Failure').TcpExtTCPMD5Failure!;
     const before = failures();
-    await put(store, 'BGPPeer', 'tor-a', { peerIP: ht.ipv4, asNumber: 65100, nodeSelector: "rack == 'a'", password: 'not-the-key', holdTime: 9 });
-    await waitFor('both sessions down at FRR', () => ([h1, h2].every((h) => frrNeighborState(t, h.ipv4) !== 'Established') ? true : undefined), 20_000, 200);
+    await put(store, 'BGPPeer', 'tor-a', {
+      peerIP: ht.ipv4,
+      asNumber: 65100,
+      nodeSelector: "rack == 'a'",
+      password: 'not-the-key',
+      holdTime: 9,
+    });
+    await waitFor(
+      'both sessions down at FRR',
+      () => ([h1, h2].every((h) => frrNeighborState(t, h.ipv4) !== 'Established') ? true : undefined),
+      20_000,
+      200,
+    );
     await waitFor('signature failures at the ToR', () => (failures() > before + 2 ? true : undefined), 20_000, 250);
     for (let i = 0; i < 16; i++) {
       await new Promise((r) => setTimeout(r, 500));
-      for (const h of [h1, h2]) assert.notEqual(frrNeighborState(t, h.ipv4), 'Established', `session with ${h.ipv4} up with a wrong key`);
+      for (const h of [h1, h2])
+        assert.notEqual(frrNeighborState(t, h.ipv4), 'Established', `session with ${h.ipv4} up with a wrong key`);
     }
     // The right key again: both sessions come back and FRR relearns the blocks.
-    await put(store, 'BGPPeer', 'tor-a', { peerIP: ht.ipv4, asNumber: 65100, nodeSelector: "rack == 'a'", password: KEY, holdTime: 9 });
-    await waitFor('FRR relearns both blocks', () => (Object.entries(want).every(([p, w]) => JSON.stringify(frrPaths(t, p)) === JSON.stringify(w)) ? true : undefined), 60_000, 500)
-      .catch((e) => { throw new Error(`${(e as Error).message}\n${logs()}`); });
+    await put(store, 'BGPPeer', 'tor-a', {
+      peerIP: ht.ipv4,
+      asNumber: 65100,
+      nodeSelector: "rack == 'a'",
+      password: KEY,
+      holdTime: 9,
+    });
+    await waitFor(
+      'FRR relearns both blocks',
+      () =>
+        Object.entries(want).every(([p, w]) => JSON.stringify(frrPaths(t, p)) === JSON.stringify(w)) ? true : undefined,
+      60_000,
+      500,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${logs()}`);
+    });
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await tor?.stop();
@@ -167,7 +279,10 @@ test('FRR as the eBGP ToR of two nodes in their own AS, with TCP-MD5: it learns 
   }
 });
 
-test('ECMP: a node under two ToRs that offer the same prefix gets one multipath kernel route; one ToR gone, the other next hop stays and the route never leaves the table', { skip, timeout: 150_000 }, async () => {
+test('ECMP: a node under two ToRs that offer the same prefix gets one multipath kernel route; one ToR gone, the other next hop stays and the route never leaves the table', {
+  skip,
+  timeout: 150_000,
+}, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vr-nodeecmp-'));
   const file = path.join(dir, 'datastore.json');
   const ds = `embedded:${file}`;
@@ -175,7 +290,8 @@ test('ECMP: a node under two ToRs that offer the same prefix gets one multipath 
   const tors: Daemon[] = [];
   let node: ReflectorProcess | undefined;
   let set: { cleanup(): void } | undefined;
-  const logs = () => `${node?.log().split('\n').slice(-15).join('\n') ?? ''}\n${tors.map((t) => t.log().slice(-1500)).join('\n---- frr\n')}`;
+  const logs = () =>
+    `${node?.log().split('\n').slice(-15).join('\n') ?? ''}\n${tors.map((t) => t.log().slice(-1500)).join('\n---- frr\n')}`;
   try {
     // node vr0 192.0.2.1 -- tor1 192.0.2.3;  node vr1 198.51.100.1 -- tor2 198.51.100.3
     const lab = withNamespaceSet('nodeecmp', 'tor.test', (s) => {
@@ -184,7 +300,12 @@ test('ECMP: a node under two ToRs that offer the same prefix gets one multipath 
       const t2 = s.create('t2');
       vethPair(n, 'vr0', t1, 'vr0');
       vethPair(n, 'vr1', t2, 'vr0');
-      for (const [ns, dev, addr] of [[n, 'vr0', '192.0.2.1/24'], [n, 'vr1', '198.51.100.1/24'], [t1, 'vr0', '192.0.2.3/24'], [t2, 'vr0', '198.51.100.3/24']] as const) {
+      for (const [ns, dev, addr] of [
+        [n, 'vr0', '192.0.2.1/24'],
+        [n, 'vr1', '198.51.100.1/24'],
+        [t1, 'vr0', '192.0.2.3/24'],
+        [t2, 'vr0', '198.51.100.3/24'],
+      ] as const) {
         ns.exec('ip', ['addr', 'add', addr, 'dev', dev]);
         ns.exec('ip', ['link', 'set', dev, 'up']);
       }
@@ -198,15 +319,31 @@ test('ECMP: a node under two ToRs that offer the same prefix gets one multipath 
     await put(store, 'BGPPeer', 'tor1', { peerIP: '192.0.2.3', asNumber: 65100, node: 'n1', holdTime: 9 });
     // The agent listens on its --ip only, so the second link's session is ours to open, from
     // that link's address.
-    await put(store, 'BGPPeer', 'tor2', { peerIP: '198.51.100.3', asNumber: 65100, node: 'n1', holdTime: 9, localAddress: '198.51.100.1' });
+    await put(store, 'BGPPeer', 'tor2', {
+      peerIP: '198.51.100.3',
+      asNumber: 65100,
+      node: 'n1',
+      holdTime: 9,
+      localAddress: '198.51.100.1',
+    });
     tors.push(await startFrr(lab.t1, torConf('192.0.2.3', '10.60.0.0/24', [{ ip: '192.0.2.1', asn: 65001 }])));
     tors.push(await startFrr(lab.t2, torConf('198.51.100.3', '10.60.0.0/24', [{ ip: '198.51.100.1', asn: 65001 }])));
     node = spawnNode(lab.n, ['--config', nodeConfig(dir, 'n1', '192.0.2.1', ds)]);
     const both = ['192.0.2.3', '198.51.100.3'];
-    await waitFor('one route, two next hops', () => (JSON.stringify(ourNextHops(lab.n, '10.60.0.0/24')) === JSON.stringify(both) ? true : undefined), 60_000, 250)
-      .catch((e) => { throw new Error(`${(e as Error).message}\n${lab.n.exec('ip', ['route'])}\n${logs()}`); });
+    await waitFor(
+      'one route, two next hops',
+      () => (JSON.stringify(ourNextHops(lab.n, '10.60.0.0/24')) === JSON.stringify(both) ? true : undefined),
+      60_000,
+      250,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${lab.n.exec('ip', ['route'])}\n${logs()}`);
+    });
     const shown = lab.n.exec('ip', ['route', 'show', '10.60.0.0/24']);
-    assert.equal(shown.split('\n').filter((l) => l.startsWith('10.60.0.0/24')).length, 1, `one route, not two: ${shown}`);
+    assert.equal(
+      shown.split('\n').filter((l) => l.startsWith('10.60.0.0/24')).length,
+      1,
+      `one route, not two: ${shown}`,
+    );
     assert.match(shown, /proto 200/);
 
     // tor2 stops (Cease): its path goes, the route is replaced in place by the single path.

@@ -27,13 +27,24 @@ function provider(asked: RefreshRequest[]): StatusProvider {
   };
 }
 
-function call(port: number, method: string, p: string, headers: Record<string, string> = {}, body?: string):
-  Promise<{ status: number; body: { error?: string }; auth?: string }> {
+function call(
+  port: number,
+  method: string,
+  p: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; body: { error?: string }; auth?: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ method, host: '127.0.0.1', port, path: p, headers }, (res) => {
       let b = '';
       res.on('data', (c) => (b += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(b), auth: res.headers['www-authenticate'] as string | undefined }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: JSON.parse(b),
+          auth: res.headers['www-authenticate'] as string | undefined,
+        }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -42,8 +53,12 @@ function call(port: number, method: string, p: string, headers: Record<string, s
 
 function vroute(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30000, env: { ...process.env, VROUTE_API_TOKEN: '', ...env } },
-      (e, out, err) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }));
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { encoding: 'utf8', timeout: 30000, env: { ...process.env, VROUTE_API_TOKEN: '', ...env } },
+      (e, out, err) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
+    );
   });
 }
 
@@ -78,11 +93,20 @@ test('a browser cannot trigger a refresh: form content types, Origin, Sec-Fetch-
     try {
       const q = '/refresh?peer=10.0.0.2';
       // What <form method=post action="http://127.0.0.1:8179/refresh?peer=..."> sends.
-      for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain;charset=UTF-8']) {
+      for (const type of [
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'text/plain;charset=UTF-8',
+      ]) {
         const r = await call(api.port, 'POST', q, { ...auth, 'content-type': type }, 'peer=10.0.0.2');
         assert.equal(r.status, 415, `${type} (token ${token !== undefined})`);
       }
-      for (const h of [{ origin: 'http://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-mode': 'no-cors' }] as Array<Record<string, string>>) {
+      for (const h of [
+        { origin: 'http://evil.example' },
+        { origin: 'null' },
+        { 'sec-fetch-site': 'cross-site' },
+        { 'sec-fetch-mode': 'no-cors' },
+      ] as Array<Record<string, string>>) {
         const r = await call(api.port, 'POST', q, { ...auth, ...h });
         assert.equal(r.status, 403, JSON.stringify(h));
         assert.match(r.body.error!, /web pages/);

@@ -11,8 +11,13 @@ test('removePeerSeries: 200 of 300 peers leave in one turn: one collect per metr
   const sent = new Counter({ name: 't_sent', help: 'h', labelNames: ['peer', 'type'], registers: [r] });
   const hist = new Histogram({ name: 't_hist', help: 'h', labelNames: ['peer'], buckets: [1, 2], registers: [r] });
   const g = new Gauge({
-    name: 't_gauge', help: 'h', labelNames: ['peer'], registers: [r],
-    collect() { collects++; },
+    name: 't_gauge',
+    help: 'h',
+    labelNames: ['peer'],
+    registers: [r],
+    collect() {
+      collects++;
+    },
   });
   const other = new Counter({ name: 't_other', help: 'h', labelNames: ['family'], registers: [r] });
   other.inc({ family: 'ipv4-unicast' });
@@ -27,8 +32,9 @@ test('removePeerSeries: 200 of 300 peers leave in one turn: one collect per metr
   // Two counter series, one histogram series (its buckets are one series), one gauge series.
   assert.deepEqual(new Set(counts), new Set([4]));
   assert.equal(collects, 1, 'one pass over the registry for the whole batch');
-  const peersLeft = async (m: { get(): Promise<{ values: Array<{ labels: Record<string, string | number> }> }> }): Promise<Set<string>> =>
-    new Set((await m.get()).values.map((v) => String(v.labels.peer)));
+  const peersLeft = async (m: {
+    get(): Promise<{ values: Array<{ labels: Record<string, string | number> }> }>;
+  }): Promise<Set<string>> => new Set((await m.get()).values.map((v) => String(v.labels.peer)));
   for (const m of [sent, hist, g]) {
     const left = await peersLeft(m);
     assert.equal(left.size, 100);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogRateLimiter } from '../../src/observability';
 
-test('one line per key per window, then the suppressed count (the Speaker\'s refused connections)', () => {
+test("one line per key per window, then the suppressed count (the Speaker's refused connections)", () => {
   let t = 0;
   const r = new LogRateLimiter(1, 10_000, () => t);
   assert.deepEqual(r.allow('a'), { ok: true, suppressed: 0 });
@@ -16,10 +16,13 @@ test('one line per key per window, then the suppressed count (the Speaker\'s ref
   assert.deepEqual(r.allow('a'), { ok: false, suppressed: 1 });
 });
 
-test('N lines per window; the first line after a drop reports it (the engine\'s bad paths)', () => {
+test("N lines per window; the first line after a drop reports it (the engine's bad paths)", () => {
   let t = 0;
   const r = new LogRateLimiter(3, 1000, () => t);
-  assert.deepEqual([r.allow('p'), r.allow('p'), r.allow('p')].map((d) => d.ok), [true, true, true]);
+  assert.deepEqual(
+    [r.allow('p'), r.allow('p'), r.allow('p')].map((d) => d.ok),
+    [true, true, true],
+  );
   assert.deepEqual(r.allow('p'), { ok: false, suppressed: 1 });
   assert.deepEqual(r.allow('p'), { ok: false, suppressed: 2 });
   t = 1000;

@@ -29,34 +29,42 @@ let api: ApiServer;
 before(async () => {
   const rib = ribs.get(IPV4_UNICAST)!;
   const p = peers.add(ibgp('10.0.0.2'));
-  const set = store.intern(attrs({ localPref: 100, med: 5, communities: [(65000 << 16) | 100], nextHop: nh('198.51.100.1') }));
+  const set = store.intern(
+    attrs({ localPref: 100, med: 5, communities: [(65000 << 16) | 100], nextHop: nh('198.51.100.1') }),
+  );
   const base = ip('10.0.0.0');
   for (let i = 0; i < N; i++) rib.announce4(p.index, (base + i * 256) >>> 0, 24, 0, set);
   while (rib.pendingDecisions > 0) rib.decide(100_000);
-  api = await startApiServer({
-    registry: null as never,
-    status: () => ({ name: 'rr1', routerId: '10.0.0.1', asn: 65000, sessions: [] }),
-    routes: (family, prefix) => {
-      const it = locRibRoutes(ribs, family, prefix);
-      // Count what the server takes from the walk (back-pressure shows as fewer).
-      return (function* counted() {
-        for (const r of it) {
-          pulled++;
-          yield r as RouteEntry;
-        }
-      })();
+  api = await startApiServer(
+    {
+      registry: null as never,
+      status: () => ({ name: 'rr1', routerId: '10.0.0.1', asn: 65000, sessions: [] }),
+      routes: (family, prefix) => {
+        const it = locRibRoutes(ribs, family, prefix);
+        // Count what the server takes from the walk (back-pressure shows as fewer).
+        return (function* counted() {
+          for (const r of it) {
+            pulled++;
+            yield r as RouteEntry;
+          }
+        })();
+      },
     },
-  }, '127.0.0.1', 0);
+    '127.0.0.1',
+    0,
+  );
 });
 after(() => api.close());
 
 function getChunks(path: string): Promise<{ status: number; chunks: Buffer[] }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: api.port, path, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, chunks }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port: api.port, path, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, chunks }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -87,18 +95,33 @@ test(`GET /routes of ${N} routes: the event loop is never held ${MAX_BUSY_MS} ms
   const r = { status: rc.status, body: Buffer.concat(rc.chunks) }; // after the measurement
   assert.equal(r.status, 200);
   // The numbers go in the message: a failure shows how far off it was.
-  assert.ok(maxBusy < MAX_BUSY_MS, `${maxBusy.toFixed(0)} ms of CPU between two 10 ms ticks ` +
-    `(max event-loop delay ${(h.max / 1e6).toFixed(0)} ms, stream ${took.toFixed(0)} ms)`);
+  assert.ok(
+    maxBusy < MAX_BUSY_MS,
+    `${maxBusy.toFixed(0)} ms of CPU between two 10 ms ticks ` +
+      `(max event-loop delay ${(h.max / 1e6).toFixed(0)} ms, stream ${took.toFixed(0)} ms)`,
+  );
   // Byte for byte what the API sent before streaming (one JSON.stringify of the array).
   const expected = JSON.stringify([...locRibRoutes(ribs, 'ipv4-unicast')]) + '\n';
   assert.equal(r.body.length, Buffer.byteLength(expected));
   assert.ok(r.body.equals(Buffer.from(expected)), 'same bytes');
   const parsed = JSON.parse(r.body.toString('utf8')) as RouteEntry[];
   assert.equal(parsed.length, N);
-  assert.deepEqual(parsed[0], { prefix: '10.0.0.0/24', nextHop: '198.51.100.1', asPath: '', origin: 'IGP', from: '10.0.0.2', best: true, localPref: 100, med: 5, communities: ['65000:100'] });
+  assert.deepEqual(parsed[0], {
+    prefix: '10.0.0.0/24',
+    nextHop: '198.51.100.1',
+    asPath: '',
+    origin: 'IGP',
+    from: '10.0.0.2',
+    best: true,
+    localPref: 100,
+    med: 5,
+    communities: ['65000:100'],
+  });
 });
 
-test('a client that stops reading stops the walk (back-pressure); one that leaves ends it', { timeout: 180_000 }, async () => {
+test('a client that stops reading stops the walk (back-pressure); one that leaves ends it', {
+  timeout: 180_000,
+}, async () => {
   pulled = 0;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   // Wait until the walk stands still (or 20 s pass) while the client reads nothing.
@@ -125,7 +148,10 @@ test('a client that stops reading stops the walk (back-pressure); one that leave
   const closed = new Promise<void>((resolve) => res.on('close', resolve));
   const whilePaused = await settled();
   // Socket buffers hold some MB at most: far less than the table (~60 MB).
-  assert.ok(whilePaused > 0 && whilePaused < N / 4, `${whilePaused} of ${N} routes walked while the client read nothing`);
+  assert.ok(
+    whilePaused > 0 && whilePaused < N / 4,
+    `${whilePaused} of ${N} routes walked while the client read nothing`,
+  );
   let bytes = 0;
   res.on('data', (c: Buffer) => {
     bytes += c.length;
@@ -161,6 +187,9 @@ test('/routes: a malformed prefix or family is a 400 with one line; a valid abse
   const none = await get('/routes?prefix=192.0.2.0/24');
   assert.deepEqual([none.status, none.body.toString()], [200, '[]\n']);
   const one = JSON.parse((await get('/routes?prefix=10.0.1.0/24')).body.toString()) as RouteEntry[];
-  assert.deepEqual(one.map((r) => [r.prefix, r.best]), [['10.0.1.0/24', true]]);
+  assert.deepEqual(
+    one.map((r) => [r.prefix, r.best]),
+    [['10.0.1.0/24', true]],
+  );
   assert.equal((await get('/routes?family=ipv6-unicast')).body.toString(), '[]\n');
 });

@@ -31,7 +31,10 @@ test('at least 6 captures with expected NDJSON, one of them pcapng', () => {
 });
 
 for (const f of fixtures) {
-  test(`tshark-to-ndjson ${f} gives the stored .ndjson exactly`, { skip: skipReason('tshark'), timeout: 60_000 }, () => {
+  test(`tshark-to-ndjson ${f} gives the stored .ndjson exactly`, {
+    skip: skipReason('tshark'),
+    timeout: 60_000,
+  }, () => {
     const got = execFileSync(process.execPath, [SCRIPT, path.join(DIR, f)], { encoding: 'utf8', maxBuffer: 256 << 20 });
     const want = readFileSync(path.join(DIR, f.replace(/\.pcap(ng)?$/, '.ndjson')), 'utf8');
     assert.ok(want.length > 0);
@@ -50,8 +53,15 @@ test('tshark-to-ndjson: a missing file is one line on stderr and exit 1', () => 
 
 // The NDJSON line shape (contract 1) as far as the checks below read it; every key is optional
 // because one type covers every message type and the checks probe keys that may be missing.
-interface Segment { type: string; asns: number[] }
-interface Unknown { type: number; flags: number; hex: string }
+interface Segment {
+  type: string;
+  asns: number[];
+}
+interface Unknown {
+  type: number;
+  flags: number;
+  hex: string;
+}
 interface Attrs {
   asPath?: Segment[];
   as4Path?: Segment[];
@@ -91,10 +101,24 @@ const attrs = (ms: Msg[]): Attrs[] => updates(ms).map((m) => m.attributes ?? {})
 
 test('bird-frr-ipv4-as4: 4-octet ASNs, three kinds of communities, MED, withdrawals, shutdown message', () => {
   const ms = expected('bird-frr-ipv4-as4');
-  assert.deepEqual(ms.filter((m) => m.type === 'OPEN').map((m) => m.asn).sort(), [4200000001, 4200000002]);
+  assert.deepEqual(
+    ms
+      .filter((m) => m.type === 'OPEN')
+      .map((m) => m.asn)
+      .sort(),
+    [4200000001, 4200000002],
+  );
   const a = attrs(ms);
   assert.ok(a.some((x) => x.asPath?.[0]?.asns?.[0] === 4200000001));
-  assert.ok(a.some((x) => x.med === 50 && x.communities?.length === 2 && x.extCommunities?.length === 2 && x.largeCommunities?.length === 2));
+  assert.ok(
+    a.some(
+      (x) =>
+        x.med === 50 &&
+        x.communities?.length === 2 &&
+        x.extCommunities?.length === 2 &&
+        x.largeCommunities?.length === 2,
+    ),
+  );
   assert.ok(updates(ms).some((m) => m.withdrawn?.includes('10.10.0.0/16')));
   const n = ms.find((m) => m.type === 'NOTIFICATION');
   assert.deepEqual([n?.code, n?.subcode], [6, 2]);
@@ -105,7 +129,9 @@ test('bird-frr-ipv4-as4: 4-octet ASNs, three kinds of communities, MED, withdraw
 test('ipv6: MP_REACH with global and link-local next hops over IPv6 transport, MP_UNREACH', () => {
   const ms = expected('ipv6');
   assert.match(String(ms[0].src), /^\[2001:db8::[12]\]:\d+$/);
-  const reach = attrs(ms).map((x) => x.mpReach).filter((r) => r !== undefined);
+  const reach = attrs(ms)
+    .map((x) => x.mpReach)
+    .filter((r) => r !== undefined);
   assert.ok(reach.some((r) => r.afi === 2 && r.nextHops.length === 2 && /^fe80::/.test(r.nextHops[1])));
   assert.ok(attrs(ms).some((x) => x.mpUnreach?.withdrawn?.includes('2001:db8:103::1/128')));
 });
@@ -118,24 +144,34 @@ test('ipv6-over-ipv4: IPv6 NLRI on an IPv4 session', () => {
 
 test('route-reflection: reflected routes carry ORIGINATOR_ID and CLUSTER_LIST, empty iBGP AS_PATH', () => {
   const a = attrs(expected('route-reflection'));
-  assert.ok(a.some((x) => x.originatorId === '192.0.2.3' && x.clusterList?.[0] === '192.0.2.100' && x.asPath?.length === 0));
+  assert.ok(
+    a.some((x) => x.originatorId === '192.0.2.3' && x.clusterList?.[0] === '192.0.2.100' && x.asPath?.length === 0),
+  );
 });
 
 test('add-path: several path ids per prefix', () => {
   const ms = expected('add-path');
-  const ids = updates(ms).flatMap((m) => (m.nlri ?? []) as string[]).filter((p) => p.startsWith('198.51.100.0/24#'));
+  const ids = updates(ms)
+    .flatMap((m) => (m.nlri ?? []) as string[])
+    .filter((p) => p.startsWith('198.51.100.0/24#'));
   assert.ok(new Set(ids).size >= 2, ids.join(' '));
 });
 
 test('route-refresh: requests and BoRR / EoRR (RFC 7313) for both families', () => {
   const rr = expected('route-refresh').filter((m) => m.type === 'ROUTE-REFRESH');
-  for (const subtype of [0, 1, 2]) for (const afi of [1, 2]) {
-    assert.ok(rr.some((m) => m.subtype === subtype && m.afi === afi && m.safi === 1), `afi ${afi} subtype ${subtype}`);
-  }
+  for (const subtype of [0, 1, 2])
+    for (const afi of [1, 2]) {
+      assert.ok(
+        rr.some((m) => m.subtype === subtype && m.afi === afi && m.safi === 1),
+        `afi ${afi} subtype ${subtype}`,
+      );
+    }
 });
 
 test('notifications: Bad Peer AS, Cease with a message from each side, Hold Timer Expired', () => {
-  const ns = expected('notifications').filter((m) => m.type === 'NOTIFICATION').map((m) => `${m.code}/${m.subcode}`);
+  const ns = expected('notifications')
+    .filter((m) => m.type === 'NOTIFICATION')
+    .map((m) => `${m.code}/${m.subcode}`);
   assert.ok(ns.includes('2/2') && ns.includes('4/0'), ns.join(' '));
   assert.ok(ns.filter((n) => n === '6/2').length >= 2, ns.join(' '));
 });
@@ -169,7 +205,14 @@ test('large-update: 1200 prefixes in UPDATEs longer than one TCP segment, then a
 
 test('confederation: AS_CONFED_SEQUENCE before AS_SEQUENCE, LOCAL_PREF across member ASes', () => {
   const a = attrs(expected('confederation'));
-  assert.ok(a.some((x) => x.asPath?.[0]?.type === 'AS_CONFED_SEQUENCE' && x.asPath?.[1]?.type === 'AS_SEQUENCE' && x.localPref !== undefined));
+  assert.ok(
+    a.some(
+      (x) =>
+        x.asPath?.[0]?.type === 'AS_CONFED_SEQUENCE' &&
+        x.asPath?.[1]?.type === 'AS_SEQUENCE' &&
+        x.localPref !== undefined,
+    ),
+  );
 });
 
 test('aigp-unknown: AIGP and unnamed type codes, a well-known-flagged one included, shown as unknown with their flags', () => {
@@ -178,7 +221,9 @@ test('aigp-unknown: AIGP and unnamed type codes, a well-known-flagged one includ
   // RFC 7311: AIGP TLV type 1, length 11, metric 100.
   assert.deepEqual(unknown[0], { type: 26, flags: 0x80, hex: '01000b0000000000000064' });
   assert.ok(unknown.some((u) => u.type === 153 && u.flags === 0x40 && u.hex === 'deadbeef'));
-  assert.ok(unknown.some((u) => u.type === 200 && u.flags === 0xe0) && unknown.some((u) => u.type === 254 && u.flags === 0xd0));
+  assert.ok(
+    unknown.some((u) => u.type === 200 && u.flags === 0xe0) && unknown.some((u) => u.type === 254 && u.flags === 0xd0),
+  );
   assert.ok(attrs(ms).some((x) => x.mpReach?.afi === 2 && x.unknown?.[0]?.type === 26));
   assert.ok(ms.every((m) => m.error === undefined));
 });

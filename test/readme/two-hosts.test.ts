@@ -31,7 +31,9 @@ function namespacesTaken(): string | false {
   try {
     const list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     const taken = NAMESPACES.filter((n) => new RegExp(`^${n}( |$)`, 'm').test(list));
-    return taken.length > 0 ? `skipped: the README's namespaces exist already (${taken.join(', ')}); delete them to run this` : false;
+    return taken.length > 0
+      ? `skipped: the README's namespaces exist already (${taken.join(', ')}); delete them to run this`
+      : false;
   } catch {
     return false; // skipReason('netns') says why
   }
@@ -48,14 +50,22 @@ function alive(pid: number): boolean {
 
 const skip = skipReason('netns') || namespacesTaken();
 
-test('README "Two hosts on one machine": two agents in namespaces learn each other\'s blocks into the kernel and their workloads ping; the clean-up leaves nothing', { skip, timeout: 180_000 }, () => {
+test('README "Two hosts on one machine": two agents in namespaces learn each other\'s blocks into the kernel and their workloads ping; the clean-up leaves nothing', {
+  skip,
+  timeout: 180_000,
+}, () => {
   const blocks = shellBlocks('Two hosts on one machine');
   assert.equal(blocks.length, 5, 'links, addresses, agents, ping, clean-up');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vr-readme-'));
   const env = { ...process.env, VROUTE_DATA_DIR: dataDir };
-  const bash = (script: string): string => execFileSync('bash', ['-euo', 'pipefail', '-c', script], {
-    cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const bash = (script: string): string =>
+    execFileSync('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: REPO_ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   let pids: number[] = [];
   try {
     let out: string;
@@ -64,19 +74,24 @@ test('README "Two hosts on one machine": two agents in namespaces learn each oth
       out = bash(`${blocks.slice(0, 4).join('\n')}\necho "VARS A=$A B=$B"\n`);
     } catch (e) {
       const err = e as { stdout?: string; stderr?: string; message: string };
-      const logs = ['alpha', 'beta'].map((n) => (existsSync(`/tmp/vroute-${n}.log`) ? readFileSync(`/tmp/vroute-${n}.log`, 'utf8').slice(-2000) : '')).join('\n----\n');
+      const logs = ['alpha', 'beta']
+        .map((n) =>
+          existsSync(`/tmp/vroute-${n}.log`) ? readFileSync(`/tmp/vroute-${n}.log`, 'utf8').slice(-2000) : '',
+        )
+        .join('\n----\n');
       throw new Error(`${err.message}\nstdout: ${err.stdout ?? ''}\nstderr: ${err.stderr ?? ''}\n${logs}`);
     }
     pids = PID_FILES.map((f) => Number(readFileSync(f, 'utf8').trim()));
     const vars = /VARS A=(\S+) B=(\S+)/.exec(out);
     assert.ok(vars, out);
     const [a, b] = [vars[1]!, vars[2]!];
-    assert.deepEqual([a, b], ['10.233.0.1', '10.233.0.64'], 'each host\'s first address in its own block');
+    assert.deepEqual([a, b], ['10.233.0.1', '10.233.0.64'], "each host's first address in its own block");
     // What the reader sees: the status line and both pings' summaries.
     assert.match(out, /192\.0\.2\.2\s+64512\s+Established/);
     assert.match(out, /FIB\s+installed 2\s+pending 0\s+failed 0/, 'the other block and our blackhole');
     assert.equal(out.match(/3 packets transmitted, 3 received/g)?.length, 2, out);
-    const routes = (ns: string) => execFileSync('ip', ['-n', ns, '-4', 'route', 'show', 'proto', '200'], { encoding: 'utf8' });
+    const routes = (ns: string) =>
+      execFileSync('ip', ['-n', ns, '-4', 'route', 'show', 'proto', '200'], { encoding: 'utf8' });
     assert.match(routes('alpha'), /^10\.233\.0\.64\/26 via 192\.0\.2\.2 dev vr-alpha/m);
     assert.match(routes('alpha'), /^blackhole 10\.233\.0\.0\/26/m);
     assert.match(routes('beta'), /^10\.233\.0\.0\/26 via 192\.0\.2\.1 dev vr-beta/m);
@@ -87,7 +102,10 @@ test('README "Two hosts on one machine": two agents in namespaces learn each oth
     const list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     for (const n of NAMESPACES) assert.doesNotMatch(list, new RegExp(`^${n}( |$)`, 'm'), `namespace ${n} deleted`);
     for (const pid of pids) assert.ok(!alive(pid), `agent ${pid} stopped`);
-    const left = execFileSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'get', 'node', '-o', 'json'], { env, encoding: 'utf8' });
+    const left = execFileSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), 'get', 'node', '-o', 'json'], {
+      env,
+      encoding: 'utf8',
+    });
     assert.doesNotMatch(left, /alpha|beta/, 'the nodes are gone from the datastore');
   } finally {
     // Whatever the walk-through left behind: its agents (by the PIDs it wrote), namespaces, files.
@@ -97,7 +115,11 @@ test('README "Two hosts on one machine": two agents in namespaces learn each oth
       rmSync(f, { force: true });
     }
     for (const n of NAMESPACES) {
-      try { execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' }); } catch { /* gone */ }
+      try {
+        execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
+      } catch {
+        /* gone */
+      }
     }
     for (const n of NAMESPACES) rmSync(`/tmp/vroute-${n}.log`, { force: true });
     rmSync(dataDir, { recursive: true, force: true });

@@ -5,8 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import {
-  CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, MessageFramer, encodeOpen, makeOpen, packAnnouncements, parsePrefix,
-  updateToJson, type CodecContext, type UpdateMessage,
+  CapabilityCode,
+  IPV4_UNICAST,
+  KEEPALIVE_BYTES,
+  MessageFramer,
+  encodeOpen,
+  makeOpen,
+  packAnnouncements,
+  parsePrefix,
+  updateToJson,
+  type CodecContext,
+  type UpdateMessage,
 } from '../../src/bgp/messages';
 import { Speaker, type Peer } from '../../src/bgp/fsm';
 import { startReflector, type RunningDaemon } from '../../src/reflector';
@@ -28,20 +37,39 @@ const CTX4: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath:
 async function daemon(extra: Record<string, unknown>): Promise<{ rr: RunningDaemon; store: EmbeddedDatastore }> {
   const store = new EmbeddedDatastore();
   const cfg = validateConfig({
-    name: 'rr-pol', routerId: '10.0.0.1', asn: 65000, listen: { address: '127.0.0.1', port: 0 },
-    reflector: { clusterId: '10.0.0.1' }, ...extra,
+    name: 'rr-pol',
+    routerId: '10.0.0.1',
+    asn: 65000,
+    listen: { address: '127.0.0.1', port: 0 },
+    reflector: { clusterId: '10.0.0.1' },
+    ...extra,
   });
-  const rr = await startReflector({ ...cfg, api: { host: '127.0.0.1', port: 0 } }, { logger: silentLogger, datastore: store });
+  const rr = await startReflector(
+    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
+    { logger: silentLogger, datastore: store },
+  );
   return { rr, store };
 }
 
 /** A vroute Speaker client of the reflector at `addr` (its own loopback address). */
-async function client(addr: string, rrPort: number, addPath?: 'receive'): Promise<{ speaker: Speaker; peer: Peer; got: Array<Record<string, unknown>> }> {
+async function client(
+  addr: string,
+  rrPort: number,
+  addPath?: 'receive',
+): Promise<{ speaker: Speaker; peer: Peer; got: Array<Record<string, unknown>> }> {
   const speaker = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
   await speaker.start();
   const peer = speaker.addPeer({
-    address: '127.0.0.1', port: rrPort, asn: 65000, localAddress: addr, passive: false, holdTime: 9,
-    connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false, ...(addPath ? { addPath } : {}),
+    address: '127.0.0.1',
+    port: rrPort,
+    asn: 65000,
+    localAddress: addr,
+    passive: false,
+    holdTime: 9,
+    connectRetryTime: 1,
+    families: [IPV4_UNICAST],
+    routeReflectorClient: false,
+    ...(addPath ? { addPath } : {}),
   });
   const got: Array<Record<string, unknown>> = [];
   sessionEvents(peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
@@ -49,8 +77,16 @@ async function client(addr: string, rrPort: number, addPath?: 'receive'): Promis
 }
 
 function announce(p: Peer, prefixes: string[], nextHop: string, extra: Record<string, unknown> = {}): void {
-  const attrs = { origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100, ...extra } as Parameters<typeof packAnnouncements>[0];
-  for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes.map((x) => parsePrefix(x)!), p.negotiated!.tx)) p.write(m);
+  const attrs = { origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100, ...extra } as Parameters<
+    typeof packAnnouncements
+  >[0];
+  for (const m of packAnnouncements(
+    attrs,
+    IPV4_UNICAST,
+    prefixes.map((x) => parsePrefix(x)!),
+    p.negotiated!.tx,
+  ))
+    p.write(m);
 }
 
 /** What a client currently holds: NLRI text (with #id under ADD-PATH) -> next hop, withdrawals applied. */
@@ -63,9 +99,13 @@ function held(got: Array<Record<string, unknown>>): Map<string, string> {
   return m;
 }
 
-test('max-prefix over real TCP: Cease subcode 1 with the RFC 4486 data, /status lastError, routes withdrawn', { timeout: 30000 }, async () => {
+test('max-prefix over real TCP: Cease subcode 1 with the RFC 4486 data, /status lastError, routes withdrawn', {
+  timeout: 30000,
+}, async () => {
   const { rr, store } = await daemon({
-    neighbors: [{ address: '127.0.0.41', asn: 65000, passive: true, routeReflectorClient: true, holdTime: 9, maxPrefixes: 5 }],
+    neighbors: [
+      { address: '127.0.0.41', asn: 65000, passive: true, routeReflectorClient: true, holdTime: 9, maxPrefixes: 5 },
+    ],
     dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9 }],
   });
   const port = rr.speaker.listenPort!;
@@ -81,19 +121,38 @@ test('max-prefix over real TCP: Cease subcode 1 with the RFC 4486 data, /status 
     framer.push(d);
     for (let f = framer.next(); f; f = framer.next()) frames.push(Buffer.from(f));
   });
-  raw.on('close', () => { closed = true; });
+  raw.on('close', () => {
+    closed = true;
+  });
   const ka = setInterval(() => raw.write(KEEPALIVE_BYTES), 2000);
   try {
     await new Promise((r) => raw.once('connect', r));
-    raw.write(encodeOpen(makeOpen({ asn: 65000, holdTime: 9, bgpId: 0x7f000029, capabilities: [
-      { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-      { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-    ] })));
+    raw.write(
+      encodeOpen(
+        makeOpen({
+          asn: 65000,
+          holdTime: 9,
+          bgpId: 0x7f000029,
+          capabilities: [
+            { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
+            { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
+          ],
+        }),
+      ),
+    );
     raw.write(KEEPALIVE_BYTES);
-    await waitFor('raw client Established', () => rr.speaker.peer('127.0.0.41')?.state === 'Established' && b.peer.state === 'Established');
+    await waitFor(
+      'raw client Established',
+      () => rr.speaker.peer('127.0.0.41')?.state === 'Established' && b.peer.state === 'Established',
+    );
     const send = (ps: string[]) => {
-      for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('198.51.100.41'), localPref: 100 }, IPV4_UNICAST,
-        ps.map((x) => parsePrefix(x)!), CTX4)) raw.write(m);
+      for (const m of packAnnouncements(
+        { origin: 0, asPath: [], nextHop: ip4('198.51.100.41'), localPref: 100 },
+        IPV4_UNICAST,
+        ps.map((x) => parsePrefix(x)!),
+        CTX4,
+      ))
+        raw.write(m);
     };
     send(['10.41.0.0/24', '10.41.1.0/24', '10.41.2.0/24']);
     await waitFor('three routes reflected to B', () => held(b.got).size === 3);
@@ -104,7 +163,9 @@ test('max-prefix over real TCP: Cease subcode 1 with the RFC 4486 data, /status 
     assert.equal(note.subarray(21).toString('hex'), '0001' + '01' + '00000005');
     await waitFor('the socket closed', () => closed);
     await waitFor('B lost every route of the peer', () => held(b.got).size === 0);
-    const st = (await apiGet(api, '/status')) as { sessions: Array<{ peer: string; state: string; lastError: string | null }> };
+    const st = (await apiGet(api, '/status')) as {
+      sessions: Array<{ peer: string; state: string; lastError: string | null }>;
+    };
     const s = st.sessions.find((x) => x.peer === '127.0.0.41')!;
     assert.notEqual(s.state, 'Established');
     assert.match(s.lastError ?? '', /sent .*Maximum Number of Prefixes Reached/);
@@ -119,12 +180,26 @@ test('max-prefix over real TCP: Cease subcode 1 with the RFC 4486 data, /status 
   }
 });
 
-test('dynamic neighbors: ADD-PATH send all to a receive-capable client, best only to others; import policy from the range', { timeout: 30000 }, async () => {
+test('dynamic neighbors: ADD-PATH send all to a receive-capable client, best only to others; import policy from the range', {
+  timeout: 30000,
+}, async () => {
   const { rr, store } = await daemon({
     prefixLists: { denied: [{ action: 'permit', prefix: '10.99.0.0/16', le: 32 }] },
-    policies: { nodes: [{ match: { prefixList: 'denied' }, action: 'reject' }, { action: 'accept', set: { communities: { add: ['65000:7'] } } }] },
+    policies: {
+      nodes: [
+        { match: { prefixList: 'denied' }, action: 'reject' },
+        { action: 'accept', set: { communities: { add: ['65000:7'] } } },
+      ],
+    },
     dynamicNeighbors: [
-      { prefix: '127.0.1.0/24', asn: 65000, routeReflectorClient: true, holdTime: 9, addPath: 'both', addPathSend: 'all' },
+      {
+        prefix: '127.0.1.0/24',
+        asn: 65000,
+        routeReflectorClient: true,
+        holdTime: 9,
+        addPath: 'both',
+        addPathSend: 'all',
+      },
       { prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9, importPolicy: 'nodes' },
     ],
   });
@@ -136,13 +211,19 @@ test('dynamic neighbors: ADD-PATH send all to a receive-capable client, best onl
   const all = [a, b, multi, single];
   try {
     await waitFor('all Established', () => all.every((c) => c.peer.state === 'Established'));
-    assert.ok(multi.peer.negotiated!.tx.addPath.size === 0 && rr.speaker.peer('127.0.1.63')!.negotiated!.tx.addPath.has(IPV4_UNICAST),
-      'the daemon sends path IDs to the ADD-PATH client (RFC 7911 capability from the dynamic range)');
+    assert.ok(
+      multi.peer.negotiated!.tx.addPath.size === 0 &&
+        rr.speaker.peer('127.0.1.63')!.negotiated!.tx.addPath.has(IPV4_UNICAST),
+      'the daemon sends path IDs to the ADD-PATH client (RFC 7911 capability from the dynamic range)',
+    );
     announce(a.peer, ['10.5.0.0/24', '10.99.1.0/24'], '198.51.100.61', { localPref: 200 });
     announce(b.peer, ['10.5.0.0/24'], '198.51.100.62');
     await waitFor('both paths at the ADD-PATH client', () => new Set(held(multi.got).values()).size === 2);
     const m = held(multi.got);
-    assert.ok([...m.keys()].every((k) => k.startsWith('10.5.0.0/24#')), `path IDs: ${[...m.keys()]}`);
+    assert.ok(
+      [...m.keys()].every((k) => k.startsWith('10.5.0.0/24#')),
+      `path IDs: ${[...m.keys()]}`,
+    );
     assert.deepEqual([...m.values()].sort(), ['198.51.100.61', '198.51.100.62']);
     await waitFor('the best path at the plain client', () => held(single.got).get('10.5.0.0/24') === '198.51.100.61');
     // Nothing else came: 10.99.1.0/24 was rejected by the import policy on a's range.
@@ -158,17 +239,46 @@ test('dynamic neighbors: ADD-PATH send all to a receive-capable client, best onl
 });
 
 test('BGPPeer spec.port: the daemon connects to the peer on that port', { timeout: 30000 }, async () => {
-  assert.equal(datastorePeerToSession({ peerIP: '10.0.0.2', asNumber: 1, source: 'bgppeer/x', routeReflectorClient: false, passive: false }).port, 179);
+  assert.equal(
+    datastorePeerToSession({
+      peerIP: '10.0.0.2',
+      asNumber: 1,
+      source: 'bgppeer/x',
+      routeReflectorClient: false,
+      passive: false,
+    }).port,
+    179,
+  );
   const { rr, store } = await daemon({});
   // The peer listens on a port of its own (not 179) and waits for the daemon.
-  const sp = new Speaker({ asn: 65000, routerId: '127.0.0.71', listen: { address: '127.0.0.71', port: 0 }, logger: silentLogger });
+  const sp = new Speaker({
+    asn: 65000,
+    routerId: '127.0.0.71',
+    listen: { address: '127.0.0.71', port: 0 },
+    logger: silentLogger,
+  });
   await sp.start();
-  const p = sp.addPeer({ address: '127.0.0.1', port: 179, asn: 65000, passive: true, holdTime: 9, connectRetryTime: 1,
-    families: [IPV4_UNICAST], routeReflectorClient: false });
+  const p = sp.addPeer({
+    address: '127.0.0.1',
+    port: 179,
+    asn: 65000,
+    passive: true,
+    holdTime: 9,
+    connectRetryTime: 1,
+    families: [IPV4_UNICAST],
+    routeReflectorClient: false,
+  });
   try {
-    await putResource(store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: 'odd-port' },
-      spec: { peerIP: '127.0.0.71', asNumber: 65000, port: sp.listenPort } } as never);
-    await waitFor('Established on the BGPPeer port', () => p.state === 'Established' && rr.speaker.peer('127.0.0.71')?.state === 'Established');
+    await putResource(store, {
+      apiVersion: 'vroute/v1',
+      kind: 'BGPPeer',
+      metadata: { name: 'odd-port' },
+      spec: { peerIP: '127.0.0.71', asNumber: 65000, port: sp.listenPort },
+    } as never);
+    await waitFor(
+      'Established on the BGPPeer port',
+      () => p.state === 'Established' && rr.speaker.peer('127.0.0.71')?.state === 'Established',
+    );
     assert.equal(rr.speaker.peer('127.0.0.71')!.config.port, sp.listenPort);
   } finally {
     await rr.stop();

@@ -8,7 +8,14 @@ import { Speaker, type Peer } from '../../src/bgp/fsm';
 import { startReflector } from '../../src/reflector';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
-import { EmbeddedDatastore, EtcdDatastore, putResource, deleteResource, statusKey, type Datastore } from '../../src/datastore';
+import {
+  EmbeddedDatastore,
+  EtcdDatastore,
+  putResource,
+  deleteResource,
+  statusKey,
+  type Datastore,
+} from '../../src/datastore';
 import { skipReason } from '../helpers/env';
 import { waitFor as waitUntil } from '../helpers/netns';
 import { startEtcd } from '../helpers/etcd';
@@ -26,20 +33,34 @@ function clientSpeaker(addr: string, rrPort: number): { speaker: Speaker; peer: 
   let p: Peer | undefined;
   return {
     speaker,
-    peer: () => (p ??= speaker.addPeer({
-      address: '127.0.0.1', port: rrPort, asn: 65000, localAddress: addr, passive: false, holdTime: 9,
-      connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
-    })),
+    peer: () =>
+      (p ??= speaker.addPeer({
+        address: '127.0.0.1',
+        port: rrPort,
+        asn: 65000,
+        localAddress: addr,
+        passive: false,
+        holdTime: 9,
+        connectRetryTime: 1,
+        families: [IPV4_UNICAST],
+        routeReflectorClient: false,
+      })),
   };
 }
 
 async function scenario(store: Datastore): Promise<void> {
   const cfg = validateConfig({
-    name: 'rr-test', routerId: '10.0.0.1', asn: 65000, listen: { address: '127.0.0.1', port: 0 },
+    name: 'rr-test',
+    routerId: '10.0.0.1',
+    asn: 65000,
+    listen: { address: '127.0.0.1', port: 0 },
     reflector: { clusterId: '10.0.0.1' },
     dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9 }],
   });
-  const rr = await startReflector({ ...cfg, api: { host: '127.0.0.1', port: 0 } }, { logger: silentLogger, datastore: store });
+  const rr = await startReflector(
+    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
+    { logger: silentLogger, datastore: store },
+  );
   const port = rr.speaker.listenPort!;
   const a = clientSpeaker('127.0.0.2', port);
   const b = clientSpeaker('127.0.0.3', port);
@@ -54,12 +75,22 @@ async function scenario(store: Datastore): Promise<void> {
     sessionEvents(pb).on('down', (why: string) => downs.push(why));
     await waitFor('both clients Established', () => pa.state === 'Established' && pb.state === 'Established');
 
-    const st = (await apiGet({ host: '127.0.0.1', port: rr.api!.port }, '/status')) as { sessions: Array<{ peer: string; state: string }> };
-    assert.deepEqual(st.sessions.map((s) => [s.peer, s.state]).sort(), [['127.0.0.2', 'Established'], ['127.0.0.3', 'Established']]);
+    const st = (await apiGet({ host: '127.0.0.1', port: rr.api!.port }, '/status')) as {
+      sessions: Array<{ peer: string; state: string }>;
+    };
+    assert.deepEqual(st.sessions.map((s) => [s.peer, s.state]).sort(), [
+      ['127.0.0.2', 'Established'],
+      ['127.0.0.3', 'Established'],
+    ]);
 
     const ctx = pa.negotiated!.tx;
     const prefixes = ['10.20.0.0/24', '10.20.1.0/24', '10.20.2.0/24'].map((p) => parsePrefix(p)!);
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('198.51.100.2'), localPref: 100 }, IPV4_UNICAST, prefixes, ctx)) {
+    for (const m of packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4('198.51.100.2'), localPref: 100 },
+      IPV4_UNICAST,
+      prefixes,
+      ctx,
+    )) {
       assert.ok(pa.write(m) !== undefined);
     }
     const u = await waitFor('the reflected UPDATE', () => got.find((x) => x.nlri));
@@ -68,12 +99,18 @@ async function scenario(store: Datastore): Promise<void> {
     assert.equal(at.originatorId, '127.0.0.2');
     assert.deepEqual(at.clusterList, ['10.0.0.1']);
     assert.equal(at.nextHop, '198.51.100.2');
-    const routes = (await apiGet({ host: '127.0.0.1', port: rr.api!.port }, '/routes?family=ipv4-unicast')) as Array<{ prefix: string }>;
+    const routes = (await apiGet({ host: '127.0.0.1', port: rr.api!.port }, '/routes?family=ipv4-unicast')) as Array<{
+      prefix: string;
+    }>;
     assert.equal(routes.length, 3);
 
     // Live configuration: a BGPPeer put in the datastore becomes a session, deleting it ends it.
-    await putResource(store, { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name: 'live' },
-      spec: { peerIP: '127.0.0.9', asNumber: 65000, passive: true } } as never);
+    await putResource(store, {
+      apiVersion: 'vroute/v1',
+      kind: 'BGPPeer',
+      metadata: { name: 'live' },
+      spec: { peerIP: '127.0.0.9', asNumber: 65000, passive: true },
+    } as never);
     await waitFor('the datastore peer', () => rr.speaker.peer('127.0.0.9'), 3000);
     await deleteResource(store, 'BGPPeer' as never, 'live');
     await waitFor('the datastore peer gone', () => rr.speaker.peer('127.0.0.9') === undefined, 3000);
@@ -93,7 +130,9 @@ async function scenario(store: Datastore): Promise<void> {
   assert.equal((JSON.parse(st.value) as { status: { name: string } }).status.name, 'rr-test');
 }
 
-test('reflector on the embedded datastore: two loopback clients, reflection, /status, live BGPPeer, Cease on stop', { timeout: 60000 }, async () => {
+test('reflector on the embedded datastore: two loopback clients, reflection, /status, live BGPPeer, Cease on stop', {
+  timeout: 60000,
+}, async () => {
   const store = new EmbeddedDatastore();
   try {
     await scenario(store);
@@ -102,7 +141,10 @@ test('reflector on the embedded datastore: two loopback clients, reflection, /st
   }
 });
 
-test('reflector on a real etcd: a BGPPeer put and deleted in etcd brings a session up and down', { timeout: 90000, skip: skipReason('etcd') }, async () => {
+test('reflector on a real etcd: a BGPPeer put and deleted in etcd brings a session up and down', {
+  timeout: 90000,
+  skip: skipReason('etcd'),
+}, async () => {
   const etcd = await startEtcd(1);
   const store = new EtcdDatastore({ endpoints: etcd.endpoints });
   try {
@@ -113,14 +155,22 @@ test('reflector on a real etcd: a BGPPeer put and deleted in etcd brings a sessi
   }
 });
 
-test('reflector on a 3-member etcd cluster carries on when a member dies: live peers keep flowing', { timeout: 120000, skip: skipReason('etcd') }, async () => {
+test('reflector on a 3-member etcd cluster carries on when a member dies: live peers keep flowing', {
+  timeout: 120000,
+  skip: skipReason('etcd'),
+}, async () => {
   const etcd = await startEtcd(3);
   const store = new EtcdDatastore({ endpoints: etcd.endpoints });
   const admin = new EtcdDatastore({ endpoints: etcd.endpoints.slice(1) });
   const cfg = validateConfig({ name: 'rr-ha', routerId: '10.0.0.1', asn: 65000, reflector: { clusterId: '10.0.0.1' } });
   const rr = await startReflector(cfg, { logger: silentLogger, datastore: store });
-  const bgpPeer = (name: string, ip: string) => ({ apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name },
-    spec: { peerIP: ip, asNumber: 65000, passive: true } }) as never;
+  const bgpPeer = (name: string, ip: string) =>
+    ({
+      apiVersion: 'vroute/v1',
+      kind: 'BGPPeer',
+      metadata: { name },
+      spec: { peerIP: ip, asNumber: 65000, passive: true },
+    }) as never;
   try {
     await putResource(admin, bgpPeer('before', '127.0.0.21'));
     await waitFor('peer configured before the failure', () => rr.speaker.peer('127.0.0.21'), 5000);

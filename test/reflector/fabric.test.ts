@@ -11,7 +11,7 @@ import { runScenario } from '../../bench/fabric/scenario';
 import { blockOf, nextHopOf, sourceOf, sourceRange } from '../../bench/fabric/sim-node';
 import { formatIpv4 } from '../../src/net';
 
-test('fabric addresses: distinct per node, sources inside the reflectors\' range, next hops outside 127/8', () => {
+test("fabric addresses: distinct per node, sources inside the reflectors' range, next hops outside 127/8", () => {
   const n = 1024;
   const sources = new Set<string>();
   const blocks = new Set<number>();

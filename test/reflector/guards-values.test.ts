@@ -13,7 +13,12 @@ const HOLDS = [undefined, 0, 3, 9, 90, 65535];
 const KEEPALIVES = [undefined, 0, 1, 2, 3, 8, 9, 30, 89, 90, 21845];
 
 function fsmOf(s: { holdTime: number; keepaliveTime?: number; connectRetryTime: number }): void {
-  createFsm({ localAs: 65000, holdTime: s.holdTime, keepaliveTime: s.keepaliveTime, connectRetryTime: s.connectRetryTime });
+  createFsm({
+    localAs: 65000,
+    holdTime: s.holdTime,
+    keepaliveTime: s.keepaliveTime,
+    connectRetryTime: s.connectRetryTime,
+  });
 }
 
 test('config file neighbors: every accepted holdTime/keepaliveTime pair makes a valid FSM; the others name the field', () => {
@@ -57,8 +62,14 @@ test('BGPPeer resources: every accepted holdTime/keepaliveTime pair makes a vali
       }
       accepted++;
       const s = r.spec as { holdTime?: number; keepaliveTime?: number };
-      const session = datastorePeerToSession({ peerIP: '10.0.0.2', asNumber: 65000, source: 'bgppeer/p',
-        routeReflectorClient: false, passive: false, ...s });
+      const session = datastorePeerToSession({
+        peerIP: '10.0.0.2',
+        asNumber: 65000,
+        source: 'bgppeer/p',
+        routeReflectorClient: false,
+        passive: false,
+        ...s,
+      });
       assert.doesNotThrow(() => fsmOf(session), `holdTime ${holdTime} keepaliveTime ${keepaliveTime}`);
       if (keepaliveTime === 0) assert.equal(session.holdTime, 0, 'keepaliveTime 0 offers hold time 0');
     }
@@ -71,6 +82,9 @@ test('negotiation: hold time 0 on either side means neither KEEPALIVEs nor a hol
   assert.deepEqual(negotiateHoldTime(90, 0, 30), { holdTimeMs: 0, keepaliveMs: 0 });
   assert.deepEqual(negotiateHoldTime(90, 9, 30), { holdTimeMs: 9000, keepaliveMs: 3000 });
   assert.deepEqual(negotiateHoldTime(90, 90, 10), { holdTimeMs: 90000, keepaliveMs: 10000 });
-  assert.throws(() => createFsm({ holdTime: 90, keepaliveTime: 0 }), /keepaliveTime: of 0 \(no KEEPALIVEs\) needs holdTime 0/);
+  assert.throws(
+    () => createFsm({ holdTime: 90, keepaliveTime: 0 }),
+    /keepaliveTime: of 0 \(no KEEPALIVEs\) needs holdTime 0/,
+  );
   assert.doesNotThrow(() => createFsm({ holdTime: 0, keepaliveTime: 0 }));
 });

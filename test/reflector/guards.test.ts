@@ -35,15 +35,25 @@ function capture(): { logger: Logger; lines: Array<Record<string, unknown>> } {
 
 async function reflector(store: Datastore, logger: Logger = silentLogger, dynamic = false): Promise<RunningDaemon> {
   const cfg = validateConfig({
-    name: 'rr-guards', routerId: '10.0.0.1', asn: 65000, listen: { address: '127.0.0.1', port: 0 },
+    name: 'rr-guards',
+    routerId: '10.0.0.1',
+    asn: 65000,
+    listen: { address: '127.0.0.1', port: 0 },
     reflector: { clusterId: '10.0.0.1' },
-    ...(dynamic ? { dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9 }] } : {}),
+    ...(dynamic
+      ? { dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9 }] }
+      : {}),
   });
   return startReflector({ ...cfg, api: { host: '127.0.0.1', port: 0 } }, { logger, datastore: store });
 }
 
 function bgpPeer(name: string, spec: Record<string, unknown>): never {
-  return { apiVersion: 'vroute/v1', kind: 'BGPPeer', metadata: { name }, spec: { asNumber: 65000, passive: true, ...spec } } as never;
+  return {
+    apiVersion: 'vroute/v1',
+    kind: 'BGPPeer',
+    metadata: { name },
+    spec: { asNumber: 65000, passive: true, ...spec },
+  } as never;
 }
 
 /** A vroute speaker on `addr` with one active session to the reflector. */
@@ -51,8 +61,15 @@ async function client(addr: string, rrPort: number, holdTime = 9): Promise<{ spe
   const speaker = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
   await speaker.start();
   const peer = speaker.addPeer({
-    address: '127.0.0.1', port: rrPort, asn: 65000, localAddress: addr, passive: false, holdTime,
-    connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
+    address: '127.0.0.1',
+    port: rrPort,
+    asn: 65000,
+    localAddress: addr,
+    passive: false,
+    holdTime,
+    connectRetryTime: 1,
+    families: [IPV4_UNICAST],
+    routeReflectorClient: false,
   });
   return { speaker, peer };
 }
@@ -71,7 +88,9 @@ function silentSocket(addr: string, port: number): Promise<net.Socket> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('keepaliveTime 0 on a running reflector: the session comes up with hold time 0 (no KEEPALIVEs), and again after a restart', { timeout: 30000 }, async () => {
+test('keepaliveTime 0 on a running reflector: the session comes up with hold time 0 (no KEEPALIVEs), and again after a restart', {
+  timeout: 30000,
+}, async () => {
   const store = new EmbeddedDatastore();
   let rr = await reflector(store);
   const clients: Speaker[] = [];
@@ -108,13 +127,18 @@ test('keepaliveTime 0 on a running reflector: the session comes up with hold tim
   }
 });
 
-test('a stored BGPPeer whose timers cannot be honoured is logged and skipped; the daemon and its other peers carry on', { timeout: 20000 }, async () => {
+test('a stored BGPPeer whose timers cannot be honoured is logged and skipped; the daemon and its other peers carry on', {
+  timeout: 20000,
+}, async () => {
   const store = new EmbeddedDatastore();
   const { logger, lines } = capture();
   const rr = await reflector(store, logger);
   try {
     // Written behind validation's back (another version of vroute, a hand edit of etcd).
-    await store.put('/vroute/v1/bgppeer/bad', JSON.stringify(bgpPeer('bad', { peerIP: '127.0.0.52', keepaliveTime: 0, holdTime: 9 })));
+    await store.put(
+      '/vroute/v1/bgppeer/bad',
+      JSON.stringify(bgpPeer('bad', { peerIP: '127.0.0.52', keepaliveTime: 0, holdTime: 9 })),
+    );
     await putResource(store, bgpPeer('good', { peerIP: '127.0.0.53' }));
     await waitFor('the good peer', () => rr.speaker.peer('127.0.0.53'), 5000);
     assert.equal(rr.speaker.peer('127.0.0.52'), undefined);
@@ -126,7 +150,9 @@ test('a stored BGPPeer whose timers cannot be honoured is logged and skipped; th
   }
 });
 
-test('two quick changes to one BGPPeer while its removal is still in progress: both applied in order, no "already configured"', { timeout: 20000 }, async () => {
+test('two quick changes to one BGPPeer while its removal is still in progress: both applied in order, no "already configured"', {
+  timeout: 20000,
+}, async () => {
   const store = new EmbeddedDatastore();
   const { logger, lines } = capture();
   const rr = await reflector(store, logger);
@@ -135,14 +161,23 @@ test('two quick changes to one BGPPeer while its removal is still in progress: b
     await putResource(store, bgpPeer('tor', { peerIP: '127.0.0.61', holdTime: 9 }));
     await waitFor('the peer', () => rr.speaker.peer('127.0.0.61'), 5000);
     sock = await silentSocket('127.0.0.61', rr.speaker.listenPort!);
-    await waitFor('the connection attached', () => rr.speaker.peer('127.0.0.61')!.connections().some((c) => c.socket));
+    await waitFor('the connection attached', () =>
+      rr.speaker
+        .peer('127.0.0.61')!
+        .connections()
+        .some((c) => c.socket),
+    );
     await putResource(store, bgpPeer('tor', { peerIP: '127.0.0.61', holdTime: 30 }));
     await sleep(450); // the first change is reported and its removal waits on the socket
     await putResource(store, bgpPeer('tor', { peerIP: '127.0.0.61', holdTime: 60 }));
     await waitFor('the last change applied', () => rr.speaker.peer('127.0.0.61')?.config.holdTime === 60, 8000);
     await sleep(1500); // anything still queued has run
     assert.equal(rr.speaker.peer('127.0.0.61')!.config.holdTime, 60);
-    assert.deepEqual(lines.filter((l) => (l.level as number) >= 50).map((l) => l.msg), [], 'no errors logged');
+    assert.deepEqual(
+      lines.filter((l) => (l.level as number) >= 50).map((l) => l.msg),
+      [],
+      'no errors logged',
+    );
   } finally {
     sock?.destroy();
     await rr.stop();
@@ -150,7 +185,9 @@ test('two quick changes to one BGPPeer while its removal is still in progress: b
   }
 });
 
-test('a dynamic neighbor reconnecting while its address is being reconfigured: the BGPPeer wins, nothing throws', { timeout: 20000 }, async () => {
+test('a dynamic neighbor reconnecting while its address is being reconfigured: the BGPPeer wins, nothing throws', {
+  timeout: 20000,
+}, async () => {
   const store = new EmbeddedDatastore();
   const rr = await reflector(store, silentLogger, true);
   const socks: net.Socket[] = [];
@@ -158,15 +195,24 @@ test('a dynamic neighbor reconnecting while its address is being reconfigured: t
     await putResource(store, bgpPeer('client', { peerIP: '127.0.0.71', holdTime: 9 }));
     await waitFor('the peer', () => rr.speaker.peer('127.0.0.71'), 5000);
     socks.push(await silentSocket('127.0.0.71', rr.speaker.listenPort!));
-    await waitFor('the connection attached', () => rr.speaker.peer('127.0.0.71')!.connections().some((c) => c.socket));
+    await waitFor('the connection attached', () =>
+      rr.speaker
+        .peer('127.0.0.71')!
+        .connections()
+        .some((c) => c.socket),
+    );
     await putResource(store, bgpPeer('client', { peerIP: '127.0.0.71', holdTime: 30 }));
     // While the old peer is being removed, the address matches the dynamic range.
     await waitFor('the old peer going', () => rr.speaker.peer('127.0.0.71') === undefined, 3000);
     socks.push(await silentSocket('127.0.0.71', rr.speaker.listenPort!));
-    await waitFor('the BGPPeer back', () => {
-      const p = rr.speaker.peer('127.0.0.71');
-      return p !== undefined && p.config.dynamic !== true && p.config.holdTime === 30;
-    }, 8000);
+    await waitFor(
+      'the BGPPeer back',
+      () => {
+        const p = rr.speaker.peer('127.0.0.71');
+        return p !== undefined && p.config.dynamic !== true && p.config.holdTime === 30;
+      },
+      8000,
+    );
   } finally {
     for (const s of socks) s.destroy();
     await rr.stop();
@@ -174,7 +220,9 @@ test('a dynamic neighbor reconnecting while its address is being reconfigured: t
   }
 });
 
-test('an exception in a socket callback resets that session only, with lastError saying so; the daemon carries on', { timeout: 30000 }, async () => {
+test('an exception in a socket callback resets that session only, with lastError saying so; the daemon carries on', {
+  timeout: 30000,
+}, async () => {
   const store = new EmbeddedDatastore();
   const rr = await reflector(store, silentLogger, true);
   const clients: Array<{ speaker: Speaker; peer: Peer }> = [];
@@ -215,8 +263,13 @@ test('an exception in a socket callback resets that session only, with lastError
     clients.push(await client('127.0.0.83', rr.speaker.listenPort!));
     const c3 = clients[2]!.peer;
     await waitFor('the third client Established', () => c3.state === 'Established');
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('198.51.100.3'), localPref: 100 }, IPV4_UNICAST,
-      [parsePrefix('10.30.0.0/24')!], c3.negotiated!.tx)) c3.write(m);
+    for (const m of packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4('198.51.100.3'), localPref: 100 },
+      IPV4_UNICAST,
+      [parsePrefix('10.30.0.0/24')!],
+      c3.negotiated!.tx,
+    ))
+      c3.write(m);
     await waitFor('the second reset', () => /internal error: bug while writing/.test(String(other.status().lastError)));
     // Both come back by themselves (IdleHold back-off, RFC 4271 8.1.1).
     await waitFor('both back', () => clients.every((c) => c.peer.state === 'Established'), 20000);

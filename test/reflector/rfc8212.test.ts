@@ -20,8 +20,15 @@ function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000
 async function client(addr: string, asn: number, rrPort: number) {
   const speaker = new Speaker({ asn, routerId: addr.replace(/^127\./, '10.'), logger: silentLogger });
   const peer = speaker.addPeer({
-    address: '127.0.0.1', port: rrPort, asn: 65000, localAddress: addr, passive: false, holdTime: 9,
-    connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
+    address: '127.0.0.1',
+    port: rrPort,
+    asn: 65000,
+    localAddress: addr,
+    passive: false,
+    holdTime: 9,
+    connectRetryTime: 1,
+    families: [IPV4_UNICAST],
+    routeReflectorClient: false,
   });
   const nlri = new Set<string>();
   sessionEvents(peer).on('update', (u: UpdateMessage) => {
@@ -34,16 +41,23 @@ async function client(addr: string, asn: number, rrPort: number) {
 
 function announce(p: Peer, prefix: string, asPath: number[], nextHop: string): void {
   const attrs = {
-    origin: 0, asPath: asPath.length ? [{ type: 2, asns: asPath }] : [], nextHop: ip4(nextHop),
+    origin: 0,
+    asPath: asPath.length ? [{ type: 2, asns: asPath }] : [],
+    nextHop: ip4(nextHop),
     ...(asPath.length ? {} : { localPref: 100 }),
   } as Parameters<typeof packAnnouncements>[0];
   for (const m of packAnnouncements(attrs, IPV4_UNICAST, [parsePrefix(prefix)!], p.negotiated!.tx)) p.write(m);
 }
 
-test('RFC 8212: eBGP without policies accepts and sends nothing; with policies both; iBGP clients unchanged; /status says so', { timeout: 30000 }, async () => {
+test('RFC 8212: eBGP without policies accepts and sends nothing; with policies both; iBGP clients unchanged; /status says so', {
+  timeout: 30000,
+}, async () => {
   const store = new EmbeddedDatastore();
   const cfg = validateConfig({
-    name: 'rr-8212', routerId: '10.0.0.1', asn: 65000, listen: { address: '127.0.0.1', port: 0 },
+    name: 'rr-8212',
+    routerId: '10.0.0.1',
+    asn: 65000,
+    listen: { address: '127.0.0.1', port: 0 },
     reflector: { clusterId: '10.0.0.1' },
     policies: { all: [{ action: 'accept' }] },
     neighbors: [
@@ -52,7 +66,10 @@ test('RFC 8212: eBGP without policies accepts and sends nothing; with policies b
       { address: '127.0.0.73', asn: 64998, passive: true, holdTime: 9, importPolicy: 'all', exportPolicy: 'all' },
     ],
   });
-  const rr = await startReflector({ ...cfg, api: { host: '127.0.0.1', port: 0 } }, { logger: silentLogger, datastore: store });
+  const rr = await startReflector(
+    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
+    { logger: silentLogger, datastore: store },
+  );
   const port = rr.speaker.listenPort!;
   const ibgp = await client('127.0.0.71', 65000, port);
   const bare = await client('127.0.0.72', 64999, port);
@@ -67,10 +84,17 @@ test('RFC 8212: eBGP without policies accepts and sends nothing; with policies b
     await waitFor('the policied eBGP route at the iBGP client', () => ibgp.nlri.has('10.73.0.0/24'));
     // The bare peer's UPDATE went out first; give anything wrong time to show up.
     await new Promise((r) => setTimeout(r, 1000));
-    const loc = rr.engine.routes('ipv4-unicast').map((r) => r.prefix).sort();
+    const loc = rr.engine
+      .routes('ipv4-unicast')
+      .map((r) => r.prefix)
+      .sort();
     assert.deepEqual(loc, ['10.71.0.0/24', '10.73.0.0/24'], 'the unpolicied eBGP route is not accepted');
     assert.deepEqual([...bare.nlri], [], 'nothing is sent to an eBGP peer without an export policy');
-    assert.deepEqual([...ibgp.nlri], ['10.73.0.0/24'], 'the iBGP client gets what was accepted, not the bare eBGP route');
+    assert.deepEqual(
+      [...ibgp.nlri],
+      ['10.73.0.0/24'],
+      'the iBGP client gets what was accepted, not the bare eBGP route',
+    );
 
     const st = (await apiGet({ host: '127.0.0.1', port: rr.api!.port }, '/status')) as {
       sessions: Array<{ peer: string; policy: { import: string | null; export: string | null } | null }>;

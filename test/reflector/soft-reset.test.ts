@@ -23,19 +23,31 @@ function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000
 
 function vroute(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(REPO_ROOT, 'bin', 'vroute'), ...args], { encoding: 'utf8', timeout: 30000 },
-      (e, out, err) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }));
+    execFile(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin', 'vroute'), ...args],
+      { encoding: 'utf8', timeout: 30000 },
+      (e, out, err) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
+    );
   });
 }
 
-test('vroute refresh: in sends the peer a ROUTE-REFRESH, --out re-sends our routes between BoRR and EoRR; errors are one line', { timeout: 60000 }, async () => {
+test('vroute refresh: in sends the peer a ROUTE-REFRESH, --out re-sends our routes between BoRR and EoRR; errors are one line', {
+  timeout: 60000,
+}, async () => {
   const store = new EmbeddedDatastore();
   const cfg = validateConfig({
-    name: 'rr-soft', routerId: '10.0.0.1', asn: 65000, listen: { address: '127.0.0.1', port: 0 },
+    name: 'rr-soft',
+    routerId: '10.0.0.1',
+    asn: 65000,
+    listen: { address: '127.0.0.1', port: 0 },
     reflector: { clusterId: '10.0.0.1' },
     dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9 }],
   });
-  const rr = await startReflector({ ...cfg, api: { host: '127.0.0.1', port: 0 } }, { logger: silentLogger, datastore: store });
+  const rr = await startReflector(
+    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
+    { logger: silentLogger, datastore: store },
+  );
   const api = `127.0.0.1:${rr.api!.port}`;
   const speakers: Speaker[] = [];
   try {
@@ -44,25 +56,41 @@ test('vroute refresh: in sends the peer a ROUTE-REFRESH, --out re-sends our rout
       const s = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
       speakers.push(s);
       await s.start();
-      const p = s.addPeer({ address: '127.0.0.1', port: rr.speaker.listenPort!, asn: 65000, localAddress: addr, passive: false,
-        holdTime: 9, connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false });
+      const p = s.addPeer({
+        address: '127.0.0.1',
+        port: rr.speaker.listenPort!,
+        asn: 65000,
+        localAddress: addr,
+        passive: false,
+        holdTime: 9,
+        connectRetryTime: 1,
+        families: [IPV4_UNICAST],
+        routeReflectorClient: false,
+      });
       const ev: string[] = [];
       events.set(addr, ev);
       sessionEvents(p).on('update', (u: UpdateMessage) => {
         const j = updateToJson(u) as { nlri?: string[]; endOfRib?: unknown };
         ev.push(j.nlri ? `+${j.nlri.join(',+')}` : j.endOfRib ? 'EoR' : 'update');
       });
-      sessionEvents(p).on('routeRefresh', (m: { afi: number; safi: number; subtype: number }) => ev.push(`RR${m.subtype} ${m.afi}/${m.safi}`));
+      sessionEvents(p).on('routeRefresh', (m: { afi: number; safi: number; subtype: number }) =>
+        ev.push(`RR${m.subtype} ${m.afi}/${m.safi}`),
+      );
       return p;
     };
     const a = await client('127.0.0.2');
     const b = await client('127.0.0.3');
     await waitFor('both Established', () => a.state === 'Established' && b.state === 'Established');
     assert.ok(a.negotiated!.enhancedRouteRefresh, 'vroute announces enhanced route refresh');
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('198.51.100.2'), localPref: 100 }, IPV4_UNICAST,
-      ['10.50.0.0/24', '10.50.1.0/24'].map((p) => parsePrefix(p)!), a.negotiated!.tx)) a.write(m);
+    for (const m of packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4('198.51.100.2'), localPref: 100 },
+      IPV4_UNICAST,
+      ['10.50.0.0/24', '10.50.1.0/24'].map((p) => parsePrefix(p)!),
+      a.negotiated!.tx,
+    ))
+      a.write(m);
     const evB = events.get('127.0.0.3')!;
-    await waitFor('A\'s routes at B', () => evB.some((e) => e.includes('10.50.1.0/24')));
+    await waitFor("A's routes at B", () => evB.some((e) => e.includes('10.50.1.0/24')));
 
     const inA = await vroute(['refresh', '127.0.0.2', '--api', api]);
     assert.equal(inA.code, 0, inA.err);
@@ -77,7 +105,13 @@ test('vroute refresh: in sends the peer a ROUTE-REFRESH, --out re-sends our rout
     const again = evB.slice(before);
     assert.equal(again[0], 'RR1 1/1', JSON.stringify(again));
     assert.equal(again.at(-1), 'RR2 1/1', JSON.stringify(again));
-    assert.deepEqual(again.slice(1, -1).flatMap((e) => e.slice(1).split(',+')).sort(), ['10.50.0.0/24', '10.50.1.0/24']);
+    assert.deepEqual(
+      again
+        .slice(1, -1)
+        .flatMap((e) => e.slice(1).split(',+'))
+        .sort(),
+      ['10.50.0.0/24', '10.50.1.0/24'],
+    );
 
     const unknown = await vroute(['refresh', '127.0.0.99', '--api', api]);
     assert.equal(unknown.code, 1);

@@ -24,21 +24,42 @@ function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000
 async function client(addr: string, rrPort: number): Promise<{ speaker: Speaker; peer: Peer }> {
   const speaker = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
   const peer = speaker.addPeer({
-    address: '127.0.0.1', port: rrPort, asn: 65000, localAddress: addr, passive: false, holdTime: 9,
-    connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false,
+    address: '127.0.0.1',
+    port: rrPort,
+    asn: 65000,
+    localAddress: addr,
+    passive: false,
+    holdTime: 9,
+    connectRetryTime: 1,
+    families: [IPV4_UNICAST],
+    routeReflectorClient: false,
   });
   return { speaker, peer };
 }
 
-test('attributes too large for one UPDATE after reflection: the prefix is withdrawn at the receivers, logged once per set, counted', { timeout: 30000 }, async () => {
+test('attributes too large for one UPDATE after reflection: the prefix is withdrawn at the receivers, logged once per set, counted', {
+  timeout: 30000,
+}, async () => {
   const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write(c: Buffer, _e, cb) { for (const l of c.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l)); cb(); } });
+  const sink = new Writable({
+    write(c: Buffer, _e, cb) {
+      for (const l of c.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
   const store = new EmbeddedDatastore();
   const cfg = validateConfig({
-    name: 'rr-big', routerId: '10.0.0.1', asn: 65000, listen: { address: '127.0.0.1', port: 0 }, reflector: { clusterId: '10.0.0.1' },
+    name: 'rr-big',
+    routerId: '10.0.0.1',
+    asn: 65000,
+    listen: { address: '127.0.0.1', port: 0 },
+    reflector: { clusterId: '10.0.0.1' },
     dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9 }],
   });
-  const rr = await startReflector({ ...cfg, api: { host: '127.0.0.1', port: 0 } }, { logger: createLogger({ level: 'info', destination: sink }), datastore: store });
+  const rr = await startReflector(
+    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
+    { logger: createLogger({ level: 'info', destination: sink }), datastore: store },
+  );
   const api = { host: '127.0.0.1', port: rr.api!.port };
   const a = await client('127.0.0.2', rr.speaker.listenPort!);
   const b = await client('127.0.0.3', rr.speaker.listenPort!);
@@ -49,28 +70,51 @@ test('attributes too large for one UPDATE after reflection: the prefix is withdr
     const ctx = a.peer.negotiated!.tx;
     const limit = ctx.extendedMessage ? 65535 : 4096;
     const send = (communities: number, prefixes: string[]) => {
-      const attrs = { origin: 0, asPath: [], nextHop: ip4('198.51.100.2'), localPref: 100,
-        communities: Array.from({ length: communities }, (_, i) => `65000:${i % 65536}`) };
-      const msgs = packAnnouncements(attrs as never, IPV4_UNICAST, prefixes.map((p) => parsePrefix(p)!), ctx);
+      const attrs = {
+        origin: 0,
+        asPath: [],
+        nextHop: ip4('198.51.100.2'),
+        localPref: 100,
+        communities: Array.from({ length: communities }, (_, i) => `65000:${i % 65536}`),
+      };
+      const msgs = packAnnouncements(
+        attrs as never,
+        IPV4_UNICAST,
+        prefixes.map((p) => parsePrefix(p)!),
+        ctx,
+      );
       for (const m of msgs) assert.ok(m.length <= limit);
       for (const m of msgs) a.peer.write(m);
       return msgs;
     };
     send(2, ['10.40.0.0/24']);
-    await waitFor('the small route at B', () => got.some((u) => (u.nlri as string[] | undefined)?.includes('10.40.0.0/24')));
+    await waitFor('the small route at B', () =>
+      got.some((u) => (u.nlri as string[] | undefined)?.includes('10.40.0.0/24')),
+    );
 
     // 19 header + 4 lengths + 4 NLRI + 4+3+7+7 (ORIGIN, AS_PATH, NEXT_HOP, LOCAL_PREF) + 4 (the
     // communities' header) + 4 per community: as many as A can still send in one UPDATE.
     const most = Math.floor((limit - 19 - 4 - 4 - 21 - 4) / 4);
     const [big] = send(most, ['10.40.0.0/24']);
     assert.ok(big!.length > limit - 4, `A's UPDATE is ${big!.length} octets, near the limit`);
-    await waitFor('the withdrawal at B', () => got.some((u) => (u.withdrawn as string[] | undefined)?.includes('10.40.0.0/24')));
-    assert.ok(!got.some((u) => (u.nlri as string[] | undefined)?.includes('10.40.0.0/24') && (u.attributes as { communities?: unknown[] }).communities!.length > 2),
-      'the large set never went out');
+    await waitFor('the withdrawal at B', () =>
+      got.some((u) => (u.withdrawn as string[] | undefined)?.includes('10.40.0.0/24')),
+    );
+    assert.ok(
+      !got.some(
+        (u) =>
+          (u.nlri as string[] | undefined)?.includes('10.40.0.0/24') &&
+          (u.attributes as { communities?: unknown[] }).communities!.length > 2,
+      ),
+      'the large set never went out',
+    );
 
     // A second prefix with the same set: counted again, not logged again.
     send(most, ['10.40.1.0/24']);
-    await waitFor('the second one counted', async () => ((await apiGet(api, '/status')) as { routesTooLarge: number }).routesTooLarge >= 2 || undefined);
+    await waitFor(
+      'the second one counted',
+      async () => ((await apiGet(api, '/status')) as { routesTooLarge: number }).routesTooLarge >= 2 || undefined,
+    );
     const warns = lines.filter((l) => String(l.msg).startsWith('path attributes too large'));
     assert.equal(warns.length, 1, 'one log line per attribute set');
     assert.equal(warns[0]!.prefix, '10.40.0.0/24');

@@ -37,33 +37,39 @@ test('IdTable: ids found by their external words, through growth and backward-sh
 });
 
 test('PrefixIndex matches a Map under random intern/unref (ids recycled, keys stored once)', (t) => {
-  checkProperty(t,
-    fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 8, max: 32 })), { maxLength: 500 }), (ops) => {
-      const ix = new PrefixIndex(IPV4_UNICAST, 4);
-      const m = new Map<string, number>(); // "addr/len" -> id, refcount 1 each
-      for (const [add, a, len] of ops) {
-        const addr = (a * 0x01010100) >>> 0;
-        const masked = len === 32 ? addr : (addr & (0xffffffff << (32 - len))) >>> 0;
-        const k = `${masked}/${len}`;
-        if (add && !m.has(k)) {
-          const id = ix.intern4(addr, len);
-          ix.ref(id);
-          for (const other of m.values()) assert.notEqual(other, id);
-          m.set(k, id);
-        } else if (!add && m.has(k)) {
-          ix.unref(m.get(k)!);
-          m.delete(k);
+  checkProperty(
+    t,
+    fc.property(
+      fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 8, max: 32 })), {
+        maxLength: 500,
+      }),
+      (ops) => {
+        const ix = new PrefixIndex(IPV4_UNICAST, 4);
+        const m = new Map<string, number>(); // "addr/len" -> id, refcount 1 each
+        for (const [add, a, len] of ops) {
+          const addr = (a * 0x01010100) >>> 0;
+          const masked = len === 32 ? addr : (addr & (0xffffffff << (32 - len))) >>> 0;
+          const k = `${masked}/${len}`;
+          if (add && !m.has(k)) {
+            const id = ix.intern4(addr, len);
+            ix.ref(id);
+            for (const other of m.values()) assert.notEqual(other, id);
+            m.set(k, id);
+          } else if (!add && m.has(k)) {
+            ix.unref(m.get(k)!);
+            m.delete(k);
+          }
+          assert.equal(ix.find4(addr, len), m.get(k) ?? -1);
         }
-        assert.equal(ix.find4(addr, len), m.get(k) ?? -1);
-      }
-      assert.equal(ix.size, m.size);
-      for (const [k, id] of m) {
-        const [addr, len] = k.split('/').map(Number);
-        assert.equal(ix.find4(addr!, len!), id);
-        assert.equal(ix.len(id), len);
-        assert.equal(ix.word(id, 0), addr);
-      }
-    }),
+        assert.equal(ix.size, m.size);
+        for (const [k, id] of m) {
+          const [addr, len] = k.split('/').map(Number);
+          assert.equal(ix.find4(addr!, len!), id);
+          assert.equal(ix.len(id), len);
+          assert.equal(ix.word(id, 0), addr);
+        }
+      },
+    ),
     { runs: scenarioRuns(300, 60) },
   );
 });

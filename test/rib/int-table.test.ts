@@ -38,7 +38,8 @@ test('IntTable: set, get, replace, delete, grow', () => {
 });
 
 test('IntTable matches a Map under random insert/delete (backward-shift deletion)', (t) => {
-  checkProperty(t,
+  checkProperty(
+    t,
     fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 63 })), { maxLength: 400 }), (ops) => {
       const t = new IntTable(2, 4);
       const m = new Map<number, number>();

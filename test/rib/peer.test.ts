@@ -18,8 +18,9 @@ test('peer table: dense indexes reused after remove; iBGP from the AS numbers', 
 });
 
 test('address sort keys order numerically, IPv4 before IPv6', () => {
-  const sorted = ['10.0.0.10', '10.0.0.9', '2001:db8::1', '2001:db8::', '::1', '9.255.255.255']
-    .sort((x, y) => (addressSortKey(x) < addressSortKey(y) ? -1 : 1));
+  const sorted = ['10.0.0.10', '10.0.0.9', '2001:db8::1', '2001:db8::', '::1', '9.255.255.255'].sort((x, y) =>
+    addressSortKey(x) < addressSortKey(y) ? -1 : 1,
+  );
   assert.deepEqual(sorted, ['9.255.255.255', '10.0.0.9', '10.0.0.10', '::1', '2001:db8::', '2001:db8::1']);
 });
 

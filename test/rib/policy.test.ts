@@ -40,7 +40,10 @@ test('prefix list: ge/le ranges, first match wins, implicit deny', () => {
 test('policy: reject by prefix list, accept the rest', () => {
   const { store } = setup();
   const pol = new Policy(store, [
-    { match: { prefixList: new PrefixList(IPV4_UNICAST, [{ action: 'permit', prefix: '0.0.0.0/0' }]) }, action: 'reject' },
+    {
+      match: { prefixList: new PrefixList(IPV4_UNICAST, [{ action: 'permit', prefix: '0.0.0.0/0' }]) },
+      action: 'reject',
+    },
   ]);
   const a = store.intern(attrs());
   assert.equal(pol.apply(ix, id('0.0.0.0/0'), a), undefined);
@@ -49,7 +52,9 @@ test('policy: reject by prefix list, accept the rest', () => {
 
 test('policy: community match + set LOCAL_PREF interns a new set (cached)', () => {
   const { store } = setup();
-  const pol = new Policy(store, [{ match: { anyCommunity: [community(65000, 200)] }, action: 'accept', setLocalPref: 200 }]);
+  const pol = new Policy(store, [
+    { match: { anyCommunity: [community(65000, 200)] }, action: 'accept', setLocalPref: 200 },
+  ]);
   const tagged = store.intern(attrs({ communities: [community(65000, 200)] }));
   const plain = store.intern(attrs());
   const out = pol.apply(ix, id('10.0.0.0/8'), tagged)!;
@@ -66,7 +71,10 @@ test('policy: community set / add / delete and MED, chained with next', () => {
   const c2 = community(2, 2);
   const c3 = community(3, 3);
   const a = store.intern(attrs({ communities: [c1, c2] }));
-  const add = new Policy(store, [{ action: 'next', addCommunities: [c3, c1] }, { action: 'accept', deleteCommunities: [c2], setMed: 7 }]);
+  const add = new Policy(store, [
+    { action: 'next', addCommunities: [c3, c1] },
+    { action: 'accept', deleteCommunities: [c2], setMed: 7 },
+  ]);
   const out = add.apply(ix, id('10.0.0.0/8'), a)!;
   assert.deepEqual(out.communities, [c1, c3]);
   assert.equal(out.med, 7);
@@ -78,11 +86,25 @@ test('policy: community set / add / delete and MED, chained with next', () => {
 
 test('policy default reject; as a Rib import filter chained with another', () => {
   const { store, peers } = setup();
-  const only10 = new Policy(store, [
-    { match: { prefixList: new PrefixList(IPV4_UNICAST, [{ action: 'permit', prefix: '10.0.0.0/8', le: 32 }]) }, action: 'accept', setLocalPref: 50 },
-  ], 'reject');
-  const noMed9 = (_p: unknown, _ix: unknown, _id: unknown, a: ReturnType<typeof store.intern>) => (a.med === 9 ? undefined : a);
-  const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, importFilter: chainFilters(noMed9, only10.asImportFilter()) });
+  const only10 = new Policy(
+    store,
+    [
+      {
+        match: { prefixList: new PrefixList(IPV4_UNICAST, [{ action: 'permit', prefix: '10.0.0.0/8', le: 32 }]) },
+        action: 'accept',
+        setLocalPref: 50,
+      },
+    ],
+    'reject',
+  );
+  const noMed9 = (_p: unknown, _ix: unknown, _id: unknown, a: ReturnType<typeof store.intern>) =>
+    a.med === 9 ? undefined : a;
+  const rib = new Rib({
+    family: IPV4_UNICAST,
+    peers,
+    attrs: store,
+    importFilter: chainFilters(noMed9, only10.asImportFilter()),
+  });
   const p = peers.add(ibgp('10.0.0.2'));
   rib.announce4(p.index, 0x0a010000, 16, 0, store.intern(attrs()));
   rib.announce4(p.index, 0x0b010000, 16, 0, store.intern(attrs()));

@@ -164,7 +164,10 @@ test('ADD-PATH receive: one peer, two path ids, both kept; rankedOf orders them'
   const ch = rib.decide();
   assert.equal(ch[0].best?.pathId, 2);
   const id = rib.prefixes.find4(NET, 24);
-  assert.deepEqual(rib.rankedOf(id, 5).map((r) => r.pathId), [2, 1]);
+  assert.deepEqual(
+    rib.rankedOf(id, 5).map((r) => r.pathId),
+    [2, 1],
+  );
   rib.withdraw4(a.index, NET, 24, 2);
   assert.equal(rib.decide()[0].best?.pathId, 1);
 });
@@ -172,7 +175,9 @@ test('ADD-PATH receive: one peer, two path ids, both kept; rankedOf orders them'
 test('import filter: a dropped announcement implicitly withdraws the old path', () => {
   const { store, peers } = make();
   const rib = new Rib({
-    family: IPV4_UNICAST, peers, attrs: store,
+    family: IPV4_UNICAST,
+    peers,
+    attrs: store,
     importFilter: (_p, _ix, _id, a) => (a.med === 666 ? undefined : a),
   });
   const a = peers.add(ibgp('10.0.0.2'));
@@ -233,7 +238,12 @@ test('eBGP path preferred over iBGP copy of the same route (AS path equal)', () 
 
 test('a filtered set is not kept; a forgotten set passed again is re-interned', () => {
   const { store, peers } = setup();
-  const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, importFilter: (_p, ix, id, a) => (ix.len(id) === 25 ? undefined : a) });
+  const rib = new Rib({
+    family: IPV4_UNICAST,
+    peers,
+    attrs: store,
+    importFilter: (_p, ix, id, a) => (ix.len(id) === 25 ? undefined : a),
+  });
   const a = peers.add(ibgp('10.0.0.2'));
   const s = store.intern(attrs({ med: 3 }));
   rib.announce4(a.index, NET, 25, 0, s); // a /25: filtered
@@ -247,7 +257,10 @@ test('a filtered set is not kept; a forgotten set passed again is re-interned', 
 
 test('RFC 4271 9.1.2.1: an unresolvable next hop (cost Infinity) is not feasible; redecideAll', () => {
   const { store, peers } = setup();
-  const costs = new Map<string, number>([['192.0.2.1', 5], ['192.0.2.2', Infinity]]);
+  const costs = new Map<string, number>([
+    ['192.0.2.1', 5],
+    ['192.0.2.2', Infinity],
+  ]);
   const rib = new Rib({ family: IPV4_UNICAST, peers, attrs: store, igpCost: (nh) => costs.get(nh) });
   const a = peers.add(ibgp('10.0.0.2'));
   const b = peers.add(ibgp('10.0.0.3'));
@@ -276,7 +289,11 @@ test('host bits are ignored (RFC 4271 4.3); a bad length is a BgpError, never a 
   assert.equal(rib.announce(a.index, [NET], -1, 0, store.intern(attrs()))?.code, ErrorCode.UpdateMessage);
   rib.withdraw4(a.index, NET, 99, 0);
   const v6 = new Rib({ family: IPV6_UNICAST, peers, attrs: store });
-  assert.equal(v6.announce(a.index, [1, 2], 64, 0, store.intern(attrs()))?.code, ErrorCode.UpdateMessage, 'too few words');
+  assert.equal(
+    v6.announce(a.index, [1, 2], 64, 0, store.intern(attrs()))?.code,
+    ErrorCode.UpdateMessage,
+    'too few words',
+  );
 });
 
 test('ECMP through the Rib: multipath in the change event, updated when a member path goes', () => {
@@ -291,7 +308,10 @@ test('ECMP through the Rib: multipath in the change event, updated when a member
   const ch = rib.decide()[0]!;
   assert.deepEqual(ch.multipath!.map((r) => r.peer.address).sort(), ['10.0.0.2', '10.0.0.3']);
   rib.withdraw4(b.index, NET, 24, 0);
-  assert.deepEqual(rib.decide()[0]!.multipath!.map((r) => r.peer.address), ['10.0.0.2']);
+  assert.deepEqual(
+    rib.decide()[0]!.multipath!.map((r) => r.peer.address),
+    ['10.0.0.2'],
+  );
 });
 
 test('a best path replaced twice before decide() is a change even when its set id is reused', () => {
@@ -338,16 +358,27 @@ test('paths of several peers and path IDs on one chain: each (peer, path ID) is 
     for (const id of [0, 1, 2]) rib.announce4(c.index, NET + i * 256, 24, id, s[2]!);
   }
   rib.decide();
-  assert.deepEqual([a, b, c].map((p) => rib.received(p.index)), [50, 50, 150]);
+  assert.deepEqual(
+    [a, b, c].map((p) => rib.received(p.index)),
+    [50, 50, 150],
+  );
   const id0 = rib.prefixes.find4(NET, 24);
   assert.equal(rib.routesOf(id0).length, 5);
   rib.withdraw4(c.index, NET, 24, 1);
   rib.withdraw4(c.index, NET, 24, 7); // never sent: ignored
   rib.announce4(b.index, NET, 24, 0, s[3]!); // implicit withdraw of b's own path only
   rib.decide();
-  const key = (r: { peer: { index: number }; pathId: number; attrs: { id: number } }) => `${r.peer.index}/${r.pathId}/${r.attrs.id}`;
-  assert.deepEqual(rib.routesOf(id0).map(key).sort(),
-    [`${a.index}/0/${s[0]!.id}`, `${b.index}/0/${s[3]!.id}`, `${c.index}/0/${s[2]!.id}`, `${c.index}/2/${s[2]!.id}`].sort());
+  const key = (r: { peer: { index: number }; pathId: number; attrs: { id: number } }) =>
+    `${r.peer.index}/${r.pathId}/${r.attrs.id}`;
+  assert.deepEqual(
+    rib.routesOf(id0).map(key).sort(),
+    [
+      `${a.index}/0/${s[0]!.id}`,
+      `${b.index}/0/${s[3]!.id}`,
+      `${c.index}/0/${s[2]!.id}`,
+      `${c.index}/2/${s[2]!.id}`,
+    ].sort(),
+  );
   assert.equal(rib.received(c.index), 149);
   // b goes down: its slots are freed, then reused by a's new paths; a later scan for b must
   // find none of them, and c's down must leave a's paths alone.
@@ -358,7 +389,10 @@ test('paths of several peers and path IDs on one chain: each (peer, path ID) is 
   rib.peerDown(b.index);
   rib.peerDown(c.index);
   rib.decide();
-  assert.deepEqual([a, b, c].map((p) => rib.received(p.index)), [100, 0, 0]);
+  assert.deepEqual(
+    [a, b, c].map((p) => rib.received(p.index)),
+    [100, 0, 0],
+  );
   assert.equal(rib.paths.size, 100);
   for (let i = 0; i < 100; i++) {
     assert.deepEqual(rib.routesOf(rib.prefixes.find4(NET + i * 256, 24)).map(key), [`${a.index}/0/${s[0]!.id}`]);

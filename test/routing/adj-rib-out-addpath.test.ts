@@ -12,20 +12,29 @@ import { AdjRibOut, NO_PEER } from '../../src/routing/adj-rib-out';
 import { PrefixIndex } from '../../src/rib/prefix-index';
 import { attrs, setup } from '../rib/helpers';
 
-
 type Op =
   | { k: 'set'; p: number; tx: number; med: number; excl: number }
   | { k: 'wd'; p: number; tx: number }
   | { k: 'take'; n: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ k: fc.constant('set' as const), p: fc.nat(7), tx: fc.nat(4), med: fc.nat(2), excl: fc.constantFrom(NO_PEER, 3) }), weight: 5 },
+  {
+    arbitrary: fc.record({
+      k: fc.constant('set' as const),
+      p: fc.nat(7),
+      tx: fc.nat(4),
+      med: fc.nat(2),
+      excl: fc.constantFrom(NO_PEER, 3),
+    }),
+    weight: 5,
+  },
   { arbitrary: fc.record({ k: fc.constant('wd' as const), p: fc.nat(7), tx: fc.nat(4) }), weight: 3 },
   { arbitrary: fc.record({ k: fc.constant('take' as const), n: fc.integer({ min: 1, max: 4 }) }), weight: 2 },
 );
 
 test('ADD-PATH AdjRibOut: pending changes per (prefix, tx) match a model under churn', (t) => {
-  checkProperty(t,
+  checkProperty(
+    t,
     fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
       const { store } = setup();
       const ix = new PrefixIndex(IPV4_UNICAST);

@@ -4,8 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  IPV4_UNICAST, IPV6_UNICAST, decodeUpdate, packAnnouncements, parsePrefix, updateToJson, type CodecContext,
-  type UpdateMessage, type BgpError,
+  IPV4_UNICAST,
+  IPV6_UNICAST,
+  decodeUpdate,
+  packAnnouncements,
+  parsePrefix,
+  updateToJson,
+  type CodecContext,
+  type UpdateMessage,
+  type BgpError,
 } from '../../src/bgp/messages';
 import { parseIpv6 } from '../../src/net';
 import { RoutingEngine, type SessionHandle, type SessionSettings, type PolicyDefs } from '../../src/routing';
@@ -23,7 +30,12 @@ class FakeSession extends FakeSessionBase implements SessionHandle {
   counts = { received: 0, accepted: 0, advertised: 0 };
   negotiated: { families: number[]; fourOctetAs: boolean; tx: CodecContext };
   readonly config: SessionHandle['config'];
-  constructor(address: string, readonly remoteBgpId: number, readonly tx: CodecContext = CTX, asn = 65000) {
+  constructor(
+    address: string,
+    readonly remoteBgpId: number,
+    readonly tx: CodecContext = CTX,
+    asn = 65000,
+  ) {
     super();
     this.config = { address, asn, routeReflectorClient: asn === 65000 };
     this.negotiated = { families: [IPV4_UNICAST], fourOctetAs: true, tx };
@@ -52,7 +64,9 @@ class FakeSession extends FakeSessionBase implements SessionHandle {
   announce(prefixes: string[], attrs: Record<string, unknown>): void {
     const ps = prefixes.map((p) => parsePrefix(p)!);
     const nextHop = typeof attrs.nextHop === 'string' ? { nextHop: ip4(attrs.nextHop) } : {};
-    const full = { origin: 0, asPath: [], localPref: 100, ...attrs, ...nextHop } as Parameters<typeof packAnnouncements>[0];
+    const full = { origin: 0, asPath: [], localPref: 100, ...attrs, ...nextHop } as Parameters<
+      typeof packAnnouncements
+    >[0];
     for (const m of packAnnouncements(full, IPV4_UNICAST, ps, CTX)) this.deliver(decodeUpdate(m, CTX) as UpdateMessage);
   }
 }
@@ -63,10 +77,14 @@ async function settle(): Promise<void> {
 
 // Policies as an operator writes them, through the config validator.
 const defs: PolicyDefs = validateConfig({
-  routerId: '10.0.0.1', asn: 65000,
+  routerId: '10.0.0.1',
+  asn: 65000,
   prefixLists: {
     bogus: [{ action: 'permit', prefix: '10.9.0.0/16', le: 32 }],
-    pods: [{ action: 'permit', prefix: '10.233.0.0/16', ge: 26, le: 32 }, { action: 'permit', prefix: '2001:db8::/32', ge: 48 }],
+    pods: [
+      { action: 'permit', prefix: '10.233.0.0/16', ge: 26, le: 32 },
+      { action: 'permit', prefix: '2001:db8::/32', ge: 48 },
+    ],
   },
   policies: {
     'from-node': [
@@ -75,14 +93,25 @@ const defs: PolicyDefs = validateConfig({
       { match: { community: ['65000:666'] }, action: 'reject' },
     ],
     'to-tor': [
-      { match: { community: ['65000:100'] }, action: 'accept', set: { med: 50, communities: { delete: ['65000:100'] } } },
+      {
+        match: { community: ['65000:100'] },
+        action: 'accept',
+        set: { med: 50, communities: { delete: ['65000:100'] } },
+      },
       { action: 'reject' },
     ],
   },
 });
 
 function engine(): RoutingEngine {
-  return new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST], policies: defs });
+  return new RoutingEngine({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+    policies: defs,
+  });
 }
 
 function up(e: RoutingEngine, s: FakeSession, settings?: SessionSettings): FakeSession {
@@ -97,7 +126,7 @@ test('import policy: rejected prefixes never reach the Adj-RIB-In; accepted ones
   const b = up(e, new FakeSession('192.0.2.3', 3));
   await settle();
   a.announce(['10.9.1.0/24', '10.233.0.0/26', '10.1.0.0/24'], { nextHop: '192.0.2.2' });
-  a.announce(['10.2.0.0/24'], { nextHop: '192.0.2.2', communities: [(65000 << 16 | 666) >>> 0] });
+  a.announce(['10.2.0.0/24'], { nextHop: '192.0.2.2', communities: [((65000 << 16) | 666) >>> 0] });
   await settle();
   const got = new Map(b.announced());
   assert.deepEqual([...got.keys()].sort(), ['10.1.0.0/24', '10.233.0.0/26']);
@@ -105,7 +134,13 @@ test('import policy: rejected prefixes never reach the Adj-RIB-In; accepted ones
   assert.deepEqual(got.get('10.233.0.0/26')!.communities, ['65000:100']);
   assert.equal(got.get('10.1.0.0/24')!.localPref, 100); // fell off the end: accepted unchanged
   assert.equal(got.get('10.1.0.0/24')!.communities, undefined);
-  assert.deepEqual(e.routes('ipv4-unicast').map((r) => r.prefix).sort(), ['10.1.0.0/24', '10.233.0.0/26']);
+  assert.deepEqual(
+    e
+      .routes('ipv4-unicast')
+      .map((r) => r.prefix)
+      .sort(),
+    ['10.1.0.0/24', '10.233.0.0/26'],
+  );
   assert.equal(a.counts.accepted, 2);
   // The other client's paths are not filtered by a's policy.
   b.announce(['10.9.2.0/24'], { nextHop: '192.0.2.3' });
@@ -138,8 +173,14 @@ test('export policy: its own update group, filtered and rewritten; others see th
   const tor2 = up(e, new FakeSession('192.0.2.5', 5), { exportPolicy: 'to-tor' });
   await settle();
   assert.equal(g.groupOf(index('192.0.2.5')), g.groupOf(index('192.0.2.3')));
-  assert.deepEqual(tor2.announced().map(([k]) => k), ['10.233.0.64/26']);
-  assert.throws(() => e.attach(new FakeSession('192.0.2.9', 9), { exportPolicy: 'missing' }), /policy "missing" is not defined/);
+  assert.deepEqual(
+    tor2.announced().map(([k]) => k),
+    ['10.233.0.64/26'],
+  );
+  assert.throws(
+    () => e.attach(new FakeSession('192.0.2.9', 9), { exportPolicy: 'missing' }),
+    /policy "missing" is not defined/,
+  );
   e.close();
 });
 
@@ -161,7 +202,10 @@ test('ADD-PATH send: all paths, best N, or the best only where not negotiated (R
   const current = (s: FakeSession) => new Map(s.announced().map(([k, v]) => [k, v.nextHop as string]));
   const hops = (s: FakeSession) => [...current(s).values()].sort();
   assert.deepEqual(hops(all), ['192.0.2.2', '192.0.2.3', '192.0.2.4']);
-  assert.ok([...current(all).keys()].every((k) => /^10\.5\.0\.0\/24#\d+$/.test(k)), 'each path has its own path ID');
+  assert.ok(
+    [...current(all).keys()].every((k) => /^10\.5\.0\.0\/24#\d+$/.test(k)),
+    'each path has its own path ID',
+  );
   assert.equal(new Set(current(all).keys()).size, 3);
   assert.deepEqual(hops(dflt), ['192.0.2.2', '192.0.2.3', '192.0.2.4']); // default 'all'
   assert.deepEqual(hops(best2), ['192.0.2.3', '192.0.2.4']); // LOCAL_PREF 200 and 150
@@ -187,8 +231,13 @@ test('eBGP import policy runs after the receive rules: a LOCAL_PREF it sets surv
   const b = up(e, new FakeSession('192.0.2.3', 3));
   await settle();
   const ps = ['10.233.9.0/26', '10.7.0.0/24'].map((p) => parsePrefix(p)!);
-  for (const m of packAnnouncements({ origin: 0, asPath: [{ type: 2, asns: [64512] }], nextHop: ip4('192.0.2.254'), localPref: 999 },
-    IPV4_UNICAST, ps, CTX)) tor.deliver(decodeUpdate(m, CTX) as UpdateMessage);
+  for (const m of packAnnouncements(
+    { origin: 0, asPath: [{ type: 2, asns: [64512] }], nextHop: ip4('192.0.2.254'), localPref: 999 },
+    IPV4_UNICAST,
+    ps,
+    CTX,
+  ))
+    tor.deliver(decodeUpdate(m, CTX) as UpdateMessage);
   await settle();
   const got = new Map(b.announced());
   assert.equal(got.get('10.233.9.0/26')!.localPref, 300, 'set by the policy');
@@ -199,7 +248,14 @@ test('eBGP import policy runs after the receive rules: a LOCAL_PREF it sets surv
 test('IPv6: import policy with the IPv6 half of a prefix list, ADD-PATH all with path IDs in MP_REACH_NLRI', async () => {
   const CTX6: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
   const CTX6_AP: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set([IPV6_UNICAST]) };
-  const e = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV6_UNICAST], policies: defs });
+  const e = new RoutingEngine({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV6_UNICAST],
+    policies: defs,
+  });
   const v6 = (s: FakeSession) => {
     s.negotiated = { families: [IPV6_UNICAST], fourOctetAs: true, tx: s.tx };
     return s;
@@ -209,9 +265,23 @@ test('IPv6: import policy with the IPv6 half of a prefix list, ADD-PATH all with
   const multi = up(e, v6(new FakeSession('2001:db8::4', 4, CTX6_AP)), { addPathSend: 'all' });
   await settle();
   const send = (s: FakeSession, prefixes: string[], hop: string) => {
-    const attrs = { origin: 0, asPath: [], localPref: 100, mpReach: { afi: 2, safi: 1, nextHop: parseIpv6(hop)!,
-      nlri: { afi: 2, safi: 1, addPath: false, bytes: new Uint8Array(0), count: 0 } } };
-    for (const m of packAnnouncements(attrs as never, IPV6_UNICAST, prefixes.map((p) => parsePrefix(p)!), CTX6)) {
+    const attrs = {
+      origin: 0,
+      asPath: [],
+      localPref: 100,
+      mpReach: {
+        afi: 2,
+        safi: 1,
+        nextHop: parseIpv6(hop)!,
+        nlri: { afi: 2, safi: 1, addPath: false, bytes: new Uint8Array(0), count: 0 },
+      },
+    };
+    for (const m of packAnnouncements(
+      attrs as never,
+      IPV6_UNICAST,
+      prefixes.map((p) => parsePrefix(p)!),
+      CTX6,
+    )) {
       s.deliver(decodeUpdate(m, CTX6) as UpdateMessage);
     }
   };

@@ -2,7 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  IPV4_UNICAST, decodeUpdate, packAnnouncements, packWithdrawals, parsePrefix, updateToJson, type CodecContext,
+  IPV4_UNICAST,
+  decodeUpdate,
+  packAnnouncements,
+  packWithdrawals,
+  parsePrefix,
+  updateToJson,
+  type CodecContext,
   type UpdateMessage,
 } from '../../src/bgp/messages';
 import { RoutingEngine, type SessionHandle } from '../../src/routing';
@@ -16,7 +22,11 @@ class FakeSession extends FakeSessionBase implements SessionHandle {
   readonly written: Uint8Array[] = [];
   counts = { received: 0, accepted: 0, advertised: 0 };
   negotiated = { families: [IPV4_UNICAST], fourOctetAs: true, tx: CTX };
-  constructor(readonly config: SessionHandle['config'], readonly remoteBgpId: number, private accept = Infinity) {
+  constructor(
+    readonly config: SessionHandle['config'],
+    readonly remoteBgpId: number,
+    private accept = Infinity,
+  ) {
     super();
   }
   write(buf: Uint8Array): boolean {
@@ -41,7 +51,13 @@ function client(addr: string, id: number): FakeSession {
 }
 
 test('a route from one client reaches the other with ORIGINATOR_ID and CLUSTER_LIST, then is withdrawn', async () => {
-  const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST] });
+  const engine = new RoutingEngine({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+  });
   const a = client('192.0.2.2', 0xc0000202);
   const b = client('192.0.2.3', 0xc0000203);
   engine.attach(a);
@@ -54,7 +70,10 @@ test('a route from one client reaches the other with ORIGINATOR_ID and CLUSTER_L
   const prefixes = ['10.1.0.0/24', '10.1.1.0/24'].map((p) => parsePrefix(p)!);
   for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes, CTX)) a.deliver(decodeUpdate(m, CTX));
   await settle();
-  const got = b.updates().slice(before).filter((u) => u.nlri);
+  const got = b
+    .updates()
+    .slice(before)
+    .filter((u) => u.nlri);
   assert.equal(got.length, 1);
   assert.deepEqual([...(got[0]!.nlri as string[])].sort(), ['10.1.0.0/24', '10.1.1.0/24']);
   const at = got[0]!.attributes as Record<string, unknown>;
@@ -65,7 +84,13 @@ test('a route from one client reaches the other with ORIGINATOR_ID and CLUSTER_L
   assert.equal(a.updates().filter((u) => u.nlri).length, 0);
   assert.equal(a.counts.received, 2);
   assert.equal(b.counts.advertised, 2);
-  assert.deepEqual(engine.routes('ipv4-unicast').map((r) => r.prefix).sort(), ['10.1.0.0/24', '10.1.1.0/24']);
+  assert.deepEqual(
+    engine
+      .routes('ipv4-unicast')
+      .map((r) => r.prefix)
+      .sort(),
+    ['10.1.0.0/24', '10.1.1.0/24'],
+  );
   assert.throws(() => engine.routes('ipv9'), RangeError);
 
   for (const m of packWithdrawals(IPV4_UNICAST, [prefixes[0]!], CTX)) a.deliver(decodeUpdate(m, CTX));
@@ -76,25 +101,51 @@ test('a route from one client reaches the other with ORIGINATOR_ID and CLUSTER_L
   // Session down: its remaining path goes too.
   a.ended('test');
   await settle();
-  assert.deepEqual(b.updates().filter((u) => u.withdrawn).at(-1)!.withdrawn, ['10.1.1.0/24']);
+  assert.deepEqual(
+    b
+      .updates()
+      .filter((u) => u.withdrawn)
+      .at(-1)!.withdrawn,
+    ['10.1.1.0/24'],
+  );
   assert.equal(engine.routes('ipv4-unicast').length, 0);
   engine.close();
 });
 
 test('a route carrying our own cluster ID is dropped (RFC 4456 8)', async () => {
-  const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.9', logger: silentLogger, families: [IPV4_UNICAST] });
+  const engine = new RoutingEngine({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.9',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+  });
   const a = client('192.0.2.2', 2);
   engine.attach(a);
   a.established();
-  const attrs = { origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100, clusterList: [ip4('10.0.0.9')], originatorId: ip4('192.0.2.7') };
-  for (const m of packAnnouncements(attrs, IPV4_UNICAST, [parsePrefix('10.9.0.0/16')!], CTX)) a.deliver(decodeUpdate(m, CTX));
+  const attrs = {
+    origin: 0,
+    asPath: [],
+    nextHop: ip4('192.0.2.2'),
+    localPref: 100,
+    clusterList: [ip4('10.0.0.9')],
+    originatorId: ip4('192.0.2.7'),
+  };
+  for (const m of packAnnouncements(attrs, IPV4_UNICAST, [parsePrefix('10.9.0.0/16')!], CTX))
+    a.deliver(decodeUpdate(m, CTX));
   await settle();
   assert.equal(engine.routes('ipv4-unicast').length, 0);
   engine.close();
 });
 
 test('a session whose socket pushes back gets the rest after drain', async () => {
-  const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST] });
+  const engine = new RoutingEngine({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+  });
   const a = client('192.0.2.2', 2);
   const slow = new FakeSession({ address: '192.0.2.3', asn: 65000, routeReflectorClient: true }, 3, 1);
   engine.attach(a);
@@ -107,7 +158,12 @@ test('a session whose socket pushes back gets the rest after drain', async () =>
   // 100 attribute sets: at least 100 UPDATEs, more than one pull batch.
   for (let k = 0; k < 100; k++) {
     const part = prefixes.slice(k * 50, (k + 1) * 50).map((p) => p!);
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100 + k }, IPV4_UNICAST, part, CTX)) {
+    for (const m of packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100 + k },
+      IPV4_UNICAST,
+      part,
+      CTX,
+    )) {
       a.deliver(decodeUpdate(m, CTX));
     }
   }
@@ -115,7 +171,11 @@ test('a session whose socket pushes back gets the rest after drain', async () =>
   const stalled = slow.written.length;
   assert.ok(stalled <= 70, `a blocked session is not written to without bound (${stalled})`);
   let n = 0;
-  for (let i = 0; i < 200 && slow.updates().reduce((s, u) => s + ((u.nlri as string[] | undefined)?.length ?? 0), 0) < 5000; i++) {
+  for (
+    let i = 0;
+    i < 200 && slow.updates().reduce((s, u) => s + ((u.nlri as string[] | undefined)?.length ?? 0), 0) < 5000;
+    i++
+  ) {
     slow.drained();
     await settle();
     n++;
@@ -127,10 +187,17 @@ test('a session whose socket pushes back gets the rest after drain', async () =>
 });
 
 test('an internal error on one session resets that session only (Cease / Out of Resources)', async () => {
-  const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST] });
+  const engine = new RoutingEngine({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+  });
   const a = client('192.0.2.2', 2);
   const failed: Array<{ code: number; subcode: number }> = [];
-  (a as unknown as { fail: (e: { code: number; subcode: number }) => void }).fail = (e) => failed.push({ code: e.code, subcode: e.subcode });
+  (a as unknown as { fail: (e: { code: number; subcode: number }) => void }).fail = (e) =>
+    failed.push({ code: e.code, subcode: e.subcode });
   engine.attach(a);
   a.established();
   // Not an UpdateMessage at all: the engine throws inside, the guard catches it.

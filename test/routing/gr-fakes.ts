@@ -2,8 +2,18 @@
 // converged two-client setup they start from (no wall-clock waits, no sockets).
 import assert from 'node:assert/strict';
 import {
-  CapabilityCode, IPV4_UNICAST, decodeUpdate, decodeRouteRefresh, endOfRib, packAnnouncements,
-  parsePrefix, updateToJson, encodeRouteRefresh, decodeMessage, type CodecContext, type GracefulRestartCapability,
+  CapabilityCode,
+  IPV4_UNICAST,
+  decodeUpdate,
+  decodeRouteRefresh,
+  endOfRib,
+  packAnnouncements,
+  parsePrefix,
+  updateToJson,
+  encodeRouteRefresh,
+  decodeMessage,
+  type CodecContext,
+  type GracefulRestartCapability,
 } from '../../src/bgp/messages';
 import { RoutingEngine, type SessionHandle } from '../../src/routing';
 import type { EngineTimers } from '../../src/routing/graceful-restart';
@@ -45,7 +55,10 @@ export class FakeTimers implements EngineTimers {
 
 export function grCap(restartTime: number, fBit = true): GracefulRestartCapability {
   return {
-    kind: 'graceful-restart', code: CapabilityCode.GracefulRestart, flags: 0, restartTime,
+    kind: 'graceful-restart',
+    code: CapabilityCode.GracefulRestart,
+    flags: 0,
+    restartTime,
     families: [{ afi: 1, safi: 1, flags: fBit ? 0x80 : 0 }],
   };
 }
@@ -56,7 +69,10 @@ export class FakeSession extends FakeSessionBase implements SessionHandle {
   written: Uint8Array[] = [];
   counts = { received: 0, accepted: 0, advertised: 0 };
   negotiated: Neg | undefined;
-  constructor(readonly config: SessionHandle['config'], readonly remoteBgpId: number) {
+  constructor(
+    readonly config: SessionHandle['config'],
+    readonly remoteBgpId: number,
+  ) {
     super();
   }
   up(extra: Partial<Neg> = {}): void {
@@ -69,7 +85,12 @@ export class FakeSession extends FakeSessionBase implements SessionHandle {
   }
   announce(prefixes: string[], nextHop: string): void {
     const ps = prefixes.map((p) => parsePrefix(p)!);
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100 }, IPV4_UNICAST, ps, CTX)) {
+    for (const m of packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100 },
+      IPV4_UNICAST,
+      ps,
+      CTX,
+    )) {
       this.deliver(decodeUpdate(m, CTX));
     }
   }
@@ -122,7 +143,12 @@ export async function settle(): Promise<void> {
 export function setup(staleTimeSeconds?: number) {
   const timers = new FakeTimers();
   const engine = new RoutingEngine({
-    asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST], timers,
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+    timers,
     ...(staleTimeSeconds !== undefined ? { staleTimeSeconds } : {}),
   });
   const a = new FakeSession({ address: '192.0.2.2', asn: 65000, routeReflectorClient: true }, 0xc0000202);

@@ -4,7 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import {
-  CapabilityCode, IPV4_UNICAST, encodeNotification, encodeOpen, endOfRib, makeOpen, packAnnouncements, parsePrefix,
+  CapabilityCode,
+  IPV4_UNICAST,
+  encodeNotification,
+  encodeOpen,
+  endOfRib,
+  makeOpen,
+  packAnnouncements,
+  parsePrefix,
   KEEPALIVE_BYTES,
 } from '../../src/bgp/messages';
 import { Speaker } from '../../src/bgp/fsm';
@@ -29,8 +36,19 @@ test('GracefulRestart alone: family dropped from the new session, BoRR over rest
     released: (p) => calls.push(`released ${p}`),
   };
   const errors: unknown[] = [];
-  const gr = new GracefulRestart(sink, { timers, staleTimeMs: 1000, refreshStaleTimeMs: 500, onError: (e) => errors.push(e) });
-  const both = { ...grCap(30), families: [{ afi: 1, safi: 1, flags: 0x80 }, { afi: 2, safi: 1, flags: 0x80 }] };
+  const gr = new GracefulRestart(sink, {
+    timers,
+    staleTimeMs: 1000,
+    refreshStaleTimeMs: 500,
+    onError: (e) => errors.push(e),
+  });
+  const both = {
+    ...grCap(30),
+    families: [
+      { afi: 1, safi: 1, flags: 0x80 },
+      { afi: 2, safi: 1, flags: 0x80 },
+    ],
+  };
   // v4 and v6 kept; the new session carries v4 only: v6 stale paths go at once.
   assert.equal(gr.sessionDown(3, [0x101, 0x201], both, { notification: false }), true);
   assert.deepEqual(calls.splice(0), ['mark 3 257', 'mark 3 513']);
@@ -71,7 +89,9 @@ class RawPeer {
       }
     });
     sock.on('error', () => undefined);
-    sock.on('close', () => { this.closed = true; });
+    sock.on('close', () => {
+      this.closed = true;
+    });
   }
   static connect(port: number, from: string): Promise<RawPeer> {
     return new Promise((resolve, reject) => {
@@ -81,14 +101,20 @@ class RawPeer {
   }
   /** OPEN with the GR capability (F bit set), then KEEPALIVE once the speaker's OPEN is in. */
   async handshake(): Promise<void> {
-    this.sock.write(encodeOpen(makeOpen({
-      asn: 65000, holdTime: 30, bgpId: 0x7f000002,
-      capabilities: [
-        { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-        { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-        grCap(60),
-      ],
-    })));
+    this.sock.write(
+      encodeOpen(
+        makeOpen({
+          asn: 65000,
+          holdTime: 30,
+          bgpId: 0x7f000002,
+          capabilities: [
+            { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
+            { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
+            grCap(60),
+          ],
+        }),
+      ),
+    );
     await until('OPEN from the speaker', () => this.got.includes(1));
     this.sock.write(KEEPALIVE_BYTES);
   }
@@ -106,13 +132,32 @@ async function until(what: string, pred: () => boolean, ms = 5000): Promise<void
 }
 
 test('over sockets: a new connection from a GR peer replaces its Established one (RFC 4724 4.2); a NOTIFICATION ends GR', async () => {
-  const sp = new Speaker({ asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
-  const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST] });
+  const sp = new Speaker({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+  });
+  const engine = new RoutingEngine({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+  });
   const socks: RawPeer[] = [];
   try {
     await sp.start();
-    const peer = sp.addPeer({ address: '127.0.0.2', port: 179, asn: 65000, passive: true, holdTime: 30,
-      connectRetryTime: 2, families: [IPV4_UNICAST], routeReflectorClient: true });
+    const peer = sp.addPeer({
+      address: '127.0.0.2',
+      port: 179,
+      asn: 65000,
+      passive: true,
+      holdTime: 30,
+      connectRetryTime: 2,
+      families: [IPV4_UNICAST],
+      routeReflectorClient: true,
+    });
     const downs: unknown[] = [];
     alsoObserve(peer, { down: (_reason, end) => downs.push(end) });
     engine.attach(peer);
@@ -121,7 +166,13 @@ test('over sockets: a new connection from a GR peer replaces its Established one
     socks.push(c1);
     await c1.handshake();
     await until('Established', () => peer.state === 'Established');
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100 }, IPV4_UNICAST, P.map((p) => parsePrefix(p)!), CTX)) c1.send(m);
+    for (const m of packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100 },
+      IPV4_UNICAST,
+      P.map((p) => parsePrefix(p)!),
+      CTX,
+    ))
+      c1.send(m);
     await until('3 routes', () => engine.routes('ipv4-unicast').length === 3);
 
     // The peer restarted without our noticing: a new connection and OPEN.
@@ -133,7 +184,13 @@ test('over sockets: a new connection from a GR peer replaces its Established one
     await until('Established again', () => peer.state === 'Established' && c2.got.includes(4));
     assert.deepEqual(downs, [{ notification: false }]);
     assert.deepEqual(stale(engine), { '10.1.0.0/24': true, '10.1.1.0/24': true, '10.1.2.0/24': true });
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100 }, IPV4_UNICAST, [parsePrefix(P[1]!)!], CTX)) c2.send(m);
+    for (const m of packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4('192.0.2.2'), localPref: 100 },
+      IPV4_UNICAST,
+      [parsePrefix(P[1]!)!],
+      CTX,
+    ))
+      c2.send(m);
     c2.send(endOfRib(IPV4_UNICAST));
     await until('End-of-RIB applied', () => engine.routes('ipv4-unicast').length === 1);
     assert.deepEqual(stale(engine), { '10.1.1.0/24': false });
@@ -153,10 +210,21 @@ test('over sockets: a new connection from a GR peer replaces its Established one
 
 test('over sockets: a dynamic neighbor killed and back keeps its paths through the restart (daemon wiring)', async () => {
   const sp = new Speaker({
-    asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger,
-    dynamicNeighbors: [{ prefix: '127.0.0.0/24', asn: 65000, routeReflectorClient: true, holdTime: 30, families: [IPV4_UNICAST] }],
+    asn: 65000,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+    dynamicNeighbors: [
+      { prefix: '127.0.0.0/24', asn: 65000, routeReflectorClient: true, holdTime: 30, families: [IPV4_UNICAST] },
+    ],
   });
-  const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST] });
+  const engine = new RoutingEngine({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+  });
   // As the daemon wires them: every session followed; a removed peer detached.
   sp.on('peer', (p) => engine.attach(p));
   sp.on('peerRemoved', (p) => engine.detach(p));
@@ -167,7 +235,13 @@ test('over sockets: a dynamic neighbor killed and back keeps its paths through t
     socks.push(c1);
     await c1.handshake();
     await until('dynamic peer Established', () => sp.peer('127.0.0.5')?.state === 'Established');
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.5'), localPref: 100 }, IPV4_UNICAST, P.map((p) => parsePrefix(p)!), CTX)) c1.send(m);
+    for (const m of packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4('192.0.2.5'), localPref: 100 },
+      IPV4_UNICAST,
+      P.map((p) => parsePrefix(p)!),
+      CTX,
+    ))
+      c1.send(m);
     await until('3 routes', () => engine.routes('ipv4-unicast').length === 3);
     c1.sock.destroy(); // killed: TCP closes, no NOTIFICATION
     await until('dynamic peer object gone', () => sp.peer('127.0.0.5') === undefined);
@@ -178,7 +252,13 @@ test('over sockets: a dynamic neighbor killed and back keeps its paths through t
     await c2.handshake();
     await until('back', () => sp.peer('127.0.0.5')?.state === 'Established');
     assert.equal(engine.peers.all().length, 1, 'the same peer index, no second one');
-    for (const m of packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.5'), localPref: 100 }, IPV4_UNICAST, [parsePrefix(P[2]!)!], CTX)) c2.send(m);
+    for (const m of packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4('192.0.2.5'), localPref: 100 },
+      IPV4_UNICAST,
+      [parsePrefix(P[2]!)!],
+      CTX,
+    ))
+      c2.send(m);
     c2.send(endOfRib(IPV4_UNICAST));
     await until('End-of-RIB applied', () => engine.routes('ipv4-unicast').length === 1);
     assert.deepEqual(stale(engine), { '10.1.2.0/24': false });

@@ -19,7 +19,11 @@ test('TCP loss with GR: paths kept as stale and still advertised; restart timer 
   await settle();
   assert.deepEqual(b.take().sort(), P.map((p) => `-${p}`).sort());
   assert.equal(engine.routes('ipv4-unicast').length, 0);
-  assert.deepEqual(engine.peers.all().map((p) => p.address), ['192.0.2.3'], 'index released');
+  assert.deepEqual(
+    engine.peers.all().map((p) => p.address),
+    ['192.0.2.3'],
+    'index released',
+  );
   assert.equal(timers.size, 0);
   engine.close();
 });
@@ -79,7 +83,10 @@ test('F bit clear, or no GR capability in the new OPEN: stale paths go at once',
 });
 
 test('a NOTIFICATION, or a peer without GR: no graceful restart, paths withdrawn at once', async () => {
-  for (const [cap, notification] of [[grCap(120), true], [null, false]] as const) {
+  for (const [cap, notification] of [
+    [grCap(120), true],
+    [null, false],
+  ] as const) {
     const { engine, a, b, timers } = await converged(cap);
     a.down(notification);
     await settle();
@@ -156,12 +163,19 @@ test('answering a ROUTE-REFRESH: BoRR, the table, EoRR with enhanced refresh; th
   const { engine, a, b } = await converged(grCap(120));
   b.refresh(0);
   await settle();
-  assert.deepEqual(b.take(), P.map((p) => `+${p}`), 'RFC 2918 only: no BoRR/EoRR');
+  assert.deepEqual(
+    b.take(),
+    P.map((p) => `+${p}`),
+    'RFC 2918 only: no BoRR/EoRR',
+  );
   a.refresh(1); // without enhanced refresh negotiated the subtype is Reserved: a plain request
   await settle();
   // The source of every route gets no announcement back (only withdrawals from state, which a
   // receiver ignores for prefixes it never had: RFC 4271 9.1.1 has nothing to remove).
-  assert.deepEqual(a.take().filter((x) => x.startsWith('+')), []);
+  assert.deepEqual(
+    a.take().filter((x) => x.startsWith('+')),
+    [],
+  );
   assert.deepEqual(stale(engine), { '10.1.0.0/24': false, '10.1.1.0/24': false, '10.1.2.0/24': false });
   const c = new FakeSession({ address: '192.0.2.4', asn: 65000, routeReflectorClient: true }, 4);
   engine.attach(c);
@@ -179,7 +193,10 @@ test('answering a ROUTE-REFRESH: BoRR, the table, EoRR with enhanced refresh; th
   await settle();
   const got = a.take();
   assert.deepEqual([got[0], got.at(-1)], ['BoRR', 'EoRR']);
-  assert.deepEqual(got.filter((x) => x.startsWith('+')), []);
+  assert.deepEqual(
+    got.filter((x) => x.startsWith('+')),
+    [],
+  );
   // A subtype RFC 7313 does not define, and a family not negotiated: ignored.
   c.take(); // (a's new session replaced its old one: its paths were withdrawn)
   c.refresh(7);
@@ -197,7 +214,10 @@ test('a dynamic neighbor whose session object went: the next session from its ad
   await settle();
   assert.deepEqual(b.take(), []);
   assert.deepEqual(stale(engine), { '10.1.0.0/24': true, '10.1.1.0/24': true, '10.1.2.0/24': true });
-  const a2 = new FakeSession({ address: '192.0.2.2', asn: 65000, routeReflectorClient: true, dynamic: true }, 0xc0000202);
+  const a2 = new FakeSession(
+    { address: '192.0.2.2', asn: 65000, routeReflectorClient: true, dynamic: true },
+    0xc0000202,
+  );
   engine.attach(a2);
   a2.up({ gracefulRestart: grCap(120) });
   a2.announce([P[0]!], '192.0.2.2');
@@ -211,7 +231,10 @@ test('a dynamic neighbor whose session object went: the next session from its ad
   timers.advance(120_000);
   await settle();
   assert.deepEqual(b.take(), ['-10.1.0.0/24']);
-  assert.deepEqual(engine.peers.all().map((p) => p.address), ['192.0.2.3']);
+  assert.deepEqual(
+    engine.peers.all().map((p) => p.address),
+    ['192.0.2.3'],
+  );
   // A configured peer that is deconfigured loses its stale paths at once.
   const c = new FakeSession({ address: '192.0.2.4', asn: 65000, routeReflectorClient: true }, 4);
   engine.attach(c);

@@ -8,7 +8,6 @@ import fc from 'fast-check';
 import { checkProperty, scenarioRuns } from '../helpers/property';
 import { ChainState, DenseState, type OutState } from '../../src/routing/out-state';
 
-
 type Op =
   | { k: 'put'; p: number; tx: number; attr: number; excl: number }
   | { k: 'rm'; p: number; tx: number }
@@ -20,7 +19,16 @@ function opArb(maxTx: number): fc.Arbitrary<Op> {
   const p = fc.oneof(fc.nat(5), fc.nat(3000));
   const tx = fc.oneof(fc.nat(maxTx), fc.constant(0xfffffffe));
   return fc.oneof(
-    { arbitrary: fc.record({ k: fc.constant('put' as const), p, tx, attr: fc.nat(50), excl: fc.integer({ min: -1, max: 5 }) }), weight: 5 },
+    {
+      arbitrary: fc.record({
+        k: fc.constant('put' as const),
+        p,
+        tx,
+        attr: fc.nat(50),
+        excl: fc.integer({ min: -1, max: 5 }),
+      }),
+      weight: 5,
+    },
     { arbitrary: fc.record({ k: fc.constant('rm' as const), p, tx }), weight: 3 },
     { arbitrary: fc.record({ k: fc.constant('get' as const), p, tx }), weight: 2 },
     { arbitrary: fc.record({ k: fc.constant('clear' as const) }), weight: 1 },
@@ -28,7 +36,8 @@ function opArb(maxTx: number): fc.Arbitrary<Op> {
 }
 
 function check(t: TestContext, make: () => OutState, maxTx: number): void {
-  checkProperty(t,
+  checkProperty(
+    t,
     fc.property(fc.array(opArb(maxTx), { maxLength: 400 }), (ops) => {
       const st = make();
       const model = new Map<string, { p: number; tx: number; attr: number; excl: number }>();
@@ -65,8 +74,14 @@ function check(t: TestContext, make: () => OutState, maxTx: number): void {
         assert.equal(st.exclusion(p, tx), excl);
         const txs: number[] = [];
         const n = st.txsOf(p, txs);
-        const want = [...model.values()].filter((v) => v.p === p).map((v) => v.tx).sort((a, b) => a - b);
-        assert.deepEqual(txs.slice(0, n).sort((a, b) => a - b), want);
+        const want = [...model.values()]
+          .filter((v) => v.p === p)
+          .map((v) => v.tx)
+          .sort((a, b) => a - b);
+        assert.deepEqual(
+          txs.slice(0, n).sort((a, b) => a - b),
+          want,
+        );
       }
       for (let p = 0; p <= 5; p++) {
         for (let tx = 0; tx <= maxTx; tx++) assert.equal(st.get(p, tx), model.get(`${p}#${tx}`)?.attr ?? -1);

@@ -9,12 +9,22 @@ import { validateConfig } from '../../src/config';
 import { nh as nhOf } from '../helpers/addr';
 
 const cfg = validateConfig({
-  routerId: '10.0.0.1', asn: 65000,
-  prefixLists: { blocks: [{ action: 'permit', prefix: '10.233.0.0/16', ge: 26 }, { action: 'permit', prefix: '2001:db8::/32', ge: 48, le: 64 }] },
+  routerId: '10.0.0.1',
+  asn: 65000,
+  prefixLists: {
+    blocks: [
+      { action: 'permit', prefix: '10.233.0.0/16', ge: 26 },
+      { action: 'permit', prefix: '2001:db8::/32', ge: 48, le: 64 },
+    ],
+  },
   policies: {
     p: [
       { match: { prefixList: 'blocks' }, action: 'next', set: { communities: { set: ['65000:1', '65000:2'] } } },
-      { match: { community: ['65000:2'] }, action: 'accept', set: { med: 7, communities: { add: ['65000:3'], delete: ['65000:1'] } } },
+      {
+        match: { community: ['65000:2'] },
+        action: 'accept',
+        set: { med: 7, communities: { add: ['65000:3'], delete: ['65000:1'] } },
+      },
       { action: 'reject' },
     ],
   },
@@ -25,7 +35,10 @@ function idOf(ix: PrefixIndex, text: string, f: number): number {
   return ix.intern(p.words, p.len);
 }
 
-for (const [f, inside, outside] of [[IPV4_UNICAST, '10.233.1.0/26', '10.233.0.0/24'], [IPV6_UNICAST, '2001:db8:1::/48', '2001:db8::/40']] as const) {
+for (const [f, inside, outside] of [
+  [IPV4_UNICAST, '10.233.1.0/26', '10.233.0.0/24'],
+  [IPV6_UNICAST, '2001:db8:1::/48', '2001:db8::/40'],
+] as const) {
   test(`PolicyBook ${f === IPV4_UNICAST ? 'IPv4' : 'IPv6'}: the family's own list entries, next chains rewrites, default reject term`, () => {
     const store = new AttrStore();
     const book = new PolicyBook(store, cfg);

@@ -5,7 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  IPV4_UNICAST, decodeUpdate, packAnnouncements, packWithdrawals, parsePrefix, type CodecContext,
+  IPV4_UNICAST,
+  decodeUpdate,
+  packAnnouncements,
+  packWithdrawals,
+  parsePrefix,
+  type CodecContext,
 } from '../../src/bgp/messages';
 import { RoutingEngine, type SessionHandle } from '../../src/routing';
 import { createMetrics, silentLogger } from '../../src/observability';
@@ -18,7 +23,10 @@ class FakeSession extends FakeSessionBase implements SessionHandle {
   written = 0;
   counts = { received: 0, accepted: 0, advertised: 0 };
   negotiated = { families: [IPV4_UNICAST], fourOctetAs: true, tx: CTX };
-  constructor(readonly config: SessionHandle['config'], readonly remoteBgpId: number) {
+  constructor(
+    readonly config: SessionHandle['config'],
+    readonly remoteBgpId: number,
+  ) {
     super();
   }
   write(): boolean {
@@ -36,11 +44,23 @@ async function settle(): Promise<void> {
 
 function announce(s: FakeSession, nextHop: string, prefixes: string[], extra: Record<string, unknown> = {}): void {
   const attrs = { origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100, ...extra };
-  for (const m of packAnnouncements(attrs, IPV4_UNICAST, prefixes.map((p) => parsePrefix(p)!), CTX)) s.deliver(decodeUpdate(m, CTX));
+  for (const m of packAnnouncements(
+    attrs,
+    IPV4_UNICAST,
+    prefixes.map((p) => parsePrefix(p)!),
+    CTX,
+  ))
+    s.deliver(decodeUpdate(m, CTX));
 }
 
 test('received / accepted / advertised per session; refused paths listed with the reason; gauges set', async () => {
-  const engine = new RoutingEngine({ asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST] });
+  const engine = new RoutingEngine({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
+  });
   const a = new FakeSession({ address: '192.0.2.2', asn: 65000, routeReflectorClient: true }, 0xc0000202);
   const b = new FakeSession({ address: '192.0.2.3', asn: 65000, routeReflectorClient: true }, 0xc0000203);
   engine.attach(a);
@@ -56,13 +76,20 @@ test('received / accepted / advertised per session; refused paths listed with th
   announce(a, '198.51.100.2', ['10.3.0.0/24'], { clusterList: [ip4('10.0.0.1')], originatorId: ip4('192.0.2.9') });
   announce(b, '198.51.100.3', ['10.5.0.0/24']);
   await settle();
-  assert.deepEqual(a.counts, { received: 6, accepted: 2, advertised: 1 }, 'a: all it sent, what was kept, only b\'s route went to it');
+  assert.deepEqual(
+    a.counts,
+    { received: 6, accepted: 2, advertised: 1 },
+    "a: all it sent, what was kept, only b's route went to it",
+  );
   assert.deepEqual(b.counts, { received: 1, accepted: 1, advertised: 2 });
 
   const rejected = engine.rejected('ipv4-unicast') as Array<{ prefix: string; from: string; reason: string }>;
   assert.deepEqual(rejected.map((r) => r.prefix).sort(), ['10.2.1.0/24', '10.2.2.0/24', '10.2.3.0/24', '10.3.0.0/24']);
   for (const r of rejected) assert.equal(r.from, '192.0.2.2');
-  assert.match(rejected.find((r) => r.prefix === '10.2.1.0/24')!.reason, /unusable NEXT_HOP 127\.0\.0\.2 \(RFC 7606 treat-as-withdraw\)/);
+  assert.match(
+    rejected.find((r) => r.prefix === '10.2.1.0/24')!.reason,
+    /unusable NEXT_HOP 127\.0\.0\.2 \(RFC 7606 treat-as-withdraw\)/,
+  );
   assert.match(rejected.find((r) => r.prefix === '10.3.0.0/24')!.reason, /RFC 4456 8/);
   assert.throws(() => engine.rejected('ipv9'), RangeError);
 
@@ -85,7 +112,10 @@ test('received / accepted / advertised per session; refused paths listed with th
   await settle();
   assert.deepEqual(a.counts, { received: 5, accepted: 3, advertised: 1 });
   assert.deepEqual(b.counts.advertised, 3);
-  assert.deepEqual((engine.rejected('ipv4-unicast') as Array<{ prefix: string }>).map((r) => r.prefix).sort(), ['10.2.3.0/24', '10.3.0.0/24']);
+  assert.deepEqual((engine.rejected('ipv4-unicast') as Array<{ prefix: string }>).map((r) => r.prefix).sort(), [
+    '10.2.3.0/24',
+    '10.3.0.0/24',
+  ]);
 
   // a goes away: its series go from /metrics, its refused paths from the list.
   a.ended('test');
@@ -100,7 +130,11 @@ test('received / accepted / advertised per session; refused paths listed with th
 
 test('a path refused by an import policy counts as received, not accepted, with the policy named', async () => {
   const engine = new RoutingEngine({
-    asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1', logger: silentLogger, families: [IPV4_UNICAST],
+    asn: 65000,
+    routerId: '10.0.0.1',
+    clusterId: '10.0.0.1',
+    logger: silentLogger,
+    families: [IPV4_UNICAST],
     policies: { prefixLists: {}, policies: { deny_all: [{ action: 'reject' }] } },
   });
   const a = new FakeSession({ address: '192.0.2.2', asn: 65000, routeReflectorClient: true }, 0xc0000202);

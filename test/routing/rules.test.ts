@@ -50,8 +50,12 @@ test('reflection sets ORIGINATOR_ID when absent and prepends CLUSTER_ID; next ho
   assert.deepEqual(out.clusterList, [RR.clusterId]);
   assert.equal(nextHopText(out.nextHop), '10.9.9.9');
   assert.equal(out.localPref, 120);
-  const again = exportAttrs(RR, client, { role: 'ibgp-nonclient', asn: LOCAL_AS },
-    store.intern(attrs({ originatorId: 77, clusterList: [5] })))!;
+  const again = exportAttrs(
+    RR,
+    client,
+    { role: 'ibgp-nonclient', asn: LOCAL_AS },
+    store.intern(attrs({ originatorId: 77, clusterList: [5] })),
+  )!;
   assert.equal(again.originatorId, 77, 'existing ORIGINATOR_ID kept');
   assert.deepEqual(again.clusterList, [RR.clusterId, 5]);
   assert.equal(exportAttrs(RR, nonClient, { role: 'ibgp-nonclient', asn: LOCAL_AS }, a), undefined);
@@ -76,15 +80,22 @@ test('eBGP export: AS prepended, next hop self, no LOCAL_PREF/ORIGINATOR_ID/CLUS
   assert.equal(out.originatorId, undefined);
   assert.equal(out.clusterList, undefined);
   assert.equal(out.med, 3, 'MED of an iBGP-learned route may go out');
-  const fromEbgp = exportAttrs(RR, tor, { role: 'ebgp', asn: 64513, localAddress: '10.0.0.1' },
-    store.intern(attrs({ asPath: seq(64512), med: 3 })))!;
+  const fromEbgp = exportAttrs(
+    RR,
+    tor,
+    { role: 'ebgp', asn: 64513, localAddress: '10.0.0.1' },
+    store.intern(attrs({ asPath: seq(64512), med: 3 })),
+  )!;
   assert.equal(fromEbgp.med, undefined, 'RFC 4271 5.1.4');
 });
 
 test('prependAs: full segment or AS_SET first gets a new segment; confed segments dropped', () => {
   const full = [{ type: SegmentType.AsSequence, asns: new Array(255).fill(1) }];
   assert.equal(prependAs(9, full).length, 2);
-  assert.deepEqual(prependAs(9, [{ type: SegmentType.AsSet, asns: [1, 2] }])[0], { type: SegmentType.AsSequence, asns: [9] });
+  assert.deepEqual(prependAs(9, [{ type: SegmentType.AsSet, asns: [1, 2] }])[0], {
+    type: SegmentType.AsSequence,
+    asns: [9],
+  });
   assert.deepEqual(prependAs(9, [{ type: SegmentType.ConfedSequence, asns: [3] }, ...seq(4)]), seq(9, 4));
   assert.deepEqual(prependAs(9, []), seq(9));
 });
@@ -93,7 +104,11 @@ test('RFC 4456 8: loops by CLUSTER_LIST or ORIGINATOR_ID', () => {
   assert.equal(isReflectionLoop(RR, attrs({ clusterList: [1, RR.clusterId] })), true);
   assert.equal(isReflectionLoop(RR, attrs({ originatorId: RR.routerId })), true);
   assert.equal(isReflectionLoop(RR, attrs({ clusterList: [1], originatorId: 5 })), false);
-  assert.equal(isReflectionLoop({ asn: 1, routerId: 7 }, attrs({ clusterList: [7] })), true, 'cluster ID defaults to router ID');
+  assert.equal(
+    isReflectionLoop({ asn: 1, routerId: 7 }, attrs({ clusterList: [7] })),
+    true,
+    'cluster ID defaults to router ID',
+  );
 });
 
 test('AS-path loop detection (any segment, not confederation)', () => {
@@ -108,7 +123,13 @@ test('receive filter in a Rib: drops loops, cleans eBGP LOCAL_PREF/ORIGINATOR_ID
   rib.announce4(client.index, 0x0a000000, 24, 0, store.intern(attrs({ clusterList: [RR.clusterId] })));
   rib.announce4(client.index, 0x0a000100, 24, 0, store.intern(attrs({ originatorId: RR.routerId })));
   rib.announce4(tor.index, 0x0a000200, 24, 0, store.intern(attrs({ asPath: seq(64512, LOCAL_AS) })));
-  rib.announce4(tor.index, 0x0a000300, 24, 0, store.intern(attrs({ asPath: seq(64512), localPref: 999, originatorId: 3, clusterList: [4] })));
+  rib.announce4(
+    tor.index,
+    0x0a000300,
+    24,
+    0,
+    store.intern(attrs({ asPath: seq(64512), localPref: 999, originatorId: 3, clusterList: [4] })),
+  );
   rib.announce4(client.index, 0x0a000400, 24, 0, store.intern(attrs({ clusterList: [42] })));
   const ch = rib.decide();
   assert.deepEqual(ch.map((c) => rib.prefixes.format(c.prefix)).sort(), ['10.0.3.0/24', '10.0.4.0/24']);
@@ -138,7 +159,10 @@ test('RFC 1997: NO_EXPORT stays in the AS, NO_ADVERTISE goes nowhere', async () 
   const noExport = store.intern(attrs({ communities: [NO_EXPORT] }));
   assert.ok(exportAttrs(RR, client, toClient, noExport), 'reflected inside the AS');
   assert.equal(exportAttrs(RR, client, toTor, noExport), undefined);
-  assert.equal(exportAttrs(RR, client, toTor, store.intern(attrs({ communities: [5, NO_EXPORT_SUBCONFED] }))), undefined);
+  assert.equal(
+    exportAttrs(RR, client, toTor, store.intern(attrs({ communities: [5, NO_EXPORT_SUBCONFED] }))),
+    undefined,
+  );
   const noAdv = store.intern(attrs({ communities: [NO_ADVERTISE] }));
   assert.equal(exportAttrs(RR, client, toClient, noAdv), undefined);
   assert.equal(exportAttrs(RR, tor, toClient, noAdv), undefined);

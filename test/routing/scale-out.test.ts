@@ -22,19 +22,44 @@ class Speaker {
   readonly rib: Rib;
   readonly groups: UpdateGroups;
   readonly byName = new Map<string, PeerInfo>();
-  constructor(readonly name: string, readonly local: LocalIdentity) {
-    this.rib = new Rib({ family: IPV4_UNICAST, peers: this.peers, attrs: this.store, importFilter: receiveFilter(local, this.store) });
+  constructor(
+    readonly name: string,
+    readonly local: LocalIdentity,
+  ) {
+    this.rib = new Rib({
+      family: IPV4_UNICAST,
+      peers: this.peers,
+      attrs: this.store,
+      importFilter: receiveFilter(local, this.store),
+    });
     this.groups = new UpdateGroups(this.rib, this.store, local, new SimplePacker(IPV4_UNICAST));
   }
   connect(other: Speaker, cfg: Partial<PeerConfig> = {}): PeerInfo {
-    const p = this.peers.add({ address: other.name, asn: LOCAL_AS, localAsn: LOCAL_AS, routerId: other.local.routerId, ...cfg });
+    const p = this.peers.add({
+      address: other.name,
+      asn: LOCAL_AS,
+      localAsn: LOCAL_AS,
+      routerId: other.local.routerId,
+      ...cfg,
+    });
     this.byName.set(other.name, p);
-    this.groups.join(p, { family: IPV4_UNICAST, target: { role: roleOf(p), asn: LOCAL_AS }, addPath: 'none', ctx: CTX });
+    this.groups.join(p, {
+      family: IPV4_UNICAST,
+      target: { role: roleOf(p), asn: LOCAL_AS },
+      addPath: 'none',
+      ctx: CTX,
+    });
     return p;
   }
   originate(prefix: string) {
     const [a, l] = prefix.split('/');
-    this.rib.announce4(this.selfPeer(), ip(a!), Number(l), 0, this.store.intern(attrs({ nextHop: nh(this.name), localPref: 100 })));
+    this.rib.announce4(
+      this.selfPeer(),
+      ip(a!),
+      Number(l),
+      0,
+      this.store.intern(attrs({ nextHop: nh(this.name), localPref: 100 })),
+    );
     this.settle();
   }
   unoriginate(prefix: string) {
@@ -60,7 +85,11 @@ class Speaker {
       for (const b of bufs) {
         const u = decodeUpdate(b, CTX);
         const v = validateUpdate(u, { ebgp: false, peerAs: LOCAL_AS, fourOctetAs: true });
-        ingestUpdate(new Map([[IPV4_UNICAST, to.rib]]), to.store, from.index, u, { fourOctetAs: true, attributes: v.attributes, action: v.action });
+        ingestUpdate(new Map([[IPV4_UNICAST, to.rib]]), to.store, from.index, u, {
+          fourOctetAs: true,
+          attributes: v.attributes,
+          action: v.action,
+        });
         n++;
       }
     }
@@ -74,7 +103,7 @@ class Speaker {
 
 const CLUSTER = ip('10.0.0.100');
 
-test('two reflectors with one cluster ID: each drops the other\'s reflection; a client keeps routes when one fails', () => {
+test("two reflectors with one cluster ID: each drops the other's reflection; a client keeps routes when one fails", () => {
   const rr1 = new Speaker('10.0.0.1', { asn: LOCAL_AS, routerId: ip('10.0.0.1'), clusterId: CLUSTER });
   const rr2 = new Speaker('10.0.0.2', { asn: LOCAL_AS, routerId: ip('10.0.0.2'), clusterId: CLUSTER });
   const c1 = new Speaker('10.0.1.1', { asn: LOCAL_AS, routerId: ip('10.0.1.1') });

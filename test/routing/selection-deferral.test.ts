@@ -5,12 +5,17 @@ import { SelectionDeferral, type DeferralPeer } from '../../src/routing/selectio
 
 const V4 = parseFamilyName('ipv4-unicast')!;
 const V6 = parseFamilyName('ipv6-unicast')!;
-const gr = (flags = 0) => ({ kind: 'graceful-restart', code: 64, flags, restartTime: 120, families: [] }) as unknown as DeferralPeer['gr'];
+const gr = (flags = 0) =>
+  ({ kind: 'graceful-restart', code: 64, flags, restartTime: 120, families: [] }) as unknown as DeferralPeer['gr'];
 
 test('RFC 4724 4.1: the deferral ends when every expected peer is up and sent End-of-RIB for each family', () => {
   const peers = new Map<string, DeferralPeer>();
   const ended: string[] = [];
-  const d = new SelectionDeferral(60_000, (a) => peers.get(a), (why) => ended.push(why));
+  const d = new SelectionDeferral(
+    60_000,
+    (a) => peers.get(a),
+    (why) => ended.push(why),
+  );
   d.expect(['192.0.2.1', '192.0.2.2']);
   peers.set('192.0.2.1', { live: true, families: [V4, V6], gr: gr(), endOfRib: new Set([V4]) });
   d.check();
@@ -33,12 +38,20 @@ test('RFC 4724 4.1: peers without graceful restart or with the Restart State bit
     ['192.0.2.2', { live: true, families: [V4], gr: gr(0x8), endOfRib: new Set() }],
   ]);
   const ended: string[] = [];
-  const d = new SelectionDeferral(60_000, (a) => peers.get(a), (why) => ended.push(why));
+  const d = new SelectionDeferral(
+    60_000,
+    (a) => peers.get(a),
+    (why) => ended.push(why),
+  );
   d.expect(['192.0.2.1', '192.0.2.2']);
   d.check();
   assert.deepEqual(ended, ['end-of-rib']);
   const t: string[] = [];
-  const down = new SelectionDeferral(30, () => undefined, (why) => t.push(why));
+  const down = new SelectionDeferral(
+    30,
+    () => undefined,
+    (why) => t.push(why),
+  );
   down.expect(['192.0.2.9']);
   down.check();
   assert.equal(down.active, true, 'the expected peer is not up');
@@ -48,7 +61,11 @@ test('RFC 4724 4.1: peers without graceful restart or with the Restart State bit
 
 test('RFC 4724 4.1: a complete answer with no peers ends the deferral at once; an incomplete one waits', () => {
   const ended: string[] = [];
-  const d = new SelectionDeferral(60_000, () => undefined, (why) => ended.push(why));
+  const d = new SelectionDeferral(
+    60_000,
+    () => undefined,
+    (why) => ended.push(why),
+  );
   d.expect([]);
   d.check();
   assert.deepEqual(ended, []);

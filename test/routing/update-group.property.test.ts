@@ -66,8 +66,13 @@ function scenario(addPath: Mode, ops: readonly Op[], maxLog: number, lateFrom: n
       });
     }
     if (o.k === 'ann') {
-      rib.announce4(sources[o.src].index, 0x0a000000 + o.pfx * 256, 24, 0,
-        store.intern(attrs({ med: o.med, asPath: o.src === 3 ? seq(64512) : [] })));
+      rib.announce4(
+        sources[o.src].index,
+        0x0a000000 + o.pfx * 256,
+        24,
+        0,
+        store.intern(attrs({ med: o.med, asPath: o.src === 3 ? seq(64512) : [] })),
+      );
     } else if (o.k === 'wd') rib.withdraw4(sources[o.src].index, 0x0a000000 + o.pfx * 256, 24, 0);
     else if (o.k === 'decide') groups.apply(rib.decide(o.n));
     else if (o.k === 'pull' && joined[o.who]) pull(o.who, o.max);
@@ -99,54 +104,79 @@ function scenario(addPath: Mode, ops: readonly Op[], maxLog: number, lateFrom: n
   assert.equal(store.size, 0, 'attribute sets all released');
 }
 
-for (const addPath of ['none', 'all', 2] as const) test(`members converge to the group state under churn, lag and catch-up (ADD-PATH ${addPath})`, (t) => {
-  checkProperty(t,
-    // Up to 120 operations (test/helpers/property.ts honours maxLength). At fast-check's old
-    // cap of ~10 the three bugs pinned by the fixed cases below went unseen.
-    fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), (ops, maxLog, lateFrom) => {
-      scenario(addPath, ops, maxLog, lateFrom);
-    }),
-    { runs: scenarioRuns(1500, 250) },
-  );
-});
+for (const addPath of ['none', 'all', 2] as const)
+  test(`members converge to the group state under churn, lag and catch-up (ADD-PATH ${addPath})`, (t) => {
+    checkProperty(
+      t,
+      // Up to 120 operations (test/helpers/property.ts honours maxLength). At fast-check's old
+      // cap of ~10 the three bugs pinned by the fixed cases below went unseen.
+      fc.property(
+        fc.array(op, { maxLength: 120 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 3 }),
+        (ops, maxLog, lateFrom) => {
+          scenario(addPath, ops, maxLog, lateFrom);
+        },
+      ),
+      { runs: scenarioRuns(1500, 250) },
+    );
+  });
 
 // The shortest case the property found with 120-operation sequences (ADD-PATH none, maxLog 1,
 // lateFrom 1): the best path's attributes replaced twice before decide(), the last set
 // interned under the first one's recycled id, so the Loc-RIB change went unreported.
-for (const addPath of ['none', 'all', 2] as const) test(`a prefix replaced twice while late members join converges (ADD-PATH ${addPath})`, () => {
-  scenario(addPath, [
-    { k: 'ann', src: 3, pfx: 7, med: 1 },
-    { k: 'decide', n: 1 },
-    { k: 'ann', src: 3, pfx: 7, med: 2 },
-    { k: 'ann', src: 3, pfx: 7, med: 0 },
-  ], 1, 1);
-});
+for (const addPath of ['none', 'all', 2] as const)
+  test(`a prefix replaced twice while late members join converges (ADD-PATH ${addPath})`, () => {
+    scenario(
+      addPath,
+      [
+        { k: 'ann', src: 3, pfx: 7, med: 1 },
+        { k: 'decide', n: 1 },
+        { k: 'ann', src: 3, pfx: 7, med: 2 },
+        { k: 'ann', src: 3, pfx: 7, med: 0 },
+      ],
+      1,
+      1,
+    );
+  });
 
 // Found the same way: a withdrawal still unread in the log when the member asks for a route
 // refresh (ADD-PATH none, maxLog 1, lateFrom 2).
-for (const addPath of ['none', 'all', 2] as const) test(`a withdrawal unread at a route refresh still reaches the member (ADD-PATH ${addPath})`, () => {
-  scenario(addPath, [
-    { k: 'ann', src: 3, pfx: 5, med: 0 },
-    { k: 'decide', n: 1 },
-    { k: 'wd', src: 3, pfx: 5 },
-    { k: 'pull', who: 1, max: 2 },
-    { k: 'decide', n: 1 },
-    { k: 'pull', who: 0, max: 1 },
-    { k: 'pull', who: 0, max: 1 },
-    { k: 'refresh', who: 1 },
-  ], 1, 2);
-});
+for (const addPath of ['none', 'all', 2] as const)
+  test(`a withdrawal unread at a route refresh still reaches the member (ADD-PATH ${addPath})`, () => {
+    scenario(
+      addPath,
+      [
+        { k: 'ann', src: 3, pfx: 5, med: 0 },
+        { k: 'decide', n: 1 },
+        { k: 'wd', src: 3, pfx: 5 },
+        { k: 'pull', who: 1, max: 2 },
+        { k: 'decide', n: 1 },
+        { k: 'pull', who: 0, max: 1 },
+        { k: 'pull', who: 0, max: 1 },
+        { k: 'refresh', who: 1 },
+      ],
+      1,
+      2,
+    );
+  });
 
 // And: a client's route replacing a withdrawal still queued for the route it was sent before
 // (ADD-PATH none, maxLog 1, lateFrom 1): the client needs that withdraw, not silence.
-for (const addPath of ['none', 'all', 2] as const) test(`a source whose route replaces a queued withdraw gets the withdraw (ADD-PATH ${addPath})`, () => {
-  scenario(addPath, [
-    { k: 'ann', src: 2, pfx: 8, med: 0 },
-    { k: 'decide', n: 1 },
-    { k: 'pull', who: 0, max: 1 },
-    { k: 'wd', src: 2, pfx: 8 },
-    { k: 'pull', who: 0, max: 1 },
-    { k: 'decide', n: 1 },
-    { k: 'ann', src: 0, pfx: 8, med: 0 },
-  ], 1, 1);
-});
+for (const addPath of ['none', 'all', 2] as const)
+  test(`a source whose route replaces a queued withdraw gets the withdraw (ADD-PATH ${addPath})`, () => {
+    scenario(
+      addPath,
+      [
+        { k: 'ann', src: 2, pfx: 8, med: 0 },
+        { k: 'decide', n: 1 },
+        { k: 'pull', who: 0, max: 1 },
+        { k: 'wd', src: 2, pfx: 8 },
+        { k: 'pull', who: 0, max: 1 },
+        { k: 'decide', n: 1 },
+        { k: 'ann', src: 0, pfx: 8, med: 0 },
+      ],
+      1,
+      1,
+    );
+  });

@@ -23,7 +23,9 @@ function world(opts: GroupOptions = {}) {
     for (let ch = rib.decide(); ch.length > 0; ch = rib.decide()) groups.apply(ch);
   };
   const sig = (role: PeerRole, addPath: AddPathSend = 'none', asn = LOCAL_AS): ExportSignature => ({
-    family: IPV4_UNICAST, target: { role, asn, localAddress: '10.0.0.1' }, addPath,
+    family: IPV4_UNICAST,
+    target: { role, asn, localAddress: '10.0.0.1' },
+    addPath,
     ctx: addPath === 'none' ? CTX : { ...CTX, addPath: new Set([IPV4_UNICAST]) },
   });
   /** Pulls until nothing is left; returns the buffers and a readable summary. */
@@ -52,7 +54,8 @@ test('two peers of one group get the very same Buffer objects', () => {
   assert.equal(w.groups.size, 1);
   w.drain(c1.index);
   w.drain(c2.index); // initial (empty) table + End-of-RIB
-  for (let i = 0; i < 300; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: i % 2 })));
+  for (let i = 0; i < 300; i++)
+    w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: i % 2 })));
   w.flush();
   const a = w.drain(c1.index);
   const b = w.drain(c2.index);
@@ -68,7 +71,8 @@ test('two peers of one group get the very same Buffer objects', () => {
 test('a new peer joining gets the full table, then End-of-RIB', () => {
   const w = world();
   const src = w.peers.add(ebgp('10.0.0.9', 64512));
-  for (let i = 0; i < 50; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
+  for (let i = 0; i < 50; i++)
+    w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
   w.flush();
   const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
   w.groups.join(c1, w.sig('ibgp-client'));
@@ -155,7 +159,8 @@ test('pull does bounded work: at most max messages per call', () => {
   const c = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
   w.groups.join(c, w.sig('ibgp-client'));
   w.drain(c.index);
-  for (let i = 0; i < 20; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: i })));
+  for (let i = 0; i < 20; i++)
+    w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: i })));
   w.flush();
   const g = w.groups.groupOf(c.index)!;
   assert.equal(w.groups.hasWork(c.index), true);
@@ -177,7 +182,14 @@ test('a slow peer neither blocks the others nor grows the log; it catches up lat
   w.drain(slow.index);
   const g = w.groups.groupOf(fast.index)!;
   for (let round = 0; round < 5; round++) {
-    for (let i = 0; i < 10; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: round * 100 + i })));
+    for (let i = 0; i < 10; i++)
+      w.rib.announce4(
+        src.index,
+        0x0b000000 + i * 256,
+        24,
+        0,
+        w.store.intern(attrs({ asPath: seq(64512), med: round * 100 + i })),
+      );
     w.flush();
     assert.equal(w.drain(fast.index).nlri.length, 10);
     assert.ok(g.logLength <= 4, `log bounded (${g.logLength})`);
@@ -191,7 +203,10 @@ test('a slow peer neither blocks the others nor grows the log; it catches up lat
   assert.deepEqual(late.withdrawn, ['11.0.0.0/24']);
   assert.equal(late.eor, 0, 'End-of-RIB only after the initial table');
   const meds = late.ups.filter((u) => u.nlri.length > 0).map((u) => u.attrs.get(4)!.readUInt32BE(0));
-  assert.ok(meds.every((m) => m >= 400), 'latest attributes');
+  assert.ok(
+    meds.every((m) => m >= 400),
+    'latest attributes',
+  );
   assert.equal(g.isCatchingUp(slow.index), false);
 });
 
@@ -242,7 +257,8 @@ test('route refresh out: the asking member gets the whole table again, others no
   const c2 = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
   w.groups.join(c1, w.sig('ibgp-client'));
   w.groups.join(c2, w.sig('ibgp-client'));
-  for (let i = 0; i < 5; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
+  for (let i = 0; i < 5; i++)
+    w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
   w.flush();
   w.drain(c1.index);
   w.drain(c2.index);
@@ -257,16 +273,25 @@ test('export policy in the signature: separate group, rewrites and filters', asy
   const src = w.peers.add(ebgp('10.0.0.9', 64512));
   const plain = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
   const tagged = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
-  const pol = new Policy(w.store, [
-    { match: { prefixList: new PrefixList(IPV4_UNICAST, [{ action: 'permit', prefix: '11.0.0.0/24' }]) }, action: 'reject' },
-    { action: 'accept', addCommunities: [0xfde80001] },
-  ], 'accept', 'tag-and-drop-one');
+  const pol = new Policy(
+    w.store,
+    [
+      {
+        match: { prefixList: new PrefixList(IPV4_UNICAST, [{ action: 'permit', prefix: '11.0.0.0/24' }]) },
+        action: 'reject',
+      },
+      { action: 'accept', addCommunities: [0xfde80001] },
+    ],
+    'accept',
+    'tag-and-drop-one',
+  );
   w.groups.join(plain, w.sig('ibgp-client'));
   w.groups.join(tagged, { ...w.sig('ibgp-client'), exportPolicy: pol });
   assert.equal(w.groups.size, 2);
   w.drain(plain.index);
   w.drain(tagged.index);
-  for (let i = 0; i < 3; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
+  for (let i = 0; i < 3; i++)
+    w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
   w.flush();
   assert.equal(w.drain(plain.index).nlri.length, 3);
   const t = w.drain(tagged.index);
@@ -280,7 +305,8 @@ test('members joining together share one table walk (same Buffers), own routes s
   const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
   const c2 = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
   const c3 = w.peers.add(ibgp('10.0.0.4', { rrClient: true }));
-  for (let i = 0; i < 600; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: i % 3 })));
+  for (let i = 0; i < 600; i++)
+    w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512), med: i % 3 })));
   w.rib.announce4(c1.index, ip('10.1.0.0'), 16, 0, w.store.intern(attrs()));
   w.flush();
   w.groups.join(c1, w.sig('ibgp-client'));
@@ -305,7 +331,8 @@ test('a member leaving in the middle of a shared walk does not disturb the other
   const src = w.peers.add(ebgp('10.0.0.9', 64512));
   const c1 = w.peers.add(ibgp('10.0.0.2', { rrClient: true }));
   const c2 = w.peers.add(ibgp('10.0.0.3', { rrClient: true }));
-  for (let i = 0; i < 500; i++) w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
+  for (let i = 0; i < 500; i++)
+    w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, w.store.intern(attrs({ asPath: seq(64512) })));
   w.flush();
   w.groups.join(c1, w.sig('ibgp-client'));
   w.groups.join(c2, w.sig('ibgp-client'));
@@ -319,7 +346,7 @@ test('a member leaving in the middle of a shared walk does not disturb the other
   assert.equal(w.rib.prefixes.size, 0, 'no prefix reference left behind');
 });
 
-test('4096-octet limit: a set that only fits the client\'s UPDATE is withdrawn once ORIGINATOR_ID and CLUSTER_LIST are added; also for a member that joins later', () => {
+test("4096-octet limit: a set that only fits the client's UPDATE is withdrawn once ORIGINATOR_ID and CLUSTER_LIST are added; also for a member that joins later", () => {
   const tooLarge: string[] = [];
   const w = world({ onTooLarge: (t) => tooLarge.push(`${t.prefix} ${t.size}>${t.limit} from ${t.from}`) });
   const src = w.peers.add(ibgp('10.0.0.9', { rrClient: true }));
@@ -388,7 +415,10 @@ test('4096-octet limit: the per-set size cache never answers for another set sha
   const big = w.store.intern(attrs({ communities: Array.from({ length: n }, (_, i) => i + 1) }));
   // Two rounds of 150 routes, each with a set of its own (far more sets than cache slots),
   // one big set among them; the second round replaces every route, freeing ids for reuse.
-  for (const [round, bigAt] of [[0, 75], [1, 100]] as const) {
+  for (const [round, bigAt] of [
+    [0, 75],
+    [1, 100],
+  ] as const) {
     for (let i = 0; i < 150; i++) {
       const a = i === bigAt ? big : w.store.intern(attrs({ communities: [round * 1000 + i + 1] }));
       w.rib.announce4(src.index, 0x0b000000 + i * 256, 24, 0, a);

@@ -16,10 +16,24 @@ test('announce: exact bytes of a small IPv4 UPDATE', () => {
   const a = store.intern(attrs({ asPath: seq(65001), nextHop: nh('192.0.2.1'), localPref: 100 }));
   const { buf, next } = new SimplePacker(IPV4_UNICAST).announce(ix, a, [p, 0], 0, CTX4);
   assert.equal(next, 2);
-  assert.equal(buf.toString('hex'),
-    'ff'.repeat(16) + '0035' + '02' + '0000' + '001b' +
-    '400101' + '00' + '400206' + '0201' + '0000fde9' + '400304' + 'c0000201' + '400504' + '00000064' +
-    '100a01');
+  assert.equal(
+    buf.toString('hex'),
+    'ff'.repeat(16) +
+      '0035' +
+      '02' +
+      '0000' +
+      '001b' +
+      '400101' +
+      '00' +
+      '400206' +
+      '0201' +
+      '0000fde9' +
+      '400304' +
+      'c0000201' +
+      '400504' +
+      '00000064' +
+      '100a01',
+  );
 });
 
 test('packing: as many prefixes as fit in 4096 octets, the rest in the next', () => {
@@ -51,9 +65,14 @@ test('2-octet peer: AS_TRANS in AS_PATH and AS4_PATH (RFC 6793 4.2.2)', () => {
 test('reflection attributes and ADD-PATH ids', () => {
   const { store } = setup();
   const ix = new PrefixIndex(IPV4_UNICAST);
-  const a = store.intern(attrs({ originatorId: ip('10.0.0.2'), clusterList: [ip('10.0.0.100')], communities: [0xfde80064] }));
+  const a = store.intern(
+    attrs({ originatorId: ip('10.0.0.2'), clusterList: [ip('10.0.0.100')], communities: [0xfde80064] }),
+  );
   const ctx = { ...CTX4, addPath: new Set([IPV4_UNICAST]) };
-  const u = readUpdate(new SimplePacker(IPV4_UNICAST).announce(ix, a, [ix.intern4(ip('10.1.2.0'), 24), 7], 0, ctx).buf, true);
+  const u = readUpdate(
+    new SimplePacker(IPV4_UNICAST).announce(ix, a, [ix.intern4(ip('10.1.2.0'), 24), 7], 0, ctx).buf,
+    true,
+  );
   assert.equal(u.attrs.get(9)!.toString('hex'), '0a000002');
   assert.equal(u.attrs.get(10)!.toString('hex'), '0a000064');
   assert.equal(u.attrs.get(8)!.toString('hex'), 'fde80064');
@@ -72,15 +91,27 @@ test('IPv6: MP_REACH with next hop, MP_UNREACH, End-of-RIB markers', () => {
   assert.equal(u.attrs.has(3), false, 'no NEXT_HOP attribute for IPv6');
   assert.deepEqual(readUpdate(pk.withdraw(ix, [id, 0], 0, CTX4).buf).withdrawn, ['2001:db8:1:0:0:0:0:0/48']);
   assert.equal(pk.endOfRib(IPV4_UNICAST).toString('hex'), 'ff'.repeat(16) + '0017020000' + '0000');
-  assert.equal(pk.endOfRib(IPV6_UNICAST).toString('hex'), 'ff'.repeat(16) + '001d02' + '0000' + '0006' + '800f03' + '000201');
+  assert.equal(
+    pk.endOfRib(IPV6_UNICAST).toString('hex'),
+    'ff'.repeat(16) + '001d02' + '0000' + '0006' + '800f03' + '000201',
+  );
 });
 
 test('AS_PATH: segments over 255 ASes split, empty segments dropped', () => {
   const { store } = setup();
   const ix = new PrefixIndex(IPV4_UNICAST);
   const long = Array.from({ length: 300 }, (_, i) => i + 1);
-  const a = store.intern(attrs({ asPath: [{ type: 2, asns: [] }, { type: 2, asns: long }] }));
-  const path = readUpdate(new SimplePacker(IPV4_UNICAST).announce(ix, a, [ix.intern4(0, 0), 0], 0, CTX4).buf).attrs.get(2)!;
+  const a = store.intern(
+    attrs({
+      asPath: [
+        { type: 2, asns: [] },
+        { type: 2, asns: long },
+      ],
+    }),
+  );
+  const path = readUpdate(new SimplePacker(IPV4_UNICAST).announce(ix, a, [ix.intern4(0, 0), 0], 0, CTX4).buf).attrs.get(
+    2,
+  )!;
   assert.equal(path.length, 2 + 255 * 4 + 2 + 45 * 4);
   assert.deepEqual([path[0], path[1], path[2 + 255 * 4], path[3 + 255 * 4]], [2, 255, 2, 45]);
 });
@@ -95,7 +126,9 @@ test('the codec decodes what the packer writes: IPv6 + ADD-PATH, withdrawals, En
   });
   const ctx = { ...CTX4, addPath: new Set([IPV6_UNICAST]) };
   const pk = new SimplePacker(IPV6_UNICAST);
-  const a = store.intern(attrs({ nextHop: nh('2001:db8::1'), nextHopLinkLocal: nh('fe80::1'), localPref: 100, communities: [1] }));
+  const a = store.intern(
+    attrs({ nextHop: nh('2001:db8::1'), nextHopLinkLocal: nh('fe80::1'), localPref: 100, communities: [1] }),
+  );
   const u = decodeUpdate(pk.announce(ix, a, [ids[0]!, 7, ids[1]!, 8], 0, ctx).buf, ctx);
   assert.deepEqual(u.errors, []);
   assert.deepEqual(blockStrings(u.attributes.mpReach!.nlri), ['2001:db8:1::/48#7', '2001:db8:2::/64#8']);

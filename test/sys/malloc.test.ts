@@ -8,7 +8,12 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../helpers/env';
 
-interface Sample { accepted: unknown; before: number; full: number; after: number }
+interface Sample {
+  accepted: unknown;
+  before: number;
+  full: number;
+  after: number;
+}
 
 function run(tune: boolean, env: NodeJS.ProcessEnv = {}): Sample {
   const fromSource = __filename.endsWith('.ts');
@@ -29,25 +34,38 @@ function run(tune: boolean, env: NodeJS.ProcessEnv = {}): Sample {
     const full = rss();
     keep = null; gc(); gc();
     process.stdout.write(JSON.stringify({ accepted, before, full, after: rss(), pins: pins.length }));`;
-  const out = execFileSync(process.execPath, ['--expose-gc', ...(fromSource ? ['--import', 'tsx'] : []), '-e', script], {
-    cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, ...env },
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', ...(fromSource ? ['--import', 'tsx'] : []), '-e', script],
+    {
+      cwd: REPO_ROOT,
+      timeout: 60_000,
+      env: { ...process.env, ...env },
+    },
+  );
   return JSON.parse(out.toString()) as Sample;
 }
 
-test('a fixed mmap threshold returns freed large arrays to the kernel; the dynamic one keeps them', { skip: process.platform !== 'linux' && 'glibc malloc: Linux only' }, () => {
+test('a fixed mmap threshold returns freed large arrays to the kernel; the dynamic one keeps them', {
+  skip: process.platform !== 'linux' && 'glibc malloc: Linux only',
+}, () => {
   const plain = run(false);
   const tuned = run(true);
   assert.deepEqual(tuned.accepted, [[-3, 128 * 1024]], 'glibc accepted M_MMAP_THRESHOLD');
   // Both really held the 48 MiB.
   assert.ok(plain.full - plain.before > 40 && tuned.full - tuned.before > 40, JSON.stringify({ plain, tuned }));
-  assert.ok(plain.after - plain.before > 32, `control: glibc's defaults keep the freed arrays (${JSON.stringify(plain)})`);
+  assert.ok(
+    plain.after - plain.before > 32,
+    `control: glibc's defaults keep the freed arrays (${JSON.stringify(plain)})`,
+  );
   assert.ok(tuned.after - tuned.before < 8, `tuned: the freed arrays are returned (${JSON.stringify(tuned)})`);
 });
 
 // What bin/vroute gives the reflector instead (src/cli/node-flags.ts daemonEnv): the same
 // threshold as a glibc tunable read at start-up, so koffi need not be loaded.
-test('the launcher\'s GLIBC_TUNABLES mmap threshold returns freed large arrays too', { skip: process.platform !== 'linux' && 'glibc malloc: Linux only' }, () => {
+test("the launcher's GLIBC_TUNABLES mmap threshold returns freed large arrays too", {
+  skip: process.platform !== 'linux' && 'glibc malloc: Linux only',
+}, () => {
   const env = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' };
   const viaEnv = run(false, env);
   assert.ok(viaEnv.full - viaEnv.before > 40, JSON.stringify(viaEnv));

@@ -4,7 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AF_INET, AF_INET6, NlBatch, formatInetAddr, parseInetAddr, parseInetPrefix, prefixCovers, rtnl, type NlRoute,
+  AF_INET,
+  AF_INET6,
+  NlBatch,
+  formatInetAddr,
+  parseInetAddr,
+  parseInetPrefix,
+  prefixCovers,
+  rtnl,
+  type NlRoute,
 } from '../../src/sys';
 
 const hex = (s: string): string => s.replace(/\s+/g, '');
@@ -13,8 +21,16 @@ const v6 = (s: string): Uint8Array => parseInetAddr(s)!.bytes;
 
 function route(over: Partial<NlRoute>): NlRoute {
   return {
-    family: AF_INET, dst: v4('10.1.0.0'), dstLen: 24, table: 254, protocol: 200, priority: 32, type: rtnl.RTN_UNICAST,
-    scope: rtnl.RT_SCOPE_UNIVERSE, nextHops: [], ...over,
+    family: AF_INET,
+    dst: v4('10.1.0.0'),
+    dstLen: 24,
+    table: 254,
+    protocol: 200,
+    priority: 32,
+    type: rtnl.RTN_UNICAST,
+    scope: rtnl.RT_SCOPE_UNIVERSE,
+    nextHops: [],
+    ...over,
   };
 }
 
@@ -29,7 +45,9 @@ function decodeBack(b: NlBatch): NlRoute {
 const rows: { name: string; type: 24 | 25; flags: number; seq: number; route: NlRoute; hex: string }[] = [
   {
     name: 'IPv4 via a gateway and interface, NEWROUTE with CREATE|EXCL|ACK',
-    type: rtnl.RTM_NEWROUTE, flags: rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | rtnl.NLM_F_EXCL, seq: 7,
+    type: rtnl.RTM_NEWROUTE,
+    flags: rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | rtnl.NLM_F_EXCL,
+    seq: 7,
     route: route({ nextHops: [{ gateway: v4('192.0.2.2'), ifindex: 3 }] }),
     hex: `44000000 1800 0506 07000000 00000000
           02 18 00 00 fe c8 00 01 00000000
@@ -38,8 +56,15 @@ const rows: { name: string; type: 24 | 25; flags: number; seq: number; route: Nl
   },
   {
     name: 'IPv4 multipath: RTA_MULTIPATH with two rtnexthop, each with RTA_GATEWAY',
-    type: rtnl.RTM_NEWROUTE, flags: rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | rtnl.NLM_F_REPLACE, seq: 0x01020304,
-    route: route({ nextHops: [{ gateway: v4('192.0.2.2'), ifindex: 3 }, { gateway: v4('192.0.2.3'), ifindex: 4 }] }),
+    type: rtnl.RTM_NEWROUTE,
+    flags: rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | rtnl.NLM_F_REPLACE,
+    seq: 0x01020304,
+    route: route({
+      nextHops: [
+        { gateway: v4('192.0.2.2'), ifindex: 3 },
+        { gateway: v4('192.0.2.3'), ifindex: 4 },
+      ],
+    }),
     hex: `58000000 1800 0505 04030201 00000000
           02 18 00 00 fe c8 00 01 00000000
           0800 0100 0a010000  0800 0f00 fe000000  0800 0600 20000000
@@ -47,7 +72,9 @@ const rows: { name: string; type: 24 | 25; flags: number; seq: number; route: Nl
   },
   {
     name: 'IPv6 blackhole in table 1000 (rtm_table RT_TABLE_COMPAT, RTA_TABLE the number)',
-    type: rtnl.RTM_NEWROUTE, flags: rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | rtnl.NLM_F_EXCL, seq: 1,
+    type: rtnl.RTM_NEWROUTE,
+    flags: rtnl.NLM_F_ACK | rtnl.NLM_F_CREATE | rtnl.NLM_F_EXCL,
+    seq: 1,
     route: route({ family: AF_INET6, dst: v6('fd00::'), dstLen: 64, table: 1000, type: rtnl.RTN_BLACKHOLE }),
     hex: `40000000 1800 0506 01000000 00000000
           0a 40 00 00 fc c8 00 06 00000000
@@ -55,7 +82,9 @@ const rows: { name: string; type: 24 | 25; flags: number; seq: number; route: Nl
   },
   {
     name: 'IPv4 delete naming protocol and metric but no next hop',
-    type: rtnl.RTM_DELROUTE, flags: rtnl.NLM_F_ACK, seq: 9,
+    type: rtnl.RTM_DELROUTE,
+    flags: rtnl.NLM_F_ACK,
+    seq: 9,
     route: route({}),
     hex: `34000000 1900 0500 09000000 00000000
           02 18 00 00 fe c8 00 01 00000000
@@ -70,20 +99,40 @@ for (const r of rows) {
     assert.equal(b.bytes().toString('hex'), hex(r.hex));
     assert.equal(b.count, 1);
     const back = decodeBack(b);
-    assert.deepEqual({ ...back, flags: undefined, dst: [...back.dst], nextHops: back.nextHops.map((h) => ({ ...h, gateway: h.gateway && [...h.gateway] })) },
-      { ...r.route, flags: undefined, dst: [...r.route.dst], nextHops: r.route.nextHops.map((h) => ({ ...h, gateway: h.gateway && [...h.gateway] })) });
+    assert.deepEqual(
+      {
+        ...back,
+        flags: undefined,
+        dst: [...back.dst],
+        nextHops: back.nextHops.map((h) => ({ ...h, gateway: h.gateway && [...h.gateway] })),
+      },
+      {
+        ...r.route,
+        flags: undefined,
+        dst: [...r.route.dst],
+        nextHops: r.route.nextHops.map((h) => ({ ...h, gateway: h.gateway && [...h.gateway] })),
+      },
+    );
   });
 }
 
 test('a batch holds many messages back to back, each with its own sequence number', () => {
   const b = new NlBatch(64);
   for (let i = 0; i < 300; i++) {
-    b.addRoute(rtnl.RTM_NEWROUTE, rtnl.NLM_F_ACK, 1000 + i, route({ dst: v4(`10.${i >> 8}.${i & 255}.0`), nextHops: [{ gateway: v4('192.0.2.2') }] }));
+    b.addRoute(
+      rtnl.RTM_NEWROUTE,
+      rtnl.NLM_F_ACK,
+      1000 + i,
+      route({ dst: v4(`10.${i >> 8}.${i & 255}.0`), nextHops: [{ gateway: v4('192.0.2.2') }] }),
+    );
   }
   const bytes = b.bytes();
   const ms = [...rtnl.messages(bytes, bytes.length)];
   assert.equal(ms.length, 300);
-  assert.deepEqual(ms.map((m) => m.seq), Array.from({ length: 300 }, (_, i) => 1000 + i));
+  assert.deepEqual(
+    ms.map((m) => m.seq),
+    Array.from({ length: 300 }, (_, i) => 1000 + i),
+  );
   assert.equal(formatInetAddr(rtnl.decodeRoute(bytes, ms[299]!)!.dst), '10.1.43.0');
   b.reset();
   assert.equal(b.length, 0);
@@ -100,7 +149,10 @@ test('messages() stops at a header that claims more than the datagram holds', ()
 });
 
 test('NLMSG_ERROR: an ACK (0), and an error with NLM_F_CAPPED|NLM_F_ACK_TLVS carrying the kernel text', () => {
-  const ack = Buffer.from(hex(`24000000 0200 0001 05000000 00000000  00000000  34000000 1800 0506 05000000 00000000`), 'hex');
+  const ack = Buffer.from(
+    hex(`24000000 0200 0001 05000000 00000000  00000000  34000000 1800 0506 05000000 00000000`),
+    'hex',
+  );
   const [m] = [...rtnl.messages(ack, ack.length)];
   assert.deepEqual(rtnl.decodeAck(ack, m!), { seq: 5, errno: 0 });
   const text = Buffer.from('Nexthop has invalid gateway\0');
@@ -122,7 +174,10 @@ test('NLMSG_ERROR: an ACK (0), and an error with NLM_F_CAPPED|NLM_F_ACK_TLVS car
 test('dump requests: RTM_GETROUTE with table and protocol filter, RTM_GETADDR and RTM_GETLINK bodies', () => {
   const b = new NlBatch(16);
   b.addDump(rtnl.RTM_GETROUTE, AF_INET6, 3, { table: 254, protocol: 200 });
-  assert.equal(b.bytes().toString('hex'), hex(`24000000 1a00 0103 03000000 00000000  0a 00 00 00 fe c8 00 00 00000000  0800 0f00 fe000000`));
+  assert.equal(
+    b.bytes().toString('hex'),
+    hex(`24000000 1a00 0103 03000000 00000000  0a 00 00 00 fe c8 00 00 00000000  0800 0f00 fe000000`),
+  );
   b.reset();
   b.addDump(rtnl.RTM_GETADDR, 0, 4);
   assert.equal(b.bytes().toString('hex'), hex(`18000000 1600 0103 04000000 00000000  00 00 00 00 00000000`));
@@ -132,23 +187,47 @@ test('dump requests: RTM_GETROUTE with table and protocol filter, RTM_GETADDR an
 });
 
 test('decodeAddr and decodeLink read ifaddrmsg / ifinfomsg and their attributes', () => {
-  const addr = Buffer.from(hex(`28000000 1400 0200 01000000 00000000  02 18 80 00 03000000  0800 0100 c0000201  0800 0200 c0000201`), 'hex');
+  const addr = Buffer.from(
+    hex(`28000000 1400 0200 01000000 00000000  02 18 80 00 03000000  0800 0100 c0000201  0800 0200 c0000201`),
+    'hex',
+  );
   const [m] = [...rtnl.messages(addr, addr.length)];
   const a = rtnl.decodeAddr(addr, m!)!;
-  assert.deepEqual({ ...a, address: formatInetAddr(a.address) }, { family: AF_INET, prefixLen: 24, ifindex: 3, address: '192.0.2.1' });
-  const link = Buffer.from(hex(`28000000 1000 0200 01000000 00000000  00 00 0100 07000000 43100100 00000000  0800 0300 76723000`), 'hex');
+  assert.deepEqual(
+    { ...a, address: formatInetAddr(a.address) },
+    { family: AF_INET, prefixLen: 24, ifindex: 3, address: '192.0.2.1' },
+  );
+  const link = Buffer.from(
+    hex(`28000000 1000 0200 01000000 00000000  00 00 0100 07000000 43100100 00000000  0800 0300 76723000`),
+    'hex',
+  );
   const [l] = [...rtnl.messages(link, link.length)];
   assert.deepEqual(rtnl.decodeLink(link, l!), { ifindex: 7, flags: 0x11043, name: 'vr0' });
 });
 
 test('inet: addresses and prefixes between text and octets, RFC 5952 text out', () => {
   assert.deepEqual([...v4('192.0.2.255')], [192, 0, 2, 255]);
-  for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1..2.3', 'a.b.c.d', '', '1:2:3:4:5:6:7:8:9', '::1::', 'g::1']) {
+  for (const bad of [
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1..2.3',
+    'a.b.c.d',
+    '',
+    '1:2:3:4:5:6:7:8:9',
+    '::1::',
+    'g::1',
+  ]) {
     assert.equal(parseInetAddr(bad), undefined, bad);
   }
   const cases: [string, string][] = [
-    ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'], ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'],
-    ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'], ['::', '::'], ['::ffff:192.0.2.1', '::ffff:192.0.2.1'], ['fe80::1', 'fe80::1'],
+    ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'],
+    ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'],
+    ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'],
+    ['::', '::'],
+    ['::ffff:192.0.2.1', '::ffff:192.0.2.1'],
+    ['fe80::1', 'fe80::1'],
   ];
   for (const [i, o] of cases) assert.equal(formatInetAddr(parseInetAddr(i)!.bytes), o, i);
   const p = parseInetPrefix('10.65.1.0/26');

@@ -19,9 +19,10 @@ export function active(tx: Tx, ev: FsmEvent): StepResult | undefined {
     // Event 2: a Cease only if the connection is up (DelayOpenTimer running) and
     // SendNOTIFICATIONwithoutOPEN is set; then release, drop, counter to zero -> Idle.
     case 'ManualStop': {
-      const notify = tx.timers.delayOpen && tx.config.sendNotificationWithoutOpen
-        ? cease(CeaseSubcode.AdministrativeShutdown, ev.data)
-        : undefined;
+      const notify =
+        tx.timers.delayOpen && tx.config.sendNotificationWithoutOpen
+          ? cease(CeaseSubcode.AdministrativeShutdown, ev.data)
+          : undefined;
       return teardown(tx, { notify, counter: 'reset', damp: false, reason: ev.type });
     }
 

@@ -58,7 +58,7 @@ export function resolveCollision(p: CollisionInput): CollisionVerdict {
   if (local !== remote) {
     localWins = local > remote;
   } else if (p.localAs !== undefined && p.remoteAs !== undefined && p.localAs !== p.remoteAs) {
-    localWins = (p.localAs >>> 0) > (p.remoteAs >>> 0); // RFC 6286 2.3
+    localWins = p.localAs >>> 0 > p.remoteAs >>> 0; // RFC 6286 2.3
   } else {
     // Equal identifiers within one AS are a Bad BGP Identifier (the OPEN check's job);
     // keep what we have.

@@ -3,15 +3,17 @@
 // "changes its state to Idle" of RFC 4271 8.2.2 follows, and the one FSM-error path.
 import { CeaseSubcode, ErrorCode, FsmSubcode, MessageType } from '../messages';
 import {
-  dropTcp, releaseResources, sendNotification, startTimer, stopTimer,
-  type FsmAction, type Notification,
+  dropTcp,
+  releaseResources,
+  sendNotification,
+  startTimer,
+  stopTimer,
+  type FsmAction,
+  type Notification,
 } from './actions';
 import type { FsmEvent, FsmEventType, ReceivedNotification } from './events';
 import { timerOfEvent } from './events';
-import {
-  negotiateHoldTime, TIMER_NAMES,
-  type FsmState, type PeerOpen, type StateName, type TimerName,
-} from './state';
+import { negotiateHoldTime, TIMER_NAMES, type FsmState, type PeerOpen, type StateName, type TimerName } from './state';
 
 export interface StepResult {
   readonly state: FsmState;
@@ -29,7 +31,11 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * peers of one host do not all restart together; HoldTimer and DelayOpenTimer are exact.
  */
 const JITTERED: Readonly<Record<TimerName, boolean>> = {
-  connectRetry: true, keepalive: true, idleHold: true, hold: false, delayOpen: false,
+  connectRetry: true,
+  keepalive: true,
+  idleHold: true,
+  hold: false,
+  delayOpen: false,
 };
 
 /** One transition in progress: actions in order, plus the fields of the next state. */
@@ -38,7 +44,11 @@ export class Tx {
   readonly timers: Record<TimerName, boolean>;
   readonly patch: Partial<Mutable<FsmState>> = {};
 
-  constructor(readonly s: FsmState, readonly now: number, ev: FsmEvent) {
+  constructor(
+    readonly s: FsmState,
+    readonly now: number,
+    ev: FsmEvent,
+  ) {
     this.timers = { ...s.timers };
     // A timer event means that timer is no longer running (RFC 4271 8.1.3).
     const expired = timerOfEvent(ev.type);
@@ -137,20 +147,27 @@ export function teardown(tx: Tx, o: TeardownOptions): StepResult {
   }
   tx.push(releaseResources, dropTcp);
 
-  const counter = o.counter === 'reset' ? 0 : o.counter === 'increment' ? s.connectRetryCounter + 1 : s.connectRetryCounter;
+  const counter =
+    o.counter === 'reset' ? 0 : o.counter === 'increment' ? s.connectRetryCounter + 1 : s.connectRetryCounter;
   const c = s.config;
   // The back-off restarts from the first value once a session has stayed up long enough
   // (8.1.1 Group 1: damping is for peers that oscillate repeatedly within a time period).
   let idleHold = s.idleHoldTime;
-  if (s.establishedAt !== undefined && tx.now - s.establishedAt >= c.idleHoldResetTime * 1000) idleHold = c.idleHoldTime;
+  if (s.establishedAt !== undefined && tx.now - s.establishedAt >= c.idleHoldResetTime * 1000)
+    idleHold = c.idleHoldTime;
   if (o.counter === 'reset') idleHold = c.idleHoldTime; // an operator's stop forgets the flaps
   if (o.damp && c.dampPeerOscillations) {
     tx.start('idleHold', idleHold * 1000);
     idleHold = Math.min(idleHold * 2, c.idleHoldTimeMax);
   }
   tx.set({
-    connectRetryCounter: counter, idleHoldTime: idleHold, holdTimeMs: 0, keepaliveMs: 0,
-    peer: undefined, internal: undefined, establishedAt: undefined,
+    connectRetryCounter: counter,
+    idleHoldTime: idleHold,
+    holdTimeMs: 0,
+    keepaliveMs: 0,
+    peer: undefined,
+    internal: undefined,
+    establishedAt: undefined,
   });
   return tx.to('Idle');
 }
@@ -221,12 +238,16 @@ export function stopCease(ev: FsmEvent): Notification {
 }
 
 export const HOLD_TIMER_EXPIRED: Notification = Object.freeze({
-  code: ErrorCode.HoldTimerExpired, subcode: 0, data: new Uint8Array(0),
+  code: ErrorCode.HoldTimerExpired,
+  subcode: 0,
+  data: new Uint8Array(0),
 });
 
 /** RFC 9687 4: error code 8, Send Hold Timer Expired (no subcodes are defined). */
 export const SEND_HOLD_TIMER_EXPIRED: Notification = Object.freeze({
-  code: 8, subcode: 0, data: new Uint8Array(0),
+  code: 8,
+  subcode: 0,
+  data: new Uint8Array(0),
 });
 
 /** A received NOTIFICATION, as carried by NotifMsg / NotifMsgVerErr, if the event had one. */

@@ -4,10 +4,25 @@
 // asked of the owning Peer through ConnectionOwner.
 import type { Socket } from 'node:net';
 import {
-  BgpError, DEFAULT_CONTEXT, ErrorCode, HeaderSubcode, KEEPALIVE_BYTES, MessageFramer, MessageType,
-  MAX_EXTENDED_MESSAGE_LENGTH, decodeMessage, encodeNotification, encodeOpen,
-  negotiateSession, openAsn, type BgpMessage, type CodecContext, type NegotiatedSession,
-  type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
+  BgpError,
+  DEFAULT_CONTEXT,
+  ErrorCode,
+  HeaderSubcode,
+  KEEPALIVE_BYTES,
+  MessageFramer,
+  MessageType,
+  MAX_EXTENDED_MESSAGE_LENGTH,
+  decodeMessage,
+  encodeNotification,
+  encodeOpen,
+  negotiateSession,
+  openAsn,
+  type BgpMessage,
+  type CodecContext,
+  type NegotiatedSession,
+  type OpenMessage,
+  type RouteRefreshMessage,
+  type UpdateMessage,
 } from '../messages';
 import type { FsmAction } from './actions';
 import { notificationEvent, type FsmEvent, type FsmEventType } from './events';
@@ -73,14 +88,23 @@ export class Connection {
   private scheduled = false;
   private disposed = false;
 
-  constructor(private readonly owner: ConnectionOwner, fsm: FsmState, public outgoing: boolean) {
+  constructor(
+    private readonly owner: ConnectionOwner,
+    fsm: FsmState,
+    public outgoing: boolean,
+  ) {
     this.fsm = fsm;
-    this.timers = new SessionTimers(owner.wheel, (type) => this.guard(() => {
-      if (type === 'HoldTimer_Expires') this.event({ type, inputPending: this.inputPending() });
-      else this.event({ type } as FsmEvent);
-    }));
-    this.sendHold = new SendHoldTimer(owner.wheel, () => (this.socket?.writableLength ?? 0) > 0,
-      () => this.guard(() => this.event({ type: 'SendHoldTimer_Expires' })));
+    this.timers = new SessionTimers(owner.wheel, (type) =>
+      this.guard(() => {
+        if (type === 'HoldTimer_Expires') this.event({ type, inputPending: this.inputPending() });
+        else this.event({ type } as FsmEvent);
+      }),
+    );
+    this.sendHold = new SendHoldTimer(
+      owner.wheel,
+      () => (this.socket?.writableLength ?? 0) > 0,
+      () => this.guard(() => this.event({ type: 'SendHoldTimer_Expires' })),
+    );
   }
 
   get state(): StateName {
@@ -219,9 +243,11 @@ export class Connection {
       return;
     }
     this.bind(sock);
-    sock.once('connect', () => this.guard(() => {
-      if (this.socket === sock) this.event({ type: 'Tcp_CR_Acked' });
-    }));
+    sock.once('connect', () =>
+      this.guard(() => {
+        if (this.socket === sock) this.event({ type: 'Tcp_CR_Acked' });
+      }),
+    );
   }
 
   private bind(sock: Socket): void {
@@ -232,18 +258,24 @@ export class Connection {
     this.negotiated = undefined;
     sock.setNoDelay(true);
     sock.on('readable', () => this.schedule());
-    sock.on('drain', () => this.guard(() => {
-      if (this.socket === sock) this.sendHold.progress(); // the peer read what was queued
-      if (this.socket === sock) this.owner.onDrain(this);
-    }));
-    sock.on('error', (err) => this.guard(() => {
-      if (this.socket === sock) this.owner.onSocketError(this, err);
-    }));
-    sock.on('close', () => this.guard(() => {
-      if (this.socket !== sock) return;
-      this.socket = undefined;
-      this.event({ type: 'TcpConnectionFails' });
-    }));
+    sock.on('drain', () =>
+      this.guard(() => {
+        if (this.socket === sock) this.sendHold.progress(); // the peer read what was queued
+        if (this.socket === sock) this.owner.onDrain(this);
+      }),
+    );
+    sock.on('error', (err) =>
+      this.guard(() => {
+        if (this.socket === sock) this.owner.onSocketError(this, err);
+      }),
+    );
+    sock.on('close', () =>
+      this.guard(() => {
+        if (this.socket !== sock) return;
+        this.socket = undefined;
+        this.event({ type: 'TcpConnectionFails' });
+      }),
+    );
   }
 
   /** Detach the current socket: flush what was written (a NOTIFICATION), then close. */
@@ -361,4 +393,3 @@ function asBgpError(e: unknown): BgpError {
   const why = e instanceof Error ? e.message : String(e);
   return BgpError.header(HeaderSubcode.BadMessageLength, `undecodable message: ${why}`);
 }
-

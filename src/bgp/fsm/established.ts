@@ -2,8 +2,14 @@
 import { sendKeepalive } from './actions';
 import type { FsmEvent } from './events';
 import {
-  HOLD_TIMER_EXPIRED, SEND_HOLD_TIMER_EXPIRED, holdExpiredWhileBusy, receivedOf, stopCease, teardown,
-  type StepResult, type Tx,
+  HOLD_TIMER_EXPIRED,
+  SEND_HOLD_TIMER_EXPIRED,
+  holdExpiredWhileBusy,
+  receivedOf,
+  stopCease,
+  teardown,
+  type StepResult,
+  type Tx,
 } from './common';
 
 /** "restarts its HoldTimer, if the negotiated HoldTime value is non-zero" (Events 26, 27). */
@@ -27,8 +33,10 @@ export function established(tx: Tx, ev: FsmEvent): StepResult | undefined {
     case 'AutomaticStop':
       return teardown(tx, { notify: stopCease(ev), counter: 'increment', damp: true, reason: ev.type });
     case 'HoldTimer_Expires':
-      return holdExpiredWhileBusy(tx, ev)
-        ?? teardown(tx, { notify: HOLD_TIMER_EXPIRED, counter: 'increment', damp: true, reason: ev.type });
+      return (
+        holdExpiredWhileBusy(tx, ev) ??
+        teardown(tx, { notify: HOLD_TIMER_EXPIRED, counter: 'increment', damp: true, reason: ev.type })
+      );
 
     // Event 29 (RFC 9687 4): the peer stopped reading what we send. The NOTIFICATION is best
     // effort (it queues behind what is stuck); the connection closes either way, like Event 10.
@@ -60,7 +68,9 @@ export function established(tx: Tx, ev: FsmEvent): StepResult | undefined {
     case 'BGPHeaderErr':
       return teardown(tx, {
         notify: { code: ev.error.code, subcode: ev.error.subcode, data: ev.error.data },
-        counter: 'increment', damp: true, reason: ev.type,
+        counter: 'increment',
+        damp: true,
+        reason: ev.type,
       });
 
     // Event 23: only with CollisionDetectEstablishedState (8.1.1 Group 4); otherwise an
@@ -83,7 +93,9 @@ export function established(tx: Tx, ev: FsmEvent): StepResult | undefined {
     case 'UpdateMsgErr':
       return teardown(tx, {
         notify: { code: ev.error.code, subcode: ev.error.subcode, data: ev.error.data },
-        counter: 'increment', damp: true, reason: ev.type,
+        counter: 'increment',
+        damp: true,
+        reason: ev.type,
       });
 
     // Events 9, 12-13, 19-20, 22: the FSM-error path. An OPEN (valid or not) on an

@@ -34,7 +34,7 @@
  * RFCs: 4271 (section 8 FSM, 6.8 collisions, 10 timers and jitter), 6608 (FSM error
  * subcodes), 4486 (Cease subcodes), 4724 4.2 (a restarting peer's new connection), 9687 (send
  * hold timer), 2385, 5082.
- */export * from './state';
+ */ export * from './state';
 export * from './events';
 export * from './actions';
 export { step, run } from './fsm';

@@ -19,7 +19,10 @@ export class ListenerSecurity {
   private readonly keys = new Map<string, string | Error>();
   private readonly ttl255 = new Set<'ipv4' | 'ipv6'>();
 
-  private constructor(private readonly fd: number, private readonly family: number) {}
+  private constructor(
+    private readonly fd: number,
+    private readonly family: number,
+  ) {}
 
   /** The security of a listening server, or why its socket cannot be reached. */
   static of(server: Server): ListenerSecurity | Error {
@@ -38,7 +41,12 @@ export class ListenerSecurity {
     const [addr, len] = target.split('/') as [string, string | undefined];
     // An IPv6 peer never reaches an IPv4-only listener: there is nothing to protect.
     if (this.family === AF_INET && isIpv6(addr)) return undefined;
-    const at = { fd: this.fd, socketFamily: this.family, address: normalizeAddress(addr), ...(len === undefined ? {} : { prefixLength: Number(len) }) };
+    const at = {
+      fd: this.fd,
+      socketFamily: this.family,
+      address: normalizeAddress(addr),
+      ...(len === undefined ? {} : { prefixLength: Number(len) }),
+    };
     let err: Error | undefined;
     if (sec.password !== undefined) {
       err = setMd5Key({ ...at, password: sec.password });

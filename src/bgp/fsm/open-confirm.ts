@@ -2,7 +2,13 @@
 import { sendKeepalive } from './actions';
 import type { FsmEvent } from './events';
 import {
-  HOLD_TIMER_EXPIRED, holdExpiredWhileBusy, receivedOf, stopCease, teardown, type StepResult, type Tx,
+  HOLD_TIMER_EXPIRED,
+  holdExpiredWhileBusy,
+  receivedOf,
+  stopCease,
+  teardown,
+  type StepResult,
+  type Tx,
 } from './common';
 
 export function openConfirm(tx: Tx, ev: FsmEvent): StepResult | undefined {
@@ -20,8 +26,10 @@ export function openConfirm(tx: Tx, ev: FsmEvent): StepResult | undefined {
     case 'AutomaticStop':
       return teardown(tx, { notify: stopCease(ev), counter: 'increment', damp: true, reason: ev.type });
     case 'HoldTimer_Expires':
-      return holdExpiredWhileBusy(tx, ev)
-        ?? teardown(tx, { notify: HOLD_TIMER_EXPIRED, counter: 'increment', damp: true, reason: ev.type });
+      return (
+        holdExpiredWhileBusy(tx, ev) ??
+        teardown(tx, { notify: HOLD_TIMER_EXPIRED, counter: 'increment', damp: true, reason: ev.type })
+      );
 
     // Event 11: send KEEPALIVE, restart the KeepaliveTimer, stay.
     case 'KeepaliveTimer_Expires':
@@ -49,7 +57,9 @@ export function openConfirm(tx: Tx, ev: FsmEvent): StepResult | undefined {
     case 'BGPOpenMsgErr':
       return teardown(tx, {
         notify: { code: ev.error.code, subcode: ev.error.subcode, data: ev.error.data },
-        counter: 'increment', damp: true, reason: ev.type,
+        counter: 'increment',
+        damp: true,
+        reason: ev.type,
       });
 
     // Event 23: this connection lost the collision (6.8): Cease, counter + 1 -> Idle.

@@ -2,8 +2,14 @@
 import { dropTcp, sendKeepalive } from './actions';
 import type { FsmEvent } from './events';
 import {
-  acceptOpen, armSessionTimers, HOLD_TIMER_EXPIRED, receivedOf, stopCease, teardown,
-  type StepResult, type Tx,
+  acceptOpen,
+  armSessionTimers,
+  HOLD_TIMER_EXPIRED,
+  receivedOf,
+  stopCease,
+  teardown,
+  type StepResult,
+  type Tx,
 } from './common';
 
 export function openSent(tx: Tx, ev: FsmEvent): StepResult | undefined {
@@ -60,7 +66,9 @@ export function openSent(tx: Tx, ev: FsmEvent): StepResult | undefined {
     case 'BGPOpenMsgErr':
       return teardown(tx, {
         notify: { code: ev.error.code, subcode: ev.error.subcode, data: ev.error.data },
-        counter: 'increment', damp: true, reason: ev.type,
+        counter: 'increment',
+        damp: true,
+        reason: ev.type,
       });
 
     // Event 23: Cease / Connection Collision Resolution (RFC 4486), counter + 1 -> Idle.

@@ -11,7 +11,13 @@ export function countMessage(m: Metrics | undefined, peer: string, dir: 'sent' |
   else m.messagesReceived.inc(labels);
 }
 
-export function countNotification(m: Metrics | undefined, peer: string, dir: 'sent' | 'received', code: number, subcode: number): void {
+export function countNotification(
+  m: Metrics | undefined,
+  peer: string,
+  dir: 'sent' | 'received',
+  code: number,
+  subcode: number,
+): void {
   if (!m) return;
   const labels = { peer, code: String(code), subcode: String(subcode) };
   if (dir === 'sent') m.notificationsSent.inc(labels);

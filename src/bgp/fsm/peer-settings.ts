@@ -1,17 +1,33 @@
 // What a peer's configuration turns into, apart from any live connection: the FSM settings each of its connections starts from, the OPEN we send it, and where we connect to it. Pure functions of the config, separate from peer.ts (which keeps the connections, collisions and session state).
 import {
-  AddPathMode, CapabilityCode, familyAfi, familySafi, makeOpen, type Capability, type Family, type OpenMessage,
+  AddPathMode,
+  CapabilityCode,
+  familyAfi,
+  familySafi,
+  makeOpen,
+  type Capability,
+  type Family,
+  type OpenMessage,
 } from '../messages';
 import { defaultLocalAddress, type ConnectOptions } from './transport';
 import { createFsm, type FsmConfig } from './state';
 
 export interface PeerSessionConfig {
-  address: string; port: number; asn: number; localAddress?: string; passive: boolean;
-  holdTime: number; keepaliveTime?: number; connectRetryTime: number;
+  address: string;
+  port: number;
+  asn: number;
+  localAddress?: string;
+  passive: boolean;
+  holdTime: number;
+  keepaliveTime?: number;
+  connectRetryTime: number;
   families: Family[];
-  addPath?: 'receive' | 'send' | 'both'; routeReflectorClient: boolean; dynamic?: boolean;
+  addPath?: 'receive' | 'send' | 'both';
+  routeReflectorClient: boolean;
+  dynamic?: boolean;
   /** RFC 2385 TCP-MD5 key; RFC 5082 GTSM hop count (transport.ts, listener-security.ts). */
-  password?: string; ttlSecurity?: number;
+  password?: string;
+  ttlSecurity?: number;
   /** RFC 9687 send hold time, seconds (default: max(8 minutes, 2 x the negotiated hold time)). */
   sendHoldTime?: number;
   /**
@@ -39,10 +55,14 @@ const ADD_PATH_MODE = { receive: AddPathMode.Receive, send: AddPathMode.Send, bo
 /** The FSM settings every connection of this peer starts from, checked once (at `now`). */
 export function peerFsmConfig(config: PeerSessionConfig, localAs: number, now: number): Partial<FsmConfig> {
   const fsmConfig: Partial<FsmConfig> = {
-    localAs, holdTime: config.holdTime, keepaliveTime: config.keepaliveTime,
-    connectRetryTime: config.connectRetryTime, passiveTcpEstablishment: config.passive,
+    localAs,
+    holdTime: config.holdTime,
+    keepaliveTime: config.keepaliveTime,
+    connectRetryTime: config.connectRetryTime,
+    passiveTcpEstablishment: config.passive,
     // First reconnect soon, then the 8.1.1 back-off doubles it up to two minutes.
-    idleHoldTime: Math.min(5, config.connectRetryTime), idleHoldTimeMax: 120,
+    idleHoldTime: Math.min(5, config.connectRetryTime),
+    idleHoldTimeMax: 120,
   };
   // A setting the FSM refuses throws here, to whoever configures the peer, rather than
   // later from a timer or a socket callback (where it would take the process down).
@@ -62,15 +82,22 @@ export function peerOpen(config: PeerSessionConfig, asn: number, routerId: numbe
   if (config.addPath) {
     const sendReceive = ADD_PATH_MODE[config.addPath];
     caps.push({
-      kind: 'add-path', code: CapabilityCode.AddPath,
+      kind: 'add-path',
+      code: CapabilityCode.AddPath,
       families: config.families.map((f) => ({ afi: familyAfi(f), safi: familySafi(f), sendReceive })),
     });
   }
   caps.push({ kind: 'extended-message', code: CapabilityCode.ExtendedMessage });
   caps.push({
-    kind: 'graceful-restart', code: CapabilityCode.GracefulRestart, flags: config.restartState?.() ? GR_R_BIT : 0,
+    kind: 'graceful-restart',
+    code: CapabilityCode.GracefulRestart,
+    flags: config.restartState?.() ? GR_R_BIT : 0,
     restartTime: GR_RESTART_TIME,
-    families: config.families.map((f) => ({ afi: familyAfi(f), safi: familySafi(f), flags: config.forwardingPreserved ? GR_F_BIT : 0 })),
+    families: config.families.map((f) => ({
+      afi: familyAfi(f),
+      safi: familySafi(f),
+      flags: config.forwardingPreserved ? GR_F_BIT : 0,
+    })),
   });
   return makeOpen({ asn, holdTime: config.holdTime, bgpId: routerId, capabilities: caps });
 }
@@ -79,7 +106,9 @@ export function peerOpen(config: PeerSessionConfig, asn: number, routerId: numbe
 export function peerConnectTarget(c: PeerSessionConfig, listenAddress: string | undefined): ConnectOptions {
   const local = c.localAddress ?? defaultLocalAddress(listenAddress, c.address);
   return {
-    address: c.address, port: c.port, ...(local ? { localAddress: local } : {}),
+    address: c.address,
+    port: c.port,
+    ...(local ? { localAddress: local } : {}),
     ...(c.password !== undefined ? { password: c.password } : {}),
     ...(c.ttlSecurity !== undefined ? { ttlSecurity: c.ttlSecurity } : {}),
   };

@@ -27,5 +27,10 @@ export type PeerEventMap = { stateChange: [from: StateName, to: StateName] };
 
 /** How far a connection got: a peer shows the state of its furthest connection. */
 export const STATE_RANK: Readonly<Record<StateName, number>> = {
-  Idle: 0, Connect: 1, Active: 1, OpenSent: 2, OpenConfirm: 3, Established: 4,
+  Idle: 0,
+  Connect: 1,
+  Active: 1,
+  OpenSent: 2,
+  OpenConfirm: 3,
+  Established: 4,
 };

@@ -6,8 +6,18 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import {
-  CeaseSubcode, ErrorCode, encodeRouteRefresh, notificationName, openAsn, shutdownCommunication,
-  validateOpen, type BgpError, type NegotiatedSession, type OpenMessage, type RouteRefreshMessage, type UpdateMessage,
+  CeaseSubcode,
+  ErrorCode,
+  encodeRouteRefresh,
+  notificationName,
+  openAsn,
+  shutdownCommunication,
+  validateOpen,
+  type BgpError,
+  type NegotiatedSession,
+  type OpenMessage,
+  type RouteRefreshMessage,
+  type UpdateMessage,
 } from '../messages';
 import type { Logger, Metrics } from '../../observability';
 import { resolveCollision } from './collision';
@@ -51,7 +61,10 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
   /** The FSM settings every connection of this peer starts from (checked once, by peerFsmConfig). */
   private readonly fsmConfig: Partial<FsmConfig>;
 
-  constructor(readonly config: PeerSessionConfig, private readonly ctx: PeerContext) {
+  constructor(
+    readonly config: PeerSessionConfig,
+    private readonly ctx: PeerContext,
+  ) {
     super();
     this.log = ctx.logger.child({ peer: config.address });
     this.fsmConfig = peerFsmConfig(config, ctx.asn, ctx.now());
@@ -111,7 +124,8 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
    * the routing engine attaches and detaches itself; undefined detaches).
    */
   setConsumer(consumer: SessionConsumer | undefined): void {
-    if (consumer && this.consumer && consumer !== this.consumer) throw new RangeError(`session ${this.config.address} already has a consumer`);
+    if (consumer && this.consumer && consumer !== this.consumer)
+      throw new RangeError(`session ${this.config.address} already has a consumer`);
     this.consumer = consumer;
   }
 
@@ -201,10 +215,12 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
       c.event(ev);
       c.dispose();
       if (s && !s.destroyed) {
-        waits.push(new Promise((resolve) => {
-          s.once('close', () => resolve());
-          setTimeout(resolve, 1000);
-        }));
+        waits.push(
+          new Promise((resolve) => {
+            s.once('close', () => resolve());
+            setTimeout(resolve, 1000);
+          }),
+        );
       }
     }
     this.conns = [];
@@ -231,15 +247,20 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
         // while we still see its session Established has restarted: "the previous TCP
         // session MUST be closed, and the new one retained". Closed as a TCP failure (no
         // NOTIFICATION), so its routes are kept as stale for the new session.
-        this.log.info({ existing: other.id, received: conn.id }, 'new OPEN from a graceful-restart peer: old session closed (RFC 4724 4.2)');
+        this.log.info(
+          { existing: other.id, received: conn.id },
+          'new OPEN from a graceful-restart peer: old session closed (RFC 4724 4.2)',
+        );
         other.event({ type: 'TcpConnectionFails' });
         continue;
       }
       const verdict = resolveCollision({
-        localId: this.ctx.routerId, remoteId: open.bgpId,
+        localId: this.ctx.routerId,
+        remoteId: open.bgpId,
         existing: { state: other.state, outgoing: other.outgoing },
         received: { state: conn.state, outgoing: conn.outgoing },
-        localAs: this.ctx.asn, remoteAs: openAsn(open),
+        localAs: this.ctx.asn,
+        remoteAs: openAsn(open),
       });
       if (verdict === 'none') continue;
       this.log.info({ verdict, existing: other.id, received: conn.id }, 'connection collision (RFC 4271 6.8)');
@@ -264,7 +285,7 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
    */
   transportError(err: Error): void {
     this.lastError = `transport: ${err.message}`;
-    this.log.error({ err: err.message }, 'cannot set up the session\'s transport security (TCP-MD5 / GTSM)');
+    this.log.error({ err: err.message }, "cannot set up the session's transport security (TCP-MD5 / GTSM)");
   }
 
   onTransition(conn: Connection, from: StateName, to: StateName, cause: FsmEventType): void {
@@ -272,7 +293,8 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
     this.ctx.metrics?.fsmTransitions.inc({ peer: this.config.address, from, to });
     // A dynamic peer has nothing to wait for once its connection is gone: 8.2.2 sends a
     // connection that fails in OpenSent to Active, where a passive peer would sit forever.
-    if (to === 'Idle' || (this.config.dynamic === true && to === 'Active' && RANK[from] >= RANK.OpenSent)) this.connectionIdle(conn);
+    if (to === 'Idle' || (this.config.dynamic === true && to === 'Active' && RANK[from] >= RANK.OpenSent))
+      this.connectionIdle(conn);
     this.showState();
   }
 
@@ -330,14 +352,20 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
    */
   onInternalError(conn: Connection, err: unknown): void {
     const why = err instanceof Error ? err.message : String(err);
-    this.log.error({ conn: conn.id, state: conn.state, err: err instanceof Error ? err.stack : why }, 'internal error: session reset');
+    this.log.error(
+      { conn: conn.id, state: conn.state, err: err instanceof Error ? err.stack : why },
+      'internal error: session reset',
+    );
     this.lastError = `internal error: ${why}`;
     if (conn.isDisposed) return; // already released (it threw on its way out)
     try {
       conn.event({ type: 'AutomaticStop', subcode: CeaseSubcode.OutOfResources });
     } catch (again) {
       // The error is in the teardown path itself: drop the connection without it.
-      this.log.error({ conn: conn.id, err: again instanceof Error ? again.stack : String(again) }, 'internal error while resetting: connection dropped');
+      this.log.error(
+        { conn: conn.id, err: again instanceof Error ? again.stack : String(again) },
+        'internal error while resetting: connection dropped',
+      );
       this.drop(conn);
       if (conn === this.primary) this.primary = undefined;
       if (this.config.dynamic && this.conns.length === 0 && !this.stopped) {

@@ -41,8 +41,13 @@ export interface DynamicRange extends TransportSecurity {
 export type SpeakerEventMap = { peer: [peer: Peer]; peerRemoved: [peer: Peer] };
 
 export interface SpeakerOptions {
-  asn: number; routerId: string; listen?: { address: string; port: number };
-  logger: Logger; metrics?: Metrics; dynamicNeighbors?: readonly DynamicRange[]; clock?: () => number;
+  asn: number;
+  routerId: string;
+  listen?: { address: string; port: number };
+  logger: Logger;
+  metrics?: Metrics;
+  dynamicNeighbors?: readonly DynamicRange[];
+  clock?: () => number;
   /** One refusal log line per range (or for unknown sources) per this many ms; default 10 s. */
   refusalLogWindowMs?: number;
 }
@@ -79,7 +84,10 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
 
   constructor(private readonly opts: SpeakerOptions) {
     super();
-    this.wheel = new TimerWheel({ onError: (err) => opts.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error in a timer') });
+    this.wheel = new TimerWheel({
+      onError: (err) =>
+        opts.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'internal error in a timer'),
+    });
     const clock = opts.clock ?? Date.now;
     this.ctx = {
       asn: opts.asn,
@@ -119,7 +127,11 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
     for (const p of this.byAddress.values()) this.secure(p);
     for (const d of this.opts.dynamicNeighbors ?? []) {
       const err = this.secureTarget(d.prefix, d);
-      if (err) this.opts.logger.error({ prefix: d.prefix, err: err.message }, 'dynamic neighbors: cannot set up TCP-MD5 / GTSM on the listener; their connections are refused');
+      if (err)
+        this.opts.logger.error(
+          { prefix: d.prefix, err: err.message },
+          'dynamic neighbors: cannot set up TCP-MD5 / GTSM on the listener; their connections are refused',
+        );
     }
   }
 
@@ -160,8 +172,8 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
 
   /** Cease / Administrative Shutdown with the RFC 9003 communication to all, then close. */
   async stop(message?: string): Promise<void> {
-    const data = message === undefined ? undefined
-      : makeShutdownNotification(CeaseSubcode.AdministrativeShutdown, message).data;
+    const data =
+      message === undefined ? undefined : makeShutdownNotification(CeaseSubcode.AdministrativeShutdown, message).data;
     const server = this.server;
     this.server = undefined;
     const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
@@ -184,14 +196,21 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
       }
       const max = d.maxPeers ?? DEFAULT_MAX_PEERS;
       if ((this.perRange.get(d) ?? 0) >= max) {
-        this.refusedLog(d.prefix, { remote, prefix: d.prefix, maxPeers: max },
-          'dynamic neighbor refused: the range has maxPeers sessions (Cease / Connection Rejected)');
+        this.refusedLog(
+          d.prefix,
+          { remote, prefix: d.prefix, maxPeers: max },
+          'dynamic neighbor refused: the range has maxPeers sessions (Cease / Connection Rejected)',
+        );
         this.reject(sock);
         return;
       }
       const refused = this.admit(sock, d.prefix, d);
       if (refused) {
-        this.refusedLog(`${d.prefix} transport`, { remote, prefix: d.prefix, err: refused.message }, 'dynamic neighbor refused');
+        this.refusedLog(
+          `${d.prefix} transport`,
+          { remote, prefix: d.prefix, err: refused.message },
+          'dynamic neighbor refused',
+        );
         sock.destroy();
         return;
       }
@@ -208,13 +227,23 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
   }
 
   private createDynamic(remote: string, d: DynamicRange): Peer {
-    const peer = new Peer({
-      address: remote, port: 179, asn: d.asn, passive: true, holdTime: d.holdTime,
-      connectRetryTime: DYNAMIC_CONNECT_RETRY, families: [...d.families], routeReflectorClient: d.routeReflectorClient, dynamic: true,
-      ...(d.addPath ? { addPath: d.addPath } : {}), // RFC 7911 capability; nodes connect dynamically
-      ...(d.sendHoldTime !== undefined ? { sendHoldTime: d.sendHoldTime } : {}),
-      ...(d.forwardingPreserved ? { forwardingPreserved: true } : {}),
-    }, this.ctx);
+    const peer = new Peer(
+      {
+        address: remote,
+        port: 179,
+        asn: d.asn,
+        passive: true,
+        holdTime: d.holdTime,
+        connectRetryTime: DYNAMIC_CONNECT_RETRY,
+        families: [...d.families],
+        routeReflectorClient: d.routeReflectorClient,
+        dynamic: true,
+        ...(d.addPath ? { addPath: d.addPath } : {}), // RFC 7911 capability; nodes connect dynamically
+        ...(d.sendHoldTime !== undefined ? { sendHoldTime: d.sendHoldTime } : {}),
+        ...(d.forwardingPreserved ? { forwardingPreserved: true } : {}),
+      },
+      this.ctx,
+    );
     this.byAddress.set(remote, peer);
     this.rangeOf.set(peer, d);
     this.perRange.set(d, (this.perRange.get(d) ?? 0) + 1);
@@ -239,7 +268,10 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
 
   private admit(sock: net.Socket, target: string, sec: TransportSecurity): Error | undefined {
     if (sec.password === undefined && sec.ttlSecurity === undefined) return undefined;
-    if (!(this.security instanceof ListenerSecurity)) return new Error(`connection refused: the listener has no TCP-MD5 / GTSM (${this.security?.message ?? 'not set up'})`);
+    if (!(this.security instanceof ListenerSecurity))
+      return new Error(
+        `connection refused: the listener has no TCP-MD5 / GTSM (${this.security?.message ?? 'not set up'})`,
+      );
     return this.security.admit(sock, target, sec);
   }
 
@@ -265,7 +297,9 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
 
   /** RFC 4486 3: Cease / Connection Rejected, written before any OPEN, then close. */
   private reject(sock: net.Socket): void {
-    sock.end(encodeNotification({ code: ErrorCode.Cease, subcode: CeaseSubcode.ConnectionRejected, data: new Uint8Array(0) }));
+    sock.end(
+      encodeNotification({ code: ErrorCode.Cease, subcode: CeaseSubcode.ConnectionRejected, data: new Uint8Array(0) }),
+    );
     sock.resume(); // discard the peer's OPEN so the close completes
     const t = setTimeout(() => sock.destroy(), REFUSE_GRACE_MS);
     t.unref();

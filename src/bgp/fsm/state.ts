@@ -6,7 +6,14 @@
 /** The six states of RFC 4271 8.2.2, by their RFC names (also the /status contract). */
 export type StateName = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
-export const STATE_NAMES: readonly StateName[] = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'];
+export const STATE_NAMES: readonly StateName[] = [
+  'Idle',
+  'Connect',
+  'Active',
+  'OpenSent',
+  'OpenConfirm',
+  'Established',
+];
 
 /** The FSM's timers: the three mandatory ones (RFC 4271 8) and the two optional (8.1.1). */
 export type TimerName = 'connectRetry' | 'hold' | 'keepalive' | 'delayOpen' | 'idleHold';
@@ -18,7 +25,11 @@ export const TIMER_NAMES: readonly TimerName[] = ['connectRetry', 'delayOpen', '
 export type RunningTimers = Readonly<Record<TimerName, boolean>>;
 
 export const NO_TIMERS: RunningTimers = Object.freeze({
-  connectRetry: false, hold: false, keepalive: false, delayOpen: false, idleHold: false,
+  connectRetry: false,
+  hold: false,
+  keepalive: false,
+  delayOpen: false,
+  idleHold: false,
 });
 
 /**
@@ -139,11 +150,19 @@ function checkConfig(c: FsmConfig): void {
     bad('holdTime', 'must be 0 or an integer from 3 to 65535 seconds');
   }
   if (c.keepaliveTime !== undefined) {
-    if (!(Number.isInteger(c.keepaliveTime) && c.keepaliveTime >= 0)) bad('keepaliveTime', 'must be a whole number of seconds >= 0');
+    if (!(Number.isInteger(c.keepaliveTime) && c.keepaliveTime >= 0))
+      bad('keepaliveTime', 'must be a whole number of seconds >= 0');
     // RFC 4271 4.4: without KEEPALIVEs a peer holding us to a non-zero hold time drops us.
-    if (c.keepaliveTime === 0 && c.holdTime !== 0) bad('keepaliveTime', 'of 0 (no KEEPALIVEs) needs holdTime 0 (RFC 4271 4.4)');
+    if (c.keepaliveTime === 0 && c.holdTime !== 0)
+      bad('keepaliveTime', 'of 0 (no KEEPALIVEs) needs holdTime 0 (RFC 4271 4.4)');
   }
-  for (const f of ['connectRetryTime', 'largeHoldTime', 'idleHoldTime', 'delayOpenTime', 'idleHoldResetTime'] as const) {
+  for (const f of [
+    'connectRetryTime',
+    'largeHoldTime',
+    'idleHoldTime',
+    'delayOpenTime',
+    'idleHoldResetTime',
+  ] as const) {
     if (!(Number.isFinite(c[f]) && c[f] > 0)) bad(f, 'must be > 0 seconds');
   }
   if (!(c.idleHoldTimeMax >= c.idleHoldTime)) bad('idleHoldTimeMax', 'must be >= idleHoldTime');
@@ -160,8 +179,11 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
  * hold nor keepalive timer runs. Keepalive is a third of the hold time (RFC 4271 10) or the
  * configured KeepaliveTime when that is shorter.
  */
-export function negotiateHoldTime(ourHold: number, theirHold: number, keepaliveTime?: number):
-  { holdTimeMs: number; keepaliveMs: number } {
+export function negotiateHoldTime(
+  ourHold: number,
+  theirHold: number,
+  keepaliveTime?: number,
+): { holdTimeMs: number; keepaliveMs: number } {
   const hold = Math.min(ourHold, theirHold);
   if (hold <= 0) return { holdTimeMs: 0, keepaliveMs: 0 };
   const holdTimeMs = hold * 1000;

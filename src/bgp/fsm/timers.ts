@@ -52,7 +52,9 @@ export interface TimerWheelOptions {
 }
 
 function printError(err: unknown): void {
-  process.stderr.write(`vroute: internal error in a timer: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(
+    `vroute: internal error in a timer: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
 }
 
 export class TimerWheel {
@@ -231,7 +233,10 @@ export class SessionTimers {
       this.wheel.refresh(h, ms);
       return;
     }
-    this.handles.set(timer, this.wheel.add(ms, () => this.expired(timer)));
+    this.handles.set(
+      timer,
+      this.wheel.add(ms, () => this.expired(timer)),
+    );
   }
 
   stop(timer: TimerName): void {

@@ -2,7 +2,16 @@
 // address normalisation, dynamic-neighbor prefix matching, and outgoing connects (with
 // RFC 2385 TCP-MD5 and RFC 5082 GTSM set up on the socket before its SYN goes out).
 import * as net from 'node:net';
-import { formatIp, formatIpv4, parseCidr, parseIp, parseIpv4, prefixContains, unmapIpv4, type IpPrefix } from '../../net';
+import {
+  formatIp,
+  formatIpv4,
+  parseCidr,
+  parseIp,
+  parseIpv4,
+  prefixContains,
+  unmapIpv4,
+  type IpPrefix,
+} from '../../net';
 import { closeFd, openTcpSocket, setGtsm, setMd5Key, socketFamilyOf } from '../../sys';
 
 /** The address's octets, IPv4-mapped IPv6 as IPv4, a zone ("%eth0") dropped; undefined if none. */
@@ -107,8 +116,10 @@ export function connectTcp(o: ConnectOptions): net.Socket | Error {
   const family = socketFamilyOf(o.address);
   const fd = openTcpSocket(family);
   if (fd instanceof Error) return fd;
-  const err = (o.password !== undefined ? setMd5Key({ fd, socketFamily: family, address: o.address, password: o.password }) : undefined)
-    ?? (o.ttlSecurity !== undefined ? setGtsm(fd, o.address, gtsmMinTtl(o.ttlSecurity)) : undefined);
+  const err =
+    (o.password !== undefined
+      ? setMd5Key({ fd, socketFamily: family, address: o.address, password: o.password })
+      : undefined) ?? (o.ttlSecurity !== undefined ? setGtsm(fd, o.address, gtsmMinTtl(o.ttlSecurity)) : undefined);
   if (err) {
     closeFd(fd);
     return err;

@@ -97,7 +97,8 @@ export function splitAs4(asPath: readonly AsSegment[], aggregator?: Aggregator):
     asPath: asPath.map((s) => ({ type: s.type, asns: s.asns.map((x) => (fits(x) ? x : AS_TRANS)) })),
   };
   if (needPath) {
-    out.as4Path = asPath.filter((s) => s.type === SegmentType.AsSequence || s.type === SegmentType.AsSet)
+    out.as4Path = asPath
+      .filter((s) => s.type === SegmentType.AsSequence || s.type === SegmentType.AsSet)
       .map((s) => ({ type: s.type, asns: [...s.asns] }));
   }
   if (aggregator !== undefined) {

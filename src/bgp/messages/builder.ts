@@ -31,7 +31,10 @@ function packRuns(prefixes: readonly Prefix[], addPath: boolean, room: number, e
   for (const p of prefixes) {
     const need = encodedPrefixLength(p.len, addPath);
     if (need > room) throw new RangeError('attributes leave no room for a single prefix');
-    if (off + need > room) { emit(scratch.slice(0, off)); off = 0; }
+    if (off + need > room) {
+      emit(scratch.slice(0, off));
+      off = 0;
+    }
     off = writePrefix(scratch, off, p, addPath);
   }
   if (off > 0) emit(scratch.slice(0, off));
@@ -43,8 +46,11 @@ function mpHeader(type: AttrType, fam: Family, valueLen: number, nextHop?: Uint8
   const h = new Uint8Array(4 + fixed);
   h[0] = FLAG_OPTIONAL | FLAG_EXTENDED; // optional non-transitive (RFC 4760 3, 4)
   h[1] = type;
-  h[2] = valueLen >>> 8; h[3] = valueLen;
-  h[4] = familyAfi(fam) >>> 8; h[5] = familyAfi(fam); h[6] = familySafi(fam);
+  h[2] = valueLen >>> 8;
+  h[3] = valueLen;
+  h[4] = familyAfi(fam) >>> 8;
+  h[5] = familyAfi(fam);
+  h[6] = familySafi(fam);
   if (type === AttrType.MpReach) {
     h[7] = nextHop!.length;
     h.set(nextHop!, 8); // the Reserved octet after it stays 0
@@ -54,7 +60,9 @@ function mpHeader(type: AttrType, fam: Family, valueLen: number, nextHop?: Uint8
 
 function concat(a: Uint8Array, b: Uint8Array, c: Uint8Array = NONE): Uint8Array {
   const out = new Uint8Array(a.length + b.length + c.length);
-  out.set(a, 0); out.set(b, a.length); out.set(c, a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  out.set(c, a.length + b.length);
   return out;
 }
 
@@ -62,8 +70,13 @@ function concat(a: Uint8Array, b: Uint8Array, c: Uint8Array = NONE): Uint8Array 
  * UPDATEs announcing `prefixes` (all of family `fam`) with attribute set `attrs`. For
  * families other than IPv4 unicast, attrs.mpReach supplies the next hop (its NLRI is ignored).
  */
-export function packAnnouncements(attrs: PathAttributes, fam: Family, prefixes: readonly Prefix[], ctx: CodecContext,
-  opts: PackOptions = {}): Uint8Array[] {
+export function packAnnouncements(
+  attrs: PathAttributes,
+  fam: Family,
+  prefixes: readonly Prefix[],
+  ctx: CodecContext,
+  opts: PackOptions = {},
+): Uint8Array[] {
   const max = maxUpdateLength(ctx);
   const addPath = ctx.addPath.has(fam);
   const other = encodeAttributes(withoutMp(attrs), ctx, opts);

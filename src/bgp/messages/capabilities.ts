@@ -19,11 +19,22 @@ export const enum CapabilityCode {
 
 /** Human names, also for codes we only keep raw. */
 export const CAPABILITY_NAMES: Readonly<Record<number, string>> = {
-  1: 'multiprotocol', 2: 'route-refresh', 3: 'outbound-route-filtering', 5: 'extended-next-hop',
-  6: 'extended-message', 7: 'bgpsec', 8: 'multiple-labels', 9: 'bgp-role',
-  64: 'graceful-restart', 65: 'four-octet-as', 69: 'add-path',
-  70: 'enhanced-route-refresh', 71: 'long-lived-graceful-restart', 73: 'fqdn',
-  128: 'route-refresh-cisco', 131: 'multisession-cisco',
+  1: 'multiprotocol',
+  2: 'route-refresh',
+  3: 'outbound-route-filtering',
+  5: 'extended-next-hop',
+  6: 'extended-message',
+  7: 'bgpsec',
+  8: 'multiple-labels',
+  9: 'bgp-role',
+  64: 'graceful-restart',
+  65: 'four-octet-as',
+  69: 'add-path',
+  70: 'enhanced-route-refresh',
+  71: 'long-lived-graceful-restart',
+  73: 'fqdn',
+  128: 'route-refresh-cisco',
+  131: 'multisession-cisco',
 };
 
 export function capabilityName(code: number): string {
@@ -38,57 +49,90 @@ export const enum AddPathMode {
 }
 
 export interface MultiprotocolCapability {
-  readonly kind: 'multiprotocol'; readonly code: CapabilityCode.Multiprotocol;
-  readonly afi: number; readonly safi: number;
+  readonly kind: 'multiprotocol';
+  readonly code: CapabilityCode.Multiprotocol;
+  readonly afi: number;
+  readonly safi: number;
 }
 export interface RouteRefreshCapability {
-  readonly kind: 'route-refresh'; readonly code: CapabilityCode.RouteRefresh;
+  readonly kind: 'route-refresh';
+  readonly code: CapabilityCode.RouteRefresh;
 }
 export interface ExtendedMessageCapability {
-  readonly kind: 'extended-message'; readonly code: CapabilityCode.ExtendedMessage;
+  readonly kind: 'extended-message';
+  readonly code: CapabilityCode.ExtendedMessage;
 }
-export interface GracefulRestartFamily { readonly afi: number; readonly safi: number; readonly flags: number }
+export interface GracefulRestartFamily {
+  readonly afi: number;
+  readonly safi: number;
+  readonly flags: number;
+}
 /**
  * RFC 4724 3 (+ RFC 8538 N bit). `flags` is the 4-bit Restart Flags field (0x8 = R,
  * 0x4 = N); `restartTime` the 12-bit Restart Time in seconds; per family, `flags` is the
  * whole Flags octet (0x80 = forwarding state preserved).
  */
 export interface GracefulRestartCapability {
-  readonly kind: 'graceful-restart'; readonly code: CapabilityCode.GracefulRestart;
-  readonly flags: number; readonly restartTime: number;
+  readonly kind: 'graceful-restart';
+  readonly code: CapabilityCode.GracefulRestart;
+  readonly flags: number;
+  readonly restartTime: number;
   readonly families: readonly GracefulRestartFamily[];
 }
 export interface FourOctetAsCapability {
-  readonly kind: 'four-octet-as'; readonly code: CapabilityCode.FourOctetAs; readonly asn: number;
+  readonly kind: 'four-octet-as';
+  readonly code: CapabilityCode.FourOctetAs;
+  readonly asn: number;
 }
-export interface AddPathFamily { readonly afi: number; readonly safi: number; readonly sendReceive: AddPathMode }
+export interface AddPathFamily {
+  readonly afi: number;
+  readonly safi: number;
+  readonly sendReceive: AddPathMode;
+}
 export interface AddPathCapability {
-  readonly kind: 'add-path'; readonly code: CapabilityCode.AddPath;
+  readonly kind: 'add-path';
+  readonly code: CapabilityCode.AddPath;
   readonly families: readonly AddPathFamily[];
 }
 export interface EnhancedRouteRefreshCapability {
-  readonly kind: 'enhanced-route-refresh'; readonly code: CapabilityCode.EnhancedRouteRefresh;
+  readonly kind: 'enhanced-route-refresh';
+  readonly code: CapabilityCode.EnhancedRouteRefresh;
 }
 /** RFC 9494 3: per family, the Flags octet (0x80 = F) and a 24-bit long-lived stale time. */
 export interface LlgrFamily {
-  readonly afi: number; readonly safi: number; readonly flags: number; readonly staleTime: number;
+  readonly afi: number;
+  readonly safi: number;
+  readonly flags: number;
+  readonly staleTime: number;
 }
 export interface LongLivedGracefulRestartCapability {
-  readonly kind: 'long-lived-graceful-restart'; readonly code: CapabilityCode.LongLivedGracefulRestart;
+  readonly kind: 'long-lived-graceful-restart';
+  readonly code: CapabilityCode.LongLivedGracefulRestart;
   readonly families: readonly LlgrFamily[];
 }
 export interface FqdnCapability {
-  readonly kind: 'fqdn'; readonly code: CapabilityCode.Fqdn; readonly hostname: string; readonly domain: string;
+  readonly kind: 'fqdn';
+  readonly code: CapabilityCode.Fqdn;
+  readonly hostname: string;
+  readonly domain: string;
 }
 /** Any other code (and 128, the pre-standard route refresh): raw value, re-sent as is. */
 export interface UnknownCapability {
-  readonly kind: 'unknown'; readonly code: number; readonly value: Uint8Array;
+  readonly kind: 'unknown';
+  readonly code: number;
+  readonly value: Uint8Array;
 }
 
 export type Capability =
-  | MultiprotocolCapability | RouteRefreshCapability | ExtendedMessageCapability
-  | GracefulRestartCapability | FourOctetAsCapability | AddPathCapability
-  | EnhancedRouteRefreshCapability | LongLivedGracefulRestartCapability | FqdnCapability
+  | MultiprotocolCapability
+  | RouteRefreshCapability
+  | ExtendedMessageCapability
+  | GracefulRestartCapability
+  | FourOctetAsCapability
+  | AddPathCapability
+  | EnhancedRouteRefreshCapability
+  | LongLivedGracefulRestartCapability
+  | FqdnCapability
   | UnknownCapability;
 
 // ignoreBOM: a leading U+FEFF is part of what the peer sent (TextDecoder would strip it).
@@ -143,8 +187,11 @@ export function decodeCapability(code: number, v: Uint8Array): Capability {
       if ((v.length - 2) % 4 !== 0) throw malformed('graceful-restart family list');
       for (let i = 2; i < v.length; i += 4) families.push({ afi: u16(v, i), safi: v[i + 2]!, flags: v[i + 3]! });
       return {
-        kind: 'graceful-restart', code: CapabilityCode.GracefulRestart,
-        flags: v[0]! >> 4, restartTime: u16(v, 0) & 0xfff, families,
+        kind: 'graceful-restart',
+        code: CapabilityCode.GracefulRestart,
+        flags: v[0]! >> 4,
+        restartTime: u16(v, 0) & 0xfff,
+        families,
       };
     }
     case CapabilityCode.AddPath: {
@@ -176,7 +223,8 @@ export function decodeCapability(code: number, v: Uint8Array): Capability {
       if (2 + hl + dl !== v.length) throw malformed('fqdn length mismatch');
       try {
         return {
-          kind: 'fqdn', code: CapabilityCode.Fqdn,
+          kind: 'fqdn',
+          code: CapabilityCode.Fqdn,
           hostname: utf8.decode(v.subarray(1, 1 + hl)),
           domain: utf8.decode(v.subarray(2 + hl, 2 + hl + dl)),
         };
@@ -280,14 +328,16 @@ export function decodeCapabilities(v: Uint8Array, out: Capability[]): void {
 
 /** The first capability of a kind, typed. */
 export function findCapability<K extends Capability['kind']>(
-  caps: readonly Capability[], kind: K,
+  caps: readonly Capability[],
+  kind: K,
 ): Extract<Capability, { kind: K }> | undefined {
   return caps.find((c) => c.kind === kind) as Extract<Capability, { kind: K }> | undefined;
 }
 
 /** Every capability of a kind, typed, in wire order. */
 export function findCapabilities<K extends Capability['kind']>(
-  caps: readonly Capability[], kind: K,
+  caps: readonly Capability[],
+  kind: K,
 ): Extract<Capability, { kind: K }>[] {
   return caps.filter((c) => c.kind === kind) as Extract<Capability, { kind: K }>[];
 }

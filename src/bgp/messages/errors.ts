@@ -117,8 +117,12 @@ export class BgpError extends Error {
   static open(subcode: OpenSubcode, message: string, data: Uint8Array = EMPTY): BgpError {
     return new BgpError(ErrorCode.OpenMessage, subcode, message, data);
   }
-  static update(subcode: UpdateSubcode, message: string, data: Uint8Array = EMPTY,
-    action: ErrorAction = 'session-reset'): BgpError {
+  static update(
+    subcode: UpdateSubcode,
+    message: string,
+    data: Uint8Array = EMPTY,
+    action: ErrorAction = 'session-reset',
+  ): BgpError {
     return new BgpError(ErrorCode.UpdateMessage, subcode, message, data, action);
   }
   static fsm(subcode: FsmSubcode, message: string): BgpError {

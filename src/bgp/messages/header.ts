@@ -31,8 +31,11 @@ export interface Header {
 
 function lengthError(len: number, why: string): BgpError {
   // RFC 4271 6.1: the Data field holds the erroneous Length field.
-  return BgpError.header(HeaderSubcode.BadMessageLength, `bad message length ${len}: ${why}`,
-    Uint8Array.of(len >>> 8, len & 0xff));
+  return BgpError.header(
+    HeaderSubcode.BadMessageLength,
+    `bad message length ${len}: ${why}`,
+    Uint8Array.of(len >>> 8, len & 0xff),
+  );
 }
 
 /**

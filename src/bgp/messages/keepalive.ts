@@ -16,8 +16,11 @@ export const KEEPALIVE_BYTES: Uint8Array = encodeHeader(MessageType.Keepalive, H
 export function decodeKeepalive(frame: Uint8Array): KeepaliveMessage {
   if (frame.length !== HEADER_LENGTH) {
     // RFC 4271 6.1: a KEEPALIVE whose length is not 19 is a Bad Message Length.
-    throw BgpError.header(HeaderSubcode.BadMessageLength, `KEEPALIVE of ${frame.length} octets`,
-      Uint8Array.of(frame.length >> 8, frame.length & 0xff));
+    throw BgpError.header(
+      HeaderSubcode.BadMessageLength,
+      `KEEPALIVE of ${frame.length} octets`,
+      Uint8Array.of(frame.length >> 8, frame.length & 0xff),
+    );
   }
   return KEEPALIVE;
 }

@@ -8,7 +8,11 @@ import { decodeNotification, encodeNotification, type NotificationMessage } from
 import { decodeOpen, encodeOpen, openAsn, type OpenMessage } from './open';
 import { decodeRouteRefresh, encodeRouteRefresh, type RouteRefreshMessage } from './route-refresh';
 import {
-  HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, MessageType, type CodecContext,
+  HEADER_LENGTH,
+  MAX_EXTENDED_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MessageType,
+  type CodecContext,
 } from './types';
 import { decodeUpdate, encodeUpdate, updateToJson, type DecodeOptions, type UpdateMessage } from './update';
 
@@ -51,11 +55,16 @@ export function decodeMessage(frame: Uint8Array, ctx: CodecContext, opts: Decode
     throw badLength(h.length, `length field ${h.length} but frame of ${frame.length} octets`);
   }
   switch (h.type) {
-    case MessageType.Open: return decodeOpen(frame);
-    case MessageType.Update: return decodeUpdate(frame, ctx, opts);
-    case MessageType.Notification: return decodeNotification(frame);
-    case MessageType.Keepalive: return decodeKeepalive(frame);
-    case MessageType.RouteRefresh: return decodeRouteRefresh(frame);
+    case MessageType.Open:
+      return decodeOpen(frame);
+    case MessageType.Update:
+      return decodeUpdate(frame, ctx, opts);
+    case MessageType.Notification:
+      return decodeNotification(frame);
+    case MessageType.Keepalive:
+      return decodeKeepalive(frame);
+    case MessageType.RouteRefresh:
+      return decodeRouteRefresh(frame);
   }
 }
 
@@ -63,11 +72,21 @@ export function decodeMessage(frame: Uint8Array, ctx: CodecContext, opts: Decode
 export function encodeMessage(msg: BgpMessage, ctx: CodecContext): Uint8Array {
   let out: Uint8Array;
   switch (msg.type) {
-    case MessageType.Open: out = encodeOpen(msg); break;
-    case MessageType.Update: out = encodeUpdate(msg, ctx); break;
-    case MessageType.Notification: out = encodeNotification(msg); break;
-    case MessageType.Keepalive: out = encodeKeepalive(); break;
-    case MessageType.RouteRefresh: out = encodeRouteRefresh(msg); break;
+    case MessageType.Open:
+      out = encodeOpen(msg);
+      break;
+    case MessageType.Update:
+      out = encodeUpdate(msg, ctx);
+      break;
+    case MessageType.Notification:
+      out = encodeNotification(msg);
+      break;
+    case MessageType.Keepalive:
+      out = encodeKeepalive();
+      break;
+    case MessageType.RouteRefresh:
+      out = encodeRouteRefresh(msg);
+      break;
   }
   const max = maxMessageLength(ctx, msg.type);
   if (out.length > max) {
@@ -90,8 +109,12 @@ export function messageToJson(msg: BgpMessage): Record<string, unknown> {
   switch (msg.type) {
     case MessageType.Open:
       return {
-        ...head, version: msg.version, asn: openAsn(msg), holdTime: msg.holdTime,
-        bgpId: formatIpv4(msg.bgpId), capabilities: msg.capabilities.map((c) => c.code),
+        ...head,
+        version: msg.version,
+        asn: openAsn(msg),
+        holdTime: msg.holdTime,
+        bgpId: formatIpv4(msg.bgpId),
+        capabilities: msg.capabilities.map((c) => c.code),
       };
     case MessageType.Update: {
       // The UPDATE part may or may not repeat type/length; ours lead, in contract order.

@@ -1,8 +1,14 @@
 // What two OPENs agree on (RFC 5492 and each capability's RFC): the codec context for each
 // direction, hold and keepalive times, families, refresh and restart options. Pure: the
 // session layer calls it once when the peer's OPEN is accepted.
-import { AddPathMode, findCapabilities, findCapability, type GracefulRestartCapability,
-  type LongLivedGracefulRestartCapability, type Capability } from './capabilities';
+import {
+  AddPathMode,
+  findCapabilities,
+  findCapability,
+  type GracefulRestartCapability,
+  type LongLivedGracefulRestartCapability,
+  type Capability,
+} from './capabilities';
 import { BgpError, OpenSubcode } from './errors';
 import { openAsn, type OpenMessage } from './open';
 import { family, IPV4_UNICAST, type CodecContext, type Family } from './types';

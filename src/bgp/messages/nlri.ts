@@ -75,11 +75,23 @@ export function forEachIpv4(buf: Uint8Array, start: number, end: number, withPat
     let addr = 0;
     // Unrolled by octet count: /24 is the common case and reads three octets.
     switch ((len + 7) >>> 3) {
-      case 0: break;
-      case 1: addr = buf[i]! << 24; i += 1; break;
-      case 2: addr = (buf[i]! << 24) | (buf[i + 1]! << 16); i += 2; break;
-      case 3: addr = (buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8); i += 3; break;
-      default: addr = (buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8) | buf[i + 3]!; i += 4;
+      case 0:
+        break;
+      case 1:
+        addr = buf[i]! << 24;
+        i += 1;
+        break;
+      case 2:
+        addr = (buf[i]! << 24) | (buf[i + 1]! << 16);
+        i += 2;
+        break;
+      case 3:
+        addr = (buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8);
+        i += 3;
+        break;
+      default:
+        addr = (buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8) | buf[i + 3]!;
+        i += 4;
     }
     fn(addr >>> 0, len, pathId);
   }
@@ -141,10 +153,20 @@ export function encodedPrefixLength(len: number, addPath: boolean): number {
 }
 
 /** Writes one IPv4 prefix at buf[off]; returns the offset after it. */
-export function writeIpv4(buf: Uint8Array, off: number, addr: number, len: number, addPath: boolean, pathId: number): number {
+export function writeIpv4(
+  buf: Uint8Array,
+  off: number,
+  addr: number,
+  len: number,
+  addPath: boolean,
+  pathId: number,
+): number {
   let i = off;
   if (addPath) {
-    buf[i] = pathId >>> 24; buf[i + 1] = pathId >>> 16; buf[i + 2] = pathId >>> 8; buf[i + 3] = pathId;
+    buf[i] = pathId >>> 24;
+    buf[i + 1] = pathId >>> 16;
+    buf[i + 2] = pathId >>> 8;
+    buf[i + 3] = pathId;
     i += 4;
   }
   buf[i++] = len;
@@ -159,7 +181,10 @@ export function writePrefix(buf: Uint8Array, off: number, p: Prefix, addPath: bo
   let i = off;
   if (addPath) {
     const id = p.pathId ?? 0;
-    buf[i] = id >>> 24; buf[i + 1] = id >>> 16; buf[i + 2] = id >>> 8; buf[i + 3] = id;
+    buf[i] = id >>> 24;
+    buf[i + 1] = id >>> 16;
+    buf[i + 2] = id >>> 8;
+    buf[i + 3] = id;
     i += 4;
   }
   buf[i++] = p.len;
@@ -172,10 +197,16 @@ export function writePrefix(buf: Uint8Array, off: number, p: Prefix, addPath: bo
  * A block from prefixes (objects or contract strings), for encoders and fixtures. Throws
  * RangeError on an unparsable string or a family mismatch: this is local input, not a peer's.
  */
-export function makeNlriBlock(afi: number, safi: number, addPath: boolean, prefixes: readonly (Prefix | string)[]): NlriBlock {
+export function makeNlriBlock(
+  afi: number,
+  safi: number,
+  addPath: boolean,
+  prefixes: readonly (Prefix | string)[],
+): NlriBlock {
   const ps = prefixes.map((x) => {
     const p = typeof x === 'string' ? parsePrefix(x) : x;
-    if (p === undefined || p.afi !== afi || p.len > maxPrefixLength(afi)) throw new RangeError(`bad prefix ${String(x)} for afi ${afi}`);
+    if (p === undefined || p.afi !== afi || p.len > maxPrefixLength(afi))
+      throw new RangeError(`bad prefix ${String(x)} for afi ${afi}`);
     return p;
   });
   let size = 0;

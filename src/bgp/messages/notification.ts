@@ -27,29 +27,60 @@ export const ERROR_CODE_NAMES: Readonly<Record<number, string>> = {
 
 /** Subcode names per code. */
 export const ERROR_SUBCODE_NAMES: Readonly<Record<number, Readonly<Record<number, string>>>> = {
-  1: { // RFC 4271 6.1
-    0: 'Unspecific', 1: 'Connection Not Synchronized', 2: 'Bad Message Length', 3: 'Bad Message Type',
+  1: {
+    // RFC 4271 6.1
+    0: 'Unspecific',
+    1: 'Connection Not Synchronized',
+    2: 'Bad Message Length',
+    3: 'Bad Message Type',
   },
-  2: { // RFC 4271 6.2; 5 deprecated; 7 RFC 5492; 11 RFC 9234
-    0: 'Unspecific', 1: 'Unsupported Version Number', 2: 'Bad Peer AS', 3: 'Bad BGP Identifier',
-    4: 'Unsupported Optional Parameter', 5: 'Authentication Failure (deprecated)',
-    6: 'Unacceptable Hold Time', 7: 'Unsupported Capability', 11: 'Role Mismatch',
+  2: {
+    // RFC 4271 6.2; 5 deprecated; 7 RFC 5492; 11 RFC 9234
+    0: 'Unspecific',
+    1: 'Unsupported Version Number',
+    2: 'Bad Peer AS',
+    3: 'Bad BGP Identifier',
+    4: 'Unsupported Optional Parameter',
+    5: 'Authentication Failure (deprecated)',
+    6: 'Unacceptable Hold Time',
+    7: 'Unsupported Capability',
+    11: 'Role Mismatch',
   },
-  3: { // RFC 4271 6.3; 7 deprecated
-    0: 'Unspecific', 1: 'Malformed Attribute List', 2: 'Unrecognized Well-known Attribute',
-    3: 'Missing Well-known Attribute', 4: 'Attribute Flags Error', 5: 'Attribute Length Error',
-    6: 'Invalid ORIGIN Attribute', 7: 'AS Routing Loop (deprecated)', 8: 'Invalid NEXT_HOP Attribute',
-    9: 'Optional Attribute Error', 10: 'Invalid Network Field', 11: 'Malformed AS_PATH',
+  3: {
+    // RFC 4271 6.3; 7 deprecated
+    0: 'Unspecific',
+    1: 'Malformed Attribute List',
+    2: 'Unrecognized Well-known Attribute',
+    3: 'Missing Well-known Attribute',
+    4: 'Attribute Flags Error',
+    5: 'Attribute Length Error',
+    6: 'Invalid ORIGIN Attribute',
+    7: 'AS Routing Loop (deprecated)',
+    8: 'Invalid NEXT_HOP Attribute',
+    9: 'Optional Attribute Error',
+    10: 'Invalid Network Field',
+    11: 'Malformed AS_PATH',
   },
-  5: { // RFC 6608 4
-    0: 'Unspecified Error', 1: 'Receive Unexpected Message in OpenSent State',
-    2: 'Receive Unexpected Message in OpenConfirm State', 3: 'Receive Unexpected Message in Established State',
+  5: {
+    // RFC 6608 4
+    0: 'Unspecified Error',
+    1: 'Receive Unexpected Message in OpenSent State',
+    2: 'Receive Unexpected Message in OpenConfirm State',
+    3: 'Receive Unexpected Message in Established State',
   },
-  6: { // RFC 4486 4, RFC 8538 5 (Hard Reset), RFC 9384 (BFD Down)
-    0: 'Unspecific', 1: 'Maximum Number of Prefixes Reached', 2: 'Administrative Shutdown',
-    3: 'Peer De-configured', 4: 'Administrative Reset', 5: 'Connection Rejected',
-    6: 'Other Configuration Change', 7: 'Connection Collision Resolution', 8: 'Out of Resources',
-    9: 'Hard Reset', 10: 'BFD Down',
+  6: {
+    // RFC 4486 4, RFC 8538 5 (Hard Reset), RFC 9384 (BFD Down)
+    0: 'Unspecific',
+    1: 'Maximum Number of Prefixes Reached',
+    2: 'Administrative Shutdown',
+    3: 'Peer De-configured',
+    4: 'Administrative Reset',
+    5: 'Connection Rejected',
+    6: 'Other Configuration Change',
+    7: 'Connection Collision Resolution',
+    8: 'Out of Resources',
+    9: 'Hard Reset',
+    10: 'BFD Down',
   },
   7: { 0: 'Reserved', 1: 'Invalid Message Length' }, // RFC 7313 5
 };
@@ -72,8 +103,11 @@ export function notificationName(code: number, subcode: number): string {
 /** Decodes a NOTIFICATION; `frame` is the whole message (header checked, length >= 21). */
 export function decodeNotification(frame: Uint8Array): NotificationMessage {
   if (frame.length < HEADER_LENGTH + 2) {
-    throw BgpError.header(HeaderSubcode.BadMessageLength, 'NOTIFICATION shorter than 21 octets',
-      Uint8Array.of(frame.length >> 8, frame.length & 0xff));
+    throw BgpError.header(
+      HeaderSubcode.BadMessageLength,
+      'NOTIFICATION shorter than 21 octets',
+      Uint8Array.of(frame.length >> 8, frame.length & 0xff),
+    );
   }
   return {
     type: MessageType.Notification,
@@ -92,7 +126,10 @@ export function encodeNotification(n: Pick<NotificationMessage, 'code' | 'subcod
   return withHeader(MessageType.Notification, body);
 }
 
-export function makeNotification(code: number, subcode: number, data: Uint8Array = new Uint8Array(0),
+export function makeNotification(
+  code: number,
+  subcode: number,
+  data: Uint8Array = new Uint8Array(0),
 ): NotificationMessage {
   return { type: MessageType.Notification, length: HEADER_LENGTH + 2 + data.length, code, subcode, data };
 }
@@ -110,8 +147,10 @@ export function notificationFromError(err: BgpError): NotificationMessage {
 export const MAX_SHUTDOWN_COMMUNICATION = 255;
 
 function carriesCommunication(code: number, subcode: number): boolean {
-  return code === ErrorCode.Cease &&
-    (subcode === CeaseSubcode.AdministrativeShutdown || subcode === CeaseSubcode.AdministrativeReset);
+  return (
+    code === ErrorCode.Cease &&
+    (subcode === CeaseSubcode.AdministrativeShutdown || subcode === CeaseSubcode.AdministrativeReset)
+  );
 }
 
 // ignoreBOM: a leading U+FEFF is part of what the peer sent (TextDecoder would strip it).
@@ -145,7 +184,8 @@ function truncatedUtf8(text: string): Uint8Array {
 
 /** A Cease / Administrative Shutdown (2) or Reset (4) carrying `text` (RFC 9003 2). */
 export function makeShutdownNotification(
-  subcode: CeaseSubcode.AdministrativeShutdown | CeaseSubcode.AdministrativeReset, text: string,
+  subcode: CeaseSubcode.AdministrativeShutdown | CeaseSubcode.AdministrativeReset,
+  text: string,
 ): NotificationMessage {
   const t = truncatedUtf8(text);
   const data = new Uint8Array(1 + t.length);

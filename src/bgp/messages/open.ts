@@ -88,8 +88,15 @@ export function decodeOpen(frame: Uint8Array): OpenMessage {
     i += len;
   }
   return {
-    type: MessageType.Open, length: frame.length, version, myAs, holdTime, bgpId,
-    capabilities, optionalParams, extendedOptParams: extended,
+    type: MessageType.Open,
+    length: frame.length,
+    version,
+    myAs,
+    holdTime,
+    bgpId,
+    capabilities,
+    optionalParams,
+    extendedOptParams: extended,
   };
 }
 
@@ -204,8 +211,11 @@ export interface OpenExpectations {
 export function validateOpen(open: OpenMessage, expect: OpenExpectations = {}): BgpError | undefined {
   if (open.version !== BGP_VERSION) {
     // RFC 4271 6.2: Data is the largest locally supported version, as a 2-octet number.
-    return BgpError.open(OpenSubcode.UnsupportedVersionNumber, `unsupported BGP version ${open.version}`,
-      Uint8Array.of(0, BGP_VERSION));
+    return BgpError.open(
+      OpenSubcode.UnsupportedVersionNumber,
+      `unsupported BGP version ${open.version}`,
+      Uint8Array.of(0, BGP_VERSION),
+    );
   }
   const asn = openAsn(open);
   const four = open.capabilities.some((c) => c.kind === 'four-octet-as');
@@ -226,8 +236,10 @@ export function validateOpen(open: OpenMessage, expect: OpenExpectations = {}): 
     return BgpError.open(OpenSubcode.UnacceptableHoldTime, `hold time ${open.holdTime}`);
   }
   if (open.holdTime !== 0 && expect.minHoldTime !== undefined && open.holdTime < expect.minHoldTime) {
-    return BgpError.open(OpenSubcode.UnacceptableHoldTime,
-      `hold time ${open.holdTime} below the configured minimum ${expect.minHoldTime}`);
+    return BgpError.open(
+      OpenSubcode.UnacceptableHoldTime,
+      `hold time ${open.holdTime} below the configured minimum ${expect.minHoldTime}`,
+    );
   }
   const ibgp = expect.localAs === undefined || expect.localAs === asn;
   if (open.bgpId === 0) {

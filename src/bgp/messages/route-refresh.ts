@@ -26,13 +26,20 @@ export function decodeRouteRefresh(frame: Uint8Array): RouteRefreshMessage {
     // RFC 7313 5: ROUTE-REFRESH Message Error / Invalid Message Length, and the Data field
     // carries the complete ROUTE-REFRESH message. RFC 7313 states it for subtypes 1 and 2;
     // we apply it to every subtype, as RFC 2918 3 fixes the body at 4 octets as well.
-    throw new BgpError(ErrorCode.RouteRefreshMessage, RouteRefreshSubcode.InvalidMessageLength,
-      `ROUTE-REFRESH of ${frame.length} octets`, frame.slice());
+    throw new BgpError(
+      ErrorCode.RouteRefreshMessage,
+      RouteRefreshSubcode.InvalidMessageLength,
+      `ROUTE-REFRESH of ${frame.length} octets`,
+      frame.slice(),
+    );
   }
   const b = HEADER_LENGTH;
   return {
-    type: MessageType.RouteRefresh, length: RR_LENGTH,
-    afi: (frame[b]! << 8) | frame[b + 1]!, subtype: frame[b + 2]!, safi: frame[b + 3]!,
+    type: MessageType.RouteRefresh,
+    length: RR_LENGTH,
+    afi: (frame[b]! << 8) | frame[b + 1]!,
+    subtype: frame[b + 2]!,
+    safi: frame[b + 3]!,
   };
 }
 
@@ -41,7 +48,9 @@ export function encodeRouteRefresh(m: Pick<RouteRefreshMessage, 'afi' | 'safi' |
 }
 
 export function makeRouteRefresh(
-  afi: number, safi: number, subtype: number = RouteRefreshSubtype.Request,
+  afi: number,
+  safi: number,
+  subtype: number = RouteRefreshSubtype.Request,
 ): RouteRefreshMessage {
   return { type: MessageType.RouteRefresh, length: RR_LENGTH, afi, safi, subtype };
 }

@@ -7,8 +7,16 @@
 import { BgpError, UpdateSubcode, type ErrorAction } from './errors';
 import { writeHeader } from './header';
 import {
-  AFI_IPV4, HEADER_LENGTH, IPV4_UNICAST, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, MessageType, SAFI_UNICAST,
-  family, type CodecContext, type Family,
+  AFI_IPV4,
+  HEADER_LENGTH,
+  IPV4_UNICAST,
+  MAX_EXTENDED_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MessageType,
+  SAFI_UNICAST,
+  family,
+  type CodecContext,
+  type Family,
 } from './types';
 import { blockStrings, countNlri, type NlriBlock } from './nlri';
 import { decodeAttributes, encodeAttributes, strongestAction } from './attributes/table';
@@ -41,7 +49,12 @@ function invalidNetwork(what: string, data: Uint8Array): BgpError {
 }
 
 /** RFC 4724 2: an empty UPDATE (IPv4 unicast) or one holding only an empty MP_UNREACH. */
-function endOfRibFamily(withdrawn: NlriBlock, nlri: NlriBlock, attrBytes: Uint8Array, a: PathAttributes): Family | undefined {
+function endOfRibFamily(
+  withdrawn: NlriBlock,
+  nlri: NlriBlock,
+  attrBytes: Uint8Array,
+  a: PathAttributes,
+): Family | undefined {
   if (withdrawn.count !== 0 || nlri.count !== 0) return undefined;
   if (attrBytes.length === 0) return IPV4_UNICAST;
   const u = a.mpUnreach;
@@ -74,11 +87,18 @@ export function decodeUpdate(frame: Uint8Array, ctx: CodecContext, opts: DecodeO
   const wl = (frame[i]! << 8) | frame[i + 1]!;
   i += 2;
   // RFC 4271 6.3: Withdrawn Routes Length or Total Attribute Length too large.
-  if (i + wl + 2 > end) throw BgpError.update(UpdateSubcode.MalformedAttributeList, 'withdrawn routes run past the message');
+  if (i + wl + 2 > end)
+    throw BgpError.update(UpdateSubcode.MalformedAttributeList, 'withdrawn routes run past the message');
   const addPath4 = ctx.addPath.has(IPV4_UNICAST);
   const wCount = countNlri(frame, i, i + wl, 32, addPath4);
   if (wCount < 0) throw invalidNetwork('withdrawn routes', frame.subarray(i, i + wl));
-  const withdrawn: NlriBlock = { afi: AFI_IPV4, safi: SAFI_UNICAST, addPath: addPath4, bytes: frame.subarray(i, i + wl), count: wCount };
+  const withdrawn: NlriBlock = {
+    afi: AFI_IPV4,
+    safi: SAFI_UNICAST,
+    addPath: addPath4,
+    bytes: frame.subarray(i, i + wl),
+    count: wCount,
+  };
   i += wl;
   const al = (frame[i]! << 8) | frame[i + 1]!;
   i += 2;
@@ -90,10 +110,22 @@ export function decodeUpdate(frame: Uint8Array, ctx: CodecContext, opts: DecodeO
   if (action === 'session-reset') throw errors.find((e) => e.action === 'session-reset')!;
   const nCount = countNlri(frame, i, end, 32, addPath4);
   if (nCount < 0) throw invalidNetwork('NLRI', frame.subarray(i, end));
-  const nlri: NlriBlock = { afi: AFI_IPV4, safi: SAFI_UNICAST, addPath: addPath4, bytes: frame.subarray(i, end), count: nCount };
+  const nlri: NlriBlock = {
+    afi: AFI_IPV4,
+    safi: SAFI_UNICAST,
+    addPath: addPath4,
+    bytes: frame.subarray(i, end),
+    count: nCount,
+  };
   const eor = action === undefined ? endOfRibFamily(withdrawn, nlri, attrBytes, attrs) : undefined;
   const u: { -readonly [K in keyof UpdateMessage]: UpdateMessage[K] } = {
-    type: MessageType.Update, length: end, withdrawn, attrBytes, attributes: attrs, nlri, errors,
+    type: MessageType.Update,
+    length: end,
+    withdrawn,
+    attrBytes,
+    attributes: attrs,
+    nlri,
+    errors,
   };
   if (action !== undefined) u.action = action;
   if (eor !== undefined) u.endOfRib = eor;
@@ -104,15 +136,24 @@ export function decodeUpdate(frame: Uint8Array, ctx: CodecContext, opts: DecodeO
  * Writes an UPDATE from its parts: withdrawn field, Path Attributes field, NLRI field.
  * The caller keeps it within the negotiated size (RangeError otherwise: local input).
  */
-export function encodeUpdateParts(withdrawn: Uint8Array, attrBytes: Uint8Array, nlri: Uint8Array, max: number): Uint8Array {
+export function encodeUpdateParts(
+  withdrawn: Uint8Array,
+  attrBytes: Uint8Array,
+  nlri: Uint8Array,
+  max: number,
+): Uint8Array {
   const len = HEADER_LENGTH + 4 + withdrawn.length + attrBytes.length + nlri.length;
   if (len > max) throw new RangeError(`UPDATE of ${len} octets exceeds ${max}`);
   const b = new Uint8Array(len);
   let i = writeHeader(b, 0, MessageType.Update, len);
-  b[i++] = withdrawn.length >>> 8; b[i++] = withdrawn.length;
-  b.set(withdrawn, i); i += withdrawn.length;
-  b[i++] = attrBytes.length >>> 8; b[i++] = attrBytes.length;
-  b.set(attrBytes, i); i += attrBytes.length;
+  b[i++] = withdrawn.length >>> 8;
+  b[i++] = withdrawn.length;
+  b.set(withdrawn, i);
+  i += withdrawn.length;
+  b[i++] = attrBytes.length >>> 8;
+  b[i++] = attrBytes.length;
+  b.set(attrBytes, i);
+  i += attrBytes.length;
   b.set(nlri, i);
   return b;
 }

@@ -68,10 +68,19 @@ export function validateUpdate(u: UpdateMessage, s: SessionView): ValidatedUpdat
 
   if (s.ebgp) {
     // RFC 4271 5.1.5, RFC 7606 7.5: LOCAL_PREF from an external peer is ignored.
-    if (a.localPref !== undefined) { delete out.localPref; errors.push(discardErr('LOCAL_PREF from an eBGP peer')); }
+    if (a.localPref !== undefined) {
+      delete out.localPref;
+      errors.push(discardErr('LOCAL_PREF from an eBGP peer'));
+    }
     // RFC 4456 8 is iBGP only; RFC 7606 7.9 / 7.10: discard when received over eBGP.
-    if (a.originatorId !== undefined) { delete out.originatorId; errors.push(discardErr('ORIGINATOR_ID from an eBGP peer')); }
-    if (a.clusterList !== undefined) { delete out.clusterList; errors.push(discardErr('CLUSTER_LIST from an eBGP peer')); }
+    if (a.originatorId !== undefined) {
+      delete out.originatorId;
+      errors.push(discardErr('ORIGINATOR_ID from an eBGP peer'));
+    }
+    if (a.clusterList !== undefined) {
+      delete out.clusterList;
+      errors.push(discardErr('CLUSTER_LIST from an eBGP peer'));
+    }
     const path = a.asPath ?? [];
     // RFC 5065 5: AS_CONFED segments from a peer outside the confederation are a malformed
     // AS_PATH; RFC 7606 7.2: treat-as-withdraw.
@@ -89,8 +98,14 @@ export function validateUpdate(u: UpdateMessage, s: SessionView): ValidatedUpdat
 
   // RFC 6793 4.1: AS4_PATH / AS4_AGGREGATOR between two 4-octet speakers are discarded.
   if (s.fourOctetAs) {
-    if (a.as4Path !== undefined) { delete out.as4Path; errors.push(discardErr('AS4_PATH from a 4-octet speaker')); }
-    if (a.as4Aggregator !== undefined) { delete out.as4Aggregator; errors.push(discardErr('AS4_AGGREGATOR from a 4-octet speaker')); }
+    if (a.as4Path !== undefined) {
+      delete out.as4Path;
+      errors.push(discardErr('AS4_PATH from a 4-octet speaker'));
+    }
+    if (a.as4Aggregator !== undefined) {
+      delete out.as4Aggregator;
+      errors.push(discardErr('AS4_AGGREGATOR from a 4-octet speaker'));
+    }
   }
 
   const action = strongestAction(errors);

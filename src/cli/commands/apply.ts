@@ -7,13 +7,16 @@ import { CliError } from '../api-client';
 import { runCli } from '../run';
 
 // `embedded` is the host's shared file (contract 4), so what apply writes reaches running daemons.
-export const DATASTORE_HELP = 'embedded (the host\'s shared file, $VROUTE_DATA_DIR/datastore.json), embedded:PATH, memory or etcd://host:port[,host:port] (default $VROUTE_DATASTORE or embedded)';
+export const DATASTORE_HELP =
+  "embedded (the host's shared file, $VROUTE_DATA_DIR/datastore.json), embedded:PATH, memory or etcd://host:port[,host:port] (default $VROUTE_DATASTORE or embedded)";
 
 function readInput(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new CliError(`cannot read ${file === '-' ? 'stdin' : file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new CliError(
+      `cannot read ${file === '-' ? 'stdin' : file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
@@ -23,14 +26,16 @@ export function register(program: Command): void {
     .description('create or replace resources from a YAML/JSON file (one or many documents)')
     .requiredOption('-f, --filename <FILE>', 'file to read, - for stdin')
     .option('--datastore <URL>', DATASTORE_HELP)
-    .action((opts: { filename: string; datastore?: string }) => runCli(async () => {
-      const docs = parseDocuments(readInput(opts.filename), opts.filename === '-' ? 'stdin' : opts.filename);
-      await withDatastore(opts.datastore, async (ds) => {
-        for (const r of docs) {
-          const existed = (await ds.get(resourceKey(r.kind, r.metadata.name))) !== undefined;
-          await putResource(ds, r);
-          process.stdout.write(`${r.kind} ${r.metadata.name} ${existed ? 'configured' : 'created'}\n`);
-        }
-      });
-    }));
+    .action((opts: { filename: string; datastore?: string }) =>
+      runCli(async () => {
+        const docs = parseDocuments(readInput(opts.filename), opts.filename === '-' ? 'stdin' : opts.filename);
+        await withDatastore(opts.datastore, async (ds) => {
+          for (const r of docs) {
+            const existed = (await ds.get(resourceKey(r.kind, r.metadata.name))) !== undefined;
+            await putResource(ds, r);
+            process.stdout.write(`${r.kind} ${r.metadata.name} ${existed ? 'configured' : 'created'}\n`);
+          }
+        });
+      }),
+    );
 }

@@ -12,10 +12,12 @@ export function register(program: Command): void {
     .argument('<kind>', 'resource kind, e.g. bgppeer')
     .argument('<name>', 'resource name')
     .option('--datastore <URL>', DATASTORE_HELP)
-    .action((kindText: string, name: string, opts: { datastore?: string }) => runCli(async () => {
-      const kind = requireKind(kindText);
-      const gone = await withDatastore(opts.datastore, (ds) => deleteResource(ds, kind, name));
-      if (!gone) throw new CliError(`${kind} ${name} not found`);
-      process.stdout.write(`${kind} ${name} deleted\n`);
-    }));
+    .action((kindText: string, name: string, opts: { datastore?: string }) =>
+      runCli(async () => {
+        const kind = requireKind(kindText);
+        const gone = await withDatastore(opts.datastore, (ds) => deleteResource(ds, kind, name));
+        if (!gone) throw new CliError(`${kind} ${name} not found`);
+        process.stdout.write(`${kind} ${name} deleted\n`);
+      }),
+    );
 }

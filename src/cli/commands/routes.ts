@@ -24,8 +24,12 @@ async function rejected(opts: { api?: string; family: string; prefix?: string },
   const rows = (await apiGet(apiAddress(opts.api), q)) as RejectedEntry[];
   const text = structured(rows, output);
   if (text !== undefined) return void process.stdout.write(text);
-  process.stdout.write(formatTable(['PREFIX', 'FROM', 'REASON'],
-    rows.map((r) => [r.pathId ? `${r.prefix}#${r.pathId}` : r.prefix, r.from, printable(r.reason)])));
+  process.stdout.write(
+    formatTable(
+      ['PREFIX', 'FROM', 'REASON'],
+      rows.map((r) => [r.pathId ? `${r.prefix}#${r.pathId}` : r.prefix, r.from, printable(r.reason)]),
+    ),
+  );
 }
 
 export function register(program: Command): void {
@@ -37,16 +41,32 @@ export function register(program: Command): void {
     .option('--prefix <prefix>', 'only this prefix')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
     .option('--rejected', 'paths received and not accepted (import rules, RFC 7606), with the reason')
-    .action((opts: { api?: string; family: string; prefix?: string; output: string; rejected?: boolean }) => runCli(async () => {
-      const output = outputFormat(opts.output);
-      if (opts.rejected) return rejected(opts, output);
-      const q = `/routes?family=${encodeURIComponent(opts.family)}` + (opts.prefix ? `&prefix=${encodeURIComponent(opts.prefix)}` : '');
-      const routes = (await apiGet(apiAddress(opts.api), q)) as RouteEntry[];
-      const text = structured(routes, output);
-      if (text !== undefined) return void process.stdout.write(text);
-      const cols = ['prefix', 'nextHop', 'asPath', 'localPref', 'med', 'origin', 'from',
-        ...(output === 'wide' ? ['pathId', 'communities', 'originatorId', 'clusterList'] : [])];
-      process.stdout.write(formatTable([...cols.map((c) => c.toUpperCase()), 'STATE'],
-        routes.map((r) => [...cols.map((c) => cell(r[c])), routeState(r)])));
-    }));
+    .action((opts: { api?: string; family: string; prefix?: string; output: string; rejected?: boolean }) =>
+      runCli(async () => {
+        const output = outputFormat(opts.output);
+        if (opts.rejected) return rejected(opts, output);
+        const q =
+          `/routes?family=${encodeURIComponent(opts.family)}` +
+          (opts.prefix ? `&prefix=${encodeURIComponent(opts.prefix)}` : '');
+        const routes = (await apiGet(apiAddress(opts.api), q)) as RouteEntry[];
+        const text = structured(routes, output);
+        if (text !== undefined) return void process.stdout.write(text);
+        const cols = [
+          'prefix',
+          'nextHop',
+          'asPath',
+          'localPref',
+          'med',
+          'origin',
+          'from',
+          ...(output === 'wide' ? ['pathId', 'communities', 'originatorId', 'clusterList'] : []),
+        ];
+        process.stdout.write(
+          formatTable(
+            [...cols.map((c) => c.toUpperCase()), 'STATE'],
+            routes.map((r) => [...cols.map((c) => cell(r[c])), routeState(r)]),
+          ),
+        );
+      }),
+    );
 }

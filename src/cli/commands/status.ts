@@ -8,11 +8,25 @@ import { runCli } from '../run';
 
 /** The table (`wide`: also how each session was made and RFC 4456 client or not). */
 export function renderStatus(s: DaemonStatus, wide = false): string {
-  const tooLarge = typeof s.routesTooLarge === 'number' && s.routesTooLarge > 0 ? `  routes too large to send ${s.routesTooLarge}` : '';
+  const tooLarge =
+    typeof s.routesTooLarge === 'number' && s.routesTooLarge > 0
+      ? `  routes too large to send ${s.routesTooLarge}`
+      : '';
   const head = printable(`${s.name}  router ID ${s.routerId}  AS ${s.asn}${tooLarge}`) + '\n\n';
-  const headers = ['PEER', 'AS', 'STATE', 'UPTIME', 'RCVD/ACCEPTED/ADV', ...(wide ? ['KIND', 'RRCLIENT'] : []), 'LAST ERROR'];
+  const headers = [
+    'PEER',
+    'AS',
+    'STATE',
+    'UPTIME',
+    'RCVD/ACCEPTED/ADV',
+    ...(wide ? ['KIND', 'RRCLIENT'] : []),
+    'LAST ERROR',
+  ];
   const rows = s.sessions.map((x) => [
-    x.peer, String(x.asn), x.state, formatDuration(x.uptimeSeconds),
+    x.peer,
+    String(x.asn),
+    x.state,
+    formatDuration(x.uptimeSeconds),
     `${x.prefixes.received}/${x.prefixes.accepted}/${x.prefixes.advertised}`,
     ...(wide ? [x.dynamic === true ? 'dynamic' : 'configured', x.routeReflectorClient === true ? 'yes' : 'no'] : []),
     // The peer's shutdown communication (RFC 9003) is its own text: formatTable escapes it.
@@ -28,7 +42,11 @@ function fibLine(fib: unknown): string {
   const n = (v: unknown) => (typeof v === 'number' ? String(v) : '?');
   const where = f.kernel === false ? ' (memory only: fib false)' : '';
   const err = typeof f.lastError === 'string' && f.lastError !== '' ? `  last error: ${f.lastError}` : '';
-  return '\n' + printable(`FIB  installed ${n(f.installed)}  pending ${n(f.pending)}  failed ${n(f.failed)}${where}${err}`) + '\n';
+  return (
+    '\n' +
+    printable(`FIB  installed ${n(f.installed)}  pending ${n(f.pending)}  failed ${n(f.failed)}${where}${err}`) +
+    '\n'
+  );
 }
 
 export function register(program: Command): void {
@@ -37,9 +55,11 @@ export function register(program: Command): void {
     .description("show a running daemon's BGP sessions")
     .option('--api <host:port>', 'the daemon API address (default 127.0.0.1:8179 or $VROUTE_API)')
     .option('-o, --output <format>', OUTPUT_HELP, 'table')
-    .action((opts: { api?: string; output: string }) => runCli(async () => {
-      const output = outputFormat(opts.output);
-      const s = (await apiGet(apiAddress(opts.api), '/status')) as DaemonStatus;
-      process.stdout.write(structured(s, output) ?? renderStatus(s, output === 'wide'));
-    }));
+    .action((opts: { api?: string; output: string }) =>
+      runCli(async () => {
+        const output = outputFormat(opts.output);
+        const s = (await apiGet(apiAddress(opts.api), '/status')) as DaemonStatus;
+        process.stdout.write(structured(s, output) ?? renderStatus(s, output === 'wide'));
+      }),
+    );
 }

@@ -15,7 +15,8 @@ export function parseDocuments(text: string, source = 'input'): Resource[] {
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((d, i) => {
     const where = list.length > 1 ? `${source} document ${i + 1}` : source;
-    if (d.errors.length > 0) throw new ResourceError(`${where}: not valid YAML/JSON: ${d.errors[0]!.message.split('\n')[0]}`);
+    if (d.errors.length > 0)
+      throw new ResourceError(`${where}: not valid YAML/JSON: ${d.errors[0]!.message.split('\n')[0]}`);
     const v: unknown = d.toJSON();
     if (v === null || v === undefined) return; // an empty document (e.g. a trailing ---)
     const items = Array.isArray(v) ? v : [v];
@@ -50,9 +51,16 @@ export function encodeStored(r: Resource): string {
  * compare-and-swap against that revision (0 = create only). Returns the new revision.
  */
 export async function putResource(store: Datastore, r: Resource): Promise<number> {
-  const checked = validateResource({ ...r, metadata: { name: r.metadata.name, labels: r.metadata.labels } }, `${r.kind} ${r.metadata.name}`);
+  const checked = validateResource(
+    { ...r, metadata: { name: r.metadata.name, labels: r.metadata.labels } },
+    `${r.kind} ${r.metadata.name}`,
+  );
   const expectRevision = r.metadata.resourceVersion;
-  return store.put(resourceKey(checked.kind, checked.metadata.name), encodeStored(checked), expectRevision === undefined ? {} : { expectRevision });
+  return store.put(
+    resourceKey(checked.kind, checked.metadata.name),
+    encodeStored(checked),
+    expectRevision === undefined ? {} : { expectRevision },
+  );
 }
 
 export async function getResource(store: Datastore, kind: Kind, name: string): Promise<Resource | undefined> {

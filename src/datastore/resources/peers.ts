@@ -14,7 +14,15 @@ import { resyncingWatch } from '../resync';
 import { decodeStored } from './documents';
 import { parseSelector, type Labels } from './selector';
 import { ipVersion } from '../../net';
-import { API_VERSION, type BGPConfigurationSpec, type BGPPeerSpec, kindPrefix, type NodeSpec, type Resource, ROOT } from './types';
+import {
+  API_VERSION,
+  type BGPConfigurationSpec,
+  type BGPPeerSpec,
+  kindPrefix,
+  type NodeSpec,
+  type Resource,
+  ROOT,
+} from './types';
 
 const REFLECTORS = `${ROOT}reflector/`;
 
@@ -60,7 +68,7 @@ export function reflectorAsNode(value: string): Resource | undefined {
   if (v4) bgp.ipv4Address = v4;
   if (v6) bgp.ipv6Address = v6;
   if (typeof r.asn === 'number') bgp.asNumber = r.asn;
-  const labels = typeof r.labels === 'object' && r.labels !== null ? r.labels as Record<string, string> : {};
+  const labels = typeof r.labels === 'object' && r.labels !== null ? (r.labels as Record<string, string>) : {};
   return { apiVersion: API_VERSION, kind: 'Node', metadata: { name: r.name, labels }, spec: { bgp } };
 }
 
@@ -75,7 +83,12 @@ export interface ComputeOptions {
 }
 
 /** The pure computation behind peersForNode, sorted by peerIP. */
-export function computePeers(inputs: PeerInputs, nodeName: string, labels: Labels, opts: ComputeOptions = {}): EffectivePeer[] {
+export function computePeers(
+  inputs: PeerInputs,
+  nodeName: string,
+  labels: Labels,
+  opts: ComputeOptions = {},
+): EffectivePeer[] {
   const cfg = (inputs.config?.spec ?? {}) as BGPConfigurationSpec;
   const defaultAs = cfg.asNumber ?? 64512;
   const nodeAs = (n: Resource) => (n.spec as NodeSpec).bgp?.asNumber ?? defaultAs;
@@ -88,8 +101,15 @@ export function computePeers(inputs: PeerInputs, nodeName: string, labels: Label
     if (s.node !== undefined && s.node !== nodeName) continue;
     if (s.nodeSelector !== undefined && !parseSelector(s.nodeSelector)(labels)) continue;
     const base = {
-      source: `bgppeer/${p.metadata.name}`, password: s.password, ttlSecurity: s.ttlSecurity, localAddress: s.localAddress, holdTime: s.holdTime, keepaliveTime: s.keepaliveTime,
-      maxPrefixes: s.maxPrefixes, routeReflectorClient: s.routeReflectorClient ?? false, passive: s.passive ?? false,
+      source: `bgppeer/${p.metadata.name}`,
+      password: s.password,
+      ttlSecurity: s.ttlSecurity,
+      localAddress: s.localAddress,
+      holdTime: s.holdTime,
+      keepaliveTime: s.keepaliveTime,
+      maxPrefixes: s.maxPrefixes,
+      routeReflectorClient: s.routeReflectorClient ?? false,
+      passive: s.passive ?? false,
       port: s.port,
     };
     const targets: Array<{ ip: string; as: number }> = [];
@@ -112,7 +132,13 @@ export function computePeers(inputs: PeerInputs, nodeName: string, labels: Label
       if (n.metadata.name === nodeName) continue;
       for (const ip of nodeAddresses(n)) {
         if (own.has(ip) || out.has(ip)) continue;
-        out.set(ip, { peerIP: ip, asNumber: nodeAs(n), source: `mesh/${n.metadata.name}`, routeReflectorClient: false, passive: false });
+        out.set(ip, {
+          peerIP: ip,
+          asNumber: nodeAs(n),
+          source: `mesh/${n.metadata.name}`,
+          routeReflectorClient: false,
+          passive: false,
+        });
       }
     }
   } else if (opts.reflectorsWhenMeshOff) {
@@ -122,7 +148,13 @@ export function computePeers(inputs: PeerInputs, nodeName: string, labels: Label
       if (r.metadata.name === nodeName) continue;
       for (const ip of nodeAddresses(r)) {
         if (own.has(ip) || out.has(ip)) continue;
-        out.set(ip, { peerIP: ip, asNumber: nodeAs(r), source: `reflector/${r.metadata.name}`, routeReflectorClient: false, passive: false });
+        out.set(ip, {
+          peerIP: ip,
+          asNumber: nodeAs(r),
+          source: `reflector/${r.metadata.name}`,
+          routeReflectorClient: false,
+          passive: false,
+        });
       }
     }
   }
@@ -135,17 +167,26 @@ function strip(p: EffectivePeer): EffectivePeer {
 }
 
 async function readInputs(store: Datastore): Promise<PeerInputs> {
-  const [peers, nodes, configs, rrs] = await Promise.all(['bgppeer', 'node', 'bgpconfig', 'reflector'].map((k) => store.list(`${ROOT}${k}/`)));
+  const [peers, nodes, configs, rrs] = await Promise.all(
+    ['bgppeer', 'node', 'bgpconfig', 'reflector'].map((k) => store.list(`${ROOT}${k}/`)),
+  );
   return {
     peers: peers!.items.map((kv) => decodeStored('BGPPeer', kv.key, kv.value, kv.revision)),
     nodes: nodes!.items.map((kv) => decodeStored('Node', kv.key, kv.value, kv.revision)),
     reflectors: rrs!.items.map((kv) => reflectorAsNode(kv.value)).filter((r): r is Resource => r !== undefined),
-    config: configs!.items.filter((kv) => kv.key.endsWith('/default')).map((kv) => decodeStored('BGPConfiguration', kv.key, kv.value, kv.revision))[0],
+    config: configs!.items
+      .filter((kv) => kv.key.endsWith('/default'))
+      .map((kv) => decodeStored('BGPConfiguration', kv.key, kv.value, kv.revision))[0],
   };
 }
 
 /** The effective peers of speaker `nodeName`; labels default to its Node resource's labels. */
-export async function peersForNode(store: Datastore, nodeName: string, labels?: Labels, opts: ComputeOptions = {}): Promise<EffectivePeer[]> {
+export async function peersForNode(
+  store: Datastore,
+  nodeName: string,
+  labels?: Labels,
+  opts: ComputeOptions = {},
+): Promise<EffectivePeer[]> {
   const inputs = await readInputs(store);
   const own = labels ?? inputs.nodes.find((n) => n.metadata.name === nodeName)?.metadata.labels ?? {};
   return computePeers(inputs, nodeName, own, opts);
@@ -178,7 +219,9 @@ export interface PeerSourceOptions extends ComputeOptions {
 }
 
 function printError(err: unknown): void {
-  process.stderr.write(`vroute: internal error computing peers: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(
+    `vroute: internal error computing peers: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
 }
 
 /**
@@ -195,32 +238,67 @@ export class PeerSource {
   private readonly fading = new Map<string, NodeJS.Timeout>();
   private synced = 0;
 
-  constructor(store: Datastore, private readonly nodeName: string, private readonly onChange: (c: PeerChanges) => void, private readonly opts: PeerSourceOptions = {}) {
-    const kinds = [['BGPPeer', kindPrefix('BGPPeer')], ['Node', kindPrefix('Node')], ['BGPConfiguration', kindPrefix('BGPConfiguration')], ['reflector', REFLECTORS]] as const;
+  constructor(
+    store: Datastore,
+    private readonly nodeName: string,
+    private readonly onChange: (c: PeerChanges) => void,
+    private readonly opts: PeerSourceOptions = {},
+  ) {
+    const kinds = [
+      ['BGPPeer', kindPrefix('BGPPeer')],
+      ['Node', kindPrefix('Node')],
+      ['BGPConfiguration', kindPrefix('BGPConfiguration')],
+      ['reflector', REFLECTORS],
+    ] as const;
     for (const [kind, prefix] of kinds) {
-      this.watches.push(resyncingWatch(store, prefix, (e: WatchEvent) => {
-        const fade = this.fading.get(e.key);
-        if (fade) { clearTimeout(fade); this.fading.delete(e.key); }
-        if (e.type === 'delete' && kind === 'reflector' && this.raw.has(e.key) && (this.opts.reflectorGraceMs ?? 30_000) > 0) {
-          const t = setTimeout(() => { this.fading.delete(e.key); this.raw.delete(e.key); this.schedule(); }, this.opts.reflectorGraceMs ?? 30_000);
-          t.unref();
-          this.fading.set(e.key, t);
-          return;
-        }
-        if (e.type === 'delete') this.raw.delete(e.key);
-        else if (kind === 'reflector') {
-          const r = reflectorAsNode(e.value ?? '');
-          if (r) this.raw.set(e.key, r); else this.raw.delete(e.key);
-        } else {
-          try {
-            this.raw.set(e.key, decodeStored(kind, e.key, e.value ?? '', e.revision));
-          } catch (err) {
-            this.raw.delete(e.key);
-            this.opts.onInvalid?.(e.key, err as Error);
-          }
-        }
-        this.schedule();
-      }, { onSynced: () => { this.synced++; this.schedule(); } }));
+      this.watches.push(
+        resyncingWatch(
+          store,
+          prefix,
+          (e: WatchEvent) => {
+            const fade = this.fading.get(e.key);
+            if (fade) {
+              clearTimeout(fade);
+              this.fading.delete(e.key);
+            }
+            if (
+              e.type === 'delete' &&
+              kind === 'reflector' &&
+              this.raw.has(e.key) &&
+              (this.opts.reflectorGraceMs ?? 30_000) > 0
+            ) {
+              const t = setTimeout(() => {
+                this.fading.delete(e.key);
+                this.raw.delete(e.key);
+                this.schedule();
+              }, this.opts.reflectorGraceMs ?? 30_000);
+              t.unref();
+              this.fading.set(e.key, t);
+              return;
+            }
+            if (e.type === 'delete') this.raw.delete(e.key);
+            else if (kind === 'reflector') {
+              const r = reflectorAsNode(e.value ?? '');
+              if (r) this.raw.set(e.key, r);
+              else this.raw.delete(e.key);
+            } else {
+              try {
+                this.raw.set(e.key, decodeStored(kind, e.key, e.value ?? '', e.revision));
+              } catch (err) {
+                this.raw.delete(e.key);
+                this.opts.onInvalid?.(e.key, err as Error);
+              }
+            }
+            this.schedule();
+          },
+          {
+            onSynced: () => {
+              this.synced++;
+              this.schedule();
+            },
+          },
+        ),
+      );
     }
   }
 
@@ -237,21 +315,29 @@ export class PeerSource {
 
   private schedule(): void {
     if (this.synced < 4 || this.timer) return; // the first report waits for all four lists
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      try {
-        this.recompute();
-      } catch (e) {
-        (this.opts.onError ?? printError)(e);
-      }
-    }, Math.min(this.opts.debounceMs ?? 200, 900));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        try {
+          this.recompute();
+        } catch (e) {
+          (this.opts.onError ?? printError)(e);
+        }
+      },
+      Math.min(this.opts.debounceMs ?? 200, 900),
+    );
   }
 
   private recompute(): void {
     const all = [...this.raw.entries()];
     const of = (prefix: string) => all.filter(([k]) => k.startsWith(prefix)).map(([, r]) => r);
     const nodes = of(kindPrefix('Node'));
-    const inputs: PeerInputs = { peers: of(kindPrefix('BGPPeer')), nodes, reflectors: of(REFLECTORS), config: this.raw.get(kindPrefix('BGPConfiguration') + 'default') };
+    const inputs: PeerInputs = {
+      peers: of(kindPrefix('BGPPeer')),
+      nodes,
+      reflectors: of(REFLECTORS),
+      config: this.raw.get(kindPrefix('BGPConfiguration') + 'default'),
+    };
     const labels = this.opts.labels ?? nodes.find((n) => n.metadata.name === this.nodeName)?.metadata.labels ?? {};
     const next = new Map(computePeers(inputs, this.nodeName, labels, this.opts).map((p) => [p.peerIP, p]));
     const changes: PeerChanges = { added: [], changed: [], removed: [] };

@@ -79,7 +79,12 @@ function worthLogging(failures: number): boolean {
  * key deleted and put again within its debounce sees an unchanged peer, and sessions other
  * speakers derived from it are not torn down.
  */
-export async function registerReflector(store: Datastore, name: string, info: ReflectorInfo, opts: RegistrationOptions = {}): Promise<Registration> {
+export async function registerReflector(
+  store: Datastore,
+  name: string,
+  info: ReflectorInfo,
+  opts: RegistrationOptions = {},
+): Promise<Registration> {
   const key = reflectorKey(name);
   const ttl = opts.ttlSeconds ?? 15;
   const timers = opts.timers ?? REAL_TIMERS;
@@ -89,39 +94,49 @@ export async function registerReflector(store: Datastore, name: string, info: Re
   let lease = await store.grant(ttl);
   const value = () => JSON.stringify({ name, ...current });
   const write = () => store.put(key, value(), { lease });
-  const watchLease = (l: Lease) => l.onLost(() => {
-    if (stopped || l !== lease) return;
-    opts.onLost?.();
-    opts.log?.warn({ key }, 'reflector registration lease lost; registering again');
-    let failures = 0;
-    const retry = async (): Promise<void> => {
-      retryTimer = undefined;
-      if (stopped) return;
-      try {
-        const next = await store.grant(ttl);
-        if (stopped) {
-          await next.revoke().catch(() => undefined);
-          return;
+  const watchLease = (l: Lease) =>
+    l.onLost(() => {
+      if (stopped || l !== lease) return;
+      opts.onLost?.();
+      opts.log?.warn({ key }, 'reflector registration lease lost; registering again');
+      let failures = 0;
+      const retry = async (): Promise<void> => {
+        retryTimer = undefined;
+        if (stopped) return;
+        try {
+          const next = await store.grant(ttl);
+          if (stopped) {
+            await next.revoke().catch(() => undefined);
+            return;
+          }
+          lease = next;
+          watchLease(next);
+          await write();
+          if (failures > 0) opts.log?.info({ key, attempts: failures + 1 }, 'reflector registration restored');
+        } catch (e) {
+          failures++;
+          const wait = retryDelay(failures, opts.retry?.firstMs, opts.retry?.maxMs);
+          if (worthLogging(failures))
+            opts.log?.warn(
+              { key, err: (e as Error).message, attempt: failures, retryInMs: wait },
+              'reflector registration failed; retrying',
+            );
+          retryTimer = timers.set(() => void retry(), wait);
         }
-        lease = next;
-        watchLease(next);
-        await write();
-        if (failures > 0) opts.log?.info({ key, attempts: failures + 1 }, 'reflector registration restored');
-      } catch (e) {
-        failures++;
-        const wait = retryDelay(failures, opts.retry?.firstMs, opts.retry?.maxMs);
-        if (worthLogging(failures)) opts.log?.warn({ key, err: (e as Error).message, attempt: failures, retryInMs: wait }, 'reflector registration failed; retrying');
-        retryTimer = timers.set(() => void retry(), wait);
-      }
-    };
-    void retry();
-  });
+      };
+      void retry();
+    });
   watchLease(lease);
   await write();
   return {
     key,
-    get lease() { return lease; },
-    update: async (i) => { current = i; await write(); },
+    get lease() {
+      return lease;
+    },
+    update: async (i) => {
+      current = i;
+      await write();
+    },
     stop: async () => {
       stopped = true;
       if (retryTimer !== undefined) timers.clear(retryTimer);
@@ -145,14 +160,21 @@ export interface KeptRegistration {
  * datastore is down registers once the store answers, without a restart. Failures are logged
  * on attempts 1, 2, 4, 8, ... (so an hour of outage is a dozen lines), success once.
  */
-export function keepRegistered(store: Datastore, name: string, info: ReflectorInfo, opts: RegistrationOptions = {}): KeptRegistration {
+export function keepRegistered(
+  store: Datastore,
+  name: string,
+  info: ReflectorInfo,
+  opts: RegistrationOptions = {},
+): KeptRegistration {
   const timers = opts.timers ?? REAL_TIMERS;
   let reg: Registration | undefined;
   let stopped = false;
   let failures = 0;
   let timer: unknown;
   let resolveReady: () => void = () => undefined;
-  const ready = new Promise<void>((r) => { resolveReady = r; });
+  const ready = new Promise<void>((r) => {
+    resolveReady = r;
+  });
   const attempt = async (): Promise<void> => {
     timer = undefined;
     if (stopped) return;
@@ -168,14 +190,20 @@ export function keepRegistered(store: Datastore, name: string, info: ReflectorIn
     } catch (e) {
       failures++;
       const wait = retryDelay(failures, opts.retry?.firstMs, opts.retry?.maxMs);
-      if (worthLogging(failures)) opts.log?.warn({ err: (e as Error).message, attempt: failures, retryInMs: wait }, 'could not register in the datastore; retrying');
+      if (worthLogging(failures))
+        opts.log?.warn(
+          { err: (e as Error).message, attempt: failures, retryInMs: wait },
+          'could not register in the datastore; retrying',
+        );
       timer = timers.set(() => void attempt(), wait);
     }
   };
   void attempt();
   return {
     key: reflectorKey(name),
-    get registered() { return reg !== undefined; },
+    get registered() {
+      return reg !== undefined;
+    },
     ready,
     stop: async () => {
       stopped = true;
@@ -193,7 +221,12 @@ export class StatusWriter {
   private last = 0;
   private writing?: Promise<void>;
 
-  constructor(private readonly store: Datastore, readonly node: string, private readonly intervalMs = 1000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly store: Datastore,
+    readonly node: string,
+    private readonly intervalMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Queues `status`; it is written now if the interval has passed, else at its end. */
   report(status: unknown): void {
@@ -210,12 +243,18 @@ export class StatusWriter {
     this.pending = get;
     if (this.timer) return;
     const wait = Math.max(0, this.last + this.intervalMs - this.now());
-    this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, wait);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, wait);
   }
 
   /** Writes any queued status now (call before shutdown). */
   async flush(): Promise<void> {
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     await this.writing;
     const get = this.pending;
     this.pending = undefined;
@@ -224,7 +263,10 @@ export class StatusWriter {
     if (status === undefined) return;
     const value = JSON.stringify({ node: this.node, updated: new Date(this.now()).toISOString(), status });
     this.last = this.now();
-    this.writing = this.store.put(statusKey(this.node), value).then(() => undefined, () => undefined);
+    this.writing = this.store.put(statusKey(this.node), value).then(
+      () => undefined,
+      () => undefined,
+    );
     await this.writing;
   }
 
@@ -242,8 +284,13 @@ export class StatusReports {
   readonly writer: StatusWriter;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(store: Datastore, name: string, private readonly status: () => unknown,
-    private readonly onError: (e: unknown) => void, everyMs: number) {
+  constructor(
+    store: Datastore,
+    name: string,
+    private readonly status: () => unknown,
+    private readonly onError: (e: unknown) => void,
+    everyMs: number,
+  ) {
     this.writer = new StatusWriter(store, name, 1000);
     this.timer = setInterval(() => this.report(), everyMs);
     this.timer.unref();

@@ -54,38 +54,86 @@ export function parseSelector(src: string): Selector {
     const vals = new Set<string>();
     if (peek() !== '}') {
       vals.add(literal());
-      while (peek() === ',') { next(); vals.add(literal()); }
+      while (peek() === ',') {
+        next();
+        vals.add(literal());
+      }
     }
     expect('}');
     return vals;
   };
   const term = (): Selector => {
     const x = peek();
-    if (x === '(') { next(); const e = or(); expect(')'); return e; }
+    if (x === '(') {
+      next();
+      const e = or();
+      expect(')');
+      return e;
+    }
     if (x === '!') {
       next();
-      if (peek() === 'has') { next(); expect('('); const k = ident(); expect(')'); return (l) => !(k in l); }
+      if (peek() === 'has') {
+        next();
+        expect('(');
+        const k = ident();
+        expect(')');
+        return (l) => !(k in l);
+      }
       const inner = term();
       return (l) => !inner(l);
     }
-    if (x === 'all') { next(); expect('('); expect(')'); return () => true; }
-    if (x === 'has') { next(); expect('('); const k = ident(); expect(')'); return (l) => k in l; }
+    if (x === 'all') {
+      next();
+      expect('(');
+      expect(')');
+      return () => true;
+    }
+    if (x === 'has') {
+      next();
+      expect('(');
+      const k = ident();
+      expect(')');
+      return (l) => k in l;
+    }
     const k = ident();
     const op = next();
-    if (op === '==') { const v = literal(); return (l) => l[k] === v; }
-    if (op === '!=') { const v = literal(); return (l) => l[k] !== v; }
-    if (op === 'in') { const s = set(); return (l) => l[k] !== undefined && s.has(l[k]!); }
-    if (op === 'not') { expect('in'); const s = set(); return (l) => l[k] === undefined || !s.has(l[k]!); }
+    if (op === '==') {
+      const v = literal();
+      return (l) => l[k] === v;
+    }
+    if (op === '!=') {
+      const v = literal();
+      return (l) => l[k] !== v;
+    }
+    if (op === 'in') {
+      const s = set();
+      return (l) => l[k] !== undefined && s.has(l[k]!);
+    }
+    if (op === 'not') {
+      expect('in');
+      const s = set();
+      return (l) => l[k] === undefined || !s.has(l[k]!);
+    }
     throw new SelectorError(`expected ==, !=, in or not in after "${k}" but found "${op}"`);
   };
   const and = (): Selector => {
     let e = term();
-    while (peek() === '&&') { next(); const a = e, b = term(); e = (l) => a(l) && b(l); }
+    while (peek() === '&&') {
+      next();
+      const a = e,
+        b = term();
+      e = (l) => a(l) && b(l);
+    }
     return e;
   };
   const or = (): Selector => {
     let e = and();
-    while (peek() === '||') { next(); const a = e, b = and(); e = (l) => a(l) || b(l); }
+    while (peek() === '||') {
+      next();
+      const a = e,
+        b = and();
+      e = (l) => a(l) || b(l);
+    }
     return e;
   };
   if (t.length === 0) return () => false;

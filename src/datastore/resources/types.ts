@@ -17,7 +17,15 @@ export interface Resource<S = Record<string, unknown>> {
   spec: S;
 }
 
-export type Kind = 'BGPConfiguration' | 'Node' | 'BGPPeer' | 'IPPool' | 'IPAMBlock' | 'WorkloadEndpoint' | 'Profile' | 'Policy';
+export type Kind =
+  | 'BGPConfiguration'
+  | 'Node'
+  | 'BGPPeer'
+  | 'IPPool'
+  | 'IPAMBlock'
+  | 'WorkloadEndpoint'
+  | 'Profile'
+  | 'Policy';
 
 export const KINDS: Record<Kind, { key: string; aliases: string[] }> = {
   BGPConfiguration: { key: 'bgpconfig', aliases: ['bgpconfiguration', 'bgpconfigurations', 'bgpconfig', 'bgpconfigs'] },
@@ -85,7 +93,11 @@ export interface BGPPeerSpec {
   port?: number;
 }
 
-export interface IPPoolSpec { cidr: string; blockSize: number; disabled: boolean }
+export interface IPPoolSpec {
+  cidr: string;
+  blockSize: number;
+  disabled: boolean;
+}
 
 export interface IPAMBlockSpec {
   cidr: string;

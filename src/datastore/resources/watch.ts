@@ -17,13 +17,21 @@ export interface ResourceHandlers {
 
 export function watchResources(store: Datastore, kind: Kind, h: ResourceHandlers): { cancel(): void } {
   const prefix = kindPrefix(kind);
-  return resyncingWatch(store, prefix, (e) => {
-    const name = e.key.slice(prefix.length);
-    if (e.type === 'delete') { h.onDelete(name); return; }
-    try {
-      h.onUpsert(decodeStored(kind, e.key, e.value ?? '', e.revision));
-    } catch (err) {
-      h.onInvalid?.(e.key, err as Error);
-    }
-  }, { onSynced: h.onSynced });
+  return resyncingWatch(
+    store,
+    prefix,
+    (e) => {
+      const name = e.key.slice(prefix.length);
+      if (e.type === 'delete') {
+        h.onDelete(name);
+        return;
+      }
+      try {
+        h.onUpsert(decodeStored(kind, e.key, e.value ?? '', e.revision));
+      } catch (err) {
+        h.onInvalid?.(e.key, err as Error);
+      }
+    },
+    { onSynced: h.onSynced },
+  );
 }

@@ -12,7 +12,15 @@
 // again after a table read, and batches are sent small and fully ACKed until the queue has
 // drained.
 import { constants as osConstants } from 'node:os';
-import { NlBatch, rtnl, type InetPrefix, type NlNextHop, type NlRoute, type RtnlSocket, type SysError } from '../../sys';
+import {
+  NlBatch,
+  rtnl,
+  type InetPrefix,
+  type NlNextHop,
+  type NlRoute,
+  type RtnlSocket,
+  type SysError,
+} from '../../sys';
 
 /** Requests per batch at most: a few ms of the kernel's work, so sessions keep being read. */
 export const BATCH_CAP = 2048;
@@ -51,8 +59,12 @@ export class RouteBatch {
   /** Sending small, fully ACKed batches (answers were lost; see the module comment). */
   careful = false;
 
-  constructor(private readonly sock: RtnlSocket, private readonly table: number, private readonly protocol: number,
-    private readonly metric: number) {}
+  constructor(
+    private readonly sock: RtnlSocket,
+    private readonly table: number,
+    private readonly protocol: number,
+    private readonly metric: number,
+  ) {}
 
   get size(): number {
     return this.n;
@@ -77,7 +89,15 @@ export class RouteBatch {
    * a route of another protocol with the same prefix and metric is refused (EEXIST), not
    * replaced.
    */
-  set(prefix: string, dst: InetPrefix, type: number, hops: readonly NlNextHop[], key: string, replace: boolean, scope = RT_SCOPE_UNIVERSE): void {
+  set(
+    prefix: string,
+    dst: InetPrefix,
+    type: number,
+    hops: readonly NlNextHop[],
+    key: string,
+    replace: boolean,
+    scope = RT_SCOPE_UNIVERSE,
+  ): void {
     const how = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
     this.nl.addRoute(RTM_NEWROUTE, how | this.ackFlag(), this.seq0 + this.n, this.route(dst, type, hops, scope));
     this.push(prefix, key, false);
@@ -148,8 +168,15 @@ export class RouteBatch {
 
   private route(dst: InetPrefix, type: number, hops: readonly NlNextHop[], scope: number): NlRoute {
     return {
-      family: dst.family, dst: dst.bytes, dstLen: dst.len, table: this.table, protocol: this.protocol, priority: this.metric,
-      type, scope, nextHops: hops,
+      family: dst.family,
+      dst: dst.bytes,
+      dstLen: dst.len,
+      table: this.table,
+      protocol: this.protocol,
+      priority: this.metric,
+      type,
+      scope,
+      nextHops: hops,
     };
   }
 

@@ -13,9 +13,11 @@ const KEYS = new Set(['table', 'protocol', 'metric', 'scanSeconds']);
 export function parseFibConfig(v: unknown): FibConfig | RangeError {
   if (v === undefined || v === true) return {};
   if (v === false) return false;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return new RangeError('fib: must be false or a map {table, protocol, metric, scanSeconds}');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return new RangeError('fib: must be false or a map {table, protocol, metric, scanSeconds}');
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!KEYS.has(k)) return new RangeError(`fib.${k}: unknown key (known: ${[...KEYS].join(', ')})`);
+  for (const k of Object.keys(o))
+    if (!KEYS.has(k)) return new RangeError(`fib.${k}: unknown key (known: ${[...KEYS].join(', ')})`);
   const out: Omit<KernelFibOptions, 'log'> = {};
   if (o.table !== undefined) {
     const t = resolveTable(o.table as never);
@@ -25,7 +27,8 @@ export function parseFibConfig(v: unknown): FibConfig | RangeError {
   const int = (k: 'protocol' | 'metric', min: number, max: number): RangeError | undefined => {
     const x = o[k];
     if (x === undefined) return undefined;
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) return new RangeError(`fib.${k}: ${JSON.stringify(x)} is not an integer ${min}..${max}`);
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max)
+      return new RangeError(`fib.${k}: ${JSON.stringify(x)} is not an integer ${min}..${max}`);
     out[k] = x;
     return undefined;
   };
@@ -33,7 +36,8 @@ export function parseFibConfig(v: unknown): FibConfig | RangeError {
   const e = int('protocol', 5, 255) ?? int('metric', 0, 0xffffffff);
   if (e) return e;
   if (o.scanSeconds !== undefined) {
-    if (typeof o.scanSeconds !== 'number' || !(o.scanSeconds >= 0)) return new RangeError(`fib.scanSeconds: ${JSON.stringify(o.scanSeconds)} is not a number of seconds >= 0`);
+    if (typeof o.scanSeconds !== 'number' || !(o.scanSeconds >= 0))
+      return new RangeError(`fib.scanSeconds: ${JSON.stringify(o.scanSeconds)} is not a number of seconds >= 0`);
     out.scanSeconds = o.scanSeconds;
   }
   return out;
@@ -49,7 +53,9 @@ export function resolveTable(t: KernelFibOptions['table']): number | RangeError 
 }
 
 /** The kernel sink's options checked, with their defaults; or a RangeError naming the field. */
-export function kernelOptions(opts: KernelFibOptions): { table: number; protocol: number; metric: number; scanSeconds: number } | RangeError {
+export function kernelOptions(
+  opts: KernelFibOptions,
+): { table: number; protocol: number; metric: number; scanSeconds: number } | RangeError {
   const table = resolveTable(opts.table);
   if (table instanceof RangeError) return table;
   const protocol = opts.protocol ?? 200;
@@ -58,8 +64,10 @@ export function kernelOptions(opts: KernelFibOptions): { table: number; protocol
     return new RangeError(`fib.protocol: ${String(protocol)} is not a route protocol number 5..255`);
   }
   const metric = opts.metric ?? 32;
-  if (!Number.isInteger(metric) || metric < 0 || metric > 0xffffffff) return new RangeError(`fib.metric: ${String(metric)} is not 0..4294967295`);
+  if (!Number.isInteger(metric) || metric < 0 || metric > 0xffffffff)
+    return new RangeError(`fib.metric: ${String(metric)} is not 0..4294967295`);
   const scanSeconds = opts.scanSeconds ?? 60;
-  if (typeof scanSeconds !== 'number' || !(scanSeconds >= 0)) return new RangeError(`fib.scanSeconds: ${String(scanSeconds)} is not a number of seconds >= 0`);
+  if (typeof scanSeconds !== 'number' || !(scanSeconds >= 0))
+    return new RangeError(`fib.scanSeconds: ${String(scanSeconds)} is not a number of seconds >= 0`);
   return { table, protocol, metric, scanSeconds };
 }

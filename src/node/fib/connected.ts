@@ -4,7 +4,16 @@
 // recursive lookup (fib_check_nh / ip6_validate_gw): BGP next hops of a fabric are
 // neighbours, and one that is not is held back rather than installed through whatever route
 // happens to cover it.
-import { AF_INET, AF_INET6, formatInetAddr, isLinkLocal6, parseInetAddr, prefixCovers, type NlAddr, type NlLink } from '../../sys';
+import {
+  AF_INET,
+  AF_INET6,
+  formatInetAddr,
+  isLinkLocal6,
+  parseInetAddr,
+  prefixCovers,
+  type NlAddr,
+  type NlLink,
+} from '../../sys';
 
 /** A next hop in kernel form, with the interface it leaves by. */
 export interface ResolvedHop {
@@ -16,7 +25,9 @@ export interface ResolvedHop {
 }
 
 /** Why a next hop is not usable: bad text (an input error) or not (yet) on a connected network. */
-export type HopProblem = { readonly kind: 'invalid'; readonly reason: string } | { readonly kind: 'unreachable'; readonly reason: string };
+export type HopProblem =
+  | { readonly kind: 'invalid'; readonly reason: string }
+  | { readonly kind: 'unreachable'; readonly reason: string };
 
 export class ConnectedNetworks {
   private addrs: NlAddr[] = [];
@@ -30,7 +41,9 @@ export class ConnectedNetworks {
   /** Replaces the view with fresh dumps; returns true when any cached answer changed. */
   update(links: readonly NlLink[], addrs: readonly NlAddr[]): boolean {
     this.up = new Set(links.filter((l) => (l.flags & 1) !== 0).map((l) => l.ifindex)); // IFF_UP
-    this.addrs = addrs.filter((a) => (a.family === AF_INET && a.address.length === 4) || (a.family === AF_INET6 && a.address.length === 16));
+    this.addrs = addrs.filter(
+      (a) => (a.family === AF_INET && a.address.length === 4) || (a.family === AF_INET6 && a.address.length === 16),
+    );
     const names = new Map(links.map((l) => [l.name, l.ifindex]));
     let changed = false;
     // A veth deleted and made again gets a new ifindex: its device routes must follow.
@@ -74,17 +87,23 @@ export class ConnectedNetworks {
       return { kind: 'invalid', reason: `next hop ${text}: ifindex ${ifindex} is not a positive integer` };
     }
     if (ifindex !== undefined) {
-      if (!this.up.has(ifindex)) return { kind: 'unreachable', reason: `interface ${ifindex} of next hop ${text} is not up` };
+      if (!this.up.has(ifindex))
+        return { kind: 'unreachable', reason: `interface ${ifindex} of next hop ${text} is not up` };
       // RFC 4291 2.5.6: a link-local address is on the link it is given with.
       if (isLinkLocal6(a.bytes)) return { family: a.family, gateway: a.bytes, ifindex, text };
-      const on = this.addrs.some((x) => x.ifindex === ifindex && x.family === a.family && prefixCovers(x.address, x.prefixLen, a.bytes));
-      return on ? { family: a.family, gateway: a.bytes, ifindex, text }
+      const on = this.addrs.some(
+        (x) => x.ifindex === ifindex && x.family === a.family && prefixCovers(x.address, x.prefixLen, a.bytes),
+      );
+      return on
+        ? { family: a.family, gateway: a.bytes, ifindex, text }
         : { kind: 'unreachable', reason: `next hop ${text} is not on a network of interface ${ifindex}` };
     }
-    if (isLinkLocal6(a.bytes)) return { kind: 'invalid', reason: `link-local next hop ${text} needs its interface (ifindex)` };
+    if (isLinkLocal6(a.bytes))
+      return { kind: 'invalid', reason: `link-local next hop ${text} needs its interface (ifindex)` };
     for (const x of this.addrs) {
       if (x.family !== a.family || !this.up.has(x.ifindex)) continue;
-      if (prefixCovers(x.address, x.prefixLen, a.bytes)) return { family: a.family, gateway: a.bytes, ifindex: x.ifindex, text };
+      if (prefixCovers(x.address, x.prefixLen, a.bytes))
+        return { family: a.family, gateway: a.bytes, ifindex: x.ifindex, text };
     }
     return { kind: 'unreachable', reason: `next hop ${text} is not on a connected network` };
   }

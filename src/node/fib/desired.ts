@@ -7,13 +7,21 @@ import { hopsKey } from './hops';
 import type { FibNextHop, FibRoute } from './types';
 
 /** A desired route that is not unicast: a blackhole, a device route, or a kind we refuse. */
-export class Kind { constructor(readonly kind: string, readonly device?: string) {} }
+export class Kind {
+  constructor(
+    readonly kind: string,
+    readonly device?: string,
+  ) {}
+}
 export const BLACKHOLE = new Kind('blackhole');
 export const NO_HOPS: readonly FibNextHop[] = [];
 
 /** A target the kernel should hold for a prefix. */
 export interface Target {
-  readonly dst: InetPrefix; readonly key: string; readonly type: number; readonly hops: readonly NlNextHop[];
+  readonly dst: InetPrefix;
+  readonly key: string;
+  readonly type: number;
+  readonly hops: readonly NlNextHop[];
   /** RT_SCOPE_LINK for a device route, else universe. */
   readonly scope?: number;
 }
@@ -28,5 +36,11 @@ export function desiredEntry(route: FibRoute): DesiredEntry {
 
 /** A local workload's route: out of interface `ifindex`, scope link, no gateway. */
 export function deviceRoute(dst: InetPrefix, ifindex: number): Target {
-  return { dst, key: hopsKey([{ text: 'dev', ifindex }]), type: rtnl.RTN_UNICAST, hops: [{ ifindex }], scope: rtnl.RT_SCOPE_LINK };
+  return {
+    dst,
+    key: hopsKey([{ text: 'dev', ifindex }]),
+    type: rtnl.RTN_UNICAST,
+    hops: [{ ifindex }],
+    scope: rtnl.RT_SCOPE_LINK,
+  };
 }

@@ -1,7 +1,16 @@
 // Next hops of the FIB sink: a route's gateways resolved against the connected networks
 // (connected.ts, from link and address dumps), cached per next-hop array, and the keys by
 // which a route's next hops are compared with what the kernel holds.
-import { formatInetAddr, rtnl, type NlAddr, type NlLink, type NlMessage, type NlNextHop, type NlRoute, type SysError } from '../../sys';
+import {
+  formatInetAddr,
+  rtnl,
+  type NlAddr,
+  type NlLink,
+  type NlMessage,
+  type NlNextHop,
+  type NlRoute,
+  type SysError,
+} from '../../sys';
 import { ConnectedNetworks, type ResolvedHop } from './connected';
 import type { FibLogger, FibNextHop } from './types';
 
@@ -21,19 +30,26 @@ export interface ResolvedHops {
 }
 
 /** Runs one dump (RTM_GETLINK or RTM_GETADDR) and hands each reply message over. */
-export type Dumper = (type: typeof rtnl.RTM_GETLINK | typeof rtnl.RTM_GETADDR, onMessage: (b: Buffer, m: NlMessage) => void) =>
-  Promise<SysError | undefined>;
+export type Dumper = (
+  type: typeof rtnl.RTM_GETLINK | typeof rtnl.RTM_GETADDR,
+  onMessage: (b: Buffer, m: NlMessage) => void,
+) => Promise<SysError | undefined>;
 
 /** The key of a route's next hops as the kernel holds them: order-free, interface included. */
 export function hopsKey(hops: readonly { text: string; ifindex: number }[]): string {
-  return hops.map((h) => `${h.text}%${h.ifindex}`).sort().join(',');
+  return hops
+    .map((h) => `${h.text}%${h.ifindex}`)
+    .sort()
+    .join(',');
 }
 
 /** The same key for a route as a dump returns it. */
 export function kernelKey(r: NlRoute): string {
   if (r.type === rtnl.RTN_BLACKHOLE) return BLACKHOLE_KEY;
   if (r.type !== rtnl.RTN_UNICAST) return `type${r.type}`;
-  return hopsKey(r.nextHops.map((h) => ({ text: h.gateway ? formatInetAddr(h.gateway) : 'dev', ifindex: h.ifindex ?? 0 })));
+  return hopsKey(
+    r.nextHops.map((h) => ({ text: h.gateway ? formatInetAddr(h.gateway) : 'dev', ifindex: h.ifindex ?? 0 })),
+  );
 }
 
 export class NextHops {
@@ -102,7 +118,14 @@ export class NextHops {
         continue;
       }
       if (hops.length > 0 && r.family !== hops[0]!.family) {
-        return { gen: this.gen, family: 0, key: '', hops: [], unresolved, invalid: 'next hops of both address families in one route' };
+        return {
+          gen: this.gen,
+          family: 0,
+          key: '',
+          hops: [],
+          unresolved,
+          invalid: 'next hops of both address families in one route',
+        };
       }
       const k = `${r.text}%${r.ifindex}`;
       if (!seen.has(k)) {
@@ -111,10 +134,20 @@ export class NextHops {
       }
     }
     if (hops.length === 0 && !unresolved) {
-      return { gen: this.gen, family: 0, key: '', hops: [], unresolved, invalid: 'a unicast route needs at least one next hop' };
+      return {
+        gen: this.gen,
+        family: 0,
+        key: '',
+        hops: [],
+        unresolved,
+        invalid: 'a unicast route needs at least one next hop',
+      };
     }
     return {
-      gen: this.gen, family: hops[0]?.family ?? 0, key: hopsKey(hops), unresolved,
+      gen: this.gen,
+      family: hops[0]?.family ?? 0,
+      key: hopsKey(hops),
+      unresolved,
       hops: hops.map((x) => ({ gateway: x.gateway, ifindex: x.ifindex })),
     };
   }

@@ -10,9 +10,7 @@
 // One worker loop does everything that touches the socket (batches, dumps), in turn, so
 // `installed` always matches the kernel after each step.
 import { setImmediate as yieldLoop } from 'node:timers/promises';
-import {
-  NlBatch, RtnlSocket, formatInetAddr, rtnl, type InetPrefix, type NlRoute, type SysError,
-} from '../../sys';
+import { NlBatch, RtnlSocket, formatInetAddr, rtnl, type InetPrefix, type NlRoute, type SysError } from '../../sys';
 import { LogRateLimiter } from '../../observability';
 import { RouteBatch, ackText, type BatchOutcome } from './batch';
 import { kernelOptions } from './config';
@@ -70,11 +68,16 @@ export class KernelFib implements FibSink {
         if (this.failed.size > 0) this.failed.delete(prefix);
       },
       refused: (prefix, key, errno, message) => {
-        this.fail(prefix, key !== undefined && errno === EEXIST
-          ? `a route not ours (another protocol) holds ${prefix} metric ${this.metric} in table ${this.table}; left alone`
-          : ackText(errno, message));
+        this.fail(
+          prefix,
+          key !== undefined && errno === EEXIST
+            ? `a route not ours (another protocol) holds ${prefix} metric ${this.metric} in table ${this.table}; left alone`
+            : ackText(errno, message),
+        );
       },
-      unknown: (prefix) => { this.dirty.add(prefix); },
+      unknown: (prefix) => {
+        this.dirty.add(prefix);
+      },
       strayRefused: (prefix, errno, message) => this.noteError(prefix, ackText(errno, message)),
       trouble: (what, err) => {
         this.noteError(what, err.message);
@@ -90,8 +93,15 @@ export class KernelFib implements FibSink {
     const sock = RtnlSocket.open();
     if (sock instanceof Error) return new Error(`fib: cannot open the rtnetlink socket: ${sock.message}`);
     // Link and address changes arrive on their own socket, polled (see rtnetlink.ts on why).
-    const notify = RtnlSocket.open({ groups: rtnl.RTMGRP_LINK | rtnl.RTMGRP_IPV4_IFADDR | rtnl.RTMGRP_IPV6_IFADDR, rcvbuf: 256 * 1024 });
-    if (notify instanceof Error) opts.log.warn({ err: notify.message }, 'fib: no link/address notifications; next hops re-checked at each scan only');
+    const notify = RtnlSocket.open({
+      groups: rtnl.RTMGRP_LINK | rtnl.RTMGRP_IPV4_IFADDR | rtnl.RTMGRP_IPV6_IFADDR,
+      rcvbuf: 256 * 1024,
+    });
+    if (notify instanceof Error)
+      opts.log.warn(
+        { err: notify.message },
+        'fib: no link/address notifications; next hops re-checked at each scan only',
+      );
     const fib = new KernelFib(sock, notify instanceof Error ? undefined : notify, table, protocol, metric, opts.log);
     const e = await fib.start();
     if (e) {
@@ -100,7 +110,13 @@ export class KernelFib implements FibSink {
       return new Error(`fib: cannot read table ${table}: ${e.message}`);
     }
     fib.timers.push(setInterval(() => fib.tick(), 1000).unref());
-    if (scanSeconds > 0) fib.timers.push(setInterval(() => { fib.scanWanted = true; fib.kick(); }, scanSeconds * 1000).unref());
+    if (scanSeconds > 0)
+      fib.timers.push(
+        setInterval(() => {
+          fib.scanWanted = true;
+          fib.kick();
+        }, scanSeconds * 1000).unref(),
+      );
     return fib;
   }
 
@@ -111,8 +127,16 @@ export class KernelFib implements FibSink {
     if (e) return e;
     this.keepUntilSync = new Set(this.installed.keys());
     this.dirty.clear(); // what the scan found is all kept for now: nothing to look at yet
-    this.log.info({ table: this.table, protocol: this.protocol, metric: this.metric, found: this.installed.size, strays: this.strays.length },
-      'fib: kernel table read; routes of ours found are kept until End-of-RIB');
+    this.log.info(
+      {
+        table: this.table,
+        protocol: this.protocol,
+        metric: this.metric,
+        found: this.installed.size,
+        strays: this.strays.length,
+      },
+      'fib: kernel table read; routes of ours found are kept until End-of-RIB',
+    );
     return undefined;
   }
 
@@ -138,7 +162,10 @@ export class KernelFib implements FibSink {
     if (this.keepUntilSync) {
       for (const p of this.keepUntilSync) this.dirty.add(p);
       if (this.keepUntilSync.size > 0 || this.strays.length > 0) {
-        this.log.info({ stale: this.keepUntilSync.size, strays: this.strays.length }, 'fib: End-of-RIB: deleting stale routes of ours');
+        this.log.info(
+          { stale: this.keepUntilSync.size, strays: this.strays.length },
+          'fib: End-of-RIB: deleting stale routes of ours',
+        );
       }
       this.keepUntilSync = undefined;
     }
@@ -200,11 +227,13 @@ export class KernelFib implements FibSink {
   private kick(): void {
     if (this.running || this.closed) return;
     // Started on the next turn, so a burst of set() calls in one turn makes one batch.
-    this.running = yieldLoop().then(() => this.work()).finally(() => {
-      this.running = undefined;
-      if (this.dirty.size > 0 && !this.closed) this.kick();
-      else for (const w of this.waiters.splice(0)) w();
-    });
+    this.running = yieldLoop()
+      .then(() => this.work())
+      .finally(() => {
+        this.running = undefined;
+        if (this.dirty.size > 0 && !this.closed) this.kick();
+        else for (const w of this.waiters.splice(0)) w();
+      });
   }
 
   /** Once a second: any link/address notification queued means next hops must be re-checked. */
@@ -394,4 +423,3 @@ export class KernelFib implements FibSink {
     if (d.ok) this.log.warn({ prefix, err: why, suppressed: d.suppressed || undefined }, 'fib: route not installed');
   }
 }
-

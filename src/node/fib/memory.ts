@@ -20,7 +20,8 @@ export function memoryFib(): FibSink & { routes(): FibRoute[] } {
   return {
     set(route) {
       const key = canonical(route.prefix);
-      if (key !== undefined) routes.set(key, { ...route, prefix: key, nextHops: route.nextHops.map((h) => ({ ...h })) });
+      if (key !== undefined)
+        routes.set(key, { ...route, prefix: key, nextHops: route.nextHops.map((h) => ({ ...h })) });
     },
     delete(prefix) {
       const key = canonical(prefix);

@@ -1,9 +1,17 @@
 // The kernel table read back: our routes (one table, one protocol) of both families, as
 // prefix -> next-hop key (hops.ts), and ours at another metric apart. The FIB sink reads it at
 // start, every scanSeconds, and whenever answers were lost or links changed.
-import { AF_INET, AF_INET6, NlBatch, formatInetAddr, rtnl, type NlRoute, type RtnlSocket, type SysError } from '../../sys';
+import {
+  AF_INET,
+  AF_INET6,
+  NlBatch,
+  formatInetAddr,
+  rtnl,
+  type NlRoute,
+  type RtnlSocket,
+  type SysError,
+} from '../../sys';
 import { kernelKey } from './hops';
-
 
 export interface TableRead {
   /** Ours at our metric: canonical prefix text -> next-hop key. */
@@ -16,7 +24,12 @@ export interface TableRead {
  * Dumps the table. A dump interrupted by concurrent changes (NLM_F_DUMP_INTR) is taken again,
  * up to three times; the third is taken as it is (the periodic re-read fixes what it missed).
  */
-export async function readTable(sock: RtnlSocket, table: number, protocol: number, metric: number): Promise<TableRead | SysError> {
+export async function readTable(
+  sock: RtnlSocket,
+  table: number,
+  protocol: number,
+  metric: number,
+): Promise<TableRead | SysError> {
   for (let attempt = 0; ; attempt++) {
     const found = new Map<string, string>();
     const strays: NlRoute[] = [];
@@ -29,7 +42,7 @@ export async function readTable(sock: RtnlSocket, table: number, protocol: numbe
         if (m.type !== rtnl.RTM_NEWROUTE) return;
         const route = rtnl.decodeRoute(b, m);
         // An older kernel ignores the dump filter: ours are picked out here again.
-        if (!route || route.table !== table || route.protocol !== protocol || (route.flags! & rtnl.RTM_F_CLONED)) return;
+        if (!route || route.table !== table || route.protocol !== protocol || route.flags! & rtnl.RTM_F_CLONED) return;
         if (route.priority !== metric) {
           strays.push(route);
           return;

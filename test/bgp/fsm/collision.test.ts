@@ -11,7 +11,8 @@ const HIGH = 0x0a000002; // 10.0.0.2
 
 // We hold an outgoing connection in OpenConfirm; the peer's OPEN arrives on the incoming one.
 const base = (localId: number, remoteId: number, extra: Partial<CollisionInput> = {}): CollisionInput => ({
-  localId, remoteId,
+  localId,
+  remoteId,
   existing: { state: 'OpenConfirm', outgoing: true },
   received: { state: 'OpenSent', outgoing: false },
   ...extra,
@@ -20,16 +21,28 @@ const base = (localId: number, remoteId: number, extra: Partial<CollisionInput> 
 test('local identifier higher: keep the connection we initiated, close the peer-initiated one', () => {
   assert.equal(resolveCollision(base(HIGH, LOW)), 'close-received');
   // Same outcome when the OPEN comes in on our outgoing connection instead.
-  assert.equal(resolveCollision(base(HIGH, LOW, {
-    existing: { state: 'OpenConfirm', outgoing: false }, received: { state: 'OpenSent', outgoing: true },
-  })), 'close-existing');
+  assert.equal(
+    resolveCollision(
+      base(HIGH, LOW, {
+        existing: { state: 'OpenConfirm', outgoing: false },
+        received: { state: 'OpenSent', outgoing: true },
+      }),
+    ),
+    'close-existing',
+  );
 });
 
 test('local identifier lower: keep the peer-initiated connection, close ours', () => {
   assert.equal(resolveCollision(base(LOW, HIGH)), 'close-existing');
-  assert.equal(resolveCollision(base(LOW, HIGH, {
-    existing: { state: 'OpenConfirm', outgoing: false }, received: { state: 'OpenSent', outgoing: true },
-  })), 'close-received');
+  assert.equal(
+    resolveCollision(
+      base(LOW, HIGH, {
+        existing: { state: 'OpenConfirm', outgoing: false },
+        received: { state: 'OpenSent', outgoing: true },
+      }),
+    ),
+    'close-received',
+  );
 });
 
 test('identifiers compare as unsigned 32-bit values (192.0.2.1 > 10.0.0.1), whatever the JS sign', () => {
@@ -63,16 +76,23 @@ test('equal identifiers: the larger AS wins (RFC 6286 2.3); same AS keeps the ex
 
 test('both speakers close the same TCP connection, whichever OPEN each sees first', () => {
   // Connection X: A -> B (outgoing for A). Connection Y: B -> A (outgoing for B).
-  for (const [idA, idB] of [[HIGH, LOW], [LOW, HIGH]]) {
+  for (const [idA, idB] of [
+    [HIGH, LOW],
+    [LOW, HIGH],
+  ]) {
     // A has X in OpenConfirm and receives B's OPEN on Y.
     const a = resolveCollision({
-      localId: idA, remoteId: idB,
-      existing: { state: 'OpenConfirm', outgoing: true }, received: { state: 'OpenSent', outgoing: false },
+      localId: idA,
+      remoteId: idB,
+      existing: { state: 'OpenConfirm', outgoing: true },
+      received: { state: 'OpenSent', outgoing: false },
     });
     // B has X (incoming) in OpenConfirm and receives A's OPEN on Y (its outgoing).
     const b = resolveCollision({
-      localId: idB, remoteId: idA,
-      existing: { state: 'OpenConfirm', outgoing: false }, received: { state: 'OpenSent', outgoing: true },
+      localId: idB,
+      remoteId: idA,
+      existing: { state: 'OpenConfirm', outgoing: false },
+      received: { state: 'OpenSent', outgoing: true },
     });
     const closedByA = a === 'close-existing' ? 'X' : 'Y';
     const closedByB = b === 'close-existing' ? 'X' : 'Y';
@@ -95,21 +115,39 @@ test('in Established, OpenCollisionDump closes only with CollisionDetectEstablis
   const off = step(parked('Established'), { type: 'OpenCollisionDump' }, 0);
   assert.equal(off.state.state, 'Established');
   assert.deepEqual(off.actions, []);
-  const on = step(parked('Established', { ...CONFIG, collisionDetectEstablishedState: true }), { type: 'OpenCollisionDump' }, 0);
+  const on = step(
+    parked('Established', { ...CONFIG, collisionDetectEstablishedState: true }),
+    { type: 'OpenCollisionDump' },
+    0,
+  );
   assert.equal(on.state.state, 'Idle');
-  assert.deepEqual(fmtAll(on.actions), ['notify:6/7/', 'stop:hold', 'stop:keepalive', 'down:OpenCollisionDump',
-    'release', 'drop', 'start:idleHold:5000~']);
+  assert.deepEqual(fmtAll(on.actions), [
+    'notify:6/7/',
+    'stop:hold',
+    'stop:keepalive',
+    'down:OpenCollisionDump',
+    'release',
+    'drop',
+    'start:idleHold:5000~',
+  ]);
 });
 
 test('a full collision between two FSMs of one peer: one ends Established, the other Idle', () => {
   const open = { type: 'BGPOpen', asn: 65001, holdTime: 90, bgpId: HIGH } as const;
   // Ours (outgoing) and theirs (incoming) both reach OpenConfirm.
   let out: FsmState = run(parked('Idle'), [{ type: 'ManualStart' }, { type: 'Tcp_CR_Acked' }, open], 0).state;
-  let inc: FsmState = run(parked('Idle'), [{ type: 'ManualStart_with_PassiveTcpEstablishment' },
-    { type: 'TcpConnectionConfirmed' }], 0).state;
+  let inc: FsmState = run(
+    parked('Idle'),
+    [{ type: 'ManualStart_with_PassiveTcpEstablishment' }, { type: 'TcpConnectionConfirmed' }],
+    0,
+  ).state;
   // The OPEN on the incoming connection: we (LOW) lose, so our outgoing one is dumped.
-  const v = resolveCollision({ localId: LOW, remoteId: open.bgpId, existing: { state: out.state, outgoing: true },
-    received: { state: inc.state, outgoing: false } });
+  const v = resolveCollision({
+    localId: LOW,
+    remoteId: open.bgpId,
+    existing: { state: out.state, outgoing: true },
+    received: { state: inc.state, outgoing: false },
+  });
   assert.equal(v, 'close-existing');
   out = step(out, { type: 'OpenCollisionDump' }, 0).state;
   inc = run(inc, [open, { type: 'KeepAliveMsg' }], 0).state;

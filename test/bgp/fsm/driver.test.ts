@@ -2,18 +2,19 @@
 // them, on a fake clock: timers that the FSM arms really expire and come back as events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createFsm, SessionTimers, step, TimerWheel, type FsmEvent, type FsmState,
-} from '../../../src/bgp/fsm';
+import { createFsm, SessionTimers, step, TimerWheel, type FsmEvent, type FsmState } from '../../../src/bgp/fsm';
 import { CONFIG, FakeClock, fmt } from './helpers';
-
 
 /** A minimal shell: steps the FSM, performs timer actions, logs the others with times. */
 class Driver {
   readonly clock = new FakeClock();
   readonly wheel = new TimerWheel({ clock: this.clock, resolutionMs: 100 });
   // rng 1: jitter factor exactly 1, so the timeline below is exact.
-  readonly timers = new SessionTimers(this.wheel, (e) => this.feed({ type: e } as FsmEvent), () => 1);
+  readonly timers = new SessionTimers(
+    this.wheel,
+    (e) => this.feed({ type: e } as FsmEvent),
+    () => 1,
+  );
   readonly log: string[] = [];
   s: FsmState = createFsm(CONFIG, 0);
 
@@ -45,14 +46,30 @@ test('connect retry, session up, keepalives, hold timer expiry, damped automatic
   d.clock.advance(5000); // the damping IdleHoldTimer (5 s) restarts the session automatically
   assert.equal(d.s.state, 'Connect');
   assert.deepEqual(d.log, [
-    '0s Idle->Connect', '0s initiate', '0s listen',
-    '120s drop', '120s initiate',
-    '120s Connect->OpenSent', '120s open',
-    '120s OpenSent->OpenConfirm', '120s ka',
-    '120s OpenConfirm->Established', '120s up:9000/3000',
-    '123s ka', '126s ka', '129s ka', '132s ka', '135s ka',
-    '137s Established->Idle', '137s notify:4/0/', '137s down:HoldTimer_Expires', '137s release', '137s drop',
-    '142s Idle->Connect', '142s initiate', '142s listen',
+    '0s Idle->Connect',
+    '0s initiate',
+    '0s listen',
+    '120s drop',
+    '120s initiate',
+    '120s Connect->OpenSent',
+    '120s open',
+    '120s OpenSent->OpenConfirm',
+    '120s ka',
+    '120s OpenConfirm->Established',
+    '120s up:9000/3000',
+    '123s ka',
+    '126s ka',
+    '129s ka',
+    '132s ka',
+    '135s ka',
+    '137s Established->Idle',
+    '137s notify:4/0/',
+    '137s down:HoldTimer_Expires',
+    '137s release',
+    '137s drop',
+    '142s Idle->Connect',
+    '142s initiate',
+    '142s listen',
   ]);
   // Only the new session's ConnectRetryTimer is armed now.
   assert.equal(d.wheel.size, 1);

@@ -22,10 +22,16 @@ function refusedBytes(port: number, from: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const s = net.connect({ host: '127.0.0.1', port, localAddress: from });
-    const timer = setTimeout(() => { s.destroy(); reject(new Error(`${from}: not closed within 5 s`)); }, 5000);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`${from}: not closed within 5 s`));
+    }, 5000);
     s.on('data', (c) => chunks.push(c));
     s.on('error', () => undefined);
-    s.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks)); });
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
   });
 }
 
@@ -46,18 +52,37 @@ test('PrefixSet: the longest prefix wins whatever the order; the first added on 
   assert.equal(s.match('192.0.2.1'), undefined);
 });
 
-test('dynamic ranges: longest match, maxPeers with Cease / Connection Rejected, rate-limited refusals, metric series removed', { timeout: 30_000 }, async () => {
+test('dynamic ranges: longest match, maxPeers with Cease / Connection Rejected, rate-limited refusals, metric series removed', {
+  timeout: 30_000,
+}, async () => {
   const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); cb(); } });
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      cb();
+    },
+  });
   const logger = createLogger({ level: 'info', destination });
   const metrics = createMetrics({ defaultMetrics: false });
   let now = Date.now();
   const sp = new Speaker({
-    asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger, metrics, clock: () => now,
+    asn: 65000,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger,
+    metrics,
+    clock: () => now,
     refusalLogWindowMs: 60_000,
     dynamicNeighbors: [
       // Listed wide first: a first-match lookup would put 127.0.6.x in the /8.
-      { prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 30, families: [IPV4_UNICAST], maxPeers: 2 },
+      {
+        prefix: '127.0.0.0/8',
+        asn: 65000,
+        routeReflectorClient: true,
+        holdTime: 30,
+        families: [IPV4_UNICAST],
+        maxPeers: 2,
+      },
       { prefix: '127.0.6.0/24', asn: 65006, routeReflectorClient: false, holdTime: 30, families: [IPV4_UNICAST] },
     ],
   });
@@ -96,7 +121,11 @@ test('dynamic ranges: longest match, maxPeers with Cease / Connection Rejected, 
     // A peer that goes frees its place and its metric series.
     const text = () => metrics.registry.metrics();
     assert.match(await text(), /peer="127\.0\.7\.1"/);
-    const gone = new Promise<Peer>((r) => sp.on('peerRemoved', (p: Peer) => { if (p === a) r(p); }));
+    const gone = new Promise<Peer>((r) =>
+      sp.on('peerRemoved', (p: Peer) => {
+        if (p === a) r(p);
+      }),
+    );
     held[1]!.destroy();
     await gone;
     await until('the series of 127.0.7.1 removed', async () => !(await text()).includes('peer="127.0.7.1"'));

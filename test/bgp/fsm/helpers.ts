@@ -2,13 +2,29 @@
 // a compact text form of actions so expected lists read like the RFC's bullet lists, and a
 // manual clock for the timer wheel.
 import {
-  BgpError, CeaseSubcode, DEFAULT_CONTEXT, HeaderSubcode, IPV4_UNICAST, OpenSubcode, UpdateSubcode, decodeUpdate, endOfRib,
+  BgpError,
+  CeaseSubcode,
+  DEFAULT_CONTEXT,
+  HeaderSubcode,
+  IPV4_UNICAST,
+  OpenSubcode,
+  UpdateSubcode,
+  decodeUpdate,
+  endOfRib,
   type UpdateMessage,
 } from '../../../src/bgp/messages';
 import {
-  createFsm, EVENT_NAMES, NO_TIMERS,
-  type FsmAction, type FsmConfig, type FsmEvent, type FsmEventType, type FsmState, type StateName,
-  type TimerName, type Clock,
+  createFsm,
+  EVENT_NAMES,
+  NO_TIMERS,
+  type FsmAction,
+  type FsmConfig,
+  type FsmEvent,
+  type FsmEventType,
+  type FsmState,
+  type StateName,
+  type TimerName,
+  type Clock,
 } from '../../../src/bgp/fsm';
 
 /** A manual clock for the TimerWheel: its one interval runs only when a test advances time. */
@@ -106,8 +122,13 @@ export function parked(state: StateName, config: Partial<FsmConfig> = CONFIG, no
     case 'OpenConfirm':
     case 'Established':
       return {
-        ...base, state, timers: timers('keepalive', 'hold'), holdTimeMs: 60_000, keepaliveMs: 20_000,
-        peer: { ...PEER_OPEN }, internal: false,
+        ...base,
+        state,
+        timers: timers('keepalive', 'hold'),
+        holdTimeMs: 60_000,
+        keepaliveMs: 20_000,
+        peer: { ...PEER_OPEN },
+        internal: false,
         establishedAt: state === 'Established' ? now - 10_000 : undefined,
       };
   }

@@ -18,8 +18,15 @@ function hasSs(): boolean {
   }
 }
 
-test('the BGP listener\'s backlog is LISTEN_BACKLOG (or somaxconn when lower), not Node\'s 511', { skip: hasSs() ? false : 'needs ss (iproute2)' }, async () => {
-  const s = new Speaker({ asn: 65000, routerId: '10.0.0.1', logger: silentLogger, listen: { address: '127.0.0.1', port: 0 } });
+test("the BGP listener's backlog is LISTEN_BACKLOG (or somaxconn when lower), not Node's 511", {
+  skip: hasSs() ? false : 'needs ss (iproute2)',
+}, async () => {
+  const s = new Speaker({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    logger: silentLogger,
+    listen: { address: '127.0.0.1', port: 0 },
+  });
   await s.start();
   try {
     const out = execFileSync('ss', ['-ltnH', `sport = :${s.listenPort}`], { encoding: 'utf8' });

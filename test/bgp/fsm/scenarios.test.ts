@@ -3,7 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createFsm, notificationEvent, run, step, type FsmConfig, type FsmEvent, type FsmState,
+  createFsm,
+  notificationEvent,
+  run,
+  step,
+  type FsmConfig,
+  type FsmEvent,
+  type FsmState,
 } from '../../../src/bgp/fsm';
 import { AN_UPDATE, CONFIG, fmtAll, OPEN_ERR, parked } from './helpers';
 
@@ -21,15 +27,19 @@ function walk(s: FsmState, events: FsmEvent[], now = 0): { state: FsmState; step
 const open = (holdTime: number, asn = 65000): FsmEvent => ({ type: 'BGPOpen', asn, holdTime, bgpId: 0x0a000002 });
 
 test('happy path: Idle -> Connect -> OpenSent -> OpenConfirm -> Established, timers as 8.2.2 says', () => {
-  const { state, steps } = walk(createFsm(CONFIG, 0), [
-    { type: 'ManualStart' },
-    { type: 'Tcp_CR_Acked' },
-    open(30),
-    { type: 'KeepAliveMsg' },
-    { type: 'KeepaliveTimer_Expires' },
-    { type: 'UpdateMsg', update: AN_UPDATE },
-    { type: 'KeepAliveMsg' },
-  ], 5000);
+  const { state, steps } = walk(
+    createFsm(CONFIG, 0),
+    [
+      { type: 'ManualStart' },
+      { type: 'Tcp_CR_Acked' },
+      open(30),
+      { type: 'KeepAliveMsg' },
+      { type: 'KeepaliveTimer_Expires' },
+      { type: 'UpdateMsg', update: AN_UPDATE },
+      { type: 'KeepAliveMsg' },
+    ],
+    5000,
+  );
   assert.deepEqual(steps, [
     ['start:connectRetry:120000~', 'initiate', 'listen'],
     ['stop:connectRetry', 'open', 'start:hold:240000'], // the large hold value, 4 minutes
@@ -61,8 +71,14 @@ test('an Established session receiving KEEPALIVEs keeps the same state object (n
 
 test('hold time 0 negotiated: no keepalive or hold timer, the large hold timer is stopped', () => {
   const s = createFsm({ ...CONFIG, holdTime: 0 }, 0);
-  const { state, steps } = walk(s, [{ type: 'ManualStart' }, { type: 'TcpConnectionConfirmed' }, open(90),
-    { type: 'KeepAliveMsg' }, { type: 'KeepaliveTimer_Expires' }, { type: 'UpdateMsg' }]);
+  const { state, steps } = walk(s, [
+    { type: 'ManualStart' },
+    { type: 'TcpConnectionConfirmed' },
+    open(90),
+    { type: 'KeepAliveMsg' },
+    { type: 'KeepaliveTimer_Expires' },
+    { type: 'UpdateMsg' },
+  ]);
   assert.deepEqual(steps.slice(2), [
     ['ka', 'stop:hold'],
     ['up:0/0'],
@@ -95,11 +111,19 @@ test('an OPEN with Hold Time 1 or 2 is rejected: OPEN Message Error / Unacceptab
 test('hold timer expiry in Established sends Hold Timer Expired, deletes routes, damps', () => {
   const r = step(parked('Established'), { type: 'HoldTimer_Expires' }, 100_000);
   assert.equal(r.state.state, 'Idle');
-  assert.deepEqual(fmtAll(r.actions),
-    ['notify:4/0/', 'stop:keepalive', 'down:HoldTimer_Expires', 'release', 'drop', 'start:idleHold:5000~']);
+  assert.deepEqual(fmtAll(r.actions), [
+    'notify:4/0/',
+    'stop:keepalive',
+    'down:HoldTimer_Expires',
+    'release',
+    'drop',
+    'start:idleHold:5000~',
+  ]);
   const down = r.actions.find((a) => a.type === 'sessionDown');
   assert.deepEqual(down, {
-    type: 'sessionDown', reason: 'HoldTimer_Expires', sent: { code: 4, subcode: 0, data: new Uint8Array(0) },
+    type: 'sessionDown',
+    reason: 'HoldTimer_Expires',
+    sent: { code: 4, subcode: 0, data: new Uint8Array(0) },
     received: undefined,
   });
   assert.equal(r.state.peer, undefined);
@@ -107,11 +131,20 @@ test('hold timer expiry in Established sends Hold Timer Expired, deletes routes,
 });
 
 test('a received NOTIFICATION in Established is reported in sessionDown, and not answered', () => {
-  const r = step(parked('Established'), { type: 'NotifMsg', code: 6, subcode: 2, data: Uint8Array.of(3, 0x62, 0x79, 0x65) }, 0);
-  assert.equal(r.actions.some((a) => a.type === 'sendNotification'), false);
+  const r = step(
+    parked('Established'),
+    { type: 'NotifMsg', code: 6, subcode: 2, data: Uint8Array.of(3, 0x62, 0x79, 0x65) },
+    0,
+  );
+  assert.equal(
+    r.actions.some((a) => a.type === 'sendNotification'),
+    false,
+  );
   const down = r.actions.find((a) => a.type === 'sessionDown');
   assert.deepEqual(down, {
-    type: 'sessionDown', reason: 'NotifMsg', sent: undefined,
+    type: 'sessionDown',
+    reason: 'NotifMsg',
+    sent: undefined,
     received: { code: 6, subcode: 2, data: Uint8Array.of(3, 0x62, 0x79, 0x65) },
   });
 });
@@ -154,7 +187,9 @@ test('DelayOpen: the timer expires first -> our OPEN goes out, large hold timer 
 test('DelayOpen: TCP fails in Connect while the DelayOpenTimer runs -> Active, ConnectRetryTimer restarted', () => {
   const cfg: Partial<FsmConfig> = { ...CONFIG, delayOpen: true };
   const { state, steps } = walk(createFsm(cfg, 0), [
-    { type: 'ManualStart' }, { type: 'Tcp_CR_Acked' }, { type: 'TcpConnectionFails' },
+    { type: 'ManualStart' },
+    { type: 'Tcp_CR_Acked' },
+    { type: 'TcpConnectionFails' },
   ]);
   assert.deepEqual(steps[2], ['start:connectRetry:120000~', 'stop:delayOpen']);
   assert.equal(state.state, 'Active');
@@ -164,7 +199,9 @@ test('DelayOpen: TCP fails in Connect while the DelayOpenTimer runs -> Active, C
 test('DelayOpen with SendNOTIFICATIONwithoutOPEN: ManualStop in Active sends Cease before dropping', () => {
   const cfg: Partial<FsmConfig> = { ...CONFIG, delayOpen: true, sendNotificationWithoutOpen: true };
   const { steps } = walk(createFsm(cfg, 0), [
-    { type: 'ManualStart_with_PassiveTcpEstablishment' }, { type: 'TcpConnectionConfirmed' }, { type: 'ManualStop' },
+    { type: 'ManualStart_with_PassiveTcpEstablishment' },
+    { type: 'TcpConnectionConfirmed' },
+    { type: 'ManualStop' },
   ]);
   assert.deepEqual(steps[2], ['notify:6/2/', 'stop:delayOpen', 'release', 'drop']);
 });
@@ -194,7 +231,11 @@ test('passive: listen only, the peer connects, -> Established', () => {
 });
 
 test('passive: ConnectRetryTimer in Active makes one active attempt (-> Connect)', () => {
-  const r = run(createFsm(CONFIG, 0), [{ type: 'ManualStart_with_PassiveTcpEstablishment' }, { type: 'ConnectRetryTimer_Expires' }], 0);
+  const r = run(
+    createFsm(CONFIG, 0),
+    [{ type: 'ManualStart_with_PassiveTcpEstablishment' }, { type: 'ConnectRetryTimer_Expires' }],
+    0,
+  );
   assert.equal(r.state.state, 'Connect');
   assert.deepEqual(fmtAll(r.actions).slice(2), ['start:connectRetry:120000~', 'initiate']);
 });
@@ -216,7 +257,11 @@ function flap(s: FsmState, t: number, upMs: number): { state: FsmState; idleHold
 }
 
 test('damping: the IdleHold back-off doubles from 5 s and caps at 120 s; each expiry restarts', () => {
-  let s = run(createFsm(CONFIG, 0), [{ type: 'AutomaticStart_with_DampPeerOscillations' }, { type: 'TcpConnectionFails' }], 0).state;
+  let s = run(
+    createFsm(CONFIG, 0),
+    [{ type: 'AutomaticStart_with_DampPeerOscillations' }, { type: 'TcpConnectionFails' }],
+    0,
+  ).state;
   assert.equal(s.state, 'Idle');
   assert.equal(s.timers.idleHold, true);
   let t = 1000;
@@ -227,7 +272,10 @@ test('damping: the IdleHold back-off doubles from 5 s and caps at 120 s; each ex
     s = f.state;
     t = f.t;
   }
-  assert.deepEqual(seen, [10, 20, 40, 80, 120, 120, 120].map((x) => `start:idleHold:${x * 1000}~`));
+  assert.deepEqual(
+    seen,
+    [10, 20, 40, 80, 120, 120, 120].map((x) => `start:idleHold:${x * 1000}~`),
+  );
   assert.equal(s.idleHoldTime, 120);
 });
 
@@ -243,7 +291,10 @@ test('damping: a session that stayed up idleHoldResetTime resets the back-off', 
 test('damping: ManualStop forgets the back-off and arms no IdleHoldTimer', () => {
   const s: FsmState = { ...parked('Established'), idleHoldTime: 80 };
   const r = step(s, { type: 'ManualStop' }, 200_000);
-  assert.equal(r.actions.some((a) => a.type === 'startTimer'), false);
+  assert.equal(
+    r.actions.some((a) => a.type === 'startTimer'),
+    false,
+  );
   assert.equal(r.state.idleHoldTime, 5);
   assert.equal(r.state.connectRetryCounter, 0);
 });
@@ -312,8 +363,12 @@ test('hold timer expiry with input still queued: we are congested, not the peer 
 });
 
 test('notificationEvent: Unsupported Version Number is NotifMsgVerErr, the rest NotifMsg', () => {
-  assert.deepEqual(notificationEvent(2, 1, Uint8Array.of(0, 4)),
-    { type: 'NotifMsgVerErr', code: 2, subcode: 1, data: Uint8Array.of(0, 4) });
+  assert.deepEqual(notificationEvent(2, 1, Uint8Array.of(0, 4)), {
+    type: 'NotifMsgVerErr',
+    code: 2,
+    subcode: 1,
+    data: Uint8Array.of(0, 4),
+  });
   assert.equal(notificationEvent(2, 2).type, 'NotifMsg');
   assert.equal(notificationEvent(6, 1).type, 'NotifMsg');
 });

@@ -4,20 +4,31 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import {
-  DEFAULT_SEND_HOLD_MIN_MS, SendHoldTimer, Speaker, sendHoldMs, step, TimerWheel, type Peer,
+  DEFAULT_SEND_HOLD_MIN_MS,
+  SendHoldTimer,
+  Speaker,
+  sendHoldMs,
+  step,
+  TimerWheel,
+  type Peer,
 } from '../../../src/bgp/fsm';
 import { CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, encodeOpen, makeOpen } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
 import { FakeClock, fmtAll, parked } from './helpers';
 import { sessionEvents } from '../../helpers/sessions';
 
-
 test('Established, SendHoldTimer_Expires (Event 29): NOTIFICATION 8/0, routes down, TCP dropped -> Idle', () => {
   const r = step(parked('Established'), { type: 'SendHoldTimer_Expires' }, 100_000);
   assert.equal(r.state.state, 'Idle');
   assert.equal(r.state.connectRetryCounter, 3);
   assert.deepEqual(fmtAll(r.actions), [
-    'notify:8/0/', 'stop:hold', 'stop:keepalive', 'down:SendHoldTimer_Expires', 'release', 'drop', 'start:idleHold:5000~',
+    'notify:8/0/',
+    'stop:hold',
+    'stop:keepalive',
+    'down:SendHoldTimer_Expires',
+    'release',
+    'drop',
+    'start:idleHold:5000~',
   ]);
 });
 
@@ -34,7 +45,11 @@ test('SendHoldTimer on a fake clock: expires only when output stayed queued for 
   const wheel = new TimerWheel({ clock, resolutionMs: 100 });
   let pending = false;
   let expired = 0;
-  const t = new SendHoldTimer(wheel, () => pending, () => expired++);
+  const t = new SendHoldTimer(
+    wheel,
+    () => pending,
+    () => expired++,
+  );
   t.start(1000);
   clock.advance(5000);
   assert.equal(expired, 0, 'nothing queued: idle, not stuck (re-armed)');
@@ -54,24 +69,49 @@ test('SendHoldTimer on a fake clock: expires only when output stayed queued for 
   wheel.close();
 });
 
-test('a peer that stops reading is dropped with Send Hold Timer Expired (real sockets)', { timeout: 30_000 }, async () => {
-  const sp = new Speaker({ asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+test('a peer that stops reading is dropped with Send Hold Timer Expired (real sockets)', {
+  timeout: 30_000,
+}, async () => {
+  const sp = new Speaker({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+  });
   let raw: net.Socket | undefined;
   try {
     await sp.start();
     // Hold time 0: no KEEPALIVEs either way, so only the send hold timer can end the session.
-    const peer: Peer = sp.addPeer({ address: '127.0.0.81', port: 179, asn: 65000, passive: true, holdTime: 0,
-      connectRetryTime: 2, families: [IPV4_UNICAST], routeReflectorClient: false, sendHoldTime: 1 });
+    const peer: Peer = sp.addPeer({
+      address: '127.0.0.81',
+      port: 179,
+      asn: 65000,
+      passive: true,
+      holdTime: 0,
+      connectRetryTime: 2,
+      families: [IPV4_UNICAST],
+      routeReflectorClient: false,
+      sendHoldTime: 1,
+    });
     const down = new Promise<string>((r) => sessionEvents(peer).once('down', (reason: string) => r(reason)));
     // The raw peer answers the handshake and never reads a byte.
     raw = net.connect({ host: '127.0.0.1', port: sp.listenPort!, localAddress: '127.0.0.81' });
     raw.on('error', () => undefined);
     raw.pause();
     await new Promise((r) => raw!.once('connect', r));
-    raw.write(encodeOpen(makeOpen({ asn: 65000, holdTime: 0, bgpId: 0x0a000051, capabilities: [
-      { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-      { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-    ] })));
+    raw.write(
+      encodeOpen(
+        makeOpen({
+          asn: 65000,
+          holdTime: 0,
+          bgpId: 0x0a000051,
+          capabilities: [
+            { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
+            { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
+          ],
+        }),
+      ),
+    );
     raw.write(KEEPALIVE_BYTES);
     const t0 = Date.now();
     while (peer.state !== 'Established') {

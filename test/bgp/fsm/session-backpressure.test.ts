@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { Speaker } from '../../../src/bgp/fsm';
 import {
-  CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, encodeOpen, makeOpen, packAnnouncements, parsePrefix, type Prefix,
+  CapabilityCode,
+  IPV4_UNICAST,
+  KEEPALIVE_BYTES,
+  encodeOpen,
+  makeOpen,
+  packAnnouncements,
+  parsePrefix,
+  type Prefix,
 } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
 import { sessionEvents } from '../../helpers/sessions';
@@ -21,27 +28,53 @@ async function until(what: string, pred: () => boolean, ms = 10_000): Promise<vo
 }
 
 test('write() returns false when the peer stops reading; drain once it reads again', async () => {
-  const sp = new Speaker({ asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const sp = new Speaker({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+  });
   let raw: net.Socket | undefined;
   let ka: NodeJS.Timeout | undefined;
   try {
     await sp.start();
-    const peer = sp.addPeer({ address: '127.0.0.8', port: 179, asn: 65000, passive: true, holdTime: 3,
-      connectRetryTime: 2, families: [IPV4_UNICAST], routeReflectorClient: true });
+    const peer = sp.addPeer({
+      address: '127.0.0.8',
+      port: 179,
+      asn: 65000,
+      passive: true,
+      holdTime: 3,
+      connectRetryTime: 2,
+      families: [IPV4_UNICAST],
+      routeReflectorClient: true,
+    });
     raw = net.connect({ host: '127.0.0.1', port: sp.listenPort!, localAddress: '127.0.0.8' });
     raw.pause(); // never read until told: the kernel buffers fill up
     const r = raw;
     await new Promise((res) => r.once('connect', res));
-    r.write(encodeOpen(makeOpen({ asn: 65000, holdTime: 3, bgpId: 0x0a000008, capabilities: [
-      { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-      { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-    ] })));
+    r.write(
+      encodeOpen(
+        makeOpen({
+          asn: 65000,
+          holdTime: 3,
+          bgpId: 0x0a000008,
+          capabilities: [
+            { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
+            { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
+          ],
+        }),
+      ),
+    );
     r.write(KEEPALIVE_BYTES);
     ka = setInterval(() => r.write(KEEPALIVE_BYTES), 1000);
     await until('Established', () => peer.state === 'Established');
 
-    const [frame] = packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.1'), localPref: 100 }, IPV4_UNICAST,
-      Array.from({ length: 200 }, (_, i) => parsePrefix(`10.${i >> 8}.${i & 255}.0/24`) as Prefix), peer.negotiated!.tx);
+    const [frame] = packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4('192.0.2.1'), localPref: 100 },
+      IPV4_UNICAST,
+      Array.from({ length: 200 }, (_, i) => parsePrefix(`10.${i >> 8}.${i & 255}.0/24`) as Prefix),
+      peer.negotiated!.tx,
+    );
     let written = 0;
     let ok = true;
     for (let i = 0; i < 100_000 && ok; i++) {

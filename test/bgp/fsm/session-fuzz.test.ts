@@ -13,10 +13,17 @@ import { sessionEvents } from '../../helpers/sessions';
 // Deterministic PRNG (mulberry32) so a failure can be replayed from its seed.
 const rng = prng;
 
-const OPEN = encodeOpen(makeOpen({ asn: 65000, holdTime: 90, bgpId: 0x0a000007, capabilities: [
-  { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-  { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-] }));
+const OPEN = encodeOpen(
+  makeOpen({
+    asn: 65000,
+    holdTime: 90,
+    bgpId: 0x0a000007,
+    capabilities: [
+      { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
+      { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
+    ],
+  }),
+);
 
 function frame(r: () => number): Uint8Array {
   const bodyLen = Math.floor(r() * 120);
@@ -38,16 +45,32 @@ function session(port: number, parts: Uint8Array[]): Promise<void> {
     s.on('data', () => undefined);
     s.on('error', () => undefined);
     const t = setTimeout(() => s.destroy(), 300);
-    s.on('close', () => { clearTimeout(t); resolve(); });
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve();
+    });
   });
 }
 
 test('random input from a configured peer never crashes the speaker', async () => {
-  const sp = new Speaker({ asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const sp = new Speaker({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+  });
   try {
     await sp.start();
-    const peer = sp.addPeer({ address: '127.0.0.7', port: 179, asn: 65000, passive: true, holdTime: 3,
-      connectRetryTime: 2, families: [IPV4_UNICAST], routeReflectorClient: true });
+    const peer = sp.addPeer({
+      address: '127.0.0.7',
+      port: 179,
+      asn: 65000,
+      passive: true,
+      holdTime: 3,
+      connectRetryTime: 2,
+      families: [IPV4_UNICAST],
+      routeReflectorClient: true,
+    });
     const r = rng(4271);
     for (let i = 0; i < 150; i++) {
       const junk = new Uint8Array(1 + Math.floor(r() * 200)).map(() => Math.floor(r() * 256));

@@ -4,7 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Speaker, type Peer, type PeerSessionConfig } from '../../../src/bgp/fsm';
 import {
-  BgpError, CeaseSubcode, IPV4_UNICAST, packAnnouncements, parsePrefix, updateToJson, type Prefix, type UpdateMessage,
+  BgpError,
+  CeaseSubcode,
+  IPV4_UNICAST,
+  packAnnouncements,
+  parsePrefix,
+  updateToJson,
+  type Prefix,
+  type UpdateMessage,
 } from '../../../src/bgp/messages';
 import { createMetrics } from '../../../src/observability/metrics';
 import { silentLogger } from '../../../src/observability/logger';
@@ -15,8 +22,15 @@ const ASN = 65000;
 
 function peerCfg(address: string, port: number, extra: Partial<PeerSessionConfig> = {}): PeerSessionConfig {
   return {
-    address, port, asn: ASN, passive: false, holdTime: 3, connectRetryTime: 2,
-    families: [IPV4_UNICAST], routeReflectorClient: true, ...extra,
+    address,
+    port,
+    asn: ASN,
+    passive: false,
+    holdTime: 3,
+    connectRetryTime: 2,
+    families: [IPV4_UNICAST],
+    routeReflectorClient: true,
+    ...extra,
   };
 }
 
@@ -33,7 +47,13 @@ const estCount = (p: Peer) => p.connections().filter((c) => c.state === 'Establi
 
 test('active and passive speakers establish, keep up over 2+ hold times, reconnect after a drop', async () => {
   const metrics = createMetrics({ defaultMetrics: false });
-  const a = new Speaker({ asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger, metrics });
+  const a = new Speaker({
+    asn: ASN,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+    metrics,
+  });
   const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
   try {
     await a.start();
@@ -75,8 +95,19 @@ test('active and passive speakers establish, keep up over 2+ hold times, reconne
 
 test('collision: both sides connect at once, exactly one Established connection remains', async () => {
   const ma = createMetrics({ defaultMetrics: false });
-  const a = new Speaker({ asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger, metrics: ma });
-  const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', listen: { address: '127.0.0.2', port: 0 }, logger: silentLogger });
+  const a = new Speaker({
+    asn: ASN,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+    metrics: ma,
+  });
+  const b = new Speaker({
+    asn: ASN,
+    routerId: '10.0.0.2',
+    listen: { address: '127.0.0.2', port: 0 },
+    logger: silentLogger,
+  });
   try {
     await a.start();
     await b.start();
@@ -94,7 +125,10 @@ test('collision: both sides connect at once, exactly one Established connection 
     // The two connections really collided: a's FSM for its own connection sent Cease /
     // Connection Collision Resolution (RFC 4486 subcode 7).
     const sent = (await ma.notificationsSent.get()).values;
-    assert.deepEqual(sent.map((v) => [v.labels.code, v.labels.subcode, v.value]), [['6', '7', 1]]);
+    assert.deepEqual(
+      sent.map((v) => [v.labels.code, v.labels.subcode, v.value]),
+      [['6', '7', 1]],
+    );
   } finally {
     await b.stop();
     await a.stop();
@@ -102,7 +136,12 @@ test('collision: both sides connect at once, exactly one Established connection 
 });
 
 test('stop(): the peer receives Cease / Administrative Shutdown with the communication', async () => {
-  const a = new Speaker({ asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const a = new Speaker({
+    asn: ASN,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+  });
   const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
   try {
     await a.start();
@@ -121,7 +160,12 @@ test('stop(): the peer receives Cease / Administrative Shutdown with the communi
 });
 
 test('UPDATE written by one side is delivered decoded by the other', async () => {
-  const a = new Speaker({ asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const a = new Speaker({
+    asn: ASN,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+  });
   const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
   try {
     await a.start();
@@ -130,8 +174,12 @@ test('UPDATE written by one side is delivered decoded by the other', async () =>
     await until('Established', () => pa.state === 'Established' && pb.state === 'Established');
     const got = new Promise<UpdateMessage>((r) => sessionEvents(pb).once('update', r));
     const prefixes = ['10.1.0.0/16', '10.2.3.0/24'].map((s) => parsePrefix(s) as Prefix);
-    const frames = packAnnouncements({ origin: 0, asPath: [], nextHop: ip4('192.0.2.1'), localPref: 100 },
-      IPV4_UNICAST, prefixes, pa.negotiated!.tx);
+    const frames = packAnnouncements(
+      { origin: 0, asPath: [], nextHop: ip4('192.0.2.1'), localPref: 100 },
+      IPV4_UNICAST,
+      prefixes,
+      pa.negotiated!.tx,
+    );
     assert.equal(frames.length, 1);
     assert.equal(pa.write(frames[0]!), true);
     const msg = await got;
@@ -144,7 +192,12 @@ test('UPDATE written by one side is delivered decoded by the other', async () =>
 });
 
 test('fail(): the daemon ends a session with its NOTIFICATION (max prefixes), then it comes back', async () => {
-  const a = new Speaker({ asn: ASN, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const a = new Speaker({
+    asn: ASN,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+  });
   const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
   try {
     await a.start();

@@ -20,10 +20,16 @@ function exchange(port: number, from: string, bytes: Uint8Array): Promise<Buffer
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const s = net.connect({ host: '127.0.0.1', port, localAddress: from }, () => s.write(bytes));
-    const timer = setTimeout(() => { s.destroy(); reject(new Error('no close within 5 s')); }, 5000);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error('no close within 5 s'));
+    }, 5000);
     s.on('data', (c) => chunks.push(c));
     s.on('error', () => undefined);
-    s.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks)); });
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
   });
 }
 
@@ -40,21 +46,39 @@ function messages(buf: Buffer): { type: number; body: Buffer }[] {
 }
 
 function open(o: { asn: number; holdTime?: number; version?: number }): Uint8Array {
-  return encodeOpen(makeOpen({
-    asn: o.asn, holdTime: o.holdTime ?? 90, bgpId: 0x0a000063, ...(o.version ? { version: o.version } : {}),
-    capabilities: [
-      { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-      { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: o.asn },
-    ],
-  }));
+  return encodeOpen(
+    makeOpen({
+      asn: o.asn,
+      holdTime: o.holdTime ?? 90,
+      bgpId: 0x0a000063,
+      ...(o.version ? { version: o.version } : {}),
+      capabilities: [
+        { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
+        { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: o.asn },
+      ],
+    }),
+  );
 }
 
 test('malformed OPENs get the RFC 4271 6.2 NOTIFICATION', async () => {
-  const sp = new Speaker({ asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const sp = new Speaker({
+    asn: 65000,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+  });
   try {
     await sp.start();
-    const peer = sp.addPeer({ address: '127.0.0.9', port: 179, asn: 65009, passive: true, holdTime: 3,
-      connectRetryTime: 2, families: [IPV4_UNICAST], routeReflectorClient: false });
+    const peer = sp.addPeer({
+      address: '127.0.0.9',
+      port: 179,
+      asn: 65009,
+      passive: true,
+      holdTime: 3,
+      connectRetryTime: 2,
+      families: [IPV4_UNICAST],
+      routeReflectorClient: false,
+    });
     const cases: [string, Uint8Array, number, number, number[]?][] = [
       ['version 3', open({ asn: 65009, version: 3 }), 2, 1, [0, 4]], // Unsupported Version, data = 4
       ['hold time 1', open({ asn: 65009, holdTime: 1 }), 2, 6],
@@ -80,8 +104,13 @@ test('malformed OPENs get the RFC 4271 6.2 NOTIFICATION', async () => {
 
 test('unknown source refused; dynamic neighbor range accepted and removed when down', async () => {
   const a = new Speaker({
-    asn: 65000, routerId: '10.0.0.1', listen: { address: '127.0.0.1', port: 0 }, logger: silentLogger,
-    dynamicNeighbors: [{ prefix: '127.0.5.0/24', asn: 65000, routeReflectorClient: true, holdTime: 3, families: [IPV4_UNICAST] }],
+    asn: 65000,
+    routerId: '10.0.0.1',
+    listen: { address: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+    dynamicNeighbors: [
+      { prefix: '127.0.5.0/24', asn: 65000, routeReflectorClient: true, holdTime: 3, families: [IPV4_UNICAST] },
+    ],
   });
   const b = new Speaker({ asn: 65000, routerId: '10.0.0.2', logger: silentLogger });
   try {
@@ -91,8 +120,17 @@ test('unknown source refused; dynamic neighbor range accepted and removed when d
     assert.equal(a.peers().length, 0);
 
     const created = new Promise<Peer>((r) => a.once('peer', r));
-    const pb = b.addPeer({ address: '127.0.0.1', port: a.listenPort!, localAddress: '127.0.5.7', asn: 65000,
-      passive: false, holdTime: 3, connectRetryTime: 2, families: [IPV4_UNICAST], routeReflectorClient: false });
+    const pb = b.addPeer({
+      address: '127.0.0.1',
+      port: a.listenPort!,
+      localAddress: '127.0.5.7',
+      asn: 65000,
+      passive: false,
+      holdTime: 3,
+      connectRetryTime: 2,
+      families: [IPV4_UNICAST],
+      routeReflectorClient: false,
+    });
     const dyn = await created;
     assert.equal(dyn.config.address, '127.0.5.7');
     assert.equal(dyn.config.dynamic, true);
@@ -112,13 +150,24 @@ test('unknown source refused; dynamic neighbor range accepted and removed when d
 
 test('a passive peer never connects out (8.1.1 PassiveTcpEstablishment) and stays Active', async () => {
   let connections = 0;
-  const trap = net.createServer((s) => { connections++; s.destroy(); });
+  const trap = net.createServer((s) => {
+    connections++;
+    s.destroy();
+  });
   await new Promise<void>((r) => trap.listen({ host: '127.0.0.1', port: 0 }, () => r()));
   const port = (trap.address() as net.AddressInfo).port;
   const sp = new Speaker({ asn: 65000, routerId: '10.0.0.1', logger: silentLogger });
   try {
-    const peer = sp.addPeer({ address: '127.0.0.1', port, asn: 65000, passive: true, holdTime: 3,
-      connectRetryTime: 1, families: [IPV4_UNICAST], routeReflectorClient: false });
+    const peer = sp.addPeer({
+      address: '127.0.0.1',
+      port,
+      asn: 65000,
+      passive: true,
+      holdTime: 3,
+      connectRetryTime: 1,
+      families: [IPV4_UNICAST],
+      routeReflectorClient: false,
+    });
     await new Promise((r) => setTimeout(r, 3000)); // three ConnectRetryTimes
     assert.equal(connections, 0);
     assert.equal(peer.state, 'Active');

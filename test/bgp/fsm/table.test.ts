@@ -15,8 +15,11 @@ const TAIL = ['release', 'drop', DAMP]; // release, drop TCP, peer oscillation d
 const STOP_CONFIRMED = ['stop:hold', 'stop:keepalive'];
 
 const STARTS: FsmEventType[] = [
-  'ManualStart', 'AutomaticStart', 'ManualStart_with_PassiveTcpEstablishment',
-  'AutomaticStart_with_PassiveTcpEstablishment', 'AutomaticStart_with_DampPeerOscillations',
+  'ManualStart',
+  'AutomaticStart',
+  'ManualStart_with_PassiveTcpEstablishment',
+  'AutomaticStart_with_PassiveTcpEstablishment',
+  'AutomaticStart_with_DampPeerOscillations',
   'AutomaticStart_with_DampPeerOscillations_and_PassiveTcpEstablishment',
 ];
 
@@ -30,8 +33,13 @@ const preOpenError = (state: StateName, events: FsmEventType[]): Row[] =>
   events.map((e) => [state, e, 'Idle', ['stop:connectRetry', ...TAIL], 3] as const);
 
 // OpenSent/OpenConfirm/Established FSM error: RFC 6608 subcode + message type, or 0.
-const fsmErr = (state: StateName, e: FsmEventType, notify: string, stops: string[], down = false): Row =>
-  [state, e, 'Idle', [`notify:${notify}`, ...stops, ...(down ? [`down:${e}`] : []), ...TAIL], 3];
+const fsmErr = (state: StateName, e: FsmEventType, notify: string, stops: string[], down = false): Row => [
+  state,
+  e,
+  'Idle',
+  [`notify:${notify}`, ...stops, ...(down ? [`down:${e}`] : []), ...TAIL],
+  3,
+];
 
 const ROWS: Row[] = [
   // ---- Idle: starts go to Connect / Active; everything else is ignored.
@@ -42,8 +50,13 @@ const ROWS: Row[] = [
   ['Idle', 'AutomaticStart_with_PassiveTcpEstablishment', 'Active', [CRT, 'listen'], 0],
   ['Idle', 'AutomaticStart_with_DampPeerOscillations', 'Connect', [CRT, 'initiate', 'listen'], 0],
   ['Idle', 'AutomaticStart_with_DampPeerOscillations_and_PassiveTcpEstablishment', 'Active', [CRT, 'listen'], 0],
-  ...ignored('Idle', ['AutomaticStop', 'ConnectRetryTimer_Expires', 'HoldTimer_Expires', 'KeepaliveTimer_Expires',
-    'DelayOpenTimer_Expires']),
+  ...ignored('Idle', [
+    'AutomaticStop',
+    'ConnectRetryTimer_Expires',
+    'HoldTimer_Expires',
+    'KeepaliveTimer_Expires',
+    'DelayOpenTimer_Expires',
+  ]),
   ['Idle', 'IdleHoldTimer_Expires', 'Connect', [CRT, 'initiate', 'listen'], 0],
   ...ignored('Idle', ALL_EVENTS.slice(13)),
 
@@ -60,10 +73,24 @@ const ROWS: Row[] = [
   ['Connect', 'TcpConnectionConfirmed', 'OpenSent', ['stop:connectRetry', 'open', HOLD_LARGE], 2],
   ['Connect', 'TcpConnectionFails', 'Idle', ['stop:connectRetry', ...TAIL], 2],
   ...preOpenError('Connect', ['BGPOpen']),
-  ['Connect', 'BGPOpen_with_DelayOpenTimer_running', 'OpenConfirm',
-    ['stop:connectRetry', 'open', 'ka', 'start:keepalive:20000~', 'start:hold:60000'], 2],
-  ...preOpenError('Connect', ['BGPHeaderErr', 'BGPOpenMsgErr', 'OpenCollisionDump', 'NotifMsgVerErr', 'NotifMsg',
-    'KeepAliveMsg', 'UpdateMsg', 'UpdateMsgErr', 'SendHoldTimer_Expires']),
+  [
+    'Connect',
+    'BGPOpen_with_DelayOpenTimer_running',
+    'OpenConfirm',
+    ['stop:connectRetry', 'open', 'ka', 'start:keepalive:20000~', 'start:hold:60000'],
+    2,
+  ],
+  ...preOpenError('Connect', [
+    'BGPHeaderErr',
+    'BGPOpenMsgErr',
+    'OpenCollisionDump',
+    'NotifMsgVerErr',
+    'NotifMsg',
+    'KeepAliveMsg',
+    'UpdateMsg',
+    'UpdateMsgErr',
+    'SendHoldTimer_Expires',
+  ]),
 
   // ---- Active
   ...ignored('Active', STARTS),
@@ -77,10 +104,24 @@ const ROWS: Row[] = [
   ['Active', 'Tcp_CR_Acked', 'OpenSent', ['stop:connectRetry', 'open', HOLD_LARGE], 2],
   ['Active', 'TcpConnectionConfirmed', 'OpenSent', ['stop:connectRetry', 'open', HOLD_LARGE], 2],
   ...preOpenError('Active', ['TcpConnectionFails', 'BGPOpen']),
-  ['Active', 'BGPOpen_with_DelayOpenTimer_running', 'OpenConfirm',
-    ['stop:connectRetry', 'open', 'ka', 'start:keepalive:20000~', 'start:hold:60000'], 2],
-  ...preOpenError('Active', ['BGPHeaderErr', 'BGPOpenMsgErr', 'OpenCollisionDump', 'NotifMsgVerErr', 'NotifMsg',
-    'KeepAliveMsg', 'UpdateMsg', 'UpdateMsgErr', 'SendHoldTimer_Expires']),
+  [
+    'Active',
+    'BGPOpen_with_DelayOpenTimer_running',
+    'OpenConfirm',
+    ['stop:connectRetry', 'open', 'ka', 'start:keepalive:20000~', 'start:hold:60000'],
+    2,
+  ],
+  ...preOpenError('Active', [
+    'BGPHeaderErr',
+    'BGPOpenMsgErr',
+    'OpenCollisionDump',
+    'NotifMsgVerErr',
+    'NotifMsg',
+    'KeepAliveMsg',
+    'UpdateMsg',
+    'UpdateMsgErr',
+    'SendHoldTimer_Expires',
+  ]),
 
   // ---- OpenSent (HoldTimer at the large value is running)
   ...ignored('OpenSent', STARTS),
@@ -175,7 +216,9 @@ for (const [from, event, to, actions, counter] of ROWS) {
     }
     // Idle holds no timers but the damping one.
     if (to === 'Idle') {
-      const running = Object.entries(r.state.timers).filter(([, on]) => on).map(([t]) => t);
+      const running = Object.entries(r.state.timers)
+        .filter(([, on]) => on)
+        .map(([t]) => t);
       assert.ok(running.length === 0 || (running.length === 1 && running[0] === 'idleHold'), running.join());
     }
   });

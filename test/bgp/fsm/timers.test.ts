@@ -101,7 +101,7 @@ test('10k timers with random deadlines: each fires once, never early, at most on
   const clock = new FakeClock();
   const wheel = new TimerWheel({ clock, resolutionMs: 250, slots: 256 });
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
   const late: number[] = [];
   let early = 0;
   for (let i = 0; i < 10_000; i++) {
@@ -120,9 +120,18 @@ test('10k timers with random deadlines: each fires once, never early, at most on
 });
 
 test('jitter scales by a factor in [0.75, 1] (RFC 4271 10)', () => {
-  assert.equal(jitter(120_000, () => 0), 90_000);
-  assert.equal(jitter(120_000, () => 0.5), 105_000);
-  assert.equal(jitter(120_000, () => 0.9999999), 119_999);
+  assert.equal(
+    jitter(120_000, () => 0),
+    90_000,
+  );
+  assert.equal(
+    jitter(120_000, () => 0.5),
+    105_000,
+  );
+  assert.equal(
+    jitter(120_000, () => 0.9999999),
+    119_999,
+  );
   for (let i = 0; i < 1000; i++) {
     const j = jitter(30_000);
     assert.ok(j >= 22_500 && j <= 30_000, String(j));
@@ -133,7 +142,11 @@ test('SessionTimers performs timer actions with jitter and reports expiry as FSM
   const clock = new FakeClock();
   const wheel = new TimerWheel({ clock, resolutionMs: 100 });
   const events: string[] = [];
-  const timers = new SessionTimers(wheel, (e) => events.push(e), () => 0); // jitter factor 0.75
+  const timers = new SessionTimers(
+    wheel,
+    (e) => events.push(e),
+    () => 0,
+  ); // jitter factor 0.75
   assert.equal(timers.apply({ type: 'startTimer', timer: 'connectRetry', ms: 120_000, jitter: true }), true);
   assert.equal(timers.apply({ type: 'startTimer', timer: 'hold', ms: 240_000, jitter: false }), true);
   assert.equal(timers.apply({ type: 'sendOpen' }), false);

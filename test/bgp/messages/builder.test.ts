@@ -14,10 +14,23 @@ import type { PathAttributes } from '../../../src/bgp/messages/attributes/types'
 import { DEFAULT_CONTEXT, IPV4_UNICAST, IPV6_UNICAST, type CodecContext } from '../../../src/bgp/messages/types';
 import { ip4 } from '../../helpers/addr';
 
-const ATTRS: PathAttributes = { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: ip4('10.0.0.1'), med: 5,
-  communities: [1, 2, 3] };
-const ATTRS6: PathAttributes = { origin: 0, asPath: [],
-  mpReach: { afi: 2, safi: 1, nextHop: parseIpv6('2001:db8::1')!, nlri: { afi: 2, safi: 1, addPath: false, bytes: new Uint8Array(0), count: 0 } } };
+const ATTRS: PathAttributes = {
+  origin: 0,
+  asPath: [{ type: 2, asns: [65001] }],
+  nextHop: ip4('10.0.0.1'),
+  med: 5,
+  communities: [1, 2, 3],
+};
+const ATTRS6: PathAttributes = {
+  origin: 0,
+  asPath: [],
+  mpReach: {
+    afi: 2,
+    safi: 1,
+    nextHop: parseIpv6('2001:db8::1')!,
+    nlri: { afi: 2, safi: 1, addPath: false, bytes: new Uint8Array(0), count: 0 },
+  },
+};
 
 function v4(n: number, len = 24): Prefix[] {
   // Mixed lengths exercise the packing arithmetic.
@@ -31,15 +44,29 @@ function v4(n: number, len = 24): Prefix[] {
 function v6(n: number): Prefix[] {
   return Array.from({ length: n }, (_, i) => {
     const a = new Uint8Array(16);
-    a[0] = 0x20; a[1] = 0x01; a[2] = 0x0d; a[3] = 0xb8; a[4] = i >>> 8; a[5] = i & 0xff; a[6] = 1;
+    a[0] = 0x20;
+    a[1] = 0x01;
+    a[2] = 0x0d;
+    a[3] = 0xb8;
+    a[4] = i >>> 8;
+    a[5] = i & 0xff;
+    a[6] = 1;
     return { afi: 2 as const, addr: a, len: i % 5 === 0 ? 128 : 64, pathId: i };
   });
 }
 
-function checkPack(msgs: Uint8Array[], want: Prefix[], ctx: CodecContext, max: number, fam: number,
-  get: (u: UpdateMessage) => string[]): void {
+function checkPack(
+  msgs: Uint8Array[],
+  want: Prefix[],
+  ctx: CodecContext,
+  max: number,
+  fam: number,
+  get: (u: UpdateMessage) => string[],
+): void {
   const ap = ctx.addPath.has(fam);
-  const names = want.map((p) => prefixToString(ap ? { ...p, pathId: p.pathId ?? 0 } : { ...p, pathId: undefined } as Prefix));
+  const names = want.map((p) =>
+    prefixToString(ap ? { ...p, pathId: p.pathId ?? 0 } : ({ ...p, pathId: undefined } as Prefix)),
+  );
   const got: string[] = [];
   for (const [i, m] of msgs.entries()) {
     assert.ok(m.length <= max, `message ${i}: ${m.length} > ${max}`);
@@ -85,8 +112,9 @@ for (const [label, ctx] of [
   });
   test(`builder (${label}): IPv6 withdrawals in MP_UNREACH_NLRI`, () => {
     const ps = v6(3000);
-    checkPack(packWithdrawals(IPV6_UNICAST, ps, ctx), ps, ctx, max, IPV6_UNICAST,
-      (u) => blockStrings(u.attributes.mpUnreach!.withdrawn));
+    checkPack(packWithdrawals(IPV6_UNICAST, ps, ctx), ps, ctx, max, IPV6_UNICAST, (u) =>
+      blockStrings(u.attributes.mpUnreach!.withdrawn),
+    );
   });
 }
 
@@ -114,29 +142,51 @@ test('builder: End-of-RIB markers decode as End-of-RIB (RFC 4724 2)', () => {
 });
 
 test('builder property: random prefixes and contexts pack within the limit, each prefix once, in order', (t) => {
-  const ctxArb = fc.record({ fourOctetAs: fc.boolean(), extendedMessage: fc.boolean(),
-    addPath: fc.subarray([IPV4_UNICAST, IPV6_UNICAST]).map((a) => new Set(a) as ReadonlySet<number>) }, { noNullPrototype: true });
-  const prefixArb = fc.record({ addr: fc.integer({ min: 0, max: 0xffffffff }), len: fc.integer({ min: 0, max: 32 }),
-    pathId: fc.integer({ min: 0, max: 0xffffffff }) }, { noNullPrototype: true });
+  const ctxArb = fc.record(
+    {
+      fourOctetAs: fc.boolean(),
+      extendedMessage: fc.boolean(),
+      addPath: fc.subarray([IPV4_UNICAST, IPV6_UNICAST]).map((a) => new Set(a) as ReadonlySet<number>),
+    },
+    { noNullPrototype: true },
+  );
+  const prefixArb = fc.record(
+    {
+      addr: fc.integer({ min: 0, max: 0xffffffff }),
+      len: fc.integer({ min: 0, max: 32 }),
+      pathId: fc.integer({ min: 0, max: 0xffffffff }),
+    },
+    { noNullPrototype: true },
+  );
   // Mostly short lists (large COMMUNITIES already split them over several messages), now and
   // then thousands of prefixes: 100,000 cases of 3,000 prefixes each would take an hour.
-  const v4Arb = fc.oneof({ weight: 100, arbitrary: fc.array(prefixArb, { maxLength: 60 }) },
-    { weight: 1, arbitrary: fc.array(prefixArb, { maxLength: 3000 }) });
-  checkProperty(t, fc.property(ctxArb, v4Arb, fc.integer({ min: 0, max: 900 }), (ctx, raw, ncomm) => {
-    const ap = ctx.addPath.has(IPV4_UNICAST);
-    const mask = (len: number): number => (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0);
-    const ps: Prefix[] = raw.map((r) => ({ afi: 1, addr: (r.addr & mask(r.len)) >>> 0, len: r.len, ...(ap ? { pathId: r.pathId } : {}) }));
-    const attrs: PathAttributes = { ...ATTRS, communities: Array.from({ length: ncomm + 1 }, (_, i) => i) };
-    const max = ctx.extendedMessage ? 65535 : 4096;
-    for (const msgs of [packAnnouncements(attrs, IPV4_UNICAST, ps, ctx), packWithdrawals(IPV4_UNICAST, ps, ctx)]) {
-      const got: string[] = [];
-      for (const m of msgs) {
-        assert.ok(m.length <= max);
-        const u = decodeUpdate(m, ctx);
-        assert.equal(u.errors.length, 0);
-        got.push(...blockStrings(u.nlri), ...blockStrings(u.withdrawn));
+  const v4Arb = fc.oneof(
+    { weight: 100, arbitrary: fc.array(prefixArb, { maxLength: 60 }) },
+    { weight: 1, arbitrary: fc.array(prefixArb, { maxLength: 3000 }) },
+  );
+  checkProperty(
+    t,
+    fc.property(ctxArb, v4Arb, fc.integer({ min: 0, max: 900 }), (ctx, raw, ncomm) => {
+      const ap = ctx.addPath.has(IPV4_UNICAST);
+      const mask = (len: number): number => (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0);
+      const ps: Prefix[] = raw.map((r) => ({
+        afi: 1,
+        addr: (r.addr & mask(r.len)) >>> 0,
+        len: r.len,
+        ...(ap ? { pathId: r.pathId } : {}),
+      }));
+      const attrs: PathAttributes = { ...ATTRS, communities: Array.from({ length: ncomm + 1 }, (_, i) => i) };
+      const max = ctx.extendedMessage ? 65535 : 4096;
+      for (const msgs of [packAnnouncements(attrs, IPV4_UNICAST, ps, ctx), packWithdrawals(IPV4_UNICAST, ps, ctx)]) {
+        const got: string[] = [];
+        for (const m of msgs) {
+          assert.ok(m.length <= max);
+          const u = decodeUpdate(m, ctx);
+          assert.equal(u.errors.length, 0);
+          got.push(...blockStrings(u.nlri), ...blockStrings(u.withdrawn));
+        }
+        assert.deepEqual(got, ps.map(prefixToString));
       }
-      assert.deepEqual(got, ps.map(prefixToString));
-    }
-  }));
+    }),
+  );
 });

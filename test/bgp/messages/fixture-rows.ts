@@ -42,7 +42,7 @@ export function prng(seed: number): () => number {
 /** Splits `b` into chunks of random size 1..max. */
 export function randomChunks(b: Uint8Array, rand: () => number, max = 40): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let i = 0; i < b.length;) {
+  for (let i = 0; i < b.length; ) {
     const n = 1 + Math.floor(rand() * max);
     out.push(b.slice(i, i + n));
     i += n;

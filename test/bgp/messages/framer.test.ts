@@ -62,7 +62,15 @@ test('framer: the tail of one chunk and the head of the next form one message', 
 });
 
 test('framer: random chunkings of a long stream give the same messages in order', () => {
-  const msgs = [KA, RR, NOTIF, withHeader(MessageType.Update, new Uint8Array(4000).fill(0).map((_, i) => (i < 4 ? 0 : i & 0xff)))];
+  const msgs = [
+    KA,
+    RR,
+    NOTIF,
+    withHeader(
+      MessageType.Update,
+      new Uint8Array(4000).fill(0).map((_, i) => (i < 4 ? 0 : i & 0xff)),
+    ),
+  ];
   // A valid-looking UPDATE: lengths 0/0 then junk is fine for framing (framing reads only headers).
   const seq: Uint8Array[] = [];
   for (let i = 0; i < 200; i++) seq.push(msgs[i % msgs.length]!);
@@ -98,7 +106,10 @@ function frameErr(hex: string, max?: number): BgpError {
   } catch (e) {
     assert.ok(e instanceof BgpError, String(e));
     // The stream is out of sync after a header error: every later call says so again.
-    assert.throws(() => f.next(), (e2) => e2 === e);
+    assert.throws(
+      () => f.next(),
+      (e2) => e2 === e,
+    );
     return e;
   }
   assert.fail('no error');
@@ -115,7 +126,13 @@ test('framer: marker not all ones -> Connection Not Synchronized (RFC 4271 6.1)'
 });
 
 test('framer: length < 19 or > max -> Bad Message Length with the length as data (RFC 4271 6.1)', () => {
-  for (const [len, max] of [[0, 4096], [18, 4096], [4097, 4096], [0xffff, 4096], [5000, 4999]] as const) {
+  for (const [len, max] of [
+    [0, 4096],
+    [18, 4096],
+    [4097, 4096],
+    [0xffff, 4096],
+    [5000, 4999],
+  ] as const) {
     const e = frameErr(`${MARKER} ${len.toString(16).padStart(4, '0')} 02`, max);
     assert.equal(e.code, ErrorCode.MessageHeader);
     assert.equal(e.subcode, HeaderSubcode.BadMessageLength);
@@ -138,8 +155,11 @@ test('framer: setMaxLength raises the limit to 65535 after RFC 8654 negotiation'
 
 test('framer: per-type minimum lengths -> Bad Message Length (RFC 4271 6.1)', () => {
   const cases: [number, number][] = [
-    [MessageType.Open, 28], [MessageType.Update, 22], [MessageType.Notification, 20],
-    [MessageType.Keepalive, 20], [MessageType.Keepalive, 4096],
+    [MessageType.Open, 28],
+    [MessageType.Update, 22],
+    [MessageType.Notification, 20],
+    [MessageType.Keepalive, 20],
+    [MessageType.Keepalive, 4096],
   ];
   for (const [type, len] of cases) {
     const e = frameErr(`${MARKER} ${len.toString(16).padStart(4, '0')} 0${type}`);
@@ -147,7 +167,13 @@ test('framer: per-type minimum lengths -> Bad Message Length (RFC 4271 6.1)', ()
     assert.deepEqual(e.data, Uint8Array.of(len >> 8, len & 0xff));
   }
   // The minimums themselves pass the header check.
-  for (const [type, len] of [[1, 29], [2, 23], [3, 21], [4, 19], [5, 19]]) {
+  for (const [type, len] of [
+    [1, 29],
+    [2, 23],
+    [3, 21],
+    [4, 19],
+    [5, 19],
+  ]) {
     assert.deepEqual(checkHeader(encodeHeader(type as MessageType, len), 0, 4096), { type, length: len });
   }
 });
@@ -178,7 +204,9 @@ test('header helpers: encodeHeader / writeHeader', () => {
 
 test('decodeMessage: frame shorter than a header, or not matching its Length field -> Bad Message Length', () => {
   for (const hex of [MARKER, `${MARKER} 0013 04 00`, `${MARKER} 0017 05 0001 00`]) {
-    assert.throws(() => decodeMessage(bytes(hex), DEFAULT_CONTEXT),
-      (e) => e instanceof BgpError && e.subcode === HeaderSubcode.BadMessageLength);
+    assert.throws(
+      () => decodeMessage(bytes(hex), DEFAULT_CONTEXT),
+      (e) => e instanceof BgpError && e.subcode === HeaderSubcode.BadMessageLength,
+    );
   }
 });

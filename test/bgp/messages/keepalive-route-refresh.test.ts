@@ -30,25 +30,35 @@ checkRows('KEEPALIVE/ROUTE-REFRESH', rows);
 test('KEEPALIVE: exactly 19 octets', () => {
   assert.equal(encodeKeepalive().length, 19);
   assert.deepEqual(messageToJson(KEEPALIVE), { type: 'KEEPALIVE', length: 19 });
-  assert.throws(() => decodeKeepalive(bytes(`${MARKER} 0014 04 00`)),
-    (e) => e instanceof BgpError && e.subcode === HeaderSubcode.BadMessageLength);
+  assert.throws(
+    () => decodeKeepalive(bytes(`${MARKER} 0014 04 00`)),
+    (e) => e instanceof BgpError && e.subcode === HeaderSubcode.BadMessageLength,
+  );
 });
 
 test('ROUTE-REFRESH: messageToJson and makeRouteRefresh', () => {
-  assert.deepEqual(messageToJson(makeRouteRefresh(2, 1, RouteRefreshSubtype.EndOfRouteRefresh)),
-    { type: 'ROUTE-REFRESH', length: 23, afi: 2, safi: 1, subtype: 2 });
+  assert.deepEqual(messageToJson(makeRouteRefresh(2, 1, RouteRefreshSubtype.EndOfRouteRefresh)), {
+    type: 'ROUTE-REFRESH',
+    length: 23,
+    afi: 2,
+    safi: 1,
+    subtype: 2,
+  });
   assert.deepEqual(makeRouteRefresh(1, 1), rows[1]!.msg);
 });
 
 test('ROUTE-REFRESH: length other than 23 -> ROUTE-REFRESH Message Error / Invalid Message Length, data = whole message (RFC 7313 5)', () => {
   for (const hex of [`${MARKER} 0013 05`, `${MARKER} 0016 05 0001 00`, `${MARKER} 0018 05 0001 01 01 00`]) {
     const wire = bytes(hex);
-    assert.throws(() => decodeMessage(wire, DEFAULT_CONTEXT), (e) => {
-      assert.ok(e instanceof BgpError);
-      assert.equal(e.code, ErrorCode.RouteRefreshMessage);
-      assert.equal(e.subcode, RouteRefreshSubcode.InvalidMessageLength);
-      assert.deepEqual(e.data, wire);
-      return true;
-    });
+    assert.throws(
+      () => decodeMessage(wire, DEFAULT_CONTEXT),
+      (e) => {
+        assert.ok(e instanceof BgpError);
+        assert.equal(e.code, ErrorCode.RouteRefreshMessage);
+        assert.equal(e.subcode, RouteRefreshSubcode.InvalidMessageLength);
+        assert.deepEqual(e.data, wire);
+        return true;
+      },
+    );
   }
 });

@@ -3,7 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytes, hexOf, MARKER } from './fixture-rows';
-import { decodeMessage, encodeMessage, maxMessageLength, messageToJson, messageTypeName } from '../../../src/bgp/messages/message';
+import {
+  decodeMessage,
+  encodeMessage,
+  maxMessageLength,
+  messageToJson,
+  messageTypeName,
+} from '../../../src/bgp/messages/message';
 import { BgpError, HeaderSubcode } from '../../../src/bgp/messages/errors';
 import { makeNotification } from '../../../src/bgp/messages/notification';
 import { DEFAULT_CONTEXT, MessageType, type CodecContext } from '../../../src/bgp/messages/types';
@@ -21,13 +27,22 @@ test('message: UPDATE goes through ./update and prints contract-1 keys after typ
   const json = messageToJson(m);
   assert.deepEqual(Object.keys(json).slice(0, 2), ['type', 'length']);
   assert.deepEqual(json, {
-    type: 'UPDATE', length: 49, withdrawn: ['10.0.0.0/24'], nlri: ['10.1.0.0/24'],
+    type: 'UPDATE',
+    length: 49,
+    withdrawn: ['10.0.0.0/24'],
+    nlri: ['10.1.0.0/24'],
     attributes: { origin: 'IGP', asPath: [{ type: 'AS_SEQUENCE', asns: [65001] }], nextHop: '192.0.2.1' },
   });
 });
 
 test('message: type names as contract 1 spells them', () => {
-  assert.deepEqual([1, 2, 3, 4, 5].map(messageTypeName), ['OPEN', 'UPDATE', 'NOTIFICATION', 'KEEPALIVE', 'ROUTE-REFRESH']);
+  assert.deepEqual([1, 2, 3, 4, 5].map(messageTypeName), [
+    'OPEN',
+    'UPDATE',
+    'NOTIFICATION',
+    'KEEPALIVE',
+    'ROUTE-REFRESH',
+  ]);
 });
 
 test('message: length limits per context and type (RFC 4271 4.1, RFC 8654 4)', () => {
@@ -37,8 +52,10 @@ test('message: length limits per context and type (RFC 4271 4.1, RFC 8654 4)', (
   assert.equal(maxMessageLength(EXT, MessageType.Keepalive), 4096);
   // A NOTIFICATION over 4096 octets encodes only with extended messages.
   const big = makeNotification(6, 0, new Uint8Array(5000));
-  assert.throws(() => encodeMessage(big, DEFAULT_CONTEXT),
-    (e) => e instanceof BgpError && e.subcode === HeaderSubcode.BadMessageLength);
+  assert.throws(
+    () => encodeMessage(big, DEFAULT_CONTEXT),
+    (e) => e instanceof BgpError && e.subcode === HeaderSubcode.BadMessageLength,
+  );
   const wire = encodeMessage(big, EXT);
   assert.equal(wire.length, 5021);
   assert.deepEqual(decodeMessage(wire, EXT), big);

@@ -6,16 +6,23 @@ import { CapabilityCode, type Capability, type AddPathMode } from '../../../src/
 import { BgpError, OpenSubcode } from '../../../src/bgp/messages/errors';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../../src/bgp/messages/types';
 
-const mp = (afi: number, safi = 1): Capability => ({ kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi, safi });
+const mp = (afi: number, safi = 1): Capability => ({
+  kind: 'multiprotocol',
+  code: CapabilityCode.Multiprotocol,
+  afi,
+  safi,
+});
 const as4 = (asn: number): Capability => ({ kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn });
 const ext: Capability = { kind: 'extended-message', code: CapabilityCode.ExtendedMessage };
 const rr: Capability = { kind: 'route-refresh', code: CapabilityCode.RouteRefresh };
 const err: Capability = { kind: 'enhanced-route-refresh', code: CapabilityCode.EnhancedRouteRefresh };
 const addPath = (...fams: [number, number][]): Capability => ({
-  kind: 'add-path', code: CapabilityCode.AddPath,
+  kind: 'add-path',
+  code: CapabilityCode.AddPath,
   families: fams.map(([afi, sr]) => ({ afi, safi: 1, sendReceive: sr as AddPathMode })),
 });
-const open = (caps: Capability[], holdTime = 90, asn = 65000) => makeOpen({ asn, holdTime, bgpId: 1, capabilities: caps });
+const open = (caps: Capability[], holdTime = 90, asn = 65000) =>
+  makeOpen({ asn, holdTime, bgpId: 1, capabilities: caps });
 
 test('codecContextFor: 4-octet AS and extended messages need both sides (RFC 6793 4, RFC 8654 3)', () => {
   const both = codecContextFor(open([as4(65000), ext]), open([as4(65000), ext]));
@@ -51,15 +58,25 @@ test('negotiateSession: hold time is the smaller, keepalive a third; 0 disables 
   assert.equal(z.holdTime, 0);
   assert.equal(z.keepaliveTime, 0);
   assert.equal(negotiateSession(open([], 3), open([], 240)).keepaliveTime, 1);
-  assert.throws(() => negotiateSession(open([], 2), open([], 90)),
-    (e) => e instanceof BgpError && e.subcode === OpenSubcode.UnacceptableHoldTime);
+  assert.throws(
+    () => negotiateSession(open([], 2), open([], 90)),
+    (e) => e instanceof BgpError && e.subcode === OpenSubcode.UnacceptableHoldTime,
+  );
 });
 
 test('negotiateSession: common families, refresh options, contexts per direction, peer restart caps', () => {
-  const gr: Capability = { kind: 'graceful-restart', code: CapabilityCode.GracefulRestart, flags: 8, restartTime: 120,
-    families: [{ afi: 1, safi: 1, flags: 0x80 }] };
-  const llgr: Capability = { kind: 'long-lived-graceful-restart', code: CapabilityCode.LongLivedGracefulRestart,
-    families: [{ afi: 1, safi: 1, flags: 0, staleTime: 86400 }] };
+  const gr: Capability = {
+    kind: 'graceful-restart',
+    code: CapabilityCode.GracefulRestart,
+    flags: 8,
+    restartTime: 120,
+    families: [{ afi: 1, safi: 1, flags: 0x80 }],
+  };
+  const llgr: Capability = {
+    kind: 'long-lived-graceful-restart',
+    code: CapabilityCode.LongLivedGracefulRestart,
+    families: [{ afi: 1, safi: 1, flags: 0, staleTime: 86400 }],
+  };
   const local = open([mp(1), mp(2), rr, err, as4(65000), ext, addPath([1, 3])]);
   const remote = open([mp(2), rr, as4(4200000001), addPath([1, 1]), gr, llgr], 60, 4200000001);
   const s = negotiateSession(local, remote);

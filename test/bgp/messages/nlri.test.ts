@@ -5,7 +5,12 @@ import { parsePrefix, prefixToString } from '../../../src/bgp/messages/prefix';
 // The address text is src/net's (test/net has its own tests); kept here as the codec's view.
 import { formatIpv4 as ipv4ToString, formatIpv6 as ipv6ToString, parseIpv4, parseIpv6 } from '../../../src/net';
 import {
-  blockPrefixes, blockStrings, countNlri, forEachIpv4, forEachIpv6, makeNlriBlock,
+  blockPrefixes,
+  blockStrings,
+  countNlri,
+  forEachIpv4,
+  forEachIpv6,
+  makeNlriBlock,
 } from '../../../src/bgp/messages/nlri';
 
 test('IPv4 text <-> uint32', () => {
@@ -20,7 +25,9 @@ test('RFC 5952 4: IPv6 canonical text (lower case, no leading zeros, longest zer
     ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'], // 4.2.3: the first of equal runs
     ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'], // 4.2.2: one zero group is not "::"
     ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'], // 4.2.3: the longest run
-    ['::', '::'], ['::1', '::1'], ['fe80::', 'fe80::'],
+    ['::', '::'],
+    ['::1', '::1'],
+    ['fe80::', 'fe80::'],
     ['::ffff:192.0.2.1', '::ffff:192.0.2.1'], // 5: IPv4-mapped keeps the dotted quad
   ];
   for (const [input, want] of cases) assert.equal(ipv6ToString(parseIpv6(input)!), want, input);
@@ -51,7 +58,10 @@ test('forEachIpv4 hands out integers and path ids (RFC 7911 3)', () => {
   const b = makeNlriBlock(1, 1, true, ['10.0.0.0/24#1', '192.168.1.128/25#4294967295']);
   const got: number[][] = [];
   forEachIpv4(b.bytes, 0, b.bytes.length, true, (a, l, id) => got.push([a, l, id]));
-  assert.deepEqual(got, [[0x0a000000, 24, 1], [0xc0a80180, 25, 0xffffffff]]);
+  assert.deepEqual(got, [
+    [0x0a000000, 24, 1],
+    [0xc0a80180, 25, 0xffffffff],
+  ]);
   assert.deepEqual(blockStrings(b), ['10.0.0.0/24#1', '192.168.1.128/25#4294967295']);
 });
 

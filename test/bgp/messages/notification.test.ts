@@ -2,8 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkRows, bytes, MARKER, type FixtureRow } from './fixture-rows';
 import {
-  makeNotification, makeShutdownNotification, notificationFromError, notificationName, shutdownCommunication,
-  errorSubcodeName, ERROR_SUBCODE_NAMES, encodeNotification,
+  makeNotification,
+  makeShutdownNotification,
+  notificationFromError,
+  notificationName,
+  shutdownCommunication,
+  errorSubcodeName,
+  ERROR_SUBCODE_NAMES,
+  encodeNotification,
 } from '../../../src/bgp/messages/notification';
 import { messageToJson } from '../../../src/bgp/messages/message';
 import { BgpError, CeaseSubcode, ErrorCode, OpenSubcode } from '../../../src/bgp/messages/errors';
@@ -35,7 +41,13 @@ const rows: FixtureRow[] = [
 checkRows('NOTIFICATION', rows);
 
 test('NOTIFICATION: messageToJson gives code, subcode, data as hex', () => {
-  assert.deepEqual(messageToJson(rows[1]!.msg), { type: 'NOTIFICATION', length: 23, code: 2, subcode: 1, data: '0004' });
+  assert.deepEqual(messageToJson(rows[1]!.msg), {
+    type: 'NOTIFICATION',
+    length: 23,
+    code: 2,
+    subcode: 1,
+    data: '0004',
+  });
   assert.deepEqual(messageToJson(rows[0]!.msg), { type: 'NOTIFICATION', length: 21, code: 4, subcode: 0, data: '' });
 });
 
@@ -51,8 +63,12 @@ test('NOTIFICATION: names for every code and subcode of RFC 4271, 4486, 6608, 73
   assert.equal(errorSubcodeName(2, 42), 'Unknown Subcode 42');
   // RFC 4271 6.1-6.3, RFC 6608, RFC 4486 + 8538: every subcode has a name.
   const expected: Record<number, number[]> = {
-    1: [1, 2, 3], 2: [1, 2, 3, 4, 6, 7], 3: [1, 2, 3, 4, 5, 6, 8, 9, 10, 11], 5: [0, 1, 2, 3],
-    6: [1, 2, 3, 4, 5, 6, 7, 8, 9], 7: [1],
+    1: [1, 2, 3],
+    2: [1, 2, 3, 4, 6, 7],
+    3: [1, 2, 3, 4, 5, 6, 8, 9, 10, 11],
+    5: [0, 1, 2, 3],
+    6: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    7: [1],
   };
   for (const [code, subs] of Object.entries(expected)) {
     for (const s of subs) assert.ok(ERROR_SUBCODE_NAMES[Number(code)]![s], `${code}/${s}`);
@@ -68,7 +84,10 @@ test('NOTIFICATION: RFC 9003 shutdown communication parse and build', () => {
   assert.equal(shutdownCommunication(n), 'upgrade to 2.1 ✓');
   assert.equal(n.length, encodeNotification(n).length);
   // A leading U+FEFF is text the operator sent, not a BOM to strip.
-  assert.equal(shutdownCommunication(makeShutdownNotification(CeaseSubcode.AdministrativeShutdown, '\ufeffdrain')), '\ufeffdrain');
+  assert.equal(
+    shutdownCommunication(makeShutdownNotification(CeaseSubcode.AdministrativeShutdown, '\ufeffdrain')),
+    '\ufeffdrain',
+  );
   // Empty communication: a zero length octet, and '' back.
   assert.equal(shutdownCommunication(makeShutdownNotification(CeaseSubcode.AdministrativeShutdown, '')), '');
   // Only Cease 2 and 4 carry one.

@@ -14,8 +14,15 @@ const CAPS_HEX = '01 04 0001 00 01  02 00  41 04 0000fde9';
 
 function open(o: Partial<OpenMessage> & Pick<OpenMessage, 'length'>): OpenMessage {
   return {
-    type: MessageType.Open, version: 4, myAs: 65001, holdTime: 90, bgpId: 0x0a000001,
-    capabilities: [], optionalParams: [], extendedOptParams: false, ...o,
+    type: MessageType.Open,
+    version: 4,
+    myAs: 65001,
+    holdTime: 90,
+    bgpId: 0x0a000001,
+    capabilities: [],
+    optionalParams: [],
+    extendedOptParams: false,
+    ...o,
   };
 }
 
@@ -28,7 +35,8 @@ const rows: FixtureRow[] = [
   {
     name: 'capabilities in one parameter',
     msg: open({
-      length: 45, capabilities: [MP4, RR, AS4_65001],
+      length: 45,
+      capabilities: [MP4, RR, AS4_65001],
       optionalParams: [{ type: 2, value: bytes(CAPS_HEX) }],
     }),
     hex: `${MARKER} 002d 01  04 fde9 005a 0a000001 10  02 0e ${CAPS_HEX}`,
@@ -36,7 +44,8 @@ const rows: FixtureRow[] = [
   {
     name: 'capabilities spread over several parameters',
     msg: open({
-      length: 49, capabilities: [MP4, RR, AS4_65001],
+      length: 49,
+      capabilities: [MP4, RR, AS4_65001],
       optionalParams: [
         { type: 2, value: bytes('01 04 0001 00 01') },
         { type: 2, value: bytes('02 00') },
@@ -48,7 +57,9 @@ const rows: FixtureRow[] = [
   {
     name: 'RFC 9072 extended optional parameters length',
     msg: open({
-      length: 49, capabilities: [MP4, RR, AS4_65001], extendedOptParams: true,
+      length: 49,
+      capabilities: [MP4, RR, AS4_65001],
+      extendedOptParams: true,
       optionalParams: [{ type: 2, value: bytes(CAPS_HEX) }],
     }),
     hex: `${MARKER} 0031 01  04 fde9 005a 0a000001 ff ff 0011  02 000e ${CAPS_HEX}`,
@@ -56,7 +67,8 @@ const rows: FixtureRow[] = [
   {
     name: '4-octet AS behind AS_TRANS',
     msg: open({
-      length: 37, myAs: 23456,
+      length: 37,
+      myAs: 23456,
       capabilities: [{ kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 4200000001 }],
       optionalParams: [{ type: 2, value: bytes('41 04 fa56ea01') }],
     }),
@@ -67,23 +79,39 @@ const rows: FixtureRow[] = [
     msg: open({
       length: 87,
       capabilities: [
-        { kind: 'graceful-restart', code: CapabilityCode.GracefulRestart, flags: 8, restartTime: 120,
-          families: [{ afi: 1, safi: 1, flags: 0x80 }] },
-        { kind: 'add-path', code: CapabilityCode.AddPath,
-          families: [{ afi: 1, safi: 1, sendReceive: 3 }, { afi: 2, safi: 1, sendReceive: 1 }] },
-        { kind: 'long-lived-graceful-restart', code: CapabilityCode.LongLivedGracefulRestart,
-          families: [{ afi: 1, safi: 1, flags: 0x80, staleTime: 3600 }] },
+        {
+          kind: 'graceful-restart',
+          code: CapabilityCode.GracefulRestart,
+          flags: 8,
+          restartTime: 120,
+          families: [{ afi: 1, safi: 1, flags: 0x80 }],
+        },
+        {
+          kind: 'add-path',
+          code: CapabilityCode.AddPath,
+          families: [
+            { afi: 1, safi: 1, sendReceive: 3 },
+            { afi: 2, safi: 1, sendReceive: 1 },
+          ],
+        },
+        {
+          kind: 'long-lived-graceful-restart',
+          code: CapabilityCode.LongLivedGracefulRestart,
+          families: [{ afi: 1, safi: 1, flags: 0x80, staleTime: 3600 }],
+        },
         { kind: 'fqdn', code: CapabilityCode.Fqdn, hostname: 'rr1', domain: 'example.net' },
         { kind: 'extended-message', code: CapabilityCode.ExtendedMessage },
         { kind: 'enhanced-route-refresh', code: CapabilityCode.EnhancedRouteRefresh },
         { kind: 'unknown', code: 128, value: new Uint8Array(0) },
         { kind: 'unknown', code: 0xf0, value: bytes('aabbcc') },
       ],
-      optionalParams: [{
-        type: 2,
-        value: bytes(`40 06 8078 0001 01 80  45 08 0001 01 03 0002 01 01  47 07 0001 01 80 000e10
+      optionalParams: [
+        {
+          type: 2,
+          value: bytes(`40 06 8078 0001 01 80  45 08 0001 01 03 0002 01 01  47 07 0001 01 80 000e10
           49 10 03 727231 0b 6578616d706c652e6e6574  06 00  46 00  80 00  f0 03 aabbcc`),
-      }],
+        },
+      ],
     }),
     hex: `${MARKER} 0057 01  04 fde9 005a 0a000001 3a  02 38
       40 06 8078 0001 01 80  45 08 0001 01 03 0002 01 01  47 07 0001 01 80 000e10
@@ -100,12 +128,20 @@ checkRows('OPEN', rows);
 
 test('OPEN: messageToJson gives contract-1 keys, capabilities as codes across parameters', () => {
   assert.deepEqual(messageToJson(rows[2]!.msg), {
-    type: 'OPEN', length: 49, version: 4, asn: 65001, holdTime: 90, bgpId: '10.0.0.1', capabilities: [1, 2, 65],
+    type: 'OPEN',
+    length: 49,
+    version: 4,
+    asn: 65001,
+    holdTime: 90,
+    bgpId: '10.0.0.1',
+    capabilities: [1, 2, 65],
   });
   assert.deepEqual(messageToJson(rows[4]!.msg).asn, 4200000001);
   assert.deepEqual(messageToJson(rows[5]!.msg).capabilities, [64, 69, 71, 73, 6, 70, 128, 240]);
-  assert.deepEqual(JSON.stringify(messageToJson(rows[0]!.msg)),
-    '{"type":"OPEN","length":29,"version":4,"asn":100,"holdTime":180,"bgpId":"192.0.2.1","capabilities":[]}');
+  assert.deepEqual(
+    JSON.stringify(messageToJson(rows[0]!.msg)),
+    '{"type":"OPEN","length":29,"version":4,"asn":100,"holdTime":180,"bgpId":"192.0.2.1","capabilities":[]}',
+  );
 });
 
 test('OPEN: openAsn uses the 4-octet capability, else My AS', () => {
@@ -121,8 +157,12 @@ test('OPEN: makeOpen lays capabilities out in one parameter and matches the fixt
 });
 
 test('OPEN: makeOpen switches to the RFC 9072 format only when over 255 octets', () => {
-  const many: Capability[] = Array.from({ length: 60 }, (_, i) =>
-    ({ kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: i + 1 }));
+  const many: Capability[] = Array.from({ length: 60 }, (_, i) => ({
+    kind: 'multiprotocol',
+    code: CapabilityCode.Multiprotocol,
+    afi: 1,
+    safi: i + 1,
+  }));
   const m = makeOpen({ asn: 1, holdTime: 0, bgpId: 1, capabilities: many });
   assert.equal(m.extendedOptParams, true);
   const wire = encodeOpen(m);

@@ -36,7 +36,10 @@ function expectAction(u: UpdateMessage, action: ErrorAction, subcode?: UpdateSub
 }
 
 function expectReset(f: () => unknown, subcode: UpdateSubcode): void {
-  assert.throws(f, (e: unknown) => e instanceof BgpError && e.action === 'session-reset' && e.code === 3 && e.subcode === subcode);
+  assert.throws(
+    f,
+    (e: unknown) => e instanceof BgpError && e.action === 'session-reset' && e.code === 3 && e.subcode === subcode,
+  );
 }
 
 // --- Decoder (syntax) ---
@@ -190,9 +193,18 @@ test('RFC 7911 3: ADD-PATH NLRI cut inside the path identifier resets the sessio
 });
 
 test('RFC 4271 6.3: Withdrawn Routes Length or Total Attribute Length too large -> Malformed Attribute List', () => {
-  expectReset(() => decodeUpdate(bytes(`${MARKER}0018 02 0005 00`.replace(/ /g, '')), DEFAULT_CONTEXT), UpdateSubcode.MalformedAttributeList);
-  expectReset(() => decodeUpdate(bytes(`${MARKER}0019 02 0000 0010 00`.replace(/ /g, '')), DEFAULT_CONTEXT), UpdateSubcode.MalformedAttributeList);
-  expectReset(() => decodeUpdate(bytes(`${MARKER}0016 02 0000 00`.replace(/ /g, '')), DEFAULT_CONTEXT), UpdateSubcode.MalformedAttributeList);
+  expectReset(
+    () => decodeUpdate(bytes(`${MARKER}0018 02 0005 00`.replace(/ /g, '')), DEFAULT_CONTEXT),
+    UpdateSubcode.MalformedAttributeList,
+  );
+  expectReset(
+    () => decodeUpdate(bytes(`${MARKER}0019 02 0000 0010 00`.replace(/ /g, '')), DEFAULT_CONTEXT),
+    UpdateSubcode.MalformedAttributeList,
+  );
+  expectReset(
+    () => decodeUpdate(bytes(`${MARKER}0016 02 0000 00`.replace(/ /g, '')), DEFAULT_CONTEXT),
+    UpdateSubcode.MalformedAttributeList,
+  );
 });
 
 test('RFC 7606 3: when several errors apply the strongest action wins', () => {
@@ -214,7 +226,11 @@ const IBGP: SessionView = { ebgp: false, peerAs: 65000 };
 const EBGP: SessionView = { ebgp: true, peerAs: 65000 };
 
 test('RFC 7606 3 (d): missing ORIGIN, AS_PATH or NEXT_HOP -> treat-as-withdraw, Missing Well-known Attribute', () => {
-  for (const [attrs, type] of [[AS_PATH + NEXT_HOP, 1], [ORIGIN + NEXT_HOP, 2], [ORIGIN + AS_PATH, 3]] as const) {
+  for (const [attrs, type] of [
+    [AS_PATH + NEXT_HOP, 1],
+    [ORIGIN + NEXT_HOP, 2],
+    [ORIGIN + AS_PATH, 3],
+  ] as const) {
     const v = validateUpdate(decoded(attrs), EBGP);
     assert.equal(v.action, 'treat-as-withdraw');
     const e = v.errors.find((x) => x.subcode === UpdateSubcode.MissingWellKnownAttribute)!;
@@ -247,7 +263,10 @@ test('RFC 7606 7.9 / 7.10: ORIGINATOR_ID and CLUSTER_LIST from an eBGP peer are 
   assert.equal(v.action, 'attribute-discard');
   assert.equal(v.attributes.originatorId, undefined);
   assert.equal(v.attributes.clusterList, undefined);
-  assert.equal(validateUpdate(decoded(BASE + '8009040a00000240050400000064'), IBGP).attributes.originatorId, 0x0a000002); // 10.0.0.2
+  assert.equal(
+    validateUpdate(decoded(BASE + '8009040a00000240050400000064'), IBGP).attributes.originatorId,
+    0x0a000002,
+  ); // 10.0.0.2
 });
 
 test('RFC 4271 6.3 / RFC 7606 7.2: eBGP AS_PATH must start with the peer AS -> treat-as-withdraw', () => {
@@ -269,8 +288,7 @@ test('RFC 5065 5 / RFC 7606 7.2: AS_CONFED segments from a non-confederation eBG
 });
 
 test('RFC 6793 4.1: AS4_PATH and AS4_AGGREGATOR between 4-octet speakers are discarded', () => {
-  const attrs = ORIGIN + '40020602010000fde8' + NEXT_HOP
-    + 'c0110602010000fde8' + 'c012080000fde80a000001';
+  const attrs = ORIGIN + '40020602010000fde8' + NEXT_HOP + 'c0110602010000fde8' + 'c012080000fde80a000001';
   const v = validateUpdate(decoded(attrs, FOUR), { ...EBGP, fourOctetAs: true });
   assert.equal(v.action, 'attribute-discard');
   assert.equal(v.attributes.as4Path, undefined);

@@ -11,7 +11,11 @@ import type { PathAttributes } from '../../../src/bgp/messages/attributes/types'
 import { messageToJson } from '../../../src/bgp/messages/message';
 import { parseIpv6 } from '../../../src/net';
 import {
-  DEFAULT_CONTEXT, IPV4_UNICAST, IPV6_UNICAST, MessageType, type CodecContext,
+  DEFAULT_CONTEXT,
+  IPV4_UNICAST,
+  IPV6_UNICAST,
+  MessageType,
+  type CodecContext,
 } from '../../../src/bgp/messages/types';
 import { ip4 } from '../../helpers/addr';
 
@@ -20,16 +24,23 @@ const AP4: CodecContext = { ...DEFAULT_CONTEXT, addPath: new Set([IPV4_UNICAST])
 const AP6: CodecContext = { ...DEFAULT_CONTEXT, addPath: new Set([IPV6_UNICAST]) };
 
 /** The expected object for a row; attrBytes come from the encoder (the hex check guards it). */
-export function upd(o: { withdrawn?: string[]; nlri?: string[]; attributes?: PathAttributes; endOfRib?: number },
-  ctx: CodecContext = DEFAULT_CONTEXT): UpdateMessage {
+export function upd(
+  o: { withdrawn?: string[]; nlri?: string[]; attributes?: PathAttributes; endOfRib?: number },
+  ctx: CodecContext = DEFAULT_CONTEXT,
+): UpdateMessage {
   const ap = ctx.addPath.has(IPV4_UNICAST);
   const withdrawn = o.withdrawn ? makeNlriBlock(1, 1, ap, o.withdrawn) : emptyNlri(1, 1, ap);
   const nlri = o.nlri ? makeNlriBlock(1, 1, ap, o.nlri) : emptyNlri(1, 1, ap);
   const attributes = o.attributes ?? {};
   const attrBytes = encodeAttributes(attributes, ctx);
   const u: UpdateMessage = {
-    type: MessageType.Update, length: 23 + withdrawn.bytes.length + attrBytes.length + nlri.bytes.length,
-    withdrawn, attrBytes, attributes, nlri, errors: [],
+    type: MessageType.Update,
+    length: 23 + withdrawn.bytes.length + attrBytes.length + nlri.bytes.length,
+    withdrawn,
+    attrBytes,
+    attributes,
+    nlri,
+    errors: [],
   };
   return o.endOfRib === undefined ? u : { ...u, endOfRib: o.endOfRib };
 }
@@ -42,28 +53,47 @@ const ROWS: (FixtureRow & { json: string })[] = [
     name: 'IPv4 announce, 2-octet AS_PATH, MED, LOCAL_PREF, communities',
     msg: upd({
       nlri: ['10.0.0.0/24', '10.1.0.0/16', '0.0.0.0/0'],
-      attributes: { origin: 0, asPath: [{ type: 2, asns: [65001, 65002] }], nextHop: ip4('192.0.2.1'), med: 100,
-        localPref: 200, communities: [65000 * 65536 + 100, 65000 * 65536 + 200] },
+      attributes: {
+        origin: 0,
+        asPath: [{ type: 2, asns: [65001, 65002] }],
+        nextHop: ip4('192.0.2.1'),
+        med: 100,
+        localPref: 200,
+        communities: [65000 * 65536 + 100, 65000 * 65536 + 200],
+      },
     }),
     hex: `${MARKER} 004c 02 0000 002d 40010100 4002060202fde9fdea 400304c0000201 8004040000006 4
       400504000000c8 c00808fde80064fde800c8 180a0000 100a01 00`,
-    json: '{"type":"UPDATE","length":76,"nlri":["10.0.0.0/24","10.1.0.0/16","0.0.0.0/0"],"attributes":{"origin":"IGP",'
-      + '"asPath":[{"type":"AS_SEQUENCE","asns":[65001,65002]}],"nextHop":"192.0.2.1","med":100,"localPref":200,'
-      + '"communities":["65000:100","65000:200"]}}',
+    json:
+      '{"type":"UPDATE","length":76,"nlri":["10.0.0.0/24","10.1.0.0/16","0.0.0.0/0"],"attributes":{"origin":"IGP",' +
+      '"asPath":[{"type":"AS_SEQUENCE","asns":[65001,65002]}],"nextHop":"192.0.2.1","med":100,"localPref":200,' +
+      '"communities":["65000:100","65000:200"]}}',
   },
   {
     name: '4-octet AS_PATH with AS_SET, ATOMIC_AGGREGATE, AGGREGATOR',
     ctx: FOUR,
-    msg: upd({
-      nlri: ['192.168.0.0/22'],
-      attributes: { origin: 2, asPath: [{ type: 2, asns: [4200000001, 65002] }, { type: 1, asns: [1, 2] }],
-        nextHop: ip4('198.51.100.7'), atomicAggregate: true, aggregator: { asn: 4200000001, address: ip4('192.0.2.5') } },
-    }, FOUR),
+    msg: upd(
+      {
+        nlri: ['192.168.0.0/22'],
+        attributes: {
+          origin: 2,
+          asPath: [
+            { type: 2, asns: [4200000001, 65002] },
+            { type: 1, asns: [1, 2] },
+          ],
+          nextHop: ip4('198.51.100.7'),
+          atomicAggregate: true,
+          aggregator: { asn: 4200000001, address: ip4('192.0.2.5') },
+        },
+      },
+      FOUR,
+    ),
     hex: `${MARKER} 004b 02 0000 0030 40010102 40021402 02fa56ea010000fdea 01020000000100000002 400304c6336407
       400600 c00708fa56ea01c0000205 16c0a800`,
-    json: '{"type":"UPDATE","length":75,"nlri":["192.168.0.0/22"],"attributes":{"origin":"INCOMPLETE","asPath":'
-      + '[{"type":"AS_SEQUENCE","asns":[4200000001,65002]},{"type":"AS_SET","asns":[1,2]}],"nextHop":"198.51.100.7",'
-      + '"atomicAggregate":true,"aggregator":{"asn":4200000001,"address":"192.0.2.5"}}}',
+    json:
+      '{"type":"UPDATE","length":75,"nlri":["192.168.0.0/22"],"attributes":{"origin":"INCOMPLETE","asPath":' +
+      '[{"type":"AS_SEQUENCE","asns":[4200000001,65002]},{"type":"AS_SET","asns":[1,2]}],"nextHop":"198.51.100.7",' +
+      '"atomicAggregate":true,"aggregator":{"asn":4200000001,"address":"192.0.2.5"}}}',
   },
   {
     name: 'IPv4 withdrawals only',
@@ -80,65 +110,103 @@ const ROWS: (FixtureRow & { json: string })[] = [
   {
     name: 'IPv6 MP_REACH_NLRI, global + link-local next hop, empty AS_PATH',
     msg: upd({
-      attributes: { origin: 0, asPath: [], localPref: 100,
-        mpReach: { afi: 2, safi: 1, nextHop: nh6('2001:db8::1', 'fe80::1'), nlri: makeNlriBlock(2, 1, false, ['2001:db8:1::/48']) } },
+      attributes: {
+        origin: 0,
+        asPath: [],
+        localPref: 100,
+        mpReach: {
+          afi: 2,
+          safi: 1,
+          nextHop: nh6('2001:db8::1', 'fe80::1'),
+          nlri: makeNlriBlock(2, 1, false, ['2001:db8:1::/48']),
+        },
+      },
     }),
     hex: `${MARKER} 0054 02 0000 003d 800e2c 0002 01 20 20010db8000000000000000000000001 fe800000000000000000000000000001
       00 3020010db80001 40010100 400200 40050400000064`,
-    json: '{"type":"UPDATE","length":84,"attributes":{"origin":"IGP","asPath":[],"localPref":100,"mpReach":{"afi":2,'
-      + '"safi":1,"nextHops":["2001:db8::1","fe80::1"],"nlri":["2001:db8:1::/48"]}}}',
+    json:
+      '{"type":"UPDATE","length":84,"attributes":{"origin":"IGP","asPath":[],"localPref":100,"mpReach":{"afi":2,' +
+      '"safi":1,"nextHops":["2001:db8::1","fe80::1"],"nlri":["2001:db8:1::/48"]}}}',
   },
   {
     name: 'IPv6 MP_UNREACH_NLRI with ADD-PATH path id',
     ctx: AP6,
-    msg: upd({ attributes: { mpUnreach: { afi: 2, safi: 1, withdrawn: makeNlriBlock(2, 1, true, ['2001:db8:2::/48#7']) } } }, AP6),
+    msg: upd(
+      { attributes: { mpUnreach: { afi: 2, safi: 1, withdrawn: makeNlriBlock(2, 1, true, ['2001:db8:2::/48#7']) } } },
+      AP6,
+    ),
     hex: `${MARKER} 0028 02 0000 0011 800f0e 0002 01 00000007 3020010db80002`,
     json: '{"type":"UPDATE","length":40,"attributes":{"mpUnreach":{"afi":2,"safi":1,"withdrawn":["2001:db8:2::/48#7"]}}}',
   },
   {
     name: 'End-of-RIB IPv6 unicast (RFC 4724 2: empty MP_UNREACH_NLRI)',
-    msg: upd({ attributes: { mpUnreach: { afi: 2, safi: 1, withdrawn: makeNlriBlock(2, 1, false, []) } }, endOfRib: IPV6_UNICAST }),
+    msg: upd({
+      attributes: { mpUnreach: { afi: 2, safi: 1, withdrawn: makeNlriBlock(2, 1, false, []) } },
+      endOfRib: IPV6_UNICAST,
+    }),
     hex: `${MARKER} 001d 02 0000 0006 800f03000201`,
     json: '{"type":"UPDATE","length":29,"attributes":{"mpUnreach":{"afi":2,"safi":1,"withdrawn":[]}}}',
   },
   {
     name: 'ADD-PATH IPv4: path ids in withdrawn and NLRI (RFC 7911 3)',
     ctx: AP4,
-    msg: upd({ withdrawn: ['10.0.0.0/24#1'], nlri: ['10.1.0.0/24#7'],
-      attributes: { origin: 0, asPath: [], nextHop: ip4('10.0.0.1') } }, AP4),
+    msg: upd(
+      {
+        withdrawn: ['10.0.0.0/24#1'],
+        nlri: ['10.1.0.0/24#7'],
+        attributes: { origin: 0, asPath: [], nextHop: ip4('10.0.0.1') },
+      },
+      AP4,
+    ),
     hex: `${MARKER} 0035 02 0008 00000001180a0000 000e 40010100 400200 4003040a000001 00000007180a0100`,
-    json: '{"type":"UPDATE","length":53,"withdrawn":["10.0.0.0/24#1"],"nlri":["10.1.0.0/24#7"],"attributes":'
-      + '{"origin":"IGP","asPath":[],"nextHop":"10.0.0.1"}}',
+    json:
+      '{"type":"UPDATE","length":53,"withdrawn":["10.0.0.0/24#1"],"nlri":["10.1.0.0/24#7"],"attributes":' +
+      '{"origin":"IGP","asPath":[],"nextHop":"10.0.0.1"}}',
   },
   {
     name: 'reflected route: ORIGINATOR_ID, CLUSTER_LIST, extended + large communities, unknown transitive',
     msg: upd({
       nlri: ['10.0.0.5/32'],
-      attributes: { origin: 0, asPath: [{ type: 2, asns: [65000] }], nextHop: ip4('10.0.0.1'), localPref: 100,
-        originatorId: ip4('10.0.0.2'), clusterList: [ip4('10.0.0.3'), ip4('10.0.0.4')], extCommunities: Uint8Array.from(Buffer.from('0002fde800000064', 'hex')),
-        largeCommunities: [[4200000001, 1, 2]], unknown: [{ type: 99, flags: 0xe0, value: Uint8Array.of(0xab, 0xcd) }] },
+      attributes: {
+        origin: 0,
+        asPath: [{ type: 2, asns: [65000] }],
+        nextHop: ip4('10.0.0.1'),
+        localPref: 100,
+        originatorId: ip4('10.0.0.2'),
+        clusterList: [ip4('10.0.0.3'), ip4('10.0.0.4')],
+        extCommunities: Uint8Array.from(Buffer.from('0002fde800000064', 'hex')),
+        largeCommunities: [[4200000001, 1, 2]],
+        unknown: [{ type: 99, flags: 0xe0, value: Uint8Array.of(0xab, 0xcd) }],
+      },
     }),
     hex: `${MARKER} 0066 02 0000 004a 40010100 4002040201fde8 4003040a000001 40050400000064 8009040a000002
       800a080a0000030a000004 c010080002fde800000064 c0200cfa56ea010000000100000002 e06302abcd 200a000005`,
-    json: '{"type":"UPDATE","length":102,"nlri":["10.0.0.5/32"],"attributes":{"origin":"IGP","asPath":[{"type":'
-      + '"AS_SEQUENCE","asns":[65000]}],"nextHop":"10.0.0.1","localPref":100,"originatorId":"10.0.0.2","clusterList":'
-      + '["10.0.0.3","10.0.0.4"],"extCommunities":["0002fde800000064"],"largeCommunities":["4200000001:1:2"],'
-      + '"unknown":[{"type":99,"flags":224,"hex":"abcd"}]}}',
+    json:
+      '{"type":"UPDATE","length":102,"nlri":["10.0.0.5/32"],"attributes":{"origin":"IGP","asPath":[{"type":' +
+      '"AS_SEQUENCE","asns":[65000]}],"nextHop":"10.0.0.1","localPref":100,"originatorId":"10.0.0.2","clusterList":' +
+      '["10.0.0.3","10.0.0.4"],"extCommunities":["0002fde800000064"],"largeCommunities":["4200000001:1:2"],' +
+      '"unknown":[{"type":99,"flags":224,"hex":"abcd"}]}}',
   },
   {
     name: '2-octet peer: AS_TRANS with AS4_PATH and AS4_AGGREGATOR (RFC 6793 4.2.2)',
     msg: upd({
       nlri: ['10.2.0.0/24'],
-      attributes: { origin: 0, asPath: [{ type: 2, asns: [23456, 65002] }], nextHop: ip4('10.0.0.1'),
-        aggregator: { asn: 23456, address: ip4('192.0.2.5') }, as4Path: [{ type: 2, asns: [4200000001, 65002] }],
-        as4Aggregator: { asn: 4200000001, address: ip4('192.0.2.5') } },
+      attributes: {
+        origin: 0,
+        asPath: [{ type: 2, asns: [23456, 65002] }],
+        nextHop: ip4('10.0.0.1'),
+        aggregator: { asn: 23456, address: ip4('192.0.2.5') },
+        as4Path: [{ type: 2, asns: [4200000001, 65002] }],
+        as4Aggregator: { asn: 4200000001, address: ip4('192.0.2.5') },
+      },
     }),
     hex: `${MARKER} 0050 02 0000 0035 40010100 40020602025ba0fdea 4003040a000001 c007065ba0c0000205
       c0110a0202fa56ea010000fdea c01208fa56ea01c0000205 180a0200`,
-    json: '{"type":"UPDATE","length":80,"nlri":["10.2.0.0/24"],"attributes":{"origin":"IGP","asPath":[{"type":'
-      + '"AS_SEQUENCE","asns":[23456,65002]}],"as4Path":[{"type":"AS_SEQUENCE","asns":[4200000001,65002]}],'
-      + '"as4Aggregator":{"asn":4200000001,"address":"192.0.2.5"},"nextHop":"10.0.0.1","aggregator":{"asn":23456,'
-      + '"address":"192.0.2.5"}}}',
+    json:
+      '{"type":"UPDATE","length":80,"nlri":["10.2.0.0/24"],"attributes":{"origin":"IGP","asPath":[{"type":' +
+      '"AS_SEQUENCE","asns":[23456,65002]}],"as4Path":[{"type":"AS_SEQUENCE","asns":[4200000001,65002]}],' +
+      '"as4Aggregator":{"asn":4200000001,"address":"192.0.2.5"},"nextHop":"10.0.0.1","aggregator":{"asn":23456,' +
+      '"address":"192.0.2.5"}}}',
   },
 ];
 
@@ -173,7 +241,11 @@ test('UPDATE: the same routes with and without ADD-PATH differ only by path ids'
 });
 
 test('UPDATE: the same AS_PATH in 2- and 4-octet form decodes to the same ASNs', () => {
-  const attributes: PathAttributes = { origin: 0, asPath: [{ type: 2, asns: [65001, 1, 65535] }], nextHop: ip4('10.0.0.1') };
+  const attributes: PathAttributes = {
+    origin: 0,
+    asPath: [{ type: 2, asns: [65001, 1, 65535] }],
+    nextHop: ip4('10.0.0.1'),
+  };
   const two = encodeUpdate(upd({ nlri: ['10.0.0.0/8'], attributes }), DEFAULT_CONTEXT);
   const four = encodeUpdate(upd({ nlri: ['10.0.0.0/8'], attributes }, FOUR), FOUR);
   assert.equal(four.length, two.length + 6); // 3 ASes, 2 more octets each
@@ -184,13 +256,22 @@ test('UPDATE: the same AS_PATH in 2- and 4-octet form decodes to the same ASNs',
 
 test('UPDATE: extended-length attribute and over-255-AS segments round trip', () => {
   const asns = Array.from({ length: 300 }, (_, i) => 64512 + (i % 1000));
-  const u = upd({ nlri: ['10.0.0.0/8'], attributes: { origin: 0, asPath: [{ type: 2, asns }], nextHop: ip4('10.0.0.1') } }, FOUR);
+  const u = upd(
+    { nlri: ['10.0.0.0/8'], attributes: { origin: 0, asPath: [{ type: 2, asns }], nextHop: ip4('10.0.0.1') } },
+    FOUR,
+  );
   const wire = encodeUpdate(u, FOUR);
   const back = decodeUpdate(wire, FOUR);
   assert.equal(back.errors.length, 0);
   // RFC 4271 4.3 (b): split into segments of at most 255.
-  assert.deepEqual(back.attributes.asPath!.map((s) => s.asns.length), [255, 45]);
-  assert.deepEqual(back.attributes.asPath!.flatMap((s) => s.asns), asns);
+  assert.deepEqual(
+    back.attributes.asPath!.map((s) => s.asns.length),
+    [255, 45],
+  );
+  assert.deepEqual(
+    back.attributes.asPath!.flatMap((s) => s.asns),
+    asns,
+  );
   assert.equal(wire[HEADER_OFF + 4]! & 0x10, 0); // ORIGIN: short form
   assert.equal(hexOf(back.attrBytes.subarray(4, 6)), '5002'); // AS_PATH: Extended Length set
 });

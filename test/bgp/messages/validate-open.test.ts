@@ -53,7 +53,10 @@ test('validateOpen: with the 4-octet capability the real AS comes from it (RFC 6
 });
 
 test('validateOpen: peer AS 0 -> Bad Peer AS (RFC 7607 2)', () => {
-  assert.equal(failure(makeOpen({ asn: 0, holdTime: 90, bgpId: 2, capabilities: [] }), {}).subcode, OpenSubcode.BadPeerAs);
+  assert.equal(
+    failure(makeOpen({ asn: 0, holdTime: 90, bgpId: 2, capabilities: [] }), {}).subcode,
+    OpenSubcode.BadPeerAs,
+  );
   assert.equal(failure({ ...base, capabilities: [as4(0)], myAs: 23456 }, {}).subcode, OpenSubcode.BadPeerAs);
 });
 

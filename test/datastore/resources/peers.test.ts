@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { EmbeddedDatastore } from '../../../src/datastore/embedded';
 import { parseDocuments, putResource, deleteResource } from '../../../src/datastore/resources/documents';
 import { peersForNode, PeerSource, type PeerChanges } from '../../../src/datastore/resources/peers';
-import { registerReflector, reflectorKey, StatusWriter, statusKey } from '../../../src/datastore/resources/registration';
+import {
+  registerReflector,
+  reflectorKey,
+  StatusWriter,
+  statusKey,
+} from '../../../src/datastore/resources/registration';
 
 const FABRIC = `
 apiVersion: vroute/v1
@@ -61,19 +66,42 @@ async function fabric() {
 
 test('peersForNode: node, nodeSelector, neither, and peerSelector meshes', async () => {
   const ds = await fabric();
-  const short = async (n: string) => (await peersForNode(ds, n)).map((p) => `${p.peerIP} ${p.asNumber} ${p.source}${p.routeReflectorClient ? ' rrc' : ''}`);
-  assert.deepEqual(await short('alpha'), ['10.0.0.10 65000 bgppeer/to-rrs', '10.0.0.254 64512 bgppeer/tor-a', '192.0.2.1 65099 bgppeer/everyone']);
-  assert.deepEqual(await short('beta'), ['10.0.0.10 65000 bgppeer/to-rrs', '10.0.0.253 64513 bgppeer/only-beta', '192.0.2.1 65099 bgppeer/everyone']);
-  assert.deepEqual(await short('rr1'), ['10.0.0.1 65000 bgppeer/rr-clients rrc', '10.0.0.2 65000 bgppeer/rr-clients rrc', '192.0.2.1 65099 bgppeer/everyone']);
+  const short = async (n: string) =>
+    (await peersForNode(ds, n)).map(
+      (p) => `${p.peerIP} ${p.asNumber} ${p.source}${p.routeReflectorClient ? ' rrc' : ''}`,
+    );
+  assert.deepEqual(await short('alpha'), [
+    '10.0.0.10 65000 bgppeer/to-rrs',
+    '10.0.0.254 64512 bgppeer/tor-a',
+    '192.0.2.1 65099 bgppeer/everyone',
+  ]);
+  assert.deepEqual(await short('beta'), [
+    '10.0.0.10 65000 bgppeer/to-rrs',
+    '10.0.0.253 64513 bgppeer/only-beta',
+    '192.0.2.1 65099 bgppeer/everyone',
+  ]);
+  assert.deepEqual(await short('rr1'), [
+    '10.0.0.1 65000 bgppeer/rr-clients rrc',
+    '10.0.0.2 65000 bgppeer/rr-clients rrc',
+    '192.0.2.1 65099 bgppeer/everyone',
+  ]);
   assert.equal((await peersForNode(ds, 'beta')).find((p) => p.peerIP === '10.0.0.253')?.holdTime, 30);
   await ds.close();
 });
 
 test('peersForNode: node-to-node mesh when on (default), explicit peers win', async () => {
   const ds = await fabric();
-  await putResource(ds, parseDocuments('apiVersion: vroute/v1\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {asNumber: 65000}')[0]!);
+  await putResource(
+    ds,
+    parseDocuments(
+      'apiVersion: vroute/v1\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {asNumber: 65000}',
+    )[0]!,
+  );
   const ps = await peersForNode(ds, 'alpha');
-  assert.deepEqual(ps.map((p) => `${p.peerIP} ${p.source}`), ['10.0.0.10 bgppeer/to-rrs', '10.0.0.2 mesh/beta', '10.0.0.254 bgppeer/tor-a', '192.0.2.1 bgppeer/everyone']);
+  assert.deepEqual(
+    ps.map((p) => `${p.peerIP} ${p.source}`),
+    ['10.0.0.10 bgppeer/to-rrs', '10.0.0.2 mesh/beta', '10.0.0.254 bgppeer/tor-a', '192.0.2.1 bgppeer/everyone'],
+  );
   await ds.close();
 });
 
@@ -81,9 +109,15 @@ test('PeerSource: first report adds all, then only differences, bursts debounced
   const ds = await fabric();
   const reports: PeerChanges[] = [];
   const src = new PeerSource(ds, 'alpha', (c) => reports.push(c), { debounceMs: 50 });
-  const wait = async (n: number) => { const end = Date.now() + 3000; while (reports.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10)); };
+  const wait = async (n: number) => {
+    const end = Date.now() + 3000;
+    while (reports.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  };
   await wait(1);
-  assert.deepEqual(reports[0]!.added.map((p) => p.peerIP), ['10.0.0.10', '10.0.0.254', '192.0.2.1']);
+  assert.deepEqual(
+    reports[0]!.added.map((p) => p.peerIP),
+    ['10.0.0.10', '10.0.0.254', '192.0.2.1'],
+  );
   // A burst: relabel alpha out of rack a (tor-a goes), change everyone's AS, add a peer.
   const docs = parseDocuments(`apiVersion: vroute/v1
 kind: Node
@@ -104,12 +138,24 @@ spec: {peerIP: 192.0.2.9, asNumber: 65101, node: alpha}`);
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(reports.length, 2, 'one report for the burst');
   const r = reports[1]!;
-  assert.deepEqual(r.added.map((p) => p.peerIP), ['192.0.2.9']);
-  assert.deepEqual(r.changed.map((p) => `${p.peerIP} ${p.asNumber}`), ['192.0.2.1 65100']);
-  assert.deepEqual(r.removed.map((p) => p.peerIP), ['10.0.0.254']);
+  assert.deepEqual(
+    r.added.map((p) => p.peerIP),
+    ['192.0.2.9'],
+  );
+  assert.deepEqual(
+    r.changed.map((p) => `${p.peerIP} ${p.asNumber}`),
+    ['192.0.2.1 65100'],
+  );
+  assert.deepEqual(
+    r.removed.map((p) => p.peerIP),
+    ['10.0.0.254'],
+  );
   await deleteResource(ds, 'BGPPeer', 'new-one');
   await wait(3);
-  assert.deepEqual(reports[2]!.removed.map((p) => p.peerIP), ['192.0.2.9']);
+  assert.deepEqual(
+    reports[2]!.removed.map((p) => p.peerIP),
+    ['192.0.2.9'],
+  );
   src.cancel();
   await ds.close();
 });
@@ -117,7 +163,12 @@ spec: {peerIP: 192.0.2.9, asNumber: 65101, node: alpha}`);
 test('reflector registration lives under a lease; status writes are throttled', async () => {
   let now = 1000;
   const ds = new EmbeddedDatastore({ now: () => now, timers: false });
-  const reg = await registerReflector(ds, 'rr1', { routerId: '10.0.0.10', asn: 65000, clusterId: '10.0.0.10' }, { ttlSeconds: 10 });
+  const reg = await registerReflector(
+    ds,
+    'rr1',
+    { routerId: '10.0.0.10', asn: 65000, clusterId: '10.0.0.10' },
+    { ttlSeconds: 10 },
+  );
   assert.equal(JSON.parse((await ds.get(reflectorKey('rr1')))!.value).routerId, '10.0.0.10');
   now += 9000;
   await reg.lease.keepAlive();
@@ -142,7 +193,12 @@ test('reflector registration lives under a lease; status writes are throttled', 
 test('watchResources: typed upserts and deletes, invalid documents reported not thrown', async () => {
   const { watchResources } = await import('../../../src/datastore/resources/watch');
   const ds = new EmbeddedDatastore();
-  await putResource(ds, parseDocuments('apiVersion: vroute/v1\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {asNumber: 65000}')[0]!);
+  await putResource(
+    ds,
+    parseDocuments(
+      'apiVersion: vroute/v1\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {asNumber: 65000}',
+    )[0]!,
+  );
   const log: string[] = [];
   const w = watchResources(ds, 'BGPConfiguration', {
     onUpsert: (r) => log.push(`up ${r.metadata.name} ${r.spec.asNumber}`),
@@ -151,12 +207,23 @@ test('watchResources: typed upserts and deletes, invalid documents reported not 
     onInvalid: (k) => log.push(`invalid ${k}`),
   });
   await new Promise((r) => setTimeout(r, 20));
-  await putResource(ds, parseDocuments('apiVersion: vroute/v1\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {asNumber: 65001}')[0]!);
+  await putResource(
+    ds,
+    parseDocuments(
+      'apiVersion: vroute/v1\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {asNumber: 65001}',
+    )[0]!,
+  );
   await ds.put('/vroute/v1/bgpconfig/broken', '{"kind": 1}');
   await deleteResource(ds, 'BGPConfiguration', 'default');
   await new Promise((r) => setTimeout(r, 20));
   w.cancel();
-  assert.deepEqual(log, ['up default 65000', 'synced', 'up default 65001', 'invalid /vroute/v1/bgpconfig/broken', 'del default']);
+  assert.deepEqual(log, [
+    'up default 65000',
+    'synced',
+    'up default 65001',
+    'invalid /vroute/v1/bgpconfig/broken',
+    'del default',
+  ]);
   await ds.close();
 });
 
@@ -164,15 +231,32 @@ test('registered reflectors match peerSelector; PeerSource follows register and 
   const ds = await fabric();
   const reports: PeerChanges[] = [];
   const src = new PeerSource(ds, 'alpha', (c) => reports.push(c), { debounceMs: 30, reflectorGraceMs: 0 });
-  const wait = async (n: number) => { const end = Date.now() + 3000; while (reports.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10)); };
+  const wait = async (n: number) => {
+    const end = Date.now() + 3000;
+    while (reports.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  };
   await wait(1);
-  const reg = await registerReflector(ds, 'rr2', { routerId: '10.0.0.11', asn: 65000, addresses: ['10.0.0.11', 'fd00::11'], labels: { role: 'rr' } });
-  assert.deepEqual((await peersForNode(ds, 'alpha')).filter((p) => p.source === 'bgppeer/to-rrs').map((p) => p.peerIP), ['10.0.0.10', '10.0.0.11', 'fd00::11']);
+  const reg = await registerReflector(ds, 'rr2', {
+    routerId: '10.0.0.11',
+    asn: 65000,
+    addresses: ['10.0.0.11', 'fd00::11'],
+    labels: { role: 'rr' },
+  });
+  assert.deepEqual(
+    (await peersForNode(ds, 'alpha')).filter((p) => p.source === 'bgppeer/to-rrs').map((p) => p.peerIP),
+    ['10.0.0.10', '10.0.0.11', 'fd00::11'],
+  );
   await wait(2);
-  assert.deepEqual(reports[1]!.added.map((p) => p.peerIP), ['10.0.0.11', 'fd00::11']);
+  assert.deepEqual(
+    reports[1]!.added.map((p) => p.peerIP),
+    ['10.0.0.11', 'fd00::11'],
+  );
   await reg.stop();
   await wait(3);
-  assert.deepEqual(reports[2]!.removed.map((p) => p.peerIP), ['10.0.0.11', 'fd00::11']);
+  assert.deepEqual(
+    reports[2]!.removed.map((p) => p.peerIP),
+    ['10.0.0.11', 'fd00::11'],
+  );
   src.cancel();
   await ds.close();
 });

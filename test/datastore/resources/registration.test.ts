@@ -8,7 +8,11 @@ import { DatastoreError, type Lease } from '../../../src/datastore/store';
 import { parseDocuments, putResource } from '../../../src/datastore/resources/documents';
 import { PeerSource, type PeerChanges } from '../../../src/datastore/resources/peers';
 import {
-  keepRegistered, reflectorKey, registerReflector, retryDelay, type RetryTimers,
+  keepRegistered,
+  reflectorKey,
+  registerReflector,
+  retryDelay,
+  type RetryTimers,
 } from '../../../src/datastore/resources/registration';
 import { startReflector } from '../../../src/reflector';
 import { validateConfig, ConfigError } from '../../../src/config';
@@ -73,20 +77,28 @@ apiVersion: vroute/v1
 kind: BGPPeer
 metadata: {name: to-rrs}
 spec: {peerSelector: "role == 'rr'"}
-`)) await putResource(ds, d);
+`))
+    await putResource(ds, d);
 }
 
 function logCollector() {
   const lines: Array<{ level: string; msg: string; obj: Record<string, unknown> }> = [];
   return {
     lines,
-    info: (obj: object, msg: string) => { lines.push({ level: 'info', msg, obj: obj as Record<string, unknown> }); },
-    warn: (obj: object, msg: string) => { lines.push({ level: 'warn', msg, obj: obj as Record<string, unknown> }); },
+    info: (obj: object, msg: string) => {
+      lines.push({ level: 'info', msg, obj: obj as Record<string, unknown> });
+    },
+    warn: (obj: object, msg: string) => {
+      lines.push({ level: 'warn', msg, obj: obj as Record<string, unknown> });
+    },
   };
 }
 
 test('retryDelay doubles from the first delay up to the cap', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 50].map((n) => retryDelay(n)), [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6, 7, 50].map((n) => retryDelay(n)),
+    [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000],
+  );
   assert.equal(retryDelay(3, 10, 25), 25);
 });
 
@@ -95,15 +107,26 @@ test('keepRegistered retries until the store answers; failures logged on attempt
   ds.failGrants = 9;
   const timers = new ManualTimers();
   const log = logCollector();
-  const reg = keepRegistered(ds, 'rr1', { routerId: '10.0.0.10', asn: 65000, addresses: ['10.0.0.10'] }, { timers, log });
+  const reg = keepRegistered(
+    ds,
+    'rr1',
+    { routerId: '10.0.0.10', asn: 65000, addresses: ['10.0.0.10'] },
+    { timers, log },
+  );
   await settle();
   assert.equal(reg.registered, false);
-  while (await timers.fire()) { /* each retry fails until the tenth */ }
+  while (await timers.fire()) {
+    /* each retry fails until the tenth */
+  }
   await reg.ready;
   assert.equal(reg.registered, true);
   assert.deepEqual(timers.delays, [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000]);
   const warns = log.lines.filter((l) => l.level === 'warn');
-  assert.deepEqual(warns.map((l) => l.obj.attempt), [1, 2, 4, 8], 'nine failures, four lines');
+  assert.deepEqual(
+    warns.map((l) => l.obj.attempt),
+    [1, 2, 4, 8],
+    'nine failures, four lines',
+  );
   const ok = log.lines.filter((l) => l.level === 'info');
   assert.equal(ok.length, 1);
   assert.equal(ok[0]!.obj.attempts, 10);
@@ -121,8 +144,12 @@ test('a lost lease is re-created with the identical value: PeerSource reports no
   const log = logCollector();
   const reports: PeerChanges[] = [];
   const src = new PeerSource(ds, 'alpha', (c) => reports.push(c), { debounceMs: 200 });
-  const reg = await registerReflector(ds, 'rr1', { routerId: '10.0.0.10', asn: 65000, addresses: ['10.0.0.10'], labels: { role: 'rr' } },
-    { ttlSeconds: 10, timers, log });
+  const reg = await registerReflector(
+    ds,
+    'rr1',
+    { routerId: '10.0.0.10', asn: 65000, addresses: ['10.0.0.10'], labels: { role: 'rr' } },
+    { ttlSeconds: 10, timers, log },
+  );
   try {
     await until('the first report', () => reports.some((r) => r.added.some((p) => p.peerIP === '10.0.0.10')));
     const before = (await ds.get(reflectorKey('rr1')))!;
@@ -156,17 +183,36 @@ test('a lost lease is re-created with the identical value: PeerSource reports no
   }
 });
 
-test('the daemon registers a routable address: advertiseAddress, else the router ID, never the wildcard listener', { timeout: 20_000 }, async () => {
-  assert.throws(() => validateConfig({ routerId: '10.0.0.1', asn: 65000, reflector: { advertiseAddress: '0.0.0.0' } }),
-    (e: unknown) => e instanceof ConfigError && e.message.startsWith('reflector.advertiseAddress: 0.0.0.0 is not an address'));
-  assert.throws(() => validateConfig({ routerId: '10.0.0.1', asn: 65000, reflector: { advertiseAddress: '::' } }), ConfigError);
-  for (const [reflector, want] of [[{}, '10.0.0.1'], [{ advertiseAddress: '192.0.2.10' }, '192.0.2.10']] as const) {
+test('the daemon registers a routable address: advertiseAddress, else the router ID, never the wildcard listener', {
+  timeout: 20_000,
+}, async () => {
+  assert.throws(
+    () => validateConfig({ routerId: '10.0.0.1', asn: 65000, reflector: { advertiseAddress: '0.0.0.0' } }),
+    (e: unknown) =>
+      e instanceof ConfigError && e.message.startsWith('reflector.advertiseAddress: 0.0.0.0 is not an address'),
+  );
+  assert.throws(
+    () => validateConfig({ routerId: '10.0.0.1', asn: 65000, reflector: { advertiseAddress: '::' } }),
+    ConfigError,
+  );
+  for (const [reflector, want] of [
+    [{}, '10.0.0.1'],
+    [{ advertiseAddress: '192.0.2.10' }, '192.0.2.10'],
+  ] as const) {
     const ds = new FlakyStore();
     ds.failGrants = 2; // the store is down when the daemon starts
     const cfg = validateConfig({
-      name: 'rr-reg', routerId: '10.0.0.1', asn: 65000, listen: { address: '0.0.0.0', port: 0 }, reflector,
+      name: 'rr-reg',
+      routerId: '10.0.0.1',
+      asn: 65000,
+      listen: { address: '0.0.0.0', port: 0 },
+      reflector,
     });
-    const rr = await startReflector(cfg, { logger: silentLogger, datastore: ds, registration: { retry: { firstMs: 20 } } });
+    const rr = await startReflector(cfg, {
+      logger: silentLogger,
+      datastore: ds,
+      registration: { retry: { firstMs: 20 } },
+    });
     try {
       await rr.registration!.ready;
       const v = JSON.parse((await ds.get(reflectorKey('rr-reg')))!.value) as { addresses: string[] };
@@ -178,16 +224,27 @@ test('the daemon registers a routable address: advertiseAddress, else the router
   }
 });
 
-test('PeerSource keeps a deleted reflector registration for reflectorGraceMs: back in time, no report; gone for good, removed', { timeout: 20_000 }, async () => {
+test('PeerSource keeps a deleted reflector registration for reflectorGraceMs: back in time, no report; gone for good, removed', {
+  timeout: 20_000,
+}, async () => {
   const ds = new EmbeddedDatastore();
   await peerWithReflectors(ds);
-  const value = JSON.stringify({ name: 'rr1', routerId: '10.0.0.10', asn: 65000, addresses: ['10.0.0.10'], labels: { role: 'rr' } });
+  const value = JSON.stringify({
+    name: 'rr1',
+    routerId: '10.0.0.10',
+    asn: 65000,
+    addresses: ['10.0.0.10'],
+    labels: { role: 'rr' },
+  });
   await ds.put(reflectorKey('rr1'), value);
   const reports: PeerChanges[] = [];
   const src = new PeerSource(ds, 'alpha', (c) => reports.push(c), { debounceMs: 50, reflectorGraceMs: 1500 });
   try {
     await until('the first report', () => reports.length === 1);
-    assert.deepEqual(reports[0]!.added.map((p) => p.peerIP), ['10.0.0.10']);
+    assert.deepEqual(
+      reports[0]!.added.map((p) => p.peerIP),
+      ['10.0.0.10'],
+    );
     // The lease lapsed at the store (a partition); the reflector writes it again 600 ms later.
     await ds.delete(reflectorKey('rr1'));
     await new Promise((r) => setTimeout(r, 600));
@@ -198,7 +255,10 @@ test('PeerSource keeps a deleted reflector registration for reflectorGraceMs: ba
     const t0 = Date.now();
     await ds.delete(reflectorKey('rr1'));
     await until('the removal', () => reports.length === 2);
-    assert.deepEqual(reports[1]!.removed.map((p) => p.peerIP), ['10.0.0.10']);
+    assert.deepEqual(
+      reports[1]!.removed.map((p) => p.peerIP),
+      ['10.0.0.10'],
+    );
     assert.ok(Date.now() - t0 >= 1400, 'not before the grace');
   } finally {
     src.cancel();

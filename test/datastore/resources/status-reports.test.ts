@@ -11,7 +11,16 @@ test('StatusReports: 1000 reports in one interval build the status once, with th
   let built = 0;
   let sessions = 0;
   const errors: unknown[] = [];
-  const r = new StatusReports(ds, 'rr1', () => { built++; return { sessions }; }, (e) => errors.push(e), 60_000);
+  const r = new StatusReports(
+    ds,
+    'rr1',
+    () => {
+      built++;
+      return { sessions };
+    },
+    (e) => errors.push(e),
+    60_000,
+  );
   for (let i = 1; i <= 1000; i++) {
     sessions = i;
     r.report();
@@ -29,10 +38,16 @@ test('StatusReports: a status provider that throws is reported, nothing is writt
   const ds = new EmbeddedDatastore();
   let fail = true;
   const errors: string[] = [];
-  const r = new StatusReports(ds, 'n1', () => {
-    if (fail) throw new Error('broken provider');
-    return { ok: true };
-  }, (e) => errors.push((e as Error).message), 60_000);
+  const r = new StatusReports(
+    ds,
+    'n1',
+    () => {
+      if (fail) throw new Error('broken provider');
+      return { ok: true };
+    },
+    (e) => errors.push((e as Error).message),
+    60_000,
+  );
   await r.writer.flush();
   assert.deepEqual(errors, ['broken provider']);
   assert.equal(await ds.get(statusKey('n1')), undefined);

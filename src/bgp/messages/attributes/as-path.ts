@@ -7,7 +7,13 @@ import type { DecodeHook, EncodeHook } from './basic';
 import { put16, put32, u16, u32 } from './bytes';
 
 /** Segments of buf[s, e) with `w`-octet ASNs, or the reason they are malformed (RFC 7606 7.2). */
-export function parseSegments(b: Uint8Array, s: number, e: number, w: 2 | 4, allowConfed: boolean): AsSegment[] | string {
+export function parseSegments(
+  b: Uint8Array,
+  s: number,
+  e: number,
+  w: 2 | 4,
+  allowConfed: boolean,
+): AsSegment[] | string {
   const segs: AsSegment[] = [];
   let i = s;
   while (i < e) {
@@ -43,7 +49,8 @@ export function segmentsBytes(segs: readonly AsSegment[], w: 2 | 4): Uint8Array 
     out[i + 1] = p.asns.length;
     i += 2;
     for (const a of p.asns) {
-      if (w === 4) put32(out, i, a); else put16(out, i, a);
+      if (w === 4) put32(out, i, a);
+      else put16(out, i, a);
       i += w;
     }
   }
@@ -58,7 +65,8 @@ export const decodeAsPath: DecodeHook = (b, s, e, ctx, out) => {
   out.asPath = segs;
   return undefined;
 };
-export const encodeAsPath: EncodeHook = (a, ctx) => (a.asPath === undefined ? undefined : segmentsBytes(a.asPath, width(ctx)));
+export const encodeAsPath: EncodeHook = (a, ctx) =>
+  a.asPath === undefined ? undefined : segmentsBytes(a.asPath, width(ctx));
 
 // RFC 6793 3: AS4_PATH carries no confederation segments; any error means attribute discard (6).
 export const decodeAs4Path: DecodeHook = (b, s, e, _c, out) => {
@@ -73,7 +81,8 @@ export const encodeAs4Path: EncodeHook = (a) => (a.as4Path === undefined ? undef
 export function asPathLength(segs: readonly AsSegment[]): number {
   let n = 0;
   for (const sg of segs) {
-    if (sg.type === 2) n += sg.asns.length; // AS_SEQUENCE
+    if (sg.type === 2)
+      n += sg.asns.length; // AS_SEQUENCE
     else if (sg.type === 1) n += 1; // AS_SET counts 1; confed segments count 0 (RFC 5065 5.3)
   }
   return n;

@@ -7,7 +7,13 @@ import type { Aggregator, MutableAttributes, PathAttributes } from './types';
 import { put16, put32, u16, u32, u32Bytes } from './bytes';
 
 /** A reason string (the table applies the record's action) or a BgpError with its own action. */
-export type DecodeHook = (b: Uint8Array, s: number, e: number, ctx: CodecContext, out: MutableAttributes) => string | BgpError | undefined;
+export type DecodeHook = (
+  b: Uint8Array,
+  s: number,
+  e: number,
+  ctx: CodecContext,
+  out: MutableAttributes,
+) => string | BgpError | undefined;
 export type EncodeHook = (a: PathAttributes, ctx: CodecContext) => Uint8Array | undefined;
 
 // RFC 4271 5.1.1, RFC 7606 7.1: length 1, value 0..2.
@@ -56,7 +62,8 @@ function aggregatorAt(b: Uint8Array, s: number, e: number, four: boolean): Aggre
 }
 function aggregatorBytes(g: Aggregator, four: boolean): Uint8Array {
   const out = new Uint8Array(four ? 8 : 6);
-  if (four) put32(out, 0, g.asn); else put16(out, 0, g.asn);
+  if (four) put32(out, 0, g.asn);
+  else put16(out, 0, g.asn);
   put32(out, four ? 4 : 2, g.address);
   return out;
 }
@@ -69,7 +76,7 @@ export const decodeAggregator: DecodeHook = (b, s, e, ctx, out) => {
   return undefined;
 };
 export const encodeAggregator: EncodeHook = (a, ctx) =>
-  (a.aggregator === undefined ? undefined : aggregatorBytes(a.aggregator, ctx.fourOctetAs));
+  a.aggregator === undefined ? undefined : aggregatorBytes(a.aggregator, ctx.fourOctetAs);
 
 // RFC 6793 4.2.1: AS4_AGGREGATOR always has a 4-octet AS (length 8).
 export const decodeAs4Aggregator: DecodeHook = (b, s, e, _c, out) => {
@@ -79,7 +86,7 @@ export const decodeAs4Aggregator: DecodeHook = (b, s, e, _c, out) => {
   return undefined;
 };
 export const encodeAs4Aggregator: EncodeHook = (a) =>
-  (a.as4Aggregator === undefined ? undefined : aggregatorBytes(a.as4Aggregator, true));
+  a.as4Aggregator === undefined ? undefined : aggregatorBytes(a.as4Aggregator, true);
 
 function u32List(b: Uint8Array, s: number, e: number): number[] {
   const r: number[] = [];
@@ -98,7 +105,8 @@ export const decodeCommunities: DecodeHook = (b, s, e, _c, out) => {
   out.communities = u32List(b, s, e);
   return undefined;
 };
-export const encodeCommunities: EncodeHook = (a) => (a.communities === undefined ? undefined : u32ListBytes(a.communities));
+export const encodeCommunities: EncodeHook = (a) =>
+  a.communities === undefined ? undefined : u32ListBytes(a.communities);
 
 // RFC 4456 8, RFC 7606 7.9: ORIGINATOR_ID is 4 octets.
 export const decodeOriginatorId: DecodeHook = (b, s, e, _c, out) => {
@@ -107,7 +115,7 @@ export const decodeOriginatorId: DecodeHook = (b, s, e, _c, out) => {
   return undefined;
 };
 export const encodeOriginatorId: EncodeHook = (a) =>
-  (a.originatorId === undefined ? undefined : u32Bytes(a.originatorId));
+  a.originatorId === undefined ? undefined : u32Bytes(a.originatorId);
 
 // RFC 4456 8, RFC 7606 7.10: CLUSTER_LIST is a non-zero multiple of 4.
 export const decodeClusterList: DecodeHook = (b, s, e, _c, out) => {
@@ -116,7 +124,7 @@ export const decodeClusterList: DecodeHook = (b, s, e, _c, out) => {
   return undefined;
 };
 export const encodeClusterList: EncodeHook = (a) =>
-  (a.clusterList === undefined ? undefined : u32ListBytes(a.clusterList));
+  a.clusterList === undefined ? undefined : u32ListBytes(a.clusterList);
 
 // RFC 4360, RFC 7606 7.14: a non-zero multiple of 8.
 export const decodeExtCommunities: DecodeHook = (b, s, e, _c, out) => {
@@ -126,7 +134,8 @@ export const decodeExtCommunities: DecodeHook = (b, s, e, _c, out) => {
 };
 export const encodeExtCommunities: EncodeHook = (a) => {
   if (a.extCommunities === undefined) return undefined;
-  if (a.extCommunities.length % 8 !== 0) throw new RangeError(`extended communities: ${a.extCommunities.length} octets`);
+  if (a.extCommunities.length % 8 !== 0)
+    throw new RangeError(`extended communities: ${a.extCommunities.length} octets`);
   return a.extCommunities;
 };
 
@@ -139,4 +148,4 @@ export const decodeLargeCommunities: DecodeHook = (b, s, e, _c, out) => {
   return undefined;
 };
 export const encodeLargeCommunities: EncodeHook = (a) =>
-  (a.largeCommunities === undefined ? undefined : u32ListBytes(a.largeCommunities.flat()));
+  a.largeCommunities === undefined ? undefined : u32ListBytes(a.largeCommunities.flat());

@@ -10,11 +10,15 @@ export function u32(b: Uint8Array, i: number): number {
 }
 
 export function put16(b: Uint8Array, i: number, v: number): void {
-  b[i] = v >>> 8; b[i + 1] = v;
+  b[i] = v >>> 8;
+  b[i + 1] = v;
 }
 
 export function put32(b: Uint8Array, i: number, v: number): void {
-  b[i] = v >>> 24; b[i + 1] = v >>> 16; b[i + 2] = v >>> 8; b[i + 3] = v;
+  b[i] = v >>> 24;
+  b[i + 1] = v >>> 16;
+  b[i + 2] = v >>> 8;
+  b[i + 3] = v;
 }
 
 export function ipv4At(b: Uint8Array, i: number): string {
@@ -40,6 +44,9 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let i = 0;
-  for (const p of parts) { out.set(p, i); i += p.length; }
+  for (const p of parts) {
+    out.set(p, i);
+    i += p.length;
+  }
   return out;
 }

@@ -44,7 +44,12 @@ export function attributesToJson(a: PathAttributes): Record<string, unknown> {
   if (a.largeCommunities !== undefined) j.largeCommunities = a.largeCommunities.map((c) => c.join(':'));
   if (a.mpReach !== undefined) {
     const m = a.mpReach;
-    const o: Record<string, unknown> = { afi: m.afi, safi: m.safi, nextHops: mpNextHops(m), nlri: blockStrings(m.nlri) };
+    const o: Record<string, unknown> = {
+      afi: m.afi,
+      safi: m.safi,
+      nextHops: mpNextHops(m),
+      nlri: blockStrings(m.nlri),
+    };
     if (m.nlri.count < 0) o.nlriHex = hex(m.nlri.bytes); // a family we do not parse
     j.mpReach = o;
   }

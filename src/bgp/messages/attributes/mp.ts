@@ -17,7 +17,14 @@ function attrError(msg: string, action: 'session-reset' | 'treat-as-withdraw' | 
   return BgpError.update(UpdateSubcode.OptionalAttributeError, msg, undefined, action);
 }
 
-function block(b: Uint8Array, s: number, e: number, afi: number, safi: number, addPath: boolean): NlriBlock | undefined {
+function block(
+  b: Uint8Array,
+  s: number,
+  e: number,
+  afi: number,
+  safi: number,
+  addPath: boolean,
+): NlriBlock | undefined {
   if (!isPrefixFamily(afi, safi)) return { afi, safi, addPath, bytes: b.subarray(s, e), count: -1 };
   const count = countNlri(b, s, e, maxPrefixLength(afi), addPath);
   return count < 0 ? undefined : { afi, safi, addPath, bytes: b.subarray(s, e), count };

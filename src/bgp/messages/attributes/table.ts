@@ -5,8 +5,17 @@
 import { BgpError, UpdateSubcode, strongerAction, type ErrorAction } from '../errors';
 import type { CodecContext } from '../types';
 import {
-  AttrType, FLAG_EXTENDED, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, OPT_NON_TRANSITIVE, OPT_TRANSITIVE,
-  WELL_KNOWN, type MutableAttributes, type PathAttributes, type UnknownAttr,
+  AttrType,
+  FLAG_EXTENDED,
+  FLAG_OPTIONAL,
+  FLAG_PARTIAL,
+  FLAG_TRANSITIVE,
+  OPT_NON_TRANSITIVE,
+  OPT_TRANSITIVE,
+  WELL_KNOWN,
+  type MutableAttributes,
+  type PathAttributes,
+  type UnknownAttr,
 } from './types';
 import * as h from './basic';
 import { decodeAs4Path, decodeAsPath, encodeAs4Path, encodeAsPath } from './as-path';
@@ -30,44 +39,145 @@ const L = UpdateSubcode.AttributeLengthError;
 const O = UpdateSubcode.OptionalAttributeError;
 
 export const ATTRIBUTES: Readonly<Record<number, AttrSpec>> = {
-  [AttrType.Origin]: { name: 'ORIGIN', flags: WELL_KNOWN, onMalformed: 'treat-as-withdraw', // RFC 7606 7.1
-    subcode: UpdateSubcode.InvalidOriginAttribute, decode: h.decodeOrigin, encode: h.encodeOrigin },
-  [AttrType.AsPath]: { name: 'AS_PATH', flags: WELL_KNOWN, onMalformed: 'treat-as-withdraw', // RFC 7606 7.2
-    subcode: UpdateSubcode.MalformedAsPath, decode: decodeAsPath, encode: encodeAsPath },
-  [AttrType.NextHop]: { name: 'NEXT_HOP', flags: WELL_KNOWN, onMalformed: 'treat-as-withdraw', // RFC 7606 7.3
-    subcode: L, decode: h.decodeNextHop, encode: h.encodeNextHop },
-  [AttrType.Med]: { name: 'MULTI_EXIT_DISC', flags: OPT_NON_TRANSITIVE, onMalformed: 'treat-as-withdraw', // 7606 7.4
-    subcode: L, decode: h.decodeMed, encode: h.encodeMed },
-  [AttrType.LocalPref]: { name: 'LOCAL_PREF', flags: WELL_KNOWN, onMalformed: 'treat-as-withdraw', // RFC 7606 7.5
-    subcode: L, decode: h.decodeLocalPref, encode: h.encodeLocalPref },
-  [AttrType.AtomicAggregate]: { name: 'ATOMIC_AGGREGATE', flags: WELL_KNOWN, onMalformed: 'attribute-discard', // 7.6
-    subcode: L, decode: h.decodeAtomic, encode: h.encodeAtomic },
-  [AttrType.Aggregator]: { name: 'AGGREGATOR', flags: OPT_TRANSITIVE, onMalformed: 'attribute-discard', // RFC 7606 7.7
-    subcode: L, decode: h.decodeAggregator, encode: h.encodeAggregator },
-  [AttrType.Communities]: { name: 'COMMUNITIES', flags: OPT_TRANSITIVE, onMalformed: 'treat-as-withdraw', // 7606 7.8
-    subcode: O, decode: h.decodeCommunities, encode: h.encodeCommunities },
-  [AttrType.OriginatorId]: { name: 'ORIGINATOR_ID', flags: OPT_NON_TRANSITIVE, onMalformed: 'treat-as-withdraw', // 7.9
-    subcode: O, decode: h.decodeOriginatorId, encode: h.encodeOriginatorId },
-  [AttrType.ClusterList]: { name: 'CLUSTER_LIST', flags: OPT_NON_TRANSITIVE, onMalformed: 'treat-as-withdraw', // 7.10
-    subcode: O, decode: h.decodeClusterList, encode: h.encodeClusterList },
-  [AttrType.MpReach]: { name: 'MP_REACH_NLRI', flags: OPT_NON_TRANSITIVE, onMalformed: 'session-reset', // 7606 7.11
-    subcode: O, decode: decodeMpReach, encode: encodeMpReach },
-  [AttrType.MpUnreach]: { name: 'MP_UNREACH_NLRI', flags: OPT_NON_TRANSITIVE, onMalformed: 'session-reset', // 7.11
-    subcode: O, decode: decodeMpUnreach, encode: encodeMpUnreach },
-  [AttrType.ExtCommunities]: { name: 'EXTENDED_COMMUNITIES', flags: OPT_TRANSITIVE, onMalformed: 'treat-as-withdraw',
-    subcode: O, decode: h.decodeExtCommunities, encode: h.encodeExtCommunities }, // RFC 7606 7.14
-  [AttrType.As4Path]: { name: 'AS4_PATH', flags: OPT_TRANSITIVE, onMalformed: 'attribute-discard', // RFC 6793 6
-    subcode: O, decode: decodeAs4Path, encode: encodeAs4Path },
-  [AttrType.As4Aggregator]: { name: 'AS4_AGGREGATOR', flags: OPT_TRANSITIVE, onMalformed: 'attribute-discard', // 6793 6
-    subcode: O, decode: h.decodeAs4Aggregator, encode: h.encodeAs4Aggregator },
-  [AttrType.LargeCommunities]: { name: 'LARGE_COMMUNITY', flags: OPT_TRANSITIVE, onMalformed: 'treat-as-withdraw',
-    subcode: O, decode: h.decodeLargeCommunities, encode: h.encodeLargeCommunities }, // RFC 8092 6
+  [AttrType.Origin]: {
+    name: 'ORIGIN',
+    flags: WELL_KNOWN,
+    onMalformed: 'treat-as-withdraw', // RFC 7606 7.1
+    subcode: UpdateSubcode.InvalidOriginAttribute,
+    decode: h.decodeOrigin,
+    encode: h.encodeOrigin,
+  },
+  [AttrType.AsPath]: {
+    name: 'AS_PATH',
+    flags: WELL_KNOWN,
+    onMalformed: 'treat-as-withdraw', // RFC 7606 7.2
+    subcode: UpdateSubcode.MalformedAsPath,
+    decode: decodeAsPath,
+    encode: encodeAsPath,
+  },
+  [AttrType.NextHop]: {
+    name: 'NEXT_HOP',
+    flags: WELL_KNOWN,
+    onMalformed: 'treat-as-withdraw', // RFC 7606 7.3
+    subcode: L,
+    decode: h.decodeNextHop,
+    encode: h.encodeNextHop,
+  },
+  [AttrType.Med]: {
+    name: 'MULTI_EXIT_DISC',
+    flags: OPT_NON_TRANSITIVE,
+    onMalformed: 'treat-as-withdraw', // 7606 7.4
+    subcode: L,
+    decode: h.decodeMed,
+    encode: h.encodeMed,
+  },
+  [AttrType.LocalPref]: {
+    name: 'LOCAL_PREF',
+    flags: WELL_KNOWN,
+    onMalformed: 'treat-as-withdraw', // RFC 7606 7.5
+    subcode: L,
+    decode: h.decodeLocalPref,
+    encode: h.encodeLocalPref,
+  },
+  [AttrType.AtomicAggregate]: {
+    name: 'ATOMIC_AGGREGATE',
+    flags: WELL_KNOWN,
+    onMalformed: 'attribute-discard', // 7.6
+    subcode: L,
+    decode: h.decodeAtomic,
+    encode: h.encodeAtomic,
+  },
+  [AttrType.Aggregator]: {
+    name: 'AGGREGATOR',
+    flags: OPT_TRANSITIVE,
+    onMalformed: 'attribute-discard', // RFC 7606 7.7
+    subcode: L,
+    decode: h.decodeAggregator,
+    encode: h.encodeAggregator,
+  },
+  [AttrType.Communities]: {
+    name: 'COMMUNITIES',
+    flags: OPT_TRANSITIVE,
+    onMalformed: 'treat-as-withdraw', // 7606 7.8
+    subcode: O,
+    decode: h.decodeCommunities,
+    encode: h.encodeCommunities,
+  },
+  [AttrType.OriginatorId]: {
+    name: 'ORIGINATOR_ID',
+    flags: OPT_NON_TRANSITIVE,
+    onMalformed: 'treat-as-withdraw', // 7.9
+    subcode: O,
+    decode: h.decodeOriginatorId,
+    encode: h.encodeOriginatorId,
+  },
+  [AttrType.ClusterList]: {
+    name: 'CLUSTER_LIST',
+    flags: OPT_NON_TRANSITIVE,
+    onMalformed: 'treat-as-withdraw', // 7.10
+    subcode: O,
+    decode: h.decodeClusterList,
+    encode: h.encodeClusterList,
+  },
+  [AttrType.MpReach]: {
+    name: 'MP_REACH_NLRI',
+    flags: OPT_NON_TRANSITIVE,
+    onMalformed: 'session-reset', // 7606 7.11
+    subcode: O,
+    decode: decodeMpReach,
+    encode: encodeMpReach,
+  },
+  [AttrType.MpUnreach]: {
+    name: 'MP_UNREACH_NLRI',
+    flags: OPT_NON_TRANSITIVE,
+    onMalformed: 'session-reset', // 7.11
+    subcode: O,
+    decode: decodeMpUnreach,
+    encode: encodeMpUnreach,
+  },
+  [AttrType.ExtCommunities]: {
+    name: 'EXTENDED_COMMUNITIES',
+    flags: OPT_TRANSITIVE,
+    onMalformed: 'treat-as-withdraw',
+    subcode: O,
+    decode: h.decodeExtCommunities,
+    encode: h.encodeExtCommunities,
+  }, // RFC 7606 7.14
+  [AttrType.As4Path]: {
+    name: 'AS4_PATH',
+    flags: OPT_TRANSITIVE,
+    onMalformed: 'attribute-discard', // RFC 6793 6
+    subcode: O,
+    decode: decodeAs4Path,
+    encode: encodeAs4Path,
+  },
+  [AttrType.As4Aggregator]: {
+    name: 'AS4_AGGREGATOR',
+    flags: OPT_TRANSITIVE,
+    onMalformed: 'attribute-discard', // 6793 6
+    subcode: O,
+    decode: h.decodeAs4Aggregator,
+    encode: h.encodeAs4Aggregator,
+  },
+  [AttrType.LargeCommunities]: {
+    name: 'LARGE_COMMUNITY',
+    flags: OPT_TRANSITIVE,
+    onMalformed: 'treat-as-withdraw',
+    subcode: O,
+    decode: h.decodeLargeCommunities,
+    encode: h.encodeLargeCommunities,
+  }, // RFC 8092 6
 };
 
 /** Type codes in encoding order: MP_REACH/MP_UNREACH first (RFC 7606 5.1), then ascending (RFC 4271 5). */
-const ENCODE_ORDER: readonly number[] = [AttrType.MpReach, AttrType.MpUnreach,
-  ...Object.keys(ATTRIBUTES).map(Number).filter((t) => t !== AttrType.MpReach && t !== AttrType.MpUnreach)
-    .sort((a, b) => a - b)];
+const ENCODE_ORDER: readonly number[] = [
+  AttrType.MpReach,
+  AttrType.MpUnreach,
+  ...Object.keys(ATTRIBUTES)
+    .map(Number)
+    .filter((t) => t !== AttrType.MpReach && t !== AttrType.MpUnreach)
+    .sort((a, b) => a - b),
+];
 
 export interface DecodedAttributes {
   readonly attrs: PathAttributes;
@@ -90,13 +200,21 @@ function err(subcode: UpdateSubcode, msg: string, data: Uint8Array, action: Erro
  * `wireView` (decode only, never a session): unrecognized types of any flags go to `unknown`
  * instead of being dropped (optional non-transitive, RFC 4271 5) or reset (well-known, 6.3).
  */
-export function decodeAttributes(buf: Uint8Array, start: number, end: number, ctx: CodecContext,
-  wireView = false): DecodedAttributes {
+export function decodeAttributes(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  ctx: CodecContext,
+  wireView = false,
+): DecodedAttributes {
   const out: MutableAttributes = {};
   const errors: BgpError[] = [];
   let unknown: UnknownAttr[] | undefined;
   generation = (generation + 1) >>> 0;
-  if (generation === 0) { seen.fill(0); generation = 1; }
+  if (generation === 0) {
+    seen.fill(0);
+    generation = 1;
+  }
   let i = start;
   while (i < end) {
     // RFC 4271 4.3: flags, type, then 1 or 2 length octets (Extended Length bit).
@@ -105,8 +223,14 @@ export function decodeAttributes(buf: Uint8Array, start: number, end: number, ct
     if (i + hdr > end) {
       // RFC 7606 4: the attribute cannot be framed; the NLRI can still be found, so
       // treat-as-withdraw (the caller escalates if MP NLRI may be lost).
-      errors.push(err(UpdateSubcode.AttributeLengthError, 'attribute header runs past the attributes',
-        buf.subarray(i, end), 'treat-as-withdraw'));
+      errors.push(
+        err(
+          UpdateSubcode.AttributeLengthError,
+          'attribute header runs past the attributes',
+          buf.subarray(i, end),
+          'treat-as-withdraw',
+        ),
+      );
       break;
     }
     const type = buf[i + 1]!;
@@ -114,8 +238,14 @@ export function decodeAttributes(buf: Uint8Array, start: number, end: number, ct
     const s = i + hdr;
     const e = s + len;
     if (e > end) {
-      errors.push(err(UpdateSubcode.AttributeLengthError, `attribute ${type} length ${len} runs past the attributes`,
-        buf.subarray(i, end), 'treat-as-withdraw')); // RFC 7606 4
+      errors.push(
+        err(
+          UpdateSubcode.AttributeLengthError,
+          `attribute ${type} length ${len} runs past the attributes`,
+          buf.subarray(i, end),
+          'treat-as-withdraw',
+        ),
+      ); // RFC 7606 4
       break;
     }
     const data = buf.subarray(i, e); // RFC 4271 6.3: the erroneous attribute (type, length, value)
@@ -125,7 +255,9 @@ export function decodeAttributes(buf: Uint8Array, start: number, end: number, ct
       if (type === AttrType.MpReach || type === AttrType.MpUnreach) {
         errors.push(err(UpdateSubcode.MalformedAttributeList, `duplicate attribute ${type}`, data, 'session-reset'));
       } else {
-        errors.push(err(UpdateSubcode.MalformedAttributeList, `duplicate attribute ${type} discarded`, data, 'attribute-discard'));
+        errors.push(
+          err(UpdateSubcode.MalformedAttributeList, `duplicate attribute ${type} discarded`, data, 'attribute-discard'),
+        );
       }
       continue;
     }
@@ -139,8 +271,14 @@ export function decodeAttributes(buf: Uint8Array, start: number, end: number, ct
         (unknown ??= []).push({ type, flags, value: buf.subarray(s, e) });
       } else if ((flags & FLAG_OPTIONAL) === 0) {
         // RFC 4271 6.3: an unrecognized well-known attribute.
-        errors.push(err(UpdateSubcode.UnrecognizedWellKnownAttribute, `unrecognized well-known attribute ${type}`,
-          data, 'session-reset'));
+        errors.push(
+          err(
+            UpdateSubcode.UnrecognizedWellKnownAttribute,
+            `unrecognized well-known attribute ${type}`,
+            data,
+            'session-reset',
+          ),
+        );
       } else if (flags & FLAG_TRANSITIVE) {
         // RFC 4271 5: unrecognized optional transitive attributes are kept and passed on.
         (unknown ??= []).push({ type, flags, value: buf.subarray(s, e) });
@@ -150,16 +288,21 @@ export function decodeAttributes(buf: Uint8Array, start: number, end: number, ct
     // RFC 7606 3 (c): Optional/Transitive bits in conflict with the type: treat-as-withdraw.
     // RFC 4271 4.3: Partial is only for optional transitive attributes. The value is still
     // decoded, so MP_REACH/MP_UNREACH NLRI can be withdrawn.
-    if ((flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== spec.flags
-      || ((flags & FLAG_PARTIAL) !== 0 && spec.flags !== OPT_TRANSITIVE)) {
-      errors.push(err(UpdateSubcode.AttributeFlagsError, `${spec.name} flags 0x${flags.toString(16)}`, data,
-        'treat-as-withdraw'));
+    if (
+      (flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== spec.flags ||
+      ((flags & FLAG_PARTIAL) !== 0 && spec.flags !== OPT_TRANSITIVE)
+    ) {
+      errors.push(
+        err(UpdateSubcode.AttributeFlagsError, `${spec.name} flags 0x${flags.toString(16)}`, data, 'treat-as-withdraw'),
+      );
     }
     const r = spec.decode(buf, s, e, ctx, out);
     if (r === undefined) continue;
-    errors.push(typeof r === 'string'
-      ? err(spec.subcode, `${spec.name}: ${r}`, data, spec.onMalformed)
-      : new BgpError(r.code, r.subcode, r.message, data, r.action));
+    errors.push(
+      typeof r === 'string'
+        ? err(spec.subcode, `${spec.name}: ${r}`, data, spec.onMalformed)
+        : new BgpError(r.code, r.subcode, r.message, data, r.action),
+    );
   }
   if (unknown !== undefined) out.unknown = unknown;
   return { attrs: out, errors };
@@ -175,7 +318,8 @@ export function strongestAction(errors: readonly BgpError[]): ErrorAction | unde
 function writeAttr(parts: Uint8Array[], flags: number, type: number, v: Uint8Array): void {
   // RFC 4271 4.3: Extended Length only when the value needs it.
   const ext = v.length > 255;
-  const hdr = ext ? Uint8Array.of(flags | FLAG_EXTENDED, type, v.length >>> 8, v.length & 0xff)
+  const hdr = ext
+    ? Uint8Array.of(flags | FLAG_EXTENDED, type, v.length >>> 8, v.length & 0xff)
     : Uint8Array.of(flags & ~FLAG_EXTENDED, type, v.length);
   parts.push(hdr, v);
 }
@@ -203,7 +347,10 @@ function forTwoOctet(a: PathAttributes): PathAttributes {
   const out: MutableAttributes = { ...a };
   if (a.asPath !== undefined) out.asPath = two.asPath;
   if (pathWide) out.as4Path = two.as4Path;
-  if (aggWide) { out.aggregator = two.aggregator; out.as4Aggregator = two.as4Aggregator; }
+  if (aggWide) {
+    out.aggregator = two.aggregator;
+    out.as4Aggregator = two.as4Aggregator;
+  }
   return out;
 }
 

@@ -46,7 +46,10 @@ export const enum SegmentType {
   ConfedSet = 4,
 }
 export const SEGMENT_NAMES: Readonly<Record<number, string>> = {
-  1: 'AS_SET', 2: 'AS_SEQUENCE', 3: 'AS_CONFED_SEQUENCE', 4: 'AS_CONFED_SET',
+  1: 'AS_SET',
+  2: 'AS_SEQUENCE',
+  3: 'AS_CONFED_SEQUENCE',
+  4: 'AS_CONFED_SET',
 };
 
 export interface AsSegment {

@@ -43,7 +43,10 @@ export class CaptureReader {
   /** Call at end of input: throws CaptureError when the input stopped inside a record. */
   end(): void {
     if (!this.parser) {
-      throw new CaptureError('not-a-capture', this.q.length === 0 ? 'not a capture (empty input)' : 'not a pcap or pcapng capture');
+      throw new CaptureError(
+        'not-a-capture',
+        this.q.length === 0 ? 'not a capture (empty input)' : 'not a pcap or pcapng capture',
+      );
     }
     if (!this.parser.atBoundary()) {
       throw new CaptureError('truncated', `truncated ${this.fmt} capture (input ends inside a record)`);

@@ -32,9 +32,10 @@ export async function decodeCapture(
   opts: DecoderOptions = {},
 ): Promise<DecodeResult> {
   const reader = new CaptureReader();
-  const decoder = 'chunk' in out
-    ? new CaptureDecoder({ chunk: (b) => out.chunk(b) }, opts)
-    : new CaptureDecoder((l) => out.line(l), opts);
+  const decoder =
+    'chunk' in out
+      ? new CaptureDecoder({ chunk: (b) => out.chunk(b) }, opts)
+      : new CaptureDecoder((l) => out.line(l), opts);
   let error: CaptureError | undefined;
   try {
     for await (const chunk of input) {

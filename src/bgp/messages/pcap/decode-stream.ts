@@ -42,7 +42,10 @@ class DirectionDecoder {
   readonly reverseKey: string;
   /** `{"src":"..","dst":"..",`: the start of every line of this direction. */
   readonly head: Uint8Array;
-  constructor(readonly dir: Direction, owner: CaptureDecoder) {
+  constructor(
+    readonly dir: Direction,
+    owner: CaptureDecoder,
+  ) {
     this.reverseKey = `${dir.dst}>${dir.src}`;
     this.head = Buffer.from(`{"src":${JSON.stringify(dir.src)},"dst":${JSON.stringify(dir.dst)},`, 'utf8');
     this.splitter = new BgpStreamSplitter({
@@ -100,7 +103,11 @@ export class CaptureDecoder {
           const d = this.decoderFor(dir);
           if (d.splitter.dead) return;
           d.splitter.gap();
-          this.errorLine(dir, `TCP gap: ${missing} octets missing from the capture; resynchronising on the next marker`, new Uint8Array(0));
+          this.errorLine(
+            dir,
+            `TCP gap: ${missing} octets missing from the capture; resynchronising on the next marker`,
+            new Uint8Array(0),
+          );
         },
         onRestart: (dir) => this.restart(dir),
       },

@@ -22,7 +22,14 @@ export function parseIpv6(b: Uint8Array): IpPacket | SkipReason {
   let next = b[6]!;
   let off = 40;
   for (let i = 0; i < MAX_EXTENSIONS; i++) {
-    if (next === HOP_BY_HOP || next === ROUTING || next === DEST_OPTIONS || next === MOBILITY || next === HIP || next === SHIM6) {
+    if (
+      next === HOP_BY_HOP ||
+      next === ROUTING ||
+      next === DEST_OPTIONS ||
+      next === MOBILITY ||
+      next === HIP ||
+      next === SHIM6
+    ) {
       // Generic extension header: Hdr Ext Len in 8-octet units, not counting the first 8 (RFC 8200 4.3).
       if (off + 2 > end) return 'malformed';
       const len = (b[off + 1]! + 1) * 8;

@@ -52,7 +52,11 @@ export function networkLayer(linkType: number, f: Uint8Array): NetworkPacket | u
       if (f.length < off + 2) return undefined;
       let type = (f[off]! << 8) | f[off + 1]!;
       // Skip up to two VLAN tags (802.1Q, and 802.1ad outer tags).
-      for (let i = 0; i < 2 && (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD); i++) {
+      for (
+        let i = 0;
+        i < 2 && (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD);
+        i++
+      ) {
         off += 4;
         if (f.length < off + 2) return undefined;
         type = (f[off]! << 8) | f[off + 1]!;

@@ -20,7 +20,10 @@ const SLASH = 0x2f;
 export class NdjsonOut {
   buf: Buffer;
   pos = 0;
-  constructor(private readonly sink: ChunkSink, capacity = CAPACITY) {
+  constructor(
+    private readonly sink: ChunkSink,
+    capacity = CAPACITY,
+  ) {
     this.buf = Buffer.allocUnsafe(capacity);
   }
 

@@ -19,7 +19,10 @@ export type CaptureErrorKind = 'not-a-capture' | 'truncated' | 'corrupt';
 
 export class CaptureError extends Error {
   override readonly name = 'CaptureError';
-  constructor(readonly kind: CaptureErrorKind, message: string) {
+  constructor(
+    readonly kind: CaptureErrorKind,
+    message: string,
+  ) {
     super(message);
   }
 }

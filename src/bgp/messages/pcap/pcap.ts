@@ -33,7 +33,8 @@ export class PcapParser implements RecordParser {
     const le = u32(h, 0, true);
     this.le = le === MAGIC_MICRO || le === MAGIC_NANO;
     const magic = u32(h, 0, this.le);
-    if (magic !== MAGIC_MICRO && magic !== MAGIC_NANO) throw new CaptureError('not-a-capture', 'not a pcap file (bad magic)');
+    if (magic !== MAGIC_MICRO && magic !== MAGIC_NANO)
+      throw new CaptureError('not-a-capture', 'not a pcap file (bad magic)');
     this.nano = magic === MAGIC_NANO;
     const major = u16(h, 4, this.le);
     if (major !== 2) throw new CaptureError('corrupt', `unsupported pcap version ${major}`);

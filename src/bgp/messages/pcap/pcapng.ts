@@ -118,7 +118,13 @@ export class PcapngParser implements RecordParser {
     const caplen = Math.min(origLen, b.length - 16);
     const iface = this.ifaces[0];
     if (!iface) return undefined;
-    return { linkType: iface.linkType, data: b.subarray(12, 12 + caplen), origLength: origLen, timestamp: 0, interfaceId: 0 };
+    return {
+      linkType: iface.linkType,
+      data: b.subarray(12, 12 + caplen),
+      origLength: origLen,
+      timestamp: 0,
+      interfaceId: 0,
+    };
   }
 
   atBoundary(): boolean {

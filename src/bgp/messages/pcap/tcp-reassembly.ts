@@ -55,7 +55,10 @@ export class TcpReassembler {
   private readonly dirs = new Map<string, DirectionState>();
   private readonly maxHeld: number;
 
-  constructor(private readonly events: ReassemblyEvents, opts: ReassemblyOptions = {}) {
+  constructor(
+    private readonly events: ReassemblyEvents,
+    opts: ReassemblyOptions = {},
+  ) {
     this.maxHeld = opts.maxHeldBytes ?? 4 * 1024 * 1024;
   }
 

@@ -6,8 +6,13 @@ import type { NdjsonOut } from './ndjson-out';
 
 const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
-const K_SEGMENT = [ascii(''), ascii('{"type":"AS_SET","asns":['), ascii('{"type":"AS_SEQUENCE","asns":['),
-  ascii('{"type":"AS_CONFED_SEQUENCE","asns":['), ascii('{"type":"AS_CONFED_SET","asns":[')];
+const K_SEGMENT = [
+  ascii(''),
+  ascii('{"type":"AS_SET","asns":['),
+  ascii('{"type":"AS_SEQUENCE","asns":['),
+  ascii('{"type":"AS_CONFED_SEQUENCE","asns":['),
+  ascii('{"type":"AS_CONFED_SET","asns":['),
+];
 const v6 = new Uint8Array(16);
 
 export const QUOTE = 0x22;
@@ -30,18 +35,27 @@ export function ipv4Prefixes(out: NdjsonOut, b: Uint8Array, s: number, e: number
   let first = true;
   while (i < e) {
     let id = 0;
-    if (addPath) { id = u32(b, i); i += 4; }
+    if (addPath) {
+      id = u32(b, i);
+      i += 4;
+    }
     const len = b[i++]!;
     const n = (len + 7) >>> 3;
     if (!first) o[out.pos++] = COMMA;
     first = false;
     o[out.pos++] = QUOTE;
-    out.octet(n > 0 ? b[i]! : 0); o[out.pos++] = 0x2e;
-    out.octet(n > 1 ? b[i + 1]! : 0); o[out.pos++] = 0x2e;
-    out.octet(n > 2 ? b[i + 2]! : 0); o[out.pos++] = 0x2e;
+    out.octet(n > 0 ? b[i]! : 0);
+    o[out.pos++] = 0x2e;
+    out.octet(n > 1 ? b[i + 1]! : 0);
+    o[out.pos++] = 0x2e;
+    out.octet(n > 2 ? b[i + 2]! : 0);
+    o[out.pos++] = 0x2e;
     out.octet(n > 3 ? b[i + 3]! : 0);
     out.prefixLength(len);
-    if (addPath) { o[out.pos++] = 0x23; out.uint(id); }
+    if (addPath) {
+      o[out.pos++] = 0x23;
+      out.uint(id);
+    }
     o[out.pos++] = QUOTE;
     i += n;
   }
@@ -53,7 +67,10 @@ export function ipv6Prefixes(out: NdjsonOut, b: Uint8Array, s: number, e: number
   let first = true;
   while (i < e) {
     let id = 0;
-    if (addPath) { id = u32(b, i); i += 4; }
+    if (addPath) {
+      id = u32(b, i);
+      i += 4;
+    }
     const len = b[i++]!;
     const n = (len + 7) >>> 3;
     for (let k = 0; k < 16; k++) v6[k] = k < n ? b[i + k]! : 0;
@@ -63,7 +80,10 @@ export function ipv6Prefixes(out: NdjsonOut, b: Uint8Array, s: number, e: number
     o[out.pos++] = QUOTE;
     out.ipv6At(v6, 0);
     out.prefixLength(len);
-    if (addPath) { o[out.pos++] = 0x23; out.uint(id); }
+    if (addPath) {
+      o[out.pos++] = 0x23;
+      out.uint(id);
+    }
     o[out.pos++] = QUOTE;
   }
 }

@@ -7,14 +7,37 @@
 // makes (an error line, or a line without a malformed attribute). Output for the messages it
 // takes is byte for byte the general path's (test/bgp/messages/pcap/update-ndjson.test.ts).
 import { ATTRIBUTES } from '../attributes/table';
-import { AttrType, FLAG_EXTENDED, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE, OPT_TRANSITIVE } from '../attributes/types';
+import {
+  AttrType,
+  FLAG_EXTENDED,
+  FLAG_OPTIONAL,
+  FLAG_PARTIAL,
+  FLAG_TRANSITIVE,
+  OPT_TRANSITIVE,
+} from '../attributes/types';
 import { countNlri } from '../nlri';
 import {
-  AFI_IPV4, AFI_IPV6, HEADER_LENGTH, IPV4_UNICAST, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, type CodecContext,
+  AFI_IPV4,
+  AFI_IPV6,
+  HEADER_LENGTH,
+  IPV4_UNICAST,
+  MAX_EXTENDED_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  type CodecContext,
 } from '../types';
 import type { NdjsonOut } from './ndjson-out';
 import {
-  CLOSE_ARRAY, CLOSE_OBJECT, COMMA, QUOTE, communityList, ipv4Prefixes, prefixes, quotedIpv4List, segments, u16, u32,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COMMA,
+  QUOTE,
+  communityList,
+  ipv4Prefixes,
+  prefixes,
+  quotedIpv4List,
+  segments,
+  u16,
+  u32,
 } from './update-ndjson-values';
 
 const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1');
@@ -25,9 +48,22 @@ export const UPDATE_EXPANSION = 16;
 // Attribute types this writer prints, with the Optional/Transitive bits the table expects.
 // A type the table knows but this writer does not sends the message to the general path.
 const HANDLED = new Set<number>([
-  AttrType.Origin, AttrType.AsPath, AttrType.NextHop, AttrType.Med, AttrType.LocalPref, AttrType.AtomicAggregate,
-  AttrType.Aggregator, AttrType.Communities, AttrType.OriginatorId, AttrType.ClusterList, AttrType.MpReach,
-  AttrType.MpUnreach, AttrType.ExtCommunities, AttrType.As4Path, AttrType.As4Aggregator, AttrType.LargeCommunities,
+  AttrType.Origin,
+  AttrType.AsPath,
+  AttrType.NextHop,
+  AttrType.Med,
+  AttrType.LocalPref,
+  AttrType.AtomicAggregate,
+  AttrType.Aggregator,
+  AttrType.Communities,
+  AttrType.OriginatorId,
+  AttrType.ClusterList,
+  AttrType.MpReach,
+  AttrType.MpUnreach,
+  AttrType.ExtCommunities,
+  AttrType.As4Path,
+  AttrType.As4Aggregator,
+  AttrType.LargeCommunities,
 ]);
 const UNKNOWN = -1; // no table entry: printed under "unknown" (contract 1)
 const BAIL = -2; // in the table, not printed here
@@ -94,16 +130,30 @@ function prefixFamily(afi: number, safi: number): boolean {
 function valueOk(type: number, b: Uint8Array, s: number, e: number, ctx: CodecContext): boolean {
   const len = e - s;
   switch (type) {
-    case AttrType.Origin: return len === 1 && b[s]! <= 2;
-    case AttrType.AsPath: return segmentsOk(b, s, e, ctx.fourOctetAs ? 4 : 2, true);
-    case AttrType.As4Path: return segmentsOk(b, s, e, 4, false);
-    case AttrType.NextHop: case AttrType.Med: case AttrType.LocalPref: case AttrType.OriginatorId: return len === 4;
-    case AttrType.AtomicAggregate: return len === 0;
-    case AttrType.Aggregator: return len === (ctx.fourOctetAs ? 8 : 6);
-    case AttrType.As4Aggregator: return len === 8;
-    case AttrType.Communities: case AttrType.ClusterList: return len > 0 && len % 4 === 0;
-    case AttrType.ExtCommunities: return len > 0 && len % 8 === 0;
-    case AttrType.LargeCommunities: return len > 0 && len % 12 === 0;
+    case AttrType.Origin:
+      return len === 1 && b[s]! <= 2;
+    case AttrType.AsPath:
+      return segmentsOk(b, s, e, ctx.fourOctetAs ? 4 : 2, true);
+    case AttrType.As4Path:
+      return segmentsOk(b, s, e, 4, false);
+    case AttrType.NextHop:
+    case AttrType.Med:
+    case AttrType.LocalPref:
+    case AttrType.OriginatorId:
+      return len === 4;
+    case AttrType.AtomicAggregate:
+      return len === 0;
+    case AttrType.Aggregator:
+      return len === (ctx.fourOctetAs ? 8 : 6);
+    case AttrType.As4Aggregator:
+      return len === 8;
+    case AttrType.Communities:
+    case AttrType.ClusterList:
+      return len > 0 && len % 4 === 0;
+    case AttrType.ExtCommunities:
+      return len > 0 && len % 8 === 0;
+    case AttrType.LargeCommunities:
+      return len > 0 && len % 12 === 0;
     case AttrType.MpReach: {
       if (len < 5) return false;
       const afi = u16(b, s);
@@ -122,7 +172,8 @@ function valueOk(type: number, b: Uint8Array, s: number, e: number, ctx: CodecCo
       if (!prefixFamily(afi, safi)) return false;
       return countNlri(b, s + 3, e, afi === AFI_IPV6 ? 128 : 32, ctx.addPath.has((afi << 8) | safi)) >= 0;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -163,9 +214,12 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
 
   // Attributes: frame, check, and note where each value lies (RFC 4271 4.3).
   generation = (generation + 1) >>> 0;
-  if (generation === 0) { seen.fill(0); generation = 1; }
+  if (generation === 0) {
+    seen.fill(0);
+    generation = 1;
+  }
   let unknowns = 0;
-  for (i = aS; i < aE;) {
+  for (i = aS; i < aE; ) {
     const flags = frame[i]!;
     const hdr = flags & FLAG_EXTENDED ? 4 : 3;
     if (i + hdr > aE) return false;
@@ -186,7 +240,10 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
     } else {
       if (want === BAIL) return false;
       // RFC 7606 3 (c), RFC 4271 4.3: flags as the table expects them, Partial only on optional transitive.
-      if ((flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== want || ((flags & FLAG_PARTIAL) !== 0 && want !== OPT_TRANSITIVE)) {
+      if (
+        (flags & (FLAG_OPTIONAL | FLAG_TRANSITIVE)) !== want ||
+        ((flags & FLAG_PARTIAL) !== 0 && want !== OPT_TRANSITIVE)
+      ) {
         return false;
       }
       if (!valueOk(type, frame, s, e, ctx)) return false;
@@ -238,8 +295,14 @@ export function writeUpdateLine(out: NdjsonOut, head: Uint8Array, frame: Uint8Ar
       out.ipv4At(frame, vs[AttrType.NextHop]!);
       out.byte(QUOTE);
     }
-    if (has(AttrType.Med)) { key(out, K_MED); out.uint(u32(frame, vs[AttrType.Med]!)); }
-    if (has(AttrType.LocalPref)) { key(out, K_LOCAL_PREF); out.uint(u32(frame, vs[AttrType.LocalPref]!)); }
+    if (has(AttrType.Med)) {
+      key(out, K_MED);
+      out.uint(u32(frame, vs[AttrType.Med]!));
+    }
+    if (has(AttrType.LocalPref)) {
+      key(out, K_LOCAL_PREF);
+      out.uint(u32(frame, vs[AttrType.LocalPref]!));
+    }
     if (has(AttrType.AtomicAggregate)) key(out, K_ATOMIC);
     if (has(AttrType.Aggregator)) {
       const s = vs[AttrType.Aggregator]!;

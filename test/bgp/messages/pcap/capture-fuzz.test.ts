@@ -10,10 +10,21 @@ import { checkProperty } from '../../../helpers/property';
 import { buildCapture, concat, keepalive, TcpFlow, type CaptureOptions } from '../../../helpers/pcap-writer';
 
 const f = new TcpFlow('10.0.0.1:1000', '10.0.0.2:179');
-const OPEN = encodeOpen(makeOpen({ asn: 65001, holdTime: 90, bgpId: 1,
-  capabilities: [{ kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65001 }] }));
-const SEGS = [...f.handshake(), f.send(true, OPEN), f.send(false, OPEN), f.send(true, concat(keepalive(), keepalive())),
-  f.send(false, keepalive())];
+const OPEN = encodeOpen(
+  makeOpen({
+    asn: 65001,
+    holdTime: 90,
+    bgpId: 1,
+    capabilities: [{ kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65001 }],
+  }),
+);
+const SEGS = [
+  ...f.handshake(),
+  f.send(true, OPEN),
+  f.send(false, OPEN),
+  f.send(true, concat(keepalive(), keepalive())),
+  f.send(false, keepalive()),
+];
 
 function run(bytes: Uint8Array, chunk: number): void {
   const r = new CaptureReader();
@@ -31,13 +42,17 @@ function run(bytes: Uint8Array, chunk: number): void {
 }
 
 const variants: CaptureOptions[] = [
-  { format: 'pcap' }, { format: 'pcap', littleEndian: false, linkTypes: [113] },
-  { format: 'pcapng' }, { format: 'pcapng', littleEndian: false, linkTypes: [276] }, { linkTypes: [0] },
+  { format: 'pcap' },
+  { format: 'pcap', littleEndian: false, linkTypes: [113] },
+  { format: 'pcapng' },
+  { format: 'pcapng', littleEndian: false, linkTypes: [276] },
+  { linkTypes: [0] },
 ];
 
 test('mutated and cut captures fail only with CaptureError', (t) => {
   const base = variants.map((v) => buildCapture(SEGS, v));
-  checkProperty(t,
+  checkProperty(
+    t,
     fc.property(
       fc.nat(base.length - 1),
       fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
@@ -54,7 +69,10 @@ test('mutated and cut captures fail only with CaptureError', (t) => {
 
 test('random bytes after a valid capture header fail only with CaptureError', (t) => {
   const heads = [buildCapture([], { format: 'pcap' }), buildCapture([], { format: 'pcapng' })];
-  checkProperty(t,
-    fc.property(fc.boolean(), fc.uint8Array({ maxLength: 400 }), (ng, tail) => run(concat(heads[ng ? 1 : 0]!, tail), 64)),
+  checkProperty(
+    t,
+    fc.property(fc.boolean(), fc.uint8Array({ maxLength: 400 }), (ng, tail) =>
+      run(concat(heads[ng ? 1 : 0]!, tail), 64),
+    ),
   );
 });

@@ -3,7 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CaptureDecoder, CaptureError, CaptureReader, dissect, readCapture } from '../../../../src/bgp/messages/pcap';
-import { buildCapture, concat, keepalive, TcpFlow, type CaptureOptions, type Segment } from '../../../helpers/pcap-writer';
+import {
+  buildCapture,
+  concat,
+  keepalive,
+  TcpFlow,
+  type CaptureOptions,
+  type Segment,
+} from '../../../helpers/pcap-writer';
 
 const V4 = new TcpFlow('10.0.0.1:40000', '10.0.0.2:179');
 const V4_SEGS = [...V4.handshake(), V4.send(true, keepalive()), V4.send(false, keepalive())];
@@ -19,10 +26,13 @@ function decodeAll(buf: Uint8Array): string[] {
 }
 
 function expectKeepalives(lines: string[], a: string, b: string): void {
-  assert.deepEqual(lines.map((l) => JSON.parse(l)), [
-    { src: a, dst: b, type: 'KEEPALIVE', length: 19 },
-    { src: b, dst: a, type: 'KEEPALIVE', length: 19 },
-  ]);
+  assert.deepEqual(
+    lines.map((l) => JSON.parse(l)),
+    [
+      { src: a, dst: b, type: 'KEEPALIVE', length: 19 },
+      { src: b, dst: a, type: 'KEEPALIVE', length: 19 },
+    ],
+  );
 }
 
 const LINK_TYPES = [1, 113, 276, 101, 228, 229, 0, 108];
@@ -53,7 +63,11 @@ for (const format of ['pcap', 'pcapng'] as const) {
 
 test('IPv6 endpoints over every link type that carries IPv6', () => {
   for (const lt of [1, 113, 276, 101, 229, 0, 108]) {
-    expectKeepalives(decodeAll(buildCapture(V6_SEGS, { linkTypes: [lt] })), '[2001:db8::1]:40001', '[2001:db8::1:0:0:2]:179');
+    expectKeepalives(
+      decodeAll(buildCapture(V6_SEGS, { linkTypes: [lt] })),
+      '[2001:db8::1]:40001',
+      '[2001:db8::1:0:0:2]:179',
+    );
   }
 });
 
@@ -74,8 +88,14 @@ test('pcapng: several interfaces with different link types, and Simple Packet Bl
   const segs: Segment[] = V4_SEGS.map((s, i) => ({ ...s, iface: i % 3 }));
   const buf = buildCapture(segs, { format: 'pcapng', linkTypes: [1, 113, 101] });
   const pkts = readCapture(buf);
-  assert.deepEqual(pkts.map((p) => p.linkType), [1, 113, 101, 1, 113]);
-  assert.deepEqual(pkts.map((p) => p.interfaceId), [0, 1, 2, 0, 1]);
+  assert.deepEqual(
+    pkts.map((p) => p.linkType),
+    [1, 113, 101, 1, 113],
+  );
+  assert.deepEqual(
+    pkts.map((p) => p.interfaceId),
+    [0, 1, 2, 0, 1],
+  );
   expectKeepalives(decodeAll(buf), '10.0.0.1:40000', '10.0.0.2:179');
   const spb = buildCapture(V4_SEGS, { format: 'pcapng', simpleBlocks: true, littleEndian: false });
   expectKeepalives(decodeAll(spb), '10.0.0.1:40000', '10.0.0.2:179');
@@ -85,7 +105,10 @@ test('a second pcapng section restarts interface numbering and may change byte o
   const a = buildCapture(V4_SEGS.slice(0, 4), { format: 'pcapng', linkTypes: [1] });
   const b = buildCapture([V4_SEGS[4]!], { format: 'pcapng', linkTypes: [101], littleEndian: false });
   const pkts = readCapture(Buffer.concat([a, b]));
-  assert.deepEqual(pkts.map((p) => p.linkType), [1, 1, 1, 1, 101]);
+  assert.deepEqual(
+    pkts.map((p) => p.linkType),
+    [1, 1, 1, 1, 101],
+  );
   expectKeepalives(decodeAll(Buffer.concat([a, b])), '10.0.0.1:40000', '10.0.0.2:179');
 });
 
@@ -99,7 +122,10 @@ test('input fed one octet at a time gives the same frames', () => {
       for (let p = r.next(); p; p = r.next()) got.push(p.data.length);
     }
     r.end();
-    assert.deepEqual(got, readCapture(buf).map((p) => p.data.length));
+    assert.deepEqual(
+      got,
+      readCapture(buf).map((p) => p.data.length),
+    );
     assert.equal(r.format, format);
   }
 });
@@ -147,8 +173,12 @@ test('frames that are not TCP/IP are counted and skipped', () => {
   fragFrame[14 + 6] = 0x20; // More Fragments
   const udp = readCapture(buildCapture([V4_SEGS[3]!]))[0]!.data.slice();
   udp[14 + 9] = 17;
-  const segs: Segment[] = [{ ...V4_SEGS[0]!, rawFrame: arp }, { ...V4_SEGS[0]!, rawFrame: fragFrame },
-    { ...V4_SEGS[0]!, rawFrame: udp }, { ...V4_SEGS[0]!, rawFrame: new Uint8Array(3) }];
+  const segs: Segment[] = [
+    { ...V4_SEGS[0]!, rawFrame: arp },
+    { ...V4_SEGS[0]!, rawFrame: fragFrame },
+    { ...V4_SEGS[0]!, rawFrame: udp },
+    { ...V4_SEGS[0]!, rawFrame: new Uint8Array(3) },
+  ];
   const d = new CaptureDecoder(() => assert.fail('no line expected'));
   for (const p of readCapture(buildCapture(segs))) d.packet(p);
   d.finish();
@@ -180,8 +210,13 @@ test('BSD loopback (NULL) family in either host byte order; IPv6 family values 2
   const ip4 = readCapture(buildCapture([V4_SEGS[3]!], { linkTypes: [101] }))[0]!.data;
   const ip6 = readCapture(buildCapture([V6_SEGS[3]!], { linkTypes: [101] }))[0]!.data;
   const framed = (head: number[], ip: Uint8Array): Uint8Array => concat(Uint8Array.from(head), ip);
-  for (const [head, ip] of [[[0, 0, 0, 2], ip4], [[2, 0, 0, 0], ip4], [[0, 0, 0, 24], ip6], [[28, 0, 0, 0], ip6],
-    [[0, 0, 0, 30], ip6]] as const) {
+  for (const [head, ip] of [
+    [[0, 0, 0, 2], ip4],
+    [[2, 0, 0, 0], ip4],
+    [[0, 0, 0, 24], ip6],
+    [[28, 0, 0, 0], ip6],
+    [[0, 0, 0, 30], ip6],
+  ] as const) {
     const seg = dissect(0, framed([...head], ip));
     assert.ok(typeof seg !== 'string', `family ${head.join('.')}: ${String(seg)}`);
     assert.deepEqual([...seg.payload], [...keepalive()]);

@@ -36,11 +36,36 @@ function notification(dataLength: number): Uint8Array {
 
 test('OPEN, KEEPALIVE, NOTIFICATION and ROUTE-REFRESH lines, src/dst first', () => {
   const f = new TcpFlow(C, S);
-  const out = decode([...f.handshake(), f.send(true, open(65001, [AS4(65001)])), f.send(false, open(65002, [])),
-    f.send(true, message(5, [0, 1, 0, 1])), f.send(false, notification(2))]);
+  const out = decode([
+    ...f.handshake(),
+    f.send(true, open(65001, [AS4(65001)])),
+    f.send(false, open(65002, [])),
+    f.send(true, message(5, [0, 1, 0, 1])),
+    f.send(false, notification(2)),
+  ]);
   assert.deepEqual(out, [
-    { src: C, dst: S, type: 'OPEN', length: 37, version: 4, asn: 65001, holdTime: 90, bgpId: '10.0.0.1', capabilities: [65] },
-    { src: S, dst: C, type: 'OPEN', length: 29, version: 4, asn: 65002, holdTime: 90, bgpId: '10.0.0.1', capabilities: [] },
+    {
+      src: C,
+      dst: S,
+      type: 'OPEN',
+      length: 37,
+      version: 4,
+      asn: 65001,
+      holdTime: 90,
+      bgpId: '10.0.0.1',
+      capabilities: [65],
+    },
+    {
+      src: S,
+      dst: C,
+      type: 'OPEN',
+      length: 29,
+      version: 4,
+      asn: 65002,
+      holdTime: 90,
+      bgpId: '10.0.0.1',
+      capabilities: [],
+    },
     { src: C, dst: S, type: 'ROUTE-REFRESH', length: 23, afi: 1, safi: 1, subtype: 0 },
     { src: S, dst: C, type: 'NOTIFICATION', length: 23, code: 6, subcode: 2, data: '4141' },
   ]);
@@ -53,7 +78,10 @@ test('coalesced messages in one segment, and one message split over several segm
   const three = f.send(true, concat(keepalive(), open(65001, []), keepalive()));
   const split = splitSegment(f.send(true, open(65001, [AS4(65001)])), 1, 18, 19, 30);
   const out = decode([...hs, three, ...split]);
-  assert.deepEqual(out.map((o) => o.type), ['KEEPALIVE', 'OPEN', 'KEEPALIVE', 'OPEN']);
+  assert.deepEqual(
+    out.map((o) => o.type),
+    ['KEEPALIVE', 'OPEN', 'KEEPALIVE', 'OPEN'],
+  );
   assert.deepEqual(out[3]!.capabilities, [65]);
 });
 
@@ -66,23 +94,38 @@ test('retransmitted, overlapping and out-of-order segments give each message onc
   const [b1, b2] = splitSegment(b, 12);
   const overlap: Segment = { ...b, seq: b.seq + 5, payload: b.payload!.subarray(5) };
   const out = decode([...hs, a, a, c, b2!, b1!, overlap, c]);
-  assert.deepEqual(out.map((o) => o.type), ['OPEN', 'NOTIFICATION', 'KEEPALIVE']);
+  assert.deepEqual(
+    out.map((o) => o.type),
+    ['OPEN', 'NOTIFICATION', 'KEEPALIVE'],
+  );
 });
 
 test('both OPENs set the context: extended messages (RFC 8654) allowed only when both sides agree', () => {
   const big = notification(5000);
   const run = (clientCaps: Capability[], serverCaps: Capability[]): Record<string, unknown>[] => {
     const f = new TcpFlow(C, S);
-    return decode([...f.handshake(), f.send(true, big), f.send(true, open(65001, clientCaps)),
-      f.send(false, open(65002, serverCaps)), f.send(true, big), f.send(false, big)]);
+    return decode([
+      ...f.handshake(),
+      f.send(true, big),
+      f.send(true, open(65001, clientCaps)),
+      f.send(false, open(65002, serverCaps)),
+      f.send(true, big),
+      f.send(false, big),
+    ]);
   };
   const both = run([EXT], [EXT]);
   assert.match(String(both[0]!.error), /length/); // before the OPENs: 4096 is the limit
   assert.equal(both[0]!.hex, Buffer.from(big).toString('hex'));
-  assert.deepEqual(both.slice(1).map((o) => o.type), ['OPEN', 'OPEN', 'NOTIFICATION', 'NOTIFICATION']);
+  assert.deepEqual(
+    both.slice(1).map((o) => o.type),
+    ['OPEN', 'OPEN', 'NOTIFICATION', 'NOTIFICATION'],
+  );
   assert.equal(both[3]!.length, 5021);
   const one = run([EXT], []);
-  assert.deepEqual(one.map((o) => o.type ?? 'error'), ['error', 'OPEN', 'OPEN', 'error', 'error']);
+  assert.deepEqual(
+    one.map((o) => o.type ?? 'error'),
+    ['error', 'OPEN', 'OPEN', 'error', 'error'],
+  );
 });
 
 test('a malformed but frameable message prints an error line and decoding goes on', () => {
@@ -99,8 +142,14 @@ test('a bad header ends that direction only', () => {
   const f = new TcpFlow(C, S);
   const broken = keepalive();
   broken[3] = 0;
-  const out = decode([...f.handshake(), f.send(true, keepalive()), f.send(true, broken), f.send(true, keepalive()),
-    f.send(false, keepalive()), f.send(true, keepalive())]);
+  const out = decode([
+    ...f.handshake(),
+    f.send(true, keepalive()),
+    f.send(true, broken),
+    f.send(true, keepalive()),
+    f.send(false, keepalive()),
+    f.send(true, keepalive()),
+  ]);
   assert.equal(out.length, 3);
   assert.equal(out[0]!.type, 'KEEPALIVE');
   assert.match(String(out[1]!.error), /marker/);
@@ -116,7 +165,10 @@ test('after a gap in the capture, decoding resumes at the next marker', () => {
   const after = f.send(true, concat(notification(20).subarray(30), keepalive(), open(65001, [])));
   const out = decode([...hs, first, after]); // `lost` never captured
   assert.equal(lost.payload!.length, 61);
-  assert.deepEqual(out.map((o) => o.type ?? 'error'), ['KEEPALIVE', 'error', 'KEEPALIVE', 'OPEN']);
+  assert.deepEqual(
+    out.map((o) => o.type ?? 'error'),
+    ['KEEPALIVE', 'error', 'KEEPALIVE', 'OPEN'],
+  );
   assert.match(String(out[1]!.error), /TCP gap: 61 octets missing/);
 });
 
@@ -134,18 +186,36 @@ test('a new connection on the same ports forgets the old OPENs', () => {
   const big = notification(5000);
   const f = new TcpFlow(C, S);
   const g = new TcpFlow(C, S, 90000, 70000);
-  const out = decode([...f.handshake(), f.send(true, open(1, [EXT])), f.send(false, open(2, [EXT])), f.send(true, big),
-    ...g.handshake(), g.send(true, open(1, [EXT])), g.send(true, big)]);
-  assert.deepEqual(out.map((o) => o.type ?? 'error'), ['OPEN', 'OPEN', 'NOTIFICATION', 'OPEN', 'error']);
+  const out = decode([
+    ...f.handshake(),
+    f.send(true, open(1, [EXT])),
+    f.send(false, open(2, [EXT])),
+    f.send(true, big),
+    ...g.handshake(),
+    g.send(true, open(1, [EXT])),
+    g.send(true, big),
+  ]);
+  assert.deepEqual(
+    out.map((o) => o.type ?? 'error'),
+    ['OPEN', 'OPEN', 'NOTIFICATION', 'OPEN', 'error'],
+  );
 });
 
 test('several connections interleaved keep their own state', () => {
   const f = new TcpFlow(C, S);
   const g = new TcpFlow('[2001:db8::5]:50000', '[2001:db8::6]:179', 1, 2);
-  const segs = [...f.handshake(), ...g.handshake(), f.send(true, open(1, [])), g.send(true, keepalive()),
-    f.send(false, keepalive()), g.send(false, open(2, []))];
-  assert.deepEqual(decode(segs).map((o) => `${o.src} ${o.type}`), [
-    `${C} OPEN`, '[2001:db8::5]:50000 KEEPALIVE', `${S} KEEPALIVE`, '[2001:db8::6]:179 OPEN']);
+  const segs = [
+    ...f.handshake(),
+    ...g.handshake(),
+    f.send(true, open(1, [])),
+    g.send(true, keepalive()),
+    f.send(false, keepalive()),
+    g.send(false, open(2, [])),
+  ];
+  assert.deepEqual(
+    decode(segs).map((o) => `${o.src} ${o.type}`),
+    [`${C} OPEN`, '[2001:db8::5]:50000 KEEPALIVE', `${S} KEEPALIVE`, '[2001:db8::6]:179 OPEN'],
+  );
 });
 
 test('no crash and no out-of-range reads on random stream bytes', () => {
@@ -154,7 +224,11 @@ test('no crash and no out-of-range reads on random stream bytes', () => {
   for (let round = 0; round < 50; round++) {
     const f = new TcpFlow(C, S);
     const body = Array.from({ length: 200 }, rnd);
-    const msg = concat(new Uint8Array(16).fill(0xff), Uint8Array.of(0, 19 + (body[0]! % 60), 1 + (body[1]! % 5)), Uint8Array.from(body));
+    const msg = concat(
+      new Uint8Array(16).fill(0xff),
+      Uint8Array.of(0, 19 + (body[0]! % 60), 1 + (body[1]! % 5)),
+      Uint8Array.from(body),
+    );
     const out = decode([...f.handshake(), f.send(true, msg), f.send(true, keepalive())]);
     assert.ok(out.every((o) => o.src === C && (o.type !== undefined || typeof o.error === 'string')));
   }
@@ -166,8 +240,10 @@ test('a capture that starts mid-connection, inside a message, decodes from the n
   const partial = f.send(true, concat(notification(30).subarray(25), keepalive()));
   const next = f.send(true, open(65001, []));
   const other = f.send(false, keepalive());
-  assert.deepEqual(decode([partial, next, other]).map((o) => `${o.src} ${o.type}`), [
-    `${C} KEEPALIVE`, `${C} OPEN`, `${S} KEEPALIVE`]);
+  assert.deepEqual(
+    decode([partial, next, other]).map((o) => `${o.src} ${o.type}`),
+    [`${C} KEEPALIVE`, `${C} OPEN`, `${S} KEEPALIVE`],
+  );
 });
 
 function update(asPath: number[], nlri: number[]): Uint8Array {
@@ -179,24 +255,37 @@ const AS4_PATH = [2, 1, 0xfa, 0x56, 0xea, 0x01]; // AS_SEQUENCE of one 4-octet A
 test('4-octet AS_PATH only when both OPENs carry the 4-octet AS capability (RFC 6793)', () => {
   const run = (serverCaps: Capability[]): Record<string, unknown> => {
     const f = new TcpFlow(C, S);
-    const out = decode([...f.handshake(), f.send(true, open(23456, [AS4(4200000001)])), f.send(false, open(65002, serverCaps)),
-      f.send(true, update(AS4_PATH, [24, 10, 0, 0]))]);
+    const out = decode([
+      ...f.handshake(),
+      f.send(true, open(23456, [AS4(4200000001)])),
+      f.send(false, open(65002, serverCaps)),
+      f.send(true, update(AS4_PATH, [24, 10, 0, 0])),
+    ]);
     return out[2]!;
   };
   const both = run([AS4(65002)]);
   assert.deepEqual((both.attributes as Record<string, unknown>).asPath, [{ type: 'AS_SEQUENCE', asns: [4200000001] }]);
   assert.deepEqual(both.nlri, ['10.0.0.0/24']);
   const one = run([]);
-  assert.notDeepEqual((one.attributes as Record<string, unknown> | undefined)?.asPath, [{ type: 'AS_SEQUENCE', asns: [4200000001] }]);
+  assert.notDeepEqual((one.attributes as Record<string, unknown> | undefined)?.asPath, [
+    { type: 'AS_SEQUENCE', asns: [4200000001] },
+  ]);
 });
 
 test('ADD-PATH path IDs only in the direction that negotiated them (RFC 7911)', () => {
-  const addPath = (sendReceive: number): Capability => ({ kind: 'add-path', code: CapabilityCode.AddPath,
-    families: [{ afi: 1, safi: 1, sendReceive }] });
+  const addPath = (sendReceive: number): Capability => ({
+    kind: 'add-path',
+    code: CapabilityCode.AddPath,
+    families: [{ afi: 1, safi: 1, sendReceive }],
+  });
   const f = new TcpFlow(C, S);
-  const out = decode([...f.handshake(), f.send(true, open(65001, [addPath(2)])), f.send(false, open(65002, [addPath(1)])),
+  const out = decode([
+    ...f.handshake(),
+    f.send(true, open(65001, [addPath(2)])),
+    f.send(false, open(65002, [addPath(1)])),
     f.send(true, update([2, 1, 0xfd, 0xe9], [0, 0, 0, 7, 24, 10, 0, 0, 0, 0, 0, 0, 16, 10, 1])),
-    f.send(false, update([2, 1, 0xfd, 0xea], [24, 10, 2, 0]))]);
+    f.send(false, update([2, 1, 0xfd, 0xea], [24, 10, 2, 0])),
+  ]);
   assert.deepEqual(out[2]!.nlri, ['10.0.0.0/24#7', '10.1.0.0/16#0']);
   assert.deepEqual(out[3]!.nlri, ['10.2.0.0/24']);
 });

@@ -13,16 +13,19 @@ class Recorder {
   events: string[] = [];
   readonly r: TcpReassembler;
   constructor(maxHeldBytes?: number) {
-    this.r = new TcpReassembler({
-      onData: (dir, bytes) => {
-        const list = this.data.get(dir.key) ?? [];
-        list.push(...bytes);
-        this.data.set(dir.key, list);
-        this.events.push(`data ${dir.src} ${bytes.length}`);
+    this.r = new TcpReassembler(
+      {
+        onData: (dir, bytes) => {
+          const list = this.data.get(dir.key) ?? [];
+          list.push(...bytes);
+          this.data.set(dir.key, list);
+          this.events.push(`data ${dir.src} ${bytes.length}`);
+        },
+        onGap: (dir, missing) => this.events.push(`gap ${dir.src} ${missing}`),
+        onRestart: (dir) => this.events.push(`restart ${dir.src}`),
       },
-      onGap: (dir, missing) => this.events.push(`gap ${dir.src} ${missing}`),
-      onRestart: (dir) => this.events.push(`restart ${dir.src}`),
-    }, { maxHeldBytes });
+      { maxHeldBytes },
+    );
   }
   seg(src: string, dst: string, seq: number, payload: number[] | Uint8Array, flags = 0x18): this {
     const s: TcpSegment = { src, dst, seq: seq >>> 0, flags, payload: Uint8Array.from(payload) };
@@ -42,20 +45,29 @@ test('in-order data after a SYN starts at ISN+1', () => {
 });
 
 test('directions are separate streams', () => {
-  const t = new Recorder().seg(A, B, 100, [], SYN).seg(B, A, 900, [], SYN | 0x10)
-    .seg(A, B, 101, [1, 2]).seg(B, A, 901, [9, 8]).seg(A, B, 103, [3]);
+  const t = new Recorder()
+    .seg(A, B, 100, [], SYN)
+    .seg(B, A, 900, [], SYN | 0x10)
+    .seg(A, B, 101, [1, 2])
+    .seg(B, A, 901, [9, 8])
+    .seg(A, B, 103, [3]);
   assert.deepEqual(t.bytes(A, B), [1, 2, 3]);
   assert.deepEqual(t.bytes(B, A), [9, 8]);
 });
 
 test('exact retransmission is dropped', () => {
-  const t = new Recorder().seg(A, B, 100, [], SYN).seg(A, B, 101, range(0, 10)).seg(A, B, 101, range(0, 10))
+  const t = new Recorder()
+    .seg(A, B, 100, [], SYN)
+    .seg(A, B, 101, range(0, 10))
+    .seg(A, B, 101, range(0, 10))
     .seg(A, B, 111, range(10, 4));
   assert.deepEqual(t.bytes(), range(0, 14));
 });
 
 test('overlapping retransmission delivers only the new tail; first copy wins', () => {
-  const t = new Recorder().seg(A, B, 100, [], SYN).seg(A, B, 101, range(0, 10))
+  const t = new Recorder()
+    .seg(A, B, 100, [], SYN)
+    .seg(A, B, 101, range(0, 10))
     .seg(A, B, 106, [...new Array<number>(5).fill(0xee), ...range(10, 5)]); // 5 old octets (altered) + 5 new
   assert.deepEqual(t.bytes(), range(0, 15));
 });
@@ -68,8 +80,12 @@ test('out-of-order segments are held until the gap fills', () => {
 });
 
 test('held segments that overlap each other and duplicates of held data', () => {
-  const t = new Recorder().seg(A, B, 100, [], SYN)
-    .seg(A, B, 111, range(10, 10)).seg(A, B, 111, range(10, 10)).seg(A, B, 115, range(14, 10)).seg(A, B, 111, range(10, 3));
+  const t = new Recorder()
+    .seg(A, B, 100, [], SYN)
+    .seg(A, B, 111, range(10, 10))
+    .seg(A, B, 111, range(10, 10))
+    .seg(A, B, 115, range(14, 10))
+    .seg(A, B, 111, range(10, 3));
   t.seg(A, B, 101, range(0, 12)); // also overlaps the first held segment by two octets
   assert.deepEqual(t.bytes(), range(0, 24));
 });
@@ -87,8 +103,11 @@ test('a stream without its SYN starts at its first data segment', () => {
 });
 
 test('sequence numbers wrap around 2^32', () => {
-  const t = new Recorder().seg(A, B, 0xfffffff0, [], SYN).seg(A, B, 0xfffffffb, range(10, 10))
-    .seg(A, B, 0xfffffff1, range(0, 10)).seg(A, B, 0x00000005, range(20, 3));
+  const t = new Recorder()
+    .seg(A, B, 0xfffffff0, [], SYN)
+    .seg(A, B, 0xfffffffb, range(10, 10))
+    .seg(A, B, 0xfffffff1, range(0, 10))
+    .seg(A, B, 0x00000005, range(20, 3));
   assert.deepEqual(t.bytes(), range(0, 23));
 });
 

@@ -10,7 +10,15 @@ import * as path from 'node:path';
 import { CaptureDecoder, readCapture } from '../../../../src/bgp/messages/pcap';
 import { encodeOpen, makeOpen } from '../../../../src/bgp/messages/open';
 import { skipReason } from '../../../helpers/env';
-import { buildCapture, concat, keepalive, splitSegment, TcpFlow, type CaptureOptions, type Segment } from '../../../helpers/pcap-writer';
+import {
+  buildCapture,
+  concat,
+  keepalive,
+  splitSegment,
+  TcpFlow,
+  type CaptureOptions,
+  type Segment,
+} from '../../../helpers/pcap-writer';
 
 const skip = skipReason('tshark');
 const C = '192.0.2.1:40000';
@@ -28,16 +36,43 @@ function perDirectionOurs(buf: Uint8Array): Map<string, string[]> {
   return out;
 }
 
-const TYPES: Record<string, string> = { '1': 'OPEN', '2': 'UPDATE', '3': 'NOTIFICATION', '4': 'KEEPALIVE', '5': 'ROUTE-REFRESH' };
+const TYPES: Record<string, string> = {
+  '1': 'OPEN',
+  '2': 'UPDATE',
+  '3': 'NOTIFICATION',
+  '4': 'KEEPALIVE',
+  '5': 'ROUTE-REFRESH',
+};
 
 function perDirectionTshark(buf: Uint8Array): Map<string, string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vroute-tshark-'));
   try {
     const file = path.join(dir, 'x.pcap');
     writeFileSync(file, buf);
-    const text = execFileSync('tshark', ['-r', file, '-o', 'tcp.desegment_tcp_streams:TRUE',
-      '-o', 'tcp.reassemble_out_of_order:TRUE', '-Y', 'bgp', '-T', 'fields', '-E', 'occurrence=a',
-      '-e', 'tcp.srcport', '-e', 'bgp.type', '-e', 'bgp.length'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
+    const text = execFileSync(
+      'tshark',
+      [
+        '-r',
+        file,
+        '-o',
+        'tcp.desegment_tcp_streams:TRUE',
+        '-o',
+        'tcp.reassemble_out_of_order:TRUE',
+        '-Y',
+        'bgp',
+        '-T',
+        'fields',
+        '-E',
+        'occurrence=a',
+        '-e',
+        'tcp.srcport',
+        '-e',
+        'bgp.type',
+        '-e',
+        'bgp.length',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 },
+    );
     const out = new Map<string, string[]>();
     for (const line of text.split('\n').filter((l) => l !== '')) {
       const [port, types, lengths] = line.split('\t') as [string, string, string];
@@ -56,7 +91,11 @@ function open(asn: number): Uint8Array {
 }
 function notification(n: number): Uint8Array {
   const len = 21 + n;
-  return concat(new Uint8Array(16).fill(0xff), Uint8Array.of(len >> 8, len & 0xff, 3, 6, 2), new Uint8Array(n).fill(0x61));
+  return concat(
+    new Uint8Array(16).fill(0xff),
+    Uint8Array.of(len >> 8, len & 0xff, 3, 6, 2),
+    new Uint8Array(n).fill(0x61),
+  );
 }
 
 function scenario(): Segment[] {
@@ -72,13 +111,24 @@ function scenario(): Segment[] {
   return [...hs, o1, o2, o1 /* retransmission */, coalesced, b1!, b3!, b2!, /* out of order */ b2!, tail, fromServer];
 }
 
-for (const opts of [{}, { format: 'pcapng', linkTypes: [113] }, { linkTypes: [276], littleEndian: false }] as CaptureOptions[]) {
+for (const opts of [
+  {},
+  { format: 'pcapng', linkTypes: [113] },
+  { linkTypes: [276], littleEndian: false },
+] as CaptureOptions[]) {
   test(`same messages per direction as tshark (${JSON.stringify(opts)})`, { skip }, () => {
     const buf = buildCapture(scenario(), opts);
     const ours = perDirectionOurs(buf);
     const theirs = perDirectionTshark(buf);
-    assert.deepEqual(ours.get('40000'), ['OPEN:29', 'KEEPALIVE:19', 'NOTIFICATION:121', 'KEEPALIVE:19',
-      'NOTIFICATION:2021', 'KEEPALIVE:19', 'KEEPALIVE:19']);
+    assert.deepEqual(ours.get('40000'), [
+      'OPEN:29',
+      'KEEPALIVE:19',
+      'NOTIFICATION:121',
+      'KEEPALIVE:19',
+      'NOTIFICATION:2021',
+      'KEEPALIVE:19',
+      'KEEPALIVE:19',
+    ]);
     assert.deepEqual(ours, theirs);
   });
 }

@@ -11,7 +11,13 @@ import { decodeUpdate } from '../../../../src/bgp/messages/update';
 import { formatIpv6 as ipv6ToString } from '../../../../src/net';
 import { BgpError, UpdateSubcode } from '../../../../src/bgp/messages/errors';
 import { validateUpdate } from '../../../../src/bgp/messages/validate-update';
-import { DEFAULT_CONTEXT, IPV4_UNICAST, IPV6_UNICAST, type CodecContext, type Family } from '../../../../src/bgp/messages/types';
+import {
+  DEFAULT_CONTEXT,
+  IPV4_UNICAST,
+  IPV6_UNICAST,
+  type CodecContext,
+  type Family,
+} from '../../../../src/bgp/messages/types';
 
 const SRC = '192.0.2.1:179';
 const DST = '[2001:db8::2]:40000';
@@ -21,9 +27,11 @@ const HEAD = Buffer.from(`{"src":"${SRC}","dst":"${DST}",`);
 function rng(seed: number): (n: number) => number {
   let s = seed >>> 0 || 1;
   return (n) => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return Math.floor((s / 4294967296) * n);
   };
 }
@@ -33,11 +41,21 @@ function message(body: number[]): Uint8Array {
   return Uint8Array.from([...new Array<number>(16).fill(0xff), (len >> 8) & 0xff, len & 0xff, 2, ...body]);
 }
 function attr(flags: number, type: number, value: number[]): number[] {
-  return flags & 0x10 ? [flags, type, value.length >> 8, value.length & 0xff, ...value] : [flags, type, value.length, ...value];
+  return flags & 0x10
+    ? [flags, type, value.length >> 8, value.length & 0xff, ...value]
+    : [flags, type, value.length, ...value];
 }
 function update(withdrawn: number[], attrs: number[][], nlri: number[]): Uint8Array {
   const a = attrs.flat();
-  return message([withdrawn.length >> 8, withdrawn.length & 0xff, ...withdrawn, a.length >> 8, a.length & 0xff, ...a, ...nlri]);
+  return message([
+    withdrawn.length >> 8,
+    withdrawn.length & 0xff,
+    ...withdrawn,
+    a.length >> 8,
+    a.length & 0xff,
+    ...a,
+    ...nlri,
+  ]);
 }
 
 /** The general path's line (error line when it throws), as decode-stream.ts prints it. */
@@ -105,21 +123,36 @@ function randomAttribute(r: (n: number) => number, ctx: CodecContext): number[] 
   const w = ctx.fourOctetAs ? 4 : 2;
   const pick = r(21);
   switch (pick) {
-    case 0: return attr(0x40, 1, [r(3)]);
-    case 1: return attr(0x40, 2, segmentsValue(r, w, true));
-    case 2: return attr(0x40, 3, bytes(r, 4));
-    case 3: return attr(0x80, 4, bytes(r, 4));
-    case 4: return attr(0x40, 5, bytes(r, 4));
-    case 5: return attr(0x40, 6, []);
-    case 6: return attr(0xc0, 7, bytes(r, ctx.fourOctetAs ? 8 : 6));
-    case 7: return attr(0xc0, 8, bytes(r, 4 * (1 + r(4))));
-    case 8: return attr(0x80, 9, bytes(r, 4));
-    case 9: return attr(0x80, 10, bytes(r, 4 * (1 + r(3))));
-    case 10: return attr(0xc0, 16, bytes(r, 8 * (1 + r(3))));
-    case 11: return attr(0xc0, 17, segmentsValue(r, 4, false));
-    case 12: return attr(0xc0, 18, bytes(r, 8));
-    case 13: return attr(0xc0, 32, bytes(r, 12 * (1 + r(2))));
-    case 14: case 15: {
+    case 0:
+      return attr(0x40, 1, [r(3)]);
+    case 1:
+      return attr(0x40, 2, segmentsValue(r, w, true));
+    case 2:
+      return attr(0x40, 3, bytes(r, 4));
+    case 3:
+      return attr(0x80, 4, bytes(r, 4));
+    case 4:
+      return attr(0x40, 5, bytes(r, 4));
+    case 5:
+      return attr(0x40, 6, []);
+    case 6:
+      return attr(0xc0, 7, bytes(r, ctx.fourOctetAs ? 8 : 6));
+    case 7:
+      return attr(0xc0, 8, bytes(r, 4 * (1 + r(4))));
+    case 8:
+      return attr(0x80, 9, bytes(r, 4));
+    case 9:
+      return attr(0x80, 10, bytes(r, 4 * (1 + r(3))));
+    case 10:
+      return attr(0xc0, 16, bytes(r, 8 * (1 + r(3))));
+    case 11:
+      return attr(0xc0, 17, segmentsValue(r, 4, false));
+    case 12:
+      return attr(0xc0, 18, bytes(r, 8));
+    case 13:
+      return attr(0xc0, 32, bytes(r, 12 * (1 + r(2))));
+    case 14:
+    case 15: {
       const v6 = r(2) === 1;
       const fam: Family = v6 ? IPV6_UNICAST : IPV4_UNICAST;
       const ap = ctx.addPath.has(fam);
@@ -167,14 +200,17 @@ function randomCase(r: (n: number) => number): { frame: Uint8Array; ctx: CodecCo
   return { frame, ctx };
 }
 
-test('the one-pass writer prints exactly the general path\'s line, or declines (20,000 random UPDATEs)', () => {
+test("the one-pass writer prints exactly the general path's line, or declines (20,000 random UPDATEs)", () => {
   let taken = 0;
   let declined = 0;
   for (let seed = 1; seed <= 20_000; seed++) {
     const { frame, ctx } = randomCase(rng(seed));
     const want = generalLine(frame, ctx);
     const got = fastLine(frame, ctx);
-    if (got === undefined) { declined++; continue; }
+    if (got === undefined) {
+      declined++;
+      continue;
+    }
     taken++;
     assert.equal(got, want, `seed ${seed}, frame ${Buffer.from(frame).toString('hex')}`);
   }
@@ -186,7 +222,24 @@ test('the one-pass writer prints exactly the general path\'s line, or declines (
 test('NdjsonOut: numbers and IPv6 text as String() and ipv6ToString give them', () => {
   const out = new NdjsonOut(() => undefined);
   const r = rng(7);
-  const nums = [0, 9, 10, 99, 100, 255, 256, 65535, 65536, 99999, 100000, 2 ** 30 - 1, 2 ** 30, 2 ** 31, 4200000000, 4294967295];
+  const nums = [
+    0,
+    9,
+    10,
+    99,
+    100,
+    255,
+    256,
+    65535,
+    65536,
+    99999,
+    100000,
+    2 ** 30 - 1,
+    2 ** 30,
+    2 ** 31,
+    4200000000,
+    4294967295,
+  ];
   for (let i = 0; i < 2000; i++) nums.push(r(2 ** 16) * 65536 + r(65536));
   for (const v of nums) {
     out.reserve(16);
@@ -213,10 +266,13 @@ const WELL_KNOWN_153 = attr(0x40, 153, [0xde, 0xad]);
 test('decode shows AIGP under unknown; a session still ignores it (RFC 4271 5: optional non-transitive)', () => {
   const frame = update([], [ORIGIN, AS_PATH, NEXT_HOP, AIGP], [24, 10, 0, 0]);
   const wire = decodeUpdate(frame, DEFAULT_CONTEXT, { wireView: true });
-  assert.deepEqual(wire.attributes.unknown?.map((u) => [u.type, u.flags, Buffer.from(u.value).toString('hex')]),
-    [[26, 0x80, '01000b0000000000000064']]);
-  assert.deepEqual(JSON.parse(fastLine(frame, DEFAULT_CONTEXT)!).attributes.unknown,
-    [{ type: 26, flags: 128, hex: '01000b0000000000000064' }]);
+  assert.deepEqual(
+    wire.attributes.unknown?.map((u) => [u.type, u.flags, Buffer.from(u.value).toString('hex')]),
+    [[26, 0x80, '01000b0000000000000064']],
+  );
+  assert.deepEqual(JSON.parse(fastLine(frame, DEFAULT_CONTEXT)!).attributes.unknown, [
+    { type: 26, flags: 128, hex: '01000b0000000000000064' },
+  ]);
   const session = decodeUpdate(frame, DEFAULT_CONTEXT);
   assert.equal(session.attributes.unknown, undefined);
   assert.deepEqual(session.errors, []);
@@ -230,6 +286,11 @@ test('decode shows a well-known-flagged unnamed type; a session still resets (RF
   const line = generalLine(frame, DEFAULT_CONTEXT);
   assert.deepEqual(JSON.parse(line).attributes.unknown, [{ type: 153, flags: 64, hex: 'dead' }]);
   assert.equal(fastLine(frame, DEFAULT_CONTEXT), line);
-  assert.throws(() => decodeMessage(frame, DEFAULT_CONTEXT), (e: unknown) =>
-    e instanceof BgpError && e.subcode === UpdateSubcode.UnrecognizedWellKnownAttribute && e.action === 'session-reset');
+  assert.throws(
+    () => decodeMessage(frame, DEFAULT_CONTEXT),
+    (e: unknown) =>
+      e instanceof BgpError &&
+      e.subcode === UpdateSubcode.UnrecognizedWellKnownAttribute &&
+      e.action === 'session-reset',
+  );
 });
