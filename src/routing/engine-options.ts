@@ -1,10 +1,13 @@
 // What a role gives the routing engine: its identity, families, policies, timers, and the
-// hooks through which it hears of decisions (a node's FIB, End-of-RIB, routes too large).
+// hooks through which it hears of decisions (a node's FIB, End-of-RIB, routes too large);
+// localIdentity() turns them into the LocalIdentity every session's rules use.
 import type { Family } from '../bgp/messages';
+import { parseIpv4 } from '../net';
 import type { Logger } from '../observability';
 import type { LocRibChange, Rib } from '../rib';
 import type { EngineTimers } from './graceful-restart';
 import type { PolicyDefs } from './policies';
+import type { LocalIdentity } from './rules';
 import type { SessionHandle } from './sessions';
 
 export interface EngineOptions {
@@ -39,4 +42,17 @@ export interface EngineOptions {
    * without graceful restart or with the Restart State bit not waited on) or this long.
    */
   readonly selectionDeferralMs?: number;
+}
+
+/** Our identity on every session from the options; RangeError for a routerId that is not IPv4. */
+export function localIdentity(opts: EngineOptions): LocalIdentity {
+  const routerId = parseIpv4(opts.routerId);
+  if (routerId === undefined) throw new RangeError(`routerId ${opts.routerId} is not an IPv4 address`);
+  const clusterId = opts.clusterId === undefined ? undefined : parseIpv4(opts.clusterId);
+  return {
+    asn: opts.asn,
+    routerId,
+    ...(clusterId === undefined ? {} : { clusterId }),
+    ...(opts.ownRoutesOnlyToEbgp ? { ownRoutesOnlyToEbgp: true } : {}),
+  };
 }

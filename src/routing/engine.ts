@@ -8,29 +8,29 @@ import {
   familySafi,
   familyName,
   parseFamilyName,
-  validateUpdate,
   type Family,
   type UpdateMessage,
   family,
   encodeRouteRefresh,
   RouteRefreshSubtype,
 } from '../bgp/messages';
-import { parseIpv4 } from '../net';
-import { AttrStore, PeerTable, Rib, ingestUpdate, type PeerInfo, type Policy } from '../rib';
+import { AttrStore, PeerTable, ingestUpdate, type PeerInfo, type Policy, type Rib } from '../rib';
 import { LocalRoutes, type LocalRouteAttrs } from './local-routes';
 import { EngineLog } from './engine-log';
-import { SimplePacker } from './wire-encode';
-import { UpdateGroups } from './update-groups';
-import { receiveFilter, roleOf, type LocalIdentity } from './rules';
-import { importStages } from './import-stages';
+import type { SimplePacker } from './wire-encode';
+import type { UpdateGroups } from './update-groups';
+import { roleOf, type LocalIdentity } from './rules';
 import { PolicyBook, type SessionSettings } from './policies';
 import { locRibRoutes, rejectedRoutes } from './routes-view';
 import type { SessionEnd } from '../bgp/fsm';
-import type { EngineOptions } from './engine-options';
-import { GracefulRestart, REAL_TIMERS } from './graceful-restart';
+import { localIdentity, type EngineOptions } from './engine-options';
+import type { GracefulRestart } from './graceful-restart';
+import { engineRestart } from './engine-restart';
+import { setupFamily } from './family-setup';
+import { checkUpdate } from './update-check';
 import { brokenFamilies, disableFamily } from './afi-safi-disable';
 import { sessionDeferral, type SelectionDeferral } from './selection-deferral';
-import { joinGroups } from './join-groups';
+import { joinDeferred, joinGroups } from './join-groups';
 import {
   guardedPump,
   GuardedConsumer,
@@ -48,6 +48,7 @@ export type { EngineOptions } from './engine-options';
 export { brokenFamilies } from './afi-safi-disable';
 
 const DECIDE_BATCH = 8192; // Loc-RIB decisions per turn before yielding to I/O
+const DEFAULT_FAMILIES = [parseFamilyName('ipv4-unicast')!, parseFamilyName('ipv6-unicast')!];
 
 export class RoutingEngine {
   readonly local: LocalIdentity;
@@ -82,40 +83,17 @@ export class RoutingEngine {
       logger: opts.logger,
       schedule: () => this.schedule(),
     };
-    const routerId = parseIpv4(opts.routerId);
-    if (routerId === undefined) throw new RangeError(`routerId ${opts.routerId} is not an IPv4 address`);
-    const clusterId = opts.clusterId === undefined ? undefined : parseIpv4(opts.clusterId);
-    this.local = {
-      asn: opts.asn,
-      routerId,
-      ...(clusterId === undefined ? {} : { clusterId }),
-      ...(opts.ownRoutesOnlyToEbgp ? { ownRoutesOnlyToEbgp: true } : {}),
-    };
+    this.local = localIdentity(opts);
     this.policyBook = new PolicyBook(this.store, opts.policies);
-    for (const f of opts.families ?? [parseFamilyName('ipv4-unicast')!, parseFamilyName('ipv6-unicast')!]) {
-      // RFC 4456 8 / RFC 4271 9.1.2 receive rules first, then the peer's import policy: what
-      // passes is the Adj-RIB-In the decision process sees (RFC 4271 9.1.1).
-      const byPeer: Array<Policy | undefined> = [];
-      this.importPolicies.set(f, byPeer);
-      const { importFilter, why } = importStages(receiveFilter(this.local, this.store), byPeer);
-      const rib = new Rib({
-        family: f,
-        peers: this.peers,
-        attrs: this.store,
-        importFilter,
-        rejectReason: why,
-        ...(opts.multipath ? { multipath: true } : {}),
-        onReject: (peer, prefix, _pathId, reason) =>
-          this.log.rejected(this.peers.get(peer).address, () => rib.prefixes.format(prefix), reason),
-      });
-      this.ribs.set(f, rib);
-      const packer = new SimplePacker(f);
-      this.packers.set(f, packer);
-      this.groups.set(
-        f,
-        new UpdateGroups(rib, this.store, this.local, packer, { onTooLarge: (t) => this.log.tooLarge(t) }),
-      );
-    }
+    const tables = { ribs: this.ribs, groups: this.groups, packers: this.packers, importPolicies: this.importPolicies };
+    const ctx = {
+      local: this.local,
+      store: this.store,
+      peers: this.peers,
+      log: this.log,
+      multipath: opts.multipath === true,
+    };
+    for (const f of opts.families ?? DEFAULT_FAMILIES) setupFamily(tables, f, ctx);
     this.deferral =
       opts.selectionDeferralMs === undefined
         ? undefined
@@ -124,32 +102,9 @@ export class RoutingEngine {
             this.schedule();
           });
     this.localRoutes = new LocalRoutes(this.ribs, this.peers, this.store, this.local, () => this.schedule());
-    const staleMs = (opts.staleTimeSeconds ?? 360) * 1000;
-    this.gr = new GracefulRestart(
-      {
-        markStale: (p, f) => this.ribs.get(f)?.markStale(p),
-        dropStale: (p, f) => {
-          const n = this.ribs.get(f)?.staleExpired(p) ?? 0;
-          this.schedule();
-          // The index is still registered: release() (after this) is what frees it.
-          this.opts.logger.info(
-            { peer: this.peers.get(p).address, family: familyName(f), withdrawn: n },
-            'stale paths withdrawn',
-          );
-        },
-        dropAll: (p, f) => this.ribs.get(f)?.peerDown(p),
-        released: (p) => this.release(p),
-      },
-      {
-        timers: opts.timers ?? REAL_TIMERS,
-        staleTimeMs: staleMs,
-        refreshStaleTimeMs: staleMs,
-        onError: (e) =>
-          this.opts.logger.error(
-            { err: (e as Error).stack ?? String(e) },
-            'internal error in a graceful restart timer',
-          ),
-      },
+    this.gr = engineRestart(
+      { ribs: this.ribs, peers: this.peers, schedule: () => this.schedule(), release: (p) => this.release(p) },
+      opts,
     );
   }
 
@@ -245,25 +200,9 @@ export class RoutingEngine {
     const info = a.info;
     const n = a.session.negotiated;
     if (!info || !n) return;
-    const v = validateUpdate(u, { ebgp: !info.ibgp, peerAs: info.asn, fourOctetAs: n.fourOctetAs });
-    let rejectReason: string | undefined;
-    if (v.errors.length > 0) {
-      this.log.updateErrors(info.address, v.errors, v.action);
-      if (v.action === 'treat-as-withdraw' || v.action === 'afi-safi-disable') {
-        const strong = v.errors.filter((e) => e.action === v.action);
-        rejectReason = `${(strong.length > 0 ? strong : v.errors).map((e) => e.message).join('; ')} (RFC 7606 ${v.action})`;
-      }
-    }
-    if (v.action === 'afi-safi-disable') {
-      const err = v.errors.find((e) => e.action === 'afi-safi-disable');
-      for (const f of brokenFamilies(u)) if (disableFamily(this.deps, a, f, err)) return;
-    }
-    const r = ingestUpdate(a.ribs ?? this.ribs, this.store, info.index, u, {
-      fourOctetAs: n.fourOctetAs,
-      attributes: v.attributes,
-      ...(v.action ? { action: v.action } : {}),
-      ...(rejectReason ? { rejectReason } : {}),
-    });
+    const c = checkUpdate(u, info, n.fourOctetAs, this.log);
+    if (c.disable) for (const f of brokenFamilies(u)) if (disableFamily(this.deps, a, f, c.disable.err)) return;
+    const r = ingestUpdate(a.ribs ?? this.ribs, this.store, info.index, u, c.ingest);
     if (r.error) {
       this.opts.logger.warn({ peer: info.address, err: r.error.message }, 'maximum prefixes exceeded (RFC 4486)');
       a.session.fail?.(r.error);
@@ -362,11 +301,7 @@ export class RoutingEngine {
     if (this.joinDeferred && !more) {
       // RFC 4724 4.1: the initial table (then End-of-RIB) holds every route received so far.
       this.joinDeferred = false;
-      for (const a of this.sessions) {
-        if (!a.deferred) continue;
-        a.deferred = false;
-        joinGroups(a, this.groups, this.policyBook);
-      }
+      joinDeferred(this.sessions, this.groups, this.policyBook);
     }
     for (const a of this.sessions) guardedPump(this.deps, a);
     if (more) this.schedule();

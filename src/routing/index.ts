@@ -7,13 +7,16 @@
  * - engine.ts (RoutingEngine): a session attaches and the engine becomes its SessionConsumer
  *   (src/bgp/fsm; sessions.ts keeps the per-session counters, the GuardedConsumer that resets
  *   only the session whose input hit a bug, and the pull-and-write loop); each UPDATE it
- *   delivers is validated (RFC 7606),
+ *   delivers is validated (update-check.ts: RFC 7606 errors become an action),
  *   filtered (import-stages.ts: rules.ts receive rules, RFC 4456 8 loops, AS-path loops, then
  *   policies.ts import policy), stored in the family's Rib and decided in bounded batches on
- *   setImmediate. engine-options.ts: what a role gives it; engine-log.ts: its rate-limited
+ *   setImmediate. family-setup.ts: each family's Rib, packer and update groups, built once;
+ *   engine-options.ts: what a role gives it (and the LocalIdentity derived from it);
+ *   engine-restart.ts: its GracefulRestart wired to the RIBs; engine-log.ts: its rate-limited
  *   log lines (refused paths, RFC 7606 errors, routes too large for one UPDATE);
- *   join-groups.ts: a session joins its update groups; selection-deferral.ts: RFC 4724 4.1,
- *   a restarted speaker sends nothing until its expected peers sent End-of-RIB (or a timer).
+ *   join-groups.ts: a session joins its update groups (deferred ones when the deferral ends);
+ *   selection-deferral.ts: RFC 4724 4.1, a restarted speaker sends nothing until its expected
+ *   peers sent End-of-RIB (or a timer).
  * - update-groups.ts / update-group.ts: Loc-RIB changes fan out to groups of peers with one
  *   export signature (export.ts: RFC 4456 reflection, RFC 4271 5.1 eBGP rewrites, RFC 8212
  *   default deny). A group keeps one Adj-RIB-Out (adj-rib-out.ts: state in out-state.ts,

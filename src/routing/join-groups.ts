@@ -35,3 +35,16 @@ export function joinGroups(a: Attached, groups: ReadonlyMap<Family, UpdateGroups
     });
   }
 }
+
+/** RFC 4724 4.1: the deferral is over; the sessions it held back join their groups now. */
+export function joinDeferred(
+  sessions: Iterable<Attached>,
+  groups: ReadonlyMap<Family, UpdateGroups>,
+  policyBook: PolicyBook,
+): void {
+  for (const a of sessions) {
+    if (!a.deferred) continue;
+    a.deferred = false;
+    joinGroups(a, groups, policyBook);
+  }
+}
