@@ -58,3 +58,8 @@ export function parsePrefix(v: unknown, path: string): string {
     throw new ConfigError(path, `${show(v)} is not a prefix like 10.0.0.0/16`);
   return v;
 }
+
+/** A 4-octet AS number (RFC 6793): 1 to 4294967295. */
+export function asnField(v: unknown, path: string): number {
+  return intField(v, path, 1, 4294967295);
+}

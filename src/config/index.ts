@@ -7,17 +7,19 @@
  *
  * DOC, file by file:
  * - daemon-config.ts: loadConfigFile / validateConfig -> DaemonConfig: name, routerId, asn,
- *   listen, reflector (RFC 4456 cluster ID, advertiseAddress), neighbors (NeighborConfig:
- *   transport with RFC 2385 password and RFC 5082 ttlSecurity, RFC 4271 timers, families,
- *   RFC 7911 addPath / addPathSend, RFC 4486 maxPrefixes, RFC 9687 sendHoldTime, policies),
- *   dynamicNeighbors (ranges, maxPeers), gracefulRestart (RFC 4724 stale time), datastore, log.
+ *   listen, reflector (RFC 4456 cluster ID, advertiseAddress), neighbors, dynamicNeighbors,
+ *   gracefulRestart (RFC 4724 stale time), datastore, log.
+ * - neighbor-config.ts: neighbors (NeighborConfig: transport with RFC 2385 password and
+ *   RFC 5082 ttlSecurity, RFC 4271 timers, families, RFC 7911 addPath / addPathSend, RFC 4486
+ *   maxPrefixes, RFC 9687 sendHoldTime, policies) and dynamicNeighbors (DynamicNeighborConfig:
+ *   ranges, maxPeers, the same session fields).
  * - policy-config.ts: named prefix lists and policies (match, set, accept/reject) that
  *   neighbors refer to by name; dangling names are errors here.
  * - api-config.ts: `api:` (contract 3): address and bearer token (token or tokenFile); a
  *   non-loopback address without a token is refused.
  * - node-config.ts: loadNodeConfig / validateNodeConfig -> NodeConfig (contract 6): name, ip,
  *   ip6, asn, port, fib, dataplane, ebgp policies; flags merged over the file.
- * - fields.ts: the field checkers (ConfigError, integers in range, addresses, prefixes)
+ * - fields.ts: the field checkers (ConfigError, integers in range, ASNs, addresses, prefixes)
  *   every validator above uses; daemon-fields.ts: what both daemons' files have alike
  *   (name, datastore URL, log level, reading the file).
  *
@@ -25,5 +27,6 @@
  * src/cli (reflector, node) -> src/routing session builders and the role's daemon.
  */
 export * from './daemon-config';
+export * from './neighbor-config';
 export * from './policy-config';
 export * from './node-config';
