@@ -3,7 +3,7 @@
 // LocalBlocks (its IPAM blocks, originated) + FibFeed -> FibSink, with the HTTP API, the
 // status record and a clean stop on SIGTERM/SIGINT. The reflector role (src/reflector) is the
 // model; the two share src/routing and never import each other.
-import { familyName, parseFamilyName, IPV4_UNICAST, type Family } from '../bgp/messages';
+import { familyName, IPV4_UNICAST, type Family } from '../bgp/messages';
 import { Speaker, type Peer } from '../bgp/fsm';
 import type { NodeConfig } from '../config';
 import {
@@ -13,7 +13,6 @@ import {
   type ApiServer,
   type Logger,
   type Metrics,
-  type StatusProvider,
 } from '../observability';
 import {
   getResource,
@@ -24,13 +23,7 @@ import {
   type Datastore,
   type NodeSpec,
 } from '../datastore';
-import {
-  RoutingEngine,
-  engineApiView,
-  engineRibCounts,
-  followDatastorePeers,
-  datastorePeerToSession,
-} from '../routing';
+import { RoutingEngine, engineRibCounts, followDatastorePeers, datastorePeerToSession } from '../routing';
 import { memoryFib, openKernelFib, type FibSink } from './fib';
 import { FibFeed } from './fib-feed';
 import { LocalBlocks, type LocalRoute } from './local-blocks';
@@ -40,8 +33,8 @@ import { InitialSync } from './initial-sync';
 import { effectiveAsn, watchAsn } from './asn-watch';
 import { familyNotCarried } from './peer-family';
 import { startLocalDataplane, type LocalDataplane } from './local-dataplane';
-
-const IPV6_UNICAST = parseFamilyName('ipv6-unicast')!;
+import { localRoutesHandler } from './local-routes';
+import { nodeStatusProvider } from './node-status';
 
 export interface RunningNode {
   readonly speaker: Speaker;
@@ -238,52 +231,10 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
 
   // Local routes: each affine block (with its blackhole) and each borrowed address.
   const nextHopOf = (f: Family) => (f === IPV4_UNICAST ? (opts.nextHop?.v4 ?? cfg.ip) : (opts.nextHop?.v6 ?? cfg.ip6));
-  const warned = new Set<string>();
-  /** Datastore prefix text -> the RIB's canonical text (the FIB's key). */
-  const canonical = new Map<string, string>();
   const blocks = new LocalBlocks(
     store,
     cfg.name,
-    (c) => {
-      for (const r of c.removed) {
-        const f = r.prefix.includes(':') ? IPV6_UNICAST : IPV4_UNICAST;
-        try {
-          engine.withdrawLocal(f, r.prefix);
-        } catch {
-          // Never originated (refused when added): nothing to withdraw.
-        }
-        feed.deleteBlackhole(canonical.get(r.prefix) ?? r.prefix);
-        canonical.delete(r.prefix);
-        logger.info({ prefix: r.prefix }, 'local route withdrawn');
-      }
-      for (const r of c.added) {
-        const f = r.prefix.includes(':') ? IPV6_UNICAST : IPV4_UNICAST;
-        const nh = nextHopOf(f);
-        if (nh === undefined) {
-          if (!warned.has(r.prefix))
-            logger.error(
-              { prefix: r.prefix },
-              'IPv6 block or address for this node, but no ip6 configured: not advertised (set ip6)',
-            );
-          warned.add(r.prefix);
-          continue;
-        }
-        // One bad block (a prefix the RIB refuses) is logged; the others still go out.
-        try {
-          const text = engine.originate(f, r.prefix, { nextHop: nh });
-          canonical.set(r.prefix, text);
-          if (r.block) feed.setBlackhole(text);
-          else feed.deleteBlackhole(text);
-          logger.info({ prefix: text, block: r.block }, 'local route advertised');
-        } catch (e) {
-          logger.error(
-            { prefix: r.prefix, err: e instanceof Error ? e.message : String(e) },
-            'local route not advertised',
-          );
-        }
-      }
-      onPeerState();
-    },
+    localRoutesHandler({ engine, feed, logger, nextHopOf, changed: () => onPeerState() }),
     {
       onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid IPAM block in the datastore ignored'),
       onError: (err) =>
@@ -334,40 +285,17 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
 
   // The AS is read once; a later change in the datastore is logged and shown, not applied (asn-watch.ts).
   const asnWatch = watchAsn(store, cfg.name, cfg.asn, asn, logger, () => onPeerState());
-  let lastError: string | null = null;
-  const view = engineApiView(speaker, engine);
-  const provider: StatusProvider = {
-    registry: metrics.registry,
-    status: () => {
-      const f = fib.stats();
-      if (f.lastError !== undefined) lastError = f.lastError;
-      return {
-        name: cfg.name,
-        routerId: cfg.ip,
-        asn,
-        role: 'node',
-        ...pendingAsn(asnWatch.pending()),
-        routesTooLarge: engine.routesTooLarge,
-        sessions: view.sessions(),
-        fib: {
-          installed: f.installed,
-          pending: f.pending,
-          failed: f.failed,
-          ...(f.lastError !== undefined ? { lastError: f.lastError } : {}),
-          kernel: cfg.fib !== false,
-          synced,
-        },
-        localRoutes: blocks
-          .routes()
-          .map((r) => r.prefix)
-          .sort(),
-        lastError,
-      };
-    },
-    routes: view.routes,
-    rejected: view.rejected,
-    refresh: view.refresh,
-  };
+  const provider = nodeStatusProvider({
+    cfg,
+    asn,
+    speaker,
+    engine,
+    fib,
+    metrics,
+    blocks,
+    asnWatch,
+    synced: () => synced,
+  });
   metrics.setRibSource(engineRibCounts(engine));
   let api: ApiServer | undefined;
   try {
@@ -444,9 +372,4 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
         logger.info('node agent stopped');
       })()),
   };
-}
-
-/** /status's `asnPending`: the AS the datastore asks for when it is not the running one. */
-function pendingAsn(asn: number | undefined): { asnPending?: number } {
-  return asn === undefined ? {} : { asnPending: asn };
 }

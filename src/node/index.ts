@@ -9,15 +9,16 @@
  * the BGPPeers that select it) -> Speaker sessions built by src/routing's session builders,
  * one PeerQueues chain per address -> one RoutingEngine (a plain speaker: nothing learned
  * over iBGP goes to another iBGP peer; towards eBGP only its own routes, RFC 8212 policies).
- * local-blocks.ts follows the IPAM blocks and originates each affine block and each borrowed
- * address (engine.originate). fib-feed.ts turns Loc-RIB changes into FIB routes (ECMP over
+ * local-blocks.ts follows the IPAM blocks; local-routes.ts originates each affine block and
+ * each borrowed address (engine.originate) with its blackhole. fib-feed.ts turns Loc-RIB changes into FIB routes (ECMP over
  * equal-cost best paths, a blackhole per affine block) for a FibSink (fib/: the interface,
  * memoryFib for `fib: false`, the kernel's rtnetlink sink); initial-sync.ts says when the
  * FIB may drop what a previous run left (End-of-RIB from every first peer, or a timeout).
  * asn-watch.ts: the AS is read once at start (flag, Node resource, BGPConfiguration default,
  * 64512); a later change in the datastore is logged and shown as /status `asnPending` until
  * the agent is restarted, as FRR and BIRD treat a local-AS change.
- * Status: the HTTP API (contract 3, plus a `fib` object) and status/<node> in the datastore.
+ * Status (node-status.ts): the HTTP API (contract 3, plus a `fib` object) and status/<node> in
+ * the datastore.
  *
  * DOC: `dataplane: true` (local-dataplane.ts) runs src/dataplane for this node's endpoints.
  * route-owner.ts puts both route writers on the one FibSink: FibFeed writes through its

@@ -5,25 +5,24 @@
 // - desired: what the agent wants (the last set() per prefix);
 // - installed: what we know the kernel holds of ours (the next-hop key per prefix), from the
 //   dump at open, every batch's answers since (batch.ts), and periodic re-reads (table-read.ts);
-// - dirty: prefixes changed since the last batch (dirty.ts), coalesced per prefix;
+// - dirty: prefixes changed since the last batch (dirty.ts), coalesced per prefix; a batch's
+//   answers update installed, failed and dirty (outcome.ts);
 // - keepUntilSync: ours found at open and not set since: left alone until syncDone().
 // One worker loop does everything that touches the socket (batches, dumps), in turn, so
 // `installed` always matches the kernel after each step.
 import { setImmediate as yieldLoop } from 'node:timers/promises';
-import { NlBatch, RtnlSocket, formatInetAddr, rtnl, type InetPrefix, type NlRoute, type SysError } from '../../sys';
+import { RtnlSocket, formatInetAddr, rtnl, type InetPrefix, type NlRoute, type SysError } from '../../sys';
 import { LogRateLimiter } from '../../observability';
-import { RouteBatch, ackText, type BatchOutcome } from './batch';
+import { RouteBatch, type BatchOutcome } from './batch';
 import { kernelOptions } from './config';
-import { BLACKHOLE_KEY, NextHops } from './hops';
-import { readTable } from './table-read';
+import { NextHops } from './hops';
+import { linkDumper, readTable } from './table-read';
 import { DirtyQueue } from './dirty';
 import { canonicalPrefix, kernelDst } from './prefix-text';
-import { deviceRoute, desiredEntry, Kind, type DesiredEntry, type Target } from './desired';
+import { desiredEntry, type DesiredEntry } from './desired';
+import { Targets } from './target';
+import { batchOutcome } from './outcome';
 import type { FibLogger, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
-
-const EEXIST = 17;
-// Read once: `rtnl` is a re-exported namespace, whose every property read is a getter call.
-const { RTN_BLACKHOLE, RTN_UNICAST } = rtnl;
 
 export class KernelFib implements FibSink {
   /** Per prefix: what the agent wants (desired.ts: a next-hop array or a Kind). */
@@ -36,6 +35,8 @@ export class KernelFib implements FibSink {
   private readonly failed = new Map<string, string>();
   private readonly held = new Set<string>();
   private readonly hops: NextHops;
+  /** What the kernel should hold per prefix (target.ts). */
+  private readonly targets: Targets;
   private readonly limiter = new LogRateLimiter(5, 10_000);
   private readonly batch: RouteBatch;
   /** Where an IPv4 destination is parsed to for encoding (read at once, never kept). */
@@ -60,30 +61,20 @@ export class KernelFib implements FibSink {
     private readonly log: FibLogger,
   ) {
     this.hops = new NextHops(log);
+    this.targets = new Targets(this.desired, this.held, this.hops, this.v4dst, (p, why) => this.fail(p, why));
     this.batch = new RouteBatch(sock, table, protocol, metric);
-    this.outcome = {
-      done: (prefix, key) => {
-        if (key === undefined) this.installed.delete(prefix);
-        else this.installed.set(prefix, key);
-        if (this.failed.size > 0) this.failed.delete(prefix);
-      },
-      refused: (prefix, key, errno, message) => {
-        this.fail(
-          prefix,
-          key !== undefined && errno === EEXIST
-            ? `a route not ours (another protocol) holds ${prefix} metric ${this.metric} in table ${this.table}; left alone`
-            : ackText(errno, message),
-        );
-      },
-      unknown: (prefix) => {
-        this.dirty.add(prefix);
-      },
-      strayRefused: (prefix, errno, message) => this.noteError(prefix, ackText(errno, message)),
-      trouble: (what, err) => {
-        this.noteError(what, err.message);
+    this.outcome = batchOutcome({
+      installed: () => this.installed,
+      failed: this.failed,
+      dirty: this.dirty,
+      table,
+      metric,
+      fail: (prefix, why) => this.fail(prefix, why),
+      noteError: (prefix, why) => this.noteError(prefix, why),
+      rescan: () => {
         this.scanWanted = true;
       },
-    };
+    });
   }
 
   static async open(opts: KernelFibOptions): Promise<KernelFib | Error> {
@@ -290,13 +281,7 @@ export class KernelFib implements FibSink {
 
   /** Dumps links and addresses; resolves to whether any cached next-hop answer changed. */
   private refreshConnected(): Promise<boolean | SysError> {
-    return this.hops.refresh(async (type, onMessage) => {
-      const req = new NlBatch(64);
-      const seq = this.sock.takeSeq(1);
-      req.addDump(type, 0, seq);
-      const r = await this.sock.dump(req, seq, onMessage);
-      return r instanceof Error ? r : undefined;
-    });
+    return this.hops.refresh(linkDumper(this.sock));
   }
 
   /**
@@ -317,59 +302,6 @@ export class KernelFib implements FibSink {
     return undefined;
   }
 
-  /**
-   * What the kernel should hold for a prefix: a Target; null (nothing: not desired, or held
-   * until a next hop resolves); 'invalid' (nothing, and the route is counted as failed); or
-   * 'keep' (found at start, left alone until syncDone).
-   */
-  private target(prefix: string): Target | null | 'keep' | 'invalid' {
-    const want = this.desired.get(prefix);
-    if (!want) return this.keepUntilSync?.has(prefix) ? 'keep' : null;
-    if (want instanceof Kind) {
-      if (want.kind === 'blackhole') {
-        this.held.delete(prefix);
-        return { dst: this.dst(prefix), key: BLACKHOLE_KEY, type: RTN_BLACKHOLE, hops: [] };
-      }
-      if (want.kind === 'device') return this.deviceTarget(prefix, want.device);
-      this.fail(prefix, `kind "${want.kind}" is not unicast, blackhole or device`);
-      return 'invalid';
-    }
-    const h = this.hops.resolve(want, prefix);
-    if (h.invalid !== undefined) {
-      this.fail(prefix, h.invalid);
-      this.held.delete(prefix);
-      return 'invalid';
-    }
-    const dst = this.dst(prefix);
-    if (h.hops.length > 0 && h.family !== dst.family) {
-      this.fail(prefix, `next hop ${h.key.split('%')[0]} is not of the prefix's address family`);
-      this.held.delete(prefix);
-      return 'invalid';
-    }
-    if (h.hops.length === 0) {
-      this.held.add(prefix);
-      return null;
-    }
-    // Some next hops of a multipath route resolve: install those; the rest join when they do.
-    if (h.unresolved) this.held.add(prefix);
-    else if (this.held.size > 0) this.held.delete(prefix);
-    return { dst, key: h.key, type: RTN_UNICAST, hops: h.hops };
-  }
-
-  /**
-   * A local workload's route: out of the named interface, scope link, no gateway. An
-   * interface that does not exist (yet) is a failure, looked at again at the next link change.
-   */
-  private deviceTarget(prefix: string, device: string | undefined): Target | 'invalid' {
-    this.held.delete(prefix);
-    const ifindex = device ? this.hops.ifindexOf(device) : undefined;
-    if (ifindex === undefined) {
-      this.fail(prefix, device ? `interface ${device} does not exist` : 'a device route needs its interface');
-      return 'invalid';
-    }
-    return deviceRoute(this.dst(prefix), ifindex);
-  }
-
   /** A canonical prefix in kernel form; IPv4 in one reused buffer, good until the next call. */
   private dst(prefix: string): InetPrefix {
     return kernelDst(prefix, this.v4dst);
@@ -382,7 +314,7 @@ export class KernelFib implements FibSink {
     while (!batch.full) {
       const prefix = this.dirty.next();
       if (prefix === undefined) break;
-      const t = this.target(prefix);
+      const t = this.targets.of(prefix, this.keepUntilSync);
       if (t === 'keep') continue;
       const cur = this.installed.get(prefix);
       if (t === null || t === 'invalid') {

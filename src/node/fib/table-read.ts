@@ -1,6 +1,7 @@
 // The kernel table read back: our routes (one table, one protocol) of both families, as
 // prefix -> next-hop key (hops.ts), and ours at another metric apart. The FIB sink reads it at
-// start, every scanSeconds, and whenever answers were lost or links changed.
+// start, every scanSeconds, and whenever answers were lost or links changed. Also the link and
+// address dumps the next hops are resolved against (hops.ts).
 import {
   AF_INET,
   AF_INET6,
@@ -11,7 +12,7 @@ import {
   type RtnlSocket,
   type SysError,
 } from '../../sys';
-import { kernelKey } from './hops';
+import { kernelKey, type Dumper } from './hops';
 
 export interface TableRead {
   /** Ours at our metric: canonical prefix text -> next-hop key. */
@@ -55,4 +56,15 @@ export async function readTable(
     if (interrupted && attempt < 2) continue;
     return { found, strays };
   }
+}
+
+/** Link and address dumps (NextHops.refresh) on `sock`. */
+export function linkDumper(sock: RtnlSocket): Dumper {
+  return async (type, onMessage) => {
+    const req = new NlBatch(64);
+    const seq = sock.takeSeq(1);
+    req.addDump(type, 0, seq);
+    const r = await sock.dump(req, seq, onMessage);
+    return r instanceof Error ? r : undefined;
+  };
 }
