@@ -20,8 +20,10 @@
  * The shell: transport.ts (addresses, connect with RFC 2385 TCP-MD5 / RFC 5082 GTSM via
  * src/sys), connection.ts (one socket, its FSM, framer and timers; send-hold.ts: RFC 9687),
  * peer.ts (a configured or dynamic neighbor: its connections, collisions, writes with
- * back-pressure; peer-types.ts: PeerStatus, PrefixCounts; peer-metrics.ts: its Prometheus series; peer-settings.ts: PeerSessionConfig -> FSM settings, our OPEN, where to
- * connect), speaker.ts (the listener, configured peers and DynamicRanges with maxPeers,
+ * back-pressure; peer-collision.ts: an OPEN against its other connections, RFC 4724 4.2 and 6.8;
+ * peer-types.ts: PeerStatus, PrefixCounts; peer-metrics.ts: its Prometheus series;
+ * peer-settings.ts: PeerSessionConfig -> FSM settings, our OPEN, where to connect; transport.ts
+ * also waits for a stopping peer's sockets to close), speaker.ts (the listener, configured peers and DynamicRanges with maxPeers,
  * listener-security.ts: keys and GTSM on the listening socket, Cease on stop).
  *
  * The seam upward, session-consumer.ts: a Peer hands what it receives to its one

@@ -1,8 +1,8 @@
 // One configured (or dynamic) neighbor: the connections to it, each with its own FSM
-// (RFC 4271 8.2.1), collision resolution between them (6.8), and the session-level view the
-// daemon uses (state, negotiated values, status, write). What the session receives goes to
-// its one SessionConsumer (the routing engine), called directly; 'stateChange' is a typed
-// event for logging and status.
+// (RFC 4271 8.2.1), collision resolution between them (6.8, applied by peer-collision.ts),
+// and the session-level view the daemon uses (state, negotiated values, status, write). What
+// the session receives goes to its one SessionConsumer (the routing engine), called directly;
+// 'stateChange' is a typed event for logging and status.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import {
@@ -10,7 +10,6 @@ import {
   ErrorCode,
   encodeRouteRefresh,
   notificationName,
-  openAsn,
   shutdownCommunication,
   validateOpen,
   type BgpError,
@@ -20,15 +19,15 @@ import {
   type UpdateMessage,
 } from '../messages';
 import type { Logger, Metrics } from '../../observability';
-import { resolveCollision } from './collision';
 import { Connection, type ConnectionOwner } from './connection';
-import { normalizeAddress, type ConnectOptions } from './transport';
+import { normalizeAddress, socketClosed, type ConnectOptions } from './transport';
 import type { FsmEvent, FsmEventType } from './events';
 import { createFsm, type FsmConfig, type StateName } from './state';
 import type { TimerWheel } from './timers';
 import { peerConnectTarget, peerFsmConfig, peerOpen, type PeerSessionConfig } from './peer-settings';
 import type { SessionConsumer } from './session-consumer';
 import { countMessage, countNotification, showSessionState } from './peer-metrics';
+import { settleCollisions } from './peer-collision';
 export type { PeerSessionConfig } from './peer-settings';
 import { STATE_RANK as RANK, type PeerEventMap, type PeerStatus, type PrefixCounts } from './peer-types';
 export type { PeerEventMap, PeerStatus, PrefixCounts } from './peer-types';
@@ -214,14 +213,7 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
       const s = c.socket;
       c.event(ev);
       c.dispose();
-      if (s && !s.destroyed) {
-        waits.push(
-          new Promise((resolve) => {
-            s.once('close', () => resolve());
-            setTimeout(resolve, 1000);
-          }),
-        );
-      }
+      if (s && !s.destroyed) waits.push(socketClosed(s, 1000));
     }
     this.conns = [];
     this.primary = undefined;
@@ -239,35 +231,9 @@ export class Peer extends EventEmitter<PeerEventMap> implements ConnectionOwner 
     return validateOpen(open, { peerAs: this.config.asn, localAs: this.ctx.asn, localBgpId: this.ctx.routerId });
   }
 
+  /** RFC 4724 4.2 and RFC 4271 6.8 against this peer's other connections (peer-collision.ts). */
   collides(conn: Connection, open: OpenMessage): boolean {
-    for (const other of [...this.conns]) {
-      if (other === conn || other.isDisposed) continue;
-      if (other.state === 'Established' && other.negotiated?.gracefulRestart) {
-        // RFC 4724 4.2: a peer that advertised graceful restart and opens a new connection
-        // while we still see its session Established has restarted: "the previous TCP
-        // session MUST be closed, and the new one retained". Closed as a TCP failure (no
-        // NOTIFICATION), so its routes are kept as stale for the new session.
-        this.log.info(
-          { existing: other.id, received: conn.id },
-          'new OPEN from a graceful-restart peer: old session closed (RFC 4724 4.2)',
-        );
-        other.event({ type: 'TcpConnectionFails' });
-        continue;
-      }
-      const verdict = resolveCollision({
-        localId: this.ctx.routerId,
-        remoteId: open.bgpId,
-        existing: { state: other.state, outgoing: other.outgoing },
-        received: { state: conn.state, outgoing: conn.outgoing },
-        localAs: this.ctx.asn,
-        remoteAs: openAsn(open),
-      });
-      if (verdict === 'none') continue;
-      this.log.info({ verdict, existing: other.id, received: conn.id }, 'connection collision (RFC 4271 6.8)');
-      if (verdict === 'close-received') return true;
-      other.event({ type: 'OpenCollisionDump' });
-    }
-    return false;
+    return settleCollisions(this.conns, conn, open, this.ctx, this.log);
   }
 
   connectTarget(): ConnectOptions {

@@ -1,6 +1,7 @@
 // TCP plumbing for BGP sessions (RFC 4271 8.2.1.2: the shell, not the FSM, owns sockets):
 // address normalisation, dynamic-neighbor prefix matching, and outgoing connects (with
-// RFC 2385 TCP-MD5 and RFC 5082 GTSM set up on the socket before its SYN goes out).
+// RFC 2385 TCP-MD5 and RFC 5082 GTSM set up on the socket before its SYN goes out), and waiting
+// for a socket to close.
 import * as net from 'node:net';
 import {
   formatIp,
@@ -136,4 +137,15 @@ export function connectTcp(o: ConnectOptions): net.Socket | Error {
   s.connect({ host: o.address, port: o.port, ...local });
   s.setNoDelay(true);
   return s;
+}
+
+/**
+ * Resolves once `sock` closed or after `graceMs`, whichever comes first: a stopping peer waits
+ * for its Cease to go out, but never on a peer that does not close its end.
+ */
+export function socketClosed(sock: net.Socket, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    sock.once('close', () => resolve());
+    setTimeout(resolve, graceMs);
+  });
 }

@@ -8,7 +8,8 @@
  * the context of the connection's two OPENs (decode-stream.ts) -> NDJSON lines.
  * decode-capture.ts drives it all from a chunked byte source with back-pressure. Lines are
  * written as bytes into one large buffer (ndjson-out.ts); UPDATEs in one pass from the wire
- * octets (update-ndjson.ts), anything it declines through decodeMessage in wire view.
+ * octets (update-ndjson.ts; its value checks update-ndjson-checks.ts, value writers
+ * update-ndjson-values.ts), anything it declines through decodeMessage in wire view.
  */
 export { CaptureReader, readCapture, type CaptureFormat } from './capture';
 export { CaptureError, type CaptureErrorKind, type CapturedPacket } from './packet';
