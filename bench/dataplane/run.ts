@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AclResult, Timing } from './acl';
 import type { CniResult } from './cni';
+import { machineLine } from '../machine';
 
 const TRIAL_TIMEOUT_MS = 900_000;
 
@@ -66,23 +67,13 @@ const ms = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `$
 const label = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n));
 
 function machine(): string {
-  let model = os.cpus()[0]?.model ?? 'unknown CPU';
-  try {
-    const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
-    if (m) model = m[1]!.trim();
-  } catch {
-    /* lscpu missing */
-  }
   let nft = '?';
   try {
     nft = execFileSync('nft', ['--version'], { encoding: 'utf8' }).trim();
   } catch {
     /* no nft */
   }
-  return (
-    `${os.cpus().length} vCPU ${model} (nproc ${os.availableParallelism()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ` +
-    `Linux ${os.release()}; Node ${process.version}; ${nft}; ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`
-  );
+  return machineLine(nft);
 }
 
 const load = (): string =>

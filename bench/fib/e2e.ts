@@ -33,6 +33,7 @@ import {
   type Daemon,
   type DaemonName,
 } from './e2e-parts';
+import { machineLine } from '../machine';
 
 const PHASE_TIMEOUT_MS = 600_000;
 const SAMPLE_MS = 20;
@@ -132,18 +133,6 @@ const cpu = (ps: Phase[]): string =>
   `${median(ps.map((p) => p.cpu)).toFixed(2)} (${median(ps.map((p) => p.sys)).toFixed(2)})`;
 const label = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1000}k`);
 
-function machine(): string {
-  const model = os.cpus()[0]?.model ?? 'unknown CPU';
-  const load = os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ');
-  return (
-    `${os.cpus().length} vCPU ${model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}; Node ${process.version}; ` +
-    `${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC; load average at start ${load}`
-  );
-}
-
 async function main(argv: string[]): Promise<void> {
   const flag = (f: string): string | undefined => {
     const i = argv.indexOf(f);
@@ -155,7 +144,7 @@ async function main(argv: string[]): Promise<void> {
   const sizes = (sizesArg ?? '100000,500000,1000000').split(',').map(Number);
   if (process.getuid?.() !== 0) throw new Error('bench/fib e2e needs root (network namespaces)');
   const daemons: DaemonName[] = only ? [only] : ['vroute', 'bird'];
-  const where = machine();
+  const where = machineLine();
   const trials: Trial[] = [];
   let seq = 0;
   for (let r = 0; r < reps; r++) {

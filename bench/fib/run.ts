@@ -10,8 +10,8 @@
 // time limit, and the namespace is deleted at the end whatever happens.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { machineLine } from '../machine';
 
 const TRIAL_TIMEOUT_MS = 600_000;
 const GATEWAY = '192.0.2.2';
@@ -135,24 +135,6 @@ const rate = (n: number, s: number): string =>
   n / s >= 1e6 ? `${(n / s / 1e6).toFixed(2)} M/s` : `${Math.round(n / s / 1000)}k/s`;
 const label = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1000}k`);
 
-function machine(): string {
-  let model = os.cpus()[0]?.model ?? 'unknown CPU';
-  try {
-    const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
-    if (m) model = m[1]!.trim();
-  } catch {
-    /* lscpu missing: the os module's name stands */
-  }
-  const load = os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ');
-  return (
-    `${os.cpus().length} vCPU ${model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}; Node ${process.version}; ` +
-    `${new Date().toISOString().slice(0, 10)}; load average at start ${load}`
-  );
-}
-
 async function outer(argv: string[]): Promise<void> {
   const write = argv.includes('--write');
   const repsAt = argv.indexOf('--reps');
@@ -160,7 +142,7 @@ async function outer(argv: string[]): Promise<void> {
   const sizesArg = argv.find((a, i) => /^\d[\d,]*$/.test(a) && argv[i - 1] !== '--reps');
   const sizes = (sizesArg ?? '100000,500000,1000000').split(',').map(Number);
   if (process.getuid?.() !== 0) throw new Error('bench/fib needs root (a network namespace)');
-  const where = machine();
+  const where = machineLine();
   const ns = `vr-fibbench-${process.pid}`;
   const cleanup = (): void => {
     try {
