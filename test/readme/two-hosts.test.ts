@@ -73,7 +73,11 @@ test('README "Two hosts on one machine": the quick-start reflector in a namespac
 }, () => {
   const blocks = shellBlocks('Two hosts on one machine');
   assert.equal(blocks.length, 5, 'hosts, datastore, daemons, ping, clean-up');
-  assert.match(blocks[2]!, /vroute reflector --config examples\/reflector-netns\.yaml/, "the quick-start reflector's command");
+  assert.match(
+    blocks[2]!,
+    /vroute reflector --config examples\/reflector-netns\.yaml/,
+    "the quick-start reflector's command",
+  );
   assert.doesNotMatch(blocks.join('\n'), /nodeToNodeMesh: true/);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vr-readme-'));
   const env = { ...process.env, VROUTE_DATA_DIR: dataDir };
@@ -96,7 +100,9 @@ test('README "Two hosts on one machine": the quick-start reflector in a namespac
     } catch (e) {
       const err = e as { stdout?: string; stderr?: string; message: string };
       const logs = DAEMONS.map((d) => (existsSync(logFile(d)) ? readFileSync(logFile(d), 'utf8').slice(-2000) : ''));
-      throw new Error(`${err.message}\nstdout: ${err.stdout ?? ''}\nstderr: ${err.stderr ?? ''}\n${logs.join('\n----\n')}`);
+      throw new Error(
+        `${err.message}\nstdout: ${err.stdout ?? ''}\nstderr: ${err.stderr ?? ''}\n${logs.join('\n----\n')}`,
+      );
     }
     pids = DAEMONS.map((d) => readPid(d)).filter((p): p is number => p !== undefined);
     assert.equal(pids.length, 3, 'the reflector and both agents wrote their PIDs');
