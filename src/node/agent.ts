@@ -178,7 +178,7 @@ interface Parts {
 }
 
 async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promise<RunningNode> {
-  const { store, logger, metrics, fib, asn } = parts;
+  const { store, logger, metrics, fib, asn, local } = parts;
   const own = new Set([cfg.ip, ...(cfg.ip6 ? [cfg.ip6] : [])]);
   const feed = new FibFeed(fib, own);
   let synced = false;
@@ -295,6 +295,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     blocks,
     asnWatch,
     synced: () => synced,
+    ...(local ? { dataplane: () => local.dataplane.status() } : {}),
   });
   metrics.setRibSource(engineRibCounts(engine));
   let api: ApiServer | undefined;
@@ -350,7 +351,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     logger,
     asn,
     ...(api ? { api } : {}),
-    ...(parts.local ? { local: parts.local } : {}),
+    ...(local ? { local } : {}),
     localRoutes: () => blocks.routes(),
     get synced() {
       return synced;

@@ -1,7 +1,9 @@
-// What the node agent shows: the HTTP API's StatusProvider (contract 3, plus a `fib` object),
-// whose status() is also what status/<node> in the datastore holds (contract 4).
+// What the node agent shows: the HTTP API's StatusProvider (contract 3, plus a `fib` object
+// and a `dataplane` one), whose status() is also what status/<node> in the datastore holds
+// (contract 4).
 import type { Speaker } from '../bgp/fsm';
 import type { NodeConfig } from '../config';
+import type { DataplaneStatus } from '../dataplane';
 import type { Metrics, StatusProvider } from '../observability';
 import { engineApiView, type RoutingEngine } from '../routing';
 import type { FibSink } from './fib';
@@ -19,6 +21,39 @@ export interface NodeStatusParts {
   asnWatch: AsnWatch;
   /** True once the initial sync is over. */
   synced: () => boolean;
+  /** With `dataplane: true`: the dataplane's own status (src/dataplane). */
+  dataplane?: () => DataplaneStatus;
+}
+
+/**
+ * /status's `dataplane` (Felix's per-node status): the same keys as the dataplane's
+ * `status/<node>/dataplane` record, so the API, `vroute status` and the datastore say one thing.
+ * Per-endpoint states are not repeated here (10,000 endpoints would swell every /status):
+ * `vroute workload show` reads them from `status/<node>/endpoint/<ID>`.
+ */
+export interface NodeDataplaneView {
+  /** ISO time of the last apply that succeeded, null before the first. */
+  lastApply: string | null;
+  lastApplyMs: number | null;
+  applies: number;
+  /** Failed applies since start, and in a row now. */
+  failures: number;
+  consecutiveFailures: number;
+  lastError: string | null;
+  /** Local endpoints by state at the last apply. */
+  endpoints: { up: number; down: number; error: number };
+}
+
+export function dataplaneView(s: DataplaneStatus): NodeDataplaneView {
+  return {
+    lastApply: s.lastApply,
+    lastApplyMs: s.lastApplyMs,
+    applies: s.applies,
+    failures: s.failures,
+    consecutiveFailures: s.consecutiveFailures,
+    lastError: s.lastError,
+    endpoints: { ...s.endpoints },
+  };
 }
 
 export function nodeStatusProvider(p: NodeStatusParts): StatusProvider {
@@ -47,6 +82,8 @@ export function nodeStatusProvider(p: NodeStatusParts): StatusProvider {
           kernel: cfg.fib !== false,
           synced: p.synced(),
         },
+        // null: `dataplane: false`, this agent programs no workloads.
+        dataplane: p.dataplane ? dataplaneView(p.dataplane()) : null,
         localRoutes: blocks
           .routes()
           .map((r) => r.prefix)

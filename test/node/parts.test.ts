@@ -321,6 +321,28 @@ test('vroute status: a FIB line for a node agent', () => {
   assert.doesNotMatch(renderStatus({ name: 'rr', routerId: '192.0.2.9', asn: 64512, sessions: [] }), /FIB/);
 });
 
+test('vroute status: a DATAPLANE line for a node agent with the dataplane, none without', () => {
+  const base = { name: 'a', routerId: '192.0.2.1', asn: 64512, sessions: [] };
+  const dp = {
+    lastApply: '2026-12-02T14:00:00.000Z',
+    lastApplyMs: 12,
+    applies: 5,
+    failures: 1,
+    consecutiveFailures: 0,
+    lastError: 'nft: Error: old',
+    endpoints: { up: 2, down: 1, error: 0 },
+  };
+  assert.match(
+    renderStatus({ ...base, dataplane: dp }),
+    /\nDATAPLANE {2}endpoints up 2 {2}down 1 {2}error 0 {2}applies 5 {2}failures 1 {2}last apply 2026-12-02T14:00:00\.000Z \(12 ms\)\n$/,
+  );
+  assert.match(
+    renderStatus({ ...base, dataplane: { ...dp, lastApply: null, lastApplyMs: null, consecutiveFailures: 3 } }),
+    /last apply never {2}failing 3 in a row: nft: Error: old\n$/,
+  );
+  assert.doesNotMatch(renderStatus({ ...base, dataplane: null }), /DATAPLANE/);
+});
+
 test('vroute node: a bad flag or config is one line naming the field, exit 1', async () => {
   const { spawnSync } = await import('node:child_process');
   const { VROUTE_BIN } = await import('../helpers/vroute');

@@ -32,7 +32,7 @@ export function renderStatus(s: DaemonStatus, wide = false): string {
     // The peer's shutdown communication (RFC 9003) is its own text: formatTable escapes it.
     x.lastError ?? '',
   ]);
-  return head + formatTable(headers, rows) + fibLine(s.fib);
+  return head + formatTable(headers, rows) + fibLine(s.fib) + dataplaneLine(s.dataplane);
 }
 
 /** A node agent's FIB: `FIB  installed N  pending N  failed N` (and its last error). */
@@ -46,6 +46,40 @@ function fibLine(fib: unknown): string {
     '\n' +
     printable(`FIB  installed ${n(f.installed)}  pending ${n(f.pending)}  failed ${n(f.failed)}${where}${err}`) +
     '\n'
+  );
+}
+
+/**
+ * A node agent's dataplane (Felix's per-node status), with `dataplane: true` only:
+ * `DATAPLANE  endpoints up N  down N  error N  applies N  failures N  last apply TIME (N ms)`,
+ * and while applies fail, how many in a row and the last error.
+ */
+function dataplaneLine(dp: unknown): string {
+  if (typeof dp !== 'object' || dp === null) return '';
+  const d = dp as {
+    lastApply?: unknown;
+    lastApplyMs?: unknown;
+    applies?: unknown;
+    failures?: unknown;
+    consecutiveFailures?: unknown;
+    lastError?: unknown;
+    endpoints?: { up?: unknown; down?: unknown; error?: unknown };
+  };
+  const n = (v: unknown) => (typeof v === 'number' ? String(v) : '?');
+  const e = d.endpoints ?? {};
+  const last =
+    typeof d.lastApply === 'string'
+      ? `${d.lastApply}${typeof d.lastApplyMs === 'number' ? ` (${d.lastApplyMs} ms)` : ''}`
+      : 'never';
+  const failing =
+    typeof d.consecutiveFailures === 'number' && d.consecutiveFailures > 0
+      ? `  failing ${d.consecutiveFailures} in a row${typeof d.lastError === 'string' ? `: ${d.lastError}` : ''}`
+      : '';
+  return (
+    printable(
+      `DATAPLANE  endpoints up ${n(e.up)}  down ${n(e.down)}  error ${n(e.error)}  applies ${n(d.applies)}  ` +
+        `failures ${n(d.failures)}  last apply ${last}${failing}`,
+    ) + '\n'
   );
 }
 
