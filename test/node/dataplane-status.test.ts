@@ -4,9 +4,15 @@
 // shows each endpoint's own state. A real `vroute node --dataplane` in a network namespace
 // (kernel FIB, nftables), with three endpoints: one whose interface exists (up), one whose
 // interface does not exist yet (down, until the test creates it), one with a bad address
-// (error, naming the field).
+// (error, naming the field). Then applies fail: the agent runs with a wrapper `nft` first in its
+// PATH that hands everything to the real nft, except `nft -f` while a flag file exists (the
+// kernel refusing a transaction, made on demand); the failures are counted, shown, and the
+// dataplane recovers once the flag is gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { skipReason } from '../helpers/env';
 import { waitFor } from '../helpers/netns';
 import { openNodeLab } from '../helpers/node-lab';
@@ -50,7 +56,24 @@ test("vroute node --dataplane: /status, vroute status and status/<node> show las
     await endpoint('up', 'vrdpup', '10.233.0.10/32');
     await endpoint('down', 'vrdpdown', '10.233.0.11/32');
     await endpoint('bad', 'vrdpbad', '10.233.0.16/28');
-    const agent = nl.startNode(0, ['--dataplane']);
+    const flag = path.join(nl.dir, 'nft-fail');
+    const wrapperDir = path.join(nl.dir, 'bin');
+    const realNft = execFileSync('sh', ['-c', 'command -v nft'], { encoding: 'utf8' }).trim();
+    execFileSync('mkdir', [wrapperDir]);
+    writeFileSync(
+      path.join(wrapperDir, 'nft'),
+      `#!/bin/sh\nif [ "$1" = -f ] && [ -e '${flag}' ]; then echo 'Error: refused by the test' >&2; exit 1; fi\nexec '${realNft}' "$@"\n`,
+    );
+    chmodSync(path.join(wrapperDir, 'nft'), 0o755);
+    // The agent inherits this process's environment when spawned: the wrapper first in PATH.
+    const PATH = process.env.PATH;
+    process.env.PATH = `${wrapperDir}:${PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+    let agent: ReturnType<typeof nl.startNode>;
+    try {
+      agent = nl.startNode(0, ['--dataplane']);
+    } finally {
+      process.env.PATH = PATH;
+    }
     const vroute = (...args: string[]) => ns.exec(process.execPath, [VROUTE_BIN, ...args], 20_000);
     const apiStatus = (): Record<string, unknown> & { dataplane: DataplaneView } => {
       try {
@@ -133,6 +156,54 @@ test("vroute node --dataplane: /status, vroute status and status/<node> show las
     const own = (await stored('alpha/dataplane')) as unknown as DataplaneView;
     assert.deepEqual(own.endpoints, { up: 2, down: 0, error: 1 });
     assert.equal(own.failures, 0);
+
+    // Applies fail: a profile change needs an `nft -f`, which is refused now.
+    const before = s.dataplane;
+    writeFileSync(flag, '');
+    await putResource(nl.store, {
+      apiVersion: 'vroute/v1',
+      kind: 'Profile',
+      metadata: { name: 'P' },
+      spec: {
+        inbound: [
+          { action: 'allow', srcTag: 'P' },
+          { action: 'allow', protocol: 'icmp' },
+        ],
+        outbound: [],
+      },
+    });
+    s = await waitFor(
+      'two failed applies in a row',
+      () => {
+        const x = apiStatus();
+        return x.dataplane && x.dataplane.consecutiveFailures >= 2 ? x : undefined;
+      },
+      20_000,
+      250,
+    );
+    assert.ok(s.dataplane.failures >= s.dataplane.consecutiveFailures);
+    assert.match(s.dataplane.lastError ?? '', /^nft: Error: refused by the test/);
+    assert.equal(s.dataplane.lastApply, before.lastApply, 'no successful apply since');
+    assert.match(
+      vroute('status'),
+      /failures [1-9]\d* {2}last apply \S+ \(\d+ ms\) {2}failing [1-9]\d* in a row: nft: Error: refused by the test\n/,
+    );
+    // Recovers (retried with back-off, at most 10 s apart): the failures stay counted.
+    rmSync(flag);
+    s = await waitFor(
+      'a successful apply again',
+      () => {
+        const x = apiStatus();
+        return x.dataplane && x.dataplane.consecutiveFailures === 0 && x.dataplane.lastApply !== before.lastApply
+          ? x
+          : undefined;
+      },
+      30_000,
+      250,
+    );
+    assert.ok(s.dataplane.failures >= 2);
+    assert.match(s.dataplane.lastError ?? '', /refused by the test/, 'the last error stays shown');
+    assert.doesNotMatch(vroute('status'), /failing/);
   } finally {
     await nl.close();
   }
