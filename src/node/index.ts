@@ -17,8 +17,8 @@
  * asn-watch.ts: the AS is read once at start (flag, Node resource, BGPConfiguration default,
  * 64512); a later change in the datastore is logged and shown as /status `asnPending` until
  * the agent is restarted, as FRR and BIRD treat a local-AS change.
- * Status (node-status.ts): the HTTP API (contract 3, plus a `fib` object) and status/<node> in
- * the datastore.
+ * Status (node-status.ts): the HTTP API (contract 3, plus a `fib` object and a `dataplane`
+ * one, Felix's per-node status, null without the dataplane) and status/<node> in the datastore.
  *
  * DOC: `dataplane: true` (local-dataplane.ts) runs src/dataplane for this node's endpoints.
  * route-owner.ts puts both route writers on the one FibSink: FibFeed writes through its
