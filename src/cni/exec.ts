@@ -41,8 +41,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
       .split('\n')
       .filter((l) => l !== '')
       .slice(-2)
-      .join('; ') ||
-    (r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`);
+      .join('; ') || (r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`);
   return Promise.reject(new CommandError(`${[cmd, ...args].join(' ')}: ${why}`, stderr));
 }
 
