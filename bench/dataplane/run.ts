@@ -140,9 +140,9 @@ function cniTable(rows: CniResult[]): string {
   ];
   const notes = rows.map(
     (r) =>
-      `${r.datastore}: requiring the plugin's entry module takes ${ms(r.requireMs)} (${r.modules} files` +
-      `${r.heavy.length ? `, packages ${r.heavy.join(', ')}` : ', no package from node_modules'})` +
-      `${r.etcd3Ms !== undefined ? `; opening an etcd datastore requires \`etcd3\` on top: ${ms(r.etcd3Ms)}` : ''}; ` +
+      `${r.datastore}: requiring the plugin's entry (${r.entry ?? '?'}) takes ${ms(r.requireMs)} (${r.modules} files); ` +
+      `with its datastore opened and read: ${r.heavy.length ? `packages ${r.heavy.join(', ')}` : 'no package from node_modules'}` +
+      `${r.etcd3Ms !== undefined ? ` (the daemons' \`etcd3\` client, not loaded by the plugin, takes ${ms(r.etcd3Ms)} to require)` : ''}; ` +
       `one ADD starts ${r.execs ? `${r.execs.length} processes (${r.execs.map((e) => path.basename(e)).join(', ')})` : '? processes (no strace)'}.`,
   );
   return `${lines.join('\n')}\n\nCPU: mean milliseconds of user + system time of the process and its children (10 ms ticks).\n${notes.join('\n')}`;
