@@ -5,7 +5,7 @@
 // the plugin answering VERSION (start-up and module loading, no work), what its module graph
 // loads, and the processes one ADD starts (strace, when installed).
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,12 +24,13 @@ export interface CniResult {
   version: number[];
   /** CPU milliseconds (user + system, the process and its children) of each run, same order. */
   cpu: { adds: number[]; dels: number[]; nodeBare: number[]; version: number[] };
-  /** Milliseconds to require the plugin's entry module, and the heavy packages it pulled in. */
+  /** Milliseconds to require the plugin's entry (`entry`), and the packages loaded once its datastore is read. */
   requireMs: number;
+  entry?: string;
   heavy: string[];
   /** Files in the require cache after that (ours and packages'). */
   modules: number;
-  /** Milliseconds to require the `etcd3` package (etcd rows only). */
+  /** Milliseconds to require the `etcd3` package (etcd rows only; the daemons' client, not the plugin's). */
   etcd3Ms?: number;
   /** Processes one ADD started (execve by the plugin and its children), undefined without strace. */
   execs?: string[];
@@ -163,14 +164,23 @@ export async function runCni(count: number, store: 'embedded' | 'etcd'): Promise
       if (v.code !== 0) throw new Error(`VERSION: ${v.out}`);
       res.version.push(v.ms);
     }
+    // What the bin loads (the one-file bundle of `npm run build` when fresh, else the compiled
+    // modules), then the datastore opened and read as the plugin does: which packages come in.
+    const bundle = path.join(ROOT, 'dist/cni/vroute-cni.js');
+    const modules = path.join(ROOT, 'dist/src/cni/cni-main.js');
+    const mtime = (f: string): number => (existsSync(f) ? statSync(f).mtimeMs : -1);
+    const entry = mtime(bundle) >= mtime(modules) ? bundle : modules;
     const probe = spawnSync(
       process.execPath,
       [
         '-e',
-        `const t=performance.now();require(${JSON.stringify(path.join(ROOT, 'dist/src/cni/cni-main.js'))});` +
-          'const ms=performance.now()-t;const ks=Object.keys(require.cache);' +
+        `const t=performance.now();require(${JSON.stringify(entry)});` +
+          'const ms=performance.now()-t;const modules=Object.keys(require.cache).length;' +
+          `const ds=require(${JSON.stringify(path.join(ROOT, 'dist/src/datastore/open.js'))})` +
+          `.openDatastore(${JSON.stringify(url)},process.env,{shortLived:true});` +
+          "ds.list('/vroute/v1/').then(()=>ds.close()).then(()=>{const ks=Object.keys(require.cache);" +
           'const heavy=[...new Set(ks.map((k)=>/node_modules[/]((@[^/]+[/])?[^/]+)/.exec(k)?.[1]).filter(Boolean))];' +
-          'console.log(JSON.stringify({ms,heavy,modules:ks.length}))',
+          'console.log(JSON.stringify({ms,heavy,modules}))})',
       ],
       { encoding: 'utf8' },
     );
@@ -178,8 +188,9 @@ export async function runCni(count: number, store: 'embedded' | 'etcd'): Promise
     res.requireMs = p.ms;
     res.modules = p.modules;
     res.heavy = p.heavy;
+    res.entry = path.relative(ROOT, entry);
     if (store === 'etcd') {
-      // The etcd client is loaded only when an etcd datastore is opened: its own cost.
+      // What the etcd3 (gRPC) client would cost on top: the daemons' client, not the plugin's.
       const e = spawnSync(
         process.execPath,
         [

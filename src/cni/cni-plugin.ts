@@ -224,7 +224,8 @@ export async function runCni(env: NodeJS.ProcessEnv, stdin: string): Promise<Cni
     version = conf.cniVersion;
     let store: Datastore;
     try {
-      store = openDatastore(conf.datastore, env);
+      // No watch, no lease: etcd through its JSON gateway, not the slow-to-load gRPC client.
+      store = openDatastore(conf.datastore, env, { shortLived: true });
     } catch (e) {
       if (cenv.command === 'STATUS') throw new CniError(CNI.PluginNotAvailable, (e as Error).message);
       throw e instanceof DatastoreError && e.code === 'invalid'

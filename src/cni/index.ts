@@ -10,6 +10,9 @@
  * (undo.ts), so a failure half way leaves nothing behind. `workload add` also makes the named
  * namespace (netns.ts, in the host's mount namespace so it outlives the command).
  * Profiles and endpoint profile lists: profiles.ts. Reported endpoint status: status.ts.
+ * Start-up cost matters (a runtime execs the plugin per ADD; issue 12: under 150 ms): the bin
+ * loads one bundled file (scripts/bundle-cni.mjs), the datastore is opened `shortLived` (etcd
+ * through its JSON gateway, no gRPC client), `ip` runs synchronously (one per namespace).
  * Never imports bgp, rib or routing.
  */
 export {

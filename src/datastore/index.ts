@@ -11,6 +11,8 @@
  *   holds across processes), embedded-diff.ts (what other processes changed, as watch events),
  *   embedded-watch.ts (bounded history, compaction floor, in-order delivery per watcher).
  * - etcd.ts: etcd v3 through the `etcd3` package (raw KV Txns carry our revision checks).
+ * - etcd-gateway.ts: the same keys and compare-and-swap through etcd's JSON gateway over
+ *   node:http, for short-lived commands (the CNI plugin): no gRPC client to load; no watch, no lease.
  * - open.ts: datastore URLs (`embedded`, `embedded:PATH`, `memory`, `etcd://h:p[,h:p]`),
  *   the default data directory, withDatastore for one-shot CLI commands.
  * - resync.ts: resyncingWatch, list-then-watch-then-relist: after a compaction or a lost
@@ -30,10 +32,12 @@
  */ export * from './store';
 export { EmbeddedDatastore, EmbeddedOptions } from './embedded';
 export { EtcdDatastore, EtcdOptions } from './etcd';
+export { EtcdGatewayDatastore } from './etcd-gateway';
 export {
   openDatastore,
   parseDatastoreUrl,
   withDatastore,
+  OpenOptions,
   DatastoreUrl,
   defaultDataDir,
   embeddedPath,

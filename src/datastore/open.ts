@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EmbeddedDatastore } from './embedded';
 import { EtcdDatastore, type EtcdOptions } from './etcd';
+import { EtcdGatewayDatastore } from './etcd-gateway';
 import { type Datastore, DatastoreError } from './store';
 
 export type DatastoreUrl =
@@ -87,7 +88,15 @@ export function embeddedPath(spec: { path?: string }, env: NodeJS.ProcessEnv = p
   return path.join(dir, DATASTORE_FILE);
 }
 
-export function openDatastore(url?: string, env: NodeJS.ProcessEnv = process.env): Datastore {
+export interface OpenOptions {
+  /**
+   * A one-shot command that needs no watch and no lease (the CNI plugin): etcd is then spoken
+   * through its JSON gateway (etcd-gateway.ts) instead of loading the gRPC client.
+   */
+  shortLived?: boolean;
+}
+
+export function openDatastore(url?: string, env: NodeJS.ProcessEnv = process.env, o: OpenOptions = {}): Datastore {
   const spec = parseDatastoreUrl(url ?? env.VROUTE_DATASTORE ?? 'embedded');
   if (spec.kind === 'memory') return new EmbeddedDatastore();
   if (spec.kind === 'embedded') return new EmbeddedDatastore({ path: embeddedPath(spec, env) });
@@ -97,7 +106,7 @@ export function openDatastore(url?: string, env: NodeJS.ProcessEnv = process.env
     opts.tls = { ca: read(env.VROUTE_ETCD_CA), cert: read(env.VROUTE_ETCD_CERT), key: read(env.VROUTE_ETCD_KEY) };
   }
   if (env.VROUTE_ETCD_USER) opts.auth = { username: env.VROUTE_ETCD_USER, password: env.VROUTE_ETCD_PASSWORD ?? '' };
-  return new EtcdDatastore(opts);
+  return o.shortLived ? new EtcdGatewayDatastore(opts) : new EtcdDatastore(opts);
 }
 
 /** Opens the datastore, runs `body`, and always closes it (so a CLI process can exit). */

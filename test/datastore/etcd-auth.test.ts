@@ -1,5 +1,6 @@
-// etcd with authentication on: the user/password options reach etcd3 (VROUTE_ETCD_USER /
-// VROUTE_ETCD_PASSWORD through openDatastore), and a wrong password is one clear error.
+// etcd with authentication on: the user/password options reach etcd3 and the JSON gateway
+// client (VROUTE_ETCD_USER / VROUTE_ETCD_PASSWORD through openDatastore), and a wrong
+// password is one clear error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
@@ -23,21 +24,24 @@ test('etcd auth: user and password pass through; a wrong password fails cleanly'
     admin.close();
 
     const url = `etcd://${cluster.endpoints[0]}`;
-    const ok = openDatastore(url, { VROUTE_ETCD_USER: 'root', VROUTE_ETCD_PASSWORD: 's3cret' });
-    const rev = await ok.put('/vroute/v1/node/a', '{}');
-    assert.equal((await ok.get('/vroute/v1/node/a'))?.revision, rev);
-    await ok.close();
+    // Both clients: gRPC (daemons) and the JSON gateway (short-lived commands, the CNI plugin).
+    for (const shortLived of [false, true]) {
+      const ok = openDatastore(url, { VROUTE_ETCD_USER: 'root', VROUTE_ETCD_PASSWORD: 's3cret' }, { shortLived });
+      const rev = await ok.put('/vroute/v1/node/a', '{}');
+      assert.equal((await ok.get('/vroute/v1/node/a'))?.revision, rev);
+      await ok.close();
 
-    const bad = openDatastore(url, { VROUTE_ETCD_USER: 'root', VROUTE_ETCD_PASSWORD: 'wrong' });
-    await assert.rejects(
-      bad.get('/vroute/v1/node/a'),
-      (e: unknown) =>
-        e instanceof DatastoreError && e.code === 'unavailable' && /auth|password|invalid/i.test(e.message),
-    );
-    await bad.close();
-    const none = openDatastore(url, {});
-    await assert.rejects(none.get('/vroute/v1/node/a'), (e: unknown) => e instanceof DatastoreError);
-    await none.close();
+      const bad = openDatastore(url, { VROUTE_ETCD_USER: 'root', VROUTE_ETCD_PASSWORD: 'wrong' }, { shortLived });
+      await assert.rejects(
+        bad.get('/vroute/v1/node/a'),
+        (e: unknown) =>
+          e instanceof DatastoreError && e.code === 'unavailable' && /auth|password|invalid/i.test(e.message),
+      );
+      await bad.close();
+      const none = openDatastore(url, {}, { shortLived });
+      await assert.rejects(none.get('/vroute/v1/node/a'), (e: unknown) => e instanceof DatastoreError);
+      await none.close();
+    }
   } finally {
     await cluster.destroy();
   }

@@ -1,5 +1,5 @@
 // etcd over TLS: a throwaway CA and server certificate (openssl), etcd serving https on
-// loopback, and `etcds://` + VROUTE_ETCD_CA reaching it through openDatastore.
+// loopback, and `etcds://` + VROUTE_ETCD_CA reaching it through openDatastore (both clients).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -67,10 +67,20 @@ test('etcd over TLS: etcds:// with a CA file', { skip: skipReason('etcd', 'opens
   const certs = makeCerts(dir);
   const cluster = await startEtcd(1, { tls: { certFile: certs.cert, keyFile: certs.key } });
   try {
-    const ds = openDatastore(`etcds://${cluster.endpoints[0]}`, { VROUTE_ETCD_CA: certs.ca });
-    const rev = await ds.put('/vroute/v1/node/tls', 'yes');
-    assert.deepEqual(await ds.get('/vroute/v1/node/tls').then((kv) => [kv?.value, kv?.revision]), ['yes', rev]);
-    await ds.close();
+    // Both clients: gRPC (daemons) and the JSON gateway (short-lived commands, the CNI plugin).
+    for (const shortLived of [false, true]) {
+      const ds = openDatastore(`etcds://${cluster.endpoints[0]}`, { VROUTE_ETCD_CA: certs.ca }, { shortLived });
+      const rev = await ds.put('/vroute/v1/node/tls', `yes-${shortLived}`);
+      assert.deepEqual(await ds.get('/vroute/v1/node/tls').then((kv) => [kv?.value, kv?.revision]), [
+        `yes-${shortLived}`,
+        rev,
+      ]);
+      await ds.close();
+    }
+    // Without the CA the server's certificate is not trusted: an error, not a silent plain-text fallback.
+    const untrusted = openDatastore(`etcds://${cluster.endpoints[0]}`, {}, { shortLived: true });
+    await assert.rejects(untrusted.get('/vroute/v1/node/tls'), /certificate/i);
+    await untrusted.close();
   } finally {
     await cluster.destroy();
     rmSync(dir, { recursive: true, force: true });

@@ -26,6 +26,16 @@ test('importing the reflector daemon and opening the embedded datastore leaves e
   assert.deepEqual(loaded('@grpc/grpc-js'), []);
 });
 
+test('a short-lived command (the CNI plugin) on etcd:// does not load etcd3 at all', async () => {
+  const ds = require('../../src/datastore') as typeof import('../../src/datastore');
+  const store = ds.openDatastore('etcd://127.0.0.1:1', {}, { shortLived: true });
+  assert.equal(store.kind, 'etcd');
+  await assert.rejects(store.get('/k'), /etcd: .*ECONNREFUSED/);
+  await store.close();
+  assert.deepEqual(loaded('etcd3'), []);
+  assert.deepEqual(loaded('@grpc/grpc-js'), []);
+});
+
 test('opening an etcd:// datastore loads etcd3 then', async () => {
   const ds = require('../../src/datastore') as typeof import('../../src/datastore');
   // No RPC is made: the client connects on first use, and we close it unused.
