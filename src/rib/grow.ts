@@ -17,7 +17,7 @@ export type GrowableArray = Int32Array | Uint32Array | Uint16Array | Uint8Array;
 // An array of 1 MiB or more asks at once: the last doublings of a load (and the id hash's
 // rehash at 0.7 load, which touches all of its new table at once) left up to ~16 MiB of old
 // copies resident when the table peaked; it costs a handful of major GCs per load (a daemon's
-// collector coalesces the requests of one turn): 500k K=4 peak 101-103 -> 99-100 MiB.
+// collector coalesces the requests of one turn): 500k K=4 peak 102-104 -> 97-99 MiB.
 const COLLECT_FIRST = 8 * 1024 * 1024;
 const COLLECT_MAX = 16 * 1024 * 1024;
 const COLLECT_LARGE = 1024 * 1024;
