@@ -35,5 +35,15 @@ export * from './path-store';
 export * from './rib';
 export * from './policy';
 export * from './ingest';
-export { capacityFor, ensureLength, setGrowthCollector, grown, noteGrowthGarbage, type GrowableArray } from './grow';
+export {
+  capacityFor,
+  ensureLength,
+  setGrowthCollector,
+  grown,
+  noteGrowthGarbage,
+  widened,
+  PEER16_MAX,
+  type GrowableArray,
+  type PeerIndexArray,
+} from './grow';
 export { IdPool, SlotFreeList } from './slots';

@@ -2,7 +2,7 @@
 // paths chained through `next`. A full table from several peers costs a few flat arrays,
 // not an object per path (DESIGN.md "Performance shape").
 
-import { capacityFor, grown } from './grow';
+import { capacityFor, grown, PEER16_MAX, type PeerIndexArray, widened } from './grow';
 import { SlotFreeList } from './slots';
 
 export const NONE = -1;
@@ -12,7 +12,8 @@ export const FLAG_BEST_REPLACED = 2;
 
 export class PathStore {
   prefix = new Int32Array(0);
-  peer = new Int32Array(0);
+  /** Each path's peer index: 2 bytes a path until an index passes 65,535 (grow.ts). */
+  peer: PeerIndexArray = new Uint16Array(0);
   /**
    * The path identifier each path's peer sent (RFC 7911 3). Allocated at the first path with
    * an identifier other than 0: without ADD-PATH every path's is 0 (4 bytes a path saved).
@@ -35,7 +36,7 @@ export class PathStore {
     return this.live;
   }
   get bytes(): number {
-    return this.prefix.length * 17 + (this.rxIds?.byteLength ?? 0) + this.head.byteLength;
+    return this.prefix.length * 13 + this.peer.byteLength + (this.rxIds?.byteLength ?? 0) + this.head.byteLength;
   }
 
   ensurePrefix(id: number): void {
@@ -51,6 +52,7 @@ export class PathStore {
     const s = this.slots.take(this.next);
     this.ensurePrefix(prefix);
     this.prefix[s] = prefix;
+    if (peer > PEER16_MAX) this.peer = widened(this.peer, peer);
     this.peer[s] = peer;
     if (rxId !== 0 && this.rxIds === undefined) this.rxIds = new Uint32Array(this.prefix.length);
     if (this.rxIds !== undefined) this.rxIds[s] = rxId;

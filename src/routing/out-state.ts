@@ -1,14 +1,14 @@
 // The "what we advertise" table of an Adj-RIB-Out: (prefix id, tx path id) -> attribute set
 // id and the excluded source peer. Two layouts behind one interface:
-// - DenseState, for groups without ADD-PATH (tx always 0): two Int32Arrays indexed by prefix
-//   id, 8 bytes per prefix id, no hashing;
+// - DenseState, for groups without ADD-PATH (tx always 0): arrays indexed by prefix id, the
+//   attribute set (4 bytes) and the excluded peer (2 while peer indexes fit), no hashing;
 // - ChainState, for ADD-PATH groups (RFC 7911: several tx path ids per prefix): a head
 //   array indexed by prefix id and, per prefix, a short singly linked chain of entries (one
 //   per path sent). A prefix carries a handful of paths, so walking its chain is cheaper than
 //   hashing (prefix, tx): measured at 1M prefixes x 2 paths, a hashed table spent ~0.9 s in
 //   probes and rehashing growth where the chains need neither (bench/RESULTS.md "### ADD-PATH
 //   fan-out"). 4 bytes per prefix id + 16 per entry, and the walk is in prefix order.
-import { capacityFor, ensureLength, grown, SlotFreeList } from '../rib';
+import { capacityFor, ensureLength, grown, PEER16_MAX, type PeerIndexArray, SlotFreeList, widened } from '../rib';
 
 const ABSENT = -1;
 const NIL = -1;
@@ -32,7 +32,8 @@ export interface OutState {
 
 export class DenseState implements OutState {
   private attr = new Int32Array(0);
-  private excl = new Int32Array(0);
+  /** The excluded peer + 1 (0: NO_PEER, -1), so that it fits the 2-byte form (grow.ts). */
+  private excl: PeerIndexArray = new Uint16Array(0);
   private count = 0;
 
   constructor(expected = 1024) {
@@ -50,13 +51,14 @@ export class DenseState implements OutState {
     return prefix < this.attr.length ? this.attr[prefix] : ABSENT;
   }
   exclusion(prefix: number, _tx: number): number {
-    return this.excl[prefix];
+    return this.excl[prefix] - 1;
   }
   put(prefix: number, _tx: number, attr: number, excl: number): void {
     if (prefix >= this.attr.length) this.grow(prefix + 1);
     if (this.attr[prefix] === ABSENT) this.count++;
     this.attr[prefix] = attr;
-    this.excl[prefix] = excl;
+    if (excl >= PEER16_MAX) this.excl = widened(this.excl, excl + 1);
+    this.excl[prefix] = excl + 1;
   }
   remove(prefix: number, _tx: number): void {
     this.attr[prefix] = ABSENT;

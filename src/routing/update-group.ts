@@ -230,7 +230,6 @@ export class UpdateGroup {
       m.needEor = false;
       res.push(this.packer.endOfRib(this.sig.family));
     }
-    const from = m.next;
     let steps = max * 4; // bound skipped entries too
     while (res.length < max && steps-- > 0) {
       if (m.next === this.head && !this.build()) break;
@@ -239,9 +238,11 @@ export class UpdateGroup {
       if ((e.only !== NO_PEER && e.only !== peer) || e.except === peer) continue;
       res.push(e.buf);
     }
-    // Only a member at the log's tail can free entries, and scanning every member costs
-    // O(members): do it once per members' worth of pulls (amortised O(1) per pull).
-    if (this.log.length > this.maxLog || (from === this.logStart && ++this.pullsSinceTrim >= this.members.size)) {
+    // Finding the slowest member is O(members): once per members' worth of any pulls, so
+    // O(1) a pull (counting only pulls from the tail never trimmed once members went live
+    // past it: ~4 MiB of read entries kept at 500k). Not at each member's catching up: the
+    // members of a group read the same entry one after the other, O(members^2) an UPDATE.
+    if (this.log.length > this.maxLog || ++this.pullsSinceTrim >= this.members.size) {
       this.pullsSinceTrim = 0;
       this.trim();
     }

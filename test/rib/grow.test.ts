@@ -12,19 +12,24 @@ test('grown keeps the contents and fills the new tail', () => {
   assert.deepEqual([...u], [7, 0, 0]);
 });
 
-test('the growth collector is asked after 8 MiB of replaced arrays, then after twice as much each time; it can be cleared', () => {
+test('the growth collector is asked after 8 MiB of small replaced arrays, then every 16 MiB; it can be cleared', () => {
   let calls = 0;
   setGrowthCollector(() => calls++);
   try {
-    const four = 1 << 20; // 4 MiB of int32
-    grown(new Int32Array(four), four * 2);
+    const half = 1 << 17; // 512 KiB of int32: below the size that asks at once
+    const replace = (mib: number) => {
+      for (let i = 0; i < mib * 2; i++) grown(new Int32Array(half), half * 2);
+    };
+    replace(4);
     assert.equal(calls, 0, '4 MiB replaced: not yet');
-    grown(new Int32Array(four), four * 2);
+    replace(4);
     assert.equal(calls, 1, '8 MiB replaced');
-    grown(new Int32Array(four * 2), four * 4);
+    replace(8);
     assert.equal(calls, 1, 'the next step is 16 MiB: 8 so far');
-    grown(new Int32Array(four * 2), four * 4);
+    replace(8);
     assert.equal(calls, 2, '16 MiB replaced');
+    replace(16);
+    assert.equal(calls, 3, 'and every 16 MiB after');
     // Hash-table rehashes count too: an IntTable of width 2 growing to 1M keys replaces
     // ~24 MiB of slots (12 bytes each) on the way.
     calls = 0;
@@ -38,8 +43,25 @@ test('the growth collector is asked after 8 MiB of replaced arrays, then after t
     assert.ok(calls >= 1, `rehash garbage reported (${calls} calls)`);
     setGrowthCollector(undefined);
     const before = calls;
-    grown(new Int32Array(four * 2), four * 4);
+    grown(new Int32Array(1 << 21), 1 << 22); // 8 MiB: would ask at once
     assert.equal(calls, before, 'cleared: never called');
+  } finally {
+    setGrowthCollector(undefined);
+  }
+});
+
+test('one replaced array of 1 MiB or more asks for a collection at once', () => {
+  let calls = 0;
+  setGrowthCollector(() => calls++);
+  try {
+    grown(new Int32Array((1 << 18) - 1), 1 << 19);
+    assert.equal(calls, 0, 'just under 1 MiB: counted, not asked');
+    grown(new Int32Array(1 << 18), 1 << 19);
+    assert.equal(calls, 1, '1 MiB: asked');
+    grown(new Uint8Array(1 << 22), 1 << 23);
+    assert.equal(calls, 2, '4 MiB: asked');
+    for (let i = 0; i < 15; i++) grown(new Int32Array(1 << 17), 1 << 18);
+    assert.equal(calls, 2, 'the large ones reset the small-array count');
   } finally {
     setGrowthCollector(undefined);
   }
