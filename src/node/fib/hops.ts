@@ -29,6 +29,11 @@ export interface ResolvedHops {
   readonly invalid?: string;
 }
 
+/** Names a prefix by its slot, for a log line (text is made only then). */
+export interface PrefixNamer {
+  text(id: number): string;
+}
+
 /** Runs one dump (RTM_GETLINK or RTM_GETADDR) and hands each reply message over. */
 export type Dumper = (
   type: typeof rtnl.RTM_GETLINK | typeof rtnl.RTM_GETADDR,
@@ -58,6 +63,8 @@ export class NextHops {
   private gen = 0;
   private cache = new WeakMap<readonly FibNextHop[], ResolvedHops>();
   private readonly logged = new Set<string>();
+  private lastArray: readonly FibNextHop[] | undefined;
+  private lastResolved: ResolvedHops | undefined;
 
   constructor(private readonly log: FibLogger) {}
 
@@ -92,16 +99,21 @@ export class NextHops {
    * immutable) until links or addresses change, so a table through one next hop resolves
    * it once.
    */
-  resolve(nextHops: readonly FibNextHop[] | undefined, prefix: string): ResolvedHops {
+  resolve(nextHops: readonly FibNextHop[] | undefined, where: PrefixNamer, id: number): ResolvedHops {
+    // The last array asked for first: a table through one next hop skips even the WeakMap.
+    if (nextHops === this.lastArray && this.lastResolved && this.lastResolved.gen === this.gen)
+      return this.lastResolved;
     let h = nextHops ? this.cache.get(nextHops) : undefined;
     if (!h || h.gen !== this.gen) {
-      h = this.compute(nextHops, prefix);
+      h = this.compute(nextHops, where, id);
       if (Array.isArray(nextHops)) this.cache.set(nextHops, h);
     }
+    this.lastArray = nextHops;
+    this.lastResolved = h;
     return h;
   }
 
-  private compute(nextHops: readonly FibNextHop[] | undefined, prefix: string): ResolvedHops {
+  private compute(nextHops: readonly FibNextHop[] | undefined, where: PrefixNamer, id: number): ResolvedHops {
     const hops: ResolvedHop[] = [];
     const seen = new Set<string>();
     let unresolved = false;
@@ -113,7 +125,10 @@ export class NextHops {
         if (!this.logged.has(r.reason)) {
           // Once per next hop, not per route: a peer's whole table may share it.
           if (this.logged.size < 10_000) this.logged.add(r.reason);
-          this.log.info({ prefix, reason: r.reason }, 'fib: next hop not resolvable; its routes are held until it is');
+          this.log.info(
+            { prefix: where.text(id), reason: r.reason },
+            'fib: next hop not resolvable; its routes are held until it is',
+          );
         }
         continue;
       }
