@@ -173,7 +173,7 @@ export class KernelFib implements FibSink {
   stats(): FibStats {
     // Held: routes with no resolvable next hop, so not in the kernel (a multipath route in
     // with part of its next hops counts as installed).
-    const { installed, held } = countSlots(this.tables);
+    const { installed, held } = countSlots(this.tables, this.targets.held > 0);
     const s: FibStats = { installed, pending: this.dirty.size + held, failed: this.failed.size + this.badText.size };
     return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
   }

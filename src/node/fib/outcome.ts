@@ -30,7 +30,7 @@ export function batchOutcome(s: OutcomeState): BatchOutcome {
     done: (tag, key) => {
       const t = s.tables[tag & 1]!;
       const id = tag >>> 1;
-      t.installed[id] = key;
+      t.setInstalled(id, key);
       if ((t.flags[id]! & FAILED) !== 0) {
         t.flags[id] &= ~FAILED;
         s.failed.delete(tag);

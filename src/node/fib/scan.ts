@@ -45,7 +45,7 @@ export class TableScan implements TableReader {
         if (!t.isLive(id)) continue;
         const k = id < a.length ? a[id]! : -1;
         if (t.installed[id] !== k) {
-          t.installed[id] = k;
+          t.setInstalled(id, k);
           this.mark(t, id);
         }
         t.release(id);
@@ -83,14 +83,14 @@ export function eachFlagged(
     }
 }
 
-/** Routes installed, and routes held with nothing installed (pending on a next hop). */
-export function countSlots(tables: readonly FamilyTable[]): { installed: number; held: number } {
+/** Routes installed, and routes held with nothing installed (pending on a next hop; a walk only when some are held). */
+export function countSlots(tables: readonly FamilyTable[], anyHeld: boolean): { installed: number; held: number } {
   let installed = 0;
   let held = 0;
-  for (const t of tables)
-    for (let id = 0; id < t.capacity; id++) {
-      if (t.installed[id]! >= 0) installed++;
-      else if ((t.flags[id]! & HELD) !== 0) held++;
-    }
+  for (const t of tables) {
+    installed += t.installedCount;
+    if (anyHeld)
+      for (let id = 0; id < t.capacity; id++) if (t.installed[id]! < 0 && (t.flags[id]! & HELD) !== 0) held++;
+  }
   return { installed, held };
 }

@@ -33,6 +33,8 @@ export class FamilyTable {
   installed: Int32Array;
   /** Per slot: DIRTY | HELD | FAILED | KEEP | LIVE. */
   flags: Uint8Array;
+  /** Slots with a route installed (kept as it changes: the status asks often). */
+  installedCount = 0;
   /** The prefix in kernel form, rewritten per call (encoded at once, never kept). */
   private readonly dst: { family: typeof AF_INET | typeof AF_INET6; bytes: Uint8Array; len: number };
 
@@ -69,6 +71,14 @@ export class FamilyTable {
 
   isLive(id: number): boolean {
     return (this.flags[id]! & LIVE) !== 0;
+  }
+
+  /** What the kernel holds of ours for the slot now: key id, or -1. */
+  setInstalled(id: number, key: number): void {
+    const was = this.installed[id]!;
+    if (was < 0 && key >= 0) this.installedCount++;
+    else if (was >= 0 && key < 0) this.installedCount--;
+    this.installed[id] = key;
   }
 
   /** Gives the prefix id back when nothing is kept for the slot any more. */
