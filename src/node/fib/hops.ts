@@ -52,9 +52,33 @@ export function hopsKey(hops: readonly { text: string; ifindex: number }[]): str
 export function kernelKey(r: NlRoute): string {
   if (r.type === rtnl.RTN_BLACKHOLE) return BLACKHOLE_KEY;
   if (r.type !== rtnl.RTN_UNICAST) return `type${r.type}`;
+  if (r.nextHops.length === 1) {
+    // A table read at start is up to a million routes, nearly all through the same few next
+    // hops: the last one-hop key is reused while gateway and interface are the same.
+    const h = r.nextHops[0]!;
+    const ifindex = h.ifindex ?? 0;
+    if (ifindex === last.ifindex && sameBytes(h.gateway, last.gateway)) return last.key;
+    last.gateway = h.gateway ? Uint8Array.from(h.gateway) : undefined;
+    last.ifindex = ifindex;
+    last.key = hopsKey([{ text: h.gateway ? formatInetAddr(h.gateway) : 'dev', ifindex }]);
+    return last.key;
+  }
   return hopsKey(
     r.nextHops.map((h) => ({ text: h.gateway ? formatInetAddr(h.gateway) : 'dev', ifindex: h.ifindex ?? 0 })),
   );
+}
+
+const last: { gateway: Uint8Array | undefined; ifindex: number; key: string } = {
+  gateway: undefined,
+  ifindex: -1,
+  key: '',
+};
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class NextHops {
