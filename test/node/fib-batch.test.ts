@@ -1,7 +1,8 @@
 // RouteBatch (src/node/fib/batch.ts) against a scripted socket: requests go without NLM_F_ACK,
 // so silence is success and only failures answer, each mapped to its own route by sequence
 // number; lost answers (ENOBUFS) make every silent request unknown, and the next batches go
-// small and fully ACKed, where silence is no longer success.
+// small and fully ACKed, where silence is no longer success. Routes are named by slot tags and
+// next hops by key ids (-1: a delete).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouteBatch, type BatchOutcome } from '../../src/node/fib/batch';
@@ -42,8 +43,8 @@ function recorder(): { out: BatchOutcome; log: string[] } {
   return {
     log,
     out: {
-      done: (p, k) => log.push(`done ${p} ${k ?? '-'}`),
-      refused: (p, k, errno, msg) => log.push(`refused ${p} ${k ?? '-'} ${errno} ${msg ?? ''}`),
+      done: (p, k) => log.push(`done ${p} ${k}`),
+      refused: (p, k, errno, msg) => log.push(`refused ${p} ${k} ${errno} ${msg ?? ''}`),
       unknown: (p) => log.push(`unknown ${p}`),
       strayRefused: (p, errno) => log.push(`stray ${p} ${errno}`),
       trouble: (what) => log.push(`trouble ${what.split(' ')[0]}`),
@@ -62,20 +63,16 @@ test('RouteBatch: no NLM_F_ACK; silence is success, each error goes to its own r
 
   // 1: three requests; the kernel refuses the second (EEXIST) and says nothing of the others.
   b.begin();
-  b.set('10.1.0.0/16', dst(1), rtnl.RTN_UNICAST, hops, 'k1', false);
-  b.set('10.2.0.0/16', dst(2), rtnl.RTN_UNICAST, hops, 'k2', false);
-  b.delete('10.3.0.0/16', dst(3));
+  b.set(1, dst(1), rtnl.RTN_UNICAST, hops, 1, false);
+  b.set(2, dst(2), rtnl.RTN_UNICAST, hops, 2, false);
+  b.delete(3, dst(3));
   answers = (seq0) => {
     const acks: (NlAck | undefined)[] = [];
     acks[1] = { seq: seq0 + 1, errno: 17, message: 'File exists' };
     return { acks };
   };
   assert.equal(b.send(out), true);
-  assert.deepEqual(log.splice(0), [
-    'done 10.1.0.0/16 k1',
-    'refused 10.2.0.0/16 k2 17 File exists',
-    'done 10.3.0.0/16 -',
-  ]);
+  assert.deepEqual(log.splice(0), ['done 1 1', 'refused 2 2 17 File exists', 'done 3 -1']);
   assert.deepEqual(
     sent[0]!.flags.map((f) => f & rtnl.NLM_F_ACK),
     [0, 0, 0],
@@ -92,17 +89,17 @@ test('RouteBatch: no NLM_F_ACK; silence is success, each error goes to its own r
   b.begin();
   const full = 512;
   assert.equal(b.full, false);
-  b.delete('10.4.0.0/16', dst(4));
-  b.set('10.5.0.0/16', dst(5), rtnl.RTN_UNICAST, hops, 'k5', true);
+  b.delete(4, dst(4));
+  b.set(5, dst(5), rtnl.RTN_UNICAST, hops, 5, true);
   answers = (seq0) => ({ acks: [{ seq: seq0, errno: 3 }], lost: new SysError('recv(netlink)', 105, 'ENOBUFS') });
   assert.equal(b.send(out), true);
-  assert.deepEqual(log.splice(0), ['trouble answers', 'done 10.4.0.0/16 -', 'unknown 10.5.0.0/16']);
+  assert.deepEqual(log.splice(0), ['trouble answers', 'done 4 -1', 'unknown 5']);
   assert.equal(b.careful, true);
 
   // 3: careful: every request ACKed, at most an eighth of a batch, and silence is unknown.
   b.begin();
   let n = 0;
-  while (!b.full) b.set(`10.${6 + n}.0.0/16`, dst(6 + n), rtnl.RTN_UNICAST, hops, `k${6 + n++}`, false);
+  while (!b.full) b.set(6 + n, dst(6 + n), rtnl.RTN_UNICAST, hops, 6 + n++, false);
   assert.equal(n, full >> 3);
   answers = (seq0) => ({ acks: [{ seq: seq0, errno: 0 }] });
   b.send(out);
@@ -110,15 +107,15 @@ test('RouteBatch: no NLM_F_ACK; silence is success, each error goes to its own r
     sent[2]!.flags.every((f) => (f & rtnl.NLM_F_ACK) !== 0),
     'all ACKed while careful',
   );
-  assert.equal(log[0], 'done 10.6.0.0/16 k6');
+  assert.equal(log[0], 'done 6 6');
   assert.equal(log.slice(1).filter((l) => l.startsWith('unknown')).length, n - 1);
   log.length = 0;
 
   // 4: a send that fails as a whole: false, and every route unknown.
   b.careful = false;
   b.begin();
-  b.set('10.99.0.0/16', dst(99), rtnl.RTN_UNICAST, hops, 'k99', false);
+  b.set(99, dst(99), rtnl.RTN_UNICAST, hops, 99, false);
   (sock as unknown as { exchange: () => SysError }).exchange = () => new SysError('send(netlink)', 12, 'ENOMEM');
   assert.equal(b.send(out), false);
-  assert.deepEqual(log, ['trouble batch', 'unknown 10.99.0.0/16']);
+  assert.deepEqual(log, ['trouble batch', 'unknown 99']);
 });

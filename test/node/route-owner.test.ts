@@ -96,3 +96,24 @@ test("the stale-route sweep waits for BGP's initial sync and the dataplane's fir
   new RouteOwner(bgpOnly, false).bgpSink.syncDone();
   assert.equal(bgpOnly.synced, 1, 'without a dataplane BGP alone decides');
 });
+
+test('BGP routes given as address words (setWords): a local route still wins, and what BGP gave comes back after', async () => {
+  const sink = recordingSink();
+  const owner = new RouteOwner(sink, true);
+  const hops = [{ gateway: '172.17.8.102' }];
+  const w = (a: number, b: number, c: number, d: number) => [((a << 24) | (b << 16) | (c << 8) | d) >>> 0];
+  owner.bgpSink.setWords!(false, w(192, 168, 1, 1), 32, hops);
+  owner.bgpSink.setWords!(false, w(192, 168, 1, 2), 32, hops);
+  owner.routeTable.setDeviceRoute('192.168.1.1/32', 'vra');
+  // Under the local route, BGP's change is remembered, not sent; elsewhere it goes through.
+  const hops2 = [{ gateway: '172.17.8.103' }];
+  owner.bgpSink.setWords!(false, w(192, 168, 1, 1), 32, hops2);
+  owner.bgpSink.deleteWords!(false, w(192, 168, 1, 2), 32);
+  assert.deepEqual(sink.routes(), [{ prefix: '192.168.1.1/32', kind: 'device', nextHops: [], device: 'vra' }]);
+  assert.deepEqual(owner.overridden(), ['192.168.1.1/32']);
+  owner.routeTable.delete('192.168.1.1/32');
+  assert.deepEqual(sink.routes(), [{ prefix: '192.168.1.1/32', kind: 'unicast', nextHops: hops2 }]);
+  owner.bgpSink.deleteWords!(false, w(192, 168, 1, 1), 32);
+  assert.deepEqual(sink.routes(), []);
+  assert.deepEqual(owner.overridden(), []);
+});

@@ -1,6 +1,8 @@
 // One batch of route requests of the FIB sink and what its answers mean: requests encoded
 // straight into one reused buffer, one send(2), and each answer mapped back to its route by
-// sequence number (firstSeq + position).
+// sequence number (firstSeq + position). Routes are named by their slot's tag (table.ts) and
+// next hops by key id: nothing per request is allocated, and the request object handed to
+// the encoder is one reused object.
 //
 // Why no NLM_F_ACK: an ACK is one more message per route that the kernel builds and queues
 // and we receive with one recv(2) each, about as costly as the route itself. Without the
@@ -29,12 +31,12 @@ const CAREFUL_SHIFT = 3;
 
 /** What the answers of a batch mean for the sink's state, per route. */
 export interface BatchOutcome {
-  /** The request took effect: the route is in with next-hop `key`, or gone (undefined). */
-  done(prefix: string, key: string | undefined): void;
+  /** The request took effect: the route (tag) is in with next-hop key id `key`, or gone (-1). */
+  done(tag: number, key: number): void;
   /** The kernel refused it: errno (positive) and its extended-ACK text. */
-  refused(prefix: string, key: string | undefined, errno: number, message: string | undefined): void;
+  refused(tag: number, key: number, errno: number, message: string | undefined): void;
   /** No telling what happened (answers lost, or the send failed): look at it again. */
-  unknown(prefix: string): void;
+  unknown(tag: number): void;
   /** A stray's delete was refused. */
   strayRefused(prefix: string, errno: number, message: string | undefined): void;
   /** Answers were lost or the send failed as a whole: the table needs reading again. */
@@ -45,14 +47,18 @@ const ESRCH = 3;
 // Read once: `rtnl` is a re-exported namespace, whose every property read is a getter call.
 /** rtnetlink.h RT_SCOPE_NOWHERE: in a delete request, "whatever the route's scope". */
 const RT_SCOPE_NOWHERE = 255;
+const NONE: readonly NlNextHop[] = [];
 const { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM_DELROUTE, RTM_NEWROUTE, RT_SCOPE_UNIVERSE } = rtnl;
 
 export class RouteBatch {
   private readonly nl = new NlBatch(1 << 20);
-  private readonly prefixes: string[] = [];
-  /** The next-hop key a set installs; undefined for a delete. */
-  private readonly keys: (string | undefined)[] = [];
-  private readonly stray: boolean[] = [];
+  /** Per request: the route's tag; for a stray (no slot), -1 and its text in strayText. */
+  private tags = new Int32Array(BATCH_CAP);
+  /** The next-hop key id a set installs; -1 for a delete. */
+  private keys = new Int32Array(BATCH_CAP);
+  private readonly strayText: string[] = [];
+  /** The one request object, rewritten per request (the encoder reads it at once). */
+  private readonly req: { -readonly [K in keyof NlRoute]: NlRoute[K] };
   private n = 0;
   private seq0 = 0;
   private limit = 0;
@@ -61,10 +67,22 @@ export class RouteBatch {
 
   constructor(
     private readonly sock: RtnlSocket,
-    private readonly table: number,
-    private readonly protocol: number,
-    private readonly metric: number,
-  ) {}
+    table: number,
+    protocol: number,
+    metric: number,
+  ) {
+    this.req = {
+      family: 0,
+      dst: new Uint8Array(0),
+      dstLen: 0,
+      table,
+      protocol,
+      priority: metric,
+      type: 0,
+      scope: 0,
+      nextHops: [],
+    };
+  }
 
   get size(): number {
     return this.n;
@@ -78,6 +96,10 @@ export class RouteBatch {
   begin(): void {
     const max = this.sock.maxBatch(BATCH_CAP);
     this.limit = this.careful ? Math.max(16, max >> CAREFUL_SHIFT) : max;
+    if (this.tags.length < this.limit) {
+      this.tags = new Int32Array(this.limit);
+      this.keys = new Int32Array(this.limit);
+    }
     this.nl.reset();
     this.n = 0;
     this.seq0 = this.sock.takeSeq(this.limit);
@@ -90,17 +112,17 @@ export class RouteBatch {
    * replaced.
    */
   set(
-    prefix: string,
+    tag: number,
     dst: InetPrefix,
     type: number,
     hops: readonly NlNextHop[],
-    key: string,
+    key: number,
     replace: boolean,
     scope = RT_SCOPE_UNIVERSE,
   ): void {
     const how = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
     this.nl.addRoute(RTM_NEWROUTE, how | this.ackFlag(), this.seq0 + this.n, this.route(dst, type, hops, scope));
-    this.push(prefix, key, false);
+    this.push(tag, key);
   }
 
   /**
@@ -110,15 +132,16 @@ export class RouteBatch {
    * RT_SCOPE_NOWHERE matches any scope (fib_table_delete compares it otherwise, and a device
    * route has scope link).
    */
-  delete(prefix: string, dst: InetPrefix): void {
-    this.nl.addRoute(RTM_DELROUTE, this.ackFlag(), this.seq0 + this.n, this.route(dst, 0, [], RT_SCOPE_NOWHERE));
-    this.push(prefix, undefined, false);
+  delete(tag: number, dst: InetPrefix): void {
+    this.nl.addRoute(RTM_DELROUTE, this.ackFlag(), this.seq0 + this.n, this.route(dst, 0, NONE, RT_SCOPE_NOWHERE));
+    this.push(tag, -1);
   }
 
   /** Delete a route of ours found at another metric (an older configuration). */
   deleteStray(prefix: string, r: NlRoute): void {
     this.nl.addRoute(RTM_DELROUTE, this.ackFlag(), this.seq0 + this.n, { ...r, nextHops: [] });
-    this.push(prefix, undefined, true);
+    this.strayText[this.n] = prefix;
+    this.push(-1, -1);
   }
 
   /** Sends the batch and reports each request's outcome; false when the send failed as a whole. */
@@ -130,7 +153,7 @@ export class RouteBatch {
     if (r instanceof Error) {
       // Nothing is known of any of them (EBADF, ENOMEM...): all are tried again after a read.
       out.trouble('batch', r);
-      for (let i = 0; i < n; i++) if (!this.stray[i]) out.unknown(this.prefixes[i]!);
+      for (let i = 0; i < n; i++) if (this.tags[i]! >= 0) out.unknown(this.tags[i]!);
       this.clear();
       return false;
     }
@@ -142,20 +165,20 @@ export class RouteBatch {
     const silentOk = !acked && !r.lost;
     const acks = r.acks;
     for (let i = 0; i < n; i++) {
-      const prefix = this.prefixes[i]!;
-      const key = this.keys[i];
+      const tag = this.tags[i]!;
+      const key = this.keys[i]!;
       const ack = acks[i];
-      if (this.stray[i]) {
-        if (ack && ack.errno !== 0 && ack.errno !== ESRCH) out.strayRefused(prefix, ack.errno, ack.message);
+      if (tag < 0) {
+        if (ack && ack.errno !== 0 && ack.errno !== ESRCH) out.strayRefused(this.strayText[i]!, ack.errno, ack.message);
         continue;
       }
       if (ack === undefined) {
-        if (silentOk) out.done(prefix, key);
-        else out.unknown(prefix);
-      } else if (ack.errno === 0 || (key === undefined && ack.errno === ESRCH)) {
-        out.done(prefix, key); // a delete of what is already gone is done too
+        if (silentOk) out.done(tag, key);
+        else out.unknown(tag);
+      } else if (ack.errno === 0 || (key < 0 && ack.errno === ESRCH)) {
+        out.done(tag, key); // a delete of what is already gone is done too
       } else {
-        out.refused(prefix, key, ack.errno, ack.message);
+        out.refused(tag, key, ack.errno, ack.message);
       }
     }
     this.clear();
@@ -167,32 +190,25 @@ export class RouteBatch {
   }
 
   private route(dst: InetPrefix, type: number, hops: readonly NlNextHop[], scope: number): NlRoute {
-    return {
-      family: dst.family,
-      dst: dst.bytes,
-      dstLen: dst.len,
-      table: this.table,
-      protocol: this.protocol,
-      priority: this.metric,
-      type,
-      scope,
-      nextHops: hops,
-    };
+    const r = this.req;
+    r.family = dst.family;
+    r.dst = dst.bytes;
+    r.dstLen = dst.len;
+    r.type = type;
+    r.scope = scope;
+    r.nextHops = hops;
+    return r;
   }
 
-  private push(prefix: string, key: string | undefined, stray: boolean): void {
+  private push(tag: number, key: number): void {
     const i = this.n++;
-    this.prefixes[i] = prefix;
+    this.tags[i] = tag;
     this.keys[i] = key;
-    this.stray[i] = stray;
   }
 
-  /** Drops the references to this batch's prefixes (the arrays are reused). */
   private clear(): void {
     this.n = 0;
-    this.prefixes.length = 0;
-    this.keys.length = 0;
-    this.stray.length = 0;
+    this.strayText.length = 0;
   }
 }
 

@@ -29,6 +29,11 @@ export interface ResolvedHops {
   readonly invalid?: string;
 }
 
+/** Names a prefix by its slot, for a log line (text is made only then). */
+export interface PrefixNamer {
+  text(id: number): string;
+}
+
 /** Runs one dump (RTM_GETLINK or RTM_GETADDR) and hands each reply message over. */
 export type Dumper = (
   type: typeof rtnl.RTM_GETLINK | typeof rtnl.RTM_GETADDR,
@@ -47,9 +52,33 @@ export function hopsKey(hops: readonly { text: string; ifindex: number }[]): str
 export function kernelKey(r: NlRoute): string {
   if (r.type === rtnl.RTN_BLACKHOLE) return BLACKHOLE_KEY;
   if (r.type !== rtnl.RTN_UNICAST) return `type${r.type}`;
+  if (r.nextHops.length === 1) {
+    // A table read at start is up to a million routes, nearly all through the same few next
+    // hops: the last one-hop key is reused while gateway and interface are the same.
+    const h = r.nextHops[0]!;
+    const ifindex = h.ifindex ?? 0;
+    if (ifindex === last.ifindex && sameBytes(h.gateway, last.gateway)) return last.key;
+    last.gateway = h.gateway ? Uint8Array.from(h.gateway) : undefined;
+    last.ifindex = ifindex;
+    last.key = hopsKey([{ text: h.gateway ? formatInetAddr(h.gateway) : 'dev', ifindex }]);
+    return last.key;
+  }
   return hopsKey(
     r.nextHops.map((h) => ({ text: h.gateway ? formatInetAddr(h.gateway) : 'dev', ifindex: h.ifindex ?? 0 })),
   );
+}
+
+const last: { gateway: Uint8Array | undefined; ifindex: number; key: string } = {
+  gateway: undefined,
+  ifindex: -1,
+  key: '',
+};
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class NextHops {
@@ -58,6 +87,8 @@ export class NextHops {
   private gen = 0;
   private cache = new WeakMap<readonly FibNextHop[], ResolvedHops>();
   private readonly logged = new Set<string>();
+  private lastArray: readonly FibNextHop[] | undefined;
+  private lastResolved: ResolvedHops | undefined;
 
   constructor(private readonly log: FibLogger) {}
 
@@ -92,16 +123,21 @@ export class NextHops {
    * immutable) until links or addresses change, so a table through one next hop resolves
    * it once.
    */
-  resolve(nextHops: readonly FibNextHop[] | undefined, prefix: string): ResolvedHops {
+  resolve(nextHops: readonly FibNextHop[] | undefined, where: PrefixNamer, id: number): ResolvedHops {
+    // The last array asked for first: a table through one next hop skips even the WeakMap.
+    if (nextHops === this.lastArray && this.lastResolved && this.lastResolved.gen === this.gen)
+      return this.lastResolved;
     let h = nextHops ? this.cache.get(nextHops) : undefined;
     if (!h || h.gen !== this.gen) {
-      h = this.compute(nextHops, prefix);
+      h = this.compute(nextHops, where, id);
       if (Array.isArray(nextHops)) this.cache.set(nextHops, h);
     }
+    this.lastArray = nextHops;
+    this.lastResolved = h;
     return h;
   }
 
-  private compute(nextHops: readonly FibNextHop[] | undefined, prefix: string): ResolvedHops {
+  private compute(nextHops: readonly FibNextHop[] | undefined, where: PrefixNamer, id: number): ResolvedHops {
     const hops: ResolvedHop[] = [];
     const seen = new Set<string>();
     let unresolved = false;
@@ -113,7 +149,10 @@ export class NextHops {
         if (!this.logged.has(r.reason)) {
           // Once per next hop, not per route: a peer's whole table may share it.
           if (this.logged.size < 10_000) this.logged.add(r.reason);
-          this.log.info({ prefix, reason: r.reason }, 'fib: next hop not resolvable; its routes are held until it is');
+          this.log.info(
+            { prefix: where.text(id), reason: r.reason },
+            'fib: next hop not resolvable; its routes are held until it is',
+          );
         }
         continue;
       }

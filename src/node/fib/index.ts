@@ -33,12 +33,15 @@
  * - Every `scanSeconds` the table is read again and differences are fixed (a route of ours
  *   someone deleted comes back). close() leaves the routes in place for the next start.
  *
- * DOC: files. kernel.ts the sink (state, worker loop); target.ts what each prefix should be in
- * the kernel; batch.ts one batch of requests and what its answers mean; outcome.ts what those
- * answers do to the sink's state; dirty.ts the coalescing queue; hops.ts next hops against the
- * connected networks (connected.ts) and their keys; table-read.ts the table dump and the link
- * and address dumps; desired.ts what is kept per prefix and the targets a batch encodes;
- * prefix-text.ts canonical prefix keys; config.ts the options; memory.ts `fib: false`.
+ * DOC: files. kernel.ts the sink (worker loop, set/delete); table.ts the per-prefix state: one
+ * slot table per family keyed by dense prefix ids (the RIB's PrefixIndex), desired and
+ * installed side by side, flags, the dirty queue, next-hop key ids; target.ts what each prefix
+ * should be in the kernel; batch.ts one batch of requests and what its answers mean;
+ * outcome.ts what those answers do to the slots; hops.ts next hops against the connected
+ * networks (connected.ts) and their keys; table-read.ts the table dump and the link and
+ * address dumps; scan.ts a dump applied to the slots, and walks over all slots; desired.ts
+ * what is kept per prefix and the target a batch encodes; prefix-text.ts text prefixes to
+ * address words; config.ts the options; memory.ts `fib: false`.
  */
 import { KernelFib } from './kernel';
 import type { FibSink, KernelFibOptions } from './types';

@@ -1,48 +1,52 @@
 // The kernel FIB sink: desired routes (set/delete) against what the kernel table holds of our
 // protocol, applied as batched rtnetlink requests (STYLE.md "Sync, don't stream blindly").
 //
-// State, all keyed by canonical prefix text:
-// - desired: what the agent wants (the last set() per prefix);
-// - installed: what we know the kernel holds of ours (the next-hop key per prefix), from the
-//   dump at open, every batch's answers since (batch.ts), and periodic re-reads (table-read.ts);
-// - dirty: prefixes changed since the last batch (dirty.ts), coalesced per prefix; a batch's
-//   answers update installed, failed and dirty (outcome.ts);
-// - keepUntilSync: ours found at open and not set since: left alone until syncDone().
-// One worker loop does everything that touches the socket (batches, dumps), in turn, so
-// `installed` always matches the kernel after each step.
+// State, in one slot table per family keyed by dense prefix ids (table.ts), no string per
+// prefix: per slot the desired route, the installed next-hop key (from the dump at open, every
+// batch's answers since, and periodic re-reads), and flags: queued (dirty: the slot's tag in
+// the DirtyQueue, coalesced per prefix), held (no resolvable next hop), failed (its text in
+// `failed`), kept until sync (ours found at open and not set since: left alone until
+// syncDone()). One worker loop does everything that touches the socket (batches, dumps), in
+// turn, so `installed` always matches the kernel after each step.
 import { setImmediate as yieldLoop } from 'node:timers/promises';
-import { RtnlSocket, formatInetAddr, rtnl, type InetPrefix, type NlRoute, type SysError } from '../../sys';
+import { RtnlSocket, formatInetAddr, rtnl, type NlRoute, type SysError } from '../../sys';
 import { LogRateLimiter } from '../../observability';
 import { RouteBatch, type BatchOutcome } from './batch';
 import { kernelOptions } from './config';
 import { NextHops } from './hops';
 import { linkDumper, readTable } from './table-read';
-import { DirtyQueue } from './dirty';
-import { canonicalPrefix, kernelDst } from './prefix-text';
+import { DIRTY, DirtyQueue, FAILED, FamilyTable, HELD, KEEP, KeyTable, tagOf } from './table';
+import { V6, prefixWords } from './prefix-text';
 import { desiredEntry, type DesiredEntry } from './desired';
 import { Targets } from './target';
 import { batchOutcome } from './outcome';
-import type { FibLogger, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
+import { TableScan, countSlots, eachFlagged, keepAll } from './scan';
+import type { FibLogger, FibNextHop, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
 
 export class KernelFib implements FibSink {
-  /** Per prefix: what the agent wants (desired.ts: a next-hop array or a Kind). */
-  private readonly desired = new Map<string, DesiredEntry>();
-  private installed = new Map<string, string>();
+  /** IPv4 and IPv6 slots (a tag's low bit picks one). */
+  private readonly tables: [FamilyTable, FamilyTable] = [new FamilyTable(false), new FamilyTable(true)];
+  private readonly keys = new KeyTable();
   private readonly dirty = new DirtyQueue();
-  private keepUntilSync: Set<string> | undefined;
+  /** Slots flagged KEEP (found at open, not set since); undefined once the initial sync is done. */
+  private keeping: number | undefined;
   /** Ours at another metric (an older configuration): deleted at syncDone. */
   private strays: NlRoute[] = [];
-  private readonly failed = new Map<string, string>();
-  private readonly held = new Set<string>();
+  /** Why a slot's last change failed, by tag (its FAILED flag says it is here). */
+  private readonly failed = new Map<number, string>();
+  /** Texts set() or delete() could not take as a prefix, and why. */
+  private readonly badText = new Map<string, string>();
   private readonly hops: NextHops;
   /** What the kernel should hold per prefix (target.ts). */
   private readonly targets: Targets;
   private readonly limiter = new LogRateLimiter(5, 10_000);
   private readonly batch: RouteBatch;
-  /** Where an IPv4 destination is parsed to for encoding (read at once, never kept). */
-  private readonly v4dst = new Uint8Array(4);
+  /** Where a text prefix is parsed to (read at once, never kept). */
+  private readonly v4scratch = new Uint8Array(4);
+  private readonly words = new Uint32Array(4);
   /** A batch's answers applied to our state (see batch.ts). */
   private readonly outcome: BatchOutcome;
+  private readonly scanner: TableScan;
   private lastError: string | undefined;
   private running: Promise<void> | undefined;
   private waiters: (() => void)[] = [];
@@ -61,15 +65,16 @@ export class KernelFib implements FibSink {
     private readonly log: FibLogger,
   ) {
     this.hops = new NextHops(log);
-    this.targets = new Targets(this.desired, this.held, this.hops, this.v4dst, (p, why) => this.fail(p, why));
+    this.targets = new Targets(this.hops, this.keys, (t, id, why) => this.fail(t, id, why));
     this.batch = new RouteBatch(sock, table, protocol, metric);
+    this.scanner = new TableScan(this.tables, this.keys, (t, id) => this.mark(t, id));
     this.outcome = batchOutcome({
-      installed: () => this.installed,
+      tables: this.tables,
       failed: this.failed,
-      dirty: this.dirty,
       table,
       metric,
-      fail: (prefix, why) => this.fail(prefix, why),
+      touch: (t, id) => this.touch(t, id),
+      fail: (t, id, why) => this.fail(t, id, why),
       noteError: (prefix, why) => this.noteError(prefix, why),
       rescan: () => {
         this.scanWanted = true;
@@ -116,16 +121,13 @@ export class KernelFib implements FibSink {
     if (c instanceof Error) return c;
     const e = await this.scan();
     if (e) return e;
-    this.keepUntilSync = new Set(this.installed.keys());
-    this.dirty.clear(); // what the scan found is all kept for now: nothing to look at yet
+    // What the scan found is all kept for now: nothing to look at yet.
+    const found = keepAll(this.tables, () => {
+      while (this.dirty.shift() >= 0);
+    });
+    this.keeping = found;
     this.log.info(
-      {
-        table: this.table,
-        protocol: this.protocol,
-        metric: this.metric,
-        found: this.installed.size,
-        strays: this.strays.length,
-      },
+      { table: this.table, protocol: this.protocol, metric: this.metric, found, strays: this.strays.length },
       'fib: kernel table read; routes of ours found are kept until End-of-RIB',
     );
     return undefined;
@@ -134,31 +136,35 @@ export class KernelFib implements FibSink {
   // ---- the FibSink interface ----
 
   set(route: FibRoute): void {
-    const key = this.canonical(route.prefix);
-    if (key === undefined) return;
-    this.desired.set(key, desiredEntry(route));
-    this.keepUntilSync?.delete(key);
-    this.touch(key);
+    const r = this.parse(route.prefix);
+    if (r === undefined) return;
+    this.want(this.tables[r >= V6 ? 1 : 0], r & 0xff, desiredEntry(route), this.words);
   }
 
   delete(prefix: string): void {
-    const key = this.canonical(prefix);
-    if (key === undefined) return;
-    this.desired.delete(key);
-    this.keepUntilSync?.delete(key);
-    this.touch(key);
+    const r = this.parse(prefix);
+    if (r !== undefined) this.unwant(this.tables[r >= V6 ? 1 : 0], r & 0xff, this.words);
+  }
+
+  /** set() of a unicast route with the prefix as the RIB keeps it: no text made or parsed. */
+  setWords(v6: boolean, words: ArrayLike<number>, len: number, nextHops: readonly FibNextHop[]): void {
+    this.want(this.tables[v6 ? 1 : 0], len, nextHops, words);
+  }
+
+  deleteWords(v6: boolean, words: ArrayLike<number>, len: number): void {
+    this.unwant(this.tables[v6 ? 1 : 0], len, words);
   }
 
   syncDone(): void {
-    if (this.keepUntilSync) {
-      for (const p of this.keepUntilSync) this.dirty.add(p);
-      if (this.keepUntilSync.size > 0 || this.strays.length > 0) {
+    if (this.keeping !== undefined) {
+      if (this.keeping > 0 || this.strays.length > 0) {
         this.log.info(
-          { stale: this.keepUntilSync.size, strays: this.strays.length },
+          { stale: this.keeping, strays: this.strays.length },
           'fib: End-of-RIB: deleting stale routes of ours',
         );
       }
-      this.keepUntilSync = undefined;
+      if (this.keeping > 0) eachFlagged(this.tables, KEEP, true, (t, id) => this.mark(t, id));
+      this.keeping = undefined;
     }
     this.pruneWanted = this.strays.length > 0;
     this.kick();
@@ -167,16 +173,18 @@ export class KernelFib implements FibSink {
   stats(): FibStats {
     // Held: routes with no resolvable next hop, so not in the kernel (a multipath route in
     // with part of its next hops counts as installed).
-    let held = 0;
-    for (const p of this.held) if (!this.installed.has(p)) held++;
-    const s: FibStats = { installed: this.installed.size, pending: this.dirty.size + held, failed: this.failed.size };
+    const { installed, held } = countSlots(this.tables, this.targets.held > 0);
+    const s: FibStats = { installed, pending: this.dirty.size + held, failed: this.failed.size + this.badText.size };
     return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
   }
 
   failure(prefix: string): string | undefined {
-    if (this.failed.size === 0) return undefined;
-    const c = canonicalPrefix(prefix, this.v4dst);
-    return this.failed.get(typeof c === 'string' ? c : prefix);
+    if (this.failed.size === 0 && this.badText.size === 0) return undefined;
+    const r = prefixWords(prefix, this.v4scratch, this.words);
+    if (typeof r !== 'number') return this.badText.get(prefix);
+    const t = this.tables[r >= V6 ? 1 : 0];
+    const id = t.find(this.words, r & 0xff);
+    return id < 0 ? undefined : this.failed.get(tagOf(t, id));
   }
 
   resync(what: 'links' | 'table'): void {
@@ -201,17 +209,46 @@ export class KernelFib implements FibSink {
 
   // ---- internals ----
 
-  /** Canonical prefix text, or undefined (counted as failed) when it is not a prefix. */
-  private canonical(prefix: string): string | undefined {
-    const c = canonicalPrefix(prefix, this.v4dst);
-    if (typeof c === 'string') return c;
-    this.fail(String(prefix), c.message);
+  /** A text prefix into this.words: its length (+V6), or undefined (counted as failed) when it is not one. */
+  private parse(prefix: string): number | undefined {
+    const r = prefixWords(prefix, this.v4scratch, this.words);
+    if (typeof r === 'number') return r;
+    this.badText.set(String(prefix), r.message);
+    this.noteError(String(prefix), r.message);
     return undefined;
   }
 
-  private touch(prefix: string): void {
-    this.dirty.add(prefix);
+  private want(t: FamilyTable, len: number, entry: DesiredEntry, words: ArrayLike<number>): void {
+    const id = t.slot(words, len);
+    t.desired[id] = entry;
+    this.unkeep(t, id);
+    this.touch(t, id);
+  }
+
+  private unwant(t: FamilyTable, len: number, words: ArrayLike<number>): void {
+    const id = t.find(words, len);
+    if (id < 0) return; // nothing wanted, nothing of ours there: nothing to do
+    t.desired[id] = undefined;
+    this.unkeep(t, id);
+    this.touch(t, id);
+  }
+
+  private unkeep(t: FamilyTable, id: number): void {
+    if (this.keeping === undefined || (t.flags[id]! & KEEP) === 0) return;
+    t.flags[id] &= ~KEEP;
+    this.keeping--;
+  }
+
+  private touch(t: FamilyTable, id: number): void {
+    this.mark(t, id);
     this.kick();
+  }
+
+  /** Queues a slot once (its DIRTY flag says it is in the queue). */
+  private mark(t: FamilyTable, id: number): void {
+    if ((t.flags[id]! & DIRTY) !== 0) return;
+    t.flags[id] |= DIRTY;
+    this.dirty.push(tagOf(t, id));
   }
 
   /** Starts the worker loop if it is not running. */
@@ -268,14 +305,17 @@ export class KernelFib implements FibSink {
       this.log.warn({ err: changed.message }, 'fib: reading links and addresses failed');
       return;
     }
-    for (const p of this.held) this.dirty.add(p);
-    for (const p of this.failed.keys()) if (this.desired.has(p)) this.dirty.add(p);
+    eachFlagged(this.tables, HELD, false, (t, id) => this.mark(t, id));
+    eachFlagged(this.tables, FAILED, false, (t, id) => {
+      if (t.desired[id] !== undefined) this.mark(t, id);
+    });
     if (changed) {
       // A next hop moved, came or went: the kernel may have dropped routes with a link
       // (IPv4 flushes them on NETDEV_DOWN), so read the table and re-check every route.
       const e = await this.scan();
       if (e) this.log.warn({ err: e.message }, 'fib: re-reading the kernel table failed');
-      for (const p of this.desired.keys()) this.dirty.add(p);
+      for (const t of this.tables)
+        for (let id = 0; id < t.capacity; id++) if (t.desired[id] !== undefined) this.mark(t, id);
     }
   }
 
@@ -285,50 +325,44 @@ export class KernelFib implements FibSink {
   }
 
   /**
-   * Reads our routes from the kernel table (both families) into `installed`; prefixes whose
-   * kernel state differs from what we believed are re-checked. A dump interrupted by
-   * concurrent changes (NLM_F_DUMP_INTR) is taken again, up to three times.
+   * Reads our routes from the kernel table (both families) into the slots' installed keys;
+   * prefixes whose kernel state differs from what we believed are re-checked (scan.ts).
    */
   private async scan(): Promise<SysError | undefined> {
-    const t = await readTable(this.sock, this.table, this.protocol, this.metric);
-    if (t instanceof Error) return t;
-    const { found, strays } = t;
-    // What changed behind our back (someone deleted or replaced one of ours) gets fixed.
-    for (const [p, k] of this.installed) if (found.get(p) !== k) this.dirty.add(p);
-    for (const [p, k] of found) if (this.installed.get(p) !== k) this.dirty.add(p);
-    this.installed = found;
+    const strays = await readTable(this.sock, this.table, this.protocol, this.metric, this.scanner);
+    if (strays instanceof Error) return strays;
+    this.scanner.finish();
     this.strays = strays;
-    if (!this.keepUntilSync && strays.length > 0) this.pruneWanted = true;
+    if (this.keeping === undefined && strays.length > 0) this.pruneWanted = true;
     return undefined;
-  }
-
-  /** A canonical prefix in kernel form; IPv4 in one reused buffer, good until the next call. */
-  private dst(prefix: string): InetPrefix {
-    return kernelDst(prefix, this.v4dst);
   }
 
   /** Dirty prefixes, as many as a batch takes, sent as one batch. False when the send failed as a whole. */
   private runBatch(): boolean {
     const batch = this.batch;
+    const targets = this.targets;
     batch.begin();
     while (!batch.full) {
-      const prefix = this.dirty.next();
-      if (prefix === undefined) break;
-      const t = this.targets.of(prefix, this.keepUntilSync);
-      if (t === 'keep') continue;
-      const cur = this.installed.get(prefix);
-      if (t === null || t === 'invalid') {
-        if (t === null && this.failed.size > 0) this.failed.delete(prefix);
-        if (this.held.size > 0 && !this.desired.has(prefix)) this.held.delete(prefix);
+      const tag = this.dirty.shift();
+      if (tag < 0) break;
+      const t = this.tables[tag & 1]!;
+      const id = tag >>> 1;
+      t.flags[id] &= ~DIRTY;
+      const want = targets.of(t, id);
+      if (want === 'keep') continue;
+      const cur = t.installed[id]!;
+      if (want === null || want === 'invalid') {
+        if (want === null) this.unfail(t, id);
         // An installed route whose desired form is held or invalid is outdated: it goes.
-        if (cur !== undefined) batch.delete(prefix, this.dst(prefix));
+        if (cur >= 0) batch.delete(tag, t.kernelDst(id));
+        else t.release(id);
         continue;
       }
-      if (cur === t.key) {
-        if (this.failed.size > 0) this.failed.delete(prefix); // already right: nothing is sent
+      if (cur === want.key) {
+        this.unfail(t, id); // already right: nothing is sent
         continue;
       }
-      batch.set(prefix, t.dst, t.type, t.hops, t.key, cur !== undefined, t.scope);
+      batch.set(tag, want.dst, want.type, want.hops, want.key, cur >= 0, want.scope);
     }
     return batch.send(this.outcome);
   }
@@ -344,9 +378,16 @@ export class KernelFib implements FibSink {
     this.batch.send(this.outcome);
   }
 
-  private fail(prefix: string, why: string): void {
-    this.failed.set(prefix, why);
-    this.noteError(prefix, why);
+  private unfail(t: FamilyTable, id: number): void {
+    if ((t.flags[id]! & FAILED) === 0) return;
+    t.flags[id] &= ~FAILED;
+    this.failed.delete(tagOf(t, id));
+  }
+
+  private fail(t: FamilyTable, id: number, why: string): void {
+    t.flags[id] |= FAILED;
+    this.failed.set(tagOf(t, id), why);
+    this.noteError(t.text(id), why);
   }
 
   private noteError(prefix: string, why: string): void {

@@ -1,22 +1,24 @@
-// What a batch's answers (batch.ts) do to the kernel sink's state: the installed map follows
-// what took effect, a refusal is the prefix's failure (a route of another protocol holding the
-// prefix gets its own text), an unknown result is looked at again, and lost answers ask for
-// the table to be read again.
+// What a batch's answers (batch.ts) do to the kernel sink's state: the slot's installed key
+// follows what took effect, a refusal is the prefix's failure (a route of another protocol
+// holding the prefix gets its own text), an unknown result is looked at again, and lost
+// answers ask for the table to be read again.
 import { ackText, type BatchOutcome } from './batch';
-import type { DirtyQueue } from './dirty';
+import { FAILED, type FamilyTable } from './table';
 
 const EEXIST = 17;
 
 /** The parts of the sink's state a batch outcome touches. */
 export interface OutcomeState {
-  /** What the kernel holds of ours (asked each time: a table read replaces the map). */
-  installed(): Map<string, string>;
-  readonly failed: Map<string, string>;
-  readonly dirty: DirtyQueue;
+  /** The family table of a tag (tag & 1: IPv6). */
+  readonly tables: readonly [FamilyTable, FamilyTable];
+  /** Failure texts by tag. */
+  readonly failed: Map<number, string>;
   readonly table: number;
   readonly metric: number;
-  /** The prefix failed: counted and logged. */
-  fail(prefix: string, why: string): void;
+  /** Queue the slot to be looked at again. */
+  touch(t: FamilyTable, id: number): void;
+  /** The slot failed: counted and logged. */
+  fail(t: FamilyTable, id: number, why: string): void;
   /** Logged and shown as the last error, not counted. */
   noteError(prefix: string, why: string): void;
   /** The kernel table must be read again. */
@@ -25,21 +27,29 @@ export interface OutcomeState {
 
 export function batchOutcome(s: OutcomeState): BatchOutcome {
   return {
-    done: (prefix, key) => {
-      if (key === undefined) s.installed().delete(prefix);
-      else s.installed().set(prefix, key);
-      if (s.failed.size > 0) s.failed.delete(prefix);
+    done: (tag, key) => {
+      const t = s.tables[tag & 1]!;
+      const id = tag >>> 1;
+      t.setInstalled(id, key);
+      if ((t.flags[id]! & FAILED) !== 0) {
+        t.flags[id] &= ~FAILED;
+        s.failed.delete(tag);
+      }
+      t.release(id);
     },
-    refused: (prefix, key, errno, message) => {
+    refused: (tag, key, errno, message) => {
+      const t = s.tables[tag & 1]!;
+      const id = tag >>> 1;
       // EEXIST on a set: a new route of ours carries NLM_F_EXCL, so another protocol's is there.
       s.fail(
-        prefix,
-        key !== undefined && errno === EEXIST
-          ? `a route not ours (another protocol) holds ${prefix} metric ${s.metric} in table ${s.table}; left alone`
+        t,
+        id,
+        key >= 0 && errno === EEXIST
+          ? `a route not ours (another protocol) holds ${t.text(id)} metric ${s.metric} in table ${s.table}; left alone`
           : ackText(errno, message),
       );
     },
-    unknown: (prefix) => s.dirty.add(prefix),
+    unknown: (tag) => s.touch(s.tables[tag & 1]!, tag >>> 1),
     strayRefused: (prefix, errno, message) => s.noteError(prefix, ackText(errno, message)),
     trouble: (what, err) => {
       s.noteError(what, err.message);

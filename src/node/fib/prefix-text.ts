@@ -1,24 +1,26 @@
-// The FIB's keys are canonical prefix text (RFC 5952 for IPv6, as the RIB formats it); the
-// common case, a canonical IPv4 prefix, is checked and encoded without allocating (a full
-// table is a million of them).
-import { AF_INET, formatInetAddr, parseInetPrefix, parseV4PrefixInto, type InetPrefix } from '../../sys';
+// Prefixes given as text (the FibSink's set/delete, the API, tests) to the address words and
+// length the FIB's tables are keyed by (table.ts). The common case, a canonical IPv4 prefix,
+// is parsed without allocating; anything else goes through parseInetPrefix, which says why a
+// text is not a prefix (host bits set, no length, ...).
+import { AF_INET6, parseInetPrefix, parseV4PrefixInto } from '../../sys';
+import { wordsOf } from './table';
 
-/** Canonical text of a prefix, or the RangeError saying why it is not one. */
-export function canonicalPrefix(prefix: string, scratch: Uint8Array): string | RangeError {
-  if (typeof prefix === 'string' && parseV4PrefixInto(prefix, scratch) >= 0) return prefix;
-  const p = parseInetPrefix(prefix);
-  if (p instanceof RangeError) return p;
-  // A dotted quad that parses is canonical already (no leading zeros are accepted).
-  if (p.family === AF_INET && prefix.length - prefix.indexOf('/') === (p.len < 10 ? 2 : 3)) return prefix;
-  return `${formatInetAddr(p.bytes)}/${p.len}`;
-}
+/** Added to the length of an IPv6 prefix in prefixWords' result. */
+export const V6 = 0x100;
 
 /**
- * A canonical prefix in kernel form. IPv4 is parsed into `scratch`: the result is good until
- * the next call (each is encoded at once).
+ * Parses `prefix` into `words` (1 or 4 address words); returns the length (plus V6 for an
+ * IPv6 prefix), or the RangeError saying why it is not a prefix. `scratch`: 4 octets.
  */
-export function kernelDst(prefix: string, scratch: Uint8Array): InetPrefix {
+export function prefixWords(prefix: string, scratch: Uint8Array, words: Uint32Array): number | RangeError {
+  if (typeof prefix !== 'string') return new RangeError(`${String(prefix)} is not a prefix (address/length)`);
   const len = parseV4PrefixInto(prefix, scratch);
-  if (len >= 0) return { family: AF_INET, bytes: scratch, len };
-  return parseInetPrefix(prefix) as InetPrefix; // canonical already
+  if (len >= 0) {
+    wordsOf(scratch, words);
+    return len;
+  }
+  const p = parseInetPrefix(prefix);
+  if (p instanceof RangeError) return p;
+  wordsOf(p.bytes, words);
+  return p.family === AF_INET6 ? p.len + V6 : p.len;
 }

@@ -1,38 +1,31 @@
-// The kernel table read back: our routes (one table, one protocol) of both families, as
-// prefix -> next-hop key (hops.ts), and ours at another metric apart. The FIB sink reads it at
-// start, every scanSeconds, and whenever answers were lost or links changed. Also the link and
-// address dumps the next hops are resolved against (hops.ts).
-import {
-  AF_INET,
-  AF_INET6,
-  NlBatch,
-  formatInetAddr,
-  rtnl,
-  type NlRoute,
-  type RtnlSocket,
-  type SysError,
-} from '../../sys';
+// The kernel table read back: our routes (one table, one protocol) of both families, each
+// handed over with its next-hop key (hops.ts), and ours at another metric apart. The FIB sink
+// reads it at start, every scanSeconds, and whenever answers were lost or links changed. Also
+// the link and address dumps the next hops are resolved against (hops.ts).
+import { AF_INET, AF_INET6, NlBatch, rtnl, type NlRoute, type RtnlSocket, type SysError } from '../../sys';
 import { kernelKey, type Dumper } from './hops';
 
-export interface TableRead {
-  /** Ours at our metric: canonical prefix text -> next-hop key. */
-  readonly found: Map<string, string>;
-  /** Ours at another metric (an older configuration). */
-  readonly strays: NlRoute[];
+export interface TableReader {
+  /** A new attempt starts: forget what the last one reported. */
+  restart(): void;
+  /** One route of ours at our metric and its next-hop key. */
+  found1(route: NlRoute, key: string): void;
 }
 
 /**
- * Dumps the table. A dump interrupted by concurrent changes (NLM_F_DUMP_INTR) is taken again,
- * up to three times; the third is taken as it is (the periodic re-read fixes what it missed).
+ * Dumps the table; returns ours at another metric (an older configuration). A dump
+ * interrupted by concurrent changes (NLM_F_DUMP_INTR) is taken again, up to three times; the
+ * third is taken as it is (the periodic re-read fixes what it missed).
  */
 export async function readTable(
   sock: RtnlSocket,
   table: number,
   protocol: number,
   metric: number,
-): Promise<TableRead | SysError> {
+  into: TableReader,
+): Promise<NlRoute[] | SysError> {
   for (let attempt = 0; ; attempt++) {
-    const found = new Map<string, string>();
+    into.restart();
     const strays: NlRoute[] = [];
     let interrupted = false;
     for (const family of [AF_INET, AF_INET6]) {
@@ -48,13 +41,13 @@ export async function readTable(
           strays.push(route);
           return;
         }
-        found.set(`${formatInetAddr(route.dst)}/${route.dstLen}`, kernelKey(route));
+        into.found1(route, kernelKey(route));
       });
       if (r instanceof Error) return r;
       interrupted ||= r.interrupted;
     }
     if (interrupted && attempt < 2) continue;
-    return { found, strays };
+    return strays;
   }
 }
 

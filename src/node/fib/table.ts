@@ -1,0 +1,199 @@
+// The kernel FIB sink's per-prefix state, one table per address family: what the agent wants
+// (desired) and what the kernel holds of ours (installed) side by side, in slots numbered by a
+// dense prefix id (the RIB's PrefixIndex: the prefix's address words and length hashed in
+// typed arrays). A full table is a million prefixes; string-keyed Maps cost two strings, two
+// map entries and a parse and a format per route, where a slot costs a hash probe and a few
+// typed-array stores, and no JS object per prefix.
+//
+// A slot lives (holds one reference on its prefix id) while anything is kept for it: a desired
+// route, an installed one, or a flag (queued, held, failed, kept until sync). Ids are tagged
+// with their family (tag = id * 2 + family bit) where both families share a structure (the
+// dirty queue, the batch, the failure texts).
+import { IPV4_UNICAST, IPV6_UNICAST } from '../../bgp/messages';
+import { PrefixIndex, capacityFor, grown } from '../../rib';
+import { AF_INET, AF_INET6, type InetPrefix } from '../../sys';
+import type { DesiredEntry } from './desired';
+
+/** In the dirty queue. */
+export const DIRTY = 1;
+/** Waiting for a next hop to resolve. */
+export const HELD = 2;
+/** The kernel refused its last change (the text is in the sink's failure map). */
+export const FAILED = 4;
+/** Found in the kernel at start and not set since: left alone until the initial sync. */
+export const KEEP = 8;
+/** The slot holds a reference on its prefix id. */
+const LIVE = 16;
+
+export class FamilyTable {
+  readonly prefixes: PrefixIndex;
+  /** Per slot: the desired route (a shared next-hop array or a Kind), or undefined. */
+  desired: (DesiredEntry | undefined)[] = [];
+  /** Per slot: the key id (KeyTable) of what the kernel holds of ours, or -1. */
+  installed: Int32Array;
+  /** Per slot: DIRTY | HELD | FAILED | KEEP | LIVE. */
+  flags: Uint8Array;
+  /** Slots with a route installed (kept as it changes: the status asks often). */
+  installedCount = 0;
+  /** The prefix in kernel form, rewritten per call (encoded at once, never kept). */
+  private readonly dst: { family: typeof AF_INET | typeof AF_INET6; bytes: Uint8Array; len: number };
+
+  constructor(readonly v6: boolean) {
+    this.prefixes = new PrefixIndex(v6 ? IPV6_UNICAST : IPV4_UNICAST, 1024);
+    this.installed = new Int32Array(1024).fill(-1);
+    this.flags = new Uint8Array(1024);
+    this.dst = { family: v6 ? AF_INET6 : AF_INET, bytes: new Uint8Array(v6 ? 16 : 4), len: 0 };
+  }
+
+  /** Slots ever used (the bound for a walk over all of them). */
+  get capacity(): number {
+    return this.prefixes.capacity;
+  }
+
+  /** The live slot of a prefix (address words, big-endian numbers as the RIB keeps them), made live when new. */
+  slot(words: ArrayLike<number>, len: number): number {
+    const id = this.prefixes.intern(words, len);
+    if (id >= this.flags.length) this.grow(id + 1);
+    if ((this.flags[id]! & LIVE) === 0) {
+      this.prefixes.ref(id);
+      this.flags[id] = LIVE;
+      this.installed[id] = -1;
+      this.desired[id] = undefined;
+    }
+    return id;
+  }
+
+  /** The slot of a prefix, or -1 when nothing is kept for it. */
+  find(words: ArrayLike<number>, len: number): number {
+    const id = this.prefixes.find(words, len);
+    return id >= 0 && (this.flags[id]! & LIVE) !== 0 ? id : -1;
+  }
+
+  isLive(id: number): boolean {
+    return (this.flags[id]! & LIVE) !== 0;
+  }
+
+  /** What the kernel holds of ours for the slot now: key id, or -1. */
+  setInstalled(id: number, key: number): void {
+    const was = this.installed[id]!;
+    if (was < 0 && key >= 0) this.installedCount++;
+    else if (was >= 0 && key < 0) this.installedCount--;
+    this.installed[id] = key;
+  }
+
+  /** Gives the prefix id back when nothing is kept for the slot any more. */
+  release(id: number): void {
+    if (this.flags[id] === LIVE && this.installed[id]! < 0 && this.desired[id] === undefined) {
+      this.flags[id] = 0;
+      this.prefixes.unref(id);
+    }
+  }
+
+  /** The prefix as text, for logs and failure reports only (never on the hot path). */
+  text(id: number): string {
+    return this.prefixes.format(id);
+  }
+
+  /** The prefix in kernel form; good until the next call. */
+  kernelDst(id: number): InetPrefix {
+    const d = this.dst;
+    const b = d.bytes;
+    const p = this.prefixes;
+    const n = p.addrWords;
+    for (let i = 0; i < n; i++) {
+      const w = p.word(id, i);
+      b[i * 4] = w >>> 24;
+      b[i * 4 + 1] = (w >>> 16) & 255;
+      b[i * 4 + 2] = (w >>> 8) & 255;
+      b[i * 4 + 3] = w & 255;
+    }
+    d.len = p.len(id);
+    return d;
+  }
+
+  private grow(need: number): void {
+    const cap = capacityFor(this.flags.length, need, 1024);
+    this.installed = grown(this.installed, cap, -1);
+    this.flags = grown(this.flags, cap);
+  }
+}
+
+/** Tag of (family table, slot): where both families share one structure. */
+export function tagOf(t: FamilyTable, id: number): number {
+  return id * 2 + (t.v6 ? 1 : 0);
+}
+
+/** Address words of kernel-form address octets (4 or 16), into `out`. */
+export function wordsOf(bytes: Uint8Array, out: Uint32Array): Uint32Array {
+  for (let i = 0; i < bytes.length >> 2; i++)
+    out[i] = ((bytes[i * 4]! << 24) | (bytes[i * 4 + 1]! << 16) | (bytes[i * 4 + 2]! << 8) | bytes[i * 4 + 3]!) >>> 0;
+  return out;
+}
+
+/**
+ * Next-hop keys (hops.ts: what a route's next hops are, order-free) as small ids, so each
+ * slot stores a number. There are as many as distinct next-hop sets (a handful in a fabric);
+ * they are never freed, since a slot may name any of them.
+ */
+export class KeyTable {
+  private readonly ids = new Map<string, number>();
+  private readonly keys: string[] = [];
+  private lastKey = '';
+  private lastId = -1;
+
+  id(key: string): number {
+    if (key === this.lastKey && this.lastId >= 0) return this.lastId;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.keys.length;
+      this.keys.push(key);
+      this.ids.set(key, id);
+    }
+    this.lastKey = key;
+    this.lastId = id;
+    return id;
+  }
+
+  key(id: number): string {
+    return this.keys[id]!;
+  }
+}
+
+/**
+ * Tags (tagOf) of prefixes to look at, first changed first out: a ring of int32 that grows
+ * by doubling. Whether a prefix is in it is its DIRTY flag (the sink's to keep), so each is
+ * in at most once however often it changes before its turn.
+ */
+export class DirtyQueue {
+  private q = new Int32Array(1024);
+  private head = 0;
+  private n = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  push(tag: number): void {
+    if (this.n === this.q.length) {
+      const next = new Int32Array(this.q.length * 2);
+      for (let i = 0; i < this.n; i++) next[i] = this.q[(this.head + i) % this.q.length]!;
+      this.q = next;
+      this.head = 0;
+    }
+    this.q[(this.head + this.n) % this.q.length] = tag;
+    this.n++;
+  }
+
+  /** The next tag, or -1 when empty. */
+  shift(): number {
+    if (this.n === 0) return -1;
+    const t = this.q[this.head]!;
+    this.head = this.head + 1 === this.q.length ? 0 : this.head + 1;
+    if (--this.n === 0) {
+      this.head = 0;
+      // Drained: a queue grown for a full table goes back to its first size.
+      if (this.q.length > 1 << 16) this.q = new Int32Array(1024);
+    }
+    return t;
+  }
+}
