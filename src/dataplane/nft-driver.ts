@@ -88,7 +88,7 @@ export async function applyAcl(nft: NftRunner, t: AclTrackers, resync: boolean):
     t.table.exists = k?.exists ?? false;
     t.chains.replaceDataplane(k?.chains ?? new Map());
     t.sets.replaceDataplane(k?.sets ?? new Map());
-    t.elements.replaceDataplane(new Map([...(k?.elements ?? [])].map((e) => [e, true as const])));
+    t.elements.replaceDataplane(k?.elements ?? new Map());
     t.mapElements.replaceDataplane(k?.mapElements ?? new Map());
   }
   const plan = planTransaction(t);
