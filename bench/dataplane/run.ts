@@ -161,8 +161,7 @@ async function outer(argv: string[]): Promise<void> {
   const reps = opt('--reps', 3),
     changes = opt('--changes', 20),
     cniCount = opt('--cni', 20);
-  const where = machine();
-  const loadStart = load();
+  const where = machine(); // ends with the load average at the start
   const acl: AclResult[] = [];
   for (const n of sizes) {
     const r = await inNamespace<AclResult>(`a${n}`, ['acl', String(n), String(reps), String(changes)]);
@@ -180,7 +179,7 @@ async function outer(argv: string[]): Promise<void> {
     `node dist/bench/dataplane/run.js ${sizes.join(',')} --reps ${reps} --changes ${changes}` +
     `${cni.length ? ` --cni ${cniCount}${argv.includes('--etcd') ? ' --etcd' : ''}` : ' --no-cni'}`;
   const text = [
-    `Machine: ${where}; load average at start ${loadStart}, at end ${loadEnd}. \`${cmd}\`. ` +
+    `Machine: ${where}, at end ${loadEnd}. \`${cmd}\`. ` +
       `From scratch: medians of ${reps}; changes: ${changes} each.`,
     '',
     aclTables(acl),
