@@ -39,15 +39,24 @@ export class DeltaTracker<D, K = D> {
     this.recheck(key);
   }
 
-  /** After a read of the kernel: its content replaces our idea of it. */
+  /**
+   * After a read of the kernel: its content replaces our idea of it. Only keys whose kernel
+   * value differs from what we recorded are checked again (the pending sets are kept right
+   * for every other key by each change), so a read that finds what we expected, or an empty
+   * kernel where we expected one (a first start), costs a lookup per key and no set changes.
+   */
   replaceDataplane(all: ReadonlyMap<string, K>): void {
     this.gen++;
-    this.dataplane.clear();
-    this.pendingUpdates.clear();
-    this.pendingDeletes.clear();
-    for (const [k, v] of all) this.dataplane.set(k, v);
-    for (const k of this.desired.keys()) this.recheck(k);
-    for (const k of this.dataplane.keys()) if (!this.desired.has(k)) this.pendingDeletes.add(k);
+    for (const k of this.dataplane.keys()) {
+      if (all.has(k)) continue;
+      this.dataplane.delete(k);
+      this.recheck(k);
+    }
+    for (const [k, v] of all) {
+      if (this.dataplane.get(k) === v && v !== undefined) continue;
+      this.dataplane.set(k, v);
+      this.recheck(k, undefined, v);
+    }
   }
 
   /**

@@ -40,6 +40,7 @@ interface ListNames {
   /** The map verdicts (`goto pl-in-HASH`), one string shared by every endpoint of the list. */
   gotoIn: string;
   gotoOut: string;
+  uses: number;
 }
 
 /** The list without repeats; the list itself when it has none (the usual case: no copy). */
@@ -65,8 +66,7 @@ export class DesiredAcl {
   };
   private readonly local = new Map<string, Endpoint>();
   private readonly profiles = new Map<string, Profile>();
-  /** Local endpoints per profile list (`\0`-joined), and the list's chains and verdicts. */
-  private readonly listUse = new Map<string, number>();
+  /** Per profile list (`\0`-joined): its chains, verdicts and local endpoints using it. */
   private readonly listNames = new Map<string, ListNames>();
   /** Local endpoints using each profile. */
   private readonly profileUse = new Map<string, number>();
@@ -144,7 +144,7 @@ export class DesiredAcl {
       const hash = listHash(profiles);
       const chainIn = listChainOf('in', hash),
         chainOut = listChainOf('out', hash);
-      names = { hash, chainIn, chainOut, gotoIn: `goto ${chainIn}`, gotoOut: `goto ${chainOut}` };
+      names = { hash, chainIn, chainOut, gotoIn: `goto ${chainIn}`, gotoOut: `goto ${chainOut}`, uses: 0 };
       this.listNames.set(key, names);
     }
     return names;
@@ -166,7 +166,7 @@ export class DesiredAcl {
   private localEndpoint(ep: Endpoint, d: 1 | -1): void {
     const listKey = ep.profiles.join('\0');
     const l = this.listNamesOf(ep.profiles, listKey);
-    const uses = counter(this.listUse, listKey, d);
+    const uses = (l.uses += d);
     if (d === 1) {
       if (uses === 1) for (const c of listChains(ep.profiles, l.hash)) this.t.chains.setDesired(c.name, c);
       this.t.mapElements.setDesired(MAP_TO_EP, ep.ifname, l.gotoIn);
