@@ -47,22 +47,22 @@ export interface AclResult {
   inSync: boolean;
 }
 
-function profileDoc(p: number, port: number): Profile {
+/** Profile p's stored document, as the datastore hands it to the dataplane (a string). */
+function profileText(p: number, port: number): string {
   const name = `PROF_${p}`;
-  return parseProfile(
-    name,
-    JSON.stringify({
-      spec: {
-        inbound: [
-          { action: 'allow', srcTag: name },
-          { action: 'allow', protocol: 'tcp', dstPorts: [22, port], srcNet: '10.0.0.0/8' },
-          { action: 'allow', protocol: 'icmp', icmpType: 8 },
-        ],
-        outbound: [{ action: 'deny', protocol: 'udp', dstPorts: ['135:139'] }, { action: 'allow' }],
-      },
-    }),
-  );
+  return JSON.stringify({
+    spec: {
+      inbound: [
+        { action: 'allow', srcTag: name },
+        { action: 'allow', protocol: 'tcp', dstPorts: [22, port], srcNet: '10.0.0.0/8' },
+        { action: 'allow', protocol: 'icmp', icmpType: 8 },
+      ],
+      outbound: [{ action: 'deny', protocol: 'udp', dstPorts: ['135:139'] }, { action: 'allow' }],
+    },
+  });
 }
+
+const profileDoc = (p: number, port: number): Profile => parseProfile(`PROF_${p}`, profileText(p, port));
 
 function address(i: number): string {
   return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
@@ -166,11 +166,12 @@ export async function runAcl(n: number, reps: number, changeReps: number): Promi
     // the kernel too, as the dataplane's does: a read started with the step, as the dataplane
     // starts it when it starts, before the datastore's documents come in.
     const eps = Array.from({ length: n }, (_, i) => endpoint(i));
+    const texts = Array.from({ length: PROFILES }, (_, p) => profileText(p, 8080));
     collect();
     res.scratch.push(
       await measure(async () => {
         const early = startRead(nft);
-        for (let p = 0; p < PROFILES; p++) d.setProfile(`PROF_${p}`, profileDoc(p, 8080));
+        for (let p = 0; p < PROFILES; p++) d.setProfile(`PROF_${p}`, parseProfile(`PROF_${p}`, texts[p]!));
         for (const ep of eps) d.setEndpoint(ep.name, ep, true);
         const a = await applyAcl(nft, d.t, true, early);
         res.scriptBytes = a.script?.length ?? 0;

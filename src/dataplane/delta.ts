@@ -145,7 +145,13 @@ export class ElementTracker<V> {
     for (const [c, t] of this.containers) this.prune(c, t);
   }
 
-  commit(container: string, gen: number, updated: readonly string[], values: readonly V[], deleted: readonly string[]): void {
+  commit(
+    container: string,
+    gen: number,
+    updated: readonly string[],
+    values: readonly V[],
+    deleted: readonly string[],
+  ): void {
     const t = this.of(container);
     t.commit(gen, updated, values, deleted);
     this.prune(container, t);
