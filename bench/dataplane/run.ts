@@ -2,7 +2,7 @@
 // the dataplane's nft path against the floor (one `nft -f` of the final ruleset), single
 // changes, and `vroute-cni ADD`/`DEL`. Each part runs in a child process inside a network
 // namespace made for it and deleted afterwards (no veths: the ACL part needs none).
-// Run (root): npm run build && node dist/bench/dataplane/run.js [N,N..=1000,10000] [--reps R=3]
+// Run (root): npm run build && node dist/bench/dataplane/run.js [N,N..=1000,10000] [--reps R=7]
 //   [--changes C=20] [--cni K=20] [--no-cni] [--etcd] [--write]
 // Targets: from scratch within 2x the floor; one change under 50 ms at 10,000; ADD median
 // under 150 ms. --write appends the tables to bench/RESULTS.md under "## dataplane".
@@ -161,7 +161,7 @@ async function outer(argv: string[]): Promise<void> {
   };
   const sizesArg = argv.find((x, i) => /^\d[\d,]*$/.test(x) && !argv[i - 1]?.startsWith('--'));
   const sizes = (sizesArg ?? '1000,10000').split(',').map(Number);
-  const reps = opt('--reps', 3),
+  const reps = opt('--reps', 7),
     changes = opt('--changes', 20),
     cniCount = opt('--cni', 20);
   const where = machine(); // ends with the load average at the start
