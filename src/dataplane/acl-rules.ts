@@ -7,7 +7,8 @@ import {
   MAP_FROM_EP,
   MAP_TO_EP,
   SET_EP_IFACES,
-  listChain,
+  listChainOf,
+  listHash,
   profileChain,
   ruleHash,
   tagSet,
@@ -101,9 +102,9 @@ export function profileTags(p: Profile | undefined): string[] {
 }
 
 /** A profile list's chains: the profiles in order, then deny (no match, or no profile). */
-export function listChains(profiles: readonly string[]): ChainSpec[] {
+export function listChains(profiles: readonly string[], hash = listHash(profiles)): ChainSpec[] {
   return (['in', 'out'] as const).map((dir) =>
-    chainOf(listChain(dir, profiles), [...profiles.map((p) => `jump ${profileChain(dir, p)}`), 'drop']),
+    chainOf(listChainOf(dir, hash), [...profiles.map((p) => `jump ${profileChain(dir, p)}`), 'drop']),
   );
 }
 

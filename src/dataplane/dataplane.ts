@@ -7,7 +7,7 @@ import type { HostAccess } from './acl-rules';
 import { DesiredAcl } from './desired-acl';
 import { type IfaceConfig, type InterfaceDriver, hostInterfaces } from './interfaces';
 import { type Endpoint, parseEndpoint, parseProfile } from './model';
-import { type NftRunner, applyAcl, nftBinary } from './nft-driver';
+import { type EarlyRead, type NftRunner, applyAcl, nftBinary, startRead } from './nft-driver';
 import type { RouteTable } from './routes';
 import { type EndpointStatus, type NodeDataplaneStatus, StatusReporter } from './status';
 
@@ -57,6 +57,8 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
   const routes = o.routes;
   const ifaces = o.interfaces ?? hostInterfaces({ ipv6Gateway: o.ipv6Gateway });
   const desired = new DesiredAcl(o.workloadToHost ?? 'deny');
+  // The first apply's kernel read, started now: nft lists our table while the datastore loads.
+  let firstRead: EarlyRead | undefined = startRead(nft);
   const reporter = new StatusReporter(
     o.store,
     o.nodeName,
@@ -148,7 +150,9 @@ export async function startDataplane(o: DataplaneOptions): Promise<Dataplane> {
       }
       // 4. ACLs: one nftables transaction.
       try {
-        const r = await applyAcl(nft, desired.t, resync);
+        const early = firstRead;
+        firstRead = undefined;
+        const r = await applyAcl(nft, desired.t, resync, early);
         if (r.changed) log.debug({ lines: r.script?.split('\n').length }, 'nftables transaction applied');
       } catch (e) {
         failure = (e as Error).message;

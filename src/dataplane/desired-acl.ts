@@ -5,10 +5,10 @@
 // (one element each), never touching a chain. Tag sets exist while a profile in use by a
 // local endpoint names the tag, profile chains while a local endpoint uses the profile.
 import { type ChainSpec, type HostAccess, fixedChains, listChains, profileChains, profileTags } from './acl-rules';
-import { DeltaTracker } from './delta';
+import { DeltaTracker, ElementTracker } from './delta';
 import type { Endpoint, Profile } from './model';
 import type { KernelChain } from './nft-kernel';
-import { MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, listChain, profileChain, tagSet } from './names';
+import { MAP_FROM_EP, MAP_TO_EP, SET_EP_IFACES, listChainOf, listHash, profileChain, tagSet } from './names';
 
 export function baseKey(c: ChainSpec): string | undefined {
   return c.base ? `${c.base.hook}:${c.base.priority}:accept` : undefined;
@@ -25,12 +25,22 @@ export interface AclTrackers {
   chains: DeltaTracker<ChainSpec, KernelChain>;
   /** Sets and maps: name -> type (`ipv4_addr`, `ifname`, `map:ifname`). */
   sets: DeltaTracker<string>;
-  /** `set\0element`. */
-  elements: DeltaTracker<true>;
-  /** `map\0ifname` -> verdict. */
-  mapElements: DeltaTracker<string>;
+  /** Set -> element. */
+  elements: ElementTracker<true>;
+  /** Map -> ifname -> verdict. */
+  mapElements: ElementTracker<string>;
   /** Whether our table is known to exist in the kernel (it is made even when empty). */
   table: { exists: boolean };
+}
+
+interface ListNames {
+  hash: string;
+  chainIn: string;
+  chainOut: string;
+  /** The map verdicts (`goto pl-in-HASH`), one string shared by every endpoint of the list. */
+  gotoIn: string;
+  gotoOut: string;
+  uses: number;
 }
 
 /** The list without repeats; the list itself when it has none (the usual case: no copy). */
@@ -50,15 +60,14 @@ export class DesiredAcl {
   readonly t: AclTrackers = {
     chains: new DeltaTracker(chainInSync),
     sets: new DeltaTracker((a, b) => a === b),
-    elements: new DeltaTracker(() => true),
-    mapElements: new DeltaTracker((a, b) => a === b),
+    elements: new ElementTracker(() => true),
+    mapElements: new ElementTracker((a, b) => a === b),
     table: { exists: false },
   };
   private readonly local = new Map<string, Endpoint>();
   private readonly profiles = new Map<string, Profile>();
-  /** Local endpoints per profile list (`\0`-joined), and the list's chain names. */
-  private readonly listUse = new Map<string, number>();
-  private readonly listNames = new Map<string, [string, string]>();
+  /** Per profile list (`\0`-joined): its chains, verdicts and local endpoints using it. */
+  private readonly listNames = new Map<string, ListNames>();
   /** Local endpoints using each profile. */
   private readonly profileUse = new Map<string, number>();
   /** Tags named by the profiles in use (one count per profile naming it). */
@@ -69,8 +78,8 @@ export class DesiredAcl {
   private readonly members = new Map<string, Map<string, Endpoint>>();
   /** Endpoints by name (all nodes), to undo their membership on change. */
   private readonly all = new Map<string, Endpoint>();
-  /** Element refcounts (two endpoints may briefly claim one address during a move). */
-  private readonly elemRefs = new Map<string, number>();
+  /** Element refcounts per set (two endpoints may briefly claim one address during a move). */
+  private readonly elemRefs = new Map<string, Map<string, number>>();
 
   constructor(private readonly hostAccess: HostAccess = 'deny') {}
 
@@ -128,11 +137,16 @@ export class DesiredAcl {
     return this.profiles.get(name);
   }
 
-  /** The [inbound, outbound] chain names of a profile list (hashed once per list). */
-  private listNamesOf(profiles: readonly string[]): [string, string] {
-    const key = profiles.join('\0');
+  /** A profile list's chain names and map verdicts (hashed once per list). */
+  private listNamesOf(profiles: readonly string[], key = profiles.join('\0')): ListNames {
     let names = this.listNames.get(key);
-    if (!names) this.listNames.set(key, (names = [listChain('in', profiles), listChain('out', profiles)]));
+    if (!names) {
+      const hash = listHash(profiles);
+      const chainIn = listChainOf('in', hash),
+        chainOut = listChainOf('out', hash);
+      names = { hash, chainIn, chainOut, gotoIn: `goto ${chainIn}`, gotoOut: `goto ${chainOut}`, uses: 0 };
+      this.listNames.set(key, names);
+    }
     return names;
   }
 
@@ -142,32 +156,31 @@ export class DesiredAcl {
    */
   endpointPending(ep: Endpoint): boolean {
     const c = this.t.chains.pendingUpdates,
-      m = this.t.mapElements.pendingUpdates;
-    if (m.has(`${MAP_TO_EP}\0${ep.ifname}`) || m.has(`${MAP_FROM_EP}\0${ep.ifname}`)) return true;
-    if (this.listNamesOf(ep.profiles).some((n) => c.has(n))) return true;
+      m = this.t.mapElements;
+    if (m.pending(MAP_TO_EP, ep.ifname) || m.pending(MAP_FROM_EP, ep.ifname)) return true;
+    const l = this.listNamesOf(ep.profiles);
+    if (c.has(l.chainIn) || c.has(l.chainOut)) return true;
     return ep.profiles.some((p) => c.has(profileChain('in', p)) || c.has(profileChain('out', p)));
   }
 
   private localEndpoint(ep: Endpoint, d: 1 | -1): void {
     const listKey = ep.profiles.join('\0');
-    const [chainIn, chainOut] = this.listNamesOf(ep.profiles);
-    const keyIn = `${MAP_TO_EP}\0${ep.ifname}`,
-      keyOut = `${MAP_FROM_EP}\0${ep.ifname}`;
-    const uses = counter(this.listUse, listKey, d);
+    const l = this.listNamesOf(ep.profiles, listKey);
+    const uses = (l.uses += d);
     if (d === 1) {
-      if (uses === 1) for (const c of listChains(ep.profiles)) this.t.chains.setDesired(c.name, c);
-      this.t.mapElements.setDesired(keyIn, `goto ${chainIn}`);
-      this.t.mapElements.setDesired(keyOut, `goto ${chainOut}`);
-      this.t.elements.setDesired(`${SET_EP_IFACES}\0${ep.ifname}`, true);
+      if (uses === 1) for (const c of listChains(ep.profiles, l.hash)) this.t.chains.setDesired(c.name, c);
+      this.t.mapElements.setDesired(MAP_TO_EP, ep.ifname, l.gotoIn);
+      this.t.mapElements.setDesired(MAP_FROM_EP, ep.ifname, l.gotoOut);
+      this.t.elements.setDesired(SET_EP_IFACES, ep.ifname, true);
     } else {
       if (uses === 0) {
-        this.t.chains.deleteDesired(chainIn);
-        this.t.chains.deleteDesired(chainOut);
+        this.t.chains.deleteDesired(l.chainIn);
+        this.t.chains.deleteDesired(l.chainOut);
         this.listNames.delete(listKey);
       }
-      this.t.mapElements.deleteDesired(keyIn);
-      this.t.mapElements.deleteDesired(keyOut);
-      this.t.elements.deleteDesired(`${SET_EP_IFACES}\0${ep.ifname}`);
+      this.t.mapElements.deleteDesired(MAP_TO_EP, ep.ifname);
+      this.t.mapElements.deleteDesired(MAP_FROM_EP, ep.ifname);
+      this.t.elements.deleteDesired(SET_EP_IFACES, ep.ifname);
     }
     for (const p of unique(ep.profiles)) {
       const n = counter(this.profileUse, p, d);
@@ -215,19 +228,22 @@ export class DesiredAcl {
     }
   }
 
-  /** `tag4-T\0` and `tag6-T\0` per tag: element keys are made for every member address. */
-  private readonly tagKeys = new Map<string, [string, string]>();
+  /** The two set names of each tag (not rebuilt for every member). */
+  private readonly tagSetNames = new Map<string, [string, string]>();
 
   private elements(tag: string, ep: Endpoint, d: 1 | -1): void {
-    let prefixes = this.tagKeys.get(tag);
-    if (!prefixes) this.tagKeys.set(tag, (prefixes = [`${tagSet(4, tag)}\0`, `${tagSet(6, tag)}\0`]));
-    for (const a of ep.v4) this.element(prefixes[0] + a, d);
-    for (const a of ep.v6) this.element(prefixes[1] + a, d);
+    let sets = this.tagSetNames.get(tag);
+    if (!sets) this.tagSetNames.set(tag, (sets = [tagSet(4, tag), tagSet(6, tag)]));
+    for (const a of ep.v4) this.element(sets[0], a, d);
+    for (const a of ep.v6) this.element(sets[1], a, d);
   }
 
-  private element(key: string, d: 1 | -1): void {
-    const n = counter(this.elemRefs, key, d);
-    if (d === 1 && n === 1) this.t.elements.setDesired(key, true);
-    if (d === -1 && n === 0) this.t.elements.deleteDesired(key);
+  private element(set: string, addr: string, d: 1 | -1): void {
+    let refs = this.elemRefs.get(set);
+    if (!refs) this.elemRefs.set(set, (refs = new Map()));
+    const n = counter(refs, addr, d);
+    if (refs.size === 0) this.elemRefs.delete(set);
+    if (d === 1 && n === 1) this.t.elements.setDesired(set, addr, true);
+    if (d === -1 && n === 0) this.t.elements.deleteDesired(set, addr);
   }
 }

@@ -8,7 +8,8 @@
  *     -> desired state, kept incrementally (desired-acl.ts: chains, tag sets, map entries)
  *        beside what the kernel holds (delta.ts, Felix's delta tracker)
  *     -> one throttled apply loop (apply-loop.ts: coalesced changes, back-off on failure,
- *        a kernel re-read every `resyncMs`) that programs, in order:
+ *        a kernel re-read every `resyncMs`, the first one started with the dataplane so nft
+        lists our table while the datastore loads) that programs, in order:
  *        interfaces (interfaces.ts: /proc/sys writes, one `ip -batch` for link state and
  *        neighbour entries), routes (routes.ts: the RouteTable shared with the FIB sink),
  *        ACLs (nft-script.ts + nft-driver.ts: one `nft -f` transaction per apply)

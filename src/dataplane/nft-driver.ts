@@ -69,6 +69,21 @@ function firstLines(s: string): string {
   return s.trim().split('\n').slice(0, 3).join(' | ');
 }
 
+/**
+ * A read of our table started ahead of the apply that uses it: the dataplane starts one when
+ * it starts, so that nft lists the kernel while the datastore loads instead of after it (the
+ * first apply then waits for no read of its own). Resolves to undefined when the read failed
+ * (the apply then reads again).
+ */
+export type EarlyRead = Promise<{ json: string | undefined } | undefined>;
+
+export function startRead(nft: NftRunner): EarlyRead {
+  return nft.list().then(
+    (json) => ({ json }),
+    () => undefined,
+  );
+}
+
 export interface AclApplyResult {
   changed: boolean;
   script?: string;
@@ -76,19 +91,27 @@ export interface AclApplyResult {
 
 /**
  * Programs the trackers' pending changes in one transaction. With `resync`, reads the table
- * first, so what someone changed behind our back is pending again. A failed transaction
- * changes nothing in the kernel (nft is atomic) and the next apply resyncs.
+ * first (or takes `early`, a read started before), so what someone changed behind our back is
+ * pending again. A failed transaction changes nothing in the kernel (nft is atomic) and the
+ * next apply resyncs; so does a change made between an early read and the transaction, found
+ * by the next periodic resync at the latest.
  */
-export async function applyAcl(nft: NftRunner, t: AclTrackers, resync: boolean): Promise<AclApplyResult> {
+export async function applyAcl(
+  nft: NftRunner,
+  t: AclTrackers,
+  resync: boolean,
+  early?: EarlyRead,
+): Promise<AclApplyResult> {
   // A chain with rules of others whose handles a failed read left unknown: read it all.
   const unknown = [...t.chains.dataplane.values()].some((c) => c.foreign > 0 && c.ours.some((r) => r.handle < 0));
   if (resync || unknown) {
-    const json = await nft.list();
+    const read = resync ? await early : undefined;
+    const json = read ? read.json : await nft.list();
     const k = json === undefined ? undefined : parseListing(json);
     t.table.exists = k?.exists ?? false;
     t.chains.replaceDataplane(k?.chains ?? new Map());
     t.sets.replaceDataplane(k?.sets ?? new Map());
-    t.elements.replaceDataplane(new Map([...(k?.elements ?? [])].map((e) => [e, true as const])));
+    t.elements.replaceDataplane(k?.elements ?? new Map());
     t.mapElements.replaceDataplane(k?.mapElements ?? new Map());
   }
   const plan = planTransaction(t);

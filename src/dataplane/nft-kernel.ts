@@ -20,16 +20,16 @@ export interface KernelTable {
   chains: Map<string, KernelChain>;
   /** Our sets: name -> type. */
   sets: Map<string, string>;
-  /** `set\0element` of our sets. */
-  elements: Set<string>;
-  /** `map\0key` -> verdict (`goto chain`). */
-  mapElements: Map<string, string>;
+  /** Our sets' elements: set -> element -> true. */
+  elements: Map<string, Map<string, true>>;
+  /** Our maps' entries: map -> key -> verdict (`goto chain`). */
+  mapElements: Map<string, Map<string, string>>;
   /** Whether the table exists at all. */
   exists: boolean;
 }
 
 export function emptyKernel(): KernelTable {
-  return { chains: new Map(), sets: new Map(), elements: new Set(), mapElements: new Map(), exists: false };
+  return { chains: new Map(), sets: new Map(), elements: new Map(), mapElements: new Map(), exists: false };
 }
 
 type Obj = Record<string, unknown>;
@@ -67,13 +67,17 @@ export function parseListing(json: string): KernelTable {
       if (kind === 'map' && !isOurMap(s.name)) continue;
       if (kind === 'set') k.sets.set(s.name, String(s.type));
       const elems = Array.isArray(s.elem) ? s.elem : [];
+      const setElems = new Map<string, true>(),
+        mapElems = new Map<string, string>();
       for (const e of elems) {
-        if (kind === 'set' && typeof e === 'string') k.elements.add(`${s.name}\0${e}`);
+        if (kind === 'set' && typeof e === 'string') setElems.set(e, true);
         if (kind === 'map' && Array.isArray(e) && typeof e[0] === 'string') {
           const v = verdictText(e[1]);
-          if (v) k.mapElements.set(`${s.name}\0${e[0]}`, v);
+          if (v) mapElems.set(e[0], v);
         }
       }
+      if (setElems.size) k.elements.set(s.name, setElems);
+      if (mapElems.size) k.mapElements.set(s.name, mapElems);
       if (kind === 'map') k.sets.set(s.name, `map:${String(s.type)}`);
     }
     const rule = item.rule;

@@ -4,6 +4,7 @@
 // Only chains whose hashes differ are rewritten (Felix's chained hashes); rules of others in
 // our table are never deleted or moved.
 import type { ChainSpec, RuleLine } from './acl-rules';
+import type { DeltaTracker } from './delta';
 import { type AclTrackers, baseKey } from './desired-acl';
 import type { KernelChain, KernelRule } from './nft-kernel';
 import { FAMILY, TABLE } from './names';
@@ -23,15 +24,22 @@ export interface ChainPlan {
   reread: boolean;
 }
 
+/** One set's or map's element changes, as planned (the tracker's generation then). */
+export interface ElementPlan<V> {
+  container: string;
+  gen: number;
+  updated: string[];
+  values: V[];
+  deleted: string[];
+}
+
 export interface Plan {
   script: string;
   // What the script does, captured when it was made: the trackers may move on while nft runs.
   setsAdded: [string, string][];
   setsDeleted: string[];
-  elementsAdded: string[];
-  elementsDeleted: string[];
-  mapAdded: [string, string][];
-  mapDeleted: string[];
+  elements: ElementPlan<true>[];
+  mapEntries: ElementPlan<string>[];
   /** Chains rewritten (for the kernel view after success). */
   chains: ChainPlan[];
   /** Chains deleted whole, and chains of ours only emptied (they hold rules of others). */
@@ -44,22 +52,31 @@ function quoteKey(map: string, key: string): string {
   return map === 'from-ep' || map === 'to-ep' || map === 'ep-ifaces' ? `"${key}"` : key;
 }
 
-function byContainer(keys: Iterable<string>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const k of keys) {
-    const i = k.indexOf('\0');
-    const c = k.slice(0, i);
-    let l = out.get(c);
-    if (!l) out.set(c, (l = []));
-    l.push(k.slice(i + 1));
+/** The pending changes of each container whose tracker has any, snapshotted. */
+function snapshot<V>(containers: ReadonlyMap<string, DeltaTracker<V>>): ElementPlan<V>[] {
+  const out: ElementPlan<V>[] = [];
+  for (const [container, tr] of containers) {
+    if (tr.inSyncNow) continue;
+    const updated = [...tr.pendingUpdates];
+    const values = updated.map((k) => tr.desired.get(k)!);
+    out.push({ container, gen: tr.gen, updated, values, deleted: [...tr.pendingDeletes] });
   }
   return out;
 }
 
-/** `add|delete element` commands of at most ELEMENTS_PER_LINE (already quoted) items each. */
-function elementLines(out: string[], verb: 'add' | 'delete', set: string, items: string[]): void {
+/** `add|delete element` commands of at most ELEMENTS_PER_LINE items each, as `item` prints them. */
+function elementLines(
+  out: string[],
+  verb: 'add' | 'delete',
+  set: string,
+  items: readonly string[],
+  item: (i: number) => string,
+): void {
   for (let i = 0; i < items.length; i += ELEMENTS_PER_LINE) {
-    out.push(`${verb} element ${T} ${set} { ${items.slice(i, i + ELEMENTS_PER_LINE).join(', ')} }`);
+    const end = Math.min(items.length, i + ELEMENTS_PER_LINE);
+    let line = `${verb} element ${T} ${set} { ${item(i)}`;
+    for (let j = i + 1; j < end; j++) line += `, ${item(j)}`;
+    out.push(`${line} }`);
   }
 }
 
@@ -81,10 +98,8 @@ export function planTransaction(t: AclTrackers): Plan {
     script: '',
     setsAdded: [],
     setsDeleted: [...t.sets.pendingDeletes],
-    elementsAdded: [...t.elements.pendingUpdates],
-    elementsDeleted: [...t.elements.pendingDeletes],
-    mapAdded: [],
-    mapDeleted: [...t.mapElements.pendingDeletes],
+    elements: snapshot(t.elements.containers),
+    mapEntries: snapshot(t.mapElements.containers),
     chains: [],
     deletedChains: [],
     emptiedChains: [],
@@ -110,18 +125,14 @@ export function planTransaction(t: AclTrackers): Plan {
     touch();
   }
   // 2. Set elements: stale ones out, new ones in (sets being removed go whole in step 6).
-  for (const [set, elems] of byContainer(t.elements.pendingDeletes)) {
-    if (!t.sets.desired.has(set) || t.sets.pendingUpdates.has(set)) continue;
-    out.push(`delete element ${T} ${set} { ${elems.map((e) => quoteKey(set, e)).join(', ')} }`);
+  for (const { container: set, deleted } of plan.elements) {
+    if (!deleted.length || !t.sets.desired.has(set) || t.sets.pendingUpdates.has(set)) continue;
+    elementLines(out, 'delete', set, deleted, (i) => quoteKey(set, deleted[i]!));
     touch();
   }
-  for (const [set, elems] of byContainer(t.elements.pendingUpdates)) {
-    elementLines(
-      out,
-      'add',
-      set,
-      elems.map((e) => quoteKey(set, e)),
-    );
+  for (const { container: set, updated } of plan.elements) {
+    if (!updated.length) continue;
+    elementLines(out, 'add', set, updated, (i) => quoteKey(set, updated[i]!));
     touch();
   }
   // 3. Chains: create missing ones first (rules may jump to each other), then rewrite.
@@ -136,36 +147,23 @@ export function planTransaction(t: AclTrackers): Plan {
   }
   for (const c of changed) plan.chains.push(rewriteChain(out, c, t.chains.dataplane.get(c.name)));
   // 4. Map entries: stale ones out, then new ones (their chains exist now).
-  for (const [map, keys] of byContainer(t.mapElements.pendingDeletes)) {
-    out.push(`delete element ${T} ${map} { ${keys.map((k) => `"${k}"`).join(', ')} }`);
+  for (const { container: map, deleted } of plan.mapEntries) {
+    if (!deleted.length) continue;
+    elementLines(out, 'delete', map, deleted, (i) => `"${deleted[i]!}"`);
     touch();
   }
   // Batched like set elements: one command per element would have nft evaluate 20,000
   // commands for 10,000 endpoints. A changed entry is deleted and added again.
-  const replaced: string[] = [],
-    added: string[] = [];
-  for (const key of t.mapElements.pendingUpdates) {
-    const verdict = t.mapElements.desired.get(key)!;
-    plan.mapAdded.push([key, verdict]);
-    if (t.mapElements.dataplane.has(key)) replaced.push(key);
-    added.push(key);
+  for (const { container: map, updated } of plan.mapEntries) {
+    const have = t.mapElements.containers.get(map)?.dataplane;
+    const replaced = have?.size ? updated.filter((k) => have.has(k)) : [];
+    elementLines(out, 'delete', map, replaced, (i) => `"${replaced[i]!}"`);
   }
-  for (const [map, keys] of byContainer(replaced))
-    elementLines(
-      out,
-      'delete',
-      map,
-      keys.map((k) => `"${k}"`),
-    );
-  for (const [map, keys] of byContainer(added)) {
-    elementLines(
-      out,
-      'add',
-      map,
-      keys.map((k) => `"${k}" : ${t.mapElements.desired.get(`${map}\0${k}`)!}`),
-    );
+  for (const { container: map, updated, values } of plan.mapEntries) {
+    if (!updated.length) continue;
+    elementLines(out, 'add', map, updated, (i) => `"${updated[i]!}" : ${values[i]!}`);
+    touch();
   }
-  if (added.length) touch();
   // 5. Chains no longer wanted: users (profile-list chains) before what they jump to.
   const gone = [...t.chains.pendingDeletes].sort((a, b) => removalRank(a) - removalRank(b));
   for (const name of gone) {
@@ -229,10 +227,8 @@ export function commitPlan(t: AclTrackers, plan: Plan): void {
   t.table.exists = true;
   for (const name of plan.setsDeleted) t.sets.deleteDataplane(name);
   for (const [name, type] of plan.setsAdded) t.sets.setDataplane(name, type);
-  for (const key of plan.elementsDeleted) t.elements.deleteDataplane(key);
-  for (const key of plan.elementsAdded) t.elements.setDataplane(key, true);
-  for (const key of plan.mapDeleted) t.mapElements.deleteDataplane(key);
-  for (const [key, verdict] of plan.mapAdded) t.mapElements.setDataplane(key, verdict);
+  for (const e of plan.elements) t.elements.commit(e.container, e.gen, e.updated, e.values, e.deleted);
+  for (const e of plan.mapEntries) t.mapElements.commit(e.container, e.gen, e.updated, e.values, e.deleted);
   for (const cp of plan.chains) {
     const prev = t.chains.dataplane.get(cp.name);
     const recreated = !prev || (baseKey(cp.spec) !== prev.base && prev.foreign === 0);

@@ -248,9 +248,10 @@ test('parseListing reads chains, our rules, sets and map entries', () => {
       ],
     ),
   );
-  assert.deepEqual([...k.elements].sort(), ['tag4-X\x0010.0.0.1', 'tag4-X\x0010.0.0.2']);
+  assert.deepEqual([...k.elements.get('tag4-X')!.keys()].sort(), ['10.0.0.1', '10.0.0.2']);
   assert.equal(k.sets.has('someone-elses'), false);
-  assert.equal(k.mapElements.get('to-ep\x00vra'), 'goto ep-in-vra');
+  assert.equal(k.elements.has('someone-elses'), false);
+  assert.equal(k.mapElements.get('to-ep')!.get('vra'), 'goto ep-in-vra');
   assert.deepEqual(k.chains.get('ep-in-vra'), {
     base: undefined,
     ours: [{ hash: '0123456789abcdef', handle: 5 }],
@@ -338,4 +339,35 @@ test('per-endpoint chains of the earlier layout found in the kernel are replaced
   const entry = s.indexOf(`"vra" : goto ${listChain('in', ['PROF_A_C_E'])}`);
   assert.ok(entry >= 0 && entry < s.indexOf('delete chain inet vroute ep-in-vra'), s);
   assert.doesNotMatch(s, /operator/, 'a chain not named like ours is never touched');
+});
+
+test('changes made while nft runs stay pending after its commit; a read finding what was recorded leaves nothing to do', () => {
+  const d = demoAcl();
+  const plan = planTransaction(d.t);
+  // While the transaction runs: B goes, X (a new local endpoint) comes with B's profile.
+  d.setEndpoint('alpha.workload-B.eth0', undefined, true);
+  d.setEndpoint('alpha.x.eth0', ep('alpha.x.eth0', 'alpha', 'vrx', '192.168.1.9/32', ['PROF_B']), true);
+  commitPlan(d.t, plan);
+  const s = planTransaction(d.t).script;
+  assert.match(s, /delete element inet vroute to-ep \{ "vrb" \}/);
+  assert.match(s, /add element inet vroute to-ep \{ "vrx" : goto pl-in-/);
+  assert.match(s, /add element inet vroute tag4-PROF_B \{ 192\.168\.1\.9 \}/);
+  assert.match(s, /delete element inet vroute tag4-PROF_B \{ 192\.168\.1\.2 \}/);
+  assert.doesNotMatch(
+    s,
+    /"vra"|add chain inet vroute fwd-from-ep/,
+    'what the first transaction made is not made again',
+  );
+  applyFake(d);
+  // A resync read that finds exactly what was recorded (copies, as a read makes them).
+  const copy = <V>(t: { containers: Map<string, { dataplane: Map<string, V> }> }): Map<string, Map<string, V>> =>
+    new Map([...t.containers].map(([c, x]) => [c, new Map(x.dataplane)]));
+  d.t.elements.replaceDataplane(copy(d.t.elements));
+  d.t.mapElements.replaceDataplane(copy(d.t.mapElements));
+  assert.equal(planTransaction(d.t).empty, true);
+  // One element gone by hand: only it is pending again.
+  const k = copy(d.t.elements);
+  k.get('tag4-PROF_A_C_E')!.delete('192.168.1.5');
+  d.t.elements.replaceDataplane(k);
+  assert.deepEqual(lines(planTransaction(d.t).script), ['add element inet vroute tag4-PROF_A_C_E { 192.168.1.5 }']);
 });
