@@ -29,7 +29,7 @@ import { engineRestart } from './engine-restart';
 import { setupFamily } from './family-setup';
 import { checkUpdate } from './update-check';
 import { brokenFamilies, disableFamily } from './afi-safi-disable';
-import { sessionDeferral, type SelectionDeferral } from './selection-deferral';
+import { deferralPeer, livePeers, sessionDeferral, type SelectionDeferral } from './selection-deferral';
 import { joinDeferred, joinGroups } from './join-groups';
 import {
   guardedPump,
@@ -97,7 +97,7 @@ export class RoutingEngine {
     this.deferral =
       opts.selectionDeferralMs === undefined
         ? undefined
-        : sessionDeferral(opts.selectionDeferralMs, this.sessions, opts.logger, () => {
+        : sessionDeferral(opts.selectionDeferralMs, opts.logger, () => {
             this.joinDeferred = true;
             this.schedule();
           });
@@ -189,7 +189,7 @@ export class RoutingEngine {
     if (this.deferral?.active) {
       // RFC 4724 4.1: joins its update groups (our routes, our End-of-RIB) when the deferral ends.
       a.deferred = true;
-      this.deferral.check();
+      this.deferral.observe(s.config.address, deferralPeer(a));
     } else joinGroups(a, this.groups, this.policyBook);
     this.gr.sessionUp(info.index, a.families, a.gr);
     this.schedule();
@@ -212,7 +212,7 @@ export class RoutingEngine {
       this.gr.endOfRib(info.index, r.endOfRib); // RFC 4724 4.2: the RIB dropped what was still stale
       this.opts.onEndOfRib?.(a.session, r.endOfRib);
       a.endOfRib?.add(r.endOfRib);
-      this.deferral?.check();
+      this.deferral?.observe(a.session.config.address, deferralPeer(a));
     }
     this.schedule();
   }
@@ -352,8 +352,7 @@ export class RoutingEngine {
 
   /** RFC 4724 4.1: the peers a restarting speaker waits for (no-op when not deferring). */
   expectPeers(addresses: Iterable<string>, complete = false): void {
-    this.deferral?.expect(addresses, complete);
-    this.deferral?.check();
+    if (this.deferral?.active) this.deferral.expect(addresses, livePeers(this.sessions), complete);
   }
 
   /** Routes only this session gives us (sessions.ts soleRoutes): make before break waits on it. */
