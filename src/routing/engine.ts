@@ -71,8 +71,6 @@ export class RoutingEngine {
   private readonly deps: FamilyDeps;
   private readonly localRoutes: LocalRoutes;
   private readonly deferral: SelectionDeferral | undefined;
-  /** The deferral ended: deferred sessions join once every decision received so far ran. */
-  private joinDeferred = false;
 
   constructor(private readonly opts: EngineOptions) {
     this.log = new EngineLog(opts.logger, opts.onRouteTooLarge);
@@ -98,7 +96,8 @@ export class RoutingEngine {
       opts.selectionDeferralMs === undefined
         ? undefined
         : sessionDeferral(opts.selectionDeferralMs, opts.logger, () => {
-            this.joinDeferred = true;
+            // Their End-of-RIB still waits for the decisions received so far (UpdateGroup).
+            joinDeferred(this.sessions, this.groups, this.policyBook);
             this.schedule();
           });
     this.localRoutes = new LocalRoutes(this.ribs, this.peers, this.store, this.local, () => this.schedule());
@@ -297,11 +296,6 @@ export class RoutingEngine {
           'internal error in the decision process',
         );
       }
-    }
-    if (this.joinDeferred && !more) {
-      // RFC 4724 4.1: the initial table (then End-of-RIB) holds every route received so far.
-      this.joinDeferred = false;
-      joinDeferred(this.sessions, this.groups, this.policyBook);
     }
     for (const a of this.sessions) guardedPump(this.deps, a);
     if (more) this.schedule();

@@ -225,11 +225,6 @@ export class UpdateGroup {
       this.catchUp(m, max, res);
       if (m.queue) return res;
     }
-    if (m.needEor) {
-      // Went live in append() with an empty initial table: RFC 4724 2 marker first.
-      m.needEor = false;
-      res.push(this.packer.endOfRib(this.sig.family));
-    }
     const from = m.next;
     let steps = max * 4; // bound skipped entries too
     while (res.length < max && steps-- > 0) {
@@ -238,6 +233,10 @@ export class UpdateGroup {
       m.next++;
       if ((e.only !== NO_PEER && e.only !== peer) || e.except === peer) continue;
       res.push(e.buf);
+    }
+    if (m.needEor && res.length < max && this.initialTableOut(m)) {
+      m.needEor = false;
+      res.push(this.packer.endOfRib(this.sig.family)); // RFC 4724 2: initial table sent
     }
     // Only a member at the log's tail can free entries, and scanning every member costs
     // O(members): do it once per members' worth of pulls (amortised O(1) per pull).
@@ -391,9 +390,11 @@ export class UpdateGroup {
     if (q.size > 0) return;
     m.queue = undefined;
     m.next = this.head;
-    if (m.needEor) {
-      m.needEor = false;
-      res.push(this.packer.endOfRib(this.sig.family)); // RFC 4724 2: initial table sent
-    }
+  }
+
+  // RFC 4724 2: End-of-RIB marks the initial table complete: every UPDATE built read, no bucket
+  // left, no decision pending in the RIB (a route decided after the catch-up would follow it).
+  private initialTableOut(m: Member): boolean {
+    return !m.queue && !m.replay && m.next === this.head && this.out.pending === 0 && this.rib.pendingDecisions === 0;
   }
 }
