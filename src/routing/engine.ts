@@ -37,7 +37,7 @@ import {
   policyOf,
   prefixCounts,
   pump,
-  soleRoutes,
+  SoleRoutes,
   type Attached,
   type FamilyDeps,
   type SessionHandle,
@@ -71,6 +71,8 @@ export class RoutingEngine {
   private readonly deps: FamilyDeps;
   private readonly localRoutes: LocalRoutes;
   private readonly deferral: SelectionDeferral | undefined;
+  private version = 0; // bumped by every turn that changed a Loc-RIB (best or feasible paths)
+  private readonly sole = new SoleRoutes(this.ribs);
 
   constructor(private readonly opts: EngineOptions) {
     this.log = new EngineLog(opts.logger, opts.onRouteTooLarge);
@@ -286,6 +288,7 @@ export class RoutingEngine {
       try {
         const changes = rib.decide(DECIDE_BATCH);
         if (changes.length > 0) {
+          this.version++;
           this.groups.get(f)!.apply(changes);
           this.opts.onLocRibChanges?.(f, rib, changes);
         }
@@ -349,9 +352,15 @@ export class RoutingEngine {
     if (this.deferral?.active) this.deferral.expect(addresses, livePeers(this.sessions), complete);
   }
 
-  /** Routes only this session gives us (sessions.ts soleRoutes): make before break waits on it. */
+  /** Routes only this session gives us (sessions.ts SoleRoutes, one walk per Loc-RIB version): make before break. */
   soleRoutes(session: SessionHandle): number {
-    return soleRoutes(this.sessions, this.ribs, session);
+    for (const a of this.sessions) if (a.session === session && a.info) return this.sole.of(a.info.index, this.version);
+    return 0;
+  }
+
+  /** Changes whenever a Loc-RIB did: a count read from it is still right while this is the same. */
+  get routeVersion(): number {
+    return this.version;
   }
 
   /** The session's import/export policy for /status (RFC 8212 default deny on eBGP); undefined: not attached. */
