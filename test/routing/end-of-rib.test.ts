@@ -4,9 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IPV4_UNICAST } from '../../src/bgp/messages';
-import { RoutingEngine } from '../../src/routing';
-import { silentLogger } from '../../src/observability';
-import { FakeSession, FakeTimers, P, grCap, settle, setup } from './gr-fakes';
+import { FakeSession, fakeEngine, P, grCap, settle, setup } from './gr-fakes';
 
 /** More prefixes than one turn decides (engine.ts DECIDE_BATCH, 8192): decisions span turns. */
 const MANY = Array.from({ length: 20_000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
@@ -48,15 +46,7 @@ test('End-of-RIB waits for decisions that span several turns, with part of the t
 });
 
 test('RFC 4724 4.1: a deferred session gets End-of-RIB after every route decided, with no special case in the deferral', async () => {
-  const engine = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-    timers: new FakeTimers(),
-    selectionDeferralMs: 60_000,
-  });
+  const { engine } = fakeEngine({ selectionDeferralMs: 60_000 });
   const a = new FakeSession({ address: '192.0.2.2', asn: 65000, routeReflectorClient: true }, 0xc0000202);
   const b = new FakeSession({ address: '192.0.2.3', asn: 65000, routeReflectorClient: true }, 0xc0000203);
   engine.attach(a);

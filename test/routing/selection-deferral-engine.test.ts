@@ -2,23 +2,13 @@
 // session, not a scan of every session per expected peer (fake sessions, no sockets).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IPV4_UNICAST } from '../../src/bgp/messages';
-import { RoutingEngine, type SessionHandle } from '../../src/routing';
-import { silentLogger } from '../../src/observability';
-import { FakeSession, FakeTimers, grCap, settle } from './gr-fakes';
+import type { SessionHandle } from '../../src/routing';
+import { FakeSession, fakeEngine, grCap, settle } from './gr-fakes';
 
 const N = 200;
 
 test('RFC 4724 4.1: with 200 expected clients the deferral ends at the last End-of-RIB, each costing O(1) session lookups', async () => {
-  const engine = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-    timers: new FakeTimers(),
-    selectionDeferralMs: 60_000,
-  });
+  const { engine } = fakeEngine({ selectionDeferralMs: 60_000 });
   let reads = 0;
   const sessions: FakeSession[] = [];
   const addresses: string[] = [];
