@@ -300,6 +300,20 @@ export class Rib {
     for (let p = 0; p < this.best.length; p++) if (this.best[p] >= 0) fn(p, this.route(this.best[p]));
   }
 
+  /**
+   * Adds to `counts[peer]` each prefix whose best path is its only feasible one: what the
+   * Loc-RIB would lose with that peer (make before break). One walk, no Route objects.
+   */
+  countSoleBest(counts: number[]): void {
+    const { head, next, peer } = this.paths;
+    for (let p = 0; p < this.best.length; p++) {
+      const b = this.best[p];
+      if (b < 0) continue;
+      const alone = next[head[p]] === NONE || (this.opts.igpCost !== undefined && this.feasibleOf(p).length <= 1);
+      if (alone) counts[peer[b]] = (counts[peer[b]] ?? 0) + 1;
+    }
+  }
+
   route(slot: number): Route {
     const attrs = this.opts.attrs.get(this.paths.attr[slot]);
     return {

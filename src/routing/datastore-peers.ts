@@ -8,6 +8,7 @@ import { PeerSource, type Datastore, type EffectivePeer, type PeerChanges, type 
 import type { Logger } from '../observability';
 import type { RoutingEngine } from './engine';
 import { PeerQueues } from './peer-queues';
+import { ReplacementWatch } from './replacement-watch';
 
 export interface DatastorePeersOptions {
   store: Datastore;
@@ -57,16 +58,18 @@ export function followDatastorePeers(o: DatastorePeersOptions): DatastorePeers {
       await speaker.removePeer(ip, reason);
     }
   };
+  const watch = new ReplacementWatch(engine);
   /** Waits while the session to `ip` is the only source of some route (make before break). */
   const untilReplaced = async (ip: string, limitMs: number): Promise<void> => {
     const s = speaker.peer(ip);
-    if (!s || engine.soleRoutes(s) === 0) return;
+    const routes = s ? watch.sole(s) : 0;
+    if (!s || routes === 0) return;
     logger.info(
-      { peer: ip, routes: engine.soleRoutes(s), maxSeconds: limitMs / 1000 },
+      { peer: ip, routes, maxSeconds: limitMs / 1000 },
       'peer kept until its routes come from another session (make before break)',
     );
     const end = Date.now() + limitMs;
-    while (Date.now() < end && !stopped && speaker.peer(ip) === s && engine.soleRoutes(s) > 0) await sleep(200);
+    await watch.wait(s, () => Date.now() >= end || stopped || speaker.peer(ip) !== s);
     // Our Cease takes the session from the other side too: its copy of our routes from the
     // new sessions (a reflector sends them in the same round as it sent us theirs) gets a
     // moment to arrive.

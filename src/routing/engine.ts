@@ -29,7 +29,7 @@ import { engineRestart } from './engine-restart';
 import { setupFamily } from './family-setup';
 import { checkUpdate } from './update-check';
 import { brokenFamilies, disableFamily } from './afi-safi-disable';
-import { sessionDeferral, type SelectionDeferral } from './selection-deferral';
+import { deferralPeer, livePeers, sessionDeferral, type SelectionDeferral } from './selection-deferral';
 import { joinDeferred, joinGroups } from './join-groups';
 import {
   guardedPump,
@@ -37,7 +37,7 @@ import {
   policyOf,
   prefixCounts,
   pump,
-  soleRoutes,
+  SoleRoutes,
   type Attached,
   type FamilyDeps,
   type SessionHandle,
@@ -71,8 +71,8 @@ export class RoutingEngine {
   private readonly deps: FamilyDeps;
   private readonly localRoutes: LocalRoutes;
   private readonly deferral: SelectionDeferral | undefined;
-  /** The deferral ended: deferred sessions join once every decision received so far ran. */
-  private joinDeferred = false;
+  private version = 0; // bumped by every turn that changed a Loc-RIB (best or feasible paths)
+  private readonly sole = new SoleRoutes(this.ribs);
 
   constructor(private readonly opts: EngineOptions) {
     this.log = new EngineLog(opts.logger, opts.onRouteTooLarge);
@@ -97,8 +97,9 @@ export class RoutingEngine {
     this.deferral =
       opts.selectionDeferralMs === undefined
         ? undefined
-        : sessionDeferral(opts.selectionDeferralMs, this.sessions, opts.logger, () => {
-            this.joinDeferred = true;
+        : sessionDeferral(opts.selectionDeferralMs, opts.logger, () => {
+            // Their End-of-RIB still waits for the decisions received so far (UpdateGroup).
+            joinDeferred(this.sessions, this.groups, this.policyBook);
             this.schedule();
           });
     this.localRoutes = new LocalRoutes(this.ribs, this.peers, this.store, this.local, () => this.schedule());
@@ -189,7 +190,7 @@ export class RoutingEngine {
     if (this.deferral?.active) {
       // RFC 4724 4.1: joins its update groups (our routes, our End-of-RIB) when the deferral ends.
       a.deferred = true;
-      this.deferral.check();
+      this.deferral.observe(s.config.address, deferralPeer(a));
     } else joinGroups(a, this.groups, this.policyBook);
     this.gr.sessionUp(info.index, a.families, a.gr);
     this.schedule();
@@ -212,7 +213,7 @@ export class RoutingEngine {
       this.gr.endOfRib(info.index, r.endOfRib); // RFC 4724 4.2: the RIB dropped what was still stale
       this.opts.onEndOfRib?.(a.session, r.endOfRib);
       a.endOfRib?.add(r.endOfRib);
-      this.deferral?.check();
+      this.deferral?.observe(a.session.config.address, deferralPeer(a));
     }
     this.schedule();
   }
@@ -287,6 +288,7 @@ export class RoutingEngine {
       try {
         const changes = rib.decide(DECIDE_BATCH);
         if (changes.length > 0) {
+          this.version++;
           this.groups.get(f)!.apply(changes);
           this.opts.onLocRibChanges?.(f, rib, changes);
         }
@@ -297,11 +299,6 @@ export class RoutingEngine {
           'internal error in the decision process',
         );
       }
-    }
-    if (this.joinDeferred && !more) {
-      // RFC 4724 4.1: the initial table (then End-of-RIB) holds every route received so far.
-      this.joinDeferred = false;
-      joinDeferred(this.sessions, this.groups, this.policyBook);
     }
     for (const a of this.sessions) guardedPump(this.deps, a);
     if (more) this.schedule();
@@ -352,13 +349,18 @@ export class RoutingEngine {
 
   /** RFC 4724 4.1: the peers a restarting speaker waits for (no-op when not deferring). */
   expectPeers(addresses: Iterable<string>, complete = false): void {
-    this.deferral?.expect(addresses, complete);
-    this.deferral?.check();
+    if (this.deferral?.active) this.deferral.expect(addresses, livePeers(this.sessions), complete);
   }
 
-  /** Routes only this session gives us (sessions.ts soleRoutes): make before break waits on it. */
+  /** Routes only this session gives us (sessions.ts SoleRoutes, one walk per Loc-RIB version): make before break. */
   soleRoutes(session: SessionHandle): number {
-    return soleRoutes(this.sessions, this.ribs, session);
+    for (const a of this.sessions) if (a.session === session && a.info) return this.sole.of(a.info.index, this.version);
+    return 0;
+  }
+
+  /** Changes whenever a Loc-RIB did: a count read from it is still right while this is the same. */
+  get routeVersion(): number {
+    return this.version;
   }
 
   /** The session's import/export policy for /status (RFC 8212 default deny on eBGP); undefined: not attached. */

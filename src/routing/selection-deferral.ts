@@ -21,14 +21,29 @@ export interface DeferralPeer {
   endOfRib: ReadonlySet<Family>;
 }
 
+/**
+ * Done for 4.1: up, and either not waited on (no capability, or the Restart State bit set) or
+ * its End-of-RIB received for every family. "Receives" is an event: a peer that was done and
+ * then went down is not waited on again.
+ */
+function done(p: DeferralPeer | undefined): boolean {
+  if (!p || !p.live) return false;
+  if (!p.gr || (p.gr.flags & R_BIT) !== 0) return true; // not waited on (4.1)
+  return p.families.every((f) => p.endOfRib.has(f));
+}
+
 export class SelectionDeferral {
-  private readonly expected = new Set<string>();
+  /**
+   * Expected peers not done yet. Each session event looks at its own address only, so a
+   * restart with many clients costs O(1) per End-of-RIB, not O(expected x sessions).
+   */
+  private readonly pending = new Set<string>();
+  private expecting = false;
   private ended = false;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     timeoutMs: number,
-    private readonly peerOf: (address: string) => DeferralPeer | undefined,
     private readonly onEnd: (why: 'end-of-rib' | 'timer') => void,
   ) {
     this.timer = setTimeout(() => this.end('timer'), timeoutMs);
@@ -40,25 +55,24 @@ export class SelectionDeferral {
   }
 
   /**
-   * Peers known to be ours (configured, or from the datastore's first answer). `complete`:
-   * that is all of them; if none, nothing is waited for.
+   * Peers known to be ours (configured, or from the datastore's first answer), with their
+   * sessions as they are now (`peerOf`, one lookup each). `complete`: that is all of them; if
+   * none is left to wait for, the deferral ends (a).
    */
-  expect(addresses: Iterable<string>, complete = false): void {
+  expect(addresses: Iterable<string>, peerOf: (address: string) => DeferralPeer | undefined, complete = false): void {
     if (this.ended) return;
-    for (const a of addresses) this.expected.add(a);
-    if (complete && this.expected.size === 0) this.end('end-of-rib');
+    for (const a of addresses) {
+      this.expecting = true;
+      if (!done(peerOf(a))) this.pending.add(a);
+    }
+    if ((this.expecting || complete) && this.pending.size === 0) this.end('end-of-rib');
   }
 
-  /** Ends the deferral once every expected peer is up and done (a). */
-  check(): void {
-    if (this.ended || this.expected.size === 0) return;
-    for (const address of this.expected) {
-      const p = this.peerOf(address);
-      if (!p || !p.live) return;
-      if (!p.gr || (p.gr.flags & R_BIT) !== 0) continue; // not waited on (4.1)
-      if (p.families.some((f) => !p.endOfRib.has(f))) return;
-    }
-    this.end('end-of-rib');
+  /** A session event (up, End-of-RIB) of `address`: ends the deferral once no expected peer is left (a). */
+  observe(address: string, peer: DeferralPeer | undefined): void {
+    if (this.ended || !this.pending.has(address) || !done(peer)) return;
+    this.pending.delete(address);
+    if (this.pending.size === 0) this.end('end-of-rib');
   }
 
   cancel(): void {
@@ -73,28 +87,23 @@ export class SelectionDeferral {
   }
 }
 
-/** The current session from `address` as the deferral sees it; undefined: not up. */
-export function deferralPeerOf(sessions: Iterable<Attached>, address: string): DeferralPeer | undefined {
-  for (const a of sessions) {
-    if (a.session.config.address === address && a.live)
-      return { live: true, families: a.families, gr: a.gr, endOfRib: a.endOfRib ?? new Set() };
-  }
-  return undefined;
+/** The deferral's view of one attached session; undefined: not up. */
+export function deferralPeer(a: Attached | undefined): DeferralPeer | undefined {
+  if (!a?.live) return undefined;
+  return { live: true, families: a.families, gr: a.gr, endOfRib: a.endOfRib ?? new Set() };
 }
 
-/** The engine's deferral over its sessions; `onEnd` then lets the deferred sessions join. */
-export function sessionDeferral(
-  ms: number,
-  sessions: Iterable<Attached>,
-  logger: Logger,
-  onEnd: () => void,
-): SelectionDeferral {
-  return new SelectionDeferral(
-    ms,
-    (addr) => deferralPeerOf(sessions, addr),
-    (why) => {
-      logger.info({ why }, 'route selection deferral over (RFC 4724 4.1): sending routes');
-      onEnd();
-    },
-  );
+/** The live sessions by address, made once per call (one pass), as expect() looks them up. */
+export function livePeers(sessions: Iterable<Attached>): (address: string) => DeferralPeer | undefined {
+  const byAddress = new Map<string, Attached>();
+  for (const a of sessions) if (a.live) byAddress.set(a.session.config.address, a);
+  return (address) => deferralPeer(byAddress.get(address));
+}
+
+/** The engine's deferral; `onEnd` then lets the deferred sessions join. */
+export function sessionDeferral(ms: number, logger: Logger, onEnd: () => void): SelectionDeferral {
+  return new SelectionDeferral(ms, (why) => {
+    logger.info({ why }, 'route selection deferral over (RFC 4724 4.1): sending routes');
+    onEnd();
+  });
 }

@@ -147,24 +147,25 @@ export function policyOf(
 }
 
 /**
- * Prefixes whose best path comes from this session with no other feasible path: what the
- * Loc-RIB (and a node's FIB) would lose if the session went now. 0 when not attached.
+ * Prefixes whose best path comes from one peer with no other feasible path: what the Loc-RIB
+ * (and a node's FIB) would lose if its session went now. Counted for every peer in one walk
+ * and kept until the Loc-RIB changes (`version`), so peers waiting on it (make before break)
+ * share the walk of a full table.
  */
-export function soleRoutes(
-  sessions: Iterable<Attached>,
-  ribs: ReadonlyMap<Family, Rib>,
-  session: SessionHandle,
-): number {
-  let info: PeerInfo | undefined;
-  for (const a of sessions) if (a.session === session) info = a.info;
-  if (!info) return 0;
-  let n = 0;
-  for (const rib of ribs.values()) {
-    rib.forEachBest((prefix, best) => {
-      if (best.peer.index === info!.index && rib.feasibleOf(prefix).length <= 1) n++;
-    });
+export class SoleRoutes {
+  private counts: number[] = [];
+  private version = -1;
+
+  constructor(private readonly ribs: ReadonlyMap<Family, Rib>) {}
+
+  of(peer: number, version: number): number {
+    if (version !== this.version) {
+      this.counts = [];
+      for (const rib of this.ribs.values()) rib.countSoleBest(this.counts);
+      this.version = version;
+    }
+    return this.counts[peer] ?? 0;
   }
-  return n;
 }
 
 /** Cease / Out of Resources (RFC 4486) for a session we hit a bug on; the others carry on. */

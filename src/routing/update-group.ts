@@ -225,11 +225,6 @@ export class UpdateGroup {
       this.catchUp(m, max, res);
       if (m.queue) return res;
     }
-    if (m.needEor) {
-      // Went live in append() with an empty initial table: RFC 4724 2 marker first.
-      m.needEor = false;
-      res.push(this.packer.endOfRib(this.sig.family));
-    }
     let steps = max * 4; // bound skipped entries too
     while (res.length < max && steps-- > 0) {
       if (m.next === this.head && !this.build()) break;
@@ -238,10 +233,13 @@ export class UpdateGroup {
       if ((e.only !== NO_PEER && e.only !== peer) || e.except === peer) continue;
       res.push(e.buf);
     }
-    // Finding the slowest member is O(members): once per members' worth of any pulls, so
-    // O(1) a pull (counting only pulls from the tail never trimmed once members went live
-    // past it: ~4 MiB of read entries kept at 500k). Not at each member's catching up: the
-    // members of a group read the same entry one after the other, O(members^2) an UPDATE.
+    if (m.needEor && res.length < max && this.initialTableOut(m)) {
+      m.needEor = false;
+      res.push(this.packer.endOfRib(this.sig.family)); // RFC 4724 2: initial table sent
+    }
+    // Finding the slowest member is O(members): once per members' worth of any pulls (O(1) a
+    // pull; counting only pulls from the tail kept ~4 MiB of read entries at 500k), not at each
+    // member's catching up (members read an entry one after the other: O(members^2) an UPDATE).
     if (this.log.length > this.maxLog || ++this.pullsSinceTrim >= this.members.size) {
       this.pullsSinceTrim = 0;
       this.trim();
@@ -392,9 +390,11 @@ export class UpdateGroup {
     if (q.size > 0) return;
     m.queue = undefined;
     m.next = this.head;
-    if (m.needEor) {
-      m.needEor = false;
-      res.push(this.packer.endOfRib(this.sig.family)); // RFC 4724 2: initial table sent
-    }
+  }
+
+  // RFC 4724 2: End-of-RIB marks the initial table complete: every UPDATE built read, no bucket
+  // left, no decision pending in the RIB (a route decided after the catch-up would follow it).
+  private initialTableOut(m: Member): boolean {
+    return !m.queue && !m.replay && m.next === this.head && this.out.pending === 0 && this.rib.pendingDecisions === 0;
   }
 }

@@ -37,6 +37,24 @@ class FakeNft implements NftRunner {
 
 const log = createLogger({ level: 'silent' });
 
+/** The dataplane of node alpha over the fakes of setup(), applying every 10 ms. */
+function startAlpha(
+  f: { store: EmbeddedDatastore; nft: FakeNft; routes: FakeRouteTable; ifaces: FakeInterfaces },
+  extra: { downRetryMs?: number } = {},
+) {
+  return startDataplane({
+    store: f.store,
+    nodeName: 'alpha',
+    log,
+    nft: f.nft,
+    routes: f.routes,
+    interfaces: f.ifaces,
+    minIntervalMs: 10,
+    statusIntervalMs: 10,
+    ...extra,
+  });
+}
+
 async function setup(): Promise<{
   store: EmbeddedDatastore;
   nft: FakeNft;
@@ -81,16 +99,7 @@ async function statusOf(
 
 test('a local endpoint: interface configured, routes set, ACLs in one transaction, status up', async () => {
   const { store, nft, routes, ifaces } = await setup();
-  const dp = await startDataplane({
-    store,
-    nodeName: 'alpha',
-    log,
-    nft,
-    routes,
-    interfaces: ifaces,
-    minIntervalMs: 10,
-    statusIntervalMs: 10,
-  });
+  const dp = await startAlpha({ store, nft, routes, ifaces });
   try {
     await dp.applied();
     assert.deepEqual(
@@ -150,17 +159,7 @@ test('removal undoes the interface, routes, chains and status; a missing interfa
     ipNetworks: ['192.168.1.9/32'],
     profiles: [],
   });
-  const dp = await startDataplane({
-    store,
-    nodeName: 'alpha',
-    log,
-    nft,
-    routes,
-    interfaces: ifaces,
-    minIntervalMs: 10,
-    statusIntervalMs: 10,
-    downRetryMs: 20,
-  });
+  const dp = await startAlpha({ store, nft, routes, ifaces }, { downRetryMs: 20 });
   try {
     await dp.applied();
     await waitFor(
@@ -201,16 +200,7 @@ test('removal undoes the interface, routes, chains and status; a missing interfa
 
 test('failures: a bad profile is an error naming the field; a failing nft is retried, reported, then recovers', async () => {
   const { store, nft, routes, ifaces } = await setup();
-  const dp = await startDataplane({
-    store,
-    nodeName: 'alpha',
-    log,
-    nft,
-    routes,
-    interfaces: ifaces,
-    minIntervalMs: 10,
-    statusIntervalMs: 10,
-  });
+  const dp = await startAlpha({ store, nft, routes, ifaces });
   try {
     await dp.applied();
     await put(store, 'WorkloadEndpoint', 'alpha.bad.eth0', {
@@ -269,16 +259,7 @@ test('two local endpoints naming one interface: the first keeps it, the second i
     ipNetworks: ['192.168.1.7/32'],
     profiles: [],
   });
-  const dp = await startDataplane({
-    store,
-    nodeName: 'alpha',
-    log,
-    nft,
-    routes,
-    interfaces: ifaces,
-    minIntervalMs: 10,
-    statusIntervalMs: 10,
-  });
+  const dp = await startAlpha({ store, nft, routes, ifaces });
   try {
     await dp.applied();
     await waitFor(

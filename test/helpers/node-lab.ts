@@ -144,6 +144,29 @@ export async function openNodeLab(count: number, tag: string, names: readonly st
 }
 
 /** `ip monitor route` in a namespace, running until stop(): what the kernel reported. */
+/**
+ * Two IPAM pools, 10.233.0.0/16 in /26 blocks and 2001:db8:100::/48 in /122 blocks, and one
+ * block of each affine to every node named (the dual-stack tests' address plan).
+ */
+export async function dualStackBlocks(store: EmbeddedDatastore, nodes: readonly string[]): Promise<void> {
+  await putResource(store, {
+    apiVersion: 'vroute/v1',
+    kind: 'IPPool',
+    metadata: { name: 'v4' },
+    spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false },
+  });
+  await putResource(store, {
+    apiVersion: 'vroute/v1',
+    kind: 'IPPool',
+    metadata: { name: 'v6' },
+    spec: { cidr: '2001:db8:100::/48', blockSize: 122, disabled: false },
+  });
+  for (const n of nodes) {
+    await allocate(store, { node: n });
+    await allocate(store, { node: n, family: 6 });
+  }
+}
+
 export interface RouteMonitor {
   /** The `Deleted ...` lines so far that mention `filter`. */
   deleted(filter: string): string[];

@@ -31,6 +31,30 @@ export function spawnNode(ns: Netns, args: readonly string[]): ReflectorProcess 
   return spawnVroute(ns, ['node', ...args]);
 }
 
+/**
+ * `vroute node` with both address families in host `h` of a lab: its IPv4 and IPv6 address,
+ * `datastore` (`embedded:FILE`), no FIB, its API on 127.0.0.1:8179 (the dual-stack tests).
+ */
+export function spawnDualStackNode(
+  h: { ns: Netns; ipv4: string; ipv6: string },
+  name: string,
+  datastore: string,
+): ReflectorProcess {
+  return spawnNode(h.ns, [
+    '--name',
+    name,
+    '--ip',
+    h.ipv4,
+    '--ip6',
+    h.ipv6,
+    '--datastore',
+    datastore,
+    '--no-fib',
+    '--api',
+    '127.0.0.1:8179',
+  ]);
+}
+
 /** A long-running `vroute SUBCOMMAND ...` inside `ns`, its output kept for failure messages. */
 export function spawnVroute(ns: Netns, args: readonly string[]): ReflectorProcess {
   const child = ns.spawn(process.execPath, [VROUTE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { skipReason } from '../helpers/env';
 import { createLab, waitFor, type Lab } from '../helpers/netns';
-import { monitorRoutes, openNodeLab } from '../helpers/node-lab';
-import { spawnNode, vrouteJson, routesIn, type ReflectorProcess } from '../helpers/vroute';
-import { allocate, EmbeddedDatastore, getResource, putResource } from '../../src/datastore';
+import { dualStackBlocks, monitorRoutes, openNodeLab } from '../helpers/node-lab';
+import { spawnDualStackNode, vrouteJson, routesIn, type ReflectorProcess } from '../helpers/vroute';
+import { EmbeddedDatastore, getResource, putResource } from '../../src/datastore';
 
 interface Status {
   name: string;
@@ -222,36 +222,8 @@ test("two dual-stack node agents: IPv4 and IPv6 blocks over their own sessions; 
   try {
     lab = createLab(2, 'node6');
     const [h1, h2] = lab.hosts as [Lab['hosts'][number], Lab['hosts'][number]];
-    await putResource(store, {
-      apiVersion: 'vroute/v1',
-      kind: 'IPPool',
-      metadata: { name: 'v4' },
-      spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false },
-    });
-    await putResource(store, {
-      apiVersion: 'vroute/v1',
-      kind: 'IPPool',
-      metadata: { name: 'v6' },
-      spec: { cidr: '2001:db8:100::/48', blockSize: 122, disabled: false },
-    });
-    for (const n of ['n1', 'n2']) {
-      await allocate(store, { node: n });
-      await allocate(store, { node: n, family: 6 });
-    }
-    const start = (h: typeof h1, name: string) =>
-      spawnNode(h.ns, [
-        '--name',
-        name,
-        '--ip',
-        h.ipv4,
-        '--ip6',
-        h.ipv6,
-        '--datastore',
-        `embedded:${file}`,
-        '--no-fib',
-        '--api',
-        '127.0.0.1:8179',
-      ]);
+    await dualStackBlocks(store, ['n1', 'n2']);
+    const start = (h: typeof h1, name: string) => spawnDualStackNode(h, name, `embedded:${file}`);
     procs.push(start(h1, 'n1'), start(h2, 'n2'));
     const routes = (h: typeof h1, family: string) =>
       routesIn(h.ns, '127.0.0.1:8179', family).filter((r) => r.best && r.from !== 'local');

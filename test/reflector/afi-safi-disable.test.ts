@@ -14,23 +14,15 @@ import {
   type UpdateMessage,
 } from '../../src/bgp/messages';
 import { Speaker, type Peer } from '../../src/bgp/fsm';
-import { startReflector } from '../../src/reflector';
 import { brokenFamilies } from '../../src/routing';
-import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
-import { EmbeddedDatastore } from '../../src/datastore';
 import { apiGet } from '../../src/cli/api-client';
-import { waitFor as waitUntil } from '../helpers/netns';
+import { clientSession, startTestReflector, waitFor as waitForIn } from '../helpers/reflector';
 import { sessionEvents } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
 
-function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 10000,
-): Promise<T> {
-  return waitUntil(what, async () => (await probe()) || undefined, ms, 25) as Promise<T>;
-}
+const waitFor = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 10000) =>
+  waitForIn<T>(what, probe, ms, 25);
 
 /** The keys of an UPDATE's contract-1 JSON (updateToJson) these checks read. */
 interface Json {
@@ -41,17 +33,7 @@ interface Json {
 
 function client(addr: string, rrPort: number): { speaker: Speaker; peer: Peer; got: Json[] } {
   const speaker = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
-  const peer = speaker.addPeer({
-    address: '127.0.0.1',
-    port: rrPort,
-    asn: 65000,
-    localAddress: addr,
-    passive: false,
-    holdTime: 9,
-    connectRetryTime: 1,
-    families: [IPV4_UNICAST, IPV6_UNICAST],
-    routeReflectorClient: false,
-  });
+  const peer = speaker.addPeer(clientSession(addr, rrPort, { families: [IPV4_UNICAST, IPV6_UNICAST] }));
   const got: Json[] = [];
   sessionEvents(peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u) as Json));
   return { speaker, peer, got };
@@ -90,13 +72,7 @@ function send(p: Peer, attrs: PathAttributes, fam: number, prefixes: string[]): 
 test("AFI/SAFI disable: a peer's unparseable IPv6 NLRI removes its IPv6 routes, stops IPv6 both ways, keeps IPv4 up", {
   timeout: 30000,
 }, async () => {
-  const store = new EmbeddedDatastore();
-  const cfg = validateConfig({
-    name: 'rr-afi',
-    routerId: '10.0.0.1',
-    asn: 65000,
-    listen: { address: '127.0.0.1', port: 0 },
-    reflector: { clusterId: '10.0.0.1' },
+  const { rr, store } = await startTestReflector('rr-afi', {
     dynamicNeighbors: [
       {
         prefix: '127.0.0.0/8',
@@ -107,10 +83,6 @@ test("AFI/SAFI disable: a peer's unparseable IPv6 NLRI removes its IPv6 routes, 
       },
     ],
   });
-  const rr = await startReflector(
-    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
-    { logger: silentLogger, datastore: store },
-  );
   const api = { host: '127.0.0.1', port: rr.api!.port };
   const a = client('127.0.0.2', rr.speaker.listenPort!);
   const b = client('127.0.0.3', rr.speaker.listenPort!);

@@ -18,38 +18,15 @@ import {
   type UpdateMessage,
 } from '../../src/bgp/messages';
 import { Speaker, type Peer } from '../../src/bgp/fsm';
-import { startReflector, type RunningDaemon } from '../../src/reflector';
 import { datastorePeerToSession } from '../../src/routing';
-import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
-import { EmbeddedDatastore, putResource } from '../../src/datastore';
-import { waitFor as waitUntil } from '../helpers/netns';
+import { putResource } from '../../src/datastore';
+import { clientSession, startTestReflector, waitFor } from '../helpers/reflector';
 import { apiGet } from '../../src/cli/api-client';
 import { sessionEvents } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
 
-function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
-  return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
-}
-
 const CTX4: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
-
-async function daemon(extra: Record<string, unknown>): Promise<{ rr: RunningDaemon; store: EmbeddedDatastore }> {
-  const store = new EmbeddedDatastore();
-  const cfg = validateConfig({
-    name: 'rr-pol',
-    routerId: '10.0.0.1',
-    asn: 65000,
-    listen: { address: '127.0.0.1', port: 0 },
-    reflector: { clusterId: '10.0.0.1' },
-    ...extra,
-  });
-  const rr = await startReflector(
-    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
-    { logger: silentLogger, datastore: store },
-  );
-  return { rr, store };
-}
 
 /** A vroute Speaker client of the reflector at `addr` (its own loopback address). */
 async function client(
@@ -59,18 +36,7 @@ async function client(
 ): Promise<{ speaker: Speaker; peer: Peer; got: Array<Record<string, unknown>> }> {
   const speaker = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
   await speaker.start();
-  const peer = speaker.addPeer({
-    address: '127.0.0.1',
-    port: rrPort,
-    asn: 65000,
-    localAddress: addr,
-    passive: false,
-    holdTime: 9,
-    connectRetryTime: 1,
-    families: [IPV4_UNICAST],
-    routeReflectorClient: false,
-    ...(addPath ? { addPath } : {}),
-  });
+  const peer = speaker.addPeer(clientSession(addr, rrPort, addPath ? { addPath } : {}));
   const got: Array<Record<string, unknown>> = [];
   sessionEvents(peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
   return { speaker, peer, got };
@@ -102,7 +68,7 @@ function held(got: Array<Record<string, unknown>>): Map<string, string> {
 test('max-prefix over real TCP: Cease subcode 1 with the RFC 4486 data, /status lastError, routes withdrawn', {
   timeout: 30000,
 }, async () => {
-  const { rr, store } = await daemon({
+  const { rr, store } = await startTestReflector('rr-pol', {
     neighbors: [
       { address: '127.0.0.41', asn: 65000, passive: true, routeReflectorClient: true, holdTime: 9, maxPrefixes: 5 },
     ],
@@ -183,7 +149,7 @@ test('max-prefix over real TCP: Cease subcode 1 with the RFC 4486 data, /status 
 test('dynamic neighbors: ADD-PATH send all to a receive-capable client, best only to others; import policy from the range', {
   timeout: 30000,
 }, async () => {
-  const { rr, store } = await daemon({
+  const { rr, store } = await startTestReflector('rr-pol', {
     prefixLists: { denied: [{ action: 'permit', prefix: '10.99.0.0/16', le: 32 }] },
     policies: {
       nodes: [
@@ -249,7 +215,7 @@ test('BGPPeer spec.port: the daemon connects to the peer on that port', { timeou
     }).port,
     179,
   );
-  const { rr, store } = await daemon({});
+  const { rr, store } = await startTestReflector('rr-pol');
   // The peer listens on a port of its own (not 179) and waits for the daemon.
   const sp = new Speaker({
     asn: 65000,

@@ -17,50 +17,23 @@ import {
   type Datastore,
 } from '../../src/datastore';
 import { skipReason } from '../helpers/env';
-import { waitFor as waitUntil } from '../helpers/netns';
+import { clientSession, LOOPBACK_CLIENTS, startTestReflector, waitFor } from '../helpers/reflector';
 import { startEtcd } from '../helpers/etcd';
 import { apiGet } from '../../src/cli/api-client';
 import { sessionEvents } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
-
-/** netns.ts's waitFor, taking boolean probes too (false: not yet). */
-function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
-  return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
-}
 
 function clientSpeaker(addr: string, rrPort: number): { speaker: Speaker; peer: () => Peer } {
   const speaker = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
   let p: Peer | undefined;
   return {
     speaker,
-    peer: () =>
-      (p ??= speaker.addPeer({
-        address: '127.0.0.1',
-        port: rrPort,
-        asn: 65000,
-        localAddress: addr,
-        passive: false,
-        holdTime: 9,
-        connectRetryTime: 1,
-        families: [IPV4_UNICAST],
-        routeReflectorClient: false,
-      })),
+    peer: () => (p ??= speaker.addPeer(clientSession(addr, rrPort))),
   };
 }
 
 async function scenario(store: Datastore): Promise<void> {
-  const cfg = validateConfig({
-    name: 'rr-test',
-    routerId: '10.0.0.1',
-    asn: 65000,
-    listen: { address: '127.0.0.1', port: 0 },
-    reflector: { clusterId: '10.0.0.1' },
-    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9 }],
-  });
-  const rr = await startReflector(
-    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
-    { logger: silentLogger, datastore: store },
-  );
+  const { rr } = await startTestReflector('rr-test', LOOPBACK_CLIENTS, { store });
   const port = rr.speaker.listenPort!;
   const a = clientSpeaker('127.0.0.2', port);
   const b = clientSpeaker('127.0.0.3', port);

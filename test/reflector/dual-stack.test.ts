@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { skipReason } from '../helpers/env';
 import { createLab, waitFor, type Lab } from '../helpers/netns';
-import { spawnNode, spawnReflector, vrouteJson, routesIn, type ReflectorProcess } from '../helpers/vroute';
-import { allocate, EmbeddedDatastore, putResource } from '../../src/datastore';
+import { spawnDualStackNode, spawnReflector, vrouteJson, routesIn, type ReflectorProcess } from '../helpers/vroute';
+import { EmbeddedDatastore, putResource } from '../../src/datastore';
+import { dualStackBlocks } from '../helpers/node-lab';
 
 interface Status {
   sessions: Array<{ peer: string; state: string }>;
@@ -38,22 +39,7 @@ test('dual-stack reflector: registered over IPv4 and IPv6, dual-stack nodes peer
       metadata: { name: 'default' },
       spec: { nodeToNodeMesh: false },
     });
-    await putResource(store, {
-      apiVersion: 'vroute/v1',
-      kind: 'IPPool',
-      metadata: { name: 'v4' },
-      spec: { cidr: '10.233.0.0/16', blockSize: 26, disabled: false },
-    });
-    await putResource(store, {
-      apiVersion: 'vroute/v1',
-      kind: 'IPPool',
-      metadata: { name: 'v6' },
-      spec: { cidr: '2001:db8:100::/48', blockSize: 122, disabled: false },
-    });
-    for (const n of ['n1', 'n2']) {
-      await allocate(store, { node: n });
-      await allocate(store, { node: n, family: 6 });
-    }
+    await dualStackBlocks(store, ['n1', 'n2']);
     procs.push(
       spawnReflector(rr.ns, dir, {
         name: 'rr1',
@@ -77,20 +63,7 @@ test('dual-stack reflector: registered over IPv4 and IPv6, dual-stack nodes peer
       200,
     );
     assert.deepEqual((JSON.parse(reg.value) as { addresses: string[] }).addresses, [rr.ipv4, rr.ipv6]);
-    const start = (h: typeof h1, name: string) =>
-      spawnNode(h.ns, [
-        '--name',
-        name,
-        '--ip',
-        h.ipv4,
-        '--ip6',
-        h.ipv6,
-        '--datastore',
-        ds,
-        '--no-fib',
-        '--api',
-        '127.0.0.1:8179',
-      ]);
+    const start = (h: typeof h1, name: string) => spawnDualStackNode(h, name, ds);
     procs.push(start(h1, 'n1'), start(h2, 'n2'));
     const up = (h: typeof h1) =>
       vrouteJson<Status>(h.ns, 'status', '--api', '127.0.0.1:8179')

@@ -13,13 +13,12 @@ import { startReflector, type RunningDaemon } from '../../src/reflector';
 import { validateConfig } from '../../src/config';
 import { createLogger, silentLogger, type Logger } from '../../src/observability';
 import { EmbeddedDatastore, putResource, type Datastore } from '../../src/datastore';
-import { waitFor as waitUntil } from '../helpers/netns';
+import { waitFor as waitForIn } from '../helpers/reflector';
 import { sessionEvents } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
 
-function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
-  return waitUntil(what, () => probe() || undefined, ms, 25) as Promise<T>;
-}
+const waitFor = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 10000) =>
+  waitForIn<T>(what, probe, ms, 25);
 
 /** A logger whose JSON lines land in `lines` (to assert what was logged). */
 function capture(): { logger: Logger; lines: Array<Record<string, unknown>> } {

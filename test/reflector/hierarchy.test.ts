@@ -18,13 +18,9 @@ import { startReflector, type RunningDaemon } from '../../src/reflector';
 import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
 import { EmbeddedDatastore } from '../../src/datastore';
-import { waitFor as waitUntil } from '../helpers/netns';
+import { clientSession, waitFor } from '../helpers/reflector';
 import { sessionEvents } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
-
-function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
-  return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
-}
 
 interface Client {
   speaker: Speaker;
@@ -35,17 +31,7 @@ interface Client {
 async function client(addr: string, rrAddr: string, rrPort: number): Promise<Client> {
   const speaker = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
   await speaker.start();
-  const peer = speaker.addPeer({
-    address: rrAddr,
-    port: rrPort,
-    asn: 65000,
-    localAddress: addr,
-    passive: false,
-    holdTime: 9,
-    connectRetryTime: 1,
-    families: [IPV4_UNICAST],
-    routeReflectorClient: false,
-  });
+  const peer = speaker.addPeer(clientSession(addr, rrPort, { address: rrAddr }));
   const got: Array<Record<string, unknown>> = [];
   sessionEvents(peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
   return { speaker, peer, got };

@@ -4,32 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IPV4_UNICAST, packAnnouncements, parsePrefix, updateToJson, type UpdateMessage } from '../../src/bgp/messages';
 import { Speaker, type Peer } from '../../src/bgp/fsm';
-import { startReflector } from '../../src/reflector';
-import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
-import { EmbeddedDatastore } from '../../src/datastore';
-import { waitFor as waitUntil } from '../helpers/netns';
+import { clientSession, startTestReflector, waitFor } from '../helpers/reflector';
 import { apiGet } from '../../src/cli/api-client';
 import { sessionEvents } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
 
-function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
-  return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
-}
-
 async function client(addr: string, asn: number, rrPort: number) {
   const speaker = new Speaker({ asn, routerId: addr.replace(/^127\./, '10.'), logger: silentLogger });
-  const peer = speaker.addPeer({
-    address: '127.0.0.1',
-    port: rrPort,
-    asn: 65000,
-    localAddress: addr,
-    passive: false,
-    holdTime: 9,
-    connectRetryTime: 1,
-    families: [IPV4_UNICAST],
-    routeReflectorClient: false,
-  });
+  const peer = speaker.addPeer(clientSession(addr, rrPort));
   const nlri = new Set<string>();
   sessionEvents(peer).on('update', (u: UpdateMessage) => {
     const j = updateToJson(u) as { nlri?: string[]; withdrawn?: string[] };
@@ -52,13 +35,7 @@ function announce(p: Peer, prefix: string, asPath: number[], nextHop: string): v
 test('RFC 8212: eBGP without policies accepts and sends nothing; with policies both; iBGP clients unchanged; /status says so', {
   timeout: 30000,
 }, async () => {
-  const store = new EmbeddedDatastore();
-  const cfg = validateConfig({
-    name: 'rr-8212',
-    routerId: '10.0.0.1',
-    asn: 65000,
-    listen: { address: '127.0.0.1', port: 0 },
-    reflector: { clusterId: '10.0.0.1' },
+  const { rr, store } = await startTestReflector('rr-8212', {
     policies: { all: [{ action: 'accept' }] },
     neighbors: [
       { address: '127.0.0.71', asn: 65000, passive: true, routeReflectorClient: true, holdTime: 9 },
@@ -66,10 +43,6 @@ test('RFC 8212: eBGP without policies accepts and sends nothing; with policies b
       { address: '127.0.0.73', asn: 64998, passive: true, holdTime: 9, importPolicy: 'all', exportPolicy: 'all' },
     ],
   });
-  const rr = await startReflector(
-    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
-    { logger: silentLogger, datastore: store },
-  );
   const port = rr.speaker.listenPort!;
   const ibgp = await client('127.0.0.71', 65000, port);
   const bare = await client('127.0.0.72', 64999, port);

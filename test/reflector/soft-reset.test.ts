@@ -8,18 +8,11 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { IPV4_UNICAST, packAnnouncements, parsePrefix, updateToJson, type UpdateMessage } from '../../src/bgp/messages';
 import { Speaker, type Peer } from '../../src/bgp/fsm';
-import { startReflector } from '../../src/reflector';
-import { validateConfig } from '../../src/config';
 import { silentLogger } from '../../src/observability';
-import { EmbeddedDatastore } from '../../src/datastore';
-import { waitFor as waitUntil } from '../helpers/netns';
+import { clientSession, LOOPBACK_CLIENTS, startTestReflector, waitFor } from '../helpers/reflector';
 import { REPO_ROOT } from '../helpers/env';
 import { sessionEvents } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
-
-function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
-  return waitUntil(what, () => probe() || undefined, ms, 50) as Promise<T>;
-}
 
 function vroute(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -35,19 +28,7 @@ function vroute(args: string[]): Promise<{ code: number; out: string; err: strin
 test('vroute refresh: in sends the peer a ROUTE-REFRESH, --out re-sends our routes between BoRR and EoRR; errors are one line', {
   timeout: 60000,
 }, async () => {
-  const store = new EmbeddedDatastore();
-  const cfg = validateConfig({
-    name: 'rr-soft',
-    routerId: '10.0.0.1',
-    asn: 65000,
-    listen: { address: '127.0.0.1', port: 0 },
-    reflector: { clusterId: '10.0.0.1' },
-    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9 }],
-  });
-  const rr = await startReflector(
-    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
-    { logger: silentLogger, datastore: store },
-  );
+  const { rr, store } = await startTestReflector('rr-soft', LOOPBACK_CLIENTS);
   const api = `127.0.0.1:${rr.api!.port}`;
   const speakers: Speaker[] = [];
   try {
@@ -56,17 +37,7 @@ test('vroute refresh: in sends the peer a ROUTE-REFRESH, --out re-sends our rout
       const s = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
       speakers.push(s);
       await s.start();
-      const p = s.addPeer({
-        address: '127.0.0.1',
-        port: rr.speaker.listenPort!,
-        asn: 65000,
-        localAddress: addr,
-        passive: false,
-        holdTime: 9,
-        connectRetryTime: 1,
-        families: [IPV4_UNICAST],
-        routeReflectorClient: false,
-      });
+      const p = s.addPeer(clientSession(addr, rr.speaker.listenPort!));
       const ev: string[] = [];
       events.set(addr, ev);
       sessionEvents(p).on('update', (u: UpdateMessage) => {

@@ -8,32 +8,18 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { IPV4_UNICAST, packAnnouncements, parsePrefix, updateToJson, type UpdateMessage } from '../../src/bgp/messages';
 import { Speaker, type Peer } from '../../src/bgp/fsm';
-import { startReflector } from '../../src/reflector';
-import { validateConfig } from '../../src/config';
 import { createLogger, silentLogger } from '../../src/observability';
-import { EmbeddedDatastore } from '../../src/datastore';
 import { apiGet } from '../../src/cli/api-client';
-import { waitFor as waitUntil } from '../helpers/netns';
+import { clientSession, LOOPBACK_CLIENTS, startTestReflector, waitFor as waitForIn } from '../helpers/reflector';
 import { ip4 } from '../helpers/addr';
 import { sessionEvents } from '../helpers/sessions';
 
-function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10000): Promise<T> {
-  return waitUntil(what, () => probe() || undefined, ms, 25) as Promise<T>;
-}
+const waitFor = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 10000) =>
+  waitForIn<T>(what, probe, ms, 25);
 
 async function client(addr: string, rrPort: number): Promise<{ speaker: Speaker; peer: Peer }> {
   const speaker = new Speaker({ asn: 65000, routerId: addr, logger: silentLogger });
-  const peer = speaker.addPeer({
-    address: '127.0.0.1',
-    port: rrPort,
-    asn: 65000,
-    localAddress: addr,
-    passive: false,
-    holdTime: 9,
-    connectRetryTime: 1,
-    families: [IPV4_UNICAST],
-    routeReflectorClient: false,
-  });
+  const peer = speaker.addPeer(clientSession(addr, rrPort));
   return { speaker, peer };
 }
 
@@ -47,19 +33,9 @@ test('attributes too large for one UPDATE after reflection: the prefix is withdr
       cb();
     },
   });
-  const store = new EmbeddedDatastore();
-  const cfg = validateConfig({
-    name: 'rr-big',
-    routerId: '10.0.0.1',
-    asn: 65000,
-    listen: { address: '127.0.0.1', port: 0 },
-    reflector: { clusterId: '10.0.0.1' },
-    dynamicNeighbors: [{ prefix: '127.0.0.0/8', asn: 65000, routeReflectorClient: true, holdTime: 9 }],
+  const { rr, store } = await startTestReflector('rr-big', LOOPBACK_CLIENTS, {
+    logger: createLogger({ level: 'info', destination: sink }),
   });
-  const rr = await startReflector(
-    { ...cfg, api: { host: '127.0.0.1', port: 0 } },
-    { logger: createLogger({ level: 'info', destination: sink }), datastore: store },
-  );
   const api = { host: '127.0.0.1', port: rr.api!.port };
   const a = await client('127.0.0.2', rr.speaker.listenPort!);
   const b = await client('127.0.0.3', rr.speaker.listenPort!);

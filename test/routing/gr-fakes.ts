@@ -15,7 +15,7 @@ import {
   type CodecContext,
   type GracefulRestartCapability,
 } from '../../src/bgp/messages';
-import { RoutingEngine, type SessionHandle } from '../../src/routing';
+import { RoutingEngine, type EngineOptions, type SessionHandle } from '../../src/routing';
 import type { EngineTimers } from '../../src/routing/graceful-restart';
 import { silentLogger } from '../../src/observability';
 import { FakeSessionBase } from '../helpers/sessions';
@@ -140,7 +140,8 @@ export async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await tick();
 }
 
-export function setup(staleTimeSeconds?: number) {
+/** The engine these tests drive: AS 65000, router and cluster ID 10.0.0.1, IPv4 unicast, a manual clock. */
+export function fakeEngine(extra: Partial<EngineOptions> = {}): { engine: RoutingEngine; timers: FakeTimers } {
   const timers = new FakeTimers();
   const engine = new RoutingEngine({
     asn: 65000,
@@ -149,8 +150,13 @@ export function setup(staleTimeSeconds?: number) {
     logger: silentLogger,
     families: [IPV4_UNICAST],
     timers,
-    ...(staleTimeSeconds !== undefined ? { staleTimeSeconds } : {}),
+    ...extra,
   });
+  return { engine, timers };
+}
+
+export function setup(staleTimeSeconds?: number) {
+  const { engine, timers } = fakeEngine(staleTimeSeconds !== undefined ? { staleTimeSeconds } : {});
   const a = new FakeSession({ address: '192.0.2.2', asn: 65000, routeReflectorClient: true }, 0xc0000202);
   const b = new FakeSession({ address: '192.0.2.3', asn: 65000, routeReflectorClient: true }, 0xc0000203);
   engine.attach(a);

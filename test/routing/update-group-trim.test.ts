@@ -55,9 +55,11 @@ test('read log entries are trimmed when a member went live at the head', () => {
   assert.equal(g.isCatchingUp(c3.index), false);
   assert.equal(g.logLength, 0, 'every live member read the log: nothing kept');
   // Live now, c3 never pulls from the log's tail position the others started at.
-  for (let round = 1; round <= 3; round++) {
+  // The trim is amortised (once per members' worth of pulls), so up to one round's entries
+  // (12 routes, batch 3: 4 UPDATEs) may wait for the next round; before the fix they piled up.
+  for (let round = 1; round <= 6; round++) {
     announce(src.index, 12, round * 100);
     for (const c of [c1, c2, c3]) assert.equal(drain(c.index).length, 12);
-    assert.equal(g.logLength, 0, `round ${round}: read entries trimmed`);
+    assert.ok(g.logLength <= 4, `round ${round}: read entries trimmed (log holds ${g.logLength})`);
   }
 });
