@@ -21,7 +21,7 @@ import {
   type KeptRegistration,
   type RegistrationOptions,
 } from '../datastore';
-import { restartState, SELECTION_DEFERRAL_MS } from './restart';
+import { RESTART_STATE_WAIT_MS, restartState, SELECTION_DEFERRAL_MS } from './restart';
 import {
   RoutingEngine,
   engineApiView,
@@ -71,7 +71,15 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
   const ownsStore = opts.datastore === undefined;
   const logger = opts.logger ?? createLogger({ level: cfg.log, name: cfg.name });
   const metrics = opts.metrics ?? createMetrics();
-  const restarted = cfg.reflector !== undefined ? await restartState(store, cfg.name) : undefined;
+  const restarted =
+    cfg.reflector !== undefined
+      ? await restartState(store, cfg.name, () =>
+          logger.warn(
+            { waitedSeconds: RESTART_STATE_WAIT_MS / 1000 },
+            'the datastore did not say whether we restarted: starting without selection deferral (RFC 4724 4.1)',
+          ),
+        )
+      : undefined;
   if (restarted) {
     logger.info(
       { peers: restarted.peers, maxSeconds: SELECTION_DEFERRAL_MS / 1000 },

@@ -14,11 +14,29 @@ export interface RestartState {
   peers: string[];
 }
 
-/** Our state from a previous life, if it outlived us (asked for at most 2 s); undefined: a clean start. */
-export async function restartState(store: Datastore, name: string): Promise<RestartState | undefined> {
+/**
+ * How long start-up waits for the datastore's answer. Generous: a wrong "clean start" verdict
+ * (the answer came late, under load or with a slow etcd) sends End-of-RIB to the first client
+ * back before the others' routes, and helpers then drop stale routes still in use.
+ */
+export const RESTART_STATE_WAIT_MS = 10_000;
+
+/**
+ * Our state from a previous life, if it outlived us; undefined: a clean start, or no answer
+ * within `waitMs` (`onTimeout` is told, so the operator sees why no deferral happened).
+ */
+export async function restartState(
+  store: Datastore,
+  name: string,
+  onTimeout: () => void = () => {},
+  waitMs = RESTART_STATE_WAIT_MS,
+): Promise<RestartState | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((r) => {
-    timer = setTimeout(() => r(undefined), 2000);
+    timer = setTimeout(() => {
+      onTimeout();
+      r(undefined);
+    }, waitMs);
   });
   const ask = async (): Promise<RestartState | undefined> => {
     if (!(await store.get(reflectorKey(name)))) return undefined;

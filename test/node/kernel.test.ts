@@ -15,7 +15,7 @@ import { skipReason } from '../helpers/env';
 import { waitFor } from '../helpers/netns';
 import { monitorRoutes, openNodeLab } from '../helpers/node-lab';
 import { vrouteJson } from '../helpers/vroute';
-import { putResource } from '../../src/datastore';
+import { putResource, statusKey } from '../../src/datastore';
 
 interface Status {
   sessions: Array<{ peer: string; state: string }>;
@@ -142,6 +142,21 @@ test("a reflector SIGKILLed and started again (graceful restart): both nodes' ke
     }
     assert.ok(nl.ping(0, 1), 'ping before');
     const before = [nl.table(0), nl.table(1)];
+    // The restarted reflector defers for the peers its last status record lists (RFC 4724
+    // 4.1); the record is written within a second of a change, so wait for it to hold both
+    // nodes before the SIGKILL (a peer that came up in the killed process's last second is
+    // not deferred for: it gets the timer's default, as with any speaker).
+    await waitFor(
+      "the reflector's status record lists both nodes Established",
+      async () => {
+        const rec = await nl.store.get(statusKey('rr1'));
+        const doc = rec ? (JSON.parse(rec.value) as { status?: { sessions?: Status['sessions'] } }) : undefined;
+        const up = (doc?.status?.sessions ?? []).filter((x) => x.state === 'Established').length;
+        return up === 2 ? true : undefined;
+      },
+      20_000,
+      100,
+    );
 
     const monitors = await Promise.all([0, 1].map((i) => monitorRoutes(nl.hosts[i]!.ns)));
     const samples: boolean[] = [];
