@@ -3,7 +3,7 @@
 // (contract 4).
 import type { Speaker } from '../bgp/fsm';
 import type { NodeConfig } from '../config';
-import type { DataplaneStatus } from '../dataplane';
+import type { DataplaneStatus, NodeDataplaneStatus } from '../dataplane';
 import type { Metrics, StatusProvider } from '../observability';
 import { engineApiView, type RoutingEngine } from '../routing';
 import type { FibSink } from './fib';
@@ -31,18 +31,7 @@ export interface NodeStatusParts {
  * Per-endpoint states are not repeated here (10,000 endpoints would swell every /status):
  * `vroute workload show` reads them from `status/<node>/endpoint/<ID>`.
  */
-export interface NodeDataplaneView {
-  /** ISO time of the last apply that succeeded, null before the first. */
-  lastApply: string | null;
-  lastApplyMs: number | null;
-  applies: number;
-  /** Failed applies since start, and in a row now. */
-  failures: number;
-  consecutiveFailures: number;
-  lastError: string | null;
-  /** Local endpoints by state at the last apply. */
-  endpoints: { up: number; down: number; error: number };
-}
+export type NodeDataplaneView = Omit<NodeDataplaneStatus, 'node'>;
 
 export function dataplaneView(s: DataplaneStatus): NodeDataplaneView {
   return {
