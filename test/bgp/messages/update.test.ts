@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { bytes, checkRows, hexOf, MARKER, type FixtureRow } from './fixture-rows';
 import { decodeUpdate, encodeUpdate, updateToJson, type UpdateMessage } from '../../../src/bgp/messages/update';
 import { emptyNlri, makeNlriBlock } from '../../../src/bgp/messages/nlri';
-import { encodeAttributes } from '../../../src/bgp/messages/attributes/table';
+import { decodeAttributes, encodeAttributes } from '../../../src/bgp/messages/attributes/table';
 import type { PathAttributes } from '../../../src/bgp/messages/attributes/types';
 import { messageToJson } from '../../../src/bgp/messages/message';
 import { parseIpv6 } from '../../../src/net';
@@ -276,3 +276,20 @@ test('UPDATE: extended-length attribute and over-255-AS segments round trip', ()
   assert.equal(hexOf(back.attrBytes.subarray(4, 6)), '5002'); // AS_PATH: Extended Length set
 });
 const HEADER_OFF = 19;
+
+test('an unrecognized attribute sent with Extended Length is passed on with it (encode(decode(x)) reproduces x)', () => {
+  // Found by the mutation fuzz: type 19, flags 0xd0 (optional transitive, Extended Length),
+  // empty value. RFC 4271 4.3 allows a 2-octet length for any size; re-encoding it with a
+  // 1-octet length changed the flags the next decode shows (0xc0).
+  const attrs = Uint8Array.of(0xd0, 19, 0, 0, 0xc0, 20, 1, 0xab);
+  const { attrs: a, errors } = decodeAttributes(attrs, 0, attrs.length, DEFAULT_CONTEXT);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(
+    a.unknown?.map((u) => [u.type, u.flags, u.value.length]),
+    [
+      [19, 0xd0, 0],
+      [20, 0xc0, 1],
+    ],
+  );
+  assert.equal(hexOf(encodeAttributes(a, DEFAULT_CONTEXT)), hexOf(attrs));
+});

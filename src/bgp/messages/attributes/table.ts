@@ -315,9 +315,10 @@ export function strongestAction(errors: readonly BgpError[]): ErrorAction | unde
   return a;
 }
 
-function writeAttr(parts: Uint8Array[], flags: number, type: number, v: Uint8Array): void {
-  // RFC 4271 4.3: Extended Length only when the value needs it.
-  const ext = v.length > 255;
+function writeAttr(parts: Uint8Array[], flags: number, type: number, v: Uint8Array, keepExtended = false): void {
+  // RFC 4271 4.3: Extended Length when the value needs it, or (an attribute passed on as it
+  // came) when the sender used it: a 2-octet length is valid for any size.
+  const ext = v.length > 255 || (keepExtended && (flags & FLAG_EXTENDED) !== 0);
   const hdr = ext
     ? Uint8Array.of(flags | FLAG_EXTENDED, type, v.length >>> 8, v.length & 0xff)
     : Uint8Array.of(flags & ~FLAG_EXTENDED, type, v.length);
@@ -374,5 +375,5 @@ export function encodeAttributes(attrs: PathAttributes, ctx: CodecContext, opts:
 
 function writeUnknown(parts: Uint8Array[], x: UnknownAttr, opts: EncodeOptions): void {
   const partial = opts.propagate && (x.flags & FLAG_TRANSITIVE) !== 0 ? FLAG_PARTIAL : 0;
-  writeAttr(parts, x.flags | partial, x.type, x.value);
+  writeAttr(parts, x.flags | partial, x.type, x.value, true);
 }
