@@ -158,7 +158,6 @@ test("vroute node --dataplane: /status, vroute status and status/<node> show las
     assert.equal(own.failures, 0);
 
     // Applies fail: a profile change needs an `nft -f`, which is refused now.
-    const before = s.dataplane;
     writeFileSync(flag, '');
     await putResource(nl.store, {
       apiVersion: 'vroute/v1',
@@ -172,6 +171,16 @@ test("vroute node --dataplane: /status, vroute status and status/<node> show las
         outbound: [],
       },
     });
+    // The last success before the failures began (read then: a resync may apply in between).
+    const failing = await waitFor(
+      'a failed apply',
+      () => {
+        const x = apiStatus();
+        return x.dataplane && x.dataplane.consecutiveFailures >= 1 ? x.dataplane : undefined;
+      },
+      20_000,
+      100,
+    );
     s = await waitFor(
       'two failed applies in a row',
       () => {
@@ -183,7 +192,7 @@ test("vroute node --dataplane: /status, vroute status and status/<node> show las
     );
     assert.ok(s.dataplane.failures >= s.dataplane.consecutiveFailures);
     assert.match(s.dataplane.lastError ?? '', /^nft: Error: refused by the test/);
-    assert.equal(s.dataplane.lastApply, before.lastApply, 'no successful apply since');
+    assert.equal(s.dataplane.lastApply, failing.lastApply, 'no successful apply since the first failure');
     assert.match(
       vroute('status'),
       /failures [1-9]\d* {2}last apply \S+ \(\d+ ms\) {2}failing [1-9]\d* in a row: nft: Error: refused by the test\n/,
@@ -194,7 +203,7 @@ test("vroute node --dataplane: /status, vroute status and status/<node> show las
       'a successful apply again',
       () => {
         const x = apiStatus();
-        return x.dataplane && x.dataplane.consecutiveFailures === 0 && x.dataplane.lastApply !== before.lastApply
+        return x.dataplane && x.dataplane.consecutiveFailures === 0 && x.dataplane.lastApply !== failing.lastApply
           ? x
           : undefined;
       },
