@@ -31,8 +31,8 @@ const RUN_BITS = 6;
 export function forEachPathScattered(paths: PathStore, peer: number, fn: (slot: number) => void): void {
   const end = paths.slotLimit;
   const runs = (end + (1 << RUN_BITS) - 1) >>> RUN_BITS;
-  if (runs <= 1) return forEachPathOf(paths, peer, fn);
-  const bits = 32 - Math.clz32(runs - 1);
+  if (runs === 0) return;
+  const bits = 32 - Math.clz32(runs - 1); // 0 for one run: the plain sweep
   for (let i = 0; i < 1 << bits; i++) {
     const r = reverseBits(i, bits);
     if (r >= runs) continue;

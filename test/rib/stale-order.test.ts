@@ -17,7 +17,7 @@ function store(n: number): PathStore {
   return ps;
 }
 
-test('the scattered sweep visits exactly the peer\'s live paths, each once', () => {
+test("the scattered sweep visits exactly the peer's live paths, each once", () => {
   for (const n of [0, 1, 31, 32, 33, 1000, 5000]) {
     const ps = store(n);
     const plain: number[] = [];
@@ -25,7 +25,11 @@ test('the scattered sweep visits exactly the peer\'s live paths, each once', () 
     const scattered: number[] = [];
     forEachPathScattered(ps, 1, (s) => scattered.push(s));
     assert.equal(new Set(scattered).size, scattered.length, `n=${n}: no slot twice`);
-    assert.deepEqual([...scattered].sort((a, b) => a - b), plain, `n=${n}: the same slots`);
+    assert.deepEqual(
+      [...scattered].sort((a, b) => a - b),
+      plain,
+      `n=${n}: the same slots`,
+    );
     for (const s of scattered) assert.equal(ps.peer[s], 1);
   }
 });
