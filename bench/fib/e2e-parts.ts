@@ -100,6 +100,12 @@ export function cpuOf(pid: number): { user: number; sys: number } {
   return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
 }
 
+/** The main thread's time on CPU and waiting to run, in ns (/proc/PID/schedstat). */
+export function schedOf(pid: number): { run: number; wait: number } {
+  const f = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ');
+  return { run: Number(f[0]), wait: Number(f[1]) };
+}
+
 export interface Daemon {
   readonly name: DaemonName;
   readonly child: ChildProcess;

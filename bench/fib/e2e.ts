@@ -28,6 +28,7 @@ import {
   mainPrefixes,
   ready,
   routesOfProto,
+  schedOf,
   startDaemon,
   startInjector,
   type Daemon,
@@ -109,10 +110,22 @@ async function trial(name: DaemonName, n: number, seq: number): Promise<Trial> {
     }
     await sleep(500);
     const c2 = cpuOf(pid);
+    const s2 = schedOf(pid);
     const t2 = Date.now();
     const injectorGone = stopChild(injector);
     const t3 = await until(pid, (c) => c <= base, `${name} N=${n} withdraw`);
     const c3 = cpuOf(pid);
+    const s3 = schedOf(pid);
+    // VROUTE_E2E_SCHED=1: where the withdraw's wall time went (a loaded machine shows as
+    // waiting to run; time asleep is the daemon idle or blocked in the kernel).
+    if (process.env.VROUTE_E2E_SCHED) {
+      const run = (s3.run - s2.run) / 1e9;
+      const wait = (s3.wait - s2.wait) / 1e9;
+      console.error(
+        `${name} withdraw, main thread: on CPU ${run.toFixed(2)} s, waiting to run ${wait.toFixed(2)} s, ` +
+          `asleep ${((t3 - t2) / 1e3 - run - wait).toFixed(2)} s`,
+      );
+    }
     await injectorGone;
     const rssMiB = peakRssMiB(pid);
     return { daemon: name, n, install: phase(t1 - t0, c0, c1), withdraw: phase(t3 - t2, c2, c3), rssMiB };

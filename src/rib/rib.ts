@@ -11,7 +11,7 @@ import { parsePrefix, type PrefixId, PrefixIndex } from './prefix-index';
 import { RejectedPaths } from './rejected';
 import { badLength, maxPrefixCease } from './rib-errors';
 import type { LocRibChange, RibOptions, Route } from './rib-types';
-import { forEachPathOf, markAllStale, removeStale } from './stale';
+import { forEachPathScattered, markAllStale, removeStale } from './stale';
 
 export { maxPrefixCease } from './rib-errors';
 export type { ImportFilter, LocRibChange, RibOptions, Route } from './rib-types';
@@ -204,7 +204,7 @@ export class Rib {
       this.markStale(peer);
       return;
     }
-    forEachPathOf(this.paths, peer, (slot) => this.removePath(slot));
+    forEachPathScattered(this.paths, peer, (slot) => this.removePath(slot)); // stale.ts: why scattered
   }
 
   /** Marks every path of the peer stale: GR session loss, or RFC 7313 4 BoRR. */
