@@ -18,18 +18,9 @@ import { waitFor } from '../helpers/netns';
 import { openNodeLab } from '../helpers/node-lab';
 import { VROUTE_BIN } from '../helpers/vroute';
 import { putResource, ROOT } from '../../src/datastore';
+import type { NodeDataplaneView as DataplaneView } from '../../src/node/node-status';
 
 const skip = skipReason('netns', 'nft');
-
-interface DataplaneView {
-  lastApply: string | null;
-  lastApplyMs: number | null;
-  applies: number;
-  failures: number;
-  consecutiveFailures: number;
-  lastError: string | null;
-  endpoints: { up: number; down: number; error: number };
-}
 
 test("vroute node --dataplane: /status, vroute status and status/<node> show last apply, failures and endpoints up/down/error; workload show each endpoint's state", {
   skip,
