@@ -141,10 +141,18 @@ export class NextHops {
     const hops: ResolvedHop[] = [];
     const seen = new Set<string>();
     let unresolved = false;
+    const invalid = (reason: string): ResolvedHops => ({
+      gen: this.gen,
+      family: 0,
+      key: '',
+      hops: [],
+      unresolved,
+      invalid: reason,
+    });
     for (const nh of nextHops ?? []) {
       const r = this.connected.resolve(nh.gateway, nh.ifindex);
       if ('kind' in r) {
-        if (r.kind === 'invalid') return { gen: this.gen, family: 0, key: '', hops: [], unresolved, invalid: r.reason };
+        if (r.kind === 'invalid') return invalid(r.reason);
         unresolved = true;
         if (!this.logged.has(r.reason)) {
           // Once per next hop, not per route: a peer's whole table may share it.
@@ -156,32 +164,15 @@ export class NextHops {
         }
         continue;
       }
-      if (hops.length > 0 && r.family !== hops[0]!.family) {
-        return {
-          gen: this.gen,
-          family: 0,
-          key: '',
-          hops: [],
-          unresolved,
-          invalid: 'next hops of both address families in one route',
-        };
-      }
+      if (hops.length > 0 && r.family !== hops[0]!.family)
+        return invalid('next hops of both address families in one route');
       const k = `${r.text}%${r.ifindex}`;
       if (!seen.has(k)) {
         seen.add(k);
         hops.push(r);
       }
     }
-    if (hops.length === 0 && !unresolved) {
-      return {
-        gen: this.gen,
-        family: 0,
-        key: '',
-        hops: [],
-        unresolved,
-        invalid: 'a unicast route needs at least one next hop',
-      };
-    }
+    if (hops.length === 0 && !unresolved) return invalid('a unicast route needs at least one next hop');
     return {
       gen: this.gen,
       family: hops[0]?.family ?? 0,
