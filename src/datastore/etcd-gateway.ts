@@ -11,15 +11,14 @@ import {
   type Compare,
   type Datastore,
   DatastoreError,
-  type DeleteOptions,
   type KeyValue,
   type Lease,
   type ListResult,
-  type PutOptions,
   type TxnOp,
   type Watch,
   type WatchEvent,
 } from './store';
+import { EtcdWrites, type TxnAnswer } from './etcd-writes';
 import type { EtcdOptions } from './etcd';
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
@@ -76,7 +75,7 @@ class GatewayFailure extends Error {
   }
 }
 
-export class EtcdGatewayDatastore implements Datastore {
+export class EtcdGatewayDatastore extends EtcdWrites implements Datastore {
   readonly kind = 'etcd' as const;
   private readonly bases: URL[];
   private readonly agent: http.Agent;
@@ -86,6 +85,7 @@ export class EtcdGatewayDatastore implements Datastore {
   private current = 0;
 
   constructor(private readonly opts: EtcdOptions) {
+    super();
     const tls = !!opts.tls;
     this.bases = opts.endpoints.map((h) => new URL(h.includes('://') ? h : `${tls ? 'https' : 'http'}://${h}`));
     // One kept-alive connection for the few calls a command makes (an ADD makes about ten).
@@ -191,22 +191,7 @@ export class EtcdGatewayDatastore implements Datastore {
     return { items: (res.kvs ?? []).map(toKeyValue), revision: Number(res.header?.revision ?? 0) };
   }
 
-  async put(key: string, value: string, opts: PutOptions = {}): Promise<number> {
-    const compares = opts.expectRevision === undefined ? [] : [{ key, revision: opts.expectRevision }];
-    return this.txn(compares, [{ type: 'put', key, value, lease: opts.lease }]);
-  }
-
-  async delete(key: string, opts: DeleteOptions = {}): Promise<boolean> {
-    const compares = opts.expectRevision === undefined ? [] : [{ key, revision: opts.expectRevision }];
-    const res = await this.rawTxn(compares, [{ type: 'delete', key }]);
-    return Number(res.responses?.[0]?.response_delete_range?.deleted ?? 0) > 0;
-  }
-
-  async txn(compares: Compare[], ops: TxnOp[]): Promise<number> {
-    return Number((await this.rawTxn(compares, ops)).header?.revision ?? 0);
-  }
-
-  private async rawTxn(compares: Compare[], ops: TxnOp[]): Promise<GwTxn> {
+  protected async rawTxn(compares: Compare[], ops: TxnOp[]): Promise<TxnAnswer> {
     // Exactly etcd.ts's transaction: compare mod_revision == N (an absent key has 0).
     const res = await this.call<GwTxn>('/v3/kv/txn', {
       compare: compares.map((c) => ({
@@ -223,7 +208,10 @@ export class EtcdGatewayDatastore implements Datastore {
       failure: [],
     });
     if (!res.succeeded) throw DatastoreError.conflict(compares.map((c) => c.key).join(', '));
-    return res;
+    return {
+      revision: Number(res.header?.revision ?? 0),
+      deleted: Number(res.responses?.[0]?.response_delete_range?.deleted ?? 0),
+    };
   }
 
   watch(prefix: string, _from: number, _onEvent: (e: WatchEvent) => void): Watch {

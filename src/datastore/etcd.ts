@@ -11,16 +11,15 @@ import {
   type Compare,
   type Datastore,
   DatastoreError,
-  type DeleteOptions,
   type KeyValue,
   type Lease,
   type ListResult,
-  type PutOptions,
   type TxnOp,
   type Watch,
   type WatchErrorHandler,
   type WatchEvent,
 } from './store';
+import { EtcdWrites, type TxnAnswer } from './etcd-writes';
 
 export interface EtcdOptions {
   endpoints: string[];
@@ -50,13 +49,14 @@ function unavailable(e: unknown): DatastoreError {
   return new DatastoreError('unavailable', `datastore: etcd: ${msg}`);
 }
 
-export class EtcdDatastore implements Datastore {
+export class EtcdDatastore extends EtcdWrites implements Datastore {
   readonly kind = 'etcd' as const;
   readonly client: Etcd3;
   private readonly callOpts: () => { deadline: Date };
   private leases = new Set<EtcdLease>();
 
   constructor(opts: EtcdOptions) {
+    super();
     const o: IOptions = {
       hosts: opts.endpoints.map((h) => (h.includes('://') ? h : `${opts.tls ? 'https' : 'http'}://${h}`)),
     };
@@ -94,24 +94,7 @@ export class EtcdDatastore implements Datastore {
     }
   }
 
-  async put(key: string, value: string, opts: PutOptions = {}): Promise<number> {
-    const compares = opts.expectRevision === undefined ? [] : [{ key, revision: opts.expectRevision }];
-    return this.txn(compares, [{ type: 'put', key, value, lease: opts.lease }]);
-  }
-
-  async delete(key: string, opts: DeleteOptions = {}): Promise<boolean> {
-    const compares = opts.expectRevision === undefined ? [] : [{ key, revision: opts.expectRevision }];
-    const res = await this.rawTxn(compares, [{ type: 'delete', key }]);
-    const r = res.responses[0]?.response_delete_range;
-    return Number(r?.deleted ?? 0) > 0;
-  }
-
-  async txn(compares: Compare[], ops: TxnOp[]): Promise<number> {
-    const res = await this.rawTxn(compares, ops);
-    return Number(res.header.revision);
-  }
-
-  private async rawTxn(compares: Compare[], ops: TxnOp[]): Promise<ITxnResponse> {
+  protected async rawTxn(compares: Compare[], ops: TxnOp[]): Promise<TxnAnswer> {
     let res: ITxnResponse;
     try {
       res = await this.client.kv.txn(
@@ -138,7 +121,10 @@ export class EtcdDatastore implements Datastore {
       const bad = compares.map((c) => c.key).join(', ');
       throw DatastoreError.conflict(bad);
     }
-    return res;
+    return {
+      revision: Number(res.header.revision),
+      deleted: Number(res.responses[0]?.response_delete_range?.deleted ?? 0),
+    };
   }
 
   watch(prefix: string, fromRevision: number, onEvent: (e: WatchEvent) => void, onError?: WatchErrorHandler): Watch {
