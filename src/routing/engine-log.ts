@@ -4,7 +4,7 @@ import type { Family } from '../bgp/messages';
 import { familyName } from '../bgp/messages';
 import type { AttrSet } from '../rib';
 import { LogRateLimiter, type Logger } from '../observability';
-import type { TooLarge } from './update-group';
+import type { TooLarge } from './group-options';
 
 export class EngineLog {
   /** Routes withdrawn from receivers because no UPDATE could carry their attributes (/status). */

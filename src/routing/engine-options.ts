@@ -5,7 +5,8 @@ import type { Family } from '../bgp/messages';
 import { parseIpv4 } from '../net';
 import type { Logger } from '../observability';
 import type { LocRibChange, Rib } from '../rib';
-import type { EngineTimers } from './graceful-restart';
+import { REAL_TIMERS, type EngineTimers } from './graceful-restart';
+import { INITIAL_EOR_MAX_MS, type InitialEorBound } from './initial-eor';
 import type { PolicyDefs } from './policies';
 import type { LocalIdentity } from './rules';
 import type { SessionHandle } from './sessions';
@@ -42,6 +43,14 @@ export interface EngineOptions {
    * without graceful restart or with the Restart State bit not waited on) or this long.
    */
   readonly selectionDeferralMs?: number;
+}
+
+/**
+ * The bound on every session's first End-of-RIB (initial-eor.ts): the selection deferral time
+ * where one is configured, else INITIAL_EOR_MAX_MS; `wake` schedules the turn that sends it.
+ */
+export function initialEorBound(opts: EngineOptions, wake: () => void): InitialEorBound {
+  return { ms: opts.selectionDeferralMs ?? INITIAL_EOR_MAX_MS, timers: opts.timers ?? REAL_TIMERS, wake };
 }
 
 /** Our identity on every session from the options; RangeError for a routerId that is not IPv4. */

@@ -23,7 +23,7 @@ import { roleOf, type LocalIdentity } from './rules';
 import { PolicyBook, type SessionSettings } from './policies';
 import { locRibRoutes, rejectedRoutes } from './routes-view';
 import type { SessionEnd } from '../bgp/fsm';
-import { localIdentity, type EngineOptions } from './engine-options';
+import { initialEorBound, localIdentity, type EngineOptions } from './engine-options';
 import type { GracefulRestart } from './graceful-restart';
 import { engineRestart } from './engine-restart';
 import { setupFamily } from './family-setup';
@@ -86,14 +86,10 @@ export class RoutingEngine {
     this.local = localIdentity(opts);
     this.policyBook = new PolicyBook(this.store, opts.policies);
     const tables = { ribs: this.ribs, groups: this.groups, packers: this.packers, importPolicies: this.importPolicies };
-    const ctx = {
-      local: this.local,
-      store: this.store,
-      peers: this.peers,
-      log: this.log,
-      multipath: opts.multipath === true,
-    };
-    for (const f of opts.families ?? DEFAULT_FAMILIES) setupFamily(tables, f, ctx);
+    const ctx = { local: this.local, store: this.store, peers: this.peers, log: this.log };
+    const initialEor = initialEorBound(opts, () => this.schedule()); // RFC 4724 2, bounded
+    for (const f of opts.families ?? DEFAULT_FAMILIES)
+      setupFamily(tables, f, { ...ctx, multipath: opts.multipath === true, initialEor });
     this.deferral =
       opts.selectionDeferralMs === undefined
         ? undefined

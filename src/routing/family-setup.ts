@@ -8,6 +8,8 @@ import type { EngineLog } from './engine-log';
 import { importStages } from './import-stages';
 import { receiveFilter, type LocalIdentity } from './rules';
 import { UpdateGroups } from './update-groups';
+import type { InitialEorBound } from './initial-eor';
+import type { TooLarge } from './group-options';
 import { SimplePacker } from './wire-encode';
 
 /** The engine's per-family maps, filled by setupFamily(). */
@@ -25,6 +27,8 @@ export interface FamilyContext {
   readonly peers: PeerTable;
   readonly log: EngineLog;
   readonly multipath?: boolean;
+  /** The bound on a session's first End-of-RIB (initial-eor.ts). */
+  readonly initialEor?: InitialEorBound;
 }
 
 /** Builds family `f`'s Rib, packer and update groups into `t`. */
@@ -47,5 +51,12 @@ export function setupFamily(t: FamilyTables, f: Family, c: FamilyContext): void 
   t.ribs.set(f, rib);
   const packer = new SimplePacker(f);
   t.packers.set(f, packer);
-  t.groups.set(f, new UpdateGroups(rib, c.store, c.local, packer, { onTooLarge: (tl) => c.log.tooLarge(tl) }));
+  const onTooLarge = (tl: TooLarge) => c.log.tooLarge(tl);
+  t.groups.set(
+    f,
+    new UpdateGroups(rib, c.store, c.local, packer, {
+      onTooLarge,
+      ...(c.initialEor ? { initialEor: c.initialEor } : {}),
+    }),
+  );
 }

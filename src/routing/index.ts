@@ -22,7 +22,10 @@
  *   default deny). A group keeps one Adj-RIB-Out (adj-rib-out.ts: state in out-state.ts,
  *   outbound buckets by attribute set) and packs UPDATEs once (wire-encode.ts) for all members;
  *   joiners read a shared table walk and laggards a catch-up queue (replay.ts, pair-queue.ts);
- *   log-entry.ts: a log entry and the prefixes it carries, in typed arrays.
+ *   log-entry.ts: a log entry and the prefixes it carries, in typed arrays; group-options.ts:
+ *   what a group is given; initial-eor.ts: a member's first End-of-RIB (RFC 4724 2), which
+ *   waits for pending decisions, bounded in time so a peer that never stops sending cannot
+ *   hold it back for ever.
  * - graceful-restart.ts: RFC 4724 helper mode and RFC 7313 enhanced refresh (stale paths and
  *   their timers); soft-reset.ts: an operator's `refresh in|out`; afi-safi-disable.ts: RFC
  *   7606 5.3 / RFC 4760 7 dropping one broken family of a session.

@@ -19,30 +19,11 @@ import type { UpdatePacker } from './wire-encode';
 import { SetSizeCache } from './size-cache';
 import { MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from '../bgp/messages';
 import { type ExportSignature, Exporter, signatureKey } from './export';
+import type { GroupOptions, TooLarge } from './group-options';
+import { InitialEor } from './initial-eor';
 import { type LocalIdentity, roleOf } from './rules';
 
-export interface GroupOptions {
-  /** Log entries kept for slow members before they fall back to catch-up (default 1024). */
-  readonly maxLog?: number;
-  /** (prefix, path) pairs taken from a bucket or catch-up queue per build (default 1024). */
-  readonly batch?: number;
-  /**
-   * A route whose exported attributes fit no UPDATE (see exported()); it is withdrawn from
-   * the group instead. Called for each (group, prefix) it happens to.
-   */
-  readonly onTooLarge?: (info: TooLarge) => void;
-}
-
-export interface TooLarge {
-  readonly family: number;
-  readonly prefix: string;
-  /** The attribute set as exported to the group (one log line per set is enough). */
-  readonly attrs: AttrSet;
-  readonly size: number;
-  readonly limit: number;
-  /** The peer the route came from. */
-  readonly from: string;
-}
+export type { GroupOptions, TooLarge } from './group-options';
 
 interface Member {
   readonly peer: number;
@@ -53,7 +34,8 @@ interface Member {
   /** The shared full-table walk a joining member reads first, and its position in it. */
   replay?: TableReplay;
   rAt: number;
-  needEor: boolean;
+  /** RFC 4724 2: the first End-of-RIB, owed until sent (bounded: initial-eor.ts). */
+  readonly eor: InitialEor;
 }
 
 export class UpdateGroup {
@@ -71,6 +53,7 @@ export class UpdateGroup {
   private readonly maxLog: number;
   private readonly batch: number;
   private readonly onTooLarge: ((info: TooLarge) => void) | undefined;
+  private readonly initialEor: GroupOptions['initialEor'];
   private readonly limit: number;
   // exported()'s size check, memoised per exported set (size-cache.ts says why).
   private readonly sizes = new SetSizeCache((a) => this.packer.sizeWithOnePrefix?.(a, this.sig.ctx) ?? 0);
@@ -89,6 +72,7 @@ export class UpdateGroup {
     this.maxLog = opts.maxLog ?? 1024;
     this.batch = opts.batch ?? 1024;
     this.onTooLarge = opts.onTooLarge;
+    this.initialEor = opts.initialEor;
     this.limit = sig.ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
   }
 
@@ -110,7 +94,7 @@ export class UpdateGroup {
     const m = this.members.get(peer);
     if (!m) return false;
     return (
-      m.needEor || m.replay !== undefined || (m.queue?.size ?? 0) > 0 || m.next < this.head || this.out.pending > 0
+      m.eor.owed || m.replay !== undefined || (m.queue?.size ?? 0) > 0 || m.next < this.head || this.out.pending > 0
     );
   }
 
@@ -126,7 +110,14 @@ export class UpdateGroup {
     }
     this.replay.users++;
     const q = new PairQueue(this.rib.prefixes);
-    this.members.set(peer, { peer, next: this.head, queue: q, replay: this.replay, rAt: 0, needEor: true });
+    this.members.set(peer, {
+      peer,
+      next: this.head,
+      queue: q,
+      replay: this.replay,
+      rAt: 0,
+      eor: new InitialEor(this.initialEor),
+    });
   }
 
   /**
@@ -151,6 +142,7 @@ export class UpdateGroup {
     const m = this.members.get(peer);
     if (!m) return;
     m.queue?.clear();
+    m.eor.done();
     this.leaveReplay(m);
     this.members.delete(peer);
     this.trim();
@@ -233,8 +225,8 @@ export class UpdateGroup {
       if ((e.only !== NO_PEER && e.only !== peer) || e.except === peer) continue;
       res.push(e.buf);
     }
-    if (m.needEor && res.length < max && this.initialTableOut(m)) {
-      m.needEor = false;
+    if (m.eor.owed && res.length < max && this.initialTableOut(m)) {
+      m.eor.done();
       res.push(this.packer.endOfRib(this.sig.family)); // RFC 4724 2: initial table sent
     }
     // Finding the slowest member is O(members): once per members' worth of any pulls (O(1) a
@@ -394,7 +386,9 @@ export class UpdateGroup {
 
   // RFC 4724 2: End-of-RIB marks the initial table complete: every UPDATE built read, no bucket
   // left, no decision pending in the RIB (a route decided after the catch-up would follow it).
+  // Once the bound has passed (initial-eor.ts), what was built and read is enough.
   private initialTableOut(m: Member): boolean {
-    return !m.queue && !m.replay && m.next === this.head && this.out.pending === 0 && this.rib.pendingDecisions === 0;
+    if (m.queue || m.replay || m.next !== this.head) return false;
+    return m.eor.overdue || (this.out.pending === 0 && this.rib.pendingDecisions === 0);
   }
 }
