@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // Part of `npm run build`, after tsc: the compiled CNI plugin (dist/src/cni/cni-main.js and the
-// ~35 modules it requires) as one file, dist/cni/vroute-cni.js. A runtime starts a new
-// process per ADD; resolving, reading and wrapping 35 files was about a third of the plugin's
-// start-up here (bench/dataplane), one file half of that. Packages stay external (required from
+// ~35 modules it requires) as one file, dist/cni/vroute-cni.js, with the list of those modules
+// (vroute-cni.js.inputs). A runtime starts a new process per ADD; resolving, reading and
+// wrapping 35 files was about a third of the plugin's start-up here (bench/dataplane), one
+// file half of that. Packages stay external (required from
 // node_modules as before). Without esbuild (a devDependency) this step is skipped and
 // bin/vroute-cni runs the unbundled modules: same behaviour, slower start.
 // Then V8's code cache of the bundle's top level (vroute-cni.js.cache, made by this same node
 // binary; bin/vroute-cni hands it to vm.Script): about a third less to load it here. V8 refuses
 // a cache from another V8 version or flags by itself, and the bin ignores one older than the bundle.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
@@ -25,7 +26,9 @@ try {
   process.exit(0);
 }
 mkdirSync(path.dirname(out), { recursive: true });
-esbuild.buildSync({
+const built = esbuild.buildSync({
+  absWorkingDir: root,
+  metafile: true,
   entryPoints: [entry],
   outfile: out,
   bundle: true,
@@ -37,6 +40,11 @@ esbuild.buildSync({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// Every compiled module the bundle holds, relative to the repo root (vroute-cni.js.inputs):
+// bin/vroute-cni uses the bundle only while none of them is newer than it, so a later tsc that
+// rewrote any of them (not only the entry) brings the modules back until the next bundle.
+writeFileSync(`${out}.inputs`, `${JSON.stringify(Object.keys(built.metafile.inputs))}\n`);
 
 // The cache must come from the same wrapper text the bin compiles (bin/vroute-cni: WRAP).
 const cacheFile = `${out}.cache`;

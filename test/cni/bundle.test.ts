@@ -71,3 +71,45 @@ test('the bundle when fresh, the modules when it is older than them; the same an
     utimesSync(BUNDLE, atime, mtime);
   }
 });
+
+test('a module the bundle was built from, rewritten after it, makes the bin use the modules', {
+  skip: existsSync(BUNDLE) ? false : 'no dist/cni/vroute-cni.js (esbuild missing at build time)',
+}, () => {
+  // A dependency several imports away from the entry: a build that rewrote it (and not
+  // cni-main.js) would leave the bundle running old code.
+  const dep = path.join(REPO_ROOT, 'dist', 'src', 'net', 'ipv4.js');
+  assert.ok(existsSync(dep));
+  const { atime, mtime } = statSync(dep);
+  const newer = new Date(statSync(BUNDLE).mtimeMs + 60_000);
+  utimesSync(dep, newer, newer);
+  try {
+    const stale = version();
+    assert.ok(stale.loaded.includes(MODULES), 'the compiled modules ran');
+    assert.ok(stale.loaded.includes(dep), 'with the rewritten one');
+    assert.deepEqual(stale.json.supportedVersions, ['1.0.0', '1.1.0']);
+  } finally {
+    utimesSync(dep, atime, mtime);
+  }
+  assert.deepEqual(version().loaded, [], 'the bundle again once nothing is newer than it');
+});
+
+test('without the list of its modules the bundle is not trusted', {
+  skip: existsSync(BUNDLE) ? false : 'no dist/cni/vroute-cni.js (esbuild missing at build time)',
+}, () => {
+  const list = `${BUNDLE}.inputs`;
+  const inputs = JSON.parse(readFileSync(list, 'utf8')) as string[];
+  assert.ok(
+    inputs.includes('dist/src/cni/cni-main.js') && inputs.includes('dist/src/net/ipv4.js'),
+    'the build listed them',
+  );
+  const saved = readFileSync(list);
+  rmSync(list);
+  try {
+    assert.ok(version().loaded.includes(MODULES), 'a bundle from before the list (or a broken build): the modules');
+  } finally {
+    writeFileSync(list, saved);
+    const { atime, mtime } = statSync(BUNDLE);
+    utimesSync(list, atime, mtime);
+  }
+  assert.deepEqual(version().loaded, []);
+});
