@@ -15,11 +15,11 @@ import {
   type BgpError,
 } from '../../src/bgp/messages';
 import { parseIpv6 } from '../../src/net';
-import { RoutingEngine, type SessionHandle, type SessionSettings, type PolicyDefs } from '../../src/routing';
+import type { RoutingEngine, SessionHandle, SessionSettings, PolicyDefs } from '../../src/routing';
 import { validateConfig } from '../../src/config';
-import { silentLogger } from '../../src/observability';
 import { FakeSessionBase } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
+import { testEngine } from '../helpers/engine';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 const CTX_AP: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set([IPV4_UNICAST]) };
@@ -104,14 +104,7 @@ const defs: PolicyDefs = validateConfig({
 });
 
 function engine(): RoutingEngine {
-  return new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-    policies: defs,
-  });
+  return testEngine({ policies: defs });
 }
 
 function up(e: RoutingEngine, s: FakeSession, settings?: SessionSettings): FakeSession {
@@ -248,14 +241,7 @@ test('eBGP import policy runs after the receive rules: a LOCAL_PREF it sets surv
 test('IPv6: import policy with the IPv6 half of a prefix list, ADD-PATH all with path IDs in MP_REACH_NLRI', async () => {
   const CTX6: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
   const CTX6_AP: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set([IPV6_UNICAST]) };
-  const e = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV6_UNICAST],
-    policies: defs,
-  });
+  const e = testEngine({ families: [IPV6_UNICAST], policies: defs });
   const v6 = (s: FakeSession) => {
     s.negotiated = { families: [IPV6_UNICAST], fourOctetAs: true, tx: s.tx };
     return s;

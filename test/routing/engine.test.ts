@@ -15,6 +15,7 @@ import { RoutingEngine, type SessionHandle } from '../../src/routing';
 import { silentLogger } from '../../src/observability';
 import { FakeSessionBase } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
+import { testEngine } from '../helpers/engine';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
@@ -51,13 +52,7 @@ function client(addr: string, id: number): FakeSession {
 }
 
 test('a route from one client reaches the other with ORIGINATOR_ID and CLUSTER_LIST, then is withdrawn', async () => {
-  const engine = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-  });
+  const engine = testEngine();
   const a = client('192.0.2.2', 0xc0000202);
   const b = client('192.0.2.3', 0xc0000203);
   engine.attach(a);
@@ -139,13 +134,7 @@ test('a route carrying our own cluster ID is dropped (RFC 4456 8)', async () => 
 });
 
 test('a session whose socket pushes back gets the rest after drain', async () => {
-  const engine = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-  });
+  const engine = testEngine();
   const a = client('192.0.2.2', 2);
   const slow = new FakeSession({ address: '192.0.2.3', asn: 65000, routeReflectorClient: true }, 3, 1);
   engine.attach(a);
@@ -187,13 +176,7 @@ test('a session whose socket pushes back gets the rest after drain', async () =>
 });
 
 test('an internal error on one session resets that session only (Cease / Out of Resources)', async () => {
-  const engine = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-  });
+  const engine = testEngine();
   const a = client('192.0.2.2', 2);
   const failed: Array<{ code: number; subcode: number }> = [];
   (a as unknown as { fail: (e: { code: number; subcode: number }) => void }).fail = (e) =>

@@ -15,11 +15,11 @@ import {
   type CodecContext,
   type GracefulRestartCapability,
 } from '../../src/bgp/messages';
-import { RoutingEngine, type EngineOptions, type SessionHandle } from '../../src/routing';
+import type { RoutingEngine, EngineOptions, SessionHandle } from '../../src/routing';
 import type { EngineTimers } from '../../src/routing/graceful-restart';
-import { silentLogger } from '../../src/observability';
 import { FakeSessionBase } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
+import { testEngine } from '../helpers/engine';
 
 export const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
@@ -143,15 +143,7 @@ export async function settle(): Promise<void> {
 /** The engine these tests drive: AS 65000, router and cluster ID 10.0.0.1, IPv4 unicast, a manual clock. */
 export function fakeEngine(extra: Partial<EngineOptions> = {}): { engine: RoutingEngine; timers: FakeTimers } {
   const timers = new FakeTimers();
-  const engine = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-    timers,
-    ...extra,
-  });
+  const engine = testEngine({ timers, ...extra });
   return { engine, timers };
 }
 

@@ -15,12 +15,12 @@ import {
   KEEPALIVE_BYTES,
 } from '../../src/bgp/messages';
 import { Speaker } from '../../src/bgp/fsm';
-import { RoutingEngine } from '../../src/routing';
 import { GracefulRestart, type StaleSink } from '../../src/routing/graceful-restart';
 import { silentLogger } from '../../src/observability';
 import { CTX, FakeTimers, P, grCap, settle, stale } from './gr-fakes';
 import { alsoObserve } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
+import { testEngine } from '../helpers/engine';
 
 test('GracefulRestart alone: family dropped from the new session, BoRR over restart-stale, restart time 0, a throwing sink', () => {
   const timers = new FakeTimers();
@@ -138,13 +138,7 @@ test('over sockets: a new connection from a GR peer replaces its Established one
     listen: { address: '127.0.0.1', port: 0 },
     logger: silentLogger,
   });
-  const engine = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-  });
+  const engine = testEngine();
   const socks: RawPeer[] = [];
   try {
     await sp.start();
@@ -218,13 +212,7 @@ test('over sockets: a dynamic neighbor killed and back keeps its paths through t
       { prefix: '127.0.0.0/24', asn: 65000, routeReflectorClient: true, holdTime: 30, families: [IPV4_UNICAST] },
     ],
   });
-  const engine = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-  });
+  const engine = testEngine();
   // As the daemon wires them: every session followed; a removed peer detached.
   sp.on('peer', (p) => engine.attach(p));
   sp.on('peerRemoved', (p) => engine.detach(p));

@@ -12,10 +12,11 @@ import {
   parsePrefix,
   type CodecContext,
 } from '../../src/bgp/messages';
-import { RoutingEngine, type SessionHandle } from '../../src/routing';
-import { createMetrics, silentLogger } from '../../src/observability';
+import type { SessionHandle } from '../../src/routing';
+import { createMetrics } from '../../src/observability';
 import { FakeSessionBase } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
+import { testEngine } from '../helpers/engine';
 
 const CTX: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
@@ -54,13 +55,7 @@ function announce(s: FakeSession, nextHop: string, prefixes: string[], extra: Re
 }
 
 test('received / accepted / advertised per session; refused paths listed with the reason; gauges set', async () => {
-  const engine = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-  });
+  const engine = testEngine();
   const a = new FakeSession({ address: '192.0.2.2', asn: 65000, routeReflectorClient: true }, 0xc0000202);
   const b = new FakeSession({ address: '192.0.2.3', asn: 65000, routeReflectorClient: true }, 0xc0000203);
   engine.attach(a);
@@ -129,14 +124,7 @@ test('received / accepted / advertised per session; refused paths listed with th
 });
 
 test('a path refused by an import policy counts as received, not accepted, with the policy named', async () => {
-  const engine = new RoutingEngine({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    clusterId: '10.0.0.1',
-    logger: silentLogger,
-    families: [IPV4_UNICAST],
-    policies: { prefixLists: {}, policies: { deny_all: [{ action: 'reject' }] } },
-  });
+  const engine = testEngine({ policies: { prefixLists: {}, policies: { deny_all: [{ action: 'reject' }] } } });
   const a = new FakeSession({ address: '192.0.2.2', asn: 65000, routeReflectorClient: true }, 0xc0000202);
   engine.attach(a, { importPolicy: 'deny_all' });
   a.established();
