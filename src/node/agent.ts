@@ -6,24 +6,22 @@
 import { familyName, IPV4_UNICAST, type Family } from '../bgp/messages';
 import { Speaker, type Peer } from '../bgp/fsm';
 import type { NodeConfig } from '../config';
-import {
-  createLogger,
-  createMetrics,
-  startApiServer,
-  type ApiServer,
-  type Logger,
-  type Metrics,
-} from '../observability';
+import { createLogger, createMetrics, type ApiServer, type Logger, type Metrics } from '../observability';
 import {
   getResource,
   openDatastore,
   retryDelay,
-  StatusReports,
   type BGPConfigurationSpec,
   type Datastore,
   type NodeSpec,
 } from '../datastore';
-import { RoutingEngine, engineRibCounts, followDatastorePeers, datastorePeerToSession } from '../routing';
+import {
+  RoutingEngine,
+  followDatastorePeers,
+  datastorePeerToSession,
+  startReports,
+  type DaemonReports,
+} from '../routing';
 import { memoryFib, openKernelFib, type FibSink } from './fib';
 import { FibFeed } from './fib-feed';
 import { LocalBlocks, type LocalRoute } from './local-blocks';
@@ -297,17 +295,20 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     synced: () => synced,
     ...(local ? { dataplane: () => local.dataplane.status() } : {}),
   });
-  metrics.setRibSource(engineRibCounts(engine));
-  let api: ApiServer | undefined;
+  // The HTTP API, /metrics and status/<node> (contract 4): written on every session transition
+  // and local-route change, and every 5 s so route counts stay fresh.
+  let reports: DaemonReports;
   try {
-    api = cfg.api
-      ? await startApiServer(
-          provider,
-          cfg.api.host,
-          cfg.api.port,
-          cfg.api.token !== undefined ? { token: cfg.api.token } : {},
-        )
-      : undefined;
+    reports = await startReports({
+      store,
+      name: cfg.name,
+      engine,
+      provider,
+      metrics,
+      logger,
+      api: cfg.api,
+      everyMs: 5000,
+    });
   } catch (e) {
     // The API address is taken (or not ours): nothing may stay running behind the error.
     blocks.cancel();
@@ -316,20 +317,10 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     await datastorePeers.stop();
     await speaker.stop('vroute node failed to start');
     engine.close();
-    metrics.setRibSource(undefined);
     throw e;
   }
-
-  // status/<node> (contract 4): on every session transition and local-route change, throttled
-  // by StatusWriter, and every 5 s so route counts stay fresh.
-  const statusReports = new StatusReports(
-    store,
-    cfg.name,
-    () => provider.status(),
-    (e) => logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status'),
-    5000,
-  );
-  onPeerState = () => statusReports.report();
+  const { api } = reports;
+  onPeerState = () => reports.report();
   logger.info(
     {
       ip: cfg.ip,
@@ -363,10 +354,8 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
         asnWatch.cancel();
         await datastorePeers.stop();
         await speaker.stop(message);
-        await statusReports.stop();
+        await reports.stop();
         engine.close();
-        metrics.setRibSource(undefined);
-        await api?.close();
         // The kernel routes stay (no flush): forwarding goes on while we are away, and the
         // next start keeps what is still right (contract 6).
         for (const c of parts.cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);

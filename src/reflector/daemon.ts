@@ -7,7 +7,6 @@ import type { DaemonConfig } from '../config';
 import {
   createLogger,
   createMetrics,
-  startApiServer,
   type ApiServer,
   type Logger,
   type Metrics,
@@ -16,7 +15,6 @@ import {
 import {
   keepRegistered,
   openDatastore,
-  StatusReports,
   type Datastore,
   type KeptRegistration,
   type RegistrationOptions,
@@ -25,7 +23,7 @@ import { RESTART_STATE_WAIT_MS, restartState, SELECTION_DEFERRAL_MS } from './re
 import {
   RoutingEngine,
   engineApiView,
-  engineRibCounts,
+  startReports,
   followDatastorePeers,
   neighborToSession,
   sessionSettings,
@@ -183,26 +181,21 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
     rejected: view.rejected,
     refresh: view.refresh,
   };
-  metrics.setRibSource(engineRibCounts(engine));
-  const api = cfg.api
-    ? await startApiServer(
-        provider,
-        cfg.api.host,
-        cfg.api.port,
-        cfg.api.token !== undefined ? { token: cfg.api.token } : {},
-      )
-    : undefined;
-
-  // status/<name> in the datastore (contract 4): on every session transition, throttled to
-  // one write a second by StatusWriter, and every 10 s so prefix counts stay fresh.
-  const statusReports = new StatusReports(
+  // The HTTP API, /metrics and status/<name> in the datastore (contract 4): written on every
+  // session transition, throttled to one write a second by StatusWriter, and every 10 s so
+  // prefix counts stay fresh.
+  const reports = await startReports({
     store,
-    cfg.name,
-    () => provider.status(),
-    (e) => logger.error({ err: e instanceof Error ? e.stack : String(e) }, 'internal error reporting status'),
-    10000,
-  );
-  onPeerState = () => statusReports.report();
+    name: cfg.name,
+    engine,
+    provider,
+    metrics,
+    logger,
+    api: cfg.api,
+    everyMs: 10000,
+  });
+  const { api } = reports;
+  onPeerState = () => reports.report();
   logger.info(
     {
       listen: cfg.listen,
@@ -224,11 +217,9 @@ export async function startReflector(cfg: DaemonConfig, opts: DaemonOptions = {}
       (stopping ??= (async () => {
         await datastorePeers.stop();
         await speaker.stop(message);
-        await statusReports.stop();
+        await reports.stop();
         engine.close();
-        metrics.setRibSource(undefined);
         await registration?.stop().catch(() => undefined);
-        await api?.close();
         if (ownsStore) await store.close();
         logger.info('reflector stopped');
       })()),

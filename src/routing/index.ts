@@ -35,7 +35,8 @@
  *   every role; peer-queues.ts: changes to one peer address run one after another;
  *   datastore-peers.ts: followDatastorePeers, sessions that follow the datastore's peers
  *   live (both roles; what differs is injected); api-view.ts: the sessions, routes, rejected
- *   paths, soft reset and RIB counts the HTTP API shows, for both roles.
+ *   paths, soft reset and RIB counts the HTTP API shows, for both roles; daemon-reports.ts:
+ *   both roles' HTTP API, /metrics RIB counts and status/<name> record, started and stopped.
  * - local-routes.ts: routes the speaker originates (engine.originate / withdrawLocal: a node
  *   agent's blocks), paths of a `local` pseudo-peer exported as our own (RFC 4271 5.1).
  *   EngineOptions.multipath and onLocRibChanges give a FIB the equal-cost best paths.
@@ -56,6 +57,7 @@ export * from './session-config';
 export * from './peer-queues';
 export * from './datastore-peers';
 export * from './api-view';
+export * from './daemon-reports';
 export * from './soft-reset';
 export * from './afi-safi-disable';
 export * from './local-routes';
