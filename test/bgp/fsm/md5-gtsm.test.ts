@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Speaker, type Peer, type PeerSessionConfig } from '../../../src/bgp/fsm';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
+import { withSpeakers, until } from '../../helpers/speakers';
 
 const ASN = 65000;
 const linuxOnly = process.platform !== 'linux' && 'TCP-MD5 and GTSM are Linux socket options';
@@ -23,14 +24,6 @@ function cfg(address: string, port: number, extra: Partial<PeerSessionConfig> = 
     routeReflectorClient: false,
     ...extra,
   };
-}
-
-async function until(what: string, pred: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** True when the peer reached Established at any moment within `ms`. */
@@ -154,15 +147,7 @@ test('a setting the kernel refuses fails the session with a clear lastError, nev
 }, async () => {
   // ttlSecurity 0 passes no validator (config refuses it); here it reaches setsockopt as
   // IP_MINTTL 256, which the kernel refuses: the connect is never attempted.
-  const a = new Speaker({
-    asn: ASN,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
-  const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
-  try {
-    await a.start();
+  await withSpeakers(async ({ a, b }) => {
     const pa = a.addPeer(cfg('127.0.0.2', 179, { passive: true }));
     const pb = b.addPeer(cfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2', ttlSecurity: 0 }));
     await until('the transport error', () => pb.status().lastError !== null);
@@ -173,10 +158,7 @@ test('a setting the kernel refuses fails the session with a clear lastError, nev
       true,
       'nothing reached the listener',
     );
-  } finally {
-    await b.stop();
-    await a.stop();
-  }
+  });
 });
 
 test('no localAddress: we connect from the specific listen address (the peer accepts only that one)', async () => {
@@ -247,22 +229,11 @@ test('a removed peer takes its key off the listener: the same address without a 
   skip: linuxOnly,
   timeout: 30_000,
 }, async () => {
-  const a = new Speaker({
-    asn: ASN,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
-  const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
-  try {
-    await a.start();
+  await withSpeakers(async ({ a, b }) => {
     a.addPeer(cfg('127.0.0.2', 179, { passive: true, password: 'old-key' }));
     await a.removePeer('127.0.0.2');
     const pa = a.addPeer(cfg('127.0.0.2', 179, { passive: true }));
     const pb = b.addPeer(cfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2' }));
     await until('Established without a key', () => pa.state === 'Established' && pb.state === 'Established');
-  } finally {
-    await b.stop();
-    await a.stop();
-  }
+  });
 });

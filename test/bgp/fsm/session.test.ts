@@ -17,6 +17,7 @@ import { createMetrics } from '../../../src/observability/metrics';
 import { silentLogger } from '../../../src/observability/logger';
 import { sessionEvents } from '../../helpers/sessions';
 import { ip4 } from '../../helpers/addr';
+import { withSpeakers, until } from '../../helpers/speakers';
 
 const ASN = 65000;
 
@@ -34,29 +35,12 @@ function peerCfg(address: string, port: number, extra: Partial<PeerSessionConfig
   };
 }
 
-async function until(what: string, pred: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const estCount = (p: Peer) => p.connections().filter((c) => c.state === 'Established').length;
 
 test('active and passive speakers establish, keep up over 2+ hold times, reconnect after a drop', async () => {
   const metrics = createMetrics({ defaultMetrics: false });
-  const a = new Speaker({
-    asn: ASN,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-    metrics,
-  });
-  const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
-  try {
-    await a.start();
+  await withSpeakers({ a: { metrics } }, async ({ a, b }) => {
     await b.start();
     assert.ok(a.listenPort! > 0);
     const pa = a.addPeer(peerCfg('127.0.0.2', 179, { passive: true }));
@@ -87,10 +71,7 @@ test('active and passive speakers establish, keep up over 2+ hold times, reconne
     assert.ok(Date.now() - t0 >= 1000, 'reconnect waited for the IdleHoldTimer');
     const tr = await metrics.registry.getSingleMetric('vroute_bgp_fsm_transitions_total')!.get();
     assert.ok(tr.values.some((v) => v.labels.to === 'Established' && v.value >= 2));
-  } finally {
-    await b.stop();
-    await a.stop();
-  }
+  });
 });
 
 test('collision: both sides connect at once, exactly one Established connection remains', async () => {
@@ -136,15 +117,7 @@ test('collision: both sides connect at once, exactly one Established connection 
 });
 
 test('stop(): the peer receives Cease / Administrative Shutdown with the communication', async () => {
-  const a = new Speaker({
-    asn: ASN,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
-  const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
-  try {
-    await a.start();
+  await withSpeakers(async ({ a, b }) => {
     a.addPeer(peerCfg('127.0.0.2', 179, { passive: true }));
     const pb = b.addPeer(peerCfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2' }));
     await until('Established', () => pb.state === 'Established');
@@ -153,22 +126,11 @@ test('stop(): the peer receives Cease / Administrative Shutdown with the communi
     const reason = await down;
     assert.match(reason, /NotifMsg/);
     assert.equal(pb.status().lastError, 'received Cease / Administrative Shutdown: "maintenance window 42"');
-  } finally {
-    await b.stop();
-    await a.stop();
-  }
+  });
 });
 
 test('UPDATE written by one side is delivered decoded by the other', async () => {
-  const a = new Speaker({
-    asn: ASN,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
-  const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
-  try {
-    await a.start();
+  await withSpeakers(async ({ a, b }) => {
     const pa = a.addPeer(peerCfg('127.0.0.2', 179, { passive: true }));
     const pb = b.addPeer(peerCfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2' }));
     await until('Established', () => pa.state === 'Established' && pb.state === 'Established');
@@ -185,22 +147,11 @@ test('UPDATE written by one side is delivered decoded by the other', async () =>
     const msg = await got;
     assert.deepEqual(updateToJson(msg).nlri, ['10.1.0.0/16', '10.2.3.0/24']);
     assert.equal(msg.errors.length, 0);
-  } finally {
-    await b.stop();
-    await a.stop();
-  }
+  });
 });
 
 test('fail(): the daemon ends a session with its NOTIFICATION (max prefixes), then it comes back', async () => {
-  const a = new Speaker({
-    asn: ASN,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
-  const b = new Speaker({ asn: ASN, routerId: '10.0.0.2', logger: silentLogger });
-  try {
-    await a.start();
+  await withSpeakers(async ({ a, b }) => {
     const pa = a.addPeer(peerCfg('127.0.0.2', 179, { passive: true }));
     const pb = b.addPeer(peerCfg('127.0.0.1', a.listenPort!, { localAddress: '127.0.0.2' }));
     await until('Established', () => pa.state === 'Established' && pb.state === 'Established');
@@ -210,10 +161,7 @@ test('fail(): the daemon ends a session with its NOTIFICATION (max prefixes), th
     assert.equal(pb.status().lastError, 'received Cease / Maximum Number of Prefixes Reached');
     assert.equal(pa.status().lastError, 'sent Cease / Maximum Number of Prefixes Reached');
     await until('re-established', () => pa.state === 'Established' && pb.state === 'Established', 20_000);
-  } finally {
-    await b.stop();
-    await a.stop();
-  }
+  });
 });
 
 test('IPv6 transport on ::1, IPv4-mapped sources normalised on a dual-stack listener', async () => {

@@ -6,14 +6,7 @@ import * as net from 'node:net';
 import { Speaker, type Peer } from '../../../src/bgp/fsm';
 import { CapabilityCode, IPV4_UNICAST, encodeOpen, makeOpen } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
-
-async function until(what: string, pred: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from '../../helpers/speakers';
 
 /** Connect from `from`, send `bytes`, collect everything until the server closes (bounded). */
 function exchange(port: number, from: string, bytes: Uint8Array): Promise<Buffer> {
