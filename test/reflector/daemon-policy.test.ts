@@ -5,12 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import {
-  CapabilityCode,
   IPV4_UNICAST,
   KEEPALIVE_BYTES,
   MessageFramer,
-  encodeOpen,
-  makeOpen,
   packAnnouncements,
   parsePrefix,
   updateToJson,
@@ -25,6 +22,7 @@ import { clientSession, startTestReflector, waitFor } from '../helpers/reflector
 import { apiGet } from '../../src/cli/api-client';
 import { sessionEvents } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
+import { rawOpen, announce } from '../helpers/bgp-clients';
 
 const CTX4: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
 
@@ -40,19 +38,6 @@ async function client(
   const got: Array<Record<string, unknown>> = [];
   sessionEvents(peer).on('update', (u: UpdateMessage) => got.push(updateToJson(u)));
   return { speaker, peer, got };
-}
-
-function announce(p: Peer, prefixes: string[], nextHop: string, extra: Record<string, unknown> = {}): void {
-  const attrs = { origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100, ...extra } as Parameters<
-    typeof packAnnouncements
-  >[0];
-  for (const m of packAnnouncements(
-    attrs,
-    IPV4_UNICAST,
-    prefixes.map((x) => parsePrefix(x)!),
-    p.negotiated!.tx,
-  ))
-    p.write(m);
 }
 
 /** What a client currently holds: NLRI text (with #id under ADD-PATH) -> next hop, withdrawals applied. */
@@ -93,19 +78,7 @@ test('max-prefix over real TCP: Cease subcode 1 with the RFC 4486 data, /status 
   const ka = setInterval(() => raw.write(KEEPALIVE_BYTES), 2000);
   try {
     await new Promise((r) => raw.once('connect', r));
-    raw.write(
-      encodeOpen(
-        makeOpen({
-          asn: 65000,
-          holdTime: 9,
-          bgpId: 0x7f000029,
-          capabilities: [
-            { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-            { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-          ],
-        }),
-      ),
-    );
+    raw.write(rawOpen(0x7f000029, 9));
     raw.write(KEEPALIVE_BYTES);
     await waitFor(
       'raw client Established',

@@ -4,12 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import {
-  CapabilityCode,
   IPV4_UNICAST,
   encodeNotification,
-  encodeOpen,
   endOfRib,
-  makeOpen,
   packAnnouncements,
   parsePrefix,
   KEEPALIVE_BYTES,
@@ -21,6 +18,7 @@ import { CTX, FakeTimers, P, grCap, settle, stale } from './gr-fakes';
 import { alsoObserve } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
 import { testEngine } from '../helpers/engine';
+import { rawOpen } from '../helpers/bgp-clients';
 
 test('GracefulRestart alone: family dropped from the new session, BoRR over restart-stale, restart time 0, a throwing sink', () => {
   const timers = new FakeTimers();
@@ -101,20 +99,7 @@ class RawPeer {
   }
   /** OPEN with the GR capability (F bit set), then KEEPALIVE once the speaker's OPEN is in. */
   async handshake(): Promise<void> {
-    this.sock.write(
-      encodeOpen(
-        makeOpen({
-          asn: 65000,
-          holdTime: 30,
-          bgpId: 0x7f000002,
-          capabilities: [
-            { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-            { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-            grCap(60),
-          ],
-        }),
-      ),
-    );
+    this.sock.write(rawOpen(0x7f000002, 30, [grCap(60)]));
     await until('OPEN from the speaker', () => this.got.includes(1));
     this.sock.write(KEEPALIVE_BYTES);
   }

@@ -16,11 +16,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  CapabilityCode,
   IPV4_UNICAST,
   KEEPALIVE_BYTES,
-  encodeOpen,
-  makeOpen,
   packAnnouncements,
   parsePrefix,
   updateToJson,
@@ -36,6 +33,7 @@ import { waitFor } from '../helpers/netns';
 import { prng } from '../bgp/messages/fixture-rows';
 import { sessionEvents } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
+import { rawOpen, announce } from '../helpers/bgp-clients';
 
 const SECONDS = Number(process.env.VROUTE_SOAK_SECONDS ?? (IN_CI ? 120 : 20));
 const CTX4: CodecContext = { fourOctetAs: true, extendedMessage: false, addPath: new Set() };
@@ -86,19 +84,6 @@ function follow(peer: Peer, held: Set<string>): void {
   });
 }
 
-function announce(p: Peer, prefixes: string[], nextHop: string): void {
-  const attrs = { origin: 0, asPath: [], nextHop: ip4(nextHop), localPref: 100 } as Parameters<
-    typeof packAnnouncements
-  >[0];
-  for (const m of packAnnouncements(
-    attrs,
-    IPV4_UNICAST,
-    prefixes.map((x) => parsePrefix(x)!),
-    p.negotiated!.tx,
-  ))
-    p.write(m);
-}
-
 const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
 /** A BGPPeer spec with each field drawn from valid and invalid values (fields may be absent). */
@@ -140,19 +125,7 @@ async function mutantClient(rnd: () => number, local: string, rrPort: number, de
   try {
     await Promise.race([new Promise((r) => sock.once('connect', r)), closed, sleep(2000)]);
     if (sock.destroyed) return;
-    sock.write(
-      encodeOpen(
-        makeOpen({
-          asn: 65000,
-          holdTime: 9,
-          bgpId: 0x7f000400 + Math.floor(rnd() * 200),
-          capabilities: [
-            { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-            { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-          ],
-        }),
-      ),
-    );
+    sock.write(rawOpen(0x7f000400 + Math.floor(rnd() * 200), 9));
     sock.write(KEEPALIVE_BYTES);
     await Promise.race([sleep(200), closed]);
     const n = 1 + Math.floor(rnd() * 20);

@@ -12,10 +12,11 @@ import {
   TimerWheel,
   type Peer,
 } from '../../../src/bgp/fsm';
-import { CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, encodeOpen, makeOpen } from '../../../src/bgp/messages';
+import { IPV4_UNICAST, KEEPALIVE_BYTES } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
 import { FakeClock, fmtAll, parked } from './helpers';
 import { sessionEvents } from '../../helpers/sessions';
+import { rawOpen } from '../../helpers/bgp-clients';
 
 test('Established, SendHoldTimer_Expires (Event 29): NOTIFICATION 8/0, routes down, TCP dropped -> Idle', () => {
   const r = step(parked('Established'), { type: 'SendHoldTimer_Expires' }, 100_000);
@@ -99,19 +100,7 @@ test('a peer that stops reading is dropped with Send Hold Timer Expired (real so
     raw.on('error', () => undefined);
     raw.pause();
     await new Promise((r) => raw!.once('connect', r));
-    raw.write(
-      encodeOpen(
-        makeOpen({
-          asn: 65000,
-          holdTime: 0,
-          bgpId: 0x0a000051,
-          capabilities: [
-            { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-            { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-          ],
-        }),
-      ),
-    );
+    raw.write(rawOpen(0x0a000051, 0));
     raw.write(KEEPALIVE_BYTES);
     const t0 = Date.now();
     while (peer.state !== 'Established') {

@@ -5,19 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { Speaker } from '../../../src/bgp/fsm';
-import {
-  CapabilityCode,
-  IPV4_UNICAST,
-  KEEPALIVE_BYTES,
-  encodeOpen,
-  makeOpen,
-  packAnnouncements,
-  parsePrefix,
-  type Prefix,
-} from '../../../src/bgp/messages';
+import { IPV4_UNICAST, KEEPALIVE_BYTES, packAnnouncements, parsePrefix, type Prefix } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
 import { sessionEvents } from '../../helpers/sessions';
 import { ip4 } from '../../helpers/addr';
+import { rawOpen } from '../../helpers/bgp-clients';
 
 async function until(what: string, pred: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -52,19 +44,7 @@ test('write() returns false when the peer stops reading; drain once it reads aga
     raw.pause(); // never read until told: the kernel buffers fill up
     const r = raw;
     await new Promise((res) => r.once('connect', res));
-    r.write(
-      encodeOpen(
-        makeOpen({
-          asn: 65000,
-          holdTime: 3,
-          bgpId: 0x0a000008,
-          capabilities: [
-            { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-            { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-          ],
-        }),
-      ),
-    );
+    r.write(rawOpen(0x0a000008, 3));
     r.write(KEEPALIVE_BYTES);
     ka = setInterval(() => r.write(KEEPALIVE_BYTES), 1000);
     await until('Established', () => peer.state === 'Established');

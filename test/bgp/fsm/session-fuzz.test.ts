@@ -5,25 +5,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { Speaker } from '../../../src/bgp/fsm';
-import { CapabilityCode, IPV4_UNICAST, KEEPALIVE_BYTES, encodeOpen, makeOpen } from '../../../src/bgp/messages';
+import { IPV4_UNICAST, KEEPALIVE_BYTES } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
 import { prng } from '../messages/fixture-rows';
 import { sessionEvents } from '../../helpers/sessions';
+import { rawOpen } from '../../helpers/bgp-clients';
 
 // Deterministic PRNG (mulberry32) so a failure can be replayed from its seed.
 const rng = prng;
 
-const OPEN = encodeOpen(
-  makeOpen({
-    asn: 65000,
-    holdTime: 90,
-    bgpId: 0x0a000007,
-    capabilities: [
-      { kind: 'multiprotocol', code: CapabilityCode.Multiprotocol, afi: 1, safi: 1 },
-      { kind: 'four-octet-as', code: CapabilityCode.FourOctetAs, asn: 65000 },
-    ],
-  }),
-);
+const OPEN = rawOpen(0x0a000007, 90);
 
 function frame(r: () => number): Uint8Array {
   const bodyLen = Math.floor(r() * 120);
