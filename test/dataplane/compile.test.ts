@@ -101,18 +101,18 @@ test('after the first transaction nothing is pending; a workload joining a profi
 });
 
 test('a profile rule change rewrites that profile chain alone, in the same transaction', () => {
-  const d = demoAcl();
-  applyFake(d);
-  d.setProfile(
-    'PROF_B',
+  // A fresh object each time: the second, equal in value only, must change nothing.
+  const icmpDenied = () =>
     prof('PROF_B', {
       inbound: [
         { action: 'deny', protocol: 'icmp' },
         { action: 'allow', srcTag: 'PROF_B' },
       ],
       outbound: [{ action: 'allow' }],
-    }),
-  );
+    });
+  const d = demoAcl();
+  applyFake(d);
+  d.setProfile('PROF_B', icmpDenied());
   const s = lines(applyFake(d));
   assert.deepEqual(
     s.map((l) => l.replace(/ comment .*/, '')),
@@ -125,16 +125,7 @@ test('a profile rule change rewrites that profile chain alone, in the same trans
     'only the changed chain (po-PROF_B, the endpoint chains and the sets stay)',
   );
   // The same rules again: nothing to do.
-  d.setProfile(
-    'PROF_B',
-    prof('PROF_B', {
-      inbound: [
-        { action: 'deny', protocol: 'icmp' },
-        { action: 'allow', srcTag: 'PROF_B' },
-      ],
-      outbound: [{ action: 'allow' }],
-    }),
-  );
+  d.setProfile('PROF_B', icmpDenied());
   assert.equal(planTransaction(d.t).empty, true);
 });
 

@@ -41,6 +41,29 @@ const fsmErr = (state: StateName, e: FsmEventType, notify: string, stops: string
   3,
 ];
 
+// Connect/Active: an OPEN while the DelayOpenTimer runs (RFC 4271 8.2.2 Event 20): OPEN and
+// KEEPALIVE sent, hold timer from the negotiated value, on to OpenConfirm.
+const delayedOpen = (state: StateName): Row => [
+  state,
+  'BGPOpen_with_DelayOpenTimer_running',
+  'OpenConfirm',
+  ['stop:connectRetry', 'open', 'ka', 'start:keepalive:20000~', 'start:hold:60000'],
+  2,
+];
+
+// Connect/Active: the message events (and the send hold timer) that are "any other event" there.
+const PRE_OPEN_MESSAGES: FsmEventType[] = [
+  'BGPHeaderErr',
+  'BGPOpenMsgErr',
+  'OpenCollisionDump',
+  'NotifMsgVerErr',
+  'NotifMsg',
+  'KeepAliveMsg',
+  'UpdateMsg',
+  'UpdateMsgErr',
+  'SendHoldTimer_Expires',
+];
+
 const ROWS: Row[] = [
   // ---- Idle: starts go to Connect / Active; everything else is ignored.
   ['Idle', 'ManualStart', 'Connect', [CRT, 'initiate', 'listen'], 0],
@@ -73,24 +96,8 @@ const ROWS: Row[] = [
   ['Connect', 'TcpConnectionConfirmed', 'OpenSent', ['stop:connectRetry', 'open', HOLD_LARGE], 2],
   ['Connect', 'TcpConnectionFails', 'Idle', ['stop:connectRetry', ...TAIL], 2],
   ...preOpenError('Connect', ['BGPOpen']),
-  [
-    'Connect',
-    'BGPOpen_with_DelayOpenTimer_running',
-    'OpenConfirm',
-    ['stop:connectRetry', 'open', 'ka', 'start:keepalive:20000~', 'start:hold:60000'],
-    2,
-  ],
-  ...preOpenError('Connect', [
-    'BGPHeaderErr',
-    'BGPOpenMsgErr',
-    'OpenCollisionDump',
-    'NotifMsgVerErr',
-    'NotifMsg',
-    'KeepAliveMsg',
-    'UpdateMsg',
-    'UpdateMsgErr',
-    'SendHoldTimer_Expires',
-  ]),
+  delayedOpen('Connect'),
+  ...preOpenError('Connect', PRE_OPEN_MESSAGES),
 
   // ---- Active
   ...ignored('Active', STARTS),
@@ -104,24 +111,8 @@ const ROWS: Row[] = [
   ['Active', 'Tcp_CR_Acked', 'OpenSent', ['stop:connectRetry', 'open', HOLD_LARGE], 2],
   ['Active', 'TcpConnectionConfirmed', 'OpenSent', ['stop:connectRetry', 'open', HOLD_LARGE], 2],
   ...preOpenError('Active', ['TcpConnectionFails', 'BGPOpen']),
-  [
-    'Active',
-    'BGPOpen_with_DelayOpenTimer_running',
-    'OpenConfirm',
-    ['stop:connectRetry', 'open', 'ka', 'start:keepalive:20000~', 'start:hold:60000'],
-    2,
-  ],
-  ...preOpenError('Active', [
-    'BGPHeaderErr',
-    'BGPOpenMsgErr',
-    'OpenCollisionDump',
-    'NotifMsgVerErr',
-    'NotifMsg',
-    'KeepAliveMsg',
-    'UpdateMsg',
-    'UpdateMsgErr',
-    'SendHoldTimer_Expires',
-  ]),
+  delayedOpen('Active'),
+  ...preOpenError('Active', PRE_OPEN_MESSAGES),
 
   // ---- OpenSent (HoldTimer at the large value is running)
   ...ignored('OpenSent', STARTS),
