@@ -19,6 +19,7 @@ import { alsoObserve } from '../helpers/sessions';
 import { ip4 } from '../helpers/addr';
 import { testEngine } from '../helpers/engine';
 import { rawOpen } from '../helpers/bgp-clients';
+import { listeningSpeaker, passivePeer } from '../helpers/speakers';
 
 test('GracefulRestart alone: family dropped from the new session, BoRR over restart-stale, restart time 0, a throwing sink', () => {
   const timers = new FakeTimers();
@@ -117,26 +118,12 @@ async function until(what: string, pred: () => boolean, ms = 5000): Promise<void
 }
 
 test('over sockets: a new connection from a GR peer replaces its Established one (RFC 4724 4.2); a NOTIFICATION ends GR', async () => {
-  const sp = new Speaker({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
+  const sp = listeningSpeaker();
   const engine = testEngine();
   const socks: RawPeer[] = [];
   try {
     await sp.start();
-    const peer = sp.addPeer({
-      address: '127.0.0.2',
-      port: 179,
-      asn: 65000,
-      passive: true,
-      holdTime: 30,
-      connectRetryTime: 2,
-      families: [IPV4_UNICAST],
-      routeReflectorClient: true,
-    });
+    const peer = sp.addPeer(passivePeer('127.0.0.2', { holdTime: 30 }));
     const downs: unknown[] = [];
     alsoObserve(peer, { down: (_reason, end) => downs.push(end) });
     engine.attach(peer);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Speaker, type Peer, type PeerSessionConfig } from '../../../src/bgp/fsm';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
-import { withSpeakers, until } from '../../helpers/speakers';
+import { withSpeakers, until, listeningSpeaker } from '../../helpers/speakers';
 
 const ASN = 65000;
 const linuxOnly = process.platform !== 'linux' && 'TCP-MD5 and GTSM are Linux socket options';
@@ -163,12 +163,7 @@ test('a setting the kernel refuses fails the session with a clear lastError, nev
 
 test('no localAddress: we connect from the specific listen address (the peer accepts only that one)', async () => {
   // a knows b only as 127.0.0.3; the kernel's default source towards 127.0.0.1 is 127.0.0.1.
-  const a = new Speaker({
-    asn: ASN,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
+  const a = listeningSpeaker();
   const b = new Speaker({
     asn: ASN,
     routerId: '10.0.0.2',

@@ -3,20 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import {
-  DEFAULT_SEND_HOLD_MIN_MS,
-  SendHoldTimer,
-  Speaker,
-  sendHoldMs,
-  step,
-  TimerWheel,
-  type Peer,
-} from '../../../src/bgp/fsm';
+import { DEFAULT_SEND_HOLD_MIN_MS, SendHoldTimer, sendHoldMs, step, TimerWheel, type Peer } from '../../../src/bgp/fsm';
 import { IPV4_UNICAST, KEEPALIVE_BYTES } from '../../../src/bgp/messages';
-import { silentLogger } from '../../../src/observability/logger';
 import { FakeClock, fmtAll, parked } from './helpers';
 import { sessionEvents } from '../../helpers/sessions';
 import { rawOpen } from '../../helpers/bgp-clients';
+import { listeningSpeaker } from '../../helpers/speakers';
 
 test('Established, SendHoldTimer_Expires (Event 29): NOTIFICATION 8/0, routes down, TCP dropped -> Idle', () => {
   const r = step(parked('Established'), { type: 'SendHoldTimer_Expires' }, 100_000);
@@ -73,12 +65,7 @@ test('SendHoldTimer on a fake clock: expires only when output stayed queued for 
 test('a peer that stops reading is dropped with Send Hold Timer Expired (real sockets)', {
   timeout: 30_000,
 }, async () => {
-  const sp = new Speaker({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
+  const sp = listeningSpeaker();
   let raw: net.Socket | undefined;
   try {
     await sp.start();

@@ -4,12 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { Speaker } from '../../../src/bgp/fsm';
 import { IPV4_UNICAST, KEEPALIVE_BYTES, packAnnouncements, parsePrefix, type Prefix } from '../../../src/bgp/messages';
-import { silentLogger } from '../../../src/observability/logger';
 import { sessionEvents } from '../../helpers/sessions';
 import { ip4 } from '../../helpers/addr';
 import { rawOpen } from '../../helpers/bgp-clients';
+import { listeningSpeaker, passivePeer } from '../../helpers/speakers';
 
 async function until(what: string, pred: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -20,26 +19,12 @@ async function until(what: string, pred: () => boolean, ms = 10_000): Promise<vo
 }
 
 test('write() returns false when the peer stops reading; drain once it reads again', async () => {
-  const sp = new Speaker({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
+  const sp = listeningSpeaker();
   let raw: net.Socket | undefined;
   let ka: NodeJS.Timeout | undefined;
   try {
     await sp.start();
-    const peer = sp.addPeer({
-      address: '127.0.0.8',
-      port: 179,
-      asn: 65000,
-      passive: true,
-      holdTime: 3,
-      connectRetryTime: 2,
-      families: [IPV4_UNICAST],
-      routeReflectorClient: true,
-    });
+    const peer = sp.addPeer(passivePeer('127.0.0.8'));
     raw = net.connect({ host: '127.0.0.1', port: sp.listenPort!, localAddress: '127.0.0.8' });
     raw.pause(); // never read until told: the kernel buffers fill up
     const r = raw;

@@ -4,12 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { Speaker } from '../../../src/bgp/fsm';
-import { IPV4_UNICAST, KEEPALIVE_BYTES } from '../../../src/bgp/messages';
-import { silentLogger } from '../../../src/observability/logger';
+import { KEEPALIVE_BYTES } from '../../../src/bgp/messages';
 import { prng } from '../messages/fixture-rows';
 import { sessionEvents } from '../../helpers/sessions';
 import { rawOpen } from '../../helpers/bgp-clients';
+import { listeningSpeaker, passivePeer } from '../../helpers/speakers';
 
 // Deterministic PRNG (mulberry32) so a failure can be replayed from its seed.
 const rng = prng;
@@ -44,24 +43,10 @@ function session(port: number, parts: Uint8Array[]): Promise<void> {
 }
 
 test('random input from a configured peer never crashes the speaker', async () => {
-  const sp = new Speaker({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
+  const sp = listeningSpeaker();
   try {
     await sp.start();
-    const peer = sp.addPeer({
-      address: '127.0.0.7',
-      port: 179,
-      asn: 65000,
-      passive: true,
-      holdTime: 3,
-      connectRetryTime: 2,
-      families: [IPV4_UNICAST],
-      routeReflectorClient: true,
-    });
+    const peer = sp.addPeer(passivePeer('127.0.0.7'));
     const r = rng(4271);
     for (let i = 0; i < 150; i++) {
       const junk = new Uint8Array(1 + Math.floor(r() * 200)).map(() => Math.floor(r() * 256));

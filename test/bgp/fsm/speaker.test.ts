@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { Speaker, type Peer } from '../../../src/bgp/fsm';
 import { CapabilityCode, IPV4_UNICAST, encodeOpen, makeOpen } from '../../../src/bgp/messages';
 import { silentLogger } from '../../../src/observability/logger';
-import { until } from '../../helpers/speakers';
+import { until, listeningSpeaker, passivePeer } from '../../helpers/speakers';
 
 /** Connect from `from`, send `bytes`, collect everything until the server closes (bounded). */
 function exchange(port: number, from: string, bytes: Uint8Array): Promise<Buffer> {
@@ -54,24 +54,10 @@ function open(o: { asn: number; holdTime?: number; version?: number }): Uint8Arr
 }
 
 test('malformed OPENs get the RFC 4271 6.2 NOTIFICATION', async () => {
-  const sp = new Speaker({
-    asn: 65000,
-    routerId: '10.0.0.1',
-    listen: { address: '127.0.0.1', port: 0 },
-    logger: silentLogger,
-  });
+  const sp = listeningSpeaker();
   try {
     await sp.start();
-    const peer = sp.addPeer({
-      address: '127.0.0.9',
-      port: 179,
-      asn: 65009,
-      passive: true,
-      holdTime: 3,
-      connectRetryTime: 2,
-      families: [IPV4_UNICAST],
-      routeReflectorClient: false,
-    });
+    const peer = sp.addPeer(passivePeer('127.0.0.9', { asn: 65009, routeReflectorClient: false }));
     const cases: [string, Uint8Array, number, number, number[]?][] = [
       ['version 3', open({ asn: 65009, version: 3 }), 2, 1, [0, 4]], // Unsupported Version, data = 4
       ['hold time 1', open({ asn: 65009, holdTime: 1 }), 2, 6],
