@@ -36,6 +36,9 @@ interface Override {
   deviceText: string | undefined;
 }
 
+/** What wins for an override's prefix: the device route's interface, else whether a blackhole (false: BGP). */
+type Winner = string | boolean;
+const winner = (o: Override): Winner => o.device ?? o.blackhole;
 const TWO32 = 2 ** 32;
 
 export class RouteOwner {
@@ -85,44 +88,48 @@ export class RouteOwner {
 
   /** The blackhole of a block affine to this node (canonical text, as the Rib gave it). */
   setBlackhole(prefix: string): void {
-    const o = this.override(prefix);
-    if (o === undefined) {
+    const f = this.find(prefix, true);
+    if (f === undefined) {
       this.sink.set({ prefix, kind: 'blackhole', nextHops: [] }); // the sink counts the bad prefix
       return;
     }
-    this.change(o[0], o[1], () => {
-      o[1].blackhole = true;
-    });
+    const [key, o] = f;
+    const before = winner(o);
+    o.blackhole = true;
+    this.changed(key, o, before);
   }
 
   deleteBlackhole(prefix: string): void {
-    const o = this.existing(prefix);
-    if (o?.[1].blackhole)
-      this.change(o[0], o[1], () => {
-        o[1].blackhole = false;
-      });
+    const f = this.find(prefix, false);
+    if (!f?.[1].blackhole) return;
+    const [key, o] = f;
+    const before = winner(o);
+    o.blackhole = false;
+    this.changed(key, o, before);
   }
 
   /** The face the dataplane writes through (its `routes` option). */
   readonly routeTable: RouteTable = {
     setDeviceRoute: (prefix, ifname) => {
-      const o = this.override(prefix);
-      if (o === undefined) return;
-      o[1].deviceText = prefix;
-      if (o[1].device === ifname) return;
+      const f = this.find(prefix, true);
+      if (f === undefined) return;
+      const [key, o] = f;
+      o.deviceText = prefix;
+      if (o.device === ifname) return;
       this.localChanged = true;
-      this.change(o[0], o[1], () => {
-        o[1].device = ifname;
-      });
+      const before = winner(o);
+      o.device = ifname;
+      this.changed(key, o, before);
     },
     delete: (prefix) => {
-      const o = this.existing(prefix);
-      if (o?.[1].device === undefined) return;
+      const f = this.find(prefix, false);
+      if (f?.[1].device === undefined) return;
+      const [key, o] = f;
+      const before = winner(o);
       // The workload is gone: the blackhole or BGP's view of the prefix (if any) is the truth again.
-      this.change(o[0], o[1], () => {
-        o[1].device = undefined;
-        o[1].deviceText = undefined;
-      });
+      o.device = undefined;
+      o.deviceText = undefined;
+      this.changed(key, o, before);
     },
     apply: async (resync) => {
       // A new device route's interface was usually made a moment ago: the sink's view of the
@@ -155,11 +162,9 @@ export class RouteOwner {
     return out.sort();
   }
 
-  /** Applies `edit` to a prefix's override and sends the sink the prefix's route if it changed. */
-  private change(key: string, o: Override, edit: () => void): void {
-    const before = o.device ?? o.blackhole;
-    edit();
-    const after = o.device ?? o.blackhole;
+  /** A prefix's override was edited: the sink gets its route if what wins changed. */
+  private changed(key: string, o: Override, before: Winner): void {
+    const after = winner(o);
     if (after === false) this.forget(key, o);
     if (after === before) return;
     if (o.device !== undefined) this.sink.set({ prefix: key, kind: 'device', nextHops: [], device: o.device });
@@ -171,8 +176,8 @@ export class RouteOwner {
     }
   }
 
-  /** The override of a prefix given as text, made if new; undefined when it is not a prefix. */
-  private override(prefix: string): [string, Override] | undefined {
+  /** The override of a prefix given as text (`make`: made if new); undefined when it is not a prefix. */
+  private find(prefix: string, make: boolean): [string, Override] | undefined {
     const words = new Uint32Array(4);
     const r = prefixWords(prefix, this.scratch, words);
     if (r instanceof RangeError) return undefined;
@@ -180,22 +185,12 @@ export class RouteOwner {
     const len = r & 0xff;
     const key = wordsText(v6, words, len);
     let o = this.overrides.get(key);
-    if (o === undefined) {
+    if (o === undefined && make) {
       o = { v6, words, len, blackhole: false, device: undefined, deviceText: undefined };
       this.overrides.set(key, o);
       if (v6) this.lens6[len] = this.lens6[len]! + 1;
       else this.keys4.add(len * TWO32 + words[0]!);
     }
-    return [key, o];
-  }
-
-  /** The override of a prefix given as text, if there is one. */
-  private existing(prefix: string): [string, Override] | undefined {
-    const words = new Uint32Array(4);
-    const r = prefixWords(prefix, this.scratch, words);
-    if (r instanceof RangeError) return undefined;
-    const key = wordsText(r >= V6, words, r & 0xff);
-    const o = this.overrides.get(key);
     return o && [key, o];
   }
 

@@ -1,7 +1,7 @@
 // Prefixes given as text (the FibSink's set/delete, the API, tests) to the address words and
-// length the FIB's tables are keyed by (table.ts). The common case, a canonical IPv4 prefix,
-// is parsed without allocating; anything else goes through parseInetPrefix, which says why a
-// text is not a prefix (host bits set, no length, ...).
+// length the FIB's tables are keyed by (table.ts), and back (wordsText). The common case, a
+// canonical IPv4 prefix, is parsed without allocating; anything else goes through
+// parseInetPrefix, which says why a text is not a prefix (host bits set, no length, ...).
 import { AF_INET6, formatInetAddr, parseInetPrefix, parseV4PrefixInto } from '../../sys';
 import { wordsOf } from './table';
 
