@@ -132,7 +132,10 @@ async function startVroute(ns: string, dir: string): Promise<Daemon> {
   writeFileSync(
     conf,
     `name: bench\nip: ${DAEMON_IP}\nasn: ${ASN}\ndatastore: embedded:${file}\napi: false\nlog: info\n` +
-      `fib: {table: main, protocol: 200, scanSeconds: ${SCAN_SECONDS}}\n`,
+      `fib: {table: main, protocol: 200, scanSeconds: ${SCAN_SECONDS}}\n` +
+      // VROUTE_E2E_DATAPLANE=1: the dataplane on too (no endpoints): BGP's routes then go
+      // through the node's route owner, whose memory a full table shows.
+      (process.env.VROUTE_E2E_DATAPLANE ? 'dataplane: true\n' : ''),
   );
   const log = path.join(dir, 'vroute.log');
   // VROUTE_E2E_PROF=DIR: a V8 CPU profile of the node agent, written there when it stops.

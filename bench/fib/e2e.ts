@@ -16,7 +16,8 @@
 // tables show medians. Whole-table scans are set to an hour for both (vroute fib.scanSeconds,
 // BIRD `scan time`), so none falls inside a window.
 // Run (root, BIRD 2): npm run build && node dist/bench/fib/e2e.js [N,N..=100000,500000,1000000]
-//   [--reps R=1] [--only vroute|bird] [--write]
+//   [--reps R=1] [--only vroute|bird] [--write]; VROUTE_E2E_DATAPLANE=1 runs vroute with
+//   `dataplane: true` (no endpoints), VROUTE_E2E_NS=NAME prefixes the namespaces' names.
 import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -84,7 +85,8 @@ function phase(ms: number, a: { user: number; sys: number }, b: { user: number; 
 }
 
 async function trial(name: DaemonName, n: number, seq: number): Promise<Trial> {
-  const ns = createNetns(`vr-fibe2e-${process.pid}-${seq}`);
+  // VROUTE_E2E_NS=NAME: the namespaces' name prefix (helpers sharing a machine keep theirs apart).
+  const ns = createNetns(`${process.env.VROUTE_E2E_NS ?? 'vr-fibe2e'}-${process.pid}-${seq}`);
   let d: Daemon | undefined;
   let injector: ReturnType<typeof startInjector> | undefined;
   try {

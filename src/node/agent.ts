@@ -1,6 +1,6 @@
 // The node agent (`vroute node`, DESIGN 6): its Node resource first, then Speaker (sessions)
 // + RoutingEngine (plain speaker, ECMP) + PeerSource (mesh, reflectors, BGPPeers, live) +
-// LocalBlocks (its IPAM blocks, originated) + FibFeed -> FibSink, with the HTTP API, the
+// LocalBlocks (its IPAM blocks, originated) + FibFeed -> RouteOwner -> FibSink, with the HTTP API, the
 // status record and a clean stop on SIGTERM/SIGINT. The reflector role (src/reflector) is the
 // model; the two share src/routing and never import each other.
 import { familyName, IPV4_UNICAST, type Family } from '../bgp/messages';
@@ -24,6 +24,7 @@ import {
 } from '../routing';
 import { memoryFib, openKernelFib, type FibSink } from './fib';
 import { FibFeed } from './fib-feed';
+import { RouteOwner } from './route-owner';
 import { LocalBlocks, type LocalRoute } from './local-blocks';
 import { enableForwarding } from './forwarding';
 import { writeNodeResource } from './node-resource';
@@ -38,7 +39,7 @@ export interface RunningNode {
   readonly speaker: Speaker;
   readonly engine: RoutingEngine;
   readonly fib: FibSink;
-  /** With `dataplane: true`: the dataplane and the route owner it shares with BGP. */
+  /** With `dataplane: true`: the dataplane (its routes and BGP's meet in one RouteOwner). */
   readonly local?: LocalDataplane;
   readonly api?: ApiServer;
   readonly logger: Logger;
@@ -138,10 +139,12 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
       nodeSpec: node!.spec as NodeSpec,
       bgpConfig: bgpConfig?.spec as BGPConfigurationSpec | undefined,
     });
-    // The dataplane before BGP: its workload routes and BGP's meet in one RouteOwner.
+    // The dataplane before BGP: its workload routes, our blackholes and BGP's routes meet in
+    // one RouteOwner.
+    const owner = new RouteOwner(fib, cfg.dataplane);
     let local: LocalDataplane | undefined;
     if (cfg.dataplane) {
-      local = await startLocalDataplane({ store, nodeName: cfg.name, logger, fib, ...opts.dataplane });
+      local = await startLocalDataplane({ store, nodeName: cfg.name, logger, owner, ...opts.dataplane });
       const l = local;
       cleanups.push(() => l.stop());
     }
@@ -150,7 +153,8 @@ export async function startNode(cfg: NodeConfig, opts: NodeAgentOptions = {}): P
       ownsStore,
       logger,
       metrics,
-      fib: local?.bgpFib ?? fib,
+      fib,
+      owner,
       local,
       asn,
       restarted,
@@ -168,6 +172,7 @@ interface Parts {
   logger: Logger;
   metrics: Metrics;
   fib: FibSink;
+  owner: RouteOwner;
   local?: LocalDataplane;
   asn: number;
   /** The kernel held routes of ours at start: we set the R bit until the initial sync is done. */
@@ -176,9 +181,9 @@ interface Parts {
 }
 
 async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promise<RunningNode> {
-  const { store, logger, metrics, fib, asn, local } = parts;
+  const { store, logger, metrics, fib, owner, asn, local } = parts;
   const own = new Set([cfg.ip, ...(cfg.ip6 ? [cfg.ip6] : [])]);
-  const feed = new FibFeed(fib, own);
+  const feed = new FibFeed(owner, own);
   let synced = false;
   const restartState = (): boolean => parts.restarted && !synced;
   const sync = new InitialSync({
@@ -186,7 +191,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
     settled: () => engine.settled,
     done: (why) => {
       synced = true;
-      fib.syncDone();
+      owner.bgpSyncDone();
       logger.info({ why, routes: feed.learnedCount }, 'initial sync done: stale routes of ours may go');
     },
   });
@@ -232,7 +237,7 @@ async function run(cfg: NodeConfig, opts: NodeAgentOptions, parts: Parts): Promi
   const blocks = new LocalBlocks(
     store,
     cfg.name,
-    localRoutesHandler({ engine, feed, logger, nextHopOf, changed: () => onPeerState() }),
+    localRoutesHandler({ engine, owner, logger, nextHopOf, changed: () => onPeerState() }),
     {
       onInvalid: (key, err) => logger.warn({ key, err: err.message }, 'invalid IPAM block in the datastore ignored'),
       onError: (err) =>

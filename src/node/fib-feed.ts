@@ -2,18 +2,18 @@
 // (EngineOptions.onLocRibChanges); each becomes one kernel route per prefix: ECMP over the
 // next hops of every equal-cost best path (RFC 4271 9.1.2.2 up to the router-ID step, the
 // Rib's multipath set), nothing for our own routes (originated here: the workloads are
-// local), and a blackhole for each block affine to this node, which wins over anything
-// learned for the same prefix (unused addresses of our block end here instead of looping).
+// local). They go to the node's RouteOwner, which lets a local device route or one of our
+// blocks' blackholes win over them per prefix, and reads them back from here (bgpRoute) when
+// that goes: this feed holds BGP's table, once.
 import type { Family } from '../bgp/messages';
 import { nextHopText, type LocRibChange, type Rib, type Route } from '../rib';
-import { parseInetPrefix } from '../sys';
-import type { FibNextHop, FibSink } from './fib';
+import type { FibNextHop } from './fib';
+import type { BgpRoutes, RouteOwner } from './route-owner';
 
 /** Distinct next-hop sets remembered at most (a fabric has a handful; this only bounds memory). */
 const MAX_HOP_SETS = 10_000;
-const TWO32 = 2 ** 32;
 
-export class FibFeed {
+export class FibFeed implements BgpRoutes {
   /**
    * What BGP wants per prefix (learned best paths only), per family (0 IPv4, 1 IPv6) and the
    * Rib's prefix id: the shared next-hop array (see hopSets), no string or object per prefix.
@@ -22,13 +22,8 @@ export class FibFeed {
    */
   private readonly learned: [(FibNextHop[] | undefined)[], (FibNextHop[] | undefined)[]] = [[], []];
   private learnedN = 0;
-  /** The Rib of each family, once seen (a blackhole going finds the learned route under it). */
+  /** The Rib of each family, once seen (bgpRoute finds a prefix's id there). */
   private readonly ribs: [Rib | undefined, Rib | undefined] = [undefined, undefined];
-  /** Blackholes of our blocks, by canonical text (a few: one per block). */
-  private readonly blackholes = new Set<string>();
-  /** The IPv4 ones as numbers (length * 2^32 + address): checked per route without text. */
-  private readonly blackholes4 = new Set<number>();
-  private blackholes6 = 0;
   /**
    * One immutable next-hop array per set of gateways, shared by every route through it: the
    * sink resolves each array once (not once per route), and the key is one string.
@@ -40,9 +35,11 @@ export class FibFeed {
 
   /** `own`: our addresses; a next hop that is one of them is never installed (it would loop). */
   constructor(
-    private readonly fib: FibSink,
+    private readonly owner: RouteOwner,
     private readonly own: ReadonlySet<string>,
-  ) {}
+  ) {
+    owner.bgpFrom(this);
+  }
 
   /** One batch of Loc-RIB changes of a family (prefix ids are read while still valid). */
   apply(_family: Family, rib: Rib, changes: readonly LocRibChange[]): void {
@@ -51,8 +48,6 @@ export class FibFeed {
     const f = v6 ? 1 : 0;
     this.ribs[f] = rib;
     const learned = this.learned[f];
-    const fib = this.fib;
-    const fast = fib.setWords !== undefined && fib.deleteWords !== undefined;
     const w = this.words;
     for (const ch of changes) {
       const id = ch.prefix;
@@ -68,65 +63,22 @@ export class FibFeed {
       // The next hops' own array stands for them (one per set of gateways: see hopSets), so
       // the same next hops again send nothing.
       if (old === hops) continue;
-      if (this.blackholes.size > 0 && this.isBlackhole(rib, id, v6)) continue; // the blackhole wins
-      if (fast) {
-        // The prefix as the Rib keeps it, straight to the sink: no text made or parsed.
-        for (let i = 0; i < p.addrWords; i++) w[i] = p.word(id, i);
-        if (hops) fib.setWords!(v6, w, p.len(id), hops);
-        else fib.deleteWords!(v6, w, p.len(id));
-      } else {
-        const prefix = p.format(id);
-        if (hops) fib.set({ prefix, kind: 'unicast', nextHops: hops });
-        else fib.delete(prefix);
-      }
+      // The prefix as the Rib keeps it, straight on: no text made or parsed.
+      for (let i = 0; i < p.addrWords; i++) w[i] = p.word(id, i);
+      this.owner.bgpChanged(v6, w, p.len(id), hops);
     }
   }
 
-  setBlackhole(prefix: string): void {
-    if (this.blackholes.has(prefix)) return;
-    this.blackholes.add(prefix);
-    this.blackholeKey(prefix, 1);
-    this.fib.set({ prefix, kind: 'blackhole', nextHops: [] });
-  }
-
-  deleteBlackhole(prefix: string): void {
-    if (!this.blackholes.delete(prefix)) return;
-    this.blackholeKey(prefix, -1);
-    const learned = this.learnedOf(prefix);
-    if (learned) this.fib.set({ prefix, kind: 'unicast', nextHops: learned });
-    else this.fib.delete(prefix);
+  /** BGP's next hops for a prefix, as last handed over (RouteOwner reads them back). */
+  bgpRoute(v6: boolean, words: ArrayLike<number>, len: number): readonly FibNextHop[] | undefined {
+    const f = v6 ? 1 : 0;
+    const id = this.ribs[f]?.prefixes.find(words, len) ?? -1;
+    return id >= 0 ? this.learned[f][id] : undefined;
   }
 
   /** Routes learned from peers (not the blackholes), for the status. */
   get learnedCount(): number {
     return this.learnedN;
-  }
-
-  private isBlackhole(rib: Rib, id: number, v6: boolean): boolean {
-    const p = rib.prefixes;
-    if (!v6) return this.blackholes4.size > 0 && this.blackholes4.has(p.len(id) * TWO32 + p.word(id, 0));
-    return this.blackholes6 > 0 && this.blackholes.has(p.format(id));
-  }
-
-  /** Adds (1) or removes (-1) a blackhole's numeric form. */
-  private blackholeKey(prefix: string, d: 1 | -1): void {
-    const b = parseInetPrefix(prefix);
-    if (b instanceof RangeError) return; // the sink reports it
-    if (b.bytes.length === 16) {
-      this.blackholes6 += d;
-      return;
-    }
-    const k = b.len * TWO32 + (((b.bytes[0]! << 24) | (b.bytes[1]! << 16) | (b.bytes[2]! << 8) | b.bytes[3]!) >>> 0);
-    if (d > 0) this.blackholes4.add(k);
-    else this.blackholes4.delete(k);
-  }
-
-  /** The learned next hops of a prefix given as text, if any. */
-  private learnedOf(prefix: string): FibNextHop[] | undefined {
-    const f = prefix.includes(':') ? 1 : 0;
-    const rib = this.ribs[f];
-    const id = rib ? rib.findText(prefix) : -1;
-    return id >= 0 ? this.learned[f][id] : undefined;
   }
 
   /** The next hops of the best path(s), shared per set of gateways; undefined: nothing to install. */

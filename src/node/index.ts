@@ -11,8 +11,10 @@
  * over iBGP goes to another iBGP peer; towards eBGP only its own routes, RFC 8212 policies).
  * local-blocks.ts follows the IPAM blocks; local-routes.ts originates each affine block and
  * each borrowed address (engine.originate) with its blackhole. fib-feed.ts turns Loc-RIB changes into FIB routes (ECMP over
- * equal-cost best paths, a blackhole per affine block) for a FibSink (fib/: the interface,
- * memoryFib for `fib: false`, the kernel's rtnetlink sink); initial-sync.ts says when the
+ * equal-cost best paths) and holds them; route-owner.ts is the one writer of the FibSink
+ * (fib/: the interface, memoryFib for `fib: false`, the kernel's rtnetlink sink): per prefix
+ * a local workload's device route wins over our block's blackhole, which wins over BGP's
+ * route, read back from FibFeed when what overrode it goes; initial-sync.ts says when the
  * FIB may drop what a previous run left (End-of-RIB from every first peer, or a timeout).
  * asn-watch.ts: the AS is read once at start (flag, Node resource, BGPConfiguration default,
  * 64512); a later change in the datastore is logged and shown as /status `asnPending` until
@@ -20,11 +22,9 @@
  * Status (node-status.ts): the HTTP API (contract 3, plus a `fib` object and a `dataplane`
  * one, Felix's per-node status, null without the dataplane) and status/<node> in the datastore.
  *
- * DOC: `dataplane: true` (local-dataplane.ts) runs src/dataplane for this node's endpoints.
- * route-owner.ts puts both route writers on the one FibSink: FibFeed writes through its
- * `bgpSink`, the dataplane its /32 (/128) device routes through its `routeTable`; per prefix
- * the local route wins and its removal restores BGP's; the FIB's stale-route sweep waits for
- * BGP's initial sync and the dataplane's first apply.
+ * DOC: `dataplane: true` (local-dataplane.ts) runs src/dataplane for this node's endpoints;
+ * it writes its /32 (/128) device routes through the RouteOwner's `routeTable`, and the FIB's
+ * stale-route sweep then waits for BGP's initial sync and the dataplane's first apply.
  */
 export * from './agent';
 export * from './fib';
@@ -34,5 +34,5 @@ export { enableForwarding } from './forwarding';
 export { writeNodeResource } from './node-resource';
 export { InitialSync } from './initial-sync';
 export { effectiveAsn, watchAsn, DEFAULT_ASN, type AsnWatch, type AsnSources } from './asn-watch';
-export { RouteOwner } from './route-owner';
+export { RouteOwner, type BgpRoutes } from './route-owner';
 export { startLocalDataplane, type LocalDataplane, type LocalDataplaneOptions } from './local-dataplane';

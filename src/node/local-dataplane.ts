@@ -1,18 +1,15 @@
 // `dataplane: true` (or `vroute node --dataplane`): the node agent runs src/dataplane for the
-// WorkloadEndpoints of this node, next to BGP. The two halves meet only here: the dataplane's
-// workload routes and BGP's routes go through one RouteOwner over the agent's FibSink (the
-// kernel table through rtnetlink, protocol 200), never through a second route writer.
+// WorkloadEndpoints of this node, next to BGP. The two halves meet only in the agent's
+// RouteOwner: the dataplane's workload routes and BGP's routes go through it to the one
+// FibSink (the kernel table through rtnetlink, protocol 200), never through a second route
+// writer.
 import type { Datastore } from '../datastore';
 import { startDataplane, type Dataplane } from '../dataplane';
 import type { Logger } from '../observability';
-import type { FibSink } from './fib';
-import { RouteOwner } from './route-owner';
+import type { RouteOwner } from './route-owner';
 
 export interface LocalDataplane {
   readonly dataplane: Dataplane;
-  readonly owner: RouteOwner;
-  /** The FibSink BGP writes through (local workload routes win over it per prefix). */
-  readonly bgpFib: FibSink;
   stop(): Promise<void>;
 }
 
@@ -20,7 +17,8 @@ export interface LocalDataplaneOptions {
   store: Datastore;
   nodeName: string;
   logger: Logger;
-  fib: FibSink;
+  /** The agent's route owner (made with a dataplane): the workload routes go there. */
+  owner: RouteOwner;
   /**
    * The FIB's stale-route sweep waits this long at most for the dataplane's first
    * successful apply (default 30 s, as long as BGP's End-of-RIB wait): a dataplane that
@@ -32,7 +30,7 @@ export interface LocalDataplaneOptions {
 }
 
 export async function startLocalDataplane(o: LocalDataplaneOptions): Promise<LocalDataplane> {
-  const owner = new RouteOwner(o.fib, true);
+  const { owner } = o;
   const dataplane = await startDataplane({
     store: o.store,
     nodeName: o.nodeName,
@@ -53,8 +51,6 @@ export async function startLocalDataplane(o: LocalDataplaneOptions): Promise<Loc
   });
   return {
     dataplane,
-    owner,
-    bgpFib: owner.bgpSink,
     async stop() {
       clearTimeout(timer);
       // Leaves interfaces, routes and nftables as they are: forwarding and ACLs go on while

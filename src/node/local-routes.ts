@@ -5,14 +5,15 @@
 import { parseFamilyName, IPV4_UNICAST, type Family } from '../bgp/messages';
 import type { Logger } from '../observability';
 import type { RoutingEngine } from '../routing';
-import type { FibFeed } from './fib-feed';
 import type { LocalRoute } from './local-blocks';
+import type { RouteOwner } from './route-owner';
 
 const IPV6_UNICAST = parseFamilyName('ipv6-unicast')!;
 
 export interface LocalRoutesOptions {
   engine: RoutingEngine;
-  feed: FibFeed;
+  /** The kernel routes' owner: each affine block's blackhole goes there. */
+  owner: RouteOwner;
   logger: Logger;
   /** NEXT_HOP of our own routes per family; undefined: that family is not configured. */
   nextHopOf: (f: Family) => string | undefined;
@@ -22,7 +23,7 @@ export interface LocalRoutesOptions {
 
 /** The LocalBlocks callback: applies each set of added and removed local routes. */
 export function localRoutesHandler(o: LocalRoutesOptions): (c: { added: LocalRoute[]; removed: LocalRoute[] }) => void {
-  const { engine, feed, logger } = o;
+  const { engine, owner, logger } = o;
   const warned = new Set<string>();
   /** Datastore prefix text -> the RIB's canonical text (the FIB's key). */
   const canonical = new Map<string, string>();
@@ -34,7 +35,7 @@ export function localRoutesHandler(o: LocalRoutesOptions): (c: { added: LocalRou
       } catch {
         // Never originated (refused when added): nothing to withdraw.
       }
-      feed.deleteBlackhole(canonical.get(r.prefix) ?? r.prefix);
+      owner.deleteBlackhole(canonical.get(r.prefix) ?? r.prefix);
       canonical.delete(r.prefix);
       logger.info({ prefix: r.prefix }, 'local route withdrawn');
     }
@@ -54,8 +55,8 @@ export function localRoutesHandler(o: LocalRoutesOptions): (c: { added: LocalRou
       try {
         const text = engine.originate(f, r.prefix, { nextHop: nh });
         canonical.set(r.prefix, text);
-        if (r.block) feed.setBlackhole(text);
-        else feed.deleteBlackhole(text);
+        if (r.block) owner.setBlackhole(text);
+        else owner.deleteBlackhole(text);
         logger.info({ prefix: text, block: r.block }, 'local route advertised');
       } catch (e) {
         logger.error(

@@ -1,68 +1,56 @@
-// One owner per prefix for the kernel route table (issue 12: "the routes go through the same
-// rtnetlink route table as the FIB sink, so BGP and local routes never fight"). Two writers
-// share one FibSink: BGP (FibFeed: learned best paths and our blocks' blackholes) and the
-// dataplane (a /32 or /128 device route per local workload address, scope link). Per prefix
-// the local workload route wins, because the workload is here whatever a peer says (a stale
-// advertisement of a moved workload must not pull its traffic away); when the workload goes,
-// what BGP wants for that prefix is put back. The sink sees one desired route per prefix, so
-// a change is an in-place replace and no writer ever deletes the other's route.
-// BGP's side is kept per prefix id (a PrefixIndex, as the FIB keeps its own) and passed on as
-// address words (setWords), since BGP writes a full table through here.
+// The one owner of the kernel route table's desired state (issue 12: "the routes go through the
+// same rtnetlink route table as the FIB sink, so BGP and local routes never fight"). Three
+// kinds of route want a prefix, and per prefix the first of these wins:
+// 1. a local workload's device route (the dataplane: a /32 or /128 out of its interface,
+//    scope link), because the workload is here whatever a peer says (a stale advertisement of
+//    a moved workload must not pull its traffic away);
+// 2. the blackhole of a block affine to this node (local-routes.ts), so unused addresses of
+//    our block end here instead of looping back to a peer;
+// 3. BGP's learned best path(s) (FibFeed).
+// The first two are a handful of prefixes, kept here; BGP's are a full table, kept once, by
+// FibFeed (per Rib prefix id), which this asks for a prefix's route when what overrode it
+// goes. The sink sees one desired route per prefix, so a change is an in-place replace and no
+// writer ever deletes another's route.
 //
 // The initial sync (stale routes of ours go) waits for both writers: BGP's End-of-RIB (or its
 // timeout) and the dataplane's first programming, so a restart never drops a workload's route.
-import { IPV4_UNICAST, IPV6_UNICAST } from '../bgp/messages';
 import type { RouteTable } from '../dataplane';
-import { PrefixIndex } from '../rib';
-import { formatInetAddr, parseInetPrefix } from '../sys';
-import type { FibNextHop, FibRoute, FibSink, FibStats } from './fib';
+import type { FibNextHop, FibSink } from './fib';
+import { prefixWords, V6, wordsText } from './fib/prefix-text';
 
-/** What BGP wants for a prefix: a route given as text, or the next hops of one given as words. */
-type BgpWant = FibRoute | readonly FibNextHop[];
-const TWO32 = 2 ** 32;
-
-/**
- * BGP's routes of one family by prefix, as the FIB keeps its own (a PrefixIndex slot per
- * prefix, no string): BGP writes a full table through here, a million prefixes.
- */
-class BgpRoutes {
-  private readonly idx: PrefixIndex;
-  private want: (BgpWant | undefined)[] = [];
-
-  constructor(v6: boolean) {
-    this.idx = new PrefixIndex(v6 ? IPV6_UNICAST : IPV4_UNICAST, 1024);
-  }
-
-  put(words: ArrayLike<number>, len: number, w: BgpWant): void {
-    const id = this.idx.intern(words, len);
-    if (this.want[id] === undefined) this.idx.ref(id);
-    this.want[id] = w;
-  }
-
-  drop(words: ArrayLike<number>, len: number): void {
-    const id = this.idx.find(words, len);
-    if (id < 0 || this.want[id] === undefined) return;
-    this.want[id] = undefined;
-    this.idx.unref(id);
-  }
-
-  get(words: ArrayLike<number>, len: number): BgpWant | undefined {
-    const id = this.idx.find(words, len);
-    return id < 0 ? undefined : this.want[id];
-  }
+/** Where BGP's route for a prefix is read (FibFeed: the learned best paths). */
+export interface BgpRoutes {
+  /** BGP's next hops for the prefix (address words and length as in FibSink.setWords), if any. */
+  bgpRoute(v6: boolean, words: ArrayLike<number>, len: number): readonly FibNextHop[] | undefined;
 }
 
+/** What overrides BGP for one prefix (at least one of device and blackhole). */
+interface Override {
+  v6: boolean;
+  words: Uint32Array;
+  len: number;
+  blackhole: boolean;
+  /** The interface of the local device route. */
+  device: string | undefined;
+  /** The dataplane's own text for the prefix (its failures are reported in its words). */
+  deviceText: string | undefined;
+}
+
+/** What wins for an override's prefix: the device route's interface, else whether a blackhole (false: BGP). */
+type Winner = string | boolean;
+const winner = (o: Override): Winner => o.device ?? o.blackhole;
+const TWO32 = 2 ** 32;
+
 export class RouteOwner {
-  /** What BGP wants, per family (0 IPv4, 1 IPv6). */
-  private readonly bgp: [BgpRoutes, BgpRoutes] = [new BgpRoutes(false), new BgpRoutes(true)];
-  /** Local device routes: canonical prefix -> interface name. */
-  private readonly local = new Map<string, string>();
-  /** The local IPv4 prefixes as numbers (length * 2^32 + address), checked per BGP route without text. */
-  private readonly local4 = new Set<number>();
-  private readonly words = new Uint32Array(4);
-  /** The dataplane's prefix text for each canonical prefix (failures are reported in its words). */
-  private readonly localText = new Map<string, string>();
-  /** Local routes set or changed since the dataplane's last apply. */
+  private bgp: BgpRoutes | undefined;
+  /** Device routes and blackholes by canonical prefix text. */
+  private readonly overrides = new Map<string, Override>();
+  /** The IPv4 ones as numbers (length * 2^32 + address): checked per BGP route without text. */
+  private readonly keys4 = new Set<number>();
+  /** The IPv6 ones per prefix length: text is made for a BGP route only at a length in use. */
+  private readonly lens6 = new Uint32Array(129);
+  private readonly scratch = new Uint8Array(4);
+  /** Device routes set or changed since the dataplane's last apply. */
   private localChanged = false;
   private bgpSynced = false;
   private localSynced: boolean;
@@ -76,71 +64,72 @@ export class RouteOwner {
     this.localSynced = !withLocal;
   }
 
-  /** The face BGP writes through: a FibSink whose routes yield to local ones. */
-  readonly bgpSink: FibSink = {
-    set: (route) => {
-      const p = this.parse(route.prefix);
-      if (p === undefined) {
-        this.sink.set(route); // the sink counts the bad prefix
-        return;
-      }
-      this.bgp[p.f]!.put(this.words, p.len, route);
-      if (!this.local.has(p.text)) this.sink.set(route);
-    },
-    delete: (prefix) => {
-      const p = this.parse(prefix);
-      if (p === undefined) {
-        this.sink.delete(prefix);
-        return;
-      }
-      this.bgp[p.f]!.drop(this.words, p.len);
-      if (!this.local.has(p.text)) this.sink.delete(p.text);
-    },
-    setWords: (v6, words, len, nextHops) => {
-      this.bgp[v6 ? 1 : 0].put(words, len, nextHops);
-      if (this.isLocal(v6, words, len)) return;
-      if (this.sink.setWords) this.sink.setWords(v6, words, len, nextHops);
-      else this.sink.set({ prefix: prefixText(v6, words, len), kind: 'unicast', nextHops: [...nextHops] });
-    },
-    deleteWords: (v6, words, len) => {
-      this.bgp[v6 ? 1 : 0].drop(words, len);
-      if (this.isLocal(v6, words, len)) return;
-      if (this.sink.deleteWords) this.sink.deleteWords(v6, words, len);
-      else this.sink.delete(prefixText(v6, words, len));
-    },
-    syncDone: () => {
-      this.bgpSynced = true;
-      this.maybeSyncDone();
-    },
-    stats: (): FibStats => this.sink.stats(),
-    failure: (prefix) => this.sink.failure(prefix),
-    resync: (what) => this.sink.resync(what),
-    flushed: () => this.sink.flushed(),
-    close: () => this.sink.close(),
-  };
+  /** Where BGP's routes are read from when an override goes (FibFeed gives itself). */
+  bgpFrom(bgp: BgpRoutes): void {
+    this.bgp = bgp;
+  }
+
+  /**
+   * BGP's route for a prefix changed (`nextHops` undefined: BGP has none now). Under a device
+   * route or blackhole nothing is sent: BGP's side keeps it, and it is read back when the
+   * override goes. `words` may be reused by the caller afterwards (the sink copies them).
+   */
+  bgpChanged(v6: boolean, words: ArrayLike<number>, len: number, nextHops: readonly FibNextHop[] | undefined): void {
+    if (this.overrides.size > 0 && this.overridesBgp(v6, words, len)) return;
+    if (nextHops) this.sink.setWords(v6, words, len, nextHops);
+    else this.sink.deleteWords(v6, words, len);
+  }
+
+  /** BGP's initial sync is over (End-of-RIB from every first peer, or the timeout). */
+  bgpSyncDone(): void {
+    this.bgpSynced = true;
+    this.maybeSyncDone();
+  }
+
+  /** The blackhole of a block affine to this node (canonical text, as the Rib gave it). */
+  setBlackhole(prefix: string): void {
+    const f = this.find(prefix, true);
+    if (f === undefined) {
+      this.sink.set({ prefix, kind: 'blackhole', nextHops: [] }); // the sink counts the bad prefix
+      return;
+    }
+    const [key, o] = f;
+    const before = winner(o);
+    o.blackhole = true;
+    this.changed(key, o, before);
+  }
+
+  deleteBlackhole(prefix: string): void {
+    const f = this.find(prefix, false);
+    if (!f?.[1].blackhole) return;
+    const [key, o] = f;
+    const before = winner(o);
+    o.blackhole = false;
+    this.changed(key, o, before);
+  }
 
   /** The face the dataplane writes through (its `routes` option). */
   readonly routeTable: RouteTable = {
     setDeviceRoute: (prefix, ifname) => {
-      const p = canonical(prefix);
-      if (p === undefined) return;
-      this.localText.set(p, prefix);
-      if (this.local.get(p) === ifname) return;
-      this.local.set(p, ifname);
-      this.localKey(p, true);
+      const f = this.find(prefix, true);
+      if (f === undefined) return;
+      const [key, o] = f;
+      o.deviceText = prefix;
+      if (o.device === ifname) return;
       this.localChanged = true;
-      this.sink.set({ prefix: p, kind: 'device', nextHops: [], device: ifname });
+      const before = winner(o);
+      o.device = ifname;
+      this.changed(key, o, before);
     },
     delete: (prefix) => {
-      const p = canonical(prefix);
-      if (p === undefined || !this.local.delete(p)) return;
-      this.localText.delete(p);
-      this.localKey(p, false);
-      // The workload is gone: BGP's view of the prefix (if any) is the truth again.
-      const b = this.bgpOf(p);
-      if (Array.isArray(b)) this.sink.set({ prefix: p, kind: 'unicast', nextHops: b as FibNextHop[] });
-      else if (b) this.sink.set(b as FibRoute);
-      else this.sink.delete(p);
+      const f = this.find(prefix, false);
+      if (f?.[1].device === undefined) return;
+      const [key, o] = f;
+      const before = winner(o);
+      // The workload is gone: the blackhole or BGP's view of the prefix (if any) is the truth again.
+      o.device = undefined;
+      o.deviceText = undefined;
+      this.changed(key, o, before);
     },
     apply: async (resync) => {
       // A new device route's interface was usually made a moment ago: the sink's view of the
@@ -150,9 +139,10 @@ export class RouteOwner {
       this.localChanged = false;
       await this.sink.flushed();
       const failed = new Map<string, string>();
-      for (const p of this.local.keys()) {
+      for (const [p, o] of this.overrides) {
+        if (o.device === undefined) continue;
         const why = this.sink.failure(p);
-        if (why !== undefined) failed.set(this.localText.get(p) ?? p, why);
+        if (why !== undefined) failed.set(o.deviceText ?? p, why);
       }
       return failed;
     },
@@ -164,38 +154,55 @@ export class RouteOwner {
     this.maybeSyncDone();
   }
 
-  /** Prefixes whose kernel route is the local one although BGP has a route too (status, tests). */
+  /** Prefixes whose kernel route is the local one although BGP has a route too (tests). */
   overridden(): string[] {
-    return [...this.local.keys()].filter((p) => this.bgpOf(p) !== undefined).sort();
+    const out: string[] = [];
+    for (const [p, o] of this.overrides)
+      if (o.device !== undefined && this.bgp?.bgpRoute(o.v6, o.words, o.len)) out.push(p);
+    return out.sort();
   }
 
-  /** A prefix's text parsed into this.words: family, length and canonical text; undefined when not a prefix. */
-  private parse(prefix: string): { f: 0 | 1; len: number; text: string } | undefined {
-    const p = parseInetPrefix(prefix);
-    if (p instanceof RangeError) return undefined;
-    const b = p.bytes;
-    for (let i = 0; i < b.length >> 2; i++)
-      this.words[i] = ((b[i * 4]! << 24) | (b[i * 4 + 1]! << 16) | (b[i * 4 + 2]! << 8) | b[i * 4 + 3]!) >>> 0;
-    return { f: b.length === 16 ? 1 : 0, len: p.len, text: `${formatInetAddr(b)}/${p.len}` };
+  /** A prefix's override was edited: the sink gets its route if what wins changed. */
+  private changed(key: string, o: Override, before: Winner): void {
+    const after = winner(o);
+    if (after === false) this.forget(key, o);
+    if (after === before) return;
+    if (o.device !== undefined) this.sink.set({ prefix: key, kind: 'device', nextHops: [], device: o.device });
+    else if (o.blackhole) this.sink.set({ prefix: key, kind: 'blackhole', nextHops: [] });
+    else {
+      const hops = this.bgp?.bgpRoute(o.v6, o.words, o.len);
+      if (hops) this.sink.setWords(o.v6, o.words, o.len, hops);
+      else this.sink.deleteWords(o.v6, o.words, o.len);
+    }
   }
 
-  private bgpOf(canonicalText: string): BgpWant | undefined {
-    const p = this.parse(canonicalText);
-    return p && this.bgp[p.f]!.get(this.words, p.len);
+  /** The override of a prefix given as text (`make`: made if new); undefined when it is not a prefix. */
+  private find(prefix: string, make: boolean): [string, Override] | undefined {
+    const words = new Uint32Array(4);
+    const r = prefixWords(prefix, this.scratch, words);
+    if (r instanceof RangeError) return undefined;
+    const v6 = r >= V6;
+    const len = r & 0xff;
+    const key = wordsText(v6, words, len);
+    let o = this.overrides.get(key);
+    if (o === undefined && make) {
+      o = { v6, words, len, blackhole: false, device: undefined, deviceText: undefined };
+      this.overrides.set(key, o);
+      if (v6) this.lens6[len] = this.lens6[len]! + 1;
+      else this.keys4.add(len * TWO32 + words[0]!);
+    }
+    return o && [key, o];
   }
 
-  private isLocal(v6: boolean, words: ArrayLike<number>, len: number): boolean {
-    if (this.local.size === 0) return false;
-    if (!v6) return this.local4.has(len * TWO32 + words[0]!);
-    return this.local.has(prefixText(true, words, len));
+  private forget(key: string, o: Override): void {
+    this.overrides.delete(key);
+    if (o.v6) this.lens6[o.len] = this.lens6[o.len]! - 1;
+    else this.keys4.delete(o.len * TWO32 + o.words[0]!);
   }
 
-  private localKey(canonicalText: string, add: boolean): void {
-    const p = this.parse(canonicalText);
-    if (!p || p.f === 1) return;
-    const k = p.len * TWO32 + this.words[0]!;
-    if (add) this.local4.add(k);
-    else this.local4.delete(k);
+  private overridesBgp(v6: boolean, words: ArrayLike<number>, len: number): boolean {
+    if (!v6) return this.keys4.has(len * TWO32 + words[0]!);
+    return this.lens6[len]! > 0 && this.overrides.has(wordsText(true, words, len));
   }
 
   private maybeSyncDone(): void {
@@ -203,16 +210,4 @@ export class RouteOwner {
     this.syncSent = true;
     this.sink.syncDone();
   }
-}
-
-/** A prefix given as words, as text (only where a sink without setWords needs it). */
-function prefixText(v6: boolean, words: ArrayLike<number>, len: number): string {
-  const b = new Uint8Array(v6 ? 16 : 4);
-  for (let i = 0; i < b.length; i++) b[i] = (words[i >> 2]! >>> (24 - 8 * (i & 3))) & 255;
-  return `${formatInetAddr(b)}/${len}`;
-}
-
-function canonical(prefix: string): string | undefined {
-  const p = parseInetPrefix(prefix);
-  return p instanceof RangeError ? undefined : `${formatInetAddr(p.bytes)}/${p.len}`;
 }

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: 'warn', name: cfg.node, destination: process.stderr });
   const fib = await openKernelFib({ log, scanSeconds: 0 });
   const owner = new RouteOwner(fib, true);
-  owner.bgpSink.syncDone(); // no BGP here: only the dataplane's first apply gates the sweep
+  owner.bgpSyncDone(); // no BGP here: only the dataplane's first apply gates the sweep
   const dp = await startDataplane({
     store,
     nodeName: cfg.node,

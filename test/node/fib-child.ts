@@ -4,6 +4,7 @@
 import * as readline from 'node:readline';
 import { openKernelFib, type FibSink } from '../../src/node/fib';
 import { RouteOwner } from '../../src/node';
+import { bgpStandIn, type BgpStandIn } from '../helpers/bgp-routes';
 import { AF_INET, NlBatch, RtnlSocket, parseInetAddr, parseInetPrefix, rtnl, type InetPrefix } from '../../src/sys';
 
 const out = (o: unknown): void => {
@@ -16,6 +17,7 @@ const log =
 const logger = { info: log('info'), warn: log('warn'), debug: (): void => {} };
 let fib: FibSink | undefined;
 let owner: RouteOwner | undefined;
+let bgp: BgpStandIn | undefined;
 
 type Cmd = { cmd: string; [k: string]: unknown };
 
@@ -43,10 +45,11 @@ async function run(c: Cmd): Promise<unknown> {
     // RouteOwner over the sink: BGP's face and the dataplane's (route-owner-kernel.test.ts).
     case 'owner':
       owner = new RouteOwner(fib!, true);
+      bgp = bgpStandIn(owner);
       return null;
     case 'bgpSet':
-      for (const r of c.routes as never[]) owner!.bgpSink.set(r);
-      await owner!.bgpSink.flushed();
+      for (const r of c.routes as { prefix: string; nextHops: [] }[]) bgp!.set(r.prefix, r.nextHops);
+      await fib!.flushed();
       return null;
     case 'localSet':
       for (const [p, dev] of c.routes as [string, string][]) owner!.routeTable.setDeviceRoute(p, dev);

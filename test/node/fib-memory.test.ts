@@ -25,6 +25,17 @@ test('memoryFib: set replaces per prefix, delete removes, canonical keys, bad pr
   assert.equal(s.pending, 0);
   assert.equal(s.failed, 1);
   assert.match(s.lastError ?? '', /10\.1\.1\.1\/24.*bits set past \/24/);
+  // The word calls (BGP's routes, as the RIB keeps them) land under the same keys as text.
+  const v6 = [0xfd000000, 0, 0, 0];
+  fib.setWords(false, [0x0a410100], 26, [{ gateway: '192.0.2.9' }]);
+  fib.setWords(true, v6, 64, [{ gateway: 'fd00::9' }]);
+  assert.deepEqual(fib.routes(), [
+    { prefix: '10.65.1.0/26', kind: 'unicast', nextHops: [{ gateway: '192.0.2.9' }] },
+    { prefix: 'fd00::/64', kind: 'unicast', nextHops: [{ gateway: 'fd00::9' }] },
+  ]);
+  fib.deleteWords(true, v6, 64);
+  fib.delete('10.65.1.0/26');
+  assert.deepEqual(fib.routes(), []);
   await fib.close();
 });
 

@@ -1,12 +1,12 @@
 // The FIB's slot tables (src/node/fib/table.ts) and the feed's binary hand-over, without a
 // kernel: a slot gives its prefix id back once nothing is kept for it (a table that came and
 // went leaves no ids behind), the dirty queue is first in first out across growth and wrap,
-// and FibFeed gives a sink with setWords/deleteWords the prefixes as address words (no text),
-// with the same result as the text path, also when the Rib recycles a prefix id.
+// and FibFeed (through the RouteOwner) gives the sink the prefixes as address words (no
+// text), also when the Rib recycles a prefix id.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DirtyQueue, FamilyTable } from '../../src/node/fib/table';
-import { FibFeed, memoryFib, type FibNextHop, type FibSink } from '../../src/node';
+import { FibFeed, memoryFib, RouteOwner, type FibNextHop, type FibSink } from '../../src/node';
 import { AttrStore, PeerTable, Rib } from '../../src/rib';
 import { IPV4_UNICAST } from '../../src/bgp/messages';
 import { nh } from '../helpers/addr';
@@ -57,15 +57,13 @@ test('DirtyQueue: first in, first out, across growth and wrap-around', () => {
   assert.equal(q.shift(), -1);
 });
 
-test('FibFeed: a sink with setWords gets address words, no text calls; same routes as the text path; recycled prefix ids', () => {
+test('FibFeed: the sink gets address words, no text calls; recycled prefix ids; a blackhole over a learned route and back', () => {
   const peers = new PeerTable();
   const attrs = new AttrStore();
   const rib = new Rib({ family: IPV4_UNICAST, peers, attrs, multipath: true });
   const p1 = peers.add({ address: '192.0.2.2', asn: 64512, routerId: 2, localAsn: 64512 });
   const mem = memoryFib();
   const calls = { words: 0, text: 0 };
-  const text = (w: ArrayLike<number>, len: number): string =>
-    `${w[0]! >>> 24}.${(w[0]! >>> 16) & 255}.${(w[0]! >>> 8) & 255}.${w[0]! & 255}/${len}`;
   const sink: FibSink = {
     ...mem,
     set: (r) => {
@@ -76,16 +74,17 @@ test('FibFeed: a sink with setWords gets address words, no text calls; same rout
       calls.text++;
       mem.delete(p);
     },
-    setWords: (_v6, w, len, nextHops) => {
+    setWords: (...a) => {
       calls.words++;
-      mem.set({ prefix: text(w, len), kind: 'unicast', nextHops: [...nextHops] });
+      mem.setWords(...a);
     },
-    deleteWords: (_v6, w, len) => {
+    deleteWords: (...a) => {
       calls.words++;
-      mem.delete(text(w, len));
+      mem.deleteWords(...a);
     },
   };
-  const feed = new FibFeed(sink, new Set(['192.0.2.1']));
+  const owner = new RouteOwner(sink, false);
+  const feed = new FibFeed(owner, new Set(['192.0.2.1']));
   const a = attrs.intern({ origin: 0, asPath: [], localPref: 100, nextHop: nh('192.0.2.2') });
   for (let i = 0; i < 100; i++) rib.announce(p1.index, [0x0a000000 + i * 256], 24, 0, a);
   feed.apply(IPV4_UNICAST, rib, rib.decide());
@@ -105,16 +104,16 @@ test('FibFeed: a sink with setWords gets address words, no text calls; same rout
   assert.ok(got.includes('11.0.49.0/24') && got.includes('10.0.50.0/24') && !got.includes('10.0.49.0/24'));
   assert.equal(feed.learnedCount, 100);
   // The blackhole of a block wins over the learned route and gives it back when it goes.
-  feed.setBlackhole('10.0.60.0/24');
+  owner.setBlackhole('10.0.60.0/24');
   assert.equal(mem.routes().find((r) => r.prefix === '10.0.60.0/24')!.kind, 'blackhole');
   rib.withdraw(p1.index, [0x0a000000 + 60 * 256], 24, 0);
   rib.announce(p1.index, [0x0a000000 + 60 * 256], 24, 0, a);
   feed.apply(IPV4_UNICAST, rib, rib.decide());
   assert.equal(mem.routes().find((r) => r.prefix === '10.0.60.0/24')!.kind, 'blackhole');
-  feed.deleteBlackhole('10.0.60.0/24');
+  owner.deleteBlackhole('10.0.60.0/24');
   assert.deepEqual(mem.routes().find((r) => r.prefix === '10.0.60.0/24')!.nextHops, [{ gateway: '192.0.2.2' }]);
-  assert.equal(calls.words, 200, 'every learned route through the word calls');
-  assert.equal(calls.text, 2, 'only the blackhole and its removal as text');
+  assert.equal(calls.words, 201, 'every learned route through the word calls, and the one put back');
+  assert.equal(calls.text, 1, 'only the blackhole as text');
   rib.peerDown(p1.index);
   feed.apply(IPV4_UNICAST, rib, rib.decide());
   assert.deepEqual(

@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadNodeConfig, validateNodeConfig } from '../../src/config';
-import { desiredLocalRoutes, enableForwarding, FibFeed, InitialSync, memoryFib } from '../../src/node';
+import { desiredLocalRoutes, enableForwarding, FibFeed, InitialSync, memoryFib, RouteOwner } from '../../src/node';
 import { AttrStore, PeerTable, Rib, type PeerInfo } from '../../src/rib';
 import { IPV4_UNICAST, parseFamilyName } from '../../src/bgp/messages';
 import { computePeers, type Resource } from '../../src/datastore';
@@ -123,7 +123,8 @@ function ribWithPeers(): {
 test('FIB feed: ECMP over paths equal up to the router-ID step, a longer path drops out, blackholes win, own routes stay out', () => {
   const { rib, attrs, add, peers } = ribWithPeers();
   const fib = memoryFib();
-  const feed = new FibFeed(fib, new Set(['192.0.2.1']));
+  const owner = new RouteOwner(fib, false);
+  const feed = new FibFeed(owner, new Set(['192.0.2.1']));
   const p1 = add('192.0.2.2', 2);
   const p2 = add('192.0.2.3', 3);
   const p3 = add('192.0.2.4', 4);
@@ -148,9 +149,9 @@ test('FIB feed: ECMP over paths equal up to the router-ID step, a longer path dr
   feed.apply(IPV4_UNICAST, rib, rib.decide());
   assert.deepEqual(fib.routes()[0]!.nextHops, [{ gateway: '192.0.2.3' }]);
   // A blackhole for the same prefix (our own block) wins; removing it brings the route back.
-  feed.setBlackhole('10.0.1.0/24');
+  owner.setBlackhole('10.0.1.0/24');
   assert.equal(fib.routes()[0]!.kind, 'blackhole');
-  feed.deleteBlackhole('10.0.1.0/24');
+  owner.deleteBlackhole('10.0.1.0/24');
   assert.equal(fib.routes()[0]!.kind, 'unicast');
   // A route originated here (local pseudo-peer) is no kernel route.
   const local = peers.add({ address: 'local', asn: 64512, routerId: 1, localAsn: 64512, local: true });

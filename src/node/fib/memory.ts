@@ -2,6 +2,7 @@
 // memory to show (status, API). Same interface and the same canonical prefix keys as the
 // kernel sink, so the agent cannot tell the two apart.
 import { formatInetAddr, parseInetPrefix } from '../../sys';
+import { wordsText } from './prefix-text';
 import type { FibRoute, FibSink, FibStats } from './types';
 
 export function memoryFib(): FibSink & { routes(): FibRoute[] } {
@@ -26,6 +27,13 @@ export function memoryFib(): FibSink & { routes(): FibRoute[] } {
     delete(prefix) {
       const key = canonical(prefix);
       if (key !== undefined) routes.delete(key);
+    },
+    setWords(v6, words, len, nextHops) {
+      const prefix = wordsText(v6, words, len);
+      routes.set(prefix, { prefix, kind: 'unicast', nextHops: nextHops.map((h) => ({ ...h })) });
+    },
+    deleteWords(v6, words, len) {
+      routes.delete(wordsText(v6, words, len));
     },
     syncDone() {
       // Nothing was found at start, so nothing is stale.

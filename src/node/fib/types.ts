@@ -42,12 +42,12 @@ export interface FibSink {
   /**
    * set() of a unicast route, the prefix given as the RIB keeps it: address words (1 for
    * IPv4, 4 for IPv6; big-endian, host bits zero) and length. A full table is a million
-   * routes, so the agent hands them over this way when the sink has it, and no text is made
-   * or parsed. `nextHops` is kept (not copied) and must stay unchanged.
+   * routes, so the agent hands BGP's over this way, and no text is made or parsed. `words`
+   * is read during the call only; `nextHops` is kept (not copied) and must stay unchanged.
    */
-  setWords?(v6: boolean, words: ArrayLike<number>, len: number, nextHops: readonly FibNextHop[]): void;
+  setWords(v6: boolean, words: ArrayLike<number>, len: number, nextHops: readonly FibNextHop[]): void;
   /** delete() likewise. */
-  deleteWords?(v6: boolean, words: ArrayLike<number>, len: number): void;
+  deleteWords(v6: boolean, words: ArrayLike<number>, len: number): void;
   /**
    * Every session reached End-of-RIB (or a timeout): routes of our protocol found at start
    * and not set since are deleted now, never before.
