@@ -1,5 +1,5 @@
-// V8 settings for the long-running daemons (`vroute reflector`, and bench/reflect's launcher,
-// so the benchmark measures what operators run). Applied in-process with v8.setFlagsFromString
+// V8 settings for the long-running daemons (`vroute reflector` and `vroute node`, and
+// bench/reflect's launcher, so the benchmark measures what operators run). Applied in-process with v8.setFlagsFromString
 // at startup: no re-exec, so no second node process (~40 MiB) to save a few MiB in this one.
 // Only flags V8 reads after start-up belong here; heap-geometry flags fixed at isolate
 // creation (--max-semi-space-size) would silently do nothing.
@@ -19,6 +19,9 @@
 // asks for an asynchronous major GC after the current turn once 8, then every 16 MiB of arrays
 // have been replaced, and at once for an array of 1 MiB or more (src/rib/grow.ts). Together the two flags cost GC time (at
 // 1M prefixes ~0.4 s instead of ~0.2 s) for 20-30 MiB less peak RSS from 500k up.
+// The node agent holds the same RIB plus its FIB's slot tables (as big again) and gained more:
+// at 1M learned routes, peak RSS 239-265 -> 195 MiB with the flags and the malloc threshold
+// (bench/RESULTS.md "## fib", branch nodemem).
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { setGrowthCollector } from '../rib';
