@@ -140,6 +140,10 @@ async function startVroute(ns: string, dir: string): Promise<Daemon> {
   const log = path.join(dir, 'vroute.log');
   // VROUTE_E2E_PROF=DIR: a V8 CPU profile of the node agent, written there when it stops.
   const prof = process.env.VROUTE_E2E_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VROUTE_E2E_PROF}`] : [];
+  // VROUTE_E2E_NODE_ARGS: more node options for the agent, space-separated (e.g. `--require
+  // FILE` of a memory sampler, or `--heapsnapshot-signal=SIGUSR2`), to see where its memory is.
+  const extra = process.env.VROUTE_E2E_NODE_ARGS?.trim() ?? '';
+  if (extra !== '') prof.push(...extra.split(/\s+/));
   const child = spawnLogged(
     'ip',
     ['netns', 'exec', ns, process.execPath, ...prof, path.join(REPO, 'bin/vroute'), 'node', '--config', conf],

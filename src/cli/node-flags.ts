@@ -1,5 +1,5 @@
-// V8 settings for the long-running daemons (`vroute reflector`, and bench/reflect's launcher,
-// so the benchmark measures what operators run). Applied in-process with v8.setFlagsFromString
+// V8 settings for the long-running daemons (`vroute reflector` and `vroute node`, and
+// bench/reflect's launcher, so the benchmark measures what operators run). Applied in-process with v8.setFlagsFromString
 // at startup: no re-exec, so no second node process (~40 MiB) to save a few MiB in this one.
 // Only flags V8 reads after start-up belong here; heap-geometry flags fixed at isolate
 // creation (--max-semi-space-size) would silently do nothing.
@@ -19,12 +19,29 @@
 // asks for an asynchronous major GC after the current turn once 8, then every 16 MiB of arrays
 // have been replaced, and at once for an array of 1 MiB or more (src/rib/grow.ts). Together the two flags cost GC time (at
 // 1M prefixes ~0.4 s instead of ~0.2 s) for 20-30 MiB less peak RSS from 500k up.
+// The node agent holds the same RIB plus its FIB's slot tables (as big again) and gained more:
+// at 1M learned routes, peak RSS 239-265 -> 195 MiB with the flags and the malloc threshold
+// (bench/RESULTS.md "## fib", branch nodemem).
+import { PerformanceObserver } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { setGrowthCollector } from '../rib';
 import { DAEMON_MMAP_THRESHOLD, M_MMAP_THRESHOLD, tuneMalloc } from '../sys';
 
-export const DAEMON_V8_FLAGS: readonly string[] = ['--semi-space-growth-factor=1', '--expose-gc'];
+//
+// --heap-growing-percent=30: after each full GC, V8 lets the old generation grow to 1.3x what
+// survived before the next one, instead of its own factor (up to 4x when GC looks cheap next
+// to the program). The daemons keep almost nothing per prefix in the JS heap (~20 MiB live at
+// 1M routes), but every batch of Loc-RIB changes and Route objects outlives the small
+// nursery and is promoted: measured in the node agent at 1M learned routes, the old space
+// peaked with 50-60 MiB of such garbage (peak RSS 207 MiB) and with this flag ~10 (165 MiB;
+// 10, 30 and 60 all gave 165-166), CPU seconds within run-to-run noise; the reflector at
+// 500k K=4: 97 MiB against 98-99 (bench/RESULTS.md "## fib", branch nodemem).
+export const DAEMON_V8_FLAGS: readonly string[] = [
+  '--semi-space-growth-factor=1',
+  '--expose-gc',
+  '--heap-growing-percent=30',
+];
 
 // Start-up settings, given by bin/vroute's sh line when it execs node for `vroute reflector`
 // (one process: exec replaces the shell), and by bench/reflect for its launcher; the two must
@@ -50,6 +67,37 @@ export function daemonEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
 
 type GcFunction = (options: { type: 'major'; execution: 'async' }) => void;
 
+/** The young generation's size (V8's new_space space_size) that keepNursery holds it at. */
+const NURSERY_BYTES = 8 * 1024 * 1024;
+
+/** The nursery growth factor for a young generation of `newSpaceBytes`: V8's 2 below NURSERY_BYTES, else 1. */
+export function nurseryGrowthFactor(newSpaceBytes: number): 1 | 2 {
+  return newSpaceBytes < NURSERY_BYTES ? 2 : 1;
+}
+
+/**
+ * Holds the young generation at the size module loading leaves it (NURSERY_BYTES on Node 20)
+ * rather than freezing it at whatever it is: V8 shrinks the nursery after a GC while the
+ * program allocates little (an agent idle until its peers come), and with a growth factor of
+ * 1 it could never grow back. The node agent ran its whole 1M-route load on the smallest
+ * nursery that way: 454 scavenges instead of 52 with V8's defaults, +0.2-0.3 CPU s. After
+ * each GC (a performance observer, one entry per GC) the factor is V8's 2 while the nursery is
+ * below the size and 1 from it on, so it regrows to the size and no further (at most one
+ * doubling past it, when a burst outruns the observer).
+ */
+function keepNursery(): void {
+  let factor = 1;
+  const check = (): void => {
+    const ns = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    const want = nurseryGrowthFactor(ns?.space_size ?? NURSERY_BYTES);
+    if (want === factor) return;
+    factor = want;
+    v8.setFlagsFromString(`--semi-space-growth-factor=${want}`);
+  };
+  check();
+  new PerformanceObserver(check).observe({ entryTypes: ['gc'] });
+}
+
 /**
  * Sets the daemon's V8 flags; returns the ones applied. VROUTE_V8_FLAGS overrides the list
  * (space-separated flags, or `none` to run on V8's defaults, e.g. to compare).
@@ -58,6 +106,7 @@ export function applyDaemonV8Flags(env: NodeJS.ProcessEnv = process.env): string
   const spec = env.VROUTE_V8_FLAGS?.trim();
   const flags = spec === undefined || spec === '' ? [...DAEMON_V8_FLAGS] : spec === 'none' ? [] : spec.split(/\s+/);
   for (const f of flags) v8.setFlagsFromString(f);
+  if (flags.includes('--semi-space-growth-factor=1') && env.VROUTE_NURSERY?.trim() !== 'fixed') keepNursery();
   // glibc malloc: a fixed mmap threshold (src/sys/malloc.ts says why). VROUTE_MALLOC=none
   // leaves glibc's defaults (to compare); koffi is loaded for it (~4 MiB, measured).
   // VROUTE_MALLOC=env: the launcher set it already, through GLIBC_TUNABLES (daemonEnv).

@@ -6,7 +6,6 @@ import { AFI_IPV4, type Family, familyAfi } from '../bgp/messages';
 import { formatIp, ipFromWords, ipToWords, mask32, maskAddr, parseCidr } from '../net';
 import { capacityFor, grown } from './grow';
 import { IdTable } from './id-table';
-import { IdPool } from './slots';
 
 export type PrefixId = number;
 
@@ -22,6 +21,12 @@ export interface PrefixValue {
 // typed array indexed by id; the key words are kept per id too, to turn an id back into a
 // prefix for encoding without a reverse table, and the hash table (an IdTable) holds only
 // ids and compares against those words: each key is stored once.
+//
+// Freed ids wait for reuse on a list threaded through `refs` (a free id's count is negative:
+// -2 - the next free id, so -1 ends the list), not on a JS array: when a full-table peer goes
+// down, a million ids are freed at once, and an array of them was 8 bytes each (10 MiB with
+// V8's 1.5x growth slack, kept until reused) plus ~20 MiB of its outgrown copies in the large
+// object space until a full GC; the node agent has two such indexes (its RIB and its FIB).
 export class PrefixIndex {
   readonly family: Family;
   /** Address words per prefix: 1 (IPv4) or 4 (IPv6). */
@@ -29,7 +34,10 @@ export class PrefixIndex {
   private readonly table: IdTable;
   private words: Uint32Array; // addrWords + 1 (len) per id
   private refs: Int32Array;
-  private readonly ids = new IdPool();
+  /** First free id (see above), or -1. */
+  private freeHead = -1;
+  /** Ids ever handed out: one past the highest. */
+  private used = 0;
 
   constructor(family: Family, initialCapacity = 1024) {
     this.family = family;
@@ -45,7 +53,7 @@ export class PrefixIndex {
   }
   /** One past the highest id ever handed out (size for id-indexed arrays). */
   get capacity(): number {
-    return this.ids.used;
+    return this.used;
   }
   get bytes(): number {
     return this.table.bytes + this.words.byteLength + this.refs.byteLength;
@@ -101,8 +109,8 @@ export class PrefixIndex {
   unref(id: PrefixId): void {
     if (--this.refs[id] > 0) return;
     this.table.delete(id);
-    this.refs[id] = 0;
-    this.ids.give(id);
+    this.refs[id] = -2 - this.freeHead;
+    this.freeHead = id;
   }
 
   /** Recycles an id that was interned but never referenced (e.g. the route was filtered). */
@@ -121,7 +129,7 @@ export class PrefixIndex {
     return this.words[id * (this.addrWords + 1) + i];
   }
   isLive(id: PrefixId): boolean {
-    return id >= 0 && id < this.ids.used && this.refs[id] > 0;
+    return id >= 0 && id < this.used && this.refs[id] > 0;
   }
 
   value(id: PrefixId): PrefixValue {
@@ -146,7 +154,9 @@ export class PrefixIndex {
   private internKey(): PrefixId {
     const slot = this.table.probe();
     if (slot >= 0) return slot; // the id
-    const id = this.ids.take();
+    let id = this.freeHead;
+    if (id >= 0) this.freeHead = -2 - this.refs[id];
+    else id = this.used++;
     this.ensure(id + 1);
     const w = this.addrWords + 1;
     const k = this.table.key;

@@ -1,4 +1,4 @@
-// bin/vroute's sh line (start-up settings for `vroute reflector`): the node it execs is the
+// bin/vroute's sh line (start-up settings for `vroute reflector` and `vroute node`): the node it execs is the
 // daemon itself (one process), with the V8 flag and glibc tunable of src/cli/node-flags.ts;
 // other subcommands and `node bin/vroute` run without them.
 import { test } from 'node:test';
@@ -69,7 +69,10 @@ test('other subcommands start through the sh line too; it holds node-flags.ts va
   );
   assert.match(out, /reflector/);
   const src = readFileSync(BIN, 'utf8').split('\n')[1]!;
-  // The sh line holds the same values as node-flags.ts.
+  // The sh line holds the same values as node-flags.ts, for both daemons.
   for (const f of DAEMON_NODE_ARGS) assert.ok(src.includes(f), f);
   assert.ok(src.includes(MMAP_TUNABLE), MMAP_TUNABLE);
+  for (const daemon of ['reflector', 'node']) assert.ok(src.includes(`[ "$1" = ${daemon} ]`), daemon);
+  // The JS fallback (`node bin/vroute ...`) applies the in-process flags for both as well.
+  assert.match(readFileSync(BIN, 'utf8'), /=== 'reflector' \|\| process\.argv\[2\] === 'node'\) require\(.*node-flags/);
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { applyDaemonV8Flags, DAEMON_V8_FLAGS } from '../../src/cli/node-flags';
+import { applyDaemonV8Flags, DAEMON_V8_FLAGS, nurseryGrowthFactor } from '../../src/cli/node-flags';
 import { REPO_ROOT } from '../helpers/env';
 
 test('VROUTE_V8_FLAGS=none applies nothing; a list replaces the defaults', () => {
@@ -56,4 +56,11 @@ test('after startup, the default flags stop the young generation growing under a
     tuned.after <= tuned.before,
     `young generation grew ${tuned.before} -> ${tuned.after} MiB with ${DAEMON_V8_FLAGS.join(' ')}`,
   );
+});
+
+test('a nursery that V8 shrank (idle) may grow back to 8 MiB, and no further', () => {
+  assert.equal(nurseryGrowthFactor(1024 * 1024), 2);
+  assert.equal(nurseryGrowthFactor(4 * 1024 * 1024), 2);
+  assert.equal(nurseryGrowthFactor(8 * 1024 * 1024), 1);
+  assert.equal(nurseryGrowthFactor(16 * 1024 * 1024), 1);
 });

@@ -19,10 +19,20 @@ test('FamilyTable: a slot lives while anything is kept for it; its prefix id is 
   for (let i = 0; i < 5000; i++) {
     w[0] = 0x0b000000 + i * 256;
     const id = t.slot(w, 24);
-    t.desired[id] = hops;
+    t.setDesired(id, hops);
     ids.push(id);
   }
   assert.equal(t.prefixes.size, 5000);
+  assert.equal(t.desiredEntries, 1, 'one shared next-hop array, one entry');
+  assert.equal(t.desired(ids[9]!), hops);
+  // A writer that makes a new array per route: one entry each, forgotten when replaced.
+  for (let i = 0; i < 10; i++) t.setDesired(ids[i]!, [{ gateway: '192.0.2.3' }]);
+  assert.equal(t.desiredEntries, 11);
+  assert.deepEqual(t.desired(ids[3]!), [{ gateway: '192.0.2.3' }]);
+  for (let i = 0; i < 10; i++) t.setDesired(ids[i]!, hops);
+  assert.equal(t.desiredEntries, 1);
+  t.setDesired(ids[4]!, hops); // the same entry again keeps it
+  assert.equal(t.desired(ids[4]!), hops);
   w[0] = 0x0b000000 + 7 * 256;
   assert.equal(t.find(w, 24), ids[7]);
   assert.deepEqual([...t.kernelDst(ids[7]!).bytes], [11, 0, 7, 0]);
@@ -31,10 +41,12 @@ test('FamilyTable: a slot lives while anything is kept for it; its prefix id is 
   t.setInstalled(ids[0]!, 3);
   assert.equal(t.installedCount, 1);
   for (const id of ids) {
-    t.desired[id] = undefined;
+    t.setDesired(id, undefined);
     t.release(id);
   }
   assert.equal(t.prefixes.size, 1, 'the installed one stays');
+  assert.equal(t.desiredEntries, 0, 'no slot names an entry: none kept');
+  assert.equal(t.hasDesired(ids[0]!), false);
   t.setInstalled(ids[0]!, -1);
   t.release(ids[0]!);
   assert.equal(t.installedCount, 0);

@@ -90,3 +90,41 @@ test('PrefixIndex IPv6: five-word keys, host bits cleared, growth from a tiny st
   assert.equal(ix.find([0x20010db8, 7, 0, 0], 64), -1);
   assert.equal(ix.find([0x20010db8, 300, 0, 0], 64), ids[300]);
 });
+
+test('PrefixIndex: freed ids are reused, last freed first, before any new one; freed ids are not live', () => {
+  const ix = new PrefixIndex(IPV4_UNICAST, 4);
+  const ids: number[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const id = ix.intern4((0x0a000000 + i * 256) >>> 0, 24);
+    ix.ref(id);
+    ids.push(id);
+  }
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 3000 }, (_, i) => i),
+  );
+  // A whole table withdrawn, as when its peer goes down.
+  for (const id of ids) ix.unref(id);
+  assert.equal(ix.size, 0);
+  assert.equal(ix.capacity, 3000);
+  assert.ok(ids.every((id) => !ix.isLive(id)));
+  // A freed id is not dropped again (it would be on the free list twice).
+  ix.dropIfUnused(5);
+  const again: number[] = [];
+  for (let i = 0; i < 3001; i++) {
+    const id = ix.intern4((0x0b000000 + i * 256) >>> 0, 24);
+    ix.ref(id);
+    again.push(id);
+  }
+  assert.deepEqual(again.slice(0, 3), [2999, 2998, 2997], 'last freed first');
+  assert.equal(new Set(again).size, 3001);
+  assert.equal(again[3000], 3000, 'a new id only once every freed one is in use');
+  assert.equal(ix.capacity, 3001);
+  assert.equal(ix.format(again[0]!), '11.0.0.0/24');
+  assert.equal(ix.find4(0x0a000000, 24), -1);
+  // An id interned and never referenced goes back at once.
+  const tmp = ix.intern4(0x0c000000, 24);
+  ix.dropIfUnused(tmp);
+  assert.equal(ix.find4(0x0c000000, 24), -1);
+  assert.equal(ix.intern4(0x0c000100, 24), tmp);
+});

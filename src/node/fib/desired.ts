@@ -29,6 +29,61 @@ export interface Target {
 
 export type DesiredEntry = readonly FibNextHop[] | Kind;
 
+/**
+ * Desired entries as small ids, so that a slot holds an int32 (FamilyTable) instead of a
+ * pointer in a JS array: at a million routes that array is 8 bytes a slot (10 MiB with V8's
+ * 1.5x growth slack), and every growth leaves the old copy in the large-object space until
+ * the next full GC. Entries are shared (one next-hop array per set of gateways, one Kind per
+ * interface), so there are few; each is counted by the slots naming it and forgotten when none
+ * do, so a writer that makes a new array per route costs a map entry per route, never more.
+ */
+export class EntryTable {
+  private readonly ids = new Map<DesiredEntry, number>();
+  private readonly entries: (DesiredEntry | undefined)[] = [];
+  private readonly refs: number[] = [];
+  private readonly free: number[] = [];
+  /** The last entry taken (routes of one UPDATE share theirs): no map lookup for the next. */
+  private last: DesiredEntry | undefined;
+  private lastId = -1;
+
+  /** Distinct entries named by some slot. */
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** The id of `e`, with one more reference on it. */
+  take(e: DesiredEntry): number {
+    let id = e === this.last ? this.lastId : this.ids.get(e);
+    if (id === undefined) {
+      id = this.free.pop() ?? this.entries.length;
+      this.entries[id] = e;
+      this.refs[id] = 0;
+      this.ids.set(e, id);
+    }
+    this.last = e;
+    this.lastId = id;
+    this.refs[id]!++;
+    return id;
+  }
+
+  /** Drops one reference; the entry is forgotten when none remain. */
+  give(id: number): void {
+    if (--this.refs[id]! > 0) return;
+    const e = this.entries[id]!;
+    this.ids.delete(e);
+    this.entries[id] = undefined;
+    this.free.push(id);
+    if (this.last === e) {
+      this.last = undefined;
+      this.lastId = -1;
+    }
+  }
+
+  entry(id: number): DesiredEntry {
+    return this.entries[id]!;
+  }
+}
+
 /** Device routes' Kinds, one per interface name: the dataplane sets them again at every resync. */
 const deviceKinds = new Map<string, Kind>();
 

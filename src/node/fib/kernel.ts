@@ -220,7 +220,7 @@ export class KernelFib implements FibSink {
 
   private want(t: FamilyTable, len: number, entry: DesiredEntry, words: ArrayLike<number>): void {
     const id = t.slot(words, len);
-    t.desired[id] = entry;
+    t.setDesired(id, entry);
     this.unkeep(t, id);
     this.touch(t, id);
   }
@@ -228,7 +228,7 @@ export class KernelFib implements FibSink {
   private unwant(t: FamilyTable, len: number, words: ArrayLike<number>): void {
     const id = t.find(words, len);
     if (id < 0) return; // nothing wanted, nothing of ours there: nothing to do
-    t.desired[id] = undefined;
+    t.setDesired(id, undefined);
     this.unkeep(t, id);
     this.touch(t, id);
   }
@@ -307,15 +307,14 @@ export class KernelFib implements FibSink {
     }
     eachFlagged(this.tables, HELD, false, (t, id) => this.mark(t, id));
     eachFlagged(this.tables, FAILED, false, (t, id) => {
-      if (t.desired[id] !== undefined) this.mark(t, id);
+      if (t.hasDesired(id)) this.mark(t, id);
     });
     if (changed) {
       // A next hop moved, came or went: the kernel may have dropped routes with a link
       // (IPv4 flushes them on NETDEV_DOWN), so read the table and re-check every route.
       const e = await this.scan();
       if (e) this.log.warn({ err: e.message }, 'fib: re-reading the kernel table failed');
-      for (const t of this.tables)
-        for (let id = 0; id < t.capacity; id++) if (t.desired[id] !== undefined) this.mark(t, id);
+      for (const t of this.tables) for (let id = 0; id < t.capacity; id++) if (t.hasDesired(id)) this.mark(t, id);
     }
   }
 

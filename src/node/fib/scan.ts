@@ -3,6 +3,7 @@
 // installed; a slot whose kernel state differs from what we believed is queued to be looked at
 // again (someone deleted or replaced one of ours behind our back). Also the walks over all
 // slots that the sink makes at start, sync and link changes.
+import { capacityFor, grown } from '../../rib';
 import type { NlRoute } from '../../sys';
 import { DIRTY, HELD, KEEP, type FamilyTable, type KeyTable, wordsOf } from './table';
 import type { TableReader } from './table-read';
@@ -28,11 +29,9 @@ export class TableScan implements TableReader {
     const t = this.tables[f]!;
     const id = t.slot(wordsOf(route.dst, this.words), route.dstLen);
     let a = this.found[f]!;
-    if (id >= a.length) {
-      const b = new Int32Array(Math.max(a.length * 2, id + 1)).fill(-1);
-      b.set(a);
-      this.found[f] = a = b;
-    }
+    // grown(): the outgrown copy is reported, so the daemon's collector frees it soon (a
+    // table read at a restart holds up to a full table).
+    if (id >= a.length) this.found[f] = a = grown(a, capacityFor(a.length, id + 1, 1024), -1);
     a[id] = this.keys.id(key);
   }
 

@@ -12,7 +12,7 @@
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../bgp/messages';
 import { PrefixIndex, capacityFor, grown } from '../../rib';
 import { AF_INET, AF_INET6, type InetPrefix } from '../../sys';
-import type { DesiredEntry } from './desired';
+import { EntryTable, type DesiredEntry } from './desired';
 
 /** In the dirty queue. */
 export const DIRTY = 1;
@@ -27,8 +27,9 @@ const LIVE = 16;
 
 export class FamilyTable {
   readonly prefixes: PrefixIndex;
-  /** Per slot: the desired route (a shared next-hop array or a Kind), or undefined. */
-  desired: (DesiredEntry | undefined)[] = [];
+  /** Per slot: the desired route's id in `entries` (desired.ts EntryTable), or -1 for none. */
+  private want: Int32Array;
+  private readonly entries = new EntryTable();
   /** Per slot: the key id (KeyTable) of what the kernel holds of ours, or -1. */
   installed: Int32Array;
   /** Per slot: DIRTY | HELD | FAILED | KEEP | LIVE. */
@@ -41,6 +42,7 @@ export class FamilyTable {
   constructor(readonly v6: boolean) {
     this.prefixes = new PrefixIndex(v6 ? IPV6_UNICAST : IPV4_UNICAST, 1024);
     this.installed = new Int32Array(1024).fill(-1);
+    this.want = new Int32Array(1024).fill(-1);
     this.flags = new Uint8Array(1024);
     this.dst = { family: v6 ? AF_INET6 : AF_INET, bytes: new Uint8Array(v6 ? 16 : 4), len: 0 };
   }
@@ -58,9 +60,32 @@ export class FamilyTable {
       this.prefixes.ref(id);
       this.flags[id] = LIVE;
       this.installed[id] = -1;
-      this.desired[id] = undefined;
+      this.setDesired(id, undefined);
     }
     return id;
+  }
+
+  /** The desired route of a slot (a shared next-hop array or a Kind), or undefined. */
+  desired(id: number): DesiredEntry | undefined {
+    const e = this.want[id]!;
+    return e < 0 ? undefined : this.entries.entry(e);
+  }
+
+  /** Distinct desired entries some slot names (tests: they are forgotten when none does). */
+  get desiredEntries(): number {
+    return this.entries.size;
+  }
+
+  hasDesired(id: number): boolean {
+    return this.want[id]! >= 0;
+  }
+
+  setDesired(id: number, entry: DesiredEntry | undefined): void {
+    const was = this.want[id]!;
+    // Taken before the old one is given back: the same entry again is never forgotten between.
+    const e = entry === undefined ? -1 : this.entries.take(entry);
+    this.want[id] = e;
+    if (was >= 0) this.entries.give(was);
   }
 
   /** The slot of a prefix, or -1 when nothing is kept for it. */
@@ -83,7 +108,7 @@ export class FamilyTable {
 
   /** Gives the prefix id back when nothing is kept for the slot any more. */
   release(id: number): void {
-    if (this.flags[id] === LIVE && this.installed[id]! < 0 && this.desired[id] === undefined) {
+    if (this.flags[id] === LIVE && this.installed[id]! < 0 && this.want[id]! < 0) {
       this.flags[id] = 0;
       this.prefixes.unref(id);
     }
@@ -114,6 +139,7 @@ export class FamilyTable {
   private grow(need: number): void {
     const cap = capacityFor(this.flags.length, need, 1024);
     this.installed = grown(this.installed, cap, -1);
+    this.want = grown(this.want, cap, -1);
     this.flags = grown(this.flags, cap);
   }
 }

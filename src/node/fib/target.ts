@@ -36,7 +36,7 @@ export class Targets {
    * route is counted as failed); or 'keep' (found at start, left alone until syncDone).
    */
   of(t: FamilyTable, id: number): Target | null | 'keep' | 'invalid' {
-    const want = t.desired[id];
+    const want = t.desired(id);
     if (!want) {
       this.unhold(t, id);
       return (t.flags[id]! & KEEP) !== 0 ? 'keep' : null;
