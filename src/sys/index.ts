@@ -64,6 +64,15 @@ export {
   type InetPrefix,
 } from './inet';
 export * as rtnl from './rtnl';
-export type { NlAck, NlAddr, NlLink, NlMessage, NlNextHop, NlRoute } from './rtnetlink-decode';
+export type {
+  NlAck,
+  NlAddr,
+  NlLink,
+  NlMessage,
+  NlNextHop,
+  NlNexthop,
+  NlNexthopGroupEntry,
+  NlRoute,
+} from './rtnetlink-decode';
 export { NlBatch } from './rtnetlink-codec';
 export { ACK_COST, RtnlSocket, type RtnlExchange, type RtnlOpenOptions } from './rtnetlink';
