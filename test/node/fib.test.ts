@@ -29,7 +29,12 @@ function routes(ns: Netns, ...args: string[]): string[] {
   return text
     .replace(/\n\s+/g, ' ')
     .split('\n')
-    .map((l) => l.replace(/ nhid \d+/, '').replace(/\s+/g, ' ').trim())
+    .map((l) =>
+      l
+        .replace(/ nhid \d+/, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    )
     .filter(Boolean);
 }
 const ours = (ns: Netns, fam: '-4' | '-6'): string[] => routes(ns, fam).filter((l) => l.includes('proto 200'));
