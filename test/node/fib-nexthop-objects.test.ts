@@ -206,5 +206,23 @@ test('a refused object: its routes go inline (logged); a taken id (EEXIST) is tr
   assert.equal(o.idFor(k9, [{ gateway: v4('192.0.2.9'), ifindex: 3 }], AF_INET), PENDING);
   await o.create();
   assert.equal(o.idFor(k9, [], AF_INET), INLINE);
+  // Its routes, read back inline, keep their key (no replace at every scan) until links change.
+  const inline9 = {
+    family: AF_INET,
+    dst: v4('10.9.0.0'),
+    dstLen: 24,
+    table: 254,
+    protocol: 200,
+    priority: 32,
+    type: rtnl.RTN_UNICAST,
+    scope: 0,
+    nextHops: [{ gateway: v4('192.0.2.9'), ifindex: 3 }],
+  };
+  assert.equal(o.keyOf(inline9), key(['192.0.2.9', 3]));
+  await o.refresh();
+  assert.equal(o.idFor(k9, [], AF_INET), INLINE, 'a re-read alone does not ask again');
+  o.retry();
+  assert.equal(o.keyOf(inline9), `inline ${key(['192.0.2.9', 3])}`);
+  assert.equal(o.idFor(k9, [{ gateway: v4('192.0.2.9'), ifindex: 3 }], AF_INET), PENDING);
   assert.ok(lines.some((l) => l.level === 'warn' && /refused a nexthop object/.test(l.msg ?? '')));
 });

@@ -309,6 +309,7 @@ export class KernelFib implements FibSink {
     });
     // The kernel removes nexthop objects (and their routes) whose link went down, also when
     // it came back up before we looked (nexthop.c nexthop_flush_dev).
+    if (changed) this.objects?.retry();
     const lost = !changed && (await this.objects?.refresh()) === true;
     if (changed || lost) {
       // A next hop moved, came or went: the kernel may have dropped routes with a link

@@ -138,8 +138,12 @@ export class NexthopObjects {
     }
     const k = kernelKey(r);
     // Gateways inline (an older version of ours): differs, so it is replaced by one through
-    // an object, in place. Device routes and blackholes stay inline and keep their keys.
-    if (this.enabled && r.type === RTN_UNICAST && r.nextHops.some((h) => h.gateway)) return `inline ${k}`;
+    // an object, in place. Device routes and blackholes stay inline and keep their keys, and
+    // so do routes whose object the kernel refused (else each scan would replace them again).
+    if (this.enabled && r.type === RTN_UNICAST && r.nextHops.some((h) => h.gateway)) {
+      const id = this.keys.find(k);
+      if (id === undefined || !this.refused.has(id)) return `inline ${k}`;
+    }
     return k;
   }
 
@@ -175,7 +179,6 @@ export class NexthopObjects {
     this.used = new Set(all.map((n) => n.id));
     this.ours.clear();
     this.byKey = [];
-    this.refused.clear();
     const mine = all.filter((n) => n.protocol === this.protocol).sort((a, b) => a.id - b.id);
     // Singles first: a group's key is made of its members'.
     for (const n of mine) {
@@ -234,6 +237,10 @@ export class NexthopObjects {
       const id = this.takeId();
       reqs.push({ keyId, id, nh: { id, family: 0, protocol: this.protocol, flags: 0, group } });
     }
+    if (reqs.length === 0) {
+      this.pending.clear();
+      return;
+    }
     const batch = new NlBatch(4096);
     const seq = this.sock.takeSeq(reqs.length);
     for (const [i, q] of reqs.entries())
@@ -263,6 +270,11 @@ export class NexthopObjects {
           'fib: the kernel refused a nexthop object; its routes carry their next hops inline',
         );
     });
+  }
+
+  /** Links or addresses changed: objects the kernel refused are asked for again. */
+  retry(): void {
+    this.refused.clear();
   }
 
   /** Forgets objects deleted by nexthop-gc.ts. */
