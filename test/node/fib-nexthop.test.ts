@@ -146,8 +146,19 @@ test('FIB nexthop objects across a restart: adopted, nothing deleted; inline rou
   timeout: 60_000,
 }, async () => {
   await withFib(async (ns, open) => {
-    // A route of ours from an older version (next hop inline).
+    // Routes of ours from an older version (next hops inline), IPv4 and IPv6, one and several.
     ns.exec('ip', ['route', 'add', '10.9.0.0/24', 'via', '192.0.2.2', 'proto', '200', 'metric', '32']);
+    const ecmp = ['nexthop', 'via', '192.0.2.2', 'nexthop', 'via', '192.0.2.3'];
+    ns.exec('ip', ['route', 'add', '10.8.0.0/24', 'proto', '200', 'metric', '32', ...ecmp]);
+    ns.exec('ip', ['-6', 'route', 'add', 'fd00:9::/64', 'via', '2001:db8::2', 'proto', '200', 'metric', '32']);
+    const ecmp6 = ['nexthop', 'via', '2001:db8::2', 'nexthop', 'via', '2001:db8::3'];
+    ns.exec('ip', ['-6', 'route', 'add', 'fd00:8::/64', 'proto', '200', 'metric', '32', ...ecmp6]);
+    const older = [
+      uni('10.9.0.0/24', '192.0.2.2'),
+      uni('10.8.0.0/24', '192.0.2.2', '192.0.2.3'),
+      uni('fd00:9::/64', '2001:db8::2'),
+      uni('fd00:8::/64', '2001:db8::2', '2001:db8::3'),
+    ];
     const first = await open();
     await first.call('open', { opts: OPTS });
     const want = [
@@ -156,7 +167,7 @@ test('FIB nexthop objects across a restart: adopted, nothing deleted; inline rou
       uni('fd00:1::/64', '2001:db8::2'),
     ];
     await first.call('set', { routes: want });
-    assert.equal((await first.call<FibStats>('flushed')).installed, 4);
+    assert.equal((await first.call<FibStats>('flushed')).installed, 7);
     await first.call('close');
     await first.end();
     const made = ourObjects(ns);
@@ -171,8 +182,8 @@ test('FIB nexthop objects across a restart: adopted, nothing deleted; inline rou
 
     const mon = await monitor(ns);
     const second = await open();
-    assert.equal((await second.call<FibStats>('open', { opts: OPTS })).installed, 4);
-    await second.call('set', { routes: [...want, uni('10.9.0.0/24', '192.0.2.2')] });
+    assert.equal((await second.call<FibStats>('open', { opts: OPTS })).installed, 7);
+    await second.call('set', { routes: [...want, ...older] });
     await second.call('flushed');
     const before = await mon.stop();
     assert.deepEqual(
@@ -181,16 +192,22 @@ test('FIB nexthop objects across a restart: adopted, nothing deleted; inline rou
       before.join('\n'),
     );
     assert.deepEqual(
-      before.filter((l) => /10\.1\.0\.0|10\.2\.0\.0|fd00:1::|^id /.test(l)),
+      before.filter(
+        (l) => /10\.1\.0\.0|10\.2\.0\.0|fd00:1::/.test(l) || [...made.keys()].some((id) => l.startsWith(`id ${id} `)),
+      ),
       [],
-      'routes and objects already right: nothing sent for them',
+      "routes and objects already right: nothing sent for them (new objects only for the older routes' IPv6 ECMP set)",
     );
     assert.ok(
       before.some((l) => /^10\.9\.0\.0\/24 nhid \d+ via 192\.0\.2\.2/.test(l)),
       before.join('\n'),
     );
     const v4 = byDst(routesOf(ns, '-4'));
+    const v6 = byDst(routesOf(ns, '-6'));
     assert.equal(v4.get('10.9.0.0/24')?.nhid, v4.get('10.1.0.0/24')?.nhid, 'the inline route now uses the object');
+    assert.equal(v4.get('10.8.0.0/24')?.nhid, v4.get('10.2.0.0/24')?.nhid, 'and the ECMP one the group');
+    assert.equal(v6.get('fd00:9::/64')?.nhid, v6.get('fd00:1::/64')?.nhid);
+    assert.ok(ourObjects(ns).get(v6.get('fd00:8::/64')?.nhid ?? 0)?.group, 'IPv6 ECMP through a group');
     assert.ok(made.has(v4.get('10.1.0.0/24')!.nhid!), "the first run's object, adopted");
 
     const mon2 = await monitor(ns);
