@@ -14,9 +14,9 @@
  *   IP_MINTTL / IPV6_MINHOPCOUNT in), the fd behind a node:net socket, and new TCP sockets to
  *   prepare before connect (src/bgp/fsm wraps them in a net.Socket).
  * - inet.ts: addresses and prefixes between text and kernel octets (RFC 5952 text out).
- * - rtnetlink-constants.ts: rtnetlink(7) numbers; rtnetlink-codec.ts: route requests batched
- *   many to a buffer, dump requests; rtnetlink-decode.ts: ACKs (with the kernel's error text),
- *   routes, addresses and links; rtnl.ts gathers the three as the `rtnl` namespace. Pure.
+ * - rtnetlink-constants.ts: rtnetlink(7) numbers; rtnetlink-codec.ts: route and nexthop-object
+ *   requests batched many to a buffer, dump requests; rtnetlink-decode.ts: ACKs (with the
+ *   kernel's error text), routes (with RTA_NH_ID), nexthop objects, addresses and links; rtnl.ts gathers the three as the `rtnl` namespace. Pure.
  * - rtnetlink.ts: the NETLINK_ROUTE socket: send a batch and match each ACK to its request by
  *   sequence number (so one refused route never hides the others), dumps that yield to the
  *   event loop, and a polled notification socket for link and address changes.
@@ -64,6 +64,15 @@ export {
   type InetPrefix,
 } from './inet';
 export * as rtnl from './rtnl';
-export type { NlAck, NlAddr, NlLink, NlMessage, NlNextHop, NlRoute } from './rtnetlink-decode';
+export type {
+  NlAck,
+  NlAddr,
+  NlLink,
+  NlMessage,
+  NlNextHop,
+  NlNexthop,
+  NlNexthopGroupEntry,
+  NlRoute,
+} from './rtnetlink-decode';
 export { NlBatch } from './rtnetlink-codec';
 export { ACK_COST, RtnlSocket, type RtnlExchange, type RtnlOpenOptions } from './rtnetlink';

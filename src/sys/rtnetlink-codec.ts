@@ -1,8 +1,8 @@
 // rtnetlink(7) as a codec: nlmsghdr, rtmsg + rtattr (RTA_DST, RTA_GATEWAY, RTA_OIF,
-// RTA_MULTIPATH with struct rtnexthop, RTA_TABLE, RTA_PRIORITY), ifaddrmsg, ifinfomsg and
-// nlmsgerr (with the extended-ACK message). Pure: no I/O, no FFI. Layouts are those of
-// include/uapi/linux/{netlink,rtnetlink,if_addr,if_link}.h; netlink is in host byte order
-// (addresses inside attributes stay in network order).
+// RTA_MULTIPATH with struct rtnexthop, RTA_NH_ID, RTA_TABLE, RTA_PRIORITY), nhmsg + NHA_*
+// (nexthop objects), ifaddrmsg, ifinfomsg and nlmsgerr (with the extended-ACK message). Pure:
+// no I/O, no FFI. Layouts are those of include/uapi/linux/{netlink,rtnetlink,nexthop,if_addr,
+// if_link}.h; netlink is in host byte order (addresses inside attributes stay in network order).
 import {
   LITTLE,
   NLMSG_HDRLEN,
@@ -11,6 +11,7 @@ import {
   RTA_DST,
   RTA_GATEWAY,
   RTA_MULTIPATH,
+  RTA_NH_ID,
   RTA_OIF,
   RTA_PRIORITY,
   RTA_TABLE,
@@ -24,9 +25,19 @@ import {
   RT_TABLE_COMPAT,
   IFADDRMSG_LEN,
   IFINFOMSG_LEN,
+  NEXTHOP_GRP_LEN,
+  NHA_BLACKHOLE,
+  NHA_GATEWAY,
+  NHA_GROUP,
+  NHA_ID,
+  NHA_OIF,
+  NHMSG_LEN,
+  RTM_DELNEXTHOP,
+  RTM_GETNEXTHOP,
+  type RTM_NEWNEXTHOP,
   align4,
 } from './rtnetlink-constants';
-import type { NlRoute } from './rtnetlink-decode';
+import type { NlNexthop, NlRoute } from './rtnetlink-decode';
 
 /**
  * Many requests in one buffer, one send(2): the kernel runs them in order and answers each
@@ -149,7 +160,12 @@ export class NlBatch {
     this.attr(RTA_DST, r.dst);
     this.attrU32(RTA_TABLE, r.table);
     this.attrU32(RTA_PRIORITY, r.priority);
-    if (r.nextHops.length === 1) {
+    if (r.nhId) {
+      // A nexthop object names the next hops; the route carries none of its own (a route
+      // with both is refused: fib_create_info, "Nexthop specification and nexthop id are
+      // mutually exclusive").
+      this.attrU32(RTA_NH_ID, r.nhId);
+    } else if (r.nextHops.length === 1) {
       const nh = r.nextHops[0]!;
       if (nh.gateway) this.attr(RTA_GATEWAY, nh.gateway);
       if (nh.ifindex) this.attrU32(RTA_OIF, nh.ifindex);
@@ -173,14 +189,68 @@ export class NlBatch {
     this.close(start);
   }
 
+  /**
+   * RTM_NEWNEXTHOP (a gateway with its interface, a blackhole, or a group of other objects)
+   * or RTM_DELNEXTHOP (by id alone: net/ipv4/nexthop.c nh_valid_get_del_req refuses any other
+   * header field). A group's nhmsg family is AF_UNSPEC, as the kernel demands.
+   */
+  addNexthop(type: typeof RTM_NEWNEXTHOP | typeof RTM_DELNEXTHOP, flags: number, seq: number, nh: NlNexthop): void {
+    const del = type === RTM_DELNEXTHOP;
+    const group = nh.group ?? [];
+    this.room(NLMSG_HDRLEN + NHMSG_LEN + 8 + 4 + 20 + 8 + 4 + group.length * NEXTHOP_GRP_LEN);
+    const start = this.header(type, NLM_F_REQUEST | flags, seq);
+    const b = this.buf;
+    const o = this.off;
+    b[o] = del || group.length > 0 ? 0 : nh.family;
+    b[o + 1] = 0; // nh_scope: must be 0 (rtm_to_nh_config)
+    b[o + 2] = del ? 0 : nh.protocol;
+    b[o + 3] = 0; // resvd
+    this.u32(del ? 0 : nh.flags, o + 4);
+    this.off += NHMSG_LEN;
+    this.attrU32(NHA_ID, nh.id);
+    if (!del) {
+      if (group.length > 0) {
+        // struct nexthop_grp per member; weight on the wire is weight - 1 (0: weight 1).
+        const at = this.off;
+        const len = 4 + group.length * NEXTHOP_GRP_LEN;
+        this.u16(len, at);
+        this.u16(NHA_GROUP, at + 2);
+        let p = at + 4;
+        for (const g of group) {
+          this.u32(g.id, p);
+          b[p + 4] = (g.weight - 1) & 0xff;
+          b[p + 5] = ((g.weight - 1) >>> 8) & 0xff; // weight_high (Linux 6.12); 0 below 257
+          this.u16(0, p + 6);
+          p += NEXTHOP_GRP_LEN;
+        }
+        this.off = at + len;
+      } else if (nh.blackhole) {
+        this.u16(4, this.off); // a flag attribute: no payload
+        this.u16(NHA_BLACKHOLE, this.off + 2);
+        this.off += 4;
+      } else {
+        if (nh.gateway) this.attr(NHA_GATEWAY, nh.gateway);
+        if (nh.ifindex) this.attrU32(NHA_OIF, nh.ifindex);
+      }
+    }
+    this.close(start);
+  }
+
   /** A dump request (NLM_F_DUMP) of `type` for `family`; the header after nlmsghdr is zero. */
   addDump(
-    type: typeof RTM_GETROUTE | typeof RTM_GETADDR | typeof RTM_GETLINK,
+    type: typeof RTM_GETROUTE | typeof RTM_GETADDR | typeof RTM_GETLINK | typeof RTM_GETNEXTHOP,
     family: number,
     seq: number,
     filter?: { table?: number; protocol?: number },
   ): void {
-    const body = type === RTM_GETROUTE ? RTMSG_LEN : type === RTM_GETADDR ? IFADDRMSG_LEN : IFINFOMSG_LEN;
+    const body =
+      type === RTM_GETROUTE
+        ? RTMSG_LEN
+        : type === RTM_GETADDR
+          ? IFADDRMSG_LEN
+          : type === RTM_GETNEXTHOP
+            ? NHMSG_LEN
+            : IFINFOMSG_LEN;
     this.room(NLMSG_HDRLEN + body + 8);
     const start = this.header(type, NLM_F_REQUEST | NLM_F_DUMP, seq);
     this.buf.fill(0, this.off, this.off + body);

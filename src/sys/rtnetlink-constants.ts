@@ -23,6 +23,11 @@ export const RTM_GETADDR = 22;
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
+// Nexthop objects (include/uapi/linux/nexthop.h, Linux 5.3): a next hop or a group of them,
+// made once and named by routes with RTA_NH_ID.
+export const RTM_NEWNEXTHOP = 104;
+export const RTM_DELNEXTHOP = 105;
+export const RTM_GETNEXTHOP = 106;
 
 // nlmsg_flags.
 export const NLM_F_REQUEST = 0x1;
@@ -58,6 +63,21 @@ export const RTA_GATEWAY = 5;
 export const RTA_PRIORITY = 6;
 export const RTA_MULTIPATH = 9;
 export const RTA_TABLE = 15;
+export const RTA_NH_ID = 30;
+// Nexthop object attributes (nexthop.h enum NHA_*).
+export const NHA_ID = 1;
+export const NHA_GROUP = 2;
+export const NHA_GROUP_TYPE = 3;
+export const NHA_BLACKHOLE = 4;
+export const NHA_OIF = 5;
+export const NHA_GATEWAY = 6;
+export const NHA_ENCAP = 8;
+export const NHA_FDB = 11;
+/** NHA_GROUP_TYPE: hash-threshold multipath, the default (NEXTHOP_GRP_TYPE_MPATH). */
+export const NEXTHOP_GRP_TYPE_MPATH = 0;
+// rtnh_flags / nh_flags (rtnetlink.h RTNH_F_*): set by the kernel on a dead or link-down hop.
+export const RTNH_F_DEAD = 1;
+export const RTNH_F_LINKDOWN = 16;
 // Address and link attributes.
 export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;
@@ -74,5 +94,9 @@ export const RTMSG_LEN = 12;
 export const IFADDRMSG_LEN = 8;
 export const IFINFOMSG_LEN = 16;
 export const RTNH_LEN = 8;
+/** struct nhmsg: family, scope, protocol, resvd, u32 flags. */
+export const NHMSG_LEN = 8;
+/** struct nexthop_grp: u32 id, u8 weight (weight - 1), u8 weight_high (6.12), u16 resvd2. */
+export const NEXTHOP_GRP_LEN = 8;
 
 export const align4 = (n: number): number => (n + 3) & ~3;

@@ -1,6 +1,6 @@
 // rtnetlink(7) replies decoded: the messages of a datagram, NLMSG_ERROR (ACKs, with the
-// extended-ACK text), and RTM_NEWROUTE / RTM_NEWADDR / RTM_NEWLINK from dumps and
-// notifications. Pure: no I/O. A malformed message decodes to undefined, never throws.
+// extended-ACK text), and RTM_NEWROUTE / RTM_NEWNEXTHOP / RTM_NEWADDR / RTM_NEWLINK from dumps
+// and notifications. Pure: no I/O. A malformed message decodes to undefined, never throws.
 import {
   IFADDRMSG_LEN,
   IFA_ADDRESS,
@@ -15,11 +15,22 @@ import {
   RTA_DST,
   RTA_GATEWAY,
   RTA_MULTIPATH,
+  RTA_NH_ID,
   RTA_OIF,
   RTA_PRIORITY,
   RTA_TABLE,
   RTMSG_LEN,
   RTNH_LEN,
+  NEXTHOP_GRP_LEN,
+  NHA_BLACKHOLE,
+  NHA_ENCAP,
+  NHA_FDB,
+  NHA_GATEWAY,
+  NHA_GROUP,
+  NHA_GROUP_TYPE,
+  NHA_ID,
+  NHA_OIF,
+  NHMSG_LEN,
   align4,
 } from './rtnetlink-constants';
 
@@ -42,7 +53,40 @@ export interface NlRoute {
   readonly scope: number;
   /** None (blackhole, or a delete that names no next hop), one, or several (RTA_MULTIPATH). */
   readonly nextHops: readonly NlNextHop[];
+  /**
+   * RTA_NH_ID: the nexthop object the route goes through (0 or absent: none). Encoded
+   * instead of `nextHops`; a dump gives both (the object's hops too, unless the sysctl
+   * net.ipv4.nexthop_compat_mode is 0).
+   */
+  readonly nhId?: number;
   readonly flags?: number;
+}
+
+/** A member of a nexthop group: another object's id and its weight (1..256). */
+export interface NlNexthopGroupEntry {
+  readonly id: number;
+  readonly weight: number;
+}
+
+/** A nexthop object (RTM_NEWNEXTHOP), as made and as a dump returns it. */
+export interface NlNexthop {
+  readonly id: number;
+  /** AF_INET or AF_INET6; AF_UNSPEC (0) for a group or a blackhole made without family. */
+  readonly family: number;
+  /** nh_protocol: who made it (ours carry the route protocol). */
+  readonly protocol: number;
+  /** nh_flags (RTNH_F_ONLINK asked; RTNH_F_DEAD, RTNH_F_LINKDOWN reported). */
+  readonly flags: number;
+  readonly gateway?: Uint8Array;
+  readonly ifindex?: number;
+  readonly blackhole?: boolean;
+  /** A group: its members. */
+  readonly group?: readonly NlNexthopGroupEntry[];
+  /** NHA_GROUP_TYPE (0: multipath; 1: resilient). */
+  readonly groupType?: number;
+  /** An FDB nexthop (VXLAN), or one with an encapsulation: never one of the FIB's. */
+  readonly fdb?: boolean;
+  readonly encap?: boolean;
 }
 
 export function rd16(b: Uint8Array, o: number): number {
@@ -138,9 +182,11 @@ export function decodeRoute(b: Uint8Array, m: NlMessage): NlRoute | undefined {
   let dst: Uint8Array = new Uint8Array(alen);
   let gateway: Uint8Array | undefined;
   let oif = 0;
+  let nhId = 0;
   const hops: NlNextHop[] = [];
   eachAttr(b, o + RTMSG_LEN, o + m.len, (t, ao, len) => {
     if (t === RTA_DST && len === alen) dst = Uint8Array.from(b.subarray(ao, ao + len));
+    else if (t === RTA_NH_ID && len === 4) nhId = rd32(b, ao);
     else if (t === RTA_TABLE && len === 4) table = rd32(b, ao);
     else if (t === RTA_PRIORITY && len === 4) priority = rd32(b, ao);
     else if (t === RTA_OIF && len === 4) oif = rd32(b, ao);
@@ -162,7 +208,7 @@ export function decodeRoute(b: Uint8Array, m: NlMessage): NlRoute | undefined {
     }
   });
   if (hops.length === 0 && (gateway || oif)) hops.push(gateway ? { gateway, ifindex: oif } : { ifindex: oif });
-  return {
+  const r = {
     family,
     dst,
     dstLen: b[o + 1]!,
@@ -174,6 +220,60 @@ export function decodeRoute(b: Uint8Array, m: NlMessage): NlRoute | undefined {
     nextHops: hops,
     flags: rd32(b, o + 8),
   };
+  return nhId ? { ...r, nhId } : r;
+}
+
+/** RTM_NEWNEXTHOP (a dump reply or a notification) back to an NlNexthop; undefined if malformed. */
+export function decodeNexthop(b: Uint8Array, m: NlMessage): NlNexthop | undefined {
+  if (m.len < NHMSG_LEN) return undefined;
+  const o = m.off;
+  const family = b[o]!;
+  let id = 0;
+  let gateway: Uint8Array | undefined;
+  let ifindex: number | undefined;
+  let blackhole = false;
+  let fdb = false;
+  let encap = false;
+  let groupType: number | undefined;
+  let group: NlNexthopGroupEntry[] | undefined;
+  eachAttr(b, o + NHMSG_LEN, o + m.len, (t, ao, len) => {
+    if (t === NHA_ID && len === 4) id = rd32(b, ao);
+    else if (t === NHA_OIF && len === 4) ifindex = rd32(b, ao);
+    else if (t === NHA_GATEWAY && (len === 4 || len === 16)) gateway = Uint8Array.from(b.subarray(ao, ao + len));
+    else if (t === NHA_BLACKHOLE) blackhole = true;
+    else if (t === NHA_FDB) fdb = true;
+    else if (t === NHA_ENCAP) encap = true;
+    else if (t === NHA_GROUP_TYPE && len >= 2) groupType = rd16(b, ao);
+    else if (t === NHA_GROUP) {
+      group = [];
+      for (let p = ao; p + NEXTHOP_GRP_LEN <= ao + len; p += NEXTHOP_GRP_LEN)
+        group.push({ id: rd32(b, p), weight: b[p + 4]! + (b[p + 5]! << 8) + 1 });
+    }
+  });
+  if (id === 0) return undefined;
+  return {
+    id,
+    family,
+    protocol: b[o + 2]!,
+    flags: rd32(b, o + 4),
+    ...(gateway ? { gateway } : {}),
+    ...(ifindex !== undefined ? { ifindex } : {}),
+    ...(blackhole ? { blackhole } : {}),
+    ...(group ? { group } : {}),
+    ...(groupType !== undefined ? { groupType } : {}),
+    ...(fdb ? { fdb } : {}),
+    ...(encap ? { encap } : {}),
+  };
+}
+
+/** A route message's RTA_NH_ID alone (0: none), without decoding the rest. */
+export function routeNhId(b: Uint8Array, m: NlMessage): number {
+  let id = 0;
+  if (m.len >= RTMSG_LEN)
+    eachAttr(b, m.off + RTMSG_LEN, m.off + m.len, (t, ao, len) => {
+      if (t === RTA_NH_ID && len === 4) id = rd32(b, ao);
+    });
+  return id;
 }
 
 /** An interface address (RTM_NEWADDR): the network it puts on link `ifindex`. */

@@ -88,7 +88,7 @@ test('the two-host demo: matrix, F gets .6 by IPAM, profile changes within a sec
     // table with BGP's routes to beta's workloads and alpha's block blackhole.
     const routes = execFileSync('ip', ['-n', `vd${TAG}-alpha`, 'route', 'show', 'proto', '200'], { encoding: 'utf8' });
     assert.match(routes, /^192\.168\.1\.1 dev vr[0-9a-f]{11} scope link metric 32 $/m);
-    assert.match(routes, /^192\.168\.1\.5 via 172\.17\.8\.102 dev eth0 metric 32 $/m);
+    assert.match(routes, /^192\.168\.1\.5 nhid \d+ via 172\.17\.8\.102 dev eth0 metric 32 $/m);
     assert.match(routes, /^blackhole 192\.168\.1\.0\/26 metric 32 $/m);
 
     // The matrix, as the script prints it: members of PROF_A_C_E (A, C, E, F) reach each

@@ -31,7 +31,7 @@ export interface NodeLab {
   startReflector(i: number, name: string): ReflectorProcess;
   /** The block of node i (10.233.0.0/26, 10.233.0.64/26, ...). */
   blockOf(i: number): string;
-  /** `ip -4 route show proto 200` of host i, one normalised line each, sorted. */
+  /** `ip -4 route show proto 200` of host i, one normalised line each (with its `nhid N`), sorted. */
   table(i: number): string[];
   /** Node i's kernel routes to every other node's block, each via that node's address. */
   hasOthers(i: number): boolean;
@@ -125,7 +125,9 @@ export async function openNodeLab(count: number, tag: string, names: readonly st
       },
       hasOthers(i) {
         const t = table(i);
-        return names.every((_, j) => j === i || t.some((l) => l.startsWith(`${blockOf(j)} via ${hosts[j]!.ipv4} `)));
+        // `nhid N` before `via`: the route goes through a nexthop object (src/node/fib/nexthop-objects.ts).
+        const via = (j: number) => `${blockOf(j)} via ${hosts[j]!.ipv4} `;
+        return names.every((_, j) => j === i || t.some((l) => l.replace(/ nhid \d+/, '').startsWith(via(j))));
       },
       ping(from, to) {
         try {

@@ -19,13 +19,22 @@ const uni = (prefix: string, ...gws: string[]): FibRoute => ({
 });
 const hole = (prefix: string): FibRoute => ({ prefix, kind: 'blackhole', nextHops: [] });
 
-/** `ip route show` lines (continuation lines of a multipath route joined to theirs). */
+/**
+ * `ip route show` lines (continuation lines of a multipath route joined to theirs), without
+ * the `nhid N` of a route through a nexthop object: which objects routes use is
+ * fib-nexthop.test.ts's to check; these tests look at where routes go.
+ */
 function routes(ns: Netns, ...args: string[]): string[] {
   const text = ns.exec('ip', [...args, 'route', 'show', ...(args.includes('-6') ? [] : []), 'table', 'main']);
   return text
     .replace(/\n\s+/g, ' ')
     .split('\n')
-    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .map((l) =>
+      l
+        .replace(/ nhid \d+/, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    )
     .filter(Boolean);
 }
 const ours = (ns: Netns, fam: '-4' | '-6'): string[] => routes(ns, fam).filter((l) => l.includes('proto 200'));
@@ -44,7 +53,11 @@ async function monitor(ns: Netns): Promise<{ stop(): Promise<string[]> }> {
     async stop() {
       await new Promise((r) => setTimeout(r, 300));
       child.kill('SIGTERM');
-      return text.replace(/\n\s+/g, ' ').split('\n').filter(Boolean);
+      return text
+        .replace(/\n\s+/g, ' ')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.replace(/ nhid \d+/, ''));
     },
   };
 }
@@ -329,7 +342,8 @@ test('FIB options: a table number, another protocol; invalid options are refused
     assert.match(s.lastError ?? '', /"not-an-ip" is not an IP address/);
     assert.equal(
       ns.exec('ip', ['route', 'show', 'table', '1000']).trim(),
-      '10.1.0.0/24 via 192.0.2.2 dev vr0 proto 150 metric 32',
+      // Through nexthop object 150000001: the first id of protocol 150's band (nexthop-objects.ts).
+      '10.1.0.0/24 nhid 150000001 via 192.0.2.2 dev vr0 proto 150 metric 32',
     );
     assert.match(
       ns.exec('ip', ['-6', 'route', 'show', 'table', '1000']),

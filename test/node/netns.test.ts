@@ -163,7 +163,13 @@ async function moveOntoReflectors(makeBeforeBreak: boolean): Promise<void> {
     const events = await Promise.all(monitors.map((m) => m.stop()));
     for (const i of nodes) {
       const gap = samples.findIndex(
-        (s) => !nodes.every((j) => j === i || s[i]!.some((l) => l.startsWith(`${blockOf(j)} via ${hosts[j]!.ipv4} `))),
+        // `nhid N` before `via`: routes go through nexthop objects (src/node/fib/nexthop-objects.ts).
+        (s) =>
+          !nodes.every(
+            (j) =>
+              j === i ||
+              s[i]!.some((l) => l.replace(/ nhid \d+/, '').startsWith(`${blockOf(j)} via ${hosts[j]!.ipv4} `)),
+          ),
       );
       assert.equal(
         gap,

@@ -34,7 +34,8 @@ test("one owner per prefix in the kernel: local device route wins, BGP's comes b
       await fib.call('bgpSet', {
         routes: [{ prefix: '192.168.1.7/32', kind: 'unicast', nextHops: [{ gateway: '10.0.0.2' }] }],
       });
-      assert.equal(show('192.168.1.7/32'), '192.168.1.7 via 10.0.0.2 dev d0 proto 200 metric 32');
+      // Through nexthop object 200000001 (protocol 200's first id: src/node/fib/nexthop-objects.ts).
+      assert.equal(show('192.168.1.7/32'), '192.168.1.7 nhid 200000001 via 10.0.0.2 dev d0 proto 200 metric 32');
 
       await fib.call('localSet', { routes: [['192.168.1.7/32', 'vrw0']] });
       assert.deepEqual(await fib.call('localApply'), {});
@@ -64,7 +65,7 @@ test("one owner per prefix in the kernel: local device route wins, BGP's comes b
       // The workload goes: BGP's route is back; a local-only one is gone (scope link deleted too).
       await fib.call('localDelete', { prefixes: ['192.168.1.7/32', '192.168.1.9/32', '192.168.1.8/32'] });
       assert.deepEqual(await fib.call('localApply'), {});
-      assert.equal(show('192.168.1.7/32'), '192.168.1.7 via 10.0.0.2 dev d0 proto 200 metric 32');
+      assert.equal(show('192.168.1.7/32'), '192.168.1.7 nhid 200000001 via 10.0.0.2 dev d0 proto 200 metric 32');
       assert.equal(show('192.168.1.9/32'), '');
       await fib.call('close');
     } finally {

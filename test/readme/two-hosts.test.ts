@@ -140,9 +140,9 @@ test('README "Two hosts on one machine": the quick-start reflector in a namespac
     }
     const routes = (ns: string) =>
       execFileSync('ip', ['-n', ns, '-4', 'route', 'show', 'proto', '200'], { encoding: 'utf8' });
-    assert.match(routes('alpha'), /^10\.233\.0\.64\/26 via 10\.0\.0\.3 dev eth0/m);
+    assert.match(routes('alpha'), /^10\.233\.0\.64\/26 nhid 200000001 via 10\.0\.0\.3 dev eth0/m);
     assert.match(routes('alpha'), /^blackhole 10\.233\.0\.0\/26/m);
-    assert.match(routes('beta'), /^10\.233\.0\.0\/26 via 10\.0\.0\.2 dev eth0/m);
+    assert.match(routes('beta'), /^10\.233\.0\.0\/26 nhid 200000001 via 10\.0\.0\.2 dev eth0/m);
     assert.match(routes('beta'), /^blackhole 10\.233\.0\.64\/26/m);
     assert.equal(routes('rr1'), '', 'the reflector installs nothing');
     assert.match(vroute('get', 'node', '-o', 'json'), /alpha[\s\S]*beta|beta[\s\S]*alpha/);

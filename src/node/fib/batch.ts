@@ -81,6 +81,7 @@ export class RouteBatch {
       type: 0,
       scope: 0,
       nextHops: [],
+      nhId: 0,
     };
   }
 
@@ -109,7 +110,7 @@ export class RouteBatch {
    * Install `dst` (bytes read now: a scratch buffer is fine). `replace`: ours is there, so it
    * is replaced in place (never delete + add: no gap in forwarding); otherwise NLM_F_EXCL, so
    * a route of another protocol with the same prefix and metric is refused (EEXIST), not
-   * replaced.
+   * replaced. `nhId`: the nexthop object named instead of `hops` (0: hops inline).
    */
   set(
     tag: number,
@@ -119,9 +120,10 @@ export class RouteBatch {
     key: number,
     replace: boolean,
     scope = RT_SCOPE_UNIVERSE,
+    nhId = 0,
   ): void {
     const how = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
-    this.nl.addRoute(RTM_NEWROUTE, how | this.ackFlag(), this.seq0 + this.n, this.route(dst, type, hops, scope));
+    this.nl.addRoute(RTM_NEWROUTE, how | this.ackFlag(), this.seq0 + this.n, this.route(dst, type, hops, scope, nhId));
     this.push(tag, key);
   }
 
@@ -189,8 +191,9 @@ export class RouteBatch {
     return this.careful ? NLM_F_ACK : 0;
   }
 
-  private route(dst: InetPrefix, type: number, hops: readonly NlNextHop[], scope: number): NlRoute {
+  private route(dst: InetPrefix, type: number, hops: readonly NlNextHop[], scope: number, nhId = 0): NlRoute {
     const r = this.req;
+    r.nhId = nhId;
     r.family = dst.family;
     r.dst = dst.bytes;
     r.dstLen = dst.len;

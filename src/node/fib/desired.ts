@@ -25,6 +25,8 @@ export interface Target {
   hops: readonly NlNextHop[];
   /** RT_SCOPE_LINK for a device route, else universe. */
   scope: number;
+  /** The nexthop object named instead of `hops` (nexthop-objects.ts), or 0: hops inline. */
+  nhId: number;
 }
 
 export type DesiredEntry = readonly FibNextHop[] | Kind;

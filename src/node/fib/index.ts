@@ -25,6 +25,15 @@
  *   and its routes are held (`pending`) until a link or address change makes it resolvable
  *   (link and address notifications, polled once a second). A multipath route goes in with
  *   the next hops that resolve.
+ * - Nexthop objects (Linux 5.3): each distinct next hop is one kernel nexthop object of our
+ *   protocol (ids from protocol * 10^6 + 1), each ECMP set a group over them, and unicast
+ *   routes name theirs by RTA_NH_ID (`nhid N` in `ip route`): the kernel checks a next hop
+ *   once, not per route. An object is made before the first route through it; ours found at
+ *   start are adopted by content (so a restart changes nothing that is right); one is deleted
+ *   only after syncDone() and only once no route of any table or protocol names it, since the
+ *   kernel deletes the routes through an object with it. The kernel also removes objects
+ *   whose link goes down: link changes re-read them, and they and their routes come back. A
+ *   kernel that refuses them (and any one object it refuses) keeps next hops inline.
  * - More than one next hop: one multipath (ECMP) route. `blackhole`: RTN_BLACKHOLE. `device`
  *   (a local workload's /32 or /128, from the dataplane through the node's RouteOwner): out
  *   of the named interface, scope link; an interface that does not exist yet is a failure
@@ -39,7 +48,10 @@
  * should be in the kernel; batch.ts one batch of requests and what its answers mean;
  * outcome.ts what those answers do to the slots; hops.ts next hops against the connected
  * networks (connected.ts) and their keys; table-read.ts the table dump and the link and
- * address dumps; scan.ts a dump applied to the slots, and walks over all slots; desired.ts
+ * address dumps; scan.ts a dump applied to the slots, and walks over all slots;
+ * nexthop-objects.ts the nexthop objects (probe, adoption, ids, creation) and nexthop-gc.ts
+ * their deletion; failures.ts failure texts and the last error; sockets.ts the two rtnetlink
+ * sockets; desired.ts
  * what is kept per prefix and the target a batch encodes; prefix-text.ts text prefixes to
  * address words; config.ts the options; memory.ts `fib: false`.
  */

@@ -6,21 +6,26 @@
 // batch's answers since, and periodic re-reads), and flags: queued (dirty: the slot's tag in
 // the DirtyQueue, coalesced per prefix), held (no resolvable next hop), failed (its text in
 // `failed`), kept until sync (ours found at open and not set since: left alone until
-// syncDone()). One worker loop does everything that touches the socket (batches, dumps), in
-// turn, so `installed` always matches the kernel after each step.
+// syncDone()). One worker loop does everything that touches the socket (batches, dumps,
+// nexthop objects made and deleted), in turn, so `installed` always matches the kernel after
+// each step. Unicast routes go through nexthop objects (nexthop-objects.ts) where the kernel
+// has them.
 import { setImmediate as yieldLoop } from 'node:timers/promises';
-import { RtnlSocket, formatInetAddr, rtnl, type NlRoute, type SysError } from '../../sys';
-import { LogRateLimiter } from '../../observability';
+import { formatInetAddr, type NlRoute, type RtnlSocket, type SysError } from '../../sys';
 import { RouteBatch, type BatchOutcome } from './batch';
 import { kernelOptions } from './config';
-import { NextHops } from './hops';
+import { NextHops, kernelKey } from './hops';
+import { NexthopObjects } from './nexthop-objects';
+import { collectObjects } from './nexthop-gc';
+import { openSockets } from './sockets';
+import { Failures } from './failures';
 import { linkDumper, readTable } from './table-read';
 import { DIRTY, DirtyQueue, FAILED, FamilyTable, HELD, KEEP, KeyTable, tagOf } from './table';
 import { V6, prefixWords } from './prefix-text';
 import { desiredEntry, type DesiredEntry } from './desired';
 import { Targets } from './target';
 import { batchOutcome } from './outcome';
-import { TableScan, countSlots, eachFlagged, keepAll } from './scan';
+import { TableScan, countSlots, eachFlagged, installedKeys, keepAll } from './scan';
 import type { FibLogger, FibNextHop, FibRoute, FibSink, FibStats, KernelFibOptions } from './types';
 
 export class KernelFib implements FibSink {
@@ -32,14 +37,11 @@ export class KernelFib implements FibSink {
   private keeping: number | undefined;
   /** Ours at another metric (an older configuration): deleted at syncDone. */
   private strays: NlRoute[] = [];
-  /** Why a slot's last change failed, by tag (its FAILED flag says it is here). */
-  private readonly failed = new Map<number, string>();
-  /** Texts set() or delete() could not take as a prefix, and why. */
-  private readonly badText = new Map<string, string>();
+  /** Failure texts, the last error and its log (failures.ts). */
+  private readonly failures: Failures;
   private readonly hops: NextHops;
   /** What the kernel should hold per prefix (target.ts). */
   private readonly targets: Targets;
-  private readonly limiter = new LogRateLimiter(5, 10_000);
   private readonly batch: RouteBatch;
   /** Where a text prefix is parsed to (read at once, never kept). */
   private readonly v4scratch = new Uint8Array(4);
@@ -47,12 +49,15 @@ export class KernelFib implements FibSink {
   /** A batch's answers applied to our state (see batch.ts). */
   private readonly outcome: BatchOutcome;
   private readonly scanner: TableScan;
-  private lastError: string | undefined;
+  /** Nexthop objects of ours (made in start(); off when the kernel refuses them). */
+  private objects: NexthopObjects | undefined;
   private running: Promise<void> | undefined;
   private waiters: (() => void)[] = [];
   private relinkWanted = false;
   private scanWanted = false;
   private pruneWanted = false;
+  /** Stale nexthop objects of ours to look for (after syncDone and scans; nexthop-gc.ts). */
+  private gcWanted = false;
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
 
@@ -65,17 +70,18 @@ export class KernelFib implements FibSink {
     private readonly log: FibLogger,
   ) {
     this.hops = new NextHops(log);
-    this.targets = new Targets(this.hops, this.keys, (t, id, why) => this.fail(t, id, why));
+    const failures = (this.failures = new Failures(log));
+    this.targets = new Targets(this.hops, this.keys, () => this.objects, failures.fail.bind(failures));
     this.batch = new RouteBatch(sock, table, protocol, metric);
     this.scanner = new TableScan(this.tables, this.keys, (t, id) => this.mark(t, id));
     this.outcome = batchOutcome({
       tables: this.tables,
-      failed: this.failed,
+      failed: failures.failed,
       table,
       metric,
       touch: (t, id) => this.touch(t, id),
-      fail: (t, id, why) => this.fail(t, id, why),
-      noteError: (prefix, why) => this.noteError(prefix, why),
+      fail: failures.fail.bind(failures),
+      noteError: failures.note.bind(failures),
       rescan: () => {
         this.scanWanted = true;
       },
@@ -86,19 +92,9 @@ export class KernelFib implements FibSink {
     const o = kernelOptions(opts);
     if (o instanceof RangeError) return o;
     const { table, protocol, metric, scanSeconds } = o;
-    const sock = RtnlSocket.open();
-    if (sock instanceof Error) return new Error(`fib: cannot open the rtnetlink socket: ${sock.message}`);
-    // Link and address changes arrive on their own socket, polled (see rtnetlink.ts on why).
-    const notify = RtnlSocket.open({
-      groups: rtnl.RTMGRP_LINK | rtnl.RTMGRP_IPV4_IFADDR | rtnl.RTMGRP_IPV6_IFADDR,
-      rcvbuf: 256 * 1024,
-    });
-    if (notify instanceof Error)
-      opts.log.warn(
-        { err: notify.message },
-        'fib: no link/address notifications; next hops re-checked at each scan only',
-      );
-    const fib = new KernelFib(sock, notify instanceof Error ? undefined : notify, table, protocol, metric, opts.log);
+    const socks = openSockets(opts.log);
+    if (socks instanceof Error) return socks;
+    const fib = new KernelFib(socks.sock, socks.notify, table, protocol, metric, opts.log);
     const e = await fib.start();
     if (e) {
       fib.sock.close();
@@ -117,8 +113,9 @@ export class KernelFib implements FibSink {
   }
 
   private async start(): Promise<Error | undefined> {
-    const c = await this.refreshConnected();
+    const c = await this.hops.refresh(linkDumper(this.sock));
     if (c instanceof Error) return c;
+    this.objects = await NexthopObjects.open(this.sock, this.protocol, this.keys, this.log);
     const e = await this.scan();
     if (e) return e;
     // What the scan found is all kept for now: nothing to look at yet.
@@ -166,6 +163,7 @@ export class KernelFib implements FibSink {
       if (this.keeping > 0) eachFlagged(this.tables, KEEP, true, (t, id) => this.mark(t, id));
       this.keeping = undefined;
     }
+    this.gcWanted = true;
     this.pruneWanted = this.strays.length > 0;
     this.kick();
   }
@@ -174,17 +172,13 @@ export class KernelFib implements FibSink {
     // Held: routes with no resolvable next hop, so not in the kernel (a multipath route in
     // with part of its next hops counts as installed).
     const { installed, held } = countSlots(this.tables, this.targets.held > 0);
-    const s: FibStats = { installed, pending: this.dirty.size + held, failed: this.failed.size + this.badText.size };
-    return this.lastError === undefined ? s : { ...s, lastError: this.lastError };
+    const s: FibStats = { installed, pending: this.dirty.size + held, failed: this.failures.size };
+    const lastError = this.failures.lastError;
+    return lastError === undefined ? s : { ...s, lastError };
   }
 
   failure(prefix: string): string | undefined {
-    if (this.failed.size === 0 && this.badText.size === 0) return undefined;
-    const r = prefixWords(prefix, this.v4scratch, this.words);
-    if (typeof r !== 'number') return this.badText.get(prefix);
-    const t = this.tables[r >= V6 ? 1 : 0];
-    const id = t.find(this.words, r & 0xff);
-    return id < 0 ? undefined : this.failed.get(tagOf(t, id));
+    return this.failures.of(prefix, this.tables);
   }
 
   resync(what: 'links' | 'table'): void {
@@ -213,8 +207,7 @@ export class KernelFib implements FibSink {
   private parse(prefix: string): number | undefined {
     const r = prefixWords(prefix, this.v4scratch, this.words);
     if (typeof r === 'number') return r;
-    this.badText.set(String(prefix), r.message);
-    this.noteError(String(prefix), r.message);
+    this.failures.badPrefix(String(prefix), r.message);
     return undefined;
   }
 
@@ -286,9 +279,14 @@ export class KernelFib implements FibSink {
       } else if (this.pruneWanted) {
         this.pruneWanted = false;
         this.pruneStrays();
+      } else if (this.objects?.hasPending) {
+        await this.objects.create(); // objects routes wait for, before the next batch
       } else if (this.dirty.size > 0) {
         // A send that failed as a whole (ENOMEM, ...) is retried after a pause, not in a spin.
         if (!this.runBatch()) await new Promise((r) => setTimeout(r, 1000));
+      } else if (this.gcWanted && this.keeping === undefined && this.objects) {
+        this.gcWanted = false;
+        await collectObjects(this.objects, this.sock, installedKeys(this.tables), this.log);
       } else {
         this.batch.careful = false; // drained: whatever was lost has been looked at again
         return;
@@ -300,7 +298,7 @@ export class KernelFib implements FibSink {
 
   /** Re-reads links and addresses; re-checks held and failed routes, or all when answers changed. */
   private async relink(): Promise<void> {
-    const changed = await this.refreshConnected();
+    const changed = await this.hops.refresh(linkDumper(this.sock));
     if (changed instanceof Error) {
       this.log.warn({ err: changed.message }, 'fib: reading links and addresses failed');
       return;
@@ -309,7 +307,11 @@ export class KernelFib implements FibSink {
     eachFlagged(this.tables, FAILED, false, (t, id) => {
       if (t.hasDesired(id)) this.mark(t, id);
     });
-    if (changed) {
+    // The kernel removes nexthop objects (and their routes) whose link went down, also when
+    // it came back up before we looked (nexthop.c nexthop_flush_dev).
+    if (changed) this.objects?.retry();
+    const lost = !changed && (await this.objects?.refresh()) === true;
+    if (changed || lost) {
       // A next hop moved, came or went: the kernel may have dropped routes with a link
       // (IPv4 flushes them on NETDEV_DOWN), so read the table and re-check every route.
       const e = await this.scan();
@@ -318,20 +320,20 @@ export class KernelFib implements FibSink {
     }
   }
 
-  /** Dumps links and addresses; resolves to whether any cached next-hop answer changed. */
-  private refreshConnected(): Promise<boolean | SysError> {
-    return this.hops.refresh(linkDumper(this.sock));
-  }
-
   /**
    * Reads our routes from the kernel table (both families) into the slots' installed keys;
    * prefixes whose kernel state differs from what we believed are re-checked (scan.ts).
    */
   private async scan(): Promise<SysError | undefined> {
-    const strays = await readTable(this.sock, this.table, this.protocol, this.metric, this.scanner);
+    // Objects first: a route's key says which object it goes through.
+    const o = await this.objects?.refresh();
+    if (o instanceof Error) this.log.warn({ err: o.message }, 'fib: re-reading nexthop objects failed');
+    const keyOf = this.objects ? this.objects.keyOf.bind(this.objects) : kernelKey;
+    const strays = await readTable(this.sock, this.table, this.protocol, this.metric, this.scanner, keyOf);
     if (strays instanceof Error) return strays;
     this.scanner.finish();
     this.strays = strays;
+    this.gcWanted = true;
     if (this.keeping === undefined && strays.length > 0) this.pruneWanted = true;
     return undefined;
   }
@@ -349,6 +351,10 @@ export class KernelFib implements FibSink {
       t.flags[id] &= ~DIRTY;
       const want = targets.of(t, id);
       if (want === 'keep') continue;
+      if (want === 'wait') {
+        this.mark(t, id); // back in the queue; its object is made before the next batch
+        break;
+      }
       const cur = t.installed[id]!;
       if (want === null || want === 'invalid') {
         if (want === null) this.unfail(t, id);
@@ -361,7 +367,7 @@ export class KernelFib implements FibSink {
         this.unfail(t, id); // already right: nothing is sent
         continue;
       }
-      batch.set(tag, want.dst, want.type, want.hops, want.key, cur >= 0, want.scope);
+      batch.set(tag, want.dst, want.type, want.hops, want.key, cur >= 0, want.scope, want.nhId);
     }
     return batch.send(this.outcome);
   }
@@ -378,20 +384,6 @@ export class KernelFib implements FibSink {
   }
 
   private unfail(t: FamilyTable, id: number): void {
-    if ((t.flags[id]! & FAILED) === 0) return;
-    t.flags[id] &= ~FAILED;
-    this.failed.delete(tagOf(t, id));
-  }
-
-  private fail(t: FamilyTable, id: number, why: string): void {
-    t.flags[id] |= FAILED;
-    this.failed.set(tagOf(t, id), why);
-    this.noteError(t.text(id), why);
-  }
-
-  private noteError(prefix: string, why: string): void {
-    this.lastError = `${prefix}: ${why}`;
-    const d = this.limiter.allow('fib');
-    if (d.ok) this.log.warn({ prefix, err: why, suppressed: d.suppressed || undefined }, 'fib: route not installed');
+    this.failures.unfail(t, id);
   }
 }

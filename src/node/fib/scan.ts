@@ -93,3 +93,10 @@ export function countSlots(tables: readonly FamilyTable[], anyHeld: boolean): { 
   }
   return { installed, held };
 }
+
+/** The next-hop key ids our installed routes hold (nexthop-gc.ts: which objects are in use). */
+export function installedKeys(tables: readonly FamilyTable[]): Set<number> {
+  const keys = new Set<number>();
+  for (const t of tables) for (let id = 0; id < t.capacity; id++) if (t.installed[id]! >= 0) keys.add(t.installed[id]!);
+  return keys;
+}

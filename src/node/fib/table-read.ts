@@ -1,9 +1,10 @@
 // The kernel table read back: our routes (one table, one protocol) of both families, each
-// handed over with its next-hop key (hops.ts), and ours at another metric apart. The FIB sink
+// handed over with its next-hop key (hops.ts; through nexthop objects, nexthop-objects.ts
+// keyOf), and ours at another metric apart. The FIB sink
 // reads it at start, every scanSeconds, and whenever answers were lost or links changed. Also
 // the link and address dumps the next hops are resolved against (hops.ts).
 import { AF_INET, AF_INET6, NlBatch, rtnl, type NlRoute, type RtnlSocket, type SysError } from '../../sys';
-import { kernelKey, type Dumper } from './hops';
+import type { Dumper } from './hops';
 
 export interface TableReader {
   /** A new attempt starts: forget what the last one reported. */
@@ -23,6 +24,7 @@ export async function readTable(
   protocol: number,
   metric: number,
   into: TableReader,
+  keyOf: (r: NlRoute) => string,
 ): Promise<NlRoute[] | SysError> {
   for (let attempt = 0; ; attempt++) {
     into.restart();
@@ -41,7 +43,7 @@ export async function readTable(
           strays.push(route);
           return;
         }
-        into.found1(route, kernelKey(route));
+        into.found1(route, keyOf(route));
       });
       if (r instanceof Error) return r;
       interrupted ||= r.interrupted;

@@ -183,6 +183,11 @@ export class KeyTable {
   key(id: number): string {
     return this.keys[id]!;
   }
+
+  /** The id of a key already known, without making one. */
+  find(key: string): number | undefined {
+    return this.ids.get(key);
+  }
 }
 
 /**

@@ -1,9 +1,11 @@
 // What the kernel should hold for one prefix, from what the agent wants (desired.ts): a
 // blackhole, a device route, or unicast next hops resolved against the connected networks
-// (hops.ts). Routes with no resolvable next hop are held (HELD) until one resolves.
+// (hops.ts), through its nexthop object when there is one (nexthop-objects.ts). Routes with no
+// resolvable next hop are held (HELD) until one resolves.
 import { AF_INET, rtnl, type NlNextHop } from '../../sys';
 import { Kind, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, deviceHopsOf, type Target } from './desired';
 import { BLACKHOLE_KEY, hopsKey, type NextHops, type ResolvedHops } from './hops';
+import { PENDING, type NexthopObjects } from './nexthop-objects';
 import { HELD, KEEP, type FamilyTable, type KeyTable } from './table';
 
 // Read once: `rtnl` is a re-exported namespace, whose every property read is a getter call.
@@ -23,19 +25,28 @@ export class Targets {
   constructor(
     private readonly hops: NextHops,
     private readonly keys: KeyTable,
+    private readonly objects: () => NexthopObjects | undefined,
     /** The slot failed (counted and logged by the sink). */
     private readonly fail: (t: FamilyTable, id: number, why: string) => void,
   ) {
     this.blackholeKey = keys.id(BLACKHOLE_KEY);
-    this.out = { dst: { family: AF_INET, bytes: new Uint8Array(0), len: 0 }, key: -1, type: 0, hops: NONE, scope: 0 };
+    this.out = {
+      dst: { family: AF_INET, bytes: new Uint8Array(0), len: 0 },
+      key: -1,
+      type: 0,
+      hops: NONE,
+      scope: 0,
+      nhId: 0,
+    };
   }
 
   /**
    * What the kernel should hold for a slot: the Target (good until the next call); null
    * (nothing: not desired, or held until a next hop resolves); 'invalid' (nothing, and the
-   * route is counted as failed); or 'keep' (found at start, left alone until syncDone).
+   * route is counted as failed); 'keep' (found at start, left alone until syncDone); or
+   * 'wait' (its nexthop object is made first: the sink runs NexthopObjects.create()).
    */
-  of(t: FamilyTable, id: number): Target | null | 'keep' | 'invalid' {
+  of(t: FamilyTable, id: number): Target | null | 'keep' | 'invalid' | 'wait' {
     const want = t.desired(id);
     if (!want) {
       this.unhold(t, id);
@@ -86,7 +97,9 @@ export class Targets {
       this.lastHops = h;
       this.lastKey = this.keys.id(h.key);
     }
-    return this.set(t.kernelDst(id), this.lastKey, RTN_UNICAST, h.hops, RT_SCOPE_UNIVERSE);
+    const nh = this.objects()?.idFor(this.lastKey, h.hops, family) ?? 0;
+    if (nh === PENDING) return 'wait';
+    return this.set(t.kernelDst(id), this.lastKey, RTN_UNICAST, h.hops, RT_SCOPE_UNIVERSE, nh);
   }
 
   hold(t: FamilyTable, id: number): void {
@@ -101,8 +114,16 @@ export class Targets {
     this.held--;
   }
 
-  private set(dst: Target['dst'], key: number, type: number, hops: readonly NlNextHop[], scope: number): Target {
+  private set(
+    dst: Target['dst'],
+    key: number,
+    type: number,
+    hops: readonly NlNextHop[],
+    scope: number,
+    nhId = 0,
+  ): Target {
     const o = this.out;
+    o.nhId = nhId;
     o.dst = dst;
     o.key = key;
     o.type = type;
