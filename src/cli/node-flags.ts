@@ -20,7 +20,8 @@
 // have been replaced, and at once for an array of 1 MiB or more (src/rib/grow.ts). Together the two flags cost GC time (at
 // 1M prefixes ~0.4 s instead of ~0.2 s) for 20-30 MiB less peak RSS from 500k up.
 // The node agent holds the same RIB plus its FIB's slot tables (as big again) and gained more:
-// at 1M learned routes, peak RSS 239-265 -> 195 MiB with the flags and the malloc threshold
+// at 1M learned routes, peak RSS 265-296 -> 165-166 MiB with these flags, the malloc threshold and the
+// changes that came with them (freed ids threaded through refcounts, desired routes as entry ids)
 // (bench/RESULTS.md "## fib", branch nodemem).
 import { PerformanceObserver } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
