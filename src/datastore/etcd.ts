@@ -145,6 +145,14 @@ export class EtcdDatastore extends EtcdWrites implements Datastore {
         else onEvent({ type: 'delete', key, revision });
       }
     });
+    // etcd3 resumes a lost stream from the header revision of the last response + 1, and a
+    // catching-up watch's header runs ahead of the events it has delivered: a stream lost
+    // between the 'created' answer and the catch-up events would skip them. Resume from the
+    // first revision not delivered instead (a repeat of an event is harmless: consumers drop
+    // anything not newer than what they hold).
+    watcher.on('disconnected', () => {
+      if (next > 0) watcher.request.start_revision = String(next);
+    });
     watcher.on('error', (err) => {
       if (cancelled) return;
       cancelled = true;
