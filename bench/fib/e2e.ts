@@ -104,8 +104,10 @@ async function trial(name: DaemonName, n: number, seq: number): Promise<Trial> {
       throw new Error(`${e.message}\n${name}: ${logTail(d!)}`);
     });
     const c0 = cpuOf(pid);
+    const s0 = schedOf(pid);
     const t1 = await until(pid, (c) => c >= base + n, `${name} N=${n} install`);
     const c1 = cpuOf(pid);
+    const s1 = schedOf(pid);
     const got = routesOfProto(ns.name, d.proto);
     if (got.count !== n || !got.sample.includes(' via 198.51.100.1 ')) {
       throw new Error(`${name} N=${n}: ${got.count} routes of proto ${d.proto} (first: ${got.sample})\n${logTail(d)}`);
@@ -118,15 +120,19 @@ async function trial(name: DaemonName, n: number, seq: number): Promise<Trial> {
     const t3 = await until(pid, (c) => c <= base, `${name} N=${n} withdraw`);
     const c3 = cpuOf(pid);
     const s3 = schedOf(pid);
-    // VROUTE_E2E_SCHED=1: where the withdraw's wall time went (a loaded machine shows as
+    // VROUTE_E2E_SCHED=1: where each phase's wall time went (a loaded machine shows as
     // waiting to run; time asleep is the daemon idle or blocked in the kernel).
     if (process.env.VROUTE_E2E_SCHED) {
-      const run = (s3.run - s2.run) / 1e9;
-      const wait = (s3.wait - s2.wait) / 1e9;
-      console.error(
-        `${name} withdraw, main thread: on CPU ${run.toFixed(2)} s, waiting to run ${wait.toFixed(2)} s, ` +
-          `asleep ${((t3 - t2) / 1e3 - run - wait).toFixed(2)} s`,
-      );
+      const split = (what: string, a: typeof s0, b: typeof s0, ms: number): void => {
+        const run = (b.run - a.run) / 1e9;
+        const wait = (b.wait - a.wait) / 1e9;
+        console.error(
+          `${name} ${what}, main thread: on CPU ${run.toFixed(2)} s, waiting to run ${wait.toFixed(2)} s, ` +
+            `asleep ${(ms / 1e3 - run - wait).toFixed(2)} s`,
+        );
+      };
+      split('install', s0, s1, t1 - t0);
+      split('withdraw', s2, s3, t3 - t2);
     }
     await injectorGone;
     const rssMiB = peakRssMiB(pid);

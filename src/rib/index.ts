@@ -47,3 +47,4 @@ export {
   type PeerIndexArray,
 } from './grow';
 export { IdPool, SlotFreeList } from './slots';
+export { forEachRunScattered } from './scatter';

@@ -3,6 +3,7 @@
 // RFC 7313 refresh): separate from rib.ts because it only flags and picks path slots; Rib
 // removes them.
 import { FLAG_STALE, NONE, type PathStore } from './path-store';
+import { forEachRunScattered } from './scatter';
 
 /**
  * Calls fn(slot) for every path of `peer`. A scan over every path slot: session-level events
@@ -18,35 +19,18 @@ export function forEachPathOf(paths: PathStore, peer: number, fn: (slot: number)
 const RUN_BITS = 6;
 
 /**
- * forEachPathOf in a scattered order, for sweeps that withdraw (session down, stale paths
- * dropped): runs of 2^RUN_BITS slots taken in bit-reversed run order. Slots are mostly in
- * arrival order, and a peer typically sends its table sorted, so a plain sweep withdraws in
- * ascending prefix order, which the decision keeps (a FIFO) down to the kernel FIB. Linux's
- * IPv4 fib_trie deletes contiguous prefixes in ascending order about 5x slower than in a
- * scattered one (measured, 300k /24s from `ip -batch`: 14.5 s of system time ascending,
- * 3.3 descending, 2.8 shuffled, 2.6 in this order; bench/fib e2e withdraw, issue 11), and a
- * bulk withdrawal's order is ours to choose (each prefix is decided on its own). Bit-reversal
- * scatters whatever the direction the peer sorted in; runs keep the memory access sequential.
+ * forEachPathOf in a scattered order (scatter.ts), for sweeps that withdraw (session down,
+ * stale paths dropped). Slots are mostly in arrival order, and a peer typically sends its
+ * table sorted, so a plain sweep withdraws in ascending prefix order, which the decision
+ * keeps (a FIFO) down to the kernel FIB, where ascending deletes are the slowest (measured
+ * with 300k /24s from `ip -batch`: 14.5 s of system time ascending, 2.6 s in this order;
+ * bench/fib e2e withdraw, issue 11). A bulk withdrawal's order is ours to choose (each
+ * prefix is decided on its own).
  */
 export function forEachPathScattered(paths: PathStore, peer: number, fn: (slot: number) => void): void {
-  const end = paths.slotLimit;
-  const runs = (end + (1 << RUN_BITS) - 1) >>> RUN_BITS;
-  if (runs === 0) return;
-  const bits = 32 - Math.clz32(runs - 1); // 0 for one run: the plain sweep
-  for (let i = 0; i < 1 << bits; i++) {
-    const r = reverseBits(i, bits);
-    if (r >= runs) continue;
-    const from = r << RUN_BITS;
-    const to = Math.min(end, from + (1 << RUN_BITS));
+  forEachRunScattered(paths.slotLimit, RUN_BITS, (from, to) => {
     for (let s = from; s < to; s++) if (paths.peer[s] === peer && paths.prefix[s] !== NONE) fn(s);
-  }
-}
-
-/** The low `bits` bits of x in reverse order. */
-function reverseBits(x: number, bits: number): number {
-  let r = 0;
-  for (let b = 0; b < bits; b++, x >>>= 1) r = (r << 1) | (x & 1);
-  return r;
+  });
 }
 
 /** Marks every path of the peer stale: GR session loss, or RFC 7313 4 BoRR. */

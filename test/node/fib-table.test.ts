@@ -5,7 +5,7 @@
 // text), also when the Rib recycles a prefix id.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DirtyQueue, FamilyTable } from '../../src/node/fib/table';
+import { DirtyQueue, FamilyTable, SCATTER_MIN } from '../../src/node/fib/table';
 import { FibFeed, memoryFib, RouteOwner, type FibNextHop, type FibSink } from '../../src/node';
 import { AttrStore, PeerTable, Rib } from '../../src/rib';
 import { IPV4_UNICAST } from '../../src/bgp/messages';
@@ -67,6 +67,40 @@ test('DirtyQueue: first in, first out, across growth and wrap-around', () => {
     Array.from({ length: 3000 }, (_, i) => i),
   );
   assert.equal(q.shift(), -1);
+});
+
+test('DirtyQueue: a backlog of SCATTER_MIN or more drains scattered, each tag once; what comes after keeps its turn', () => {
+  const q = new DirtyQueue();
+  const n = SCATTER_MIN * 4 + 37;
+  for (let i = 0; i < 100; i++) q.push(0); // a few changes first, taken in order
+  for (let i = 0; i < 100; i++) assert.equal(q.shift(), 0);
+  for (let i = 0; i < n; i++) q.push(i); // a table arriving sorted
+  const out: number[] = [];
+  for (let i = 0; i < n / 2; i++) out.push(q.shift());
+  for (let i = n; i < n + 10; i++) q.push(i); // changes during the drain: after the backlog
+  while (q.size > 0) out.push(q.shift());
+  const backlog = out.slice(0, n);
+  assert.deepEqual(
+    [...backlog].sort((a, b) => a - b),
+    Array.from({ length: n }, (_, i) => i),
+    'every tag of the backlog exactly once',
+  );
+  assert.deepEqual(out.slice(n), [n, n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7, n + 8, n + 9]);
+  // Neither order of arrival nor its reverse: the second half of the table starts early.
+  const late = backlog.findIndex((t) => t >= n / 2);
+  assert.ok(late >= 0 && late < n / 8, `a late tag comes early (at ${late})`);
+  assert.notDeepEqual(
+    backlog.slice(0, 64),
+    Array.from({ length: 64 }, (_, i) => n - 1 - i),
+  );
+  // Below SCATTER_MIN the order is kept.
+  for (let i = 0; i < SCATTER_MIN - 1; i++) q.push(i);
+  const small: number[] = [];
+  while (q.size > 0) small.push(q.shift());
+  assert.deepEqual(
+    small,
+    Array.from({ length: SCATTER_MIN - 1 }, (_, i) => i),
+  );
 });
 
 test('FibFeed: the sink gets address words, no text calls; recycled prefix ids; a blackhole over a learned route and back', () => {

@@ -10,7 +10,7 @@
 // with their family (tag = id * 2 + family bit) where both families share a structure (the
 // dirty queue, the batch, the failure texts).
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../bgp/messages';
-import { PrefixIndex, capacityFor, grown } from '../../rib';
+import { PrefixIndex, capacityFor, forEachRunScattered, grown } from '../../rib';
 import { AF_INET, AF_INET6, type InetPrefix } from '../../sys';
 import { EntryTable, type DesiredEntry } from './desired';
 
@@ -190,15 +190,27 @@ export class KeyTable {
   }
 }
 
+/** A backlog at least this long is scattered (scatter.ts) before it is drained. */
+export const SCATTER_MIN = 8192;
+/** Queue positions per run of the scatter: 64 tags, a few cache lines. */
+const SCATTER_RUN_BITS = 6;
+
 /**
- * Tags (tagOf) of prefixes to look at, first changed first out: a ring of int32 that grows
- * by doubling. Whether a prefix is in it is its DIRTY flag (the sink's to keep), so each is
- * in at most once however often it changes before its turn.
+ * Tags (tagOf) of prefixes to look at: a ring of int32 that grows by doubling. Whether a
+ * prefix is in it is its DIRTY flag (the sink's to keep), so each is in at most once however
+ * often it changes before its turn. First changed first out, except that a backlog of
+ * SCATTER_MIN or more is reordered once, as a whole, into a scattered order before it is
+ * drained: a bulk change (a full table arriving sorted, a peer withdrawing its table, the
+ * stale routes of a restart in the kernel's dump order) reaches the kernel in the order its
+ * trie takes fastest (see rib/scatter.ts), while a few changes keep their order. Each prefix
+ * is its own request, so no order among them is needed for correctness.
  */
 export class DirtyQueue {
   private q = new Int32Array(1024);
   private head = 0;
   private n = 0;
+  /** How many tags at the head are of the last scattered backlog (taken before a new scatter). */
+  private epoch = 0;
 
   get size(): number {
     return this.n;
@@ -218,6 +230,8 @@ export class DirtyQueue {
   /** The next tag, or -1 when empty. */
   shift(): number {
     if (this.n === 0) return -1;
+    if (this.epoch === 0 && this.n >= SCATTER_MIN) this.scatter();
+    if (this.epoch > 0) this.epoch--;
     const t = this.q[this.head]!;
     this.head = this.head + 1 === this.q.length ? 0 : this.head + 1;
     if (--this.n === 0) {
@@ -226,5 +240,20 @@ export class DirtyQueue {
       if (this.q.length > 1 << 16) this.q = new Int32Array(1024);
     }
     return t;
+  }
+
+  /** Rewrites the whole backlog in scattered order into a new ring starting at 0. */
+  private scatter(): void {
+    const from = this.q;
+    const to = new Int32Array(from.length);
+    const head = this.head;
+    const len = from.length;
+    let k = 0;
+    forEachRunScattered(this.n, SCATTER_RUN_BITS, (a, b) => {
+      for (let i = a; i < b; i++) to[k++] = from[(head + i) % len]!;
+    });
+    this.q = to;
+    this.head = 0;
+    this.epoch = this.n;
   }
 }
