@@ -4,21 +4,12 @@
 // and `ip -j route` and watched with `ip monitor route nexthop`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { skipReason } from '../helpers/env';
-import { createLab, waitFor, type Lab, type Netns } from '../helpers/netns';
-import { startFibChild, type FibChild } from './fib-driver';
-import type { FibRoute, FibStats } from '../../src/node/fib';
+import { waitFor, type Netns } from '../helpers/netns';
+import { OPTS, hole, monitor, uni, withFib } from './fib-driver';
+import type { FibStats } from '../../src/node/fib';
 
 const SKIP = skipReason('netns');
-const OPTS = { scanSeconds: 0 };
-
-const uni = (prefix: string, ...gws: string[]): FibRoute => ({
-  prefix,
-  kind: 'unicast',
-  nextHops: gws.map((gateway) => ({ gateway })),
-});
-const hole = (prefix: string): FibRoute => ({ prefix, kind: 'blackhole', nextHops: [] });
 
 interface JsonNexthop {
   id: number;
@@ -47,45 +38,11 @@ const routesOf = (ns: Netns, fam: '-4' | '-6', proto = '200'): JsonRoute[] =>
   JSON.parse(ns.exec('ip', ['-j', fam, 'route', 'show', 'table', 'main', 'proto', proto]) || '[]');
 const byDst = (rs: JsonRoute[]): Map<string, JsonRoute> => new Map(rs.map((r) => [r.dst, r]));
 
-/** `ip monitor route nexthop` in the namespace; `stop()` returns every line it printed. */
-async function monitor(ns: Netns): Promise<{ stop(): Promise<string[]> }> {
-  const child = spawn('ip', ['netns', 'exec', ns.name, 'ip', 'monitor', 'route', 'nexthop'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let text = '';
-  child.stdout.on('data', (b: Buffer) => {
-    text += b.toString();
-  });
-  await new Promise((r) => setTimeout(r, 300));
-  return {
-    async stop() {
-      await new Promise((r) => setTimeout(r, 300));
-      child.kill('SIGTERM');
-      return text.replace(/\n\s+/g, ' ').split('\n').filter(Boolean);
-    },
-  };
-}
-
-async function withFib(fn: (ns: Netns, open: () => Promise<FibChild>) => Promise<void>): Promise<void> {
-  const lab: Lab = createLab(2, 'fibnh');
-  const children: FibChild[] = [];
-  try {
-    await fn(lab.hosts[0]!.ns, async () => {
-      const c = await startFibChild(lab.hosts[0]!.ns);
-      children.push(c);
-      return c;
-    });
-  } finally {
-    for (const c of children) await c.end();
-    lab.cleanup();
-  }
-}
-
 test('FIB nexthop objects: one per next hop, a group per ECMP set, routes name them; blackholes stay inline', {
   skip: SKIP,
   timeout: 60_000,
 }, async () => {
-  await withFib(async (ns, open) => {
+  await withFib('fibnh', async (ns, open) => {
     const fib = await open();
     await fib.call('open', { opts: OPTS });
     await fib.call('set', {
@@ -129,7 +86,7 @@ test('FIB nexthop objects: one per next hop, a group per ECMP set, routes name t
     assert.equal(objs.size, 6, 'four single objects and two groups, nothing else');
 
     // A route moved to another next hop is replaced in place to that one's object.
-    const mon = await monitor(ns);
+    const mon = await monitor(ns, ['route', 'nexthop'], true);
     await fib.call('set', { routes: [uni('10.1.0.0/24', '192.0.2.3')] });
     await fib.call('flushed');
     const lines = await mon.stop();
@@ -145,7 +102,7 @@ test('FIB nexthop objects across a restart: adopted, nothing deleted; inline rou
   skip: SKIP,
   timeout: 60_000,
 }, async () => {
-  await withFib(async (ns, open) => {
+  await withFib('fibnh', async (ns, open) => {
     // Routes of ours from an older version (next hops inline), IPv4 and IPv6, one and several.
     ns.exec('ip', ['route', 'add', '10.9.0.0/24', 'via', '192.0.2.2', 'proto', '200', 'metric', '32']);
     const ecmp = ['nexthop', 'via', '192.0.2.2', 'nexthop', 'via', '192.0.2.3'];
@@ -180,7 +137,7 @@ test('FIB nexthop objects across a restart: adopted, nothing deleted; inline rou
     ns.exec('ip', ['route', 'add', '10.71.0.0/24', 'nhid', '200000078', 'proto', 'static']);
     const foreign = ns.exec('ip', ['route', 'show', 'proto', 'static']);
 
-    const mon = await monitor(ns);
+    const mon = await monitor(ns, ['route', 'nexthop'], true);
     const second = await open();
     assert.equal((await second.call<FibStats>('open', { opts: OPTS })).installed, 7);
     await second.call('set', { routes: [...want, ...older] });
@@ -210,7 +167,7 @@ test('FIB nexthop objects across a restart: adopted, nothing deleted; inline rou
     assert.ok(ourObjects(ns).get(v6.get('fd00:8::/64')?.nhid ?? 0)?.group, 'IPv6 ECMP through a group');
     assert.ok(made.has(v4.get('10.1.0.0/24')!.nhid!), "the first run's object, adopted");
 
-    const mon2 = await monitor(ns);
+    const mon2 = await monitor(ns, ['route', 'nexthop'], true);
     await second.call('syncDone');
     await second.call('flushed');
     const after = await mon2.stop();
@@ -233,7 +190,7 @@ test('FIB nexthop objects: the kernel removes them (and their routes) with a lin
   skip: SKIP,
   timeout: 60_000,
 }, async () => {
-  await withFib(async (ns, open) => {
+  await withFib('fibnh', async (ns, open) => {
     const fib = await open();
     await fib.call('open', { opts: OPTS });
     await fib.call('syncDone');

@@ -3,21 +3,12 @@
 // and the result read with `ip route` and watched with `ip monitor route`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { skipReason } from '../helpers/env';
-import { createLab, waitFor, type Lab, type Netns } from '../helpers/netns';
-import { startFibChild, type FibChild } from './fib-driver';
-import type { FibRoute, FibStats } from '../../src/node/fib';
+import { waitFor, type Netns } from '../helpers/netns';
+import { OPTS, hole, monitor, uni, withFib } from './fib-driver';
+import type { FibStats } from '../../src/node/fib';
 
 const SKIP = skipReason('netns');
-const OPTS = { scanSeconds: 0 };
-
-const uni = (prefix: string, ...gws: string[]): FibRoute => ({
-  prefix,
-  kind: 'unicast',
-  nextHops: gws.map((gateway) => ({ gateway })),
-});
-const hole = (prefix: string): FibRoute => ({ prefix, kind: 'blackhole', nextHops: [] });
 
 /**
  * `ip route show` lines (continuation lines of a multipath route joined to theirs), without
@@ -39,49 +30,11 @@ function routes(ns: Netns, ...args: string[]): string[] {
 }
 const ours = (ns: Netns, fam: '-4' | '-6'): string[] => routes(ns, fam).filter((l) => l.includes('proto 200'));
 
-/** `ip monitor route` in the namespace; `stop()` returns every line it printed. */
-async function monitor(ns: Netns): Promise<{ stop(): Promise<string[]> }> {
-  const child = spawn('ip', ['netns', 'exec', ns.name, 'ip', 'monitor', 'route'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let text = '';
-  child.stdout.on('data', (b: Buffer) => {
-    text += b.toString();
-  });
-  await new Promise((r) => setTimeout(r, 300)); // the subscription is up before anything changes
-  return {
-    async stop() {
-      await new Promise((r) => setTimeout(r, 300));
-      child.kill('SIGTERM');
-      return text
-        .replace(/\n\s+/g, ' ')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.replace(/ nhid \d+/, ''));
-    },
-  };
-}
-
-async function withFib(fn: (ns: Netns, open: () => Promise<FibChild>) => Promise<void>): Promise<void> {
-  const lab: Lab = createLab(2, 'fib');
-  const children: FibChild[] = [];
-  try {
-    await fn(lab.hosts[0]!.ns, async () => {
-      const c = await startFibChild(lab.hosts[0]!.ns);
-      children.push(c);
-      return c;
-    });
-  } finally {
-    for (const c of children) await c.end();
-    lab.cleanup();
-  }
-}
-
 test('FIB: install, replace in place and delete, IPv4 and IPv6, ECMP and blackhole; set+delete coalesce', {
   skip: SKIP,
   timeout: 60_000,
 }, async () => {
-  await withFib(async (ns, open) => {
+  await withFib('fib', async (ns, open) => {
     const fib = await open();
     assert.deepEqual(await fib.call('open', { opts: OPTS }), { installed: 0, pending: 0, failed: 0 });
     await fib.call('set', {
@@ -169,7 +122,7 @@ test('FIB: one bad route never blocks the batch; foreign routes untouched; unrea
   skip: SKIP,
   timeout: 60_000,
 }, async () => {
-  await withFib(async (ns, open) => {
+  await withFib('fib', async (ns, open) => {
     const fib = await open();
     // The socket shell alone: one batch, the middle route's gateway is on no network.
     const acks = await fib.call<{ seq: number; errno: number; message?: string }[]>('raw', {
@@ -252,7 +205,7 @@ test('FIB restart: routes still right are never deleted; stale ones go only at s
   skip: SKIP,
   timeout: 60_000,
 }, async () => {
-  await withFib(async (ns, open) => {
+  await withFib('fib', async (ns, open) => {
     const first = await open();
     await first.call('open', { opts: OPTS });
     await first.call('set', {
@@ -328,7 +281,7 @@ test('FIB options: a table number, another protocol; invalid options are refused
   skip: SKIP,
   timeout: 60_000,
 }, async () => {
-  await withFib(async (ns, open) => {
+  await withFib('fib', async (ns, open) => {
     const fib = await open();
     await assert.rejects(fib.call('open', { opts: { table: 255 } }), /fib\.table: 255/);
     await assert.rejects(fib.call('open', { opts: { protocol: 2 } }), /fib\.protocol: 2/);
@@ -357,7 +310,7 @@ test('FIB scan: a route of ours deleted or changed behind our back comes back; o
   skip: SKIP,
   timeout: 60_000,
 }, async () => {
-  await withFib(async (ns, open) => {
+  await withFib('fib', async (ns, open) => {
     const fib = await open();
     await fib.call('open', { opts: { scanSeconds: 1 } });
     await fib.call('syncDone');
