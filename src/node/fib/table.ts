@@ -192,8 +192,6 @@ export class KeyTable {
 
 /** A backlog at least this long is scattered (scatter.ts) before it is drained. */
 export const SCATTER_MIN = 8192;
-/** Queue positions per run of the scatter: 64 tags, a few cache lines. */
-const SCATTER_RUN_BITS = 6;
 
 /**
  * Tags (tagOf) of prefixes to look at: a ring of int32 that grows by doubling. Whether a
@@ -202,8 +200,10 @@ const SCATTER_RUN_BITS = 6;
  * SCATTER_MIN or more is reordered once, as a whole, into a scattered order before it is
  * drained: a bulk change (a full table arriving sorted, a peer withdrawing its table, the
  * stale routes of a restart in the kernel's dump order) reaches the kernel in the order its
- * trie takes fastest (see rib/scatter.ts), while a few changes keep their order. Each prefix
- * is its own request, so no order among them is needed for correctness.
+ * trie takes fastest (see rib/scatter.ts), while a few changes keep their order. A withdrawal
+ * swept by the RIB comes already scattered (rib/stale.ts) and is permuted once more here,
+ * which measured no slower. Each prefix is its own request, so no order among them is
+ * needed for correctness.
  */
 export class DirtyQueue {
   private q = new Int32Array(1024);
@@ -249,7 +249,7 @@ export class DirtyQueue {
     const head = this.head;
     const len = from.length;
     let k = 0;
-    forEachRunScattered(this.n, SCATTER_RUN_BITS, (a, b) => {
+    forEachRunScattered(this.n, (a, b) => {
       for (let i = a; i < b; i++) to[k++] = from[(head + i) % len]!;
     });
     this.q = to;
